@@ -1,0 +1,229 @@
+"""The ``kg`` command: parse, ingest, stats, export, query (and more, registered below)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+
+from kg.errors import KGError
+from kg.iri import DEFAULT_BASE_IRI, IriScheme
+from kg.store import RDF_FORMATS, STORE_ENV, KGStore, resolve_store_path, store_stats
+
+BASE_IRI_ENV = "KG_BASE_IRI"
+
+
+def _as_of(value: str | None) -> date:
+    if not value:
+        return date.today()
+    try:
+        return date.fromisoformat(value)
+    except ValueError as error:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from error
+
+
+store_option = click.option(
+    "--store",
+    "store_path",
+    envvar=STORE_ENV,
+    default=None,
+    help=f"Store folder (default ./data/store; env {STORE_ENV}).",
+)
+base_option = click.option(
+    "--base-iri",
+    envvar=BASE_IRI_ENV,
+    default=DEFAULT_BASE_IRI,
+    show_default=True,
+    help=f"Base of the IRIs the project mints (env {BASE_IRI_ENV}).",
+)
+as_of_option = click.option(
+    "--as-of",
+    default=None,
+    metavar="YYYY-MM-DD",
+    help="Date the pages were copied; dates shown without a year are resolved against it (default today).",
+)
+
+
+class KGGroup(click.Group):
+    """Turns project errors into one-line messages instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KGError as error:
+            click.echo(f"error: {error.detail}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=KGGroup)
+@click.version_option(package_name="scholarly-kg")
+def main() -> None:
+    """Scholarly knowledge graph: researcher profile pages -> RDF -> SPARQL, reports, linked data."""
+
+
+@main.command("parse")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@as_of_option
+def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
+    """Parse profile pages and print what they say (JSON: one object per file)."""
+    from kg.model import profile_to_json
+    from kg.parse import parse_bytes
+
+    reference = _as_of(as_of)
+    results = []
+    any_failure = False
+    for path in files:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            click.echo(f"{path}: error: cannot read: {error.strerror or error}", err=True)
+            any_failure = True
+            continue
+        profile = parse_bytes(data, path.name, as_of=reference)
+        any_failure |= bool(profile.failures)
+        for failure in profile.failures:
+            click.echo(f"{path}:{failure.line}: {failure.reason}", err=True)
+        results.append(profile)
+    if fmt == "json":
+        click.echo(json.dumps([profile_to_json(p) for p in results], ensure_ascii=False, indent=2))
+    else:
+        for profile in results:
+            owner = profile.owner.name or "(unknown)"
+            note = " (inferred)" if profile.owner.inferred else ""
+            click.echo(f"{profile.source}: {owner}{note}, {len(profile.papers)} papers, "
+                       f"{len(profile.failures)} failures")
+            for paper in profile.papers:
+                day = paper.date.isoformat() if paper.date else "????-??-??"
+                etal = " et al." if paper.authors_truncated else ""
+                click.echo(f"  l.{paper.line} {day} {paper.category} {paper.title}")
+                click.echo(f"      {', '.join(paper.authors)}{etal}")
+    sys.exit(1 if any_failure else 0)
+
+
+@main.command("ingest")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@store_option
+@base_option
+@as_of_option
+@click.option("--prune", is_flag=True, help="Remove graphs of files no longer present in PATHS.")
+@click.option("--workers", type=int, default=None, help="Parser processes (default: up to 4).")
+@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+def ingest_command(
+    paths: tuple[Path, ...], store_path: str | None, base_iri: str, as_of: str | None,
+    prune: bool, workers: int | None, progress: bool | None,
+) -> None:
+    """Ingest profile files and folders into the store (idempotent)."""
+    from kg.ingest import ingest
+    from kg.resolve_hooks import post_ingest_hooks
+
+    folder = resolve_store_path(store_path)
+    scheme = _scheme(base_iri)
+    store = KGStore.open_writable(folder)
+    report = ingest(
+        paths, store, scheme=scheme, as_of=_as_of(as_of), prune=prune, progress=progress,
+        workers=workers, post_ingest=post_ingest_hooks(),
+    )
+    for outcome in report.outcomes:
+        for failure in outcome.failures:
+            where = outcome.path or outcome.source
+            click.echo(f"{where}:{failure.line}: {failure.reason}", err=True)
+        if outcome.status == "failed" and not outcome.failures:
+            click.echo(f"{outcome.path}: failed", err=True)
+    click.echo(f"ingest into {folder}: {report.summary()}")
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command("stats")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def stats_command(store_path: str | None, fmt: str) -> None:
+    """Counts of profiles, papers, authors, repositories, ... in the store."""
+    store = KGStore.open_readonly(resolve_store_path(store_path))
+    stats = store_stats(store)
+    if fmt == "json":
+        click.echo(json.dumps(stats, indent=2))
+    else:
+        width = max(len(k) for k in stats)
+        for key, value in stats.items():
+            click.echo(f"{key:<{width}}  {value}")
+
+
+@main.command("export")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(sorted(RDF_FORMATS)), default="nquads", show_default=True)
+@click.option("--output", type=click.Path(path_type=Path), default=None, help="File to write (default stdout).")
+def export_command(store_path: str | None, fmt: str, output: Path | None) -> None:
+    """Stream the whole graph (quad formats keep the named graphs)."""
+    store = KGStore.open_readonly(resolve_store_path(store_path))
+    if output is None:
+        store.dump(sys.stdout.buffer, fmt)
+        sys.stdout.buffer.flush()
+        return
+    tmp = output.with_name(output.name + ".part")
+    with tmp.open("wb") as handle:
+        store.dump(handle, fmt)
+    os.replace(tmp, output)
+    click.echo(f"wrote {output}", err=True)
+
+
+@main.command("query")
+@click.argument("sparql")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]), default="table",
+              show_default=True)
+def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
+    """Run a SPARQL query (use - to read it from standard input)."""
+    import pyoxigraph as ox
+
+    from kg.errors import QuerySyntaxError
+    from kg.namespace import PREFIXES
+
+    text = sys.stdin.read() if sparql == "-" else sparql
+    store = KGStore.open_readonly(resolve_store_path(store_path))
+    try:
+        result = store.query(text, prefixes=PREFIXES)
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error)) from error
+    if isinstance(result, ox.QueryBoolean):
+        click.echo(json.dumps({"boolean": bool(result)}) if fmt == "json" else str(bool(result)).lower())
+        return
+    if isinstance(result, ox.QueryTriples):
+        result.serialize(sys.stdout.buffer, ox.RdfFormat.TURTLE if fmt == "table" else ox.RdfFormat.N_TRIPLES)
+        return
+    if fmt != "table":
+        formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                   "tsv": ox.QueryResultsFormat.TSV}
+        result.serialize(sys.stdout.buffer, formats[fmt])
+        sys.stdout.buffer.flush()
+        return
+    names = [v.value for v in result.variables]
+    rows = [[_cell(row[name]) for name in names] for row in result]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    click.echo("  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+    click.echo(f"({len(rows)} rows)", err=True)
+
+
+def _cell(term: Any) -> str:
+    if term is None:
+        return ""
+    return str(term.value)
+
+
+def _scheme(base_iri: str) -> IriScheme:
+    try:
+        return IriScheme(base_iri)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--base-iri") from error
+
+
+if __name__ == "__main__":
+    main()

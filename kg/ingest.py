@@ -1,0 +1,241 @@
+"""Ingest: files -> parse -> map -> store, idempotent and atomic per source file.
+
+* A source is named by its path relative to the folder it was found in (or by
+  its file name when given directly); its graph is ``graph/{source}``.
+* An unchanged file (same SHA-256 as the stored graph says) is skipped.
+* A new file's graph is bulk-loaded; many new graphs share one bulk load, which
+  commits as a whole, and a graph is never split across two loads.
+* A changed file's graph is replaced in one transaction.
+* A file that yields nothing (empty, binary, undecodable, no entry) is reported
+  and leaves whatever the store already had for it untouched.
+* Graphs of files no longer present stay unless ``prune`` is set.
+
+Parsing and mapping run in worker processes when there are many files; the
+store is written by this process only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Literal
+
+from kg.iri import IriScheme
+from kg.map import ntriples_to_nquads, profile_ntriples
+from kg.model import ParseFailure
+from kg.store import KGStore
+
+Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
+
+#: How much N-Quads text one bulk load takes at most (whole graphs only).
+BULK_BATCH_BYTES = 64 * 1024 * 1024
+#: Below this many files, parsing in-process beats starting worker processes.
+PARALLEL_THRESHOLD = 64
+PROFILE_SUFFIXES = (".txt",)
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """What ingest did with one file."""
+
+    source: str
+    path: str
+    status: Status
+    papers: int = 0
+    failures: tuple[ParseFailure, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed" or bool(self.failures)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    generation: str | None = None
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.failed for o in self.outcomes)
+
+    def summary(self) -> str:
+        parts = [f"{self.count(s)} {s}" for s in ("added", "replaced", "unchanged", "removed", "failed")]
+        partial = sum(1 for o in self.outcomes if o.failures and o.status != "failed")
+        if partial:
+            parts.append(f"{partial} read in part")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    source: str
+    path: str
+    known_sha: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Mapped:
+    source: str
+    path: str
+    sha256: str
+    unchanged: bool
+    lines: list[str]
+    papers: int
+    failures: tuple[ParseFailure, ...]
+    usable: bool
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[tuple[str, Path]], list[FileOutcome]]:
+    """Profile files under ``paths`` with their source names, plus outcomes for paths that do not exist.
+
+    Folders are searched recursively for ``*.txt`` (hidden files and folders
+    skipped); a file named directly is taken whatever its extension. A source
+    name seen twice keeps the last file.
+    """
+    found: dict[str, Path] = {}
+    missing: list[FileOutcome] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in sorted(path.rglob("*")):
+                relative = file.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if file.is_file() and file.suffix.lower() in PROFILE_SUFFIXES:
+                    found[relative.as_posix()] = file
+        elif path.is_file():
+            found[path.name] = path
+        else:
+            missing.append(
+                FileOutcome(path.name or str(path), str(path), "failed",
+                            failures=(ParseFailure(str(path), 0, "no such file or folder"),))
+            )
+    return sorted(found.items()), missing
+
+
+def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> _Mapped:
+    from kg.parse import PARSER_VERSION, parse_bytes
+
+    try:
+        data = Path(work.path).read_bytes()
+    except OSError as error:
+        failure = ParseFailure(work.source, 0, f"cannot read file: {error.strerror or error}")
+        return _Mapped(work.source, work.path, "", False, [], 0, (failure,), False)
+    sha = hashlib.sha256(data).hexdigest()
+    if sha == work.known_sha:
+        return _Mapped(work.source, work.path, sha, True, [], 0, (), True)
+    profile = parse_bytes(data, work.source, as_of=as_of)
+    usable = bool(profile.papers)
+    lines = (
+        profile_ntriples(profile, IriScheme(base), parsed_at=parsed_at, parser_version=PARSER_VERSION)
+        if usable
+        else []
+    )
+    return _Mapped(work.source, work.path, sha, False, lines, len(profile.papers), profile.failures, usable)
+
+
+def _mapped_stream(
+    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime, workers: int
+) -> Iterator[_Mapped]:
+    if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
+        for work in works:
+            yield _parse_and_map(work, base, as_of, parsed_at)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chunk = max(1, min(256, len(works) // (workers * 8)))
+        yield from pool.map(
+            _parse_and_map, works, *(([base] * len(works)), [as_of] * len(works), [parsed_at] * len(works)),
+            chunksize=chunk,
+        )
+
+
+PostIngestHook = Callable[[KGStore, IriScheme], None]
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike[str]],
+    store: KGStore,
+    *,
+    scheme: IriScheme,
+    as_of: date,
+    prune: bool = False,
+    progress: bool | None = None,
+    workers: int | None = None,
+    post_ingest: Sequence[PostIngestHook] = (),
+    publish: bool = True,
+) -> IngestReport:
+    """Ingest profile files and folders into ``store``; see the module docstring.
+
+    Never raises for bad input: each file's outcome is in the report. Raises
+    :class:`kg.errors.StoreError` only when the store itself cannot be written.
+    """
+    files, missing = discover(paths)
+    report = IngestReport(outcomes=list(missing))
+    known = store.sources()
+    known_by_source = {state.source: state for state in known.values()}
+    works = [
+        _Work(source, str(path), known_by_source[source].sha256 if source in known_by_source else None)
+        for source, path in files
+    ]
+    parsed_at = datetime.now(UTC)
+    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    show = sys.stderr.isatty() if progress is None else progress
+
+    stream: Iterable[_Mapped] = _mapped_stream(works, scheme.base, as_of, parsed_at, workers)
+    if show:
+        from tqdm import tqdm
+
+        stream = tqdm(stream, total=len(works), unit="file", desc="ingest", file=sys.stderr)
+
+    batch: list[str] = []
+    batch_bytes = 0
+
+    def flush_batch() -> None:
+        nonlocal batch, batch_bytes
+        if batch:
+            store.load_new_graphs(batch)
+            batch, batch_bytes = [], 0
+
+    for mapped in stream:
+        if mapped.unchanged:
+            report.outcomes.append(FileOutcome(mapped.source, mapped.path, "unchanged"))
+            continue
+        if not mapped.usable:
+            report.outcomes.append(FileOutcome(mapped.source, mapped.path, "failed", 0, mapped.failures))
+            continue
+        graph = scheme.graph(mapped.source)
+        if mapped.source in known_by_source:
+            store.replace_graph(graph, mapped.lines)
+            status: Status = "replaced"
+        else:
+            quads = list(ntriples_to_nquads(mapped.lines, graph))
+            size = sum(len(q) for q in quads)
+            if batch_bytes + size > BULK_BATCH_BYTES:
+                flush_batch()
+            batch.extend(quads)
+            batch_bytes += size
+            status = "added"
+        report.outcomes.append(FileOutcome(mapped.source, mapped.path, status, mapped.papers, mapped.failures))
+    flush_batch()
+
+    if prune:
+        present = {source for source, _ in files}
+        for state in known.values():
+            if state.source not in present:
+                store.remove_graph(state.graph)
+                report.outcomes.append(FileOutcome(state.source, "", "removed"))
+
+    for hook in post_ingest:
+        hook(store, scheme)
+    if publish and store.folder is not None:
+        report.generation = store.publish()
+    return report

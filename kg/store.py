@@ -1,0 +1,305 @@
+"""The embedded Oxigraph store: the only module that touches pyoxigraph's Store.
+
+A store folder (``--store DIR``, default ``./data/store``) holds::
+
+    DIR/oxigraph/            the read-write database (one writer process at a time)
+    DIR/snapshots/<gen>/     immutable checkpoints of it, made after each ingest
+    DIR/published            the name of the newest checkpoint
+
+Readers (the server's workers, ``kg query``, ``kg stats``) open the newest
+checkpoint read-only. A checkpoint is made with ``Store.backup``, which hard-links
+RocksDB's immutable files, so it takes milliseconds and almost no disk, and
+nobody ever writes to it: readers never see a half-done ingest, and an ingest
+never pulls files from under a reader (opening a database read-only while
+another process writes to it is undefined in Oxigraph). Readers notice a new
+``published`` name and reopen.
+
+Writes are atomic per source graph: a new graph arrives with one bulk load,
+which commits as a whole; a changed graph is replaced by one SPARQL update
+(``DROP GRAPH`` + ``INSERT DATA``), which is one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import pyoxigraph as ox
+
+from kg.errors import StoreError
+from kg.namespace import sparql_prologue
+
+DEFAULT_STORE = "data/store"
+STORE_ENV = "KG_STORE"
+PRIMARY = "oxigraph"
+SNAPSHOTS = "snapshots"
+PUBLISHED = "published"
+#: Checkpoints younger than this are kept even when superseded, so that a
+#: reader that opened one a moment ago can finish its queries.
+SNAPSHOT_GRACE_SECONDS = 300
+KEEP_SNAPSHOTS = 2
+
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "rdfxml": ox.RdfFormat.RDF_XML,
+}
+QUAD_FORMATS = {"nquads", "trig"}
+
+
+def resolve_store_path(store: str | os.PathLike[str] | None) -> Path:
+    """The store folder: the argument, else ``$KG_STORE``, else ``./data/store``."""
+    return Path(store or os.environ.get(STORE_ENV) or DEFAULT_STORE)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    graph: str
+    source: str
+    sha256: str
+
+
+class KGStore:
+    """A handle on the store: read-write on the primary, or read-only on a checkpoint.
+
+    >>> store = KGStore.in_memory()
+    >>> store.load_new_graphs(['<http://e/s> <http://e/p> "o" <http://e/g> .\\n'])
+    >>> store.count_quads()
+    1
+    """
+
+    def __init__(self, store: ox.Store, *, folder: Path | None, writable: bool, generation: str | None):
+        self._store = store
+        self.folder = folder
+        self.writable = writable
+        self.generation = generation
+
+    # -- opening ---------------------------------------------------------------
+
+    @classmethod
+    def in_memory(cls) -> KGStore:
+        return cls(ox.Store(), folder=None, writable=True, generation=None)
+
+    @classmethod
+    def open_writable(cls, folder: str | os.PathLike[str]) -> KGStore:
+        """Open the primary database for writing. Raises StoreError if another process holds it."""
+        path = Path(folder)
+        try:
+            (path / PRIMARY).mkdir(parents=True, exist_ok=True)
+            store = ox.Store(str(path / PRIMARY))
+        except OSError as error:
+            raise StoreError(
+                f"cannot open the store {path} for writing: {error}. "
+                "Is another kg ingest (or a server with updates enabled) using it?"
+            ) from error
+        return cls(store, folder=path, writable=True, generation=None)
+
+    @classmethod
+    def open_readonly(cls, folder: str | os.PathLike[str]) -> KGStore:
+        """Open the newest published checkpoint read-only. Raises StoreError if there is none."""
+        path = Path(folder)
+        generation = published_generation(path)
+        if generation is None:
+            raise StoreError(
+                f"no data in store {path}: run `kg ingest PATH --store {path}` first"
+            )
+        try:
+            store = ox.Store.read_only(str(path / SNAPSHOTS / generation))
+        except OSError as error:
+            raise StoreError(f"cannot open store {path} (checkpoint {generation}): {error}") from error
+        return cls(store, folder=path, writable=False, generation=generation)
+
+    # -- reading ---------------------------------------------------------------
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+        base_iri: str | None = None,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> Any:
+        """Run a SPARQL query. The default graph is the union of all graphs
+        unless ``default_graph`` names graphs. Parameters go in through
+        ``substitutions`` (variable name -> term), never into the text.
+
+        Raises SyntaxError for a malformed query, OSError for storage errors.
+        """
+        options: dict[str, Any] = {}
+        if default_graph:
+            options["default_graph"] = [ox.NamedNode(g) for g in default_graph]
+        else:
+            options["use_default_graph_as_union"] = True
+        if named_graphs:
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if substitutions:
+            options["substitutions"] = {ox.Variable(k): v for k, v in substitutions.items()}
+        if prefixes:
+            options["prefixes"] = dict(prefixes)
+        return self._store.query(sparql, base_iri=base_iri, **options)
+
+    def update(self, sparql_update: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL update in one transaction (all or nothing)."""
+        self._require_writable()
+        self._store.update(sparql_update, base_iri=base_iri)
+
+    def count_quads(self) -> int:
+        return len(self._store)
+
+    def named_graphs(self) -> list[str]:
+        return sorted(g.value for g in self._store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def sources(self) -> dict[str, SourceState]:
+        """The source graphs in the store with the checksum of the file each came from."""
+        rows = self._store.query(
+            sparql_prologue()
+            + "SELECT ?g ?id ?sha WHERE { GRAPH ?g { ?g a kg:SourceDocument ; "
+            "dcterms:identifier ?id . OPTIONAL { ?g kg:sha256 ?sha } } }"
+        )
+        result: dict[str, SourceState] = {}
+        for row in rows:
+            graph = row["g"].value
+            result[graph] = SourceState(graph, row["id"].value, row["sha"].value if row["sha"] else "")
+        return result
+
+    def dump(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
+        """Stream the store in an RDF format. Quad formats keep the named
+        graphs; triple formats get the union of all graphs (duplicates removed)."""
+        rdf_format = RDF_FORMATS[fmt]
+        if fmt in QUAD_FORMATS and graph is None:
+            self._store.dump(output, rdf_format)
+        elif graph is not None:
+            self._store.dump(output, rdf_format, from_graph=ox.NamedNode(graph))
+        else:
+            # The union as triples, streamed and deduplicated by the engine.
+            triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
+            ox.serialize(triples, output, rdf_format, prefixes=None)
+
+    def quads(self) -> Iterator[ox.Quad]:
+        return iter(self._store)
+
+    # -- writing ---------------------------------------------------------------
+
+    def load_new_graphs(self, nquads: Iterable[str]) -> None:
+        """Bulk-load N-Quads text (graphs that are not in the store yet).
+
+        One call commits as a whole, so give it whole graphs only.
+        """
+        self._require_writable()
+        data = "".join(nquads).encode("utf-8")
+        if data:
+            self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+
+    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
+        """Replace one named graph's content in a single transaction."""
+        self._require_writable()
+        body = "".join(ntriples)
+        self._store.update(
+            f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
+        )
+
+    def remove_graph(self, graph: str) -> None:
+        self._require_writable()
+        self._store.remove_graph(ox.NamedNode(graph))
+
+    def load_rdf(self, data: bytes | IO[bytes], fmt: str, *, graph: str | None = None) -> None:
+        """Transactional load of RDF in any supported format (Graph Store Protocol, tests)."""
+        self._require_writable()
+        options: dict[str, Any] = {}
+        if graph is not None:
+            options["to_graph"] = ox.NamedNode(graph)
+        self._store.load(data, format=RDF_FORMATS[fmt], **options)
+
+    def flush(self) -> None:
+        if self.writable and self.folder is not None:
+            self._store.flush()
+
+    # -- publishing ------------------------------------------------------------
+
+    def publish(self) -> str:
+        """Checkpoint the primary and make it the one readers open. Returns its name."""
+        self._require_writable()
+        if self.folder is None:
+            raise StoreError("an in-memory store has nothing to publish")
+        self._store.flush()
+        snapshots = self.folder / SNAPSHOTS
+        snapshots.mkdir(exist_ok=True)
+        generation = f"{time.time_ns():020d}"
+        target = snapshots / generation
+        self._store.backup(str(target))
+        pointer = self.folder / (PUBLISHED + ".tmp")
+        pointer.write_text(generation + "\n", encoding="utf-8")
+        os.replace(pointer, self.folder / PUBLISHED)
+        _collect_old_snapshots(snapshots, keep={generation})
+        self.generation = generation
+        return generation
+
+    def close(self) -> None:
+        # pyoxigraph closes the database when the object is collected.
+        self._store = None  # type: ignore[assignment]
+
+    def _require_writable(self) -> None:
+        if not self.writable:
+            raise StoreError("this store was opened read-only")
+
+
+def published_generation(folder: Path) -> str | None:
+    """The name of the newest published checkpoint of a store folder, if any."""
+    try:
+        name = (folder / PUBLISHED).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name if name and (folder / SNAPSHOTS / name).is_dir() else None
+
+
+def _collect_old_snapshots(snapshots: Path, keep: set[str]) -> None:
+    """Delete superseded checkpoints, keeping the newest few and any recent one."""
+    names = sorted(p.name for p in snapshots.iterdir() if p.is_dir())
+    now = time.time()
+    for name in names[:-KEEP_SNAPSHOTS]:
+        if name in keep:
+            continue
+        path = snapshots / name
+        with contextlib.suppress(OSError):
+            if now - path.stat().st_mtime > SNAPSHOT_GRACE_SECONDS:
+                shutil.rmtree(path, ignore_errors=True)
+
+
+STATS_QUERY = sparql_prologue() + """
+SELECT
+  (COUNT(DISTINCT ?profile) AS ?profiles) (COUNT(DISTINCT ?paper) AS ?papers)
+  (COUNT(DISTINCT ?author) AS ?authors) (COUNT(DISTINCT ?repo) AS ?repositories)
+  (COUNT(DISTINCT ?venue) AS ?venues) (COUNT(DISTINCT ?subject) AS ?subjects)
+  (COUNT(DISTINCT ?org) AS ?organizations)
+WHERE {
+  { ?profile a kg:ProfileSnapshot } UNION { ?paper a schema:ScholarlyArticle }
+  UNION { ?author a schema:Person } UNION { ?repo a schema:SoftwareSourceCode }
+  UNION { ?venue a kg:Venue } UNION { ?subject a skos:Concept }
+  UNION { ?org a schema:Organization }
+}
+"""
+
+
+def store_stats(store: KGStore) -> dict[str, int]:
+    """Counts of the main kinds of resource, graphs, distinct triples and quads."""
+    row = next(iter(store.query(STATS_QUERY)))
+    names = ["profiles", "papers", "authors", "repositories", "venues", "subjects", "organizations"]
+    stats = {name: int(row[name].value) for name in names}
+    graphs = store.named_graphs()
+    stats["graphs"] = len(graphs)
+    stats["sources"] = sum(1 for _ in store.sources())
+    triples = next(iter(store.query("SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")))
+    stats["triples"] = int(triples["n"].value)
+    stats["quads"] = store.count_quads()
+    return stats
