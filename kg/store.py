@@ -129,9 +129,11 @@ class KGStore:
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
+        union_default_graph: bool = True,
     ) -> Any:
         """Run a SPARQL query. The default graph is the union of all graphs
-        unless ``default_graph`` names graphs. Parameters go in through
+        unless ``default_graph`` names graphs (or ``union_default_graph`` is
+        false, for a query that names its own dataset with FROM). Parameters go in through
         ``substitutions`` (variable name -> term), never into the text.
 
         Raises SyntaxError for a malformed query, OSError for storage errors.
@@ -139,7 +141,7 @@ class KGStore:
         options: dict[str, Any] = {}
         if default_graph:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graph]
-        else:
+        elif union_default_graph:
             options["use_default_graph_as_union"] = True
         if named_graphs:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]

@@ -1,0 +1,122 @@
+"""A small lexical scan of SPARQL text: what a request asks for before it runs.
+
+pyoxigraph exposes no parsed algebra, yet the endpoint must know some things
+before executing: the query form (to negotiate a result format), whether the
+query names its own dataset (``FROM`` / ``FROM NAMED``), and every ``SERVICE``
+and ``LOAD`` target (which would make the server open HTTP connections). The
+scan skips comments, string literals and IRIs exactly as the SPARQL grammar
+delimits them, so a keyword inside a string or an IRI is not mistaken for one,
+and ``ex:SERVICE`` or ``?service`` are names, not keywords.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_TOKEN = re.compile(
+    r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n\r]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
+              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
+  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-\u00C0-\uFFFF%\\:.]*[\w\-\u00C0-\uFFFF%:])?)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE | re.DOTALL,
+)
+
+QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
+UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    kind: str
+    text: str
+
+
+@dataclass(slots=True)
+class Features:
+    """What the scan found. ``services`` holds each SERVICE target IRI, or None
+    for a variable target; ``loads`` each LOAD source IRI."""
+
+    form: str | None = None
+    is_update: bool = False
+    has_from: bool = False
+    services: list[str | None] = field(default_factory=list)
+    loads: list[str] = field(default_factory=list)
+    prefixes: dict[str, str] = field(default_factory=dict)
+    base: str | None = None
+
+
+def tokens(text: str) -> list[Token]:
+    """Significant tokens (no whitespace or comments)."""
+    out: list[Token] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        if kind in ("ws", "comment"):
+            continue
+        out.append(Token(kind, match.group()))
+    return out
+
+
+def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
+    if tok.kind == "iri":
+        return tok.text[1:-1]
+    if tok.kind == "pname":
+        prefix, _, local = tok.text.partition(":")
+        if prefix in prefixes:
+            return prefixes[prefix] + local
+        return tok.text
+    return None
+
+
+def scan(text: str) -> Features:
+    """Scan a query or update. Never raises: malformed text is the engine's to reject."""
+    features = Features()
+    toks = tokens(text)
+    depth = 0
+    for index, tok in enumerate(toks):
+        if tok.kind == "other":
+            if tok.text == "{":
+                depth += 1
+            elif tok.text == "}":
+                depth -= 1
+            continue
+        if tok.kind != "word":
+            continue
+        word = tok.text.upper()
+        following = toks[index + 1] if index + 1 < len(toks) else None
+        if word == "PREFIX" and following is not None and following.kind == "pname" and index + 2 < len(toks):
+            target = toks[index + 2]
+            if target.kind == "iri":
+                features.prefixes[following.text.rstrip(":").split(":")[0]] = target.text[1:-1]
+        elif word == "BASE" and following is not None and following.kind == "iri":
+            features.base = following.text[1:-1]
+        elif word in QUERY_FORMS and features.form is None and depth == 0:
+            features.form = word
+        elif word in UPDATE_KEYWORDS and depth == 0 and features.form is None:
+            features.is_update = True
+            if word == "LOAD":
+                # LOAD [SILENT] <iri> [INTO GRAPH <g>]
+                position = index + 1
+                if position < len(toks) and toks[position].text.upper() == "SILENT":
+                    position += 1
+                if position < len(toks):
+                    features.loads.append(_resolve(toks[position], features.prefixes) or toks[position].text)
+        elif word == "FROM" and depth == 0:
+            features.has_from = True
+        elif word == "SERVICE":
+            position = index + 1
+            if position < len(toks) and toks[position].text.upper() == "SILENT":
+                position += 1
+            target = toks[position] if position < len(toks) else None
+            if target is None or target.kind == "var":
+                features.services.append(None)
+            else:
+                features.services.append(_resolve(target, features.prefixes) or target.text)
+    return features
