@@ -212,6 +212,55 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     click.echo(f"({len(rows)} rows)", err=True)
 
 
+@main.command("serve")
+@click.option("--store", "store_path", default=None, help="Store folder (env KG_STORE).")
+@click.option("--base-iri", default=None, help="Base of minted IRIs (env KG_BASE_IRI).")
+@click.option("--host", default=None, help="Address to listen on (env KG_HOST, default 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (env KG_PORT, default 8000).")
+@click.option("--workers", type=int, default=None, help="HTTP worker processes (env KG_WORKERS, default 1).")
+@click.option("--threads", type=int, default=None, help="Request threads per worker (env KG_THREADS, default 8).")
+@click.option("--query-workers", type=int, default=None, help="Query processes per worker (env KG_QUERY_WORKERS).")
+@click.option("--query-timeout", type=float, default=None, help="Query time limit in seconds (env KG_QUERY_TIMEOUT, default 30).")
+@click.option("--max-rows", type=int, default=None, help="Result-size cap (env KG_MAX_ROWS).")
+@click.option("--update-token", default=None, help="Enable SPARQL Update for this bearer token (env KG_UPDATE_TOKEN).")
+@click.option("--allow-update", is_flag=True, default=None, help="Enable SPARQL Update without a token (loopback hosts only).")
+@click.option("--service-allow", multiple=True, help="An endpoint SERVICE may call (repeatable; env KG_SERVICE_ALLOW).")
+@click.option("--rate-limit", type=float, default=None, help="Requests/s per client (env KG_RATE_LIMIT, 0 = off).")
+def serve_command(**options: Any) -> None:
+    """Serve the SPARQL endpoint, reports and linked data under a production WSGI server (granian)."""
+    from server.app import is_loopback
+    from server.config import Settings
+
+    overrides = {key: value for key, value in options.items() if value not in (None, ())}
+    if "store_path" in overrides:
+        overrides["store"] = overrides.pop("store_path")
+    if "service_allow" in overrides:
+        overrides["service_allowlist"] = tuple(overrides.pop("service_allow"))
+    settings = Settings.load(overrides)
+    if settings.allow_update and not settings.update_token and not is_loopback(settings.host):
+        raise click.UsageError("--allow-update is refused on a non-loopback host; use --update-token")
+    if settings.updates_enabled and settings.workers > 1:
+        raise click.UsageError("updates need a single writer: use --workers 1 with --update-token/--allow-update")
+    KGStore.open_readonly(resolve_store_path(settings.store))  # fail early, with a clear message
+    os.environ.update(settings.to_environ())
+
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}/ "
+               f"({settings.workers} worker(s) x {settings.threads} threads)", err=True)
+    Granian(
+        "server.app:create_app",
+        factory=True,
+        address=settings.host,
+        port=settings.port,
+        interface=Interfaces.WSGI,
+        workers=settings.workers,
+        blocking_threads=settings.threads,
+        respawn_failed_workers=True,
+    ).serve()
+
+
 def _cell(term: Any) -> str:
     if term is None:
         return ""

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Literal
 
 from kg.iri import IriScheme
-from kg.map import ntriples_to_nquads, profile_ntriples
+from kg.map import profile_ntriples
 from kg.model import ParseFailure
-from kg.store import KGStore
+from kg.store import KGStore, graph_with_union_copy
 
 Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
 
@@ -217,7 +217,7 @@ def ingest(
             store.replace_graph(graph, mapped.lines)
             status: Status = "replaced"
         else:
-            quads = list(ntriples_to_nquads(mapped.lines, graph))
+            quads = list(graph_with_union_copy(mapped.lines, graph))
             size = sum(len(q) for q in quads)
             if batch_bytes + size > BULK_BATCH_BYTES:
                 flush_batch()

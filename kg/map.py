@@ -23,7 +23,7 @@ What one profile's graph holds (prefixes as in :data:`kg.namespace.PREFIXES`):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import quote
 
@@ -113,7 +113,7 @@ def literal(value: str, lang: str | None = None) -> str:
 
 
 def typed(value: object, datatype: str) -> str:
-    return '"' + str(value).translate(_ESCAPES) + '"^^<' + datatype + ">"
+    return f'"{str(value).translate(_ESCAPES)}"^^<{datatype}>'
 
 
 def integer(value: int) -> str:
@@ -342,13 +342,6 @@ def _paper(
         add(org, _iri(SCHEMA.identifier), literal(tag))
         add(org, _iri(SCHEMA.name), literal(ORGANIZATIONS.get(tag, tag)))
         add(paper, _iri(SCHEMA.sourceOrganization), org)
-
-
-def ntriples_to_nquads(lines: list[str], graph_iri: str) -> Iterator[str]:
-    """Put N-Triples lines into a named graph as N-Quads lines."""
-    suffix = f" <{graph_iri}> .\n"
-    for line in lines:
-        yield line[:-3] + suffix
 
 
 def profile_graph(profile: Profile, scheme: IriScheme, **options: object):  # type: ignore[no-untyped-def]

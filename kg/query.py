@@ -23,7 +23,6 @@ import pyoxigraph as ox
 from kg.errors import QuerySyntaxError, StoreError
 from kg.namespace import PREFIXES
 from kg.results import SelectResult, collect_solutions
-from kg.sparql_text import scan
 from kg.store import KGStore
 
 Kind = Literal["select", "ask", "graph"]
@@ -68,10 +67,9 @@ class QueryBackend(Protocol):
 def execute(store: KGStore, request: QueryRequest) -> QueryOutcome:
     """Run one request against an open store (used by every backend).
 
-    The default graph is the union of all graphs unless the request or the
-    query itself names a dataset. Raises QuerySyntaxError for malformed text.
+    The default graph is the store's (the union of all sources) unless the
+    request or the query itself (FROM, FROM NAMED) names a dataset. Raises QuerySyntaxError for malformed text.
     """
-    features = scan(request.query)
     default_graph = list(request.default_graph)
     options: dict[str, Any] = {}
     if request.default_prefixes:
@@ -84,15 +82,6 @@ def execute(store: KGStore, request: QueryRequest) -> QueryOutcome:
                 base_iri=request.base_iri,
                 default_graph=default_graph or None,
                 named_graphs=list(request.named_graphs) or None,
-                **options,
-            )
-        elif features.has_from:
-            # The query names its own dataset: let FROM / FROM NAMED decide.
-            results = store.query(
-                request.query,
-                substitutions=request.substitutions,
-                base_iri=request.base_iri,
-                union_default_graph=False,
                 **options,
             )
         else:

@@ -14,9 +14,17 @@ never pulls files from under a reader (opening a database read-only while
 another process writes to it is undefined in Oxigraph). Readers notice a new
 ``published`` name and reopen.
 
-Writes are atomic per source graph: a new graph arrives with one bulk load,
-which commits as a whole; a changed graph is replaced by one SPARQL update
-(``DROP GRAPH`` + ``INSERT DATA``), which is one transaction.
+Each source file's statements live in its own named graph, and the store's
+*default graph* holds the set union of all of them. The union is materialised
+because Oxigraph's "union default graph" is a bag: a triple asserted by two
+profiles would match twice and every COUNT over shared papers would be wrong
+(oxigraph issue 1919). Queries that name no graph read the default graph and
+get RDF-merge semantics; ``GRAPH ?g`` still sees each source.
+
+Writes are atomic per source graph: a new graph arrives with one bulk load
+(its named graph and its default-graph copy together), which commits as a
+whole; a changed graph is replaced, and its triples that no other graph states
+are retracted from the union, by one SPARQL update, which is one transaction.
 """
 
 from __future__ import annotations
@@ -129,11 +137,9 @@ class KGStore:
         default_graph: list[str] | None = None,
         named_graphs: list[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
-        union_default_graph: bool = True,
     ) -> Any:
-        """Run a SPARQL query. The default graph is the union of all graphs
-        unless ``default_graph`` names graphs (or ``union_default_graph`` is
-        false, for a query that names its own dataset with FROM). Parameters go in through
+        """Run a SPARQL query. The default graph is the materialised union of
+        all source graphs unless ``default_graph`` names graphs. Parameters go in through
         ``substitutions`` (variable name -> term), never into the text.
 
         Raises SyntaxError for a malformed query, OSError for storage errors.
@@ -141,8 +147,6 @@ class KGStore:
         options: dict[str, Any] = {}
         if default_graph:
             options["default_graph"] = [ox.NamedNode(g) for g in default_graph]
-        elif union_default_graph:
-            options["use_default_graph_as_union"] = True
         if named_graphs:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if substitutions:
@@ -184,9 +188,8 @@ class KGStore:
         elif graph is not None:
             self._store.dump(output, rdf_format, from_graph=ox.NamedNode(graph))
         else:
-            # The union as triples, streamed and deduplicated by the engine.
-            triples = self._store.query("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", use_default_graph_as_union=True)
-            ox.serialize(triples, output, rdf_format, prefixes=None)
+            # The default graph is the deduplicated union of all sources.
+            self._store.dump(output, rdf_format, from_graph=ox.DefaultGraph())
 
     def quads(self) -> Iterator[ox.Quad]:
         return iter(self._store)
@@ -196,7 +199,8 @@ class KGStore:
     def load_new_graphs(self, nquads: Iterable[str]) -> None:
         """Bulk-load N-Quads text (graphs that are not in the store yet).
 
-        One call commits as a whole, so give it whole graphs only.
+        One call commits as a whole, so give it whole graphs only, each with
+        its default-graph copy (see :func:`graph_with_union_copy`).
         """
         self._require_writable()
         data = "".join(nquads).encode("utf-8")
@@ -204,16 +208,20 @@ class KGStore:
             self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
 
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
-        """Replace one named graph's content in a single transaction."""
+        """Replace one named graph's content, and its share of the union, in one transaction."""
         self._require_writable()
         body = "".join(ntriples)
         self._store.update(
-            f"DROP SILENT GRAPH <{graph}> ;\nINSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}"
+            _retract_from_union(graph)
+            + f"DROP SILENT GRAPH <{graph}> ;\n"
+            + f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }} ;\n"
+            + f"INSERT DATA {{\n{body}}}"
         )
 
     def remove_graph(self, graph: str) -> None:
+        """Remove a named graph and retract from the union what only it stated, in one transaction."""
         self._require_writable()
-        self._store.remove_graph(ox.NamedNode(graph))
+        self._store.update(_retract_from_union(graph) + f"DROP SILENT GRAPH <{graph}>")
 
     def load_rdf(self, data: bytes | IO[bytes], fmt: str, *, graph: str | None = None) -> None:
         """Transactional load of RDF in any supported format (Graph Store Protocol, tests)."""
@@ -254,6 +262,22 @@ class KGStore:
     def _require_writable(self) -> None:
         if not self.writable:
             raise StoreError("this store was opened read-only")
+
+
+def _retract_from_union(graph: str) -> str:
+    """Update text deleting from the default graph the triples only ``graph`` states."""
+    return (
+        "DELETE { ?s ?p ?o } WHERE { GRAPH <" + graph + "> { ?s ?p ?o } "
+        "FILTER NOT EXISTS { GRAPH ?other { ?s ?p ?o } FILTER(?other != <" + graph + ">) } } ;\n"
+    )
+
+
+def graph_with_union_copy(ntriples: list[str], graph: str) -> Iterator[str]:
+    """N-Quads lines for a new source graph: its named graph and its default-graph copy."""
+    suffix = f" <{graph}> .\n"
+    for line in ntriples:
+        yield line[:-3] + suffix
+    yield from ntriples
 
 
 def published_generation(folder: Path) -> str | None:
@@ -301,7 +325,7 @@ def store_stats(store: KGStore) -> dict[str, int]:
     graphs = store.named_graphs()
     stats["graphs"] = len(graphs)
     stats["sources"] = sum(1 for _ in store.sources())
-    triples = next(iter(store.query("SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }")))
+    triples = next(iter(store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))
     stats["triples"] = int(triples["n"].value)
     stats["quads"] = store.count_quads()
     return stats

@@ -1,0 +1,1043 @@
+"""Profile pages -> typed records (:mod:`kg.model`).
+
+The first step of the pipeline (parse -> resolve -> map -> store -> serve).
+It reads the plain-text profile pages described in
+``shared/docs/PROFILE_FORMAT.md`` and imports no RDF library.
+
+Bad input is data, never an exception: anything the parser cannot read
+becomes a :class:`~kg.model.ParseFailure` with the 1-based physical line, the
+raw text (at most ``RAW_LIMIT`` characters) and a reason, and the rest of the
+page still parses. Only misuse of the API raises (``TypeError`` for a wrong
+argument type, ``OSError`` from :func:`parse_file` when the file can't be read).
+
+Entry points: :func:`parse_file`, :func:`parse_bytes`, :func:`parse_text`.
+The building blocks (:func:`split_glued_line`, :func:`parse_author_line`,
+:func:`extract_urls`, :func:`resolve_date`, :func:`infer_owner`) are public
+so that they can be tested and reused one by one.
+
+Example::
+
+    >>> from datetime import date
+    >>> page = "LGMar 2, 2023Code\\nA Fictional Study\\n\\nAda Quill, Bo Rennet\\n\\nCode: https://github.com/aq/fs."
+    >>> p = parse_text(page, "demo.txt", as_of=date(2026, 11, 21))
+    >>> p.papers[0].title, p.papers[0].authors, p.papers[0].repositories[0].url
+    ('A Fictional Study', ('Ada Quill', 'Bo Rennet'), 'https://github.com/aq/fs')
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from kg.model import Layout, Metrics, Owner, PaperEntry, ParseFailure, Profile, Repository
+
+__all__ = [
+    "MAX_LINE_CHARS",
+    "PARSER_VERSION",
+    "RAW_LIMIT",
+    "extract_urls",
+    "infer_owner",
+    "parse_author_line",
+    "parse_bytes",
+    "parse_file",
+    "parse_text",
+    "resolve_date",
+    "split_glued_line",
+]
+
+PARSER_VERSION = "1.0.0"
+
+#: Longest physical line the parser reads (real abstracts are < 4,000 characters).
+#: Longer lines become a failure and are skipped, so a 5 MB line costs O(n) once.
+MAX_LINE_CHARS = 65_536
+#: Raw text kept in a failure record.
+RAW_LIMIT = 200
+#: An author line longer than this is not tried as an author line at all.
+_MAX_AUTHOR_LINE = 10_000
+#: Longest name token / most tokens per name the author grammar accepts.
+_MAX_TOKEN = 40
+_MAX_NAME_TOKENS = 8
+#: Share of control / replacement characters above which text is "binary".
+_BINARY_RATIO = 0.10
+
+_MIDDOT = "\u00b7"  # separator before affiliation tags: "A B, C D et al. · tsinghua"
+
+# --- regular expressions (compiled once) -----------------------------------
+
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+# Category and month are glued ("CVJun"); upper-case category vs title-case month keeps
+# that unambiguous. Optional spaces tolerate "LG Oct 31, 2022 Code" variants.
+_DATE_LINE = re.compile(
+    r"([A-Z]{2,4}) ?(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{1,2})"
+    r"(?:, ?(\d{4}))? ?(Code)?"
+)
+_MAX_DATE_LINE = 40
+
+_CATEGORY = re.compile(r"[A-Z]{2,4}")
+_INTC = r"(\d{1,3}(?:,\d{3})+|\d+)"
+_H_INDEX = re.compile(r"h-?index\s*:?\s*(\d+)", re.IGNORECASE)
+_PAPERS = re.compile(_INTC + r"(\s*)([Pp])apers?")
+_CITATIONS = re.compile(_INTC + r"\s*citations?", re.IGNORECASE)
+_NOVELTY = re.compile(r"novelty\s*:?\s*(\d+)\s*%", re.IGNORECASE)
+_AI_SCORE = re.compile(r"ai\s*score\s*:?\s*(\d+)", re.IGNORECASE)
+# A header name: letters, spaces, dots, hyphens, apostrophes; no digits.
+_HEADER_NAME = re.compile(r"[^\W\d_](?:[^\W\d_]|[ .'\u2019-])*")
+
+# C0 controls except TAB LF VT FF CR, DEL, C1 controls. VT/FF count as whitespace.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f]")
+_NON_TEXT = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+# Invisible characters that web copies carry; none of them is content.
+_INVISIBLE_CHARS = ("\u200b", "\u2060", "\ufeff", "\u00ad")
+_INVISIBLE = re.compile("[" + "".join(_INVISIBLE_CHARS) + "]")
+
+# Split candidates: an upper-case letter right after a letter, a digit or closing
+# punctuation (never after a space or a hyphen). Non-ASCII matches are checked with
+# str.isupper() so that É, Ç, Ø count.
+_CANDIDATE = re.compile(r"(?<=[^\W_]|[.?!)\]}\"'\u2019\u201d])(?=[A-Z]|[^\x00-\x7f])")
+_TAGS = re.compile(r"[a-z0-9][a-z0-9._&-]*(?:, [a-z0-9][a-z0-9._&-]*)*")
+_COMMA_WS = re.compile(r"\s*,\s*")
+_MIDDOT_WS = re.compile(r"\s*\u00b7\s*")
+
+# URLs stop at whitespace and { } ( ) < > " ' (and at a backslash that is not a LaTeX
+# escape such as \_ or \%); trailing .,;:!?)]} are stripped afterwards.
+_URL = re.compile(r"[hH][tT][tT][pP][sS]?://(?:[^\s{}()<>\"'\\]|\\[_%#&~])+")
+_URL_TRAILING = ".,;:!?)]}"
+_LATEX_ESCAPE = re.compile(r"\\([_%#&~])")
+_CODE_HOST = re.compile(
+    r"https?://(?:www\.)?(github\.com|gitlab\.com|bitbucket\.org|codeberg\.org)(?::\d+)?"
+    r"(?:/([^?#]*))?(?:[?#].*)?",
+    re.IGNORECASE,
+)
+_REPO_PART = re.compile(r"[A-Za-z0-9_.-]+")
+# First path segments of github.com that are site pages, not users.
+_GITHUB_RESERVED = frozenset(
+    "about apps collections contact customer-stories enterprise events explore features"
+    " join login marketplace notifications orgs pricing pulls issues readme search security"
+    " settings site sponsors team topics trending users".split()
+)
+_GITLAB_ROUTES = frozenset(
+    "tree blob raw commits commit issues merge_requests wikis releases tags branches".split()
+)
+
+# --- the name grammar of author lines --------------------------------------
+
+# Lower-case particles allowed inside (never first or last in) a name: "van der".
+_PARTICLES = frozenset(
+    "van von der den de del della di da das dos do du la le ter ten zu zur bin binti ibn"
+    " al el y e af av".split()
+)
+_NAME_SUFFIXES = frozenset({"Jr.", "Sr.", "II", "III", "IV"})
+# Surname prefixes after which one internal capital is allowed: McDonald, DeAndre, LeCun.
+_NAME_PREFIXES = frozenset(
+    {"Mc", "Mac", "De", "Di", "Da", "Du", "La", "Le", "Van", "Von", "Del", "Des", "Fitz"}
+)
+_APOSTROPHES = re.compile("['\u2019]")
+_PLAIN_TOKEN = re.compile(r"[A-Z][a-z]+")
+
+_NAME, _PARTICLE, _SUFFIX = 1, 2, 3
+_COMMA, _END = 0, 1
+
+
+def _capitalised(word: str, allow_initial: bool) -> bool:
+    """``Zhao``, ``Núñez``, ``McDonald``; a lone capital only before an apostrophe (O')."""
+    if not word or not word[0].isupper():
+        return False
+    rest = word[1:]
+    if not rest:
+        return allow_initial
+    if rest.isalpha() and rest.islower():
+        return True
+    # One internal capital, only after a known surname prefix.
+    for k, ch in enumerate(rest, 1):
+        if ch.isupper():
+            tail = word[k + 1 :]
+            return (
+                word[:k] in _NAME_PREFIXES and tail.isalpha() and tail.islower()
+            )
+        if not ch.isalpha():
+            return False
+    return False
+
+
+def _token_kind(word: str) -> int | None:
+    """Classify one space-separated token of a person name, or None if it can't be one."""
+    if not word or len(word) > _MAX_TOKEN:
+        return None
+    if _PLAIN_TOKEN.fullmatch(word):  # fast path: "Zhao"
+        return _NAME
+    if word in _PARTICLES:
+        return _PARTICLE
+    if word in _NAME_SUFFIXES:
+        return _SUFFIX
+    first = word[0]
+    if first.isupper():
+        if word[-1] == ".":  # initials: "J." or "J.R."
+            parts = word[:-1].split(".")
+            return _NAME if all(len(p) == 1 and p.isupper() for p in parts) else None
+        for part in word.split("-"):
+            pieces = _APOSTROPHES.split(part)
+            if not all(_capitalised(p, allow_initial=True) for p in pieces[:-1]):
+                return None
+            if not _capitalised(pieces[-1], allow_initial=False):
+                return None
+        return _NAME
+    # Scripts without case (e.g. CJK): letters only.
+    if word.isalpha() and word.lower() == word.upper():
+        return _NAME
+    return None
+
+
+def _tail_ok(s: str, pos: int) -> bool:
+    """After ``et al.``: the end of the line or `` · tag, tag``."""
+    if pos == len(s):
+        return True
+    return s.startswith(" " + _MIDDOT + " ", pos) and _TAGS.fullmatch(s, pos + 3) is not None
+
+
+def _name_at(s: str, p: int, first: bool) -> tuple[int, int] | None:
+    """Read one NAME starting at ``p``; return (_COMMA, next name) or (_END, len) or None.
+
+    Work is bounded by _MAX_NAME_TOKENS * _MAX_TOKEN characters, whatever the length of
+    ``s``, so that scanning many split candidates stays linear.
+    """
+    n = len(s)
+    need = 2 if first else 1
+    count = 0
+    last_particle = False
+    q = p
+    while True:
+        e = s.find(" ", q, q + _MAX_TOKEN + 2)
+        if e < 0:
+            if n - q > _MAX_TOKEN + 1:
+                return None
+            e = n
+        tok = s[q:e]
+        if tok == "et":  # "et al." (also "et al"), then end or " · tags"
+            if s.startswith("al.", e + 1):
+                after = e + 4
+            elif s.startswith("al", e + 1) and (e + 3 == n or s[e + 3] == " "):
+                after = e + 3
+            else:
+                return None
+            if count == 0 and first:
+                return None
+            if count and (count < need or last_particle):
+                return None
+            return (_END, n) if _tail_ok(s, after) else None
+        if tok == _MIDDOT:
+            if count < need or last_particle or e == n:
+                return None
+            return (_END, n) if _TAGS.fullmatch(s, e + 1) else None
+        comma = tok.endswith(",")
+        kind = _token_kind(tok[:-1] if comma else tok)
+        if kind is None or (count == 0 and kind != _NAME):
+            return None
+        count += 1
+        if count > _MAX_NAME_TOKENS:
+            return None
+        last_particle = kind == _PARTICLE
+        if comma or e == n:
+            if count < need or last_particle:
+                return None
+            if not comma:
+                return (_END, n)
+            if e == n:
+                return None  # trailing comma
+            return (_COMMA, e + 1)
+        q = e + 1
+
+
+def _author_line_ok(s: str, start: int, memo: dict[int, bool]) -> bool:
+    """Does ``s[start:]`` parse as an author line? Memoised per name start: linear overall."""
+    step = _name_at(s, start, True)
+    if step is None:
+        return False
+    path: list[int] = []
+    result = True
+    while step[0] == _COMMA:
+        p = step[1]
+        if p in memo:
+            result = memo[p]
+            break
+        path.append(p)
+        nxt = _name_at(s, p, False)
+        if nxt is None:
+            result = False
+            break
+        step = nxt
+    for p in path:
+        memo[p] = result
+    return result
+
+
+def _normalise_author_text(text: str) -> str:
+    s = " ".join(text.split())
+    if "," in s:
+        s = _COMMA_WS.sub(", ", s)
+    if _MIDDOT in s:
+        s = _MIDDOT_WS.sub(" " + _MIDDOT + " ", s)
+    return s
+
+
+def _author_fields(s: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
+    """Cut a (validated or lenient) author line into names, et-al flag and tags."""
+    head, sep, tail = s.partition(" " + _MIDDOT + " ")
+    tags = tuple(t for t in (x.strip() for x in tail.split(",")) if t) if sep else ()
+    head = head.strip()
+    truncated = False
+    for marker in (" et al.", " et al", ", et al.", ", et al"):
+        if head.endswith(marker):
+            head = head[: -len(marker)]
+            truncated = True
+            break
+    names = tuple(n for n in (x.strip() for x in head.split(",")) if n)
+    return names, truncated, tags
+
+
+def parse_author_line(text: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]] | None:
+    """Parse ``NAME (", " NAME)* [" et al."] [" · " TAG (", " TAG)*]``.
+
+    Returns ``(names, truncated, tags)``, or None when ``text`` is not an author
+    line (a title, an abstract, ``Liu et al. (2024)`` inside prose, ...). Runs of
+    whitespace and spaces around commas are tolerated. Never raises.
+
+    >>> parse_author_line("Ada Quill, Bo Rennet, Cy Dunmore et al. · pku, mit")
+    (('Ada Quill', 'Bo Rennet', 'Cy Dunmore'), True, ('pku', 'mit'))
+    >>> parse_author_line("We follow Liu et al. (2024).") is None
+    True
+    """
+    if len(text) > _MAX_AUTHOR_LINE:
+        return None
+    s = _normalise_author_text(text)
+    if not s or not _author_line_ok(s, 0, {}):
+        return None
+    return _author_fields(s)
+
+
+# --- layout B: title and authors glued on one line -------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Split:
+    title: str
+    authors: str
+    method: str
+    alternatives: tuple[int, ...] = ()  # other valid split offsets (ambiguity)
+
+
+def _split(s: str, known_authors: Iterable[str]) -> _Split | None:
+    memo: dict[int, bool] = {}
+    valid = [
+        m.start()
+        for m in _CANDIDATE.finditer(s)
+        if s[m.start()].isupper() and _author_line_ok(s, m.start(), memo)
+    ]
+    if valid:
+        i = valid[0]
+        return _Split(s[:i], s[i:], "leftmost-valid", tuple(valid[1:]))
+    # Fallback: the earliest candidate where a known author starts and is followed by
+    # ", ", " et al.", " · " or the end of the line.
+    by_first: dict[str, list[str]] = {}
+    for name in known_authors:
+        if name:
+            by_first.setdefault(name.split(" ", 1)[0], []).append(name)
+    if not by_first:
+        return None
+    n = len(s)
+    for m in _CANDIDATE.finditer(s):
+        i = m.start()
+        e = s.find(" ", i)
+        for name in by_first.get(s[i : e if e >= 0 else n], ()):
+            end = i + len(name)
+            if s.startswith(name, i) and (
+                end == n or s.startswith((", ", " et al", " " + _MIDDOT + " "), end)
+            ):
+                return _Split(s[:i], s[i:], "known-author")
+    return None
+
+
+def split_glued_line(
+    line: str, known_authors: frozenset[str] = frozenset()
+) -> tuple[str, str, str] | None:
+    """Split a layout-B line ``TitleAuthor, Author et al.`` into (title, author_line, method).
+
+    ``method`` is ``"leftmost-valid"`` (the leftmost split point whose whole suffix
+    parses as an author line, PROFILE_FORMAT.md section 3) or ``"known-author"``
+    (fallback: the earliest split point where a name of ``known_authors`` starts).
+    Returns None when neither finds a split. Never raises.
+
+    >>> split_glued_line("OTMatch: Fictional TransportAda Quill, Bo Rennet")
+    ('OTMatch: Fictional Transport', 'Ada Quill, Bo Rennet', 'leftmost-valid')
+    """
+    s = " ".join(line.split())
+    found = _split(s, known_authors)
+    return None if found is None else (found.title, found.authors, found.method)
+
+
+def _lenient_authors(text: str) -> tuple[tuple[str, ...], bool, tuple[str, ...]]:
+    return _author_fields(_normalise_author_text(text))
+
+
+# --- URLs -------------------------------------------------------------------
+
+
+def _repository(url: str) -> Repository | None:
+    m = _CODE_HOST.fullmatch(url)
+    if m is None:
+        return None
+    host = m.group(1).lower()
+    segments = [seg for seg in (m.group(2) or "").split("/") if seg]
+    if host == "gitlab.com":  # nested groups; the project path ends before "/-/" or a route
+        for k, seg in enumerate(segments):
+            if seg == "-" or (k >= 2 and seg in _GITLAB_ROUTES):
+                segments = segments[:k]
+                break
+    else:
+        segments = segments[:2]
+    if len(segments) < 2:
+        return None
+    owner, name = "/".join(segments[:-1]), segments[-1]
+    if name.lower().endswith(".git"):
+        name = name[:-4]
+    if host == "github.com" and owner.lower() in _GITHUB_RESERVED:
+        return None
+    if not name or not all(_REPO_PART.fullmatch(part) for part in (*owner.split("/"), name)):
+        return None
+    return Repository(url=f"https://{host}/{owner}/{name}", host=host, owner=owner, name=name)
+
+
+def extract_urls(abstract: str) -> tuple[tuple[Repository, ...], tuple[str, ...]]:
+    """Find URLs in an abstract: (code repositories, other links), each in first-seen order.
+
+    Repositories on github.com, gitlab.com, bitbucket.org and codeberg.org are
+    normalised to their root (``https://github.com/OWNER/REPO``: case kept, ``.git``
+    and deeper paths dropped) and deduplicated (case-insensitively, as the hosts
+    are). Everything else (hf.co, project pages, a GitHub user page) is a link.
+    Never raises.
+
+    >>> repos, links = extract_urls(r"See \\href{https://github.com/Aq/Fs}{https://github.com/Aq/Fs/tree/main}. Data: https://hf.co/aq")
+    >>> [r.url for r in repos], links
+    (['https://github.com/Aq/Fs'], ('https://hf.co/aq',))
+    """
+    repos: list[Repository] = []
+    links: list[str] = []
+    seen: set[str] = set()
+    for m in _URL.finditer(abstract):
+        url = m.group().rstrip(_URL_TRAILING)
+        if "\\" in url:
+            url = _LATEX_ESCAPE.sub(r"\1", url)
+        if len(url) <= len("https://"):
+            continue
+        repo = _repository(url)
+        key = repo.url.casefold() if repo else url
+        if key in seen:
+            continue
+        seen.add(key)
+        if repo:
+            repos.append(repo)
+        else:
+            links.append(url)
+    return tuple(repos), tuple(links)
+
+
+# --- dates ------------------------------------------------------------------
+
+
+def resolve_date(month: int, day: int, year: int | None, as_of: date) -> tuple[date, bool]:
+    """Return (date, year_inferred) for a date line's month/day[/year].
+
+    A yearless date is in the copy year (the site omits the current year), unless its
+    month/day is after ``as_of``: then it is in the year before.
+    Raises ValueError for an impossible date (``Feb 31``).
+
+    >>> resolve_date(6, 4, None, date(2026, 11, 21))
+    (datetime.date(2026, 6, 4), True)
+    >>> resolve_date(12, 24, None, date(2026, 11, 21))
+    (datetime.date(2025, 12, 24), True)
+    """
+    if year is not None:
+        return date(year, month, day), False
+    inferred = as_of.year if (month, day) <= (as_of.month, as_of.day) else as_of.year - 1
+    return date(inferred, month, day), True
+
+
+# --- owner ------------------------------------------------------------------
+
+
+def infer_owner(papers: Iterable[PaperEntry], header_name: str | None) -> Owner:
+    """Whose profile this is (PROFILE_FORMAT.md section 4).
+
+    The header name wins whenever there is one. Otherwise the complete-author-list
+    test: the owner must be on every author list not truncated by ``et al.``.
+    One such name visible on every entry -> "certain"; one such name -> "high";
+    several, one visible on more entries than the others -> "low"; otherwise no
+    name (confidence "none"), with the reason in ``evidence``. Never raises.
+    """
+    entries = tuple(papers)
+    n = len(entries)
+    visible: Counter[str] = Counter()
+    for entry in entries:
+        visible.update(set(entry.authors))
+    if header_name:
+        return Owner(
+            header_name,
+            inferred=False,
+            confidence="header",
+            evidence=f"header name; visible on {visible[header_name]} of {n} entries",
+        )
+    if not entries:
+        return Owner(None, False, "none", "no header name and no paper entries")
+    complete = [frozenset(e.authors) for e in entries if not e.authors_truncated and e.authors]
+    if not complete:
+        return Owner(
+            None, False, "none",
+            f"no header name and no complete author list: all {n} entries are truncated by 'et al.'",
+        )
+    common = frozenset.intersection(*complete)
+    k = len(complete)
+    if not common:
+        return Owner(None, False, "none", f"no header name, and no name is on all {k} complete author lists")
+    ranked = sorted(common, key=lambda a: (-visible[a], a))
+    best = ranked[0]
+    seen = visible[best]
+    if len(ranked) == 1:
+        if seen == n:
+            return Owner(
+                best, True, "certain",
+                f"the only name on all {k} complete author lists, and visible on all {n} entries",
+            )
+        return Owner(
+            best, True, "high",
+            f"the only name on all {k} complete author lists; visible on {seen} of {n} entries,"
+            f" and the {n - seen} others are truncated by 'et al.'",
+        )
+    names = ", ".join(ranked)
+    if visible[ranked[1]] == seen:
+        return Owner(
+            None, False, "none",
+            f"no header name; {len(ranked)} names are on all {k} complete author lists ({names})"
+            f" and none is visible on more entries than the others",
+        )
+    return Owner(
+        best, True, "low",
+        f"{len(ranked)} names are on all {k} complete author lists ({names});"
+        f" chose the one visible on most entries ({seen} of {n})",
+    )
+
+
+# --- the page parser --------------------------------------------------------
+
+_Line = tuple[int, str]  # (physical line number, stripped text; "" for a blank line)
+
+
+@dataclass(slots=True)
+class _Entry:
+    line: int
+    raw: str
+    match: re.Match[str]
+    body: list[_Line]
+
+
+@dataclass(slots=True)
+class _Header:
+    name: str | None = None
+    category: str | None = None
+    metrics: Metrics | None = None
+    count: int | None = None
+    recognised: bool = False
+
+
+@dataclass(slots=True)
+class _Pending:
+    """A glued line with no valid split point, retried once all known authors are in."""
+
+    index: int
+    entry: _Entry
+    glued: _Line
+    abstract: str
+    last: bool
+
+
+def _raw(text: str) -> str:
+    return text[:RAW_LIMIT]
+
+
+def _int(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _clean(text: str) -> str:
+    if text.isascii():
+        return text
+    # Substring tests are much faster than a character-class regex over the whole page.
+    if any(ch in text for ch in _INVISIBLE_CHARS):
+        text = _INVISIBLE.sub("", text)
+    if not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    return text
+
+
+def _looks_binary(text: str) -> bool:
+    """Whole-text test, for decoded bytes: NUL, or >= 10% control/replacement characters."""
+    if "\x00" in text:
+        return True
+    bad = len(_NON_TEXT.findall(text))
+    return bad > 0 and bad >= _BINARY_RATIO * len(text)
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _PageParser:
+    def __init__(
+        self, source: str, as_of: date, known_authors: frozenset[str], failures: list[ParseFailure]
+    ) -> None:
+        self.source = source
+        self.as_of = as_of
+        self.known = known_authors
+        self.failures = failures
+
+    def fail(self, line: int, reason: str, raw: str = "") -> None:
+        self.failures.append(ParseFailure(self.source, line, reason, _raw(raw)))
+
+    # One pass over the physical lines: date lines delimit entries.
+    def split_lines(self, lines: list[str]) -> tuple[list[_Line], list[_Entry], int]:
+        """Group lines into header lines and entries; also count non-text characters."""
+        header: list[_Line] = []
+        entries: list[_Entry] = []
+        target = header
+        non_text = 0
+        for number, raw in enumerate(lines, 1):
+            if len(raw) > MAX_LINE_CHARS:
+                non_text += len(_NON_TEXT.findall(raw))
+                self.fail(number, f"line too long ({len(raw):,} characters, limit {MAX_LINE_CHARS:,}); skipped", raw)
+                continue
+            s = raw.strip()
+            # isprintable() is a fast C pre-check; tabs and NBSP fail it too, hence the regex.
+            if not s.isprintable() and _CONTROL.search(s):
+                non_text += len(_NON_TEXT.findall(s))
+                self.fail(number, "unreadable line (control characters); skipped", s)
+                continue
+            if s and len(s) <= _MAX_DATE_LINE and "A" <= s[0] <= "Z":
+                m = _DATE_LINE.fullmatch(_collapse(s))
+                if m:
+                    entry = _Entry(number, s, m, [])
+                    entries.append(entry)
+                    target = entry.body
+                    continue
+            target.append((number, s))
+        return header, entries, non_text
+
+    def parse_header(self, lines: list[_Line]) -> _Header:
+        h = _Header()
+        values: dict[str, int] = {}
+        metric_line = 0
+        name_line: _Line | None = None
+        junk: list[_Line] = []
+        groups: list[list[_Line]] = []
+
+        def flush() -> None:
+            if junk:
+                groups.append(junk.copy())
+                junk.clear()
+
+        def metric(key: str, value: int, number: int, text: str) -> None:
+            nonlocal metric_line
+            if key in values:
+                junk.append((number, text))
+                return
+            values[key] = value
+            metric_line = metric_line or number
+
+        first = True
+        for number, s in lines:
+            if not s:
+                continue
+            t = _collapse(s)
+            is_first, first = first, False
+            if m := _H_INDEX.fullmatch(t):
+                metric("h_index", int(m.group(1)), number, t)
+            elif m := _PAPERS.fullmatch(t):
+                # "15papers" is the metric, "15 Papers" the count line; variants go to
+                # whichever is still free.
+                is_count = m.group(2) != "" and m.group(3) == "P"
+                if not is_count and "papers" in values and h.count is None:
+                    is_count = True
+                if is_count and h.count is None:
+                    h.count = _int(m.group(1))
+                else:
+                    metric("papers", _int(m.group(1)), number, t)
+            elif m := _CITATIONS.fullmatch(t):
+                metric("citations", _int(m.group(1)), number, t)
+            elif m := _NOVELTY.fullmatch(t):
+                metric("novelty", int(m.group(1)), number, t)
+            elif m := _AI_SCORE.fullmatch(t):
+                metric("ai_score", int(m.group(1)), number, t)
+            elif _CATEGORY.fullmatch(t) and h.category is None:
+                h.category = t
+            elif is_first and len(t) <= 100 and len(t.split()) <= 8 and _HEADER_NAME.fullmatch(t):
+                name_line = (number, t)
+                continue
+            else:
+                junk.append((number, t))
+                continue
+            h.recognised = True
+            flush()
+        flush()
+        if name_line is not None:
+            if h.recognised:  # a name alone, followed by no header line, is not a header
+                h.name = name_line[1]
+            else:
+                groups.insert(0, [name_line])
+                if len(groups) > 1:
+                    groups[:2] = [groups[0] + groups[1]]
+        for group in groups:
+            number, text = group[0]
+            extra = f" ({len(group)} lines)" if len(group) > 1 else ""
+            self.fail(number, f"unrecognised text before the first entry{extra}", text)
+        if values:
+            h.metrics = Metrics(
+                h_index=values.get("h_index"),
+                papers=values.get("papers"),
+                citations=values.get("citations"),
+                novelty=values.get("novelty"),
+                ai_score=values.get("ai_score"),
+                line=metric_line,
+            )
+        return h
+
+    def parse_entry(
+        self, entry: _Entry, last: bool, index: int, pending: list[_Pending]
+    ) -> PaperEntry | None:
+        items: list[tuple[int, str, int]] = []  # (line, text, block)
+        block = 0
+        for number, s in entry.body:
+            if s:
+                items.append((number, s, block))
+            else:
+                block += 1
+        if not items:
+            where = " (the file ends here)" if last else ""
+            self.fail(entry.line, f"date line without a title{where}", entry.raw)
+            return None
+        authors: tuple[tuple[str, ...], bool, tuple[str, ...]] | None = None
+        if len(items) >= 2:
+            authors = parse_author_line(items[1][1])
+        start = 2 if authors is not None else 1
+        # The abstract is one block of consecutive lines; later blocks are not part of the
+        # grammar (garbage between entries) and are reported, not silently merged.
+        abstract_lines: list[str] = []
+        if start < len(items):
+            abstract_block = items[start][2]
+            stray: dict[int, list[tuple[int, str, int]]] = {}
+            for item in items[start:]:
+                if item[2] == abstract_block:
+                    abstract_lines.append(item[1])
+                else:
+                    stray.setdefault(item[2], []).append(item)
+            for group in stray.values():
+                extra = f" ({len(group)} lines)" if len(group) > 1 else ""
+                self.fail(
+                    group[0][0],
+                    f"unexpected text after the abstract of the entry at line {entry.line}{extra}; skipped",
+                    group[0][1],
+                )
+        abstract = " ".join(abstract_lines)
+        if authors is not None:
+            return self.make_entry(entry, _collapse(items[0][1]), authors, abstract, "A", None)
+        number, glued = items[0][0], _collapse(items[0][1])
+        found = _split(glued, ())
+        if found is None:
+            pending.append(_Pending(index, entry, (number, glued), abstract, last and len(items) == 1))
+            return None
+        if found.alternatives:
+            alt = found.alternatives[0]
+            self.fail(
+                number,
+                f"low-confidence title/author split: {len(found.alternatives) + 1} valid split points;"
+                f" took the leftmost (authors {found.authors[:40]!r}), not e.g. {glued[alt : alt + 40]!r}",
+                glued,
+            )
+        return self.make_entry(
+            entry, found.title, parse_author_line(found.authors) or _lenient_authors(found.authors),
+            abstract, "B", found.method,
+        )
+
+    def resolve_pending(self, pending: _Pending, known: frozenset[str]) -> PaperEntry | None:
+        number, glued = pending.glued
+        found = _split(glued, known)
+        if found is None:
+            cut = "; the file may be cut in the middle of this entry" if pending.last else ""
+            self.fail(
+                number,
+                "cannot separate title and authors: no split point leaves a well-formed author"
+                f" list and no known author starts one (entry at line {pending.entry.line}){cut}",
+                glued,
+            )
+            return None
+        self.fail(
+            number,
+            f"low-confidence title/author split: the author list is not well-formed; split before"
+            f" the known author at {found.authors[:40]!r}",
+            glued,
+        )
+        return self.make_entry(
+            pending.entry, found.title, _lenient_authors(found.authors), pending.abstract, "B", found.method
+        )
+
+    def make_entry(
+        self,
+        entry: _Entry,
+        title: str,
+        authors: tuple[tuple[str, ...], bool, tuple[str, ...]],
+        abstract: str,
+        layout: Layout,
+        split_method: str | None,
+    ) -> PaperEntry:
+        m = entry.match
+        category, month, day, year, code = m.groups()
+        date_text = m.string[m.start(2) : m.end(4) if year else m.end(3)]
+        try:
+            when, inferred = resolve_date(_MONTHS[month], int(day), int(year) if year else None, self.as_of)
+        except ValueError as exc:
+            self.fail(entry.line, f"impossible date {date_text!r} ({exc}); entry kept without a date", entry.raw)
+            when, inferred = None, year is None
+        repos, links = extract_urls(abstract) if "://" in abstract else ((), ())
+        names, truncated, tags = authors
+        return PaperEntry(
+            source=self.source,
+            line=entry.line,
+            title=title,
+            authors=names,
+            authors_truncated=truncated,
+            affiliations=tags,
+            category=category,
+            date=when,
+            date_text=date_text,
+            year_inferred=inferred,
+            has_code=code is not None,
+            repositories=repos,
+            links=links,
+            abstract=abstract,
+            layout=layout,
+            split_method=split_method,
+        )
+
+
+def _failed(source: str, sha256: str, as_of: date, line: int, reason: str, raw: str = "") -> Profile:
+    return Profile(
+        source=source,
+        sha256=sha256,
+        as_of=as_of,
+        owner=Owner(None, False, "none", "nothing could be read from the file"),
+        category=None,
+        metrics=None,
+        declared_count=None,
+        papers=(),
+        failures=(ParseFailure(source, line, reason, _raw(raw)),),
+    )
+
+
+def _parse(
+    text: str,
+    source: str,
+    as_of: date,
+    sha256: str,
+    known_authors: frozenset[str],
+    notes: tuple[ParseFailure, ...],
+) -> Profile:
+    text = _clean(text)
+    if not text.strip():
+        return _failed(source, sha256, as_of, 1, "empty file" if not text else "empty file (only whitespace)")
+    binary = "binary file (NUL bytes or control characters), not a profile page"
+    if "\x00" in text:
+        return _failed(source, sha256, as_of, 1, binary, text)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    failures: list[ParseFailure] = list(notes)
+    parser = _PageParser(source, as_of, known_authors, failures)
+    header_lines, raw_entries, non_text = parser.split_lines(lines)
+    non_text += text.count("\ufffd")
+    if non_text and non_text >= _BINARY_RATIO * len(text):
+        return _failed(source, sha256, as_of, 1, binary, text)
+    header = parser.parse_header(header_lines)
+
+    slots: list[PaperEntry | None] = []
+    pending: list[_Pending] = []
+    for index, raw_entry in enumerate(raw_entries):
+        slots.append(parser.parse_entry(raw_entry, index == len(raw_entries) - 1, index, pending))
+    if pending:
+        known = set(known_authors)
+        if header.name:
+            known.add(header.name)
+        for paper in slots:
+            if paper is not None:
+                known.update(paper.authors)
+        frozen = frozenset(known)
+        for item in pending:
+            slots[item.index] = parser.resolve_pending(item, frozen)
+    papers = tuple(p for p in slots if p is not None)
+
+    if not raw_entries and not header.recognised:
+        # Nothing of the grammar at all: one failure says so instead of one per block.
+        kept = [f for f in failures if not f.reason.startswith("unrecognised text")]
+        first = next(((n, s) for n, s in header_lines if s), None)
+        if first is not None:
+            kept.append(
+                ParseFailure(source, first[0], "not a profile page: no header and no date line found", _raw(first[1]))
+            )
+        failures[:] = kept
+    failures.sort(key=lambda f: f.line)
+    return Profile(
+        source=source,
+        sha256=sha256,
+        as_of=as_of,
+        owner=infer_owner(papers, header.name),
+        category=header.category,
+        metrics=header.metrics,
+        declared_count=header.count,
+        papers=papers,
+        failures=tuple(failures),
+    )
+
+
+def parse_text(
+    text: str,
+    source: str,
+    *,
+    as_of: date,
+    sha256: str = "",
+    known_authors: frozenset[str] = frozenset(),
+) -> Profile:
+    """Parse one profile page given as text.
+
+    ``as_of`` is the date the page was copied (it resolves yearless dates).
+    ``known_authors`` (optional) are names seen in other files, used only by the
+    layout-B fallback split. Never raises on any text: what can't be read is in
+    ``Profile.failures``. Raises TypeError when ``text`` is not a str or ``as_of``
+    not a date.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, not {type(text).__name__}")
+    if not isinstance(as_of, date):
+        raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
+    return _guarded(text, source, as_of, sha256, known_authors, ())
+
+
+def _guarded(
+    text: str,
+    source: str,
+    as_of: date,
+    sha256: str,
+    known_authors: frozenset[str],
+    notes: tuple[ParseFailure, ...],
+) -> Profile:
+    try:
+        return _parse(text, source, as_of, sha256, known_authors, notes)
+    except Exception as exc:  # pragma: no cover - last line of defence: input must never raise
+        return _failed(
+            source, sha256, as_of, 1, f"internal parser error ({type(exc).__name__}: {exc}); please report", text
+        )
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset) + 1
+
+
+def _decode(data: bytes, source: str) -> tuple[str | None, tuple[ParseFailure, ...], int, str]:
+    """Bytes -> (text, non-fatal notes, failure line, failure reason)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16"), (), 0, ""
+        except UnicodeDecodeError as exc:
+            return None, (), _line_of(data, exc.start), f"undecodable bytes: UTF-16 byte order mark but {exc.reason}"
+    if b"\x00" in data:
+        return None, (), 1, "binary file (NUL bytes), not a profile page"
+    try:
+        return data.decode("utf-8-sig"), (), 0, ""
+    except UnicodeDecodeError as exc:
+        error = exc
+    if error.reason == "unexpected end of data" and error.end == len(data):
+        # Cut inside the last character: keep what is there and say so.
+        try:
+            text = data[: error.start].decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+        else:
+            note = ParseFailure(
+                source, _line_of(data, error.start), "file ends in the middle of a UTF-8 character (file cut?)"
+            )
+            return text, (note,), 0, ""
+    replaced = data.decode("utf-8-sig", "replace")
+    bad = replaced.count("\ufffd")
+    multibyte = len(replaced) - len(replaced.encode("ascii", "ignore")) - bad
+    if multibyte > bad:
+        # Mostly UTF-8 with a few broken bytes: keep it, replacement characters and all.
+        note = ParseFailure(
+            source, _line_of(data, error.start),
+            f"invalid UTF-8 ({bad} byte sequence(s) replaced by U+FFFD)",
+        )
+        return replaced, (note,), 0, ""
+    # Not UTF-8: a cp1252/Latin-1 page is kept as it is, if it then reads as text.
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    if _looks_binary(text):
+        return None, (), _line_of(data, error.start), (
+            "undecodable bytes: not UTF-8, and not text in cp1252/Latin-1 either"
+        )
+    return text, (), 0, ""
+
+
+def parse_bytes(
+    data: bytes, source: str, *, as_of: date, known_authors: frozenset[str] = frozenset()
+) -> Profile:
+    """Parse one profile page given as bytes; ``sha256`` is that of the raw bytes.
+
+    Decoding: UTF-8 with or without BOM (or UTF-16 with a BOM). Bytes that are not
+    UTF-8 are read as cp1252/Latin-1 when that gives text; NUL bytes or control
+    character soup make a "binary file" failure, other unreadable bytes an
+    "undecodable bytes" failure (a Profile with no papers, never an exception).
+    Raises TypeError when ``data`` is not bytes.
+    """
+    if not isinstance(data, bytes | bytearray | memoryview):
+        raise TypeError(f"data must be bytes, not {type(data).__name__}")
+    if not isinstance(as_of, date):
+        raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
+    data = bytes(data)
+    digest = hashlib.sha256(data).hexdigest()
+    if not data:
+        return _failed(source, digest, as_of, 1, "empty file")
+    text, notes, line, reason = _decode(data, source)
+    if text is None:
+        return _failed(source, digest, as_of, line, reason, data[:RAW_LIMIT].decode("latin-1"))
+    return _guarded(text, source, as_of, digest, known_authors, notes)
+
+
+def parse_file(
+    path: str | Path,
+    *,
+    as_of: date,
+    source: str | None = None,
+    known_authors: frozenset[str] = frozenset(),
+) -> Profile:
+    """Parse one profile page file; ``source`` defaults to the file name.
+
+    Raises OSError when the file can't be read; never for its content.
+    """
+    p = Path(path)
+    return parse_bytes(p.read_bytes(), source if source is not None else p.name, as_of=as_of, known_authors=known_authors)

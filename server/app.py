@@ -1,0 +1,145 @@
+"""``create_app(config)``: the application factory, one blueprint per concern."""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+
+from kg.errors import TooManyRequests, UriTooLong
+from kg.iri import IriScheme
+from kg.query import QueryBackend
+from kg.store import KGStore
+from server import errors
+from server.config import Settings
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@dataclass(slots=True)
+class KGContext:
+    """What every blueprint needs, built once per process by :func:`create_app`."""
+
+    settings: Settings
+    scheme: IriScheme
+    backend: QueryBackend
+    writer: KGStore | None = None
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def kg_context() -> KGContext:
+    return current_app.extensions["kg"]  # type: ignore[no-any-return]
+
+
+def is_loopback(host: str) -> bool:
+    if host in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _build_backend(settings: Settings) -> tuple[QueryBackend, KGStore | None]:
+    backend = settings.extra.get("backend")
+    writer: KGStore | None = None
+    if settings.updates_enabled:
+        if settings.allow_update and not settings.update_token and not is_loopback(settings.host):
+            raise RuntimeError(
+                "--allow-update enables unauthenticated writes and is refused on a non-loopback host; "
+                "use --update-token instead"
+            )
+        writer = KGStore.open_writable(settings.store)
+        if writer.generation is None:
+            writer.publish()
+    if backend is None:
+        from kg.querypool import PooledBackend
+
+        backend = PooledBackend(
+            settings.store,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            memory_limit_mb=settings.query_memory_mb,
+            isolate_network=not settings.service_allowlist,
+        )
+    return backend, writer
+
+
+class _RateLimiter:
+    """A token bucket per client address (optional, in-process)."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+        self.burst = max(1.0, rate * 2)
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.get(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens < 1.0:
+                self.buckets[client] = (tokens, now)
+                return False
+            self.buckets[client] = (tokens - 1.0, now)
+            if len(self.buckets) > 100_000:
+                self.buckets.clear()
+            return True
+
+
+def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` overrides the environment (``KG_*`` variables) and the defaults;
+    see :mod:`server.config` for every setting. Pass ``backend=`` (a
+    :class:`kg.query.QueryBackend`) to serve from something other than the
+    embedded store's worker pool.
+    """
+    settings = config if isinstance(config, Settings) else Settings.load(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    backend, writer = _build_backend(settings)
+    app.extensions["kg"] = KGContext(settings, IriScheme(settings.base_iri), backend, writer)
+    errors.init_app(app)
+
+    limiter = _RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
+
+    @app.before_request
+    def _guard() -> None:
+        if len(request.full_path) > settings.max_url_length:
+            raise UriTooLong(f"request URL longer than {settings.max_url_length} characters")
+        if limiter is not None and not limiter.allow(request.remote_addr or "-"):
+            raise TooManyRequests("rate limit exceeded for this client", retry_after=1)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "store_version": backend.version()}
+
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _blueprints() -> list[Any]:
+    """One blueprint per concern; each module owns its routes."""
+    from server.sparql import blueprint as sparql
+
+    return [sparql]
