@@ -33,3 +33,102 @@ def w3c_dir() -> Path:
     if not W3C_DIR.is_dir():
         pytest.skip(f"W3C test data not found at {W3C_DIR}")
     return W3C_DIR
+
+
+# -- stores and servers -----------------------------------------------------------
+
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+import urllib.request  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+
+TEST_BASE_IRI = "http://kg.test/"
+
+
+def ingest_into(folder: Path, sources: list[Path] | Path, *, base_iri: str = TEST_BASE_IRI) -> None:
+    """Ingest profile files or folders into a store folder (and publish it)."""
+    from kg.ingest import ingest
+    from kg.iri import IriScheme
+    from kg.resolve_hooks import post_ingest_hooks
+    from kg.store import KGStore
+
+    store = KGStore.open_writable(folder)
+    paths = sources if isinstance(sources, list) else [sources]
+    ingest(paths, store, scheme=IriScheme(base_iri), as_of=SEED_AS_OF, post_ingest=post_ingest_hooks(),
+           progress=False)
+    store.close()
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path:
+    """A store folder holding the five seed profiles (read it, never write it)."""
+    folder = tmp_path_factory.mktemp("seed-store")
+    ingest_into(folder, seeds_dir)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def app(seed_store: Path):  # type: ignore[no-untyped-def]
+    """The application over the seed store (query worker processes included)."""
+    from server.app import create_app
+
+    application = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI, "query_timeout": 10})
+    application.config["TESTING"] = True
+    yield application
+    application.extensions["kg"].backend.close()
+
+
+@pytest.fixture()
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveServer:
+    """`kg serve` in a subprocess on a free loopback port."""
+
+    def __init__(self, store: Path, extra_args: list[str] | None = None, env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        args = [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1",
+                "--port", str(self.port), "--base-iri", TEST_BASE_IRI, *(extra_args or [])]
+        environment = {**os.environ, **(env or {})}
+        self.process = subprocess.Popen(args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
+                raise RuntimeError(f"kg serve exited with {self.process.returncode}:\n{output}")
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("kg serve did not answer within 60 s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(seed_store: Path) -> Iterator[LiveServer]:
+    """A real `kg serve` (granian) over the seed store, for real HTTP clients."""
+    server = LiveServer(seed_store)
+    yield server
+    server.stop()
