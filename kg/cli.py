@@ -125,10 +125,13 @@ def ingest_command(
     folder = resolve_store_path(store_path)
     scheme = _scheme(base_iri)
     store = KGStore.open_writable(folder)
-    report = ingest(
-        paths, store, scheme=scheme, as_of=_as_of(as_of), prune=prune, progress=progress,
-        workers=workers, post_ingest=post_ingest_hooks(),
-    )
+    try:
+        report = ingest(
+            paths, store, scheme=scheme, as_of=_as_of(as_of), prune=prune, progress=progress,
+            workers=workers, post_ingest=post_ingest_hooks(),
+        )
+    finally:
+        store.close()  # release the writer lock before anything else opens the store
     for outcome in report.outcomes:
         for failure in outcome.failures:
             where = outcome.path or outcome.source

@@ -1,0 +1,199 @@
+"""Ingest into the embedded store: idempotency, atomic replacement, the union graph, bad files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from kg.ingest import ingest
+from kg.iri import IriScheme
+from kg.store import KGStore, store_stats
+from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
+
+SCHEME = IriScheme(TEST_BASE_IRI)
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "profiles"
+
+
+def run_ingest(folder: Path, *paths: Path, prune: bool = False):  # type: ignore[no-untyped-def]
+    store = KGStore.open_writable(folder)
+    try:
+        return ingest(list(paths), store, scheme=SCHEME, as_of=SEED_AS_OF, prune=prune, progress=False)
+    finally:
+        store.close()
+
+
+def default_graph_lines(folder: Path) -> list[str]:
+    """The union (default graph) as sorted N-Triples, without parse timestamps."""
+    store = KGStore.open_readonly(folder)
+    lines = [
+        f"{q.subject} {q.predicate} {q.object} ."
+        for q in store.quads()
+        if isinstance(q.graph_name, ox.DefaultGraph) and "generatedAtTime" not in q.predicate.value
+        and "endedAtTime" not in q.predicate.value
+    ]
+    return sorted(lines)
+
+
+def all_quads(folder: Path) -> list[str]:
+    store = KGStore.open_readonly(folder)
+    return sorted(str(q) for q in store.quads())
+
+
+@pytest.fixture()
+def seed_copy(tmp_path: Path, seeds_dir: Path) -> Path:
+    target = tmp_path / "profiles"
+    shutil.copytree(seeds_dir, target)
+    return target
+
+
+def test_seeds_give_the_documented_counts(seed_store: Path) -> None:
+    stats = store_stats(KGStore.open_readonly(seed_store))
+    assert stats["profiles"] == 5
+    assert stats["papers"] == 104
+    assert stats["repositories"] == 29
+    assert stats["venues"] == 1
+    assert stats["subjects"] == 6
+    assert stats["organizations"] == 4
+    assert stats["sources"] == 5
+
+
+def test_second_ingest_changes_no_triple(tmp_path: Path, seed_copy: Path) -> None:
+    folder = tmp_path / "store"
+    first = run_ingest(folder, seed_copy)
+    assert first.count("added") == 5 and first.ok
+    before = all_quads(folder)
+    second = run_ingest(folder, seed_copy)
+    assert second.count("unchanged") == 5
+    assert second.count("added") == second.count("replaced") == 0
+    assert all_quads(folder) == before
+
+
+def test_default_graph_is_the_set_union_of_source_graphs(seed_store: Path) -> None:
+    store = KGStore.open_readonly(seed_store)
+    union = next(iter(store.query("SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } } }")))
+    default = next(iter(store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))
+    assert int(union["n"].value) == int(default["n"].value)
+    # A paper listed by two profiles is counted once (Oxigraph's own union graph would count it twice).
+    row = next(iter(store.query(
+        "SELECT (COUNT(*) AS ?n) { ?p <http://purl.org/dc/terms/title> "
+        "\"Information Flow in Self-Supervised Learning\" }"
+    )))
+    assert int(row["n"].value) == 1
+
+
+def test_changed_file_replaces_exactly_its_graph(tmp_path: Path, seed_copy: Path, seeds_dir: Path) -> None:
+    folder = tmp_path / "store"
+    run_ingest(folder, seed_copy)
+    original = default_graph_lines(folder)
+    target = next(seed_copy.glob("002_*.txt"))
+    lines = target.read_text(encoding="utf-8").split("\n")
+    target.write_text("\n".join(lines[:-3]), encoding="utf-8")  # drop the last entry (RelationMatch)
+    report = run_ingest(folder, seed_copy)
+    assert report.count("replaced") == 1 and report.count("unchanged") == 4
+    stats = store_stats(KGStore.open_readonly(folder))
+    assert stats["papers"] == 103
+    # The result equals a fresh ingest of the changed files: the union was retracted correctly.
+    fresh = tmp_path / "fresh"
+    run_ingest(fresh, seed_copy)
+    assert default_graph_lines(folder) == default_graph_lines(fresh)
+    # Restoring the file restores the union exactly.
+    shutil.copy(next(seeds_dir.glob("002_*.txt")), target)
+    run_ingest(folder, seed_copy)
+    assert default_graph_lines(folder) == original
+
+
+def test_shared_paper_survives_removal_of_one_lister(tmp_path: Path, seed_copy: Path) -> None:
+    folder = tmp_path / "store"
+    run_ingest(folder, seed_copy)
+    next(seed_copy.glob("002_*.txt")).unlink()
+    kept = run_ingest(folder, seed_copy)
+    assert kept.count("removed") == 0
+    assert store_stats(KGStore.open_readonly(folder))["profiles"] == 5, "without --prune the graph stays"
+    pruned = run_ingest(folder, seed_copy, prune=True)
+    assert pruned.count("removed") == 1
+    store = KGStore.open_readonly(folder)
+    stats = store_stats(store)
+    assert stats["profiles"] == 4
+    # 002 listed 21 papers, 12 of them also listed by 003: those stay.
+    assert stats["papers"] == 104 - 9
+    shared = store.query(
+        "ASK { ?p <http://purl.org/dc/terms/title> \"OTMatch: Improving Semi-Supervised Learning with Optimal Transport\" }"
+    )
+    assert bool(shared)
+
+
+def test_bad_files_are_reported_and_good_ones_stored(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    profiles = tmp_path / "profiles"
+    shutil.copytree(EXAMPLES, profiles, ignore=shutil.ignore_patterns("*.md"))
+    (profiles / "empty.txt").write_bytes(b"")
+    (profiles / "binary.txt").write_bytes(bytes(range(256)) * 20)
+    report = run_ingest(folder, profiles, tmp_path / "missing.txt")
+    by_source = {o.source: o for o in report.outcomes}
+    assert by_source["empty.txt"].status == "failed" and by_source["empty.txt"].failures
+    assert by_source["binary.txt"].status == "failed" and by_source["binary.txt"].failures
+    assert by_source["missing.txt"].status == "failed"
+    assert not report.ok
+    assert store_stats(KGStore.open_readonly(folder))["profiles"] == 3
+
+
+def test_a_file_that_turns_bad_keeps_its_stored_graph(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    profiles = tmp_path / "profiles"
+    shutil.copytree(EXAMPLES, profiles, ignore=shutil.ignore_patterns("*.md"))
+    run_ingest(folder, profiles)
+    before = all_quads(folder)
+    (profiles / "ada-lindqvist.txt").write_bytes(b"\x00\x01\x02garbage")
+    report = run_ingest(folder, profiles)
+    assert report.count("failed") == 1
+    assert all_quads(folder) == before
+
+
+def test_readers_keep_their_checkpoint_while_an_ingest_publishes(tmp_path: Path) -> None:
+    folder = tmp_path / "store"
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    shutil.copy(EXAMPLES / "ada-lindqvist.txt", profiles)
+    run_ingest(folder, profiles)
+    reader = KGStore.open_readonly(folder)
+    assert store_stats(reader)["profiles"] == 1
+    shutil.copy(EXAMPLES / "mei-tanaka.txt", profiles)
+    run_ingest(folder, profiles)
+    assert store_stats(reader)["profiles"] == 1, "an open reader sees its own checkpoint"
+    assert store_stats(KGStore.open_readonly(folder))["profiles"] == 2, "a new reader sees the new one"
+
+
+def test_only_one_writer_at_a_time(tmp_path: Path) -> None:
+    from kg.errors import StoreError
+
+    folder = tmp_path / "store"
+    first = KGStore.open_writable(folder)
+    with pytest.raises(StoreError, match="another"):
+        KGStore.open_writable(folder)
+    first.close()
+
+
+def test_reading_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
+    from kg.errors import StoreError
+
+    with pytest.raises(StoreError, match="kg ingest"):
+        KGStore.open_readonly(tmp_path / "nothing")
+
+
+def test_many_files_go_through_worker_processes(tmp_path: Path) -> None:
+    """Above the parallel threshold, parsing runs in processes; the result is the same."""
+    from kg import ingest as ingest_module
+
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    for index in range(ingest_module.PARALLEL_THRESHOLD + 6):
+        source = sorted(EXAMPLES.glob("*.txt"))[index % 3]
+        (profiles / f"{index:03d}-{source.name}").write_bytes(source.read_bytes())
+    store = KGStore.open_writable(tmp_path / "store")
+    report = ingest([profiles], store, scheme=SCHEME, as_of=SEED_AS_OF, workers=2, progress=False)
+    assert report.count("added") == ingest_module.PARALLEL_THRESHOLD + 6
+    assert store_stats(store)["profiles"] == ingest_module.PARALLEL_THRESHOLD + 6
+    assert store_stats(store)["papers"] == 8
