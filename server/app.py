@@ -36,7 +36,8 @@ class KGContext:
 
 
 def kg_context() -> KGContext:
-    return current_app.extensions["kg"]  # type: ignore[no-any-return]
+    context: KGContext = current_app.extensions["kg"]
+    return context
 
 
 def is_loopback(host: str) -> bool:
@@ -140,6 +141,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
 def _blueprints() -> list[Any]:
     """One blueprint per concern; each module owns its routes."""
+    from server.pages import blueprint as pages
     from server.sparql import blueprint as sparql
 
-    return [sparql]
+    return [sparql, pages]

@@ -1,0 +1,187 @@
+/*
+ * The query page (server/templates/query.html): mounts YASGUI into #yasgui.
+ *
+ * Configuration comes from the JSON data island #query-config (the CSP allows no
+ * inline script): endpoint, method, query, run, prefixes, examples, formats.
+ * YASGUI is configured to work offline: no prefix.cc lookups (bundled prefixes
+ * only), no Linked Open Vocabularies class/property autocompletion, no CORS
+ * proxy, no endpoint catalogue but ours, no localStorage persistence (the page
+ * opens on the query its URL asks for).
+ *
+ * Without window.Yasgui (vendor files not installed) or without JavaScript, the
+ * plain form stays and POSTs to / (progressive enhancement).
+ *
+ * #yasgui carries data-state for tests and assistive tech:
+ *   loading -> ready -> querying -> done | error   ("unavailable" without YASGUI)
+ */
+(function () {
+  "use strict";
+
+  var configEl = document.getElementById("query-config");
+  var mount = document.getElementById("yasgui");
+  var app = document.getElementById("query-app");
+  if (!configEl || !mount || !app) return;
+  var config;
+  try {
+    config = JSON.parse(configEl.textContent || "{}");
+  } catch (err) {
+    return;
+  }
+  var Yasgui = window.Yasgui;
+  if (typeof Yasgui !== "function") {
+    mount.setAttribute("data-state", "unavailable");
+    return;
+  }
+
+  var endpoint = new URL(config.endpoint || "/sparql", window.location.href).href;
+  var examples = {};
+  (config.examples || []).forEach(function (example) { examples[example.name] = example; });
+
+  // Offline: YASQE's default autocompleters include "class" and "property",
+  // which ask lov.linkeddata.es; keep only the local ones. (Yasgui merges
+  // arrays index by index, so the defaults must be replaced, not merged.)
+  var yasqeDefaults = (Yasgui.Yasqe && Yasgui.Yasqe.defaults) || Yasgui.defaults.yasqe;
+  yasqeDefaults.autocompleters = ["variables", "prefixes"];
+  yasqeDefaults.prefixCcApi = null;
+  Yasgui.defaults.yasqe = yasqeDefaults;
+  Yasgui.defaults.corsProxy = undefined;
+
+  var requestConfig = {
+    endpoint: endpoint,
+    method: config.method || "POST",
+    acceptHeaderSelect: "application/sparql-results+json",
+    acceptHeaderGraph: "text/turtle",
+    acceptHeaderUpdate: "text/plain",
+    namedGraphs: [],
+    defaultGraphs: [],
+    args: [],
+    headers: {}
+  };
+  Yasgui.defaults.requestConfig = requestConfig;
+
+  var yasgui;
+  try {
+    yasgui = new Yasgui(mount, {
+      requestConfig: requestConfig,
+      corsProxy: undefined,
+      persistenceId: null,
+      populateFromUrl: false,
+      autofocus: false,
+      copyEndpointOnNewTab: true,
+      endpointCatalogueOptions: {
+        getData: function () { return [{ endpoint: endpoint }]; },
+        keys: []
+      },
+      yasqe: {
+        value: config.query || "",
+        autocompleters: ["variables", "prefixes"],
+        prefixCcApi: null,
+        editorHeight: "360px",
+        collapsePrefixesOnLoad: true,
+        persistenceId: null
+      },
+      yasr: {
+        prefixes: config.prefixes || {},
+        defaultPlugin: "table",
+        persistenceId: null
+      }
+    });
+  } catch (err) {
+    mount.setAttribute("data-state", "unavailable");
+    if (window.console) window.console.error("YASGUI failed to start; the plain form stays", err);
+    return;
+  }
+
+  app.classList.add("js-enhanced");
+
+  function tab() { return yasgui.getTab(); }
+  function editor() { var t = tab(); return t && t.getYasqe ? t.getYasqe() : null; }
+  function currentQuery() { var y = editor(); return y ? y.getValue() : (config.query || ""); }
+
+  // The download links follow the editor's query.
+  var downloads = document.getElementById("downloads");
+  function queryForm(text) {
+    var match = /^\s*(?:(?:PREFIX|BASE)\b[^\n]*\n|#[^\n]*\n|\s+)*\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b/i.exec(text);
+    return match ? match[1].toUpperCase() : "SELECT";
+  }
+  function updateDownloads() {
+    if (!downloads) return;
+    var text = currentQuery();
+    var formats = /^(CONSTRUCT|DESCRIBE)$/.test(queryForm(text)) ? config.graphFormats : config.resultFormats;
+    while (downloads.firstChild) downloads.removeChild(downloads.firstChild);
+    var label = document.createElement("span");
+    var tooLong = text.length > (config.maxLinkQuery || 6000);
+    label.textContent = tooLong ? "Download (query too long for links; use the table's download button)" : "Download:";
+    downloads.appendChild(label);
+    if (tooLong) return;
+    (formats || []).forEach(function (format) {
+      var link = document.createElement("a");
+      var params = new URLSearchParams();
+      params.set("query", text);
+      params.set("format", format.key);
+      link.href = (config.endpoint || "/sparql") + "?" + params.toString();
+      link.rel = "nofollow";
+      link.setAttribute("data-format", format.key);
+      link.textContent = format.label;
+      downloads.appendChild(link);
+    });
+  }
+
+  function setState(state) { mount.setAttribute("data-state", state); }
+
+  function shareUrl(text, run) {
+    if (!window.history || !window.history.replaceState) return;
+    if (text.length > (config.maxLinkQuery || 6000)) return;
+    var params = new URLSearchParams();
+    params.set("query", text);
+    if (run) params.set("run", "1");
+    window.history.replaceState(null, "", window.location.pathname + "?" + params.toString());
+  }
+
+  yasgui.on("query", function () {
+    setState("querying");
+    var stale = document.getElementById("server-results");
+    if (stale && stale.parentNode) stale.parentNode.removeChild(stale);
+    shareUrl(currentQuery(), true);
+  });
+  yasgui.on("queryResponse", function (instance, t) {
+    var y = t && t.getYasr ? t.getYasr() : null;
+    var failed = y && y.results && y.results.getError && y.results.getError();
+    setState(failed ? "error" : "done");
+  });
+  yasgui.on("tabChange", updateDownloads);
+  yasgui.on("tabSelect", function () { window.setTimeout(updateDownloads, 0); });
+
+  var y = editor();
+  if (y) {
+    y.setValue(config.query || "");
+    y.on("change", updateDownloads);
+  }
+  updateDownloads();
+
+  // Examples load into the editor instead of reloading the page.
+  var list = document.getElementById("examples");
+  if (list) {
+    list.addEventListener("click", function (event) {
+      var link = event.target && event.target.closest ? event.target.closest("a[data-example]") : null;
+      if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+      var example = examples[link.getAttribute("data-example")];
+      var ed = editor();
+      if (!example || !ed) return;
+      event.preventDefault();
+      ed.setValue(example.query);
+      Array.prototype.forEach.call(list.querySelectorAll("a[aria-current]"), function (a) {
+        a.removeAttribute("aria-current");
+      });
+      link.setAttribute("aria-current", "true");
+      shareUrl(example.query, false);
+      updateDownloads();
+      ed.query().catch(function () { setState("error"); });
+    });
+  }
+
+  setState("ready");
+  if (config.run && y) {
+    y.query().catch(function () { setState("error"); });
+  }
+})();
