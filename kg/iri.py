@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from kg.normalize import name_key, slugify, title_key
@@ -53,6 +54,17 @@ def _short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:6]
 
 
+@lru_cache(maxsize=131072)
+def _author_slug(key: str) -> str:
+    return slugify(key, max_length=120) or "x-" + _short_hash(key)
+
+
+@lru_cache(maxsize=131072)
+def _paper_slug(key: str) -> str:
+    slug = slugify(key, max_length=60)
+    return f"{slug + '-' if slug else ''}{_short_hash(key)}"
+
+
 def normalise_base(base: str) -> str:
     """Check a base IRI and give it a trailing slash.
 
@@ -77,15 +89,13 @@ class IriScheme:
         return self.author_from_key(name_key(name))
 
     def author_from_key(self, key: str) -> str:
-        slug = slugify(key, max_length=120) or "x-" + _short_hash(key)
-        return f"{self.base}author/{slug}"
+        return f"{self.base}author/{_author_slug(key)}"
 
     def paper(self, title: str) -> str:
         return self.paper_from_key(title_key(title))
 
     def paper_from_key(self, key: str) -> str:
-        slug = slugify(key, max_length=60)
-        return f"{self.base}paper/{slug + '-' if slug else ''}{_short_hash(key)}"
+        return f"{self.base}paper/{_paper_slug(key)}"
 
     def repository(self, host: str, owner: str, name: str) -> str:
         parts = (quote(host.lower(), safe=""), quote(owner, safe=""), quote(name, safe=""))

@@ -25,6 +25,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 from urllib.parse import quote
 
 from kg.iri import IriScheme
@@ -95,10 +97,77 @@ def _iri(value: str) -> str:
     return f"<{value}>"
 
 
+# Every term the mapping writes, rendered once as "<iri>" (looking terms up on
+# rdflib namespaces costs more than the rest of the mapping together).
+_P: dict[str, str] = {
+    "DCTERMS.abstract": f"<{DCTERMS.abstract}>",
+    "DCTERMS.date": f"<{DCTERMS.date}>",
+    "DCTERMS.identifier": f"<{DCTERMS.identifier}>",
+    "DCTERMS.isPartOf": f"<{DCTERMS.isPartOf}>",
+    "DCTERMS.subject": f"<{DCTERMS.subject}>",
+    "DCTERMS.title": f"<{DCTERMS.title}>",
+    "FOAF.Organization": f"<{FOAF.Organization}>",
+    "FOAF.Person": f"<{FOAF.Person}>",
+    "FOAF.primaryTopic": f"<{FOAF.primaryTopic}>",
+    "KG.Authorship": f"<{KG.Authorship}>",
+    "KG.ParseFailure": f"<{KG.ParseFailure}>",
+    "KG.ProfileSnapshot": f"<{KG.ProfileSnapshot}>",
+    "KG.SourceDocument": f"<{KG.SourceDocument}>",
+    "KG.Venue": f"<{KG.Venue}>",
+    "KG.authorListTruncated": f"<{KG.authorListTruncated}>",
+    "KG.dateText": f"<{KG.dateText}>",
+    "KG.declaredPaperCount": f"<{KG.declaredPaperCount}>",
+    "KG.hasCode": f"<{KG.hasCode}>",
+    "KG.hasRepository": f"<{KG.hasRepository}>",
+    "KG.listsPaper": f"<{KG.listsPaper}>",
+    "KG.ownerConfidence": f"<{KG.ownerConfidence}>",
+    "KG.ownerInferred": f"<{KG.ownerInferred}>",
+    "KG.parseFailure": f"<{KG.parseFailure}>",
+    "KG.rawText": f"<{KG.rawText}>",
+    "KG.reason": f"<{KG.reason}>",
+    "KG.repositoryHost": f"<{KG.repositoryHost}>",
+    "KG.repositoryOwner": f"<{KG.repositoryOwner}>",
+    "KG.sha256": f"<{KG.sha256}>",
+    "KG.siteCode": f"<{KG.siteCode}>",
+    "KG.sourceLine": f"<{KG.sourceLine}>",
+    "KG.writtenName": f"<{KG.writtenName}>",
+    "KG.yearInferred": f"<{KG.yearInferred}>",
+    "PROV.Activity": f"<{PROV.Activity}>",
+    "PROV.Entity": f"<{PROV.Entity}>",
+    "PROV.SoftwareAgent": f"<{PROV.SoftwareAgent}>",
+    "PROV.agent": f"<{PROV.agent}>",
+    "PROV.endedAtTime": f"<{PROV.endedAtTime}>",
+    "PROV.generatedAtTime": f"<{PROV.generatedAtTime}>",
+    "PROV.qualifiedAttribution": f"<{PROV.qualifiedAttribution}>",
+    "PROV.wasAssociatedWith": f"<{PROV.wasAssociatedWith}>",
+    "PROV.wasDerivedFrom": f"<{PROV.wasDerivedFrom}>",
+    "PROV.wasGeneratedBy": f"<{PROV.wasGeneratedBy}>",
+    "RDF.type": f"<{RDF.type}>",
+    "RDFS.label": f"<{RDFS.label}>",
+    "RDFS.seeAlso": f"<{RDFS.seeAlso}>",
+    "SCHEMA.Organization": f"<{SCHEMA.Organization}>",
+    "SCHEMA.Person": f"<{SCHEMA.Person}>",
+    "SCHEMA.ScholarlyArticle": f"<{SCHEMA.ScholarlyArticle}>",
+    "SCHEMA.SoftwareSourceCode": f"<{SCHEMA.SoftwareSourceCode}>",
+    "SCHEMA.author": f"<{SCHEMA.author}>",
+    "SCHEMA.codeRepository": f"<{SCHEMA.codeRepository}>",
+    "SCHEMA.identifier": f"<{SCHEMA.identifier}>",
+    "SCHEMA.name": f"<{SCHEMA.name}>",
+    "SCHEMA.position": f"<{SCHEMA.position}>",
+    "SCHEMA.softwareVersion": f"<{SCHEMA.softwareVersion}>",
+    "SCHEMA.sourceOrganization": f"<{SCHEMA.sourceOrganization}>",
+    "SCHEMA.url": f"<{SCHEMA.url}>",
+    "SKOS.Concept": f"<{SKOS.Concept}>",
+    "SKOS.ConceptScheme": f"<{SKOS.ConceptScheme}>",
+    "SKOS.inScheme": f"<{SKOS.inScheme}>",
+    "SKOS.notation": f"<{SKOS.notation}>",
+    "SKOS.prefLabel": f"<{SKOS.prefLabel}>",
+}
+
 _T = {  # predicates and classes, pre-rendered once
-    "type": _iri(RDF.type),
-    "label": _iri(RDFS.label),
-    "seeAlso": _iri(RDFS.seeAlso),
+    "type": _P["RDF.type"],
+    "label": _P["RDFS.label"],
+    "seeAlso": _P["RDFS.seeAlso"],
 }
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
@@ -116,12 +185,17 @@ def typed(value: object, datatype: str) -> str:
     return f'"{str(value).translate(_ESCAPES)}"^^<{datatype}>'
 
 
+_XSD_INTEGER = str(XSD.integer)
+_TRUE = f'"true"^^<{XSD.boolean}>'
+_FALSE = f'"false"^^<{XSD.boolean}>'
+
+
 def integer(value: int) -> str:
-    return typed(value, XSD.integer)
+    return f'"{value}"^^<{_XSD_INTEGER}>'
 
 
 def boolean(value: bool) -> str:
-    return typed("true" if value else "false", XSD.boolean)
+    return _TRUE if value else _FALSE
 
 
 def safe_iri(url: str) -> str | None:
@@ -152,6 +226,7 @@ class _Triples:
             self.lines.append(line)
 
 
+@lru_cache(maxsize=65536)
 def default_author_key(name: str) -> str:
     return name_key(name)
 
@@ -184,48 +259,48 @@ def profile_ntriples(
     activity = _iri(scheme.graph(profile.source) + "#parse")
     agent = _iri(scheme.parser_agent(parser_version))
     stamp = typed(parsed_at.isoformat(timespec="seconds"), XSD.dateTime)
-    add(graph, a, _iri(KG.SourceDocument))
-    add(graph, a, _iri(PROV.Entity))
-    add(graph, _iri(DCTERMS.identifier), literal(profile.source))
+    add(graph, a, _P["KG.SourceDocument"])
+    add(graph, a, _P["PROV.Entity"])
+    add(graph, _P["DCTERMS.identifier"], literal(profile.source))
     if profile.sha256:
-        add(graph, _iri(KG.sha256), literal(profile.sha256))
-    add(graph, _iri(PROV.generatedAtTime), stamp)
-    add(graph, _iri(PROV.wasGeneratedBy), activity)
-    add(activity, a, _iri(PROV.Activity))
-    add(activity, _iri(PROV.endedAtTime), stamp)
-    add(activity, _iri(PROV.wasAssociatedWith), agent)
-    add(agent, a, _iri(PROV.SoftwareAgent))
-    add(agent, _iri(SCHEMA.name), literal("kg profile parser"))
-    add(agent, _iri(SCHEMA.softwareVersion), literal(parser_version))
+        add(graph, _P["KG.sha256"], literal(profile.sha256))
+    add(graph, _P["PROV.generatedAtTime"], stamp)
+    add(graph, _P["PROV.wasGeneratedBy"], activity)
+    add(activity, a, _P["PROV.Activity"])
+    add(activity, _P["PROV.endedAtTime"], stamp)
+    add(activity, _P["PROV.wasAssociatedWith"], agent)
+    add(agent, a, _P["PROV.SoftwareAgent"])
+    add(agent, _P["SCHEMA.name"], literal("kg profile parser"))
+    add(agent, _P["SCHEMA.softwareVersion"], literal(parser_version))
     for index, failure in enumerate(profile.failures, start=1):
         node = _iri(f"{scheme.graph(profile.source)}#failure-{index}")
-        add(graph, _iri(KG.parseFailure), node)
-        add(node, a, _iri(KG.ParseFailure))
-        add(node, _iri(KG.sourceLine), integer(failure.line))
-        add(node, _iri(KG.reason), literal(failure.reason))
+        add(graph, _P["KG.parseFailure"], node)
+        add(node, a, _P["KG.ParseFailure"])
+        add(node, _P["KG.sourceLine"], integer(failure.line))
+        add(node, _P["KG.reason"], literal(failure.reason))
         if failure.raw:
-            add(node, _iri(KG.rawText), literal(failure.raw[:500]))
+            add(node, _P["KG.rawText"], literal(failure.raw[:500]))
 
     # The profile snapshot.
     snapshot = _iri(scheme.profile(profile.source))
-    add(snapshot, a, _iri(KG.ProfileSnapshot))
-    add(snapshot, a, _iri(PROV.Entity))
-    add(snapshot, _iri(PROV.wasDerivedFrom), graph)
-    add(snapshot, _iri(DCTERMS.date), typed(profile.as_of.isoformat(), XSD.date))
+    add(snapshot, a, _P["KG.ProfileSnapshot"])
+    add(snapshot, a, _P["PROV.Entity"])
+    add(snapshot, _P["PROV.wasDerivedFrom"], graph)
+    add(snapshot, _P["DCTERMS.date"], typed(profile.as_of.isoformat(), XSD.date))
     owner_iri: str | None = None
     owner_key: str | None = None
     if profile.owner.name:
         owner_key = author_key(profile.owner.name)
         owner_iri = _iri(scheme.author_from_key(owner_key))
         _person(add, owner_iri, profile.owner.name)
-        add(snapshot, _iri(FOAF.primaryTopic), owner_iri)
-        add(snapshot, _iri(RDFS.label), literal(f"Profile of {profile.owner.name} ({profile.source})"))
+        add(snapshot, _P["FOAF.primaryTopic"], owner_iri)
+        add(snapshot, _P["RDFS.label"], literal(f"Profile of {profile.owner.name} ({profile.source})"))
     else:
-        add(snapshot, _iri(RDFS.label), literal(f"Profile {profile.source} (owner unknown)"))
-    add(snapshot, _iri(KG.ownerInferred), boolean(profile.owner.inferred))
-    add(snapshot, _iri(KG.ownerConfidence), literal(profile.owner.confidence))
+        add(snapshot, _P["RDFS.label"], literal(f"Profile {profile.source} (owner unknown)"))
+    add(snapshot, _P["KG.ownerInferred"], boolean(profile.owner.inferred))
+    add(snapshot, _P["KG.ownerConfidence"], literal(profile.owner.confidence))
     if profile.category:
-        add(snapshot, _iri(DCTERMS.subject), _subject(add, scheme, profile.category))
+        add(snapshot, _P["DCTERMS.subject"], _subject(add, scheme, profile.category))
     metrics = profile.metrics
     if metrics is not None:
         for predicate, value in (
@@ -238,38 +313,38 @@ def profile_ntriples(
             if value is not None:
                 add(snapshot, _iri(predicate), integer(value))
     if profile.declared_count is not None:
-        add(snapshot, _iri(KG.declaredPaperCount), integer(profile.declared_count))
+        add(snapshot, _P["KG.declaredPaperCount"], integer(profile.declared_count))
 
     venue = _iri(scheme.venue(ARXIV[0]))
-    add(venue, a, _iri(KG.Venue))
-    add(venue, _iri(SCHEMA.name), literal(ARXIV[0]))
-    add(venue, _iri(SCHEMA.url), _iri(ARXIV[1]))
+    add(venue, a, _P["KG.Venue"])
+    add(venue, _P["SCHEMA.name"], literal(ARXIV[0]))
+    add(venue, _P["SCHEMA.url"], _iri(ARXIV[1]))
 
     for entry in profile.papers:
         paper = _iri(scheme.paper_from_key(paper_key(entry)))
-        add(snapshot, _iri(KG.listsPaper), paper)
+        add(snapshot, _P["KG.listsPaper"], paper)
         _paper(add, scheme, entry, paper, venue, author_key, owner_iri, owner_key)
     return out.lines
 
 
 def _person(add: Callable[[str, str, str], None], iri: str, name: str) -> None:
-    add(iri, _T["type"], _iri(SCHEMA.Person))
-    add(iri, _T["type"], _iri(FOAF.Person))
-    add(iri, _iri(SCHEMA.name), literal(name))
+    add(iri, _T["type"], _P["SCHEMA.Person"])
+    add(iri, _T["type"], _P["FOAF.Person"])
+    add(iri, _P["SCHEMA.name"], literal(name))
 
 
 def _subject(add: Callable[[str, str, str], None], scheme: IriScheme, code: str) -> str:
     concept = _iri(scheme.subject(code))
     concept_scheme = _iri(scheme.subject_scheme())
     notation, label = SUBJECTS.get(code, (None, code))
-    add(concept, _T["type"], _iri(SKOS.Concept))
-    add(concept, _iri(SKOS.inScheme), concept_scheme)
-    add(concept, _iri(SKOS.prefLabel), literal(label, "en"))
-    add(concept, _iri(KG.siteCode), literal(code))
+    add(concept, _T["type"], _P["SKOS.Concept"])
+    add(concept, _P["SKOS.inScheme"], concept_scheme)
+    add(concept, _P["SKOS.prefLabel"], literal(label, "en"))
+    add(concept, _P["KG.siteCode"], literal(code))
     if notation:
-        add(concept, _iri(SKOS.notation), literal(notation))
-    add(concept_scheme, _T["type"], _iri(SKOS.ConceptScheme))
-    add(concept_scheme, _iri(SKOS.prefLabel), literal("Subject categories (arXiv)", "en"))
+        add(concept, _P["SKOS.notation"], literal(notation))
+    add(concept_scheme, _T["type"], _P["SKOS.ConceptScheme"])
+    add(concept_scheme, _P["SKOS.prefLabel"], literal("Subject categories (arXiv)", "en"))
     return concept
 
 
@@ -278,11 +353,11 @@ def _repository(add: Callable[[str, str, str], None], scheme: IriScheme, repo: R
     if url is None:
         return None
     node = _iri(scheme.repository(repo.host, repo.owner, repo.name))
-    add(node, _T["type"], _iri(SCHEMA.SoftwareSourceCode))
-    add(node, _iri(SCHEMA.codeRepository), url)
-    add(node, _iri(SCHEMA.name), literal(repo.name))
-    add(node, _iri(KG.repositoryHost), literal(repo.host))
-    add(node, _iri(KG.repositoryOwner), literal(repo.owner))
+    add(node, _T["type"], _P["SCHEMA.SoftwareSourceCode"])
+    add(node, _P["SCHEMA.codeRepository"], url)
+    add(node, _P["SCHEMA.name"], literal(repo.name))
+    add(node, _P["KG.repositoryHost"], literal(repo.host))
+    add(node, _P["KG.repositoryOwner"], literal(repo.owner))
     return node
 
 
@@ -296,18 +371,18 @@ def _paper(
     owner_iri: str | None,
     owner_key: str | None,
 ) -> None:
-    add(paper, _T["type"], _iri(SCHEMA.ScholarlyArticle))
-    add(paper, _iri(DCTERMS.title), literal(entry.title))
+    add(paper, _T["type"], _P["SCHEMA.ScholarlyArticle"])
+    add(paper, _P["DCTERMS.title"], literal(entry.title))
     if entry.abstract:
-        add(paper, _iri(DCTERMS.abstract), literal(entry.abstract))
+        add(paper, _P["DCTERMS.abstract"], literal(entry.abstract))
     if entry.date is not None:
-        add(paper, _iri(DCTERMS.date), typed(entry.date.isoformat(), XSD.date))
-    add(paper, _iri(KG.dateText), literal(entry.date_text))
-    add(paper, _iri(KG.yearInferred), boolean(entry.year_inferred))
-    add(paper, _iri(DCTERMS.subject), _subject(add, scheme, entry.category))
-    add(paper, _iri(DCTERMS.isPartOf), venue)
-    add(paper, _iri(KG.hasCode), boolean(entry.has_code))
-    add(paper, _iri(KG.authorListTruncated), boolean(entry.authors_truncated))
+        add(paper, _P["DCTERMS.date"], typed(entry.date.isoformat(), XSD.date))
+    add(paper, _P["KG.dateText"], literal(entry.date_text))
+    add(paper, _P["KG.yearInferred"], boolean(entry.year_inferred))
+    add(paper, _P["DCTERMS.subject"], _subject(add, scheme, entry.category))
+    add(paper, _P["DCTERMS.isPartOf"], venue)
+    add(paper, _P["KG.hasCode"], boolean(entry.has_code))
+    add(paper, _P["KG.authorListTruncated"], boolean(entry.authors_truncated))
     paper_iri = paper[1:-1]
     keys: set[str] = set()
     for position, name in enumerate(entry.authors, start=1):
@@ -315,36 +390,36 @@ def _paper(
         keys.add(key)
         person = _iri(scheme.author_from_key(key))
         _person(add, person, name)
-        add(paper, _iri(SCHEMA.author), person)
+        add(paper, _P["SCHEMA.author"], person)
         authorship = _iri(f"{paper_iri}#author-{position}")
-        add(paper, _iri(PROV.qualifiedAttribution), authorship)
-        add(authorship, _T["type"], _iri(KG.Authorship))
-        add(authorship, _iri(PROV.agent), person)
-        add(authorship, _iri(SCHEMA.position), integer(position))
-        add(authorship, _iri(KG.writtenName), literal(name))
+        add(paper, _P["PROV.qualifiedAttribution"], authorship)
+        add(authorship, _T["type"], _P["KG.Authorship"])
+        add(authorship, _P["PROV.agent"], person)
+        add(authorship, _P["SCHEMA.position"], integer(position))
+        add(authorship, _P["KG.writtenName"], literal(name))
     # The site lists a paper on its author's profile: the owner is an author
     # even where the visible list is cut by "et al." (but never against a
     # complete list that does not name them).
     if owner_iri and owner_key not in keys and entry.authors_truncated:
-        add(paper, _iri(SCHEMA.author), owner_iri)
+        add(paper, _P["SCHEMA.author"], owner_iri)
     for repo in entry.repositories:
         node = _repository(add, scheme, repo)
         if node:
-            add(paper, _iri(KG.hasRepository), node)
+            add(paper, _P["KG.hasRepository"], node)
     for link in entry.links:
         node = safe_iri(link)
         if node:
             add(paper, _T["seeAlso"], node)
     for tag in entry.affiliations:
         org = _iri(scheme.organization(tag))
-        add(org, _T["type"], _iri(SCHEMA.Organization))
-        add(org, _T["type"], _iri(FOAF.Organization))
-        add(org, _iri(SCHEMA.identifier), literal(tag))
-        add(org, _iri(SCHEMA.name), literal(ORGANIZATIONS.get(tag, tag)))
-        add(paper, _iri(SCHEMA.sourceOrganization), org)
+        add(org, _T["type"], _P["SCHEMA.Organization"])
+        add(org, _T["type"], _P["FOAF.Organization"])
+        add(org, _P["SCHEMA.identifier"], literal(tag))
+        add(org, _P["SCHEMA.name"], literal(ORGANIZATIONS.get(tag, tag)))
+        add(paper, _P["SCHEMA.sourceOrganization"], org)
 
 
-def profile_graph(profile: Profile, scheme: IriScheme, **options: object):  # type: ignore[no-untyped-def]
+def profile_graph(profile: Profile, scheme: IriScheme, **options: Any) -> Any:
     """The profile's triples as an rdflib Graph (for tests and tools, not the hot path)."""
     from datetime import UTC
 
@@ -352,7 +427,7 @@ def profile_graph(profile: Profile, scheme: IriScheme, **options: object):  # ty
 
     options.setdefault("parsed_at", datetime(2000, 1, 1, tzinfo=UTC))
     options.setdefault("parser_version", "test")
-    lines = profile_ntriples(profile, scheme, **options)  # type: ignore[arg-type]
+    lines = profile_ntriples(profile, scheme, **options)
     graph = Graph()
     graph.parse(data="".join(lines), format="nt")
     return graph

@@ -82,7 +82,7 @@ def _worker_main(conn: Connection, folder: str, isolate_network: bool, memory_li
             conn.send(("error", (type(error).__name__, error.detail)))
         except MemoryError:
             conn.send(("error", ("ServiceUnavailable", "the query needed more memory than a query may use")))
-        except Exception as error:  # noqa: BLE001 - a worker must answer, whatever happened
+        except Exception as error:  # a worker must answer, whatever happened
             conn.send(("error", ("StoreError", f"query failed: {error}")))
 
 
@@ -140,7 +140,7 @@ class PooledBackend:
         )
         process.start()
         child.close()
-        kind, sandboxed = parent.recv()
+        _hello, sandboxed = parent.recv()
         return _Worker(process, parent, bool(sandboxed))
 
     def version(self) -> str:
@@ -187,7 +187,7 @@ class PooledBackend:
             if worker is not None:
                 self._idle.put(worker)
         if status == "ok":
-            return payload  # type: ignore[no-any-return]
+            return payload
         name, detail = payload
         from kg import errors
 

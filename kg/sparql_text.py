@@ -114,9 +114,9 @@ def scan(text: str) -> Features:
             position = index + 1
             if position < len(toks) and toks[position].text.upper() == "SILENT":
                 position += 1
-            target = toks[position] if position < len(toks) else None
-            if target is None or target.kind == "var":
+            service_target = toks[position] if position < len(toks) else None
+            if service_target is None or service_target.kind == "var":
                 features.services.append(None)
             else:
-                features.services.append(_resolve(target, features.prefixes) or target.text)
+                features.services.append(_resolve(service_target, features.prefixes) or service_target.text)
     return features

@@ -168,7 +168,7 @@ class KGStore:
 
     def sources(self) -> dict[str, SourceState]:
         """The source graphs in the store with the checksum of the file each came from."""
-        rows = self._store.query(
+        rows: Any = self._store.query(
             sparql_prologue()
             + "SELECT ?g ?id ?sha WHERE { GRAPH ?g { ?g a kg:SourceDocument ; "
             "dcterms:identifier ?id . OPTIONAL { ?g kg:sha256 ?sha } } }"
