@@ -121,6 +121,7 @@ _P: dict[str, str] = {
     "KG.hasRepository": f"<{KG.hasRepository}>",
     "KG.listsPaper": f"<{KG.listsPaper}>",
     "KG.ownerConfidence": f"<{KG.ownerConfidence}>",
+    "KG.ownerEvidence": f"<{KG.ownerEvidence}>",
     "KG.ownerInferred": f"<{KG.ownerInferred}>",
     "KG.parseFailure": f"<{KG.parseFailure}>",
     "KG.rawText": f"<{KG.rawText}>",
@@ -299,6 +300,8 @@ def profile_ntriples(
         add(snapshot, _P["RDFS.label"], literal(f"Profile {profile.source} (owner unknown)"))
     add(snapshot, _P["KG.ownerInferred"], boolean(profile.owner.inferred))
     add(snapshot, _P["KG.ownerConfidence"], literal(profile.owner.confidence))
+    if profile.owner.inferred and profile.owner.evidence:
+        add(snapshot, _P["KG.ownerEvidence"], literal(profile.owner.evidence))
     if profile.category:
         add(snapshot, _P["DCTERMS.subject"], _subject(add, scheme, profile.category))
     metrics = profile.metrics

@@ -42,6 +42,7 @@ class KG(DefinedNamespace):
     listsPaper: URIRef
     ownerInferred: URIRef
     ownerConfidence: URIRef
+    ownerEvidence: URIRef
 
     # Papers
     authorListTruncated: URIRef
@@ -92,6 +93,7 @@ XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+VANN = Namespace("http://purl.org/vocab/vann/")
 
 #: Prefixes offered to SPARQL users (query page, service description, Turtle output).
 PREFIXES: dict[str, str] = {
@@ -108,6 +110,7 @@ PREFIXES: dict[str, str] = {
     "xsd": str(XSD),
     "void": str(VOID),
     "sd": str(SD),
+    "vann": str(VANN),
 }
 
 
