@@ -157,6 +157,11 @@ class PooledBackend:
                 self._generation = published_generation(self.folder) or self._generation
         return self._generation or ""
 
+    def refresh(self) -> None:
+        """Re-read the published checkpoint on the next query (this process just published one)."""
+        self._generation_checked = 0.0
+        self._pointer_mtime = -1.0
+
     def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
         if self._closed:
             raise ServiceUnavailable("the query service is shutting down")
