@@ -32,6 +32,7 @@ from kg.query import QueryOutcome, QueryRequest
 from kg.results import RDF_LANG_STRING, XSD_STRING
 from kg.sparql_text import scan
 from server.app import kg_context
+from server.sparql import _verify_query, check_remote_calls  # the endpoint's own SERVICE/LOAD rules
 
 blueprint = Blueprint("pages", __name__)
 
@@ -118,6 +119,8 @@ class Example:
     title: str
     query: str
     description: str = ""
+    #: "builtin" (shown as buttons) or "report" (a canned report's query, in a list)
+    kind: str = "report"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,26 +143,38 @@ class Table:
 
 # -- examples ---------------------------------------------------------------------
 
-_HEADER_LINE = re.compile(r"^#\s*(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
+_HEADER_LINE = re.compile(r"^#\s?(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
+_CONTINUATION = re.compile(r"^#\s{2,}(?P<value>\S.*?)\s*$")
 
 
 def read_rq_header(text: str) -> dict[str, str]:
     """``key: value`` pairs from the leading ``#`` comment block of a .rq file.
 
-    Tolerant by design (the reports module validates headers strictly): lines
-    that are not ``# key: value`` are skipped; a repeated key keeps its first
+    Tolerant by design (the reports module validates headers strictly): a line
+    indented after ``#`` continues the previous value, other lines that are not
+    ``# key: value`` are skipped, and a repeated key (``param``) keeps its first
     value. ``read_rq_header("# title: X\\nSELECT ...")["title"] == "X"``.
     """
     header: dict[str, str] = {}
+    last: str | None = None
     for line in text.splitlines():
         stripped = line.strip()
         if not stripped:
             continue
         if not stripped.startswith("#"):
             break
+        continuation = _CONTINUATION.match(stripped)
+        if continuation and last is not None:
+            if last in header:
+                header[last] = f"{header[last]} {continuation['value']}"
+            continue
         match = _HEADER_LINE.match(stripped)
         if match:
-            header.setdefault(match["key"].lower(), match["value"])
+            key = match["key"].lower()
+            last = key if key not in header else None
+            header.setdefault(key, match["value"])
+        else:
+            last = None
     return header
 
 
@@ -213,7 +228,9 @@ def examples_from_files(folder: Path) -> list[Example]:
 
 def examples() -> list[Example]:
     """Built-in examples, then the canned reports'."""
-    builtin = [Example(name, title, query) for name, title, query in BUILTIN_EXAMPLES]
+    builtin = [
+        Example(name, title, query, kind="builtin") for name, title, query in BUILTIN_EXAMPLES
+    ]
     reports = _examples_from_reports()
     if reports is None:
         folder = Path(current_app.config.get("KG_QUERIES_DIR") or QUERIES_DIR)
@@ -248,17 +265,13 @@ def run_for_html(query: str) -> QueryOutcome:
     """
     context = kg_context()
     settings = context.settings
-    features = scan(query)
-    if features.is_update:
+    if scan(query).is_update:
         raise ForbiddenOperation(
             "the query page runs queries only; send updates to /sparql with the update token"
         )
-    for target in features.services:
-        if target is None or target not in settings.service_allowlist:
-            raise ForbiddenOperation(
-                f"SERVICE {'with a variable' if target is None else '<' + target + '>'} is not allowed: "
-                "this server does not call other endpoints unless its allow-list names them"
-            )
+    check_remote_calls(
+        query, settings.service_allowlist, update=False, verify=_verify_query(context)
+    )
     limit = min(HTML_ROW_LIMIT, settings.max_rows) if settings.max_rows > 0 else HTML_ROW_LIMIT
     return context.backend.run(
         QueryRequest(query, base_iri=request.host_url.rstrip("/") + SPARQL_PATH, limit=limit),

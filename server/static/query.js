@@ -152,31 +152,51 @@
   yasgui.on("tabChange", updateDownloads);
   yasgui.on("tabSelect", function () { window.setTimeout(updateDownloads, 0); });
 
+  // Fold the PREFIX block so the query itself is in view (click the gutter to unfold).
+  function foldPrefixes(ed) {
+    if (ed && typeof ed.collapsePrefixes === "function") {
+      try { ed.collapsePrefixes(true); } catch (err) { /* nothing to fold */ }
+    }
+  }
   var y = editor();
   if (y) {
-    y.setValue(config.query || "");
+    if (y.getValue() !== (config.query || "")) y.setValue(config.query || "");
+    foldPrefixes(y);
     y.on("change", updateDownloads);
   }
   updateDownloads();
 
-  // Examples load into the editor instead of reloading the page.
+  // Examples load into the editor (and run) instead of reloading the page.
+  function loadExample(name, run) {
+    var example = examples[name];
+    var ed = editor();
+    if (!example || !ed) return false;
+    ed.setValue(example.query);
+    foldPrefixes(ed);
+    shareUrl(example.query, false);
+    updateDownloads();
+    if (run) ed.query().catch(function () { setState("error"); });
+    return true;
+  }
   var list = document.getElementById("examples");
   if (list) {
     list.addEventListener("click", function (event) {
       var link = event.target && event.target.closest ? event.target.closest("a[data-example]") : null;
       if (!link || event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
-      var example = examples[link.getAttribute("data-example")];
-      var ed = editor();
-      if (!example || !ed) return;
+      if (!loadExample(link.getAttribute("data-example"), true)) return;
       event.preventDefault();
-      ed.setValue(example.query);
       Array.prototype.forEach.call(list.querySelectorAll("a[aria-current]"), function (a) {
         a.removeAttribute("aria-current");
       });
       link.setAttribute("aria-current", "true");
-      shareUrl(example.query, false);
-      updateDownloads();
-      ed.query().catch(function () { setState("error"); });
+    });
+  }
+  // Canned report queries: their parameters are unbound, so load without running.
+  var reportForm = document.getElementById("report-examples");
+  if (reportForm) {
+    reportForm.addEventListener("submit", function (event) {
+      var select = reportForm.querySelector("select");
+      if (select && loadExample(select.value, false)) event.preventDefault();
     });
   }
 
