@@ -254,6 +254,16 @@ def vendor_available(feature: str) -> bool:
     return all((static / rel).is_file() for rel in VENDOR_FILES[feature])
 
 
+@blueprint.app_context_processor
+def _vendor_flags() -> dict[str, Any]:
+    """Every template sees ``vendor.yasgui``, ``vendor.chart`` and ``vendor.cytoscape`` (bools).
+
+    A page with a chart includes ``vendor/chart.umd.min.js`` only when
+    ``vendor.chart`` is true (see the header of static/charts.js).
+    """
+    return {"vendor": {feature: vendor_available(feature) for feature in VENDOR_FILES}}
+
+
 # -- running a query for the HTML fallback ---------------------------------------------------
 
 

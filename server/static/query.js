@@ -46,6 +46,32 @@
   Yasgui.defaults.yasqe = yasqeDefaults;
   Yasgui.defaults.corsProxy = undefined;
 
+  // Our endpoint answers errors as application/problem+json: show its title and
+  // detail instead of the raw JSON (text only, never HTML from the response).
+  function problemRenderer(error) {
+    var problem = null;
+    try { problem = JSON.parse((error && error.text) || ""); } catch (err) { problem = null; }
+    if (!problem || typeof problem !== "object" || !(problem.title || problem.detail)) return Promise.resolve(undefined);
+    var box = document.createElement("div");
+    box.className = "notice error";
+    box.setAttribute("role", "alert");
+    var title = document.createElement("strong");
+    title.textContent = String(problem.title || "Error");
+    box.appendChild(title);
+    if (problem.status) box.appendChild(document.createTextNode(" (" + String(problem.status) + ")"));
+    if (problem.detail) {
+      box.appendChild(document.createTextNode(": "));
+      var detail = document.createElement("span");
+      detail.className = "error-detail";
+      detail.textContent = String(problem.detail);
+      box.appendChild(detail);
+    }
+    return Promise.resolve(box);
+  }
+  if (Yasgui.Yasr && Yasgui.Yasr.defaults) {
+    Yasgui.Yasr.defaults.errorRenderers = [problemRenderer].concat(Yasgui.Yasr.defaults.errorRenderers || []);
+  }
+
   var requestConfig = {
     endpoint: endpoint,
     method: config.method || "POST",

@@ -238,3 +238,13 @@ def test_charts_js_draws_a_chart_and_a_graph(live_server: Any, page: Page) -> No
     assert not page.errors, page.errors
     assert_offline(page)
     screenshot(page, "charts.png")
+
+
+def test_endpoint_errors_are_shown_readably(live_server: Any, page: Page) -> None:
+    page.goto(
+        run_url(live_server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+    )
+    assert page.wait_for(FINISHED, timeout=30) == "error"
+    message = page.text(".yasr .notice.error")
+    assert message.startswith("Operation not allowed (400): SERVICE"), message
+    assert_offline(page)

@@ -286,3 +286,13 @@ def test_report_queries_are_offered(client: Any) -> None:
     names = {example["name"] for example in config_of(body)["examples"]}
     assert {path.stem for path in pages.QUERIES_DIR.glob("*.rq")} <= names
     assert 'id="report-examples"' in body
+
+
+def test_every_template_knows_which_vendor_files_exist(app: Any, no_yasgui: None) -> None:
+    from flask import render_template_string
+
+    with app.test_request_context("/"):
+        text = render_template_string(
+            "{{ vendor.yasgui }} {{ vendor.chart }} {{ vendor.cytoscape }}"
+        )
+    assert text == "False False False"
