@@ -186,7 +186,7 @@ def _examples_from_reports() -> list[Example] | None:
     parameters bound) and falls back to reading the files when it is absent.
     """
     try:
-        from kg import reports  # type: ignore[attr-defined]
+        from kg import reports
     except ImportError:
         return None
     provider = getattr(reports, "browser_examples", None)

@@ -121,7 +121,7 @@ def run_url(live_server: Any, query: str) -> str:
     return f"{live_server.url}/?{urlencode({'query': query, 'run': '1'})}"
 
 
-def test_prefilled_query_runs_and_shows_rows(live_server: Any, page: Page) -> None:
+def test_prefilled_query_runs_and_shows_rows(page: Page, live_server: Any) -> None:
     query = sparql_prologue() + (
         "SELECT DISTINCT ?owner ?name WHERE {\n"
         "  ?snapshot a kg:ProfileSnapshot ; foaf:primaryTopic ?owner .\n"
@@ -154,7 +154,7 @@ def test_prefilled_query_runs_and_shows_rows(live_server: Any, page: Page) -> No
     screenshot(page, "query-page-owners.png")
 
 
-def test_query_runs_by_post_to_our_endpoint(live_server: Any, page: Page) -> None:
+def test_query_runs_by_post_to_our_endpoint(page: Page, live_server: Any) -> None:
     page.goto(
         run_url(
             live_server,
@@ -168,7 +168,7 @@ def test_query_runs_by_post_to_our_endpoint(live_server: Any, page: Page) -> Non
     assert_offline(page)
 
 
-def test_example_button_loads_and_runs(live_server: Any, page: Page) -> None:
+def test_example_button_loads_and_runs(page: Page, live_server: Any) -> None:
     page.goto(live_server.url + "/")
     page.wait_for(f"{STATE} === 'ready'")
     page.evaluate("document.querySelector('a[data-example=count-papers]').click()")
@@ -178,7 +178,7 @@ def test_example_button_loads_and_runs(live_server: Any, page: Page) -> None:
     assert_offline(page)
 
 
-def test_hostile_literal_is_shown_as_text(live_server: Any, page: Page) -> None:
+def test_hostile_literal_is_shown_as_text(page: Page, live_server: Any) -> None:
     hostile = (
         "<img src=x onerror=\"document.title='pwned'\"><script>document.title='pwned'</script>"
     )
@@ -204,7 +204,7 @@ def test_without_javascript_the_form_posts_and_renders_a_table(
     screenshot(page, "query-page-no-js.png")
 
 
-def test_charts_js_draws_a_chart_and_a_graph(live_server: Any, page: Page) -> None:
+def test_charts_js_draws_a_chart_and_a_graph(page: Page, live_server: Any) -> None:
     require_vendor("chart", "cytoscape")
     page.goto(live_server.url + "/")  # any page of ours: same origin, so the CSP allows our scripts
     chart = {
@@ -240,7 +240,7 @@ def test_charts_js_draws_a_chart_and_a_graph(live_server: Any, page: Page) -> No
     screenshot(page, "charts.png")
 
 
-def test_endpoint_errors_are_shown_readably(live_server: Any, page: Page) -> None:
+def test_endpoint_errors_are_shown_readably(page: Page, live_server: Any) -> None:
     page.goto(
         run_url(live_server, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
     )
