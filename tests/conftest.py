@@ -93,20 +93,27 @@ def free_port() -> int:
 
 
 class LiveServer:
-    """`kg serve` in a subprocess on a free loopback port."""
+    """`kg serve` in a subprocess on a free loopback port; its output is drained into `output`."""
 
     def __init__(self, store: Path, extra_args: list[str] | None = None, env: dict[str, str] | None = None):
+        import collections
+        import threading
+
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         args = [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1",
                 "--port", str(self.port), "--base-iri", TEST_BASE_IRI, *(extra_args or [])]
         environment = {**os.environ, **(env or {})}
         self.process = subprocess.Popen(args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        # Keep reading the server's output so that a full pipe never blocks it.
+        self.output: collections.deque[str] = collections.deque(maxlen=2000)
+        self._drain = threading.Thread(target=self._read_output, daemon=True)
+        self._drain.start()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
-                raise RuntimeError(f"kg serve exited with {self.process.returncode}:\n{output}")
+                self._drain.join(timeout=5)
+                raise RuntimeError(f"kg serve exited with {self.process.returncode}:\n" + "".join(self.output))
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
                     if response.status == 200:
@@ -114,7 +121,12 @@ class LiveServer:
             except OSError:
                 time.sleep(0.2)
         self.stop()
-        raise RuntimeError("kg serve did not answer within 60 s")
+        raise RuntimeError("kg serve did not answer within 60 s:\n" + "".join(self.output))
+
+    def _read_output(self) -> None:
+        assert self.process.stdout is not None
+        for raw in self.process.stdout:
+            self.output.append(raw.decode(errors="replace"))
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -124,6 +136,9 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._drain.join(timeout=5)
+        if self.process.stdout is not None:
+            self.process.stdout.close()  # an open pipe is a ResourceWarning, and warnings are errors
 
 
 @pytest.fixture(scope="session")
