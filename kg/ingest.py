@@ -94,6 +94,20 @@ class _Mapped:
     usable: bool
 
 
+def _source_name(name: str) -> str:
+    """The source name of a file as valid Unicode.
+
+    Linux file names are bytes; one that is not UTF-8 reaches Python with lone
+    surrogates, which no IRI, literal or UTF-8 output can hold (it crashed the whole
+    ingest). Its odd bytes are kept as ``\\xNN`` escapes: unique, printable, stable.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
+
+
 def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[tuple[str, Path]], list[FileOutcome]]:
     """Profile files under ``paths`` with their source names, plus outcomes for paths that do not exist.
 
@@ -111,9 +125,9 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[tuple[str, P
                 if any(part.startswith(".") for part in relative.parts):
                     continue
                 if file.is_file() and file.suffix.lower() in PROFILE_SUFFIXES:
-                    found[relative.as_posix()] = file
+                    found[_source_name(relative.as_posix())] = file
         elif path.is_file():
-            found[path.name] = path
+            found[_source_name(path.name)] = path
         else:
             missing.append(
                 FileOutcome(path.name or str(path), str(path), "failed",
