@@ -161,9 +161,19 @@ def stats_command(store_path: str | None, fmt: str) -> None:
 @store_option
 @click.option("--format", "fmt", type=click.Choice(sorted(RDF_FORMATS)), default="nquads", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="File to write (default stdout).")
-def export_command(store_path: str | None, fmt: str, output: Path | None) -> None:
-    """Stream the whole graph (quad formats keep the named graphs)."""
+@click.option("--dumps", type=click.Path(path_type=Path), default=None,
+              help="Write the gzip-compressed dumps that /dumps serves into this folder instead.")
+def export_command(store_path: str | None, fmt: str, output: Path | None, dumps: Path | None) -> None:
+    """Stream the whole graph (quad formats keep the named graphs), or write the dumps (--dumps)."""
     store = KGStore.open_readonly(resolve_store_path(store_path))
+    if dumps is not None:
+        from kg.dumps import generate_dumps
+
+        manifest = generate_dumps(store, dumps)
+        for written in manifest.files:
+            click.echo(f"wrote {dumps / manifest.generation / written.filename} "
+                       f"({written.size} bytes, {written.statements} {written.count_of})", err=True)
+        return
     if output is None:
         store.dump(sys.stdout.buffer, fmt)
         sys.stdout.buffer.flush()
