@@ -141,7 +141,8 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
 def _blueprints() -> list[Any]:
     """One blueprint per concern; each module owns its routes."""
+    from server.linked_data import blueprint as linked_data
     from server.pages import blueprint as pages
     from server.sparql import blueprint as sparql
 
-    return [sparql, pages]
+    return [sparql, pages, linked_data]
