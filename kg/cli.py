@@ -254,7 +254,13 @@ def serve_command(**options: Any) -> None:
         raise click.UsageError("--allow-update is refused on a non-loopback host; use --update-token")
     if settings.updates_enabled and settings.workers > 1:
         raise click.UsageError("updates need a single writer: use --workers 1 with --update-token/--allow-update")
-    KGStore.open_readonly(resolve_store_path(settings.store))  # fail early, with a clear message
+    # Fail early, with a clear message, but without opening RocksDB in this process: granian
+    # forks its workers, a forked child inherits RocksDB's background threads dead, and the
+    # writer that --allow-update/--update-token opens there would then hang on its first flush.
+    from kg.store import published_generation
+
+    if published_generation(resolve_store_path(settings.store)) is None:
+        KGStore.open_readonly(resolve_store_path(settings.store))  # raises the StoreError that says what to do
     os.environ.update(settings.to_environ())
 
     from granian import Granian

@@ -428,10 +428,13 @@ def check_remote_calls(
         )
 
 
-def _verify_query(context: KGContext) -> Callable[[str], bool] | None:
+def _verify_query(context: KGContext) -> Callable[[str], bool]:
+    """Whether the engine parses a query: run it on an empty dataset in a query worker.
+
+    It runs in a worker (not here) because even on no data a query can compute
+    for a long time; the worker's timeout bounds it.
+    """
     backend = context.backend
-    if getattr(backend, "sandboxed", False):
-        return None  # the query workers have no network: nothing hidden can reach a host
 
     def parses(text: str) -> bool:
         try:
@@ -442,10 +445,13 @@ def _verify_query(context: KGContext) -> Callable[[str], bool] | None:
                     named_graphs=(EMPTY_GRAPH,),
                     base_iri=request.base_url,
                     limit=1,
-                )
+                ),
+                timeout=context.settings.query_timeout,
             )
         except QuerySyntaxError:
             return False
+        except StoreError:
+            return True  # it parsed, then failed on no data: only parsing matters here
         return True
 
     return parses
@@ -541,7 +547,7 @@ def _run_update(context: KGContext, operation: Operation) -> Response:
     refresh = getattr(context.backend, "refresh", None)
     if refresh is not None:
         refresh()
-    return Response(status=204)
+    return _empty(204)
 
 
 # -- queries -------------------------------------------------------------------------------------
@@ -554,7 +560,7 @@ def _query_kind(text: str) -> str | None:
 
 def _browser_redirect() -> Response:
     target = "/" + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
-    response = Response(status=303)
+    response = _empty(303)
     response.headers["Location"] = request.script_root + target
     return response
 
@@ -668,8 +674,14 @@ def _service_description(context: KGContext) -> Response:
 # -- the route ------------------------------------------------------------------------------------
 
 
+def _empty(status: int) -> Response:
+    response = Response(status=status)
+    del response.headers["Content-Type"]
+    return response
+
+
 def _preflight() -> Response:
-    response = Response(status=204)
+    response = _empty(204)
     response.headers["Allow"] = ALLOWED_METHODS
     response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
     response.headers["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
