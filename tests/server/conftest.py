@@ -27,7 +27,9 @@ def close_app(app: Flask) -> None:
 
 
 @pytest.fixture(scope="module")
-def make_app(tmp_path_factory: pytest.TempPathFactory, seed_store: Path) -> Iterator[Callable[..., Flask]]:
+def make_app(
+    tmp_path_factory: pytest.TempPathFactory, seed_store: Path
+) -> Iterator[Callable[..., Flask]]:
     """Build an application with settings of a test's choosing (closed at the end of the module).
 
     ``writable=True`` gives it its own copy of the seed store, so that updates
@@ -45,7 +47,11 @@ def make_app(tmp_path_factory: pytest.TempPathFactory, seed_store: Path) -> Iter
         if writable:
             store = tmp_path_factory.mktemp("writable-store") / "store"
             shutil.copytree(seed_store, store)
-        settings: dict[str, Any] = {"store": str(store), "base_iri": TEST_BASE_IRI, "query_timeout": 10}
+        settings: dict[str, Any] = {
+            "store": str(store),
+            "base_iri": TEST_BASE_IRI,
+            "query_timeout": 10,
+        }
         if local:
             settings["backend"] = LocalBackend(KGStore.open_readonly(store))
         settings.update(config)

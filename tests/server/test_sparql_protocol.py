@@ -26,7 +26,9 @@ SCHEMA = "PREFIX schema: <https://schema.org/>\n"
 PAPERS = SCHEMA + "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }"
 REPOSITORIES = SCHEMA + "SELECT (COUNT(DISTINCT ?r) AS ?n) { ?r a schema:SoftwareSourceCode }"
 ASK_PAPER = SCHEMA + "ASK { ?p a schema:ScholarlyArticle }"
-CONSTRUCT = SCHEMA + "CONSTRUCT { ?r a schema:SoftwareSourceCode } WHERE { ?r a schema:SoftwareSourceCode }"
+CONSTRUCT = (
+    SCHEMA + "CONSTRUCT { ?r a schema:SoftwareSourceCode } WHERE { ?r a schema:SoftwareSourceCode }"
+)
 FIRST_GRAPH = "SELECT ?g WHERE { GRAPH ?g { } } ORDER BY ?g LIMIT 1"
 PROBLEM = "application/problem+json"
 
@@ -81,21 +83,32 @@ def test_default_graph_uri_narrows_the_default_graph_to_one_profile(client: Any)
 def test_named_graph_uri_limits_graph_patterns(client: Any) -> None:
     graph = first_graph(client)
     query = "SELECT (COUNT(DISTINCT ?g) AS ?n) { GRAPH ?g { ?s ?p ?o } }"
-    assert count(client.get("/sparql", query_string={"query": query})) >= 5  # a graph per profile, at least
-    assert count(client.get("/sparql", query_string={"query": query, "named-graph-uri": graph})) == 1
+    assert (
+        count(client.get("/sparql", query_string={"query": query})) >= 5
+    )  # a graph per profile, at least
+    assert (
+        count(client.get("/sparql", query_string={"query": query, "named-graph-uri": graph})) == 1
+    )
 
 
 def test_url_and_body_parameters_are_merged(client: Any) -> None:
     graph = first_graph(client)
-    merged = client.post("/sparql", query_string={"default-graph-uri": graph}, data={"query": PAPERS})
+    merged = client.post(
+        "/sparql", query_string={"default-graph-uri": graph}, data={"query": PAPERS}
+    )
     assert 0 < count(merged) < 104
 
 
 def test_the_protocol_dataset_overrides_from(client: Any) -> None:
     graph = first_graph(client)
-    query = SCHEMA + "SELECT (COUNT(DISTINCT ?p) AS ?n) FROM <urn:x-nothing> { ?p a schema:ScholarlyArticle }"
+    query = (
+        SCHEMA
+        + "SELECT (COUNT(DISTINCT ?p) AS ?n) FROM <urn:x-nothing> { ?p a schema:ScholarlyArticle }"
+    )
     assert count(client.get("/sparql", query_string={"query": query})) == 0
-    assert count(client.get("/sparql", query_string={"query": query, "default-graph-uri": graph})) > 0
+    assert (
+        count(client.get("/sparql", query_string={"query": query, "default-graph-uri": graph})) > 0
+    )
 
 
 def test_relative_iris_resolve_against_the_endpoint_url(client: Any) -> None:
@@ -106,7 +119,8 @@ def test_relative_iris_resolve_against_the_endpoint_url(client: Any) -> None:
 
 def test_unknown_parameters_are_ignored(client: Any) -> None:
     response = client.get(
-        "/sparql", query_string={"query": PAPERS, "timeout": "0", "debug": "on", "should-sponge": "x"}
+        "/sparql",
+        query_string={"query": PAPERS, "timeout": "0", "debug": "on", "should-sponge": "x"},
     )
     assert count(response) == 104
 
@@ -127,17 +141,28 @@ def test_head_answers_like_get_without_a_body(client: Any) -> None:
         pytest.param(None, "application/sparql-results+json", id="no-accept"),
         pytest.param("*/*", "application/sparql-results+json", id="any"),
         pytest.param("application/sparql-results+xml", "application/sparql-results+xml", id="xml"),
-        pytest.param("application/sparql-results+json", "application/sparql-results+json", id="json"),
+        pytest.param(
+            "application/sparql-results+json", "application/sparql-results+json", id="json"
+        ),
         pytest.param("text/csv", "text/csv", id="csv"),
         pytest.param("text/tab-separated-values", "text/tab-separated-values", id="tsv"),
         pytest.param("application/json", "application/sparql-results+json", id="plain-json"),
         pytest.param("application/xml", "application/sparql-results+xml", id="plain-xml"),
-        pytest.param("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml",
-                     id="q-values"),
-        pytest.param("text/tab-separated-values;q=0.9, */*;q=0.1", "text/tab-separated-values",
-                     id="specific-over-wildcard"),
-        pytest.param("application/rdf+xml, application/sparql-results+xml", "application/sparql-results+xml",
-                     id="rdflib-sparqlstore"),
+        pytest.param(
+            "text/csv;q=0.5, application/sparql-results+xml;q=0.9",
+            "application/sparql-results+xml",
+            id="q-values",
+        ),
+        pytest.param(
+            "text/tab-separated-values;q=0.9, */*;q=0.1",
+            "text/tab-separated-values",
+            id="specific-over-wildcard",
+        ),
+        pytest.param(
+            "application/rdf+xml, application/sparql-results+xml",
+            "application/sparql-results+xml",
+            id="rdflib-sparqlstore",
+        ),
     ],
 )
 def test_select_negotiation(client: Any, accept: str | None, mimetype: str) -> None:
@@ -159,8 +184,11 @@ def test_select_negotiation(client: Any, accept: str | None, mimetype: str) -> N
         pytest.param("application/rdf+xml", "application/rdf+xml", id="rdfxml"),
         pytest.param("application/ld+json", "application/ld+json", id="jsonld"),
         pytest.param("text/plain", "application/n-triples", id="text-plain"),
-        pytest.param("application/rdf+xml;q=0.2, application/n-triples;q=0.8", "application/n-triples",
-                     id="q-values"),
+        pytest.param(
+            "application/rdf+xml;q=0.2, application/n-triples;q=0.8",
+            "application/n-triples",
+            id="q-values",
+        ),
     ],
 )
 def test_construct_negotiation(client: Any, accept: str | None, mimetype: str) -> None:
@@ -183,7 +211,9 @@ GRAPH_PARSERS = {
 def test_every_graph_format_carries_the_same_graph(client: Any) -> None:
     graphs = []
     for mimetype, parser in GRAPH_PARSERS.items():
-        response = client.get("/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": mimetype})
+        response = client.get(
+            "/sparql", query_string={"query": CONSTRUCT}, headers={"Accept": mimetype}
+        )
         graph = Graph().parse(data=response.data, format=parser)
         assert len(graph) == 29, mimetype
         graphs.append(graph)
@@ -200,14 +230,22 @@ def test_every_graph_format_carries_the_same_graph(client: Any) -> None:
         pytest.param({"output": "xml"}, "application/sparql-results+xml", id="output"),
         pytest.param({"results": "csv"}, "text/csv", id="results"),
         pytest.param({"format": "text/csv"}, "text/csv", id="media-type"),
-        pytest.param({"format": ["tsv", "text/tab-separated-values"]}, "text/tab-separated-values",
-                     id="sparqlwrapper-tsv"),
-        pytest.param({"format": "html-please"}, "application/sparql-results+json", id="unknown-value-ignored"),
+        pytest.param(
+            {"format": ["tsv", "text/tab-separated-values"]},
+            "text/tab-separated-values",
+            id="sparqlwrapper-tsv",
+        ),
+        pytest.param(
+            {"format": "html-please"}, "application/sparql-results+json", id="unknown-value-ignored"
+        ),
     ],
 )
 def test_select_format_parameter(client: Any, params: dict[str, Any], mimetype: str) -> None:
-    response = client.get("/sparql", query_string={"query": PAPERS, **params},
-                          headers={"Accept": "application/sparql-results+json"})
+    response = client.get(
+        "/sparql",
+        query_string={"query": PAPERS, **params},
+        headers={"Accept": "application/sparql-results+json"},
+    )
     assert response.status_code == 200
     assert response.mimetype == mimetype
 
@@ -239,16 +277,27 @@ def test_a_format_that_cannot_carry_the_result_is_406(client: Any) -> None:
 
 
 def test_an_unacceptable_accept_is_406(client: Any) -> None:
-    body = problem(client.get("/sparql", query_string={"query": PAPERS}, headers={"Accept": "image/png"}), 406)
+    body = problem(
+        client.get("/sparql", query_string={"query": PAPERS}, headers={"Accept": "image/png"}), 406
+    )
     assert "application/sparql-results+json" in body["detail"]
 
 
 def test_csv_and_tsv_bodies(client: Any) -> None:
     query = SCHEMA + "SELECT ?r { ?r a schema:SoftwareSourceCode } ORDER BY ?r"
-    rows = list(csv.reader(io.StringIO(client.get("/sparql", query_string={"query": query, "format": "csv"})
-                                       .data.decode())))
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                client.get("/sparql", query_string={"query": query, "format": "csv"}).data.decode()
+            )
+        )
+    )
     assert rows[0] == ["r"] and len(rows) == 30
-    lines = client.get("/sparql", query_string={"query": query, "format": "tsv"}).data.decode().splitlines()
+    lines = (
+        client.get("/sparql", query_string={"query": query, "format": "tsv"})
+        .data.decode()
+        .splitlines()
+    )
     assert lines[0] == "?r" and len(lines) == 30 and lines[1].startswith("<http")
 
 
@@ -274,19 +323,39 @@ def test_syntax_error_is_400_with_the_parsers_message(client: Any) -> None:
 @pytest.mark.parametrize(
     ("method", "kwargs"),
     [
-        pytest.param("get", {"query_string": [("query", "ASK {}"), ("query", "ASK {}")]}, id="two-queries"),
-        pytest.param("post", {"data": {"query": "ASK {}", "update": "CLEAR ALL"}}, id="query-and-update"),
-        pytest.param("post", {"data": MultiDict([("update", "CLEAR ALL"), ("update", "CLEAR ALL")])},
-                     id="two-updates"),
-        pytest.param("post", {"query_string": {"query": "ASK {}"}, "data": b"ASK {}",
-                              "content_type": "application/sparql-query"}, id="body-and-url-query"),
+        pytest.param(
+            "get", {"query_string": [("query", "ASK {}"), ("query", "ASK {}")]}, id="two-queries"
+        ),
+        pytest.param(
+            "post", {"data": {"query": "ASK {}", "update": "CLEAR ALL"}}, id="query-and-update"
+        ),
+        pytest.param(
+            "post",
+            {"data": MultiDict([("update", "CLEAR ALL"), ("update", "CLEAR ALL")])},
+            id="two-updates",
+        ),
+        pytest.param(
+            "post",
+            {
+                "query_string": {"query": "ASK {}"},
+                "data": b"ASK {}",
+                "content_type": "application/sparql-query",
+            },
+            id="body-and-url-query",
+        ),
         pytest.param("get", {"query_string": {"update": "CLEAR ALL"}}, id="update-by-get"),
         pytest.param("get", {"query_string": {"query": "  "}}, id="empty-query"),
         pytest.param("post", {"data": {"other": "x"}}, id="post-without-operation"),
-        pytest.param("get", {"query_string": {"query": "ASK {}", "default-graph-uri": "not an iri"}},
-                     id="bad-graph-iri"),
-        pytest.param("post", {"data": b"\xff\xfeA\x00S\x00K\x00", "content_type": "application/sparql-query"},
-                     id="not-utf8"),
+        pytest.param(
+            "get",
+            {"query_string": {"query": "ASK {}", "default-graph-uri": "not an iri"}},
+            id="bad-graph-iri",
+        ),
+        pytest.param(
+            "post",
+            {"data": b"\xff\xfeA\x00S\x00K\x00", "content_type": "application/sparql-query"},
+            id="not-utf8",
+        ),
     ],
 )
 def test_malformed_requests_are_400(client: Any, method: str, kwargs: dict[str, Any]) -> None:
@@ -298,7 +367,9 @@ def test_malformed_requests_are_400(client: Any, method: str, kwargs: dict[str, 
     [
         pytest.param("text/plain", b"ASK {}", id="text-plain"),
         pytest.param(None, b"query=ASK%20%7B%7D", id="no-content-type"),
-        pytest.param("application/sparql-query; charset=UTF-16", "ASK {}".encode("utf-16"), id="utf-16"),
+        pytest.param(
+            "application/sparql-query; charset=UTF-16", "ASK {}".encode("utf-16"), id="utf-16"
+        ),
         pytest.param("application/json", b'{"query": "ASK {}"}', id="json"),
     ],
 )
@@ -332,7 +403,9 @@ def test_a_browser_with_a_query_goes_to_the_page_with_it(client: Any) -> None:
 
 
 def test_a_download_link_wins_over_the_browsers_accept(client: Any) -> None:
-    response = client.get("/sparql", query_string={"query": PAPERS, "format": "csv"}, headers={"Accept": BROWSER})
+    response = client.get(
+        "/sparql", query_string={"query": PAPERS, "format": "csv"}, headers={"Accept": BROWSER}
+    )
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
 
@@ -341,7 +414,10 @@ def test_a_download_link_wins_over_the_browsers_accept(client: Any) -> None:
 
 
 def test_cors_headers_on_answers_and_errors(client: Any) -> None:
-    assert client.get("/sparql", query_string={"query": PAPERS}).headers["Access-Control-Allow-Origin"] == "*"
+    assert (
+        client.get("/sparql", query_string={"query": PAPERS}).headers["Access-Control-Allow-Origin"]
+        == "*"
+    )
     error = client.get("/sparql", query_string={"query": "ASK {"})
     assert error.headers["Access-Control-Allow-Origin"] == "*"
     assert "X-SPARQL-MaxRows" in error.headers["Access-Control-Expose-Headers"]
@@ -359,7 +435,9 @@ def test_cors_preflight(client: Any) -> None:
     assert response.status_code == 204
     methods = {m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")}
     assert {"GET", "POST"} <= methods
-    allowed = {h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")}
+    allowed = {
+        h.strip().lower() for h in response.headers["Access-Control-Allow-Headers"].split(",")
+    }
     assert {"authorization", "content-type"} <= allowed
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
@@ -393,7 +471,10 @@ def test_a_body_past_the_limit_is_413(make_app: Any) -> None:
     big = "ASK {}" + " " * 400
     problem(client.post("/sparql", data=big.encode(), content_type="application/sparql-query"), 413)
     problem(client.post("/sparql", data={"query": big}), 413)
-    assert client.post("/sparql", data=b"ASK {}", content_type="application/sparql-query").status_code == 200
+    assert (
+        client.post("/sparql", data=b"ASK {}", content_type="application/sparql-query").status_code
+        == 200
+    )
 
 
 # -- updates ----------------------------------------------------------------------------------
@@ -405,7 +486,9 @@ ASK_INSERTED = 'PREFIX ex: <http://example.org/> ASK { GRAPH ex:g { ex:s ex:p "n
 def test_updates_are_off_by_default(client: Any) -> None:
     body = problem(client.post("/sparql", data={"update": INSERT}), 403)
     assert "--update-token" in body["detail"] and "--allow-update" in body["detail"]
-    problem(client.post("/sparql", data=INSERT.encode(), content_type="application/sparql-update"), 403)
+    problem(
+        client.post("/sparql", data=INSERT.encode(), content_type="application/sparql-update"), 403
+    )
 
 
 @pytest.fixture(scope="module")
@@ -433,15 +516,25 @@ def test_updates_need_the_token(token_app: Any, authorization: str | None, inval
 
 def test_an_update_with_the_token_is_seen_by_the_next_query(token_app: Any) -> None:
     client = token_app.test_client()
-    assert json.loads(client.get("/sparql", query_string={"query": ASK_INSERTED}).data)["boolean"] is False
-    response = client.post("/sparql", data={"update": INSERT}, headers={"Authorization": "Bearer s3cret-token"})
+    assert (
+        json.loads(client.get("/sparql", query_string={"query": ASK_INSERTED}).data)["boolean"]
+        is False
+    )
+    response = client.post(
+        "/sparql", data={"update": INSERT}, headers={"Authorization": "Bearer s3cret-token"}
+    )
     assert response.status_code == 204
-    assert json.loads(client.get("/sparql", query_string={"query": ASK_INSERTED}).data)["boolean"] is True
+    assert (
+        json.loads(client.get("/sparql", query_string={"query": ASK_INSERTED}).data)["boolean"]
+        is True
+    )
 
 
 def test_an_update_syntax_error_is_400(token_app: Any) -> None:
     response = token_app.test_client().post(
-        "/sparql", data=b"CLEAR XYZ", content_type="application/sparql-update",
+        "/sparql",
+        data=b"CLEAR XYZ",
+        content_type="application/sparql-update",
         headers={"Authorization": "Bearer s3cret-token"},
     )
     assert "error at" in problem(response, 400)["detail"]
@@ -457,7 +550,9 @@ def test_allow_update_is_refused_on_a_public_host(seed_store: Path) -> None:
 def test_kg_serve_refuses_allow_update_on_a_public_host(seed_store: Path) -> None:
     from kg.cli import main
 
-    result = CliRunner().invoke(main, ["serve", "--store", str(seed_store), "--host", "0.0.0.0", "--allow-update"])
+    result = CliRunner().invoke(
+        main, ["serve", "--store", str(seed_store), "--host", "0.0.0.0", "--allow-update"]
+    )
     assert result.exit_code == 2
     assert "loopback" in result.output
 

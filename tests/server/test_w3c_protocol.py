@@ -36,7 +36,12 @@ CNT = Namespace("http://www.w3.org/2011/content#")
 UT = Namespace("http://www.w3.org/2009/sparql/tests/test-update#")
 HTS = Namespace("http://www.w3.org/2011/http-statusCodes#")
 DAWGT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-dawg#")
-STATUS_CLASSES = {HTS.StatusCode2xx: 2, HTS.StatusCode3xx: 3, HTS.StatusCode4xx: 4, HTS.StatusCode5xx: 5}
+STATUS_CLASSES = {
+    HTS.StatusCode2xx: 2,
+    HTS.StatusCode3xx: 3,
+    HTS.StatusCode4xx: 4,
+    HTS.StatusCode5xx: 5,
+}
 
 BOOLEAN_TYPES = {"application/sparql-results+json", "application/sparql-results+xml"}
 TABULAR_TYPES = BOOLEAN_TYPES | {"text/csv", "text/tab-separated-values"}
@@ -88,26 +93,32 @@ def read_manifest(path: Path) -> list[ProtocolTest]:
             response = graph.value(node, HT.resp)
             expected_boolean = graph.value(response, MF.expectedBoolean)
             result_form = graph.value(response, MF.expectedFormat)
-            requests.append(ProtocolRequest(
-                method=str(graph.value(node, HT.methodName)),
-                path=str(graph.value(node, HT.absolutePath)),
-                headers=headers,
-                body=body,
-                status_classes=frozenset(STATUS_CLASSES[s] for s in graph.objects(response, MF.expectedStatus)),
-                result_form=str(result_form) if result_form is not None else None,
-                boolean=expected_boolean.toPython() if expected_boolean is not None else None,
-            ))
+            requests.append(
+                ProtocolRequest(
+                    method=str(graph.value(node, HT.methodName)),
+                    path=str(graph.value(node, HT.absolutePath)),
+                    headers=headers,
+                    body=body,
+                    status_classes=frozenset(
+                        STATUS_CLASSES[s] for s in graph.objects(response, MF.expectedStatus)
+                    ),
+                    result_form=str(result_form) if result_form is not None else None,
+                    boolean=expected_boolean.toPython() if expected_boolean is not None else None,
+                )
+            )
         graph_data = sorted(
             (Path(str(graph.value(d, UT.graph))).name, str(graph.value(d, RDFS.label)))
             for d in graph.objects(entry, UT.graphData)
         )
-        tests.append(ProtocolTest(
-            name=str(entry).removeprefix(MANIFEST_IRI),
-            title=str(graph.value(entry, MF.name)),
-            approved=graph.value(entry, DAWGT.approval) == DAWGT.Approved,
-            requests=requests,
-            graph_data=graph_data,
-        ))
+        tests.append(
+            ProtocolTest(
+                name=str(entry).removeprefix(MANIFEST_IRI),
+                title=str(graph.value(entry, MF.name)),
+                approved=graph.value(entry, DAWGT.approval) == DAWGT.Approved,
+                requests=requests,
+                graph_data=graph_data,
+            )
+        )
     return tests
 
 
@@ -158,8 +169,9 @@ def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveSe
     server.stop()
 
 
-def send(server: LiveServer, method: str, path: str, headers: dict[str, str], body: bytes | None
-         ) -> tuple[int, str, bytes]:
+def send(
+    server: LiveServer, method: str, path: str, headers: dict[str, str], body: bytes | None
+) -> tuple[int, str, bytes]:
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
     try:
         connection.request(method, path, body=body, headers=headers)
@@ -171,8 +183,13 @@ def send(server: LiveServer, method: str, path: str, headers: dict[str, str], bo
 
 
 def restore(server: LiveServer, pairs: list[tuple[str, str]]) -> None:
-    status, _, body = send(server, "POST", "/sparql", {"Content-Type": "application/sparql-update"},
-                           graph_data_update(pairs).encode())
+    status, _, body = send(
+        server,
+        "POST",
+        "/sparql",
+        {"Content-Type": "application/sparql-update"},
+        graph_data_update(pairs).encode(),
+    )
     assert status == 204, body
 
 
@@ -204,6 +221,10 @@ def test_w3c_protocol(protocol_server: LiveServer, case: ProtocolTest) -> None:
         restore(protocol_server, case.graph_data)
     for request in case.requests:
         assert request.path.startswith("/sparql/")
-        path = "/sparql" + request.path.removeprefix("/sparql/")  # "/sparql/?query=" -> "/sparql?query="
-        status, content_type, body = send(protocol_server, request.method, path, request.headers, request.body)
+        path = "/sparql" + request.path.removeprefix(
+            "/sparql/"
+        )  # "/sparql/?query=" -> "/sparql?query="
+        status, content_type, body = send(
+            protocol_server, request.method, path, request.headers, request.body
+        )
         check_response(request, status, content_type, body)
