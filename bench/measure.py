@@ -1,0 +1,231 @@
+"""Measuring tools of the benchmark: process-tree memory, wall time, percentiles, machine load.
+
+Memory of a process tree is sampled from ``/proc`` (every 50 ms by default):
+the sum over the process and all its descendants of PSS (proportional set size,
+from ``smaps_rollup``: a page shared by k processes counts 1/k in each, so
+forked workers are not counted twice) and, beside it, the plain sum of RSS.
+The peak of the sum is the figure; sampling can miss a spike shorter than the
+interval, so the peak is a lower bound (``RUSAGE_CHILDREN``'s max RSS of the
+largest single process is recorded as a cross-check).
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The nearest-rank percentile ``q`` (0-100) of ``values`` (nan for none)."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.4999)))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values) if values else float("nan")
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for task in tasks:
+        try:
+            text = Path(f"/proc/{pid}/task/{task}/children").read_text()
+        except OSError:
+            continue
+        out.extend(int(c) for c in text.split())
+    return out
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants that are alive now."""
+    seen = [pid]
+    index = 0
+    while index < len(seen):
+        seen.extend(_children(seen[index]))
+        index += 1
+    return seen
+
+
+def _pss_rss(pid: int) -> tuple[int, int]:
+    """(PSS, RSS) of one process in bytes; (0, 0) if it is gone."""
+    pss = rss = 0
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as handle:
+            for line in handle:
+                if line.startswith(b"Pss:"):
+                    pss = int(line.split()[1]) * 1024
+                elif line.startswith(b"Rss:"):
+                    rss = int(line.split()[1]) * 1024
+        return pss, rss
+    except OSError:
+        pass
+    try:
+        fields = Path(f"/proc/{pid}/statm").read_text().split()
+        rss = int(fields[1]) * PAGE
+        return rss, rss
+    except (OSError, IndexError):
+        return 0, 0
+
+
+class TreeMemory(threading.Thread):
+    """Samples the memory of a process tree until :meth:`stop`; keeps the peaks."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid = pid
+        self.interval = interval
+        self.peak_pss = 0
+        self.peak_rss = 0
+        self.peak_processes = 0
+        self._halt = threading.Event()
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            pids = tree(self.pid)
+            pss = rss = 0
+            for pid in pids:
+                p, r = _pss_rss(pid)
+                pss += p
+                rss += r
+            self.peak_pss = max(self.peak_pss, pss)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_processes = max(self.peak_processes, len(pids))
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
+
+
+@dataclass(slots=True)
+class Run:
+    """One timed child process."""
+
+    seconds: float
+    peak_pss: int
+    peak_rss: int
+    max_single_rss: int
+    returncode: int
+    stdout: str
+    stderr: str
+    processes: int = 0
+    load: dict[str, float] = field(default_factory=dict)
+
+
+def _max_child_rss() -> int:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+def timed(args: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
+          timeout: float | None = None) -> Run:
+    """Run a command, timing its wall clock and sampling its tree's memory and the machine's load."""
+    load = LoadWatch()
+    load.start()
+    before = _max_child_rss()
+    started = time.perf_counter()
+    process = subprocess.Popen(list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
+                               text=True)
+    sampler = TreeMemory(process.pid)
+    sampler.start()
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        stdout, stderr = process.communicate()
+    seconds = time.perf_counter() - started
+    sampler.stop()
+    load.stop()
+    after = _max_child_rss()
+    return Run(seconds, sampler.peak_pss, sampler.peak_rss, after if after > before else 0,
+               process.returncode, stdout, stderr, sampler.peak_processes, load.summary())
+
+
+def loadavg() -> float:
+    try:
+        return float(Path("/proc/loadavg").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return float("nan")
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of the whole machine."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+class LoadWatch(threading.Thread):
+    """The machine's 1-minute load average and CPU busy share over an interval."""
+
+    def __init__(self, interval: float = 1.0):
+        super().__init__(daemon=True)
+        self.interval = interval
+        self.samples: list[float] = []
+        self._halt = threading.Event()
+        self._cpu0 = _cpu_times()
+        self._cpu1 = self._cpu0
+
+    def run(self) -> None:
+        while not self._halt.is_set():
+            self.samples.append(loadavg())
+            self._halt.wait(self.interval)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(timeout=5)
+        self._cpu1 = _cpu_times()
+
+    def summary(self) -> dict[str, float]:
+        busy = self._cpu1[0] - self._cpu0[0]
+        total = self._cpu1[1] - self._cpu0[1]
+        samples = self.samples or [loadavg()]
+        return {"loadavg_min": min(samples), "loadavg_median": median(samples), "loadavg_max": max(samples),
+                "cpu_busy": round(busy / total, 3) if total else float("nan")}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    import platform
+
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    versions: dict[str, str] = {}
+    for name in ("pyoxigraph", "oxigraph", "rdflib", "granian", "flask"):
+        try:
+            from importlib.metadata import version
+
+            versions[name] = version(name)
+        except Exception:  # not installed
+            continue
+    return {"cpus": os.cpu_count(), "cpu_model": model, "memory_bytes": memory, "python": platform.python_version(),
+            "kernel": platform.release(), "versions": versions}
