@@ -7,7 +7,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -15,7 +15,12 @@ from kg.errors import KGError
 from kg.iri import DEFAULT_BASE_IRI, IriScheme
 from kg.store import RDF_FORMATS, STORE_ENV, KGStore, resolve_store_path, store_stats
 
+if TYPE_CHECKING:
+    from kg.remote import RemoteStore
+
 BASE_IRI_ENV = "KG_BASE_IRI"
+UPDATE_URL_ENV = "KG_UPDATE_URL"
+GRAPH_STORE_URL_ENV = "KG_GRAPH_STORE_URL"
 
 
 def _as_of(value: str | None) -> date:
@@ -27,13 +32,61 @@ def _as_of(value: str | None) -> date:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from error
 
 
-store_option = click.option(
-    "--store",
-    "store_path",
-    envvar=STORE_ENV,
-    default=None,
-    help=f"Store folder (default ./data/store; env {STORE_ENV}).",
+F = TypeVar("F", bound=Any)
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Keep an option that the command function does not take, for :func:`_open_store`."""
+    ctx.meta[f"kg.{param.name}"] = value
+    return value
+
+
+def store_option(command: F) -> F:
+    """``--store FOLDER|URL``, and ``--update-url`` / ``--graph-store-url`` for an external store."""
+    command = click.option(
+        "--graph-store-url", envvar=GRAPH_STORE_URL_ENV, default=None, expose_value=False, callback=_remember,
+        help=f"External store: its Graph Store Protocol URL, for export (env {GRAPH_STORE_URL_ENV}).",
+    )(command)
+    command = click.option(
+        "--update-url", envvar=UPDATE_URL_ENV, default=None, expose_value=False, callback=_remember,
+        help=f"External store: its SPARQL Update URL (default: the query URL; env {UPDATE_URL_ENV}).",
+    )(command)
+    return click.option(
+        "--store",
+        "store_path",
+        envvar=STORE_ENV,
+        default=None,
+        help="Store folder (default ./data/store), or the http(s) URL of an external store's SPARQL "
+        f"query endpoint (docs/external-store.md; env {STORE_ENV}).",
+    )(command)
+
+
+#: For commands that mint nothing: the base IRI locates the graphs of an external store.
+store_base_option = click.option(
+    "--base-iri", "base_iri", envvar=BASE_IRI_ENV, default=None, expose_value=False, callback=_remember,
+    help="With a store URL: the base IRI the data was ingested with (env KG_BASE_IRI).",
 )
+
+
+def _open_store(store_path: str | None, *, writable: bool = False, base_iri: str | None = None) -> KGStore | RemoteStore:
+    """The store ``--store`` names: a folder, or an external store by its query URL."""
+    from kg.remote import is_store_url, open_store
+
+    meta = click.get_current_context().meta
+    return open_store(
+        store_path if is_store_url(store_path) else resolve_store_path(store_path), writable=writable,
+        base_iri=base_iri or meta.get("kg.base_iri") or os.environ.get(BASE_IRI_ENV) or DEFAULT_BASE_IRI,
+        update_url=meta.get("kg.update_url"), graph_store_url=meta.get("kg.graph_store_url"),
+    )
+
+
+def _location(store: KGStore | RemoteStore) -> str:
+    """A store's folder or URL (without credentials), for messages."""
+    from kg.remote import describe_location
+
+    return describe_location(store)
+
+
 base_option = click.option(
     "--base-iri",
     envvar=BASE_IRI_ENV,
@@ -122,9 +175,11 @@ def ingest_command(
     from kg.ingest import ingest
     from kg.resolve_hooks import post_ingest_hooks
 
-    folder = resolve_store_path(store_path)
     scheme = _scheme(base_iri)
-    store = KGStore.open_writable(folder)
+    # ingest and its hooks are annotated with KGStore; an external store's RemoteStore
+    # provides the same interface (kg.store.GraphStore, checked by mypy in kg.remote).
+    store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
+    folder = _location(store)
     try:
         report = ingest(
             paths, store, scheme=scheme, as_of=_as_of(as_of), prune=prune, progress=progress,
@@ -144,10 +199,11 @@ def ingest_command(
 
 @main.command("stats")
 @store_option
+@store_base_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def stats_command(store_path: str | None, fmt: str) -> None:
     """Counts of profiles, papers, authors, repositories, ... in the store."""
-    store = KGStore.open_readonly(resolve_store_path(store_path))
+    store = _open_store(store_path)
     stats = store_stats(store)
     if fmt == "json":
         click.echo(json.dumps(stats, indent=2))
@@ -159,17 +215,18 @@ def stats_command(store_path: str | None, fmt: str) -> None:
 
 @main.command("export")
 @store_option
+@store_base_option
 @click.option("--format", "fmt", type=click.Choice(sorted(RDF_FORMATS)), default="nquads", show_default=True)
 @click.option("--output", type=click.Path(path_type=Path), default=None, help="File to write (default stdout).")
 @click.option("--dumps", type=click.Path(path_type=Path), default=None,
               help="Write the gzip-compressed dumps that /dumps serves into this folder instead.")
 def export_command(store_path: str | None, fmt: str, output: Path | None, dumps: Path | None) -> None:
     """Stream the whole graph (quad formats keep the named graphs), or write the dumps (--dumps)."""
-    store = KGStore.open_readonly(resolve_store_path(store_path))
+    store = _open_store(store_path)
     if dumps is not None:
         from kg.dumps import generate_dumps
 
-        manifest = generate_dumps(store, dumps)
+        manifest = generate_dumps(cast(KGStore, store), dumps)  # a RemoteStore provides KGStore's interface
         for written in manifest.files:
             click.echo(f"wrote {dumps / manifest.generation / written.filename} "
                        f"({written.size} bytes, {written.statements} {written.count_of})", err=True)
@@ -188,6 +245,7 @@ def export_command(store_path: str | None, fmt: str, output: Path | None, dumps:
 @main.command("query")
 @click.argument("sparql")
 @store_option
+@store_base_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]), default="table",
               show_default=True)
 def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
@@ -198,7 +256,7 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     from kg.namespace import PREFIXES
 
     text = sys.stdin.read() if sparql == "-" else sparql
-    store = KGStore.open_readonly(resolve_store_path(store_path))
+    store = _open_store(store_path)
     try:
         result = store.query(text, prefixes=PREFIXES)
     except SyntaxError as error:
@@ -206,8 +264,8 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     if isinstance(result, ox.QueryBoolean):
         click.echo(json.dumps({"boolean": bool(result)}) if fmt == "json" else str(bool(result)).lower())
         return
-    if isinstance(result, ox.QueryTriples):
-        result.serialize(sys.stdout.buffer, ox.RdfFormat.TURTLE if fmt == "table" else ox.RdfFormat.N_TRIPLES)
+    if not isinstance(result, ox.QuerySolutions):  # CONSTRUCT, DESCRIBE: triples (a stream from an external store)
+        ox.serialize(result, sys.stdout.buffer, ox.RdfFormat.TURTLE if fmt == "table" else ox.RdfFormat.N_TRIPLES)
         return
     if fmt != "table":
         formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
@@ -226,7 +284,9 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
 
 
 @main.command("serve")
-@click.option("--store", "store_path", default=None, help="Store folder (env KG_STORE).")
+@click.option("--store", "store_path", default=None, help="Store folder, or an external store's SPARQL query URL (env KG_STORE).")
+@click.option("--update-url", default=None, help="External store: its SPARQL Update URL (env KG_UPDATE_URL).")
+@click.option("--graph-store-url", default=None, help="External store: its Graph Store Protocol URL (env KG_GRAPH_STORE_URL).")
 @click.option("--base-iri", default=None, help="Base of minted IRIs (env KG_BASE_IRI).")
 @click.option("--host", default=None, help="Address to listen on (env KG_HOST, default 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (env KG_PORT, default 8000).")
@@ -252,21 +312,31 @@ def serve_command(**options: Any) -> None:
     settings = Settings.load(overrides)
     if settings.allow_update and not settings.update_token and not is_loopback(settings.host):
         raise click.UsageError("--allow-update is refused on a non-loopback host; use --update-token")
-    if settings.updates_enabled and settings.workers > 1:
-        raise click.UsageError("updates need a single writer: use --workers 1 with --update-token/--allow-update")
-    # Fail early, with a clear message, but without opening RocksDB in this process: granian
-    # forks its workers, a forked child inherits RocksDB's background threads dead, and the
-    # writer that --allow-update/--update-token opens there would then hang on its first flush.
-    from kg.store import published_generation
+    from kg.remote import describe_location, is_store_url, open_store
 
-    if published_generation(resolve_store_path(settings.store)) is None:
-        KGStore.open_readonly(resolve_store_path(settings.store))  # raises the StoreError that says what to do
+    if settings.updates_enabled and settings.workers > 1 and not is_store_url(settings.store):
+        raise click.UsageError("updates need a single writer: use --workers 1 with --update-token/--allow-update")
+    if is_store_url(settings.store) or settings.update_url or settings.graph_store_url:
+        store = open_store(settings.store, base_iri=settings.base_iri, update_url=settings.update_url,
+                           graph_store_url=settings.graph_store_url)  # fail early, with a clear message
+        shown = describe_location(store)  # an external store's URL without its credentials
+        store.close()
+    else:
+        # Check the folder without opening RocksDB in this process: granian forks its workers,
+        # a forked child inherits RocksDB's background threads dead, and the writer that
+        # --allow-update/--update-token opens there would then hang on its first flush.
+        from kg.store import published_generation
+
+        folder = resolve_store_path(settings.store)
+        if published_generation(folder) is None:
+            KGStore.open_readonly(folder)  # raises the StoreError that says how to fill the store
+        shown = str(folder)
     os.environ.update(settings.to_environ())
 
     from granian import Granian
     from granian.constants import Interfaces
 
-    click.echo(f"serving {settings.store} on http://{settings.host}:{settings.port}/ "
+    click.echo(f"serving {shown} on http://{settings.host}:{settings.port}/ "
                f"({settings.workers} worker(s) x {settings.threads} threads)", err=True)
     Granian(
         "server.app:create_app",

@@ -88,7 +88,7 @@ from kg.query import QueryOutcome, QueryRequest
 from kg.results import SelectResult
 from kg.sparql_text import _TOKEN as SPARQL_TOKEN  # the scan's token grammar, used with positions
 from kg.sparql_text import scan
-from kg.store import QUAD_FORMATS, RDF_FORMATS, KGStore, SourceState
+from kg.store import QUAD_FORMATS, RDF_FORMATS, GraphStore, KGStore, SourceState
 
 UNION_GRAPH_NAME = "_union"
 META_GRAPH_NAME = "_meta"
@@ -349,14 +349,15 @@ def _select_group(toks: list[_Tok], index: int) -> tuple[int | None, set[str], b
 def bind_values(text: str, substitutions: Mapping[str, Any] | None) -> str:
     """The query with its parameters bound by ``VALUES``, for a store that takes text only.
 
-    pyoxigraph's ``substitutions`` replace a projected variable by a term in
-    the query and in every sub-query that projects it. Over the protocol the
-    same binding is a ``VALUES (?a ?b) { (t1 t2) }`` block put first in the
-    query's WHERE group and in each such sub-query's. (A variable used only in
-    a FILTER of a nested group or of one UNION branch would not see it; the
-    project's queries use their parameters in triple patterns, sub-query
-    projections and top-level FILTERs.) A ``CONSTRUCT WHERE { ... }`` gets its
-    template written out; a ``DESCRIBE ?x`` without WHERE names the IRI instead.
+    pyoxigraph's ``substitutions`` replace a projected variable by a term
+    wherever it is in scope: in the query and in every sub-query that projects
+    it. Over the protocol the same binding is a ``VALUES (?a ?b) { (t1 t2) }``
+    block put first in the query's WHERE group, in every group nested in it
+    that uses the variable (OPTIONAL, UNION branches, MINUS, EXISTS, GRAPH),
+    and in the WHERE group of each sub-query that projects it: joined first in
+    each group, the constant reaches every pattern and FILTER of the scope, as
+    the substitution does. A ``CONSTRUCT WHERE { ... }`` gets its template
+    written out; a ``DESCRIBE ?x`` without WHERE names the IRI instead.
 
     Raises InvalidParameter for a blank node or a quoted triple.
 
@@ -367,6 +368,7 @@ def bind_values(text: str, substitutions: Mapping[str, Any] | None) -> str:
         return text
     terms = {name: _term_text(name, term) for name, term in substitutions.items()}
     toks = _tokens(text)
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
 
     def clause(names: Iterable[str]) -> str:
         chosen = [n for n in terms if n in set(names)]
@@ -375,54 +377,76 @@ def bind_values(text: str, substitutions: Mapping[str, Any] | None) -> str:
         return (f" VALUES ({' '.join('?' + n for n in chosen)}) "
                 f"{{ ({' '.join(terms[n] for n in chosen)}) }}")
 
-    edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
+    def insert_after(index: int, names: Iterable[str]) -> None:
+        added = clause(names)
+        if added:
+            edits.append((toks[index].end, toks[index].end, added))
+
+    def group(open_index: int, names: set[str], whole_scope: bool) -> None:
+        """The group opened by the ``{`` at ``open_index``, where ``names`` are in scope."""
+        close = _matching(toks, open_index)
+        first = toks[open_index + 1] if open_index + 1 < close else None
+        if first is not None and first.kind == "word" and first.text.upper() == "SELECT":
+            sub_select(open_index + 1, names)
+            return
+        inner = toks[open_index + 1:close]
+        used = names if whole_scope else {n for n in names if any(t.kind == "var" and t.text[1:] == n
+                                                                   for t in inner)}
+        if not used:
+            return
+        insert_after(open_index, used)
+        position = open_index + 1
+        while position < close:
+            tok = toks[position]
+            if tok.kind == "word" and tok.text.upper() == "VALUES":
+                block = next((i for i in range(position + 1, close) if toks[i].text == "{"), None)
+                position = _matching(toks, block) + 1 if block is not None else close
+                continue
+            if tok.text == "{":
+                group(position, used, whole_scope=False)
+                position = _matching(toks, position) + 1
+                continue
+            position += 1
+
+    def sub_select(index: int, names: set[str]) -> None:
+        where, plain, star, bound = _select_group(toks, index)
+        inner = (set(names) if star else plain & names) - bound
+        if where is not None and inner:
+            group(where, inner, whole_scope=True)
+
     form_index = next((i for i, t in enumerate(toks)
                        if t.kind == "word" and t.text.upper() in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")), None)
     if form_index is None:
         return text
     form = toks[form_index].text.upper()
-    first_sub = form_index + 1
+    names = set(terms)
+    following = toks[form_index + 1] if form_index + 1 < len(toks) else None
     if form == "SELECT":
-        group, _plain, _star, bound = _select_group(toks, form_index)
-        if group is not None:
-            edits.append((toks[group].end, toks[group].end, clause(set(terms) - bound)))
-    elif form == "CONSTRUCT":
-        following = toks[form_index + 1] if form_index + 1 < len(toks) else None
-        if following is not None and following.text == "{":
-            template_end = _matching(toks, form_index + 1)
-            group = next((i for i in range(template_end + 1, len(toks)) if toks[i].text == "{"), None)
-            if group is not None:
-                edits.append((toks[group].end, toks[group].end, clause(terms)))
-        elif following is not None and following.text.upper() == "WHERE":
-            # CONSTRUCT WHERE { T } -> CONSTRUCT { T } WHERE { VALUES ... T }
-            group = form_index + 2
-            if group < len(toks) and toks[group].text == "{":
-                close = _matching(toks, group)
-                template = text[toks[group].start:toks[close].end]
-                edits.append((following.start, toks[group].end,
-                              template + " WHERE {" + clause(terms)))
-    elif form == "ASK":
-        group = next((i for i in range(form_index + 1, len(toks)) if toks[i].text == "{"), None)
-        if group is not None:
-            edits.append((toks[group].end, toks[group].end, clause(terms)))
-    else:  # DESCRIBE
-        group = next((i for i in range(form_index + 1, len(toks)) if toks[i].text == "{"), None)
-        if group is not None:
-            edits.append((toks[group].end, toks[group].end, clause(terms)))
-        else:
+        where, _plain, _star, bound = _select_group(toks, form_index)
+        if where is not None:
+            group(where, names - bound, whole_scope=True)
+    elif form == "CONSTRUCT" and following is not None and following.text == "{":
+        template_end = _matching(toks, form_index + 1)
+        where = next((i for i in range(template_end + 1, len(toks)) if toks[i].text == "{"), None)
+        if where is not None:
+            group(where, names, whole_scope=True)
+    elif form == "CONSTRUCT" and following is not None and following.text.upper() == "WHERE":
+        # CONSTRUCT WHERE { T } -> CONSTRUCT { T } WHERE { VALUES ... T }
+        opening = form_index + 2
+        if opening < len(toks) and toks[opening].text == "{":
+            close = _matching(toks, opening)
+            template = text[toks[opening].start:toks[close].end]
+            edits.append((following.start, toks[opening].end, template + " WHERE {" + clause(names)))
+    else:  # ASK, DESCRIBE
+        where = next((i for i in range(form_index + 1, len(toks)) if toks[i].text == "{"), None)
+        if where is not None:
+            group(where, names, whole_scope=True)
+        elif form == "DESCRIBE":
             for tok in toks[form_index + 1:]:
                 if tok.kind == "var" and tok.text[1:] in terms:
                     if not terms[tok.text[1:]].startswith("<"):
                         raise InvalidParameter(f"parameter {tok.text[1:]}: DESCRIBE needs an IRI")
                     edits.append((tok.start, tok.end, terms[tok.text[1:]]))
-    # Sub-queries that project a parameter get the same binding.
-    for index in range(first_sub, len(toks)):
-        tok = toks[index]
-        if tok.kind == "word" and tok.text.upper() == "SELECT":
-            group, plain, star, bound = _select_group(toks, index)
-            names = (set(terms) if star else plain & set(terms)) - bound
-            if group is not None and names:
-                edits.append((toks[group].end, toks[group].end, clause(names)))
     out: list[str] = []
     last = 0
     for start, end, replacement in sorted(edits):
@@ -870,11 +894,14 @@ class RemoteStore:
             sparql_prologue() + "SELECT ?g WHERE { GRAPH ?g { ?g a kg:SourceDocument } } LIMIT 1"
         )
         other = next((row["g"].value for row in rows), None)
-        hint = ""
         if other is not None and "/graph/" in other:
-            hint = f"; it holds data ingested with --base-iri {other[: other.rindex('/graph/') + 1]}"
+            base = other[: other.rindex("/graph/") + 1]
+            raise StoreError(
+                f"no data for the base IRI {self.scheme.base} in the store at {self.location}; it holds data "
+                f"ingested with --base-iri {base}: pass that (or set KG_BASE_IRI)"
+            )
         raise StoreError(
-            f"no data for the base IRI {self.scheme.base} in the store at {self.location}{hint}. "
+            f"no data for the base IRI {self.scheme.base} in the store at {self.location}. "
             f"Run `kg ingest PATH --store {self.location} --base-iri {self.scheme.base}` first"
         )
 
@@ -1087,6 +1114,11 @@ def open_store(
     return KGStore.open_writable(folder) if writable else KGStore.open_readonly(folder)
 
 
+def as_graph_store(store: KGStore | RemoteStore) -> GraphStore:
+    """Either store as :class:`kg.store.GraphStore` (mypy checks that both provide it)."""
+    return store
+
+
 def describe_location(store: KGStore | RemoteStore) -> str:
     """The folder or URL of a store, for messages."""
     if isinstance(store, RemoteStore):
@@ -1100,6 +1132,7 @@ __all__ = [
     "Endpoints",
     "RemoteBackend",
     "RemoteStore",
+    "as_graph_store",
     "bind_values",
     "describe_location",
     "is_store_url",

@@ -36,7 +36,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import pyoxigraph as ox
 
@@ -264,6 +264,51 @@ class KGStore:
             raise StoreError("this store was opened read-only")
 
 
+
+class GraphStore(Protocol):
+    """What ingest, its hooks, stats and export use of a store: :class:`KGStore`
+    (a folder) and :class:`kg.remote.RemoteStore` (an external SPARQL 1.1 store)
+    both provide it. ``folder`` is None for a store that is not a folder."""
+
+    @property
+    def folder(self) -> Path | None: ...
+
+    @property
+    def generation(self) -> str | None: ...
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        substitutions: Mapping[str, ox.NamedNode | ox.Literal | ox.BlankNode] | None = None,
+        base_iri: str | None = None,
+        default_graph: list[str] | None = None,
+        named_graphs: list[str] | None = None,
+        prefixes: Mapping[str, str] | None = None,
+    ) -> Any: ...
+
+    def update(self, sparql_update: str, *, base_iri: str | None = None) -> None: ...
+
+    def count_quads(self) -> int: ...
+
+    def named_graphs(self) -> list[str]: ...
+
+    def sources(self) -> dict[str, SourceState]: ...
+
+    def dump(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None: ...
+
+    def load_new_graphs(self, nquads: Iterable[str]) -> None: ...
+
+    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
+
+    def remove_graph(self, graph: str) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def publish(self) -> str: ...
+
+    def close(self) -> None: ...
+
 def _retract_from_union(graph: str) -> str:
     """Update text deleting from the default graph the triples only ``graph`` states."""
     return (
@@ -317,7 +362,7 @@ WHERE {
 """
 
 
-def store_stats(store: KGStore) -> dict[str, int]:
+def store_stats(store: GraphStore) -> dict[str, int]:
     """Counts of the main kinds of resource, graphs, distinct triples and quads."""
     row = next(iter(store.query(STATS_QUERY)))
     names = ["profiles", "papers", "authors", "repositories", "venues", "subjects", "organizations"]

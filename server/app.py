@@ -14,7 +14,7 @@ from flask import Flask, Response, current_app, request
 from kg.errors import TooManyRequests, UriTooLong
 from kg.iri import IriScheme
 from kg.query import QueryBackend
-from kg.store import KGStore
+from kg.store import GraphStore, KGStore
 from server import errors
 from server.config import Settings
 
@@ -31,7 +31,8 @@ class KGContext:
     settings: Settings
     scheme: IriScheme
     backend: QueryBackend
-    writer: KGStore | None = None
+    #: The store updates go to (the embedded store's primary, or an external store), if enabled.
+    writer: GraphStore | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -49,15 +50,20 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def _build_backend(settings: Settings) -> tuple[QueryBackend, KGStore | None]:
+def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]:
     backend = settings.extra.get("backend")
-    writer: KGStore | None = None
+    writer: GraphStore | None = None
+    if (settings.updates_enabled and settings.allow_update and not settings.update_token
+            and not is_loopback(settings.host)):
+        raise RuntimeError(
+            "--allow-update enables unauthenticated writes and is refused on a non-loopback host; "
+            "use --update-token instead"
+        )
+    from kg.remote import is_store_url
+
+    if is_store_url(settings.store):
+        return _build_remote_backend(settings, backend)
     if settings.updates_enabled:
-        if settings.allow_update and not settings.update_token and not is_loopback(settings.host):
-            raise RuntimeError(
-                "--allow-update enables unauthenticated writes and is refused on a non-loopback host; "
-                "use --update-token instead"
-            )
         writer = KGStore.open_writable(settings.store)
         if writer.generation is None:
             writer.publish()
@@ -72,6 +78,19 @@ def _build_backend(settings: Settings) -> tuple[QueryBackend, KGStore | None]:
             isolate_network=not settings.service_allowlist,
         )
     return backend, writer
+
+
+def _build_remote_backend(settings: Settings, backend: QueryBackend | None) -> tuple[QueryBackend, GraphStore | None]:
+    """An external SPARQL 1.1 store (``--store URL``): every worker and every server
+    process sends its queries there; updates, when enabled, go to its update URL."""
+    from kg.remote import RemoteBackend, RemoteStore
+
+    store = RemoteStore.open(settings.store, base_iri=settings.base_iri, update_url=settings.update_url,
+                             graph_store_url=settings.graph_store_url)
+    if backend is None:
+        backend = RemoteBackend(store, timeout=settings.query_timeout, service_allowlist=settings.service_allowlist,
+                                writable=settings.updates_enabled)
+    return backend, (store if settings.updates_enabled else None)
 
 
 class _RateLimiter:

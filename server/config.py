@@ -27,7 +27,13 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("store", "--store", "KG_STORE", DEFAULT_STORE, str, "Store folder (embedded Oxigraph)."),
+    Setting("store", "--store", "KG_STORE", DEFAULT_STORE, str,
+            "Store folder (embedded Oxigraph), or the http(s) URL of an external store's SPARQL 1.1 "
+            "query endpoint (docs/external-store.md)."),
+    Setting("update_url", "--update-url", "KG_UPDATE_URL", None, str,
+            "External store: its SPARQL Update URL (default: the query URL, or .../update beside .../query)."),
+    Setting("graph_store_url", "--graph-store-url", "KG_GRAPH_STORE_URL", None, str,
+            "External store: its Graph Store Protocol URL, used to export graph by graph (optional)."),
     Setting("base_iri", "--base-iri", "KG_BASE_IRI", DEFAULT_BASE_IRI, str,
             "Base of minted IRIs; set it to the public address so that IRIs dereference."),
     Setting("host", "--host", "KG_HOST", "127.0.0.1", str, "Address to listen on."),
@@ -80,6 +86,8 @@ def _coerce(setting: Setting, raw: Any) -> Any:
 @dataclass(frozen=True, slots=True)
 class Settings:
     store: str = DEFAULT_STORE
+    update_url: str | None = None
+    graph_store_url: str | None = None
     base_iri: str = DEFAULT_BASE_IRI
     host: str = "127.0.0.1"
     port: int = 8000
