@@ -372,13 +372,3 @@ def _collect(root: Path, keep: str) -> None:
                         shutil.rmtree(path, ignore_errors=True)
                     else:
                         path.unlink()
-
-
-def export_dumps(folder: str | os.PathLike[str], dumps: str | os.PathLike[str]) -> Manifest:
-    """Open the store folder's published checkpoint and write its dumps (``kg export --dumps``)."""
-    store = KGStore.open_readonly(folder)
-    try:
-        return generate_dumps(store, dumps)
-    finally:
-        store.close()
-

@@ -22,6 +22,8 @@ Until it is done, the previous files are served (the listing says
 ``"stale": true``), or, if there are none yet, a 503 with ``Retry-After``.
 A request never waits longer than that, and never sees a half-written file.
 ``kg export --dumps DIR`` writes the same files ahead of time (at ingest).
+With an external store (``--store URL``) the files are dumped from it over
+HTTP, into ``--dumps-dir`` (required there).
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ from kg.dumps import (
     read_manifest,
 )
 from kg.errors import NotFound, ServiceUnavailable
-from kg.store import KGStore
 from server.app import kg_context
+from server.config import Settings
 from server.negotiation import BY_KEY, Format, negotiate
 
 log = logging.getLogger(__name__)
@@ -66,18 +68,23 @@ _SERVICE_KEY = "kg_dumps"
 _service_lock = threading.Lock()
 
 
-def dumps_folder() -> Path:
-    """``settings.dumps_dir``, or ``dumps`` inside the store folder."""
+def dumps_folder() -> Path | None:
+    """``settings.dumps_dir``, or ``dumps`` inside the store folder; None for an
+    external store (a URL) without ``--dumps-dir``."""
+    from kg.remote import is_store_url
+
     settings = kg_context().settings
-    return Path(settings.dumps_dir) if settings.dumps_dir else Path(settings.store) / "dumps"
+    if settings.dumps_dir:
+        return Path(settings.dumps_dir)
+    return None if is_store_url(settings.store) else Path(settings.store) / "dumps"
 
 
 class DumpService:
     """Keeps one process's dumps in step with the store, building in the background."""
 
-    def __init__(self, folder: Path, store_folder: str):
+    def __init__(self, folder: Path | None, settings: Settings):
         self.folder = folder
-        self.store_folder = store_folder
+        self.settings = settings
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._failed: dict[str, float] = {}
@@ -90,6 +97,9 @@ class DumpService:
     def current(self, version: str, *, wait: float) -> Manifest | None:
         """The newest complete dumps, after starting a build if they are older than ``version``
         and waiting for it at most ``wait`` seconds."""
+        if self.folder is None:
+            self.last_error = "an external store's dumps need a folder: set --dumps-dir"
+            return None
         manifest = read_manifest(self.folder)
         if manifest is not None and manifest.generation == version:
             return manifest
@@ -112,8 +122,16 @@ class DumpService:
             return self._thread
 
     def _build(self, version: str) -> None:
+        from kg.remote import open_store
+
+        settings = self.settings
+        assert self.folder is not None
         try:
-            store = KGStore.open_readonly(self.store_folder)
+            # The embedded store's newest checkpoint, or the external store (--store URL).
+            store = open_store(
+                settings.store, base_iri=settings.base_iri, update_url=settings.update_url,
+                graph_store_url=settings.graph_store_url,
+            )
             try:
                 manifest = generate_dumps(store, self.folder)
             finally:
@@ -132,7 +150,7 @@ def service() -> DumpService:
     with _service_lock:
         found: DumpService | None = extensions.get(_SERVICE_KEY)
         if found is None:
-            found = DumpService(dumps_folder(), kg_context().settings.store)
+            found = DumpService(dumps_folder(), kg_context().settings)
             extensions[_SERVICE_KEY] = found
     return found
 
@@ -282,7 +300,9 @@ def download(name: str) -> Response:
     written = manifest.file(fmt.key)
     if written is None:
         raise _unavailable()
-    path = dump_path(service().folder, manifest, fmt)
+    folder = service().folder
+    assert folder is not None  # a manifest was read from it
+    path = dump_path(folder, manifest, fmt)
     try:
         generated = datetime.fromisoformat(manifest.generated)
     except ValueError:
