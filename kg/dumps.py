@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from kg.errors import StoreError
-from kg.store import KGStore
 
 CURRENT = "current"
 MANIFEST = "manifest.json"
@@ -227,6 +226,7 @@ def generate_dumps(
     if the generation is already there it is reused. Raises StoreError for a
     store without a generation or a folder that cannot be written.
 
+    >>> from kg.store import KGStore
     >>> store = KGStore.in_memory()
     >>> store.load_new_graphs(['<http://e/s> <http://e/p> "o" <http://e/g> .\\n'])
     >>> import tempfile; manifest = generate_dumps(store, tempfile.mkdtemp(), generation="1")
