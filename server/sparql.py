@@ -4,13 +4,19 @@ Requests (https://www.w3.org/TR/sparql11-protocol/):
 
 * query: ``GET ?query=``, ``POST`` form-encoded ``query=``, or ``POST`` with an
   ``application/sparql-query`` body; ``default-graph-uri`` / ``named-graph-uri``
-  set the dataset (they override ``FROM`` / ``FROM NAMED``). URL and body
-  parameters are merged; unknown parameters are ignored.
+  set the dataset (they override ``FROM`` / ``FROM NAMED``; given only one of
+  them, the other part of the dataset is empty). URL and body parameters are
+  merged; unknown parameters are ignored.
 * update (when enabled): ``POST`` form-encoded ``update=`` or an
   ``application/sparql-update`` body, with ``using-graph-uri`` /
   ``using-named-graph-uri``. Updates are off by default; ``--update-token``
   enables them for ``Authorization: Bearer TOKEN`` and ``--allow-update``
-  without a token (loopback hosts only).
+  without a token (loopback hosts only). An update runs in the server process
+  on its writable store, one at a time, and a checkpoint is then published, so
+  the next query sees it. It writes exactly what it says: an ``INSERT DATA``
+  into a named graph does not add to the union default graph (``kg ingest``
+  maintains that union), and no timeout bounds it (pyoxigraph cannot
+  interrupt it), one more reason why updates need a token.
 * ``GET /sparql`` without a query returns the service description
   (:mod:`server.service_description`); a browser (``Accept: text/html``) is
   sent to the query page at ``/`` with a 303, its query string kept.
@@ -40,7 +46,8 @@ endpoint, written as a full IRI; a variable ``SERVICE`` endpoint is always
 refused. See :func:`check_remote_calls` for how the check is made sound
 against text crafted to hide a keyword from a lexical scan.
 
-CORS: ``Access-Control-Allow-Origin`` is ``--cors-origin`` (``*`` by default);
+CORS: ``Access-Control-Allow-Origin`` is ``--cors-origin`` (``KG_CORS_ORIGIN``,
+``*`` by default);
 a preflight ``OPTIONS`` is answered with the methods and the ``Accept``,
 ``Authorization`` and ``Content-Type`` headers allowed.
 """
@@ -107,7 +114,8 @@ EXPOSED_HEADERS = "X-SPARQL-MaxRows, Warning, Link"
 UPDATE_REALM = 'Bearer realm="sparql-update"'
 #: Most named graphs listed in the service description.
 MAX_DESCRIBED_GRAPHS = 1000
-#: A graph that exists in no store: the dataset for checking a query's text without reading data.
+#: A graph that exists in no store: the empty part of a protocol dataset, and the dataset
+#: for checking a query's text without reading data.
 EMPTY_GRAPH = "urn:x-kg:no-graph"
 
 
@@ -576,11 +584,17 @@ def _run_query(context: KGContext, operation: Operation) -> Response:
         fmt = choose_format(operation.params, kind, html=request.method in ("GET", "HEAD"))
         if fmt is HTML:
             return _browser_redirect()
+    # A dataset given by the protocol is the whole dataset: with only named graphs the
+    # default graph is empty, with only a default graph there are no named graphs.
+    default_graphs, named_graphs = operation.default_graphs, operation.named_graphs
+    if default_graphs or named_graphs:
+        default_graphs = default_graphs or (EMPTY_GRAPH,)
+        named_graphs = named_graphs or (EMPTY_GRAPH,)
     outcome = context.backend.run(
         QueryRequest(
             operation.text,
-            default_graph=operation.default_graphs,
-            named_graphs=operation.named_graphs,
+            default_graph=default_graphs,
+            named_graphs=named_graphs,
             base_iri=request.base_url,
             limit=settings.max_rows if settings.max_rows > 0 else None,
         ),

@@ -91,6 +91,19 @@ def test_named_graph_uri_limits_graph_patterns(client: Any) -> None:
     )
 
 
+def test_a_protocol_dataset_is_the_whole_dataset(client: Any) -> None:
+    graph = first_graph(client)
+    only_named = client.get(
+        "/sparql", query_string={"query": "ASK { ?s ?p ?o }", "named-graph-uri": graph}
+    )
+    assert json.loads(only_named.data)["boolean"] is False  # its default graph is empty
+    only_default = client.get(
+        "/sparql",
+        query_string={"query": "ASK { GRAPH ?g { ?s ?p ?o } }", "default-graph-uri": graph},
+    )
+    assert json.loads(only_default.data)["boolean"] is False  # it has no named graphs
+
+
 def test_url_and_body_parameters_are_merged(client: Any) -> None:
     graph = first_graph(client)
     merged = client.post(
