@@ -51,7 +51,6 @@ from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
-from werkzeug.routing import BuildError
 
 from kg.errors import NotFound
 from kg.namespace import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, sparql_prologue
@@ -528,31 +527,36 @@ def build_view(description: Description, kind: str, path: str) -> ResourceView:
     )
 
 
-#: Pages of other blueprints about a resource kind: (label, endpoint, argument name).
-#: Each is linked only when the endpoint exists in the running application.
-RELATED_PAGES: dict[str, tuple[tuple[str, str, str], ...]] = {
-    "author": (("Author page", "reports.author_page", "slug"),),
-    "paper": (("Paper page", "reports.paper_page", "slug"),),
+#: Pages of other blueprints about a resource, by kind: (label, path with ``{slug}``).
+#: Each is linked only when the running application has a route for the path.
+RELATED_PAGES: dict[str, tuple[tuple[str, str], ...]] = {
+    "author": (("Author page", "/pages/author/{slug}"), ("Author page", "/reports/author/{slug}")),
+    "paper": (("Paper page", "/pages/paper/{slug}"), ("Paper page", "/reports/paper/{slug}")),
 }
 
 
 def related_pages(kind: str, iri: str) -> list[tuple[str, str]]:
-    """Links to other pages about this resource (the reports' author and paper pages)."""
-    from flask import url_for
+    """Links to other pages about this resource (the reports' author and paper pages),
+    for the paths of :data:`RELATED_PAGES` that some other blueprint serves."""
+    from werkzeug.exceptions import HTTPException
+    from werkzeug.routing import RequestRedirect
 
     base = kg_context().scheme.base
     rest = iri[len(base):].split("/", 1)
-    if len(rest) != 2 or not rest[1]:
+    if len(rest) != 2 or not rest[1] or "/" in rest[1]:
         return []
-    out = []
-    for label, endpoint, argument in RELATED_PAGES.get(kind, ()):
-        if endpoint not in current_app.view_functions:
+    adapter = current_app.url_map.bind("localhost")
+    out: list[tuple[str, str]] = []
+    for label, template in RELATED_PAGES.get(kind, ()):
+        if any(seen == label for seen, _ in out):
             continue
-        values: dict[str, Any] = {argument: unquote(rest[1])}
+        path = template.format(slug=rest[1])
         try:
-            out.append((label, url_for(endpoint, **values)))
-        except BuildError:
+            endpoint, _ = adapter.match(path, method="GET")
+        except (HTTPException, RequestRedirect):
             continue
+        if isinstance(endpoint, str) and not endpoint.startswith((blueprint.name + ".", "static")):
+            out.append((label, request.script_root + path))
     return out
 
 

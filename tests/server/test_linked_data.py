@@ -555,3 +555,29 @@ def test_context_document(client: FlaskClient) -> None:
     terms = response.get_json(force=True)["@context"]
     assert terms["schema"] == "https://schema.org/"
     assert terms["kg"] == "https://w3id.org/scholarly-kg/ontology#"
+
+
+def test_author_page_link_only_when_such_a_page_exists(
+    client: FlaskClient, seed_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from flask import Blueprint
+
+    import server.app
+    from kg.query import LocalBackend
+    from kg.store import KGStore
+
+    assert "Author page" not in client.get("/author/xuyang-zhao.html").get_data(as_text=True)
+    pages = Blueprint("fake_author_pages", __name__)
+
+    @pages.get("/pages/author/<slug>")
+    def author_page(slug: str) -> str:
+        return slug
+
+    blueprints = server.app._blueprints
+    monkeypatch.setattr(server.app, "_blueprints", lambda: [*blueprints(), pages])
+    app = server.app.create_app(
+        {"store": str(seed_store), "base_iri": TEST_BASE_IRI,
+         "backend": LocalBackend(KGStore.open_readonly(seed_store))}
+    )
+    page = app.test_client().get("/author/xuyang-zhao.html").get_data(as_text=True)
+    assert 'href="/pages/author/xuyang-zhao">Author page</a>' in page
