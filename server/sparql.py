@@ -656,7 +656,15 @@ def _named_graphs(context: KGContext) -> tuple[list[str], bool]:
 
 
 def _service_description(context: KGContext) -> Response:
-    fmt = choose_format(request.args, "graph", html=True)
+    try:
+        fmt = choose_format(request.args, "graph", html=True)
+    except NotAcceptable:
+        # Most likely a query request that lost its query (Accept: sparql-results+json).
+        raise BadRequest(
+            "no query= parameter. GET /sparql?query=... runs a query; without one, /sparql "
+            "answers with its service description, in an RDF format: "
+            + ", ".join(f.media_type for f in GRAPH_FORMATS)
+        ) from None
     if fmt is HTML:
         return _browser_redirect()
     endpoint = request.base_url

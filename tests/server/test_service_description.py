@@ -258,6 +258,12 @@ def test_no_accept_gets_turtle_and_a_browser_gets_the_page(client: Any) -> None:
     assert browser.status_code == 303 and browser.headers["Location"] == "/?tab=2"
 
 
+def test_a_query_request_without_its_query_is_400(client: Any) -> None:
+    response = client.get("/sparql", headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 400 and response.mimetype == "application/problem+json"
+    assert "query=" in response.get_json()["detail"]
+
+
 def test_the_endpoint_is_the_url_the_client_used(client: Any) -> None:
     response = client.get("/sparql", base_url="https://kg.example.org:8443")
     graph = Graph().parse(data=response.data, format="turtle")
