@@ -156,8 +156,8 @@ def _iris_of(store_folder: Path, cls: str, prefix: str) -> list[str]:
 @pytest.fixture(scope="module")
 def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store of one small made-up profile (a <script> title, dotted repository names,
-    an impossible date (a parse failure), a source name with a space and an é), plus a decision if
-    identity resolution made none."""
+    an impossible date (a parse failure), a source name with a space and an é), plus an
+    identity graph with a decision if identity resolution made none."""
     from kg.iri import IriScheme
     from kg.store import KGStore
 
@@ -168,7 +168,7 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not _iris_of(folder, str(KG.IdentityDecision), "decision/"):
         scheme = IriScheme(TEST_BASE_IRI)
         decision = scheme.decision("fixture: Jane Testperson")
-        graph = scheme.graph("_fixture-decisions")
+        graph = scheme.identity_graph()
         lines = [
             f"<{decision}> <{RDF.type}> <{KG.IdentityDecision}> .\n",
             f'<{decision}> <{KG.decisionKind}> "merge" .\n',
@@ -408,6 +408,48 @@ def test_incoming_links_are_capped_and_the_cut_is_announced(
     assert (URIRef(venue), URIRef(SCHEMA.name), Literal("arXiv")) in cut
     page = client.get("/venue/arxiv.html").get_data(as_text=True)
     assert "Only the first 10 incoming links are shown" in page
+
+
+@pytest.fixture(scope="module")
+def identity_graph(seed_store: Path, fixture_store: Path) -> tuple[str, Path, str]:
+    """The identity graph's IRI, the store holding it, and which app serves that store."""
+    from kg.iri import IriScheme
+    from kg.store import KGStore
+
+    iri = IriScheme(TEST_BASE_IRI).identity_graph()
+    for name, folder in (("seed", seed_store), ("fixture", fixture_store)):
+        store = KGStore.open_readonly(folder)
+        found = iri in store.named_graphs()
+        store.close()
+        if found:
+            return iri, folder, name
+    raise AssertionError("no identity graph in either store")
+
+
+@pytest.mark.parametrize("fmt", RDF_KEYS)
+def test_identity_graph_is_served_as_a_document(
+    identity_graph: tuple[str, Path, str], client: FlaskClient, fixture_client: FlaskClient, fmt: str
+) -> None:
+    from kg.store import KGStore
+
+    iri, folder, which = identity_graph
+    http = client if which == "seed" else fixture_client
+    store = KGStore.open_readonly(folder)
+    expected = {
+        (str(q.subject), str(q.predicate), str(q.object))
+        for q in store.quads()
+        if isinstance(q.graph_name, ox.NamedNode) and q.graph_name.value == iri
+    }
+    store.close()
+    response = http.get(f"{path_of(iri)}.{EXTENSIONS[fmt]}")
+    assert response.status_code == 200
+    graph = parse_rdf(response.data, fmt, http)
+    assert len(graph) == len(expected) > 0
+    assert (None, RDF.type, URIRef(KG.IdentityDecision)) in graph
+    if fmt in RAPPER_PARSERS:
+        assert rapper_count(response.data, fmt) == len(graph)
+    page = http.get(path_of(iri), headers={"Accept": BROWSER_ACCEPT})
+    assert page.status_code == 200 and "IdentityDecision" in page.get_data(as_text=True)
 
 
 # --- HTTP behaviour ---------------------------------------------------------------------------
