@@ -61,7 +61,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, request
@@ -112,6 +112,8 @@ ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOWED_HEADERS = "Accept, Authorization, Content-Type"
 EXPOSED_HEADERS = "X-SPARQL-MaxRows, Warning, Link"
 UPDATE_REALM = 'Bearer realm="sparql-update"'
+#: Longest query text whose scans are memoised.
+CACHED_TEXT_CHARS = 8192
 #: Most named graphs listed in the service description.
 MAX_DESCRIBED_GRAPHS = 1000
 #: A graph that exists in no store: the empty part of a protocol dataset, and the dataset
@@ -299,6 +301,7 @@ _KEYWORD = {
     "load": re.compile("load", re.IGNORECASE | re.ASCII),
 }
 _SKIPPED = ("ws", "comment")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,7 +322,18 @@ def _significant(text: str) -> list[tuple[str, str, int, int]]:
     ]
 
 
-@lru_cache(maxsize=1024)
+def _short_texts_cached(function: Callable[..., _R]) -> Callable[..., _R]:
+    """Memoise on texts of at most CACHED_TEXT_CHARS (a repeated query skips its scans);
+    longer ones are not kept, so that distinct large bodies cannot fill the memory."""
+    cached = lru_cache(maxsize=1024)(function)
+
+    def call(text: str, *args: Any) -> _R:
+        return cached(text, *args) if len(text) <= CACHED_TEXT_CHARS else function(text, *args)
+
+    return call
+
+
+@_short_texts_cached
 def _calls(text: str, update: bool) -> tuple[tuple[_Call, ...], tuple[int, ...]]:
     """SERVICE (and, in an update, LOAD) keywords as the scan's tokens show them, and
     the offsets of every other occurrence of those words, wherever they are."""
@@ -561,7 +575,7 @@ def _run_update(context: KGContext, operation: Operation) -> Response:
 # -- queries -------------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1024)
+@_short_texts_cached
 def _query_kind(text: str) -> str | None:
     return KIND_OF_FORM.get(scan(text).form or "")
 
