@@ -196,15 +196,17 @@ def describe(iri: str, *, graph_document: bool = False) -> Description | None:
 
 
 def iri_for_path(path: str) -> str:
-    """The IRI a request path stands for: the base IRI plus the path, each segment
-    percent-encoded as :class:`kg.iri.IriScheme` mints it (``quote(segment, safe="")``).
+    """The IRI a (decoded) request path stands for: the base IRI plus the path, each
+    segment percent-encoded as :class:`kg.iri.IriScheme` mints it (``quote(segment, safe="")``).
 
-    Flask hands the path decoded; re-encoding per segment gives the minted form
-    whatever escaping the client chose (``%7E`` or ``~``, ``%41`` or ``A``).
+    The server hands routes the path decoded; re-encoding each segment gives the
+    minted form whatever escaping the client chose (``%7E`` or ``~``, ``%c3%a9``
+    or ``é``). A ``%`` left after decoding is a literal percent sign (the client
+    sent ``%25``) and is encoded again, never decoded twice.
     """
     base = kg_context().scheme.base
     segments = path.lstrip("/").split("/")
-    return base + "/".join(quote(unquote(s), safe="") for s in segments)
+    return base + "/".join(quote(s, safe="") for s in segments)
 
 
 def local_href(iri: str) -> str | None:
@@ -578,7 +580,7 @@ def split_extension(rest: str) -> tuple[str, str | None]:
 
 def canonical_path(kind: str, name: str) -> str:
     """The path of a resource on this server, percent-encoded as the IRI is."""
-    return request.script_root + "/" + kind + "/" + "/".join(quote(unquote(s), safe="") for s in name.split("/"))
+    return request.script_root + "/" + kind + "/" + "/".join(quote(s, safe="") for s in name.split("/"))
 
 
 def _answer(kind: str, name: str, extension: str | None) -> Response | None:

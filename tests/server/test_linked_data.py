@@ -353,6 +353,22 @@ def test_percent_encoding_is_normalised_to_the_minted_iri(fixture_client: FlaskC
 
 
 @pytest.mark.parametrize(
+    "decoded, iri_path",
+    [
+        pytest.param("graph/a b.txt", "graph/a%20b.txt", id="space"),
+        pytest.param("graph/a%20b.txt", "graph/a%2520b.txt", id="literal-percent-not-decoded-twice"),
+        pytest.param("repo/github.com/Some-Owner/x~y", "repo/github.com/Some-Owner/x~y", id="case-and-tilde"),
+        pytest.param("subject/", "subject/", id="trailing-slash"),
+    ],
+)
+def test_iri_for_path_encodes_like_the_minting(app: Flask, decoded: str, iri_path: str) -> None:
+    from server.linked_data import iri_for_path
+
+    with app.test_request_context("/"):
+        assert iri_for_path(decoded) == TEST_BASE_IRI + iri_path
+
+
+@pytest.mark.parametrize(
     "path, name",
     [
         pytest.param("/repo/github.com/Test-Owner/repo.name", "repo.name", id="dot-in-name"),
