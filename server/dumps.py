@@ -23,7 +23,7 @@ Until it is done, the previous files are served (the listing says
 A request never waits longer than that, and never sees a half-written file.
 ``kg export --dumps DIR`` writes the same files ahead of time (at ingest).
 With an external store (``--store URL``) the files are dumped from it over
-HTTP, into ``--dumps-dir`` (required there).
+HTTP, into the ``dumps_dir`` setting (``KG_DUMPS_DIR``, required there).
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ _service_lock = threading.Lock()
 
 def dumps_folder() -> Path | None:
     """``settings.dumps_dir``, or ``dumps`` inside the store folder; None for an
-    external store (a URL) without ``--dumps-dir``."""
+    external store (a URL) without ``dumps_dir``."""
     from kg.remote import is_store_url
 
     settings = kg_context().settings
@@ -98,7 +98,7 @@ class DumpService:
         """The newest complete dumps, after starting a build if they are older than ``version``
         and waiting for it at most ``wait`` seconds."""
         if self.folder is None:
-            self.last_error = "an external store's dumps need a folder: set --dumps-dir"
+            self.last_error = "an external store's dumps need a folder: set KG_DUMPS_DIR (dumps_dir)"
             return None
         manifest = read_manifest(self.folder)
         if manifest is not None and manifest.generation == version:

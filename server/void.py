@@ -10,7 +10,7 @@ One ``void:Dataset``, ``{base}.well-known/void#dataset``, with:
 * ``void:vocabulary`` for each vocabulary those classes and properties come from;
 * ``void:dataDump`` for each file of :data:`kg.dumps.DUMP_FORMATS`,
   ``void:sparqlEndpoint`` ``{base}sparql``, ``void:uriSpace`` the base IRI,
-  ``dcterms:license`` (``--license``), ``dcterms:modified`` (when the store's
+  ``dcterms:license`` (the ``license`` setting), ``dcterms:modified`` (when the store's
   checkpoint was published).
 
 Turtle by default; JSON-LD, N-Triples, RDF/XML and an HTML table by ``Accept``
