@@ -109,6 +109,11 @@ class KGStore:
                 f"cannot open the store {path} for writing: {error}. "
                 "Is another kg ingest (or a server with updates enabled) using it?"
             ) from error
+        # A writer killed during a bulk load leaves the loader's unfinished SST files
+        # behind; nothing ever reads them. Holding the write lock, we are alone: drop them.
+        for leftover in (path / PRIMARY).glob("bulk-*.sst"):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
         return cls(store, folder=path, writable=True, generation=None)
 
     @classmethod
