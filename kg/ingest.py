@@ -35,6 +35,9 @@ Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
 
 #: How much N-Quads text one bulk load takes at most (whole graphs only).
 BULK_BATCH_BYTES = 64 * 1024 * 1024
+#: And this many quads at most: pyoxigraph's bulk loader commits each 1,000,000 quads
+#: on its own (oxigraph's DEFAULT_BULK_LOAD_BATCH_SIZE), so only a smaller load is atomic.
+BULK_BATCH_QUADS = 500_000
 #: Below this many files, parsing in-process beats starting worker processes.
 PARALLEL_THRESHOLD = 64
 PROFILE_SUFFIXES = (".txt",)
@@ -233,7 +236,7 @@ def ingest(
         else:
             quads = list(graph_with_union_copy(mapped.lines, graph))
             size = sum(len(q) for q in quads)
-            if batch_bytes + size > BULK_BATCH_BYTES:
+            if batch_bytes + size > BULK_BATCH_BYTES or len(batch) + len(quads) > BULK_BATCH_QUADS:
                 flush_batch()
             batch.extend(quads)
             batch_bytes += size
