@@ -55,6 +55,7 @@ from __future__ import annotations
 
 import base64
 import math
+import os
 import shutil
 import socket
 import tempfile
@@ -107,7 +108,8 @@ MAX_LISTED_GRAPHS = 5000
 STORE_TIMEOUT = 600.0
 USER_AGENT = "scholarly-kg (+https://w3id.org/scholarly-kg)"
 
-RESULTS_ACCEPT = "application/sparql-results+json, application/sparql-results+xml;q=0.9"
+#: XML first: Virtuoso writes xsd:boolean as 0/1 in its JSON results, but as false/true in XML.
+RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
 GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
 _RESULT_FORMS = {"SELECT", "ASK"}
 
@@ -634,16 +636,30 @@ class RemoteStore:
         return self._read(self.send_query(text, graph_result=graph_result), graph_result)
 
     def _read(self, response: HTTPResponse, graph_result: bool) -> Any:
+        """Read a whole answer and hand it to pyoxigraph's parser, which yields it lazily.
+
+        An answer larger than :data:`SPOOL_BYTES` goes to a temporary file first
+        (the parser holds the open file, whose name is gone at once), so the
+        connection is released at once whatever the size.
+        """
         content_type = response.headers.get("Content-Type", "")
-        spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115 - handed to the parser
         try:
             with response:
-                shutil.copyfileobj(response, spool)
+                head = response.read(SPOOL_BYTES + 1)
+                if len(head) <= SPOOL_BYTES:
+                    return _parse_answer(head, content_type, graph_result)
+                with tempfile.NamedTemporaryFile(prefix="kg-answer-", delete=False) as spool:
+                    spool.write(head)
+                    shutil.copyfileobj(response, spool)
         except (OSError, TimeoutError) as error:
-            spool.close()
+            if _is_timeout(error):
+                raise QueryTimeout(f"the store's answer did not arrive within {self.timeout:g} s",
+                                   timeout_seconds=self.timeout) from None
             raise StoreError(f"reading the store's answer failed: {error}") from None
-        spool.seek(0)
-        return _parse_answer(spool, content_type, graph_result)
+        try:
+            return _parse_answer(Path(spool.name), content_type, graph_result)
+        finally:
+            os.unlink(spool.name)
 
     # -- reading (the KGStore interface) ----------------------------------------------------
 
@@ -935,12 +951,13 @@ def _results_format(content_type: str) -> ox.QueryResultsFormat:
     return fmt
 
 
-def _parse_answer(stream: IO[bytes], content_type: str, graph_result: bool) -> Any:
+def _parse_answer(data: bytes | Path, content_type: str, graph_result: bool) -> Any:
+    """Parse a whole answer, given as bytes or as a file (read lazily by pyoxigraph)."""
+    source: dict[str, Any] = {"path": str(data)} if isinstance(data, Path) else {"input": data}
     try:
         if graph_result:
-            fmt = _rdf_format(content_type)
-            return (quad.triple for quad in ox.parse(stream, fmt))
-        return ox.parse_query_results(stream, _results_format(content_type))
+            return (quad.triple for quad in ox.parse(format=_rdf_format(content_type), **source))
+        return ox.parse_query_results(format=_results_format(content_type), **source)
     except (SyntaxError, ValueError) as error:
         raise StoreError(f"the store's answer could not be read: {error}") from None
 

@@ -1,0 +1,1 @@
+"""Integration tests against real external SPARQL stores (Oxigraph server, Virtuoso)."""
