@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import ipaddress
 import threading
 import time
@@ -11,7 +12,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request
 
-from kg.errors import TooManyRequests, UriTooLong
+from kg.errors import PayloadTooLarge, TooManyRequests, UriTooLong
 from kg.iri import IriScheme
 from kg.query import QueryBackend
 from kg.store import GraphStore, KGStore
@@ -116,6 +117,26 @@ class _RateLimiter:
             return True
 
 
+def _bound_unsized_body(limit: int) -> None:
+    """Read a body sent without Content-Length (chunked) now: at most ``limit`` bytes, else 413.
+
+    werkzeug caps such a stream at MAX_CONTENT_LENGTH by cutting it short without an
+    error, so a longer query or update would run truncated. Read here, it becomes a
+    sized body that the rest of the application reads as usual.
+    """
+    environ = request.environ
+    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return  # sized: werkzeug checks Content-Length against the limit
+    if not environ.get("wsgi.input_terminated"):
+        return  # a server that does not terminate the stream: werkzeug reads nothing
+    data = environ["wsgi.input"].read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"request body larger than {limit} bytes")
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    del environ["HTTP_TRANSFER_ENCODING"]
+
+
 def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the application.
 
@@ -140,6 +161,7 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
             raise UriTooLong(f"request URL longer than {settings.max_url_length} characters")
         if limiter is not None and not limiter.allow(request.remote_addr or "-"):
             raise TooManyRequests("rate limit exceeded for this client", retry_after=1)
+        _bound_unsized_body(settings.max_body_bytes)
 
     @app.after_request
     def _headers(response: Response) -> Response:
