@@ -29,10 +29,13 @@ union graph and ``{base}graph/_meta`` too (and, on Virtuoso, its system graphs).
 Every write is one SPARQL Update request: a source graph's replacement, the
 retraction from the union of what only that graph stated, the new union share
 and the bump of the version recorded in ``_meta`` travel together, so a store
-that runs an update request as one transaction (Oxigraph, Virtuoso, Fuseki,
-GraphDB, Neptune) never shows half of it. New graphs go in batches of whole
-graphs, each INSERT DATA operation carrying at most :data:`TRIPLES_PER_OPERATION`
-triples (Virtuoso's SPARQL compiler runs out of parser stack near 5,000).
+that runs an update request as one transaction (the Oxigraph server, Fuseki,
+GraphDB, Neptune) never shows half of it. Virtuoso commits the operations of a
+request one by one; there the operations are ordered so that an interrupted
+write is redone by the next ingest (see :meth:`RemoteStore._graph_operations`).
+New graphs go in batches of whole graphs, each INSERT DATA operation carrying
+at most :data:`TRIPLES_PER_OPERATION` triples (Virtuoso's SPARQL compiler runs
+out of parser stack near 5,000).
 
 Query parameters (``substitutions``) cannot travel as such over the protocol:
 they become a ``VALUES`` block at the start of the query's WHERE group, and of
@@ -802,9 +805,11 @@ class RemoteStore:
     def load_new_graphs(self, nquads: Iterable[str]) -> None:
         """Add graphs that are not in the store yet, from N-Quads lines (each graph
         with its default-graph copy, as :func:`kg.store.graph_with_union_copy` gives).
+        Leftovers of an interrupted earlier write of the same graph are cleared first.
 
         Whole graphs go in requests of about :data:`REQUEST_BATCH_BYTES`; each
-        request adds its graphs and their union share in one transaction.
+        request adds its graphs and their union share (in one transaction where
+        the store makes a request one; see :meth:`_graph_operations`).
         """
         data = "".join(nquads).encode("utf-8")
         if not data:
@@ -826,7 +831,7 @@ class RemoteStore:
         batch: list[str] = []
         size = 0
         for graph, lines in graphs.items():
-            operations = [*_insert_operations(graph, lines), self._add_to_union(graph)]
+            operations = self._graph_operations(graph, lines)
             weight = sum(len(line) for line in lines)
             if batch and size + weight > REQUEST_BATCH_BYTES:
                 self._write(batch)
@@ -841,12 +846,34 @@ class RemoteStore:
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
         """Replace one named graph's content, and its share of the union, in one update request."""
         lines = [_ntriple(t) for t in _parse_triples("".join(ntriples))]
-        self._write([
+        self._write(self._graph_operations(graph, lines))
+
+    def _graph_operations(self, graph: str, lines: Sequence[str]) -> list[str]:
+        """The operations that (re)write a graph and its union share, the graph's own statements last.
+
+        First whatever the store holds of the graph goes: its share of the union
+        (what no other graph states, and every statement about the graph itself,
+        which only it makes), then the graph. A store that runs an update request
+        as one transaction needs no more. Virtuoso commits the operations of a
+        request one by one, so a request cut short (an error, a crash) keeps its
+        first part: the statements about the graph itself (its ``kg:SourceDocument``
+        type and ``kg:sha256``, which tell the next ingest that the file is stored)
+        are therefore written after the content and its union share, into the union
+        and then into the graph. An interrupted write thus leaves the file looking
+        new or changed, and the next ingest writes it again from scratch.
+        """
+        subject = f"<{graph}> "
+        content = [line for line in lines if not line.startswith(subject)]
+        own = [line for line in lines if line.startswith(subject)]
+        return [
             self._retract_from_union(graph),
+            f"DELETE WHERE {{ GRAPH <{self.union_graph}> {{ <{graph}> ?p ?o }} }}",
             f"DROP SILENT GRAPH <{graph}>",
-            *_insert_operations(graph, lines),
+            *_insert_operations(graph, content),
             self._add_to_union(graph),
-        ])
+            *_insert_operations(self.union_graph, own),
+            *_insert_operations(graph, own),
+        ]
 
     def remove_graph(self, graph: str) -> None:
         """Remove a named graph and retract from the union what only it stated, in one update request."""
@@ -874,10 +901,13 @@ class RemoteStore:
             self._forget_graphs()
 
     def _write(self, operations: Sequence[str]) -> None:
+        """Send operations as one update request, with a new version recorded before and after
+        them: where a request is not one transaction (Virtuoso), a reader that came in between
+        and cached what it saw under the first version has it invalidated by the second."""
         if not operations:
             return
         try:
-            self.send_update(" ;\n".join([*operations, self._version_update()]))
+            self.send_update(" ;\n".join([self._version_update(), *operations, self._version_update()]))
         finally:
             self._forget_graphs()
 

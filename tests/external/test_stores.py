@@ -16,10 +16,11 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from kg.errors import ServiceUnavailable
 from kg.iri import IriScheme
 from kg.namespace import XSD
 from kg.query import LocalBackend
-from kg.remote import RemoteBackend, RemoteStore
+from kg.remote import Endpoints, RemoteBackend, RemoteStore
 from kg.sparql_text import tokens
 from kg.store import KGStore
 from tests.external.conftest import (
@@ -265,3 +266,74 @@ def test_replaced_and_removed_files_leave_the_union_the_embedded_store_has(
     # A file gone: with --prune its graph goes, and what only it said leaves the union.
     files[2].unlink()
     both("--prune")
+
+
+# -- transactions and interrupted writes ----------------------------------------------------------
+
+
+def test_what_one_update_request_commits(external_store: StoreServer) -> None:
+    """The Oxigraph server runs an update request as one transaction; Virtuoso keeps the
+    operations that ran before one failed (docs/external-store.md says so, and why that is safe)."""
+    store = RemoteStore.open(external_store.query, base_iri="http://transactions.test/",
+                             update_url=external_store.update)
+    existing, first = "http://transactions.test/existing", f"http://transactions.test/first-{external_store.name}"
+    store.send_update(f"CREATE SILENT GRAPH <{existing}> ; INSERT DATA {{ GRAPH <{existing}> {{ <{existing}> <{existing}> 1 }} }}")
+    with pytest.raises(Exception):  # noqa: B017 - the store's own error for CREATE of an existing graph
+        store.send_update(f"INSERT DATA {{ GRAPH <{first}> {{ <{first}> <{first}> 1 }} }} ; CREATE GRAPH <{existing}>")
+    kept = bool(store.query(f"ASK {{ GRAPH <{first}> {{ ?s ?p ?o }} }}", default_graph=[first], named_graphs=[first]))
+    assert kept == (external_store.name == "virtuoso")
+
+
+class _CutStore(RemoteStore):
+    """A store whose update requests stop after their first ``keep`` operations, as a
+    request to Virtuoso does when an operation fails or the server stops."""
+
+    keep = 0
+
+    def send_update(self, text: str, *, timeout: float | None = None) -> None:
+        operations = text.split(" ;\n")
+        if len(operations) > self.keep:
+            super().send_update(" ;\n".join(operations[: self.keep]), timeout=timeout)
+            raise ServiceUnavailable("cut short (test)")
+        super().send_update(text, timeout=timeout)
+
+
+def _placeholders(quads: set[str], base: str) -> set[str]:
+    return {q.replace(base, "BASE/") for q in quads}
+
+
+@pytest.mark.parametrize("keep", [2, 3, 4, 5, 6, 7, 8], ids=lambda k: f"after-{k}-operations")
+def test_an_interrupted_replace_is_redone_by_the_next_ingest(
+    virtuoso_server: StoreServer, seeds_dir: Path, tmp_path: Path, keep: int
+) -> None:
+    """A changed file's request cut after any of its operations (version, retract, clear,
+    drop, content, union share, the graph's own statements in the union) leaves a store
+    that the next ingest repairs. (Cut after the last of them, the graph is written and
+    only the ingest's later steps are missing: identity resolution's own matter.)"""
+    from kg.ingest import ingest
+    from kg.resolve_hooks import post_ingest_hooks
+    from tests.conftest import SEED_AS_OF
+
+    base, reference_base = f"http://cut-{keep}.test/", "http://cut-reference.test/"
+    profiles = tmp_path / "profiles"
+    shutil.copytree(seeds_dir, profiles)
+    work = tmp_path / "work"
+    work.mkdir()
+    reference = tmp_path / "reference"
+    assert ingest_embedded(reference, [profiles], reference_base, work).returncode == 0
+    assert ingest_external(virtuoso_server, [profiles], base, work).returncode == 0
+    changed = sorted(profiles.glob("*.txt"))[1]
+    changed.write_bytes(sorted(profiles.glob("*.txt"))[4].read_bytes())
+    assert ingest_embedded(reference, [profiles], reference_base, work).returncode == 0
+
+    cut = _CutStore(Endpoints.from_urls(virtuoso_server.query, virtuoso_server.update), base_iri=base)
+    cut.keep = keep
+    with pytest.raises(ServiceUnavailable):
+        ingest([profiles], cut, scheme=IriScheme(base), as_of=SEED_AS_OF, post_ingest=post_ingest_hooks(),
+               progress=False)  # type: ignore[arg-type]
+    repaired = ingest_external(virtuoso_server, [profiles], base, work)
+    assert repaired.returncode == 0, repaired.stderr
+    assert "0 unchanged" not in repaired.stdout or "1 replaced" in repaired.stdout or "1 added" in repaired.stdout
+    assert _stats(*virtuoso_server.store_args(), "--base-iri", base) == _stats("--store", str(reference))
+    assert _placeholders(_union(virtuoso_server.store_args(), base), base) == \
+        _placeholders(_union(["--store", str(reference)]), reference_base)
