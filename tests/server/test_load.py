@@ -1,0 +1,48 @@
+"""The load test's short form (the full one is ``python -m bench.load --store DIR``, 60 s).
+
+32 loopback clients for about 10 s against a real ``kg serve`` (granian) over the
+seed store, with a 2 s query timeout so that the heavy clients' runaway
+queries are stopped: no 5xx other than those timeouts, no connection error,
+a bounded p99 for cheap queries and reports, bounded server memory (RSS of
+the whole process tree, sampled from /proc). The figures are printed (run
+with ``-s`` to see them).
+
+The server runs with 6 query processes and 16 threads: each runaway holds a
+query process until the timeout, and its replacement starts afterwards, so
+the two heavy clients can hold up to four; the defaults (2 query processes)
+let two clients with runaway queries starve everyone else (see docs/security.md).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.load import Limits, check, run_load
+from tests.conftest import LiveServer
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+
+SERVE_ARGS = ["--query-timeout", "2", "--query-workers", "6", "--threads", "16"]
+
+
+@pytest.fixture(scope="module")
+def loaded_server(seed_store: Path) -> Iterator[LiveServer]:
+    server = LiveServer(seed_store, extra_args=SERVE_ARGS)
+    yield server
+    server.stop()
+
+
+def test_short_load_has_no_unexpected_errors_and_bounded_latency_and_memory(loaded_server: LiveServer) -> None:
+    result = run_load(loaded_server.url, duration=10, clients=32, heavy_clients=2,
+                      server_pid=loaded_server.process.pid, max_requests=100_000, request_timeout=60)
+    print()
+    print(result.table())
+    assert result.requests > 100, "the load did not get going"
+    assert result.classes["cheap"].latencies and result.classes["heavy"].latencies
+    problems = check(result, Limits(max_cheap_p99=2.0, max_rss_mb=4096, max_rss_growth=1.5))
+    assert not problems, "\n".join(problems) + "\n" + result.table()
+    assert loaded_server.process.poll() is None, "the server died under load"
