@@ -184,6 +184,7 @@ def _blueprints() -> list[Any]:
     """One blueprint per concern; each module owns its routes."""
     from server.linked_data import blueprint as linked_data
     from server.pages import blueprint as pages
+    from server.reports import blueprint as reports
     from server.sparql import blueprint as sparql
 
-    return [sparql, pages, linked_data]
+    return [sparql, pages, linked_data, reports]
