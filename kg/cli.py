@@ -283,6 +283,61 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     click.echo(f"({len(rows)} rows)", err=True)
 
 
+@main.command("report")
+@click.argument("name", required=False)
+@store_option
+@store_base_option
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+              help="A report parameter (repeatable), e.g. --param author='Weiran Huang'.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
+def report_command(name: str | None, store_path: str | None, params: tuple[str, ...], fmt: str) -> None:
+    """Run a canned report (queries/*.rq) without the server; without NAME, list the reports.
+
+    The rows are those of /reports/NAME on the server (the same runner); JSON is
+    the server's JSON document with every row on one page.
+    """
+    from kg.query import LocalBackend
+    from kg.reports import ReportRunner, csv_chunks, load_reports, result_document, text_table
+
+    base_iri = click.get_current_context().meta.get("kg.base_iri") or os.environ.get(BASE_IRI_ENV) or DEFAULT_BASE_IRI
+    scheme = _scheme(base_iri)
+    reports = load_reports(scheme=scheme)
+    if name is None:
+        for report in reports.values():
+            args = " ".join(f"{p.name}={p.type_label}" + ("" if p.required else "?") for p in report.parameters)
+            click.echo(f"{report.name:28}  {report.title}" + (f"  [{args}]" if args else ""))
+        return
+    raw: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise click.BadParameter(f"expected NAME=VALUE, got {item!r}", param_hint="--param")
+        raw[key.strip()] = value
+    report = reports.get_report(name)
+    store = _open_store(store_path)
+    if isinstance(store, KGStore):
+        backend: Any = LocalBackend(store)
+    else:
+        from kg.remote import RemoteBackend
+
+        backend = RemoteBackend(store)
+    runner = ReportRunner(reports, backend, scheme)
+    binding = runner.bind(report, raw)
+    result = runner.run(report, binding)
+    if fmt == "json":
+        document = result_document(report, binding, result, version=runner.version())
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    elif fmt == "csv":
+        for chunk in csv_chunks(result):
+            sys.stdout.buffer.write(chunk)
+        sys.stdout.buffer.flush()
+    else:
+        click.echo(text_table(result), nl=False)
+        for note in result.notes:
+            click.echo(f"note: {note}", err=True)
+        click.echo(f"({len(result.rows)} rows)", err=True)
+
+
 @main.command("serve")
 @click.option("--store", "store_path", default=None, help="Store folder, or an external store's SPARQL query URL (env KG_STORE).")
 @click.option("--update-url", default=None, help="External store: its SPARQL Update URL (env KG_UPDATE_URL).")
