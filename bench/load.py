@@ -1,7 +1,8 @@
 """Loopback load test of ``kg serve``: many clients, cheap and heavy queries, reports, bounded.
 
 ``python -m bench.load --store DIR`` starts ``kg serve`` (granian) on a free
-loopback port over the store, runs 32 clients for 60 s and prints the figures:
+loopback port over the store (6 query processes, 16 threads, a 5 s query
+timeout; each can be changed), runs 32 clients for 60 s and prints the figures:
 requests, requests/s, p50/p95/p99 per class, status counts, unexpected
 answers and the server's peak memory (RSS summed over its process tree: the
 HTTP workers and their query processes, sampled from /proc). It exits 1 when
@@ -493,6 +494,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--heavy-clients", type=int, default=2,
                         help="Clients that send only heavy queries (default 2).")
     parser.add_argument("--query-timeout", type=float, default=5.0, help="kg serve --query-timeout (default 5).")
+    parser.add_argument("--query-workers", type=int, default=6,
+                        help="kg serve --query-workers (default 6: the heavy clients' runaways hold up to 4).")
+    parser.add_argument("--threads", type=int, default=16, help="kg serve --threads (default 16).")
     parser.add_argument("--serve-arg", action="append", default=[],
                         help="Another kg serve argument (repeatable), e.g. --serve-arg=--query-workers=4.")
     parser.add_argument("--max-cheap-p99", type=float, default=Limits.max_cheap_p99)
@@ -503,8 +507,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     process = None
     if options.store is not None:
-        process, url = start_server(options.store, ["--query-timeout", str(options.query_timeout),
-                                                    *options.serve_arg])
+        process, url = start_server(options.store, [
+            "--query-timeout", str(options.query_timeout), "--query-workers", str(options.query_workers),
+            "--threads", str(options.threads), *options.serve_arg,
+        ])
         pid: int | None = process.pid
     else:
         url, pid = options.url.rstrip("/"), options.pid

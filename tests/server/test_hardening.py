@@ -463,3 +463,26 @@ def test_rate_limit_answers_429_with_retry_after(seed_store: Path) -> None:
 
 def test_rate_limit_is_off_by_default(client) -> None:  # type: ignore[no-untyped-def]
     assert all(client.get("/healthz").status_code == 200 for _ in range(50))
+
+
+# -- memory -----------------------------------------------------------------------------------
+
+
+def test_a_query_past_the_memory_cap_is_a_503_and_the_next_one_answers(seed_store: Path) -> None:
+    """An ORDER BY over a cross product wants gigabytes; its process's address-space cap stops it."""
+    from server.app import create_app
+
+    app = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI, "query_timeout": 120,
+                      "query_memory_mb": 1024, "query_workers": 1})
+    try:
+        client = app.test_client()
+        hungry = "SELECT ?a ?b ?c ?d ?e ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
+        started = time.monotonic()
+        response = client.get("/sparql", query_string={"query": hungry}, headers={"Accept": "application/sparql-results+json"})
+        assert_problem(response, 503, "memory-hungry query")
+        assert time.monotonic() - started < 100, "stopped by the timeout, not by the memory cap"
+        after = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
+                           headers={"Accept": "application/sparql-results+json"})
+        assert after.status_code == 200 and after.get_json()["boolean"] is True
+    finally:
+        app.extensions["kg"].backend.close()
