@@ -716,8 +716,15 @@ class RemoteStore:
 
     def named_graphs(self) -> list[str]:
         """The project's named graphs under ``{base}graph/`` (not the union or _meta graphs)."""
-        rows = self._internal(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours('?g')} }}")
-        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+        # GRAPH ?g {} lists graphs without reading their triples (Oxigraph); Virtuoso answers
+        # it with one empty row, and then the graphs are found through their triples.
+        listed = [row["g"].value for row in self._internal("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+                  if isinstance(row["g"], ox.NamedNode)]
+        ours = [g for g in listed if g.startswith(self.graph_prefix) and g not in (self.union_graph, self.meta_graph)]
+        if not ours:
+            rows = self._internal(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours('?g')} }}")
+            ours = [row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)]
+        return sorted(ours)
 
     def sources(self) -> dict[str, SourceState]:
         """The source graphs in the store with the checksum of the file each came from."""
@@ -928,7 +935,8 @@ class RemoteStore:
     # -- checks ----------------------------------------------------------------------------------
 
     def check_readable(self) -> str:
-        """Make sure the store answers and holds this base's graphs; returns the version.
+        """Make sure the store answers and holds this base's graphs; returns the version
+        ("" for graphs loaded by other means than ``kg ingest``, which record none).
 
         Raises ServiceUnavailable when it does not answer, StoreError when it holds
         no data for this base IRI (naming the base of the data it does hold, if any).
@@ -937,9 +945,12 @@ class RemoteStore:
         if version is not None:
             return version
         rows = self._internal(
-            sparql_prologue() + "SELECT ?g WHERE { GRAPH ?g { ?g a kg:SourceDocument } } LIMIT 1"
+            sparql_prologue() + "SELECT ?g WHERE { GRAPH ?g { ?g a kg:SourceDocument } } ORDER BY "
+            f'DESC(STRSTARTS(STR(?g), "{self.graph_prefix}")) LIMIT 1'
         )
         other = next((row["g"].value for row in rows), None)
+        if other is not None and other.startswith(self.graph_prefix):
+            return ""  # the project's graphs, loaded without it (a bulk load): no version yet
         if other is not None and "/graph/" in other:
             base = other[: other.rindex("/graph/") + 1]
             raise StoreError(
