@@ -250,7 +250,8 @@ class _Http:
             raise self._http_error(error, url, what, timeout) from None
         except (urllib.error.URLError, OSError) as error:
             if _is_timeout(error):
-                raise QueryTimeout(f"the store did not answer the {what} within {timeout:g} s",
+                later = "; it may still complete on the store" if what == "update" else ""
+                raise QueryTimeout(f"the store did not answer the {what} within {timeout:g} s{later}",
                                    timeout_seconds=timeout) from None
             reason = getattr(error, "reason", error)
             raise ServiceUnavailable(f"the store at {url} cannot be reached: {reason}", retry_after=5) from None

@@ -86,8 +86,9 @@ def _build_remote_backend(settings: Settings, backend: QueryBackend | None) -> t
     process sends its queries there; updates, when enabled, go to its update URL."""
     from kg.remote import RemoteBackend, RemoteStore
 
+    # The store's own reads (version, graph list) and the updates of /sparql get the query time limit too.
     store = RemoteStore.open(settings.store, base_iri=settings.base_iri, update_url=settings.update_url,
-                             graph_store_url=settings.graph_store_url)
+                             graph_store_url=settings.graph_store_url, timeout=settings.query_timeout)
     if backend is None:
         backend = RemoteBackend(store, timeout=settings.query_timeout, service_allowlist=settings.service_allowlist,
                                 writable=settings.updates_enabled)
