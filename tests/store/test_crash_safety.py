@@ -159,8 +159,8 @@ def ingest_command(source: Path, store: Path, *, prune: bool = False, batch_byte
     return [sys.executable, "-c", KILL_WRAPPER, str(batch_bytes or "-"), point or "-", *tail]
 
 
-#: Every run gets the same string-hash seed: identity resolution's output depends on set
-#: iteration order (kg/identity.py, reported), and this test compares crash effects only.
+#: Every run gets the same string-hash seed: identity resolution's output depended on set
+#: iteration order while it was being written (kg/identity.py); this test is about crashes.
 ENV = {**os.environ, "PYTHONHASHSEED": "0"}
 
 
@@ -359,12 +359,12 @@ def assert_same_quads(state: State, clean: State, where: str) -> None:
         )
 
 
-#: The identity graph (kg/identity.py, work in progress) is recomputed over the whole
-#: store after each ingest and does not yet come out the same after a crash: a re-ingest
-#: killed before that step leaves it stale for good (resolution is skipped when no file
-#: changed), and a re-run that resolves from stored graphs instead of files gives other
-#: scores and evidence (0.818 vs 0.82, "1 shared co-author" vs "2"). Everything else is
-#: asserted hard; only that drift is expected to fail here.
+#: The identity graph (kg/identity.py) is recomputed over the whole store after each
+#: ingest. A re-ingest killed after its graph writes and before that step leaves it
+#: stale for good: the next run finds no changed file and skips resolution, so it is
+#: never rebuilt (reported). Earlier versions also gave other scores and evidence when
+#: resolving from stored graphs instead of files (0.818 vs 0.82). Everything else is
+#: asserted hard; only a drift of the derived graphs may fail these tests.
 IDENTITY_DRIFT = pytest.mark.xfail(raises=DerivedGraphDrift, strict=False,
                                    reason="identity graph differs from a clean run after a crash (reported)")
 
