@@ -604,6 +604,18 @@ def table(results: dict[str, Any]) -> str:
 # -- main ----------------------------------------------------------------------------------------
 
 
+def _code_state() -> dict[str, Any]:
+    """The commit measured, and the files that differed from it (a shared working tree)."""
+    import subprocess
+
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    return {"commit": git("rev-parse", "--short", "HEAD"),
+            "modified": [line[3:] for line in git("status", "--short", "--untracked-files=no").splitlines()]}
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -657,7 +669,7 @@ def main(argv: list[str] | None = None) -> int:
                                    "sizes": args.size_list, "seed": args.seed, "repeats": args.repeats,
                                    "connections": args.connections, "duration": args.duration,
                                    "throughput_repeats": args.throughput_repeats, "entities": args.entities},
-                               "targets": TARGETS, "load": []}
+                               "targets": TARGETS, "code": _code_state(), "load": []}
     try:
         for papers in args.size_list:
             results["load"].append(load_phase(papers, args, work))
@@ -672,6 +684,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_http:
             skip = {name: "stopped in-process after the time limit" for name, r in results["reports"].items()
                     if r.get("timeout")}
+            skip.update({name: f"in-process p50 over {args.report_budget:g} s" for name, r in results["reports"].items()
+                         if r.get("n") and r["p50_ms"] > args.report_budget * 1e3})
             results["http"] = http_phase(store, local, entities, args, work, skip)
         if not args.skip_rdflib:
             rd_store = Path(by_size[rdflib_size]["store"])

@@ -1,0 +1,61 @@
+"""The benchmark command runs end to end on a tiny corpus, and its query rewriting is faithful.
+
+Not a benchmark: ``python -m bench`` (docs/benchmark.md) measures; this only
+checks that it still works, on 60 papers, without the HTTP and rdflib parts.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, TEST_BASE_IRI
+
+
+def test_bench_quick_run_writes_figures_and_a_table(tmp_path: Path) -> None:
+    output = tmp_path / "latest.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--sizes", "60", "--quick", "--skip-http", "--skip-rdflib",
+         "--work", str(tmp_path / "work"), "--output", str(output)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "| papers |" in done.stdout and "### Targets" in done.stdout
+    results = json.loads(output.read_text())
+    load = results["load"][0]
+    assert load["papers"] == 60 and load["quads"] > 0
+    assert load["ingest"]["seconds"] > 0 and load["raw_bulk_load"]["seconds"] > 0
+    assert load["ingest"]["peak_pss_bytes"] > 0 and load["raw_bulk_load"]["peak_pss_bytes"] > 0
+    assert results["reports"], "every report is timed in-process"
+    assert all(r["n"] > 0 or r["errors"] or r["timeout"] for r in results["reports"].values())
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in ("coauthors", "author-timeline", "author-papers",
+                                                                  "paper-authors")])
+def test_inlined_report_query_gives_the_rows_of_substitutions(seed_store: Path, name: str) -> None:
+    """The text sent to the native server and rdflib means what the report means with substitutions."""
+    from bench.queries import inline
+    from kg.iri import IriScheme
+    from kg.query import LocalBackend, QueryRequest
+    from kg.reports import bind, load_reports
+    from kg.store import KGStore
+
+    scheme = IriScheme(TEST_BASE_IRI)
+    backend = LocalBackend(KGStore.open_readonly(seed_store))
+    report = load_reports(scheme=scheme)[name]
+    params = {p.name: p.example for p in report.parameters if p.required and p.example}
+    binding = bind(report, params, scheme)
+    substituted = backend.run(QueryRequest(report.query, substitutions=binding.substitutions(report)))
+    inlined = backend.run(QueryRequest(inline(report.query, binding.substitutions(report))))
+    assert substituted.select is not None and inlined.select is not None
+    assert substituted.select.rows, "the example parameters find rows in the seed store"
+    hidden = {p.name for p in report.sparql_parameters}
+    keep = [i for i, v in enumerate(substituted.select.variables) if v not in hidden]
+    expected = sorted(tuple(str(row[i]) for i in keep) for row in substituted.select.rows)
+    columns = [substituted.select.variables[i] for i in keep]
+    index = [inlined.select.variables.index(c) for c in columns]
+    assert sorted(tuple(str(row[i]) for i in index) for row in inlined.select.rows) == expected
