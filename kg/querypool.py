@@ -38,6 +38,8 @@ from kg.store import PUBLISHED, KGStore, published_generation
 log = logging.getLogger(__name__)
 
 CLONE_NEWNET = 0x40000000
+#: How long a request waits for an idle worker before the pool starts another.
+GROW_AFTER_SECONDS = 0.15
 
 
 def _drop_network() -> bool:
@@ -105,6 +107,7 @@ class PooledBackend:
         isolate_network: bool = True,
         memory_limit_mb: int = 4096,
         acquire_timeout: float | None = None,
+        max_workers: int | None = None,
     ):
         self.folder = Path(folder)
         if published_generation(self.folder) is None:
@@ -113,7 +116,12 @@ class PooledBackend:
         self.isolate_network = isolate_network
         self.memory_limit_mb = memory_limit_mb
         self.acquire_timeout = acquire_timeout if acquire_timeout is not None else timeout
-        self._context = mp.get_context("spawn")
+        # Workers fork from a clean, single-threaded server process that has
+        # already imported pyoxigraph: a new worker starts in milliseconds
+        # even while runaway queries keep the CPU busy (a spawned one takes
+        # a second then), and no thread of this process is forked.
+        self._context = mp.get_context("forkserver")
+        self._context.set_forkserver_preload(["kg.querypool", "kg.query", "pyoxigraph"])
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
         self._generation = published_generation(self.folder)
@@ -121,6 +129,11 @@ class PooledBackend:
         self._pointer_mtime = 0.0
         self._closed = False
         self.size = max(1, workers)
+        # When every worker is busy (runaway queries hold theirs until the
+        # timeout), the pool grows up to this many instead of making cheap
+        # queries queue behind them; the OS shares the CPU among them.
+        self.max_workers = max(self.size, max_workers if max_workers is not None else 2 * self.size)
+        self._total = self.size
         for _ in range(self.size):
             self._idle.put(self._start())
 
@@ -167,18 +180,17 @@ class PooledBackend:
             raise ServiceUnavailable("the query service is shutting down")
         limit = timeout if timeout is not None else self.timeout
         started = time.monotonic()
-        try:
-            worker = self._idle.get(timeout=self.acquire_timeout)
-        except queue.Empty:
+        worker = self._acquire()
+        if worker is None:
             raise ServiceUnavailable(
-                f"all {self.size} query workers are busy; try again shortly", retry_after=1
-            ) from None
+                f"all {self._total} query workers are busy; try again shortly", retry_after=1
+            )
         remaining = max(0.05, limit - (time.monotonic() - started))
         try:
             worker.conn.send((self.version(), request))
             if not worker.conn.poll(remaining):
                 self._replace(worker)
-                worker = None  # type: ignore[assignment]
+                worker = None
                 raise QueryTimeout(
                     f"the query ran longer than {limit:g} s and was stopped", timeout_seconds=limit
                 )
@@ -186,7 +198,7 @@ class PooledBackend:
         except (EOFError, OSError, BrokenPipeError) as error:
             if worker is not None:
                 self._replace(worker)
-                worker = None  # type: ignore[assignment]
+                worker = None
             raise ServiceUnavailable(f"a query worker stopped unexpectedly ({error}); try again") from error
         finally:
             if worker is not None:
@@ -199,13 +211,54 @@ class PooledBackend:
         error_class = getattr(errors, name, StoreError)
         raise error_class(detail)
 
+    def _acquire(self) -> _Worker | None:
+        """An idle worker; a new one when all are busy and the pool may grow; None after the wait."""
+        try:
+            worker = self._idle.get(timeout=GROW_AFTER_SECONDS)
+        except queue.Empty:
+            pass
+        else:
+            if self._idle.empty():
+                self._grow_in_background()  # warm a spare before the next request needs it
+            return worker
+        with self._lock:
+            grow = self._total < self.max_workers
+            if grow:
+                self._total += 1
+        if grow:
+            try:
+                return self._start()
+            except Exception:  # the machine refused a process: fall back to waiting
+                with self._lock:
+                    self._total -= 1
+        try:
+            return self._idle.get(timeout=max(0.0, self.acquire_timeout - GROW_AFTER_SECONDS))
+        except queue.Empty:
+            return None
+
+    def _grow_in_background(self) -> None:
+        with self._lock:
+            if self._total >= self.max_workers or self._closed:
+                return
+            self._total += 1
+        threading.Thread(target=self._start_replacement, daemon=True).start()
+
     def _replace(self, worker: _Worker) -> None:
         with contextlib.suppress(Exception):
             worker.process.kill()
             worker.process.join(timeout=5)
             worker.conn.close()
         # Start the replacement off the request thread: the caller answers now.
-        threading.Thread(target=lambda: self._idle.put(self._start()), daemon=True).start()
+        threading.Thread(target=self._start_replacement, daemon=True).start()
+
+    def _start_replacement(self) -> None:
+        if self._closed:
+            return
+        try:
+            self._idle.put(self._start())
+        except Exception:  # shutting down, or no process could be started: the pool shrinks
+            with self._lock:
+                self._total -= 1
 
     def update(self, text: str, *, base_iri: str | None = None) -> None:
         from kg.errors import Forbidden
