@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 BASE_IRI_ENV = "KG_BASE_IRI"
 UPDATE_URL_ENV = "KG_UPDATE_URL"
 GRAPH_STORE_URL_ENV = "KG_GRAPH_STORE_URL"
+CURATION_ENV = "KG_CURATION"
 
 
 def _as_of(value: str | None) -> date:
@@ -167,26 +168,42 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
 @click.option("--prune", is_flag=True, help="Remove graphs of files no longer present in PATHS.")
 @click.option("--workers", type=int, default=None, help="Parser processes (default: up to 4).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--curation", type=click.Path(dir_okay=False, path_type=Path), envvar=CURATION_ENV,
+              default=None, help="Identity curation file (must-link / cannot-link; docs/identity.md). "
+              f"Default: ./curation.tsv if it exists (env {CURATION_ENV}).")
 def ingest_command(
     paths: tuple[Path, ...], store_path: str | None, base_iri: str, as_of: str | None,
-    prune: bool, workers: int | None, progress: bool | None,
+    prune: bool, workers: int | None, progress: bool | None, curation: Path | None,
 ) -> None:
     """Ingest profile files and folders into the store (idempotent)."""
+    from kg.identity import DEFAULT_CURATION
     from kg.ingest import ingest
     from kg.resolve_hooks import post_ingest_hooks
 
+    if curation is not None and not curation.is_file():
+        raise click.BadParameter(f"no such file: {curation}", param_hint="--curation")
+    if curation is None and Path(DEFAULT_CURATION).is_file():
+        curation = Path(DEFAULT_CURATION)
     scheme = _scheme(base_iri)
     # ingest and its hooks are annotated with KGStore; an external store's RemoteStore
     # provides the same interface (kg.store.GraphStore, checked by mypy in kg.remote).
     store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
     folder = _location(store)
+    hooks = post_ingest_hooks(curation)
     try:
         report = ingest(
             paths, store, scheme=scheme, as_of=_as_of(as_of), prune=prune, progress=progress,
-            workers=workers, post_ingest=post_ingest_hooks(),
+            workers=workers, post_ingest=hooks,
         )
     finally:
         store.close()  # release the writer lock before anything else opens the store
+    for hook in hooks:
+        for problem in getattr(hook, "problems", ()):
+            click.echo(f"identity: {problem}", err=True)
+        stale = getattr(hook, "stale_elsewhere", ())
+        if stale:
+            click.echo(f"identity: {len(stale)} stored source(s) not named in this ingest would change; "
+                       f"ingest them again: {', '.join(sorted(stale)[:10])}", err=True)
     for outcome in report.outcomes:
         for failure in outcome.failures:
             where = outcome.path or outcome.source
@@ -195,6 +212,52 @@ def ingest_command(
             click.echo(f"{outcome.path}: failed", err=True)
     click.echo(f"ingest into {folder}: {report.summary()}")
     sys.exit(0 if report.ok else 1)
+
+
+@main.command("resolve")
+@store_option
+@base_option
+@click.option("--report", is_flag=True, help="List every decision with its evidence, and the ambiguous names.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--kind", type=click.Choice(["merge", "possibly-same", "distinct", "curated-must-link",
+                                            "curated-cannot-link"]), default=None, help="Only this kind.")
+def resolve_command(store_path: str | None, base_iri: str, report: bool, fmt: str, kind: str | None) -> None:
+    """Identity decisions of the store (its identity graph): counts, or all of them with --report."""
+    from kg.identity import decision_report
+
+    store = KGStore.open_readonly(resolve_store_path(store_path))
+    data = decision_report(store, _scheme(base_iri))
+    if kind:
+        data["decisions"] = [d for d in data["decisions"] if d["kind"] == kind]
+    if fmt == "json":
+        click.echo(json.dumps(data if report else _decision_counts(data), ensure_ascii=False, indent=2))
+        return
+    if not report:
+        for key, value in _decision_counts(data).items():
+            click.echo(f"{key:<32}  {value}")
+        return
+    for d in data["decisions"]:
+        score = f"{d['score']:.3f}" if d["score"] is not None else "-"
+        click.echo(f"{d['kind']:<20} {d['method']:<22} {score}  {d['label']}")
+        for resource in d["resources"]:
+            click.echo(f"    = {resource['iri']}")
+        for text in d["evidence"]:
+            click.echo(f"    - {text}")
+    for entry in data["ambiguous"]:
+        click.echo(f"{'possibly-ambiguous':<20} {'co-author-communities':<22} {'-':<5}  {entry['name']}")
+        click.echo(f"    = {entry['iri']}")
+        for text in entry["evidence"]:
+            click.echo(f"    - {text}")
+    click.echo(f"({len(data['decisions'])} decisions, {len(data['ambiguous'])} ambiguous names)", err=True)
+
+
+def _decision_counts(data: dict[str, Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for d in data["decisions"]:
+        key = f"{d['kind']} ({d['method']})"
+        counts[key] = counts.get(key, 0) + 1
+    counts["possibly-ambiguous names"] = len(data["ambiguous"])
+    return dict(sorted(counts.items()))
 
 
 @main.command("stats")

@@ -24,7 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from kg.iri import IriScheme
 from kg.map import profile_ntriples
@@ -139,6 +139,16 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[tuple[str, P
     return sorted(found.items()), missing
 
 
+#: The identity keys of the current ingest (kg.resolve.MentionKeys), set once per
+#: worker process by _set_keys; None maps with the plain name and title keys.
+_KEYS: Any = None
+
+
+def _set_keys(keys: Any) -> None:
+    global _KEYS
+    _KEYS = keys
+
+
 def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> _Mapped:
     from kg.parse import PARSER_VERSION, parse_bytes
 
@@ -152,8 +162,12 @@ def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> 
         return _Mapped(work.source, work.path, sha, True, [], 0, (), True)
     profile = parse_bytes(data, work.source, as_of=as_of)
     usable = bool(profile.papers)
+    keys: dict[str, Any] = {}
+    if _KEYS is not None:
+        bound = _KEYS.bind()  # one "current paper" per profile
+        keys = {"author_key": bound.author_key, "paper_key": bound.paper_key}
     lines = (
-        profile_ntriples(profile, IriScheme(base), parsed_at=parsed_at, parser_version=PARSER_VERSION)
+        profile_ntriples(profile, IriScheme(base), parsed_at=parsed_at, parser_version=PARSER_VERSION, **keys)
         if usable
         else []
     )
@@ -161,13 +175,18 @@ def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> 
 
 
 def _mapped_stream(
-    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime, workers: int
+    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime, workers: int, keys: Any = None
 ) -> Iterator[_Mapped]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
-        for work in works:
-            yield _parse_and_map(work, base, as_of, parsed_at)
+        _set_keys(keys)
+        try:
+            for work in works:
+                yield _parse_and_map(work, base, as_of, parsed_at)
+        finally:
+            _set_keys(None)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    # The identity keys go to each worker once, not with every file.
+    with ProcessPoolExecutor(max_workers=workers, initializer=_set_keys, initargs=(keys,)) as pool:
         chunk = max(1, min(256, len(works) // (workers * 8)))
         yield from pool.map(
             _parse_and_map, works, *(([base] * len(works)), [as_of] * len(works), [parsed_at] * len(works)),
@@ -176,6 +195,21 @@ def _mapped_stream(
 
 
 PostIngestHook = Callable[[KGStore, IriScheme], None]
+
+
+@runtime_checkable
+class ResolutionPass(Protocol):
+    """A post-ingest hook that also runs before mapping (identity resolution, :mod:`kg.identity`).
+
+    ``prepare`` gets ``(source, path, stored SHA-256)`` of every file and returns
+    an object with ``keys`` (the ``author_key``/``paper_key`` provider for
+    mapping, or None) and ``remap`` (unchanged sources to map again).
+    """
+
+    def prepare(self, store: KGStore, scheme: IriScheme, works: Sequence[tuple[str, str, str | None]], *,
+                as_of: date, workers: int = 1, prune: bool = False) -> Any: ...
+
+    def __call__(self, store: KGStore, scheme: IriScheme) -> None: ...
 
 
 def ingest(
@@ -207,7 +241,18 @@ def ingest(
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     show = sys.stderr.isatty() if progress is None else progress
 
-    stream: Iterable[_Mapped] = _mapped_stream(works, scheme.base, as_of, parsed_at, workers)
+    # Identity resolution needs evidence across files: pass 1 (in the hook) reads them
+    # all, then mapping (pass 2) uses its keys; sources it changes are mapped again.
+    keys = None
+    for hook in post_ingest:
+        if isinstance(hook, ResolutionPass):
+            plan = hook.prepare(store, scheme, [(w.source, w.path, w.known_sha) for w in works],
+                                as_of=as_of, workers=workers, prune=prune)
+            keys = plan.keys
+            works = [_Work(w.source, w.path, None) if w.source in plan.remap else w for w in works]
+            break
+
+    stream: Iterable[_Mapped] = _mapped_stream(works, scheme.base, as_of, parsed_at, workers, keys)
     if show:
         from tqdm import tqdm
 

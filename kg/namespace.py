@@ -78,6 +78,7 @@ class KG(DefinedNamespace):
     possiblySameAs: URIRef
     possiblyAmbiguous: URIRef
     ambiguityEvidence: URIRef
+    inputDigest: URIRef
 
 
 SCHEMA = Namespace("https://schema.org/")

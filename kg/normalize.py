@@ -23,6 +23,8 @@ _FOLD_EXTRA = str.maketrans(
 
 def ascii_fold(text: str) -> str:
     """Drop diacritics: ``"Renée Ramírez-Núñez"`` -> ``"Renee Ramirez-Nunez"``."""
+    if text.isascii():  # nothing to fold (the common case; the folding below is per character)
+        return text
     decomposed = unicodedata.normalize("NFKD", text.translate(_FOLD_EXTRA))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

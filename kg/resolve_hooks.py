@@ -6,9 +6,17 @@ resolution strategy: :func:`post_ingest_hooks` lists what the CLI runs.
 
 from __future__ import annotations
 
+import os
+
 from kg.ingest import PostIngestHook
 
 
-def post_ingest_hooks() -> list[PostIngestHook]:
-    """The whole-store steps run after every ingest, in order."""
-    return []
+def post_ingest_hooks(curation: str | os.PathLike[str] | None = None) -> list[PostIngestHook]:
+    """The whole-store steps run after every ingest, in order.
+
+    Identity resolution (:class:`kg.identity.IdentityResolution`) also runs
+    before mapping, with the curation file ``curation`` (None: no curation).
+    """
+    from kg.identity import IdentityResolution
+
+    return [IdentityResolution(curation)]
