@@ -260,6 +260,21 @@ def _decision_counts(data: dict[str, Any]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+@main.command("generate")
+@click.option("--papers", type=click.IntRange(min=1), required=True, help="Distinct papers to write.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write profiles/**.txt and truth.json into.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
+@as_of_option
+def generate_command(papers: int, out: Path, seed: int, as_of: str | None) -> None:
+    """Write synthetic profile pages with known truth (identity benchmark, parser fuzzing, scale tests)."""
+    from kg.generate import DEFAULT_AS_OF, generate
+
+    stats = generate(papers, out, seed=seed, as_of=_as_of(as_of) if as_of else DEFAULT_AS_OF)
+    click.echo(f"wrote {stats.files} profiles ({stats.papers} papers, {stats.listings} listings, "
+               f"{stats.mentions} author mentions, {stats.bytes / 1e6:.1f} MB) and truth.json to {out}")
+
+
 @main.command("stats")
 @store_option
 @store_base_option

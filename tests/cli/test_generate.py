@@ -1,0 +1,120 @@
+"""`kg generate`: synthetic profile pages with truth, deterministic, in the site's format.
+
+The parser must read back exactly what the truth says was written (titles, author
+lists, "et al.", entry lines): the generator is the parser's fuzz and scale input
+as much as the identity benchmark's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.generate import generate
+from kg.normalize import name_key
+from kg.parse import parse_file
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    root = tmp_path_factory.mktemp("generated")
+    generate(2500, root, seed=11)
+    return root, json.loads((root / "truth.json").read_text(encoding="utf-8"))
+
+
+def files_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def test_same_seed_same_bytes(tmp_path: Path) -> None:
+    generate(300, tmp_path / "a", seed=5)
+    generate(300, tmp_path / "b", seed=5)
+    generate(300, tmp_path / "c", seed=6)
+    a, b, c = files_bytes(tmp_path / "a"), files_bytes(tmp_path / "b"), files_bytes(tmp_path / "c")
+    assert a == b
+    assert a["truth.json"] != c["truth.json"]
+
+
+def test_truth_counts_what_was_written(corpus: tuple[Path, dict[str, Any]]) -> None:
+    root, truth = corpus
+    stats = truth["stats"]
+    assert stats["papers"] == 2500
+    assert stats["files"] == len(truth["files"]) == len(list(root.rglob("*.txt")))
+    assert stats["listings"] == sum(len(f["entries"]) for f in truth["files"])
+    papers = {e[1] for f in truth["files"] for e in f["entries"]}
+    assert len(papers) == 2500
+
+
+def test_the_parser_reads_back_the_truth(corpus: tuple[Path, dict[str, Any]]) -> None:
+    root, truth = corpus
+    as_of = date.fromisoformat(truth["as_of"])
+    checked = 0
+    for f in truth["files"][::3]:  # a sample, every third file
+        profile = parse_file(root / f["file"], as_of=as_of)
+        assert profile.failures == (), (f["file"], profile.failures[:2])
+        got = {p.line: (p.title, p.authors, p.authors_truncated) for p in profile.papers}
+        want = {line: (title, tuple(n for n, _ in names), cut) for line, _pid, title, names, cut in f["entries"]}
+        assert got == want, f["file"]
+        checked += len(want)
+    assert checked > 300
+
+
+def test_variations_in_realistic_proportions(corpus: tuple[Path, dict[str, Any]]) -> None:
+    """PROFILE_FORMAT.md's variations all occur, none dominates."""
+    root, truth = corpus
+    texts = [(root / f["file"]).read_text(encoding="utf-8") for f in truth["files"]]
+    n = len(texts)
+    date_line = re.compile(r"^[A-Z]{2,4}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}", re.M)
+    headerless = sum(1 for t in texts if date_line.match(t))
+    nameless = sum(1 for t in texts if t.startswith("h-index"))
+    bodies = [t.split(" Papers\n\n", 1)[-1] for t in texts]  # the entries, after any header
+    layout_b = sum(1 for body in bodies if "\n\n" not in body.rstrip("\n"))
+    lines = [line for t in texts for line in t.split("\n")]
+    dates = [line for line in lines if date_line.match(line)]
+    yearless = sum(1 for d in dates if not re.search(r", \d{4}", d))
+    code = sum(1 for d in dates if d.endswith("Code"))
+    assert 0.05 < headerless / n < 0.3
+    assert 0.05 < nameless / n < 0.3
+    assert 0.05 < layout_b / n < 0.35  # title and authors glued, no blank lines
+    assert 0.02 < yearless / len(dates) < 0.4  # the copy year is shown without a year
+    assert 0.1 < code / len(dates) < 0.35
+    assert any(" · " in line for line in lines)  # affiliation tags
+    assert any("$" in line for line in lines) and any("\\%" in line for line in lines)
+    assert any("github.com" in line for line in lines)
+    assert any(not t.endswith("\n") for t in texts) and any(t.endswith("\n") for t in texts)
+
+
+def test_identity_cases_are_in_the_truth(corpus: tuple[Path, dict[str, Any]]) -> None:
+    _root, truth = corpus
+    persons = truth["persons"]
+    written = Counter()
+    for f in truth["files"]:
+        for _line, _pid, _title, names, _cut in f["entries"]:
+            for name, person in names:
+                if name_key(name) != name_key(persons[str(person)]):
+                    written["variant"] += 1
+                    if re.match(r"^[A-Z]\. ", name):
+                        written["initials"] += 1
+                written["mention"] += 1
+    listed = Counter(e[1] for f in truth["files"] for e in f["entries"])
+    assert 0.02 < written["variant"] / written["mention"] < 0.15
+    assert written["initials"] > 0
+    assert sum(1 for k in listed.values() if k > 1) / len(listed) > 0.1  # papers on several profiles
+    assert truth["siblings"] and truth["homonyms"]
+
+
+def test_kg_generate_command(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["generate", "--papers", "60", "--out", str(tmp_path / "g"), "--seed", "2"])
+    assert result.exit_code == 0, result.output
+    assert "60 papers" in result.output
+    truth = json.loads((tmp_path / "g" / "truth.json").read_text(encoding="utf-8"))
+    assert truth["format"] == "kg-generate-truth/1" and truth["seed"] == 2
+    assert CliRunner().invoke(main, ["generate", "--papers", "0", "--out", str(tmp_path / "h")]).exit_code == 2
