@@ -30,6 +30,7 @@ are retracted from the union, by one SPARQL update, which is one transaction.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import time
@@ -208,9 +209,11 @@ class KGStore:
         its default-graph copy (see :func:`graph_with_union_copy`).
         """
         self._require_writable()
-        data = "".join(nquads).encode("utf-8")
-        if data:
-            self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+        # The loader reads the text as it is encoded, piece by piece: no joined copy of
+        # the batch (tens of MB, twice: the string and its UTF-8) is ever built.
+        reader = io.BufferedReader(_Utf8Reader(nquads), 1 << 20)
+        if reader.peek(1):
+            self._store.bulk_load(input=reader, format=ox.RdfFormat.N_QUADS)
 
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
         """Replace one named graph's content, and its share of the union, in one transaction.
@@ -325,6 +328,28 @@ class GraphStore(Protocol):
     def publish(self) -> str: ...
 
     def close(self) -> None: ...
+
+class _Utf8Reader(io.RawIOBase):
+    """A binary stream of the UTF-8 of some strings, encoded one string at a time."""
+
+    def __init__(self, parts: Iterable[str]):
+        self._parts = iter(parts)
+        self._pending = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not len(self._pending):
+            part = next(self._parts, None)
+            if part is None:
+                return 0
+            self._pending = memoryview(part.encode("utf-8"))
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
 
 def _retract_from_union(graph: str) -> str:
     """Update text deleting from the default graph the triples only ``graph`` states."""
