@@ -127,6 +127,8 @@ class Run:
     stderr: str
     processes: int = 0
     load: dict[str, float] = field(default_factory=dict)
+    #: User + system CPU seconds of the process and the descendants it waited for.
+    cpu_seconds: float = 0.0
 
 
 def _max_child_rss() -> int:
@@ -139,6 +141,8 @@ def timed(args: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | 
     load = LoadWatch()
     load.start()
     before = _max_child_rss()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_before = usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
     process = subprocess.Popen(list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
                                text=True)
@@ -153,8 +157,10 @@ def timed(args: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | 
     sampler.stop()
     load.stop()
     after = _max_child_rss()
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return Run(seconds, sampler.peak_pss, sampler.peak_rss, after if after > before else 0,
-               process.returncode, stdout, stderr, sampler.peak_processes, load.summary())
+               process.returncode, stdout, stderr, sampler.peak_processes, load.summary(),
+               usage.ru_utime + usage.ru_stime - cpu_before)
 
 
 def loadavg() -> float:
