@@ -1102,7 +1102,7 @@ def _communities(runner: ReportRunner, report: Report, binding: Binding) -> Repo
 
 
 #: Co-author-group check of the ambiguity engine: at most this many authors (the most prolific).
-AMBIGUITY_MAX_AUTHORS = 200
+AMBIGUITY_MAX_AUTHORS = 100
 
 
 def _ambiguity(runner: ReportRunner, report: Report, binding: Binding) -> ReportResult:
@@ -1196,7 +1196,9 @@ def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) 
     start, goal = binding.values["from"], binding.values["to"]
     columns = ("step", "author", "author_name", "via_paper", "via_paper_title")
     if start == goal:
-        return ReportResult(columns, [(ox.Literal(0), ox.NamedNode(start), None, None, None)],
+        neighbours = _neighbours(runner, report, start)
+        name = next((_neighbours(runner, report, c).get(start, (None,))[0] for c in sorted(neighbours)), None)
+        return ReportResult(columns, [(ox.Literal(0), ox.NamedNode(start), _literal(name), None, None)],
                             notes=("the two authors are the same",))
     parents: list[dict[str, _Link]] = [{start: (None, None, None)}, {goal: (None, None, None)}]
     names: dict[str, str | None] = {}
@@ -1338,11 +1340,15 @@ def _search(runner: ReportRunner, report: Report, binding: Binding) -> ReportRes
     for name, (folded, entries) in index.kinds.items():
         if kind not in ("any", name):
             continue
-        for _choice, score, position in process.extract(
-            query, folded, scorer=fuzz.WRatio, limit=SEARCH_LIMIT, score_cutoff=SEARCH_CUTOFF
+        # WRatio finds candidates (typos, partial matches, word order); the score is its mean
+        # with token_set_ratio, so that a title holding every word of the query beats one
+        # that merely shares a long run of characters with it.
+        for choice, score, position in process.extract(
+            query, folded, scorer=fuzz.WRatio, limit=SEARCH_LIMIT * 4, score_cutoff=SEARCH_CUTOFF - 10
         ):
-            entry = entries[position]
-            found.append((float(score), folded[position], name, entry))
+            combined = (float(score) + fuzz.token_set_ratio(query, choice)) / 2
+            if combined >= SEARCH_CUTOFF:
+                found.append((combined, choice, name, entries[position]))
     # Best score first; among equal scores the shorter (closer) label, then alphabetical.
     found.sort(key=lambda f: (-f[0], len(f[1]), f[1]))
     out_rows = [
