@@ -340,15 +340,18 @@ class _Utf8Reader(io.RawIOBase):
         return True
 
     def readinto(self, buffer: Any) -> int:
-        while not len(self._pending):
-            part = next(self._parts, None)
-            if part is None:
-                return 0
-            self._pending = memoryview(part.encode("utf-8"))
-        size = min(len(buffer), len(self._pending))
-        buffer[:size] = self._pending[:size]
-        self._pending = self._pending[size:]
-        return size
+        filled = 0
+        while filled < len(buffer):  # fill it: the parts may be single lines
+            if not len(self._pending):
+                part = next(self._parts, None)
+                if part is None:
+                    break
+                self._pending = memoryview(part.encode("utf-8"))
+            size = min(len(buffer) - filled, len(self._pending))
+            buffer[filled:filled + size] = self._pending[:size]
+            self._pending = self._pending[size:]
+            filled += size
+        return filled
 
 
 def _retract_from_union(graph: str) -> str:
