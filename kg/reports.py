@@ -1162,12 +1162,12 @@ PATH_MAX_EXPANSIONS = 2000
 PATH_MAX_LENGTH = 12
 
 
-_Link = tuple[str | None, str | None, str | None]  # (previous author, shared paper, its title)
+_Link = tuple[str | None, str | None]  # (previous author on the path, the paper they share)
 
 
-def _neighbours(runner: ReportRunner, report: Report, author: str) -> dict[str, _Link]:
-    """Co-authors of one author -> (name, a shared paper, its title), memoised for the store version."""
-    memo: OrderedDict[str, dict[str, _Link]] = runner.memo.setdefault("path-neighbours", OrderedDict())
+def _neighbours(runner: ReportRunner, report: Report, author: str) -> dict[str, str | None]:
+    """Co-authors of one author -> a paper they share, memoised for the store version."""
+    memo: OrderedDict[str, dict[str, str | None]] = runner.memo.setdefault("path-neighbours", OrderedDict())
     found = memo.get(author)
     if found is not None:
         return found
@@ -1177,12 +1177,35 @@ def _neighbours(runner: ReportRunner, report: Report, author: str) -> dict[str, 
     for row in rows:
         coauthor = _value(row[at["coauthor"]])
         if coauthor is not None:
-            found[coauthor] = (_value(row[at["coauthor_name"]]), _value(row[at["via_paper"]]),
-                               _value(row[at["via_paper_title"]]))
+            found[coauthor] = _value(row[at["via_paper"]])
     memo[author] = found
     if len(memo) > 50_000:
         memo.popitem(last=False)
     return found
+
+
+def _path_labels(runner: ReportRunner, chain: list[tuple[str, str | None]]) -> tuple[dict[str, str], dict[str, str]]:
+    """Names of the authors and titles of the papers on a path (from the paper-authors and paper reports)."""
+    names: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    for _author, paper in chain:
+        if not paper:
+            continue
+        if "paper-authors" in runner.reports:
+            for row in runner.run_named("paper-authors", {"paper": paper}).records():
+                if row.get("author") and row.get("author_name"):
+                    names.setdefault(str(row["author"]), str(row["author_name"]))
+        if "paper" in runner.reports:
+            for row in runner.run_named("paper", {"paper": paper}).records():
+                if row.get("field") == "title" and row.get("value"):
+                    titles[paper] = str(row["value"])
+    missing = [a for a, _p in chain if a not in names]
+    if missing and "author-summary" in runner.reports:
+        for author in missing:
+            rows = runner.run_named("author-summary", {"author": author}).records()
+            if rows and rows[0].get("name"):
+                names[author] = str(rows[0]["name"])
+    return names, titles
 
 
 def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) -> ReportResult:
@@ -1196,12 +1219,10 @@ def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) 
     start, goal = binding.values["from"], binding.values["to"]
     columns = ("step", "author", "author_name", "via_paper", "via_paper_title")
     if start == goal:
-        neighbours = _neighbours(runner, report, start)
-        name = next((_neighbours(runner, report, c).get(start, (None,))[0] for c in sorted(neighbours)), None)
-        return ReportResult(columns, [(ox.Literal(0), ox.NamedNode(start), _literal(name), None, None)],
+        names, _titles = _path_labels(runner, [(start, None)])
+        return ReportResult(columns, [(ox.Literal(0), ox.NamedNode(start), _literal(names.get(start)), None, None)],
                             notes=("the two authors are the same",))
-    parents: list[dict[str, _Link]] = [{start: (None, None, None)}, {goal: (None, None, None)}]
-    names: dict[str, str | None] = {}
+    parents: list[dict[str, _Link]] = [{start: (None, None)}, {goal: (None, None)}]
     frontiers: list[set[str]] = [{start}, {goal}]
     expansions = 0
     meeting: str | None = None
@@ -1219,11 +1240,10 @@ def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) 
             expansions += 1
             if expansions > PATH_MAX_EXPANSIONS:
                 break
-            for coauthor, (name, paper, title) in _neighbours(runner, report, current).items():
-                names.setdefault(coauthor, name)
+            for coauthor, paper in _neighbours(runner, report, current).items():
                 if coauthor in parents[side]:
                     continue
-                parents[side][coauthor] = (current, paper, title)
+                parents[side][coauthor] = (current, paper)
                 next_frontier.add(coauthor)
                 if coauthor in parents[other]:
                     candidates.append(coauthor)
@@ -1243,32 +1263,28 @@ def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) 
                     f"paths up to {PATH_MAX_LENGTH} steps)")
         return ReportResult(columns, [], notes=(note,))
     # From the meeting author back to the start: each entry carries the paper it shares
-    # with the author before it on the path.
-    back: list[tuple[str, str | None, str | None]] = []
+    # with the author before it on the path; then on from the meeting author to the goal.
+    back: list[tuple[str, str | None]] = []
     node: str | None = meeting
     while node is not None:
-        previous, paper, title = parents[0][node]
-        back.append((node, paper, title))
+        previous, paper = parents[0][node]
+        back.append((node, paper))
         node = previous
     back.reverse()
     chain = list(back)
     here = meeting
     while True:
-        following, paper, title = parents[1][here]
+        following, paper = parents[1][here]
         if following is None:
             break
-        chain.append((following, paper, title))
+        chain.append((following, paper))
         here = following
+    names, titles = _path_labels(runner, chain)
     out_rows = []
-    for step, (author, paper, title) in enumerate(chain):
-        name = names.get(author)
-        if name is None:
-            # Only the other side's search saw this author: read the name from a neighbour on the path.
-            neighbour = chain[step + 1][0] if step + 1 < len(chain) else chain[step - 1][0]
-            name = _neighbours(runner, report, neighbour).get(author, (None, None, None))[0]
-        out_rows.append((ox.Literal(step), ox.NamedNode(author), _literal(name),
-                         ox.NamedNode(paper) if paper and step else None,
-                         _literal(title) if step else None))
+    for step, (author, paper) in enumerate(chain):
+        shared = paper if step else None
+        out_rows.append((ox.Literal(step), ox.NamedNode(author), _literal(names.get(author)),
+                         ox.NamedNode(shared) if shared else None, _literal(titles.get(shared or ""))))
     note = f"{len(chain) - 1} co-authorship steps ({expansions} authors searched)"
     return ReportResult(columns, out_rows, notes=(note,))
 
@@ -1363,7 +1379,6 @@ ENGINES: dict[str, Engine] = {
     "communities": Engine(_communities, columns=("paper", "paper_title", "date", "subject_code", "coauthor",
                                                  "coauthor_name")),
     "ambiguity": Engine(_ambiguity, columns=("signal", "author", "author_name")),
-    "collaboration-path": Engine(_collaboration_path, binds=("author",),
-                                 columns=("coauthor", "coauthor_name", "via_paper")),
+    "collaboration-path": Engine(_collaboration_path, binds=("author",), columns=("coauthor", "via_paper")),
     "search": Engine(_search, columns=("type", "item", "label")),
 }

@@ -158,6 +158,10 @@ def _cache_headers(response: Response, etag: str) -> Response:
     response.headers["ETag"] = etag
     response.headers["Cache-Control"] = "no-cache"
     response.vary.add("Accept")
+    if response.mimetype != "text/html":
+        # Data for dashboards on other origins, like /sparql.
+        response.headers["Access-Control-Allow-Origin"] = kg_context().settings.cors_origin
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Link"
     return response
 
 

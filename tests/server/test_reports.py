@@ -210,6 +210,7 @@ def test_etag_and_not_modified(client) -> None:  # type: ignore[no-untyped-def]
     assert client.get(f"/reports/coauthors.json?author={WEIRAN}").headers["ETag"] == etag
     other = client.get("/reports/coauthors.json?author=Zhiquan+Tan")
     assert other.headers["ETag"] != etag
+    assert first.headers["Access-Control-Allow-Origin"] == "*"
     csv_etag = client.get("/reports/coauthors.csv?author=Weiran+Huang").headers["ETag"]
     assert csv_etag != etag
     assert client.get("/reports/coauthors.csv?author=Weiran+Huang",

@@ -573,7 +573,14 @@ def test_identity_resolution_and_name_signals(reports) -> None:  # type: ignore[
         f"<{b}decision/1> <{kg}decidedAuthor> <{b}author/yi-fan-zhang> .",
         f'<{b}decision/1> <{kg}decisionScore> "0.8"^^<{xsd}decimal> .',
         f'<{b}decision/1> <{kg}decisionMethod> "shared-coauthors" .',
+        f'<{b}decision/1> <{kg}decisionKind> "possibly-same" .',
         f'<{b}decision/1> <{kg}decisionEvidence> "3 shared co-authors" .',
+        f'<{b}decision/1> <{kg}decisionEvidence> "similar names" .',
+        # Another decision about the same pair, of another kind: not this row's evidence.
+        f"<{b}decision/2> <{kg}decidedAuthor> <{b}author/yifan-zhang> .",
+        f"<{b}decision/2> <{kg}decidedAuthor> <{b}author/yi-fan-zhang> .",
+        f'<{b}decision/2> <{kg}decisionKind> "distinct" .',
+        f'<{b}decision/2> <{kg}decisionEvidence> "other reason" .',
         f'<{b}author/li-na> <{kg}possiblyAmbiguous> "true"^^<{xsd}boolean> .',
         f'<{b}author/li-na> <{kg}ambiguityEvidence> "two unrelated co-author groups" .',
     ]
@@ -584,7 +591,8 @@ def test_identity_resolution_and_name_signals(reports) -> None:  # type: ignore[
     assert ("possibly the same person (identity resolution)", "Yi Fan Zhang", "Yifan Zhang") in found or \
            ("possibly the same person (identity resolution)", "Yifan Zhang", "Yi Fan Zhang") in found
     same = next(r for r in rows if r["signal"].startswith("possibly the same"))
-    assert (same["score"], same["method"], same["evidence"]) == (0.8, "shared-coauthors", "3 shared co-authors")
+    assert (same["score"], same["method"]) == (0.8, "shared-coauthors")
+    assert set(same["evidence"].split(" | ")) == {"3 shared co-authors", "similar names"}
     assert ("possibly several people (identity resolution)", "Li Na", None) in found
     assert any(r["signal"] == "same name words in another order" and {r["author_name"], r["other_name"]} ==
                {"Wei Zhang", "Zhang Wei"} for r in rows)
