@@ -380,6 +380,11 @@ def throughput_phase(store: Path, server: bhttp.Server, local: tuple[Any, Any, A
             runs: dict[str, list[bhttp.Throughput]] = {"ours": [], "native": []}
             if case["cached"] and h1.get("etag"):
                 runs["ours_304"] = []
+            # Warm up: every HTTP worker of ours fills its report cache, both servers their page cache.
+            bhttp.throughput(server.url + case["ours"], headers={"Accept": case["accept"]},
+                             connections=args.connections, seconds=1)
+            bhttp.throughput(native.url + case["native"], headers={"Accept": bhttp.SPARQL_JSON},
+                             connections=args.connections, seconds=1)
             for _ in range(args.throughput_repeats):
                 for side in runs:
                     base = native.url if side == "native" else server.url
@@ -652,7 +657,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per throughput run.")
     parser.add_argument("--throughput-repeats", type=int, default=3)
-    parser.add_argument("--serve-workers", type=int, default=int(os.environ.get("KG_BENCH_WORKERS", 1)))
+    # Tuned on this 2-core machine (docs/benchmark.md): two HTTP processes, as the GIL caps one at a core.
+    parser.add_argument("--serve-workers", type=int, default=int(os.environ.get("KG_BENCH_WORKERS", 2)))
     parser.add_argument("--serve-threads", type=int, default=int(os.environ.get("KG_BENCH_THREADS", 8)))
     parser.add_argument("--query-workers", type=int, default=int(os.environ.get("KG_BENCH_QUERY_WORKERS", 2)))
     parser.add_argument("--rdflib-repeats", type=int, default=3)
