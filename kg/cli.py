@@ -58,7 +58,7 @@ def store_option(command: F) -> F:
         envvar=STORE_ENV,
         default=None,
         help="Store folder (default ./data/store), or the http(s) URL of an external store's SPARQL "
-        f"query endpoint (docs/external-store.md; env {STORE_ENV}).",
+        f"query endpoint (README: Beyond one machine; env {STORE_ENV}).",
     )(command)
 
 
@@ -416,32 +416,30 @@ def report_command(name: str | None, store_path: str | None, params: tuple[str, 
         click.echo(f"({len(result.rows)} rows)", err=True)
 
 
+def _settings_options(command: Any) -> Any:
+    """One `kg serve` option per server setting (server/config.py), so flags and docs cannot drift."""
+    from server.config import SETTINGS
+
+    for setting in reversed(SETTINGS):
+        text = f"{setting.help} (env {setting.env})"
+        if setting.kind is bool:
+            option = click.option(setting.flag, setting.name, is_flag=True, default=None, help=text)
+        elif setting.kind is tuple:
+            option = click.option(setting.flag, setting.name, multiple=True, help=text + "; repeatable")
+        else:
+            option = click.option(setting.flag, setting.name, type=setting.kind, default=None, help=text)
+        command = option(command)
+    return command
+
+
 @main.command("serve")
-@click.option("--store", "store_path", default=None, help="Store folder, or an external store's SPARQL query URL (env KG_STORE).")
-@click.option("--update-url", default=None, help="External store: its SPARQL Update URL (env KG_UPDATE_URL).")
-@click.option("--graph-store-url", default=None, help="External store: its Graph Store Protocol URL (env KG_GRAPH_STORE_URL).")
-@click.option("--base-iri", default=None, help="Base of minted IRIs (env KG_BASE_IRI).")
-@click.option("--host", default=None, help="Address to listen on (env KG_HOST, default 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (env KG_PORT, default 8000).")
-@click.option("--workers", type=int, default=None, help="HTTP worker processes (env KG_WORKERS, default 1).")
-@click.option("--threads", type=int, default=None, help="Request threads per worker (env KG_THREADS, default 8).")
-@click.option("--query-workers", type=int, default=None, help="Query processes per worker (env KG_QUERY_WORKERS).")
-@click.option("--query-timeout", type=float, default=None, help="Query time limit in seconds (env KG_QUERY_TIMEOUT, default 30).")
-@click.option("--max-rows", type=int, default=None, help="Result-size cap (env KG_MAX_ROWS).")
-@click.option("--update-token", default=None, help="Enable SPARQL Update for this bearer token (env KG_UPDATE_TOKEN).")
-@click.option("--allow-update", is_flag=True, default=None, help="Enable SPARQL Update without a token (loopback hosts only).")
-@click.option("--service-allow", multiple=True, help="An endpoint SERVICE may call (repeatable; env KG_SERVICE_ALLOW).")
-@click.option("--rate-limit", type=float, default=None, help="Requests/s per client (env KG_RATE_LIMIT, 0 = off).")
+@_settings_options
 def serve_command(**options: Any) -> None:
     """Serve the SPARQL endpoint, reports and linked data under a production WSGI server (granian)."""
     from server.app import is_loopback
     from server.config import Settings
 
     overrides = {key: value for key, value in options.items() if value not in (None, ())}
-    if "store_path" in overrides:
-        overrides["store"] = overrides.pop("store_path")
-    if "service_allow" in overrides:
-        overrides["service_allowlist"] = tuple(overrides.pop("service_allow"))
     settings = Settings.load(overrides)
     if settings.allow_update and not settings.update_token and not is_loopback(settings.host):
         raise click.UsageError("--allow-update is refused on a non-loopback host; use --update-token")

@@ -29,7 +29,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("store", "--store", "KG_STORE", DEFAULT_STORE, str,
             "Store folder (embedded Oxigraph), or the http(s) URL of an external store's SPARQL 1.1 "
-            "query endpoint (docs/external-store.md)."),
+            "query endpoint (README: Beyond one machine)."),
     Setting("update_url", "--update-url", "KG_UPDATE_URL", None, str,
             "External store: its SPARQL Update URL (default: the query URL, or .../update beside .../query)."),
     Setting("graph_store_url", "--graph-store-url", "KG_GRAPH_STORE_URL", None, str,

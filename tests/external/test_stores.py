@@ -273,7 +273,7 @@ def test_replaced_and_removed_files_leave_the_union_the_embedded_store_has(
 
 def test_what_one_update_request_commits(external_store: StoreServer) -> None:
     """The Oxigraph server runs an update request as one transaction; Virtuoso keeps the
-    operations that ran before one failed (docs/external-store.md says so, and why that is safe)."""
+    operations that ran before one failed (README, "Beyond one machine", says so, and why that is safe)."""
     store = RemoteStore.open(external_store.query, base_iri="http://transactions.test/",
                              update_url=external_store.update)
     existing, first = "http://transactions.test/existing", f"http://transactions.test/first-{external_store.name}"

@@ -10,7 +10,7 @@ with ``-s`` to see them).
 The server runs with 6 query processes and 16 threads: each runaway holds a
 query process until the timeout, and its replacement starts afterwards, so
 the two heavy clients can hold up to four; the defaults (2 query processes)
-let two clients with runaway queries starve everyone else (see docs/security.md).
+let two clients with runaway queries starve everyone else (see README, "Security").
 """
 
 from __future__ import annotations
