@@ -19,7 +19,9 @@ report's Python engine consumes the value; it is not bound in the query) in any 
 and last the description. ``chart`` hints how the HTML page draws the rows (``bar``,
 ``line`` with ``x=``, ``y=`` (comma-separated) and ``series=`` columns, or ``network``).
 ``engine`` names a Python step of :data:`ENGINES` for what SPARQL cannot say (fuzzy
-search, shortest paths, graphs).
+search, shortest paths, graphs). ``cost: whole-graph`` marks a report that reads the
+whole graph (no bound IRI to start from): it gets a longer time limit; every result is
+cached per store version.
 
 Parameter types (:data:`PARAM_TYPES`):
 
@@ -83,6 +85,10 @@ from kg.results import python_value, term_plain
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
 #: Longest value a string, name or title parameter accepts.
 MAX_STRING = 1000
+#: What a report costs: "entity" reports start from a bound IRI; "whole-graph" ones read it all.
+COSTS = ("entity", "whole-graph")
+#: Whole-graph reports may run this many times the query time limit (once per store version).
+WHOLE_GRAPH_TIMEOUT_FACTOR = 4.0
 #: Request parameters that page or format results; no report parameter may use these names.
 RESERVED = frozenset({"limit", "offset", "format"})
 
@@ -356,6 +362,9 @@ class Report:
     query: str
     chart: Chart | None = None
     engine: str | None = None
+    #: "entity" (selective, from a bound IRI) or "whole-graph" (reads everything: a longer time
+    #: limit, see WHOLE_GRAPH_TIMEOUT_FACTOR; the result is cached per store version anyway).
+    cost: str = "entity"
 
     @property
     def sparql_parameters(self) -> tuple[Parameter, ...]:
@@ -373,6 +382,7 @@ class Report:
             "parameters": [p.to_json() for p in self.parameters],
             "chart": self.chart.to_json() if self.chart else None,
             "engine": self.engine,
+            "cost": self.cost,
         }
 
 
@@ -485,12 +495,12 @@ def parse_report(path: Path, text: str | None = None) -> Report:
                 params.append(_parse_param(value))
             elif key == "chart":
                 chart = _parse_chart(value)
-            elif key in {"title", "description", "engine"}:
+            elif key in {"title", "description", "engine", "cost"}:
                 if key in fields:
                     raise ValueError(f"{key} given twice")
                 fields[key] = value
             else:
-                raise ValueError(f"unknown header field {key!r} (title, description, param, chart, engine)")
+                raise ValueError(f"unknown header field {key!r} (title, description, param, chart, engine, cost)")
         except ValueError as error:
             raise ReportDefinitionError(path, str(error)) from error
     if not fields.get("title"):
@@ -501,11 +511,14 @@ def parse_report(path: Path, text: str | None = None) -> Report:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ReportDefinitionError(path, f"parameter declared twice: {', '.join(duplicates)}")
+    cost = fields.get("cost", "entity")
+    if cost not in COSTS:
+        raise ReportDefinitionError(path, f"cost must be one of {', '.join(COSTS)}, not {cost!r}")
     query = "\n".join(lines[body_start:]).strip() + "\n"
     if not query.strip():
         raise ReportDefinitionError(path, "no query after the header")
     return Report(name, path, fields["title"], fields["description"], tuple(params), query, chart,
-                  fields.get("engine"))
+                  fields.get("engine"), cost)
 
 
 def _code_text(query: str) -> str:
@@ -810,8 +823,11 @@ class ReportRunner:
         ``limit`` -1 means the runner's max_rows, None means no cap.
         """
         cap = self.max_rows if limit == -1 else limit
+        timeout = self.timeout
+        if timeout is not None and report.cost == "whole-graph":
+            timeout *= WHOLE_GRAPH_TIMEOUT_FACTOR
         outcome = self.backend.run(
-            QueryRequest(report.query, substitutions=dict(substitutions), limit=cap), timeout=self.timeout
+            QueryRequest(report.query, substitutions=dict(substitutions), limit=cap), timeout=timeout
         )
         if outcome.select is None:
             return (), [], False
