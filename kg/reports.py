@@ -1323,6 +1323,8 @@ def fold(text: str) -> str:
 #: Search: at most this many matches, and only those scoring at least SEARCH_CUTOFF (0-100).
 SEARCH_LIMIT = 50
 SEARCH_CUTOFF = 60.0
+#: Search: candidates per kind taken from the first, fast pass.
+SEARCH_CANDIDATES = 500
 
 
 @dataclass(frozen=True, slots=True)
@@ -1372,13 +1374,13 @@ def _search(runner: ReportRunner, report: Report, binding: Binding) -> ReportRes
     for name, (folded, entries) in index.kinds.items():
         if kind not in ("any", name):
             continue
-        # WRatio finds candidates (typos, partial matches, word order); the score is its mean
-        # with token_set_ratio, so that a title holding every word of the query beats one
-        # that merely shares a long run of characters with it.
+        # token_set_ratio (word order, words missing, typos inside words) picks candidates in one
+        # fast pass; the score is its mean with WRatio (partial matches), so that a title holding
+        # every word of the query beats one that merely shares a long run of characters with it.
         for choice, score, position in process.extract(
-            query, folded, scorer=fuzz.WRatio, limit=SEARCH_LIMIT * 4, score_cutoff=SEARCH_CUTOFF - 10
+            query, folded, scorer=fuzz.token_set_ratio, limit=SEARCH_CANDIDATES, score_cutoff=SEARCH_CUTOFF - 20
         ):
-            combined = (float(score) + fuzz.token_set_ratio(query, choice)) / 2
+            combined = (float(score) + fuzz.WRatio(query, choice)) / 2
             if combined >= SEARCH_CUTOFF:
                 found.append((combined, choice, name, entries[position]))
     # Best score first; among equal scores the shorter (closer) label, then alphabetical.
