@@ -615,27 +615,8 @@ def test_context_document(client: FlaskClient) -> None:
     assert terms["kg"] == "https://w3id.org/scholarly-kg/ontology#"
 
 
-def test_author_page_link_only_when_such_a_page_exists(
-    client: FlaskClient, seed_store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from flask import Blueprint
-
-    import server.app
-    from kg.query import LocalBackend
-    from kg.store import KGStore
-
-    assert "Author page" not in client.get("/author/xuyang-zhao.html").get_data(as_text=True)
-    pages = Blueprint("fake_author_pages", __name__)
-
-    @pages.get("/pages/author/<slug>")
-    def author_page(slug: str) -> str:
-        return slug
-
-    blueprints = server.app._blueprints
-    monkeypatch.setattr(server.app, "_blueprints", lambda: [*blueprints(), pages])
-    app = server.app.create_app(
-        {"store": str(seed_store), "base_iri": TEST_BASE_IRI,
-         "backend": LocalBackend(KGStore.open_readonly(seed_store))}
-    )
-    page = app.test_client().get("/author/xuyang-zhao.html").get_data(as_text=True)
+def test_author_and_paper_pages_are_linked_and_served(client: FlaskClient) -> None:
+    """The linked-data HTML links the report-built entity page, which exists."""
+    page = client.get("/author/xuyang-zhao.html").get_data(as_text=True)
     assert 'href="/pages/author/xuyang-zhao">Author page</a>' in page
+    assert client.get("/pages/author/xuyang-zhao").status_code == 200
