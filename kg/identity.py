@@ -538,8 +538,9 @@ def identity_ntriples(
     for amb in resolution.ambiguous:
         person = _iri(scheme.author_from_key(amb.key))
         add(person, _iri(KG.possiblyAmbiguous), typed("true", XSD.boolean))
-        for text in amb.evidence:
-            add(person, _iri(KG.ambiguityEvidence), literal(text))
+        # One literal, its parts in the order written (summary first): a store returns
+        # several values of a property in no defined order.
+        add(person, _iri(KG.ambiguityEvidence), literal(" | ".join(amb.evidence)))
     return lines
 
 
