@@ -207,9 +207,14 @@ def candidate_recall(truth: dict[str, Any], cutoff: float) -> dict[str, float | 
 # --- the run ---------------------------------------------------------------------------------
 
 
+_LAST_CPU = [0.0]
+
+
 def _timed(fn: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
+    """(value, wall-clock seconds); the CPU seconds of this process go to _LAST_CPU[0]."""
+    start, cpu = time.perf_counter(), time.process_time()
     value = fn()
+    _LAST_CPU[0] = time.process_time() - cpu
     return value, time.perf_counter() - start
 
 
@@ -228,15 +233,17 @@ def run(papers: int, seed: int, corpus: Path | None, workers: int, million: bool
         mentions = sum(len(li.authors) for s in summaries for li in s.listings)
         listings = sum(len(s.listings) for s in summaries)
         figures["corpus"] = {"files": len(summaries), "listings": listings, "author_mentions": mentions,
-                             "parse_seconds": round(seconds, 2)}
+                             "parse_seconds": round(seconds, 2), "load_average": os.getloadavg()[0]}
         _say(f"parsed {listings} listings ({mentions} author mentions) in {seconds:.1f} s")
 
         runs: dict[str, Resolution | None] = {"exact keys only": None}
         times: dict[str, float] = {"exact keys only": 0.0}
+        cpu: dict[str, float] = {"exact keys only": 0.0}
         res, seconds = _timed(lambda: resolve(summaries, blocking=single_blocking_key))
         runs["single-key blocking"], times["single-key blocking"] = res, seconds
+        cpu["single-key blocking"] = _LAST_CPU[0]
         res, seconds = _timed(lambda: resolve(summaries))
-        runs["kg.resolve"], times["kg.resolve"] = res, seconds
+        runs["kg.resolve"], times["kg.resolve"], cpu["kg.resolve"] = res, seconds, _LAST_CPU[0]
 
         rows = []
         for name, result in runs.items():
@@ -249,6 +256,7 @@ def run(papers: int, seed: int, corpus: Path | None, workers: int, million: bool
                 "author_person_level": people.as_dict(),
                 "paper": papers_prf.as_dict(),
                 "seconds": round(times[name], 3),
+                "cpu_seconds": round(cpu[name], 3),
                 "seconds_per_100k_mentions": round(times[name] / mentions * 1e5, 3) if mentions else None,
             }
             if result is not None:
@@ -294,10 +302,12 @@ def _million(seed: int, workers: int, tmp: Path) -> dict[str, Any]:
     mentions = sum(len(li.authors) for s in summaries for li in s.listings)
     _say(f"[1M] parsed {mentions} mentions in {parse_seconds:.0f} s; resolving ...")
     res, seconds = _timed(lambda: resolve(summaries))
+    cpu = _LAST_CPU[0]
     authors = pairwise(author_items(res, truth))
     papers_prf = pairwise(paper_items(res, truth))
     apart, listed = sibling_precision(res, truth)
     return {"author_mentions": mentions, "papers": stats.papers, "resolve_seconds": round(seconds, 2),
+            "resolve_cpu_seconds": round(cpu, 2), "load_average": os.getloadavg()[0],
             "parse_seconds": round(parse_seconds, 2), "generate_seconds": round(gen_seconds, 2),
             "author": authors.as_dict(), "paper": papers_prf.as_dict(), "siblings_kept_apart": [apart, listed]}
 
@@ -334,7 +344,8 @@ def print_table(figures: dict[str, Any]) -> None:
     if "million" in figures:
         m = figures["million"]
         print(f"1M: {m['author_mentions']} author mentions resolved in {m['resolve_seconds']:.1f} s "
-              f"(target < {TARGETS['million_seconds']:.0f} s); author P {m['author']['precision']:.4f} "
+              f"({m['resolve_cpu_seconds']:.1f} s CPU, load average {m['load_average']:.1f} on "
+              f"{os.cpu_count()} cores; target < {TARGETS['million_seconds']:.0f} s); author P {m['author']['precision']:.4f} "
               f"R {m['author']['recall']:.4f}; paper P {m['paper']['precision']:.4f} "
               f"R {m['paper']['recall']:.4f}; siblings kept apart {m['siblings_kept_apart'][0]}/"
               f"{m['siblings_kept_apart'][1]}")

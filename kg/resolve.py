@@ -223,6 +223,10 @@ class ResolveConfig:
     w_coauthor: float = 0.5
     #: Share of the smaller co-author circle from which shared co-authors count in full.
     coauthor_share: float = 0.3
+    #: Two names with at least this many mentions each are merged only if at least this
+    #: share of the smaller co-author circle is common to both.
+    established_mentions: int = 5
+    established_share: float = 0.5
     #: A co-author written as initials that may be one of this author's co-authors
     #: (looked up only for initials that fit at most ``loose_options`` full names).
     w_coauthor_initials: float = 0.3
@@ -416,8 +420,8 @@ def name_rule(a: str, b: str) -> str | None:
     if a == b:
         return None
     ta, tb = a.split(), b.split()
-    if "".join(ta) == "".join(tb):
-        return "spacing"
+    if "".join(ta) == "".join(tb) and (ta[-1] == tb[-1] or ta[0] == tb[0]):
+        return "spacing"  # the same letters, split otherwise inside the given name
     if len(ta) == len(tb) and sorted(ta) == sorted(tb):
         return "order-swap"
     if len(ta) == len(tb):
@@ -573,6 +577,8 @@ class Corpus:
     listings_of_paper: dict[str, list[int]] | None = None
     #: Per surname, how many distinct full-name keys carry it.
     surname_count: dict[str, int] = field(default_factory=dict)
+    #: Per set of name words (order ignored), how many distinct keys are made of it.
+    word_sets: dict[str, int] = field(default_factory=dict)
 
 
 def build_corpus(
@@ -653,7 +659,12 @@ def build_corpus(
         config or ResolveConfig(), blocking,
     )
     corpus.surname_count = dict(surname_count)
+    corpus.word_sets = dict(Counter(_word_set(k) for k in keys))
     return corpus
+
+
+def _word_set(key: str) -> str:
+    return " ".join(sorted(key.split()))
 
 
 Step = Callable[[Corpus, Resolution], Resolution]
@@ -1004,8 +1015,11 @@ def _combine(weights: Iterable[float]) -> float:
 
 
 def _pair_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping[str, str]
-                   ) -> tuple[bool, float, list[str]]:
-    """(conflict, evidence score, evidence) for two name keys being one person."""
+                   ) -> tuple[bool, float, list[str], float]:
+    """(conflict, evidence score, evidence, co-author share) for two name keys being one person.
+
+    The share is the part of the smaller co-author circle that the two have in common.
+    """
     cfg = corpus.config
     fa, fb = facts(a), facts(b)
     weights: list[float] = []
@@ -1018,7 +1032,7 @@ def _pair_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping
         if positions == theirs:
             same_slot += 1
         else:
-            return True, 0.0, [f"both on the author list of one paper ({paper[:60]!r})"]
+            return True, 0.0, [f"both on the author list of one paper ({paper[:60]!r})"], 0.0
     if same_slot:
         weights.append(cfg.w_same_slot)
         evidence.append(f"written at the same position of {same_slot} paper(s) listed by different profiles")
@@ -1063,7 +1077,8 @@ def _pair_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping
             weights.append(cfg.w_owner_truncated)
             evidence.append(f"the profile of {corpus.display[owner]} lists {truncated} paper(s) by "
                             f"{corpus.display[who]} with {corpus.display[owner]} not visible")
-    return False, _combine(weights), evidence
+    circle = min(len(fa.coauthors - selves), len(fb.coauthors - selves)) or 1
+    return False, _combine(weights), evidence, len(shared) / circle
 
 
 def _name_pairs(corpus: Corpus) -> dict[tuple[int, int], tuple[float, str | None]]:
@@ -1165,6 +1180,14 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
 
     alias_before = res.author_alias
     scored: list[tuple[float, int, int, str, float, list[str], bool]] = []
+    source_cache: dict[int, set[int]] = {}
+
+    def sources_of(k: int) -> set[int]:
+        hit = source_cache.get(k)
+        if hit is None:
+            hit = source_cache[k] = {corpus.listing_source[j] for j in corpus.mentions_of[k]}
+        return hit
+
     for (a, b), (sim, rule) in pairs.items():
         if uf.find(a) == uf.find(b):
             continue
@@ -1172,9 +1195,10 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
             why = _lookalike(keys[a], keys[b], sim)
             if why is None:
                 continue
-            fa, fb = facts(a), facts(b)
-            if not (fa.sources & fb.sources or (fa.coauthors & fb.coauthors)):
+            # Recorded only where a reader could confuse them: on one profile.
+            if sources_of(a).isdisjoint(sources_of(b)):
                 continue
+            fa, fb = facts(a), facts(b)
             decisions.append(Decision(
                 "distinct", "author", (keys[a], keys[b]), (corpus.display[a], corpus.display[b]),
                 "name-rules", round(sim, 3),
@@ -1189,7 +1213,19 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
             circle = fs.coauthors - {alias_before.get(keys[long_], keys[long_])}
             if len(circle) < cfg.middle_circle_min or len(circle & fl.coauthors) < cfg.middle_containment * len(circle):
                 continue
-        clash, strength, evidence = _pair_evidence(corpus, a, b, facts, alias_before)
+        clash, strength, evidence, share = _pair_evidence(corpus, a, b, facts, alias_before)
+        counts_ab = (len(corpus.mentions_of[a]), len(corpus.mentions_of[b]))
+        established = rule != "spacing" and min(counts_ab) >= cfg.established_mentions
+        if established and share < cfg.established_share:
+            # Two names, each with a record of its own and mostly other co-authors: two
+            # people (Meng Yuan and Yuan Meng both exist), whatever else they share.
+            evidence.append(f"both names are established ({counts_ab[0]} and {counts_ab[1]} mentions) "
+                            f"with mostly different co-authors ({share:.0%} in common)")
+            strength = min(strength, 0.49 * cfg.merge_evidence.get(rule, 1.0))
+        if rule == "order-swap" and not clash and corpus.word_sets.get(_word_set(keys[a]), 0) == 2:
+            # No third name in the data is made of these words: a weak prior, never enough alone.
+            strength = _combine([strength, cfg.w_only_candidate])
+            evidence.append("no other name in the data is made of these words")
         if clash:
             decisions.append(Decision("distinct", "author", (keys[a], keys[b]),
                                       (corpus.display[a], corpus.display[b]), rule, 1.0, tuple(evidence)))
@@ -1690,11 +1726,16 @@ def resolve(
 
 
 def _tidy(res: Resolution) -> Resolution:
-    """One decision per set of keys (the last step's), mention aliases pointing at final keys."""
+    """One decision per set of keys (a curated one, else the last step's), mention aliases
+    pointing at final keys."""
     last: dict[tuple[str, frozenset[str]], Decision] = {}
     for d in res.decisions:
-        last.pop((d.entity, frozenset(d.keys)), None)
-        last[(d.entity, frozenset(d.keys))] = d
+        slot = (d.entity, frozenset(d.keys))
+        held = last.get(slot)
+        if held is not None and held.kind.startswith("curated") and not d.kind.startswith("curated"):
+            continue  # a curated decision is the one that stands
+        last.pop(slot, None)
+        last[slot] = d
     alias = res.author_alias
     mention_alias = {m: alias.get(c, c) for m, c in res.mention_alias.items()}
     return replace(res, decisions=tuple(last.values()), mention_alias=mention_alias)
