@@ -91,7 +91,7 @@ from kg.namespace import DCTERMS, OWL, PREFIXES, XSD, sparql_prologue
 from kg.query import QueryOutcome, QueryRequest
 from kg.results import SelectResult
 from kg.sparql_text import _TOKEN as SPARQL_TOKEN  # the scan's token grammar, used with positions
-from kg.sparql_text import scan
+from kg.sparql_text import apply_edits, scan
 from kg.store import QUAD_FORMATS, RDF_FORMATS, GraphStore, KGStore, SourceState
 
 UNION_GRAPH_NAME = "_union"
@@ -453,14 +453,7 @@ def bind_values(text: str, substitutions: Mapping[str, Any] | None) -> str:
                     if not terms[tok.text[1:]].startswith("<"):
                         raise InvalidParameter(f"parameter {tok.text[1:]}: DESCRIBE needs an IRI")
                     edits.append((tok.start, tok.end, terms[tok.text[1:]]))
-    out: list[str] = []
-    last = 0
-    for start, end, replacement in sorted(edits):
-        out.append(text[last:start])
-        out.append(replacement)
-        last = end
-    out.append(text[last:])
-    return "".join(out)
+    return apply_edits(text, edits)
 
 
 def prepare_query(

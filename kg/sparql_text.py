@@ -120,3 +120,15 @@ def scan(text: str) -> Features:
             else:
                 features.services.append(_resolve(service_target, features.prefixes) or service_target.text)
     return features
+
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, replacement)`` span replaced (spans must not overlap)."""
+    out: list[str] = []
+    last = 0
+    for start, end, replacement in sorted(edits):
+        out.append(text[last:start])
+        out.append(replacement)
+        last = end
+    out.append(text[last:])
+    return "".join(out)

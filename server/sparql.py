@@ -84,7 +84,7 @@ from kg.namespace import PREFIXES
 from kg.query import QueryOutcome, QueryRequest
 from kg.results import SELECT_WRITERS, write_boolean, write_triples
 from kg.sparql_text import _TOKEN as SPARQL_TOKEN  # the scan's own token grammar, with positions
-from kg.sparql_text import scan
+from kg.sparql_text import apply_edits, scan
 from kg.store import KGStore
 from server import service_description
 from server.app import KGContext, kg_context
@@ -414,14 +414,7 @@ def _neutralised(text: str, calls: tuple[_Call, ...], others: tuple[int, ...]) -
                 edits.append((call.into[0], call.into[1], "; CLEAR SILENT GRAPH"))
         if call.silent:
             edits.append((call.silent[0], call.silent[1], ""))
-    out: list[str] = []
-    last = 0
-    for start, end, replacement in sorted(edits):
-        out.append(text[last:start])
-        out.append(replacement)
-        last = end
-    out.append(text[last:])
-    return "".join(out)
+    return apply_edits(text, edits)
 
 
 def check_remote_calls(
