@@ -426,7 +426,11 @@ def http_phase(store: Path, local: tuple[Any, Any, Any], entities: Entities, arg
         out: dict[str, Any] = {"latency": latency}
         if not args.skip_throughput:
             log("throughput against the native server")
-            out["throughput"] = throughput_phase(store, server, local, entities, args, work)
+            try:
+                out["throughput"] = throughput_phase(store, server, local, entities, args, work)
+            except Exception as error:  # no oxigraph command, ...: keep the latency figures
+                out["throughput_error"] = f"{type(error).__name__}: {error}"
+                log(f"throughput phase failed: {out['throughput_error']}")
     finally:
         server.stop()
     out["server"] = {"workers": args.serve_workers, "threads": args.serve_threads,
@@ -610,6 +614,13 @@ def table(results: dict[str, Any]) -> str:
             nm = f"{h['not_modified']['p50_ms']:.1f}" if h and h["not_modified"]["n"] else "-"
             inproc = f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f}" if r["n"] else "error"
             add(f"| {name} | {r['kind']} | {inproc} | {first} | {cached} | {nm} |")
+    for key in ("http_error", "rdflib_error"):
+        if results.get(key):
+            add("")
+            add(f"({key.replace('_', ' ')}: {results[key]})")
+    if results.get("http", {}).get("throughput_error"):
+        add("")
+        add(f"(throughput not measured: {results['http']['throughput_error']})")
     tp = results.get("http", {}).get("throughput")
     if tp:
         s = results["http"]["server"]
