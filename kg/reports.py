@@ -209,24 +209,23 @@ def _parse_iri(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, Term
     return _iri(param, raw)
 
 
-def _parse_author(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, Term]:
+def _iri_or_minted(param: Parameter, raw: str, mint: Callable[[str], str], what: str) -> tuple[str, Term]:
+    """An IRI as given, or the IRI the project mints for a name or title."""
     value = _check_length(param, raw.strip())
     if _looks_like_iri(value):
         return _iri(param, value)
     if not value:
-        raise _bad(param, "empty: give an author IRI or a name")
-    iri = scheme.author(value)
+        raise _bad(param, f"empty: give {what}")
+    iri = mint(value)
     return iri, ox.NamedNode(iri)
+
+
+def _parse_author(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, Term]:
+    return _iri_or_minted(param, raw, scheme.author, "an author IRI or a name")
 
 
 def _parse_paper(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, Term]:
-    value = _check_length(param, raw.strip())
-    if _looks_like_iri(value):
-        return _iri(param, value)
-    if not value:
-        raise _bad(param, "empty: give a paper IRI or a title")
-    iri = scheme.paper(value)
-    return iri, ox.NamedNode(iri)
+    return _iri_or_minted(param, raw, scheme.paper, "a paper IRI or a title")
 
 
 _NOTATIONS = {notation.lower(): code for code, (notation, _label) in SUBJECTS.items()}

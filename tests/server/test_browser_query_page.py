@@ -66,24 +66,6 @@ def require_vendor(*features: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def live_server(seed_store: Path) -> Iterator[Any]:
-    """A `kg serve` over the seed store for this module (conftest's LiveServer).
-
-    Module-scoped so that its output pipe is closed at teardown: the shared
-    session fixture leaves it open, which pytest reports as a ResourceWarning.
-    """
-    from tests.conftest import LiveServer
-
-    server = LiveServer(seed_store)
-    try:
-        yield server
-    finally:
-        server.stop()
-        if server.process.stdout is not None:
-            server.process.stdout.close()
-
-
-@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     executable = require_chromium()
     require_vendor("yasgui")

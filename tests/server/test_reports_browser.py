@@ -24,19 +24,6 @@ SCREENSHOTS = Path(os.environ.get("KG_SCREENSHOTS") or Path(tempfile.gettempdir(
 
 
 @pytest.fixture(scope="module")
-def live_server(seed_store: Path) -> Iterator[Any]:
-    from tests.conftest import LiveServer
-
-    server = LiveServer(seed_store)
-    try:
-        yield server
-    finally:
-        server.stop()
-        if server.process.stdout is not None:
-            server.process.stdout.close()
-
-
-@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     executable = require_chromium()
     for feature in ("chart", "cytoscape"):
