@@ -236,6 +236,13 @@ class ResolveConfig:
     #: ... unless few full names carry the surname at all (a name-frequency prior).
     w_only_candidate_rare: float = 0.5
     rare_surname: int = 2
+    #: The profile that lists the paper writes the candidate in full on another of its papers
+    #: (a profile is one person's publication list: its co-authors recur).
+    w_same_profile: float = 0.5
+    #: A co-author on this paper has a co-author in common with the candidate (two hops), per
+    #: co-author, up to ``two_hop_max``; looked up only for short forms nothing else decides.
+    w_two_hop: float = 0.3
+    two_hop_max: int = 2
     #: Blocks larger than this are not scored (a key that common tells nothing).
     max_block: int = 2000
     #: A title word in more titles than this is too common to block on.
@@ -1316,6 +1323,9 @@ class _Context:
     neighbours: dict[str, set[str]]
     options_of: dict[str, list[str]]
     alias: Mapping[str, str]
+    #: per source: the authors written in full (not attached per paper) on its listings, with
+    #: the number of its listings that name them
+    profile_names: dict[int, Counter[str]] = field(default_factory=dict)
 
 
 def _listings_of_paper(corpus: Corpus) -> dict[str, list[int]]:
@@ -1380,18 +1390,21 @@ def attach_short_forms(corpus: Corpus, res: Resolution) -> Resolution:
     # Who has published with whom. A mention that an earlier run attached to a fuller
     # name is left out, so that it is never evidence for itself.
     neighbours: dict[str, set[str]] = defaultdict(set)
+    profile_names: dict[int, Counter[str]] = defaultdict(Counter)
     for j, names in enumerate(canonical):
-        if len(names) < 2:
-            continue
         ids = corpus.authors[j]
+        in_profile = profile_names[corpus.listing_source[j]]
         for pos, e in enumerate(names):
             written = keys[ids[pos]]
             if e != written and e != alias.get(written, written):
                 continue
+            in_profile[e] += 1
+            if len(names) < 2:
+                continue
             for x in names:
                 if x != e:
                     neighbours[x].add(e)
-    ctx = _Context(canonical, neighbours, options_of, alias)
+    ctx = _Context(canonical, neighbours, options_of, alias, dict(profile_names))
     by_paper_all = _listings_of_paper(corpus)
 
     mention_alias: dict[tuple[str, str], str] = {}
@@ -1421,21 +1434,23 @@ def attach_short_forms(corpus: Corpus, res: Resolution) -> Resolution:
                         reach |= neighbours.get(y, set())
             for j2 in by_paper_all.get(paper, ()):
                 reach.update(canonical[j2])
+            for j in js:  # written in full elsewhere on the profile that lists this paper
+                reach.update(option_set.intersection(ctx.profile_names.get(corpus.listing_source[j], ())))
             pool = options if len(options) == 1 else sorted(option_set & reach)
-            scored = []
-            for c in ([key] if self_ok else []) + pool:
-                score, why = _mention_evidence(corpus, k, c, paper, js, others, owners, ctx,
-                                               by_paper_all.get(paper, js), is_self=c == key)
-                if score >= 0:
-                    scored.append((score, c, why))
-            # On a tie the short form itself wins, then the fuller name (more words).
-            scored.sort(key=lambda t: (-t[0], t[1] != key, -len(t[1].split()), t[1]))
+            candidates = ([key] if self_ok else []) + pool
+            scored = _score_short_form(corpus, k, candidates, paper, js, others, owners, ctx,
+                                       by_paper_all.get(paper, js), two_hop=False)
+            best, runner = _best_and_runner(scored, key)
+            if (best < cfg.initials_evidence or best - runner < cfg.initials_margin) \
+                    and cfg.w_two_hop > 0 and len(options) <= cfg.loose_options:
+                # Nothing decides it: look two hops out (co-authors of co-authors), for every option.
+                candidates = ([key] if self_ok else []) + options
+                scored = _score_short_form(corpus, k, candidates, paper, js, others, owners, ctx,
+                                           by_paper_all.get(paper, js), two_hop=True)
+                best, runner = _best_and_runner(scored, key)
             if not scored or scored[0][0] <= 0 or scored[0][1] == key:
                 continue
-            best, c, why = scored[0]
-            # A shorter form of the best name is no rival: it is that name or its homonym.
-            rivals = [t[0] for t in scored[1:] if t[1] == key or name_rule(t[1], c) != "middle-name"]
-            runner = max(rivals, default=0.0)
+            _best, c, why = scored[0]
             title = corpus.listings[js[0]].title
             if best >= cfg.initials_evidence and best - runner >= cfg.initials_margin:
                 mention_alias[(paper, key)] = c
@@ -1468,6 +1483,42 @@ def attach_short_forms(corpus: Corpus, res: Resolution) -> Resolution:
 
 #: The former name of :func:`attach_short_forms`.
 attach_initials = attach_short_forms
+
+
+def _score_short_form(
+    corpus: Corpus,
+    k: int,
+    candidates: list[str],
+    paper: str,
+    listings: list[int],
+    others: set[str],
+    owners: list[str | None],
+    ctx: _Context,
+    paper_listings: list[int],
+    *,
+    two_hop: bool,
+) -> list[tuple[float, str, str]]:
+    """(score, candidate, evidence) of each possible candidate, best first; on a tie the
+    short form itself wins, then the fuller name (more words)."""
+    key = corpus.keys[k]
+    scored = []
+    for c in candidates:
+        score, why = _mention_evidence(corpus, k, c, paper, listings, others, owners, ctx,
+                                       paper_listings, is_self=c == key, two_hop=two_hop)
+        if score >= 0:
+            scored.append((score, c, why))
+    scored.sort(key=lambda t: (-t[0], t[1] != key, -len(t[1].split()), t[1]))
+    return scored
+
+
+def _best_and_runner(scored: list[tuple[float, str, str]], key: str) -> tuple[float, float]:
+    """The best score and the best rival's. A shorter form of the best name is no rival: it
+    is that name or its homonym."""
+    if not scored:
+        return 0.0, 0.0
+    best, c, _ = scored[0]
+    rivals = [t[0] for t in scored[1:] if t[1] == key or name_rule(t[1], c) != "middle-name"]
+    return best, max(rivals, default=0.0)
 
 
 def _context_of(corpus: Corpus, k: int, listings: list[int], ctx: _Context) -> tuple[set[str], list[str | None]]:
@@ -1518,10 +1569,12 @@ def _mention_evidence(
     paper_listings: list[int],
     *,
     is_self: bool = False,
+    two_hop: bool = False,
 ) -> tuple[float, str]:
     """Evidence that the short form ``k`` on ``paper`` is the author ``c`` (-1: impossible).
 
     ``is_self``: ``c`` is the short form's own name (it may be a person of its own).
+    ``two_hop``: also count co-authors that share a co-author with ``c``.
     """
     cfg = corpus.config
     key = corpus.keys[k]
@@ -1555,6 +1608,18 @@ def _mention_evidence(
                 weights.append(cfg.w_owner_complete)
                 why.append(f"listed by the profile of {holder}, whose owner must be on this complete list")
             break
+    for j in listings:
+        # The profile that lists this paper writes c in full on another of its papers (c is
+        # not on this listing, or it would be impossible; the short form itself is).
+        src = corpus.listing_source[j]
+        elsewhere = ctx.profile_names.get(src, Counter()).get(c, 0)
+        if is_self:
+            elsewhere -= sum(1 for j2 in listings if corpus.listing_source[j2] == src)
+        if elsewhere > 0:
+            weights.append(cfg.w_same_profile)
+            why.append(f"written in full on {elsewhere} other paper(s) of the profile "
+                       f"{corpus.sources[src].source}")
+            break
     pool = others - {c}
     if is_self:
         # The short form's own other papers: their co-authors, as written there.
@@ -1576,7 +1641,33 @@ def _mention_evidence(
         if loose:
             weights.extend([cfg.w_coauthor_initials] * min(len(loose), 3))
             why.append("co-author(s) written as initials that match co-authors: " + ", ".join(loose[:4]))
+    if two_hop:
+        # Co-authors here who have a co-author in common with c elsewhere (one community).
+        mine_nb = ctx.neighbours.get(c, set()) if not is_self else _own_circle(corpus, k, paper, ctx)
+        hops = []
+        for x in sorted(pool - set(shared)):
+            via = ctx.neighbours.get(x, set()) & mine_nb
+            via -= pool
+            via.discard(c)
+            via.discard(key)
+            if via:
+                hops.append(f"{x} (via {min(via)})")
+                if len(hops) >= cfg.two_hop_max:
+                    break
+        if hops:
+            weights.extend([cfg.w_two_hop] * len(hops))
+            why.append("co-author(s) who have a co-author in common with this name: " + ", ".join(hops))
     return _combine(weights), "; ".join(why) or "no evidence"
+
+
+def _own_circle(corpus: Corpus, k: int, paper: str, ctx: _Context) -> set[str]:
+    """The co-authors of the short form ``k`` on its other papers."""
+    key = corpus.keys[k]
+    circle: set[str] = set()
+    for j in corpus.mentions_of[k]:
+        if corpus.paper_of_listing[j] != paper:
+            circle.update(x for x in ctx.canonical[j] if x != key)
+    return circle
 
 
 # --- step 4: ambiguity ------------------------------------------------------------------
