@@ -171,9 +171,11 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
 @click.option("--curation", type=click.Path(dir_okay=False, path_type=Path), envvar=CURATION_ENV,
               default=None, help="Identity curation file (must-link / cannot-link; docs/identity.md). "
               f"Default: ./curation.tsv if it exists (env {CURATION_ENV}).")
+@click.option("--precompute/--no-precompute", default=True, show_default=True,
+              help="After publishing, compute the whole-graph reports into the store folder (kg precompute).")
 def ingest_command(
     paths: tuple[Path, ...], store_path: str | None, base_iri: str, as_of: str | None,
-    prune: bool, workers: int | None, progress: bool | None, curation: Path | None,
+    prune: bool, workers: int | None, progress: bool | None, curation: Path | None, precompute: bool,
 ) -> None:
     """Ingest profile files and folders into the store (idempotent)."""
     from kg.identity import DEFAULT_CURATION
@@ -211,7 +213,41 @@ def ingest_command(
         if outcome.status == "failed" and not outcome.failures:
             click.echo(f"{outcome.path}: failed", err=True)
     click.echo(f"ingest into {folder}: {report.summary()}")
+    if precompute and report.generation is not None and isinstance(store, KGStore) and store.folder is not None:
+        _precompute(store.folder, scheme)
     sys.exit(0 if report.ok else 1)
+
+
+#: The row cap the servers' engine results are computed for (kg serve --max-rows; its env).
+MAX_ROWS_ENV = "KG_MAX_ROWS"
+
+
+def _precompute(folder: Path, scheme: IriScheme) -> None:
+    """Write the whole-graph reports of the store's newest checkpoint (kg.precompute)."""
+    import time
+
+    from kg.precompute import precompute_store
+
+    started = time.perf_counter()
+    max_rows = int(os.environ.get(MAX_ROWS_ENV) or 100_000)
+    generation, written = precompute_store(folder, scheme, max_rows=max_rows)
+    click.echo(f"precomputed {len(written)} whole-graph report files for checkpoint {generation} "
+               f"in {time.perf_counter() - started:.1f} s", err=True)
+
+
+@main.command("precompute")
+@store_option
+@base_option
+def precompute_command(store_path: str | None, base_iri: str) -> None:
+    """Compute the whole-graph reports of the store's newest checkpoint into the store folder.
+
+    `kg ingest` does this after each ingest; run it after changing queries/ or upgrading.
+    """
+    from kg.remote import is_store_url
+
+    if is_store_url(store_path):
+        raise click.UsageError("an external store has no folder to keep precomputed reports in")
+    _precompute(resolve_store_path(store_path), _scheme(base_iri))
 
 
 @main.command("resolve")

@@ -69,7 +69,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -80,6 +80,9 @@ from kg.namespace import XSD
 from kg.normalize import ascii_fold
 from kg.query import QueryBackend, QueryRequest
 from kg.results import python_value, term_plain
+
+if TYPE_CHECKING:
+    from kg.precompute import PrecomputedReports, StoredRows
 
 #: Where the project's reports live (the repository's queries/ folder).
 QUERIES_DIR = Path(__file__).resolve().parent.parent / "queries"
@@ -757,6 +760,8 @@ class ReportRunner:
         max_rows: int = 100_000,
         cache_rows: int = 1_000_000,
         timeout: float | None = None,
+        precomputed: PrecomputedReports | None = None,
+        warm: bool = False,
     ):
         self.reports = reports
         self.backend = backend
@@ -764,12 +769,20 @@ class ReportRunner:
         self.max_rows = max_rows
         self.cache_rows = cache_rows
         self.timeout = timeout
+        #: The store folder's precomputed whole-graph reports (None: an external store).
+        self.precomputed = precomputed
+        #: Warm the whole-graph reports in a background thread whenever the version changes.
+        self.warm_on_new_version = warm
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[Any, ...], ReportResult] = OrderedDict()
         self._cached_rows = 0
         self._version: str | None = None
         #: Engine state that lives as long as one store version (search index, neighbours).
         self.memo: dict[str, Any] = {}
+        self._fingerprint: str | None = None
+        self._warming: threading.Thread | None = None
+        #: What the last warm-up did, per report: "precomputed", "query" or the error (for tests, logs).
+        self.warmed: dict[str, str] = {}
 
     # -- versions and caching
 
@@ -777,12 +790,16 @@ class ReportRunner:
         """The backend's data version; a change empties the caches."""
         version = self.backend.version()
         if version != self._version:
+            changed = False
             with self._lock:
                 if version != self._version:
                     self._cache.clear()
                     self._cached_rows = 0
                     self.memo = {}
                     self._version = version
+                    changed = True
+            if changed and self.warm_on_new_version:
+                self.start_warming()
         return version
 
     def etag(self, report: Report, binding: Binding, *variant: object) -> str:
@@ -822,6 +839,12 @@ class ReportRunner:
         ``limit`` -1 means the runner's max_rows, None means no cap.
         """
         cap = self.max_rows if limit == -1 else limit
+        if report.cost == "whole-graph" and self.precomputed is not None:
+            stored = self._precomputed_rows(report, substitutions)
+            if stored is not None:
+                if cap is not None and len(stored.rows) > cap:
+                    return stored.variables, stored.rows[:cap], True
+                return stored.variables, stored.rows, False
         timeout = self.timeout
         if timeout is not None and report.cost == "whole-graph":
             timeout *= WHOLE_GRAPH_TIMEOUT_FACTOR
@@ -838,7 +861,10 @@ class ReportRunner:
         cached = self._cache_get(key)
         if cached is not None:
             return cached
-        if report.engine is not None:
+        stored = self._precomputed_result(report, binding) if report.engine is not None else None
+        if stored is not None:
+            result = stored
+        elif report.engine is not None:
             result = ENGINES[report.engine].run(self, report, binding)
         else:
             variables, rows, truncated = self.select(report, binding.substitutions(report))
@@ -850,6 +876,84 @@ class ReportRunner:
         """Run another report by name with raw parameter values (engines compose reports)."""
         report = self.reports.get_report(name)
         return self.run(report, self.bind(report, params))
+
+    # -- precomputed whole-graph reports (kg.precompute) and warming
+
+    def _precomputed_rows(self, report: Report, substitutions: Mapping[str, Term]) -> StoredRows | None:
+        """The stored rows of a whole-graph query for the current version, if there are any."""
+        assert self.precomputed is not None
+        return self.precomputed.rows(self.version(), report, substitutions)
+
+    def _precomputed_result(self, report: Report, binding: Binding) -> ReportResult | None:
+        if self.precomputed is None or report.cost != "whole-graph":
+            return None
+        if self._fingerprint is None:
+            from kg.precompute import reports_fingerprint
+
+            self._fingerprint = reports_fingerprint(self.reports)
+        return self.precomputed.result(self.version(), report, binding, fingerprint=self._fingerprint,
+                                       max_rows=self.max_rows)
+
+    def whole_graph_warmups(self) -> list[tuple[Report, Binding | None]]:
+        """What warming runs: each whole-graph report with its default binding (None: the
+        report needs a parameter, and only its engine's whole-graph input is prepared)."""
+        from kg.precompute import default_binding
+
+        return [(report, default_binding(report, self.scheme))
+                for report in self.reports.values() if report.cost == "whole-graph"]
+
+    def warm(self, version: str | None = None) -> dict[str, str]:
+        """Fill the cache with the whole-graph reports of the current version.
+
+        Each comes from its precomputed file when there is one, else from its query.
+        Stops as soon as the store moves on to another version. Never raises: a report
+        that fails is noted and left for a request to run (and report) itself.
+        """
+        version = version or self.version()
+        done: dict[str, str] = {}
+        for report, binding in self.whole_graph_warmups():
+            if self.version() != version:
+                break
+            try:
+                source = "precomputed" if self._has_precomputed(version, report, binding) else "query"
+                if binding is not None:
+                    if self._cache_get((version, report.name, binding.key())) is None:
+                        self.run(report, binding)
+                        done[report.name] = source
+                elif report.engine == "search":
+                    _search_index(self, report)
+                    done[report.name] = source
+            except Exception as error:
+                done[report.name] = f"{type(error).__name__}: {error}"
+        self.warmed = done
+        return done
+
+    def _has_precomputed(self, version: str, report: Report, binding: Binding | None) -> bool:
+        """Whether a precomputed file is there (it may still be found stale when read)."""
+        if self.precomputed is None:
+            return False
+        kind = "result" if report.engine is not None and binding is not None else "rows"
+        path = self.precomputed.path(version, report.name, kind)
+        return path is not None and path.is_file()
+
+    def start_warming(self) -> threading.Thread | None:
+        """Warm the whole-graph reports in a daemon thread (one at a time); requests never wait for it."""
+        with self._lock:
+            if self._warming is not None and self._warming.is_alive():
+                # It stops at the next report when it sees the new version; then warm again.
+                previous = self._warming
+            else:
+                previous = None
+            thread = threading.Thread(target=self._warm_after, args=(previous,), daemon=True,
+                                      name="kg-report-warmup")
+            self._warming = thread
+        thread.start()
+        return thread
+
+    def _warm_after(self, previous: threading.Thread | None) -> None:
+        if previous is not None:
+            previous.join()
+        self.warm()
 
 
 def _drop_parameter_columns(report: Report, variables: Sequence[str], rows: list[tuple[Any, ...]],

@@ -16,9 +16,13 @@ Routes:
 ==================================  ===========================================================
 
 Parameters are the report's (``?author=Weiran+Huang``), plus ``limit`` and
-``offset`` for paging. Results are cached per store version, parameters and
-page; every answer carries an ``ETag`` and a matching ``If-None-Match`` gets
-``304`` without running anything. Reports are loaded and validated when the
+``offset`` for paging. Results are cached per store version and parameters;
+every answer carries an ``ETag`` and a matching ``If-None-Match`` gets ``304``
+without running anything. Whole-graph reports come from the files ``kg ingest``
+precomputed for the store's generation (:mod:`kg.precompute`) when the request
+asks for their default binding, and are warmed in a background thread at start-up
+and whenever the store's version changes, so that the first reader does not pay
+for the query (requests never wait for the warm-up). Reports are loaded and validated when the
 blueprint is registered, so a broken ``.rq`` file stops ``create_app``.
 """
 
@@ -27,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -35,6 +40,7 @@ from flask.blueprints import BlueprintSetupState
 
 from kg.errors import InvalidParameter, NotFound
 from kg.iri import IriScheme
+from kg.precompute import PrecomputedReports
 from kg.reports import (
     Binding,
     Report,
@@ -75,10 +81,27 @@ def _load(state: BlueprintSetupState) -> None:
     context = app.extensions["kg"]
     folder = context.settings.extra.get("queries_dir") or app.config.get("KG_QUERIES_DIR")
     reports = load_reports(folder, scheme=context.scheme)  # ReportDefinitionError stops create_app
-    app.extensions["kg_reports"] = ReportRunner(
+    store_folder = _store_folder(context.backend)
+    warm = bool(context.settings.extra.get("warm_reports", app.config.get("KG_WARM_REPORTS", True)))
+    reports_runner = ReportRunner(
         reports, context.backend, context.scheme,
         max_rows=context.settings.max_rows, timeout=context.settings.query_timeout,
+        precomputed=PrecomputedReports(store_folder) if store_folder is not None else None,
+        warm=warm,
     )
+    app.extensions["kg_reports"] = reports_runner
+    if warm:
+        # The first version() starts warming the whole-graph reports in a background thread
+        # (from the files `kg ingest` precomputed, else by their queries); so does every new one.
+        reports_runner.version()
+
+
+def _store_folder(backend: object) -> Path | None:
+    """The folder of an embedded store behind a backend (query pool or in-process), else None."""
+    folder = getattr(backend, "folder", None)
+    if folder is None:
+        folder = getattr(getattr(backend, "store", None), "folder", None)
+    return Path(folder) if folder is not None else None
 
 
 # -- URLs ----------------------------------------------------------------------------------------

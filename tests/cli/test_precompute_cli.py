@@ -1,0 +1,44 @@
+"""`kg ingest` precomputes the whole-graph reports of the checkpoint it publishes; `--no-precompute` does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.precompute import PRECOMPUTED
+from kg.store import published_generation
+from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
+
+
+def ingest(folder: Path, source: Path, *extra: str) -> str:
+    result = CliRunner().invoke(main, ["ingest", str(source), "--store", str(folder), "--base-iri", TEST_BASE_IRI,
+                                       "--as-of", SEED_AS_OF.isoformat(), "--no-progress", *extra])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.mark.parametrize("flag", [pytest.param((), id="default"), pytest.param(("--no-precompute",), id="skip")])
+def test_ingest_precomputes_unless_told_not_to(tmp_path: Path, seed_files: dict[str, Path],
+                                               flag: tuple[str, ...]) -> None:
+    folder = tmp_path / "store"
+    output = ingest(folder, seed_files[sorted(seed_files)[0]], *flag)
+    generation = published_generation(folder)
+    assert generation is not None
+    files = folder / PRECOMPUTED / generation
+    if flag:
+        assert not files.exists()
+        assert "precomputed" not in output
+    else:
+        assert (files / "subjects.rows.json").is_file()
+        assert "precomputed" in output
+
+
+def test_precompute_command_fills_an_existing_store(tmp_path: Path, seed_files: dict[str, Path]) -> None:
+    folder = tmp_path / "store"
+    ingest(folder, seed_files[sorted(seed_files)[0]], "--no-precompute")
+    result = CliRunner().invoke(main, ["precompute", "--store", str(folder), "--base-iri", TEST_BASE_IRI])
+    assert result.exit_code == 0, result.output
+    assert (folder / PRECOMPUTED / str(published_generation(folder)) / "venues.rows.json").is_file()

@@ -1,0 +1,278 @@
+"""Whole-graph reports precomputed at ingest (kg.precompute): the same answers as the live queries,
+served without querying the store, renewed with each generation, ignored when they do not check out."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kg.iri import IriScheme
+from kg.precompute import PRECOMPUTED, PrecomputedReports, default_binding, precompute_store
+from kg.query import LocalBackend, QueryOutcome, QueryRequest
+from kg.reports import ReportResult, ReportRunner, Reports, load_reports
+from kg.store import KGStore
+from tests.conftest import TEST_BASE_IRI, ingest_into
+
+SCHEME = IriScheme(TEST_BASE_IRI)
+
+
+class SpyBackend(LocalBackend):
+    """An in-process backend that records every query it is asked to run."""
+
+    def __init__(self, store: KGStore):
+        super().__init__(store)
+        self.queries: list[QueryRequest] = []
+
+    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
+        self.queries.append(request)
+        return super().run(request, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def reports() -> Reports:
+    return load_reports(scheme=SCHEME)
+
+
+@pytest.fixture(scope="module")
+def store_folder(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path:
+    """The seed profiles ingested and precomputed as `kg ingest` does (read it, never write it)."""
+    folder = tmp_path_factory.mktemp("precomputed-store")
+    ingest_into(folder, seeds_dir)
+    precompute_store(folder, SCHEME)
+    return folder
+
+
+@pytest.fixture()
+def readonly(store_folder: Path) -> Iterator[KGStore]:
+    store = KGStore.open_readonly(store_folder)
+    yield store
+    store.close()
+
+
+def whole_graph(reports: Reports) -> list[str]:
+    return [name for name in reports if reports[name].cost == "whole-graph"]
+
+
+def same(a: ReportResult, b: ReportResult) -> None:
+    assert a.columns == b.columns
+    assert a.rows == b.rows
+    assert (a.truncated, a.notes, dict(a.extra)) == (b.truncated, b.notes, dict(b.extra))
+
+
+def test_every_whole_graph_report_has_its_files(store_folder: Path, reports: Reports) -> None:
+    generation = KGStore.open_readonly(store_folder).generation
+    assert generation is not None
+    files = {p.name for p in (store_folder / PRECOMPUTED / generation).iterdir()}
+    assert {f"{name}.rows.json" for name in whole_graph(reports)} <= files
+    # The ambiguity engine's answer is more than its query's rows; search needs a q, so only its rows.
+    assert "possible-duplicate-authors.result.json" in files
+    assert "search.result.json" not in files
+    assert not [f for f in files if f.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("max_rows", [pytest.param(100_000, id="uncut"), pytest.param(3, id="cut-at-3")])
+def test_precomputed_answers_equal_the_live_queries(readonly: KGStore, store_folder: Path, reports: Reports,
+                                                    max_rows: int) -> None:
+    live = ReportRunner(reports, LocalBackend(readonly), SCHEME, max_rows=max_rows)
+    stored = ReportRunner(reports, SpyBackend(readonly), SCHEME, max_rows=max_rows,
+                          precomputed=PrecomputedReports(store_folder))
+    checked = 0
+    for name in whole_graph(reports):
+        binding = default_binding(reports[name], SCHEME)
+        if binding is None:
+            continue
+        if reports[name].engine is not None and max_rows != 100_000:
+            continue  # an engine result is kept for the row cap it was computed with (below)
+        expected = live.run(reports[name], binding)
+        assert expected.rows, f"{name}: the seeds should give rows"
+        same(stored.run(reports[name], binding), expected)
+        checked += 1
+    assert checked >= 9
+    assert isinstance(stored.backend, SpyBackend)
+    assert stored.backend.queries == [], "every default whole-graph answer came from its file"
+
+
+def test_search_reads_its_names_and_titles_from_the_file(readonly: KGStore, store_folder: Path,
+                                                         reports: Reports) -> None:
+    live = ReportRunner(reports, LocalBackend(readonly), SCHEME)
+    spy = SpyBackend(readonly)
+    stored = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
+    for params in ({"q": "weiran huang"}, {"q": "contrastive learning", "kind": "paper"}):
+        report = reports["search"]
+        expected = live.run(report, live.bind(report, params))
+        assert expected.rows
+        same(stored.run(report, stored.bind(report, params)), expected)
+    assert spy.queries == []
+
+
+def test_a_filtered_request_runs_the_query(readonly: KGStore, store_folder: Path, reports: Reports) -> None:
+    spy = SpyBackend(readonly)
+    stored = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
+    live = ReportRunner(reports, LocalBackend(readonly), SCHEME)
+    for name, params in (("top-authors-by-papers", {"min_papers": "2"}),
+                         ("possible-duplicate-authors", {"min_papers": "3"})):
+        report = reports[name]
+        same(stored.run(report, stored.bind(report, params)), live.run(report, live.bind(report, params)))
+    assert spy.queries, "a binding the files cannot answer goes to the store"
+
+
+def _corrupt(path: Path, how: str) -> None:
+    if how == "missing":
+        path.unlink()
+    elif how == "cut-short":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "row-missing":
+        document = json.loads(path.read_text(encoding="utf-8"))
+        document["rows"] = document["rows"][:-1]
+        path.write_text(json.dumps(document), encoding="utf-8")
+    elif how == "other-query":
+        document = json.loads(path.read_text(encoding="utf-8"))
+        document["query"] = "0" * 64
+        path.write_text(json.dumps(document), encoding="utf-8")
+    elif how == "not-json":
+        path.write_bytes(b"\x00\xff garbage")
+
+
+@pytest.mark.parametrize("how", ["missing", "cut-short", "row-missing", "other-query", "not-json"])
+def test_a_bad_file_falls_back_to_the_live_query(tmp_path: Path, store_folder: Path, reports: Reports,
+                                                 how: str) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(store_folder, folder)
+    store = KGStore.open_readonly(folder)
+    try:
+        assert store.generation is not None
+        _corrupt(folder / PRECOMPUTED / store.generation / "subjects.rows.json", how)
+        spy = SpyBackend(store)
+        runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
+        live = ReportRunner(reports, LocalBackend(store), SCHEME)
+        report = reports["subjects"]
+        same(runner.run(report, runner.bind(report, {})), live.run(report, live.bind(report, {})))
+        assert [q.query for q in spy.queries] == [report.query]
+    finally:
+        store.close()
+
+
+def test_an_edited_query_does_not_get_the_old_answer(tmp_path: Path, store_folder: Path, readonly: KGStore) -> None:
+    queries = tmp_path / "queries"
+    shutil.copytree(Path(load_reports().folder or ""), queries)
+    subjects = queries / "subjects.rq"
+    subjects.write_text(subjects.read_text(encoding="utf-8").replace("SELECT", "SELECT DISTINCT", 1),
+                        encoding="utf-8")
+    edited = load_reports(queries, scheme=SCHEME)
+    spy = SpyBackend(readonly)
+    runner = ReportRunner(edited, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
+    runner.run(edited["subjects"], runner.bind(edited["subjects"], {}))
+    runner.run(edited["venues"], runner.bind(edited["venues"], {}))
+    assert [q.query for q in spy.queries] == [edited["subjects"].query]
+
+
+def test_a_reingest_with_changed_data_writes_a_new_generation(tmp_path: Path, seed_files: dict[str, Path],
+                                                             reports: Reports) -> None:
+    sources = tmp_path / "profiles"
+    sources.mkdir()
+    first = sorted(seed_files)[:3]
+    for key in first:
+        shutil.copy(seed_files[key], sources)
+    folder = tmp_path / "store"
+    ingest_into(folder, sources)
+    old_generation, _ = precompute_store(folder, SCHEME)
+    stale = folder / PRECOMPUTED / "00000000000000000001"  # a generation whose checkpoint is gone
+    stale.mkdir()
+    (stale / "subjects.rows.json").write_text("{}", encoding="utf-8")
+
+    for key in sorted(seed_files)[3:]:
+        shutil.copy(seed_files[key], sources)
+    ingest_into(folder, sources)
+    new_generation, written = precompute_store(folder, SCHEME)
+
+    assert new_generation != old_generation
+    assert {w.report for w in written} >= set(whole_graph(reports))
+    assert (folder / PRECOMPUTED / new_generation / "profiles.rows.json").is_file()
+    assert not stale.exists(), "files of a pruned checkpoint are removed"
+    store = KGStore.open_readonly(folder)
+    try:
+        spy = SpyBackend(store)
+        runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
+        live = ReportRunner(reports, LocalBackend(store), SCHEME)
+        profiles = runner.run(reports["profiles"], runner.bind(reports["profiles"], {}))
+        same(profiles, live.run(reports["profiles"], live.bind(reports["profiles"], {})))
+        assert len(profiles.rows) == len(seed_files)
+        assert spy.queries == []
+        old = PrecomputedReports(folder).rows(old_generation, reports["profiles"], {})
+        assert old is not None and len(old.rows) == len(first), "the old generation keeps its own answer"
+    finally:
+        store.close()
+
+
+# -- over HTTP ---------------------------------------------------------------------------------
+
+
+def _app(store: KGStore, spy: SpyBackend, *, warm: bool) -> Any:
+    from server.app import create_app
+
+    app = create_app({"store": str(store.folder), "base_iri": TEST_BASE_IRI, "backend": spy,
+                      "warm_reports": warm})
+    app.config["TESTING"] = True
+    return app
+
+
+def test_a_report_after_ingest_is_served_from_the_file(readonly: KGStore) -> None:
+    spy = SpyBackend(readonly)
+    client = _app(readonly, spy, warm=False).test_client()
+    for name in ("subjects", "top-authors-by-papers", "possible-duplicate-authors", "profiles"):
+        response = client.get(f"/reports/{name}.json?limit=2")
+        assert response.status_code == 200, response.get_data(as_text=True)
+        assert response.json["total"] >= 1
+    response = client.get("/reports/search.json?q=weiran")
+    assert response.status_code == 200 and response.json["rows"]
+    assert spy.queries == []
+
+
+def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Reports) -> None:
+    spy = SpyBackend(readonly)
+    app = _app(readonly, spy, warm=True)
+    runner: ReportRunner = app.extensions["kg_reports"]
+    deadline = time.monotonic() + 60
+    while len(runner.warmed) < len(whole_graph(reports)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert runner.warmed == {name: "precomputed" for name in whole_graph(reports)}
+    assert spy.queries == []
+    binding = runner.bind(reports["subjects"], {})
+    assert runner._cache_get((runner.version(), "subjects", binding.key())) is not None
+
+
+def test_without_files_the_server_warms_by_querying(tmp_path: Path, store_folder: Path, reports: Reports) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(store_folder, folder)
+    shutil.rmtree(folder / PRECOMPUTED)
+    store = KGStore.open_readonly(folder)
+    try:
+        spy = SpyBackend(store)
+        app = _app(store, spy, warm=True)
+        runner: ReportRunner = app.extensions["kg_reports"]
+        deadline = time.monotonic() + 60
+        while len(runner.warmed) < len(whole_graph(reports)) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert runner.warmed == {name: "query" for name in whole_graph(reports)}
+        queried = len(spy.queries)
+        assert queried >= len(whole_graph(reports))
+        response = app.test_client().get("/reports/subjects.json")
+        assert response.status_code == 200
+        assert len(spy.queries) == queried, "the warmed answer is served from the cache"
+    finally:
+        store.close()
+
+
+def test_an_external_store_has_no_precomputed_reports() -> None:
+    from kg.remote import Endpoints, RemoteBackend, RemoteStore
+    from server.reports import _store_folder
+
+    remote = RemoteStore(Endpoints.from_urls("http://127.0.0.1:9/query"), base_iri=TEST_BASE_IRI)
+    assert _store_folder(RemoteBackend(remote)) is None
