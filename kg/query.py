@@ -39,6 +39,9 @@ class QueryRequest:
     limit: int | None = None
     #: Offer the project's prefixes (kg:, schema:, ...) without PREFIX lines.
     default_prefixes: bool = False
+    #: For a SELECT, also write the response body in this results format (``json``,
+    #: ``xml``, ``csv`` or ``tsv``) where the query runs: see :func:`native_body`.
+    result_format: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +51,8 @@ class QueryOutcome:
     boolean: bool | None = None
     triples: list[Any] = field(default_factory=list)
     truncated: bool = False
+    #: The serialized SELECT result in the request's ``result_format`` (then ``select`` is None).
+    body: bytes | None = None
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -70,13 +75,25 @@ def execute(store: KGStore, request: QueryRequest) -> QueryOutcome:
     The default graph is the store's (the union of all sources) unless the
     request or the query itself (FROM, FROM NAMED) names a dataset. Raises QuerySyntaxError for malformed text.
     """
+    results = _evaluate(store, request)
+    if request.result_format in NATIVE_RESULT_FORMATS and isinstance(results, ox.QuerySolutions):
+        body = native_body(results, request.result_format, request.limit)
+        if body is not None:
+            return QueryOutcome("select", body=body)
+        # Too long to be sure it is within the limit: evaluate again and count (the first
+        # evaluation stopped after a bounded number of bytes).
+        results = _evaluate(store, request)
+    return _collect(results, request.limit)
+
+
+def _evaluate(store: KGStore, request: QueryRequest) -> Any:
     default_graph = list(request.default_graph)
     options: dict[str, Any] = {}
     if request.default_prefixes:
         options["prefixes"] = PREFIXES
     try:
         if default_graph or request.named_graphs:
-            results = store.query(
+            return store.query(
                 request.query,
                 substitutions=request.substitutions,
                 base_iri=request.base_iri,
@@ -84,15 +101,67 @@ def execute(store: KGStore, request: QueryRequest) -> QueryOutcome:
                 named_graphs=list(request.named_graphs) or None,
                 **options,
             )
-        else:
-            results = store.query(
-                request.query, substitutions=request.substitutions, base_iri=request.base_iri, **options
-            )
-        return _collect(results, request.limit)
+        return store.query(request.query, substitutions=request.substitutions, base_iri=request.base_iri, **options)
     except SyntaxError as error:
         raise QuerySyntaxError(str(error)) from error
     except OSError as error:
         raise StoreError(f"query failed: {error}") from error
+
+
+#: The results formats pyoxigraph writes natively, by the endpoint's format keys.
+NATIVE_RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+#: The fewest bytes one solution takes in each format as pyoxigraph writes it (an
+#: empty solution: ``{}``, ``<result></result>``, a CRLF, a LF).
+MIN_SOLUTION_BYTES = {"json": 2, "xml": 17, "csv": 2, "tsv": 1}
+
+
+class _OutputFull(Exception):
+    """The native writer passed the byte budget (raised from inside its write calls)."""
+
+
+class _BoundedOutput:
+    """A write target for pyoxigraph's serializer that stops it after ``budget`` bytes."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.size = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, chunk: bytes) -> int:
+        self.size += len(chunk)
+        if self.size > self.budget:
+            raise _OutputFull
+        self.chunks.append(bytes(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def native_body(solutions: ox.QuerySolutions, format_key: str, limit: int | None) -> bytes | None:
+    """The solutions written by pyoxigraph's own serializer, when they are surely within ``limit``.
+
+    Writing in the engine is several times cheaper than reading each solution into
+    Python terms and writing them again, but it cannot stop after ``limit``
+    solutions. So it is given a byte budget instead: ``limit + 1`` solutions take at
+    least ``(limit + 1) * MIN_SOLUTION_BYTES`` bytes, so a complete output below that
+    size holds at most ``limit`` solutions. Returns None when the output would pass
+    the budget (the writer is stopped there, having read a bounded prefix); the
+    caller then reads the solutions one by one and cuts at ``limit``.
+    """
+    if limit is None:
+        return solutions.serialize(format=NATIVE_RESULT_FORMATS[format_key]) or b""
+    output = _BoundedOutput((limit + 1) * MIN_SOLUTION_BYTES[format_key] - 1)
+    try:
+        solutions.serialize(output, format=NATIVE_RESULT_FORMATS[format_key])  # type: ignore[arg-type]
+    except _OutputFull:
+        return None
+    return b"".join(output.chunks)
 
 
 def _collect(results: Any, limit: int | None) -> QueryOutcome:

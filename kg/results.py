@@ -1,8 +1,9 @@
 """SPARQL query results: bounded collection and the four standard result formats.
 
 pyoxigraph serializes a whole result set natively, but a public endpoint must
-cap what it sends and say so; these writers take an already-bounded list of
-solutions. Terms are pyoxigraph terms (they pickle, so they cross the
+cap what it sends and say so. The endpoint uses the native writer where the
+output proves the result within the cap (:func:`kg.query.native_body`); these
+writers take an already-bounded list of solutions for everything else. Terms are pyoxigraph terms (they pickle, so they cross the
 boundary of the query worker processes unchanged).
 """
 

@@ -612,13 +612,19 @@ def _run_query(context: KGContext, operation: Operation) -> Response:
             named_graphs=named_graphs,
             base_iri=request.base_url,
             limit=settings.max_rows if settings.max_rows > 0 else None,
+            # A SELECT is written where it runs, by the engine (see kg.query.native_body).
+            result_format=fmt.key if fmt is not None and fmt.kind == "results" else None,
         ),
         timeout=settings.query_timeout,
     )
     actual = KIND_OF_OUTCOME[outcome.kind]
-    if fmt is None or fmt.kind != actual:
-        fmt = choose_format(operation.params, actual)
-    response = Response(serialize(outcome, fmt), status=200, content_type=fmt.content_type)
+    if outcome.body is not None and fmt is not None and fmt.kind == actual:
+        body = outcome.body
+    else:
+        if fmt is None or fmt.kind != actual:
+            fmt = choose_format(operation.params, actual)
+        body = serialize(outcome, fmt)
+    response = Response(body, status=200, content_type=fmt.content_type)
     response.vary.add("Accept")
     if outcome.truncated:
         response.headers["X-SPARQL-MaxRows"] = str(settings.max_rows)

@@ -479,6 +479,29 @@ def test_a_cut_result_says_so(make_app: Any) -> None:
     assert "X-SPARQL-MaxRows" not in whole.headers and "Warning" not in whole.headers
 
 
+def _result_rows(text: str, fmt: str) -> int:
+    if fmt == "json":
+        return len(json.loads(text)["results"]["bindings"])
+    if fmt == "xml":
+        return text.count("<result>")
+    if fmt == "csv":
+        return len(list(csv.reader(io.StringIO(text, newline="")))) - 1
+    return len(text.splitlines()) - 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml", "csv", "tsv"])
+def test_the_cap_is_exact_in_every_results_format(make_app: Any, fmt: str) -> None:
+    # The worker writes a SELECT natively only when the output proves it within the
+    # cap; otherwise it counts rows. Either way: exactly the cap is whole, one more is cut.
+    query = SCHEMA + "SELECT ?p { ?p a schema:ScholarlyArticle } ORDER BY ?p LIMIT 40"
+    for max_rows, expect_cut in ((40, False), (39, True), (100_000, False)):
+        client = make_app(local=True, max_rows=max_rows).test_client()
+        response = client.get("/sparql", query_string={"query": query, "format": fmt})
+        assert response.status_code == 200, response.data
+        assert _result_rows(response.data.decode(), fmt) == (39 if expect_cut else 40)
+        assert ("X-SPARQL-MaxRows" in response.headers) == expect_cut
+
+
 def test_a_body_past_the_limit_is_413(make_app: Any) -> None:
     client = make_app(local=True, max_body_bytes=200).test_client()
     big = "ASK {}" + " " * 400
