@@ -67,7 +67,6 @@ BASE_IRI = "http://localhost:8000/"
 MiB = 1024 * 1024
 
 #: Reports between two entities (a bounded search), kept apart from the entity-report target.
-PATH_REPORTS = ("collaboration-path",)
 #: Targets of issue 7, as ratios or times from the same run.
 TARGETS = {
     "ingest_ratio_100k": 2.0,
@@ -306,6 +305,15 @@ def reports_over_http(server: bhttp.Server, reports: Any, entities: Entities, ar
                          "first": _stats([]), "cached": _stats([]), "not_modified": _stats([]), "statuses": {}}
             continue
         sets = report_parameter_sets(report, entities, args.entities)
+        filtered: dict[str, Any] | None = None
+        if not is_entity_report(report):
+            # What a reader opens first: the report without its optional filters (the default
+            # binding, which `kg ingest` precomputes); the example's filter is timed apart.
+            default = {p.name: sets[0][p.name] for p in report.parameters if p.required and p.name in sets[0]}
+            if default != sets[0]:
+                elapsed, status, _, _ = client.time_get(report_path(name, sets[0]), {"Accept": "application/json"})
+                filtered = {"params": sets[0], "status": status, "ms": round(elapsed * 1e3, 3)}
+            sets = [default]
         first: list[float] = []
         again: list[float] = []
         conditional: list[float] = []
@@ -334,6 +342,8 @@ def reports_over_http(server: bhttp.Server, reports: Any, entities: Entities, ar
         out[name] = {"kind": "entity" if is_entity_report(report) else "whole-graph",
                      "first": _stats(first), "cached": _stats(again), "not_modified": _stats(conditional),
                      "statuses": {str(k): v for k, v in statuses.items()}}
+        if filtered is not None:
+            out[name]["filtered_first"] = filtered
         log(f"  http {name}: first p50 {out[name]['first']['p50_ms']} ms, cached p50 "
             f"{out[name]['cached']['p50_ms']} ms, statuses {statuses}")
     client.close()
@@ -510,28 +520,23 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
         out.append({"target": f"ingest peak memory <= {TARGETS['memory_ratio_1m']}x raw bulk_load's at {where}",
                     "measured": f"{mem:.2f}x", "met": mem <= TARGETS["memory_ratio_1m"] if top >= 1_000_000 else None})
     latency = results.get("http", {}).get("latency", {})
-    # The target names the reports about one author or paper; a path between two authors is a
-    # bounded graph search, shown apart.
-    entity = {k: v["first"]["p50_ms"] for k, v in latency.items()
-              if v["kind"] == "entity" and v["first"]["n"] and k not in PATH_REPORTS}
+    entity = {k: v["first"]["p50_ms"] for k, v in latency.items() if v["kind"] == "entity" and v["first"]["n"]}
     if entity:
         name, worst = max(entity.items(), key=lambda item: item[1])
-        out.append({"target": f"entity reports (an author, a paper, co-authors) p50 < "
+        out.append({"target": f"entity reports (an author, a paper, co-authors, a path) p50 < "
                               f"{TARGETS['entity_report_p50_ms']:g} ms over HTTP (uncached)",
                     "measured": f"worst p50 {worst:.1f} ms ({name})", "met": worst < TARGETS["entity_report_p50_ms"]})
-    for name in PATH_REPORTS:
-        path = latency.get(name)
-        if path and path["first"]["n"]:
-            out.append({"target": f"{name} (two authors; not one of the target's entity reports)",
-                        "measured": f"p50 {path['first']['p50_ms']:.1f} ms uncached", "met": None})
-    whole = [v["cached"]["p50_ms"] for v in latency.values() if v["kind"] == "whole-graph" and v["cached"]["n"]]
-    if whole:
-        worst = max(whole)
+    whole = {k: v for k, v in latency.items() if v["kind"] == "whole-graph"}
+    cold = {k: v["first"]["p50_ms"] for k, v in whole.items() if v["first"]["n"]}
+    if cold:
+        name, worst = max(cold.items(), key=lambda item: item[1])
+        out.append({"target": f"whole-graph reports < {TARGETS['whole_report_ms']:g} ms, first request "
+                              "(server started on the freshly ingested store)",
+                    "measured": f"worst first {worst:.1f} ms ({name})", "met": worst < TARGETS["whole_report_ms"]})
+    cached = [v["cached"]["p50_ms"] for v in whole.values() if v["cached"]["n"]]
+    if cached:
         out.append({"target": f"whole-graph reports < {TARGETS['whole_report_ms']:g} ms (cached, HTTP)",
-                    "measured": f"worst cached p50 {worst:.1f} ms", "met": worst < TARGETS["whole_report_ms"]})
-        cold = max(v["first"]["p50_ms"] for v in latency.values() if v["kind"] == "whole-graph" and v["first"]["n"])
-        out.append({"target": "whole-graph reports, first request after a store change (not a target; context)",
-                    "measured": f"worst {cold:.0f} ms", "met": None})
+                    "measured": f"worst cached p50 {max(cached):.1f} ms", "met": max(cached) < TARGETS["whole_report_ms"]})
     throughput = results.get("http", {}).get("throughput", {})
     cheap = throughput.get("sparql-cheap")
     if cheap and cheap.get("share") is not None:
