@@ -50,8 +50,10 @@ Example::
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from functools import lru_cache
@@ -243,6 +245,9 @@ class ResolveConfig:
     #: co-author, up to ``two_hop_max``; looked up only for short forms nothing else decides.
     w_two_hop: float = 0.3
     two_hop_max: int = 2
+    #: Two full names (an order swap, a transliteration, a typo) written on papers of one
+    #: profile, neither being its owner: weaker than for a short form, since both are full names.
+    w_same_profile_key: float = 0.3
     #: Blocks larger than this are not scored (a key that common tells nothing).
     max_block: int = 2000
     #: A title word in more titles than this is too common to block on.
@@ -510,11 +515,15 @@ def blocking_keys(key: str) -> set[str]:
     candidate), the first given name with the surname's first two letters or
     with a phonetic skeleton of the surname (a typo in the surname), and the
     surname with the first given name's first two letters (a typo in the given
-    name, a dropped middle name). Initials are not blocked here: they are
-    matched per paper (:func:`attach_short_forms`).
+    name, a dropped middle name). Two more keep pairs that differ early in the
+    given name: the surname with the given name's first and last letters (a typo
+    in its second letter: qinyuan / qniyuan) and, for a given name with several
+    transliterations, the surname with that name's group (yuri / iurii,
+    mohammed / muhammad). Initials are not blocked here: they are matched per
+    paper (:func:`attach_short_forms`).
 
     >>> sorted(blocking_keys("wei zhang"))
-    ['c:weizhang', 'f:zhang|we', 'g:wei|zh', 'p:wei|zng', 's:weizhang']
+    ['c:weizhang', 'e:zhang|wi', 'f:zhang|we', 'g:wei|zh', 'p:wei|zng', 's:weizhang']
     """
     tokens = key.split()
     out = {"c:" + "".join(tokens), "s:" + "".join(sorted(tokens))}
@@ -525,6 +534,10 @@ def blocking_keys(key: str) -> set[str]:
     out.add(f"g:{first}|{surname[:2]}")
     out.add(f"f:{surname}|{first[:2]}")
     out.add(f"p:{first}|{_skeleton(surname)}")
+    out.add(f"e:{surname}|{first[0]}{first[-1]}")
+    group = _TRANSLIT.get(first)
+    if group is not None:
+        out.add(f"t:{surname}|{group}")
     return out
 
 
@@ -715,9 +728,10 @@ def _blocks(items: Sequence[str], keys_of: Callable[[str], Iterable[str]], cap: 
 
 #: Blocks up to this size are scored pair by pair, larger ones with process.cdist.
 SMALL_BLOCK = 6
-#: Blocking keys that are equal forms (compact, token-sorted): every pair in such a block
-#: is a candidate, whatever its character-level score.
-EXACT_BLOCKS = ("c:", "s:")
+#: Blocking keys that are equal forms (compact, token-sorted) or one given name in another
+#: transliteration (iurii / yuri): every pair in such a block is a candidate, whatever its
+#: character-level score.
+EXACT_BLOCKS = ("c:", "s:", "t:")
 
 
 def _pairs_from_blocks(
@@ -986,6 +1000,7 @@ class _Facts:
         self.canonical = canonical
         self.alias = alias
         self.cache: dict[int, _KeyFacts] = {}
+        self.members: dict[str, list[int]] | None = None
 
     def __call__(self, k: int) -> _KeyFacts:
         hit = self.cache.get(k)
@@ -1008,6 +1023,18 @@ class _Facts:
                     coauthors.add(self.owner_key(owner))  # an author, hidden by "et al."
             hit = self.cache[k] = _KeyFacts(dict(slots), coauthors, sources)
         return hit
+
+    def neighbours(self, entity: str) -> set[str]:
+        """The visible co-authors of the author ``entity`` (a canonical key), over all its names."""
+        if self.members is None:
+            members: dict[str, list[int]] = defaultdict(list)
+            for k, key in enumerate(self.corpus.keys):
+                members[self.alias.get(key, key)].append(k)
+            self.members = dict(members)
+        out: set[str] = set()
+        for k in self.members.get(entity, ()):
+            out |= self(k).coauthors
+        return out
 
     def owner_key(self, owner: int) -> str:
         key = self.corpus.keys[owner]
@@ -1086,6 +1113,41 @@ def _pair_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping
                             f"{corpus.display[who]} with {corpus.display[owner]} not visible")
     circle = min(len(fa.coauthors - selves), len(fb.coauthors - selves)) or 1
     return False, _combine(weights), evidence, len(shared) / circle
+
+
+#: Name rules whose pairs may also count the profile they share and co-authors two hops out
+#: (a middle name is decided per paper instead; a short typo is too often another name).
+CONTEXT_RULES = frozenset({"order-swap", "transliteration", "typo"})
+
+
+def _context_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping[str, str],
+                      strength: float, need: float, evidence: list[str]) -> float:
+    """Weaker evidence for a pair that direct evidence leaves short of ``need``: both names
+    written on papers of one profile (neither its owner), and co-authors of the one who have
+    published with co-authors of the other (two hops). Appends to ``evidence``."""
+    cfg = corpus.config
+    fa, fb = facts(a), facts(b)
+    weights = [strength]
+    common = sorted(corpus.sources[src].source for src in fa.sources & fb.sources
+                    if corpus.owner[src] not in (a, b))
+    if common:
+        weights.append(cfg.w_same_profile_key)
+        evidence.append(f"both written on papers of the profile {common[0]}"
+                        + (f" (and {len(common) - 1} more)" if len(common) > 1 else ""))
+    if _combine(weights) < need <= _combine([*weights, cfg.w_two_hop]):
+        selves = {alias.get(corpus.keys[a], corpus.keys[a]), alias.get(corpus.keys[b], corpus.keys[b])}
+        shared = fa.coauthors & fb.coauthors
+        mine, theirs = fa.coauthors - shared - selves, fb.coauthors - shared - selves
+        if len(mine) > len(theirs):
+            mine, theirs = theirs, mine
+        for x in sorted(mine):
+            together = facts.neighbours(x) & theirs
+            if together:
+                weights.append(cfg.w_two_hop)
+                evidence.append(f"a co-author of one ({x}) has published with a co-author of the "
+                                f"other ({min(together)})")
+                break
+    return _combine(weights)
 
 
 def _name_pairs(corpus: Corpus) -> dict[tuple[int, int], tuple[float, str | None]]:
@@ -1223,7 +1285,8 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
         clash, strength, evidence, share = _pair_evidence(corpus, a, b, facts, alias_before)
         counts_ab = (len(corpus.mentions_of[a]), len(corpus.mentions_of[b]))
         established = rule != "spacing" and min(counts_ab) >= cfg.established_mentions
-        if established and share < cfg.established_share:
+        capped = established and share < cfg.established_share
+        if capped:
             # Two names, each with a record of its own and mostly other co-authors: two
             # people (Meng Yuan and Yuan Meng both exist), whatever else they share.
             evidence.append(f"both names are established ({counts_ab[0]} and {counts_ab[1]} mentions) "
@@ -1238,6 +1301,8 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
                                       (corpus.display[a], corpus.display[b]), rule, 1.0, tuple(evidence)))
             continue
         need = cfg.merge_evidence.get(rule, 1.0)
+        if rule in CONTEXT_RULES and not capped and strength < need:
+            strength = _context_evidence(corpus, a, b, facts, alias_before, strength, need, evidence)
         score = max(strength, sim if need == 0 else 0.0)
         scored.append((score, a, b, rule, sim, evidence, strength >= need))
     scored.sort(key=lambda t: (-t[0], keys[t[1]], keys[t[2]]))
@@ -1419,32 +1484,35 @@ def attach_short_forms(corpus: Corpus, res: Resolution) -> Resolution:
             continue
         if not options:
             continue
-        option_set = set(options)
         by_paper: dict[str, list[int]] = defaultdict(list)
         for j in corpus.mentions_of[k]:
             by_paper[corpus.paper_of_listing[j]].append(j)
         for paper, js in sorted(by_paper.items()):
             others, owners = _context_of(corpus, k, js, ctx)
-            # Only candidates the context can support: a co-author, the owner, the paper.
-            reach: set[str] = {o for o in owners if o is not None}
-            for x in others:
-                reach |= neighbours.get(x, set())
-                if x in options_of and len(options_of[x]) <= cfg.loose_options:
-                    for y in options_of[x]:
-                        reach |= neighbours.get(y, set())
-            for j2 in by_paper_all.get(paper, ()):
-                reach.update(canonical[j2])
-            for j in js:  # written in full elsewhere on the profile that lists this paper
-                reach.update(option_set.intersection(ctx.profile_names.get(corpus.listing_source[j], ())))
-            pool = options if len(options) == 1 else sorted(option_set & reach)
+            # Only candidates the context can support: a co-author, the owner, the paper, the
+            # profile. Each option is looked up in the context's sets (no union of large sets).
+            if len(options) == 1:
+                pool = options
+            else:
+                near: list[Collection[str]] = [[o for o in owners if o is not None]]
+                for x in others:
+                    near.append(neighbours.get(x, ()))
+                    if x in options_of and len(options_of[x]) <= cfg.loose_options:
+                        near.extend(neighbours.get(y, ()) for y in options_of[x])
+                near.extend(canonical[j2] for j2 in by_paper_all.get(paper, ()))
+                near.extend(ctx.profile_names.get(corpus.listing_source[j], ()) for j in js)
+                pool = [c for c in options if any(c in group for group in near)]
             candidates = ([key] if self_ok else []) + pool
             scored = _score_short_form(corpus, k, candidates, paper, js, others, owners, ctx,
                                        by_paper_all.get(paper, js), two_hop=False)
             best, runner = _best_and_runner(scored, key)
             if (best < cfg.initials_evidence or best - runner < cfg.initials_margin) \
                     and cfg.w_two_hop > 0 and len(options) <= cfg.loose_options:
-                # Nothing decides it: look two hops out (co-authors of co-authors), for every option.
-                candidates = ([key] if self_ok else []) + options
+                # Nothing decides it: look two hops out (co-authors of co-authors), also at
+                # the options the direct context does not reach.
+                listed = set(pool)
+                candidates = ([key] if self_ok else []) + pool + [
+                    c for c in options if c not in listed and _two_hop_link(ctx, others, c, key)]
                 scored = _score_short_form(corpus, k, candidates, paper, js, others, owners, ctx,
                                            by_paper_all.get(paper, js), two_hop=True)
                 best, runner = _best_and_runner(scored, key)
@@ -1509,6 +1577,18 @@ def _score_short_form(
             scored.append((score, c, why))
     scored.sort(key=lambda t: (-t[0], t[1] != key, -len(t[1].split()), t[1]))
     return scored
+
+
+def _two_hop_link(ctx: _Context, others: set[str], c: str, key: str) -> bool:
+    """Has one of ``others`` a co-author in common with ``c`` (outside this paper)?"""
+    theirs = ctx.neighbours.get(c)
+    if not theirs:
+        return False
+    for x in others:
+        mine = ctx.neighbours.get(x)
+        if mine and not mine.isdisjoint(theirs) and (mine & theirs) - others - {c, key}:
+            return True
+    return False
 
 
 def _best_and_runner(scored: list[tuple[float, str, str]], key: str) -> tuple[float, float]:
@@ -1806,14 +1886,33 @@ def resolve(
     ``constraints`` are curated must-link / cannot-link pairs. Never raises for
     data; a constraint naming an unknown key becomes a warning.
     """
-    corpus = build_corpus(sources, pinned_authors=pinned_authors, pinned_papers=pinned_papers,
-                          constraints=constraints, config=config, blocking=blocking)
-    res = Resolution()
-    if merge_papers not in steps:
-        corpus.paper_of_listing = list(corpus.title_keys)
-    for step in steps:
-        res = step(corpus, res)
-    return _tidy(res)
+    with _no_cycle_collection():
+        corpus = build_corpus(sources, pinned_authors=pinned_authors, pinned_papers=pinned_papers,
+                              constraints=constraints, config=config, blocking=blocking)
+        res = Resolution()
+        if merge_papers not in steps:
+            corpus.paper_of_listing = list(corpus.title_keys)
+        for step in steps:
+            res = step(corpus, res)
+        return _tidy(res)
+
+
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while resolving.
+
+    Resolution allocates millions of small sets, tuples and dicts that live until it
+    returns; each full collection walks all of them again (about a third of the CPU time
+    at 1M mentions). It makes no reference cycles that need the collector (reference
+    counting frees its memory), so the collector is paused and restored afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _tidy(res: Resolution) -> Resolution:

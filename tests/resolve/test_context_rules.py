@@ -87,3 +87,85 @@ def test_one_two_hop_co_author_is_not_enough_between_two_names() -> None:
                  L("b.txt", "Paper Three", "Dee Farrow", "Gil Ames"))
     res = resolve(world)
     assert key_on(res, "J. Smith", "Paper Five") == "j smith"
+
+
+# --- full names: blocking ------------------------------------------------------------------------
+
+
+def test_transliterations_and_early_typos_share_a_blocking_key() -> None:
+    """Iurii / Yuri and Qniyuan / Qinyuan differ in their first two letters, which every
+    other key uses; the transliteration group and the first-and-last-letter key keep them."""
+    from kg.resolve import blocking_keys
+
+    assert {k for k in blocking_keys("iurii solovyov") & blocking_keys("yuri solovyov")} == {
+        "t:solovyov|" + next(k for k in blocking_keys("yuri solovyov") if k.startswith("t:")).split("|")[1]}
+    assert "e:zheng|qn" in blocking_keys("qniyuan zheng") & blocking_keys("qinyuan zheng")
+    assert not blocking_keys("ivan solovyov") & blocking_keys("yuri solovyov")
+
+
+def test_transliteration_differing_early_merges_with_shared_co_authors() -> None:
+    res = resolve([
+        S("a.txt", L("a.txt", "Paper One", "Yuri Solovyov", "Ada Quill", "Bo Rennet")),
+        S("b.txt", L("b.txt", "Paper Two", "Iurii Solovyov", "Ada Quill", "Bo Rennet")),
+    ])
+    assert key_on(res, "Iurii Solovyov", "Paper Two") == key_on(res, "Yuri Solovyov", "Paper One")
+
+
+def test_transliteration_without_evidence_stays_apart() -> None:
+    res = resolve([
+        S("a.txt", L("a.txt", "Paper One", "Yuri Solovyov", "Ada Quill", "Bo Rennet")),
+        S("b.txt", L("b.txt", "Paper Two", "Iurii Solovyov", "Cy Dunmore", "Dee Farrow")),
+    ])
+    assert key_on(res, "Iurii Solovyov", "Paper Two") == "iurii solovyov"
+    assert not any(d.kind == "merge" for d in res.decisions)
+
+
+# --- full names: the profile they share, co-authors two hops out ---------------------------------
+
+
+def test_order_swap_on_one_profile_merges() -> None:
+    """A profile (owner unknown) writes "Kai Gong" on one paper and "Gong Kai" on another,
+    with strangers: the shared profile and the absence of any third name of these words."""
+    res = resolve([
+        S("p.txt", L("p.txt", "Paper One", "Kai Gong", "Bo Rennet"),
+          L("p.txt", "Paper Two", "Gong Kai", "Cy Dunmore")),
+    ])
+    assert key_on(res, "Gong Kai", "Paper Two") == key_on(res, "Kai Gong", "Paper One")
+    merge = next(d for d in res.decisions if d.kind == "merge")
+    assert merge.method == "order-swap"
+    assert any("papers of the profile p.txt" in e for e in merge.evidence)
+
+
+def test_established_order_swaps_on_one_profile_stay_apart() -> None:
+    """Meng Yuan and Yuan Meng, five papers each on one profile with other co-authors: two
+    people (both names exist), whatever the profile."""
+    papers = [L("p.txt", f"Meng Paper {i}", "Meng Yuan", f"Ann Co{i}") for i in range(5)]
+    papers += [L("p.txt", f"Yuan Paper {i}", "Yuan Meng", f"Bob Co{i}") for i in range(5)]
+    res = resolve([S("p.txt", *papers)])
+    assert key_on(res, "Meng Yuan", "Meng Paper 0") != key_on(res, "Yuan Meng", "Yuan Paper 0")
+
+
+def _swap_world(*, linked: bool) -> list:
+    """Kai Gong writes with Chao Zhan; Gong Kai once with Moritz Dahl and Feize Guo, on
+    another lab's profile; with ``linked``, Moritz Dahl has published with Chao Zhan."""
+    world = [
+        S("a.txt", L("a.txt", "Paper One", "Kai Gong", "Chao Zhan"),
+          L("a.txt", "Paper Two", "Kai Gong", "Chao Zhan", "Tian Rui")),
+        S("b.txt", L("b.txt", "Paper Three", "Moritz Dahl", "Gong Kai", "Feize Guo")),
+    ]
+    if linked:
+        world.append(S("c.txt", L("c.txt", "Paper Four", "Moritz Dahl", "Chao Zhan")))
+    return world
+
+
+def test_order_swap_reached_in_two_hops_merges() -> None:
+    res = resolve(_swap_world(linked=True))
+    assert key_on(res, "Gong Kai", "Paper Three") == key_on(res, "Kai Gong", "Paper One")
+    merge = next(d for d in res.decisions if d.kind == "merge")
+    assert any("has published with a co-author of the other" in e for e in merge.evidence)
+
+
+def test_order_swap_with_unconnected_co_authors_stays_apart() -> None:
+    res = resolve(_swap_world(linked=False))
+    assert key_on(res, "Gong Kai", "Paper Three") != key_on(res, "Kai Gong", "Paper One")
+    assert any(d.kind == "possibly-same" and d.method == "order-swap" for d in res.decisions)
