@@ -468,14 +468,24 @@ def _all_keys(summaries: Iterable[SourceSummary]) -> tuple[set[str], set[str]]:
 
 
 def _display_names(summaries: Iterable[SourceSummary]) -> tuple[dict[str, str], dict[str, str]]:
+    """Per name (title) key, the first spelling met: owners after each source's listings."""
     names: dict[str, str] = {}
     titles: dict[str, str] = {}
+    # A spelling met before already set its key (setdefault keeps the first): only new
+    # spellings need a key, a few per cent of the mentions of a large corpus.
+    seen_names: set[str] = set()
+    seen_titles: set[str] = set()
     for s in summaries:
         for listing in s.listings:
-            titles.setdefault(title_key(listing.title), listing.title)
+            if listing.title not in seen_titles:
+                seen_titles.add(listing.title)
+                titles.setdefault(title_key(listing.title), listing.title)
             for n in listing.authors:
-                names.setdefault(name_key(n), n)
-        if s.owner:
+                if n not in seen_names:
+                    seen_names.add(n)
+                    names.setdefault(name_key(n), n)
+        if s.owner and s.owner not in seen_names:
+            seen_names.add(s.owner)
             names.setdefault(name_key(s.owner), s.owner)
     return names, titles
 
