@@ -248,6 +248,10 @@ class ResolveConfig:
     #: Two full names (an order swap, a transliteration, a typo) written on papers of one
     #: profile, neither being its owner: weaker than for a short form, since both are full names.
     w_same_profile_key: float = 0.3
+    #: An order swap of two words of which only one is a family name in the data (of at
+    #: least ``family_name_min`` other names): one reading, one name ("Ke Linyou").
+    w_one_reading: float = 0.3
+    family_name_min: int = 3
     #: Blocks larger than this are not scored (a key that common tells nothing).
     max_block: int = 2000
     #: A title word in more titles than this is too common to block on.
@@ -1115,6 +1119,24 @@ def _pair_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping
     return False, _combine(weights), evidence, len(shared) / circle
 
 
+def _one_reading(corpus: Corpus, a: str, b: str) -> str | None:
+    """For a two-word order swap: why only one reading is a name (one word is a family name
+    of other people in the data, the other is no one else's family name), or None."""
+    ta, tb = a.split(), b.split()
+    if len(ta) != 2 or len(tb) != 2:
+        return None
+    counts = corpus.surname_count
+    cfg = corpus.config
+    family, given = ta[1], ta[0]
+    if counts.get(family, 0) < counts.get(given, 0):
+        family, given = given, family
+    # Each word is the last word of one of the two keys: that one does not count.
+    if counts.get(family, 0) - 1 >= cfg.family_name_min and counts.get(given, 0) <= 1:
+        return (f"only one reading is a name: {family!r} is the family name of "
+                f"{counts[family] - 1} other name(s) in the data, {given!r} of none")
+    return None
+
+
 #: Name rules whose pairs may also count the profile they share and co-authors two hops out
 #: (a middle name is decided per paper instead; a short typo is too often another name).
 CONTEXT_RULES = frozenset({"order-swap", "transliteration", "typo"})
@@ -1296,6 +1318,10 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
             # No third name in the data is made of these words: a weak prior, never enough alone.
             strength = _combine([strength, cfg.w_only_candidate])
             evidence.append("no other name in the data is made of these words")
+            reading = _one_reading(corpus, keys[a], keys[b])
+            if reading and not capped:
+                strength = _combine([strength, cfg.w_one_reading])
+                evidence.append(reading)
         if clash:
             decisions.append(Decision("distinct", "author", (keys[a], keys[b]),
                                       (corpus.display[a], corpus.display[b]), rule, 1.0, tuple(evidence)))

@@ -169,3 +169,33 @@ def test_order_swap_with_unconnected_co_authors_stays_apart() -> None:
     res = resolve(_swap_world(linked=False))
     assert key_on(res, "Gong Kai", "Paper Three") != key_on(res, "Kai Gong", "Paper One")
     assert any(d.kind == "possibly-same" and d.method == "order-swap" for d in res.decisions)
+
+
+# --- order swaps with one reading ------------------------------------------------------------------
+
+
+def _reading_world(swap: str, full: str) -> list:
+    """``full`` and its swap ``swap`` on unrelated profiles, among other people with the
+    family names Ke, Wei and Zhang."""
+    others = ["Wei Ke", "Jun Ke", "Tao Ke", "Li Wei", "Jun Wei", "Tao Wei", "Jun Zhang", "Tao Zhang",
+              "Li Zhang"]
+    return [
+        S("a.txt", L("a.txt", "Paper One", full, "Ada Quill")),
+        S("b.txt", L("b.txt", "Paper Two", swap, "Cy Dunmore")),
+        S("c.txt", *[L("c.txt", f"Other {i}", name, "Eve Gallo") for i, name in enumerate(others)]),
+    ]
+
+
+def test_order_swap_with_one_reading_merges() -> None:
+    """"Ke" is the family name of three other people, "Linyou" of no one: "Ke Linyou" can
+    only be "Linyou Ke" written family name first."""
+    res = resolve(_reading_world("Ke Linyou", "Linyou Ke"))
+    assert key_on(res, "Ke Linyou", "Paper Two") == key_on(res, "Linyou Ke", "Paper One")
+    merge = next(d for d in res.decisions if d.kind == "merge")
+    assert any("only one reading is a name" in e for e in merge.evidence)
+
+
+def test_order_swap_of_two_family_names_stays_apart() -> None:
+    """Wei and Zhang are both family names: "Zhang Wei" may be another name than "Wei Zhang"."""
+    res = resolve(_reading_world("Zhang Wei", "Wei Zhang"))
+    assert key_on(res, "Zhang Wei", "Paper Two") == "zhang wei"
