@@ -62,7 +62,7 @@ CURATION_ENTRY = "curation entry: "
 #: Below this many files, pass 1 runs in this process.
 PARALLEL_THRESHOLD = 64
 #: Part of the identity graph's kg:inputDigest: a new resolver version resolves again.
-RESOLVER_VERSION = "1"
+RESOLVER_VERSION = "2"
 
 
 def input_digest(sources: Mapping[str, str], curation: Iterable[str]) -> str:
