@@ -36,7 +36,7 @@ def test_merges_are_precise_and_find_most_variants(generated: tuple[list[SourceS
     papers = pairwise(paper_items(res, truth))
     apart, listed = sibling_precision(res, truth)
     assert authors.precision >= 0.99, authors
-    assert authors.recall >= 0.90, authors  # 0.95 on the 20k-paper benchmark corpus
+    assert authors.recall >= 0.95, authors  # 0.980 here; 0.974 on the 20k-paper benchmark corpus
     assert papers.precision == 1.0 and papers.recall >= 0.95, papers
     assert listed > 0 and apart == listed
 
