@@ -22,9 +22,10 @@ What it decides, and on what evidence (``docs/identity.md`` has the details):
   person.
 * **Authors, by mention.** An initials form ("J. Smith") may stand for several
   people, so it is resolved per paper: a mention joins the one compatible full
-  name that the paper's context supports (the profile that lists it, its
-  co-authors); otherwise it stays its own resource, linked as possibly the
-  same where there is some evidence.
+  name that the paper's context supports (the profile that lists it, whose
+  owner and other papers count, its co-authors and, when that decides nothing,
+  their co-authors two hops out); otherwise it stays its own resource, linked
+  as possibly the same where there is some evidence.
 * **Ambiguity.** A name whose papers fall into co-author communities that share
   nobody (visible co-authors only: the owner that :mod:`kg.map` adds to lists
   cut by "et al." is an inference and would connect everything) is flagged.
