@@ -370,6 +370,8 @@ class IdentityResolution:
         self._titles: dict[str, str] = {}
         self._skip = False
         self.digest = ""
+        #: (identity graph, its lines) once rendered for the current resolution.
+        self._rendered: tuple[str, list[str]] | None = None
 
     def prepare(
         self,
@@ -383,6 +385,7 @@ class IdentityResolution:
     ) -> IdentityPlan:
         """Pass 1 of ingest: resolve over the files ``works`` (source, path, stored SHA-256)
         and the rest of the store. Never raises for bad input."""
+        self._rendered = None
         curation = load_curation(self.curation_path)
         states = store.sources().values()
         known = {state.source: state.graph for state in states}
@@ -432,15 +435,28 @@ class IdentityResolution:
                         ", ".join(sorted(self.stale_elsewhere)[:10]))
         return IdentityPlan(keys=keys, remap=frozenset(remap))
 
-    def __call__(self, store: KGStore, scheme: IriScheme) -> None:
-        """After loading: replace the identity graph with the decisions (one transaction)."""
-        if self._skip or self.resolution is None:
+    def render(self, scheme: IriScheme) -> None:
+        """Write the identity graph's text ahead of :meth:`__call__` (ingest calls this
+        while its last bulk loads run; the store is written only by the call)."""
+        if self._skip or self.resolution is None or self._rendered is not None:
             return
         lines = identity_ntriples(self.resolution, scheme, display=self._display, titles=self._titles)
         graph = _iri(scheme.identity_graph())
         # Written last, in the same transaction: a graph with this digest is complete.
         lines.append(f"{graph} {_iri(KG.inputDigest)} {literal(self.digest)} .\n")
-        store.replace_graph(scheme.identity_graph(), lines)
+        self._rendered = (scheme.identity_graph(), lines)
+
+    def __call__(self, store: KGStore, scheme: IriScheme) -> None:
+        """After loading: replace the identity graph with the decisions (one transaction)."""
+        if self._skip or self.resolution is None:
+            return
+        if self._rendered is None or self._rendered[0] != scheme.identity_graph():
+            self._rendered = None
+            self.render(scheme)
+        assert self._rendered is not None
+        graph, lines = self._rendered
+        self._rendered = None
+        store.replace_graph(graph, lines)
 
     @staticmethod
     def _stored_digest(store: KGStore, scheme: IriScheme) -> str | None:

@@ -11,16 +11,22 @@
 * Graphs of files no longer present stay unless ``prune`` is set.
 
 Parsing and mapping run in worker processes when there are many files; the
-store is written by this process only.
+store is written by this process only: bulk loads of new graphs in loader threads
+(pyoxigraph releases the GIL while it loads, so the next batch is gathered
+meanwhile), every other write from the main thread once every load handed over
+before it is done, so a replacement never runs beside a load.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import sys
+import threading
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -40,6 +46,13 @@ BULK_BATCH_BYTES = 64 * 1024 * 1024
 BULK_BATCH_QUADS = 500_000
 #: Below this many files, parsing in-process beats starting worker processes.
 PARALLEL_THRESHOLD = 64
+#: Files per task sent to a worker process, and tasks in flight per worker: the mapped
+#: text waiting for the loader stays a few MB whatever the number of files (all tasks
+#: submitted at once had every mapped file that the loader had not reached yet in memory).
+TASK_FILES = 8
+TASKS_IN_FLIGHT = 4
+#: Bulk loads running at once (see _Loader).
+LOAD_THREADS = 2
 PROFILE_SUFFIXES = (".txt",)
 
 
@@ -83,6 +96,9 @@ class _Work:
     source: str
     path: str
     known_sha: str | None
+    #: The graph of a source the store does not hold: the worker writes its N-Quads
+    #: (with the union copy, ready for the bulk loader). None: a graph to replace (lines).
+    new_graph: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +111,9 @@ class _Mapped:
     papers: int
     failures: tuple[ParseFailure, ...]
     usable: bool
+    #: A new graph's N-Quads text (see _Work.new_graph) and its number of quads.
+    nquads: str = ""
+    quads: int = 0
 
 
 def _source_name(name: str) -> str:
@@ -171,7 +190,16 @@ def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> 
         if usable
         else []
     )
+    if usable and work.new_graph is not None:
+        # One string instead of a list of lines: a tenth of the pickling, and the main
+        # process only appends it to the batch.
+        return _Mapped(work.source, work.path, sha, False, [], len(profile.papers), profile.failures, usable,
+                       _with_union_copy(lines, work.new_graph), 2 * len(lines))
     return _Mapped(work.source, work.path, sha, False, lines, len(profile.papers), profile.failures, usable)
+
+
+def _parse_and_map_all(works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime) -> list[_Mapped]:
+    return [_parse_and_map(work, base, as_of, parsed_at) for work in works]
 
 
 def _mapped_stream(
@@ -185,13 +213,21 @@ def _mapped_stream(
         finally:
             _set_keys(None)
         return
-    # The identity keys go to each worker once, not with every file.
+    # The identity keys go to each worker once, not with every file. A bounded window of
+    # tasks, taken in order: workers stay busy, and memory does not grow with the corpus.
     with ProcessPoolExecutor(max_workers=workers, initializer=_set_keys, initargs=(keys,)) as pool:
-        chunk = max(1, min(256, len(works) // (workers * 8)))
-        yield from pool.map(
-            _parse_and_map, works, *(([base] * len(works)), [as_of] * len(works), [parsed_at] * len(works)),
-            chunksize=chunk,
-        )
+        tasks = (works[i:i + TASK_FILES] for i in range(0, len(works), TASK_FILES))
+        pending: deque[Future[list[_Mapped]]] = deque()
+        try:
+            for task in tasks:
+                pending.append(pool.submit(_parse_and_map_all, task, base, as_of, parsed_at))
+                if len(pending) >= workers * TASKS_IN_FLIGHT:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
 
 
 def _with_union_copy(lines: list[str], graph: str) -> str:
@@ -208,6 +244,71 @@ def _with_union_copy(lines: list[str], graph: str) -> str:
     return text.replace(" .\n", f" <{graph}> .\n") + text
 
 
+class _Loader:
+    """Bulk loads in background threads while the main thread gathers the next batch.
+
+    pyoxigraph's bulk loader releases the GIL, and one call of at most
+    BULK_BATCH_QUADS quads parses and then writes on a single thread (only a larger
+    call, which would not be atomic, overlaps them): ``threads`` loads at a time keep
+    both cores busy, as the raw loader does with one large load. Each call still
+    commits as a whole, and holds whole graphs only, so the order in which two
+    concurrent loads commit does not matter.
+
+    :meth:`load` hands over a batch and returns at once unless a batch is already
+    waiting: at most ``threads + 1`` batches are held. A load's error is raised by the
+    next call of :meth:`load`, :meth:`wait` or :meth:`close`; after one, no further
+    batch is loaded.
+    """
+
+    def __init__(self, store: KGStore, threads: int = 2) -> None:
+        self._store = store
+        self._count = max(1, threads)
+        self._queue: queue.Queue[list[str] | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._threads: list[threading.Thread] = []
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            try:
+                if batch is not None and self._error is None:
+                    self._store.load_new_graphs(batch)
+            except BaseException as error:  # handed to the main thread
+                self._error = error
+            finally:
+                self._queue.task_done()
+            if batch is None:
+                return
+
+    def load(self, batch: list[str]) -> None:
+        self._raise()
+        if not self._threads:
+            self._threads = [threading.Thread(target=self._run, name=f"kg-bulk-load-{i}", daemon=True)
+                             for i in range(self._count)]
+            for thread in self._threads:
+                thread.start()
+        self._queue.put(batch)
+
+    def wait(self) -> None:
+        """Return when every batch handed over is loaded."""
+        if self._threads:
+            self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
 PostIngestHook = Callable[[KGStore, IriScheme], None]
 
 
@@ -217,7 +318,9 @@ class ResolutionPass(Protocol):
 
     ``prepare`` gets ``(source, path, stored SHA-256)`` of every file and returns
     an object with ``keys`` (the ``author_key``/``paper_key`` provider for
-    mapping, or None) and ``remap`` (unchanged sources to map again).
+    mapping, or None) and ``remap`` (unchanged sources to map again). A hook may
+    also have ``render(scheme)``, called while the last bulk loads run, to prepare
+    what its call will write (it must not touch the store).
     """
 
     def prepare(self, store: KGStore, scheme: IriScheme, works: Sequence[tuple[str, str, str | None]], *,
@@ -266,6 +369,8 @@ def ingest(
             works = [_Work(w.source, w.path, None) if w.source in plan.remap else w for w in works]
             break
 
+    works = [w if w.source in known_by_source else _Work(w.source, w.path, w.known_sha, scheme.graph(w.source))
+             for w in works]
     stream: Iterable[_Mapped] = _mapped_stream(works, scheme.base, as_of, parsed_at, workers, keys)
     if show:
         from tqdm import tqdm
@@ -275,35 +380,44 @@ def ingest(
     batch: list[str] = []
     batch_bytes = 0
     batch_quads = 0
+    loader = _Loader(store, LOAD_THREADS)
 
     def flush_batch() -> None:
         nonlocal batch, batch_bytes, batch_quads
         if batch:
-            store.load_new_graphs(batch)
+            loader.load(batch)
             batch, batch_bytes, batch_quads = [], 0, 0
 
-    for mapped in stream:
-        if mapped.unchanged:
-            report.outcomes.append(FileOutcome(mapped.source, mapped.path, "unchanged"))
-            continue
-        if not mapped.usable:
-            report.outcomes.append(FileOutcome(mapped.source, mapped.path, "failed", 0, mapped.failures))
-            continue
-        graph = scheme.graph(mapped.source)
-        if mapped.source in known_by_source:
-            store.replace_graph(graph, mapped.lines)
-            status: Status = "replaced"
-        else:
-            quads = _with_union_copy(mapped.lines, graph)
-            size, count = len(quads), 2 * len(mapped.lines)
-            if batch_bytes + size > BULK_BATCH_BYTES or batch_quads + count > BULK_BATCH_QUADS:
-                flush_batch()
-            batch.append(quads)
-            batch_bytes += size
-            batch_quads += count
-            status = "added"
-        report.outcomes.append(FileOutcome(mapped.source, mapped.path, status, mapped.papers, mapped.failures))
-    flush_batch()
+    try:
+        for mapped in stream:
+            if mapped.unchanged:
+                report.outcomes.append(FileOutcome(mapped.source, mapped.path, "unchanged"))
+                continue
+            if not mapped.usable:
+                report.outcomes.append(FileOutcome(mapped.source, mapped.path, "failed", 0, mapped.failures))
+                continue
+            if mapped.source in known_by_source:
+                loader.wait()  # a replacement reads the union: never beside a load
+                store.replace_graph(scheme.graph(mapped.source), mapped.lines)
+                status: Status = "replaced"
+            else:
+                size, count = len(mapped.nquads), mapped.quads
+                if batch_bytes + size > BULK_BATCH_BYTES or batch_quads + count > BULK_BATCH_QUADS:
+                    flush_batch()
+                batch.append(mapped.nquads)
+                batch_bytes += size
+                batch_quads += count
+                status = "added"
+            report.outcomes.append(FileOutcome(mapped.source, mapped.path, status, mapped.papers, mapped.failures))
+        flush_batch()
+        # The last loads run in their threads: meanwhile, hooks that can prepare their
+        # writes without the store do so (the identity graph's text).
+        for hook in post_ingest:
+            render = getattr(hook, "render", None)
+            if callable(render):
+                render(scheme)
+    finally:
+        loader.close()
 
     if prune:
         present = {source for source, _ in files}
