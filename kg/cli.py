@@ -222,7 +222,7 @@ def ingest_command(
 MAX_ROWS_ENV = "KG_MAX_ROWS"
 
 
-def _precompute(folder: Path, scheme: IriScheme) -> None:
+def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> None:
     """Write the whole-graph reports of the store's newest checkpoint (kg.precompute)."""
     import time
 
@@ -230,7 +230,8 @@ def _precompute(folder: Path, scheme: IriScheme) -> None:
 
     started = time.perf_counter()
     max_rows = int(os.environ.get(MAX_ROWS_ENV) or 100_000)
-    generation, written = precompute_store(folder, scheme, max_rows=max_rows)
+    # The ingest is over: its cores are free for the reports (one worker process per report at most).
+    generation, written = precompute_store(folder, scheme, max_rows=max_rows, workers=workers or os.cpu_count() or 1)
     click.echo(f"precomputed {len(written)} whole-graph report files for checkpoint {generation} "
                f"in {time.perf_counter() - started:.1f} s", err=True)
 
@@ -238,7 +239,9 @@ def _precompute(folder: Path, scheme: IriScheme) -> None:
 @main.command("precompute")
 @store_option
 @base_option
-def precompute_command(store_path: str | None, base_iri: str) -> None:
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes computing the reports  [default: the number of CPUs]")
+def precompute_command(store_path: str | None, base_iri: str, workers: int | None) -> None:
     """Compute the whole-graph reports of the store's newest checkpoint into the store folder.
 
     `kg ingest` does this after each ingest; run it after changing queries/ or upgrading.
@@ -247,7 +250,7 @@ def precompute_command(store_path: str | None, base_iri: str) -> None:
 
     if is_store_url(store_path):
         raise click.UsageError("an external store has no folder to keep precomputed reports in")
-    _precompute(resolve_store_path(store_path), _scheme(base_iri))
+    _precompute(resolve_store_path(store_path), _scheme(base_iri), workers)
 
 
 @main.command("resolve")

@@ -32,13 +32,22 @@ def test_ingest_precomputes_unless_told_not_to(tmp_path: Path, seed_files: dict[
         assert not files.exists()
         assert "precomputed" not in output
     else:
-        assert (files / "subjects.rows.json").is_file()
+        assert (files / "subjects.rows.json").is_file() and (files / "subjects.rows.tsv").is_file()
         assert "precomputed" in output
 
 
-def test_precompute_command_fills_an_existing_store(tmp_path: Path, seed_files: dict[str, Path]) -> None:
+@pytest.mark.parametrize("workers", [pytest.param((), id="one-per-cpu"), pytest.param(("--workers", "1"), id="serial")])
+def test_precompute_command_fills_an_existing_store(tmp_path: Path, seed_files: dict[str, Path],
+                                                    workers: tuple[str, ...]) -> None:
     folder = tmp_path / "store"
     ingest(folder, seed_files[sorted(seed_files)[0]], "--no-precompute")
-    result = CliRunner().invoke(main, ["precompute", "--store", str(folder), "--base-iri", TEST_BASE_IRI])
+    result = CliRunner().invoke(main, ["precompute", "--store", str(folder), "--base-iri", TEST_BASE_IRI, *workers])
     assert result.exit_code == 0, result.output
-    assert (folder / PRECOMPUTED / str(published_generation(folder)) / "venues.rows.json").is_file()
+    files = folder / PRECOMPUTED / str(published_generation(folder))
+    assert (files / "venues.rows.json").is_file() and (files / "venues.rows.tsv").is_file()
+    assert f"precomputed {len(list(files.glob('*.json')))} whole-graph report files" in result.output
+
+
+def test_precompute_command_refuses_zero_workers(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["precompute", "--store", str(tmp_path), "--workers", "0"])
+    assert result.exit_code == 2 and "--workers" in result.output

@@ -3,6 +3,7 @@ served without querying the store, renewed with each generation, ignored when th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import time
@@ -10,10 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 
 from kg.iri import IriScheme
-from kg.precompute import PRECOMPUTED, PrecomputedReports, default_binding, precompute_store
+from kg.precompute import (
+    PRECOMPUTED,
+    PrecomputedReports,
+    default_binding,
+    parse_rows,
+    precompute_store,
+    reports_fingerprint,
+)
 from kg.query import LocalBackend, QueryOutcome, QueryRequest
 from kg.reports import ReportResult, ReportRunner, Reports, load_reports
 from kg.store import KGStore
@@ -122,25 +131,51 @@ def test_a_filtered_request_runs_the_query(readonly: KGStore, store_folder: Path
     assert spy.queries, "a binding the files cannot answer goes to the store"
 
 
-def _corrupt(path: Path, how: str) -> None:
+def _old_cell(term: Any) -> Any:
+    """A term as FORMAT 1 wrote it (compact JSON)."""
+    if term is None or isinstance(term, ox.NamedNode):
+        return None if term is None else term.value
+    if term.language:
+        return [term.value, "@" + term.language]
+    return [term.value] if term.datatype.value.endswith("#string") else [term.value, term.datatype.value]
+
+
+def _corrupt(side: Path, how: str) -> None:
+    """Spoil the side file (subjects.rows.json) or the data file (subjects.rows.tsv) of a report."""
+    data = side.with_suffix(".tsv")
+    meta = json.loads(side.read_text(encoding="utf-8"))
     if how == "missing":
-        path.unlink()
+        side.unlink()
+    elif how == "data-missing":
+        data.unlink()
     elif how == "cut-short":
-        data = path.read_bytes()
-        path.write_bytes(data[: len(data) // 2])
-    elif how == "row-missing":
-        document = json.loads(path.read_text(encoding="utf-8"))
-        document["rows"] = document["rows"][:-1]
-        path.write_text(json.dumps(document), encoding="utf-8")
+        content = data.read_bytes()
+        data.write_bytes(content[: len(content) // 2])
+    elif how in {"row-missing", "row-missing-resealed"}:
+        content = data.read_bytes()
+        data.write_bytes(content[: content.rstrip(b"\n").rfind(b"\n") + 1])
+        if how == "row-missing-resealed":  # size and digest agree: only the row count tells
+            content = data.read_bytes()
+            meta.update(bytes=len(content), sha256=hashlib.sha256(content).hexdigest())
+            side.write_text(json.dumps(meta), encoding="utf-8")
     elif how == "other-query":
-        document = json.loads(path.read_text(encoding="utf-8"))
-        document["query"] = "0" * 64
-        path.write_text(json.dumps(document), encoding="utf-8")
+        meta["query"] = "0" * 64
+        side.write_text(json.dumps(meta), encoding="utf-8")
     elif how == "not-json":
-        path.write_bytes(b"\x00\xff garbage")
+        side.write_bytes(b"\x00\xff garbage")
+    elif how == "older-format":
+        # A FORMAT 1 file with the right rows, as the previous release wrote it (no .tsv).
+        variables, rows = parse_rows(data.read_bytes())
+        data.unlink()
+        side.write_text(json.dumps({
+            "format": 1, "kind": "rows", "report": meta["report"], "generation": meta["generation"],
+            "query": meta["query"], "substitutions": meta["substitutions"], "variables": list(variables),
+            "count": len(rows), "rows": [[_old_cell(t) for t in row] for row in rows],
+        }), encoding="utf-8")
 
 
-@pytest.mark.parametrize("how", ["missing", "cut-short", "row-missing", "other-query", "not-json"])
+@pytest.mark.parametrize("how", ["missing", "data-missing", "cut-short", "row-missing", "row-missing-resealed",
+                                 "other-query", "not-json", "older-format"])
 def test_a_bad_file_falls_back_to_the_live_query(tmp_path: Path, store_folder: Path, reports: Reports,
                                                  how: str) -> None:
     folder = tmp_path / "store"
@@ -148,13 +183,79 @@ def test_a_bad_file_falls_back_to_the_live_query(tmp_path: Path, store_folder: P
     store = KGStore.open_readonly(folder)
     try:
         assert store.generation is not None
-        _corrupt(folder / PRECOMPUTED / store.generation / "subjects.rows.json", how)
+        side = folder / PRECOMPUTED / store.generation / "subjects.rows.json"
+        report = reports["subjects"]
+        assert PrecomputedReports(folder).rows(store.generation, report, {}) is not None, "intact before"
+        _corrupt(side, how)
+        assert PrecomputedReports(folder).rows(store.generation, report, {}) is None
         spy = SpyBackend(store)
         runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
         live = ReportRunner(reports, LocalBackend(store), SCHEME)
-        report = reports["subjects"]
         same(runner.run(report, runner.bind(report, {})), live.run(report, live.bind(report, {})))
         assert [q.query for q in spy.queries] == [report.query]
+    finally:
+        store.close()
+
+
+def test_a_result_file_from_another_row_cap_or_spoilt_is_ignored(tmp_path: Path, store_folder: Path,
+                                                                  reports: Reports) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(store_folder, folder)
+    generation = KGStore.open_readonly(folder).generation
+    assert generation is not None
+    report = reports["possible-duplicate-authors"]
+    binding = default_binding(report, SCHEME)
+    assert binding is not None
+    stored = PrecomputedReports(folder)
+    fingerprint = reports_fingerprint(reports)
+    assert stored.result(generation, report, binding, fingerprint=fingerprint, max_rows=100_000) is not None
+    assert stored.result(generation, report, binding, fingerprint=fingerprint, max_rows=3) is None
+    assert stored.result(generation, report, binding, fingerprint="0" * 64, max_rows=100_000) is None
+    data = folder / PRECOMPUTED / generation / "possible-duplicate-authors.result.tsv"
+    data.write_bytes(data.read_bytes().replace(b"possibly", b"perhaps", 1))
+    assert stored.result(generation, report, binding, fingerprint=fingerprint, max_rows=100_000) is None
+
+
+#: Reports whose query gives its rows in an order (and GROUP_CONCAT values in an order) that may
+#: differ from one process to the next: their files are compared on what does not depend on it.
+UNORDERED = {"possible-duplicate-authors"}
+
+
+def test_parallel_workers_write_the_same_files(tmp_path: Path, store_folder: Path, reports: Reports) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(store_folder, folder)
+    shutil.rmtree(folder / PRECOMPUTED)
+    seen: list[str] = []
+    generation, written = precompute_store(folder, SCHEME, workers=2, on_written=lambda w: seen.append(w.report))
+    serial = store_folder / PRECOMPUTED / generation
+    parallel = folder / PRECOMPUTED / generation
+    names = sorted(p.name for p in serial.iterdir())
+    assert sorted(p.name for p in parallel.iterdir()) == names
+    assert sorted(seen) == sorted(w.report for w in written)
+    assert [w.report for w in written] == sorted((w.report for w in written), key=list(reports).index)
+    for name in names:
+        a, b = (serial / name).read_bytes(), (parallel / name).read_bytes()
+        if name.split(".")[0] not in UNORDERED:
+            assert a == b, name
+        elif name.endswith(".json"):
+            drop = {"sha256"}
+            assert ({k: v for k, v in json.loads(a).items() if k not in drop}
+                    == {k: v for k, v in json.loads(b).items() if k not in drop}), name
+        else:
+            def who(data: bytes) -> list[tuple[Any, ...]]:
+                return sorted((str(row[0]), str(row[1]), str(row[3])) for row in parse_rows(data)[1])
+
+            assert who(a) == who(b), name
+    # And they are used: every default whole-graph answer is read from them, none queried.
+    store = KGStore.open_readonly(folder)
+    try:
+        spy = SpyBackend(store)
+        runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
+        for name in whole_graph(reports):
+            binding = default_binding(reports[name], SCHEME)
+            if binding is not None:
+                assert runner.run(reports[name], binding).rows
+        assert spy.queries == []
     finally:
         store.close()
 
