@@ -73,6 +73,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
+from kg.coauthor_graph import CoauthorGraph, PathSearch
 from kg.errors import InvalidParameter, NotFound
 from kg.iri import IriScheme
 from kg.map import SUBJECTS
@@ -783,6 +784,7 @@ class ReportRunner:
         self._warming: threading.Thread | None = None
         #: What the last warm-up did, per report: "precomputed", "query" or the error (for tests, logs).
         self.warmed: dict[str, str] = {}
+        self._graph_build = threading.Lock()
 
     # -- versions and caching
 
@@ -906,11 +908,19 @@ class ReportRunner:
         """Fill the cache with the whole-graph reports of the current version.
 
         Each comes from its precomputed file when there is one, else from its query.
-        Stops as soon as the store moves on to another version. Never raises: a report
-        that fails is noted and left for a request to run (and report) itself.
+        Before them, the co-author graph of the collaboration-path report is built (a
+        build that fails is noted under that report's name). Stops as soon as the store
+        moves on to another version. Never raises: a report that fails is noted and left
+        for a request to run (and report) itself.
         """
         version = version or self.version()
         done: dict[str, str] = {}
+        if "collaboration-path" in self.reports:
+            # First, as it takes a few seconds and spares every collaboration path ~100-500 queries.
+            try:
+                self.build_coauthor_graph()
+            except Exception as error:
+                done["collaboration-path"] = f"co-author graph: {type(error).__name__}: {error}"
         for report, binding in self.whole_graph_warmups():
             if self.version() != version:
                 break
@@ -927,6 +937,30 @@ class ReportRunner:
                 done[report.name] = f"{type(error).__name__}: {error}"
         self.warmed = done
         return done
+
+    def coauthor_graph(self) -> CoauthorGraph | None:
+        """The current version's in-memory co-author graph, None until it has been built."""
+        graph = self.memo.get("coauthor-graph")
+        if isinstance(graph, CoauthorGraph) and graph.version == self.version():
+            return graph
+        return None
+
+    def build_coauthor_graph(self) -> CoauthorGraph:
+        """Build the current version's co-author graph (one whole-graph query; seconds at
+        100k papers) and keep it for that version. Warming calls this; requests never
+        wait for it: until it is there, collaboration paths are searched by queries.
+        Raises what the backend raises."""
+        with self._graph_build:
+            graph = self.coauthor_graph()
+            if graph is not None:
+                return graph
+            timeout = None if self.timeout is None else self.timeout * WHOLE_GRAPH_TIMEOUT_FACTOR
+            graph = CoauthorGraph.from_backend(self.backend, timeout=timeout)
+            # A graph read while the store moved on carries the older version: coauthor_graph()
+            # never hands it out, and the warm-up of the new version builds another.
+            if graph.version == self.version():
+                self.memo["coauthor-graph"] = graph
+            return graph
 
     def _has_precomputed(self, version: str, report: Report, binding: Binding | None) -> bool:
         """Whether a precomputed file is there (it may still be found stale when read)."""
@@ -1327,7 +1361,22 @@ def _path_labels(runner: ReportRunner, chain: list[tuple[str, str | None]]) -> t
     return names, titles
 
 
+_PATH_COLUMNS = ("step", "author", "author_name", "via_paper", "via_paper_title")
+
+
 def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) -> ReportResult:
+    """Shortest co-author path, searched in the store version's in-memory co-author graph
+    when it has been built (:meth:`ReportRunner.coauthor_graph`), else by queries
+    (:func:`_collaboration_path_sparql`): the two give the same rows and notes."""
+    start, goal = binding.values["from"], binding.values["to"]
+    graph = runner.coauthor_graph() if start != goal else None
+    if graph is None:
+        return _collaboration_path_sparql(runner, report, binding)
+    found = graph.shortest_path(start, goal, max_length=PATH_MAX_LENGTH, max_expansions=PATH_MAX_EXPANSIONS)
+    return _path_result(runner, found)
+
+
+def _collaboration_path_sparql(runner: ReportRunner, report: Report, binding: Binding) -> ReportResult:
     """Shortest co-author path: breadth-first search from both ends, a whole level at a time.
 
     Each expanded author costs one query (its co-authors). The search expands the
@@ -1336,10 +1385,10 @@ def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) 
     the other end is taken, so the path is a shortest one.
     """
     start, goal = binding.values["from"], binding.values["to"]
-    columns = ("step", "author", "author_name", "via_paper", "via_paper_title")
     if start == goal:
         names, _titles = _path_labels(runner, [(start, None)])
-        return ReportResult(columns, [(ox.Literal(0), ox.NamedNode(start), _literal(names.get(start)), None, None)],
+        return ReportResult(_PATH_COLUMNS,
+                            [(ox.Literal(0), ox.NamedNode(start), _literal(names.get(start)), None, None)],
                             notes=("the two authors are the same",))
     parents: list[dict[str, _Link]] = [{start: (None, None)}, {goal: (None, None)}]
     frontiers: list[set[str]] = [{start}, {goal}]
@@ -1374,13 +1423,7 @@ def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) 
             break
         frontiers[side] = next_frontier
     if meeting is None:
-        if exhausted:
-            note = (f"no co-author path: the two authors are in separate parts of the graph "
-                    f"({expansions} authors searched)")
-        else:
-            note = (f"no path found within the search limit ({PATH_MAX_EXPANSIONS} authors, "
-                    f"paths up to {PATH_MAX_LENGTH} steps)")
-        return ReportResult(columns, [], notes=(note,))
+        return _path_result(runner, PathSearch(None, expansions, exhausted))
     # From the meeting author back to the start: each entry carries the paper it shares
     # with the author before it on the path; then on from the meeting author to the goal.
     back: list[tuple[str, str | None]] = []
@@ -1398,6 +1441,20 @@ def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) 
             break
         chain.append((following, paper))
         here = following
+    return _path_result(runner, PathSearch(chain, expansions, False))
+
+
+def _path_result(runner: ReportRunner, found: PathSearch) -> ReportResult:
+    """The report's rows and note for a search's outcome (names and titles read here)."""
+    chain, expansions = found.chain, found.expansions
+    if chain is None:
+        if found.exhausted:
+            note = (f"no co-author path: the two authors are in separate parts of the graph "
+                    f"({expansions} authors searched)")
+        else:
+            note = (f"no path found within the search limit ({PATH_MAX_EXPANSIONS} authors, "
+                    f"paths up to {PATH_MAX_LENGTH} steps)")
+        return ReportResult(_PATH_COLUMNS, [], notes=(note,))
     names, titles = _path_labels(runner, chain)
     out_rows = []
     for step, (author, paper) in enumerate(chain):
@@ -1405,7 +1462,7 @@ def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) 
         out_rows.append((ox.Literal(step), ox.NamedNode(author), _literal(names.get(author)),
                          ox.NamedNode(shared) if shared else None, _literal(titles.get(shared or ""))))
     note = f"{len(chain) - 1} co-authorship steps ({expansions} authors searched)"
-    return ReportResult(columns, out_rows, notes=(note,))
+    return ReportResult(_PATH_COLUMNS, out_rows, notes=(note,))
 
 
 def _depth(parents: Mapping[str, _Link], node: str) -> int:
