@@ -1337,27 +1337,44 @@ def _neighbours(runner: ReportRunner, report: Report, author: str) -> dict[str, 
     return found
 
 
+#: The labels of one step of a path in one query: the shared paper's title and the
+#: names of its authors (the path's authors are among them). An author's name is the
+#: first of its schema:name values and a paper's title the last of its dcterms:title
+#: values in code-point order, as the paper-authors and paper reports list them.
+_STEP_LABELS = """PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?paper ?author (MIN(?written) AS ?name) (MAX(?heading) AS ?title) WHERE {
+  ?paper schema:author ?author .
+  OPTIONAL { ?author schema:name ?written }
+  OPTIONAL { ?paper dcterms:title ?heading }
+} GROUP BY ?paper ?author"""
+_AUTHOR_NAME = """PREFIX schema: <https://schema.org/>
+SELECT ?author (MIN(?written) AS ?name) WHERE { ?author schema:name ?written } GROUP BY ?author"""
+
+
 def _path_labels(runner: ReportRunner, chain: list[tuple[str, str | None]]) -> tuple[dict[str, str], dict[str, str]]:
-    """Names of the authors and titles of the papers on a path (from the paper-authors and paper reports)."""
+    """Names of the authors and titles of the papers on a path: one query per step
+    (a path has at most PATH_MAX_LENGTH), and one per author no step names."""
     names: dict[str, str] = {}
     titles: dict[str, str] = {}
+
+    def rows(text: str, substitutions: dict[str, Any]) -> list[dict[str, Any]]:
+        outcome = runner.backend.run(QueryRequest(text, substitutions=substitutions), timeout=runner.timeout)
+        return outcome.rows
+
     for _author, paper in chain:
         if not paper:
             continue
-        if "paper-authors" in runner.reports:
-            for row in runner.run_named("paper-authors", {"paper": paper}).records():
-                if row.get("author") and row.get("author_name"):
-                    names.setdefault(str(row["author"]), str(row["author_name"]))
-        if "paper" in runner.reports:
-            for row in runner.run_named("paper", {"paper": paper}).records():
-                if row.get("field") == "title" and row.get("value"):
-                    titles[paper] = str(row["value"])
-    missing = [a for a, _p in chain if a not in names]
-    if missing and "author-summary" in runner.reports:
-        for author in missing:
-            rows = runner.run_named("author-summary", {"author": author}).records()
-            if rows and rows[0].get("name"):
-                names[author] = str(rows[0]["name"])
+        for row in rows(_STEP_LABELS, {"paper": ox.NamedNode(paper)}):
+            if row.get("name") is not None:
+                names.setdefault(str(row["author"].value), str(row["name"].value))
+            if row.get("title") is not None:
+                titles[paper] = str(row["title"].value)
+    for author, _paper in chain:
+        if author not in names:
+            for row in rows(_AUTHOR_NAME, {"author": ox.NamedNode(author)}):
+                if row.get("name") is not None:
+                    names[author] = str(row["name"].value)
     return names, titles
 
 

@@ -417,9 +417,13 @@ def test_collaboration_path_is_a_shortest_path(runner: ReportRunner, seed_store:
     assert [r["step"] for r in rows] == list(range(len(rows)))
     for before, after in pairwise(rows):
         assert after["author"] in graph[before["author"]]
-        authors = {r["author"] for r in run(runner, "paper-authors", paper=after["via_paper"])}
-        assert {before["author"], after["author"]} <= authors
-        assert after["via_paper_title"]
+        listed = run(runner, "paper-authors", paper=after["via_paper"])
+        assert {before["author"], after["author"]} <= {r["author"] for r in listed}
+        # The labels are those the paper and paper-authors reports give.
+        titles = [r["value"] for r in run(runner, "paper", paper=after["via_paper"]) if r["field"] == "title"]
+        assert after["via_paper_title"] == titles[-1]
+        for row in (before, after):
+            assert row["author_name"] == next(r["author_name"] for r in listed if r["author"] == row["author"])
     assert all(r["author_name"] for r in rows)
 
 
