@@ -14,6 +14,7 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
+from kg.coauthor_graph import PAIRS_QUERY
 from kg.iri import IriScheme
 from kg.precompute import (
     PRECOMPUTED,
@@ -344,7 +345,8 @@ def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Re
     while len(runner.warmed) < len(whole_graph(reports)) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert runner.warmed == {name: "precomputed" for name in whole_graph(reports)}
-    assert spy.queries == []
+    # The only query of the warm-up: the co-author graph of collaboration-path (kg.coauthor_graph).
+    assert [q.query for q in spy.queries] == [PAIRS_QUERY]
     binding = runner.bind(reports["subjects"], {})
     assert runner._cache_get((runner.version(), "subjects", binding.key())) is not None
 
