@@ -1263,7 +1263,7 @@ def _ambiguity(runner: ReportRunner, report: Report, binding: Binding) -> Report
     variables, rows, truncated = runner.select(report, binding.substitutions(report))
     result = _drop_parameter_columns(report, variables, rows, truncated)
     at = _index(result.columns)
-    out = list(result.rows)
+    out = [_fixed_evidence(row, at) for row in result.rows]
     notes: list[str] = []
     min_papers = int(binding.values.get("min_papers", "4"))
     if "top-authors-by-papers" in runner.reports and "author-communities" in runner.reports:
@@ -1305,8 +1305,33 @@ def _ambiguity(runner: ReportRunner, report: Report, binding: Binding) -> Report
             out.append(tuple(values.get(column) for column in result.columns))
     else:
         notes.append("the co-author-group check needs the top-authors-by-papers and author-communities reports")
-    out.sort(key=lambda r: (_value(r[at["signal"]]) or "", _value(r[at["author_name"]]) or ""))
+    # A total order: rows that tie on signal and name keep no engine-dependent order.
+    out.sort(key=lambda r: tuple(_value(r[at[c]]) or "" for c in
+                                 ("signal", "author_name", "author", "other", "evidence")))
     return ReportResult(result.columns, out, result.truncated, tuple(notes))
+
+
+#: The separators of the query's GROUP_CONCAT evidence, by the row's method or signal.
+_EVIDENCE_SEPARATORS = {"name-order": " and ", "initials": " and "}
+
+
+def _fixed_evidence(row: tuple[Any, ...], at: Mapping[str, int]) -> tuple[Any, ...]:
+    """The row with its GROUP_CONCAT evidence items in code-point order.
+
+    SPARQL 1.1 leaves the order of GROUP_CONCAT's items to the engine, and pyoxigraph's
+    differs between processes (hashing): without this, the same store gave two texts,
+    and a stored answer could differ from a live one.
+    """
+    evidence = _value(row[at["evidence"]])
+    if not evidence:
+        return row
+    separator = _EVIDENCE_SEPARATORS.get(_value(row[at["method"]]) or "", " | ")
+    fixed = separator.join(sorted(evidence.split(separator)))
+    if fixed == evidence:
+        return row
+    cells = list(row)
+    cells[at["evidence"]] = ox.Literal(fixed)
+    return tuple(cells)
 
 
 #: Collaboration paths: most authors whose co-authors are fetched before giving up.

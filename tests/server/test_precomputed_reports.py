@@ -236,7 +236,9 @@ def test_parallel_workers_write_the_same_files(tmp_path: Path, store_folder: Pat
     assert [w.report for w in written] == sorted((w.report for w in written), key=list(reports).index)
     for name in names:
         a, b = (serial / name).read_bytes(), (parallel / name).read_bytes()
-        if name.split(".")[0] not in UNORDERED:
+        # An engine's finished answer puts its rows and evidence in a fixed order (the
+        # query's raw rows need not be: they are compared below on what they hold).
+        if name.split(".")[0] not in UNORDERED or ".result." in name:
             assert a == b, name
         elif name.endswith(".json"):
             drop = {"sha256"}
