@@ -380,7 +380,9 @@ def ingest(
     batch: list[str] = []
     batch_bytes = 0
     batch_quads = 0
-    loader = _Loader(store, LOAD_THREADS)
+    # Concurrent loads only into our own store: an external one (kg.remote) gets its
+    # requests one at a time, as before.
+    loader = _Loader(store, LOAD_THREADS if isinstance(store, KGStore) else 1)
 
     def flush_batch() -> None:
         nonlocal batch, batch_bytes, batch_quads

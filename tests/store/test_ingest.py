@@ -197,3 +197,90 @@ def test_many_files_go_through_worker_processes(tmp_path: Path) -> None:
     assert report.count("added") == ingest_module.PARALLEL_THRESHOLD + 6
     assert store_stats(store)["profiles"] == ingest_module.PARALLEL_THRESHOLD + 6
     assert store_stats(store)["papers"] == 8
+
+
+def _many_profiles(folder: Path, count: int) -> Path:
+    folder.mkdir()
+    examples = sorted(EXAMPLES.glob("*.txt"))
+    for index in range(count):
+        source = examples[index % len(examples)]
+        (folder / f"{index:03d}-{source.name}").write_bytes(source.read_bytes())
+    return folder
+
+
+def test_small_batches_loaded_by_threads_give_the_same_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many bulk loads in the loader threads (one graph each) store what one load does."""
+    from kg import ingest as ingest_module
+
+    profiles = _many_profiles(tmp_path / "profiles", ingest_module.PARALLEL_THRESHOLD + 6)
+    run_ingest(tmp_path / "one", profiles)
+    calls = []
+    original = KGStore.load_new_graphs
+
+    def counted(self: KGStore, nquads: list[str]) -> None:
+        calls.append(len(nquads))
+        original(self, nquads)
+
+    monkeypatch.setattr(KGStore, "load_new_graphs", counted)
+    monkeypatch.setattr(ingest_module, "BULK_BATCH_BYTES", 1)
+    run_ingest(tmp_path / "many", profiles)
+    assert len(calls) == ingest_module.PARALLEL_THRESHOLD + 6  # one graph per load
+    strip = [q for q in all_quads(tmp_path / "one") if "generatedAtTime" not in q and "endedAtTime" not in q]
+    assert strip == [q for q in all_quads(tmp_path / "many") if "generatedAtTime" not in q and "endedAtTime" not in q]
+
+
+def test_a_failed_bulk_load_reaches_the_caller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A load fails in a loader thread: ingest raises that error, publishes nothing."""
+    from kg import ingest as ingest_module
+
+    profiles = _many_profiles(tmp_path / "profiles", ingest_module.PARALLEL_THRESHOLD + 6)
+
+    def broken(self: KGStore, nquads: list[str]) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(KGStore, "load_new_graphs", broken)
+    monkeypatch.setattr(ingest_module, "BULK_BATCH_BYTES", 1)
+    with pytest.raises(OSError, match="disk full"):
+        run_ingest(tmp_path / "store", profiles)
+    assert not (tmp_path / "store" / "published").exists()
+
+
+def test_a_replacement_never_runs_beside_a_bulk_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Replacing a graph reads the union, so it waits for the loads handed over before it."""
+    import threading
+    import time
+
+    from kg import ingest as ingest_module
+
+    profiles = _many_profiles(tmp_path / "profiles", ingest_module.PARALLEL_THRESHOLD + 6)
+    run_ingest(tmp_path / "store", profiles)
+    for index, path in enumerate(sorted(profiles.iterdir())):  # changed and new files, interleaved
+        if index % 2:
+            path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+        else:
+            path.rename(path.with_name(path.name.replace("-", "a-new-", 1)))
+    active = [0]
+    seen: list[int] = []
+    lock = threading.Lock()
+    load, replace = KGStore.load_new_graphs, KGStore.replace_graph
+
+    def slow_load(self: KGStore, nquads: list[str]) -> None:
+        with lock:
+            active[0] += 1
+        time.sleep(0.01)  # a load that takes a while, so that an overlap would show
+        try:
+            load(self, nquads)
+        finally:
+            with lock:
+                active[0] -= 1
+
+    def watched_replace(self: KGStore, graph: str, lines: list[str]) -> None:
+        seen.append(active[0])
+        replace(self, graph, lines)
+
+    monkeypatch.setattr(KGStore, "load_new_graphs", slow_load)
+    monkeypatch.setattr(KGStore, "replace_graph", watched_replace)
+    monkeypatch.setattr(ingest_module, "BULK_BATCH_BYTES", 1)
+    report = run_ingest(tmp_path / "store", profiles, prune=True)
+    assert report.count("added") > 0 and report.count("replaced") > 0
+    assert seen and seen == [0] * len(seen)
