@@ -191,7 +191,7 @@ def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> 
         else []
     )
     if usable and work.new_graph is not None:
-        # One string instead of a list of lines: a tenth of the pickling, and the main
+        # One string instead of a list of lines: one object to pickle, and the main
         # process only appends it to the batch.
         return _Mapped(work.source, work.path, sha, False, [], len(profile.papers), profile.failures, usable,
                        _with_union_copy(lines, work.new_graph), 2 * len(lines))
@@ -255,7 +255,8 @@ class _Loader:
     concurrent loads commit does not matter.
 
     :meth:`load` hands over a batch and returns at once unless a batch is already
-    waiting: at most ``threads + 1`` batches are held. A load's error is raised by the
+    waiting: besides the one the caller fills, at most ``threads`` batches loading and
+    one waiting are held. A load's error is raised by the
     next call of :meth:`load`, :meth:`wait` or :meth:`close`; after one, no further
     batch is loaded.
     """
