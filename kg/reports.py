@@ -1562,9 +1562,28 @@ def _search_index(runner: ReportRunner, report: Report) -> _SearchIndex:
         return index
 
 
+def _best_candidates(query: str, folded: list[str]) -> list[tuple[int, float]]:
+    """The SEARCH_CANDIDATES labels most like ``query`` by token_set_ratio (positions, scores).
+
+    What ``process.extract(..., limit=SEARCH_CANDIDATES)`` gives (best first, equal scores
+    in label order), computed by ``process.cdist`` on every core: at 170,000 labels one
+    pass is about 100 ms on one core, the whole of a search's time.
+    """
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    # One row per label (cdist shares rows among its threads; token_set_ratio is symmetric).
+    scores = process.cdist(folded, [query], scorer=fuzz.token_set_ratio, dtype=np.float32,
+                           score_cutoff=SEARCH_CUTOFF - 20, workers=-1)[:, 0]
+    passing = np.flatnonzero(scores >= SEARCH_CUTOFF - 20)
+    # Stable sort on the negated score: ties stay in label order, as extract orders them.
+    best = passing[np.argsort(-scores[passing], kind="stable")][:SEARCH_CANDIDATES]
+    return [(int(position), float(scores[position])) for position in best]
+
+
 def _search(runner: ReportRunner, report: Report, binding: Binding) -> ReportResult:
     """Rank authors' names and papers' titles against the query with rapidfuzz."""
-    from rapidfuzz import fuzz, process
+    from rapidfuzz import fuzz
 
     columns = ("type", "item", "label", "score")
     query = fold(binding.values.get("q", ""))
@@ -1579,9 +1598,8 @@ def _search(runner: ReportRunner, report: Report, binding: Binding) -> ReportRes
         # token_set_ratio (word order, words missing, typos inside words) picks candidates in one
         # fast pass; the score is its mean with WRatio (partial matches), so that a title holding
         # every word of the query beats one that merely shares a long run of characters with it.
-        for choice, score, position in process.extract(
-            query, folded, scorer=fuzz.token_set_ratio, limit=SEARCH_CANDIDATES, score_cutoff=SEARCH_CUTOFF - 20
-        ):
+        for position, score in _best_candidates(query, folded):
+            choice = folded[position]
             combined = (float(score) + fuzz.WRatio(query, choice)) / 2
             if combined >= SEARCH_CUTOFF:
                 found.append((combined, choice, name, entries[position]))
