@@ -82,6 +82,21 @@ def start_kg(store: Path, *, workers: int, threads: int, query_workers: int, log
     return Server(args, port, "/healthz", log=log)
 
 
+def wait_until_warm(server: Server, *, timeout: float = 900, in_a_row: int = 8) -> float:
+    """Seconds until ``/healthz`` says the reports are warm (``reports_warm``), as a readiness
+    probe would wait before sending users. Each HTTP worker process warms its own cache,
+    so several answers in a row must say so. Raises RuntimeError past ``timeout``."""
+    started = time.monotonic()
+    seen = 0
+    while time.monotonic() - started < timeout:
+        status, _, body = get(server.url + "/healthz", timeout=10)
+        seen = seen + 1 if status == 200 and json.loads(body).get("reports_warm") else 0
+        if seen >= in_a_row:
+            return time.monotonic() - started
+        time.sleep(0.1 if seen else 0.5)
+    raise RuntimeError(f"the server's reports were not warm after {timeout:g} s")
+
+
 def oxigraph_command() -> str | None:
     for candidate in (os.environ.get("KG_OXIGRAPH"), shutil.which("oxigraph"),
                       str(Path(sys.executable).with_name("oxigraph"))):

@@ -784,6 +784,8 @@ class ReportRunner:
         self._warming: threading.Thread | None = None
         #: What the last warm-up did, per report: "precomputed", "query" or the error (for tests, logs).
         self.warmed: dict[str, str] = {}
+        #: The version the last complete warm-up was for.
+        self.warm_version: str | None = None
         self._graph_build = threading.Lock()
 
     # -- versions and caching
@@ -936,7 +938,13 @@ class ReportRunner:
             except Exception as error:
                 done[report.name] = f"{type(error).__name__}: {error}"
         self.warmed = done
+        if self.version() == version:
+            self.warm_version = version
         return done
+
+    def is_warm(self) -> bool:
+        """Whether a warm-up finished for the current version (a readiness signal: /healthz)."""
+        return self.warm_version is not None and self.warm_version == self.version()
 
     def coauthor_graph(self) -> CoauthorGraph | None:
         """The current version's in-memory co-author graph, None until it has been built."""

@@ -174,7 +174,11 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     @app.get("/healthz")
     def healthz() -> dict[str, Any]:
-        return {"status": "ok", "store_version": backend.version()}
+        # reports_warm: the whole-graph reports and the co-author graph of this store version
+        # are in memory (a readiness probe may wait for it; requests are served meanwhile).
+        runner = app.extensions.get("kg_reports")
+        warm = bool(runner is not None and runner.is_warm())
+        return {"status": "ok", "store_version": backend.version(), "reports_warm": warm}
 
     for blueprint in _blueprints():
         app.register_blueprint(blueprint)

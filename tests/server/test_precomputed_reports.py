@@ -349,6 +349,12 @@ def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Re
     assert runner.warmed == {name: "precomputed" for name in whole_graph(reports)}
     # The only query of the warm-up: the co-author graph of collaboration-path (kg.coauthor_graph).
     assert [q.query for q in spy.queries] == [PAIRS_QUERY]
+    # Readiness: /healthz says so once the warm-up of this version is done, not before.
+    while runner._warming is not None and runner._warming.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert app.test_client().get("/healthz").json["reports_warm"] is True
+    runner.warm_version = "another version"
+    assert app.test_client().get("/healthz").json["reports_warm"] is False
     binding = runner.bind(reports["subjects"], {})
     assert runner._cache_get((runner.version(), "subjects", binding.key())) is not None
 
