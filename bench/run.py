@@ -735,9 +735,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per throughput run.")
     parser.add_argument("--throughput-repeats", type=int, default=3)
     # Tuned on this 2-core machine (docs/benchmark.md): two HTTP processes, as the GIL caps one at a core.
-    parser.add_argument("--serve-workers", type=int, default=int(os.environ.get("KG_BENCH_WORKERS", 2)))
-    parser.add_argument("--serve-threads", type=int, default=int(os.environ.get("KG_BENCH_THREADS", 8)))
-    parser.add_argument("--query-workers", type=int, default=int(os.environ.get("KG_BENCH_QUERY_WORKERS", 2)))
+    # What `kg serve` runs by default (server.config.Settings): the figures are a user's.
+    from server.config import Settings
+
+    defaults = Settings()
+    parser.add_argument("--serve-workers", type=int,
+                        default=int(os.environ.get("KG_BENCH_WORKERS", defaults.workers)))
+    parser.add_argument("--serve-threads", type=int,
+                        default=int(os.environ.get("KG_BENCH_THREADS", defaults.threads)))
+    parser.add_argument("--query-workers", type=int,
+                        default=int(os.environ.get("KG_BENCH_QUERY_WORKERS", defaults.query_workers)))
     parser.add_argument("--rdflib-repeats", type=int, default=3)
     parser.add_argument("--rdflib-timeout", type=float, default=60.0)
     parser.add_argument("--print", dest="print_json", type=Path, default=None, metavar="JSON",
