@@ -71,6 +71,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pyoxigraph as ox
 
 from kg.coauthor_graph import CoauthorGraph, PathSearch
@@ -1577,7 +1578,6 @@ def _best_candidates(query: str, folded: list[str]) -> list[tuple[int, float]]:
     in label order), computed by ``process.cdist`` on every core: at 170,000 labels one
     pass is about 100 ms on one core, the whole of a search's time.
     """
-    import numpy as np
     from rapidfuzz import fuzz, process
 
     # One row per label (cdist shares rows among its threads; token_set_ratio is symmetric).

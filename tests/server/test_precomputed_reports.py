@@ -339,13 +339,19 @@ def test_a_report_after_ingest_is_served_from_the_file(readonly: KGStore) -> Non
     assert spy.queries == []
 
 
+def _wait_for_warm_up(runner: ReportRunner, reports: Reports, seconds: float = 60) -> float:
+    """Wait until the background warm-up has noted every whole-graph report; the deadline used."""
+    deadline = time.monotonic() + seconds
+    while len(runner.warmed) < len(whole_graph(reports)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return deadline
+
+
 def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Reports) -> None:
     spy = SpyBackend(readonly)
     app = _app(readonly, spy, warm=True)
     runner: ReportRunner = app.extensions["kg_reports"]
-    deadline = time.monotonic() + 60
-    while len(runner.warmed) < len(whole_graph(reports)) and time.monotonic() < deadline:
-        time.sleep(0.05)
+    deadline = _wait_for_warm_up(runner, reports)
     assert runner.warmed == {name: "precomputed" for name in whole_graph(reports)}
     # The only query of the warm-up: the co-author graph of collaboration-path (kg.coauthor_graph).
     assert [q.query for q in spy.queries] == [PAIRS_QUERY]
@@ -368,9 +374,7 @@ def test_without_files_the_server_warms_by_querying(tmp_path: Path, store_folder
         spy = SpyBackend(store)
         app = _app(store, spy, warm=True)
         runner: ReportRunner = app.extensions["kg_reports"]
-        deadline = time.monotonic() + 60
-        while len(runner.warmed) < len(whole_graph(reports)) and time.monotonic() < deadline:
-            time.sleep(0.05)
+        _wait_for_warm_up(runner, reports)
         assert runner.warmed == {name: "query" for name in whole_graph(reports)}
         queried = len(spy.queries)
         assert queried >= len(whole_graph(reports))
