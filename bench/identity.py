@@ -47,9 +47,7 @@ if __package__ in (None, ""):  # `python bench/identity.py`
 
 from rapidfuzz import fuzz
 
-from kg.generate import generate
-from kg.normalize import name_key, title_key
-from kg.resolve import (
+from kg.identity.resolve import (
     EXACT_BLOCKS,
     Resolution,
     ResolveConfig,
@@ -60,6 +58,8 @@ from kg.resolve import (
     single_blocking_key,
     summarize,
 )
+from kg.normalize import name_key, title_key
+from kg.tools.generate import generate
 
 TARGETS = {"author_precision": 0.99, "author_recall": 0.95, "sibling_precision": 1.0, "million_seconds": 60.0}
 
@@ -243,7 +243,7 @@ def run(papers: int, seed: int, corpus: Path | None, workers: int, million: bool
         runs["single-key blocking"], times["single-key blocking"] = res, seconds
         cpu["single-key blocking"] = _LAST_CPU[0]
         res, seconds = _timed(lambda: resolve(summaries))
-        runs["kg.resolve"], times["kg.resolve"], cpu["kg.resolve"] = res, seconds, _LAST_CPU[0]
+        runs["kg.identity.resolve"], times["kg.identity.resolve"], cpu["kg.identity.resolve"] = res, seconds, _LAST_CPU[0]
 
         rows = []
         for name, result in runs.items():
@@ -267,7 +267,7 @@ def run(papers: int, seed: int, corpus: Path | None, workers: int, million: bool
             rows.append(row)
         figures["runs"] = rows
         figures["candidate_recall"] = candidate_recall(truth, cutoff=ResolveConfig().name_candidate_cutoff)
-        figures["homonyms"] = _homonym_recall(runs["kg.resolve"], truth)
+        figures["homonyms"] = _homonym_recall(runs["kg.identity.resolve"], truth)
         if million:
             figures["million"] = _million(seed, workers, Path(tmp))
     return figures
@@ -349,7 +349,7 @@ def print_table(figures: dict[str, Any]) -> None:
               f"R {m['author']['recall']:.4f}; paper P {m['paper']['precision']:.4f} "
               f"R {m['paper']['recall']:.4f}; siblings kept apart {m['siblings_kept_apart'][0]}/"
               f"{m['siblings_kept_apart'][1]}")
-    ours = next(r for r in figures["runs"] if r["method"] == "kg.resolve")
+    ours = next(r for r in figures["runs"] if r["method"] == "kg.identity.resolve")
     checks = [
         ("author-merge precision >= 0.99", ours["author"]["precision"] >= TARGETS["author_precision"]),
         ("author-merge recall >= 0.95", ours["author"]["recall"] >= TARGETS["author_recall"]),

@@ -14,8 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kg.namespace import sparql_prologue
-from kg.sparql_text import _TOKEN
+from kg.rdf.namespace import sparql_prologue
+from kg.sparql.text import _TOKEN
 
 #: /sparql throughput queries: one cheap (an author's papers), one heavier (top co-authors).
 CHEAP = """PREFIX schema: <https://schema.org/>
@@ -195,7 +195,7 @@ def is_entity_report(report: Any) -> bool:
 
 
 def rows_of(outcome: Any) -> list[tuple[Any, ...]]:
-    """Rows of plain values (strings) of a kg.query.QueryOutcome."""
+    """Rows of plain values (strings) of a kg.store.query.QueryOutcome."""
     if outcome.select is None:
         return []
     return [tuple(None if t is None else t.value for t in row) for row in outcome.select.rows]

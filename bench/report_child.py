@@ -3,7 +3,7 @@
     python -m bench.report_child STORE REPORT PARAMS.json ROUNDS BUDGET
 
 Runs the report through :class:`kg.reports.ReportRunner` over
-:class:`kg.query.LocalBackend` (the store opened read-only, result cache off)
+:class:`kg.store.query.LocalBackend` (the store opened read-only, result cache off)
 once per parameter set and round, until ``BUDGET`` seconds are spent; prints
 one JSON object: the seconds of each run, row counts and errors. Some engine
 reports cannot be stopped from inside (pure Python), hence the child process.
@@ -19,10 +19,10 @@ from pathlib import Path
 
 def main(argv: list[str]) -> int:
     store, name, params_file, rounds, budget = argv[0], argv[1], argv[2], int(argv[3]), float(argv[4])
-    from kg.iri import IriScheme
-    from kg.query import LocalBackend
+    from kg.rdf.iri import IriScheme
     from kg.reports import ReportRunner, load_reports
-    from kg.store import KGStore
+    from kg.store.embedded import KGStore
+    from kg.store.query import LocalBackend
 
     base_iri = argv[5] if len(argv) > 5 else "http://localhost:8000/"
     scheme = IriScheme(base_iri)

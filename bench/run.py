@@ -99,7 +99,7 @@ def make_corpus(papers: int, seed: int, work: Path) -> tuple[Path, dict[str, Any
                "--seed", str(seed)]
     done = _run_quiet(command)
     if not done:  # the CLI command may not be there: use the module
-        from kg.generate import generate
+        from kg.tools.generate import generate
 
         generate(papers, folder, seed=seed)
     truth = folder / "truth.json"
@@ -244,10 +244,10 @@ def load_phase(papers: int, args: argparse.Namespace, work: Path) -> dict[str, A
 
 
 def _open_local(store: Path) -> tuple[Any, Any, Any]:
-    from kg.iri import IriScheme
-    from kg.query import LocalBackend
+    from kg.rdf.iri import IriScheme
     from kg.reports import load_reports
-    from kg.store import KGStore
+    from kg.store.embedded import KGStore
+    from kg.store.query import LocalBackend
 
     scheme = IriScheme(BASE_IRI)
     backend = LocalBackend(KGStore.open_readonly(store))
@@ -255,7 +255,7 @@ def _open_local(store: Path) -> tuple[Any, Any, Any]:
 
 
 def _query_rows(backend: Any) -> Callable[[str], list[tuple[Any, ...]]]:
-    from kg.query import QueryRequest
+    from kg.store.query import QueryRequest
 
     def run(text: str) -> list[tuple[Any, ...]]:
         return rows_of(backend.run(QueryRequest(text)))
@@ -380,7 +380,7 @@ def throughput_phase(store: Path, server: bhttp.Server, local: tuple[Any, Any, A
                      args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """Our server against ``oxigraph serve-read-only`` on a copy of the same checkpoint, same queries."""
     from kg.reports import bind
-    from kg.store import SNAPSHOTS, published_generation
+    from kg.store.embedded import SNAPSHOTS, published_generation
 
     _backend, reports, scheme = local
     generation = published_generation(store)
@@ -481,8 +481,8 @@ def http_phase(store: Path, local: tuple[Any, Any, Any], entities: Entities, arg
 def rdflib_phase(load: dict[str, Any], local: tuple[Any, Any, Any], entities: Entities,
                  args: argparse.Namespace, work: Path) -> dict[str, Any]:
     """rdflib in memory: load the same quads, run the same query texts; pyoxigraph on our store beside it."""
-    from kg.query import QueryRequest
     from kg.reports import bind
+    from kg.store.query import QueryRequest
 
     backend, reports, scheme = local
     queries = dict(sparql_queries(entities.authors[0]))
@@ -735,8 +735,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per throughput run.")
     parser.add_argument("--throughput-repeats", type=int, default=3)
     # Tuned on this 2-core machine (docs/benchmark.md): two HTTP processes, as the GIL caps one at a core.
-    # What `kg serve` runs by default (server.config.Settings): the figures are a user's.
-    from server.config import Settings
+    # What `kg serve` runs by default (kg_server.config.Settings): the figures are a user's.
+    from kg_server.config import Settings
 
     defaults = Settings()
     parser.add_argument("--serve-workers", type=int,

@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from kg.errors import KGError
-from kg.iri import DEFAULT_BASE_IRI, IriScheme
-from kg.store import RDF_FORMATS, STORE_ENV, KGStore, resolve_store_path, store_stats
+from kg.rdf.iri import DEFAULT_BASE_IRI, IriScheme
+from kg.store.embedded import RDF_FORMATS, STORE_ENV, KGStore, resolve_store_path, store_stats
 
 if TYPE_CHECKING:
-    from kg.remote import RemoteStore
+    from kg.store.remote import RemoteStore
 
 BASE_IRI_ENV = "KG_BASE_IRI"
 UPDATE_URL_ENV = "KG_UPDATE_URL"
@@ -71,7 +71,7 @@ store_base_option = click.option(
 
 def _open_store(store_path: str | None, *, writable: bool = False, base_iri: str | None = None) -> KGStore | RemoteStore:
     """The store ``--store`` names: a folder, or an external store by its query URL."""
-    from kg.remote import is_store_url, open_store
+    from kg.store.remote import is_store_url, open_store
 
     meta = click.get_current_context().meta
     return open_store(
@@ -83,7 +83,7 @@ def _open_store(store_path: str | None, *, writable: bool = False, base_iri: str
 
 def _location(store: KGStore | RemoteStore) -> str:
     """A store's folder or URL (without credentials), for messages."""
-    from kg.remote import describe_location
+    from kg.store.remote import describe_location
 
     return describe_location(store)
 
@@ -178,9 +178,9 @@ def ingest_command(
     prune: bool, workers: int | None, progress: bool | None, curation: Path | None, precompute: bool,
 ) -> None:
     """Ingest profile files and folders into the store (idempotent)."""
-    from kg.identity import DEFAULT_CURATION
-    from kg.ingest import ingest
-    from kg.resolve_hooks import post_ingest_hooks
+    from kg.pipeline.hooks import post_ingest_hooks
+    from kg.pipeline.identity import DEFAULT_CURATION
+    from kg.pipeline.ingest import ingest
 
     if curation is not None and not curation.is_file():
         raise click.BadParameter(f"no such file: {curation}", param_hint="--curation")
@@ -188,7 +188,7 @@ def ingest_command(
         curation = Path(DEFAULT_CURATION)
     scheme = _scheme(base_iri)
     # ingest and its hooks are annotated with KGStore; an external store's RemoteStore
-    # provides the same interface (kg.store.GraphStore, checked by mypy in kg.remote).
+    # provides the same interface (kg.store.embedded.GraphStore, checked by mypy in kg.store.remote).
     store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
     folder = _location(store)
     hooks = post_ingest_hooks(curation)
@@ -223,10 +223,10 @@ MAX_ROWS_ENV = "KG_MAX_ROWS"
 
 
 def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> None:
-    """Write the whole-graph reports of the store's newest checkpoint (kg.precompute)."""
+    """Write the whole-graph reports of the store's newest checkpoint (kg.reports.precompute)."""
     import time
 
-    from kg.precompute import precompute_store
+    from kg.reports.precompute import precompute_store
 
     started = time.perf_counter()
     max_rows = int(os.environ.get(MAX_ROWS_ENV) or 100_000)
@@ -246,7 +246,7 @@ def precompute_command(store_path: str | None, base_iri: str, workers: int | Non
 
     `kg ingest` does this after each ingest; run it after changing queries/ or upgrading.
     """
-    from kg.remote import is_store_url
+    from kg.store.remote import is_store_url
 
     if is_store_url(store_path):
         raise click.UsageError("an external store has no folder to keep precomputed reports in")
@@ -262,7 +262,7 @@ def precompute_command(store_path: str | None, base_iri: str, workers: int | Non
                                             "curated-cannot-link"]), default=None, help="Only this kind.")
 def resolve_command(store_path: str | None, base_iri: str, report: bool, fmt: str, kind: str | None) -> None:
     """Identity decisions of the store (its identity graph): counts, or all of them with --report."""
-    from kg.identity import decision_report
+    from kg.pipeline.identity import decision_report
 
     store = KGStore.open_readonly(resolve_store_path(store_path))
     data = decision_report(store, _scheme(base_iri))
@@ -307,7 +307,7 @@ def _decision_counts(data: dict[str, Any]) -> dict[str, int]:
 @as_of_option
 def generate_command(papers: int, out: Path, seed: int, as_of: str | None) -> None:
     """Write synthetic profile pages with known truth (identity benchmark, parser fuzzing, scale tests)."""
-    from kg.generate import DEFAULT_AS_OF, generate
+    from kg.tools.generate import DEFAULT_AS_OF, generate
 
     stats = generate(papers, out, seed=seed, as_of=_as_of(as_of) if as_of else DEFAULT_AS_OF)
     click.echo(f"wrote {stats.files} profiles ({stats.papers} papers, {stats.listings} listings, "
@@ -341,7 +341,7 @@ def export_command(store_path: str | None, fmt: str, output: Path | None, dumps:
     """Stream the whole graph (quad formats keep the named graphs), or write the dumps (--dumps)."""
     store = _open_store(store_path)
     if dumps is not None:
-        from kg.dumps import generate_dumps
+        from kg.store.dumps import generate_dumps
 
         manifest = generate_dumps(cast(KGStore, store), dumps)  # a RemoteStore provides KGStore's interface
         for written in manifest.files:
@@ -370,7 +370,7 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     import pyoxigraph as ox
 
     from kg.errors import QuerySyntaxError
-    from kg.namespace import PREFIXES
+    from kg.rdf.namespace import PREFIXES
 
     text = sys.stdin.read() if sparql == "-" else sparql
     store = _open_store(store_path)
@@ -413,8 +413,8 @@ def report_command(name: str | None, store_path: str | None, params: tuple[str, 
     The rows are those of /reports/NAME on the server (the same runner); JSON is
     the server's JSON document with every row on one page.
     """
-    from kg.query import LocalBackend
     from kg.reports import ReportRunner, csv_chunks, load_reports, result_document, text_table
+    from kg.store.query import LocalBackend
 
     base_iri = click.get_current_context().meta.get("kg.base_iri") or os.environ.get(BASE_IRI_ENV) or DEFAULT_BASE_IRI
     scheme = _scheme(base_iri)
@@ -435,7 +435,7 @@ def report_command(name: str | None, store_path: str | None, params: tuple[str, 
     if isinstance(store, KGStore):
         backend: Any = LocalBackend(store)
     else:
-        from kg.remote import RemoteBackend
+        from kg.store.remote import RemoteBackend
 
         backend = RemoteBackend(store)
     runner = ReportRunner(reports, backend, scheme)
@@ -457,7 +457,7 @@ def report_command(name: str | None, store_path: str | None, params: tuple[str, 
 
 def _settings_options(command: Any) -> Any:
     """One `kg serve` option per server setting (server/config.py), so flags and docs cannot drift."""
-    from server.config import SETTINGS
+    from kg_server.config import SETTINGS
 
     for setting in reversed(SETTINGS):
         text = f"{setting.help} (env {setting.env})"
@@ -475,14 +475,14 @@ def _settings_options(command: Any) -> Any:
 @_settings_options
 def serve_command(**options: Any) -> None:
     """Serve the SPARQL endpoint, reports and linked data under a production WSGI server (granian)."""
-    from server.app import is_loopback
-    from server.config import Settings
+    from kg_server.app import is_loopback
+    from kg_server.config import Settings
 
     overrides = {key: value for key, value in options.items() if value not in (None, ())}
     settings = Settings.load(overrides)
     if settings.allow_update and not settings.update_token and not is_loopback(settings.host):
         raise click.UsageError("--allow-update is refused on a non-loopback host; use --update-token")
-    from kg.remote import describe_location, is_store_url, open_store
+    from kg.store.remote import describe_location, is_store_url, open_store
 
     if settings.updates_enabled and settings.workers > 1 and not is_store_url(settings.store):
         raise click.UsageError("updates need a single writer: use --workers 1 with --update-token/--allow-update")
@@ -495,7 +495,7 @@ def serve_command(**options: Any) -> None:
         # Check the folder without opening RocksDB in this process: granian forks its workers,
         # a forked child inherits RocksDB's background threads dead, and the writer that
         # --allow-update/--update-token opens there would then hang on its first flush.
-        from kg.store import published_generation
+        from kg.store.embedded import published_generation
 
         folder = resolve_store_path(settings.store)
         if published_generation(folder) is None:
@@ -509,7 +509,7 @@ def serve_command(**options: Any) -> None:
     click.echo(f"serving {shown} on http://{settings.host}:{settings.port}/ "
                f"({settings.workers} worker(s) x {settings.threads} threads)", err=True)
     Granian(
-        "server.app:create_app",
+        "kg_server.app:create_app",
         factory=True,
         address=settings.host,
         port=settings.port,

@@ -50,7 +50,7 @@ def name_key(name: str) -> str:
     spaces: ``"Yi-Fan Zhang"``, ``"Yifan Zhang"`` and ``"YIFAN  ZHANG"`` share
     ``"yifan zhang"``; ``"Renée"`` and ``"Renee"`` share ``"renee"``.
     Token order and initials are *not* folded: that takes evidence
-    (see :mod:`kg.resolve`).
+    (see :mod:`kg.identity.resolve`).
     """
     text = ascii_fold(unicodedata.normalize("NFKC", name)).casefold()
     text = re.sub(r"(?<=\w)[-'’‐‑](?=\w)", "", text)

@@ -50,10 +50,10 @@ TEST_BASE_IRI = "http://kg.test/"
 
 def ingest_into(folder: Path, sources: list[Path] | Path, *, base_iri: str = TEST_BASE_IRI) -> None:
     """Ingest profile files or folders into a store folder (and publish it)."""
-    from kg.ingest import ingest
-    from kg.iri import IriScheme
-    from kg.resolve_hooks import post_ingest_hooks
-    from kg.store import KGStore
+    from kg.pipeline.hooks import post_ingest_hooks
+    from kg.pipeline.ingest import ingest
+    from kg.rdf.iri import IriScheme
+    from kg.store.embedded import KGStore
 
     store = KGStore.open_writable(folder)
     paths = sources if isinstance(sources, list) else [sources]
@@ -73,7 +73,7 @@ def seed_store(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Pat
 @pytest.fixture(scope="session")
 def app(seed_store: Path):  # type: ignore[no-untyped-def]
     """The application over the seed store (query worker processes included)."""
-    from server.app import create_app
+    from kg_server.app import create_app
 
     application = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI, "query_timeout": 10})
     application.config["TESTING"] = True

@@ -39,10 +39,10 @@ def test_bench_quick_run_writes_figures_and_a_table(tmp_path: Path) -> None:
 def test_inlined_report_query_gives_the_rows_of_substitutions(seed_store: Path, name: str) -> None:
     """The text sent to the native server and rdflib means what the report means with substitutions."""
     from bench.queries import inline
-    from kg.iri import IriScheme
-    from kg.query import LocalBackend, QueryRequest
+    from kg.rdf.iri import IriScheme
     from kg.reports import bind, load_reports
-    from kg.store import KGStore
+    from kg.store.embedded import KGStore
+    from kg.store.query import LocalBackend, QueryRequest
 
     scheme = IriScheme(TEST_BASE_IRI)
     backend = LocalBackend(KGStore.open_readonly(seed_store))

@@ -18,9 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.generate import generate
 from kg.normalize import name_key
 from kg.parse import parse_file
+from kg.tools.generate import generate
 
 
 @pytest.fixture(scope="module")

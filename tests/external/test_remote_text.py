@@ -1,8 +1,8 @@
-"""kg.remote without a store: what it sends (query text, parameters, endpoints) and its refusals.
+"""kg.store.remote without a store: what it sends (query text, parameters, endpoints) and its refusals.
 
 The parameter binding is checked where it matters most: every report and every
 linked-data query, run by the embedded engine once with pyoxigraph's
-substitutions and once as the text :func:`kg.remote.bind_values` sends to an
+substitutions and once as the text :func:`kg.store.remote.bind_values` sends to an
 external store, must give the same answer.
 """
 
@@ -23,9 +23,11 @@ from kg.errors import (
     ServiceUnavailable,
     StoreError,
 )
-from kg.iri import IriScheme
-from kg.query import QueryRequest
-from kg.remote import (
+from kg.rdf.iri import IriScheme
+from kg.sparql.results import python_value
+from kg.store.embedded import KGStore
+from kg.store.query import QueryRequest
+from kg.store.remote import (
     Endpoints,
     RemoteBackend,
     RemoteStore,
@@ -34,8 +36,6 @@ from kg.remote import (
     open_store,
     prepare_query,
 )
-from kg.results import python_value
-from kg.store import KGStore
 from tests.conftest import TEST_BASE_IRI
 
 pytestmark = pytest.mark.external
@@ -78,7 +78,7 @@ def test_values_binding_gives_the_substitution_answer_for_every_report(embedded:
 
 
 def test_values_binding_gives_the_substitution_answer_for_linked_data(embedded: KGStore) -> None:
-    from server.linked_data import GRAPH_QUERY, INCOMING_QUERY, OUTGOING_QUERY
+    from kg_server.linked_data import GRAPH_QUERY, INCOMING_QUERY, OUTGOING_QUERY
 
     def first(kind: str, n: int) -> list[str]:
         rows = embedded.query(f"SELECT ?x WHERE {{ ?x a <{kind}> }} ORDER BY ?x LIMIT {n}")

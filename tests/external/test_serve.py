@@ -22,8 +22,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from kg.namespace import XSD, sparql_prologue
-from kg.remote import RemoteStore
+from kg.rdf.namespace import XSD, sparql_prologue
+from kg.store.remote import RemoteStore
 from tests.conftest import TEST_BASE_IRI, LiveServer
 from tests.external.conftest import SeededStore
 

@@ -17,12 +17,12 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import ServiceUnavailable
-from kg.iri import IriScheme
-from kg.namespace import XSD
-from kg.query import LocalBackend
-from kg.remote import Endpoints, RemoteBackend, RemoteStore
-from kg.sparql_text import tokens
-from kg.store import KGStore
+from kg.rdf.iri import IriScheme
+from kg.rdf.namespace import XSD
+from kg.sparql.text import tokens
+from kg.store.embedded import KGStore
+from kg.store.query import LocalBackend
+from kg.store.remote import Endpoints, RemoteBackend, RemoteStore
 from tests.external.conftest import (
     SeededStore,
     StoreServer,
@@ -308,8 +308,8 @@ def test_an_interrupted_replace_is_redone_by_the_next_ingest(
     drop, content, union share, the graph's own statements in the union) leaves a store
     that the next ingest repairs. (Cut after the last of them, the graph is written and
     only the ingest's later steps are missing: identity resolution's own matter.)"""
-    from kg.ingest import ingest
-    from kg.resolve_hooks import post_ingest_hooks
+    from kg.pipeline.hooks import post_ingest_hooks
+    from kg.pipeline.ingest import ingest
     from tests.conftest import SEED_AS_OF
 
     base, reference_base = f"http://cut-{keep}.test/", "http://cut-reference.test/"

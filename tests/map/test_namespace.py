@@ -1,6 +1,6 @@
 """kg/namespace.py, ontology/kg.ttl and ontology/shapes.ttl cannot drift apart.
 
-* every term of :class:`kg.namespace.KG` is declared in kg.ttl with an English
+* every term of :class:`kg.rdf.namespace.KG` is declared in kg.ttl with an English
   label and comment, and kg.ttl declares no kg: term that KG lacks;
 * every kg: IRI used by the shapes exists in KG, with the kind, domain and
   range the ontology gives it;
@@ -18,8 +18,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH, XSD
 from rdflib.term import Node
 
-from kg import ontology
-from kg.namespace import DCTERMS, KG, KG_NAMESPACE
+from kg.rdf import ontology
+from kg.rdf.namespace import DCTERMS, KG, KG_NAMESPACE
 
 VANN = "http://purl.org/vocab/vann/"
 ONTOLOGY = URIRef(ontology.ONTOLOGY_IRI)
@@ -287,7 +287,7 @@ def test_terms_cover_namespace_and_reused_terms() -> None:
 def test_terms_md_is_up_to_date() -> None:
     committed = ontology.TERMS_FILE.read_text(encoding="utf-8")
     assert committed == ontology.markdown_table(), (
-        "ontology/TERMS.md is stale: run `python -m kg.ontology`"
+        "ontology/TERMS.md is stale: run `python -m kg.rdf.ontology`"
     )
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.ontology import terms
+from kg.rdf.ontology import terms
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 

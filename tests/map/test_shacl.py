@@ -1,4 +1,4 @@
-"""The graphs kg.map writes for the seed profiles conform to ontology/shapes.ttl.
+"""The graphs kg.rdf.map writes for the seed profiles conform to ontology/shapes.ttl.
 
 The shapes are checked on the UNION of all profiles' graphs, as a store holds
 them: a paper listed by two profiles is written into both graphs, identically,
@@ -17,10 +17,10 @@ from pyshacl import validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH, XSD
 
-from kg import ontology
-from kg.iri import IriScheme
-from kg.map import profile_graph
-from kg.namespace import DCTERMS, FOAF, KG, PROV, SCHEMA
+from kg.rdf import ontology
+from kg.rdf.iri import IriScheme
+from kg.rdf.map import profile_graph
+from kg.rdf.namespace import DCTERMS, FOAF, KG, PROV, SCHEMA
 from tests.conftest import SEED_AS_OF
 
 #: Types map.py gives in addition to a shaped class (a second type, or a superclass).

@@ -17,8 +17,15 @@ from bench.identity import (
     parse_corpus,
     sibling_precision,
 )
-from kg.generate import generate
-from kg.resolve import Resolution, SourceSummary, _name_pairs, build_corpus, merge_papers, resolve
+from kg.identity.resolve import (
+    Resolution,
+    SourceSummary,
+    _name_pairs,
+    build_corpus,
+    merge_papers,
+    resolve,
+)
+from kg.tools.generate import generate
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +66,7 @@ def test_benchmark_command_prints_figures(tmp_path: Path, capsys: pytest.Capture
     out = tmp_path / "figures.json"
     assert main(["--papers", "600", "--seed", "3", "--workers", "1", "--json", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "kg.resolve" in printed and "single-key blocking" in printed and "exact keys only" in printed
+    assert "kg.identity.resolve" in printed and "single-key blocking" in printed and "exact keys only" in printed
     figures = json.loads(out.read_text(encoding="utf-8"))
-    assert {r["method"] for r in figures["runs"]} == {"exact keys only", "single-key blocking", "kg.resolve"}
+    assert {r["method"] for r in figures["runs"]} == {"exact keys only", "single-key blocking", "kg.identity.resolve"}
     assert figures["candidate_recall"]["multi_key"] >= figures["candidate_recall"]["single_key"]

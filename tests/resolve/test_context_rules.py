@@ -6,7 +6,7 @@ The helpers are those of ``test_rules``.
 
 from __future__ import annotations
 
-from kg.resolve import resolve
+from kg.identity.resolve import resolve
 from tests.resolve.test_rules import L, S, key_on
 
 # --- the profile that lists the paper -----------------------------------------------------------
@@ -95,7 +95,7 @@ def test_one_two_hop_co_author_is_not_enough_between_two_names() -> None:
 def test_transliterations_and_early_typos_share_a_blocking_key() -> None:
     """Iurii / Yuri and Qniyuan / Qinyuan differ in their first two letters, which every
     other key uses; the transliteration group and the first-and-last-letter key keep them."""
-    from kg.resolve import blocking_keys
+    from kg.identity.resolve import blocking_keys
 
     assert {k for k in blocking_keys("iurii solovyov") & blocking_keys("yuri solovyov")} == {
         "t:solovyov|" + next(k for k in blocking_keys("yuri solovyov") if k.startswith("t:")).split("|")[1]}

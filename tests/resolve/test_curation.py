@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.identity import load_curation
-from kg.ingest import ingest
-from kg.iri import IriScheme
-from kg.resolve_hooks import post_ingest_hooks
-from kg.store import KGStore
+from kg.pipeline.hooks import post_ingest_hooks
+from kg.pipeline.identity import load_curation
+from kg.pipeline.ingest import ingest
+from kg.rdf.iri import IriScheme
+from kg.store.embedded import KGStore
 
 SCHEME = IriScheme("http://kg.test/")
 AS_OF = date(2026, 11, 21)

@@ -1,4 +1,4 @@
-"""kg.resolve rule by rule, on small hand-made summaries (no store, no RDF).
+"""kg.identity.resolve rule by rule, on small hand-made summaries (no store, no RDF).
 
 Each case builds a few profiles in which one name (or title) variant occurs
 with or without the evidence the rule asks for, and checks the outcome and
@@ -11,7 +11,7 @@ from datetime import date
 
 import pytest
 
-from kg.resolve import (
+from kg.identity.resolve import (
     Constraint,
     Listing,
     Resolution,
@@ -337,7 +337,7 @@ def test_communities_linked_by_their_coauthors_do_not_flag() -> None:
 
 def test_the_owner_added_to_truncated_lists_does_not_join_communities() -> None:
     """On Zoe Quint's profile every list is cut by "et al." and hides her. She is an author of
-    all six papers (kg.map says so), but that inference must not join Wei Zhang's two groups."""
+    all six papers (kg.rdf.map says so), but that inference must not join Wei Zhang's two groups."""
     listings = [
         Listing(x.source, x.line, x.title, x.date, x.authors, True, x.abstract)
         for x in _community("Alpha", "Wei Zhang", 0) + _community("Beta", "Wei Zhang", 3)
@@ -350,10 +350,10 @@ def test_the_owner_added_to_truncated_lists_does_not_join_communities() -> None:
 
 
 def test_mention_keys_follow_the_mapping_call_order() -> None:
-    """kg.map asks for a paper's key, then its authors' keys: initials resolve per paper in RDF."""
-    from kg.iri import IriScheme
-    from kg.map import profile_ntriples
+    """kg.rdf.map asks for a paper's key, then its authors' keys: initials resolve per paper in RDF."""
     from kg.model import Owner, PaperEntry, Profile
+    from kg.rdf.iri import IriScheme
+    from kg.rdf.map import profile_ntriples
 
     res = resolve([
         S("a.txt", L("a.txt", "Paper One", "John Smith", "Ada Quill", "Bo Rennet"),

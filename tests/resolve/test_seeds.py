@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from kg.identity import decision_report
-from kg.iri import IriScheme
-from kg.namespace import PREFIXES
-from kg.store import KGStore
+from kg.pipeline.identity import decision_report
+from kg.rdf.iri import IriScheme
+from kg.rdf.namespace import PREFIXES
+from kg.store.embedded import KGStore
 from tests.conftest import TEST_BASE_IRI
 
 SCHEME = IriScheme(TEST_BASE_IRI)
@@ -153,7 +153,7 @@ def test_identity_graph_conforms_to_the_shapes(store: KGStore) -> None:
     pyshacl = pytest.importorskip("pyshacl")
     from rdflib import Graph
 
-    from kg import ontology
+    from kg.rdf import ontology
 
     union = Graph()
     union.parse(data="".join(_dump(store)), format="nt")

@@ -36,9 +36,10 @@ def make_app(
     touch nothing another test reads; ``local=True`` runs queries in-process
     (no worker processes: quick to start, no timeouts).
     """
-    from kg.query import LocalBackend
-    from kg.store import KGStore
-    from server.app import create_app
+    from kg_server.app import create_app
+
+    from kg.store.embedded import KGStore
+    from kg.store.query import LocalBackend
 
     apps: list[Flask] = []
 

@@ -17,14 +17,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from kg_server.pages import VENDOR_FILES
 
-from kg.namespace import sparql_prologue
-from server.pages import VENDOR_FILES
+from kg.rdf.namespace import sparql_prologue
 from tests.server.browser import Browser, Page, is_loopback_url, require_chromium
 
 pytestmark = pytest.mark.browser
 
-STATIC = Path(__file__).resolve().parents[2] / "server" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "server" / "kg_server" / "static"
 OWNERS = ["Lizhu Zhang", "Weiran Huang", "Xingtai Lv", "Xuyang Zhao", "Zhiquan Tan"]
 #: Where screenshots go (kept for a person to look at): $KG_SCREENSHOTS or a temp folder.
 SCREENSHOTS = Path(

@@ -1,4 +1,4 @@
-"""The collaboration-path report searched in the in-memory co-author graph (kg.coauthor_graph)
+"""The collaboration-path report searched in the in-memory co-author graph (kg.reports.coauthor_graph)
 gives exactly the rows and notes of the search that queries the store, on the seed store and on
 small crafted graphs (ties, several shared papers, the length and expansion limits); the runner
 keeps one graph per store version."""
@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kg.coauthor_graph import PAIRS_QUERY, CoauthorGraph
-from kg.iri import IriScheme
-from kg.query import LocalBackend, QueryOutcome, QueryRequest
+from kg.rdf.iri import IriScheme
 from kg.reports import (
     PATH_MAX_EXPANSIONS,
     PATH_MAX_LENGTH,
@@ -24,7 +22,9 @@ from kg.reports import (
     _neighbours,
     load_reports,
 )
-from kg.store import KGStore
+from kg.reports.coauthor_graph import PAIRS_QUERY, CoauthorGraph
+from kg.store.embedded import KGStore
+from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
 from tests.conftest import TEST_BASE_IRI
 
 SCHEME = IriScheme(TEST_BASE_IRI)

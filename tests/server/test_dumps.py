@@ -19,8 +19,8 @@ from flask import Flask
 from flask.testing import FlaskClient
 from rdflib import Dataset, Graph
 
-from kg import dumps as kgdumps
-from kg.store import KGStore
+from kg.store import dumps as kgdumps
+from kg.store.embedded import KGStore
 from tests.conftest import TEST_BASE_IRI, ingest_into
 from tests.server.test_linked_data import BROWSER_ACCEPT, FIXTURE_PROFILE, rapper_count
 
@@ -235,7 +235,7 @@ def test_a_missing_or_broken_manifest_means_no_dumps(tmp_path: Path) -> None:
 @pytest.fixture()
 def changing_store(tmp_path: Path, seed_store: Path) -> Iterator[tuple[Path, Flask]]:
     """A copy of the seed store served by its own application (worker pool), dumps not made yet."""
-    from server.app import create_app
+    from kg_server.app import create_app
 
     folder = tmp_path / "store"
     shutil.copytree(seed_store, folder, ignore=shutil.ignore_patterns("dumps"))

@@ -31,9 +31,9 @@ import pytest
 from flask import Flask
 from markupsafe import escape
 
-from kg.namespace import sparql_prologue
-from kg.query import LocalBackend
-from kg.store import KGStore
+from kg.rdf.namespace import sparql_prologue
+from kg.store.embedded import KGStore
+from kg.store.query import LocalBackend
 from tests.conftest import TEST_BASE_IRI, LiveServer, ingest_into
 
 PROBLEM_JSON = "application/problem+json"
@@ -80,7 +80,7 @@ def xss_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def xss_app(xss_store: Path) -> Iterator[Flask]:
-    from server.app import create_app
+    from kg_server.app import create_app
 
     app = create_app({"store": str(xss_store), "base_iri": TEST_BASE_IRI,
                       "backend": LocalBackend(KGStore.open_readonly(xss_store))})
@@ -425,7 +425,7 @@ def test_report_parameter_errors_are_problem_json(xss_app: Flask) -> None:
 
 
 def test_an_unexpected_exception_is_a_problem_without_details(seed_store: Path) -> None:
-    from server.app import create_app
+    from kg_server.app import create_app
 
     app = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI,
                       "backend": LocalBackend(KGStore.open_readonly(seed_store))})
@@ -443,7 +443,7 @@ def test_an_unexpected_exception_is_a_problem_without_details(seed_store: Path) 
 
 
 def test_rate_limit_answers_429_with_retry_after(seed_store: Path) -> None:
-    from server.app import create_app
+    from kg_server.app import create_app
 
     app = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI, "rate_limit": 2.0,
                       "backend": LocalBackend(KGStore.open_readonly(seed_store))})
@@ -470,7 +470,7 @@ def test_rate_limit_is_off_by_default(client) -> None:  # type: ignore[no-untype
 
 def test_a_query_past_the_memory_cap_is_a_503_and_the_next_one_answers(seed_store: Path) -> None:
     """An ORDER BY over a cross product wants gigabytes; its process's address-space cap stops it."""
-    from server.app import create_app
+    from kg_server.app import create_app
 
     app = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI, "query_timeout": 120,
                       "query_memory_mb": 1024, "query_workers": 1})

@@ -22,7 +22,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF
 
-from kg.namespace import DCTERMS, KG, PROV, SCHEMA
+from kg.rdf.namespace import DCTERMS, KG, PROV, SCHEMA
 from tests.conftest import TEST_BASE_IRI, ingest_into
 
 # --- helpers shared by the linked-data, dumps and VoID tests ----------------------------------
@@ -142,7 +142,7 @@ SCRIPT_TITLE = 'A <script>alert("kg")</script> Study of Escaping & Other "Things
 
 
 def _iris_of(store_folder: Path, cls: str, prefix: str) -> list[str]:
-    from kg.store import KGStore
+    from kg.store.embedded import KGStore
 
     store = KGStore.open_readonly(store_folder)
     rows = store.query(
@@ -158,8 +158,8 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store of one small made-up profile (a <script> title, dotted repository names,
     an impossible date (a parse failure), a source name with a space and an é), plus an
     identity graph with a decision if identity resolution made none."""
-    from kg.iri import IriScheme
-    from kg.store import KGStore
+    from kg.rdf.iri import IriScheme
+    from kg.store.embedded import KGStore
 
     folder = tmp_path_factory.mktemp("ld-fixture-store")
     sources = tmp_path_factory.mktemp("ld-fixture-sources")
@@ -184,7 +184,7 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def fixture_app(fixture_store: Path) -> Iterator[Flask]:
-    from server.app import create_app
+    from kg_server.app import create_app
 
     application = create_app({"store": str(fixture_store), "base_iri": TEST_BASE_IRI, "query_timeout": 10})
     application.config["TESTING"] = True
@@ -312,8 +312,8 @@ def test_paper_description_includes_its_authorship_fragments(pick: Any) -> None:
 
 
 def test_source_graph_is_served_as_its_own_content(fixture_client: FlaskClient, fixture_store: Path) -> None:
-    from kg.iri import IriScheme
-    from kg.store import KGStore
+    from kg.rdf.iri import IriScheme
+    from kg.store.embedded import KGStore
 
     graph_iri = IriScheme(TEST_BASE_IRI).graph(FIXTURE_SOURCE)
     assert "%20" in graph_iri and "%C3%A9" in graph_iri
@@ -343,7 +343,7 @@ def test_source_graph_is_served_as_its_own_content(fixture_client: FlaskClient, 
     ],
 )
 def test_percent_encoding_is_normalised_to_the_minted_iri(fixture_client: FlaskClient, path: str) -> None:
-    from kg.iri import IriScheme
+    from kg.rdf.iri import IriScheme
 
     graph_iri = IriScheme(TEST_BASE_IRI).graph(FIXTURE_SOURCE)
     response = fixture_client.get(path, headers={"Accept": "text/turtle"})
@@ -362,7 +362,7 @@ def test_percent_encoding_is_normalised_to_the_minted_iri(fixture_client: FlaskC
     ],
 )
 def test_iri_for_path_encodes_like_the_minting(app: Flask, decoded: str, iri_path: str) -> None:
-    from server.linked_data import iri_for_path
+    from kg_server.linked_data import iri_for_path
 
     with app.test_request_context("/"):
         assert iri_for_path(decoded) == TEST_BASE_IRI + iri_path
@@ -389,7 +389,7 @@ def test_repository_paths_keep_case_and_dots(fixture_client: FlaskClient, path: 
 
 
 def test_html_escapes_a_script_in_a_title(fixture_client: FlaskClient) -> None:
-    from kg.iri import IriScheme
+    from kg.rdf.iri import IriScheme
 
     paper = IriScheme(TEST_BASE_IRI).paper(SCRIPT_TITLE)
     response = fixture_client.get(path_of(paper), headers={"Accept": BROWSER_ACCEPT})
@@ -409,7 +409,7 @@ def test_html_escapes_a_script_in_a_title(fixture_client: FlaskClient) -> None:
 def test_incoming_links_are_capped_and_the_cut_is_announced(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from server import linked_data
+    from kg_server import linked_data
 
     venue = TEST_BASE_IRI + "venue/arxiv"
     full = _turtle(client, "/venue/arxiv")
@@ -429,8 +429,8 @@ def test_incoming_links_are_capped_and_the_cut_is_announced(
 @pytest.fixture(scope="module")
 def identity_graph(seed_store: Path, fixture_store: Path) -> tuple[str, Path, str]:
     """The identity graph's IRI, the store holding it, and which app serves that store."""
-    from kg.iri import IriScheme
-    from kg.store import KGStore
+    from kg.rdf.iri import IriScheme
+    from kg.store.embedded import KGStore
 
     iri = IriScheme(TEST_BASE_IRI).identity_graph()
     for name, folder in (("seed", seed_store), ("fixture", fixture_store)):
@@ -446,7 +446,7 @@ def identity_graph(seed_store: Path, fixture_store: Path) -> tuple[str, Path, st
 def test_identity_graph_is_served_as_a_document(
     identity_graph: tuple[str, Path, str], client: FlaskClient, fixture_client: FlaskClient, fmt: str
 ) -> None:
-    from kg.store import KGStore
+    from kg.store.embedded import KGStore
 
     iri, folder, which = identity_graph
     http = client if which == "seed" else fixture_client

@@ -1,4 +1,4 @@
-"""Whole-graph reports precomputed at ingest (kg.precompute): the same answers as the live queries,
+"""Whole-graph reports precomputed at ingest (kg.reports.precompute): the same answers as the live queries,
 served without querying the store, renewed with each generation, ignored when they do not check out."""
 
 from __future__ import annotations
@@ -14,9 +14,10 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from kg.coauthor_graph import PAIRS_QUERY
-from kg.iri import IriScheme
-from kg.precompute import (
+from kg.rdf.iri import IriScheme
+from kg.reports import ReportResult, ReportRunner, Reports, load_reports
+from kg.reports.coauthor_graph import PAIRS_QUERY
+from kg.reports.precompute import (
     PRECOMPUTED,
     PrecomputedReports,
     default_binding,
@@ -24,9 +25,8 @@ from kg.precompute import (
     precompute_store,
     reports_fingerprint,
 )
-from kg.query import LocalBackend, QueryOutcome, QueryRequest
-from kg.reports import ReportResult, ReportRunner, Reports, load_reports
-from kg.store import KGStore
+from kg.store.embedded import KGStore
+from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
 from tests.conftest import TEST_BASE_IRI, ingest_into
 
 SCHEME = IriScheme(TEST_BASE_IRI)
@@ -319,7 +319,7 @@ def test_a_reingest_with_changed_data_writes_a_new_generation(tmp_path: Path, se
 
 
 def _app(store: KGStore, spy: SpyBackend, *, warm: bool) -> Any:
-    from server.app import create_app
+    from kg_server.app import create_app
 
     app = create_app({"store": str(store.folder), "base_iri": TEST_BASE_IRI, "backend": spy,
                       "warm_reports": warm})
@@ -353,7 +353,7 @@ def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Re
     runner: ReportRunner = app.extensions["kg_reports"]
     deadline = _wait_for_warm_up(runner, reports)
     assert runner.warmed == {name: "precomputed" for name in whole_graph(reports)}
-    # The only query of the warm-up: the co-author graph of collaboration-path (kg.coauthor_graph).
+    # The only query of the warm-up: the co-author graph of collaboration-path (kg.reports.coauthor_graph).
     assert [q.query for q in spy.queries] == [PAIRS_QUERY]
     # Readiness: /healthz says so once the warm-up of this version is done, not before.
     while runner._warming is not None and runner._warming.is_alive() and time.monotonic() < deadline:
@@ -386,8 +386,9 @@ def test_without_files_the_server_warms_by_querying(tmp_path: Path, store_folder
 
 
 def test_an_external_store_has_no_precomputed_reports() -> None:
-    from kg.remote import Endpoints, RemoteBackend, RemoteStore
-    from server.reports import _store_folder
+    from kg_server.reports import _store_folder
+
+    from kg.store.remote import Endpoints, RemoteBackend, RemoteStore
 
     remote = RemoteStore(Endpoints.from_urls("http://127.0.0.1:9/query"), base_iri=TEST_BASE_IRI)
     assert _store_folder(RemoteBackend(remote)) is None

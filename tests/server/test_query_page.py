@@ -10,9 +10,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from kg_server import pages
 
-from kg.namespace import PREFIXES
-from server import pages
+from kg.rdf.namespace import PREFIXES
 
 HOSTILE = "<script>alert(1)</script>"
 

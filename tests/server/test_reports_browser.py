@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kg_server.pages import VENDOR_FILES
 
-from server.pages import VENDOR_FILES
 from tests.server.browser import Browser, Page, is_loopback_url, require_chromium
 
 pytestmark = pytest.mark.browser
 
-STATIC = Path(__file__).resolve().parents[2] / "server" / "static"
+STATIC = Path(__file__).resolve().parents[2] / "server" / "kg_server" / "static"
 SCREENSHOTS = Path(os.environ.get("KG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "kg-screenshots")
 
 

@@ -15,8 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.errors import InvalidParameter, NotFound
-from kg.iri import IriScheme
-from kg.query import LocalBackend, QueryOutcome, QueryRequest
+from kg.rdf.iri import IriScheme
 from kg.reports import (
     PARAM_TYPES,
     QUERIES_DIR,
@@ -28,7 +27,8 @@ from kg.reports import (
     parse_report,
     validate_report,
 )
-from kg.store import KGStore
+from kg.store.embedded import KGStore
+from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
 from tests.conftest import TEST_BASE_IRI
 
 SCHEME = IriScheme(TEST_BASE_IRI)
@@ -139,7 +139,7 @@ def test_a_broken_report_is_an_error_naming_the_file(tmp_path: Path, text: str, 
 
 
 def test_create_app_fails_on_a_broken_report(tmp_path: Path, seed_store: Path) -> None:
-    from server.app import create_app
+    from kg_server.app import create_app
 
     folder = tmp_path / "queries"
     shutil.copytree(QUERIES_DIR, folder)

@@ -219,9 +219,9 @@ def test_updates_and_federation_are_announced_only_when_enabled(make_app: Any) -
 def test_the_named_graphs_listed_are_bounded(
     make_app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import server.sparql
+    import kg_server.sparql
 
-    monkeypatch.setattr(server.sparql, "MAX_DESCRIBED_GRAPHS", 2)
+    monkeypatch.setattr(kg_server.sparql, "MAX_DESCRIBED_GRAPHS", 2)
     graph = Graph().parse(
         data=make_app(local=True).test_client().get("/sparql").data, format="turtle"
     )

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from kg_server.config import SETTINGS, Settings, settings_markdown_table
 
 from kg.cli import main
-from server.config import SETTINGS, Settings, settings_markdown_table
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_readme_shows_the_settings_table() -> None:
     assert settings_markdown_table() in README.read_text(encoding="utf-8"), (
-        "README's settings table is out of date: paste server.config.settings_markdown_table()"
+        "README's settings table is out of date: paste kg_server.config.settings_markdown_table()"
     )
 
 

@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from kg_server.sparql import with_using
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from werkzeug.datastructures import MultiDict
-
-from server.sparql import with_using
 
 SCHEMA = "PREFIX schema: <https://schema.org/>\n"
 PAPERS = SCHEMA + "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }"
@@ -577,7 +576,7 @@ def test_an_update_syntax_error_is_400(token_app: Any) -> None:
 
 
 def test_allow_update_is_refused_on_a_public_host(seed_store: Path) -> None:
-    from server.app import create_app
+    from kg_server.app import create_app
 
     with pytest.raises(RuntimeError, match="loopback"):
         create_app({"store": str(seed_store), "host": "0.0.0.0", "allow_update": True})

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kg_server.sparql import check_remote_calls
 
-from server.sparql import check_remote_calls
 from tests.conftest import LiveServer
 from tests.server.conftest import Listener
 
@@ -201,7 +201,7 @@ def test_an_allowlisted_load_is_made(make_app: Any, listener: Listener) -> None:
 )
 def test_check_remote_calls_asks_the_parser_only_when_in_doubt(text: str, allowed: bool) -> None:
     from kg.errors import ForbiddenOperation
-    from kg.store import KGStore
+    from kg.store.embedded import KGStore
 
     seen: list[str] = []
 

@@ -11,8 +11,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
-from kg.namespace import DCTERMS, FOAF, SCHEMA, VOID
-from kg.store import KGStore, store_stats
+from kg.rdf.namespace import DCTERMS, FOAF, SCHEMA, VOID
+from kg.store.embedded import KGStore, store_stats
 from tests.conftest import TEST_BASE_IRI
 from tests.server.test_linked_data import (
     BROWSER_ACCEPT,
@@ -111,7 +111,7 @@ def test_void_for_a_browser(client: FlaskClient) -> None:
 
 
 def test_license_is_configurable_and_counts_are_cached(make_app: Any) -> None:
-    from server import void
+    from kg_server import void
 
     app = make_app(local=True, license="https://example.org/licence/1.0")
     client = app.test_client()

@@ -151,7 +151,7 @@ ALL_DATA = [(f"data{n}.nt", f"http://kasei.us/2009/09/sparql/data/data{n}.rdf") 
 @pytest.fixture(scope="module")
 def protocol_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """`kg serve --allow-update` on a fresh store with the protocol tests' data."""
-    from kg.store import KGStore
+    from kg.store.embedded import KGStore
 
     if not TESTS:
         pytest.skip(f"W3C protocol manifest not found at {MANIFEST}")

@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.namespace import sparql_prologue
-from kg.store import KGStore, store_stats
+from kg.rdf.namespace import sparql_prologue
+from kg.store.embedded import KGStore, store_stats
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
 #: Distinct papers in the five seed pages (PROFILE_FORMAT.md section 5).

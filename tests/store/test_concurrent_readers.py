@@ -3,7 +3,7 @@
 While ``kg ingest`` runs three times in a row over a store (a third of the files
 changing each time, so that graphs are replaced), readers query it in a loop:
 
-* the server's reader, :class:`kg.querypool.PooledBackend` (worker processes
+* the server's reader, :class:`kg.store.querypool.PooledBackend` (worker processes
   that hold the published checkpoint open and reopen the newest one when an
   ingest publishes), from two threads;
 * a plain process that opened the checkpoint before the first ingest and never
@@ -30,9 +30,9 @@ from pathlib import Path
 
 import pytest
 
-from kg.query import QueryRequest
-from kg.querypool import PooledBackend
-from kg.store import SNAPSHOTS, KGStore, published_generation
+from kg.store.embedded import SNAPSHOTS, KGStore, published_generation
+from kg.store.query import QueryRequest
+from kg.store.querypool import PooledBackend
 from tests.store.test_crash_safety import ENV, ingest_command, run_clean, write_versions
 
 #: One query, so one checkpoint: per named graph (count, length of objects), then the
@@ -61,7 +61,7 @@ def check_union(sig: Signature) -> None:
 STALE_READER = """
 import json, sys, time
 from pathlib import Path
-from kg.store import KGStore
+from kg.store.embedded import KGStore
 folder, stop, query = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 store = KGStore.open_readonly(folder)
 while not stop.exists():

@@ -48,7 +48,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.parse import parse_text
-from kg.store import PRIMARY, SNAPSHOTS, KGStore, published_generation
+from kg.store.embedded import PRIMARY, SNAPSHOTS, KGStore, published_generation
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
 #: Copies of each of the five seed pages: 5 * COPIES profile files.
@@ -104,10 +104,10 @@ def write_versions(seed_files: dict[str, Path], root: Path) -> tuple[Path, Path,
 #: ``at:pointer`` (checkpoint written, the published pointer not yet switched).
 KILL_WRAPPER = """
 import os, signal, sys
-import kg.ingest, kg.store
+import kg.pipeline.ingest, kg.store.embedded
 batch, point = sys.argv.pop(1), sys.argv.pop(1)
 if batch != "-":
-    kg.ingest.BULK_BATCH_BYTES = int(batch)
+    kg.pipeline.ingest.BULK_BATCH_BYTES = int(batch)
 
 def die():
     os.killpg(os.getpgid(0), signal.SIGKILL)
@@ -116,32 +116,32 @@ if point != "-":
     when, name, *count = point.split(":")
     calls = [0]
     if name == "hooks":
-        import kg.resolve_hooks
-        original_hooks = kg.resolve_hooks.post_ingest_hooks
+        import kg.pipeline.hooks
+        original_hooks = kg.pipeline.hooks.post_ingest_hooks
         def hooks(*args, **kwargs):
             result = original_hooks(*args, **kwargs)
             for hook in result:
                 type(hook).__call__ = lambda self, *a, **k: die()
             if not result:
-                kg.store.KGStore.publish = lambda self: die()
+                kg.store.embedded.KGStore.publish = lambda self: die()
             return result
-        kg.resolve_hooks.post_ingest_hooks = hooks
+        kg.pipeline.hooks.post_ingest_hooks = hooks
     elif name == "pointer":
         real_replace = os.replace
         def replace(src, dst, *args, **kwargs):
-            if str(dst).endswith(kg.store.PUBLISHED):
+            if str(dst).endswith(kg.store.embedded.PUBLISHED):
                 die()
             return real_replace(src, dst, *args, **kwargs)
         os.replace = replace
     else:
-        original = getattr(kg.store.KGStore, name)
+        original = getattr(kg.store.embedded.KGStore, name)
         def wrapped(self, *args, **kwargs):
             result = original(self, *args, **kwargs)
             calls[0] += 1
             if calls[0] == int(count[0]):
                 die()
             return result
-        setattr(kg.store.KGStore, name, wrapped)
+        setattr(kg.store.embedded.KGStore, name, wrapped)
 
 from kg.cli import main
 main(prog_name="kg")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.ingest import ingest
-from kg.iri import IriScheme
-from kg.store import KGStore, store_stats
+from kg.pipeline.ingest import ingest
+from kg.rdf.iri import IriScheme
+from kg.store.embedded import KGStore, store_stats
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
 SCHEME = IriScheme(TEST_BASE_IRI)
@@ -185,7 +185,7 @@ def test_reading_an_empty_store_says_what_to_do(tmp_path: Path) -> None:
 
 def test_many_files_go_through_worker_processes(tmp_path: Path) -> None:
     """Above the parallel threshold, parsing runs in processes; the result is the same."""
-    from kg import ingest as ingest_module
+    from kg.pipeline import ingest as ingest_module
 
     profiles = tmp_path / "profiles"
     profiles.mkdir()
@@ -210,7 +210,7 @@ def _many_profiles(folder: Path, count: int) -> Path:
 
 def test_small_batches_loaded_by_threads_give_the_same_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Many bulk loads in the loader threads (one graph each) store what one load does."""
-    from kg import ingest as ingest_module
+    from kg.pipeline import ingest as ingest_module
 
     profiles = _many_profiles(tmp_path / "profiles", ingest_module.PARALLEL_THRESHOLD + 6)
     run_ingest(tmp_path / "one", profiles)
@@ -231,7 +231,7 @@ def test_small_batches_loaded_by_threads_give_the_same_store(tmp_path: Path, mon
 
 def test_a_failed_bulk_load_reaches_the_caller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A load fails in a loader thread: ingest raises that error, publishes nothing."""
-    from kg import ingest as ingest_module
+    from kg.pipeline import ingest as ingest_module
 
     profiles = _many_profiles(tmp_path / "profiles", ingest_module.PARALLEL_THRESHOLD + 6)
 
@@ -250,7 +250,7 @@ def test_a_replacement_never_runs_beside_a_bulk_load(tmp_path: Path, monkeypatch
     import threading
     import time
 
-    from kg import ingest as ingest_module
+    from kg.pipeline import ingest as ingest_module
 
     profiles = _many_profiles(tmp_path / "profiles", ingest_module.PARALLEL_THRESHOLD + 6)
     run_ingest(tmp_path / "store", profiles)

@@ -1,4 +1,4 @@
-"""SELECT results written by the engine (kg.query.native_body) against the row-by-row writers.
+"""SELECT results written by the engine (kg.store.query.native_body) against the row-by-row writers.
 
 The endpoint asks the query worker for the response body in the client's format;
 the worker lets pyoxigraph write it, under a byte budget that proves the result
@@ -14,9 +14,15 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.query import MIN_SOLUTION_BYTES, NATIVE_RESULT_FORMATS, QueryRequest, execute, native_body
-from kg.results import SELECT_WRITERS
-from kg.store import KGStore
+from kg.sparql.results import SELECT_WRITERS
+from kg.store.embedded import KGStore
+from kg.store.query import (
+    MIN_SOLUTION_BYTES,
+    NATIVE_RESULT_FORMATS,
+    QueryRequest,
+    execute,
+    native_body,
+)
 
 FORMATS = sorted(NATIVE_RESULT_FORMATS)
 EX = "http://example.org/"

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from kg import dumps as kgdumps
-from kg.store import KGStore
+from kg.store import dumps as kgdumps
+from kg.store.embedded import KGStore
 
 
 def sorted_nquads(store: KGStore) -> list[str]:

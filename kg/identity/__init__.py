@@ -1,0 +1,1 @@
+"""Identity resolution: which author mentions are one person, which listings one paper (pure records -> records)."""

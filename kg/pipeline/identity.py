@@ -1,0 +1,684 @@
+"""Identity resolution in the store: curation file, resolution pass of ingest, identity graph, report.
+
+:mod:`kg.identity.resolve` decides (pure records); this module connects it to ingest
+and to the RDF:
+
+* :func:`load_curation` reads the curation file (``docs/identity.md``): lines
+  ``must-link<TAB>A<TAB>B[<TAB>note]`` and ``cannot-link<TAB>A<TAB>B[<TAB>note]``
+  where A and B are author names, author or paper IRIs, or ``paper: <title>``.
+* :class:`IdentityResolution` is the post-ingest hook that ingest also calls
+  *before* mapping (:meth:`~IdentityResolution.prepare`): pass 1 summarises the
+  new and changed files (in worker processes) and reads what the store already
+  holds, resolves, and hands ingest the alias-aware keys for pass 2 (mapping)
+  plus the unchanged sources whose graphs the new decisions change. After
+  loading, the hook replaces the identity graph ``graph/_identity`` atomically.
+* :func:`identity_ntriples` writes the decisions: one ``kg:IdentityDecision``
+  each (kind, method, score, evidence, decided authors or papers),
+  ``kg:possiblySameAs`` between authors kept apart but possibly one,
+  ``kg:possiblyAmbiguous`` / ``kg:ambiguityEvidence`` on ambiguous names.
+  ``owl:sameAs`` is never written: a merge gives the names one IRI.
+* :func:`decision_report` reads them back (``kg resolve --report``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from kg.identity.resolve import (
+    Constraint,
+    Decision,
+    Listing,
+    MentionKeys,
+    Resolution,
+    ResolveConfig,
+    SourceSummary,
+    resolve,
+    summarize,
+)
+from kg.normalize import name_key, title_key
+from kg.rdf.iri import IriScheme
+from kg.rdf.map import literal, typed
+from kg.rdf.namespace import KG, RDF, RDFS, XSD, sparql_prologue
+from kg.store.embedded import KGStore
+
+log = logging.getLogger(__name__)
+
+#: The curation file ``kg ingest`` reads when no ``--curation`` is given, if it exists.
+DEFAULT_CURATION = "curation.tsv"
+RELATIONS = ("must-link", "cannot-link")
+#: Evidence prefix under which a curated decision records its curation entry.
+CURATION_ENTRY = "curation entry: "
+#: Below this many files, pass 1 runs in this process.
+PARALLEL_THRESHOLD = 64
+#: Part of the identity graph's kg:inputDigest: a new resolver version resolves again.
+RESOLVER_VERSION = "2"
+
+
+def input_digest(sources: Mapping[str, str], curation: Iterable[str]) -> str:
+    """The digest of what resolution reads: resolver version, (source, SHA-256) pairs, curation."""
+    h = hashlib.sha256(f"kg-resolve {RESOLVER_VERSION}\n".encode())
+    for source, sha in sorted(sources.items()):
+        h.update(f"source {source} {sha}\n".encode())
+    for entry in sorted(curation):
+        h.update(f"curation {entry}\n".encode())
+    return h.hexdigest()
+
+
+# --- the curation file ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CurationEntry:
+    """One line of a curation file, not yet tied to keys."""
+
+    relation: str
+    a: str
+    b: str
+    note: str
+    origin: str  # "FILE:LINE"
+
+    @property
+    def text(self) -> str:
+        """The entry in one canonical line (compared across ingests)."""
+        return f"{self.relation} {self.a} | {self.b}"
+
+
+@dataclass(frozen=True, slots=True)
+class Curation:
+    entries: tuple[CurationEntry, ...] = ()
+    problems: tuple[str, ...] = ()
+
+    @property
+    def texts(self) -> frozenset[str]:
+        return frozenset(e.text for e in self.entries)
+
+
+_SPLIT = re.compile(r"\t+| {2,}")
+
+
+def load_curation(path: str | os.PathLike[str] | None) -> Curation:
+    """Read a curation file (see the module docstring); None or a missing file is empty.
+
+    Bad lines do not raise: each becomes a problem ``"FILE:LINE: reason"``.
+    Raises OSError only when an existing file cannot be read.
+
+    >>> import tempfile, pathlib
+    >>> f = pathlib.Path(tempfile.mkdtemp()) / "c.tsv"
+    >>> _ = f.write_text("# who is who\\nmust-link\\tJ. Smith\\tJohn Smith\\tsame ORCID\\n")
+    >>> load_curation(f).entries[0].text
+    'must-link J. Smith | John Smith'
+    """
+    if path is None or not Path(path).is_file():
+        return Curation()
+    entries: list[CurationEntry] = []
+    problems: list[str] = []
+    name = Path(path).name
+    text = Path(path).read_text(encoding="utf-8-sig")
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        fields = [f.strip() for f in _SPLIT.split(line)]
+        origin = f"{name}:{number}"
+        if len(fields) < 3:
+            problems.append(f"{origin}: expected RELATION<TAB>A<TAB>B[<TAB>note], got {raw!r}")
+            continue
+        relation = fields[0].lower()
+        if relation not in RELATIONS:
+            problems.append(f"{origin}: unknown relation {fields[0]!r} (use must-link or cannot-link)")
+            continue
+        note = " ".join(fields[3:]).lstrip("#").strip()
+        entries.append(CurationEntry(relation, fields[1], fields[2], note, origin))
+    return Curation(tuple(entries), tuple(problems))
+
+
+def _entity(text: str, scheme: IriScheme, author_iris: Mapping[str, str],
+            paper_iris: Mapping[str, str]) -> tuple[str, str] | None:
+    """(entity kind, key) of one side of a curation entry, or None if it names nothing known."""
+    if text.lower().startswith("paper:"):
+        return "paper", title_key(text[6:])
+    kind = scheme.kind_of(text)
+    if kind == "author":
+        key = author_iris.get(text)
+        return ("author", key) if key else None
+    if kind == "paper":
+        key = paper_iris.get(text)
+        return ("paper", key) if key else None
+    if text.startswith(("http://", "https://")):
+        return None
+    return "author", name_key(text)
+
+
+def curation_constraints(
+    curation: Curation, scheme: IriScheme, author_keys: Iterable[str], paper_keys: Iterable[str]
+) -> tuple[list[Constraint], list[str]]:
+    """Tie curation entries to keys (IRIs are looked up among the keys in the data)."""
+    author_iris = {scheme.author_from_key(k): k for k in author_keys}
+    paper_iris = {scheme.paper_from_key(k): k for k in paper_keys}
+    out: list[Constraint] = []
+    problems = list(curation.problems)
+    for e in curation.entries:
+        a = _entity(e.a, scheme, author_iris, paper_iris)
+        b = _entity(e.b, scheme, author_iris, paper_iris)
+        if a is None or b is None:
+            problems.append(f"{e.origin}: {e.a if a is None else e.b!r} is not an author or paper in the store")
+            continue
+        if a[0] != b[0]:
+            problems.append(f"{e.origin}: links an author to a paper")
+            continue
+        note = f"{e.note} ({CURATION_ENTRY}{e.text})" if e.note else f"{CURATION_ENTRY}{e.text}"
+        out.append(Constraint(e.relation, a[0], a[1], b[1], note, e.origin))  # type: ignore[arg-type]
+    return out, problems
+
+
+# --- what the store already holds ---------------------------------------------------------
+
+_LISTINGS = sparql_prologue() + """
+SELECT ?g ?paper ?title ?date ?trunc (SUBSTR(STR(?abs), 1, 300) AS ?head) WHERE {
+  GRAPH ?g {
+    ?snap kg:listsPaper ?paper .
+    ?paper dcterms:title ?title ; kg:authorListTruncated ?trunc .
+    OPTIONAL { ?paper dcterms:date ?date }
+    OPTIONAL { ?paper dcterms:abstract ?abs }
+  }
+}"""
+_AUTHORSHIPS = sparql_prologue() + """
+SELECT ?g ?paper ?pos ?name ?agent WHERE {
+  GRAPH ?g {
+    ?paper prov:qualifiedAttribution ?a .
+    ?a schema:position ?pos ; kg:writtenName ?name ; prov:agent ?agent .
+  }
+}"""
+_OWNERS = sparql_prologue() + """
+SELECT ?g ?owner ?name ?label ?inferred WHERE {
+  GRAPH ?g {
+    ?snap a kg:ProfileSnapshot ; kg:ownerInferred ?inferred .
+    OPTIONAL { ?snap rdfs:label ?label }
+    OPTIONAL { ?snap foaf:primaryTopic ?owner . ?owner schema:name ?name }
+  }
+}"""
+
+
+@dataclass
+class StoredSource:
+    """A source graph as the store holds it: its summary and the IRIs it used."""
+
+    graph: str
+    summary: SourceSummary
+    #: (title, position, written name) -> author IRI, and title -> paper IRI, as stored.
+    author_iris: dict[tuple[str, int, str], str] = field(default_factory=dict)
+    paper_iris: dict[str, str] = field(default_factory=dict)
+    owner_iri: str | None = None
+
+
+def stored_sources(store: KGStore, scheme: IriScheme, graphs: Iterable[str]) -> dict[str, StoredSource]:
+    """Summaries of the given source graphs, read back from the store (three bounded queries)."""
+    wanted: dict[str, str] = {}
+    for g in graphs:
+        source = scheme.source_of_graph(g)
+        if source is not None:
+            wanted[g] = source
+    if not wanted:
+        return {}
+    papers: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for row in store.query(_LISTINGS):
+        g = row["g"].value
+        if g not in wanted:
+            continue
+        paper = row["paper"].value
+        entry = papers[g].setdefault(paper, {"titles": set(), "date": None, "trunc": False, "head": "",
+                                             "authors": {}})
+        entry["titles"].add(row["title"].value)
+        if row["date"] is not None:
+            with contextlib.suppress(ValueError):
+                entry["date"] = date.fromisoformat(row["date"].value)
+        entry["trunc"] = row["trunc"].value == "true"
+        if row["head"] is not None:
+            entry["head"] = row["head"].value
+    for row in store.query(_AUTHORSHIPS):
+        g = row["g"].value
+        if g not in wanted:
+            continue
+        held = papers[g].get(row["paper"].value)
+        if held is not None:
+            held["authors"][int(row["pos"].value)] = (row["name"].value, row["agent"].value)
+    owners: dict[str, tuple[str | None, str | None, bool]] = {}
+    for row in store.query(_OWNERS):
+        g = row["g"].value
+        if g not in wanted:
+            continue
+        source = wanted[g]
+        label = row["label"].value if row["label"] is not None else ""
+        name = row["name"].value if row["name"] is not None else None
+        owner = row["owner"].value if row["owner"] is not None else None
+        previous = owners.get(g)
+        # The snapshot's label is "Profile of NAME (SOURCE)": prefer the name it shows.
+        if previous is None or (name and label == f"Profile of {name} ({source})"):
+            owners[g] = (name, owner, row["inferred"].value == "true")
+    out: dict[str, StoredSource] = {}
+    for g, source in wanted.items():
+        name, owner_iri, inferred = owners.get(g, (None, None, False))
+        stored = StoredSource(g, SourceSummary(source, name, inferred, ()), owner_iri=owner_iri)
+        listings = []
+        for paper, entry in sorted(papers.get(g, {}).items()):
+            ordered = [entry["authors"][p] for p in sorted(entry["authors"])]
+            for title in sorted(entry["titles"]):
+                stored.paper_iris[title] = paper
+                for pos, (written, agent) in enumerate(ordered, 1):
+                    stored.author_iris[(title, pos, written)] = agent
+                listings.append(Listing(source, 0, title, entry["date"], tuple(n for n, _ in ordered),
+                                        entry["trunc"], entry["head"]))
+        stored.summary = SourceSummary(source, name, inferred, tuple(listings))
+        out[source] = stored
+    return out
+
+
+def is_stale(stored: StoredSource, keys: MentionKeys, scheme: IriScheme) -> bool:
+    """Would the new keys map this stored source to other IRIs than it has?"""
+    bound = keys.bind()
+    owner = stored.summary.owner
+    if owner and stored.owner_iri and scheme.author_from_key(bound.author_key(owner)) != stored.owner_iri:
+        return True
+    by_title = {listing.title: listing for listing in stored.summary.listings}
+    for title, paper_iri in stored.paper_iris.items():
+        pkey = bound.title_paper_key(title)
+        if scheme.paper_from_key(pkey) != paper_iri:
+            return True
+        for pos, written in enumerate(by_title[title].authors, 1):
+            if scheme.author_from_key(bound.author_key(written)) != stored.author_iris[(title, pos, written)]:
+                return True
+    return False
+
+
+# --- pass 1: summaries of the files an ingest reads ------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Pass1:
+    source: str
+    sha256: str
+    unchanged: bool
+    summary: SourceSummary | None  # None: unreadable or no paper
+
+
+def _summarise_file(source: str, path: str, known_sha: str | None, as_of: date) -> _Pass1:
+    from kg.parse import parse_bytes
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        return _Pass1(source, "", False, None)
+    sha = hashlib.sha256(data).hexdigest()
+    if sha == known_sha:
+        return _Pass1(source, sha, True, None)
+    profile = parse_bytes(data, source, as_of=as_of)
+    return _Pass1(source, sha, False, summarize(profile) if profile.papers else None)
+
+
+def _pass1(works: Sequence[tuple[str, str, str | None]], as_of: date, workers: int) -> list[_Pass1]:
+    if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
+        return [_summarise_file(s, p, k, as_of) for s, p, k in works]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        chunk = max(1, min(256, len(works) // (workers * 8)))
+        return list(pool.map(_summarise_file, *zip(*works, strict=True), [as_of] * len(works),
+                             chunksize=chunk))
+
+
+# --- the hook ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityPlan:
+    """What ingest needs from the resolution pass.
+
+    ``keys`` are the alias-aware keys for mapping (None: the plain keys do);
+    ``remap`` names unchanged sources whose graphs the new decisions change.
+    """
+
+    keys: MentionKeys | None = None
+    remap: frozenset[str] = frozenset()
+    skipped: bool = False
+
+
+class IdentityResolution:
+    """Resolution as a step of ingest (see the module docstring).
+
+    ``curation`` is a curation file (None: none). ``config`` tunes
+    :mod:`kg.identity.resolve`. After an ingest, :attr:`resolution`, :attr:`problems`
+    and :attr:`stale_elsewhere` say what happened.
+    """
+
+    def __init__(self, curation: str | os.PathLike[str] | None = None,
+                 config: ResolveConfig | None = None) -> None:
+        self.curation_path = curation
+        self.config = config
+        self.resolution: Resolution | None = None
+        self.problems: list[str] = []
+        self.stale_elsewhere: list[str] = []
+        self._display: dict[str, str] = {}
+        self._titles: dict[str, str] = {}
+        self._skip = False
+        self.digest = ""
+        #: (identity graph, its lines) once rendered for the current resolution.
+        self._rendered: tuple[str, list[str]] | None = None
+
+    def prepare(
+        self,
+        store: KGStore,
+        scheme: IriScheme,
+        works: Sequence[tuple[str, str, str | None]],
+        *,
+        as_of: date,
+        workers: int = 1,
+        prune: bool = False,
+    ) -> IdentityPlan:
+        """Pass 1 of ingest: resolve over the files ``works`` (source, path, stored SHA-256)
+        and the rest of the store. Never raises for bad input."""
+        self._rendered = None
+        curation = load_curation(self.curation_path)
+        states = store.sources().values()
+        known = {state.source: state.graph for state in states}
+        pass1 = _pass1(works, as_of, workers)
+        fresh = {p.source: p.summary for p in pass1 if not p.unchanged and p.summary is not None}
+        present = {source for source, _, _ in works}
+        removed = {s for s in known if prune and s not in present}
+        # What the store will hold after this ingest, and so what resolution reads.
+        after = {state.source: state.sha256 for state in states if state.source not in removed}
+        after.update({p.source: p.sha256 for p in pass1 if p.source in fresh})
+        self.digest = input_digest(after, curation.texts)
+        if after and self.digest == self._stored_digest(store, scheme):
+            self._skip = True
+            self.problems = list(curation.problems)
+            return IdentityPlan(skipped=True)
+        self._skip = False
+        kept = [known[s] for s in known if s not in fresh and s not in removed]
+        stored = stored_sources(store, scheme, kept)
+        summaries = sorted([st.summary for st in stored.values()] + [s for s in fresh.values() if s is not None],
+                           key=lambda s: s.source)
+        author_keys, paper_keys = _all_keys(summaries)
+        stored_author_iris = {iri for st in stored.values() for iri in st.author_iris.values()}
+        stored_author_iris |= {st.owner_iri for st in stored.values() if st.owner_iri}
+        stored_paper_iris = {iri for st in stored.values() for iri in st.paper_iris.values()}
+        pinned_authors = {k for k in author_keys if scheme.author_from_key(k) in stored_author_iris}
+        pinned_papers = {k for k in paper_keys if scheme.paper_from_key(k) in stored_paper_iris}
+        constraints, problems = curation_constraints(curation, scheme, author_keys, paper_keys)
+        resolution = resolve(summaries, pinned_authors=pinned_authors, pinned_papers=pinned_papers,
+                             constraints=constraints, config=self.config)
+        self.resolution = resolution
+        self.problems = problems + list(resolution.warnings)
+        self._display, self._titles = _display_names(summaries)
+        keys = resolution.keys()
+        remap = set()
+        self.stale_elsewhere = []
+        for source, st in stored.items():
+            if is_stale(st, keys, scheme):
+                if source in present:
+                    remap.add(source)
+                else:
+                    self.stale_elsewhere.append(source)
+        for problem in self.problems:
+            log.warning("identity: %s", problem)
+        if self.stale_elsewhere:
+            log.warning("identity: %d source(s) not in this ingest would change identity; "
+                        "ingest their files again: %s", len(self.stale_elsewhere),
+                        ", ".join(sorted(self.stale_elsewhere)[:10]))
+        return IdentityPlan(keys=keys, remap=frozenset(remap))
+
+    def render(self, scheme: IriScheme) -> None:
+        """Write the identity graph's text ahead of :meth:`__call__` (ingest calls this
+        while its last bulk loads run; the store is written only by the call)."""
+        if self._skip or self.resolution is None or self._rendered is not None:
+            return
+        lines = identity_ntriples(self.resolution, scheme, display=self._display, titles=self._titles)
+        graph = _iri(scheme.identity_graph())
+        # Written last, in the same transaction: a graph with this digest is complete.
+        lines.append(f"{graph} {_iri(KG.inputDigest)} {literal(self.digest)} .\n")
+        self._rendered = (scheme.identity_graph(), lines)
+
+    def __call__(self, store: KGStore, scheme: IriScheme) -> None:
+        """After loading: replace the identity graph with the decisions (one transaction)."""
+        if self._skip or self.resolution is None:
+            return
+        if self._rendered is None or self._rendered[0] != scheme.identity_graph():
+            self._rendered = None
+            self.render(scheme)
+        assert self._rendered is not None
+        graph, lines = self._rendered
+        self._rendered = None
+        store.replace_graph(graph, lines)
+
+    @staticmethod
+    def _stored_digest(store: KGStore, scheme: IriScheme) -> str | None:
+        """The kg:inputDigest of the store's identity graph, if it has one."""
+        graph = _node(scheme.identity_graph())
+        rows = store.query(
+            sparql_prologue() + "SELECT ?g ?d WHERE { GRAPH ?g { ?g kg:inputDigest ?d } }",
+            substitutions={"g": graph},
+        )
+        for row in rows:
+            return str(row["d"].value)
+        return None
+
+
+def _all_keys(summaries: Iterable[SourceSummary]) -> tuple[set[str], set[str]]:
+    names: set[str] = set()
+    titles: set[str] = set()
+    for s in summaries:
+        if s.owner:
+            names.add(s.owner)
+        for listing in s.listings:
+            names.update(listing.authors)
+            titles.add(listing.title)
+    return {name_key(n) for n in names}, {title_key(t) for t in titles}
+
+
+def _display_names(summaries: Iterable[SourceSummary]) -> tuple[dict[str, str], dict[str, str]]:
+    """Per name (title) key, the first spelling met: owners after each source's listings."""
+    names: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    # A spelling met before already set its key (setdefault keeps the first): only new
+    # spellings need a key, a few per cent of the mentions of a large corpus.
+    seen_names: set[str] = set()
+    seen_titles: set[str] = set()
+    for s in summaries:
+        for listing in s.listings:
+            if listing.title not in seen_titles:
+                seen_titles.add(listing.title)
+                titles.setdefault(title_key(listing.title), listing.title)
+            for n in listing.authors:
+                if n not in seen_names:
+                    seen_names.add(n)
+                    names.setdefault(name_key(n), n)
+        if s.owner and s.owner not in seen_names:
+            seen_names.add(s.owner)
+            names.setdefault(name_key(s.owner), s.owner)
+    return names, titles
+
+
+# --- RDF ---------------------------------------------------------------------------------------
+
+
+def _iri(value: str) -> str:
+    return f"<{value}>"
+
+
+def identity_ntriples(
+    resolution: Resolution,
+    scheme: IriScheme,
+    *,
+    display: Mapping[str, str] | None = None,
+    titles: Mapping[str, str] | None = None,
+) -> list[str]:
+    """The N-Triples of the identity graph (each line ends with a newline).
+
+    Decisions name only resources that exist after resolution: a merge names
+    the canonical resource (the merged spelling is in its label and evidence).
+    """
+    display = display or {}
+    titles = titles or {}
+    lines: list[str] = []
+    seen: set[str] = set()
+
+    def add(s: str, p: str, o: str) -> None:
+        line = f"{s} {p} {o} .\n"
+        if line not in seen:
+            seen.add(line)
+            lines.append(line)
+
+    a = _iri(RDF.type)
+    for d in resolution.decisions:
+        if d.entity == "author":
+            live = _live_authors(d, resolution)
+            resources = [_iri(scheme.author_from_key(k)) for k in live]
+            predicate = _iri(KG.decidedAuthor)
+        else:
+            live = _live_papers(d, resolution)
+            resources = [_iri(scheme.paper_from_key(k)) for k in live]
+            predicate = _iri(KG.decidedPaper)
+        if not resources:
+            continue
+        node = _iri(scheme.decision(d.ident))
+        add(node, a, _iri(KG.IdentityDecision))
+        add(node, _iri(RDFS.label), literal(_label(d)))
+        add(node, _iri(KG.decisionKind), literal(d.kind))
+        add(node, _iri(KG.decisionMethod), literal(d.method))
+        add(node, _iri(KG.decisionScore), typed(f"{min(1.0, max(0.0, d.score)):.3f}", XSD.decimal))
+        for text in d.evidence:
+            add(node, _iri(KG.decisionEvidence), literal(text))
+        for resource in resources:
+            add(node, predicate, resource)
+        if d.kind == "possibly-same" and d.entity == "author" and len(resources) == 2:
+            add(resources[0], _iri(KG.possiblySameAs), resources[1])
+            add(resources[1], _iri(KG.possiblySameAs), resources[0])
+    for amb in resolution.ambiguous:
+        person = _iri(scheme.author_from_key(amb.key))
+        add(person, _iri(KG.possiblyAmbiguous), typed("true", XSD.boolean))
+        # One literal, its parts in the order written (summary first): a store returns
+        # several values of a property in no defined order.
+        add(person, _iri(KG.ambiguityEvidence), literal(" | ".join(amb.evidence)))
+    return lines
+
+
+def _live_authors(d: Decision, res: Resolution) -> list[str]:
+    return _live(d, [res.author_alias.get(k, k) for k in d.keys])
+
+
+def _live_papers(d: Decision, res: Resolution) -> list[str]:
+    return _live(d, [res.paper_alias.get(k, k) for k in d.keys])
+
+
+def _live(d: Decision, canonical: list[str]) -> list[str]:
+    """The resources a decision names once merges are applied.
+
+    A merge names its one resulting resource. A pair that merging collapsed
+    into one resource names nothing (the merge decision explains it), except a
+    curated constraint, which is kept on the one resource so that it is seen.
+    """
+    distinct = list(dict.fromkeys(canonical))
+    if d.kind in ("merge", "curated-must-link"):
+        return distinct[:1]
+    if len(distinct) == len(canonical):
+        return distinct
+    return distinct[:1] if d.kind.startswith("curated") else []
+
+
+def _label(d: Decision) -> str:
+    arrow = " <- " if d.kind == "merge" else " / "
+    return f"{d.kind} ({d.method}): {arrow.join(d.names)}"
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+_DECISIONS = sparql_prologue() + """
+SELECT ?ig ?d ?label ?kind ?method ?score WHERE {
+  GRAPH ?ig { ?d a kg:IdentityDecision ; kg:decisionKind ?kind ; kg:decisionMethod ?method .
+              OPTIONAL { ?d rdfs:label ?label } OPTIONAL { ?d kg:decisionScore ?score } }
+} ORDER BY ?kind ?method DESC(?score) ?label"""
+_EVIDENCE = sparql_prologue() + """
+SELECT ?ig ?d ?e WHERE { GRAPH ?ig { ?d kg:decisionEvidence ?e } } ORDER BY ?d ?e"""
+_DECIDED = sparql_prologue() + """
+SELECT ?ig ?d ?r ?name ?title WHERE {
+  GRAPH ?ig { ?d kg:decidedAuthor|kg:decidedPaper ?r }
+  OPTIONAL { ?r schema:name ?name } OPTIONAL { ?r dcterms:title ?title }
+}"""
+_AMBIGUOUS = sparql_prologue() + """
+SELECT ?ig ?r ?name ?e WHERE {
+  GRAPH ?ig { ?r kg:possiblyAmbiguous true ; kg:ambiguityEvidence ?e }
+  OPTIONAL { ?r schema:name ?name }
+} ORDER BY ?r"""
+
+
+def decision_report(store: KGStore, scheme: IriScheme) -> dict[str, Any]:
+    """The decisions and ambiguity flags of the identity graph, as plain data.
+
+    ``{"decisions": [{"iri", "label", "kind", "method", "score", "resources":
+    [{"iri", "name"}], "evidence": [...]}, ...], "ambiguous": [{"iri", "name",
+    "evidence": [...]}, ...]}``
+    """
+    # ?ig is projected because pyoxigraph substitutes only projected variables.
+    ig = {"ig": _node(scheme.identity_graph())}
+    decisions: dict[str, dict[str, Any]] = {}
+    for row in store.query(_DECISIONS, substitutions=ig):
+        iri = row["d"].value
+        decisions[iri] = {
+            "iri": iri,
+            "label": row["label"].value if row["label"] is not None else "",
+            "kind": row["kind"].value,
+            "method": row["method"].value,
+            "score": float(row["score"].value) if row["score"] is not None else None,
+            "resources": [],
+            "evidence": [],
+        }
+    for row in store.query(_EVIDENCE, substitutions=ig):
+        if row["d"].value in decisions:
+            decisions[row["d"].value]["evidence"].append(row["e"].value)
+    resources: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in store.query(_DECIDED, substitutions=ig):
+        name = row["name"] or row["title"]
+        slot = resources[row["d"].value]
+        if row["r"].value not in slot or (name is not None and name.value < slot[row["r"].value]):
+            slot[row["r"].value] = name.value if name is not None else ""
+    for iri, slot in resources.items():
+        if iri in decisions:
+            decisions[iri]["resources"] = [{"iri": r, "name": n} for r, n in sorted(slot.items())]
+    ambiguous: dict[str, dict[str, Any]] = {}
+    for row in store.query(_AMBIGUOUS, substitutions=ig):
+        entry = ambiguous.setdefault(row["r"].value, {"iri": row["r"].value, "name": "", "evidence": []})
+        if row["name"] is not None and (not entry["name"] or row["name"].value < entry["name"]):
+            entry["name"] = row["name"].value
+        if row["e"].value not in entry["evidence"]:
+            entry["evidence"].append(row["e"].value)
+    for entry in ambiguous.values():  # summary, then the communities in order, then the rest
+        entry["evidence"].sort(key=lambda e: (not e[0].isdigit(), not e.startswith("community"), e))
+    return {"decisions": list(decisions.values()), "ambiguous": list(ambiguous.values())}
+
+
+def _node(iri: str) -> Any:
+    import pyoxigraph as ox
+
+    return ox.NamedNode(iri)
+
+
+__all__ = [
+    "DEFAULT_CURATION",
+    "Curation",
+    "CurationEntry",
+    "IdentityPlan",
+    "IdentityResolution",
+    "curation_constraints",
+    "decision_report",
+    "identity_ntriples",
+    "load_curation",
+    "stored_sources",
+]

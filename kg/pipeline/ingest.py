@@ -1,0 +1,436 @@
+"""Ingest: files -> parse -> map -> store, idempotent and atomic per source file.
+
+* A source is named by its path relative to the folder it was found in (or by
+  its file name when given directly); its graph is ``graph/{source}``.
+* An unchanged file (same SHA-256 as the stored graph says) is skipped.
+* A new file's graph is bulk-loaded; many new graphs share one bulk load, which
+  commits as a whole, and a graph is never split across two loads.
+* A changed file's graph is replaced in one transaction.
+* A file that yields nothing (empty, binary, undecodable, no entry) is reported
+  and leaves whatever the store already had for it untouched.
+* Graphs of files no longer present stay unless ``prune`` is set.
+
+Parsing and mapping run in worker processes when there are many files; the
+store is written by this process only: bulk loads of new graphs in loader threads
+(pyoxigraph releases the GIL while it loads, so the next batch is gathered
+meanwhile), every other write from the main thread once every load handed over
+before it is done, so a replacement never runs beside a load.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import sys
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from kg.model import ParseFailure
+from kg.rdf.iri import IriScheme
+from kg.rdf.map import profile_ntriples
+from kg.store.embedded import KGStore, graph_with_union_copy
+
+Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
+
+#: How much N-Quads text one bulk load takes at most (whole graphs only).
+BULK_BATCH_BYTES = 64 * 1024 * 1024
+#: And this many quads at most: pyoxigraph's bulk loader commits each 1,000,000 quads
+#: on its own (oxigraph's DEFAULT_BULK_LOAD_BATCH_SIZE), so only a smaller load is atomic.
+BULK_BATCH_QUADS = 500_000
+#: Below this many files, parsing in-process beats starting worker processes.
+PARALLEL_THRESHOLD = 64
+#: Files per task sent to a worker process, and tasks in flight per worker: the mapped
+#: text waiting for the loader stays a few MB whatever the number of files (all tasks
+#: submitted at once had every mapped file that the loader had not reached yet in memory).
+TASK_FILES = 8
+TASKS_IN_FLIGHT = 4
+#: Bulk loads running at once (see _Loader).
+LOAD_THREADS = 2
+PROFILE_SUFFIXES = (".txt",)
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    """What ingest did with one file."""
+
+    source: str
+    path: str
+    status: Status
+    papers: int = 0
+    failures: tuple[ParseFailure, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed" or bool(self.failures)
+
+
+@dataclass(slots=True)
+class IngestReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    generation: str | None = None
+
+    def count(self, status: Status) -> int:
+        return sum(1 for o in self.outcomes if o.status == status)
+
+    @property
+    def ok(self) -> bool:
+        return not any(o.failed for o in self.outcomes)
+
+    def summary(self) -> str:
+        parts = [f"{self.count(s)} {s}" for s in ("added", "replaced", "unchanged", "removed", "failed")]
+        partial = sum(1 for o in self.outcomes if o.failures and o.status != "failed")
+        if partial:
+            parts.append(f"{partial} read in part")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Work:
+    source: str
+    path: str
+    known_sha: str | None
+    #: The graph of a source the store does not hold: the worker writes its N-Quads
+    #: (with the union copy, ready for the bulk loader). None: a graph to replace (lines).
+    new_graph: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Mapped:
+    source: str
+    path: str
+    sha256: str
+    unchanged: bool
+    lines: list[str]
+    papers: int
+    failures: tuple[ParseFailure, ...]
+    usable: bool
+    #: A new graph's N-Quads text (see _Work.new_graph) and its number of quads.
+    nquads: str = ""
+    quads: int = 0
+
+
+def _source_name(name: str) -> str:
+    """The source name of a file as valid Unicode.
+
+    Linux file names are bytes; one that is not UTF-8 reaches Python with lone
+    surrogates, which no IRI, literal or UTF-8 output can hold (it crashed the whole
+    ingest). Its odd bytes are kept as ``\\xNN`` escapes: unique, printable, stable.
+    """
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+    return name
+
+
+def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[tuple[str, Path]], list[FileOutcome]]:
+    """Profile files under ``paths`` with their source names, plus outcomes for paths that do not exist.
+
+    Folders are searched recursively for ``*.txt`` (hidden files and folders
+    skipped); a file named directly is taken whatever its extension. A source
+    name seen twice keeps the last file.
+    """
+    found: dict[str, Path] = {}
+    missing: list[FileOutcome] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for file in sorted(path.rglob("*")):
+                relative = file.relative_to(path)
+                if any(part.startswith(".") for part in relative.parts):
+                    continue
+                if file.is_file() and file.suffix.lower() in PROFILE_SUFFIXES:
+                    found[_source_name(relative.as_posix())] = file
+        elif path.is_file():
+            found[_source_name(path.name)] = path
+        else:
+            missing.append(
+                FileOutcome(path.name or str(path), str(path), "failed",
+                            failures=(ParseFailure(str(path), 0, "no such file or folder"),))
+            )
+    return sorted(found.items()), missing
+
+
+#: The identity keys of the current ingest (kg.identity.resolve.MentionKeys), set once per
+#: worker process by _set_keys; None maps with the plain name and title keys.
+_KEYS: Any = None
+
+
+def _set_keys(keys: Any) -> None:
+    global _KEYS
+    _KEYS = keys
+
+
+def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> _Mapped:
+    from kg.parse import PARSER_VERSION, parse_bytes
+
+    try:
+        data = Path(work.path).read_bytes()
+    except OSError as error:
+        failure = ParseFailure(work.source, 0, f"cannot read file: {error.strerror or error}")
+        return _Mapped(work.source, work.path, "", False, [], 0, (failure,), False)
+    sha = hashlib.sha256(data).hexdigest()
+    if sha == work.known_sha:
+        return _Mapped(work.source, work.path, sha, True, [], 0, (), True)
+    profile = parse_bytes(data, work.source, as_of=as_of)
+    usable = bool(profile.papers)
+    keys: dict[str, Any] = {}
+    if _KEYS is not None:
+        bound = _KEYS.bind()  # one "current paper" per profile
+        keys = {"author_key": bound.author_key, "paper_key": bound.paper_key}
+    lines = (
+        profile_ntriples(profile, IriScheme(base), parsed_at=parsed_at, parser_version=PARSER_VERSION, **keys)
+        if usable
+        else []
+    )
+    if usable and work.new_graph is not None:
+        # One string instead of a list of lines: one object to pickle, and the main
+        # process only appends it to the batch.
+        return _Mapped(work.source, work.path, sha, False, [], len(profile.papers), profile.failures, usable,
+                       _with_union_copy(lines, work.new_graph), 2 * len(lines))
+    return _Mapped(work.source, work.path, sha, False, lines, len(profile.papers), profile.failures, usable)
+
+
+def _parse_and_map_all(works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime) -> list[_Mapped]:
+    return [_parse_and_map(work, base, as_of, parsed_at) for work in works]
+
+
+def _mapped_stream(
+    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime, workers: int, keys: Any = None
+) -> Iterator[_Mapped]:
+    if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
+        _set_keys(keys)
+        try:
+            for work in works:
+                yield _parse_and_map(work, base, as_of, parsed_at)
+        finally:
+            _set_keys(None)
+        return
+    # The identity keys go to each worker once, not with every file. A bounded window of
+    # tasks, taken in order: workers stay busy, and memory does not grow with the corpus.
+    with ProcessPoolExecutor(max_workers=workers, initializer=_set_keys, initargs=(keys,)) as pool:
+        tasks = (works[i:i + TASK_FILES] for i in range(0, len(works), TASK_FILES))
+        pending: deque[Future[list[_Mapped]]] = deque()
+        try:
+            for task in tasks:
+                pending.append(pool.submit(_parse_and_map_all, task, base, as_of, parsed_at))
+                if len(pending) >= workers * TASKS_IN_FLIGHT:
+                    yield from pending.popleft().result()
+            while pending:
+                yield from pending.popleft().result()
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _with_union_copy(lines: list[str], graph: str) -> str:
+    """A new graph's N-Quads text, its named graph then its default-graph copy.
+
+    One ``str.replace`` over the file's text instead of a Python loop over its
+    lines: every N-Triples line ends with ``" .\n"``, and nothing else does
+    (newlines inside literals are escaped); if the count says otherwise, the
+    line-by-line :func:`kg.store.embedded.graph_with_union_copy` is used.
+    """
+    text = "".join(lines)
+    if text.count(" .\n") != len(lines):
+        return "".join(graph_with_union_copy(lines, graph))
+    return text.replace(" .\n", f" <{graph}> .\n") + text
+
+
+class _Loader:
+    """Bulk loads in background threads while the main thread gathers the next batch.
+
+    pyoxigraph's bulk loader releases the GIL, and one call of at most
+    BULK_BATCH_QUADS quads parses and then writes on a single thread (only a larger
+    call, which would not be atomic, overlaps them): ``threads`` loads at a time keep
+    both cores busy, as the raw loader does with one large load. Each call still
+    commits as a whole, and holds whole graphs only, so the order in which two
+    concurrent loads commit does not matter.
+
+    :meth:`load` hands over a batch and returns at once unless a batch is already
+    waiting: besides the one the caller fills, at most ``threads`` batches loading and
+    one waiting are held. A load's error is raised by the
+    next call of :meth:`load`, :meth:`wait` or :meth:`close`; after one, no further
+    batch is loaded.
+    """
+
+    def __init__(self, store: KGStore, threads: int = 2) -> None:
+        self._store = store
+        self._count = max(1, threads)
+        self._queue: queue.Queue[list[str] | None] = queue.Queue(maxsize=1)
+        self._error: BaseException | None = None
+        self._threads: list[threading.Thread] = []
+
+    def _run(self) -> None:
+        while True:
+            batch = self._queue.get()
+            try:
+                if batch is not None and self._error is None:
+                    self._store.load_new_graphs(batch)
+            except BaseException as error:  # handed to the main thread
+                self._error = error
+            finally:
+                self._queue.task_done()
+            if batch is None:
+                return
+
+    def load(self, batch: list[str]) -> None:
+        self._raise()
+        if not self._threads:
+            self._threads = [threading.Thread(target=self._run, name=f"kg-bulk-load-{i}", daemon=True)
+                             for i in range(self._count)]
+            for thread in self._threads:
+                thread.start()
+        self._queue.put(batch)
+
+    def wait(self) -> None:
+        """Return when every batch handed over is loaded."""
+        if self._threads:
+            self._queue.join()
+        self._raise()
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+        self._raise()
+
+    def _raise(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+
+PostIngestHook = Callable[[KGStore, IriScheme], None]
+
+
+@runtime_checkable
+class ResolutionPass(Protocol):
+    """A post-ingest hook that also runs before mapping (identity resolution, :mod:`kg.pipeline.identity`).
+
+    ``prepare`` gets ``(source, path, stored SHA-256)`` of every file and returns
+    an object with ``keys`` (the ``author_key``/``paper_key`` provider for
+    mapping, or None) and ``remap`` (unchanged sources to map again). A hook may
+    also have ``render(scheme)``, called while the last bulk loads run, to prepare
+    what its call will write (it must not touch the store).
+    """
+
+    def prepare(self, store: KGStore, scheme: IriScheme, works: Sequence[tuple[str, str, str | None]], *,
+                as_of: date, workers: int = 1, prune: bool = False) -> Any: ...
+
+    def __call__(self, store: KGStore, scheme: IriScheme) -> None: ...
+
+
+def ingest(
+    paths: Iterable[str | os.PathLike[str]],
+    store: KGStore,
+    *,
+    scheme: IriScheme,
+    as_of: date,
+    prune: bool = False,
+    progress: bool | None = None,
+    workers: int | None = None,
+    post_ingest: Sequence[PostIngestHook] = (),
+    publish: bool = True,
+) -> IngestReport:
+    """Ingest profile files and folders into ``store``; see the module docstring.
+
+    Never raises for bad input: each file's outcome is in the report. Raises
+    :class:`kg.errors.StoreError` only when the store itself cannot be written.
+    """
+    files, missing = discover(paths)
+    report = IngestReport(outcomes=list(missing))
+    known = store.sources()
+    known_by_source = {state.source: state for state in known.values()}
+    works = [
+        _Work(source, str(path), known_by_source[source].sha256 if source in known_by_source else None)
+        for source, path in files
+    ]
+    parsed_at = datetime.now(UTC)
+    workers = workers if workers is not None else min(4, os.cpu_count() or 1)
+    show = sys.stderr.isatty() if progress is None else progress
+
+    # Identity resolution needs evidence across files: pass 1 (in the hook) reads them
+    # all, then mapping (pass 2) uses its keys; sources it changes are mapped again.
+    keys = None
+    for hook in post_ingest:
+        if isinstance(hook, ResolutionPass):
+            plan = hook.prepare(store, scheme, [(w.source, w.path, w.known_sha) for w in works],
+                                as_of=as_of, workers=workers, prune=prune)
+            keys = plan.keys
+            works = [_Work(w.source, w.path, None) if w.source in plan.remap else w for w in works]
+            break
+
+    works = [w if w.source in known_by_source else _Work(w.source, w.path, w.known_sha, scheme.graph(w.source))
+             for w in works]
+    stream: Iterable[_Mapped] = _mapped_stream(works, scheme.base, as_of, parsed_at, workers, keys)
+    if show:
+        from tqdm import tqdm
+
+        stream = tqdm(stream, total=len(works), unit="file", desc="ingest", file=sys.stderr)
+
+    batch: list[str] = []
+    batch_bytes = 0
+    batch_quads = 0
+    # Concurrent loads only into our own store: an external one (kg.store.remote) gets its
+    # requests one at a time, as before.
+    loader = _Loader(store, LOAD_THREADS if isinstance(store, KGStore) else 1)
+
+    def flush_batch() -> None:
+        nonlocal batch, batch_bytes, batch_quads
+        if batch:
+            loader.load(batch)
+            batch, batch_bytes, batch_quads = [], 0, 0
+
+    try:
+        for mapped in stream:
+            if mapped.unchanged:
+                report.outcomes.append(FileOutcome(mapped.source, mapped.path, "unchanged"))
+                continue
+            if not mapped.usable:
+                report.outcomes.append(FileOutcome(mapped.source, mapped.path, "failed", 0, mapped.failures))
+                continue
+            if mapped.source in known_by_source:
+                loader.wait()  # a replacement reads the union: never beside a load
+                store.replace_graph(scheme.graph(mapped.source), mapped.lines)
+                status: Status = "replaced"
+            else:
+                size, count = len(mapped.nquads), mapped.quads
+                if batch_bytes + size > BULK_BATCH_BYTES or batch_quads + count > BULK_BATCH_QUADS:
+                    flush_batch()
+                batch.append(mapped.nquads)
+                batch_bytes += size
+                batch_quads += count
+                status = "added"
+            report.outcomes.append(FileOutcome(mapped.source, mapped.path, status, mapped.papers, mapped.failures))
+        flush_batch()
+        # The last loads run in their threads: meanwhile, hooks that can prepare their
+        # writes without the store do so (the identity graph's text).
+        for hook in post_ingest:
+            render = getattr(hook, "render", None)
+            if callable(render):
+                render(scheme)
+    finally:
+        loader.close()
+
+    if prune:
+        present = {source for source, _ in files}
+        for state in known.values():
+            if state.source not in present:
+                store.remove_graph(state.graph)
+                report.outcomes.append(FileOutcome(state.source, "", "removed"))
+
+    for hook in post_ingest:
+        hook(store, scheme)
+    if publish and store.folder is not None:
+        report.generation = store.publish()
+    return report

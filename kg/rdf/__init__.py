@@ -1,0 +1,1 @@
+"""Records to RDF: the ontology namespace, IRIs, the mapping and the ontology files."""

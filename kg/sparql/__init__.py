@@ -1,0 +1,1 @@
+"""SPARQL text: the tokeniser, result formats, and the rules every backend applies to untrusted queries."""

@@ -1,0 +1,1 @@
+"""Stores: the embedded Oxigraph store, external SPARQL 1.1 stores, query execution and dumps."""

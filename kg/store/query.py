@@ -1,0 +1,201 @@
+"""Running queries: one interface over the embedded store, in-process or isolated.
+
+:class:`QueryRequest` says what to run; a backend returns a :class:`QueryOutcome`
+with the bounded results. Backends:
+
+* :class:`LocalBackend` runs in this process (the CLI, tests).
+* :class:`kg.store.querypool.PooledBackend` runs each query in a worker process that
+  can be killed: pyoxigraph cannot cancel a query, so a real timeout must stop
+  a process.
+
+Parameters always travel as ``substitutions`` (variable name -> term), never as
+text spliced into the query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+import pyoxigraph as ox
+
+from kg.errors import QuerySyntaxError, StoreError
+from kg.rdf.namespace import PREFIXES
+from kg.sparql.results import SelectResult, collect_solutions
+from kg.store.embedded import KGStore
+
+Kind = Literal["select", "ask", "graph"]
+
+
+@dataclass(frozen=True, slots=True)
+class QueryRequest:
+    query: str
+    substitutions: Mapping[str, Any] | None = None
+    default_graph: tuple[str, ...] = ()
+    named_graphs: tuple[str, ...] = ()
+    base_iri: str | None = None
+    #: Cap on solutions or triples; None for no cap.
+    limit: int | None = None
+    #: Offer the project's prefixes (kg:, schema:, ...) without PREFIX lines.
+    default_prefixes: bool = False
+    #: For a SELECT, also write the response body in this results format (``json``,
+    #: ``xml``, ``csv`` or ``tsv``) where the query runs: see :func:`native_body`.
+    result_format: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class QueryOutcome:
+    kind: Kind
+    select: SelectResult | None = None
+    boolean: bool | None = None
+    triples: list[Any] = field(default_factory=list)
+    truncated: bool = False
+    #: The serialized SELECT result in the request's ``result_format`` (then ``select`` is None).
+    body: bytes | None = None
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        return self.select.dicts() if self.select else []
+
+
+class QueryBackend(Protocol):
+    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome: ...
+
+    def update(self, text: str, *, base_iri: str | None = None) -> None: ...
+
+    def version(self) -> str:
+        """Changes whenever the data may have changed (cache key)."""
+        ...
+
+
+def execute(store: KGStore, request: QueryRequest) -> QueryOutcome:
+    """Run one request against an open store (used by every backend).
+
+    The default graph is the store's (the union of all sources) unless the
+    request or the query itself (FROM, FROM NAMED) names a dataset. Raises QuerySyntaxError for malformed text.
+    """
+    results = _evaluate(store, request)
+    if request.result_format in NATIVE_RESULT_FORMATS and isinstance(results, ox.QuerySolutions):
+        body = native_body(results, request.result_format, request.limit)
+        if body is not None:
+            return QueryOutcome("select", body=body)
+        # Too long to be sure it is within the limit: evaluate again and count (the first
+        # evaluation stopped after a bounded number of bytes).
+        results = _evaluate(store, request)
+    return _collect(results, request.limit)
+
+
+def _evaluate(store: KGStore, request: QueryRequest) -> Any:
+    default_graph = list(request.default_graph)
+    options: dict[str, Any] = {}
+    if request.default_prefixes:
+        options["prefixes"] = PREFIXES
+    try:
+        if default_graph or request.named_graphs:
+            return store.query(
+                request.query,
+                substitutions=request.substitutions,
+                base_iri=request.base_iri,
+                default_graph=default_graph or None,
+                named_graphs=list(request.named_graphs) or None,
+                **options,
+            )
+        return store.query(request.query, substitutions=request.substitutions, base_iri=request.base_iri, **options)
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error)) from error
+    except OSError as error:
+        raise StoreError(f"query failed: {error}") from error
+
+
+#: The results formats pyoxigraph writes natively, by the endpoint's format keys.
+NATIVE_RESULT_FORMATS = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+#: The fewest bytes one solution takes in each format as pyoxigraph writes it (an
+#: empty solution: ``{}``, ``<result></result>``, a CRLF, a LF).
+MIN_SOLUTION_BYTES = {"json": 2, "xml": 17, "csv": 2, "tsv": 1}
+
+
+class _OutputFull(Exception):
+    """The native writer passed the byte budget (raised from inside its write calls)."""
+
+
+class _BoundedOutput:
+    """A write target for pyoxigraph's serializer that stops it after ``budget`` bytes."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+        self.size = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, chunk: bytes) -> int:
+        self.size += len(chunk)
+        if self.size > self.budget:
+            raise _OutputFull
+        self.chunks.append(bytes(chunk))
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+
+def native_body(solutions: ox.QuerySolutions, format_key: str, limit: int | None) -> bytes | None:
+    """The solutions written by pyoxigraph's own serializer, when they are surely within ``limit``.
+
+    Writing in the engine is several times cheaper than reading each solution into
+    Python terms and writing them again, but it cannot stop after ``limit``
+    solutions. So it is given a byte budget instead: ``limit + 1`` solutions take at
+    least ``(limit + 1) * MIN_SOLUTION_BYTES`` bytes, so a complete output below that
+    size holds at most ``limit`` solutions. Returns None when the output would pass
+    the budget (the writer is stopped there, having read a bounded prefix); the
+    caller then reads the solutions one by one and cuts at ``limit``.
+    """
+    if limit is None:
+        return solutions.serialize(format=NATIVE_RESULT_FORMATS[format_key]) or b""
+    output = _BoundedOutput((limit + 1) * MIN_SOLUTION_BYTES[format_key] - 1)
+    try:
+        solutions.serialize(output, format=NATIVE_RESULT_FORMATS[format_key])  # type: ignore[arg-type]
+    except _OutputFull:
+        return None
+    return b"".join(output.chunks)
+
+
+def _collect(results: Any, limit: int | None) -> QueryOutcome:
+    if isinstance(results, ox.QueryBoolean):
+        return QueryOutcome("ask", boolean=bool(results))
+    if isinstance(results, ox.QuerySolutions):
+        selected = collect_solutions(results, limit)
+        return QueryOutcome("select", select=selected, truncated=selected.truncated)
+    triples: list[Any] = []
+    truncated = False
+    for triple in results:
+        if limit is not None and len(triples) >= limit:
+            truncated = True
+            break
+        triples.append(triple)
+    return QueryOutcome("graph", triples=triples, truncated=truncated)
+
+
+class LocalBackend:
+    """Runs queries in this process on an open store (no timeout)."""
+
+    def __init__(self, store: KGStore):
+        self.store = store
+
+    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
+        return execute(self.store, request)
+
+    def update(self, text: str, *, base_iri: str | None = None) -> None:
+        try:
+            self.store.update(text, base_iri=base_iri)
+        except SyntaxError as error:
+            raise QuerySyntaxError(str(error)) from error
+        except OSError as error:
+            raise StoreError(f"update failed: {error}") from error
+
+    def version(self) -> str:
+        return self.store.generation or str(self.store.count_quads())

@@ -1,0 +1,279 @@
+"""Queries in worker processes that can be stopped: real timeouts for pyoxigraph.
+
+pyoxigraph has no way to cancel a running query from Python, so a timeout that
+frees the CPU must end the process doing the work. Each worker process opens
+the newest published checkpoint of the store read-only (see :mod:`kg.store.embedded`)
+and answers one request at a time over a pipe. On timeout the worker is
+killed (SIGKILL) and replaced, and the caller gets :class:`QueryTimeout`;
+the other workers keep answering meanwhile.
+
+Workers also:
+
+* reopen the store when a newer checkpoint is published (an ingest finished);
+* cap their address space (``memory_limit_mb``) so that one query cannot take
+  the machine's memory;
+* drop network access where the OS allows it (a private network namespace),
+  as a second line of defence behind the SERVICE/LOAD check of the endpoint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import logging
+import multiprocessing as mp
+import os
+import queue
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from kg.errors import KGError, QueryTimeout, ServiceUnavailable, StoreError
+from kg.store.embedded import PUBLISHED, KGStore, published_generation
+from kg.store.query import QueryOutcome, QueryRequest, execute
+
+log = logging.getLogger(__name__)
+
+CLONE_NEWNET = 0x40000000
+#: How long a request waits for an idle worker before the pool starts another.
+GROW_AFTER_SECONDS = 0.15
+
+
+def _drop_network() -> bool:
+    """Move this process into an empty network namespace (Linux, needs privileges)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return bool(libc.unshare(CLONE_NEWNET) == 0)
+    except (OSError, AttributeError):
+        return False
+
+
+def _limit_memory(megabytes: int) -> None:
+    if megabytes <= 0:
+        return
+    import resource
+
+    limit = megabytes * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def _worker_main(conn: Connection, folder: str, isolate_network: bool, memory_limit_mb: int) -> None:
+    sandboxed = _drop_network() if isolate_network else False
+    _limit_memory(memory_limit_mb)
+    conn.send(("hello", sandboxed))
+    store: KGStore | None = None
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):
+            return
+        if message is None:
+            return
+        generation, request = message
+        try:
+            if store is None or store.generation != generation:
+                store = None
+                store = KGStore.open_readonly(folder)
+            outcome = execute(store, request)
+            conn.send(("ok", outcome))
+        except KGError as error:
+            conn.send(("error", (type(error).__name__, error.detail)))
+        except MemoryError:
+            conn.send(("error", ("ServiceUnavailable", "the query needed more memory than a query may use")))
+        except Exception as error:  # a worker must answer, whatever happened
+            conn.send(("error", ("StoreError", f"query failed: {error}")))
+
+
+@dataclass(slots=True)
+class _Worker:
+    process: Any
+    conn: Connection
+    sandboxed: bool = False
+
+
+class PooledBackend:
+    """A pool of killable query worker processes over one store folder."""
+
+    def __init__(
+        self,
+        folder: str | os.PathLike[str],
+        *,
+        workers: int = 2,
+        timeout: float = 30.0,
+        isolate_network: bool = True,
+        memory_limit_mb: int = 4096,
+        acquire_timeout: float | None = None,
+        max_workers: int | None = None,
+    ):
+        self.folder = Path(folder)
+        if published_generation(self.folder) is None:
+            raise StoreError(f"no data in store {self.folder}: run `kg ingest PATH --store {self.folder}` first")
+        self.timeout = timeout
+        self.isolate_network = isolate_network
+        self.memory_limit_mb = memory_limit_mb
+        self.acquire_timeout = acquire_timeout if acquire_timeout is not None else timeout
+        # Workers fork from a clean, single-threaded server process that has
+        # already imported pyoxigraph: a new worker starts in milliseconds
+        # even while runaway queries keep the CPU busy (a spawned one takes
+        # a second then), and no thread of this process is forked.
+        self._context = mp.get_context("forkserver")
+        self._context.set_forkserver_preload(["kg.store.querypool", "kg.store.query", "pyoxigraph"])
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._generation = published_generation(self.folder)
+        self._generation_checked = 0.0
+        self._pointer_mtime = 0.0
+        self._closed = False
+        self.size = max(1, workers)
+        # When every worker is busy (runaway queries hold theirs until the
+        # timeout), the pool grows up to this many instead of making cheap
+        # queries queue behind them; the OS shares the CPU among them.
+        self.max_workers = max(self.size, max_workers if max_workers is not None else 2 * self.size)
+        self._total = self.size
+        for _ in range(self.size):
+            self._idle.put(self._start())
+
+    @property
+    def sandboxed(self) -> bool:
+        """Whether the workers run without network access."""
+        workers = list(self._idle.queue)
+        return bool(workers) and all(w.sandboxed for w in workers)
+
+    def _start(self) -> _Worker:
+        parent, child = self._context.Pipe()
+        process = self._context.Process(
+            target=_worker_main,
+            args=(child, str(self.folder), self.isolate_network, self.memory_limit_mb),
+            daemon=True,
+            name="kg-query-worker",
+        )
+        process.start()
+        child.close()
+        _hello, sandboxed = parent.recv()
+        return _Worker(process, parent, bool(sandboxed))
+
+    def version(self) -> str:
+        """The published checkpoint; re-read at most four times a second."""
+        now = time.monotonic()
+        if now - self._generation_checked > 0.25:
+            self._generation_checked = now
+            try:
+                mtime = (self.folder / PUBLISHED).stat().st_mtime
+            except OSError:
+                mtime = 0.0
+            if mtime != self._pointer_mtime:
+                self._pointer_mtime = mtime
+                self._generation = published_generation(self.folder) or self._generation
+        return self._generation or ""
+
+    def refresh(self) -> None:
+        """Re-read the published checkpoint on the next query (this process just published one)."""
+        self._generation_checked = 0.0
+        self._pointer_mtime = -1.0
+
+    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
+        if self._closed:
+            raise ServiceUnavailable("the query service is shutting down")
+        limit = timeout if timeout is not None else self.timeout
+        started = time.monotonic()
+        worker = self._acquire()
+        if worker is None:
+            raise ServiceUnavailable(
+                f"all {self._total} query workers are busy; try again shortly", retry_after=1
+            )
+        remaining = max(0.05, limit - (time.monotonic() - started))
+        try:
+            worker.conn.send((self.version(), request))
+            if not worker.conn.poll(remaining):
+                self._replace(worker)
+                worker = None
+                raise QueryTimeout(
+                    f"the query ran longer than {limit:g} s and was stopped", timeout_seconds=limit
+                )
+            status, payload = worker.conn.recv()
+        except (EOFError, OSError, BrokenPipeError) as error:
+            if worker is not None:
+                self._replace(worker)
+                worker = None
+            raise ServiceUnavailable(f"a query worker stopped unexpectedly ({error}); try again") from error
+        finally:
+            if worker is not None:
+                self._idle.put(worker)
+        if status == "ok":
+            return payload
+        name, detail = payload
+        from kg import errors
+
+        error_class = getattr(errors, name, StoreError)
+        raise error_class(detail)
+
+    def _acquire(self) -> _Worker | None:
+        """An idle worker; a new one when all are busy and the pool may grow; None after the wait."""
+        try:
+            worker = self._idle.get(timeout=GROW_AFTER_SECONDS)
+        except queue.Empty:
+            pass
+        else:
+            if self._idle.empty():
+                self._grow_in_background()  # warm a spare before the next request needs it
+            return worker
+        with self._lock:
+            grow = self._total < self.max_workers
+            if grow:
+                self._total += 1
+        if grow:
+            try:
+                return self._start()
+            except Exception:  # the machine refused a process: fall back to waiting
+                with self._lock:
+                    self._total -= 1
+        try:
+            return self._idle.get(timeout=max(0.0, self.acquire_timeout - GROW_AFTER_SECONDS))
+        except queue.Empty:
+            return None
+
+    def _grow_in_background(self) -> None:
+        with self._lock:
+            if self._total >= self.max_workers or self._closed:
+                return
+            self._total += 1
+        threading.Thread(target=self._start_replacement, daemon=True).start()
+
+    def _replace(self, worker: _Worker) -> None:
+        with contextlib.suppress(Exception):
+            worker.process.kill()
+            worker.process.join(timeout=5)
+            worker.conn.close()
+        # Start the replacement off the request thread: the caller answers now.
+        threading.Thread(target=self._start_replacement, daemon=True).start()
+
+    def _start_replacement(self) -> None:
+        if self._closed:
+            return
+        try:
+            self._idle.put(self._start())
+        except Exception:  # shutting down, or no process could be started: the pool shrinks
+            with self._lock:
+                self._total -= 1
+
+    def update(self, text: str, *, base_iri: str | None = None) -> None:
+        from kg.errors import Forbidden
+
+        raise Forbidden("this server opened the store read-only; updates need a writable store")
+
+    def close(self) -> None:
+        self._closed = True
+        while True:
+            try:
+                worker = self._idle.get_nowait()
+            except queue.Empty:
+                break
+            with contextlib.suppress(Exception):
+                worker.conn.send(None)
+                worker.process.join(timeout=2)
+                if worker.process.is_alive():
+                    worker.process.kill()

@@ -1,0 +1,1 @@
+"""Tools around the pipeline that users run but the pipeline does not need (the synthetic corpus generator)."""

@@ -1,5 +1,0 @@
-"""The Flask application: SPARQL endpoint, reports, linked data and pages."""
-
-from server.app import create_app
-
-__all__ = ["create_app"]

@@ -1,0 +1,195 @@
+"""``create_app(config)``: the application factory, one blueprint per concern."""
+
+from __future__ import annotations
+
+import io
+import ipaddress
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, Response, current_app, request
+
+from kg.errors import PayloadTooLarge, TooManyRequests, UriTooLong
+from kg.rdf.iri import IriScheme
+from kg.store.embedded import GraphStore, KGStore
+from kg.store.query import QueryBackend
+from kg_server import errors
+from kg_server.config import Settings
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+)
+
+
+@dataclass(slots=True)
+class KGContext:
+    """What every blueprint needs, built once per process by :func:`create_app`."""
+
+    settings: Settings
+    scheme: IriScheme
+    backend: QueryBackend
+    #: The store updates go to (the embedded store's primary, or an external store), if enabled.
+    writer: GraphStore | None = None
+    write_lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def kg_context() -> KGContext:
+    context: KGContext = current_app.extensions["kg"]
+    return context
+
+
+def is_loopback(host: str) -> bool:
+    if host in {"localhost", "localhost.localdomain"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]:
+    backend = settings.extra.get("backend")
+    writer: GraphStore | None = None
+    if (settings.updates_enabled and settings.allow_update and not settings.update_token
+            and not is_loopback(settings.host)):
+        raise RuntimeError(
+            "--allow-update enables unauthenticated writes and is refused on a non-loopback host; "
+            "use --update-token instead"
+        )
+    from kg.store.remote import is_store_url
+
+    if is_store_url(settings.store):
+        return _build_remote_backend(settings, backend)
+    if settings.updates_enabled:
+        writer = KGStore.open_writable(settings.store)
+        if writer.generation is None:
+            writer.publish()
+    if backend is None:
+        from kg.store.querypool import PooledBackend
+
+        backend = PooledBackend(
+            settings.store,
+            workers=settings.query_workers,
+            timeout=settings.query_timeout,
+            memory_limit_mb=settings.query_memory_mb,
+            isolate_network=not settings.service_allowlist,
+        )
+    return backend, writer
+
+
+def _build_remote_backend(settings: Settings, backend: QueryBackend | None) -> tuple[QueryBackend, GraphStore | None]:
+    """An external SPARQL 1.1 store (``--store URL``): every worker and every server
+    process sends its queries there; updates, when enabled, go to its update URL."""
+    from kg.store.remote import RemoteBackend, RemoteStore
+
+    # The store's own reads (version, graph list) and the updates of /sparql get the query time limit too.
+    store = RemoteStore.open(settings.store, base_iri=settings.base_iri, update_url=settings.update_url,
+                             graph_store_url=settings.graph_store_url, timeout=settings.query_timeout)
+    if backend is None:
+        backend = RemoteBackend(store, timeout=settings.query_timeout, service_allowlist=settings.service_allowlist,
+                                writable=settings.updates_enabled)
+    return backend, (store if settings.updates_enabled else None)
+
+
+class _RateLimiter:
+    """A token bucket per client address (optional, in-process)."""
+
+    def __init__(self, rate: float):
+        self.rate = rate
+        self.burst = max(1.0, rate * 2)
+        self.buckets: dict[str, tuple[float, float]] = {}
+        self.lock = threading.Lock()
+
+    def allow(self, client: str) -> bool:
+        now = time.monotonic()
+        with self.lock:
+            tokens, last = self.buckets.get(client, (self.burst, now))
+            tokens = min(self.burst, tokens + (now - last) * self.rate)
+            if tokens < 1.0:
+                self.buckets[client] = (tokens, now)
+                return False
+            self.buckets[client] = (tokens - 1.0, now)
+            if len(self.buckets) > 100_000:
+                self.buckets.clear()
+            return True
+
+
+def _bound_unsized_body(limit: int) -> None:
+    """Read a body sent without Content-Length (chunked) now: at most ``limit`` bytes, else 413.
+
+    werkzeug caps such a stream at MAX_CONTENT_LENGTH by cutting it short without an
+    error, so a longer query or update would run truncated. Read here, it becomes a
+    sized body that the rest of the application reads as usual.
+    """
+    environ = request.environ
+    if "chunked" not in environ.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return  # sized: werkzeug checks Content-Length against the limit
+    if not environ.get("wsgi.input_terminated"):
+        return  # a server that does not terminate the stream: werkzeug reads nothing
+    data = environ["wsgi.input"].read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f"request body larger than {limit} bytes")
+    environ["wsgi.input"] = io.BytesIO(data)
+    environ["CONTENT_LENGTH"] = str(len(data))
+    del environ["HTTP_TRANSFER_ENCODING"]
+
+
+def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
+    """Build the application.
+
+    ``config`` overrides the environment (``KG_*`` variables) and the defaults;
+    see :mod:`kg_server.config` for every setting. Pass ``backend=`` (a
+    :class:`kg.store.query.QueryBackend`) to serve from something other than the
+    embedded store's worker pool.
+    """
+    settings = config if isinstance(config, Settings) else Settings.load(config)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    backend, writer = _build_backend(settings)
+    app.extensions["kg"] = KGContext(settings, IriScheme(settings.base_iri), backend, writer)
+    errors.init_app(app)
+
+    limiter = _RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
+
+    @app.before_request
+    def _guard() -> None:
+        if len(request.full_path) > settings.max_url_length:
+            raise UriTooLong(f"request URL longer than {settings.max_url_length} characters")
+        if limiter is not None and not limiter.allow(request.remote_addr or "-"):
+            raise TooManyRequests("rate limit exceeded for this client", retry_after=1)
+        _bound_unsized_body(settings.max_body_bytes)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+            response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, Any]:
+        # reports_warm: the whole-graph reports and the co-author graph of this store version
+        # are in memory (a readiness probe may wait for it; requests are served meanwhile).
+        runner = app.extensions.get("kg_reports")
+        warm = bool(runner is not None and runner.is_warm())
+        return {"status": "ok", "store_version": backend.version(), "reports_warm": warm}
+
+    for blueprint in _blueprints():
+        app.register_blueprint(blueprint)
+    return app
+
+
+def _blueprints() -> list[Any]:
+    """One blueprint per concern; each module owns its routes."""
+    from kg_server.linked_data import blueprint as linked_data
+    from kg_server.pages import blueprint as pages
+    from kg_server.reports import blueprint as reports
+    from kg_server.sparql import blueprint as sparql
+
+    return [sparql, pages, linked_data, reports]

@@ -1,0 +1,742 @@
+"""The canned reports over HTTP, their OpenAPI document, and the author and paper pages.
+
+Routes:
+
+==================================  ===========================================================
+``/reports``                        the list (HTML; JSON by content negotiation)
+``/reports.json``                   the list: name, title, description, parameters with examples
+``/reports/<name>``                 a report: HTML (form, table, chart, SPARQL), or JSON or CSV
+                                    by ``Accept``
+``/reports/<name>.json``            JSON: rows of one page, ``next`` URL, ``Link: rel="next"``
+``/reports/<name>.csv``             CSV: the whole result, streamed
+``/openapi.json``                   OpenAPI 3.1, generated from the report headers
+``/pages/author/<slug>``            an author's page: summary, timeline, papers, co-author
+                                    graph, repositories (for the author IRI ``{base}author/<slug>``)
+``/pages/paper/<slug>``             a paper's page (for the paper IRI ``{base}paper/<slug>``)
+==================================  ===========================================================
+
+Parameters are the report's (``?author=Weiran+Huang``), plus ``limit`` and
+``offset`` for paging. Results are cached per store version and parameters;
+every answer carries an ``ETag`` and a matching ``If-None-Match`` gets ``304``
+without running anything. Whole-graph reports come from the files ``kg ingest``
+precomputed for the store's generation (:mod:`kg.reports.precompute`) when the request
+asks for their default binding, and are warmed in a background thread at start-up
+and whenever the store's version changes, so that the first reader does not pay
+for the query (requests never wait for the warm-up). Reports are loaded and validated when the
+blueprint is registered, so a broken ``.rq`` file stops ``create_app``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import Blueprint, Response, current_app, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+
+from kg.errors import InvalidParameter, NotFound
+from kg.rdf.iri import IriScheme
+from kg.reports import (
+    Binding,
+    Report,
+    ReportResult,
+    ReportRunner,
+    csv_chunks,
+    load_reports,
+    result_document,
+)
+from kg.reports.precompute import PrecomputedReports
+from kg.sparql.results import python_value
+from kg_server.app import kg_context
+from kg_server.negotiation import Format, negotiate
+
+blueprint = Blueprint("reports", __name__)
+
+#: Rows per page unless ``limit`` says otherwise.
+DEFAULT_LIMIT = 100
+#: Rows a chart or graph on an HTML page is drawn from (the table pages through all).
+CHART_ROWS = 5000
+#: Papers shown on an author page (the report pages through all).
+PAGE_PAPERS = 500
+
+JSON = Format("json", "application/json", "json", "report")
+CSV = Format("csv", "text/csv", "csv", "report")
+HTML = Format("html", "text/html", "html", "html", ("application/xhtml+xml",))
+REPORT_FORMATS = {f.key: f for f in (JSON, CSV, HTML)}
+
+
+def runner() -> ReportRunner:
+    """The application's report runner (built when the blueprint was registered)."""
+    found: ReportRunner = current_app.extensions["kg_reports"]
+    return found
+
+
+@blueprint.record_once
+def _load(state: BlueprintSetupState) -> None:
+    app = state.app
+    context = app.extensions["kg"]
+    folder = context.settings.extra.get("queries_dir") or app.config.get("KG_QUERIES_DIR")
+    reports = load_reports(folder, scheme=context.scheme)  # ReportDefinitionError stops create_app
+    store_folder = _store_folder(context.backend)
+    warm = bool(context.settings.extra.get("warm_reports", app.config.get("KG_WARM_REPORTS", True)))
+    reports_runner = ReportRunner(
+        reports, context.backend, context.scheme,
+        max_rows=context.settings.max_rows, timeout=context.settings.query_timeout,
+        precomputed=PrecomputedReports(store_folder) if store_folder is not None else None,
+        warm=warm,
+    )
+    app.extensions["kg_reports"] = reports_runner
+    if warm:
+        # The first version() starts warming the whole-graph reports in a background thread
+        # (from the files `kg ingest` precomputed, else by their queries); so does every new one.
+        reports_runner.version()
+
+
+def _store_folder(backend: object) -> Path | None:
+    """The folder of an embedded store behind a backend (query pool or in-process), else None."""
+    folder = getattr(backend, "folder", None)
+    if folder is None:
+        folder = getattr(getattr(backend, "store", None), "folder", None)
+    return Path(folder) if folder is not None else None
+
+
+# -- URLs ----------------------------------------------------------------------------------------
+
+
+def entity_page(iri: str, scheme: IriScheme | None = None) -> str | None:
+    """The URL of the HTML page for an author or paper IRI, else None."""
+    scheme = scheme or kg_context().scheme
+    kind = scheme.kind_of(iri)
+    if kind not in ("author", "paper"):
+        return None
+    slug = iri[len(scheme.base) + len(kind) + 1:]
+    if not slug or "/" in slug:
+        return None
+    endpoint = "reports.author_page" if kind == "author" else "reports.paper_page"
+    return url_for(endpoint, slug=slug)
+
+
+def report_url(name: str, values: Mapping[str, Any], *, suffix: str = "", external: bool = False,
+               **extra: Any) -> str:
+    endpoint = {"": "reports.report", ".json": "reports.report_json", ".csv": "reports.report_csv"}[suffix]
+    params = {k: v for k, v in values.items() if v not in (None, "")}
+    params.update({k: v for k, v in extra.items() if v is not None})
+    return url_for(endpoint, name=name, _external=external, **params)
+
+
+# -- request handling ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    report: Report
+    binding: Binding
+    offset: int
+    limit: int
+
+
+def _paging(args: Mapping[str, str]) -> tuple[int, int]:
+    def number(name: str, default: int, low: int, high: int) -> int:
+        raw = args.get(name)
+        if raw is None or raw == "":
+            return default
+        if not re.fullmatch(r"\d{1,9}", raw.strip()):
+            raise InvalidParameter(f"parameter {name!r}: not a whole number", parameter=name)
+        value = int(raw)
+        if not low <= value <= high:
+            raise InvalidParameter(f"parameter {name!r}: must be between {low} and {high}", parameter=name)
+        return value
+
+    limit = number("limit", DEFAULT_LIMIT, 1, max(1, runner().max_rows))
+    offset = number("offset", 0, 0, 1_000_000_000)
+    return offset, limit
+
+
+def _request_args() -> dict[str, str]:
+    return {key: request.args.get(key, "") for key in request.args}
+
+
+def _prepare(name: str) -> Run:
+    reports = runner()
+    report = reports.reports.get_report(name)
+    args = _request_args()
+    binding = reports.bind(report, args)
+    offset, limit = _paging(args)
+    return Run(report, binding, offset, limit)
+
+
+def _not_modified(etag: str) -> Response | None:
+    if etag.strip('"') in request.if_none_match:
+        response = Response(status=304)
+        response.headers["ETag"] = etag
+        return response
+    return None
+
+
+def _cache_headers(response: Response, etag: str) -> Response:
+    response.headers["ETag"] = etag
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept")
+    if response.mimetype != "text/html":
+        # Data for dashboards on other origins, like /sparql.
+        response.headers["Access-Control-Allow-Origin"] = kg_context().settings.cors_origin
+        response.headers["Access-Control-Expose-Headers"] = "ETag, Link"
+    return response
+
+
+def _next_url(run: Run, result: ReportResult, suffix: str) -> str | None:
+    if run.offset + run.limit >= len(result.rows):
+        return None
+    return report_url(run.report.name, run.binding.values, suffix=suffix, external=True,
+                      offset=run.offset + run.limit, limit=run.limit)
+
+
+def _with_pages(document: dict[str, Any]) -> dict[str, Any]:
+    """Add entity page URLs to graph nodes (a copy: the cached result is shared)."""
+    elements = document.get("elements")
+    if not elements:
+        return document
+    scheme = kg_context().scheme
+    nodes = []
+    for node in elements.get("nodes", []):
+        data = dict(node["data"])
+        page = entity_page(str(data.get("id")), scheme)
+        if page:
+            data["page"] = page
+        nodes.append({"data": data})
+    return {**document, "elements": {"nodes": nodes, "edges": elements.get("edges", [])}}
+
+
+def _json_response(run: Run) -> Response:
+    reports = runner()
+    etag = reports.etag(run.report, run.binding, "json", run.offset, run.limit)
+    unchanged = _not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    result = reports.run(run.report, run.binding)
+    next_url = _next_url(run, result, ".json")
+    document = _with_pages(result_document(run.report, run.binding, result, offset=run.offset, limit=run.limit,
+                                           next_url=next_url, version=reports.version()))
+    response = current_app.response_class(
+        current_app.json.dumps(document), mimetype="application/json"
+    )
+    if next_url:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return _cache_headers(response, etag)
+
+
+def _csv_response(run: Run) -> Response:
+    reports = runner()
+    etag = reports.etag(run.report, run.binding, "csv")
+    unchanged = _not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    result = reports.run(run.report, run.binding)
+    response = Response(csv_chunks(result), mimetype="text/csv")
+    response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
+    response.headers["Content-Disposition"] = f'inline; filename="{run.report.name}.csv"'
+    if result.truncated:
+        response.headers["X-Report-Truncated"] = f"cut at {reports.max_rows} rows"
+    return _cache_headers(response, etag)
+
+
+# -- HTML ----------------------------------------------------------------------------------------
+
+#: Label columns shown for an IRI column (the IRI column itself is then not shown).
+_LABEL_SUFFIXES = ("_name", "_title", "_label")
+_LABEL_PAIRS = {"item": "label", "profile": "label", "value_iri": "value"}
+_URLS = re.compile(r"^https?://\S+(?: https?://\S+)*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    text: str
+    href: str | None = None
+    kind: str = "text"  # text, num, bool, empty, urls
+    title: str | None = None
+    urls: tuple[str, ...] = ()
+
+
+def _companions(columns: tuple[str, ...]) -> dict[str, str]:
+    """Label column -> the IRI column it names."""
+    found: dict[str, str] = {}
+    for column in columns:
+        for suffix in _LABEL_SUFFIXES:
+            if column + suffix in columns:
+                found[column + suffix] = column
+                break
+        else:
+            label = _LABEL_PAIRS.get(column)
+            if label and label in columns:
+                found[label] = column
+    return found
+
+
+def _link(iri: str, scheme: IriScheme) -> str:
+    return entity_page(iri, scheme) or iri
+
+
+def table(result: ReportResult, start: int, stop: int | None) -> tuple[list[str], list[list[Cell]]]:
+    """Headings and cells for an HTML table: IRIs folded into their labels, authors and papers linked."""
+    scheme = kg_context().scheme
+    companions = _companions(result.columns)
+    named = set(companions.values())
+    shown = [i for i, c in enumerate(result.columns) if c not in named]
+    position = {c: i for i, c in enumerate(result.columns)}
+    rows: list[list[Cell]] = []
+    for row in result.rows[start:stop]:
+        cells = []
+        for index in shown:
+            column = result.columns[index]
+            term = row[index]
+            iri_column = companions.get(column)
+            iri_term = row[position[iri_column]] if iri_column else None
+            cells.append(_cell(term, iri_term, scheme))
+        rows.append(cells)
+    return [result.columns[i] for i in shown], rows
+
+
+def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
+    import pyoxigraph as ox
+
+    iri = iri_term.value if isinstance(iri_term, ox.NamedNode) else None
+    if term is None:
+        if iri:
+            return Cell(iri, _link(iri, scheme), title=iri)
+        return Cell("", kind="empty")
+    if isinstance(term, ox.NamedNode):
+        return Cell(term.value, _link(term.value, scheme), title=term.value)
+    value = python_value(term)
+    if isinstance(value, bool):
+        return Cell("yes" if value else "no", kind="bool")
+    if isinstance(value, int | float):
+        return Cell(str(value), _link(iri, scheme) if iri else None, kind="num")
+    text = str(value)
+    if iri:
+        return Cell(text, _link(iri, scheme), title=iri)
+    if _URLS.match(text):
+        return Cell(text, kind="urls", urls=tuple(text.split()))
+    return Cell(text)
+
+
+def _form_fields(report: Report, args: Mapping[str, str], binding: Binding | None) -> list[dict[str, Any]]:
+    """The form's inputs: the given value, else the example for a required parameter."""
+    fields = []
+    for param in report.parameters:
+        given = args.get(param.name)
+        if given is None:
+            given = param.example if param.required else (param.default or "")
+        input_type = {"integer": "number", "year": "number"}.get(param.type, "text")
+        options: list[str] = []
+        if param.type == "choice":
+            options = list(param.choices)
+        elif param.type == "boolean":
+            options = ["", "true", "false"] if not param.required else ["true", "false"]
+        fields.append({"param": param, "value": given or "", "input_type": input_type, "options": options,
+                       "placeholder": param.example or ""})
+    return fields
+
+
+def _vendor() -> dict[str, bool]:
+    """Which drawing libraries scripts/setup-assets installed (pages degrade to tables without them)."""
+    try:
+        from kg_server.pages import vendor_available
+    except ImportError:  # the query page module is optional here
+        return {"chart": False, "cytoscape": False}
+    return {"chart": vendor_available("chart"), "cytoscape": vendor_available("cytoscape")}
+
+
+def _label(value: Any) -> str:
+    return "n/a" if value is None else str(value)
+
+
+def _sort_key(text: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(text), text)
+    except ValueError:
+        return (1, 0.0, text)
+
+
+def chart_spec(report: Report, result: ReportResult) -> dict[str, Any] | None:
+    """What static/charts.js draws for a report: a Chart.js spec or a graph spec, or None."""
+    chart = report.chart
+    if chart is None or not result.rows:
+        return None
+    if chart.kind == "network":
+        return {"kind": "graph", "spec": graph_spec(report, result)}
+    records = result.records(0, CHART_ROWS)
+    x = chart.x or result.columns[0]
+    if chart.series:
+        y = chart.y[0]
+        labels = sorted({_label(r.get(x)) for r in records}, key=_sort_key)
+        series = sorted({_label(r.get(chart.series)) for r in records}, key=_sort_key)
+        table: dict[tuple[str, str], Any] = {(_label(r.get(chart.series)), _label(r.get(x))): r.get(y)
+                                             for r in records}
+        datasets = [{"label": s, "data": [table.get((s, label)) for label in labels]} for s in series]
+        y_title = y
+    else:
+        labels = [_label(r.get(x)) for r in records]
+        datasets = [{"label": column, "data": [r.get(column) for r in records]} for column in chart.y]
+        y_title = ", ".join(chart.y)
+    values = [v for d in datasets for v in d["data"] if v is not None]
+    spec = {"type": chart.kind, "title": report.title, "labels": labels, "datasets": datasets,
+            "xTitle": x, "yTitle": y_title, "integer": all(isinstance(v, int) for v in values)}
+    return {"kind": "chart", "spec": spec}
+
+
+def graph_spec(report: Report, result: ReportResult) -> dict[str, Any]:
+    """A network report's elements as a charts.js graph spec (nodes link to their pages)."""
+    scheme = kg_context().scheme
+    elements = result.extra.get("elements", {})
+    nodes = []
+    focus = None
+    for node in elements.get("nodes", []):
+        data = node["data"]
+        if data.get("level") == 0:
+            focus = data["id"]
+        nodes.append({"id": data["id"], "label": data.get("label"), "href": entity_page(str(data["id"]), scheme),
+                      "group": f"depth {data.get('level', '')}", "size": max(1, int(data.get("degree") or 1))})
+    edges = [{"source": e["data"]["source"], "target": e["data"]["target"], "weight": e["data"].get("weight", 1),
+              "label": ""} for e in elements.get("edges", [])[:CHART_ROWS]]
+    return {"nodes": nodes, "edges": edges, "layout": "cose", "focus": focus,
+            "title": f"{report.title}: {len(nodes)} people, {len(edges)} co-authorships"}
+
+
+def _query_page_link(report: Report) -> str:
+    return "/?" + urlencode({"query": report.query})
+
+
+def _html_response(name: str) -> Response:
+    reports = runner()
+    report = reports.reports.get_report(name)
+    args = _request_args()
+    if not any(p.name in args for p in report.parameters):
+        # A page opened without parameters runs the example (the form shows it).
+        args = {**args, **{p.name: p.example for p in report.parameters if p.required and p.example}}
+    error: str | None = None
+    binding: Binding | None = None
+    result: ReportResult | None = None
+    offset, limit = 0, DEFAULT_LIMIT
+    etag: str | None = None
+    try:
+        binding = reports.bind(report, args)
+        offset, limit = _paging(args)
+        etag = reports.etag(report, binding, "html", offset, limit)
+        unchanged = _not_modified(etag)
+        if unchanged is not None:
+            return unchanged
+        result = reports.run(report, binding)
+    except InvalidParameter as problem:
+        error = problem.detail
+    headings: list[str] = []
+    rows: list[list[Cell]] = []
+    pages: dict[str, str | None] = {"next": None, "prev": None}
+    if result is not None and binding is not None:
+        headings, rows = table(result, offset, offset + limit)
+        run = Run(report, binding, offset, limit)
+        pages["next"] = _next_url(run, result, "")
+        if offset > 0:
+            pages["prev"] = report_url(report.name, binding.values, offset=max(0, offset - limit), limit=limit)
+    values = binding.values if binding else {}
+    body = render_template(
+        "report.html",
+        report=report,
+        fields=_form_fields(report, args, binding),
+        error=error,
+        result=result,
+        headings=headings,
+        rows=rows,
+        offset=offset,
+        limit=limit,
+        pages=pages,
+        chart=chart_spec(report, result) if result is not None else None,
+        vendor=_vendor(),
+        json_url=report_url(report.name, values, suffix=".json") if binding else None,
+        csv_url=report_url(report.name, values, suffix=".csv") if binding else None,
+        query_page=_query_page_link(report),
+        values=values,
+    )
+    response = Response(body, status=400 if error else 200, mimetype="text/html")
+    if pages["next"]:
+        response.headers["Link"] = f'<{pages["next"]}>; rel="next"'
+    return _cache_headers(response, etag) if etag and not error else response
+
+
+# -- routes --------------------------------------------------------------------------------------
+
+
+def _listing() -> list[dict[str, Any]]:
+    out = []
+    for report in runner().reports.values():
+        item = report.to_json()
+        item["url"] = url_for("reports.report", name=report.name, _external=True)
+        item["json"] = url_for("reports.report_json", name=report.name, _external=True)
+        item["csv"] = url_for("reports.report_csv", name=report.name, _external=True)
+        out.append(item)
+    return out
+
+
+@blueprint.get("/reports")
+def reports_index() -> Response:
+    chosen = negotiate(request.accept_mimetypes, [HTML, JSON], default=HTML)
+    if chosen is JSON:
+        return reports_json()
+    body = render_template("report_list.html", reports=list(runner().reports.values()))
+    response = Response(body, mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.get("/reports.json")
+def reports_json() -> Response:
+    response = current_app.response_class(current_app.json.dumps({"reports": _listing()}),
+                                          mimetype="application/json")
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.get("/reports/<name>")
+def report(name: str) -> Response:
+    runner().reports.get_report(name)  # 404 before negotiating
+    chosen = negotiate(request.accept_mimetypes, [JSON, CSV, HTML], default=JSON)
+    if chosen is HTML:
+        return _html_response(name)
+    if chosen is CSV:
+        return _csv_response(_prepare(name))
+    return _json_response(_prepare(name))
+
+
+@blueprint.get("/reports/<name>.json")
+def report_json(name: str) -> Response:
+    return _json_response(_prepare(name))
+
+
+@blueprint.get("/reports/<name>.csv")
+def report_csv(name: str) -> Response:
+    return _csv_response(_prepare(name))
+
+
+@blueprint.get("/openapi.json")
+def openapi() -> Response:
+    document = openapi_document(runner(), server_url=request.url_root)
+    return current_app.response_class(current_app.json.dumps(document), mimetype="application/json")
+
+
+# -- entity pages --------------------------------------------------------------------------------
+
+
+def _panel(name: str, params: Mapping[str, str]) -> tuple[Report, Binding, ReportResult] | None:
+    """One report for a page panel (None when the report is not installed)."""
+    reports = runner()
+    if name not in reports.reports:
+        return None
+    report = reports.reports[name]
+    binding = reports.bind(report, params)
+    return report, binding, reports.run(report, binding)
+
+
+def _not_found_page(kind: str, iri: str) -> Response:
+    body = render_template("report_not_found.html", kind=kind, iri=iri)
+    return Response(body, status=404, mimetype="text/html")
+
+
+def _check_slug(slug: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,200}", slug):
+        raise NotFound("no such page")
+
+
+@blueprint.get("/pages/author/<slug>")
+def author_page(slug: str) -> Response:
+    _check_slug(slug)
+    scheme = kg_context().scheme
+    iri = f"{scheme.base}author/{slug}"
+    params = {"author": iri}
+    summary = _panel("author-summary", params)
+    if summary is None or not summary[2].rows:
+        return _not_found_page("author", iri)
+    panels: dict[str, Any] = {}
+    for name in ("author-timeline", "author-papers", "coauthor-network", "coauthors", "author-repositories",
+                 "author-profiles"):
+        panel = _panel(name, params)
+        if panel is None:
+            continue
+        report, binding, result = panel
+        limit = PAGE_PAPERS if name == "author-papers" else 200
+        headings, rows = table(result, 0, limit)
+        panels[name] = {
+            "report": report,
+            "result": result,
+            "headings": headings,
+            "rows": rows,
+            "more": len(result.rows) > limit,
+            "url": report_url(name, binding.values),
+            "json": report_url(name, binding.values, suffix=".json"),
+            "chart": chart_spec(report, result),
+        }
+    facts = summary[2].records()[0]
+    body = render_template("author_page.html", iri=iri, facts=facts, panels=panels, vendor=_vendor(),
+                           summary_url=report_url("author-summary", params))
+    return Response(body, mimetype="text/html")
+
+
+@blueprint.get("/pages/paper/<slug>")
+def paper_page(slug: str) -> Response:
+    _check_slug(slug)
+    scheme = kg_context().scheme
+    iri = f"{scheme.base}paper/{slug}"
+    params = {"paper": iri}
+    details = _panel("paper", params)
+    if details is None or not details[2].rows:
+        return _not_found_page("paper", iri)
+    result = details[2]
+    facts: dict[str, list[Cell]] = {}
+    index = {c: i for i, c in enumerate(result.columns)}
+    for row in result.rows:
+        field = str(python_value(row[index["field"]]))
+        facts.setdefault(field, []).append(_cell(row[index["value"]], row[index["value_iri"]], scheme))
+    title = facts.get("title", [Cell(iri)])[0].text
+    authors = _panel("paper-authors", params)
+    author_table = table(authors[2], 0, None) if authors else ([], [])
+    body = render_template("paper_page.html", iri=iri, title=title, facts=facts,
+                           authors=author_table, details_url=report_url("paper", params),
+                           authors_url=report_url("paper-authors", params) if authors else None)
+    return Response(body, mimetype="text/html")
+
+
+# -- OpenAPI -------------------------------------------------------------------------------------
+
+_PROBLEM = {"$ref": "#/components/responses/Problem"}
+
+
+def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[str, Any]:
+    """An OpenAPI 3.1 document for every report, generated from the .rq headers."""
+    paths: dict[str, Any] = {
+        "/reports.json": {
+            "get": {
+                "operationId": "listReports",
+                "summary": "The reports, with their parameters and examples",
+                "responses": {"200": {"description": "The list of reports",
+                                      "content": {"application/json": {"schema": {
+                                          "$ref": "#/components/schemas/ReportList"}}}}},
+            }
+        }
+    }
+    for report in reports.reports.values():
+        parameters = []
+        for param in report.parameters:
+            entry: dict[str, Any] = {
+                "name": param.name,
+                "in": "query",
+                "required": param.required,
+                "description": param.description,
+                "schema": param.json_schema(),
+            }
+            if param.example is not None:
+                entry["example"] = param.to_json()["example"]
+            parameters.append(entry)
+        paging = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}]
+        operation_id = re.sub(r"[^A-Za-z0-9]+", "_", report.name)
+        common = {"tags": ["computed" if report.engine else "sparql"], "summary": report.title,
+                  "description": report.description}
+        paths[f"/reports/{report.name}.json"] = {
+            "get": {
+                **common,
+                "operationId": f"{operation_id}_json",
+                "parameters": parameters + paging,
+                "responses": {
+                    "200": {
+                        "description": "One page of rows; `next` and a `Link: rel=\"next\"` header point to the next",
+                        "headers": {"ETag": {"$ref": "#/components/headers/ETag"},
+                                    "Link": {"description": "rel=\"next\" when more rows follow",
+                                             "schema": {"type": "string"}}},
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportResult"}}},
+                    },
+                    "304": {"description": "Not modified (If-None-Match matched the ETag)"},
+                    "400": _PROBLEM,
+                    "404": _PROBLEM,
+                    "503": _PROBLEM,
+                },
+            }
+        }
+        paths[f"/reports/{report.name}.csv"] = {
+            "get": {
+                **common,
+                "operationId": f"{operation_id}_csv",
+                "parameters": parameters,
+                "responses": {
+                    "200": {"description": "The whole result as CSV (up to the server's row cap)",
+                            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+                            "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "304": {"description": "Not modified"},
+                    "400": _PROBLEM,
+                    "404": _PROBLEM,
+                    "503": _PROBLEM,
+                },
+            }
+        }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Scholarly knowledge graph: canned reports",
+            "version": "1",
+            "description": "Named, parameterised reports over the graph. Each report is a SPARQL query "
+                           "(queries/*.rq) whose header declares its parameters; author parameters take "
+                           "an IRI or a name, paper parameters an IRI or a title.",
+        },
+        "servers": [{"url": server_url}],
+        "paths": paths,
+        "components": {
+            "parameters": {
+                "limit": {"name": "limit", "in": "query", "required": False,
+                          "description": "Rows per page", "schema": {"type": "integer", "minimum": 1,
+                                                                     "default": DEFAULT_LIMIT}},
+                "offset": {"name": "offset", "in": "query", "required": False,
+                           "description": "Rows to skip", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+            },
+            "headers": {"ETag": {"description": "Changes with the store version, the report and its parameters",
+                                 "schema": {"type": "string"}}},
+            "responses": {
+                "Problem": {"description": "An RFC 9457 problem",
+                            "content": {"application/problem+json": {"schema": {
+                                "$ref": "#/components/schemas/Problem"}}}},
+            },
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
+                                   "status": {"type": "integer"}, "detail": {"type": "string"},
+                                   "instance": {"type": "string"}},
+                    "required": ["title", "status", "detail"],
+                },
+                "ReportList": {
+                    "type": "object",
+                    "properties": {"reports": {"type": "array", "items": {"type": "object"}}},
+                    "required": ["reports"],
+                },
+                "ReportResult": {
+                    "type": "object",
+                    "properties": {
+                        "report": {"type": "string"},
+                        "title": {"type": "string"},
+                        "parameters": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "columns": {"type": "array", "items": {"type": "string"}},
+                        "rows": {"type": "array", "items": {"type": "object"}},
+                        "offset": {"type": "integer"},
+                        "limit": {"type": ["integer", "null"]},
+                        "total": {"type": "integer"},
+                        "truncated": {"type": "boolean"},
+                        "next": {"type": ["string", "null"]},
+                        "store_version": {"type": "string"},
+                        "notes": {"type": "array", "items": {"type": "string"}},
+                        "elements": {"type": "object", "description": "Cytoscape.js elements (graph reports)"},
+                    },
+                    "required": ["report", "columns", "rows", "offset", "total", "next"],
+                },
+            },
+        },
+    }
+
