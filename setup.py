@@ -24,7 +24,13 @@ setup(
     ],
     package_dir={"kg_server": "server/kg_server", **DATA_FOLDERS},
     package_data={
-        "kg_server": ["templates/*.html", "static/*.js", "static/*.css", "static/vendor/*", "static/vendor/*/*"],
+        "kg_server": [
+            "templates/*.html",
+            "static/*.js",
+            "static/*.css",
+            "static/vendor/*",
+            "static/vendor/*/*",
+        ],
         "kg._data.queries": ["*.rq"],
         "kg._data.ontology": ["*.ttl", "*.md"],
     },

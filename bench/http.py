@@ -38,14 +38,27 @@ def free_port() -> int:
 class Server:
     """A server process in its own process group on a loopback port; :meth:`stop` ends the group."""
 
-    def __init__(self, args: Sequence[str], port: int, ready_path: str, *, env: dict[str, str] | None = None,
-                 log: Path | None = None, timeout: float = 120):
+    def __init__(
+        self,
+        args: Sequence[str],
+        port: int,
+        ready_path: str,
+        *,
+        env: dict[str, str] | None = None,
+        log: Path | None = None,
+        timeout: float = 120,
+    ):
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         self.log_path = log
         handle = open(log, "wb") if log is not None else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(list(args), stdout=handle, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **(env or {})}, start_new_session=True)
+        self.process = subprocess.Popen(
+            list(args),
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
         if log is not None:
             handle.close()  # type: ignore[union-attr]
         deadline = time.monotonic() + timeout
@@ -73,12 +86,35 @@ class Server:
                 self.process.wait()
 
 
-def start_kg(store: Path, *, workers: int, threads: int, query_workers: int, log: Path,
-             extra: Sequence[str] = ()) -> Server:
+def start_kg(
+    store: Path,
+    *,
+    workers: int,
+    threads: int,
+    query_workers: int,
+    log: Path,
+    extra: Sequence[str] = (),
+) -> Server:
     port = free_port()
-    args = [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1",
-            "--port", str(port), "--workers", str(workers), "--threads", str(threads),
-            "--query-workers", str(query_workers), *extra]
+    args = [
+        sys.executable,
+        "-m",
+        "kg.cli",
+        "serve",
+        "--store",
+        str(store),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--threads",
+        str(threads),
+        "--query-workers",
+        str(query_workers),
+        *extra,
+    ]
     return Server(args, port, "/healthz", log=log)
 
 
@@ -98,8 +134,11 @@ def wait_until_warm(server: Server, *, timeout: float = 900, in_a_row: int = 8) 
 
 
 def oxigraph_command() -> str | None:
-    for candidate in (os.environ.get("KG_OXIGRAPH"), shutil.which("oxigraph"),
-                      str(Path(sys.executable).with_name("oxigraph"))):
+    for candidate in (
+        os.environ.get("KG_OXIGRAPH"),
+        shutil.which("oxigraph"),
+        str(Path(sys.executable).with_name("oxigraph")),
+    ):
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate
     return None
@@ -109,14 +148,22 @@ def start_native(copy: Path, log: Path) -> Server:
     """``oxigraph serve-read-only`` on a copy of a store (its default graph is our union, as ours)."""
     command = oxigraph_command()
     if command is None:
-        raise RuntimeError("the oxigraph command is missing: run scripts/setup-bench (pip install oxigraph)")
+        raise RuntimeError(
+            "the oxigraph command is missing: run scripts/setup-bench (pip install oxigraph)"
+        )
     port = free_port()
     ready = "/query?" + urllib.parse.urlencode({"query": "ASK {}"})
-    return Server([command, "serve-read-only", "--location", str(copy), "--bind", f"127.0.0.1:{port}"],
-                  port, ready, log=log)
+    return Server(
+        [command, "serve-read-only", "--location", str(copy), "--bind", f"127.0.0.1:{port}"],
+        port,
+        ready,
+        log=log,
+    )
 
 
-def get(url: str, headers: dict[str, str] | None = None, timeout: float = 120) -> tuple[int, dict[str, str], bytes]:
+def get(
+    url: str, headers: dict[str, str] | None = None, timeout: float = 120
+) -> tuple[int, dict[str, str], bytes]:
     parts = urllib.parse.urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
@@ -137,7 +184,9 @@ class Client:
         self.host, self.port, self.timeout = parts.hostname, parts.port, timeout
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
 
-    def time_get(self, path: str, headers: dict[str, str] | None = None) -> tuple[float, int, dict[str, str], bytes]:
+    def time_get(
+        self, path: str, headers: dict[str, str] | None = None
+    ) -> tuple[float, int, dict[str, str], bytes]:
         for attempt in (0, 1):
             started = time.perf_counter()
             try:
@@ -145,7 +194,12 @@ class Client:
                 response = self.conn.getresponse()
                 body = response.read()
                 elapsed = time.perf_counter() - started
-                return elapsed, response.status, {k.lower(): v for k, v in response.getheaders()}, body
+                return (
+                    elapsed,
+                    response.status,
+                    {k.lower(): v for k, v in response.getheaders()},
+                    body,
+                )
             except (http.client.HTTPException, OSError):
                 self.conn.close()
                 self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
@@ -189,9 +243,14 @@ class Throughput:
     statuses: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"rps": round(self.requests_per_second, 1), "requests": self.requests, "errors": self.errors,
-                "latency_p50_ms": round(self.latency_p50_ms, 2), "latency_p99_ms": round(self.latency_p99_ms, 2),
-                "client": self.client}
+        return {
+            "rps": round(self.requests_per_second, 1),
+            "requests": self.requests,
+            "errors": self.errors,
+            "latency_p50_ms": round(self.latency_p50_ms, 2),
+            "latency_p99_ms": round(self.latency_p99_ms, 2),
+            "client": self.client,
+        }
 
 
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3, "m": 6e4}
@@ -202,28 +261,54 @@ def _ms(text: str) -> float:
     return float(match.group(1)) * _UNITS[match.group(2)] if match else float("nan")
 
 
-def throughput(url: str, *, headers: dict[str, str], connections: int, seconds: float) -> Throughput:
+def throughput(
+    url: str, *, headers: dict[str, str], connections: int, seconds: float
+) -> Throughput:
     """Requests per second of GET ``url`` from ``connections`` loopback connections for ``seconds``."""
     wrk = shutil.which("wrk")
     if wrk is not None:
-        args = [wrk, "-t", str(min(2, connections)), "-c", str(connections), "-d", f"{seconds:g}s", "--latency",
-                "--timeout", "30s"]
+        args = [
+            wrk,
+            "-t",
+            str(min(2, connections)),
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds:g}s",
+            "--latency",
+            "--timeout",
+            "30s",
+        ]
         for key, value in headers.items():
             args += ["-H", f"{key}: {value}"]
-        out = subprocess.run([*args, url], capture_output=True, text=True, timeout=seconds + 60).stdout
+        out = subprocess.run(
+            [*args, url], capture_output=True, text=True, timeout=seconds + 60
+        ).stdout
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
         total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
         bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        sock = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-        errors = (int(bad.group(1)) if bad else 0) + (sum(int(x) for x in sock.groups()) if sock else 0)
+        sock = re.search(
+            r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
+        )
+        errors = (int(bad.group(1)) if bad else 0) + (
+            sum(int(x) for x in sock.groups()) if sock else 0
+        )
         p50 = re.search(r"50%\s+(\S+)", out)
         p99 = re.search(r"99%\s+(\S+)", out)
-        return Throughput(rps, total, errors, _ms(p50.group(1)) if p50 else float("nan"),
-                          _ms(p99.group(1)) if p99 else float("nan"), "wrk")
+        return Throughput(
+            rps,
+            total,
+            errors,
+            _ms(p50.group(1)) if p50 else float("nan"),
+            _ms(p99.group(1)) if p99 else float("nan"),
+            "wrk",
+        )
     return _python_throughput(url, headers=headers, connections=connections, seconds=seconds)
 
 
-def _python_throughput(url: str, *, headers: dict[str, str], connections: int, seconds: float) -> Throughput:
+def _python_throughput(
+    url: str, *, headers: dict[str, str], connections: int, seconds: float
+) -> Throughput:
     """A fallback load generator: threads with keep-alive connections (the GIL makes it the bottleneck)."""
     from bench.measure import percentile
 
@@ -258,5 +343,11 @@ def _python_throughput(url: str, *, headers: dict[str, str], connections: int, s
     for t in threads:
         t.join()
     wall = time.monotonic() - started
-    return Throughput(len(latencies) / wall, len(latencies), errors[0], percentile(latencies, 50) * 1e3,
-                      percentile(latencies, 99) * 1e3, "python")
+    return Throughput(
+        len(latencies) / wall,
+        len(latencies),
+        errors[0],
+        percentile(latencies, 50) * 1e3,
+        percentile(latencies, 99) * 1e3,
+        "python",
+    )

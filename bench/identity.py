@@ -61,7 +61,12 @@ from kg.identity.resolve import (
 from kg.normalize import name_key, title_key
 from kg.tools.generate import generate
 
-TARGETS = {"author_precision": 0.99, "author_recall": 0.95, "sibling_precision": 1.0, "million_seconds": 60.0}
+TARGETS = {
+    "author_precision": 0.99,
+    "author_recall": 0.95,
+    "sibling_precision": 1.0,
+    "million_seconds": 60.0,
+}
 
 
 # --- corpus ----------------------------------------------------------------------------------
@@ -80,7 +85,9 @@ def parse_corpus(root: Path, truth: dict[str, Any], workers: int) -> list[Source
             out.append(SourceSummary(rel, s.owner, s.owner_inferred, s.listings))
         return out
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(_parse_summary, [(str(root), rel, as_of) for rel in files], chunksize=64))
+        return list(
+            pool.map(_parse_summary, [(str(root), rel, as_of) for rel in files], chunksize=64)
+        )
 
 
 def _parse_summary(args: tuple[str, str, str]) -> SourceSummary:
@@ -108,8 +115,14 @@ class PRF:
     correct: int
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"precision": self.precision, "recall": self.recall, "f1": self.f1,
-                "predicted_pairs": self.predicted, "true_pairs": self.true, "correct_pairs": self.correct}
+        return {
+            "precision": self.precision,
+            "recall": self.recall,
+            "f1": self.f1,
+            "predicted_pairs": self.predicted,
+            "true_pairs": self.true,
+            "correct_pairs": self.correct,
+        }
 
 
 def pairwise(items: Iterable[tuple[Any, Any, Any]]) -> PRF:
@@ -137,7 +150,9 @@ def pairwise(items: Iterable[tuple[Any, Any, Any]]) -> PRF:
     return PRF(p, r, f, predicted, true, correct)
 
 
-def author_items(res: Resolution | None, truth: dict[str, Any], level: str = "name") -> list[tuple[str, Any, str]]:
+def author_items(
+    res: Resolution | None, truth: dict[str, Any], level: str = "name"
+) -> list[tuple[str, Any, str]]:
     """(predicted author, true cluster, written key) per author mention.
 
     ``level="name"``: the true cluster is the key of the person's own name, which is
@@ -192,13 +207,15 @@ def candidate_recall(truth: dict[str, Any], cutoff: float) -> dict[str, float | 
     pairs = []
     for keys in by_person.values():
         ordered = sorted(keys)
-        pairs += [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1:]]
+        pairs += [(a, b) for i, a in enumerate(ordered) for b in ordered[i + 1 :]]
     found = {"multi_key": 0, "single_key": 0, "all_pairs": 0}
     for a, b in pairs:
         exact = {k for k in blocking_keys(a) & blocking_keys(b) if k.startswith(EXACT_BLOCKS)}
         scored = fuzz.token_sort_ratio(a, b) >= cutoff
         found["all_pairs"] += int(scored or bool(exact))
-        found["multi_key"] += int(bool(exact) or (scored and bool(blocking_keys(a) & blocking_keys(b))))
+        found["multi_key"] += int(
+            bool(exact) or (scored and bool(blocking_keys(a) & blocking_keys(b)))
+        )
         found["single_key"] += int(scored and bool(single_blocking_key(a) & single_blocking_key(b)))
     n = len(pairs) or 1
     return {"true_pairs": len(pairs), "cutoff": cutoff, **{k: v / n for k, v in found.items()}}
@@ -225,15 +242,22 @@ def run(papers: int, seed: int, corpus: Path | None, workers: int, million: bool
         if corpus is None:
             stats, seconds = _timed(lambda: generate(papers, root, seed=seed))
             figures["generate"] = {"seconds": round(seconds, 2), **stats.as_dict()}
-            _say(f"generated {stats.papers} papers, {stats.files} files, {stats.mentions} author mentions "
-                 f"in {seconds:.1f} s")
+            _say(
+                f"generated {stats.papers} papers, {stats.files} files, {stats.mentions} author mentions "
+                f"in {seconds:.1f} s"
+            )
         truth = json.loads((root / "truth.json").read_text(encoding="utf-8"))
         figures["seed"] = truth.get("seed", seed)
         summaries, seconds = _timed(lambda: parse_corpus(root, truth, workers))
         mentions = sum(len(li.authors) for s in summaries for li in s.listings)
         listings = sum(len(s.listings) for s in summaries)
-        figures["corpus"] = {"files": len(summaries), "listings": listings, "author_mentions": mentions,
-                             "parse_seconds": round(seconds, 2), "load_average": os.getloadavg()[0]}
+        figures["corpus"] = {
+            "files": len(summaries),
+            "listings": listings,
+            "author_mentions": mentions,
+            "parse_seconds": round(seconds, 2),
+            "load_average": os.getloadavg()[0],
+        }
         _say(f"parsed {listings} listings ({mentions} author mentions) in {seconds:.1f} s")
 
         runs: dict[str, Resolution | None] = {"exact keys only": None}
@@ -243,7 +267,11 @@ def run(papers: int, seed: int, corpus: Path | None, workers: int, million: bool
         runs["single-key blocking"], times["single-key blocking"] = res, seconds
         cpu["single-key blocking"] = _LAST_CPU[0]
         res, seconds = _timed(lambda: resolve(summaries))
-        runs["kg.identity.resolve"], times["kg.identity.resolve"], cpu["kg.identity.resolve"] = res, seconds, _LAST_CPU[0]
+        runs["kg.identity.resolve"], times["kg.identity.resolve"], cpu["kg.identity.resolve"] = (
+            res,
+            seconds,
+            _LAST_CPU[0],
+        )
 
         rows = []
         for name, result in runs.items():
@@ -257,7 +285,9 @@ def run(papers: int, seed: int, corpus: Path | None, workers: int, million: bool
                 "paper": papers_prf.as_dict(),
                 "seconds": round(times[name], 3),
                 "cpu_seconds": round(cpu[name], 3),
-                "seconds_per_100k_mentions": round(times[name] / mentions * 1e5, 3) if mentions else None,
+                "seconds_per_100k_mentions": round(times[name] / mentions * 1e5, 3)
+                if mentions
+                else None,
             }
             if result is not None:
                 apart, listed = sibling_precision(result, truth)
@@ -266,7 +296,9 @@ def run(papers: int, seed: int, corpus: Path | None, workers: int, million: bool
                 row["decisions"] = dict(Counter(f"{d.entity} {d.kind}" for d in result.decisions))
             rows.append(row)
         figures["runs"] = rows
-        figures["candidate_recall"] = candidate_recall(truth, cutoff=ResolveConfig().name_candidate_cutoff)
+        figures["candidate_recall"] = candidate_recall(
+            truth, cutoff=ResolveConfig().name_candidate_cutoff
+        )
         figures["homonyms"] = _homonym_recall(runs["kg.identity.resolve"], truth)
         if million:
             figures["million"] = _million(seed, workers, Path(tmp))
@@ -284,11 +316,15 @@ def _homonym_recall(res: Resolution | None, truth: dict[str, Any]) -> dict[str, 
     return {"homonym_names": len(seen), "flagged": len(seen & flagged), "flags_total": len(flagged)}
 
 
-def ambiguity_sweep(summaries: list[SourceSummary], truth: dict[str, Any]) -> None:  # pragma: no cover
+def ambiguity_sweep(
+    summaries: list[SourceSummary], truth: dict[str, Any]
+) -> None:  # pragma: no cover
     """Print homonym recall and flag counts for a few ambiguity settings (a tuning aid)."""
     for share in (0.5, 0.65, 1.0):
         for minimum in (2, 3):
-            res = resolve(summaries, config=ResolveConfig(dominant_share=share, community_min_papers=minimum))
+            res = resolve(
+                summaries, config=ResolveConfig(dominant_share=share, community_min_papers=minimum)
+            )
             print(share, minimum, _homonym_recall(res, truth))
 
 
@@ -306,10 +342,18 @@ def _million(seed: int, workers: int, tmp: Path) -> dict[str, Any]:
     authors = pairwise(author_items(res, truth))
     papers_prf = pairwise(paper_items(res, truth))
     apart, listed = sibling_precision(res, truth)
-    return {"author_mentions": mentions, "papers": stats.papers, "resolve_seconds": round(seconds, 2),
-            "resolve_cpu_seconds": round(cpu, 2), "load_average": os.getloadavg()[0],
-            "parse_seconds": round(parse_seconds, 2), "generate_seconds": round(gen_seconds, 2),
-            "author": authors.as_dict(), "paper": papers_prf.as_dict(), "siblings_kept_apart": [apart, listed]}
+    return {
+        "author_mentions": mentions,
+        "papers": stats.papers,
+        "resolve_seconds": round(seconds, 2),
+        "resolve_cpu_seconds": round(cpu, 2),
+        "load_average": os.getloadavg()[0],
+        "parse_seconds": round(parse_seconds, 2),
+        "generate_seconds": round(gen_seconds, 2),
+        "author": authors.as_dict(),
+        "paper": papers_prf.as_dict(),
+        "siblings_kept_apart": [apart, listed],
+    }
 
 
 def _say(text: str) -> None:
@@ -318,10 +362,14 @@ def _say(text: str) -> None:
 
 def print_table(figures: dict[str, Any]) -> None:
     corpus = figures["corpus"]
-    print(f"corpus: {corpus['files']} files, {corpus['listings']} listings, "
-          f"{corpus['author_mentions']} author mentions (seed {figures['seed']})")
-    header = (f"{'method':<22} {'author P':>9} {'author R':>9} {'author F1':>9} {'paper P':>8} "
-              f"{'paper R':>8} {'paper F1':>8} {'siblings':>9} {'s/100k':>7}")
+    print(
+        f"corpus: {corpus['files']} files, {corpus['listings']} listings, "
+        f"{corpus['author_mentions']} author mentions (seed {figures['seed']})"
+    )
+    header = (
+        f"{'method':<22} {'author P':>9} {'author R':>9} {'author F1':>9} {'paper P':>8} "
+        f"{'paper R':>8} {'paper F1':>8} {'siblings':>9} {'s/100k':>7}"
+    )
     print(header)
     print("-" * len(header))
     for row in figures["runs"]:
@@ -329,46 +377,75 @@ def print_table(figures: dict[str, Any]) -> None:
         siblings = row.get("siblings_kept_apart")
         sib = f"{siblings[0]}/{siblings[1]}" if siblings else "-"
         per = row["seconds_per_100k_mentions"]
-        print(f"{row['method']:<22} {a['precision']:>9.4f} {a['recall']:>9.4f} {a['f1']:>9.4f} "
-              f"{p['precision']:>8.4f} {p['recall']:>8.4f} {p['f1']:>8.4f} {sib:>9} "
-              f"{per if per is not None else '-':>7}")
-    print("(exact keys only merges nothing: its precision is vacuous and its recall is 0 by definition)")
+        print(
+            f"{row['method']:<22} {a['precision']:>9.4f} {a['recall']:>9.4f} {a['f1']:>9.4f} "
+            f"{p['precision']:>8.4f} {p['recall']:>8.4f} {p['f1']:>8.4f} {sib:>9} "
+            f"{per if per is not None else '-':>7}"
+        )
+    print(
+        "(exact keys only merges nothing: its precision is vacuous and its recall is 0 by definition)"
+    )
     c = figures["candidate_recall"]
-    print(f"candidate recall of blocking over {c['true_pairs']} true duplicate full-name pairs "
-          f"(cut-off {c['cutoff']:.0f}): several keys {c['multi_key']:.1%}, surname+initial {c['single_key']:.1%}, "
-          f"all pairs {c['all_pairs']:.1%}")
+    print(
+        f"candidate recall of blocking over {c['true_pairs']} true duplicate full-name pairs "
+        f"(cut-off {c['cutoff']:.0f}): several keys {c['multi_key']:.1%}, surname+initial {c['single_key']:.1%}, "
+        f"all pairs {c['all_pairs']:.1%}"
+    )
     h = figures.get("homonyms") or {}
     if h:
-        print(f"ambiguity: {h['flagged']} of {h['homonym_names']} homonym names flagged; "
-              f"{h['flags_total']} names flagged in all")
+        print(
+            f"ambiguity: {h['flagged']} of {h['homonym_names']} homonym names flagged; "
+            f"{h['flags_total']} names flagged in all"
+        )
     if "million" in figures:
         m = figures["million"]
-        print(f"1M: {m['author_mentions']} author mentions resolved in {m['resolve_seconds']:.1f} s "
-              f"({m['resolve_cpu_seconds']:.1f} s CPU, load average {m['load_average']:.1f} on "
-              f"{os.cpu_count()} cores; target < {TARGETS['million_seconds']:.0f} s); author P {m['author']['precision']:.4f} "
-              f"R {m['author']['recall']:.4f}; paper P {m['paper']['precision']:.4f} "
-              f"R {m['paper']['recall']:.4f}; siblings kept apart {m['siblings_kept_apart'][0]}/"
-              f"{m['siblings_kept_apart'][1]}")
+        print(
+            f"1M: {m['author_mentions']} author mentions resolved in {m['resolve_seconds']:.1f} s "
+            f"({m['resolve_cpu_seconds']:.1f} s CPU, load average {m['load_average']:.1f} on "
+            f"{os.cpu_count()} cores; target < {TARGETS['million_seconds']:.0f} s); author P {m['author']['precision']:.4f} "
+            f"R {m['author']['recall']:.4f}; paper P {m['paper']['precision']:.4f} "
+            f"R {m['paper']['recall']:.4f}; siblings kept apart {m['siblings_kept_apart'][0]}/"
+            f"{m['siblings_kept_apart'][1]}"
+        )
     ours = next(r for r in figures["runs"] if r["method"] == "kg.identity.resolve")
     checks = [
-        ("author-merge precision >= 0.99", ours["author"]["precision"] >= TARGETS["author_precision"]),
+        (
+            "author-merge precision >= 0.99",
+            ours["author"]["precision"] >= TARGETS["author_precision"],
+        ),
         ("author-merge recall >= 0.95", ours["author"]["recall"] >= TARGETS["author_recall"]),
-        ("near-titled distinct papers kept apart (precision 1.0)",
-         ours["siblings_kept_apart"][0] == ours["siblings_kept_apart"][1] and ours["paper"]["precision"] == 1.0),
+        (
+            "near-titled distinct papers kept apart (precision 1.0)",
+            ours["siblings_kept_apart"][0] == ours["siblings_kept_apart"][1]
+            and ours["paper"]["precision"] == 1.0,
+        ),
     ]
     if "million" in figures:
-        checks.append(("1M mentions in < 60 s", figures["million"]["resolve_seconds"] < TARGETS["million_seconds"]))
+        checks.append(
+            (
+                "1M mentions in < 60 s",
+                figures["million"]["resolve_seconds"] < TARGETS["million_seconds"],
+            )
+        )
     for text, ok in checks:
         print(f"  [{'met' if ok else 'NOT MET'}] {text}")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--papers", type=int, default=20_000, help="papers to generate (default 20000)")
+    parser.add_argument(
+        "--papers", type=int, default=20_000, help="papers to generate (default 20000)"
+    )
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--corpus", type=Path, default=None, help="use this generated corpus (with truth.json)")
-    parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="parser processes")
-    parser.add_argument("--million", action="store_true", help="also resolve >= 1M author mentions (slow)")
+    parser.add_argument(
+        "--corpus", type=Path, default=None, help="use this generated corpus (with truth.json)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=min(2, os.cpu_count() or 1), help="parser processes"
+    )
+    parser.add_argument(
+        "--million", action="store_true", help="also resolve >= 1M author mentions (slow)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write the figures here as JSON")
     args = parser.parse_args(argv)
     figures = run(args.papers, args.seed, args.corpus, args.workers, args.million)

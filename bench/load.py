@@ -62,9 +62,11 @@ PREFIXES = (
 )
 
 CHEAP_QUERIES = (
-    PREFIXES + "SELECT ?paper ?title WHERE { ?paper a schema:ScholarlyArticle ; dcterms:title ?title } LIMIT 10",
+    PREFIXES
+    + "SELECT ?paper ?title WHERE { ?paper a schema:ScholarlyArticle ; dcterms:title ?title } LIMIT 10",
     PREFIXES + "ASK { ?paper a schema:ScholarlyArticle }",
-    PREFIXES + "SELECT ?name WHERE { ?author a schema:Person ; schema:name ?name } ORDER BY ?name LIMIT 20",
+    PREFIXES
+    + "SELECT ?name WHERE { ?author a schema:Person ; schema:name ?name } ORDER BY ?name LIMIT 20",
     PREFIXES + 'SELECT ?paper ?title WHERE { ?author schema:name "Weiran Huang" . '
     "?paper schema:author ?author ; dcterms:title ?title } LIMIT 50",
     PREFIXES + "SELECT (COUNT(*) AS ?n) WHERE { ?profile a kg:ProfileSnapshot }",
@@ -91,8 +93,14 @@ class Request:
 
 def sparql_request(kind: str, query: str, label: str) -> Request:
     body = urllib.parse.urlencode({"query": query}).encode()
-    return Request(kind, "POST", "/sparql", body,
-                   (("Content-Type", "application/x-www-form-urlencoded"), ("Accept", SPARQL_JSON)), label)
+    return Request(
+        kind,
+        "POST",
+        "/sparql",
+        body,
+        (("Content-Type", "application/x-www-form-urlencoded"), ("Accept", SPARQL_JSON)),
+        label,
+    )
 
 
 # -- one connection ------------------------------------------------------------------------
@@ -110,7 +118,9 @@ class Connection:
             if self.http is None:
                 self.http = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
             try:
-                self.http.request(request.method, request.path, body=request.body, headers=dict(request.headers))
+                self.http.request(
+                    request.method, request.path, body=request.body, headers=dict(request.headers)
+                )
                 response = self.http.getresponse()
                 body = response.read()
                 headers = {k.lower(): v for k, v in response.getheaders()}
@@ -134,7 +144,9 @@ def get_json(base: str, path: str, timeout: float = 60) -> tuple[int, Any]:
     parts = urllib.parse.urlsplit(base)
     connection = Connection(parts.hostname or "127.0.0.1", parts.port or 80, timeout)
     try:
-        status, body, _ = connection.send(Request("setup", "GET", path, None, (("Accept", "application/json"),)))
+        status, body, _ = connection.send(
+            Request("setup", "GET", path, None, (("Accept", "application/json"),))
+        )
     finally:
         connection.close()
     try:
@@ -153,19 +165,30 @@ def report_requests(base: str) -> list[Request]:
     if status == 200 and listing:
         reports = listing.get("reports", listing) if isinstance(listing, dict) else listing
         for report in reports:
-            params = {p["name"]: str(p["example"]) for p in report.get("parameters", [])
-                      if p.get("example") not in (None, "")}
+            params = {
+                p["name"]: str(p["example"])
+                for p in report.get("parameters", [])
+                if p.get("example") not in (None, "")
+            }
             path = f"/reports/{urllib.parse.quote(report['name'])}.json"
             if params:
                 path += "?" + urllib.parse.urlencode(params)
-            requests.append(Request("report", "GET", path, None, (("Accept", "application/json"),), report["name"]))
+            requests.append(
+                Request(
+                    "report", "GET", path, None, (("Accept", "application/json"),), report["name"]
+                )
+            )
         return requests
     # No reports served: pages of a few papers and authors stand in for them.
-    query = PREFIXES + ("SELECT ?x WHERE { { ?x a schema:ScholarlyArticle } UNION { ?x a schema:Person } } "
-                        "ORDER BY ?x LIMIT 12")
+    query = PREFIXES + (
+        "SELECT ?x WHERE { { ?x a schema:ScholarlyArticle } UNION { ?x a schema:Person } } "
+        "ORDER BY ?x LIMIT 12"
+    )
     _, rows = get_json(base, "/sparql?" + urllib.parse.urlencode({"query": query}))
     for row in (rows or {}).get("results", {}).get("bindings", []):
-        path = urllib.parse.urlsplit(row["x"]["value"]).path  # the server serves its IRIs (base IRI = address)
+        path = urllib.parse.urlsplit(
+            row["x"]["value"]
+        ).path  # the server serves its IRIs (base IRI = address)
         requests.append(Request("report", "GET", path, None, (("Accept", "text/turtle"),), "page"))
     return requests
 
@@ -173,8 +196,10 @@ def report_requests(base: str) -> list[Request]:
 def build_mix(base: str) -> dict[str, list[Request]]:
     return {
         "cheap": [sparql_request("cheap", q, f"cheap-{i}") for i, q in enumerate(CHEAP_QUERIES)],
-        "heavy": [sparql_request("heavy", q, "runaway" if q == RUNAWAY else f"heavy-{i}")
-                  for i, q in enumerate(HEAVY_QUERIES)],
+        "heavy": [
+            sparql_request("heavy", q, "runaway" if q == RUNAWAY else f"heavy-{i}")
+            for i, q in enumerate(HEAVY_QUERIES)
+        ],
         "report": report_requests(base),
     }
 
@@ -193,7 +218,7 @@ def process_tree(pid: int) -> list[int]:
                 stat = handle.read()
         except OSError:
             continue
-        fields = stat[stat.rfind(")") + 2:].split()
+        fields = stat[stat.rfind(")") + 2 :].split()
         parents.setdefault(int(fields[1]), []).append(int(entry))
     found, todo = [], [pid]
     while todo:
@@ -286,9 +311,14 @@ class LoadResult:
 
     def figures(self) -> dict[str, Any]:
         out: dict[str, Any] = {
-            "url": self.url, "clients": self.clients, "heavy_clients": self.heavy_clients,
-            "seconds": round(self.duration, 2), "requests": self.requests, "rps": round(self.rps, 1),
-            "unexpected": self.unexpected_count, "unexpected_examples": self.unexpected[:10],
+            "url": self.url,
+            "clients": self.clients,
+            "heavy_clients": self.heavy_clients,
+            "seconds": round(self.duration, 2),
+            "requests": self.requests,
+            "rps": round(self.rps, 1),
+            "unexpected": self.unexpected_count,
+            "unexpected_examples": self.unexpected[:10],
             "peak_rss_mb": round(self.peak_rss_mb, 1),
             "rss_start_mb": round(self.memory[0][1], 1) if self.memory else None,
             "rss_end_mb": round(self.memory[-1][1], 1) if self.memory else None,
@@ -317,10 +347,14 @@ class LoadResult:
         ]
         for kind, c in f["classes"].items():
             statuses = ", ".join(f"{k}: {v}" for k, v in c["statuses"].items())
-            lines.append(f"  {kind:<8}{c['requests']:>10}{c['p50_ms']:>10}{c['p95_ms']:>10}{c['p99_ms']:>10}"
-                         f"{c['max_ms']:>10}  {statuses}")
-        lines.append(f"  server RSS: start {f['rss_start_mb']} MB, peak {f['peak_rss_mb']} MB, end "
-                     f"{f['rss_end_mb']} MB (last/first third {f['rss_growth']})")
+            lines.append(
+                f"  {kind:<8}{c['requests']:>10}{c['p50_ms']:>10}{c['p95_ms']:>10}{c['p99_ms']:>10}"
+                f"{c['max_ms']:>10}  {statuses}"
+            )
+        lines.append(
+            f"  server RSS: start {f['rss_start_mb']} MB, peak {f['peak_rss_mb']} MB, end "
+            f"{f['rss_end_mb']} MB (last/first third {f['rss_growth']})"
+        )
         for example in f["unexpected_examples"]:
             lines.append(f"  unexpected: {example}")
         return "\n".join(lines)
@@ -349,14 +383,17 @@ def run_load(
     parts = urllib.parse.urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port or 80
     mix = build_mix(url)
-    result = LoadResult(url, clients, heavy_clients, duration,
-                        report_names=sorted({r.label for r in mix["report"]}))
+    result = LoadResult(
+        url, clients, heavy_clients, duration, report_names=sorted({r.label for r in mix["report"]})
+    )
     lock = threading.Lock()
     sent = [0]
     deadline = time.monotonic() + duration
     sampler = MemorySampler(server_pid) if server_pid else None
 
-    def record(request: Request, status: int, seconds: float, body: bytes, error: str | None) -> None:
+    def record(
+        request: Request, status: int, seconds: float, body: bytes, error: str | None
+    ) -> None:
         with lock:
             result.requests += 1
             stats = result.classes[request.kind]
@@ -369,7 +406,9 @@ def run_load(
                 result.unexpected_count += 1
                 if len(result.unexpected) < 50:
                     detail = error or body[:200].decode(errors="replace")
-                    result.unexpected.append(f"{request.kind} {request.label} -> {status}: {detail}")
+                    result.unexpected.append(
+                        f"{request.kind} {request.label} -> {status}: {detail}"
+                    )
 
     def client(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
@@ -424,22 +463,34 @@ def check(result: LoadResult, limits: Limits = Limits()) -> list[str]:
     """What went wrong, as sentences (empty: the run passed)."""
     problems = []
     if result.unexpected_count:
-        problems.append(f"{result.unexpected_count} unexpected answers (5xx other than a heavy query's "
-                        f"timeout, errors): {result.unexpected[:3]}")
+        problems.append(
+            f"{result.unexpected_count} unexpected answers (5xx other than a heavy query's "
+            f"timeout, errors): {result.unexpected[:3]}"
+        )
     for kind in ("cheap", "report"):
         stats = result.classes[kind]
         if kind == "cheap" or stats.latencies:
             if not stats.latencies:
                 problems.append(f"no {kind} request was answered")
             elif stats.percentile(99) > limits.max_cheap_p99:
-                problems.append(f"p99 of {kind} requests {stats.percentile(99):.2f} s > {limits.max_cheap_p99} s")
-    if result.classes["heavy"].latencies and not result.classes["heavy"].timeouts and result.heavy_clients:
+                problems.append(
+                    f"p99 of {kind} requests {stats.percentile(99):.2f} s > {limits.max_cheap_p99} s"
+                )
+    if (
+        result.classes["heavy"].latencies
+        and not result.classes["heavy"].timeouts
+        and result.heavy_clients
+    ):
         problems.append("no heavy query was stopped at the timeout (is the runaway too small?)")
     if result.memory:
         if result.peak_rss_mb > limits.max_rss_mb:
-            problems.append(f"peak server RSS {result.peak_rss_mb:.0f} MB > {limits.max_rss_mb:.0f} MB")
+            problems.append(
+                f"peak server RSS {result.peak_rss_mb:.0f} MB > {limits.max_rss_mb:.0f} MB"
+            )
         if result.rss_growth() > limits.max_rss_growth:
-            problems.append(f"server RSS grew by {result.rss_growth():.2f}x from the first to the last third")
+            problems.append(
+                f"server RSS grew by {result.rss_growth():.2f}x from the first to the last third"
+            )
     return problems
 
 
@@ -452,12 +503,26 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(store: Path, args: Sequence[str], *, timeout: float = 120) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(
+    store: Path, args: Sequence[str], *, timeout: float = 120
+) -> tuple[subprocess.Popen[bytes], str]:
     port = _free_port()
-    command = [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1",
-               "--port", str(port), *args]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True)
+    command = [
+        sys.executable,
+        "-m",
+        "kg.cli",
+        "serve",
+        "--store",
+        str(store),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *args,
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -484,21 +549,41 @@ def stop_server(process: subprocess.Popen[bytes]) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.load", description=__doc__.split("\n\n")[0]
+    )
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--store", type=Path, help="Store folder: start kg serve over it.")
     target.add_argument("--url", help="A running server's base URL instead.")
-    parser.add_argument("--pid", type=int, help="With --url: the server's process id, to sample its memory.")
-    parser.add_argument("--duration", type=float, default=60.0, help="Seconds of load (default 60).")
+    parser.add_argument(
+        "--pid", type=int, help="With --url: the server's process id, to sample its memory."
+    )
+    parser.add_argument(
+        "--duration", type=float, default=60.0, help="Seconds of load (default 60)."
+    )
     parser.add_argument("--clients", type=int, default=32, help="Concurrent clients (default 32).")
-    parser.add_argument("--heavy-clients", type=int, default=2,
-                        help="Clients that send only heavy queries (default 2).")
-    parser.add_argument("--query-timeout", type=float, default=5.0, help="kg serve --query-timeout (default 5).")
-    parser.add_argument("--query-workers", type=int, default=6,
-                        help="kg serve --query-workers (default 6: the heavy clients' runaways hold up to 4).")
+    parser.add_argument(
+        "--heavy-clients",
+        type=int,
+        default=2,
+        help="Clients that send only heavy queries (default 2).",
+    )
+    parser.add_argument(
+        "--query-timeout", type=float, default=5.0, help="kg serve --query-timeout (default 5)."
+    )
+    parser.add_argument(
+        "--query-workers",
+        type=int,
+        default=6,
+        help="kg serve --query-workers (default 6: the heavy clients' runaways hold up to 4).",
+    )
     parser.add_argument("--threads", type=int, default=16, help="kg serve --threads (default 16).")
-    parser.add_argument("--serve-arg", action="append", default=[],
-                        help="Another kg serve argument (repeatable), e.g. --serve-arg=--query-workers=4.")
+    parser.add_argument(
+        "--serve-arg",
+        action="append",
+        default=[],
+        help="Another kg serve argument (repeatable), e.g. --serve-arg=--query-workers=4.",
+    )
     parser.add_argument("--max-cheap-p99", type=float, default=Limits.max_cheap_p99)
     parser.add_argument("--max-rss-mb", type=float, default=Limits.max_rss_mb)
     parser.add_argument("--max-rss-growth", type=float, default=Limits.max_rss_growth)
@@ -507,26 +592,43 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     process = None
     if options.store is not None:
-        process, url = start_server(options.store, [
-            "--query-timeout", str(options.query_timeout), "--query-workers", str(options.query_workers),
-            "--threads", str(options.threads), *options.serve_arg,
-        ])
+        process, url = start_server(
+            options.store,
+            [
+                "--query-timeout",
+                str(options.query_timeout),
+                "--query-workers",
+                str(options.query_workers),
+                "--threads",
+                str(options.threads),
+                *options.serve_arg,
+            ],
+        )
         pid: int | None = process.pid
     else:
         url, pid = options.url.rstrip("/"), options.pid
     try:
-        result = run_load(url, duration=options.duration, clients=options.clients,
-                          heavy_clients=options.heavy_clients, server_pid=pid,
-                          request_timeout=options.query_timeout + 60)
+        result = run_load(
+            url,
+            duration=options.duration,
+            clients=options.clients,
+            heavy_clients=options.heavy_clients,
+            server_pid=pid,
+            request_timeout=options.query_timeout + 60,
+        )
     finally:
         if process is not None:
             stop_server(process)
     print(result.table())
-    problems = check(result, Limits(options.max_cheap_p99, options.max_rss_mb, options.max_rss_growth))
+    problems = check(
+        result, Limits(options.max_cheap_p99, options.max_rss_mb, options.max_rss_growth)
+    )
     for problem in problems:
         print(f"FAIL: {problem}")
     if options.json:
-        options.json.write_text(json.dumps({**result.figures(), "problems": problems}, indent=2) + "\n")
+        options.json.write_text(
+            json.dumps({**result.figures(), "problems": problems}, indent=2) + "\n"
+        )
     return 1 if problems else 0
 
 

@@ -135,8 +135,13 @@ def _max_child_rss() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 
 
-def timed(args: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | None = None,
-          timeout: float | None = None) -> Run:
+def timed(
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    timeout: float | None = None,
+) -> Run:
     """Run a command, timing its wall clock and sampling its tree's memory and the machine's load."""
     load = LoadWatch()
     load.start()
@@ -144,8 +149,9 @@ def timed(args: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | 
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu_before = usage.ru_utime + usage.ru_stime
     started = time.perf_counter()
-    process = subprocess.Popen(list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd,
-                               text=True)
+    process = subprocess.Popen(
+        list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=cwd, text=True
+    )
     sampler = TreeMemory(process.pid)
     sampler.start()
     try:
@@ -158,9 +164,18 @@ def timed(args: Sequence[str], *, env: dict[str, str] | None = None, cwd: str | 
     load.stop()
     after = _max_child_rss()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return Run(seconds, sampler.peak_pss, sampler.peak_rss, after if after > before else 0,
-               process.returncode, stdout, stderr, sampler.peak_processes, load.summary(),
-               usage.ru_utime + usage.ru_stime - cpu_before)
+    return Run(
+        seconds,
+        sampler.peak_pss,
+        sampler.peak_rss,
+        after if after > before else 0,
+        process.returncode,
+        stdout,
+        stderr,
+        sampler.peak_processes,
+        load.summary(),
+        usage.ru_utime + usage.ru_stime - cpu_before,
+    )
 
 
 def loadavg() -> float:
@@ -202,8 +217,12 @@ class LoadWatch(threading.Thread):
         busy = self._cpu1[0] - self._cpu0[0]
         total = self._cpu1[1] - self._cpu0[1]
         samples = self.samples or [loadavg()]
-        return {"loadavg_min": min(samples), "loadavg_median": median(samples), "loadavg_max": max(samples),
-                "cpu_busy": round(busy / total, 3) if total else float("nan")}
+        return {
+            "loadavg_min": min(samples),
+            "loadavg_median": median(samples),
+            "loadavg_max": max(samples),
+            "cpu_busy": round(busy / total, 3) if total else float("nan"),
+        }
 
 
 def machine() -> dict[str, Any]:
@@ -233,5 +252,11 @@ def machine() -> dict[str, Any]:
             versions[name] = version(name)
         except Exception:  # not installed
             continue
-    return {"cpus": os.cpu_count(), "cpu_model": model, "memory_bytes": memory, "python": platform.python_version(),
-            "kernel": platform.release(), "versions": versions}
+    return {
+        "cpus": os.cpu_count(),
+        "cpu_model": model,
+        "memory_bytes": memory,
+        "python": platform.python_version(),
+        "kernel": platform.release(),
+        "versions": versions,
+    }

@@ -30,7 +30,9 @@ GROUP BY ?coauthor ORDER BY DESC(?papers) ?coauthor LIMIT 20"""
 THROUGHPUT_REPORTS = ("coauthors", "subjects")
 
 
-_EMPTY_GROUP = re.compile(r"(GROUP\s+BY\s+)(?=(?:ORDER|HAVING|LIMIT|OFFSET|VALUES)\b|\}|$)", re.IGNORECASE)
+_EMPTY_GROUP = re.compile(
+    r"(GROUP\s+BY\s+)(?=(?:ORDER|HAVING|LIMIT|OFFSET|VALUES)\b|\}|$)", re.IGNORECASE
+)
 
 
 def sparql_queries(author: str) -> dict[str, str]:
@@ -124,25 +126,47 @@ def sample_entities(run_query: Any, count: int, seed: int) -> Entities:
     """
     rng = random.Random(seed)
     prologue = sparql_prologue()
-    authors = sorted({r[0] for r in run_query(prologue + "SELECT DISTINCT ?a WHERE { ?p schema:author ?a }")})
-    papers = sorted({r[0] for r in run_query(prologue + "SELECT ?p WHERE { ?p a schema:ScholarlyArticle }")})
-    owners_of_profiles = sorted({r[0] for r in run_query(
-        prologue + "SELECT DISTINCT ?a WHERE { ?profile foaf:primaryTopic ?a }")})
+    authors = sorted(
+        {r[0] for r in run_query(prologue + "SELECT DISTINCT ?a WHERE { ?p schema:author ?a }")}
+    )
+    papers = sorted(
+        {r[0] for r in run_query(prologue + "SELECT ?p WHERE { ?p a schema:ScholarlyArticle }")}
+    )
+    owners_of_profiles = sorted(
+        {
+            r[0]
+            for r in run_query(
+                prologue + "SELECT DISTINCT ?a WHERE { ?profile foaf:primaryTopic ?a }"
+            )
+        }
+    )
     # Half profile owners (who have profiles, timelines, many papers), half any author.
     half = min(count // 2, len(owners_of_profiles))
     picked_owners = rng.sample(owners_of_profiles, half)
     rest = [a for a in authors if a not in set(picked_owners)]
     picked_others = rng.sample(rest, min(count - half, len(rest)))
     picked_authors = [a for pair in zip(picked_owners, picked_others, strict=False) for a in pair]
-    picked_authors += picked_owners[len(picked_others):] + picked_others[len(picked_owners):]
+    picked_authors += picked_owners[len(picked_others) :] + picked_others[len(picked_owners) :]
     names: list[str] = []
     for iri in picked_authors[: max(1, count // 2)]:
         rows = run_query(prologue + f"SELECT ?n WHERE {{ <{iri}> schema:name ?n }} LIMIT 1")
         if rows:
             names.append(rows[0][0])
-    owners = sorted({r[0] for r in run_query(prologue + "SELECT DISTINCT ?o WHERE { ?r kg:repositoryOwner ?o }")})
-    orgs = sorted({r[0] for r in run_query(prologue + "SELECT DISTINCT ?t WHERE { ?o a schema:Organization ; "
-                                           "schema:identifier ?t }")})
+    owners = sorted(
+        {
+            r[0]
+            for r in run_query(prologue + "SELECT DISTINCT ?o WHERE { ?r kg:repositoryOwner ?o }")
+        }
+    )
+    orgs = sorted(
+        {
+            r[0]
+            for r in run_query(
+                prologue + "SELECT DISTINCT ?t WHERE { ?o a schema:Organization ; "
+                "schema:identifier ?t }"
+            )
+        }
+    )
     return Entities(
         authors=picked_authors,
         papers=rng.sample(papers, min(count, len(papers))),

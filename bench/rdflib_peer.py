@@ -66,9 +66,16 @@ def main(argv: list[str] | None = None) -> int:
                 break
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
-        results[name] = {"status": status, "rows": rows, "seconds": statistics.median(times) if times else None,
-                         "runs": len(times)}
-    json.dump({"load_seconds": load_seconds, "default_graph_triples": quads, "queries": results}, sys.stdout)
+        results[name] = {
+            "status": status,
+            "rows": rows,
+            "seconds": statistics.median(times) if times else None,
+            "runs": len(times),
+        }
+    json.dump(
+        {"load_seconds": load_seconds, "default_graph_triples": quads, "queries": results},
+        sys.stdout,
+    )
     return 0
 
 

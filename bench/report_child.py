@@ -18,7 +18,13 @@ from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
-    store, name, params_file, rounds, budget = argv[0], argv[1], argv[2], int(argv[3]), float(argv[4])
+    store, name, params_file, rounds, budget = (
+        argv[0],
+        argv[1],
+        argv[2],
+        int(argv[3]),
+        float(argv[4]),
+    )
     from kg.rdf.iri import IriScheme
     from kg.reports import ReportRunner, load_reports
     from kg.store.embedded import KGStore
@@ -26,8 +32,12 @@ def main(argv: list[str]) -> int:
 
     base_iri = argv[5] if len(argv) > 5 else "http://localhost:8000/"
     scheme = IriScheme(base_iri)
-    runner = ReportRunner(load_reports(scheme=scheme), LocalBackend(KGStore.open_readonly(store)), scheme,
-                          cache_rows=0)
+    runner = ReportRunner(
+        load_reports(scheme=scheme),
+        LocalBackend(KGStore.open_readonly(store)),
+        scheme,
+        cache_rows=0,
+    )
     report = runner.reports.get_report(name)
     if report.engine == "collaboration-path":
         # A server builds the co-author graph of a store version in its warm-up, before

@@ -80,7 +80,11 @@ TARGETS = {
 
 
 def log(message: str) -> None:
-    print(f"[bench {time.strftime('%H:%M:%S')} load {loadavg():.2f}] {message}", file=sys.stderr, flush=True)
+    print(
+        f"[bench {time.strftime('%H:%M:%S')} load {loadavg():.2f}] {message}",
+        file=sys.stderr,
+        flush=True,
+    )
 
 
 # -- corpus, ingest and the raw loader -------------------------------------------------------
@@ -95,8 +99,18 @@ def make_corpus(papers: int, seed: int, work: Path) -> tuple[Path, dict[str, Any
     shutil.rmtree(folder, ignore_errors=True)
     log(f"generating {papers} papers into {folder}")
     started = time.perf_counter()
-    command = [sys.executable, "-m", "kg.cli", "generate", "--papers", str(papers), "--out", str(folder),
-               "--seed", str(seed)]
+    command = [
+        sys.executable,
+        "-m",
+        "kg.cli",
+        "generate",
+        "--papers",
+        str(papers),
+        "--out",
+        str(folder),
+        "--seed",
+        str(seed),
+    ]
     done = _run_quiet(command)
     if not done:  # the CLI command may not be there: use the module
         from kg.tools.generate import generate
@@ -111,8 +125,14 @@ def make_corpus(papers: int, seed: int, work: Path) -> tuple[Path, dict[str, Any
             as_of = head.split('"as_of": "', 1)[1][:10]
     files = sum(1 for _ in (folder / "profiles").rglob("*.txt"))
     size = sum(p.stat().st_size for p in (folder / "profiles").rglob("*.txt"))
-    info = {"papers": papers, "seed": seed, "files": files, "bytes": size, "as_of": as_of,
-            "generate_seconds": round(time.perf_counter() - started, 2)}
+    info = {
+        "papers": papers,
+        "seed": seed,
+        "files": files,
+        "bytes": size,
+        "as_of": as_of,
+        "generate_seconds": round(time.perf_counter() - started, 2),
+    }
     marker.write_text(json.dumps(info))
     return folder, info
 
@@ -132,18 +152,49 @@ def ingest_run(corpus: Path, store: Path, as_of: str, extra: list[str]) -> Run:
     separate step with its own figure, so that both are visible.
     """
     shutil.rmtree(store, ignore_errors=True)
-    run = timed([sys.executable, "-m", "kg.cli", "ingest", str(corpus / "profiles"), "--store", str(store),
-                 "--as-of", as_of, "--base-iri", BASE_IRI, "--no-progress", "--no-precompute", *extra])
+    run = timed(
+        [
+            sys.executable,
+            "-m",
+            "kg.cli",
+            "ingest",
+            str(corpus / "profiles"),
+            "--store",
+            str(store),
+            "--as-of",
+            as_of,
+            "--base-iri",
+            BASE_IRI,
+            "--no-progress",
+            "--no-precompute",
+            *extra,
+        ]
+    )
     if "ingest into" not in run.stdout:
-        raise RuntimeError(f"kg ingest failed ({run.returncode}):\n{run.stdout}\n{run.stderr[-3000:]}")
+        raise RuntimeError(
+            f"kg ingest failed ({run.returncode}):\n{run.stdout}\n{run.stderr[-3000:]}"
+        )
     return run
 
 
 def precompute_run(store: Path) -> Run:
     """``kg precompute``: what ``kg ingest`` does by default after publishing."""
-    run = timed([sys.executable, "-m", "kg.cli", "precompute", "--store", str(store), "--base-iri", BASE_IRI])
+    run = timed(
+        [
+            sys.executable,
+            "-m",
+            "kg.cli",
+            "precompute",
+            "--store",
+            str(store),
+            "--base-iri",
+            BASE_IRI,
+        ]
+    )
     if run.returncode != 0:
-        raise RuntimeError(f"kg precompute failed ({run.returncode}):\n{run.stdout}\n{run.stderr[-3000:]}")
+        raise RuntimeError(
+            f"kg precompute failed ({run.returncode}):\n{run.stdout}\n{run.stderr[-3000:]}"
+        )
     return run
 
 
@@ -162,7 +213,9 @@ print(json.dumps({"seconds": seconds, "quads": quads}))
 
 def raw_run(nquads: Path, target: Path, count: bool) -> tuple[Run, dict[str, Any]]:
     shutil.rmtree(target, ignore_errors=True)
-    run = timed([sys.executable, "-c", RAW_LOADER, str(target), str(nquads), "count" if count else "-"])
+    run = timed(
+        [sys.executable, "-c", RAW_LOADER, str(target), str(nquads), "count" if count else "-"]
+    )
     if run.returncode != 0:
         raise RuntimeError(f"raw bulk_load failed:\n{run.stderr[-3000:]}")
     return run, json.loads(run.stdout.strip().splitlines()[-1])
@@ -170,8 +223,20 @@ def raw_run(nquads: Path, target: Path, count: bool) -> tuple[Run, dict[str, Any
 
 def export(store: Path, output: Path) -> float:
     started = time.perf_counter()
-    run = timed([sys.executable, "-m", "kg.cli", "export", "--store", str(store), "--format", "nquads",
-                 "--output", str(output)])
+    run = timed(
+        [
+            sys.executable,
+            "-m",
+            "kg.cli",
+            "export",
+            "--store",
+            str(store),
+            "--format",
+            "nquads",
+            "--output",
+            str(output),
+        ]
+    )
     if run.returncode != 0:
         raise RuntimeError(f"kg export failed:\n{run.stderr[-3000:]}")
     return time.perf_counter() - started
@@ -192,11 +257,15 @@ def load_phase(papers: int, args: argparse.Namespace, work: Path) -> dict[str, A
     for index in range(repeats):
         log(f"{papers} papers: ingest {index + 1}/{repeats}")
         ingests.append(ingest_run(corpus, store, info["as_of"], extra))
-        log(f"  ingest {ingests[-1].seconds:.2f} s ({ingests[-1].cpu_seconds:.1f} s CPU), "
-            f"peak {ingests[-1].peak_pss / MiB:.0f} MiB")
+        log(
+            f"  ingest {ingests[-1].seconds:.2f} s ({ingests[-1].cpu_seconds:.1f} s CPU), "
+            f"peak {ingests[-1].peak_pss / MiB:.0f} MiB"
+        )
         precomputes.append(precompute_run(store))
-        log(f"  precompute {precomputes[-1].seconds:.2f} s ({precomputes[-1].cpu_seconds:.1f} s CPU), "
-            f"peak {precomputes[-1].peak_pss / MiB:.0f} MiB")
+        log(
+            f"  precompute {precomputes[-1].seconds:.2f} s ({precomputes[-1].cpu_seconds:.1f} s CPU), "
+            f"peak {precomputes[-1].peak_pss / MiB:.0f} MiB"
+        )
         if index == 0:
             log(f"{papers} papers: export")
             export(store, nquads)
@@ -206,37 +275,58 @@ def load_phase(papers: int, args: argparse.Namespace, work: Path) -> dict[str, A
         raw_inner.append(inner["seconds"])
         if inner.get("quads") is not None:
             quads = inner["quads"]
-        log(f"  raw {run.seconds:.2f} s ({run.cpu_seconds:.1f} s CPU), peak {run.peak_pss / MiB:.0f} MiB")
+        log(
+            f"  raw {run.seconds:.2f} s ({run.cpu_seconds:.1f} s CPU), peak {run.peak_pss / MiB:.0f} MiB"
+        )
     shutil.rmtree(raw, ignore_errors=True)
     ingest_s = median([r.seconds for r in ingests])
     raw_s = median([r.seconds for r in raws])
     ingest_mem = median([r.peak_pss for r in ingests])
     raw_mem = median([r.peak_pss for r in raws])
     return {
-        "papers": papers, "files": info["files"], "corpus_bytes": info["bytes"], "quads": quads,
+        "papers": papers,
+        "files": info["files"],
+        "corpus_bytes": info["bytes"],
+        "quads": quads,
         "export_bytes": nquads.stat().st_size,
-        "ingest": {"seconds": ingest_s, "runs": [round(r.seconds, 3) for r in ingests],
-                   "cpu_seconds": median([r.cpu_seconds for r in ingests]),
-                   "quads_per_second": quads / ingest_s if quads else None,
-                   "peak_pss_bytes": ingest_mem, "peak_rss_sum_bytes": median([r.peak_rss for r in ingests]),
-                   "max_single_process_rss_bytes": max(r.max_single_rss for r in ingests),
-                   "processes": max(r.processes for r in ingests), "load": [r.load for r in ingests]},
-        "raw_bulk_load": {"seconds": raw_s, "runs": [round(r.seconds, 3) for r in raws],
-                          "cpu_seconds": median([r.cpu_seconds for r in raws]),
-                          "inner_seconds": median(raw_inner),
-                          "quads_per_second": quads / raw_s if quads else None,
-                          "peak_pss_bytes": raw_mem, "peak_rss_sum_bytes": median([r.peak_rss for r in raws]),
-                          "load": [r.load for r in raws]},
-        "precompute": {"seconds": median([r.seconds for r in precomputes]),
-                       "runs": [round(r.seconds, 3) for r in precomputes],
-                       "cpu_seconds": median([r.cpu_seconds for r in precomputes]),
-                       "peak_pss_bytes": median([r.peak_pss for r in precomputes])},
+        "ingest": {
+            "seconds": ingest_s,
+            "runs": [round(r.seconds, 3) for r in ingests],
+            "cpu_seconds": median([r.cpu_seconds for r in ingests]),
+            "quads_per_second": quads / ingest_s if quads else None,
+            "peak_pss_bytes": ingest_mem,
+            "peak_rss_sum_bytes": median([r.peak_rss for r in ingests]),
+            "max_single_process_rss_bytes": max(r.max_single_rss for r in ingests),
+            "processes": max(r.processes for r in ingests),
+            "load": [r.load for r in ingests],
+        },
+        "raw_bulk_load": {
+            "seconds": raw_s,
+            "runs": [round(r.seconds, 3) for r in raws],
+            "cpu_seconds": median([r.cpu_seconds for r in raws]),
+            "inner_seconds": median(raw_inner),
+            "quads_per_second": quads / raw_s if quads else None,
+            "peak_pss_bytes": raw_mem,
+            "peak_rss_sum_bytes": median([r.peak_rss for r in raws]),
+            "load": [r.load for r in raws],
+        },
+        "precompute": {
+            "seconds": median([r.seconds for r in precomputes]),
+            "runs": [round(r.seconds, 3) for r in precomputes],
+            "cpu_seconds": median([r.cpu_seconds for r in precomputes]),
+            "peak_pss_bytes": median([r.peak_pss for r in precomputes]),
+        },
         "ratio": ingest_s / raw_s,
         "ratio_with_precompute": (ingest_s + median([r.seconds for r in precomputes])) / raw_s,
-        "cpu_ratio": (median([r.cpu_seconds for r in ingests]) / median([r.cpu_seconds for r in raws])
-                      if median([r.cpu_seconds for r in raws]) else None),
+        "cpu_ratio": (
+            median([r.cpu_seconds for r in ingests]) / median([r.cpu_seconds for r in raws])
+            if median([r.cpu_seconds for r in raws])
+            else None
+        ),
         "memory_ratio": ingest_mem / raw_mem if raw_mem else None,
-        "store": str(store), "nquads": str(nquads), "corpus": str(corpus),
+        "store": str(store),
+        "nquads": str(nquads),
+        "corpus": str(corpus),
     }
 
 
@@ -265,12 +355,17 @@ def _query_rows(backend: Any) -> Callable[[str], list[tuple[Any, ...]]]:
 
 def _stats(samples: list[float]) -> dict[str, Any]:
     ms = [s * 1e3 for s in samples]
-    return {"n": len(ms), "p50_ms": round(percentile(ms, 50), 3), "p95_ms": round(percentile(ms, 95), 3),
-            "max_ms": round(max(ms), 3) if ms else None}
+    return {
+        "n": len(ms),
+        "p50_ms": round(percentile(ms, 50), 3),
+        "p95_ms": round(percentile(ms, 95), 3),
+        "max_ms": round(max(ms), 3) if ms else None,
+    }
 
 
-def reports_in_process(store: Path, args: argparse.Namespace, work: Path
-                       ) -> tuple[dict[str, Any], Entities, Any]:
+def reports_in_process(
+    store: Path, args: argparse.Namespace, work: Path
+) -> tuple[dict[str, Any], Entities, Any]:
     """Latency of every report run in-process (a child process per report, cache off).
 
     A report still running after ``--report-budget`` seconds (plus a grace) is
@@ -288,26 +383,53 @@ def reports_in_process(store: Path, args: argparse.Namespace, work: Path
         rounds = 1 if is_entity_report(report) else args.whole_repeats
         params_file = work / f"params-{name}.json"
         params_file.write_text(json.dumps(sets))
-        command = [sys.executable, "-m", "bench.report_child", str(store), name, str(params_file), str(rounds),
-                   str(args.report_budget), BASE_IRI]
-        entry: dict[str, Any] = {"kind": "entity" if is_entity_report(report) else "whole-graph",
-                                 "params": sets[0] if sets else {}}
+        command = [
+            sys.executable,
+            "-m",
+            "bench.report_child",
+            str(store),
+            name,
+            str(params_file),
+            str(rounds),
+            str(args.report_budget),
+            BASE_IRI,
+        ]
+        entry: dict[str, Any] = {
+            "kind": "entity" if is_entity_report(report) else "whole-graph",
+            "params": sets[0] if sets else {},
+        }
         try:
-            done = subprocess.run(command, capture_output=True, text=True, cwd=str(ROOT),
-                                  timeout=args.report_budget * 2 + 30)
-            data = json.loads(done.stdout) if done.returncode == 0 else {
-                "samples": [], "rows": [], "errors": [done.stderr[-300:]]}
+            done = subprocess.run(
+                command,
+                capture_output=True,
+                text=True,
+                cwd=str(ROOT),
+                timeout=args.report_budget * 2 + 30,
+            )
+            data = (
+                json.loads(done.stdout)
+                if done.returncode == 0
+                else {"samples": [], "rows": [], "errors": [done.stderr[-300:]]}
+            )
             entry.update(_stats(data["samples"]))
             entry["rows_median"] = median(data["rows"]) if data["rows"] else None
             entry["errors"] = data["errors"]
             entry["timeout"] = False
         except subprocess.TimeoutExpired:
             entry.update(_stats([]))
-            entry.update({"rows_median": None, "errors": [], "timeout": True,
-                          "timeout_seconds": args.report_budget * 2 + 30})
+            entry.update(
+                {
+                    "rows_median": None,
+                    "errors": [],
+                    "timeout": True,
+                    "timeout_seconds": args.report_budget * 2 + 30,
+                }
+            )
         out[name] = entry
-        log(f"  in-process {name}: p50 {entry['p50_ms']} ms ({entry['n']} runs)"
-            + (" TIMEOUT" if entry["timeout"] else ""))
+        log(
+            f"  in-process {name}: p50 {entry['p50_ms']} ms ({entry['n']} runs)"
+            + (" TIMEOUT" if entry["timeout"] else "")
+        )
     return out, entities, (backend, reports, scheme)
 
 
@@ -316,25 +438,42 @@ def report_path(name: str, params: dict[str, str]) -> str:
     return f"/reports/{name}.json" + ("?" + query if query else "")
 
 
-def reports_over_http(server: bhttp.Server, reports: Any, entities: Entities, args: argparse.Namespace,
-                      skip: dict[str, str]) -> dict[str, Any]:
+def reports_over_http(
+    server: bhttp.Server,
+    reports: Any,
+    entities: Entities,
+    args: argparse.Namespace,
+    skip: dict[str, str],
+) -> dict[str, Any]:
     """Per report: first requests (uncached on the server), repeats (cached) and conditional ones (304)."""
     client = bhttp.Client(server.url)
     out: dict[str, Any] = {}
     for name in reports:
         report = reports[name]
         if name in skip:
-            out[name] = {"kind": "entity" if is_entity_report(report) else "whole-graph", "skipped": skip[name],
-                         "first": _stats([]), "cached": _stats([]), "not_modified": _stats([]), "statuses": {}}
+            out[name] = {
+                "kind": "entity" if is_entity_report(report) else "whole-graph",
+                "skipped": skip[name],
+                "first": _stats([]),
+                "cached": _stats([]),
+                "not_modified": _stats([]),
+                "statuses": {},
+            }
             continue
         sets = report_parameter_sets(report, entities, args.entities)
         filtered: dict[str, Any] | None = None
         if not is_entity_report(report):
             # What a reader opens first: the report without its optional filters (the default
             # binding, which `kg ingest` precomputes); the example's filter is timed apart.
-            default = {p.name: sets[0][p.name] for p in report.parameters if p.required and p.name in sets[0]}
+            default = {
+                p.name: sets[0][p.name]
+                for p in report.parameters
+                if p.required and p.name in sets[0]
+            }
             if default != sets[0]:
-                elapsed, status, _, _ = client.time_get(report_path(name, sets[0]), {"Accept": "application/json"})
+                elapsed, status, _, _ = client.time_get(
+                    report_path(name, sets[0]), {"Accept": "application/json"}
+                )
                 filtered = {"params": sets[0], "status": status, "ms": round(elapsed * 1e3, 3)}
             sets = [default]
         first: list[float] = []
@@ -359,16 +498,23 @@ def reports_over_http(server: bhttp.Server, reports: Any, entities: Entities, ar
                     again.append(elapsed)
                 if etag:
                     elapsed, status304, _, _ = client.time_get(
-                        path, {"Accept": "application/json", "If-None-Match": etag})
+                        path, {"Accept": "application/json", "If-None-Match": etag}
+                    )
                     if status304 == 304:
                         conditional.append(elapsed)
-        out[name] = {"kind": "entity" if is_entity_report(report) else "whole-graph",
-                     "first": _stats(first), "cached": _stats(again), "not_modified": _stats(conditional),
-                     "statuses": {str(k): v for k, v in statuses.items()}}
+        out[name] = {
+            "kind": "entity" if is_entity_report(report) else "whole-graph",
+            "first": _stats(first),
+            "cached": _stats(again),
+            "not_modified": _stats(conditional),
+            "statuses": {str(k): v for k, v in statuses.items()},
+        }
         if filtered is not None:
             out[name]["filtered_first"] = filtered
-        log(f"  http {name}: first p50 {out[name]['first']['p50_ms']} ms, cached p50 "
-            f"{out[name]['cached']['p50_ms']} ms, statuses {statuses}")
+        log(
+            f"  http {name}: first p50 {out[name]['first']['p50_ms']} ms, cached p50 "
+            f"{out[name]['cached']['p50_ms']} ms, statuses {statuses}"
+        )
     client.close()
     return out
 
@@ -376,8 +522,14 @@ def reports_over_http(server: bhttp.Server, reports: Any, entities: Entities, ar
 # -- throughput --------------------------------------------------------------------------------
 
 
-def throughput_phase(store: Path, server: bhttp.Server, local: tuple[Any, Any, Any], entities: Entities,
-                     args: argparse.Namespace, work: Path) -> dict[str, Any]:
+def throughput_phase(
+    store: Path,
+    server: bhttp.Server,
+    local: tuple[Any, Any, Any],
+    entities: Entities,
+    args: argparse.Namespace,
+    work: Path,
+) -> dict[str, Any]:
     """Our server against ``oxigraph serve-read-only`` on a copy of the same checkpoint, same queries."""
     from kg.reports import bind
     from kg.store.embedded import SNAPSHOTS, published_generation
@@ -391,35 +543,63 @@ def throughput_phase(store: Path, server: bhttp.Server, local: tuple[Any, Any, A
     author = entities.authors[0]
     cases: list[dict[str, Any]] = []
     for name, text in sparql_queries(author).items():
-        cases.append({"name": f"sparql-{name}", "ours": bhttp.sparql_path("/sparql", text),
-                      "native": bhttp.sparql_path("/query", text), "accept": bhttp.SPARQL_JSON, "cached": False})
+        cases.append(
+            {
+                "name": f"sparql-{name}",
+                "ours": bhttp.sparql_path("/sparql", text),
+                "native": bhttp.sparql_path("/query", text),
+                "accept": bhttp.SPARQL_JSON,
+                "cached": False,
+            }
+        )
     for name in THROUGHPUT_REPORTS:
         report = reports[name]
-        if bhttp.get(server.url + report_path(name, {}))[0] == 404 and \
-                bhttp.get(server.url + "/reports.json")[0] == 404:
+        if (
+            bhttp.get(server.url + report_path(name, {}))[0] == 404
+            and bhttp.get(server.url + "/reports.json")[0] == 404
+        ):
             log(f"  no /reports on this server: report {name} left out of the throughput runs")
             continue
         params = report_parameter_sets(report, entities, 1)[0]
         binding = bind(report, params, scheme)
         text = inline(report.query, binding.substitutions(report))
-        cases.append({"name": f"report-{name}", "ours": report_path(name, params),
-                      "native": bhttp.sparql_path("/query", text), "accept": "application/json", "cached": True})
+        cases.append(
+            {
+                "name": f"report-{name}",
+                "ours": report_path(name, params),
+                "native": bhttp.sparql_path("/query", text),
+                "accept": "application/json",
+                "cached": True,
+            }
+        )
     results: dict[str, Any] = {}
     try:
         for case in cases:
             # Same answer on both sides (row counts), and warm both (our report cache, both page caches).
             s1, h1, b1 = bhttp.get(server.url + case["ours"], {"Accept": case["accept"]})
             s2, _, b2 = bhttp.get(native.url + case["native"], {"Accept": bhttp.SPARQL_JSON})
-            check = {"ours_status": s1, "native_status": s2, "ours_rows": bhttp.json_rows(b1),
-                     "native_rows": bhttp.json_rows(b2)}
+            check = {
+                "ours_status": s1,
+                "native_status": s2,
+                "ours_rows": bhttp.json_rows(b1),
+                "native_rows": bhttp.json_rows(b2),
+            }
             runs: dict[str, list[bhttp.Throughput]] = {"ours": [], "native": []}
             if case["cached"] and h1.get("etag"):
                 runs["ours_304"] = []
             # Warm up: every HTTP worker of ours fills its report cache, both servers their page cache.
-            bhttp.throughput(server.url + case["ours"], headers={"Accept": case["accept"]},
-                             connections=args.connections, seconds=1)
-            bhttp.throughput(native.url + case["native"], headers={"Accept": bhttp.SPARQL_JSON},
-                             connections=args.connections, seconds=1)
+            bhttp.throughput(
+                server.url + case["ours"],
+                headers={"Accept": case["accept"]},
+                connections=args.connections,
+                seconds=1,
+            )
+            bhttp.throughput(
+                native.url + case["native"],
+                headers={"Accept": bhttp.SPARQL_JSON},
+                connections=args.connections,
+                seconds=1,
+            )
             for _ in range(args.throughput_repeats):
                 for side in runs:
                     base = native.url if side == "native" else server.url
@@ -427,12 +607,21 @@ def throughput_phase(store: Path, server: bhttp.Server, local: tuple[Any, Any, A
                     headers = {"Accept": bhttp.SPARQL_JSON if side == "native" else case["accept"]}
                     if side == "ours_304":
                         headers["If-None-Match"] = h1["etag"]
-                    runs[side].append(bhttp.throughput(base + path, headers=headers, connections=args.connections,
-                                                       seconds=args.duration))
+                    runs[side].append(
+                        bhttp.throughput(
+                            base + path,
+                            headers=headers,
+                            connections=args.connections,
+                            seconds=args.duration,
+                        )
+                    )
             entry: dict[str, Any] = {"check": check, "cached": case["cached"]}
             for side, items in runs.items():
                 best = sorted(items, key=lambda t: t.requests_per_second)[len(items) // 2]
-                entry[side] = {**best.to_json(), "rps_runs": [round(t.requests_per_second, 1) for t in items]}
+                entry[side] = {
+                    **best.to_json(),
+                    "rps_runs": [round(t.requests_per_second, 1) for t in items],
+                }
             # The native server may finish no request within a run (a whole-graph query of seconds
             # on 8 connections): no ratio then, and the table says so.
             native_rps = entry["native"]["rps"]
@@ -440,19 +629,32 @@ def throughput_phase(store: Path, server: bhttp.Server, local: tuple[Any, Any, A
             if "ours_304" in entry:
                 entry["share_304"] = entry["ours_304"]["rps"] / native_rps if native_rps else None
             results[case["name"]] = entry
-            log(f"  {case['name']}: ours {entry['ours']['rps']} req/s, native {entry['native']['rps']} req/s "
-                f"({check})")
+            log(
+                f"  {case['name']}: ours {entry['ours']['rps']} req/s, native {entry['native']['rps']} req/s "
+                f"({check})"
+            )
     finally:
         native.stop()
         shutil.rmtree(copy, ignore_errors=True)
     return results
 
 
-def http_phase(store: Path, local: tuple[Any, Any, Any], entities: Entities, args: argparse.Namespace,
-               work: Path, skip: dict[str, str]) -> dict[str, Any]:
+def http_phase(
+    store: Path,
+    local: tuple[Any, Any, Any],
+    entities: Entities,
+    args: argparse.Namespace,
+    work: Path,
+    skip: dict[str, str],
+) -> dict[str, Any]:
     _backend, reports, _scheme = local
-    server = bhttp.start_kg(store, workers=args.serve_workers, threads=args.serve_threads,
-                            query_workers=args.query_workers, log=work / "kg-serve.log")
+    server = bhttp.start_kg(
+        store,
+        workers=args.serve_workers,
+        threads=args.serve_threads,
+        query_workers=args.query_workers,
+        log=work / "kg-serve.log",
+    )
     try:
         # Timed as users meet a deployed server: once its readiness probe says the reports
         # are warm (whole-graph reports from the precomputed files, the co-author graph).
@@ -470,16 +672,24 @@ def http_phase(store: Path, local: tuple[Any, Any, Any], entities: Entities, arg
                 log(f"throughput phase failed: {out['throughput_error']}")
     finally:
         server.stop()
-    out["server"] = {"workers": args.serve_workers, "threads": args.serve_threads,
-                     "query_workers": args.query_workers}
+    out["server"] = {
+        "workers": args.serve_workers,
+        "threads": args.serve_threads,
+        "query_workers": args.query_workers,
+    }
     return out
 
 
 # -- rdflib ------------------------------------------------------------------------------------
 
 
-def rdflib_phase(load: dict[str, Any], local: tuple[Any, Any, Any], entities: Entities,
-                 args: argparse.Namespace, work: Path) -> dict[str, Any]:
+def rdflib_phase(
+    load: dict[str, Any],
+    local: tuple[Any, Any, Any],
+    entities: Entities,
+    args: argparse.Namespace,
+    work: Path,
+) -> dict[str, Any]:
     """rdflib in memory: load the same quads, run the same query texts; pyoxigraph on our store beside it."""
     from kg.reports import bind
     from kg.store.query import QueryRequest
@@ -505,21 +715,43 @@ def rdflib_phase(load: dict[str, Any], local: tuple[Any, Any, Any], entities: En
             times.append(time.perf_counter() - started)
         ours[name] = {"seconds": median(times), "rows": rows}
     log(f"rdflib: loading {load['quads']} quads and running {len(queries)} queries")
-    run = timed([sys.executable, "-m", "bench.rdflib_peer", load["nquads"], str(path), "--repeats",
-                 str(args.rdflib_repeats), "--timeout", str(args.rdflib_timeout)], cwd=str(ROOT))
+    run = timed(
+        [
+            sys.executable,
+            "-m",
+            "bench.rdflib_peer",
+            load["nquads"],
+            str(path),
+            "--repeats",
+            str(args.rdflib_repeats),
+            "--timeout",
+            str(args.rdflib_timeout),
+        ],
+        cwd=str(ROOT),
+    )
     if run.returncode != 0:
         return {"error": run.stderr[-2000:]}
     peer = json.loads(run.stdout)
     table = {}
     for name in queries:
         theirs = peer["queries"].get(name, {})
-        table[name] = {"ours_ms": round(ours[name]["seconds"] * 1e3, 3), "ours_rows": ours[name]["rows"],
-                       "rdflib_ms": round(theirs["seconds"] * 1e3, 3) if theirs.get("seconds") else None,
-                       "rdflib_rows": theirs.get("rows"), "rdflib_status": theirs.get("status")}
-    return {"papers": load["papers"], "quads": load["quads"], "load_seconds": peer["load_seconds"],
-            "process_seconds": run.seconds, "peak_pss_bytes": run.peak_pss,
-            "load_ratio_vs_raw": peer["load_seconds"] / load["raw_bulk_load"]["inner_seconds"],
-            "queries": table, "timeout_seconds": args.rdflib_timeout}
+        table[name] = {
+            "ours_ms": round(ours[name]["seconds"] * 1e3, 3),
+            "ours_rows": ours[name]["rows"],
+            "rdflib_ms": round(theirs["seconds"] * 1e3, 3) if theirs.get("seconds") else None,
+            "rdflib_rows": theirs.get("rows"),
+            "rdflib_status": theirs.get("status"),
+        }
+    return {
+        "papers": load["papers"],
+        "quads": load["quads"],
+        "load_seconds": peer["load_seconds"],
+        "process_seconds": run.seconds,
+        "peak_pss_bytes": run.peak_pss,
+        "load_ratio_vs_raw": peer["load_seconds"] / load["raw_bulk_load"]["inner_seconds"],
+        "queries": table,
+        "timeout_seconds": args.rdflib_timeout,
+    }
 
 
 # -- verdicts and the table ------------------------------------------------------------------
@@ -529,8 +761,10 @@ def _precompute_cell(entry: dict[str, Any]) -> str:
     pre = entry.get("precompute")
     if not pre:
         return "- | -"
-    return (f"{pre['seconds']:.1f} s ({pre['cpu_seconds']:.0f} s CPU, {_fmt_bytes(pre['peak_pss_bytes'])}) | "
-            f"{entry['ratio_with_precompute']:.2f}x")
+    return (
+        f"{pre['seconds']:.1f} s ({pre['cpu_seconds']:.0f} s CPU, {_fmt_bytes(pre['peak_pss_bytes'])}) | "
+        f"{entry['ratio_with_precompute']:.2f}x"
+    )
 
 
 def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
@@ -539,49 +773,97 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
     at = max((p for p in loads if p <= 100_000), default=None)
     if at is not None:
         ratio = loads[at]["ratio"]
-        out.append({"target": f"ingest <= {TARGETS['ingest_ratio_100k']}x raw bulk_load at {at:,} papers",
-                    "measured": f"{ratio:.2f}x", "met": ratio <= TARGETS["ingest_ratio_100k"]})
+        out.append(
+            {
+                "target": f"ingest <= {TARGETS['ingest_ratio_100k']}x raw bulk_load at {at:,} papers",
+                "measured": f"{ratio:.2f}x",
+                "met": ratio <= TARGETS["ingest_ratio_100k"],
+            }
+        )
     sizes = sorted(loads)
     if len(sizes) > 1:
         first, last = loads[sizes[0]], loads[sizes[-1]]
         growth = last["ingest"]["peak_pss_bytes"] / first["ingest"]["peak_pss_bytes"]
-        raw_growth = last["raw_bulk_load"]["peak_pss_bytes"] / first["raw_bulk_load"]["peak_pss_bytes"]
-        out.append({"target": f"ingest peak memory flat as N grows ({sizes[0]:,} -> {sizes[-1]:,} papers)",
-                    "measured": f"x{growth:.2f} (raw bulk_load x{raw_growth:.2f})", "met": growth <= max(1.5, raw_growth * 1.2)})
+        raw_growth = (
+            last["raw_bulk_load"]["peak_pss_bytes"] / first["raw_bulk_load"]["peak_pss_bytes"]
+        )
+        out.append(
+            {
+                "target": f"ingest peak memory flat as N grows ({sizes[0]:,} -> {sizes[-1]:,} papers)",
+                "measured": f"x{growth:.2f} (raw bulk_load x{raw_growth:.2f})",
+                "met": growth <= max(1.5, raw_growth * 1.2),
+            }
+        )
     top = sizes[-1] if sizes else None
     if top is not None:
         mem = loads[top]["memory_ratio"]
         where = "1M" if top >= 1_000_000 else f"{top:,} (1M needs --full)"
-        out.append({"target": f"ingest peak memory <= {TARGETS['memory_ratio_1m']}x raw bulk_load's at {where}",
-                    "measured": f"{mem:.2f}x", "met": mem <= TARGETS["memory_ratio_1m"] if top >= 1_000_000 else None})
+        out.append(
+            {
+                "target": f"ingest peak memory <= {TARGETS['memory_ratio_1m']}x raw bulk_load's at {where}",
+                "measured": f"{mem:.2f}x",
+                "met": mem <= TARGETS["memory_ratio_1m"] if top >= 1_000_000 else None,
+            }
+        )
     latency = results.get("http", {}).get("latency", {})
-    entity = {k: v["first"]["p50_ms"] for k, v in latency.items() if v["kind"] == "entity" and v["first"]["n"]}
+    entity = {
+        k: v["first"]["p50_ms"]
+        for k, v in latency.items()
+        if v["kind"] == "entity" and v["first"]["n"]
+    }
     if entity:
         name, worst = max(entity.items(), key=lambda item: item[1])
-        out.append({"target": f"entity reports (an author, a paper, co-authors, a path) p50 < "
-                              f"{TARGETS['entity_report_p50_ms']:g} ms over HTTP (uncached)",
-                    "measured": f"worst p50 {worst:.1f} ms ({name})", "met": worst < TARGETS["entity_report_p50_ms"]})
+        out.append(
+            {
+                "target": f"entity reports (an author, a paper, co-authors, a path) p50 < "
+                f"{TARGETS['entity_report_p50_ms']:g} ms over HTTP (uncached)",
+                "measured": f"worst p50 {worst:.1f} ms ({name})",
+                "met": worst < TARGETS["entity_report_p50_ms"],
+            }
+        )
     whole = {k: v for k, v in latency.items() if v["kind"] == "whole-graph"}
     cold = {k: v["first"]["p50_ms"] for k, v in whole.items() if v["first"]["n"]}
     if cold:
         name, worst = max(cold.items(), key=lambda item: item[1])
-        out.append({"target": f"whole-graph reports < {TARGETS['whole_report_ms']:g} ms, first request "
-                              "(server started on the freshly ingested store)",
-                    "measured": f"worst first {worst:.1f} ms ({name})", "met": worst < TARGETS["whole_report_ms"]})
+        out.append(
+            {
+                "target": f"whole-graph reports < {TARGETS['whole_report_ms']:g} ms, first request "
+                "(server started on the freshly ingested store)",
+                "measured": f"worst first {worst:.1f} ms ({name})",
+                "met": worst < TARGETS["whole_report_ms"],
+            }
+        )
     cached = [v["cached"]["p50_ms"] for v in whole.values() if v["cached"]["n"]]
     if cached:
-        out.append({"target": f"whole-graph reports < {TARGETS['whole_report_ms']:g} ms (cached, HTTP)",
-                    "measured": f"worst cached p50 {max(cached):.1f} ms", "met": max(cached) < TARGETS["whole_report_ms"]})
+        out.append(
+            {
+                "target": f"whole-graph reports < {TARGETS['whole_report_ms']:g} ms (cached, HTTP)",
+                "measured": f"worst cached p50 {max(cached):.1f} ms",
+                "met": max(cached) < TARGETS["whole_report_ms"],
+            }
+        )
     throughput = results.get("http", {}).get("throughput", {})
     cheap = throughput.get("sparql-cheap")
     if cheap and cheap.get("share") is not None:
-        out.append({"target": f"/sparql cheap query >= {TARGETS['sparql_cheap_share']:.0%} of native req/s",
-                    "measured": f"{cheap['share']:.0%}", "met": cheap["share"] >= TARGETS["sparql_cheap_share"]})
-    cached = [v for k, v in throughput.items() if k.startswith("report-") and v.get("share") is not None]
+        out.append(
+            {
+                "target": f"/sparql cheap query >= {TARGETS['sparql_cheap_share']:.0%} of native req/s",
+                "measured": f"{cheap['share']:.0%}",
+                "met": cheap["share"] >= TARGETS["sparql_cheap_share"],
+            }
+        )
+    cached = [
+        v for k, v in throughput.items() if k.startswith("report-") and v.get("share") is not None
+    ]
     if cached:
         worst = min(v["share"] for v in cached)
-        out.append({"target": f"cached report >= {TARGETS['cached_report_share']:.0%} of native req/s (same query)",
-                    "measured": f"worst {worst:.0%}", "met": worst >= TARGETS["cached_report_share"]})
+        out.append(
+            {
+                "target": f"cached report >= {TARGETS['cached_report_share']:.0%} of native req/s (same query)",
+                "measured": f"worst {worst:.0%}",
+                "met": worst >= TARGETS["cached_report_share"],
+            }
+        )
     return out
 
 
@@ -609,48 +891,76 @@ def _fmt_rate(n: float | None) -> str:
 def table(results: dict[str, Any]) -> str:
     lines: list[str] = []
     add = lines.append
-    add(f"## Benchmark {results['started']} ({results['machine']['cpus']} CPUs, "
+    add(
+        f"## Benchmark {results['started']} ({results['machine']['cpus']} CPUs, "
         f"{results['machine']['memory_bytes'] / 2**30:.0f} GiB; load average during the run: "
         f"{results['load_observed']['loadavg_min']:.1f}-{results['load_observed']['loadavg_max']:.1f}, "
-        f"median {results['load_observed']['loadavg_median']:.1f})")
+        f"median {results['load_observed']['loadavg_median']:.1f})"
+    )
     add("")
     add("### Ingest vs pyoxigraph bulk_load (on disk), medians of interleaved repeats")
     add("")
-    add("| papers | files | quads | kg ingest | quads/s | raw bulk_load | quads/s | ratio (wall) | ratio (CPU s) "
-        "| ingest peak | raw peak | memory ratio | + report precompute | ratio with it |")
+    add(
+        "| papers | files | quads | kg ingest | quads/s | raw bulk_load | quads/s | ratio (wall) | ratio (CPU s) "
+        "| ingest peak | raw peak | memory ratio | + report precompute | ratio with it |"
+    )
     add("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for e in results["load"]:
-        add(f"| {e['papers']:,} | {e['files']:,} | {e['quads']:,} | {e['ingest']['seconds']:.1f} s | "
+        add(
+            f"| {e['papers']:,} | {e['files']:,} | {e['quads']:,} | {e['ingest']['seconds']:.1f} s | "
             f"{_fmt_rate(e['ingest']['quads_per_second'])} | {e['raw_bulk_load']['seconds']:.1f} s | "
             f"{_fmt_rate(e['raw_bulk_load']['quads_per_second'])} | **{e['ratio']:.2f}x** | "
             f"{_cpu(e)} | "
             f"{_fmt_bytes(e['ingest']['peak_pss_bytes'])} | {_fmt_bytes(e['raw_bulk_load']['peak_pss_bytes'])} | "
-            f"{e['memory_ratio']:.2f}x | {_precompute_cell(e)} |")
+            f"{e['memory_ratio']:.2f}x | {_precompute_cell(e)} |"
+        )
     rd = results.get("rdflib")
     if rd and "queries" in rd:
         add("")
-        add(f"### rdflib (in memory) at {rd['papers']:,} papers: load {rd['load_seconds']:.1f} s "
-            f"({rd['load_ratio_vs_raw']:.1f}x pyoxigraph bulk_load), peak {_fmt_bytes(rd['peak_pss_bytes'])}")
+        add(
+            f"### rdflib (in memory) at {rd['papers']:,} papers: load {rd['load_seconds']:.1f} s "
+            f"({rd['load_ratio_vs_raw']:.1f}x pyoxigraph bulk_load), peak {_fmt_bytes(rd['peak_pss_bytes'])}"
+        )
         add("")
         add("| query | pyoxigraph (our store) | rdflib | rdflib / ours | rows (ours / rdflib) |")
         add("|---|---:|---:|---:|---|")
         for name, q in rd["queries"].items():
-            theirs = f"{q['rdflib_ms']:.1f} ms" if q["rdflib_ms"] is not None else str(q["rdflib_status"])
-            ratio = f"{q['rdflib_ms'] / q['ours_ms']:.0f}x" if q["rdflib_ms"] and q["ours_ms"] else "-"
-            add(f"| {name} | {q['ours_ms']:.1f} ms | {theirs} | {ratio} | {q['ours_rows']} / {q['rdflib_rows']} |")
+            theirs = (
+                f"{q['rdflib_ms']:.1f} ms"
+                if q["rdflib_ms"] is not None
+                else str(q["rdflib_status"])
+            )
+            ratio = (
+                f"{q['rdflib_ms'] / q['ours_ms']:.0f}x" if q["rdflib_ms"] and q["ours_ms"] else "-"
+            )
+            add(
+                f"| {name} | {q['ours_ms']:.1f} ms | {theirs} | {ratio} | {q['ours_rows']} / {q['rdflib_rows']} |"
+            )
     rep = results.get("reports")
     latency = results.get("http", {}).get("latency", {})
     if rep:
         add("")
-        add(f"### Report latency at {results['latency_papers']:,} papers (ms; entity reports: one real entity "
-            "per request)")
+        add(
+            f"### Report latency at {results['latency_papers']:,} papers (ms; entity reports: one real entity "
+            "per request)"
+        )
         add("")
-        add("| report | kind | in-process p50 / p95 | HTTP first p50 / p95 | HTTP cached p50 / p95 | HTTP 304 p50 |")
+        add(
+            "| report | kind | in-process p50 / p95 | HTTP first p50 / p95 | HTTP cached p50 / p95 | HTTP 304 p50 |"
+        )
         add("|---|---|---:|---:|---:|---:|")
         for name, r in rep.items():
             h = latency.get(name)
-            first = f"{h['first']['p50_ms']:.1f} / {h['first']['p95_ms']:.1f}" if h and h["first"]["n"] else "-"
-            cached = f"{h['cached']['p50_ms']:.1f} / {h['cached']['p95_ms']:.1f}" if h and h["cached"]["n"] else "-"
+            first = (
+                f"{h['first']['p50_ms']:.1f} / {h['first']['p95_ms']:.1f}"
+                if h and h["first"]["n"]
+                else "-"
+            )
+            cached = (
+                f"{h['cached']['p50_ms']:.1f} / {h['cached']['p95_ms']:.1f}"
+                if h and h["cached"]["n"]
+                else "-"
+            )
             nm = f"{h['not_modified']['p50_ms']:.1f}" if h and h["not_modified"]["n"] else "-"
             inproc = f"{r['p50_ms']:.1f} / {r['p95_ms']:.1f}" if r["n"] else "error"
             add(f"| {name} | {r['kind']} | {inproc} | {first} | {cached} | {nm} |")
@@ -665,21 +975,29 @@ def table(results: dict[str, Any]) -> str:
     if tp:
         s = results["http"]["server"]
         add("")
-        add(f"### HTTP throughput, {results['settings']['connections']} loopback connections x "
+        add(
+            f"### HTTP throughput, {results['settings']['connections']} loopback connections x "
             f"{results['settings']['duration']:g} s, median of {results['settings']['throughput_repeats']} "
             f"(kg serve --workers {s['workers']} --threads {s['threads']} --query-workers {s['query_workers']}; "
-            "native: oxigraph serve-read-only on a copy)")
+            "native: oxigraph serve-read-only on a copy)"
+        )
         add("")
-        add("| request | ours req/s | ours p99 | native req/s | native p99 | ours / native | rows (ours / native) |")
+        add(
+            "| request | ours req/s | ours p99 | native req/s | native p99 | ours / native | rows (ours / native) |"
+        )
         add("|---|---:|---:|---:|---:|---:|---|")
         for name, t in tp.items():
-            add(f"| {name} | {t['ours']['rps']:,.0f} | {t['ours']['latency_p99_ms']:.1f} ms | "
+            add(
+                f"| {name} | {t['ours']['rps']:,.0f} | {t['ours']['latency_p99_ms']:.1f} ms | "
                 f"{t['native']['rps']:,.1f} | {t['native']['latency_p99_ms']:.1f} ms | **{_share(t.get('share'))}** | "
-                f"{t['check']['ours_rows']} / {t['check']['native_rows']} |")
+                f"{t['check']['ours_rows']} / {t['check']['native_rows']} |"
+            )
             if "ours_304" in t:
-                add(f"| {name} (If-None-Match: 304) | {t['ours_304']['rps']:,.0f} | "
+                add(
+                    f"| {name} (If-None-Match: 304) | {t['ours_304']['rps']:,.0f} | "
                     f"{t['ours_304']['latency_p99_ms']:.1f} ms | {t['native']['rps']:,.1f} | "
-                    f"{t['native']['latency_p99_ms']:.1f} ms | {_share(t.get('share_304'))} | |")
+                    f"{t['native']['latency_p99_ms']:.1f} ms | {_share(t.get('share_304'))} | |"
+                )
     add("")
     add("### Targets (issue 7)")
     add("")
@@ -708,29 +1026,53 @@ def _code_state() -> dict[str, Any]:
         done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)
         return done.stdout.strip() if done.returncode == 0 else ""
 
-    return {"commit": git("rev-parse", "--short", "HEAD"),
-            "modified": [line[3:] for line in git("status", "--short", "--untracked-files=no").splitlines()]}
+    return {
+        "commit": git("rev-parse", "--short", "HEAD"),
+        "modified": [
+            line[3:] for line in git("status", "--short", "--untracked-files=no").splitlines()
+        ],
+    }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="10000,100000", help="Corpus sizes in papers (comma-separated).")
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--sizes", default="10000,100000", help="Corpus sizes in papers (comma-separated)."
+    )
     parser.add_argument("--full", action="store_true", help="Also 1,000,000 papers.")
-    parser.add_argument("--quick", action="store_true",
-                        help="One repeat, few entities, short throughput runs (a smoke run).")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="One repeat, few entities, short throughput runs (a smoke run).",
+    )
     parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--work", type=Path, default=RESULTS / "work", help="Corpora and stores (reused).")
+    parser.add_argument(
+        "--work", type=Path, default=RESULTS / "work", help="Corpora and stores (reused)."
+    )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
-    parser.add_argument("--repeats", type=int, default=3, help="Ingest/raw repeats per size (below 1M).")
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="Ingest/raw repeats per size (below 1M)."
+    )
     parser.add_argument("--ingest-workers", type=int, default=None, help="kg ingest --workers.")
     parser.add_argument("--latency-size", type=int, default=100_000)
     parser.add_argument("--rdflib-size", type=int, default=10_000)
     parser.add_argument("--entities", type=int, default=20, help="Entities per entity report.")
-    parser.add_argument("--whole-repeats", type=int, default=3, help="In-process runs of whole-graph reports.")
-    parser.add_argument("--warm-repeats", type=int, default=3, help="Cached HTTP requests per parameter set.")
-    parser.add_argument("--report-budget", type=float, default=30.0,
-                        help="Seconds of runs per report and phase (a single run is stopped after 2x+30 s).")
+    parser.add_argument(
+        "--whole-repeats", type=int, default=3, help="In-process runs of whole-graph reports."
+    )
+    parser.add_argument(
+        "--warm-repeats", type=int, default=3, help="Cached HTTP requests per parameter set."
+    )
+    parser.add_argument(
+        "--report-budget",
+        type=float,
+        default=30.0,
+        help="Seconds of runs per report and phase (a single run is stopped after 2x+30 s).",
+    )
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per throughput run.")
     parser.add_argument("--throughput-repeats", type=int, default=3)
@@ -739,16 +1081,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     from kg_server.config import Settings
 
     defaults = Settings()
-    parser.add_argument("--serve-workers", type=int,
-                        default=int(os.environ.get("KG_BENCH_WORKERS", defaults.workers)))
-    parser.add_argument("--serve-threads", type=int,
-                        default=int(os.environ.get("KG_BENCH_THREADS", defaults.threads)))
-    parser.add_argument("--query-workers", type=int,
-                        default=int(os.environ.get("KG_BENCH_QUERY_WORKERS", defaults.query_workers)))
+    parser.add_argument(
+        "--serve-workers",
+        type=int,
+        default=int(os.environ.get("KG_BENCH_WORKERS", defaults.workers)),
+    )
+    parser.add_argument(
+        "--serve-threads",
+        type=int,
+        default=int(os.environ.get("KG_BENCH_THREADS", defaults.threads)),
+    )
+    parser.add_argument(
+        "--query-workers",
+        type=int,
+        default=int(os.environ.get("KG_BENCH_QUERY_WORKERS", defaults.query_workers)),
+    )
     parser.add_argument("--rdflib-repeats", type=int, default=3)
     parser.add_argument("--rdflib-timeout", type=float, default=60.0)
-    parser.add_argument("--print", dest="print_json", type=Path, default=None, metavar="JSON",
-                        help="Only print the table of a finished run's JSON (verdicts recomputed).")
+    parser.add_argument(
+        "--print",
+        dest="print_json",
+        type=Path,
+        default=None,
+        metavar="JSON",
+        help="Only print the table of a finished run's JSON (verdicts recomputed).",
+    )
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--skip-throughput", action="store_true")
     parser.add_argument("--skip-rdflib", action="store_true")
@@ -774,13 +1131,23 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     watch = LoadWatch(interval=2.0)
     watch.start()
-    results: dict[str, Any] = {"started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                               "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
-                               "machine": machine(), "settings": {
-                                   "sizes": args.size_list, "seed": args.seed, "repeats": args.repeats,
-                                   "connections": args.connections, "duration": args.duration,
-                                   "throughput_repeats": args.throughput_repeats, "entities": args.entities},
-                               "targets": TARGETS, "code": _code_state(), "load": []}
+    results: dict[str, Any] = {
+        "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "command": "python -m bench " + " ".join(sys.argv[1:] if argv is None else argv),
+        "machine": machine(),
+        "settings": {
+            "sizes": args.size_list,
+            "seed": args.seed,
+            "repeats": args.repeats,
+            "connections": args.connections,
+            "duration": args.duration,
+            "throughput_repeats": args.throughput_repeats,
+            "entities": args.entities,
+        },
+        "targets": TARGETS,
+        "code": _code_state(),
+        "load": [],
+    }
     try:
         for papers in args.size_list:
             results["load"].append(load_phase(papers, args, work))
@@ -795,10 +1162,18 @@ def main(argv: list[str] | None = None) -> int:
         results["entities"] = {"authors": entities.authors[:5], "papers": entities.papers[:5]}
         _checkpoint(results, args)
         if not args.skip_http:
-            skip = {name: "stopped in-process after the time limit" for name, r in results["reports"].items()
-                    if r.get("timeout")}
-            skip.update({name: f"in-process p50 over {args.report_budget:g} s" for name, r in results["reports"].items()
-                         if r.get("n") and r["p50_ms"] > args.report_budget * 1e3})
+            skip = {
+                name: "stopped in-process after the time limit"
+                for name, r in results["reports"].items()
+                if r.get("timeout")
+            }
+            skip.update(
+                {
+                    name: f"in-process p50 over {args.report_budget:g} s"
+                    for name, r in results["reports"].items()
+                    if r.get("n") and r["p50_ms"] > args.report_budget * 1e3
+                }
+            )
             try:
                 results["http"] = http_phase(store, local, entities, args, work, skip)
             except Exception as error:  # keep what was measured; say what failed
@@ -808,10 +1183,15 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_rdflib:
             rd_store = Path(by_size[rdflib_size]["store"])
             rd_local = local if rdflib_size == latency_size else _open_local(rd_store)
-            rd_entities = entities if rdflib_size == latency_size else sample_entities(
-                _query_rows(rd_local[0]), args.entities, args.seed)
+            rd_entities = (
+                entities
+                if rdflib_size == latency_size
+                else sample_entities(_query_rows(rd_local[0]), args.entities, args.seed)
+            )
             try:
-                results["rdflib"] = rdflib_phase(by_size[rdflib_size], rd_local, rd_entities, args, work)
+                results["rdflib"] = rdflib_phase(
+                    by_size[rdflib_size], rd_local, rd_entities, args, work
+                )
             except Exception as error:
                 results["rdflib_error"] = f"{type(error).__name__}: {error}"
                 log(f"rdflib phase failed: {results['rdflib_error']}")

@@ -45,11 +45,19 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
 def store_option(command: F) -> F:
     """``--store FOLDER|URL``, and ``--update-url`` / ``--graph-store-url`` for an external store."""
     command = click.option(
-        "--graph-store-url", envvar=GRAPH_STORE_URL_ENV, default=None, expose_value=False, callback=_remember,
+        "--graph-store-url",
+        envvar=GRAPH_STORE_URL_ENV,
+        default=None,
+        expose_value=False,
+        callback=_remember,
         help=f"External store: its Graph Store Protocol URL, for export (env {GRAPH_STORE_URL_ENV}).",
     )(command)
     command = click.option(
-        "--update-url", envvar=UPDATE_URL_ENV, default=None, expose_value=False, callback=_remember,
+        "--update-url",
+        envvar=UPDATE_URL_ENV,
+        default=None,
+        expose_value=False,
+        callback=_remember,
         help=f"External store: its SPARQL Update URL (default: the query URL; env {UPDATE_URL_ENV}).",
     )(command)
     return click.option(
@@ -64,20 +72,32 @@ def store_option(command: F) -> F:
 
 #: For commands that mint nothing: the base IRI locates the graphs of an external store.
 store_base_option = click.option(
-    "--base-iri", "base_iri", envvar=BASE_IRI_ENV, default=None, expose_value=False, callback=_remember,
+    "--base-iri",
+    "base_iri",
+    envvar=BASE_IRI_ENV,
+    default=None,
+    expose_value=False,
+    callback=_remember,
     help="With a store URL: the base IRI the data was ingested with (env KG_BASE_IRI).",
 )
 
 
-def _open_store(store_path: str | None, *, writable: bool = False, base_iri: str | None = None) -> KGStore | RemoteStore:
+def _open_store(
+    store_path: str | None, *, writable: bool = False, base_iri: str | None = None
+) -> KGStore | RemoteStore:
     """The store ``--store`` names: a folder, or an external store by its query URL."""
     from kg.store.remote import is_store_url, open_store
 
     meta = click.get_current_context().meta
     return open_store(
-        store_path if is_store_url(store_path) else resolve_store_path(store_path), writable=writable,
-        base_iri=base_iri or meta.get("kg.base_iri") or os.environ.get(BASE_IRI_ENV) or DEFAULT_BASE_IRI,
-        update_url=meta.get("kg.update_url"), graph_store_url=meta.get("kg.graph_store_url"),
+        store_path if is_store_url(store_path) else resolve_store_path(store_path),
+        writable=writable,
+        base_iri=base_iri
+        or meta.get("kg.base_iri")
+        or os.environ.get(BASE_IRI_ENV)
+        or DEFAULT_BASE_IRI,
+        update_url=meta.get("kg.update_url"),
+        graph_store_url=meta.get("kg.graph_store_url"),
     )
 
 
@@ -122,7 +142,9 @@ def main() -> None:
 
 @main.command("parse")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @as_of_option
 def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
     """Parse profile pages and print what they say (JSON: one object per file)."""
@@ -150,8 +172,10 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
         for profile in results:
             owner = profile.owner.name or "(unknown)"
             note = " (inferred)" if profile.owner.inferred else ""
-            click.echo(f"{profile.source}: {owner}{note}, {len(profile.papers)} papers, "
-                       f"{len(profile.failures)} failures")
+            click.echo(
+                f"{profile.source}: {owner}{note}, {len(profile.papers)} papers, "
+                f"{len(profile.failures)} failures"
+            )
             for paper in profile.papers:
                 day = paper.date.isoformat() if paper.date else "????-??-??"
                 etal = " et al." if paper.authors_truncated else ""
@@ -167,15 +191,33 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
 @as_of_option
 @click.option("--prune", is_flag=True, help="Remove graphs of files no longer present in PATHS.")
 @click.option("--workers", type=int, default=None, help="Parser processes (default: up to 4).")
-@click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
-@click.option("--curation", type=click.Path(dir_okay=False, path_type=Path), envvar=CURATION_ENV,
-              default=None, help="Identity curation file (must-link / cannot-link; docs/identity.md). "
-              f"Default: ./curation.tsv if it exists (env {CURATION_ENV}).")
-@click.option("--precompute/--no-precompute", default=True, show_default=True,
-              help="After publishing, compute the whole-graph reports into the store folder (kg precompute).")
+@click.option(
+    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
+)
+@click.option(
+    "--curation",
+    type=click.Path(dir_okay=False, path_type=Path),
+    envvar=CURATION_ENV,
+    default=None,
+    help="Identity curation file (must-link / cannot-link; docs/identity.md). "
+    f"Default: ./curation.tsv if it exists (env {CURATION_ENV}).",
+)
+@click.option(
+    "--precompute/--no-precompute",
+    default=True,
+    show_default=True,
+    help="After publishing, compute the whole-graph reports into the store folder (kg precompute).",
+)
 def ingest_command(
-    paths: tuple[Path, ...], store_path: str | None, base_iri: str, as_of: str | None,
-    prune: bool, workers: int | None, progress: bool | None, curation: Path | None, precompute: bool,
+    paths: tuple[Path, ...],
+    store_path: str | None,
+    base_iri: str,
+    as_of: str | None,
+    prune: bool,
+    workers: int | None,
+    progress: bool | None,
+    curation: Path | None,
+    precompute: bool,
 ) -> None:
     """Ingest profile files and folders into the store (idempotent)."""
     from kg.pipeline.hooks import post_ingest_hooks
@@ -194,8 +236,14 @@ def ingest_command(
     hooks = post_ingest_hooks(curation)
     try:
         report = ingest(
-            paths, store, scheme=scheme, as_of=_as_of(as_of), prune=prune, progress=progress,
-            workers=workers, post_ingest=hooks,
+            paths,
+            store,
+            scheme=scheme,
+            as_of=_as_of(as_of),
+            prune=prune,
+            progress=progress,
+            workers=workers,
+            post_ingest=hooks,
         )
     finally:
         store.close()  # release the writer lock before anything else opens the store
@@ -204,8 +252,11 @@ def ingest_command(
             click.echo(f"identity: {problem}", err=True)
         stale = getattr(hook, "stale_elsewhere", ())
         if stale:
-            click.echo(f"identity: {len(stale)} stored source(s) not named in this ingest would change; "
-                       f"ingest them again: {', '.join(sorted(stale)[:10])}", err=True)
+            click.echo(
+                f"identity: {len(stale)} stored source(s) not named in this ingest would change; "
+                f"ingest them again: {', '.join(sorted(stale)[:10])}",
+                err=True,
+            )
     for outcome in report.outcomes:
         for failure in outcome.failures:
             where = outcome.path or outcome.source
@@ -213,7 +264,12 @@ def ingest_command(
         if outcome.status == "failed" and not outcome.failures:
             click.echo(f"{outcome.path}: failed", err=True)
     click.echo(f"ingest into {folder}: {report.summary()}")
-    if precompute and report.generation is not None and isinstance(store, KGStore) and store.folder is not None:
+    if (
+        precompute
+        and report.generation is not None
+        and isinstance(store, KGStore)
+        and store.folder is not None
+    ):
         _precompute(store.folder, scheme)
     sys.exit(0 if report.ok else 1)
 
@@ -231,16 +287,25 @@ def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> 
     started = time.perf_counter()
     max_rows = int(os.environ.get(MAX_ROWS_ENV) or 100_000)
     # The ingest is over: its cores are free for the reports (one worker process per report at most).
-    generation, written = precompute_store(folder, scheme, max_rows=max_rows, workers=workers or os.cpu_count() or 1)
-    click.echo(f"precomputed {len(written)} whole-graph report files for checkpoint {generation} "
-               f"in {time.perf_counter() - started:.1f} s", err=True)
+    generation, written = precompute_store(
+        folder, scheme, max_rows=max_rows, workers=workers or os.cpu_count() or 1
+    )
+    click.echo(
+        f"precomputed {len(written)} whole-graph report files for checkpoint {generation} "
+        f"in {time.perf_counter() - started:.1f} s",
+        err=True,
+    )
 
 
 @main.command("precompute")
 @store_option
 @base_option
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes computing the reports  [default: the number of CPUs]")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes computing the reports  [default: the number of CPUs]",
+)
 def precompute_command(store_path: str | None, base_iri: str, workers: int | None) -> None:
     """Compute the whole-graph reports of the store's newest checkpoint into the store folder.
 
@@ -256,11 +321,23 @@ def precompute_command(store_path: str | None, base_iri: str, workers: int | Non
 @main.command("resolve")
 @store_option
 @base_option
-@click.option("--report", is_flag=True, help="List every decision with its evidence, and the ambiguous names.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--kind", type=click.Choice(["merge", "possibly-same", "distinct", "curated-must-link",
-                                            "curated-cannot-link"]), default=None, help="Only this kind.")
-def resolve_command(store_path: str | None, base_iri: str, report: bool, fmt: str, kind: str | None) -> None:
+@click.option(
+    "--report", is_flag=True, help="List every decision with its evidence, and the ambiguous names."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+@click.option(
+    "--kind",
+    type=click.Choice(
+        ["merge", "possibly-same", "distinct", "curated-must-link", "curated-cannot-link"]
+    ),
+    default=None,
+    help="Only this kind.",
+)
+def resolve_command(
+    store_path: str | None, base_iri: str, report: bool, fmt: str, kind: str | None
+) -> None:
     """Identity decisions of the store (its identity graph): counts, or all of them with --report."""
     from kg.pipeline.identity import decision_report
 
@@ -269,7 +346,9 @@ def resolve_command(store_path: str | None, base_iri: str, report: bool, fmt: st
     if kind:
         data["decisions"] = [d for d in data["decisions"] if d["kind"] == kind]
     if fmt == "json":
-        click.echo(json.dumps(data if report else _decision_counts(data), ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(data if report else _decision_counts(data), ensure_ascii=False, indent=2)
+        )
         return
     if not report:
         for key, value in _decision_counts(data).items():
@@ -283,11 +362,15 @@ def resolve_command(store_path: str | None, base_iri: str, report: bool, fmt: st
         for text in d["evidence"]:
             click.echo(f"    - {text}")
     for entry in data["ambiguous"]:
-        click.echo(f"{'possibly-ambiguous':<20} {'co-author-communities':<22} {'-':<5}  {entry['name']}")
+        click.echo(
+            f"{'possibly-ambiguous':<20} {'co-author-communities':<22} {'-':<5}  {entry['name']}"
+        )
         click.echo(f"    = {entry['iri']}")
         for text in entry["evidence"]:
             click.echo(f"    - {text}")
-    click.echo(f"({len(data['decisions'])} decisions, {len(data['ambiguous'])} ambiguous names)", err=True)
+    click.echo(
+        f"({len(data['decisions'])} decisions, {len(data['ambiguous'])} ambiguous names)", err=True
+    )
 
 
 def _decision_counts(data: dict[str, Any]) -> dict[str, int]:
@@ -300,9 +383,15 @@ def _decision_counts(data: dict[str, Any]) -> dict[str, int]:
 
 
 @main.command("generate")
-@click.option("--papers", type=click.IntRange(min=1), required=True, help="Distinct papers to write.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
-              help="Folder to write profiles/**.txt and truth.json into.")
+@click.option(
+    "--papers", type=click.IntRange(min=1), required=True, help="Distinct papers to write."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write profiles/**.txt and truth.json into.",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
 @as_of_option
 def generate_command(papers: int, out: Path, seed: int, as_of: str | None) -> None:
@@ -310,14 +399,18 @@ def generate_command(papers: int, out: Path, seed: int, as_of: str | None) -> No
     from kg.tools.generate import DEFAULT_AS_OF, generate
 
     stats = generate(papers, out, seed=seed, as_of=_as_of(as_of) if as_of else DEFAULT_AS_OF)
-    click.echo(f"wrote {stats.files} profiles ({stats.papers} papers, {stats.listings} listings, "
-               f"{stats.mentions} author mentions, {stats.bytes / 1e6:.1f} MB) and truth.json to {out}")
+    click.echo(
+        f"wrote {stats.files} profiles ({stats.papers} papers, {stats.listings} listings, "
+        f"{stats.mentions} author mentions, {stats.bytes / 1e6:.1f} MB) and truth.json to {out}"
+    )
 
 
 @main.command("stats")
 @store_option
 @store_base_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 def stats_command(store_path: str | None, fmt: str) -> None:
     """Counts of profiles, papers, authors, repositories, ... in the store."""
     store = _open_store(store_path)
@@ -333,20 +426,38 @@ def stats_command(store_path: str | None, fmt: str) -> None:
 @main.command("export")
 @store_option
 @store_base_option
-@click.option("--format", "fmt", type=click.Choice(sorted(RDF_FORMATS)), default="nquads", show_default=True)
-@click.option("--output", type=click.Path(path_type=Path), default=None, help="File to write (default stdout).")
-@click.option("--dumps", type=click.Path(path_type=Path), default=None,
-              help="Write the gzip-compressed dumps that /dumps serves into this folder instead.")
-def export_command(store_path: str | None, fmt: str, output: Path | None, dumps: Path | None) -> None:
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(RDF_FORMATS)), default="nquads", show_default=True
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File to write (default stdout).",
+)
+@click.option(
+    "--dumps",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the gzip-compressed dumps that /dumps serves into this folder instead.",
+)
+def export_command(
+    store_path: str | None, fmt: str, output: Path | None, dumps: Path | None
+) -> None:
     """Stream the whole graph (quad formats keep the named graphs), or write the dumps (--dumps)."""
     store = _open_store(store_path)
     if dumps is not None:
         from kg.store.dumps import generate_dumps
 
-        manifest = generate_dumps(cast(KGStore, store), dumps)  # a RemoteStore provides KGStore's interface
+        manifest = generate_dumps(
+            cast(KGStore, store), dumps
+        )  # a RemoteStore provides KGStore's interface
         for written in manifest.files:
-            click.echo(f"wrote {dumps / manifest.generation / written.filename} "
-                       f"({written.size} bytes, {written.statements} {written.count_of})", err=True)
+            click.echo(
+                f"wrote {dumps / manifest.generation / written.filename} "
+                f"({written.size} bytes, {written.statements} {written.count_of})",
+                err=True,
+            )
         return
     if output is None:
         store.dump(sys.stdout.buffer, fmt)
@@ -363,8 +474,13 @@ def export_command(store_path: str | None, fmt: str, output: Path | None, dumps:
 @click.argument("sparql")
 @store_option
 @store_base_option
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv", "tsv"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv", "tsv"]),
+    default="table",
+    show_default=True,
+)
 def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     """Run a SPARQL query (use - to read it from standard input)."""
     import pyoxigraph as ox
@@ -379,14 +495,25 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     except SyntaxError as error:
         raise QuerySyntaxError(str(error)) from error
     if isinstance(result, ox.QueryBoolean):
-        click.echo(json.dumps({"boolean": bool(result)}) if fmt == "json" else str(bool(result)).lower())
+        click.echo(
+            json.dumps({"boolean": bool(result)}) if fmt == "json" else str(bool(result)).lower()
+        )
         return
-    if not isinstance(result, ox.QuerySolutions):  # CONSTRUCT, DESCRIBE: triples (a stream from an external store)
-        ox.serialize(result, sys.stdout.buffer, ox.RdfFormat.TURTLE if fmt == "table" else ox.RdfFormat.N_TRIPLES)
+    if not isinstance(
+        result, ox.QuerySolutions
+    ):  # CONSTRUCT, DESCRIBE: triples (a stream from an external store)
+        ox.serialize(
+            result,
+            sys.stdout.buffer,
+            ox.RdfFormat.TURTLE if fmt == "table" else ox.RdfFormat.N_TRIPLES,
+        )
         return
     if fmt != "table":
-        formats = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
-                   "tsv": ox.QueryResultsFormat.TSV}
+        formats = {
+            "json": ox.QueryResultsFormat.JSON,
+            "csv": ox.QueryResultsFormat.CSV,
+            "tsv": ox.QueryResultsFormat.TSV,
+        }
         result.serialize(sys.stdout.buffer, formats[fmt])
         sys.stdout.buffer.flush()
         return
@@ -404,10 +531,23 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
 @click.argument("name", required=False)
 @store_option
 @store_base_option
-@click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
-              help="A report parameter (repeatable), e.g. --param author='Weiran Huang'.")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table", show_default=True)
-def report_command(name: str | None, store_path: str | None, params: tuple[str, ...], fmt: str) -> None:
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A report parameter (repeatable), e.g. --param author='Weiran Huang'.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+def report_command(
+    name: str | None, store_path: str | None, params: tuple[str, ...], fmt: str
+) -> None:
     """Run a canned report (queries/*.rq) without the server; without NAME, list the reports.
 
     The rows are those of /reports/NAME on the server (the same runner); JSON is
@@ -416,12 +556,18 @@ def report_command(name: str | None, store_path: str | None, params: tuple[str, 
     from kg.reports import ReportRunner, csv_chunks, load_reports, result_document, text_table
     from kg.store.query import LocalBackend
 
-    base_iri = click.get_current_context().meta.get("kg.base_iri") or os.environ.get(BASE_IRI_ENV) or DEFAULT_BASE_IRI
+    base_iri = (
+        click.get_current_context().meta.get("kg.base_iri")
+        or os.environ.get(BASE_IRI_ENV)
+        or DEFAULT_BASE_IRI
+    )
     scheme = _scheme(base_iri)
     reports = load_reports(scheme=scheme)
     if name is None:
         for report in reports.values():
-            args = " ".join(f"{p.name}={p.type_label}" + ("" if p.required else "?") for p in report.parameters)
+            args = " ".join(
+                f"{p.name}={p.type_label}" + ("" if p.required else "?") for p in report.parameters
+            )
             click.echo(f"{report.name:28}  {report.title}" + (f"  [{args}]" if args else ""))
         return
     raw: dict[str, str] = {}
@@ -464,9 +610,13 @@ def _settings_options(command: Any) -> Any:
         if setting.kind is bool:
             option = click.option(setting.flag, setting.name, is_flag=True, default=None, help=text)
         elif setting.kind is tuple:
-            option = click.option(setting.flag, setting.name, multiple=True, help=text + "; repeatable")
+            option = click.option(
+                setting.flag, setting.name, multiple=True, help=text + "; repeatable"
+            )
         else:
-            option = click.option(setting.flag, setting.name, type=setting.kind, default=None, help=text)
+            option = click.option(
+                setting.flag, setting.name, type=setting.kind, default=None, help=text
+            )
         command = option(command)
     return command
 
@@ -481,14 +631,22 @@ def serve_command(**options: Any) -> None:
     overrides = {key: value for key, value in options.items() if value not in (None, ())}
     settings = Settings.load(overrides)
     if settings.allow_update and not settings.update_token and not is_loopback(settings.host):
-        raise click.UsageError("--allow-update is refused on a non-loopback host; use --update-token")
+        raise click.UsageError(
+            "--allow-update is refused on a non-loopback host; use --update-token"
+        )
     from kg.store.remote import describe_location, is_store_url, open_store
 
     if settings.updates_enabled and settings.workers > 1 and not is_store_url(settings.store):
-        raise click.UsageError("updates need a single writer: use --workers 1 with --update-token/--allow-update")
+        raise click.UsageError(
+            "updates need a single writer: use --workers 1 with --update-token/--allow-update"
+        )
     if is_store_url(settings.store) or settings.update_url or settings.graph_store_url:
-        store = open_store(settings.store, base_iri=settings.base_iri, update_url=settings.update_url,
-                           graph_store_url=settings.graph_store_url)  # fail early, with a clear message
+        store = open_store(
+            settings.store,
+            base_iri=settings.base_iri,
+            update_url=settings.update_url,
+            graph_store_url=settings.graph_store_url,
+        )  # fail early, with a clear message
         shown = describe_location(store)  # an external store's URL without its credentials
         store.close()
     else:
@@ -506,8 +664,11 @@ def serve_command(**options: Any) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
-    click.echo(f"serving {shown} on http://{settings.host}:{settings.port}/ "
-               f"({settings.workers} worker(s) x {settings.threads} threads)", err=True)
+    click.echo(
+        f"serving {shown} on http://{settings.host}:{settings.port}/ "
+        f"({settings.workers} worker(s) x {settings.threads} threads)",
+        err=True,
+    )
     Granian(
         "kg_server.app:create_app",
         factory=True,

@@ -15,8 +15,20 @@ _SPACES = re.compile(r"\s+")
 # Letters that NFKD does not decompose into an ASCII base letter.
 _FOLD_EXTRA = str.maketrans(
     {
-        "ß": "ss", "æ": "ae", "Æ": "AE", "ø": "o", "Ø": "O", "œ": "oe", "Œ": "OE",
-        "đ": "d", "Đ": "D", "ł": "l", "Ł": "L", "ı": "i", "þ": "th", "Þ": "Th",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "ø": "o",
+        "Ø": "O",
+        "œ": "oe",
+        "Œ": "OE",
+        "đ": "d",
+        "Đ": "D",
+        "ł": "l",
+        "Ł": "L",
+        "ı": "i",
+        "þ": "th",
+        "Þ": "Th",
     }
 )
 

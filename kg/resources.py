@@ -27,4 +27,6 @@ def data_dir(name: DataFolder) -> Path:
     for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
         if candidate.is_dir():
             return candidate
-    raise KGError(f"the {name}/ folder is missing from this installation (looked in {_PACKAGE / '_data'})")
+    raise KGError(
+        f"the {name}/ folder is missing from this installation (looked in {_PACKAGE / '_data'})"
+    )

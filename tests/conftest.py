@@ -57,8 +57,14 @@ def ingest_into(folder: Path, sources: list[Path] | Path, *, base_iri: str = TES
 
     store = KGStore.open_writable(folder)
     paths = sources if isinstance(sources, list) else [sources]
-    ingest(paths, store, scheme=IriScheme(base_iri), as_of=SEED_AS_OF, post_ingest=post_ingest_hooks(),
-           progress=False)
+    ingest(
+        paths,
+        store,
+        scheme=IriScheme(base_iri),
+        as_of=SEED_AS_OF,
+        post_ingest=post_ingest_hooks(),
+        progress=False,
+    )
     store.close()
 
 
@@ -75,7 +81,9 @@ def app(seed_store: Path):  # type: ignore[no-untyped-def]
     """The application over the seed store (query worker processes included)."""
     from kg_server.app import create_app
 
-    application = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI, "query_timeout": 10})
+    application = create_app(
+        {"store": str(seed_store), "base_iri": TEST_BASE_IRI, "query_timeout": 10}
+    )
     application.config["TESTING"] = True
     yield application
     application.extensions["kg"].backend.close()
@@ -95,16 +103,33 @@ def free_port() -> int:
 class LiveServer:
     """`kg serve` in a subprocess on a free loopback port; its output is drained into `output`."""
 
-    def __init__(self, store: Path, extra_args: list[str] | None = None, env: dict[str, str] | None = None):
+    def __init__(
+        self, store: Path, extra_args: list[str] | None = None, env: dict[str, str] | None = None
+    ):
         import collections
         import threading
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [sys.executable, "-m", "kg.cli", "serve", "--store", str(store), "--host", "127.0.0.1",
-                "--port", str(self.port), "--base-iri", TEST_BASE_IRI, *(extra_args or [])]
+        args = [
+            sys.executable,
+            "-m",
+            "kg.cli",
+            "serve",
+            "--store",
+            str(store),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--base-iri",
+            TEST_BASE_IRI,
+            *(extra_args or []),
+        ]
         environment = {**os.environ, **(env or {})}
-        self.process = subprocess.Popen(args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         # Keep reading the server's output so that a full pipe never blocks it.
         self.output: collections.deque[str] = collections.deque(maxlen=2000)
         self._drain = threading.Thread(target=self._read_output, daemon=True)
@@ -113,7 +138,9 @@ class LiveServer:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 self._drain.join(timeout=5)
-                raise RuntimeError(f"kg serve exited with {self.process.returncode}:\n" + "".join(self.output))
+                raise RuntimeError(
+                    f"kg serve exited with {self.process.returncode}:\n" + "".join(self.output)
+                )
             try:
                 with urllib.request.urlopen(self.url + "/healthz", timeout=1) as response:
                     if response.status == 200:

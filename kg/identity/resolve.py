@@ -93,7 +93,9 @@ __all__ = [
 #: How much of an abstract resolution keeps (enough to tell two papers apart).
 ABSTRACT_HEAD = 300
 
-DecisionKind = Literal["merge", "possibly-same", "distinct", "curated-must-link", "curated-cannot-link"]
+DecisionKind = Literal[
+    "merge", "possibly-same", "distinct", "curated-must-link", "curated-cannot-link"
+]
 EntityKind = Literal["author", "paper"]
 
 
@@ -130,8 +132,15 @@ def summarize(profile: Profile) -> SourceSummary:
         profile.owner.name,
         profile.owner.inferred,
         tuple(
-            Listing(profile.source, p.line, p.title, p.date, p.authors, p.authors_truncated,
-                    p.abstract[:ABSTRACT_HEAD])
+            Listing(
+                profile.source,
+                p.line,
+                p.title,
+                p.date,
+                p.authors,
+                p.authors_truncated,
+                p.abstract[:ABSTRACT_HEAD],
+            )
             for p in profile.papers
         ),
     )
@@ -331,10 +340,14 @@ class Resolution:
         return self.author_alias.get(key, key)
 
     def keys(self) -> MentionKeys:
-        return MentionKeys(dict(self.author_alias), dict(self.paper_alias), dict(self.mention_alias))
+        return MentionKeys(
+            dict(self.author_alias), dict(self.paper_alias), dict(self.mention_alias)
+        )
 
     def count(self, kind: str, entity: str | None = None) -> int:
-        return sum(1 for d in self.decisions if d.kind == kind and (entity is None or d.entity == entity))
+        return sum(
+            1 for d in self.decisions if d.kind == kind and (entity is None or d.entity == entity)
+        )
 
 
 # --- names ----------------------------------------------------------------------
@@ -494,7 +507,11 @@ def initials_compatible(initials_key: str, full_key: str) -> bool:
         if tail != surname:
             continue
         full = "".join(t[0] for t in given)
-        if full and full[0] == letters[0] and (full.startswith(letters) or letters.startswith(full)):
+        if (
+            full
+            and full[0] == letters[0]
+            and (full.startswith(letters) or letters.startswith(full))
+        ):
             return True
     return False
 
@@ -669,8 +686,10 @@ def build_corpus(
     for j, listed in enumerate(authors):
         for k in listed:
             mentions_of[k].append(j)
-    display = [min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] if c else k
-               for c, k in zip(written, keys, strict=True)]
+    display = [
+        min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] if c else k
+        for c, k in zip(written, keys, strict=True)
+    ]
     surname_count: Counter[str] = Counter()
     for key in keys:
         if " " in key and not is_initials(key):
@@ -679,9 +698,21 @@ def build_corpus(
             if len(tokens) > 2:  # "van der berg": the particle surname too
                 surname_count[" ".join(tokens[1:])] += 1
     corpus = Corpus(
-        srcs, listings, listing_source, title_keys, keys, key_index, authors, owners, mentions_of,
-        display, frozenset(pinned_authors), frozenset(pinned_papers), tuple(constraints),
-        config or ResolveConfig(), blocking,
+        srcs,
+        listings,
+        listing_source,
+        title_keys,
+        keys,
+        key_index,
+        authors,
+        owners,
+        mentions_of,
+        display,
+        frozenset(pinned_authors),
+        frozenset(pinned_papers),
+        tuple(constraints),
+        config or ResolveConfig(),
+        blocking,
     )
     corpus.surname_count = dict(surname_count)
     corpus.word_sets = dict(Counter(_word_set(k) for k in keys))
@@ -696,13 +727,40 @@ Step = Callable[[Corpus, Resolution], Resolution]
 
 
 def _listing_order(listing: Listing) -> tuple[str, str, tuple[str, ...], bool]:
-    return (listing.title, listing.date.isoformat() if listing.date else "", listing.authors, listing.truncated)
+    return (
+        listing.title,
+        listing.date.isoformat() if listing.date else "",
+        listing.authors,
+        listing.truncated,
+    )
 
 
 # --- step 1: papers ----------------------------------------------------------------
 
 _STOP = frozenset(
-    ["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "is", "of", "on", "or", "the", "to", "via", "with", "without", "towards", "toward"]
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "is",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "via",
+        "with",
+        "without",
+        "towards",
+        "toward",
+    ]
 )
 
 
@@ -720,8 +778,9 @@ def _surnames(corpus: Corpus, listing: int) -> set[str]:
     return out
 
 
-def _blocks(items: Sequence[str], keys_of: Callable[[str], Iterable[str]], cap: int
-            ) -> Iterator[tuple[str, list[int]]]:
+def _blocks(
+    items: Sequence[str], keys_of: Callable[[str], Iterable[str]], cap: int
+) -> Iterator[tuple[str, list[int]]]:
     blocks: dict[str, list[int]] = defaultdict(list)
     for i, item in enumerate(items):
         for b in keys_of(item):
@@ -758,7 +817,10 @@ def _pairs_from_blocks(
             for x in range(len(members)):
                 for y in range(x + 1, len(members)):
                     i, j = sorted((members[x], members[y]))
-                    exact = max(fuzz.ratio(strings[x], strings[y]), scorer(strings[x], strings[y])) / 100
+                    exact = (
+                        max(fuzz.ratio(strings[x], strings[y]), scorer(strings[x], strings[y]))
+                        / 100
+                    )
                     pairs[(i, j)] = max(pairs.get((i, j), 0.0), exact)
             continue
         if len(members) <= SMALL_BLOCK:  # a few direct calls beat cdist's set-up
@@ -769,8 +831,9 @@ def _pairs_from_blocks(
                         i, j = sorted((members[x], members[y]))
                         pairs[(i, j)] = max(pairs.get((i, j), 0.0), score / 100.0)
             continue
-        matrix = process.cdist(strings, strings, scorer=scorer, score_cutoff=cutoff,
-                               dtype=np.uint8, workers=1)
+        matrix = process.cdist(
+            strings, strings, scorer=scorer, score_cutoff=cutoff, dtype=np.uint8, workers=1
+        )
         rows, cols = np.nonzero(np.triu(matrix, 1))
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             i, j = members[r], members[c]
@@ -801,8 +864,10 @@ def merge_papers(corpus: Corpus, res: Resolution) -> Resolution:
             return []
         half = (len(toks) + 1) // 2
         head, tail = toks[:half], toks[half:]
-        out = ["a:" + " ".join(head) + "|" + "".join(t[0] for t in tail),
-               "b:" + "".join(t[0] for t in head) + "|" + " ".join(tail)]
+        out = [
+            "a:" + " ".join(head) + "|" + "".join(t[0] for t in tail),
+            "b:" + "".join(t[0] for t in head) + "|" + " ".join(tail),
+        ]
         rare = sorted(set(toks), key=lambda t: (df[t], t))[:2]
         out.extend("r:" + t for t in rare if df[t] <= cfg.max_title_df)
         return out
@@ -812,8 +877,13 @@ def merge_papers(corpus: Corpus, res: Resolution) -> Resolution:
     pairs = _pairs_from_blocks(tks, block_keys.__getitem__, cutoff, cfg.max_block)
     # One title's words inside the other's ("Towards a Unified View of X" / "X: A Unified
     # View of ..."): never merged, but recorded as distinct with the reason.
-    contained = _pairs_from_blocks(tks, lambda tk: [b for b in block_keys[tk] if b.startswith("r:")],
-                                   90, cfg.max_block, fuzz.token_set_ratio)
+    contained = _pairs_from_blocks(
+        tks,
+        lambda tk: [b for b in block_keys[tk] if b.startswith("r:")],
+        90,
+        cfg.max_block,
+        fuzz.token_set_ratio,
+    )
     for pair in contained.keys() - pairs.keys():
         pairs[pair] = fuzz.ratio(tks[pair[0]], tks[pair[1]]) / 100.0
 
@@ -850,10 +920,14 @@ def merge_papers(corpus: Corpus, res: Resolution) -> Resolution:
             continue
         a, b = node_of.get(c.a), node_of.get(c.b)
         if a is None or b is None:
-            warnings.append(f"{c.origin}: {c.relation} names a paper not in the data "
-                            f"({c.a if a is None else c.b!r})")
+            warnings.append(
+                f"{c.origin}: {c.relation} names a paper not in the data "
+                f"({c.a if a is None else c.b!r})"
+            )
             continue
-        kind: DecisionKind = "curated-must-link" if c.relation == "must-link" else "curated-cannot-link"
+        kind: DecisionKind = (
+            "curated-must-link" if c.relation == "must-link" else "curated-cannot-link"
+        )
         if c.relation == "must-link":
             union(a, b, force=True)
         else:
@@ -862,13 +936,23 @@ def merge_papers(corpus: Corpus, res: Resolution) -> Resolution:
                 continue
             forbidden[uf.find(a)].add(b)
             forbidden[uf.find(b)].add(a)
-        decisions.append(Decision(kind, "paper", (tks[a], tks[b]),
-                                  (corpus.listings[nodes[tks[a]][0]].title, corpus.listings[nodes[tks[b]][0]].title),
-                                  "curated", 1.0, _curation_evidence(c)))
+        decisions.append(
+            Decision(
+                kind,
+                "paper",
+                (tks[a], tks[b]),
+                (corpus.listings[nodes[tks[a]][0]].title, corpus.listings[nodes[tks[b]][0]].title),
+                "curated",
+                1.0,
+                _curation_evidence(c),
+            )
+        )
 
     candidates: list[tuple[float, int, int, list[str], bool]] = []
     for (a, b), sim in pairs.items():
-        ok, score, evidence = _paper_evidence(corpus, nodes[tks[a]], nodes[tks[b]], sim, sources_of[a] & sources_of[b])
+        ok, score, evidence = _paper_evidence(
+            corpus, nodes[tks[a]], nodes[tks[b]], sim, sources_of[a] & sources_of[b]
+        )
         if ok and sim >= cfg.paper_title_min:
             candidates.append((score, a, b, evidence, True))
         elif sim >= cfg.paper_lookalike_min or ok:
@@ -886,10 +970,22 @@ def merge_papers(corpus: Corpus, res: Resolution) -> Resolution:
             title_a = corpus.listings[nodes[tks[a]][0]].title
             title_b = corpus.listings[nodes[tks[b]][0]].title
             if mergeable:
-                evidence = [*evidence, "kept apart: merging would put two listings of one profile, "
-                            "or a curated cannot-link, into one paper"]
-            decisions.append(Decision("distinct", "paper", (tks[a], tks[b]), (title_a, title_b),
-                                      "title-similarity", round(score, 3), tuple(evidence)))
+                evidence = [
+                    *evidence,
+                    "kept apart: merging would put two listings of one profile, "
+                    "or a curated cannot-link, into one paper",
+                ]
+            decisions.append(
+                Decision(
+                    "distinct",
+                    "paper",
+                    (tks[a], tks[b]),
+                    (title_a, title_b),
+                    "title-similarity",
+                    round(score, 3),
+                    tuple(evidence),
+                )
+            )
 
     # Canonical key per cluster: a pinned key, then the most listed, then the smallest.
     clusters: dict[int, list[int]] = defaultdict(list)
@@ -898,7 +994,9 @@ def merge_papers(corpus: Corpus, res: Resolution) -> Resolution:
     alias: dict[str, str] = dict(res.paper_alias)
     canonical_of: dict[int, str] = {}
     for root, group in clusters.items():
-        best = min(group, key=lambda i: (tks[i] not in corpus.pinned_papers, -len(nodes[tks[i]]), tks[i]))
+        best = min(
+            group, key=lambda i: (tks[i] not in corpus.pinned_papers, -len(nodes[tks[i]]), tks[i])
+        )
         canonical_of[root] = tks[best]
         for i in group:
             if i != best:
@@ -906,14 +1004,21 @@ def merge_papers(corpus: Corpus, res: Resolution) -> Resolution:
     for a, b, score, evidence in merged_pairs:
         canon = canonical_of[uf.find(a)]
         variant = tks[b] if tks[a] == canon else tks[a]
-        decisions.append(Decision(
-            "merge", "paper", (canon, variant),
-            (corpus.listings[nodes[canon][0]].title, corpus.listings[nodes[variant][0]].title),
-            "near-duplicate-title", round(score, 3), tuple(evidence),
-        ))
+        decisions.append(
+            Decision(
+                "merge",
+                "paper",
+                (canon, variant),
+                (corpus.listings[nodes[canon][0]].title, corpus.listings[nodes[variant][0]].title),
+                "near-duplicate-title",
+                round(score, 3),
+                tuple(evidence),
+            )
+        )
     corpus.paper_of_listing = [alias.get(tk, tk) for tk in corpus.title_keys]
-    return replace(res, paper_alias=alias, decisions=res.decisions + tuple(decisions),
-                   warnings=tuple(warnings))
+    return replace(
+        res, paper_alias=alias, decisions=res.decisions + tuple(decisions), warnings=tuple(warnings)
+    )
 
 
 def _curation_evidence(c: Constraint) -> tuple[str, ...]:
@@ -954,8 +1059,11 @@ def _paper_evidence(
     if overlap >= cfg.paper_author_overlap and shared:
         evidence.append(f"authors in common (name tokens): {', '.join(sorted(shared)[:5])}")
     else:
-        evidence.append("no shared author" if not shared else
-                        f"few shared author surnames ({len(shared)} of {smaller})")
+        evidence.append(
+            "no shared author"
+            if not shared
+            else f"few shared author surnames ({len(shared)} of {smaller})"
+        )
         ok = False
     aa = next((corpus.listings[j].abstract for j in la if corpus.listings[j].abstract), "")
     ab = next((corpus.listings[j].abstract for j in lb if corpus.listings[j].abstract), "")
@@ -982,7 +1090,9 @@ def _canonical_authors(corpus: Corpus, res: Resolution) -> list[tuple[str, ...]]
     for j, ids in enumerate(corpus.authors):
         if by_mention:
             paper = corpus.paper_of_listing[j]
-            out.append(tuple(by_mention.get((paper, keys[k])) or alias.get(keys[k], keys[k]) for k in ids))
+            out.append(
+                tuple(by_mention.get((paper, keys[k])) or alias.get(keys[k], keys[k]) for k in ids)
+            )
         else:
             out.append(tuple(alias.get(keys[k], keys[k]) for k in ids))
     return out
@@ -1000,7 +1110,9 @@ class _KeyFacts:
 class _Facts:
     """Lazily computed facts per name key, with co-authors in canonical form."""
 
-    def __init__(self, corpus: Corpus, canonical: list[tuple[str, ...]], alias: Mapping[str, str]) -> None:
+    def __init__(
+        self, corpus: Corpus, canonical: list[tuple[str, ...]], alias: Mapping[str, str]
+    ) -> None:
         self.corpus = corpus
         self.canonical = canonical
         self.alias = alias
@@ -1020,7 +1132,7 @@ class _Facts:
                 slots[corpus.paper_of_listing[j]].add(pos)
                 names = self.canonical[j]
                 coauthors.update(names[:pos])
-                coauthors.update(names[pos + 1:])
+                coauthors.update(names[pos + 1 :])
                 source = corpus.listing_source[j]
                 sources.add(source)
                 owner = corpus.owner[source]
@@ -1053,8 +1165,9 @@ def _combine(weights: Iterable[float]) -> float:
     return 1.0 - rest
 
 
-def _pair_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping[str, str]
-                   ) -> tuple[bool, float, list[str], float]:
+def _pair_evidence(
+    corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping[str, str]
+) -> tuple[bool, float, list[str], float]:
     """(conflict, evidence score, evidence, co-author share) for two name keys being one person.
 
     The share is the part of the smaller co-author circle that the two have in common.
@@ -1074,7 +1187,9 @@ def _pair_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping
             return True, 0.0, [f"both on the author list of one paper ({paper[:60]!r})"], 0.0
     if same_slot:
         weights.append(cfg.w_same_slot)
-        evidence.append(f"written at the same position of {same_slot} paper(s) listed by different profiles")
+        evidence.append(
+            f"written at the same position of {same_slot} paper(s) listed by different profiles"
+        )
     selves = {alias.get(corpus.keys[a], corpus.keys[a]), alias.get(corpus.keys[b], corpus.keys[b])}
     shared = (fa.coauthors & fb.coauthors) - selves
     if shared:
@@ -1085,18 +1200,28 @@ def _pair_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping
         weight = cfg.w_coauthor * min(1.0, share / cfg.coauthor_share)
         weights.extend([weight] * min(len(shared), 4))
         names = ", ".join(sorted(shared)[:5])
-        evidence.append(f"{len(shared)} shared co-author(s) ({share:.0%} of the smaller circle): {names}")
+        evidence.append(
+            f"{len(shared)} shared co-author(s) ({share:.0%} of the smaller circle): {names}"
+        )
     # Co-authors written as initials on one side that fit a co-author of the other.
     loose = sorted(
-        {x for x, other in ((x, fb.coauthors) for x in fa.coauthors - shared)
-         if is_initials(x) and any(initials_compatible(x, y) for y in other)}
-        | {x for x, other in ((x, fa.coauthors) for x in fb.coauthors - shared)
-           if is_initials(x) and any(initials_compatible(x, y) for y in other)}
+        {
+            x
+            for x, other in ((x, fb.coauthors) for x in fa.coauthors - shared)
+            if is_initials(x) and any(initials_compatible(x, y) for y in other)
+        }
+        | {
+            x
+            for x, other in ((x, fa.coauthors) for x in fb.coauthors - shared)
+            if is_initials(x) and any(initials_compatible(x, y) for y in other)
+        }
     )
     if loose:
         weights.extend([cfg.w_coauthor_initials] * min(len(loose), 2))
-        evidence.append("co-author(s) written as initials that fit the other's co-authors: "
-                        + ", ".join(loose[:4]))
+        evidence.append(
+            "co-author(s) written as initials that fit the other's co-authors: "
+            + ", ".join(loose[:4])
+        )
     for owner, who, f_who in ((a, b, fb), (b, a, fa)):
         if not any(corpus.owner[src] == owner for src in f_who.sources):
             continue
@@ -1110,12 +1235,16 @@ def _pair_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping
                 complete += 1
         if complete:
             weights.append(cfg.w_owner_complete)
-            evidence.append(f"the profile of {corpus.display[owner]} has {complete} complete author "
-                            f"list(s) naming {corpus.display[who]} but not {corpus.display[owner]}")
+            evidence.append(
+                f"the profile of {corpus.display[owner]} has {complete} complete author "
+                f"list(s) naming {corpus.display[who]} but not {corpus.display[owner]}"
+            )
         elif truncated:
             weights.append(cfg.w_owner_truncated)
-            evidence.append(f"the profile of {corpus.display[owner]} lists {truncated} paper(s) by "
-                            f"{corpus.display[who]} with {corpus.display[owner]} not visible")
+            evidence.append(
+                f"the profile of {corpus.display[owner]} lists {truncated} paper(s) by "
+                f"{corpus.display[who]} with {corpus.display[owner]} not visible"
+            )
     circle = min(len(fa.coauthors - selves), len(fb.coauthors - selves)) or 1
     return False, _combine(weights), evidence, len(shared) / circle
 
@@ -1133,8 +1262,10 @@ def _one_reading(corpus: Corpus, a: str, b: str) -> str | None:
         family, given = given, family
     # Each word is the last word of one of the two keys: that one does not count.
     if counts.get(family, 0) - 1 >= cfg.family_name_min and counts.get(given, 0) <= 1:
-        return (f"only one reading is a name: {family!r} is the family name of "
-                f"{counts[family] - 1} other name(s) in the data, {given!r} of none")
+        return (
+            f"only one reading is a name: {family!r} is the family name of "
+            f"{counts[family] - 1} other name(s) in the data, {given!r} of none"
+        )
     return None
 
 
@@ -1143,22 +1274,38 @@ def _one_reading(corpus: Corpus, a: str, b: str) -> str | None:
 CONTEXT_RULES = frozenset({"order-swap", "transliteration", "typo"})
 
 
-def _context_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapping[str, str],
-                      strength: float, need: float, evidence: list[str]) -> float:
+def _context_evidence(
+    corpus: Corpus,
+    a: int,
+    b: int,
+    facts: _Facts,
+    alias: Mapping[str, str],
+    strength: float,
+    need: float,
+    evidence: list[str],
+) -> float:
     """Weaker evidence for a pair that direct evidence leaves short of ``need``: both names
     written on papers of one profile (neither its owner), and co-authors of the one who have
     published with co-authors of the other (two hops). Appends to ``evidence``."""
     cfg = corpus.config
     fa, fb = facts(a), facts(b)
     weights = [strength]
-    common = sorted(corpus.sources[src].source for src in fa.sources & fb.sources
-                    if corpus.owner[src] not in (a, b))
+    common = sorted(
+        corpus.sources[src].source
+        for src in fa.sources & fb.sources
+        if corpus.owner[src] not in (a, b)
+    )
     if common:
         weights.append(cfg.w_same_profile_key)
-        evidence.append(f"both written on papers of the profile {common[0]}"
-                        + (f" (and {len(common) - 1} more)" if len(common) > 1 else ""))
+        evidence.append(
+            f"both written on papers of the profile {common[0]}"
+            + (f" (and {len(common) - 1} more)" if len(common) > 1 else "")
+        )
     if _combine(weights) < need <= _combine([*weights, cfg.w_two_hop]):
-        selves = {alias.get(corpus.keys[a], corpus.keys[a]), alias.get(corpus.keys[b], corpus.keys[b])}
+        selves = {
+            alias.get(corpus.keys[a], corpus.keys[a]),
+            alias.get(corpus.keys[b], corpus.keys[b]),
+        }
         shared = fa.coauthors & fb.coauthors
         mine, theirs = fa.coauthors - shared - selves, fb.coauthors - shared - selves
         if len(mine) > len(theirs):
@@ -1167,8 +1314,10 @@ def _context_evidence(corpus: Corpus, a: int, b: int, facts: _Facts, alias: Mapp
             together = facts.neighbours(x) & theirs
             if together:
                 weights.append(cfg.w_two_hop)
-                evidence.append(f"a co-author of one ({x}) has published with a co-author of the "
-                                f"other ({min(together)})")
+                evidence.append(
+                    f"a co-author of one ({x}) has published with a co-author of the "
+                    f"other ({min(together)})"
+                )
                 break
     return _combine(weights)
 
@@ -1180,10 +1329,16 @@ def _name_pairs(corpus: Corpus) -> dict[tuple[int, int], tuple[float, str | None
         cfg = corpus.config
         keys = corpus.keys
         full = [i for i, k in enumerate(keys) if " " in k and not is_initials(k)]
-        pairs = _pairs_from_blocks([keys[i] for i in full], corpus.blocking,
-                                   cfg.name_candidate_cutoff, cfg.max_block, fuzz.token_sort_ratio)
+        pairs = _pairs_from_blocks(
+            [keys[i] for i in full],
+            corpus.blocking,
+            cfg.name_candidate_cutoff,
+            cfg.max_block,
+            fuzz.token_sort_ratio,
+        )
         corpus.name_pairs = {
-            (full[x], full[y]): (sim, name_rule(keys[full[x]], keys[full[y]])) for (x, y), sim in pairs.items()
+            (full[x], full[y]): (sim, name_rule(keys[full[x]], keys[full[y]]))
+            for (x, y), sim in pairs.items()
         }
     return corpus.name_pairs
 
@@ -1211,7 +1366,9 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
 
     def conflict(ra: int, rb: int) -> str | None:
         group_a, group_b = cluster(ra), cluster(rb)
-        if forbidden.get(ra, set()).intersection(group_b) or forbidden.get(rb, set()).intersection(group_a):
+        if forbidden.get(ra, set()).intersection(group_b) or forbidden.get(rb, set()).intersection(
+            group_a
+        ):
             return "a curated cannot-link"
         for x in group_a:  # no two names of one author may contradict each other
             for y in group_b:
@@ -1253,8 +1410,10 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
         a, b = corpus.key_index.get(c.a), corpus.key_index.get(c.b)
         if a is None or b is None:
             if first_run:
-                warnings.append(f"{c.origin}: {c.relation} names an author not in the data "
-                                f"({c.a if a is None else c.b!r})")
+                warnings.append(
+                    f"{c.origin}: {c.relation} names an author not in the data "
+                    f"({c.a if a is None else c.b!r})"
+                )
             continue
         if c.relation == "must-link":
             union(a, b, force=True)
@@ -1263,12 +1422,23 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
             kind = "curated-cannot-link"
             if a == b:
                 if first_run:
-                    warnings.append(f"{c.origin}: cannot-link {c.a!r} {c.b!r}: one name key, one resource")
+                    warnings.append(
+                        f"{c.origin}: cannot-link {c.a!r} {c.b!r}: one name key, one resource"
+                    )
                 continue
             forbidden[uf.find(a)].add(b)
             forbidden[uf.find(b)].add(a)
-        decisions.append(Decision(kind, "author", (keys[a], keys[b]), (corpus.display[a], corpus.display[b]),
-                                  "curated", 1.0, _curation_evidence(c)))
+        decisions.append(
+            Decision(
+                kind,
+                "author",
+                (keys[a], keys[b]),
+                (corpus.display[a], corpus.display[b]),
+                "curated",
+                1.0,
+                _curation_evidence(c),
+            )
+        )
 
     alias_before = res.author_alias
     scored: list[tuple[float, int, int, str, float, list[str], bool]] = []
@@ -1291,11 +1461,17 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
             if sources_of(a).isdisjoint(sources_of(b)):
                 continue
             fa, fb = facts(a), facts(b)
-            decisions.append(Decision(
-                "distinct", "author", (keys[a], keys[b]), (corpus.display[a], corpus.display[b]),
-                "name-rules", round(sim, 3),
-                (f"names {sim:.2f} similar", why, _context_note(corpus, fa, fb)),
-            ))
+            decisions.append(
+                Decision(
+                    "distinct",
+                    "author",
+                    (keys[a], keys[b]),
+                    (corpus.display[a], corpus.display[b]),
+                    "name-rules",
+                    round(sim, 3),
+                    (f"names {sim:.2f} similar", why, _context_note(corpus, fa, fb)),
+                )
+            )
             continue
         if rule == "middle-name":
             # A shorter form may be another person: merged here only when its whole
@@ -1303,7 +1479,9 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
             short, long_ = (a, b) if _short_and_long(keys[a], keys[b])[0] == keys[a] else (b, a)
             fs, fl = facts(short), facts(long_)
             circle = fs.coauthors - {alias_before.get(keys[long_], keys[long_])}
-            if len(circle) < cfg.middle_circle_min or len(circle & fl.coauthors) < cfg.middle_containment * len(circle):
+            if len(circle) < cfg.middle_circle_min or len(
+                circle & fl.coauthors
+            ) < cfg.middle_containment * len(circle):
                 continue
         clash, strength, evidence, share = _pair_evidence(corpus, a, b, facts, alias_before)
         counts_ab = (len(corpus.mentions_of[a]), len(corpus.mentions_of[b]))
@@ -1312,8 +1490,10 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
         if capped:
             # Two names, each with a record of its own and mostly other co-authors: two
             # people (Meng Yuan and Yuan Meng both exist), whatever else they share.
-            evidence.append(f"both names are established ({counts_ab[0]} and {counts_ab[1]} mentions) "
-                            f"with mostly different co-authors ({share:.0%} in common)")
+            evidence.append(
+                f"both names are established ({counts_ab[0]} and {counts_ab[1]} mentions) "
+                f"with mostly different co-authors ({share:.0%} in common)"
+            )
             strength = min(strength, 0.49 * cfg.merge_evidence.get(rule, 1.0))
         if rule == "order-swap" and not clash and corpus.word_sets.get(_word_set(keys[a]), 0) == 2:
             # No third name in the data is made of these words: a weak prior, never enough alone.
@@ -1324,12 +1504,23 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
                 strength = _combine([strength, cfg.w_one_reading])
                 evidence.append(reading)
         if clash:
-            decisions.append(Decision("distinct", "author", (keys[a], keys[b]),
-                                      (corpus.display[a], corpus.display[b]), rule, 1.0, tuple(evidence)))
+            decisions.append(
+                Decision(
+                    "distinct",
+                    "author",
+                    (keys[a], keys[b]),
+                    (corpus.display[a], corpus.display[b]),
+                    rule,
+                    1.0,
+                    tuple(evidence),
+                )
+            )
             continue
         need = cfg.merge_evidence.get(rule, 1.0)
         if rule in CONTEXT_RULES and not capped and strength < need:
-            strength = _context_evidence(corpus, a, b, facts, alias_before, strength, need, evidence)
+            strength = _context_evidence(
+                corpus, a, b, facts, alias_before, strength, need, evidence
+            )
         score = max(strength, sim if need == 0 else 0.0)
         scored.append((score, a, b, rule, sim, evidence, strength >= need))
     scored.sort(key=lambda t: (-t[0], keys[t[1]], keys[t[2]]))
@@ -1341,13 +1532,29 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
             if why is None:
                 merged.append((a, b, rule, score, [label, *evidence]))
             elif uf.find(a) != uf.find(b):
-                decisions.append(Decision("distinct", "author", (keys[a], keys[b]),
-                                          (corpus.display[a], corpus.display[b]), rule, round(score, 3),
-                                          (label, *evidence, f"kept apart: {why}")))
+                decisions.append(
+                    Decision(
+                        "distinct",
+                        "author",
+                        (keys[a], keys[b]),
+                        (corpus.display[a], corpus.display[b]),
+                        rule,
+                        round(score, 3),
+                        (label, *evidence, f"kept apart: {why}"),
+                    )
+                )
         elif score > 0:
-            decisions.append(Decision("possibly-same", "author", (keys[a], keys[b]),
-                                      (corpus.display[a], corpus.display[b]), rule, round(score, 3),
-                                      (label, *evidence, "not enough evidence to merge")))
+            decisions.append(
+                Decision(
+                    "possibly-same",
+                    "author",
+                    (keys[a], keys[b]),
+                    (corpus.display[a], corpus.display[b]),
+                    rule,
+                    round(score, 3),
+                    (label, *evidence, "not enough evidence to merge"),
+                )
+            )
 
     alias: dict[str, str] = {}
     canonical: dict[int, int] = {}
@@ -1355,8 +1562,15 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
     for root, group in list(members.items()):
         if uf.find(root) != root or len(group) < 2:
             continue
-        best = min(group, key=lambda m: (keys[m] not in corpus.pinned_authors, is_initials(keys[m]),
-                                          -counts[m], keys[m]))
+        best = min(
+            group,
+            key=lambda m: (
+                keys[m] not in corpus.pinned_authors,
+                is_initials(keys[m]),
+                -counts[m],
+                keys[m],
+            ),
+        )
         for m in group:
             canonical[m] = best
             if m != best:
@@ -1366,12 +1580,24 @@ def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
     for a, b, rule, score, evidence in merged:
         head = canonical.get(a, a)
         variant = b if head == a else a
-        decisions.append(Decision("merge", "author", (keys[head], keys[variant]),
-                                  (corpus.display[head], corpus.display[variant]), rule,
-                                  round(score, 3), tuple(evidence)))
+        decisions.append(
+            Decision(
+                "merge",
+                "author",
+                (keys[head], keys[variant]),
+                (corpus.display[head], corpus.display[variant]),
+                rule,
+                round(score, 3),
+                tuple(evidence),
+            )
+        )
     kept = [c for c in (_canonical_decision(d, alias) for d in decisions) if c is not None]
-    earlier = res.decisions if first_run else tuple(d for d in res.decisions if d.method != "curated")
-    return replace(res, author_alias=alias, decisions=earlier + tuple(kept), warnings=tuple(warnings))
+    earlier = (
+        res.decisions if first_run else tuple(d for d in res.decisions if d.method != "curated")
+    )
+    return replace(
+        res, author_alias=alias, decisions=earlier + tuple(kept), warnings=tuple(warnings)
+    )
 
 
 def _context_note(corpus: Corpus, fa: _KeyFacts, fb: _KeyFacts) -> str:
@@ -1379,7 +1605,9 @@ def _context_note(corpus: Corpus, fa: _KeyFacts, fb: _KeyFacts) -> str:
     shared = fa.coauthors & fb.coauthors
     parts = []
     if shared_sources:
-        parts.append("both in " + ", ".join(sorted(corpus.sources[s].source for s in shared_sources)[:3]))
+        parts.append(
+            "both in " + ", ".join(sorted(corpus.sources[s].source for s in shared_sources)[:3])
+        )
     parts.append(f"{len(shared)} shared co-author(s)" if shared else "no shared co-author")
     return "; ".join(parts)
 
@@ -1467,8 +1695,11 @@ def attach_short_forms(corpus: Corpus, res: Resolution) -> Resolution:
         if not is_initials(key) or key in alias or not corpus.mentions_of[k]:
             continue
         given, surname = _parts(key)
-        options = sorted(c for c in index.get(f"{given[0]}|{surname.split()[-1]}", ())
-                         if initials_compatible(key, c))
+        options = sorted(
+            c
+            for c in index.get(f"{given[0]}|{surname.split()[-1]}", ())
+            if initials_compatible(key, c)
+        )
         options_of[key] = [c for c in options if c not in cannot.get(key, ())]
     fuller: dict[str, set[str]] = defaultdict(set)  # short full name -> fuller names it may be
     for (a, b), (_sim, rule) in _name_pairs(corpus).items():
@@ -1530,18 +1761,44 @@ def attach_short_forms(corpus: Corpus, res: Resolution) -> Resolution:
                 near.extend(ctx.profile_names.get(corpus.listing_source[j], ()) for j in js)
                 pool = [c for c in options if any(c in group for group in near)]
             candidates = ([key] if self_ok else []) + pool
-            scored = _score_short_form(corpus, k, candidates, paper, js, others, owners, ctx,
-                                       by_paper_all.get(paper, js), two_hop=False)
+            scored = _score_short_form(
+                corpus,
+                k,
+                candidates,
+                paper,
+                js,
+                others,
+                owners,
+                ctx,
+                by_paper_all.get(paper, js),
+                two_hop=False,
+            )
             best, runner = _best_and_runner(scored, key)
-            if (best < cfg.initials_evidence or best - runner < cfg.initials_margin) \
-                    and cfg.w_two_hop > 0 and len(options) <= cfg.loose_options:
+            if (
+                (best < cfg.initials_evidence or best - runner < cfg.initials_margin)
+                and cfg.w_two_hop > 0
+                and len(options) <= cfg.loose_options
+            ):
                 # Nothing decides it: look two hops out (co-authors of co-authors), also at
                 # the options the direct context does not reach.
                 listed = set(pool)
-                candidates = ([key] if self_ok else []) + pool + [
-                    c for c in options if c not in listed and _two_hop_link(ctx, others, c, key)]
-                scored = _score_short_form(corpus, k, candidates, paper, js, others, owners, ctx,
-                                           by_paper_all.get(paper, js), two_hop=True)
+                candidates = (
+                    ([key] if self_ok else [])
+                    + pool
+                    + [c for c in options if c not in listed and _two_hop_link(ctx, others, c, key)]
+                )
+                scored = _score_short_form(
+                    corpus,
+                    k,
+                    candidates,
+                    paper,
+                    js,
+                    others,
+                    owners,
+                    ctx,
+                    by_paper_all.get(paper, js),
+                    two_hop=True,
+                )
                 best, runner = _best_and_runner(scored, key)
             if not scored or scored[0][0] <= 0 or scored[0][1] == key:
                 continue
@@ -1559,20 +1816,46 @@ def attach_short_forms(corpus: Corpus, res: Resolution) -> Resolution:
     for (key, c, method), items in sorted(merged.items()):
         score = sum(s for s, _ in items) / len(items)
         form = "initials form" if method == "initials" else "shorter form"
-        evidence = (f"{form} of {display.get(c, c)} on {len(items)} paper(s)", *[e for _, e in items[:5]])
-        decisions.append(Decision("merge", "author", (c, key), (display.get(c, c), display[key]),
-                                  method, round(score, 3), evidence))
+        evidence = (
+            f"{form} of {display.get(c, c)} on {len(items)} paper(s)",
+            *[e for _, e in items[:5]],
+        )
+        decisions.append(
+            Decision(
+                "merge",
+                "author",
+                (c, key),
+                (display.get(c, c), display[key]),
+                method,
+                round(score, 3),
+                evidence,
+            )
+        )
     unresolved = _unresolved_short_forms(corpus, mention_alias)
     for (key, c, method), items in sorted(maybe.items()):
         if key not in unresolved:
             continue  # every mention of the short form went elsewhere: no resource to link
         score = max(s for s, _ in items)
-        decisions.append(Decision("possibly-same", "author", (key, c), (display[key], display.get(c, c)),
-                                  method, round(score, 3),
-                                  (f"{display[key]} may be a short form of {display.get(c, c)}",
-                                   *[e for _, e in items[:5]], "not enough evidence to merge")))
-    earlier = tuple(d for d in res.decisions
-                    if not (d.method in ("initials", "middle-name") and d.kind in ("merge", "possibly-same")))
+        decisions.append(
+            Decision(
+                "possibly-same",
+                "author",
+                (key, c),
+                (display[key], display.get(c, c)),
+                method,
+                round(score, 3),
+                (
+                    f"{display[key]} may be a short form of {display.get(c, c)}",
+                    *[e for _, e in items[:5]],
+                    "not enough evidence to merge",
+                ),
+            )
+        )
+    earlier = tuple(
+        d
+        for d in res.decisions
+        if not (d.method in ("initials", "middle-name") and d.kind in ("merge", "possibly-same"))
+    )
     return replace(res, mention_alias=mention_alias, decisions=earlier + tuple(decisions))
 
 
@@ -1598,8 +1881,19 @@ def _score_short_form(
     key = corpus.keys[k]
     scored = []
     for c in candidates:
-        score, why = _mention_evidence(corpus, k, c, paper, listings, others, owners, ctx,
-                                       paper_listings, is_self=c == key, two_hop=two_hop)
+        score, why = _mention_evidence(
+            corpus,
+            k,
+            c,
+            paper,
+            listings,
+            others,
+            owners,
+            ctx,
+            paper_listings,
+            is_self=c == key,
+            two_hop=two_hop,
+        )
         if score >= 0:
             scored.append((score, c, why))
     scored.sort(key=lambda t: (-t[0], t[1] != key, -len(t[1].split()), t[1]))
@@ -1628,7 +1922,9 @@ def _best_and_runner(scored: list[tuple[float, str, str]], key: str) -> tuple[fl
     return best, max(rivals, default=0.0)
 
 
-def _context_of(corpus: Corpus, k: int, listings: list[int], ctx: _Context) -> tuple[set[str], list[str | None]]:
+def _context_of(
+    corpus: Corpus, k: int, listings: list[int], ctx: _Context
+) -> tuple[set[str], list[str | None]]:
     """(canonical co-authors, canonical profile owners) of a mention of key ``k``.
 
     The owner of a profile is an author of every paper it lists, also when
@@ -1642,7 +1938,7 @@ def _context_of(corpus: Corpus, k: int, listings: list[int], ctx: _Context) -> t
         pos = corpus.authors[j].index(k)
         names = ctx.canonical[j]
         others.update(names[:pos])
-        others.update(names[pos + 1:])
+        others.update(names[pos + 1 :])
         owner = corpus.owner[corpus.listing_source[j]]
         owner_key = ctx.alias.get(corpus.keys[owner], corpus.keys[owner]) if owner >= 0 else None
         owners.append(owner_key)
@@ -1652,10 +1948,14 @@ def _context_of(corpus: Corpus, k: int, listings: list[int], ctx: _Context) -> t
     return others, owners
 
 
-def _unresolved_short_forms(corpus: Corpus, mention_alias: Mapping[tuple[str, str], str]) -> set[str]:
+def _unresolved_short_forms(
+    corpus: Corpus, mention_alias: Mapping[tuple[str, str], str]
+) -> set[str]:
     out = set()
     for k, key in enumerate(corpus.keys):
-        if any((corpus.paper_of_listing[j], key) not in mention_alias for j in corpus.mentions_of[k]):
+        if any(
+            (corpus.paper_of_listing[j], key) not in mention_alias for j in corpus.mentions_of[k]
+        ):
             out.add(key)
     return out
 
@@ -1693,7 +1993,10 @@ def _mention_evidence(
             for pos, name in enumerate(names):
                 if name == c and (j, pos) not in mine:
                     if pos in positions:
-                        return cfg.w_same_slot, "written in full at the same position on another listing of the paper"
+                        return (
+                            cfg.w_same_slot,
+                            "written in full at the same position on another listing of the paper",
+                        )
                     return -1.0, "both on the author list"
     weights: list[float] = []
     why: list[str] = []
@@ -1713,7 +2016,9 @@ def _mention_evidence(
                 why.append(f"listed by the profile of {holder}")
             else:
                 weights.append(cfg.w_owner_complete)
-                why.append(f"listed by the profile of {holder}, whose owner must be on this complete list")
+                why.append(
+                    f"listed by the profile of {holder}, whose owner must be on this complete list"
+                )
             break
     for j in listings:
         # The profile that lists this paper writes c in full on another of its papers (c is
@@ -1724,8 +2029,10 @@ def _mention_evidence(
             elsewhere -= sum(1 for j2 in listings if corpus.listing_source[j2] == src)
         if elsewhere > 0:
             weights.append(cfg.w_same_profile)
-            why.append(f"written in full on {elsewhere} other paper(s) of the profile "
-                       f"{corpus.sources[src].source}")
+            why.append(
+                f"written in full on {elsewhere} other paper(s) of the profile "
+                f"{corpus.sources[src].source}"
+            )
             break
     pool = others - {c}
     if is_self:
@@ -1742,15 +2049,24 @@ def _mention_evidence(
         why.append("shared co-author(s): " + ", ".join(shared[:4]))
     if not is_self:
         # Co-authors still written as initials: one of the names they fit works with c.
-        loose = sorted(x for x in pool if x in ctx.options_of and x not in shared
-                       and len(ctx.options_of[x]) <= corpus.config.loose_options
-                       and any(c in ctx.neighbours.get(y, ()) for y in ctx.options_of[x]))
+        loose = sorted(
+            x
+            for x in pool
+            if x in ctx.options_of
+            and x not in shared
+            and len(ctx.options_of[x]) <= corpus.config.loose_options
+            and any(c in ctx.neighbours.get(y, ()) for y in ctx.options_of[x])
+        )
         if loose:
             weights.extend([cfg.w_coauthor_initials] * min(len(loose), 3))
-            why.append("co-author(s) written as initials that match co-authors: " + ", ".join(loose[:4]))
+            why.append(
+                "co-author(s) written as initials that match co-authors: " + ", ".join(loose[:4])
+            )
     if two_hop:
         # Co-authors here who have a co-author in common with c elsewhere (one community).
-        mine_nb = ctx.neighbours.get(c, set()) if not is_self else _own_circle(corpus, k, paper, ctx)
+        mine_nb = (
+            ctx.neighbours.get(c, set()) if not is_self else _own_circle(corpus, k, paper, ctx)
+        )
         hops = []
         for x in sorted(pool - set(shared)):
             via = ctx.neighbours.get(x, set()) & mine_nb
@@ -1763,7 +2079,9 @@ def _mention_evidence(
                     break
         if hops:
             weights.extend([cfg.w_two_hop] * len(hops))
-            why.append("co-author(s) who have a co-author in common with this name: " + ", ".join(hops))
+            why.append(
+                "co-author(s) who have a co-author in common with this name: " + ", ".join(hops)
+            )
     return _combine(weights), "; ".join(why) or "no evidence"
 
 
@@ -1867,7 +2185,9 @@ def flag_ambiguous(corpus: Corpus, res: Resolution) -> Resolution:
             *(f"community {i}: {text}" for i, text in enumerate(described, 1)),
             *((f"{rest} further paper(s) share no co-author with any other",) if rest else ()),
         )
-        flagged.append(Ambiguity(entity, display.get(entity, entity), len(papers), tuple(names), evidence))
+        flagged.append(
+            Ambiguity(entity, display.get(entity, entity), len(papers), tuple(names), evidence)
+        )
     return replace(res, ambiguous=res.ambiguous + tuple(flagged))
 
 
@@ -1893,7 +2213,12 @@ def _communities(papers: Mapping[str, set[str]]) -> list[list[str]]:
 
 #: Two rounds of the author steps: the second sees co-authors as the first resolved them.
 DEFAULT_STEPS: tuple[Step, ...] = (
-    merge_papers, merge_author_keys, attach_short_forms, merge_author_keys, attach_short_forms, flag_ambiguous,
+    merge_papers,
+    merge_author_keys,
+    attach_short_forms,
+    merge_author_keys,
+    attach_short_forms,
+    flag_ambiguous,
 )
 
 
@@ -1914,8 +2239,14 @@ def resolve(
     data; a constraint naming an unknown key becomes a warning.
     """
     with _no_cycle_collection():
-        corpus = build_corpus(sources, pinned_authors=pinned_authors, pinned_papers=pinned_papers,
-                              constraints=constraints, config=config, blocking=blocking)
+        corpus = build_corpus(
+            sources,
+            pinned_authors=pinned_authors,
+            pinned_papers=pinned_papers,
+            constraints=constraints,
+            config=config,
+            blocking=blocking,
+        )
         res = Resolution()
         if merge_papers not in steps:
             corpus.paper_of_listing = list(corpus.title_keys)
@@ -1949,11 +2280,14 @@ def _tidy(res: Resolution) -> Resolution:
     for d in res.decisions:
         slot = (d.entity, frozenset(d.keys))
         held = last.get(slot)
-        if held is not None and held.kind.startswith("curated") and not d.kind.startswith("curated"):
+        if (
+            held is not None
+            and held.kind.startswith("curated")
+            and not d.kind.startswith("curated")
+        ):
             continue  # a curated decision is the one that stands
         last.pop(slot, None)
         last[slot] = d
     alias = res.author_alias
     mention_alias = {m: alias.get(c, c) for m, c in res.mention_alias.items()}
     return replace(res, decisions=tuple(last.values()), mention_alias=mention_alias)
-

@@ -136,15 +136,18 @@ def load_curation(path: str | os.PathLike[str] | None) -> Curation:
             continue
         relation = fields[0].lower()
         if relation not in RELATIONS:
-            problems.append(f"{origin}: unknown relation {fields[0]!r} (use must-link or cannot-link)")
+            problems.append(
+                f"{origin}: unknown relation {fields[0]!r} (use must-link or cannot-link)"
+            )
             continue
         note = " ".join(fields[3:]).lstrip("#").strip()
         entries.append(CurationEntry(relation, fields[1], fields[2], note, origin))
     return Curation(tuple(entries), tuple(problems))
 
 
-def _entity(text: str, scheme: IriScheme, author_iris: Mapping[str, str],
-            paper_iris: Mapping[str, str]) -> tuple[str, str] | None:
+def _entity(
+    text: str, scheme: IriScheme, author_iris: Mapping[str, str], paper_iris: Mapping[str, str]
+) -> tuple[str, str] | None:
     """(entity kind, key) of one side of a curation entry, or None if it names nothing known."""
     if text.lower().startswith("paper:"):
         return "paper", title_key(text[6:])
@@ -172,7 +175,9 @@ def curation_constraints(
         a = _entity(e.a, scheme, author_iris, paper_iris)
         b = _entity(e.b, scheme, author_iris, paper_iris)
         if a is None or b is None:
-            problems.append(f"{e.origin}: {e.a if a is None else e.b!r} is not an author or paper in the store")
+            problems.append(
+                f"{e.origin}: {e.a if a is None else e.b!r} is not an author or paper in the store"
+            )
             continue
         if a[0] != b[0]:
             problems.append(f"{e.origin}: links an author to a paper")
@@ -184,7 +189,9 @@ def curation_constraints(
 
 # --- what the store already holds ---------------------------------------------------------
 
-_LISTINGS = sparql_prologue() + """
+_LISTINGS = (
+    sparql_prologue()
+    + """
 SELECT ?g ?paper ?title ?date ?trunc (SUBSTR(STR(?abs), 1, 300) AS ?head) WHERE {
   GRAPH ?g {
     ?snap kg:listsPaper ?paper .
@@ -193,14 +200,20 @@ SELECT ?g ?paper ?title ?date ?trunc (SUBSTR(STR(?abs), 1, 300) AS ?head) WHERE 
     OPTIONAL { ?paper dcterms:abstract ?abs }
   }
 }"""
-_AUTHORSHIPS = sparql_prologue() + """
+)
+_AUTHORSHIPS = (
+    sparql_prologue()
+    + """
 SELECT ?g ?paper ?pos ?name ?agent WHERE {
   GRAPH ?g {
     ?paper prov:qualifiedAttribution ?a .
     ?a schema:position ?pos ; kg:writtenName ?name ; prov:agent ?agent .
   }
 }"""
-_OWNERS = sparql_prologue() + """
+)
+_OWNERS = (
+    sparql_prologue()
+    + """
 SELECT ?g ?owner ?name ?label ?inferred WHERE {
   GRAPH ?g {
     ?snap a kg:ProfileSnapshot ; kg:ownerInferred ?inferred .
@@ -208,6 +221,7 @@ SELECT ?g ?owner ?name ?label ?inferred WHERE {
     OPTIONAL { ?snap foaf:primaryTopic ?owner . ?owner schema:name ?name }
   }
 }"""
+)
 
 
 @dataclass
@@ -222,7 +236,9 @@ class StoredSource:
     owner_iri: str | None = None
 
 
-def stored_sources(store: KGStore, scheme: IriScheme, graphs: Iterable[str]) -> dict[str, StoredSource]:
+def stored_sources(
+    store: KGStore, scheme: IriScheme, graphs: Iterable[str]
+) -> dict[str, StoredSource]:
     """Summaries of the given source graphs, read back from the store (three bounded queries)."""
     wanted: dict[str, str] = {}
     for g in graphs:
@@ -237,8 +253,9 @@ def stored_sources(store: KGStore, scheme: IriScheme, graphs: Iterable[str]) -> 
         if g not in wanted:
             continue
         paper = row["paper"].value
-        entry = papers[g].setdefault(paper, {"titles": set(), "date": None, "trunc": False, "head": "",
-                                             "authors": {}})
+        entry = papers[g].setdefault(
+            paper, {"titles": set(), "date": None, "trunc": False, "head": "", "authors": {}}
+        )
         entry["titles"].add(row["title"].value)
         if row["date"] is not None:
             with contextlib.suppress(ValueError):
@@ -277,8 +294,17 @@ def stored_sources(store: KGStore, scheme: IriScheme, graphs: Iterable[str]) -> 
                 stored.paper_iris[title] = paper
                 for pos, (written, agent) in enumerate(ordered, 1):
                     stored.author_iris[(title, pos, written)] = agent
-                listings.append(Listing(source, 0, title, entry["date"], tuple(n for n, _ in ordered),
-                                        entry["trunc"], entry["head"]))
+                listings.append(
+                    Listing(
+                        source,
+                        0,
+                        title,
+                        entry["date"],
+                        tuple(n for n, _ in ordered),
+                        entry["trunc"],
+                        entry["head"],
+                    )
+                )
         stored.summary = SourceSummary(source, name, inferred, tuple(listings))
         out[source] = stored
     return out
@@ -288,7 +314,11 @@ def is_stale(stored: StoredSource, keys: MentionKeys, scheme: IriScheme) -> bool
     """Would the new keys map this stored source to other IRIs than it has?"""
     bound = keys.bind()
     owner = stored.summary.owner
-    if owner and stored.owner_iri and scheme.author_from_key(bound.author_key(owner)) != stored.owner_iri:
+    if (
+        owner
+        and stored.owner_iri
+        and scheme.author_from_key(bound.author_key(owner)) != stored.owner_iri
+    ):
         return True
     by_title = {listing.title: listing for listing in stored.summary.listings}
     for title, paper_iri in stored.paper_iris.items():
@@ -296,7 +326,10 @@ def is_stale(stored: StoredSource, keys: MentionKeys, scheme: IriScheme) -> bool
         if scheme.paper_from_key(pkey) != paper_iri:
             return True
         for pos, written in enumerate(by_title[title].authors, 1):
-            if scheme.author_from_key(bound.author_key(written)) != stored.author_iris[(title, pos, written)]:
+            if (
+                scheme.author_from_key(bound.author_key(written))
+                != stored.author_iris[(title, pos, written)]
+            ):
                 return True
     return False
 
@@ -331,8 +364,11 @@ def _pass1(works: Sequence[tuple[str, str, str | None]], as_of: date, workers: i
         return [_summarise_file(s, p, k, as_of) for s, p, k in works]
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, min(256, len(works) // (workers * 8)))
-        return list(pool.map(_summarise_file, *zip(*works, strict=True), [as_of] * len(works),
-                             chunksize=chunk))
+        return list(
+            pool.map(
+                _summarise_file, *zip(*works, strict=True), [as_of] * len(works), chunksize=chunk
+            )
+        )
 
 
 # --- the hook ------------------------------------------------------------------------------
@@ -359,8 +395,9 @@ class IdentityResolution:
     and :attr:`stale_elsewhere` say what happened.
     """
 
-    def __init__(self, curation: str | os.PathLike[str] | None = None,
-                 config: ResolveConfig | None = None) -> None:
+    def __init__(
+        self, curation: str | os.PathLike[str] | None = None, config: ResolveConfig | None = None
+    ) -> None:
         self.curation_path = curation
         self.config = config
         self.resolution: Resolution | None = None
@@ -404,8 +441,10 @@ class IdentityResolution:
         self._skip = False
         kept = [known[s] for s in known if s not in fresh and s not in removed]
         stored = stored_sources(store, scheme, kept)
-        summaries = sorted([st.summary for st in stored.values()] + [s for s in fresh.values() if s is not None],
-                           key=lambda s: s.source)
+        summaries = sorted(
+            [st.summary for st in stored.values()] + [s for s in fresh.values() if s is not None],
+            key=lambda s: s.source,
+        )
         author_keys, paper_keys = _all_keys(summaries)
         stored_author_iris = {iri for st in stored.values() for iri in st.author_iris.values()}
         stored_author_iris |= {st.owner_iri for st in stored.values() if st.owner_iri}
@@ -413,8 +452,13 @@ class IdentityResolution:
         pinned_authors = {k for k in author_keys if scheme.author_from_key(k) in stored_author_iris}
         pinned_papers = {k for k in paper_keys if scheme.paper_from_key(k) in stored_paper_iris}
         constraints, problems = curation_constraints(curation, scheme, author_keys, paper_keys)
-        resolution = resolve(summaries, pinned_authors=pinned_authors, pinned_papers=pinned_papers,
-                             constraints=constraints, config=self.config)
+        resolution = resolve(
+            summaries,
+            pinned_authors=pinned_authors,
+            pinned_papers=pinned_papers,
+            constraints=constraints,
+            config=self.config,
+        )
         self.resolution = resolution
         self.problems = problems + list(resolution.warnings)
         self._display, self._titles = _display_names(summaries)
@@ -430,9 +474,12 @@ class IdentityResolution:
         for problem in self.problems:
             log.warning("identity: %s", problem)
         if self.stale_elsewhere:
-            log.warning("identity: %d source(s) not in this ingest would change identity; "
-                        "ingest their files again: %s", len(self.stale_elsewhere),
-                        ", ".join(sorted(self.stale_elsewhere)[:10]))
+            log.warning(
+                "identity: %d source(s) not in this ingest would change identity; "
+                "ingest their files again: %s",
+                len(self.stale_elsewhere),
+                ", ".join(sorted(self.stale_elsewhere)[:10]),
+            )
         return IdentityPlan(keys=keys, remap=frozenset(remap))
 
     def render(self, scheme: IriScheme) -> None:
@@ -440,7 +487,9 @@ class IdentityResolution:
         while its last bulk loads run; the store is written only by the call)."""
         if self._skip or self.resolution is None or self._rendered is not None:
             return
-        lines = identity_ntriples(self.resolution, scheme, display=self._display, titles=self._titles)
+        lines = identity_ntriples(
+            self.resolution, scheme, display=self._display, titles=self._titles
+        )
         graph = _iri(scheme.identity_graph())
         # Written last, in the same transaction: a graph with this digest is complete.
         lines.append(f"{graph} {_iri(KG.inputDigest)} {literal(self.digest)} .\n")
@@ -600,23 +649,35 @@ def _label(d: Decision) -> str:
 
 # --- the report ---------------------------------------------------------------------------------
 
-_DECISIONS = sparql_prologue() + """
+_DECISIONS = (
+    sparql_prologue()
+    + """
 SELECT ?ig ?d ?label ?kind ?method ?score WHERE {
   GRAPH ?ig { ?d a kg:IdentityDecision ; kg:decisionKind ?kind ; kg:decisionMethod ?method .
               OPTIONAL { ?d rdfs:label ?label } OPTIONAL { ?d kg:decisionScore ?score } }
 } ORDER BY ?kind ?method DESC(?score) ?label"""
-_EVIDENCE = sparql_prologue() + """
+)
+_EVIDENCE = (
+    sparql_prologue()
+    + """
 SELECT ?ig ?d ?e WHERE { GRAPH ?ig { ?d kg:decisionEvidence ?e } } ORDER BY ?d ?e"""
-_DECIDED = sparql_prologue() + """
+)
+_DECIDED = (
+    sparql_prologue()
+    + """
 SELECT ?ig ?d ?r ?name ?title WHERE {
   GRAPH ?ig { ?d kg:decidedAuthor|kg:decidedPaper ?r }
   OPTIONAL { ?r schema:name ?name } OPTIONAL { ?r dcterms:title ?title }
 }"""
-_AMBIGUOUS = sparql_prologue() + """
+)
+_AMBIGUOUS = (
+    sparql_prologue()
+    + """
 SELECT ?ig ?r ?name ?e WHERE {
   GRAPH ?ig { ?r kg:possiblyAmbiguous true ; kg:ambiguityEvidence ?e }
   OPTIONAL { ?r schema:name ?name }
 } ORDER BY ?r"""
+)
 
 
 def decision_report(store: KGStore, scheme: IriScheme) -> dict[str, Any]:
@@ -654,7 +715,9 @@ def decision_report(store: KGStore, scheme: IriScheme) -> dict[str, Any]:
             decisions[iri]["resources"] = [{"iri": r, "name": n} for r, n in sorted(slot.items())]
     ambiguous: dict[str, dict[str, Any]] = {}
     for row in store.query(_AMBIGUOUS, substitutions=ig):
-        entry = ambiguous.setdefault(row["r"].value, {"iri": row["r"].value, "name": "", "evidence": []})
+        entry = ambiguous.setdefault(
+            row["r"].value, {"iri": row["r"].value, "name": "", "evidence": []}
+        )
         if row["name"] is not None and (not entry["name"] or row["name"].value < entry["name"]):
             entry["name"] = row["name"].value
         if row["e"].value not in entry["evidence"]:

@@ -84,7 +84,9 @@ class IngestReport:
         return not any(o.failed for o in self.outcomes)
 
     def summary(self) -> str:
-        parts = [f"{self.count(s)} {s}" for s in ("added", "replaced", "unchanged", "removed", "failed")]
+        parts = [
+            f"{self.count(s)} {s}" for s in ("added", "replaced", "unchanged", "removed", "failed")
+        ]
         partial = sum(1 for o in self.outcomes if o.failures and o.status != "failed")
         if partial:
             parts.append(f"{partial} read in part")
@@ -130,7 +132,9 @@ def _source_name(name: str) -> str:
     return name
 
 
-def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[tuple[str, Path]], list[FileOutcome]]:
+def discover(
+    paths: Iterable[str | os.PathLike[str]],
+) -> tuple[list[tuple[str, Path]], list[FileOutcome]]:
     """Profile files under ``paths`` with their source names, plus outcomes for paths that do not exist.
 
     Folders are searched recursively for ``*.txt`` (hidden files and folders
@@ -152,8 +156,12 @@ def discover(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[tuple[str, P
             found[_source_name(path.name)] = path
         else:
             missing.append(
-                FileOutcome(path.name or str(path), str(path), "failed",
-                            failures=(ParseFailure(str(path), 0, "no such file or folder"),))
+                FileOutcome(
+                    path.name or str(path),
+                    str(path),
+                    "failed",
+                    failures=(ParseFailure(str(path), 0, "no such file or folder"),),
+                )
             )
     return sorted(found.items()), missing
 
@@ -186,24 +194,45 @@ def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> 
         bound = _KEYS.bind()  # one "current paper" per profile
         keys = {"author_key": bound.author_key, "paper_key": bound.paper_key}
     lines = (
-        profile_ntriples(profile, IriScheme(base), parsed_at=parsed_at, parser_version=PARSER_VERSION, **keys)
+        profile_ntriples(
+            profile, IriScheme(base), parsed_at=parsed_at, parser_version=PARSER_VERSION, **keys
+        )
         if usable
         else []
     )
     if usable and work.new_graph is not None:
         # One string instead of a list of lines: one object to pickle, and the main
         # process only appends it to the batch.
-        return _Mapped(work.source, work.path, sha, False, [], len(profile.papers), profile.failures, usable,
-                       _with_union_copy(lines, work.new_graph), 2 * len(lines))
-    return _Mapped(work.source, work.path, sha, False, lines, len(profile.papers), profile.failures, usable)
+        return _Mapped(
+            work.source,
+            work.path,
+            sha,
+            False,
+            [],
+            len(profile.papers),
+            profile.failures,
+            usable,
+            _with_union_copy(lines, work.new_graph),
+            2 * len(lines),
+        )
+    return _Mapped(
+        work.source, work.path, sha, False, lines, len(profile.papers), profile.failures, usable
+    )
 
 
-def _parse_and_map_all(works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime) -> list[_Mapped]:
+def _parse_and_map_all(
+    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime
+) -> list[_Mapped]:
     return [_parse_and_map(work, base, as_of, parsed_at) for work in works]
 
 
 def _mapped_stream(
-    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime, workers: int, keys: Any = None
+    works: Sequence[_Work],
+    base: str,
+    as_of: date,
+    parsed_at: datetime,
+    workers: int,
+    keys: Any = None,
 ) -> Iterator[_Mapped]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
         _set_keys(keys)
@@ -216,7 +245,7 @@ def _mapped_stream(
     # The identity keys go to each worker once, not with every file. A bounded window of
     # tasks, taken in order: workers stay busy, and memory does not grow with the corpus.
     with ProcessPoolExecutor(max_workers=workers, initializer=_set_keys, initargs=(keys,)) as pool:
-        tasks = (works[i:i + TASK_FILES] for i in range(0, len(works), TASK_FILES))
+        tasks = (works[i : i + TASK_FILES] for i in range(0, len(works), TASK_FILES))
         pending: deque[Future[list[_Mapped]]] = deque()
         try:
             for task in tasks:
@@ -284,8 +313,10 @@ class _Loader:
     def load(self, batch: list[str]) -> None:
         self._raise()
         if not self._threads:
-            self._threads = [threading.Thread(target=self._run, name=f"kg-bulk-load-{i}", daemon=True)
-                             for i in range(self._count)]
+            self._threads = [
+                threading.Thread(target=self._run, name=f"kg-bulk-load-{i}", daemon=True)
+                for i in range(self._count)
+            ]
             for thread in self._threads:
                 thread.start()
         self._queue.put(batch)
@@ -324,8 +355,16 @@ class ResolutionPass(Protocol):
     what its call will write (it must not touch the store).
     """
 
-    def prepare(self, store: KGStore, scheme: IriScheme, works: Sequence[tuple[str, str, str | None]], *,
-                as_of: date, workers: int = 1, prune: bool = False) -> Any: ...
+    def prepare(
+        self,
+        store: KGStore,
+        scheme: IriScheme,
+        works: Sequence[tuple[str, str, str | None]],
+        *,
+        as_of: date,
+        workers: int = 1,
+        prune: bool = False,
+    ) -> Any: ...
 
     def __call__(self, store: KGStore, scheme: IriScheme) -> None: ...
 
@@ -352,7 +391,9 @@ def ingest(
     known = store.sources()
     known_by_source = {state.source: state for state in known.values()}
     works = [
-        _Work(source, str(path), known_by_source[source].sha256 if source in known_by_source else None)
+        _Work(
+            source, str(path), known_by_source[source].sha256 if source in known_by_source else None
+        )
         for source, path in files
     ]
     parsed_at = datetime.now(UTC)
@@ -364,14 +405,24 @@ def ingest(
     keys = None
     for hook in post_ingest:
         if isinstance(hook, ResolutionPass):
-            plan = hook.prepare(store, scheme, [(w.source, w.path, w.known_sha) for w in works],
-                                as_of=as_of, workers=workers, prune=prune)
+            plan = hook.prepare(
+                store,
+                scheme,
+                [(w.source, w.path, w.known_sha) for w in works],
+                as_of=as_of,
+                workers=workers,
+                prune=prune,
+            )
             keys = plan.keys
             works = [_Work(w.source, w.path, None) if w.source in plan.remap else w for w in works]
             break
 
-    works = [w if w.source in known_by_source else _Work(w.source, w.path, w.known_sha, scheme.graph(w.source))
-             for w in works]
+    works = [
+        w
+        if w.source in known_by_source
+        else _Work(w.source, w.path, w.known_sha, scheme.graph(w.source))
+        for w in works
+    ]
     stream: Iterable[_Mapped] = _mapped_stream(works, scheme.base, as_of, parsed_at, workers, keys)
     if show:
         from tqdm import tqdm
@@ -397,7 +448,9 @@ def ingest(
                 report.outcomes.append(FileOutcome(mapped.source, mapped.path, "unchanged"))
                 continue
             if not mapped.usable:
-                report.outcomes.append(FileOutcome(mapped.source, mapped.path, "failed", 0, mapped.failures))
+                report.outcomes.append(
+                    FileOutcome(mapped.source, mapped.path, "failed", 0, mapped.failures)
+                )
                 continue
             if mapped.source in known_by_source:
                 loader.wait()  # a replacement reads the union: never beside a load
@@ -411,7 +464,9 @@ def ingest(
                 batch_bytes += size
                 batch_quads += count
                 status = "added"
-            report.outcomes.append(FileOutcome(mapped.source, mapped.path, status, mapped.papers, mapped.failures))
+            report.outcomes.append(
+                FileOutcome(mapped.source, mapped.path, status, mapped.papers, mapped.failures)
+            )
         flush_batch()
         # The last loads run in their threads: meanwhile, hooks that can prepare their
         # writes without the store do so (the identity graph's text).

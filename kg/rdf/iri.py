@@ -71,7 +71,7 @@ def normalise_base(base: str) -> str:
     Raises ``ValueError`` for anything but an absolute http(s) IRI without
     query or fragment.
     """
-    if not base.startswith(("http://", "https://")) or any(c in base for c in "?#<> \"{}|\\^`"):
+    if not base.startswith(("http://", "https://")) or any(c in base for c in '?#<> "{}|\\^`'):
         raise ValueError(f"base IRI must be an absolute http(s) IRI, got {base!r}")
     return base if base.endswith("/") else base + "/"
 

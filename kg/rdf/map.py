@@ -207,7 +207,9 @@ def safe_iri(url: str) -> str | None:
     if not url.startswith(("http://", "https://")):
         return None
     if any(ch in _IRI_UNSAFE or ord(ch) < 0x20 for ch in url):
-        url = "".join(quote(ch, safe="") if ch in _IRI_UNSAFE or ord(ch) < 0x20 else ch for ch in url)
+        url = "".join(
+            quote(ch, safe="") if ch in _IRI_UNSAFE or ord(ch) < 0x20 else ch for ch in url
+        )
     return "<" + url + ">"
 
 
@@ -295,7 +297,11 @@ def profile_ntriples(
         owner_iri = _iri(scheme.author_from_key(owner_key))
         _person(add, owner_iri, profile.owner.name)
         add(snapshot, _P["FOAF.primaryTopic"], owner_iri)
-        add(snapshot, _P["RDFS.label"], literal(f"Profile of {profile.owner.name} ({profile.source})"))
+        add(
+            snapshot,
+            _P["RDFS.label"],
+            literal(f"Profile of {profile.owner.name} ({profile.source})"),
+        )
     else:
         add(snapshot, _P["RDFS.label"], literal(f"Profile {profile.source} (owner unknown)"))
     add(snapshot, _P["KG.ownerInferred"], boolean(profile.owner.inferred))
@@ -351,7 +357,9 @@ def _subject(add: Callable[[str, str, str], None], scheme: IriScheme, code: str)
     return concept
 
 
-def _repository(add: Callable[[str, str, str], None], scheme: IriScheme, repo: Repository) -> str | None:
+def _repository(
+    add: Callable[[str, str, str], None], scheme: IriScheme, repo: Repository
+) -> str | None:
     url = safe_iri(repo.url)
     if url is None:
         return None

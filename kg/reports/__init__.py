@@ -215,7 +215,9 @@ def _parse_iri(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, Term
     return _iri(param, raw)
 
 
-def _iri_or_minted(param: Parameter, raw: str, mint: Callable[[str], str], what: str) -> tuple[str, Term]:
+def _iri_or_minted(
+    param: Parameter, raw: str, mint: Callable[[str], str], what: str
+) -> tuple[str, Term]:
     """An IRI as given, or the IRI the project mints for a name or title."""
     value = _check_length(param, raw.strip())
     if _looks_like_iri(value):
@@ -246,7 +248,9 @@ def _parse_subject(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, 
     elif re.fullmatch(r"[A-Za-z-]+\.[A-Za-z]{2,4}", value):
         code = _NOTATIONS.get(value.lower(), value.split(".", 1)[1].upper())
     else:
-        raise _bad(param, "not a subject: give a site code (LG), an arXiv category (cs.LG) or an IRI")
+        raise _bad(
+            param, "not a subject: give a site code (LG), an arXiv category (cs.LG) or an IRI"
+        )
     iri = scheme.subject(code)
     return iri, ox.NamedNode(iri)
 
@@ -322,17 +326,49 @@ class ParamType:
 PARAM_TYPES: dict[str, ParamType] = {
     t.name: t
     for t in (
-        ParamType("iri", _parse_iri, {"type": "string", "format": "iri"}, "urn:kg:nothing", "an absolute IRI"),
-        ParamType("author", _parse_author, {"type": "string"}, "Nobody", "an author IRI, or a name as printed"),
-        ParamType("paper", _parse_paper, {"type": "string"}, "Nothing", "a paper IRI, or its title"),
-        ParamType("subject", _parse_subject, {"type": "string"}, "LG",
-                  "a site code (LG), an arXiv category (cs.LG) or a subject IRI"),
-        ParamType("string", _parse_string, {"type": "string", "maxLength": MAX_STRING}, "x", "text"),
+        ParamType(
+            "iri",
+            _parse_iri,
+            {"type": "string", "format": "iri"},
+            "urn:kg:nothing",
+            "an absolute IRI",
+        ),
+        ParamType(
+            "author",
+            _parse_author,
+            {"type": "string"},
+            "Nobody",
+            "an author IRI, or a name as printed",
+        ),
+        ParamType(
+            "paper", _parse_paper, {"type": "string"}, "Nothing", "a paper IRI, or its title"
+        ),
+        ParamType(
+            "subject",
+            _parse_subject,
+            {"type": "string"},
+            "LG",
+            "a site code (LG), an arXiv category (cs.LG) or a subject IRI",
+        ),
+        ParamType(
+            "string", _parse_string, {"type": "string", "maxLength": MAX_STRING}, "x", "text"
+        ),
         ParamType("integer", _parse_integer, {"type": "integer"}, "1", "a whole number"),
-        ParamType("year", _parse_year, {"type": "integer", "minimum": 1000, "maximum": 9999}, "2024",
-                  "a four-digit year"),
+        ParamType(
+            "year",
+            _parse_year,
+            {"type": "integer", "minimum": 1000, "maximum": 9999},
+            "2024",
+            "a four-digit year",
+        ),
         ParamType("boolean", _parse_boolean, {"type": "boolean"}, "true", "true or false"),
-        ParamType("date", _parse_date, {"type": "string", "format": "date"}, "2024-01-01", "a date, YYYY-MM-DD"),
+        ParamType(
+            "date",
+            _parse_date,
+            {"type": "string", "format": "date"},
+            "2024-01-01",
+            "a date, YYYY-MM-DD",
+        ),
         ParamType("choice", _parse_choice, {"type": "string"}, "", "one of the listed words"),
     )
 }
@@ -411,7 +447,9 @@ def _parse_type(spec: str) -> tuple[str, int | None, int | None, tuple[str, ...]
 def _parse_param(value: str) -> Parameter:
     fields = [f.strip() for f in value.split(" | ")]
     if len(fields) < 3:
-        raise ValueError("a param line needs at least: name | type | required, optional or default: VALUE")
+        raise ValueError(
+            "a param line needs at least: name | type | required, optional or default: VALUE"
+        )
     name, type_spec, presence, *rest = fields
     if not _NAME.match(name):
         raise ValueError(f"parameter name {name!r} must be lower-case letters, digits and _")
@@ -424,15 +462,17 @@ def _parse_param(value: str) -> Parameter:
     elif presence == "optional":
         required = False
     elif presence.startswith("default:"):
-        required, default = False, presence[len("default:"):].strip()
+        required, default = False, presence[len("default:") :].strip()
     else:
-        raise ValueError(f"third field of param {name!r} must be required, optional or default: VALUE")
+        raise ValueError(
+            f"third field of param {name!r} must be required, optional or default: VALUE"
+        )
     example: str | None = None
     engine = False
     description = ""
     for item in rest:
         if item.startswith("example:"):
-            example = item[len("example:"):].strip()
+            example = item[len("example:") :].strip()
         elif item == "engine":
             engine = True
         elif description:
@@ -441,7 +481,9 @@ def _parse_param(value: str) -> Parameter:
             description = item
     if not description:
         raise ValueError(f"param {name!r} has no description")
-    return Parameter(name, kind, required, default, example, description, engine, minimum, maximum, choices)
+    return Parameter(
+        name, kind, required, default, example, description, engine, minimum, maximum, choices
+    )
 
 
 def _parse_chart(value: str) -> Chart:
@@ -467,7 +509,9 @@ def parse_report(path: Path, text: str | None = None) -> Report:
     """
     name = path.stem
     if not _REPORT_NAME.match(name):
-        raise ReportDefinitionError(path, "report file names must be lower-case letters, digits and hyphens")
+        raise ReportDefinitionError(
+            path, "report file names must be lower-case letters, digits and hyphens"
+        )
     if text is None:
         try:
             text = path.read_text(encoding="utf-8")
@@ -505,7 +549,9 @@ def parse_report(path: Path, text: str | None = None) -> Report:
                     raise ValueError(f"{key} given twice")
                 fields[key] = value
             else:
-                raise ValueError(f"unknown header field {key!r} (title, description, param, chart, engine, cost)")
+                raise ValueError(
+                    f"unknown header field {key!r} (title, description, param, chart, engine, cost)"
+                )
         except ValueError as error:
             raise ReportDefinitionError(path, str(error)) from error
     if not fields.get("title"):
@@ -522,8 +568,17 @@ def parse_report(path: Path, text: str | None = None) -> Report:
     query = "\n".join(lines[body_start:]).strip() + "\n"
     if not query.strip():
         raise ReportDefinitionError(path, "no query after the header")
-    return Report(name, path, fields["title"], fields["description"], tuple(params), query, chart,
-                  fields.get("engine"), cost)
+    return Report(
+        name,
+        path,
+        fields["title"],
+        fields["description"],
+        tuple(params),
+        query,
+        chart,
+        fields.get("engine"),
+        cost,
+    )
 
 
 def _code_text(query: str) -> str:
@@ -556,14 +611,19 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
             except InvalidParameter as error:
                 raise ReportDefinitionError(report.path, f"{label} of {error.detail}") from error
         if param.required and param.example is None:
-            raise ReportDefinitionError(report.path, f"required parameter {param.name!r} has no example")
+            raise ReportDefinitionError(
+                report.path, f"required parameter {param.name!r} has no example"
+            )
         if param.engine and report.engine is None:
-            raise ReportDefinitionError(report.path, f"parameter {param.name!r} is marked engine but there is no engine")
+            raise ReportDefinitionError(
+                report.path, f"parameter {param.name!r} is marked engine but there is no engine"
+            )
     substitutions: dict[str, Term] = {}
     for param in report.sparql_parameters:
         if not _uses_variable(code, param.name):
             raise ReportDefinitionError(
-                report.path, f"parameter {param.name!r} is declared in the header but ?{param.name} is not in the query"
+                report.path,
+                f"parameter {param.name!r} is declared in the header but ?{param.name} is not in the query",
             )
         if re.search(rf"BOUND\s*\(\s*[?$]{re.escape(param.name)}\s*\)", code, flags=re.IGNORECASE):
             raise ReportDefinitionError(
@@ -571,31 +631,43 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
                 f"BOUND(?{param.name}) is always false for a substituted parameter in pyoxigraph; "
                 f"write FILTER(COALESCE(... = ?{param.name}, true)) instead",
             )
-        sample = param.example or param.default or PARAM_TYPES[param.type].dummy or (param.choices or ("x",))[0]
+        sample = (
+            param.example
+            or param.default
+            or PARAM_TYPES[param.type].dummy
+            or (param.choices or ("x",))[0]
+        )
         substitutions[param.name] = param.parse(sample, scheme)[1]
     if report.engine is not None:
         engine = ENGINES.get(report.engine)
         if engine is None:
             raise ReportDefinitionError(
-                report.path, f"unknown engine {report.engine!r} (known: {', '.join(sorted(ENGINES))})"
+                report.path,
+                f"unknown engine {report.engine!r} (known: {', '.join(sorted(ENGINES))})",
             )
         for variable in engine.binds:
             if not _uses_variable(code, variable):
                 raise ReportDefinitionError(
-                    report.path, f"engine {report.engine!r} binds ?{variable}, which is not in the query"
+                    report.path,
+                    f"engine {report.engine!r} binds ?{variable}, which is not in the query",
                 )
             substitutions.setdefault(variable, ox.NamedNode("urn:kg:validate"))
         for variable in engine.columns:
             if not _uses_variable(code, variable):
                 raise ReportDefinitionError(
-                    report.path, f"engine {report.engine!r} reads ?{variable}, which is not in the query"
+                    report.path,
+                    f"engine {report.engine!r} reads ?{variable}, which is not in the query",
                 )
     if report.chart is not None and report.engine is None:
         for column in (report.chart.x, report.chart.series, *report.chart.y):
             if column and not _uses_variable(code, column):
-                raise ReportDefinitionError(report.path, f"chart column ?{column} is not in the query")
+                raise ReportDefinitionError(
+                    report.path, f"chart column ?{column} is not in the query"
+                )
     try:
-        results = ox.Store().query(report.query, substitutions={ox.Variable(k): v for k, v in substitutions.items()})
+        results = ox.Store().query(
+            report.query, substitutions={ox.Variable(k): v for k, v in substitutions.items()}
+        )
         if isinstance(results, ox.QuerySolutions):
             list(results)
         else:
@@ -603,7 +675,9 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
     except SyntaxError as error:
         raise ReportDefinitionError(report.path, f"the query does not parse: {error}") from error
     except (RuntimeError, ValueError, TypeError) as error:
-        raise ReportDefinitionError(report.path, f"the query does not accept its parameters: {error}") from error
+        raise ReportDefinitionError(
+            report.path, f"the query does not accept its parameters: {error}"
+        ) from error
 
 
 class Reports(Mapping[str, Report]):
@@ -630,8 +704,9 @@ class Reports(Mapping[str, Report]):
         return report
 
 
-def load_reports(folder: str | Path | None = None, *, scheme: IriScheme | None = None,
-                 validate: bool = True) -> Reports:
+def load_reports(
+    folder: str | Path | None = None, *, scheme: IriScheme | None = None, validate: bool = True
+) -> Reports:
     """Load (and validate) every ``*.rq`` file of ``folder`` (default: the project's queries/).
 
     Raises ReportDefinitionError for the first file that cannot be served.
@@ -669,8 +744,14 @@ def browser_examples(folder: str | Path | None = None) -> list[dict[str, str]]:
                 report = parse_report(file)
             except ReportDefinitionError:
                 continue
-            items.append({"name": report.name, "title": report.title, "description": report.description,
-                          "query": file.read_text(encoding="utf-8")})
+            items.append(
+                {
+                    "name": report.name,
+                    "title": report.title,
+                    "description": report.description,
+                    "query": file.read_text(encoding="utf-8"),
+                }
+            )
         _EXAMPLES_CACHE.clear()
         _EXAMPLES_CACHE[key] = items
     return list(_EXAMPLES_CACHE[key])
@@ -693,7 +774,9 @@ class Binding:
 
     def substitutions(self, report: Report) -> dict[str, Term]:
         """The terms of the parameters the query binds (engine parameters left out)."""
-        return {p.name: self.terms[p.name] for p in report.sparql_parameters if p.name in self.terms}
+        return {
+            p.name: self.terms[p.name] for p in report.sparql_parameters if p.name in self.terms
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -710,7 +793,10 @@ class ReportResult:
 
     def records(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
         """Rows ``start:stop`` as JSON-ready dicts (numbers, booleans, strings, None)."""
-        return [{c: python_value(v) for c, v in zip(self.columns, row, strict=True)} for row in self.rows[start:stop]]
+        return [
+            {c: python_value(v) for c, v in zip(self.columns, row, strict=True)}
+            for row in self.rows[start:stop]
+        ]
 
 
 def bind(report: Report, raw: Mapping[str, str], scheme: IriScheme) -> Binding:
@@ -722,7 +808,9 @@ def bind(report: Report, raw: Mapping[str, str], scheme: IriScheme) -> Binding:
     are ignored) or a bad value.
     """
     known = {p.name for p in report.parameters}
-    unknown = sorted(k for k in raw if k not in known and k not in RESERVED and not k.startswith("_"))
+    unknown = sorted(
+        k for k in raw if k not in known and k not in RESERVED and not k.startswith("_")
+    )
     if unknown:
         accepted = ", ".join(sorted(known)) or "none"
         raise InvalidParameter(
@@ -737,8 +825,10 @@ def bind(report: Report, raw: Mapping[str, str], scheme: IriScheme) -> Binding:
             if param.default is not None:
                 given = param.default
             elif param.required:
-                raise InvalidParameter(f"parameter {param.name!r} is required ({param.description})",
-                                       parameter=param.name)
+                raise InvalidParameter(
+                    f"parameter {param.name!r} is required ({param.description})",
+                    parameter=param.name,
+                )
             else:
                 continue
         text, term = param.parse(given, scheme)
@@ -810,7 +900,9 @@ class ReportRunner:
 
     def etag(self, report: Report, binding: Binding, *variant: object) -> str:
         """A strong validator for a representation: store version, report, parameters, variant."""
-        digest = hashlib.sha256(repr((self.version(), report.name, binding.key(), variant)).encode()).hexdigest()
+        digest = hashlib.sha256(
+            repr((self.version(), report.name, binding.key(), variant)).encode()
+        ).hexdigest()
         return f'"{digest[:32]}"'
 
     def _cache_get(self, key: tuple[Any, ...]) -> ReportResult | None:
@@ -838,8 +930,9 @@ class ReportRunner:
     def bind(self, report: Report, raw: Mapping[str, str]) -> Binding:
         return bind(report, raw, self.scheme)
 
-    def select(self, report: Report, substitutions: Mapping[str, Term], *, limit: int | None = -1
-               ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], bool]:
+    def select(
+        self, report: Report, substitutions: Mapping[str, Term], *, limit: int | None = -1
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], bool]:
         """Run a report's query as it is: variables, rows (terms) and whether rows were cut.
 
         ``limit`` -1 means the runner's max_rows, None means no cap.
@@ -855,7 +948,8 @@ class ReportRunner:
         if timeout is not None and report.cost == "whole-graph":
             timeout *= WHOLE_GRAPH_TIMEOUT_FACTOR
         outcome = self.backend.run(
-            QueryRequest(report.query, substitutions=dict(substitutions), limit=cap), timeout=timeout
+            QueryRequest(report.query, substitutions=dict(substitutions), limit=cap),
+            timeout=timeout,
         )
         if outcome.select is None:
             return (), [], False
@@ -885,7 +979,9 @@ class ReportRunner:
 
     # -- precomputed whole-graph reports (kg.reports.precompute) and warming
 
-    def _precomputed_rows(self, report: Report, substitutions: Mapping[str, Term]) -> StoredRows | None:
+    def _precomputed_rows(
+        self, report: Report, substitutions: Mapping[str, Term]
+    ) -> StoredRows | None:
         """The stored rows of a whole-graph query for the current version, if there are any."""
         assert self.precomputed is not None
         return self.precomputed.rows(self.version(), report, substitutions)
@@ -897,16 +993,20 @@ class ReportRunner:
             from kg.reports.precompute import reports_fingerprint
 
             self._fingerprint = reports_fingerprint(self.reports)
-        return self.precomputed.result(self.version(), report, binding, fingerprint=self._fingerprint,
-                                       max_rows=self.max_rows)
+        return self.precomputed.result(
+            self.version(), report, binding, fingerprint=self._fingerprint, max_rows=self.max_rows
+        )
 
     def whole_graph_warmups(self) -> list[tuple[Report, Binding | None]]:
         """What warming runs: each whole-graph report with its default binding (None: the
         report needs a parameter, and only its engine's whole-graph input is prepared)."""
         from kg.reports.precompute import default_binding
 
-        return [(report, default_binding(report, self.scheme))
-                for report in self.reports.values() if report.cost == "whole-graph"]
+        return [
+            (report, default_binding(report, self.scheme))
+            for report in self.reports.values()
+            if report.cost == "whole-graph"
+        ]
 
     def warm(self, version: str | None = None) -> dict[str, str]:
         """Fill the cache with the whole-graph reports of the current version.
@@ -929,7 +1029,9 @@ class ReportRunner:
             if self.version() != version:
                 break
             try:
-                source = "precomputed" if self._has_precomputed(version, report, binding) else "query"
+                source = (
+                    "precomputed" if self._has_precomputed(version, report, binding) else "query"
+                )
                 if binding is not None:
                     if self._cache_get((version, report.name, binding.key())) is None:
                         self.run(report, binding)
@@ -988,8 +1090,9 @@ class ReportRunner:
                 previous = self._warming
             else:
                 previous = None
-            thread = threading.Thread(target=self._warm_after, args=(previous,), daemon=True,
-                                      name="kg-report-warmup")
+            thread = threading.Thread(
+                target=self._warm_after, args=(previous,), daemon=True, name="kg-report-warmup"
+            )
             self._warming = thread
         thread.start()
         return thread
@@ -1000,14 +1103,17 @@ class ReportRunner:
         self.warm()
 
 
-def _drop_parameter_columns(report: Report, variables: Sequence[str], rows: list[tuple[Any, ...]],
-                            truncated: bool) -> ReportResult:
+def _drop_parameter_columns(
+    report: Report, variables: Sequence[str], rows: list[tuple[Any, ...]], truncated: bool
+) -> ReportResult:
     """Remove the projected parameter variables (pyoxigraph needs them projected, readers do not)."""
     hidden = {p.name for p in report.sparql_parameters}
     keep = [i for i, v in enumerate(variables) if v not in hidden]
     if len(keep) == len(variables):
         return ReportResult(tuple(variables), rows, truncated)
-    return ReportResult(tuple(variables[i] for i in keep), [tuple(row[i] for i in keep) for row in rows], truncated)
+    return ReportResult(
+        tuple(variables[i] for i in keep), [tuple(row[i] for i in keep) for row in rows], truncated
+    )
 
 
 def page(result: ReportResult, offset: int, limit: int) -> tuple[list[dict[str, Any]], bool]:
@@ -1035,21 +1141,33 @@ def csv_chunks(result: ReportResult, *, rows_per_chunk: int = 500) -> Iterator[b
 
 def text_table(result: ReportResult, *, max_width: int = 60) -> str:
     """The rows as an aligned plain-text table (the CLI's default output)."""
+
     def cell(term: Any) -> str:
         text = term_plain(term).replace("\n", " ")
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
     rows = [[cell(t) for t in row] for row in result.rows]
     widths = [max([len(c), *(len(r[i]) for r in rows)]) for i, c in enumerate(result.columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip(),
-             "  ".join("-" * w for w in widths)]
-    lines.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows)
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(result.columns, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines.extend(
+        "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows
+    )
     return "\n".join(lines) + "\n"
 
 
-def result_document(report: Report, binding: Binding, result: ReportResult, *, offset: int = 0,
-                    limit: int | None = None, next_url: str | None = None, version: str | None = None
-                    ) -> dict[str, Any]:
+def result_document(
+    report: Report,
+    binding: Binding,
+    result: ReportResult,
+    *,
+    offset: int = 0,
+    limit: int | None = None,
+    next_url: str | None = None,
+    version: str | None = None,
+) -> dict[str, Any]:
     """The JSON answer of a report run (the same for HTTP and ``kg report --format json``)."""
     stop = None if limit is None else offset + limit
     document: dict[str, Any] = {
@@ -1098,7 +1216,9 @@ def _value(term: Any) -> str | None:
 NETWORK_MAX_EXPANSIONS = 300
 
 
-def _paper_members(runner: ReportRunner, report: Report, author: str) -> dict[str, list[tuple[str, str]]]:
+def _paper_members(
+    runner: ReportRunner, report: Report, author: str
+) -> dict[str, list[tuple[str, str]]]:
     """The papers of one author -> their authors as (IRI, name), memoised for the store version."""
     memo: OrderedDict[str, dict[str, list[tuple[str, str]]]] = runner.memo.setdefault(
         "network-papers", OrderedDict()
@@ -1106,7 +1226,9 @@ def _paper_members(runner: ReportRunner, report: Report, author: str) -> dict[st
     found = memo.get(author)
     if found is not None:
         return found
-    variables, rows, _truncated = runner.select(report, {"author": ox.NamedNode(author)}, limit=None)
+    variables, rows, _truncated = runner.select(
+        report, {"author": ox.NamedNode(author)}, limit=None
+    )
     at = _index(variables)
     found = {}
     for row in rows:
@@ -1148,35 +1270,58 @@ def _network(runner: ReportRunner, report: Report, binding: Binding) -> ReportRe
     if depth >= 2:
         near = sorted(iri for iri, lvl in level.items() if lvl == 1)
         if len(near) > NETWORK_MAX_EXPANSIONS:
-            notes.append(f"depth 2 used the papers of the first {NETWORK_MAX_EXPANSIONS} of {len(near)} co-authors")
+            notes.append(
+                f"depth 2 used the papers of the first {NETWORK_MAX_EXPANSIONS} of {len(near)} co-authors"
+            )
         for iri in near[:NETWORK_MAX_EXPANSIONS]:
             visit(_paper_members(runner, report, iri), 2)
     weights: dict[tuple[str, str], int] = defaultdict(int)
     for people in papers.values():
         members = [iri for iri, _name in people]
         for i, a in enumerate(members):
-            for b in members[i + 1:]:
+            for b in members[i + 1 :]:
                 weights[(a, b) if a < b else (b, a)] += 1
-    ordered = sorted(weights.items(), key=lambda item: (-item[1], names.get(item[0][0], ""),
-                                                       names.get(item[0][1], "")))
+    ordered = sorted(
+        weights.items(),
+        key=lambda item: (-item[1], names.get(item[0][0], ""), names.get(item[0][1], "")),
+    )
     degree: dict[str, int] = defaultdict(int)
     for (a, b), _w in ordered:
         degree[a] += 1
         degree[b] += 1
     out_rows = [
-        (ox.NamedNode(a), _literal(names.get(a)), ox.NamedNode(b), _literal(names.get(b)), ox.Literal(w))
+        (
+            ox.NamedNode(a),
+            _literal(names.get(a)),
+            ox.NamedNode(b),
+            _literal(names.get(b)),
+            ox.Literal(w),
+        )
         for (a, b), w in ordered
     ]
     nodes = [
-        {"data": {"id": iri, "label": names.get(iri) or iri, "level": lvl, "degree": degree.get(iri, 0)}}
-        for iri, lvl in sorted(level.items(), key=lambda item: (item[1], names.get(item[0]) or item[0]))
+        {
+            "data": {
+                "id": iri,
+                "label": names.get(iri) or iri,
+                "level": lvl,
+                "degree": degree.get(iri, 0),
+            }
+        }
+        for iri, lvl in sorted(
+            level.items(), key=lambda item: (item[1], names.get(item[0]) or item[0])
+        )
     ]
     edges = [
         {"data": {"id": f"e{i}", "source": a, "target": b, "weight": w}}
         for i, ((a, b), w) in enumerate(ordered)
     ]
-    return ReportResult(("source", "source_name", "target", "target_name", "weight"), out_rows,
-                        notes=tuple(notes), extra={"elements": {"nodes": nodes, "edges": edges}})
+    return ReportResult(
+        ("source", "source_name", "target", "target_name", "weight"),
+        out_rows,
+        notes=tuple(notes),
+        extra={"elements": {"nodes": nodes, "edges": edges}},
+    )
 
 
 def _literal(value: str | None) -> ox.Literal | None:
@@ -1207,8 +1352,14 @@ def _communities(runner: ReportRunner, report: Report, binding: Binding) -> Repo
         paper = _value(row[at["paper"]])
         if paper is None:
             continue
-        papers.setdefault(paper, (_value(row[at["paper_title"]]) or paper, _year(row[at["date"]]),
-                                  _value(row[at["subject_code"]])))
+        papers.setdefault(
+            paper,
+            (
+                _value(row[at["paper_title"]]) or paper,
+                _year(row[at["date"]]),
+                _value(row[at["subject_code"]]),
+            ),
+        )
         coauthor = _value(row[at["coauthor"]])
         if coauthor is not None:
             coauthors_of[paper].add(coauthor)
@@ -1238,8 +1389,14 @@ def _communities(runner: ReportRunner, report: Report, binding: Binding) -> Repo
         group.papers[paper] = info
         for coauthor in coauthors_of.get(paper, ()):
             group.coauthors[coauthor] += 1
-    ordered = sorted(groups.values(), key=lambda g: (-len(g.papers), -len(g.coauthors),
-                                                     min(info[0] for info in g.papers.values())))
+    ordered = sorted(
+        groups.values(),
+        key=lambda g: (
+            -len(g.papers),
+            -len(g.coauthors),
+            min(info[0] for info in g.papers.values()),
+        ),
+    )
     out_rows = []
     for number, group in enumerate(ordered, start=1):
         years = [y for _t, y, _s in group.papers.values() if y is not None]
@@ -1247,20 +1404,43 @@ def _communities(runner: ReportRunner, report: Report, binding: Binding) -> Repo
         for _t, _y, code in group.papers.values():
             if code:
                 subjects[code] += 1
-        top = sorted(group.coauthors.items(), key=lambda item: (-item[1], names.get(item[0], item[0])))
-        people = ", ".join(f"{names.get(c, c)} ({n})" for c, n in top[:8]) + (" …" if len(top) > 8 else "")
-        titles = sorted(group.papers.values(), key=lambda info: (info[1] or 0, info[0]), reverse=True)
-        out_rows.append((
-            ox.Literal(number),
-            ox.Literal(len(group.papers)),
-            ox.Literal(min(years)) if years else None,
-            ox.Literal(max(years)) if years else None,
-            ox.Literal(", ".join(f"{c} {n}" for c, n in sorted(subjects.items(), key=lambda i: (-i[1], i[0])))),
-            ox.Literal(len(group.coauthors)),
-            ox.Literal(people) if people else None,
-            ox.Literal("; ".join(t for t, _y, _s in titles[:5]) + (" …" if len(titles) > 5 else "")),
-        ))
-    columns = ("group", "papers", "first_year", "last_year", "subjects", "coauthor_count", "coauthors", "titles")
+        top = sorted(
+            group.coauthors.items(), key=lambda item: (-item[1], names.get(item[0], item[0]))
+        )
+        people = ", ".join(f"{names.get(c, c)} ({n})" for c, n in top[:8]) + (
+            " …" if len(top) > 8 else ""
+        )
+        titles = sorted(
+            group.papers.values(), key=lambda info: (info[1] or 0, info[0]), reverse=True
+        )
+        out_rows.append(
+            (
+                ox.Literal(number),
+                ox.Literal(len(group.papers)),
+                ox.Literal(min(years)) if years else None,
+                ox.Literal(max(years)) if years else None,
+                ox.Literal(
+                    ", ".join(
+                        f"{c} {n}" for c, n in sorted(subjects.items(), key=lambda i: (-i[1], i[0]))
+                    )
+                ),
+                ox.Literal(len(group.coauthors)),
+                ox.Literal(people) if people else None,
+                ox.Literal(
+                    "; ".join(t for t, _y, _s in titles[:5]) + (" …" if len(titles) > 5 else "")
+                ),
+            )
+        )
+    columns = (
+        "group",
+        "papers",
+        "first_year",
+        "last_year",
+        "subjects",
+        "coauthor_count",
+        "coauthors",
+        "titles",
+    )
     return ReportResult(columns, out_rows, truncated)
 
 
@@ -1281,7 +1461,9 @@ def _ambiguity(runner: ReportRunner, report: Report, binding: Binding) -> Report
         top_at = _index(top.columns)
         candidates = top.rows[:AMBIGUITY_MAX_AUTHORS]
         if len(top.rows) > AMBIGUITY_MAX_AUTHORS:
-            notes.append(f"the co-author-group check looked at the {AMBIGUITY_MAX_AUTHORS} authors with most papers")
+            notes.append(
+                f"the co-author-group check looked at the {AMBIGUITY_MAX_AUTHORS} authors with most papers"
+            )
         for row in candidates:
             author = _value(row[top_at["author"]])
             if author is None:
@@ -1301,9 +1483,10 @@ def _ambiguity(runner: ReportRunner, report: Report, binding: Binding) -> Report
                 span = f"{years[0]}–{years[1]}" if years[0] is not None else "undated"
                 people = python_value(g[g_at["coauthors"]]) or "no visible co-author"
                 parts.append(f"{python_value(g[g_at['papers']])} papers, {span}, with {people}")
-            evidence = (f"{total} papers, {len(sizeable)} groups of two or more that share no co-author, "
-                        f"the largest with {max(sizes)}: "
-                        + " | ".join(parts))
+            evidence = (
+                f"{total} papers, {len(sizeable)} groups of two or more that share no co-author, "
+                f"the largest with {max(sizes)}: " + " | ".join(parts)
+            )
             values: dict[str, Any] = {
                 "signal": ox.Literal("papers split into co-author groups that share nobody"),
                 "author": ox.NamedNode(author),
@@ -1314,10 +1497,15 @@ def _ambiguity(runner: ReportRunner, report: Report, binding: Binding) -> Report
             }
             out.append(tuple(values.get(column) for column in result.columns))
     else:
-        notes.append("the co-author-group check needs the top-authors-by-papers and author-communities reports")
+        notes.append(
+            "the co-author-group check needs the top-authors-by-papers and author-communities reports"
+        )
     # A total order: rows that tie on signal and name keep no engine-dependent order.
-    out.sort(key=lambda r: tuple(_value(r[at[c]]) or "" for c in
-                                 ("signal", "author_name", "author", "other", "evidence")))
+    out.sort(
+        key=lambda r: tuple(
+            _value(r[at[c]]) or "" for c in ("signal", "author_name", "author", "other", "evidence")
+        )
+    )
     return ReportResult(result.columns, out, result.truncated, tuple(notes))
 
 
@@ -1355,11 +1543,15 @@ _Link = tuple[str | None, str | None]  # (previous author on the path, the paper
 
 def _neighbours(runner: ReportRunner, report: Report, author: str) -> dict[str, str | None]:
     """Co-authors of one author -> a paper they share, memoised for the store version."""
-    memo: OrderedDict[str, dict[str, str | None]] = runner.memo.setdefault("path-neighbours", OrderedDict())
+    memo: OrderedDict[str, dict[str, str | None]] = runner.memo.setdefault(
+        "path-neighbours", OrderedDict()
+    )
     found = memo.get(author)
     if found is not None:
         return found
-    variables, rows, _truncated = runner.select(report, {"author": ox.NamedNode(author)}, limit=None)
+    variables, rows, _truncated = runner.select(
+        report, {"author": ox.NamedNode(author)}, limit=None
+    )
     at = _index(variables)
     found = {}
     for row in rows:
@@ -1387,14 +1579,18 @@ _AUTHOR_NAME = """PREFIX schema: <https://schema.org/>
 SELECT ?author (MIN(?written) AS ?name) WHERE { ?author schema:name ?written } GROUP BY ?author"""
 
 
-def _path_labels(runner: ReportRunner, chain: list[tuple[str, str | None]]) -> tuple[dict[str, str], dict[str, str]]:
+def _path_labels(
+    runner: ReportRunner, chain: list[tuple[str, str | None]]
+) -> tuple[dict[str, str], dict[str, str]]:
     """Names of the authors and titles of the papers on a path: one query per step
     (a path has at most PATH_MAX_LENGTH), and one per author no step names."""
     names: dict[str, str] = {}
     titles: dict[str, str] = {}
 
     def rows(text: str, substitutions: dict[str, Any]) -> list[dict[str, Any]]:
-        outcome = runner.backend.run(QueryRequest(text, substitutions=substitutions), timeout=runner.timeout)
+        outcome = runner.backend.run(
+            QueryRequest(text, substitutions=substitutions), timeout=runner.timeout
+        )
         return outcome.rows
 
     for _author, paper in chain:
@@ -1424,11 +1620,15 @@ def _collaboration_path(runner: ReportRunner, report: Report, binding: Binding) 
     graph = runner.coauthor_graph() if start != goal else None
     if graph is None:
         return _collaboration_path_sparql(runner, report, binding)
-    found = graph.shortest_path(start, goal, max_length=PATH_MAX_LENGTH, max_expansions=PATH_MAX_EXPANSIONS)
+    found = graph.shortest_path(
+        start, goal, max_length=PATH_MAX_LENGTH, max_expansions=PATH_MAX_EXPANSIONS
+    )
     return _path_result(runner, found)
 
 
-def _collaboration_path_sparql(runner: ReportRunner, report: Report, binding: Binding) -> ReportResult:
+def _collaboration_path_sparql(
+    runner: ReportRunner, report: Report, binding: Binding
+) -> ReportResult:
     """Shortest co-author path: breadth-first search from both ends, a whole level at a time.
 
     Each expanded author costs one query (its co-authors). The search expands the
@@ -1439,9 +1639,11 @@ def _collaboration_path_sparql(runner: ReportRunner, report: Report, binding: Bi
     start, goal = binding.values["from"], binding.values["to"]
     if start == goal:
         names, _titles = _path_labels(runner, [(start, None)])
-        return ReportResult(_PATH_COLUMNS,
-                            [(ox.Literal(0), ox.NamedNode(start), _literal(names.get(start)), None, None)],
-                            notes=("the two authors are the same",))
+        return ReportResult(
+            _PATH_COLUMNS,
+            [(ox.Literal(0), ox.NamedNode(start), _literal(names.get(start)), None, None)],
+            notes=("the two authors are the same",),
+        )
     parents: list[dict[str, _Link]] = [{start: (None, None)}, {goal: (None, None)}]
     frontiers: list[set[str]] = [{start}, {goal}]
     expansions = 0
@@ -1501,18 +1703,29 @@ def _path_result(runner: ReportRunner, found: PathSearch) -> ReportResult:
     chain, expansions = found.chain, found.expansions
     if chain is None:
         if found.exhausted:
-            note = (f"no co-author path: the two authors are in separate parts of the graph "
-                    f"({expansions} authors searched)")
+            note = (
+                f"no co-author path: the two authors are in separate parts of the graph "
+                f"({expansions} authors searched)"
+            )
         else:
-            note = (f"no path found within the search limit ({PATH_MAX_EXPANSIONS} authors, "
-                    f"paths up to {PATH_MAX_LENGTH} steps)")
+            note = (
+                f"no path found within the search limit ({PATH_MAX_EXPANSIONS} authors, "
+                f"paths up to {PATH_MAX_LENGTH} steps)"
+            )
         return ReportResult(_PATH_COLUMNS, [], notes=(note,))
     names, titles = _path_labels(runner, chain)
     out_rows = []
     for step, (author, paper) in enumerate(chain):
         shared = paper if step else None
-        out_rows.append((ox.Literal(step), ox.NamedNode(author), _literal(names.get(author)),
-                         ox.NamedNode(shared) if shared else None, _literal(titles.get(shared or ""))))
+        out_rows.append(
+            (
+                ox.Literal(step),
+                ox.NamedNode(author),
+                _literal(names.get(author)),
+                ox.NamedNode(shared) if shared else None,
+                _literal(titles.get(shared or "")),
+            )
+        )
     note = f"{len(chain) - 1} co-authorship steps ({expansions} authors searched)"
     return ReportResult(_PATH_COLUMNS, out_rows, notes=(note,))
 
@@ -1582,8 +1795,14 @@ def _best_candidates(query: str, folded: list[str]) -> list[tuple[int, float]]:
     from rapidfuzz import fuzz, process
 
     # One row per label (cdist shares rows among its threads; token_set_ratio is symmetric).
-    scores = process.cdist(folded, [query], scorer=fuzz.token_set_ratio, dtype=np.float32,
-                           score_cutoff=SEARCH_CUTOFF - 20, workers=-1)[:, 0]
+    scores = process.cdist(
+        folded,
+        [query],
+        scorer=fuzz.token_set_ratio,
+        dtype=np.float32,
+        score_cutoff=SEARCH_CUTOFF - 20,
+        workers=-1,
+    )[:, 0]
     passing = np.flatnonzero(scores >= SEARCH_CUTOFF - 20)
     # Stable sort on the negated score: ties stay in label order, as extract orders them.
     best = passing[np.argsort(-scores[passing], kind="stable")][:SEARCH_CANDIDATES]
@@ -1597,7 +1816,9 @@ def _search(runner: ReportRunner, report: Report, binding: Binding) -> ReportRes
     columns = ("type", "item", "label", "score")
     query = fold(binding.values.get("q", ""))
     if not query:
-        return ReportResult(columns, [], notes=("nothing to look for: the query has no letters or digits",))
+        return ReportResult(
+            columns, [], notes=("nothing to look for: the query has no letters or digits",)
+        )
     kind = binding.values.get("kind", "any")
     index = _search_index(runner, report)
     found: list[tuple[float, str, str, tuple[Any, Any]]] = []
@@ -1623,9 +1844,13 @@ def _search(runner: ReportRunner, report: Report, binding: Binding) -> ReportRes
 
 ENGINES: dict[str, Engine] = {
     "network": Engine(_network, columns=("paper", "members")),
-    "communities": Engine(_communities, columns=("paper", "paper_title", "date", "subject_code", "coauthor",
-                                                 "coauthor_name")),
+    "communities": Engine(
+        _communities,
+        columns=("paper", "paper_title", "date", "subject_code", "coauthor", "coauthor_name"),
+    ),
     "ambiguity": Engine(_ambiguity, columns=("signal", "author", "author_name")),
-    "collaboration-path": Engine(_collaboration_path, binds=("author",), columns=("coauthor", "via_paper")),
+    "collaboration-path": Engine(
+        _collaboration_path, binds=("author",), columns=("coauthor", "via_paper")
+    ),
     "search": Engine(_search, columns=("type", "item", "label")),
 }

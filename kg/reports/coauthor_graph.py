@@ -116,8 +116,11 @@ class CoauthorGraph:
         if outcome.body is not None:
             pairs = list(_tsv_iri_pairs(outcome.body))
         else:  # a backend that does not write native formats
-            pairs = [(str(p.value), str(a.value)) for p, a in (outcome.select.rows if outcome.select else [])
-                     if _is_iri(p) and _is_iri(a)]
+            pairs = [
+                (str(p.value), str(a.value))
+                for p, a in (outcome.select.rows if outcome.select else [])
+                if _is_iri(p) and _is_iri(a)
+            ]
         return cls.from_pairs(pairs, version=version)
 
     # -- size
@@ -132,13 +135,17 @@ class CoauthorGraph:
         """Approximate memory: the arrays and the IRI strings with their list slots."""
         import sys
 
-        strings = sum(sys.getsizeof(s) for s in self.authors) + sum(sys.getsizeof(s) for s in self.papers)
+        strings = sum(sys.getsizeof(s) for s in self.authors) + sum(
+            sys.getsizeof(s) for s in self.papers
+        )
         lists = sys.getsizeof(self.authors) + sys.getsizeof(self.papers)
         return int(self.offsets.nbytes + self.neighbours.nbytes + self.via.nbytes) + strings + lists
 
     def __repr__(self) -> str:
-        return (f"CoauthorGraph({len(self.authors)} authors, {len(self.papers)} papers, "
-                f"{self.edge_count} co-authorships, {self.nbytes / 1e6:.1f} MB)")
+        return (
+            f"CoauthorGraph({len(self.authors)} authors, {len(self.papers)} papers, "
+            f"{self.edge_count} co-authorships, {self.nbytes / 1e6:.1f} MB)"
+        )
 
     # -- lookups
 
@@ -155,12 +162,16 @@ class CoauthorGraph:
         if found is None:
             return {}
         lo, hi = int(self.offsets[found]), int(self.offsets[found + 1])
-        return {self.authors[int(n)]: self.papers[int(p)]
-                for n, p in zip(self.neighbours[lo:hi], self.via[lo:hi], strict=True)}
+        return {
+            self.authors[int(n)]: self.papers[int(p)]
+            for n, p in zip(self.neighbours[lo:hi], self.via[lo:hi], strict=True)
+        }
 
     # -- search
 
-    def shortest_path(self, start: str, goal: str, *, max_length: int, max_expansions: int) -> PathSearch:
+    def shortest_path(
+        self, start: str, goal: str, *, max_length: int, max_expansions: int
+    ) -> PathSearch:
         """Bidirectional breadth-first search, a whole level at a time.
 
         Each round expands the smaller frontier (the start's on a tie) in ascending
@@ -181,7 +192,10 @@ class CoauthorGraph:
         depth = [np.full(n + 2, -1, dtype=np.int32) for _ in range(2)]
         depth[0][start_id] = 0
         depth[1][goal_id] = 0
-        frontiers: list[_Ids] = [np.array([start_id], dtype=np.int32), np.array([goal_id], dtype=np.int32)]
+        frontiers: list[_Ids] = [
+            np.array([start_id], dtype=np.int32),
+            np.array([goal_id], dtype=np.int32),
+        ]
         expansions = 0
         meeting = -1
         length = 0
@@ -249,8 +263,9 @@ class CoauthorGraph:
         return np.repeat(nodes, counts), self.neighbours[index], self.via[index]
 
 
-def _shared_papers(p_ids: npt.NDArray[np.int64], a_ids: npt.NDArray[np.int64], n_authors: int
-                   ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+def _shared_papers(
+    p_ids: npt.NDArray[np.int64], a_ids: npt.NDArray[np.int64], n_authors: int
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Every ordered pair of distinct co-authors with the smallest paper id they share,
     sorted by (author, co-author)."""
     order = np.lexsort((a_ids, p_ids))
@@ -289,7 +304,9 @@ def _sorted_ids(index: dict[str, int]) -> tuple[list[str], npt.NDArray[np.int64]
     """The IRIs of ``index`` (IRI -> id in order of first sight) sorted, and old id -> new id."""
     ordered = sorted(index)
     rank = np.empty(len(ordered), dtype=np.int64)
-    rank[np.fromiter((index[iri] for iri in ordered), dtype=np.int64, count=len(ordered))] = np.arange(len(ordered))
+    rank[np.fromiter((index[iri] for iri in ordered), dtype=np.int64, count=len(ordered))] = (
+        np.arange(len(ordered))
+    )
     return ordered, rank
 
 
@@ -300,7 +317,12 @@ def _tsv_iri_pairs(body: bytes) -> Iterable[tuple[str, str]]:
     next(lines, None)  # the header
     for line in lines:
         paper, _tab, author = line.rstrip("\n").partition("\t")
-        if paper.startswith("<") and paper.endswith(">") and author.startswith("<") and author.endswith(">"):
+        if (
+            paper.startswith("<")
+            and paper.endswith(">")
+            and author.startswith("<")
+            and author.endswith(">")
+        ):
             yield paper[1:-1], author[1:-1]
 
 

@@ -194,8 +194,13 @@ class PrecomputedReports:
         try:
             with path.open("rb") as handle:
                 meta = json.load(handle)
-            if (not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("kind") != kind
-                    or meta.get("report") != report or meta.get("generation") != generation):
+            if (
+                not isinstance(meta, dict)
+                or meta.get("format") != FORMAT
+                or meta.get("kind") != kind
+                or meta.get("report") != report
+                or meta.get("generation") != generation
+            ):
                 return None
             data = path.with_suffix(f".{DATA_SUFFIX}").read_bytes()
         except (OSError, ValueError):
@@ -204,15 +209,18 @@ class PrecomputedReports:
             return None  # cut short, edited, or replaced by a later precompute
         return meta, data
 
-    def rows(self, generation: str, report: Report, substitutions: Mapping[str, Any]) -> StoredRows | None:
+    def rows(
+        self, generation: str, report: Report, substitutions: Mapping[str, Any]
+    ) -> StoredRows | None:
         """The precomputed rows of ``report``'s query with these substitutions, if any."""
         loaded = self._load(generation, report.name, "rows")
         if loaded is None:
             return None
         meta, data = loaded
         try:
-            if meta.get("query") != query_fingerprint(report) or meta.get("substitutions") != substitution_key(
-                    substitutions):
+            if meta.get("query") != query_fingerprint(report) or meta.get(
+                "substitutions"
+            ) != substitution_key(substitutions):
                 return None
             variables, rows = parse_rows(data)
         except (SyntaxError, TypeError, ValueError):
@@ -221,8 +229,9 @@ class PrecomputedReports:
             return None
         return StoredRows(variables, rows)
 
-    def result(self, generation: str, report: Report, binding: Binding, *, fingerprint: str,
-               max_rows: int) -> ReportResult | None:
+    def result(
+        self, generation: str, report: Report, binding: Binding, *, fingerprint: str, max_rows: int
+    ) -> ReportResult | None:
         """The precomputed result of an engine report for this binding, if any."""
         from kg.reports import ReportResult
 
@@ -264,8 +273,15 @@ def _write_atomic(path: Path, data: bytes) -> None:
 def _write_pair(meta_path: Path, meta: dict[str, Any], data: bytes) -> int:
     """Write a data file, then its side file; returns the size of the data in bytes."""
     _write_atomic(meta_path.with_suffix(f".{DATA_SUFFIX}"), data)
-    meta = {**meta, "format": FORMAT, "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
-    _write_atomic(meta_path, json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+    meta = {
+        **meta,
+        "format": FORMAT,
+        "bytes": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
+    _write_atomic(
+        meta_path, json.dumps(meta, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    )
     return len(data)
 
 
@@ -292,8 +308,9 @@ def _precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
     for name in reports:
         report = reports[name]
         if report.cost == "whole-graph" and (
-                default_substitutions(report, scheme) is not None
-                or (report.engine is not None and default_binding(report, scheme) is not None)):
+            default_substitutions(report, scheme) is not None
+            or (report.engine is not None and default_binding(report, scheme) is not None)
+        ):
             names.append(name)
     return names
 
@@ -324,8 +341,13 @@ class _Job:
             # one runner, its cache on, gives them all. It reads the rows written before it
             # (the ambiguity engine reads its own query's rows, written just before).
             assert self.store.folder is not None
-            self._runner = ReportRunner(self.reports, LocalBackend(self.store), self.scheme,
-                                        max_rows=self.max_rows, precomputed=PrecomputedReports(self.store.folder))
+            self._runner = ReportRunner(
+                self.reports,
+                LocalBackend(self.store),
+                self.scheme,
+                max_rows=self.max_rows,
+                precomputed=PrecomputedReports(self.store.folder),
+            )
         return self._runner
 
     def compute(self, name: str) -> list[Written]:
@@ -341,16 +363,27 @@ class _Job:
             started = time.perf_counter()
             # The store writes the solutions as it evaluates them (no row cap, no Python terms),
             # exactly as a live select() evaluates the same request.
-            outcome = execute(self.store, QueryRequest(report.query, substitutions=dict(substitutions),
-                                                       result_format=DATA_SUFFIX))
+            outcome = execute(
+                self.store,
+                QueryRequest(
+                    report.query, substitutions=dict(substitutions), result_format=DATA_SUFFIX
+                ),
+            )
             if outcome.body is None:
                 raise StoreError(f"report {name!r}: a whole-graph report must be a SELECT query")
             count = _count_solutions(outcome.body)
-            size = _write_pair(self.target / f"{name}.rows.json", {
-                "kind": "rows", "report": name, "generation": self.generation,
-                "query": query_fingerprint(report), "substitutions": substitution_key(substitutions),
-                "count": count,
-            }, outcome.body)
+            size = _write_pair(
+                self.target / f"{name}.rows.json",
+                {
+                    "kind": "rows",
+                    "report": name,
+                    "generation": self.generation,
+                    "query": query_fingerprint(report),
+                    "substitutions": substitution_key(substitutions),
+                    "count": count,
+                },
+                outcome.body,
+            )
             written.append(Written(name, "rows", count, time.perf_counter() - started, size))
         binding = default_binding(report, self.scheme)
         if report.engine is not None and binding is not None:
@@ -358,18 +391,36 @@ class _Job:
             result = self.runner().run(report, binding)
             out = io.BytesIO()
             write_tsv(SelectResult(result.columns, result.rows), out)
-            size = _write_pair(self.target / f"{name}.result.json", {
-                "kind": "result", "report": name, "generation": self.generation,
-                "reports": self.fingerprint, "max_rows": self.max_rows,
-                "binding": [list(item) for item in binding.key()], "count": len(result.rows),
-                "truncated": result.truncated, "notes": list(result.notes), "extra": dict(result.extra),
-            }, out.getvalue())
-            written.append(Written(name, "result", len(result.rows), time.perf_counter() - started, size))
+            size = _write_pair(
+                self.target / f"{name}.result.json",
+                {
+                    "kind": "result",
+                    "report": name,
+                    "generation": self.generation,
+                    "reports": self.fingerprint,
+                    "max_rows": self.max_rows,
+                    "binding": [list(item) for item in binding.key()],
+                    "count": len(result.rows),
+                    "truncated": result.truncated,
+                    "notes": list(result.notes),
+                    "extra": dict(result.extra),
+                },
+                out.getvalue(),
+            )
+            written.append(
+                Written(name, "result", len(result.rows), time.perf_counter() - started, size)
+            )
         return written
 
 
-def precompute(store: KGStore, reports: Reports, scheme: IriScheme, *, max_rows: int = 100_000,
-               on_written: Callable[[Written], None] | None = None) -> list[Written]:
+def precompute(
+    store: KGStore,
+    reports: Reports,
+    scheme: IriScheme,
+    *,
+    max_rows: int = 100_000,
+    on_written: Callable[[Written], None] | None = None,
+) -> list[Written]:
     """Compute and write the whole-graph reports of the store's generation (a folder store), one
     after the other in this process.
 
@@ -414,14 +465,22 @@ def _worker_compute(name: str) -> list[Written]:
         if store.generation != generation:
             # A newer checkpoint was published meanwhile: its own precompute writes its files.
             store.close()
-            raise StoreError(f"store {folder} moved on from checkpoint {generation} to {store.generation}")
+            raise StoreError(
+                f"store {folder} moved on from checkpoint {generation} to {store.generation}"
+            )
         _worker_job = _Job(store, reports, scheme, max_rows)
     return _worker_job.compute(name)
 
 
-def precompute_store(folder: str | os.PathLike[str], scheme: IriScheme, *, queries_dir: str | Path | None = None,
-                     max_rows: int = 100_000, on_written: Callable[[Written], None] | None = None,
-                     workers: int = 1) -> tuple[str, list[Written]]:
+def precompute_store(
+    folder: str | os.PathLike[str],
+    scheme: IriScheme,
+    *,
+    queries_dir: str | Path | None = None,
+    max_rows: int = 100_000,
+    on_written: Callable[[Written], None] | None = None,
+    workers: int = 1,
+) -> tuple[str, list[Written]]:
     """Precompute the whole-graph reports of the newest published checkpoint of a store folder.
 
     With ``workers`` above 1 the reports are computed by that many worker processes
@@ -453,9 +512,12 @@ def precompute_store(folder: str | os.PathLike[str], scheme: IriScheme, *, queri
     names = _precomputed_names(reports, scheme)
     by_report: dict[str, list[Written]] = {}
     # spawn, not fork: `kg ingest` calls this with its writable store and its threads alive.
-    with ProcessPoolExecutor(max_workers=min(workers, len(names)) or 1, mp_context=multiprocessing.get_context("spawn"),
-                             initializer=_worker_start,
-                             initargs=(str(folder), generation, reports, scheme, max_rows)) as pool:
+    with ProcessPoolExecutor(
+        max_workers=min(workers, len(names)) or 1,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_start,
+        initargs=(str(folder), generation, reports, scheme, max_rows),
+    ) as pool:
         futures = {pool.submit(_worker_compute, name): name for name in names}
         try:
             for future in as_completed(futures):

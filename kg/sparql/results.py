@@ -85,7 +85,11 @@ def term_plain(term: Any) -> str:
 
 def write_json(result: SelectResult, out: io.BufferedIOBase | io.BytesIO) -> None:
     bindings = [
-        {name: term_json(term) for name, term in zip(result.variables, row, strict=True) if term is not None}
+        {
+            name: term_json(term)
+            for name, term in zip(result.variables, row, strict=True)
+            if term is not None
+        }
         for row in result.rows
     ]
     document = {"head": {"vars": list(result.variables)}, "results": {"bindings": bindings}}
@@ -101,7 +105,9 @@ def _xml_term(term: Any) -> str:
         if term.language:
             return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
         if term.datatype.value != XSD_STRING:
-            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+            return (
+                f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
+            )
         return f"<literal>{escape(term.value)}</literal>"
     if isinstance(term, ox.Triple):
         return (
@@ -112,7 +118,9 @@ def _xml_term(term: Any) -> str:
 
 
 def write_xml(result: SelectResult, out: io.BufferedIOBase | io.BytesIO) -> None:
-    parts = ['<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>']
+    parts = [
+        '<?xml version="1.0" encoding="UTF-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n<head>'
+    ]
     parts.extend(f"<variable name={quoteattr(v)}/>" for v in result.variables)
     parts.append("</head>\n<results>\n")
     for row in result.rows:
@@ -166,23 +174,41 @@ SELECT_WRITERS: dict[str, Callable[[SelectResult, Any], None]] = {
 }
 
 
-def write_triples(triples: Iterable[ox.Triple], fmt: ox.RdfFormat, out: Any, prefixes: dict[str, str] | None) -> None:
-    ox.serialize(triples, out, fmt, prefixes=prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None)
+def write_triples(
+    triples: Iterable[ox.Triple], fmt: ox.RdfFormat, out: Any, prefixes: dict[str, str] | None
+) -> None:
+    ox.serialize(
+        triples,
+        out,
+        fmt,
+        prefixes=prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None,
+    )
 
 
-def rows_as_records(result: SelectResult, columns: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def rows_as_records(
+    result: SelectResult, columns: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """Rows as plain JSON values (numbers for numeric literals, strings otherwise)."""
     names = list(columns or result.variables)
-    return [{name: python_value(term) for name, term in zip(result.variables, row, strict=True) if name in names}
-            for row in result.rows]
+    return [
+        {
+            name: python_value(term)
+            for name, term in zip(result.variables, row, strict=True)
+            if name in names
+        }
+        for row in result.rows
+    ]
 
 
 _INTEGER_TYPES = {
-    "http://www.w3.org/2001/XMLSchema#integer", "http://www.w3.org/2001/XMLSchema#int",
-    "http://www.w3.org/2001/XMLSchema#long", "http://www.w3.org/2001/XMLSchema#nonNegativeInteger",
+    "http://www.w3.org/2001/XMLSchema#integer",
+    "http://www.w3.org/2001/XMLSchema#int",
+    "http://www.w3.org/2001/XMLSchema#long",
+    "http://www.w3.org/2001/XMLSchema#nonNegativeInteger",
 }
 _DECIMAL_TYPES = {
-    "http://www.w3.org/2001/XMLSchema#decimal", "http://www.w3.org/2001/XMLSchema#double",
+    "http://www.w3.org/2001/XMLSchema#decimal",
+    "http://www.w3.org/2001/XMLSchema#double",
     "http://www.w3.org/2001/XMLSchema#float",
 }
 

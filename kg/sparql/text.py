@@ -30,7 +30,18 @@ _TOKEN = re.compile(
 )
 
 QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
-UPDATE_KEYWORDS = {"INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD", "WITH"}
+UPDATE_KEYWORDS = {
+    "INSERT",
+    "DELETE",
+    "LOAD",
+    "CLEAR",
+    "CREATE",
+    "DROP",
+    "COPY",
+    "MOVE",
+    "ADD",
+    "WITH",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +102,12 @@ def scan(text: str) -> Features:
             continue
         word = tok.text.upper()
         following = toks[index + 1] if index + 1 < len(toks) else None
-        if word == "PREFIX" and following is not None and following.kind == "pname" and index + 2 < len(toks):
+        if (
+            word == "PREFIX"
+            and following is not None
+            and following.kind == "pname"
+            and index + 2 < len(toks)
+        ):
             target = toks[index + 2]
             if target.kind == "iri":
                 features.prefixes[following.text.rstrip(":").split(":")[0]] = target.text[1:-1]
@@ -107,7 +123,9 @@ def scan(text: str) -> Features:
                 if position < len(toks) and toks[position].text.upper() == "SILENT":
                     position += 1
                 if position < len(toks):
-                    features.loads.append(_resolve(toks[position], features.prefixes) or toks[position].text)
+                    features.loads.append(
+                        _resolve(toks[position], features.prefixes) or toks[position].text
+                    )
         elif word == "FROM" and depth == 0:
             features.has_from = True
         elif word == "SERVICE":
@@ -118,7 +136,9 @@ def scan(text: str) -> Features:
             if service_target is None or service_target.kind == "var":
                 features.services.append(None)
             else:
-                features.services.append(_resolve(service_target, features.prefixes) or service_target.text)
+                features.services.append(
+                    _resolve(service_target, features.prefixes) or service_target.text
+                )
     return features
 
 

@@ -102,12 +102,30 @@ class DumpFormat:
 
 #: The registry of dump files, in the order they are listed.
 DUMP_FORMATS: tuple[DumpFormat, ...] = (
-    DumpFormat("nquads", "kg.nq.gz", "application/n-quads", "nquads", True,
-               "N-Quads: every named graph and the default (union) graph"),
-    DumpFormat("trig", "kg.trig.gz", "application/trig", "trig", True,
-               "TriG: every named graph and the default (union) graph"),
-    DumpFormat("turtle", "kg.ttl.gz", "text/turtle", "turtle", False,
-               "Turtle: the default graph (the union of all sources)"),
+    DumpFormat(
+        "nquads",
+        "kg.nq.gz",
+        "application/n-quads",
+        "nquads",
+        True,
+        "N-Quads: every named graph and the default (union) graph",
+    ),
+    DumpFormat(
+        "trig",
+        "kg.trig.gz",
+        "application/trig",
+        "trig",
+        True,
+        "TriG: every named graph and the default (union) graph",
+    ),
+    DumpFormat(
+        "turtle",
+        "kg.ttl.gz",
+        "text/turtle",
+        "turtle",
+        False,
+        "Turtle: the default graph (the union of all sources)",
+    ),
 )
 BY_FILENAME: dict[str, DumpFormat] = {f.filename: f for f in DUMP_FORMATS}
 BY_KEY: dict[str, DumpFormat] = {f.key: f for f in DUMP_FORMATS}
@@ -283,7 +301,9 @@ def _write_generation(store: DumpableStore, root: Path, name: str) -> Manifest:
             quads=quads,
             files=tuple(files),
         )
-        (tmp / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
+        (tmp / MANIFEST).write_text(
+            json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8"
+        )
         target = root / name
         if target.exists():
             shutil.rmtree(target)  # a leftover without a readable manifest
@@ -358,7 +378,8 @@ def _collect(root: Path, keep: str) -> None:
     """Remove superseded generations (keeping a few) and stale temporary folders."""
     now = time.time()
     generations = sorted(
-        p.name for p in root.iterdir()
+        p.name
+        for p in root.iterdir()
         if p.is_dir() and not p.name.startswith(".") and GENERATION_PATTERN.match(p.name)
     )
     for name in generations[:-KEEP_GENERATIONS]:

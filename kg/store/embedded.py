@@ -89,7 +89,9 @@ class KGStore:
     1
     """
 
-    def __init__(self, store: ox.Store, *, folder: Path | None, writable: bool, generation: str | None):
+    def __init__(
+        self, store: ox.Store, *, folder: Path | None, writable: bool, generation: str | None
+    ):
         self._store = store
         self.folder = folder
         self.writable = writable
@@ -126,13 +128,13 @@ class KGStore:
         path = Path(folder)
         generation = published_generation(path)
         if generation is None:
-            raise StoreError(
-                f"no data in store {path}: run `kg ingest PATH --store {path}` first"
-            )
+            raise StoreError(f"no data in store {path}: run `kg ingest PATH --store {path}` first")
         try:
             store = ox.Store.read_only(str(path / SNAPSHOTS / generation))
         except OSError as error:
-            raise StoreError(f"cannot open store {path} (checkpoint {generation}): {error}") from error
+            raise StoreError(
+                f"cannot open store {path} (checkpoint {generation}): {error}"
+            ) from error
         return cls(store, folder=path, writable=False, generation=generation)
 
     # -- reading ---------------------------------------------------------------
@@ -178,14 +180,15 @@ class KGStore:
     def sources(self) -> dict[str, SourceState]:
         """The source graphs in the store with the checksum of the file each came from."""
         rows: Any = self._store.query(
-            sparql_prologue()
-            + "SELECT ?g ?id ?sha WHERE { GRAPH ?g { ?g a kg:SourceDocument ; "
+            sparql_prologue() + "SELECT ?g ?id ?sha WHERE { GRAPH ?g { ?g a kg:SourceDocument ; "
             "dcterms:identifier ?id . OPTIONAL { ?g kg:sha256 ?sha } } }"
         )
         result: dict[str, SourceState] = {}
         for row in rows:
             graph = row["g"].value
-            result[graph] = SourceState(graph, row["id"].value, row["sha"].value if row["sha"] else "")
+            result[graph] = SourceState(
+                graph, row["id"].value, row["sha"].value if row["sha"] else ""
+            )
         return result
 
     def dump(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
@@ -293,7 +296,6 @@ class KGStore:
             raise StoreError("this store was opened read-only")
 
 
-
 class GraphStore(Protocol):
     """What ingest, its hooks, stats and export use of a store: :class:`KGStore`
     (a folder) and :class:`kg.store.remote.RemoteStore` (an external SPARQL 1.1 store)
@@ -338,6 +340,7 @@ class GraphStore(Protocol):
 
     def close(self) -> None: ...
 
+
 class _Utf8Reader(io.RawIOBase):
     """A binary stream of the UTF-8 of some strings, encoded one string at a time."""
 
@@ -357,7 +360,7 @@ class _Utf8Reader(io.RawIOBase):
                     break
                 self._pending = memoryview(part.encode("utf-8"))
             size = min(len(buffer) - filled, len(self._pending))
-            buffer[filled:filled + size] = self._pending[:size]
+            buffer[filled : filled + size] = self._pending[:size]
             self._pending = self._pending[size:]
             filled += size
         return filled
@@ -401,7 +404,9 @@ def _collect_old_snapshots(snapshots: Path, keep: set[str]) -> None:
                 shutil.rmtree(path, ignore_errors=True)
 
 
-STATS_QUERY = sparql_prologue() + """
+STATS_QUERY = (
+    sparql_prologue()
+    + """
 SELECT
   (COUNT(DISTINCT ?profile) AS ?profiles) (COUNT(DISTINCT ?paper) AS ?papers)
   (COUNT(DISTINCT ?author) AS ?authors) (COUNT(DISTINCT ?repo) AS ?repositories)
@@ -414,6 +419,7 @@ WHERE {
   UNION { ?org a schema:Organization }
 }
 """
+)
 
 
 def store_stats(store: GraphStore) -> dict[str, int]:

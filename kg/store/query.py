@@ -101,7 +101,9 @@ def _evaluate(store: KGStore, request: QueryRequest) -> Any:
                 named_graphs=list(request.named_graphs) or None,
                 **options,
             )
-        return store.query(request.query, substitutions=request.substitutions, base_iri=request.base_iri, **options)
+        return store.query(
+            request.query, substitutions=request.substitutions, base_iri=request.base_iri, **options
+        )
     except SyntaxError as error:
         raise QuerySyntaxError(str(error)) from error
     except OSError as error:

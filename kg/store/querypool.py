@@ -61,7 +61,9 @@ def _limit_memory(megabytes: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def _worker_main(conn: Connection, folder: str, isolate_network: bool, memory_limit_mb: int) -> None:
+def _worker_main(
+    conn: Connection, folder: str, isolate_network: bool, memory_limit_mb: int
+) -> None:
     sandboxed = _drop_network() if isolate_network else False
     _limit_memory(memory_limit_mb)
     conn.send(("hello", sandboxed))
@@ -83,7 +85,12 @@ def _worker_main(conn: Connection, folder: str, isolate_network: bool, memory_li
         except KGError as error:
             conn.send(("error", (type(error).__name__, error.detail)))
         except MemoryError:
-            conn.send(("error", ("ServiceUnavailable", "the query needed more memory than a query may use")))
+            conn.send(
+                (
+                    "error",
+                    ("ServiceUnavailable", "the query needed more memory than a query may use"),
+                )
+            )
         except Exception as error:  # a worker must answer, whatever happened
             conn.send(("error", ("StoreError", f"query failed: {error}")))
 
@@ -111,7 +118,9 @@ class PooledBackend:
     ):
         self.folder = Path(folder)
         if published_generation(self.folder) is None:
-            raise StoreError(f"no data in store {self.folder}: run `kg ingest PATH --store {self.folder}` first")
+            raise StoreError(
+                f"no data in store {self.folder}: run `kg ingest PATH --store {self.folder}` first"
+            )
         self.timeout = timeout
         self.isolate_network = isolate_network
         self.memory_limit_mb = memory_limit_mb
@@ -199,7 +208,9 @@ class PooledBackend:
             if worker is not None:
                 self._replace(worker)
                 worker = None
-            raise ServiceUnavailable(f"a query worker stopped unexpectedly ({error}); try again") from error
+            raise ServiceUnavailable(
+                f"a query worker stopped unexpectedly ({error}); try again"
+            ) from error
         finally:
             if worker is not None:
                 self._idle.put(worker)

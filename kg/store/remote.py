@@ -113,7 +113,9 @@ USER_AGENT = "scholarly-kg (+https://w3id.org/scholarly-kg)"
 
 #: XML first: Virtuoso writes xsd:boolean as 0/1 in its JSON results, but as false/true in XML.
 RESULTS_ACCEPT = "application/sparql-results+xml, application/sparql-results+json;q=0.9"
-GRAPH_ACCEPT = "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
+GRAPH_ACCEPT = (
+    "application/n-triples, text/plain;q=0.9, text/turtle;q=0.8, application/rdf+xml;q=0.5"
+)
 _RESULT_FORMS = {"SELECT", "ASK"}
 
 
@@ -155,7 +157,9 @@ class Endpoints:
     _auth: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
-    def from_urls(cls, query: str, update: str | None = None, graph_store: str | None = None) -> Endpoints:
+    def from_urls(
+        cls, query: str, update: str | None = None, graph_store: str | None = None
+    ) -> Endpoints:
         """Endpoints from the three URLs; the update URL defaults to the query URL, or to
         ``.../update`` when the query URL ends with ``/query`` (Oxigraph, Fuseki).
 
@@ -171,7 +175,9 @@ class Endpoints:
                 raise StoreError(f"not an http(s) URL: {url!r}")
         if update is None:
             path = urllib.parse.urlsplit(query).path
-            update = query[: query.rindex("/query")] + "/update" if path.endswith("/query") else query
+            update = (
+                query[: query.rindex("/query")] + "/update" if path.endswith("/query") else query
+            )
         auth: dict[str, str] = {}
         cleaned: list[str | None] = []
         for url in (query, update, graph_store):
@@ -204,7 +210,9 @@ def _error_body(error: urllib.error.HTTPError) -> str:
 def _is_timeout(error: BaseException) -> bool:
     if isinstance(error, TimeoutError | socket.timeout):
         return True
-    return isinstance(error, urllib.error.URLError) and isinstance(error.reason, TimeoutError | socket.timeout)
+    return isinstance(error, urllib.error.URLError) and isinstance(
+        error.reason, TimeoutError | socket.timeout
+    )
 
 
 class _Http:
@@ -231,7 +239,9 @@ class _Http:
         Raises QuerySyntaxError (the store said 400), QueryTimeout, ServiceUnavailable
         (the store cannot be reached or is overloaded) or StoreError.
         """
-        target = url + (("&" if "?" in url else "?") + urllib.parse.urlencode(query) if query else "")
+        target = url + (
+            ("&" if "?" in url else "?") + urllib.parse.urlencode(query) if query else ""
+        )
         data = urllib.parse.urlencode(form).encode("utf-8") if form is not None else None
         request = urllib.request.Request(target, data=data, method=method)
         request.add_header("Accept", accept)
@@ -251,27 +261,42 @@ class _Http:
         except (urllib.error.URLError, OSError) as error:
             if _is_timeout(error):
                 later = "; it may still complete on the store" if what == "update" else ""
-                raise QueryTimeout(f"the store did not answer the {what} within {timeout:g} s{later}",
-                                   timeout_seconds=timeout) from None
+                raise QueryTimeout(
+                    f"the store did not answer the {what} within {timeout:g} s{later}",
+                    timeout_seconds=timeout,
+                ) from None
             reason = getattr(error, "reason", error)
-            raise ServiceUnavailable(f"the store at {url} cannot be reached: {reason}", retry_after=5) from None
+            raise ServiceUnavailable(
+                f"the store at {url} cannot be reached: {reason}", retry_after=5
+            ) from None
         if self.server is None:
             self.server = response.headers.get("Server", "")
         return response
 
-    def _http_error(self, error: urllib.error.HTTPError, url: str, what: str, timeout: float) -> KGError:
+    def _http_error(
+        self, error: urllib.error.HTTPError, url: str, what: str, timeout: float
+    ) -> KGError:
         body = _error_body(error)
         status = error.code
         headers = error.headers
         error.close()
         head = body[:300]
-        if "S1TAT" in (headers.get("X-SQL-State") or "") or "SR171" in head or "timed out" in head.lower() \
-                or "timeout" in head.lower():
-            return QueryTimeout(f"the store stopped the {what} at its time limit: {body}", timeout_seconds=timeout)
+        if (
+            "S1TAT" in (headers.get("X-SQL-State") or "")
+            or "SR171" in head
+            or "timed out" in head.lower()
+            or "timeout" in head.lower()
+        ):
+            return QueryTimeout(
+                f"the store stopped the {what} at its time limit: {body}", timeout_seconds=timeout
+            )
         # Virtuoso answers some malformed queries with 500 and SQL state 37000 (syntax error).
         if status == 400 or (status == 500 and "37000" in head):
-            return QuerySyntaxError(f"the store rejected the {what}: {body}" if body else
-                                    f"the store rejected the {what} (HTTP 400)")
+            return QuerySyntaxError(
+                f"the store rejected the {what}: {body}"
+                if body
+                else f"the store rejected the {what} (HTTP 400)"
+            )
         if status in (401, 403):
             return StoreError(
                 f"the store at {url} refused the {what} (HTTP {status}): give credentials in the URL "
@@ -281,7 +306,9 @@ class _Http:
         if status == 404:
             return StoreError(f"no SPARQL service at {url} (HTTP 404)")
         if status in (502, 503, 504):
-            return ServiceUnavailable(f"the store at {url} is unavailable (HTTP {status}): {body}", retry_after=5)
+            return ServiceUnavailable(
+                f"the store at {url} is unavailable (HTTP {status}): {body}", retry_after=5
+            )
         return StoreError(f"the store failed the {what} (HTTP {status}): {body}")
 
     @property
@@ -301,14 +328,19 @@ class _Tok:
 
 
 def _tokens(text: str) -> list[_Tok]:
-    return [_Tok(m.lastgroup or "other", m.group(), m.start(), m.end())
-            for m in SPARQL_TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment")]
+    return [
+        _Tok(m.lastgroup or "other", m.group(), m.start(), m.end())
+        for m in SPARQL_TOKEN.finditer(text)
+        if m.lastgroup not in ("ws", "comment")
+    ]
 
 
 def _term_text(name: str, term: Any) -> str:
     if isinstance(term, ox.NamedNode | ox.Literal):
         return str(term)
-    raise InvalidParameter(f"parameter {name}: only IRIs and literals can be sent to an external store, not {term!r}")
+    raise InvalidParameter(
+        f"parameter {name}: only IRIs and literals can be sent to an external store, not {term!r}"
+    )
 
 
 def _matching(toks: list[_Tok], index: int) -> int:
@@ -340,7 +372,11 @@ def _select_group(toks: list[_Tok], index: int) -> tuple[int | None, set[str], b
             return position, plain, star, bound
         if tok.text == "(":
             close = _matching(toks, position)
-            if close - 1 > position and toks[close - 1].kind == "var" and toks[close - 2].text.upper() == "AS":
+            if (
+                close - 1 > position
+                and toks[close - 1].kind == "var"
+                and toks[close - 2].text.upper() == "AS"
+            ):
                 bound.add(toks[close - 1].text[1:])
             position = close + 1
             continue
@@ -380,8 +416,10 @@ def bind_values(text: str, substitutions: Mapping[str, Any] | None) -> str:
         chosen = [n for n in terms if n in set(names)]
         if not chosen:
             return ""
-        return (f" VALUES ({' '.join('?' + n for n in chosen)}) "
-                f"{{ ({' '.join(terms[n] for n in chosen)}) }}")
+        return (
+            f" VALUES ({' '.join('?' + n for n in chosen)}) "
+            f"{{ ({' '.join(terms[n] for n in chosen)}) }}"
+        )
 
     def insert_after(index: int, names: Iterable[str]) -> None:
         added = clause(names)
@@ -395,9 +433,12 @@ def bind_values(text: str, substitutions: Mapping[str, Any] | None) -> str:
         if first is not None and first.kind == "word" and first.text.upper() == "SELECT":
             sub_select(open_index + 1, names)
             return
-        inner = toks[open_index + 1:close]
-        used = names if whole_scope else {n for n in names if any(t.kind == "var" and t.text[1:] == n
-                                                                   for t in inner)}
+        inner = toks[open_index + 1 : close]
+        used = (
+            names
+            if whole_scope
+            else {n for n in names if any(t.kind == "var" and t.text[1:] == n for t in inner)}
+        )
         if not used:
             return
         insert_after(open_index, used)
@@ -420,8 +461,14 @@ def bind_values(text: str, substitutions: Mapping[str, Any] | None) -> str:
         if where is not None and inner:
             group(where, inner, whole_scope=True)
 
-    form_index = next((i for i, t in enumerate(toks)
-                       if t.kind == "word" and t.text.upper() in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")), None)
+    form_index = next(
+        (
+            i
+            for i, t in enumerate(toks)
+            if t.kind == "word" and t.text.upper() in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
+        ),
+        None,
+    )
     if form_index is None:
         return text
     form = toks[form_index].text.upper()
@@ -441,14 +488,16 @@ def bind_values(text: str, substitutions: Mapping[str, Any] | None) -> str:
         opening = form_index + 2
         if opening < len(toks) and toks[opening].text == "{":
             close = _matching(toks, opening)
-            template = text[toks[opening].start:toks[close].end]
-            edits.append((following.start, toks[opening].end, template + " WHERE {" + clause(names)))
+            template = text[toks[opening].start : toks[close].end]
+            edits.append(
+                (following.start, toks[opening].end, template + " WHERE {" + clause(names))
+            )
     else:  # ASK, DESCRIBE
         where = next((i for i in range(form_index + 1, len(toks)) if toks[i].text == "{"), None)
         if where is not None:
             group(where, names, whole_scope=True)
         elif form == "DESCRIBE":
-            for tok in toks[form_index + 1:]:
+            for tok in toks[form_index + 1 :]:
                 if tok.kind == "var" and tok.text[1:] in terms:
                     if not terms[tok.text[1:]].startswith("<"):
                         raise InvalidParameter(f"parameter {tok.text[1:]}: DESCRIBE needs an IRI")
@@ -487,7 +536,7 @@ def _ntriple(quad: ox.Quad | ox.Triple) -> str:
 
 def _insert_operations(graph: str, lines: Sequence[str]) -> Iterator[str]:
     for start in range(0, len(lines), TRIPLES_PER_OPERATION):
-        chunk = "\n".join(lines[start:start + TRIPLES_PER_OPERATION])
+        chunk = "\n".join(lines[start : start + TRIPLES_PER_OPERATION])
         yield f"INSERT DATA {{ GRAPH <{graph}> {{\n{chunk}\n}} }}"
 
 
@@ -526,7 +575,11 @@ class RemoteStore:
         timeout: float = STORE_TIMEOUT,
     ) -> RemoteStore:
         """A handle on the store at ``query_url``; see :meth:`Endpoints.from_urls`."""
-        return cls(Endpoints.from_urls(query_url, update_url, graph_store_url), base_iri=base_iri, timeout=timeout)
+        return cls(
+            Endpoints.from_urls(query_url, update_url, graph_store_url),
+            base_iri=base_iri,
+            timeout=timeout,
+        )
 
     @property
     def location(self) -> str:
@@ -561,13 +614,20 @@ class RemoteStore:
         if self.http.is_virtuoso:
             # Virtuoso's own limit, in milliseconds: it stops the work, not just the wait.
             form.append(("timeout", str(max(1, math.ceil(limit * 1000)))))
-        response = self.http.open(self.endpoints.query, what="query", timeout=limit,
-                                  accept=GRAPH_ACCEPT if graph_result else RESULTS_ACCEPT, form=form)
+        response = self.http.open(
+            self.endpoints.query,
+            what="query",
+            timeout=limit,
+            accept=GRAPH_ACCEPT if graph_result else RESULTS_ACCEPT,
+            form=form,
+        )
         assert response is not None
         if "S1TAT" in (response.headers.get("X-SQL-State") or ""):
             response.close()  # Virtuoso's "anytime" answer: partial results, not an answer
-            raise QueryTimeout(f"the query ran longer than {limit:g} s and was stopped by the store",
-                               timeout_seconds=limit)
+            raise QueryTimeout(
+                f"the query ran longer than {limit:g} s and was stopped by the store",
+                timeout_seconds=limit,
+            )
         return response
 
     def send_update(self, text: str, *, timeout: float | None = None) -> None:
@@ -575,14 +635,20 @@ class RemoteStore:
         if self.endpoints.update is None:
             raise StoreError(f"no update URL for the store at {self.location}")
         limit = self.timeout if timeout is None else timeout
-        response = self.http.open(self.endpoints.update, what="update", timeout=limit,
-                                  accept="application/sparql-results+json, */*;q=0.1", form=[("update", text)])
+        response = self.http.open(
+            self.endpoints.update,
+            what="update",
+            timeout=limit,
+            accept="application/sparql-results+json, */*;q=0.1",
+            form=[("update", text)],
+        )
         if response is not None:
             with response:
                 response.read()
 
-    def dataset(self, text: str, default_graph: Sequence[str] = (),
-                named_graphs: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    def dataset(
+        self, text: str, default_graph: Sequence[str] = (), named_graphs: Sequence[str] = ()
+    ) -> tuple[list[str], list[str]]:
         """The protocol dataset that gives a query the embedded store's dataset.
 
         The default graph is the union unless the request (``default_graph``) or
@@ -621,8 +687,12 @@ class RemoteStore:
     def _named_graphs_visible(self) -> bool:
         """Whether the store shows every named graph to a query whose protocol dataset
         names a default graph only (Virtuoso does)."""
-        rows = self.query(f"ASK {{ GRAPH <{self.meta_graph}> {{ ?s ?p ?o }} }}", default_graph=[self.union_graph],
-                          named_graphs=None, _list_graphs=False)
+        rows = self.query(
+            f"ASK {{ GRAPH <{self.meta_graph}> {{ ?s ?p ?o }} }}",
+            default_graph=[self.union_graph],
+            named_graphs=None,
+            _list_graphs=False,
+        )
         return bool(rows)
 
     def _internal(self, text: str) -> Any:
@@ -650,8 +720,10 @@ class RemoteStore:
                     shutil.copyfileobj(response, spool)
         except (OSError, TimeoutError) as error:
             if _is_timeout(error):
-                raise QueryTimeout(f"the store's answer did not arrive within {self.timeout:g} s",
-                                   timeout_seconds=self.timeout) from None
+                raise QueryTimeout(
+                    f"the store's answer did not arrive within {self.timeout:g} s",
+                    timeout_seconds=self.timeout,
+                ) from None
             raise StoreError(f"reading the store's answer failed: {error}") from None
         try:
             return _parse_answer(Path(spool.name), content_type, graph_result)
@@ -680,14 +752,20 @@ class RemoteStore:
         """
         features = scan(sparql)
         if features.is_update:
-            raise QuerySyntaxError("expected a query (SELECT, ASK, CONSTRUCT or DESCRIBE), got an update")
-        text = prepare_query(sparql, substitutions=substitutions, base_iri=base_iri, prefixes=prefixes)
+            raise QuerySyntaxError(
+                "expected a query (SELECT, ASK, CONSTRUCT or DESCRIBE), got an update"
+            )
+        text = prepare_query(
+            sparql, substitutions=substitutions, base_iri=base_iri, prefixes=prefixes
+        )
         if _list_graphs:
             defaults, named = self.dataset(sparql, default_graph or (), named_graphs or ())
         else:
             defaults, named = list(default_graph or ()), list(named_graphs or ())
         graph_result = features.form not in _RESULT_FORMS
-        response = self.send_query(text, graph_result=graph_result, default_graphs=defaults, named_graphs=named)
+        response = self.send_query(
+            text, graph_result=graph_result, default_graphs=defaults, named_graphs=named
+        )
         return self._read(response, graph_result)
 
     def version(self) -> str | None:
@@ -703,8 +781,13 @@ class RemoteStore:
     def count_quads(self) -> int:
         """Quads in the project's named graphs plus triples in the union (the embedded
         store's count: its default graph is the union)."""
-        row = next(iter(self._internal(
-            f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours('?g')} }}")))
+        row = next(
+            iter(
+                self._internal(
+                    f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours('?g')} }}"
+                )
+            )
+        )
         union = next(iter(self.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))
         return int(row["n"].value) + int(union["n"].value)
 
@@ -712,50 +795,70 @@ class RemoteStore:
         """The project's named graphs under ``{base}graph/`` (not the union or _meta graphs)."""
         # GRAPH ?g {} lists graphs without reading their triples (Oxigraph); Virtuoso answers
         # it with one empty row, and then the graphs are found through their triples.
-        listed = [row["g"].value for row in self._internal("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
-                  if isinstance(row["g"], ox.NamedNode)]
-        ours = [g for g in listed if g.startswith(self.graph_prefix) and g not in (self.union_graph, self.meta_graph)]
+        listed = [
+            row["g"].value
+            for row in self._internal("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }")
+            if isinstance(row["g"], ox.NamedNode)
+        ]
+        ours = [
+            g
+            for g in listed
+            if g.startswith(self.graph_prefix) and g not in (self.union_graph, self.meta_graph)
+        ]
         if not ours:
-            rows = self._internal(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours('?g')} }}")
+            rows = self._internal(
+                f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s ?p ?o }} {self._ours('?g')} }}"
+            )
             ours = [row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)]
         return sorted(ours)
 
     def sources(self) -> dict[str, SourceState]:
         """The source graphs in the store with the checksum of the file each came from."""
         rows = self._internal(
-            sparql_prologue()
-            + "SELECT ?g ?id ?sha WHERE { GRAPH ?g { ?g a kg:SourceDocument ; "
+            sparql_prologue() + "SELECT ?g ?id ?sha WHERE { GRAPH ?g { ?g a kg:SourceDocument ; "
             f"dcterms:identifier ?id . OPTIONAL {{ ?g kg:sha256 ?sha }} }} {self._ours('?g')} }}"
         )
         result: dict[str, SourceState] = {}
         for row in rows:
             graph = row["g"].value
-            result[graph] = SourceState(graph, row["id"].value, row["sha"].value if row["sha"] else "")
+            result[graph] = SourceState(
+                graph, row["id"].value, row["sha"].value if row["sha"] else ""
+            )
         return result
 
     def _ours(self, variable: str) -> str:
-        return (f'FILTER(STRSTARTS(STR({variable}), "{self.graph_prefix}") '
-                f"&& {variable} != <{self.union_graph}> && {variable} != <{self.meta_graph}>)")
+        return (
+            f'FILTER(STRSTARTS(STR({variable}), "{self.graph_prefix}") '
+            f"&& {variable} != <{self.union_graph}> && {variable} != <{self.meta_graph}>)"
+        )
 
     def graph_triples(self, graph: str) -> Iterator[ox.Triple]:
         """Stream one graph's triples: a Graph Store Protocol GET if there is a graph
         store URL, else a CONSTRUCT."""
         if self.endpoints.graph_store is not None:
-            response = self.http.open(self.endpoints.graph_store, what=f"read of graph <{graph}>",
-                                      timeout=self.timeout, accept=GRAPH_ACCEPT, query=[("graph", graph)])
+            response = self.http.open(
+                self.endpoints.graph_store,
+                what=f"read of graph <{graph}>",
+                timeout=self.timeout,
+                accept=GRAPH_ACCEPT,
+                query=[("graph", graph)],
+            )
             if response is None:
                 return
         else:
-            response = self.send_query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
-                                       graph_result=True)
+            response = self.send_query(
+                f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
+                graph_result=True,
+            )
         with response:
             fmt = _rdf_format(response.headers.get("Content-Type", ""))
             try:
                 for quad in ox.parse(response, fmt):
                     yield quad.triple
             except (SyntaxError, ValueError) as error:
-                raise StoreError(f"the store sent graph <{graph}> in a form that could not be read: {error}") \
-                    from None
+                raise StoreError(
+                    f"the store sent graph <{graph}> in a form that could not be read: {error}"
+                ) from None
 
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad as the embedded store holds it: the named graphs, then the union as the default graph."""
@@ -789,8 +892,8 @@ class RemoteStore:
         return (
             f"DELETE WHERE {{ GRAPH <{meta}> {{ <{union}> <{OWL.versionInfo}> ?v }} }} ;\n"
             f"DELETE WHERE {{ GRAPH <{meta}> {{ <{union}> <{DCTERMS.modified}> ?m }} }} ;\n"
-            f"INSERT DATA {{ GRAPH <{meta}> {{ <{union}> <{OWL.versionInfo}> \"{version}\" ; "
-            f"<{DCTERMS.modified}> \"{now}\"^^<{XSD.dateTime}> }} }}"
+            f'INSERT DATA {{ GRAPH <{meta}> {{ <{union}> <{OWL.versionInfo}> "{version}" ; '
+            f'<{DCTERMS.modified}> "{now}"^^<{XSD.dateTime}> }} }}'
         )
 
     def _retract_from_union(self, graph: str) -> str:
@@ -908,7 +1011,9 @@ class RemoteStore:
         if not operations:
             return
         try:
-            self.send_update(" ;\n".join([self._version_update(), *operations, self._version_update()]))
+            self.send_update(
+                " ;\n".join([self._version_update(), *operations, self._version_update()])
+            )
         finally:
             self._forget_graphs()
 
@@ -975,14 +1080,18 @@ def _rdf_format(content_type: str) -> ox.RdfFormat:
         return ox.RdfFormat.N_TRIPLES
     fmt = ox.RdfFormat.from_media_type(media)
     if fmt is None:
-        raise StoreError(f"the store answered with {content_type!r}, which is not an RDF format this project reads")
+        raise StoreError(
+            f"the store answered with {content_type!r}, which is not an RDF format this project reads"
+        )
     return fmt
 
 
 def _results_format(content_type: str) -> ox.QueryResultsFormat:
     fmt = ox.QueryResultsFormat.from_media_type(content_type.split(";")[0].strip().lower())
     if fmt is None:
-        raise StoreError(f"the store answered with {content_type!r}, which is not a SPARQL results format")
+        raise StoreError(
+            f"the store answered with {content_type!r}, which is not a SPARQL results format"
+        )
     return fmt
 
 
@@ -1038,7 +1147,9 @@ class RemoteBackend:
         deadline = time.monotonic() + limit
         features = scan(request.query)
         if features.is_update:
-            raise QuerySyntaxError("expected a query (SELECT, ASK, CONSTRUCT or DESCRIBE), got an update")
+            raise QuerySyntaxError(
+                "expected a query (SELECT, ASK, CONSTRUCT or DESCRIBE), got an update"
+            )
         for target in features.services:
             if target is None or target not in self.service_allowlist:
                 raise ForbiddenOperation(
@@ -1051,17 +1162,27 @@ class RemoteBackend:
             base_iri=request.base_iri,
             prefixes=PREFIXES if request.default_prefixes else None,
         )
-        defaults, named = self.store.dataset(request.query, request.default_graph, request.named_graphs)
+        defaults, named = self.store.dataset(
+            request.query, request.default_graph, request.named_graphs
+        )
         graph_result = features.form not in _RESULT_FORMS
-        response = self.store.send_query(text, graph_result=graph_result, default_graphs=defaults,
-                                         named_graphs=named, timeout=limit)
+        response = self.store.send_query(
+            text,
+            graph_result=graph_result,
+            default_graphs=defaults,
+            named_graphs=named,
+            timeout=limit,
+        )
         try:
             return _collect(response, graph_result, request.limit, deadline, limit)
         except (OSError, TimeoutError) as error:
             if _is_timeout(error):
-                raise QueryTimeout(f"the query ran longer than {limit:g} s and was stopped",
-                                   timeout_seconds=limit) from None
-            raise ServiceUnavailable(f"the store's answer was cut off: {error}", retry_after=1) from None
+                raise QueryTimeout(
+                    f"the query ran longer than {limit:g} s and was stopped", timeout_seconds=limit
+                ) from None
+            raise ServiceUnavailable(
+                f"the store's answer was cut off: {error}", retry_after=1
+            ) from None
         finally:
             response.close()
 
@@ -1093,13 +1214,16 @@ class RemoteBackend:
         """Nothing to stop: there are no worker processes."""
 
 
-def _collect(response: HTTPResponse, graph_result: bool, limit: int | None, deadline: float,
-             seconds: float) -> QueryOutcome:
+def _collect(
+    response: HTTPResponse, graph_result: bool, limit: int | None, deadline: float, seconds: float
+) -> QueryOutcome:
     content_type = response.headers.get("Content-Type", "")
 
     def check_time(count: int) -> None:
         if count % 256 == 0 and time.monotonic() > deadline:
-            raise QueryTimeout(f"the query ran longer than {seconds:g} s and was stopped", timeout_seconds=seconds)
+            raise QueryTimeout(
+                f"the query ran longer than {seconds:g} s and was stopped", timeout_seconds=seconds
+            )
 
     try:
         if graph_result:
@@ -1155,13 +1279,20 @@ def open_store(
 
     if is_store_url(location):
         assert isinstance(location, str)
-        store = RemoteStore.open(location, base_iri=base_iri or DEFAULT_BASE_IRI, update_url=update_url,
-                                 graph_store_url=graph_store_url, timeout=timeout)
+        store = RemoteStore.open(
+            location,
+            base_iri=base_iri or DEFAULT_BASE_IRI,
+            update_url=update_url,
+            graph_store_url=graph_store_url,
+            timeout=timeout,
+        )
         if not writable:
             store.check_readable()
         return store
     if update_url or graph_store_url:
-        raise BadRequest("--update-url and --graph-store-url go with a store URL, not a store folder")
+        raise BadRequest(
+            "--update-url and --graph-store-url go with a store URL, not a store folder"
+        )
     folder = resolve_store_path(location)
     return KGStore.open_writable(folder) if writable else KGStore.open_readonly(folder)
 

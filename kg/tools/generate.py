@@ -64,51 +64,1108 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 # --- name pools -------------------------------------------------------------------------
 
-CN_SURNAMES = ["Wang", "Li", "Zhang", "Liu", "Chen", "Yang", "Huang", "Zhao", "Wu", "Zhou", "Xu", "Sun", "Ma", "Zhu", "Hu", "Guo", "He", "Lin", "Gao", "Luo", "Zheng", "Liang", "Xie", "Song", "Tang", "Han", "Feng", "Deng", "Cao", "Peng", "Zeng", "Xiao", "Tian", "Dong", "Pan", "Yuan", "Cai", "Jiang", "Yu", "Du", "Ye", "Cheng", "Wei", "Su", "Lv", "Ding", "Ren", "Shen", "Yao", "Lu", "Jin", "Tan", "Fan", "Fu", "Shi", "Qiu", "Kong", "Bai", "Cui", "Kang", "Mao", "Qin", "Yan", "Xue", "Hou", "Lei", "Long", "Duan", "Hao", "Shao", "Meng", "Wan", "Gu", "Lai", "Qian", "Dai", "Qi", "Zou", "Xiong", "Jia", "Hong", "Wen", "Chang", "Ouyang", "Situ", "Shang", "Niu", "Tao", "Fang", "Bao", "Gong", "Yin", "Mu", "Zhan", "Ji", "Ning", "Ke", "Miao"]
-CN_SYLLABLES = ["an", "ang", "bao", "bei", "bin", "bo", "can", "chao", "chen", "cheng", "chun", "cong", "da", "dan", "de", "dong", "fan", "fang", "fei", "feng", "gang", "guang", "hai", "han", "hang", "hao", "hong", "hua", "hui", "jia", "jian", "jiang", "jie", "jin", "jing", "jun", "kai", "kang", "ke", "lan", "lei", "li", "liang", "lin", "ling", "long", "lu", "mei", "meng", "min", "ming", "nan", "ning", "peng", "ping", "qi", "qian", "qiang", "qin", "qing", "quan", "rong", "rui", "shan", "shu", "si", "song", "tao", "tian", "ting", "wei", "wen", "xi", "xia", "xian", "xiang", "xiao", "xin", "xing", "xu", "xuan", "ya", "yan", "yang", "yao", "yi", "yin", "ying", "yong", "you", "yu", "yuan", "yue", "yun", "ze", "zhe", "zhen", "zheng", "zhi", "zhong", "zhou", "zhu", "zi"]
-WEST_GIVEN = ["James", "John", "Robert", "Michael", "William", "David", "Richard", "Joseph", "Thomas", "Charles", "Daniel", "Matthew", "Anthony", "Mark", "Steven", "Paul", "Andrew", "Joshua", "Kevin", "Brian", "George", "Timothy", "Ronald", "Jason", "Edward", "Jeffrey", "Ryan", "Jacob", "Gary", "Nicholas", "Eric", "Jonathan", "Stephen", "Larry", "Justin", "Scott", "Brandon", "Benjamin", "Samuel", "Gregory", "Alexander", "Patrick", "Frank", "Raymond", "Jack", "Dennis", "Jerry", "Tyler", "Aaron", "Henry", "Adam", "Nathan", "Peter", "Zachary", "Mary", "Patricia", "Jennifer", "Linda", "Elizabeth", "Barbara", "Susan", "Jessica", "Sarah", "Karen", "Lisa", "Nancy", "Betty", "Sandra", "Margaret", "Ashley", "Kimberly", "Emily", "Donna", "Michelle", "Carol", "Amanda", "Melissa", "Deborah", "Stephanie", "Rebecca", "Laura", "Sharon", "Cynthia", "Kathleen", "Amy", "Angela", "Anna", "Ruth", "Brenda", "Pamela", "Nicole", "Katherine", "Samantha", "Christine", "Emma", "Rachel", "Catherine", "Maria", "Julia", "Heather", "Diane", "Olivia", "Victoria", "Hannah", "Lukas", "Felix", "Jonas", "Leon", "Finn", "Elias", "Paul", "Moritz", "Johannes", "Sophie", "Lena", "Clara", "Hanna", "Marie", "Lea", "Lucas", "Hugo", "Louis", "Jules", "Arthur", "Camille", "Chloe", "Manon", "Sofia", "Giulia", "Marco", "Luca", "Matteo", "Alessandro", "Pablo", "Javier", "Carlos", "Diego", "Lucia", "Elena", "Carmen", "Ines", "Pedro", "Rafael", "Bruno", "Tiago", "Joao", "Mateus", "Lars", "Erik", "Nils", "Anders", "Ingrid", "Astrid", "Freya", "Oskar", "Henrik", "Mikkel", "Pieter", "Sander", "Bram", "Daan"]
-WEST_GIVEN_DIACRITIC = ["José", "Renée", "Zoë", "Jürgen", "Søren", "Andrés", "Inés", "Chloé", "Hélène", "François", "Björn", "Jörg", "Mónica", "Raúl", "Ángel", "Łukasz"]
-WEST_SURNAMES = ["Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "Gomez", "Phillips", "Evans", "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reyes", "Stewart", "Morris", "Morales", "Murphy", "Cook", "Rogers", "Gutierrez", "Ortiz", "Morgan", "Cooper", "Peterson", "Bailey", "Reed", "Kelly", "Howard", "Ramos", "Kim", "Cox", "Ward", "Richardson", "Watson", "Brooks", "Chavez", "Wood", "James", "Bennett", "Gray", "Mendoza", "Ruiz", "Hughes", "Price", "Alvarez", "Castillo", "Sanders", "Patel", "Myers", "Long", "Ross", "Foster", "Jimenez", "Powell", "Jenkins", "Perry", "Russell", "Sullivan", "Bell", "Coleman", "Butler", "Henderson", "Barnes", "Fisher", "Vasquez", "Simmons", "Romero", "Jordan", "Patterson", "Alexander", "Hamilton", "Graham", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Schulz", "Hoffmann", "Koch", "Richter", "Klein", "Wolf", "Neumann", "Schwarz", "Zimmermann", "Braun", "Hofmann", "Hartmann", "Lange", "Werner", "Krause", "Lehmann", "Kaiser", "Fuchs", "Dubois", "Bernard", "Moreau", "Laurent", "Simon", "Michel", "Lefebvre", "Leroy", "Roux", "Fournier", "Girard", "Bonnet", "Dupont", "Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "Jansen", "Visser", "Smit", "Bakker", "Mulder", "Bos", "Vos", "Peters", "Hendriks", "Dekker", "Larsen", "Hansen", "Nielsen", "Johansson", "Andersson", "Karlsson", "Nilsson", "Eriksson", "Lindqvist", "Berg", "Holm", "Lund", "Strand", "Dahl"]
-WEST_SURNAME_ROOTS = ["Ash", "Black", "Brad", "Brook", "Clay", "Cole", "Dal", "Dun", "East", "Elm", "Fair", "Fern", "Glen", "Grant", "Hart", "Hay", "Hol", "Kings", "Lang", "Lind", "Mar", "Mil", "Nor", "Oak", "Pem", "Red", "Ros", "Sher", "Stan", "Stone", "Thorn", "Wal", "West", "Whit", "Wick", "Win", "Wood"]
-WEST_SURNAME_SUFFIXES = ["ford", "ley", "ton", "wood", "field", "worth", "ridge", "man", "well", "by", "more", "stead", "brook", "hurst", "ham", "combe"]
-WEST_PARTICLE_SURNAMES = ["van der Berg", "van Dijk", "de Vries", "de Jong", "van den Broek", "da Silva", "dos Santos", "de la Cruz", "von Braun", "di Stefano"]
+CN_SURNAMES = [
+    "Wang",
+    "Li",
+    "Zhang",
+    "Liu",
+    "Chen",
+    "Yang",
+    "Huang",
+    "Zhao",
+    "Wu",
+    "Zhou",
+    "Xu",
+    "Sun",
+    "Ma",
+    "Zhu",
+    "Hu",
+    "Guo",
+    "He",
+    "Lin",
+    "Gao",
+    "Luo",
+    "Zheng",
+    "Liang",
+    "Xie",
+    "Song",
+    "Tang",
+    "Han",
+    "Feng",
+    "Deng",
+    "Cao",
+    "Peng",
+    "Zeng",
+    "Xiao",
+    "Tian",
+    "Dong",
+    "Pan",
+    "Yuan",
+    "Cai",
+    "Jiang",
+    "Yu",
+    "Du",
+    "Ye",
+    "Cheng",
+    "Wei",
+    "Su",
+    "Lv",
+    "Ding",
+    "Ren",
+    "Shen",
+    "Yao",
+    "Lu",
+    "Jin",
+    "Tan",
+    "Fan",
+    "Fu",
+    "Shi",
+    "Qiu",
+    "Kong",
+    "Bai",
+    "Cui",
+    "Kang",
+    "Mao",
+    "Qin",
+    "Yan",
+    "Xue",
+    "Hou",
+    "Lei",
+    "Long",
+    "Duan",
+    "Hao",
+    "Shao",
+    "Meng",
+    "Wan",
+    "Gu",
+    "Lai",
+    "Qian",
+    "Dai",
+    "Qi",
+    "Zou",
+    "Xiong",
+    "Jia",
+    "Hong",
+    "Wen",
+    "Chang",
+    "Ouyang",
+    "Situ",
+    "Shang",
+    "Niu",
+    "Tao",
+    "Fang",
+    "Bao",
+    "Gong",
+    "Yin",
+    "Mu",
+    "Zhan",
+    "Ji",
+    "Ning",
+    "Ke",
+    "Miao",
+]
+CN_SYLLABLES = [
+    "an",
+    "ang",
+    "bao",
+    "bei",
+    "bin",
+    "bo",
+    "can",
+    "chao",
+    "chen",
+    "cheng",
+    "chun",
+    "cong",
+    "da",
+    "dan",
+    "de",
+    "dong",
+    "fan",
+    "fang",
+    "fei",
+    "feng",
+    "gang",
+    "guang",
+    "hai",
+    "han",
+    "hang",
+    "hao",
+    "hong",
+    "hua",
+    "hui",
+    "jia",
+    "jian",
+    "jiang",
+    "jie",
+    "jin",
+    "jing",
+    "jun",
+    "kai",
+    "kang",
+    "ke",
+    "lan",
+    "lei",
+    "li",
+    "liang",
+    "lin",
+    "ling",
+    "long",
+    "lu",
+    "mei",
+    "meng",
+    "min",
+    "ming",
+    "nan",
+    "ning",
+    "peng",
+    "ping",
+    "qi",
+    "qian",
+    "qiang",
+    "qin",
+    "qing",
+    "quan",
+    "rong",
+    "rui",
+    "shan",
+    "shu",
+    "si",
+    "song",
+    "tao",
+    "tian",
+    "ting",
+    "wei",
+    "wen",
+    "xi",
+    "xia",
+    "xian",
+    "xiang",
+    "xiao",
+    "xin",
+    "xing",
+    "xu",
+    "xuan",
+    "ya",
+    "yan",
+    "yang",
+    "yao",
+    "yi",
+    "yin",
+    "ying",
+    "yong",
+    "you",
+    "yu",
+    "yuan",
+    "yue",
+    "yun",
+    "ze",
+    "zhe",
+    "zhen",
+    "zheng",
+    "zhi",
+    "zhong",
+    "zhou",
+    "zhu",
+    "zi",
+]
+WEST_GIVEN = [
+    "James",
+    "John",
+    "Robert",
+    "Michael",
+    "William",
+    "David",
+    "Richard",
+    "Joseph",
+    "Thomas",
+    "Charles",
+    "Daniel",
+    "Matthew",
+    "Anthony",
+    "Mark",
+    "Steven",
+    "Paul",
+    "Andrew",
+    "Joshua",
+    "Kevin",
+    "Brian",
+    "George",
+    "Timothy",
+    "Ronald",
+    "Jason",
+    "Edward",
+    "Jeffrey",
+    "Ryan",
+    "Jacob",
+    "Gary",
+    "Nicholas",
+    "Eric",
+    "Jonathan",
+    "Stephen",
+    "Larry",
+    "Justin",
+    "Scott",
+    "Brandon",
+    "Benjamin",
+    "Samuel",
+    "Gregory",
+    "Alexander",
+    "Patrick",
+    "Frank",
+    "Raymond",
+    "Jack",
+    "Dennis",
+    "Jerry",
+    "Tyler",
+    "Aaron",
+    "Henry",
+    "Adam",
+    "Nathan",
+    "Peter",
+    "Zachary",
+    "Mary",
+    "Patricia",
+    "Jennifer",
+    "Linda",
+    "Elizabeth",
+    "Barbara",
+    "Susan",
+    "Jessica",
+    "Sarah",
+    "Karen",
+    "Lisa",
+    "Nancy",
+    "Betty",
+    "Sandra",
+    "Margaret",
+    "Ashley",
+    "Kimberly",
+    "Emily",
+    "Donna",
+    "Michelle",
+    "Carol",
+    "Amanda",
+    "Melissa",
+    "Deborah",
+    "Stephanie",
+    "Rebecca",
+    "Laura",
+    "Sharon",
+    "Cynthia",
+    "Kathleen",
+    "Amy",
+    "Angela",
+    "Anna",
+    "Ruth",
+    "Brenda",
+    "Pamela",
+    "Nicole",
+    "Katherine",
+    "Samantha",
+    "Christine",
+    "Emma",
+    "Rachel",
+    "Catherine",
+    "Maria",
+    "Julia",
+    "Heather",
+    "Diane",
+    "Olivia",
+    "Victoria",
+    "Hannah",
+    "Lukas",
+    "Felix",
+    "Jonas",
+    "Leon",
+    "Finn",
+    "Elias",
+    "Paul",
+    "Moritz",
+    "Johannes",
+    "Sophie",
+    "Lena",
+    "Clara",
+    "Hanna",
+    "Marie",
+    "Lea",
+    "Lucas",
+    "Hugo",
+    "Louis",
+    "Jules",
+    "Arthur",
+    "Camille",
+    "Chloe",
+    "Manon",
+    "Sofia",
+    "Giulia",
+    "Marco",
+    "Luca",
+    "Matteo",
+    "Alessandro",
+    "Pablo",
+    "Javier",
+    "Carlos",
+    "Diego",
+    "Lucia",
+    "Elena",
+    "Carmen",
+    "Ines",
+    "Pedro",
+    "Rafael",
+    "Bruno",
+    "Tiago",
+    "Joao",
+    "Mateus",
+    "Lars",
+    "Erik",
+    "Nils",
+    "Anders",
+    "Ingrid",
+    "Astrid",
+    "Freya",
+    "Oskar",
+    "Henrik",
+    "Mikkel",
+    "Pieter",
+    "Sander",
+    "Bram",
+    "Daan",
+]
+WEST_GIVEN_DIACRITIC = [
+    "José",
+    "Renée",
+    "Zoë",
+    "Jürgen",
+    "Søren",
+    "Andrés",
+    "Inés",
+    "Chloé",
+    "Hélène",
+    "François",
+    "Björn",
+    "Jörg",
+    "Mónica",
+    "Raúl",
+    "Ángel",
+    "Łukasz",
+]
+WEST_SURNAMES = [
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "Gomez",
+    "Phillips",
+    "Evans",
+    "Turner",
+    "Diaz",
+    "Parker",
+    "Cruz",
+    "Edwards",
+    "Collins",
+    "Reyes",
+    "Stewart",
+    "Morris",
+    "Morales",
+    "Murphy",
+    "Cook",
+    "Rogers",
+    "Gutierrez",
+    "Ortiz",
+    "Morgan",
+    "Cooper",
+    "Peterson",
+    "Bailey",
+    "Reed",
+    "Kelly",
+    "Howard",
+    "Ramos",
+    "Kim",
+    "Cox",
+    "Ward",
+    "Richardson",
+    "Watson",
+    "Brooks",
+    "Chavez",
+    "Wood",
+    "James",
+    "Bennett",
+    "Gray",
+    "Mendoza",
+    "Ruiz",
+    "Hughes",
+    "Price",
+    "Alvarez",
+    "Castillo",
+    "Sanders",
+    "Patel",
+    "Myers",
+    "Long",
+    "Ross",
+    "Foster",
+    "Jimenez",
+    "Powell",
+    "Jenkins",
+    "Perry",
+    "Russell",
+    "Sullivan",
+    "Bell",
+    "Coleman",
+    "Butler",
+    "Henderson",
+    "Barnes",
+    "Fisher",
+    "Vasquez",
+    "Simmons",
+    "Romero",
+    "Jordan",
+    "Patterson",
+    "Alexander",
+    "Hamilton",
+    "Graham",
+    "Schmidt",
+    "Schneider",
+    "Fischer",
+    "Weber",
+    "Meyer",
+    "Wagner",
+    "Becker",
+    "Schulz",
+    "Hoffmann",
+    "Koch",
+    "Richter",
+    "Klein",
+    "Wolf",
+    "Neumann",
+    "Schwarz",
+    "Zimmermann",
+    "Braun",
+    "Hofmann",
+    "Hartmann",
+    "Lange",
+    "Werner",
+    "Krause",
+    "Lehmann",
+    "Kaiser",
+    "Fuchs",
+    "Dubois",
+    "Bernard",
+    "Moreau",
+    "Laurent",
+    "Simon",
+    "Michel",
+    "Lefebvre",
+    "Leroy",
+    "Roux",
+    "Fournier",
+    "Girard",
+    "Bonnet",
+    "Dupont",
+    "Rossi",
+    "Russo",
+    "Ferrari",
+    "Esposito",
+    "Bianchi",
+    "Romano",
+    "Colombo",
+    "Ricci",
+    "Marino",
+    "Greco",
+    "Bruno",
+    "Gallo",
+    "Conti",
+    "Jansen",
+    "Visser",
+    "Smit",
+    "Bakker",
+    "Mulder",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "Dekker",
+    "Larsen",
+    "Hansen",
+    "Nielsen",
+    "Johansson",
+    "Andersson",
+    "Karlsson",
+    "Nilsson",
+    "Eriksson",
+    "Lindqvist",
+    "Berg",
+    "Holm",
+    "Lund",
+    "Strand",
+    "Dahl",
+]
+WEST_SURNAME_ROOTS = [
+    "Ash",
+    "Black",
+    "Brad",
+    "Brook",
+    "Clay",
+    "Cole",
+    "Dal",
+    "Dun",
+    "East",
+    "Elm",
+    "Fair",
+    "Fern",
+    "Glen",
+    "Grant",
+    "Hart",
+    "Hay",
+    "Hol",
+    "Kings",
+    "Lang",
+    "Lind",
+    "Mar",
+    "Mil",
+    "Nor",
+    "Oak",
+    "Pem",
+    "Red",
+    "Ros",
+    "Sher",
+    "Stan",
+    "Stone",
+    "Thorn",
+    "Wal",
+    "West",
+    "Whit",
+    "Wick",
+    "Win",
+    "Wood",
+]
+WEST_SURNAME_SUFFIXES = [
+    "ford",
+    "ley",
+    "ton",
+    "wood",
+    "field",
+    "worth",
+    "ridge",
+    "man",
+    "well",
+    "by",
+    "more",
+    "stead",
+    "brook",
+    "hurst",
+    "ham",
+    "combe",
+]
+WEST_PARTICLE_SURNAMES = [
+    "van der Berg",
+    "van Dijk",
+    "de Vries",
+    "de Jong",
+    "van den Broek",
+    "da Silva",
+    "dos Santos",
+    "de la Cruz",
+    "von Braun",
+    "di Stefano",
+]
 WEST_APOSTROPHE_SURNAMES = ["O'Brien", "O'Connor", "O'Neill", "D'Angelo", "O'Sullivan"]
 WEST_HYPHEN_SURNAMES = ["Coda-Forno", "Smith-Jones", "Garcia-Lopez", "Müller-Lang", "Lloyd-Webb"]
-DIACRITIC_SURNAMES = ["Müller", "García", "Núñez", "Pérez", "Gómez", "Jiménez", "Martínez", "Sánchez", "Lefèvre", "Østergaard", "Šimić", "Dvořák", "Söderberg", "Fernández", "Öztürk"]
-RU_GIVEN = ["Aleksandr", "Alexei", "Andrei", "Dmitri", "Sergei", "Mikhail", "Nikolai", "Yuri", "Evgeny", "Natalia", "Tatiana", "Ekaterina", "Olga", "Irina", "Ivan", "Pavel"]
+DIACRITIC_SURNAMES = [
+    "Müller",
+    "García",
+    "Núñez",
+    "Pérez",
+    "Gómez",
+    "Jiménez",
+    "Martínez",
+    "Sánchez",
+    "Lefèvre",
+    "Østergaard",
+    "Šimić",
+    "Dvořák",
+    "Söderberg",
+    "Fernández",
+    "Öztürk",
+]
+RU_GIVEN = [
+    "Aleksandr",
+    "Alexei",
+    "Andrei",
+    "Dmitri",
+    "Sergei",
+    "Mikhail",
+    "Nikolai",
+    "Yuri",
+    "Evgeny",
+    "Natalia",
+    "Tatiana",
+    "Ekaterina",
+    "Olga",
+    "Irina",
+    "Ivan",
+    "Pavel",
+]
 RU_FEMALE = frozenset(["Natalia", "Tatiana", "Ekaterina", "Olga", "Irina"])
-RU_SURNAMES = ["Ivanov", "Petrov", "Smirnov", "Kuznetsov", "Popov", "Sokolov", "Lebedev", "Kozlov", "Novikov", "Morozov", "Volkov", "Solovyov", "Vasiliev", "Zaitsev", "Pavlov", "Semenov", "Golubev", "Vinogradov", "Bogdanov", "Orlov"]
-AR_GIVEN = ["Mohammed", "Ahmed", "Hussein", "Omar", "Ali", "Khalid", "Youssef", "Fatima", "Aisha", "Layla", "Karim", "Tariq", "Samir", "Nadia"]
-AR_SURNAMES = ["Hassan", "Ibrahim", "Mahmoud", "Haddad", "Khoury", "Nasser", "Saleh", "Aziz", "Rahman", "Farouk", "Mansour", "Qureshi"]
-IN_GIVEN = ["Priya", "Rahul", "Amit", "Ananya", "Arjun", "Vikram", "Sneha", "Rohan", "Kavya", "Aditya", "Deepak", "Meera", "Sanjay", "Pooja", "Karthik", "Lakshmi"]
-IN_SURNAMES = ["Sharma", "Gupta", "Patel", "Singh", "Kumar", "Reddy", "Iyer", "Nair", "Rao", "Mehta", "Joshi", "Agarwal", "Chatterjee", "Banerjee", "Desai", "Kapoor"]
-JP_GIVEN = ["Haruto", "Yuto", "Sota", "Hiroshi", "Takeshi", "Kenji", "Yuki", "Sakura", "Aoi", "Hina", "Naoki", "Daiki", "Ren", "Kaito", "Mei", "Riko"]
-JP_SURNAMES = ["Sato", "Suzuki", "Takahashi", "Tanaka", "Watanabe", "Ito", "Yamamoto", "Nakamura", "Kobayashi", "Kato", "Yoshida", "Yamada", "Sasaki", "Matsumoto", "Inoue", "Kimura"]
-KR_GIVEN = ["Min-Jun", "Seo-Yeon", "Ji-Ho", "Ha-Eun", "Do-Yun", "Su-Bin", "Jae-Won", "Hye-Jin", "Sung-Min", "Young-Ho"]
-KR_SURNAMES = ["Kim", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim", "Han", "Oh", "Seo", "Shin", "Kwon", "Hwang"]
+RU_SURNAMES = [
+    "Ivanov",
+    "Petrov",
+    "Smirnov",
+    "Kuznetsov",
+    "Popov",
+    "Sokolov",
+    "Lebedev",
+    "Kozlov",
+    "Novikov",
+    "Morozov",
+    "Volkov",
+    "Solovyov",
+    "Vasiliev",
+    "Zaitsev",
+    "Pavlov",
+    "Semenov",
+    "Golubev",
+    "Vinogradov",
+    "Bogdanov",
+    "Orlov",
+]
+AR_GIVEN = [
+    "Mohammed",
+    "Ahmed",
+    "Hussein",
+    "Omar",
+    "Ali",
+    "Khalid",
+    "Youssef",
+    "Fatima",
+    "Aisha",
+    "Layla",
+    "Karim",
+    "Tariq",
+    "Samir",
+    "Nadia",
+]
+AR_SURNAMES = [
+    "Hassan",
+    "Ibrahim",
+    "Mahmoud",
+    "Haddad",
+    "Khoury",
+    "Nasser",
+    "Saleh",
+    "Aziz",
+    "Rahman",
+    "Farouk",
+    "Mansour",
+    "Qureshi",
+]
+IN_GIVEN = [
+    "Priya",
+    "Rahul",
+    "Amit",
+    "Ananya",
+    "Arjun",
+    "Vikram",
+    "Sneha",
+    "Rohan",
+    "Kavya",
+    "Aditya",
+    "Deepak",
+    "Meera",
+    "Sanjay",
+    "Pooja",
+    "Karthik",
+    "Lakshmi",
+]
+IN_SURNAMES = [
+    "Sharma",
+    "Gupta",
+    "Patel",
+    "Singh",
+    "Kumar",
+    "Reddy",
+    "Iyer",
+    "Nair",
+    "Rao",
+    "Mehta",
+    "Joshi",
+    "Agarwal",
+    "Chatterjee",
+    "Banerjee",
+    "Desai",
+    "Kapoor",
+]
+JP_GIVEN = [
+    "Haruto",
+    "Yuto",
+    "Sota",
+    "Hiroshi",
+    "Takeshi",
+    "Kenji",
+    "Yuki",
+    "Sakura",
+    "Aoi",
+    "Hina",
+    "Naoki",
+    "Daiki",
+    "Ren",
+    "Kaito",
+    "Mei",
+    "Riko",
+]
+JP_SURNAMES = [
+    "Sato",
+    "Suzuki",
+    "Takahashi",
+    "Tanaka",
+    "Watanabe",
+    "Ito",
+    "Yamamoto",
+    "Nakamura",
+    "Kobayashi",
+    "Kato",
+    "Yoshida",
+    "Yamada",
+    "Sasaki",
+    "Matsumoto",
+    "Inoue",
+    "Kimura",
+]
+KR_GIVEN = [
+    "Min-Jun",
+    "Seo-Yeon",
+    "Ji-Ho",
+    "Ha-Eun",
+    "Do-Yun",
+    "Su-Bin",
+    "Jae-Won",
+    "Hye-Jin",
+    "Sung-Min",
+    "Young-Ho",
+]
+KR_SURNAMES = [
+    "Kim",
+    "Park",
+    "Choi",
+    "Jung",
+    "Kang",
+    "Cho",
+    "Yoon",
+    "Jang",
+    "Lim",
+    "Han",
+    "Oh",
+    "Seo",
+    "Shin",
+    "Kwon",
+    "Hwang",
+]
 TRANSLIT = {
-    "Aleksandr": ("Alexander", "Aleksander"), "Alexei": ("Alexey", "Aleksei"), "Andrei": ("Andrey",),
-    "Dmitri": ("Dmitry",), "Sergei": ("Sergey",), "Mikhail": ("Mihail",), "Nikolai": ("Nikolay",),
-    "Yuri": ("Yury", "Iurii"), "Evgeny": ("Evgenii", "Yevgeny"), "Natalia": ("Natalya",),
-    "Tatiana": ("Tatyana",), "Ekaterina": ("Yekaterina",), "Mohammed": ("Muhammad", "Mohammad"),
-    "Ahmed": ("Ahmad",), "Hussein": ("Husain",), "Jürgen": ("Juergen",), "Müller": ("Mueller",),
+    "Aleksandr": ("Alexander", "Aleksander"),
+    "Alexei": ("Alexey", "Aleksei"),
+    "Andrei": ("Andrey",),
+    "Dmitri": ("Dmitry",),
+    "Sergei": ("Sergey",),
+    "Mikhail": ("Mihail",),
+    "Nikolai": ("Nikolay",),
+    "Yuri": ("Yury", "Iurii"),
+    "Evgeny": ("Evgenii", "Yevgeny"),
+    "Natalia": ("Natalya",),
+    "Tatiana": ("Tatyana",),
+    "Ekaterina": ("Yekaterina",),
+    "Mohammed": ("Muhammad", "Mohammad"),
+    "Ahmed": ("Ahmad",),
+    "Hussein": ("Husain",),
+    "Jürgen": ("Juergen",),
+    "Müller": ("Mueller",),
 }
 
 # --- title and abstract pools ---------------------------------------------------------------
 
-ADJECTIVES = ["Efficient", "Scalable", "Robust", "Contrastive", "Self-Supervised", "Federated", "Sparse", "Hierarchical", "Adaptive", "Multimodal", "Causal", "Generative", "Differentiable", "Bayesian", "Latent", "Structured", "Interpretable", "Low-Rank", "Continual", "Unsupervised", "Semi-Supervised", "Zero-Shot", "Few-Shot", "Long-Context", "Multilingual", "Private", "Fair", "Calibrated", "Provable", "Distributed", "Quantized", "Equivariant", "Implicit", "Stochastic", "Variational", "Token-Level", "Offline", "On-Policy", "Off-Policy", "Multi-Agent", "Compositional", "Retrieval-Augmented", "Diffusion-Based", "Graph-Based", "Energy-Based", "Physics-Informed", "Lightweight", "Memory-Efficient", "Uncertainty-Aware", "Data-Efficient", "Cross-Lingual", "Instruction-Tuned", "Open-Vocabulary", "Temporal"]
-NOUNS = ["Representations", "Transformers", "Language Models", "Policies", "Embeddings", "Attention", "Graph Neural Networks", "Diffusion Models", "Reward Models", "Agents", "Retrievers", "Tokenizers", "Optimizers", "Kernels", "Priors", "Features", "Estimators", "Benchmarks", "Objectives", "Adapters", "Mixture of Experts", "State Space Models", "Autoencoders", "Normalizing Flows", "World Models", "Vision Transformers", "Neural Fields", "Decoders", "Planners", "Critics", "Value Functions", "Memory Networks", "Routers", "Prompts", "Classifiers", "Detectors", "Encoders", "Samplers"]
-TASKS = ["Question Answering", "Image Segmentation", "Protein Design", "Code Generation", "Time Series Forecasting", "Anomaly Detection", "Machine Translation", "Recommendation", "Seizure Detection", "Theorem Proving", "Speech Recognition", "Molecule Generation", "Summarization", "Visual Reasoning", "Drug Discovery", "Weather Forecasting", "Robot Manipulation", "Entity Resolution", "Mathematical Reasoning", "Tabular Learning", "Object Detection", "Depth Estimation", "Text-to-Image Generation", "Video Understanding", "Retrieval", "Causal Discovery", "Graph Classification", "Link Prediction", "Dialogue Systems", "Program Synthesis", "Medical Imaging", "Point Cloud Registration", "Knowledge Graph Completion", "Fact Verification", "Semantic Parsing", "Sentiment Analysis", "Pose Estimation", "Trajectory Prediction", "Scene Understanding"]
-DOMAINS = ["Proteomics", "Multiomics", "Genomics", "Metabolomics", "Transcriptomics", "Healthcare", "Finance", "Chemistry", "Materials Science", "Climate Science", "Astronomy", "Law", "Education", "Agriculture", "Neuroscience", "Epidemiology"]
-VERBING = ["Improving", "Scaling", "Rethinking", "Understanding", "Automating", "Learning", "Distilling", "Evaluating", "Accelerating", "Aligning", "Benchmarking", "Revisiting"]
-PROPERTIES = ["Generalization", "Robustness", "Convergence", "Expressivity", "Calibration", "Sample Complexity", "Stability", "Identifiability", "Optimality", "Transferability"]
-TECHNIQUES = ["Optimal Transport", "Contrastive Learning", "Knowledge Distillation", "Reinforcement Learning", "Meta-Learning", "Curriculum Learning", "Active Learning", "Test-Time Adaptation", "Prompt Tuning", "Score Matching", "Spectral Clustering", "Random Features", "Importance Sampling", "Mutual Information", "Low-Rank Adaptation"]
-CATEGORIES = (("LG", 35), ("CL", 20), ("CV", 20), ("AI", 10), ("ML", 5), ("IR", 3), ("RO", 3), ("NE", 2), ("SD", 2))
-AFFILIATIONS = ["tsinghua", "pku", "stanford", "mit", "cmu", "berkeley", "oxford", "cambridge", "eth", "sjtu", "zju", "fudan", "nku", "ustc"]
+ADJECTIVES = [
+    "Efficient",
+    "Scalable",
+    "Robust",
+    "Contrastive",
+    "Self-Supervised",
+    "Federated",
+    "Sparse",
+    "Hierarchical",
+    "Adaptive",
+    "Multimodal",
+    "Causal",
+    "Generative",
+    "Differentiable",
+    "Bayesian",
+    "Latent",
+    "Structured",
+    "Interpretable",
+    "Low-Rank",
+    "Continual",
+    "Unsupervised",
+    "Semi-Supervised",
+    "Zero-Shot",
+    "Few-Shot",
+    "Long-Context",
+    "Multilingual",
+    "Private",
+    "Fair",
+    "Calibrated",
+    "Provable",
+    "Distributed",
+    "Quantized",
+    "Equivariant",
+    "Implicit",
+    "Stochastic",
+    "Variational",
+    "Token-Level",
+    "Offline",
+    "On-Policy",
+    "Off-Policy",
+    "Multi-Agent",
+    "Compositional",
+    "Retrieval-Augmented",
+    "Diffusion-Based",
+    "Graph-Based",
+    "Energy-Based",
+    "Physics-Informed",
+    "Lightweight",
+    "Memory-Efficient",
+    "Uncertainty-Aware",
+    "Data-Efficient",
+    "Cross-Lingual",
+    "Instruction-Tuned",
+    "Open-Vocabulary",
+    "Temporal",
+]
+NOUNS = [
+    "Representations",
+    "Transformers",
+    "Language Models",
+    "Policies",
+    "Embeddings",
+    "Attention",
+    "Graph Neural Networks",
+    "Diffusion Models",
+    "Reward Models",
+    "Agents",
+    "Retrievers",
+    "Tokenizers",
+    "Optimizers",
+    "Kernels",
+    "Priors",
+    "Features",
+    "Estimators",
+    "Benchmarks",
+    "Objectives",
+    "Adapters",
+    "Mixture of Experts",
+    "State Space Models",
+    "Autoencoders",
+    "Normalizing Flows",
+    "World Models",
+    "Vision Transformers",
+    "Neural Fields",
+    "Decoders",
+    "Planners",
+    "Critics",
+    "Value Functions",
+    "Memory Networks",
+    "Routers",
+    "Prompts",
+    "Classifiers",
+    "Detectors",
+    "Encoders",
+    "Samplers",
+]
+TASKS = [
+    "Question Answering",
+    "Image Segmentation",
+    "Protein Design",
+    "Code Generation",
+    "Time Series Forecasting",
+    "Anomaly Detection",
+    "Machine Translation",
+    "Recommendation",
+    "Seizure Detection",
+    "Theorem Proving",
+    "Speech Recognition",
+    "Molecule Generation",
+    "Summarization",
+    "Visual Reasoning",
+    "Drug Discovery",
+    "Weather Forecasting",
+    "Robot Manipulation",
+    "Entity Resolution",
+    "Mathematical Reasoning",
+    "Tabular Learning",
+    "Object Detection",
+    "Depth Estimation",
+    "Text-to-Image Generation",
+    "Video Understanding",
+    "Retrieval",
+    "Causal Discovery",
+    "Graph Classification",
+    "Link Prediction",
+    "Dialogue Systems",
+    "Program Synthesis",
+    "Medical Imaging",
+    "Point Cloud Registration",
+    "Knowledge Graph Completion",
+    "Fact Verification",
+    "Semantic Parsing",
+    "Sentiment Analysis",
+    "Pose Estimation",
+    "Trajectory Prediction",
+    "Scene Understanding",
+]
+DOMAINS = [
+    "Proteomics",
+    "Multiomics",
+    "Genomics",
+    "Metabolomics",
+    "Transcriptomics",
+    "Healthcare",
+    "Finance",
+    "Chemistry",
+    "Materials Science",
+    "Climate Science",
+    "Astronomy",
+    "Law",
+    "Education",
+    "Agriculture",
+    "Neuroscience",
+    "Epidemiology",
+]
+VERBING = [
+    "Improving",
+    "Scaling",
+    "Rethinking",
+    "Understanding",
+    "Automating",
+    "Learning",
+    "Distilling",
+    "Evaluating",
+    "Accelerating",
+    "Aligning",
+    "Benchmarking",
+    "Revisiting",
+]
+PROPERTIES = [
+    "Generalization",
+    "Robustness",
+    "Convergence",
+    "Expressivity",
+    "Calibration",
+    "Sample Complexity",
+    "Stability",
+    "Identifiability",
+    "Optimality",
+    "Transferability",
+]
+TECHNIQUES = [
+    "Optimal Transport",
+    "Contrastive Learning",
+    "Knowledge Distillation",
+    "Reinforcement Learning",
+    "Meta-Learning",
+    "Curriculum Learning",
+    "Active Learning",
+    "Test-Time Adaptation",
+    "Prompt Tuning",
+    "Score Matching",
+    "Spectral Clustering",
+    "Random Features",
+    "Importance Sampling",
+    "Mutual Information",
+    "Low-Rank Adaptation",
+]
+CATEGORIES = (
+    ("LG", 35),
+    ("CL", 20),
+    ("CV", 20),
+    ("AI", 10),
+    ("ML", 5),
+    ("IR", 3),
+    ("RO", 3),
+    ("NE", 2),
+    ("SD", 2),
+)
+AFFILIATIONS = [
+    "tsinghua",
+    "pku",
+    "stanford",
+    "mit",
+    "cmu",
+    "berkeley",
+    "oxford",
+    "cambridge",
+    "eth",
+    "sjtu",
+    "zju",
+    "fudan",
+    "nku",
+    "ustc",
+]
 PROBLEMS = (
-    "distribution shift", "label noise", "quadratic cost in the sequence length", "reward hacking",
-    "catastrophic forgetting", "poor calibration", "spurious correlations", "exposure bias",
-    "high variance", "limited supervision", "long-tailed data", "privacy leakage",
+    "distribution shift",
+    "label noise",
+    "quadratic cost in the sequence length",
+    "reward hacking",
+    "catastrophic forgetting",
+    "poor calibration",
+    "spurious correlations",
+    "exposure bias",
+    "high variance",
+    "limited supervision",
+    "long-tailed data",
+    "privacy leakage",
 )
 
 # --- knobs ----------------------------------------------------------------------------------
@@ -263,7 +1320,9 @@ class _People:
             first = (s1 + s2).capitalize() if rng.random() < 0.8 else s1.capitalize()
             return [first], rng.choice(CN_SURNAMES), "cn"
         if r < 0.82:
-            first = rng.choice(WEST_GIVEN_DIACRITIC) if rng.random() < 0.05 else rng.choice(WEST_GIVEN)
+            first = (
+                rng.choice(WEST_GIVEN_DIACRITIC) if rng.random() < 0.05 else rng.choice(WEST_GIVEN)
+            )
             given = [first]
             if rng.random() < 0.25:
                 middle = rng.choice(WEST_GIVEN)
@@ -283,8 +1342,13 @@ class _People:
             else:
                 surname = rng.choice(WEST_HYPHEN_SURNAMES)
             return given, surname, "west"
-        pools = (("ru", RU_GIVEN, RU_SURNAMES), ("ar", AR_GIVEN, AR_SURNAMES), ("in", IN_GIVEN, IN_SURNAMES),
-                 ("jp", JP_GIVEN, JP_SURNAMES), ("kr", KR_GIVEN, KR_SURNAMES))
+        pools = (
+            ("ru", RU_GIVEN, RU_SURNAMES),
+            ("ar", AR_GIVEN, AR_SURNAMES),
+            ("in", IN_GIVEN, IN_SURNAMES),
+            ("jp", JP_GIVEN, JP_SURNAMES),
+            ("kr", KR_GIVEN, KR_SURNAMES),
+        )
         origin, gpool, spool = pools[rng.randrange(len(pools))]
         given = [rng.choice(gpool)]
         if origin in ("ar", "in") and rng.random() < 0.4:
@@ -361,7 +1425,9 @@ def _title(rng: random.Random) -> tuple[str, list[tuple[str, tuple[str, ...]]]]:
     return title, slots
 
 
-def _sibling_title(title: str, slots: list[tuple[str, tuple[str, ...]]], rng: random.Random) -> str | None:
+def _sibling_title(
+    title: str, slots: list[tuple[str, tuple[str, ...]]], rng: random.Random
+) -> str | None:
     from rapidfuzz import fuzz
 
     for _ in range(20):
@@ -375,8 +1441,14 @@ def _sibling_title(title: str, slots: list[tuple[str, tuple[str, ...]]], rng: ra
     return None
 
 
-_SPELLING = (("ization", "isation"), ("izing", "ising"), ("Towards", "Toward"), ("Modeling", "Modelling"),
-             ("Behavior", "Behaviour"), ("Generalization", "Generalisation"))
+_SPELLING = (
+    ("ization", "isation"),
+    ("izing", "ising"),
+    ("Towards", "Toward"),
+    ("Modeling", "Modelling"),
+    ("Behavior", "Behaviour"),
+    ("Generalization", "Generalisation"),
+)
 
 
 def _title_variant(title: str, rng: random.Random) -> tuple[str, bool]:
@@ -411,18 +1483,27 @@ def _abstract(rng: random.Random, title: str, code_url: str | None, latex: bool)
         f"We revisit {rng.choice(TASKS).lower()} from this angle and show that a simple change to the "
         f"training objective removes most of this gap.",
         f"Across {n} benchmarks, our method improves over strong baselines by {gain}"
-        + ("\\%" if latex and rng.random() < 0.5 else "%") + " on average.",
+        + ("\\%" if latex and rng.random() < 0.5 else "%")
+        + " on average.",
     ]
     if latex:
         choice = rng.randrange(4)
         if choice == 0:
-            sentences.insert(1, f"We prove a bound of $\\mathcal{{O}}(\\sqrt{{T}}\\log {n})$ on the regret.")
+            sentences.insert(
+                1, f"We prove a bound of $\\mathcal{{O}}(\\sqrt{{T}}\\log {n})$ on the regret."
+            )
         elif choice == 1:
-            sentences.insert(1, f"We introduce \\textbf{{{_acronym(rng)}}}, which uses $k={n}$ anchors per step.")
+            sentences.insert(
+                1, f"We introduce \\textbf{{{_acronym(rng)}}}, which uses $k={n}$ anchors per step."
+            )
         elif choice == 2:
-            sentences.insert(1, "The estimator is unbiased when $\\alpha \\to 0$ and ``stable'' otherwise.")
+            sentences.insert(
+                1, "The estimator is unbiased when $\\alpha \\to 0$ and ``stable'' otherwise."
+            )
         else:
-            sentences.insert(1, f"Training takes \\(r={gain}\\) rounds, \\emph{{i.e.}} far fewer than before.")
+            sentences.insert(
+                1, f"Training takes \\(r={gain}\\) rounds, \\emph{{i.e.}} far fewer than before."
+            )
     if rng.random() < 0.4:
         sentences.append(f"We further analyse {rng.choice(PROBLEMS)} and release all data.")
     if code_url:
@@ -461,8 +1542,13 @@ def _date_line(category: str, day: date, code: bool, as_of: date) -> str:
 def _metrics(rng: random.Random, papers: int) -> list[str]:
     citations = rng.randint(papers * 3, papers * 120 + 10)
     cited = f"{citations:,}" if citations >= 1000 and rng.random() < 0.9 else str(citations)
-    return [f"h-index{rng.randint(3, 60)}", f"{papers}papers", f"{cited}citations",
-            f"Novelty{rng.randint(20, 80)}%", f"AI Score{rng.randint(30, 90)}"]
+    return [
+        f"h-index{rng.randint(3, 60)}",
+        f"{papers}papers",
+        f"{cited}citations",
+        f"Novelty{rng.randint(20, 80)}%",
+        f"AI Score{rng.randint(30, 90)}",
+    ]
 
 
 def _render_profile(
@@ -521,7 +1607,7 @@ def _weighted_category(rng: random.Random) -> str:
 def _day(rng: random.Random, as_of: date) -> date:
     # Recent years are busier: pick a year with weight growing towards the copy year.
     years = list(range(as_of.year - 9, as_of.year + 1))
-    weights = [1.3 ** i for i in range(len(years))]
+    weights = [1.3**i for i in range(len(years))]
     year = rng.choices(years, weights)[0]
     start = date(year, 1, 1)
     end = min(date(year, 12, 31), as_of - timedelta(days=1))
@@ -586,12 +1672,16 @@ def generate(
     world = _World(rng, props, as_of, _People(rng, props), GenerateStats())
     stats = world.stats
     with (root / "truth.json").open("w", encoding="utf-8") as truth:
-        truth.write(f'{{"format": "{TRUTH_FORMAT}", "seed": {seed}, "as_of": "{as_of.isoformat()}",\n')
+        truth.write(
+            f'{{"format": "{TRUTH_FORMAT}", "seed": {seed}, "as_of": "{as_of.isoformat()}",\n'
+        )
         truth.write('"files": [')
         files = _JsonArrayWriter(truth)
         lab = 0
         while stats.papers < papers:
-            want = min(papers - stats.papers, max(5, int(rng.gauss(papers_per_lab, papers_per_lab / 3))))
+            want = min(
+                papers - stats.papers, max(5, int(rng.gauss(papers_per_lab, papers_per_lab / 3)))
+            )
             for path, text, owner, entries in _lab(world, lab, want):
                 target = root / path
                 target.parent.mkdir(parents=True, exist_ok=True)
@@ -599,17 +1689,30 @@ def generate(
                 target.write_bytes(data)
                 stats.bytes += len(data)
                 stats.files += 1
-                files.add({
-                    "file": path, "owner": owner.pid, "owner_name": owner.name,
-                    "entries": [
-                        [line, paper.pid, title, [[n, a] for n, a in zip(shown, paper.authors, strict=False)], cut]
-                        for line, paper, title, shown, cut in entries
-                    ],
-                })
+                files.add(
+                    {
+                        "file": path,
+                        "owner": owner.pid,
+                        "owner_name": owner.name,
+                        "entries": [
+                            [
+                                line,
+                                paper.pid,
+                                title,
+                                [[n, a] for n, a in zip(shown, paper.authors, strict=False)],
+                                cut,
+                            ]
+                            for line, paper, title, shown, cut in entries
+                        ],
+                    }
+                )
             lab += 1
         people = world.people
         truth.write("\n],\n")
-        truth.write('"persons": ' + json.dumps({str(p.pid): p.name for p in people.people}, ensure_ascii=False))
+        truth.write(
+            '"persons": '
+            + json.dumps({str(p.pid): p.name for p in people.people}, ensure_ascii=False)
+        )
         truth.write(',\n"siblings": ' + json.dumps(world.siblings))
         truth.write(',\n"homonyms": ' + json.dumps(people.homonyms))
         stats.persons = len(people.people)
@@ -619,9 +1722,9 @@ def generate(
     return stats
 
 
-def _lab(world: _World, lab: int, n_papers: int) -> Iterator[
-    tuple[str, str, Person, list[tuple[int, Paper, str, list[str], bool]]]
-]:
+def _lab(
+    world: _World, lab: int, n_papers: int
+) -> Iterator[tuple[str, str, Person, list[tuple[int, Paper, str, list[str], bool]]]]:
     """One lab's papers, rendered as its members' profile pages."""
     rng, people, props, stats = world.rng, world.people, world.props, world.stats
     pis = [people.new() for _ in range(1 if rng.random() < 0.6 else 2)]
@@ -633,7 +1736,9 @@ def _lab(world: _World, lab: int, n_papers: int) -> Iterator[
     tags = tuple(rng.sample(AFFILIATIONS, 2)) if rng.random() < props.affiliation_files else ()
     # Collaborations recur: outside co-authors come mostly from a few partner labs.
     recent = world.recent_labs
-    partners = [recent[rng.randrange(len(recent))] for _ in range(min(len(recent), rng.randint(1, 3)))]
+    partners = [
+        recent[rng.randrange(len(recent))] for _ in range(min(len(recent), rng.randint(1, 3)))
+    ]
     recent.append(pis + members)
     if len(recent) > 200:
         recent.pop(rng.randrange(len(recent)))
@@ -673,7 +1778,10 @@ def _lab(world: _World, lab: int, n_papers: int) -> Iterator[
                 twin_authors = chosen if same else [rng.choices(members, weights)[0], pi]
                 twin = _new_paper(world, alt, list({p.pid: p for p in twin_authors}.values()))
                 if rng.random() < 0.5:
-                    twin.day = min(world.as_of - timedelta(days=1), paper.day + timedelta(days=rng.randint(0, 20)))
+                    twin.day = min(
+                        world.as_of - timedelta(days=1),
+                        paper.day + timedelta(days=rng.randint(0, 20)),
+                    )
                 lab_papers.append(twin)
                 world.siblings.append((paper.pid, twin.pid))
     # Who has a profile: the first PI, the second one half of the time, a few members.
@@ -685,12 +1793,20 @@ def _lab(world: _World, lab: int, n_papers: int) -> Iterator[
     owners = [p for i, p in enumerate(pis) if p.pid in by_person and (i == 0 or rng.random() < 0.5)]
     owner_ids = {o.pid for o in owners}
     for m in members:
-        if m.pid in by_person and m.pid not in owner_ids and len(by_person[m.pid]) >= 5 and rng.random() < 0.12:
+        if (
+            m.pid in by_person
+            and m.pid not in owner_ids
+            and len(by_person[m.pid]) >= 5
+            and rng.random() < 0.12
+        ):
             owners.append(m)
             owner_ids.add(m.pid)
     listed = {paper.pid for paper in lab_papers if owner_ids.intersection(paper.authors)}
-    world.siblings[:] = [pair for pair in world.siblings if pair[0] < lab_papers[0].pid
-                         or (pair[0] in listed and pair[1] in listed)]
+    world.siblings[:] = [
+        pair
+        for pair in world.siblings
+        if pair[0] < lab_papers[0].pid or (pair[0] in listed and pair[1] in listed)
+    ]
     for pid in list(by_person):
         by_person[pid] = [paper for paper in by_person[pid] if paper.pid in listed]
     stats.papers += len(listed)
@@ -722,7 +1838,9 @@ def hash_title(title: str) -> int:
     return int.from_bytes(hashlib.blake2b(title_key(title).encode(), digest_size=8).digest(), "big")
 
 
-def _unique_title(rng: random.Random, used: set[int]) -> tuple[str, list[tuple[str, tuple[str, ...]]]]:
+def _unique_title(
+    rng: random.Random, used: set[int]
+) -> tuple[str, list[tuple[str, tuple[str, ...]]]]:
     for _ in range(30):
         title, slots = _title(rng)
         h = hash_title(title)
@@ -757,5 +1875,13 @@ def _new_paper(world: _World, title: str, authors: list[Person]) -> Paper:
         written.append(name)
         world.stats.variant_mentions += int(name != person.name)
     world.next_paper += 1
-    return Paper(world.next_paper, title, _day(rng, world.as_of), _weighted_category(rng),
-                 [p.pid for p in authors], written, _abstract(rng, title, url, rng.random() < props.latex), code)
+    return Paper(
+        world.next_paper,
+        title,
+        _day(rng, world.as_of),
+        _weighted_category(rng),
+        [p.pid for p in authors],
+        written,
+        _abstract(rng, title, url, rng.random() < props.latex),
+        code,
+    )

@@ -54,8 +54,12 @@ def is_loopback(host: str) -> bool:
 def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]:
     backend = settings.extra.get("backend")
     writer: GraphStore | None = None
-    if (settings.updates_enabled and settings.allow_update and not settings.update_token
-            and not is_loopback(settings.host)):
+    if (
+        settings.updates_enabled
+        and settings.allow_update
+        and not settings.update_token
+        and not is_loopback(settings.host)
+    ):
         raise RuntimeError(
             "--allow-update enables unauthenticated writes and is refused on a non-loopback host; "
             "use --update-token instead"
@@ -81,17 +85,28 @@ def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]
     return backend, writer
 
 
-def _build_remote_backend(settings: Settings, backend: QueryBackend | None) -> tuple[QueryBackend, GraphStore | None]:
+def _build_remote_backend(
+    settings: Settings, backend: QueryBackend | None
+) -> tuple[QueryBackend, GraphStore | None]:
     """An external SPARQL 1.1 store (``--store URL``): every worker and every server
     process sends its queries there; updates, when enabled, go to its update URL."""
     from kg.store.remote import RemoteBackend, RemoteStore
 
     # The store's own reads (version, graph list) and the updates of /sparql get the query time limit too.
-    store = RemoteStore.open(settings.store, base_iri=settings.base_iri, update_url=settings.update_url,
-                             graph_store_url=settings.graph_store_url, timeout=settings.query_timeout)
+    store = RemoteStore.open(
+        settings.store,
+        base_iri=settings.base_iri,
+        update_url=settings.update_url,
+        graph_store_url=settings.graph_store_url,
+        timeout=settings.query_timeout,
+    )
     if backend is None:
-        backend = RemoteBackend(store, timeout=settings.query_timeout, service_allowlist=settings.service_allowlist,
-                                writable=settings.updates_enabled)
+        backend = RemoteBackend(
+            store,
+            timeout=settings.query_timeout,
+            service_allowlist=settings.service_allowlist,
+            writable=settings.updates_enabled,
+        )
     return backend, (store if settings.updates_enabled else None)
 
 

@@ -98,7 +98,9 @@ class DumpService:
         """The newest complete dumps, after starting a build if they are older than ``version``
         and waiting for it at most ``wait`` seconds."""
         if self.folder is None:
-            self.last_error = "an external store's dumps need a folder: set KG_DUMPS_DIR (dumps_dir)"
+            self.last_error = (
+                "an external store's dumps need a folder: set KG_DUMPS_DIR (dumps_dir)"
+            )
             return None
         manifest = read_manifest(self.folder)
         if manifest is not None and manifest.generation == version:
@@ -129,7 +131,9 @@ class DumpService:
         try:
             # The embedded store's newest checkpoint, or the external store (--store URL).
             store = open_store(
-                settings.store, base_iri=settings.base_iri, update_url=settings.update_url,
+                settings.store,
+                base_iri=settings.base_iri,
+                update_url=settings.update_url,
                 graph_store_url=settings.graph_store_url,
             )
             try:

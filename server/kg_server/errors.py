@@ -22,7 +22,9 @@ PROBLEM_JSON = "application/problem+json"
 
 def problem_response(error: KGError) -> Response:
     body = error.to_problem(instance=request.path if request else None)
-    response = Response(json.dumps(body, ensure_ascii=False), status=error.status, mimetype=PROBLEM_JSON)
+    response = Response(
+        json.dumps(body, ensure_ascii=False), status=error.status, mimetype=PROBLEM_JSON
+    )
     retry = error.extra.get("retry_after")
     if retry is not None:
         response.headers["Retry-After"] = str(retry)

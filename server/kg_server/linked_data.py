@@ -62,7 +62,16 @@ blueprint = Blueprint("linked_data", __name__)
 
 #: First path segments of the minted IRIs (kg.rdf.iri) that this blueprint answers for.
 PATH_KINDS: tuple[str, ...] = (
-    "author", "paper", "repo", "venue", "subject", "org", "profile", "graph", "decision", "agent",
+    "author",
+    "paper",
+    "repo",
+    "venue",
+    "subject",
+    "org",
+    "profile",
+    "graph",
+    "decision",
+    "agent",
 )
 #: Formats a description comes in, in server preference order (Turtle first for */*).
 RDF_FORMAT_KEYS: tuple[str, ...] = ("turtle", "jsonld", "ntriples", "rdfxml")
@@ -73,7 +82,12 @@ DEFAULT_FORMAT = BY_KEY["turtle"]
 EXTENSIONS: dict[str, Format] = {f.extension: f for f in OFFERS}
 
 #: Predicates whose values label a resource, in order of preference.
-LABEL_PREDICATES: tuple[str, ...] = (str(SCHEMA.name), str(DCTERMS.title), str(SKOS.prefLabel), str(RDFS.label))
+LABEL_PREDICATES: tuple[str, ...] = (
+    str(SCHEMA.name),
+    str(DCTERMS.title),
+    str(SKOS.prefLabel),
+    str(RDFS.label),
+)
 #: Most incoming links a description carries.
 INCOMING_LIMIT = 500
 #: Most triples of a resource's own part of a description, and of a graph document.
@@ -88,7 +102,9 @@ _LABELS = "schema:name dcterms:title skos:prefLabel rdfs:label"
 
 #: The resource's own triples with the labels of their objects, and its fragment nodes
 #: (``<s#...>`` that it links to) with the labels of theirs. ``?s`` is bound by substitution.
-OUTGOING_QUERY = sparql_prologue() + f"""
+OUTGOING_QUERY = (
+    sparql_prologue()
+    + f"""
 CONSTRUCT {{ ?s ?p ?o . ?o ?lp ?label . ?frag ?fp ?fo . ?fo ?flp ?flabel }}
 WHERE {{
   {{ ?s ?p ?o OPTIONAL {{ VALUES ?lp {{ {_LABELS} }} ?o ?lp ?label }} }}
@@ -98,11 +114,15 @@ WHERE {{
      ?frag ?fp ?fo
      OPTIONAL {{ VALUES ?flp {{ {_LABELS} }} ?fo ?flp ?flabel }} }}
 }}"""
+)
 
 #: Incoming links with the labels of the resources they come from (cut by the request's limit).
-INCOMING_QUERY = sparql_prologue() + f"""
+INCOMING_QUERY = (
+    sparql_prologue()
+    + f"""
 CONSTRUCT {{ ?in ?ip ?s . ?in ?lp ?label }}
 WHERE {{ ?in ?ip ?s OPTIONAL {{ VALUES ?lp {{ {_LABELS} }} ?in ?lp ?label }} }}"""
+)
 
 #: A named graph's content. ``?g`` is bound by substitution.
 GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -140,7 +160,11 @@ def _sort_key(main: str) -> Callable[[ox.Triple], tuple[int, str, str, str]]:
     fragment = main + "#"
 
     def key(triple: ox.Triple) -> tuple[int, str, str, str]:
-        subject = triple.subject.value if isinstance(triple.subject, ox.NamedNode) else "_:" + str(triple.subject)
+        subject = (
+            triple.subject.value
+            if isinstance(triple.subject, ox.NamedNode)
+            else "_:" + str(triple.subject)
+        )
         rank = 0 if subject == main else 1 if subject.startswith(fragment) else 2
         return rank, subject, str(triple.predicate), str(triple.object)
 
@@ -157,11 +181,15 @@ def describe(iri: str, *, graph_document: bool = False) -> Description | None:
     backend = kg_context().backend
     node = ox.NamedNode(iri)
     if graph_document:
-        outcome = backend.run(QueryRequest(GRAPH_QUERY, substitutions={"g": node}, limit=GRAPH_LIMIT))
+        outcome = backend.run(
+            QueryRequest(GRAPH_QUERY, substitutions={"g": node}, limit=GRAPH_LIMIT)
+        )
         if outcome.triples:
             triples = tuple(sorted(set(outcome.triples), key=_sort_key(iri)))
             return Description(iri, triples, document=True, truncated=outcome.truncated)
-    outgoing = backend.run(QueryRequest(OUTGOING_QUERY, substitutions={"s": node}, limit=DESCRIPTION_LIMIT))
+    outgoing = backend.run(
+        QueryRequest(OUTGOING_QUERY, substitutions={"s": node}, limit=DESCRIPTION_LIMIT)
+    )
     # Several labels per linked resource: room for them on top of the links.
     incoming = backend.run(
         QueryRequest(INCOMING_QUERY, substitutions={"s": node}, limit=INCOMING_LIMIT * 4 + 1)
@@ -214,7 +242,7 @@ def local_href(iri: str) -> str | None:
     base IRI, the IRI itself for other http(s) IRIs, None for anything else."""
     base = kg_context().scheme.base
     if iri.startswith(base):
-        return request.script_root + "/" + iri[len(base):]
+        return request.script_root + "/" + iri[len(base) :]
     if iri.startswith(("http://", "https://")):
         return iri
     return None
@@ -331,7 +359,9 @@ def finish(
     response.cache_control.max_age = 60
     if cors and fmt.key != "html":
         response.headers["Access-Control-Allow-Origin"] = kg_context().settings.cors_origin
-        response.headers["Access-Control-Expose-Headers"] = f"Link, Content-Location, ETag, {TRUNCATED_HEADER}"
+        response.headers["Access-Control-Expose-Headers"] = (
+            f"Link, Content-Location, ETag, {TRUNCATED_HEADER}"
+        )
     return response
 
 
@@ -432,7 +462,11 @@ def labels_of(triples: Iterable[ox.Triple]) -> dict[str, str]:
             continue
         language = triple.object.language
         score = rank[predicate] * 2 + (0 if language in (None, "en") else 1)
-        subject = str(triple.subject.value) if isinstance(triple.subject, ox.NamedNode) else str(triple.subject)
+        subject = (
+            str(triple.subject.value)
+            if isinstance(triple.subject, ox.NamedNode)
+            else str(triple.subject)
+        )
         if subject not in best or score < best[subject][0]:
             best[subject] = (score, triple.object.value)
     return {s: v for s, (_, v) in best.items()}
@@ -479,7 +513,10 @@ def _rows(
         if predicate == str(RDF.type):
             types.append(cell(triple.object, labels, main))
             continue
-        row = rows.setdefault(predicate, PropertyRow(Cell(_curie(predicate), local_href(predicate), None, "iri", predicate)))
+        row = rows.setdefault(
+            predicate,
+            PropertyRow(Cell(_curie(predicate), local_href(predicate), None, "iri", predicate)),
+        )
         row.values.append(cell(triple.object, labels, main))
     return types, list(rows.values())
 
@@ -494,19 +531,24 @@ def build_view(description: Description, kind: str, path: str) -> ResourceView:
     incoming: dict[str, PropertyRow] = {}
     node = ox.NamedNode(iri)
     for triple in triples:
-        subject = triple.subject.value if isinstance(triple.subject, ox.NamedNode) else str(triple.subject)
+        subject = (
+            triple.subject.value
+            if isinstance(triple.subject, ox.NamedNode)
+            else str(triple.subject)
+        )
         own = subject == iri or subject.startswith(fragment)
         if description.document or own:
             by_subject.setdefault(subject, []).append(triple)
         elif triple.object == node:
             predicate = triple.predicate.value
             row = incoming.setdefault(
-                predicate, PropertyRow(Cell(_curie(predicate), local_href(predicate), None, "iri", predicate))
+                predicate,
+                PropertyRow(Cell(_curie(predicate), local_href(predicate), None, "iri", predicate)),
             )
             row.values.append(cell(triple.subject, labels, iri))
     sections = []
     for subject, group in by_subject.items():
-        anchor = subject[len(fragment):] if subject.startswith(fragment) else None
+        anchor = subject[len(fragment) :] if subject.startswith(fragment) else None
         types, rows = _rows(group, labels, iri)
         heading = _heading(subject, labels) if subject == iri or anchor is None else "#" + anchor
         sections.append(Section(subject, heading, anchor, local_href(subject), types, rows))
@@ -544,7 +586,7 @@ def related_pages(kind: str, iri: str) -> list[tuple[str, str]]:
     from werkzeug.routing import RequestRedirect
 
     base = kg_context().scheme.base
-    rest = iri[len(base):].split("/", 1)
+    rest = iri[len(base) :].split("/", 1)
     if len(rest) != 2 or not rest[1] or "/" in rest[1]:
         return []
     adapter = current_app.url_map.bind("localhost")
@@ -580,7 +622,13 @@ def split_extension(rest: str) -> tuple[str, str | None]:
 
 def canonical_path(kind: str, name: str) -> str:
     """The path of a resource on this server, percent-encoded as the IRI is."""
-    return request.script_root + "/" + kind + "/" + "/".join(quote(s, safe="") for s in name.split("/"))
+    return (
+        request.script_root
+        + "/"
+        + kind
+        + "/"
+        + "/".join(quote(s, safe="") for s in name.split("/"))
+    )
 
 
 def _answer(kind: str, name: str, extension: str | None) -> Response | None:
@@ -664,7 +712,9 @@ def ontology(extension: str | None = None) -> Response:
     path = request.script_root + "/ontology"
     fmt, negotiated = choose_format(extension)
     version = hashlib.sha256(_ontology_turtle()).hexdigest()[:32]
-    etag = hashlib.sha256(f"{DESCRIPTION_VERSION}\0{version}\0{fmt.key}\0{context_url()}".encode()).hexdigest()[:32]
+    etag = hashlib.sha256(
+        f"{DESCRIPTION_VERSION}\0{version}\0{fmt.key}\0{context_url()}".encode()
+    ).hexdigest()[:32]
     if not_modified(etag):
         response = Response(status=304)
     elif fmt.key == "html":

@@ -28,22 +28,42 @@ class Format:
 
     @property
     def content_type(self) -> str:
-        if self.media_type.startswith("text/") or self.media_type.endswith(("+xml", "+json", "json")):
+        if self.media_type.startswith("text/") or self.media_type.endswith(
+            ("+xml", "+json", "json")
+        ):
             return f"{self.media_type}; charset=utf-8"
         return self.media_type
 
 
 FORMATS: tuple[Format, ...] = (
     Format("json", "application/sparql-results+json", "srj", "results", ("application/json",)),
-    Format("xml", "application/sparql-results+xml", "srx", "results", ("application/xml", "text/xml")),
+    Format(
+        "xml", "application/sparql-results+xml", "srx", "results", ("application/xml", "text/xml")
+    ),
     Format("csv", "text/csv", "csv", "results"),
     Format("tsv", "text/tab-separated-values", "tsv", "results"),
     Format("turtle", "text/turtle", "ttl", "graph", ("application/x-turtle",), ox.RdfFormat.TURTLE),
-    Format("ntriples", "application/n-triples", "nt", "graph", ("text/plain",), ox.RdfFormat.N_TRIPLES),
+    Format(
+        "ntriples", "application/n-triples", "nt", "graph", ("text/plain",), ox.RdfFormat.N_TRIPLES
+    ),
     Format("nquads", "application/n-quads", "nq", "graph", (), ox.RdfFormat.N_QUADS, quads=True),
     Format("trig", "application/trig", "trig", "graph", (), ox.RdfFormat.TRIG, quads=True),
-    Format("rdfxml", "application/rdf+xml", "rdf", "graph", ("application/xml", "text/xml"), ox.RdfFormat.RDF_XML),
-    Format("jsonld", "application/ld+json", "jsonld", "graph", ("application/json",), ox.RdfFormat.JSON_LD),
+    Format(
+        "rdfxml",
+        "application/rdf+xml",
+        "rdf",
+        "graph",
+        ("application/xml", "text/xml"),
+        ox.RdfFormat.RDF_XML,
+    ),
+    Format(
+        "jsonld",
+        "application/ld+json",
+        "jsonld",
+        "graph",
+        ("application/json",),
+        ox.RdfFormat.JSON_LD,
+    ),
     Format("html", "text/html", "html", "html", ("application/xhtml+xml",)),
 )
 
@@ -51,9 +71,19 @@ BY_KEY = {f.key: f for f in FORMATS}
 BY_EXTENSION = {f.extension: f for f in FORMATS}
 # Friendly names people type into format= (SPARQLWrapper sends some of these).
 KEY_ALIASES = {
-    "ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "nq": "nquads", "n-quads": "nquads",
-    "rdf": "rdfxml", "rdf/xml": "rdfxml", "rdf+xml": "rdfxml", "json-ld": "jsonld", "srj": "json",
-    "srx": "xml", "text": "tsv", "n3": "turtle",
+    "ttl": "turtle",
+    "nt": "ntriples",
+    "n-triples": "ntriples",
+    "nq": "nquads",
+    "n-quads": "nquads",
+    "rdf": "rdfxml",
+    "rdf/xml": "rdfxml",
+    "rdf+xml": "rdfxml",
+    "json-ld": "jsonld",
+    "srj": "json",
+    "srx": "xml",
+    "text": "tsv",
+    "n3": "turtle",
 }
 
 

@@ -84,8 +84,11 @@ def _load(state: BlueprintSetupState) -> None:
     store_folder = _store_folder(context.backend)
     warm = bool(context.settings.extra.get("warm_reports", app.config.get("KG_WARM_REPORTS", True)))
     reports_runner = ReportRunner(
-        reports, context.backend, context.scheme,
-        max_rows=context.settings.max_rows, timeout=context.settings.query_timeout,
+        reports,
+        context.backend,
+        context.scheme,
+        max_rows=context.settings.max_rows,
+        timeout=context.settings.query_timeout,
         precomputed=PrecomputedReports(store_folder) if store_folder is not None else None,
         warm=warm,
     )
@@ -113,16 +116,19 @@ def entity_page(iri: str, scheme: IriScheme | None = None) -> str | None:
     kind = scheme.kind_of(iri)
     if kind not in ("author", "paper"):
         return None
-    slug = iri[len(scheme.base) + len(kind) + 1:]
+    slug = iri[len(scheme.base) + len(kind) + 1 :]
     if not slug or "/" in slug:
         return None
     endpoint = "reports.author_page" if kind == "author" else "reports.paper_page"
     return url_for(endpoint, slug=slug)
 
 
-def report_url(name: str, values: Mapping[str, Any], *, suffix: str = "", external: bool = False,
-               **extra: Any) -> str:
-    endpoint = {"": "reports.report", ".json": "reports.report_json", ".csv": "reports.report_csv"}[suffix]
+def report_url(
+    name: str, values: Mapping[str, Any], *, suffix: str = "", external: bool = False, **extra: Any
+) -> str:
+    endpoint = {"": "reports.report", ".json": "reports.report_json", ".csv": "reports.report_csv"}[
+        suffix
+    ]
     params = {k: v for k, v in values.items() if v not in (None, "")}
     params.update({k: v for k, v in extra.items() if v is not None})
     return url_for(endpoint, name=name, _external=external, **params)
@@ -148,7 +154,9 @@ def _paging(args: Mapping[str, str]) -> tuple[int, int]:
             raise InvalidParameter(f"parameter {name!r}: not a whole number", parameter=name)
         value = int(raw)
         if not low <= value <= high:
-            raise InvalidParameter(f"parameter {name!r}: must be between {low} and {high}", parameter=name)
+            raise InvalidParameter(
+                f"parameter {name!r}: must be between {low} and {high}", parameter=name
+            )
         return value
 
     limit = number("limit", DEFAULT_LIMIT, 1, max(1, runner().max_rows))
@@ -191,8 +199,14 @@ def _cache_headers(response: Response, etag: str) -> Response:
 def _next_url(run: Run, result: ReportResult, suffix: str) -> str | None:
     if run.offset + run.limit >= len(result.rows):
         return None
-    return report_url(run.report.name, run.binding.values, suffix=suffix, external=True,
-                      offset=run.offset + run.limit, limit=run.limit)
+    return report_url(
+        run.report.name,
+        run.binding.values,
+        suffix=suffix,
+        external=True,
+        offset=run.offset + run.limit,
+        limit=run.limit,
+    )
 
 
 def _with_pages(document: dict[str, Any]) -> dict[str, Any]:
@@ -219,8 +233,17 @@ def _json_response(run: Run) -> Response:
         return unchanged
     result = reports.run(run.report, run.binding)
     next_url = _next_url(run, result, ".json")
-    document = _with_pages(result_document(run.report, run.binding, result, offset=run.offset, limit=run.limit,
-                                           next_url=next_url, version=reports.version()))
+    document = _with_pages(
+        result_document(
+            run.report,
+            run.binding,
+            result,
+            offset=run.offset,
+            limit=run.limit,
+            next_url=next_url,
+            version=reports.version(),
+        )
+    )
     response = current_app.response_class(
         current_app.json.dumps(document), mimetype="application/json"
     )
@@ -323,7 +346,9 @@ def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
     return Cell(text)
 
 
-def _form_fields(report: Report, args: Mapping[str, str], binding: Binding | None) -> list[dict[str, Any]]:
+def _form_fields(
+    report: Report, args: Mapping[str, str], binding: Binding | None
+) -> list[dict[str, Any]]:
     """The form's inputs: the given value, else the example for a required parameter."""
     fields = []
     for param in report.parameters:
@@ -336,8 +361,15 @@ def _form_fields(report: Report, args: Mapping[str, str], binding: Binding | Non
             options = list(param.choices)
         elif param.type == "boolean":
             options = ["", "true", "false"] if not param.required else ["true", "false"]
-        fields.append({"param": param, "value": given or "", "input_type": input_type, "options": options,
-                       "placeholder": param.example or ""})
+        fields.append(
+            {
+                "param": param,
+                "value": given or "",
+                "input_type": input_type,
+                "options": options,
+                "placeholder": param.example or "",
+            }
+        )
     return fields
 
 
@@ -374,17 +406,29 @@ def chart_spec(report: Report, result: ReportResult) -> dict[str, Any] | None:
         y = chart.y[0]
         labels = sorted({_label(r.get(x)) for r in records}, key=_sort_key)
         series = sorted({_label(r.get(chart.series)) for r in records}, key=_sort_key)
-        table: dict[tuple[str, str], Any] = {(_label(r.get(chart.series)), _label(r.get(x))): r.get(y)
-                                             for r in records}
-        datasets = [{"label": s, "data": [table.get((s, label)) for label in labels]} for s in series]
+        table: dict[tuple[str, str], Any] = {
+            (_label(r.get(chart.series)), _label(r.get(x))): r.get(y) for r in records
+        }
+        datasets = [
+            {"label": s, "data": [table.get((s, label)) for label in labels]} for s in series
+        ]
         y_title = y
     else:
         labels = [_label(r.get(x)) for r in records]
-        datasets = [{"label": column, "data": [r.get(column) for r in records]} for column in chart.y]
+        datasets = [
+            {"label": column, "data": [r.get(column) for r in records]} for column in chart.y
+        ]
         y_title = ", ".join(chart.y)
     values = [v for d in datasets for v in d["data"] if v is not None]
-    spec = {"type": chart.kind, "title": report.title, "labels": labels, "datasets": datasets,
-            "xTitle": x, "yTitle": y_title, "integer": all(isinstance(v, int) for v in values)}
+    spec = {
+        "type": chart.kind,
+        "title": report.title,
+        "labels": labels,
+        "datasets": datasets,
+        "xTitle": x,
+        "yTitle": y_title,
+        "integer": all(isinstance(v, int) for v in values),
+    }
     return {"kind": "chart", "spec": spec}
 
 
@@ -398,12 +442,31 @@ def graph_spec(report: Report, result: ReportResult) -> dict[str, Any]:
         data = node["data"]
         if data.get("level") == 0:
             focus = data["id"]
-        nodes.append({"id": data["id"], "label": data.get("label"), "href": entity_page(str(data["id"]), scheme),
-                      "group": f"depth {data.get('level', '')}", "size": max(1, int(data.get("degree") or 1))})
-    edges = [{"source": e["data"]["source"], "target": e["data"]["target"], "weight": e["data"].get("weight", 1),
-              "label": ""} for e in elements.get("edges", [])[:CHART_ROWS]]
-    return {"nodes": nodes, "edges": edges, "layout": "cose", "focus": focus,
-            "title": f"{report.title}: {len(nodes)} people, {len(edges)} co-authorships"}
+        nodes.append(
+            {
+                "id": data["id"],
+                "label": data.get("label"),
+                "href": entity_page(str(data["id"]), scheme),
+                "group": f"depth {data.get('level', '')}",
+                "size": max(1, int(data.get("degree") or 1)),
+            }
+        )
+    edges = [
+        {
+            "source": e["data"]["source"],
+            "target": e["data"]["target"],
+            "weight": e["data"].get("weight", 1),
+            "label": "",
+        }
+        for e in elements.get("edges", [])[:CHART_ROWS]
+    ]
+    return {
+        "nodes": nodes,
+        "edges": edges,
+        "layout": "cose",
+        "focus": focus,
+        "title": f"{report.title}: {len(nodes)} people, {len(edges)} co-authorships",
+    }
 
 
 def _query_page_link(report: Report) -> str:
@@ -416,7 +479,10 @@ def _html_response(name: str) -> Response:
     args = _request_args()
     if not any(p.name in args for p in report.parameters):
         # A page opened without parameters runs the example (the form shows it).
-        args = {**args, **{p.name: p.example for p in report.parameters if p.required and p.example}}
+        args = {
+            **args,
+            **{p.name: p.example for p in report.parameters if p.required and p.example},
+        }
     error: str | None = None
     binding: Binding | None = None
     result: ReportResult | None = None
@@ -440,7 +506,9 @@ def _html_response(name: str) -> Response:
         run = Run(report, binding, offset, limit)
         pages["next"] = _next_url(run, result, "")
         if offset > 0:
-            pages["prev"] = report_url(report.name, binding.values, offset=max(0, offset - limit), limit=limit)
+            pages["prev"] = report_url(
+                report.name, binding.values, offset=max(0, offset - limit), limit=limit
+            )
     values = binding.values if binding else {}
     body = render_template(
         "report.html",
@@ -493,8 +561,9 @@ def reports_index() -> Response:
 
 @blueprint.get("/reports.json")
 def reports_json() -> Response:
-    response = current_app.response_class(current_app.json.dumps({"reports": _listing()}),
-                                          mimetype="application/json")
+    response = current_app.response_class(
+        current_app.json.dumps({"reports": _listing()}), mimetype="application/json"
+    )
     response.vary.add("Accept")
     return response
 
@@ -559,8 +628,14 @@ def author_page(slug: str) -> Response:
     if summary is None or not summary[2].rows:
         return _not_found_page("author", iri)
     panels: dict[str, Any] = {}
-    for name in ("author-timeline", "author-papers", "coauthor-network", "coauthors", "author-repositories",
-                 "author-profiles"):
+    for name in (
+        "author-timeline",
+        "author-papers",
+        "coauthor-network",
+        "coauthors",
+        "author-repositories",
+        "author-profiles",
+    ):
         panel = _panel(name, params)
         if panel is None:
             continue
@@ -578,8 +653,14 @@ def author_page(slug: str) -> Response:
             "chart": chart_spec(report, result),
         }
     facts = summary[2].records()[0]
-    body = render_template("author_page.html", iri=iri, facts=facts, panels=panels, vendor=_vendor(),
-                           summary_url=report_url("author-summary", params))
+    body = render_template(
+        "author_page.html",
+        iri=iri,
+        facts=facts,
+        panels=panels,
+        vendor=_vendor(),
+        summary_url=report_url("author-summary", params),
+    )
     return Response(body, mimetype="text/html")
 
 
@@ -597,13 +678,21 @@ def paper_page(slug: str) -> Response:
     index = {c: i for i, c in enumerate(result.columns)}
     for row in result.rows:
         field = str(python_value(row[index["field"]]))
-        facts.setdefault(field, []).append(_cell(row[index["value"]], row[index["value_iri"]], scheme))
+        facts.setdefault(field, []).append(
+            _cell(row[index["value"]], row[index["value_iri"]], scheme)
+        )
     title = facts.get("title", [Cell(iri)])[0].text
     authors = _panel("paper-authors", params)
     author_table = table(authors[2], 0, None) if authors else ([], [])
-    body = render_template("paper_page.html", iri=iri, title=title, facts=facts,
-                           authors=author_table, details_url=report_url("paper", params),
-                           authors_url=report_url("paper-authors", params) if authors else None)
+    body = render_template(
+        "paper_page.html",
+        iri=iri,
+        title=title,
+        facts=facts,
+        authors=author_table,
+        details_url=report_url("paper", params),
+        authors_url=report_url("paper-authors", params) if authors else None,
+    )
     return Response(body, mimetype="text/html")
 
 
@@ -619,9 +708,16 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
             "get": {
                 "operationId": "listReports",
                 "summary": "The reports, with their parameters and examples",
-                "responses": {"200": {"description": "The list of reports",
-                                      "content": {"application/json": {"schema": {
-                                          "$ref": "#/components/schemas/ReportList"}}}}},
+                "responses": {
+                    "200": {
+                        "description": "The list of reports",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ReportList"}
+                            }
+                        },
+                    }
+                },
             }
         }
     }
@@ -638,10 +734,16 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
             if param.example is not None:
                 entry["example"] = param.to_json()["example"]
             parameters.append(entry)
-        paging = [{"$ref": "#/components/parameters/limit"}, {"$ref": "#/components/parameters/offset"}]
+        paging = [
+            {"$ref": "#/components/parameters/limit"},
+            {"$ref": "#/components/parameters/offset"},
+        ]
         operation_id = re.sub(r"[^A-Za-z0-9]+", "_", report.name)
-        common = {"tags": ["computed" if report.engine else "sparql"], "summary": report.title,
-                  "description": report.description}
+        common = {
+            "tags": ["computed" if report.engine else "sparql"],
+            "summary": report.title,
+            "description": report.description,
+        }
         paths[f"/reports/{report.name}.json"] = {
             "get": {
                 **common,
@@ -649,11 +751,19 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
                 "parameters": parameters + paging,
                 "responses": {
                     "200": {
-                        "description": "One page of rows; `next` and a `Link: rel=\"next\"` header point to the next",
-                        "headers": {"ETag": {"$ref": "#/components/headers/ETag"},
-                                    "Link": {"description": "rel=\"next\" when more rows follow",
-                                             "schema": {"type": "string"}}},
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ReportResult"}}},
+                        "description": 'One page of rows; `next` and a `Link: rel="next"` header point to the next',
+                        "headers": {
+                            "ETag": {"$ref": "#/components/headers/ETag"},
+                            "Link": {
+                                "description": 'rel="next" when more rows follow',
+                                "schema": {"type": "string"},
+                            },
+                        },
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/ReportResult"}
+                            }
+                        },
                     },
                     "304": {"description": "Not modified (If-None-Match matched the ETag)"},
                     "400": _PROBLEM,
@@ -668,9 +778,11 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
                 "operationId": f"{operation_id}_csv",
                 "parameters": parameters,
                 "responses": {
-                    "200": {"description": "The whole result as CSV (up to the server's row cap)",
-                            "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
-                            "content": {"text/csv": {"schema": {"type": "string"}}}},
+                    "200": {
+                        "description": "The whole result as CSV (up to the server's row cap)",
+                        "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+                        "content": {"text/csv": {"schema": {"type": "string"}}},
+                    },
                     "304": {"description": "Not modified"},
                     "400": _PROBLEM,
                     "404": _PROBLEM,
@@ -684,32 +796,54 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
             "title": "Scholarly knowledge graph: canned reports",
             "version": "1",
             "description": "Named, parameterised reports over the graph. Each report is a SPARQL query "
-                           "(queries/*.rq) whose header declares its parameters; author parameters take "
-                           "an IRI or a name, paper parameters an IRI or a title.",
+            "(queries/*.rq) whose header declares its parameters; author parameters take "
+            "an IRI or a name, paper parameters an IRI or a title.",
         },
         "servers": [{"url": server_url}],
         "paths": paths,
         "components": {
             "parameters": {
-                "limit": {"name": "limit", "in": "query", "required": False,
-                          "description": "Rows per page", "schema": {"type": "integer", "minimum": 1,
-                                                                     "default": DEFAULT_LIMIT}},
-                "offset": {"name": "offset", "in": "query", "required": False,
-                           "description": "Rows to skip", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                "limit": {
+                    "name": "limit",
+                    "in": "query",
+                    "required": False,
+                    "description": "Rows per page",
+                    "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
+                },
+                "offset": {
+                    "name": "offset",
+                    "in": "query",
+                    "required": False,
+                    "description": "Rows to skip",
+                    "schema": {"type": "integer", "minimum": 0, "default": 0},
+                },
             },
-            "headers": {"ETag": {"description": "Changes with the store version, the report and its parameters",
-                                 "schema": {"type": "string"}}},
+            "headers": {
+                "ETag": {
+                    "description": "Changes with the store version, the report and its parameters",
+                    "schema": {"type": "string"},
+                }
+            },
             "responses": {
-                "Problem": {"description": "An RFC 9457 problem",
-                            "content": {"application/problem+json": {"schema": {
-                                "$ref": "#/components/schemas/Problem"}}}},
+                "Problem": {
+                    "description": "An RFC 9457 problem",
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    },
+                },
             },
             "schemas": {
                 "Problem": {
                     "type": "object",
-                    "properties": {"type": {"type": "string"}, "title": {"type": "string"},
-                                   "status": {"type": "integer"}, "detail": {"type": "string"},
-                                   "instance": {"type": "string"}},
+                    "properties": {
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
+                        "instance": {"type": "string"},
+                    },
                     "required": ["title", "status", "detail"],
                 },
                 "ReportList": {
@@ -722,7 +856,10 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
                     "properties": {
                         "report": {"type": "string"},
                         "title": {"type": "string"},
-                        "parameters": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "parameters": {
+                            "type": "object",
+                            "additionalProperties": {"type": "string"},
+                        },
                         "columns": {"type": "array", "items": {"type": "string"}},
                         "rows": {"type": "array", "items": {"type": "object"}},
                         "offset": {"type": "integer"},
@@ -732,11 +869,13 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
                         "next": {"type": ["string", "null"]},
                         "store_version": {"type": "string"},
                         "notes": {"type": "array", "items": {"type": "string"}},
-                        "elements": {"type": "object", "description": "Cytoscape.js elements (graph reports)"},
+                        "elements": {
+                            "type": "object",
+                            "description": "Cytoscape.js elements (graph reports)",
+                        },
                     },
                     "required": ["report", "columns", "rows", "offset", "total", "next"],
                 },
             },
         },
     }
-

@@ -61,9 +61,7 @@ ENTITIES_QUERY = (
     "SELECT ?space (COUNT(DISTINCT ?s) AS ?n) "
     "WHERE { ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), ?space)) } GROUP BY ?space"
 )
-CLASSES_QUERY = (
-    "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c"
-)
+CLASSES_QUERY = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c"
 PROPERTIES_QUERY = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
 
 _CACHE_KEY = "kg_void"
@@ -199,7 +197,11 @@ def _html(stats: Statistics, triples: list[ox.Triple]) -> str:
     iri = dataset_iri()
     labels = ld.labels_of(triples)
     own = [t for t in triples if isinstance(t.subject, ox.NamedNode) and t.subject.value == iri]
-    own = [t for t in own if t.predicate.value not in (str(VOID.classPartition), str(VOID.propertyPartition))]
+    own = [
+        t
+        for t in own
+        if t.predicate.value not in (str(VOID.classPartition), str(VOID.propertyPartition))
+    ]
     types, rows = ld._rows(own, labels)
 
     def partition_rows(pairs: tuple[tuple[str, int], ...], unit: str) -> list[ld.PropertyRow]:
@@ -213,10 +215,24 @@ def _html(stats: Statistics, triples: list[ox.Triple]) -> str:
 
     sections = [
         ld.Section(iri, TITLE, None, None, types, rows),
-        ld.Section(iri + "-classes", "Classes", "classes", None, [],
-                   partition_rows(stats.classes, "entities"), "Entities per class (void:classPartition)"),
-        ld.Section(iri + "-properties", "Properties", "properties", None, [],
-                   partition_rows(stats.properties, "triples"), "Triples per property (void:propertyPartition)"),
+        ld.Section(
+            iri + "-classes",
+            "Classes",
+            "classes",
+            None,
+            [],
+            partition_rows(stats.classes, "entities"),
+            "Entities per class (void:classPartition)",
+        ),
+        ld.Section(
+            iri + "-properties",
+            "Properties",
+            "properties",
+            None,
+            [],
+            partition_rows(stats.properties, "triples"),
+            "Triples per property (void:propertyPartition)",
+        ),
     ]
     view = ld.ResourceView(
         iri=iri,
@@ -224,7 +240,9 @@ def _html(stats: Statistics, triples: list[ox.Triple]) -> str:
         kind="dataset",
         sections=sections,
         incoming=[],
-        alternates=[(f.key, f"{path}.{f.extension}", f.media_type) for f in ld.OFFERS if f.key != "html"],
+        alternates=[
+            (f.key, f"{path}.{f.extension}", f.media_type) for f in ld.OFFERS if f.key != "html"
+        ],
         related=[("Dumps", request.script_root + "/dumps")],
         document=False,
         triple_count=len(triples),

@@ -19,9 +19,24 @@ from tests.conftest import ROOT, TEST_BASE_IRI
 def test_bench_quick_run_writes_figures_and_a_table(tmp_path: Path) -> None:
     output = tmp_path / "latest.json"
     done = subprocess.run(
-        [sys.executable, "-m", "bench", "--sizes", "60", "--quick", "--skip-http", "--skip-rdflib",
-         "--work", str(tmp_path / "work"), "--output", str(output)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--sizes",
+            "60",
+            "--quick",
+            "--skip-http",
+            "--skip-rdflib",
+            "--work",
+            str(tmp_path / "work"),
+            "--output",
+            str(output),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "| papers |" in done.stdout and "### Targets" in done.stdout
@@ -34,8 +49,13 @@ def test_bench_quick_run_writes_figures_and_a_table(tmp_path: Path) -> None:
     assert all(r["n"] > 0 or r["errors"] or r["timeout"] for r in results["reports"].values())
 
 
-@pytest.mark.parametrize("name", [pytest.param(n, id=n) for n in ("coauthors", "author-timeline", "author-papers",
-                                                                  "paper-authors")])
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, id=n)
+        for n in ("coauthors", "author-timeline", "author-papers", "paper-authors")
+    ],
+)
 def test_inlined_report_query_gives_the_rows_of_substitutions(seed_store: Path, name: str) -> None:
     """The text sent to the native server and rdflib means what the report means with substitutions."""
     from bench.queries import inline
@@ -49,7 +69,9 @@ def test_inlined_report_query_gives_the_rows_of_substitutions(seed_store: Path, 
     report = load_reports(scheme=scheme)[name]
     params = {p.name: p.example for p in report.parameters if p.required and p.example}
     binding = bind(report, params, scheme)
-    substituted = backend.run(QueryRequest(report.query, substitutions=binding.substitutions(report)))
+    substituted = backend.run(
+        QueryRequest(report.query, substitutions=binding.substitutions(report))
+    )
     inlined = backend.run(QueryRequest(inline(report.query, binding.substitutions(report))))
     assert substituted.select is not None and inlined.select is not None
     assert substituted.select.rows, "the example parameters find rows in the seed store"

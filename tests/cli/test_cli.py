@@ -16,8 +16,18 @@ from kg.cli import main
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "profiles"
 PAPER_KEYS = {
-    "line", "title", "authors", "authors_truncated", "affiliations", "category", "date", "year_inferred",
-    "has_code", "repositories", "links", "abstract",
+    "line",
+    "title",
+    "authors",
+    "authors_truncated",
+    "affiliations",
+    "category",
+    "date",
+    "year_inferred",
+    "has_code",
+    "repositories",
+    "links",
+    "abstract",
 }
 
 
@@ -27,8 +37,15 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_parse_json_has_the_documented_shape(seed_files: dict[str, Path]) -> None:
-    code, out, _ = run("parse", str(seed_files["003"]), str(seed_files["002"]), "--format", "json",
-                       "--as-of", "2026-11-21")
+    code, out, _ = run(
+        "parse",
+        str(seed_files["003"]),
+        str(seed_files["002"]),
+        "--format",
+        "json",
+        "--as-of",
+        "2026-11-21",
+    )
     assert code == 0
     documents = json.loads(out)
     assert [d["source"] for d in documents] == [seed_files["003"].name, seed_files["002"].name]
@@ -36,7 +53,13 @@ def test_parse_json_has_the_documented_shape(seed_files: dict[str, Path]) -> Non
     assert set(first) == {"source", "owner", "category", "metrics", "papers", "failures"}
     assert first["owner"] == {"name": "Weiran Huang", "inferred": True}
     assert first["category"] is None
-    assert first["metrics"] == {"h_index": 28, "papers": 57, "citations": 1945, "novelty": 55, "ai_score": 62}
+    assert first["metrics"] == {
+        "h_index": 28,
+        "papers": 57,
+        "citations": 1945,
+        "novelty": 55,
+        "ai_score": 62,
+    }
     assert len(first["papers"]) == 50
     assert all(set(p) == PAPER_KEYS for p in first["papers"])
     assert documents[1]["metrics"] == dict.fromkeys(first["metrics"])  # no header: all null
@@ -51,16 +74,29 @@ def test_parse_text_summary() -> None:
 
 def test_ingest_stats_and_second_ingest(tmp_path: Path, seeds_dir: Path) -> None:
     store = str(tmp_path / "store")
-    code, out, _ = run("ingest", str(seeds_dir), "--store", store, "--as-of", "2026-11-21", "--no-progress")
+    code, out, _ = run(
+        "ingest", str(seeds_dir), "--store", store, "--as-of", "2026-11-21", "--no-progress"
+    )
     assert code == 0, out
     assert "5 added" in out
     code, out, _ = run("stats", "--store", store, "--format", "json")
     stats = json.loads(out)
-    for key in ("profiles", "papers", "authors", "repositories", "venues", "subjects", "organizations",
-                "graphs", "triples"):
+    for key in (
+        "profiles",
+        "papers",
+        "authors",
+        "repositories",
+        "venues",
+        "subjects",
+        "organizations",
+        "graphs",
+        "triples",
+    ):
         assert key in stats
     assert (stats["profiles"], stats["papers"], stats["repositories"]) == (5, 104, 29)
-    code, out, _ = run("ingest", str(seeds_dir), "--store", store, "--as-of", "2026-11-21", "--no-progress")
+    code, out, _ = run(
+        "ingest", str(seeds_dir), "--store", store, "--as-of", "2026-11-21", "--no-progress"
+    )
     assert "5 unchanged" in out
     code, out2, _ = run("stats", "--store", store, "--format", "json")
     assert json.loads(out2) == stats
@@ -77,15 +113,18 @@ def test_ingest_stats_and_second_ingest(tmp_path: Path, seeds_dir: Path) -> None
         pytest.param("rdfxml", ox.RdfFormat.RDF_XML, False, id="rdfxml"),
     ],
 )
-def test_export_formats_parse_back(seed_store: Path, tmp_path: Path, fmt: str, rdf_format: ox.RdfFormat,
-                                   keeps_graphs: bool) -> None:
+def test_export_formats_parse_back(
+    seed_store: Path, tmp_path: Path, fmt: str, rdf_format: ox.RdfFormat, keeps_graphs: bool
+) -> None:
     output = tmp_path / f"dump.{fmt}"
     code, _, _ = run("export", "--store", str(seed_store), "--format", fmt, "--output", str(output))
     assert code == 0
     quads = list(ox.parse(output.read_bytes(), rdf_format))
     graphs = {q.graph_name for q in quads if not isinstance(q.graph_name, ox.DefaultGraph)}
     if keeps_graphs:
-        sources = {g for g in graphs if "/graph/_" not in g.value}  # not the derived _identity graph
+        sources = {
+            g for g in graphs if "/graph/_" not in g.value
+        }  # not the derived _identity graph
         assert len(sources) == 5, "quad formats keep the named graphs"
     else:
         assert not graphs
@@ -95,8 +134,14 @@ def test_export_formats_parse_back(seed_store: Path, tmp_path: Path, fmt: str, r
 
 @pytest.mark.parametrize("fmt", ["table", "json", "csv", "tsv"])
 def test_query_formats(seed_store: Path, fmt: str) -> None:
-    code, out, _ = run("query", "--store", str(seed_store), "--format", fmt,
-                       "SELECT (COUNT(?p) AS ?papers) { ?p a schema:ScholarlyArticle }")
+    code, out, _ = run(
+        "query",
+        "--store",
+        str(seed_store),
+        "--format",
+        fmt,
+        "SELECT (COUNT(?p) AS ?papers) { ?p a schema:ScholarlyArticle }",
+    )
     assert code == 0
     assert "104" in out
     if fmt == "json":
@@ -119,14 +164,27 @@ def test_query_syntax_error_is_one_line(seed_store: Path) -> None:
         pytest.param(b"\x00\x01\x02\x03" * 100, "binary", id="binary-file"),
     ],
 )
-def test_bad_file_gives_file_line_reason_and_no_traceback(tmp_path: Path, content: bytes, reason: str) -> None:
+def test_bad_file_gives_file_line_reason_and_no_traceback(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
     bad = tmp_path / "bad.txt"
     bad.write_bytes(content)
     good = EXAMPLES / "ada-lindqvist.txt"
     process = subprocess.run(
-        [sys.executable, "-m", "kg.cli", "ingest", str(good), str(bad), "--store", str(tmp_path / "store"),
-         "--no-progress"],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "kg.cli",
+            "ingest",
+            str(good),
+            str(bad),
+            "--store",
+            str(tmp_path / "store"),
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert process.returncode == 1, "a failed file makes the exit status non-zero"
     assert "Traceback" not in process.stderr + process.stdout

@@ -31,7 +31,11 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, An
 
 
 def files_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_same_seed_same_bytes(tmp_path: Path) -> None:
@@ -61,7 +65,10 @@ def test_the_parser_reads_back_the_truth(corpus: tuple[Path, dict[str, Any]]) ->
         profile = parse_file(root / f["file"], as_of=as_of)
         assert profile.failures == (), (f["file"], profile.failures[:2])
         got = {p.line: (p.title, p.authors, p.authors_truncated) for p in profile.papers}
-        want = {line: (title, tuple(n for n, _ in names), cut) for line, _pid, title, names, cut in f["entries"]}
+        want = {
+            line: (title, tuple(n for n, _ in names), cut)
+            for line, _pid, title, names, cut in f["entries"]
+        }
         assert got == want, f["file"]
         checked += len(want)
     assert checked > 300
@@ -72,7 +79,9 @@ def test_variations_in_realistic_proportions(corpus: tuple[Path, dict[str, Any]]
     root, truth = corpus
     texts = [(root / f["file"]).read_text(encoding="utf-8") for f in truth["files"]]
     n = len(texts)
-    date_line = re.compile(r"^[A-Z]{2,4}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}", re.M)
+    date_line = re.compile(
+        r"^[A-Z]{2,4}(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{1,2}", re.M
+    )
     headerless = sum(1 for t in texts if date_line.match(t))
     nameless = sum(1 for t in texts if t.startswith("h-index"))
     bodies = [t.split(" Papers\n\n", 1)[-1] for t in texts]  # the entries, after any header
@@ -107,14 +116,23 @@ def test_identity_cases_are_in_the_truth(corpus: tuple[Path, dict[str, Any]]) ->
     listed = Counter(e[1] for f in truth["files"] for e in f["entries"])
     assert 0.02 < written["variant"] / written["mention"] < 0.15
     assert written["initials"] > 0
-    assert sum(1 for k in listed.values() if k > 1) / len(listed) > 0.1  # papers on several profiles
+    assert (
+        sum(1 for k in listed.values() if k > 1) / len(listed) > 0.1
+    )  # papers on several profiles
     assert truth["siblings"] and truth["homonyms"]
 
 
 def test_kg_generate_command(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["generate", "--papers", "60", "--out", str(tmp_path / "g"), "--seed", "2"])
+    result = CliRunner().invoke(
+        main, ["generate", "--papers", "60", "--out", str(tmp_path / "g"), "--seed", "2"]
+    )
     assert result.exit_code == 0, result.output
     assert "60 papers" in result.output
     truth = json.loads((tmp_path / "g" / "truth.json").read_text(encoding="utf-8"))
     assert truth["format"] == "kg-generate-truth/1" and truth["seed"] == 2
-    assert CliRunner().invoke(main, ["generate", "--papers", "0", "--out", str(tmp_path / "h")]).exit_code == 2
+    assert (
+        CliRunner()
+        .invoke(main, ["generate", "--papers", "0", "--out", str(tmp_path / "h")])
+        .exit_code
+        == 2
+    )

@@ -20,7 +20,9 @@ REPORTS = load_reports(validate=False)
 
 def kg_report(seed_store: Path, *args: str) -> tuple[int, str, str]:
     runner = CliRunner()
-    result = runner.invoke(main, ["report", *args, "--store", str(seed_store), "--base-iri", TEST_BASE_IRI])
+    result = runner.invoke(
+        main, ["report", *args, "--store", str(seed_store), "--base-iri", TEST_BASE_IRI]
+    )
     return result.exit_code, result.stdout, result.stderr
 
 
@@ -37,7 +39,9 @@ def test_kg_report_gives_the_rows_of_the_http_report(client, seed_store: Path, n
     code, out, err = kg_report(seed_store, name, *example_args(name), "--format", "json")
     assert code == 0, err
     document = json.loads(out)
-    params = {p.name: p.example for p in REPORTS[name].parameters if p.required and p.example is not None}
+    params = {
+        p.name: p.example for p in REPORTS[name].parameters if p.required and p.example is not None
+    }
     http = client.get(f"/reports/{name}.json?{urlencode({**params, 'limit': 100000})}").get_json()
     assert document["rows"], name
     assert document["columns"] == http["columns"]
@@ -46,8 +50,21 @@ def test_kg_report_gives_the_rows_of_the_http_report(client, seed_store: Path, n
 
 
 def test_kg_report_csv_equals_the_http_csv(client, seed_store: Path) -> None:  # type: ignore[no-untyped-def]
-    result = CliRunner().invoke(main, ["report", "author-papers", "--param", "author=Weiran Huang", "--format", "csv",
-                                       "--store", str(seed_store), "--base-iri", TEST_BASE_IRI])
+    result = CliRunner().invoke(
+        main,
+        [
+            "report",
+            "author-papers",
+            "--param",
+            "author=Weiran Huang",
+            "--format",
+            "csv",
+            "--store",
+            str(seed_store),
+            "--base-iri",
+            TEST_BASE_IRI,
+        ],
+    )
     assert result.exit_code == 0, result.stderr
     http = client.get("/reports/author-papers.csv?author=Weiran+Huang").get_data()
     assert result.stdout_bytes == http  # byte for byte, CRLF line ends included
@@ -64,8 +81,9 @@ def test_kg_report_table(seed_store: Path) -> None:
 
 
 def test_kg_report_prints_engine_notes(seed_store: Path) -> None:
-    code, _out, err = kg_report(seed_store, "collaboration-path", "--param", "from=Zhiquan Tan",
-                                "--param", "to=Xingtai Lv")
+    code, _out, err = kg_report(
+        seed_store, "collaboration-path", "--param", "from=Zhiquan Tan", "--param", "to=Xingtai Lv"
+    )
     assert code == 0
     assert "note: no co-author path" in err
 
@@ -82,8 +100,11 @@ def test_kg_report_lists_the_reports(seed_store: Path) -> None:
     [
         pytest.param(["no-such-report"], "no report named 'no-such-report'", id="unknown-report"),
         pytest.param(["author-papers"], "parameter 'author' is required", id="missing"),
-        pytest.param(["author-papers", "--param", "author=x", "--param", "year=soon"], "four-digit year",
-                     id="bad-value"),
+        pytest.param(
+            ["author-papers", "--param", "author=x", "--param", "year=soon"],
+            "four-digit year",
+            id="bad-value",
+        ),
         pytest.param(["author-papers", "--param", "author"], "expected NAME=VALUE", id="malformed"),
     ],
 )

@@ -86,8 +86,13 @@ def start_store(name: str, env: dict[str, str] | None = None) -> StoreServer:
     script = ROOT / "scripts" / SCRIPTS[name]
     environment = {**os.environ, "KG_START_TIMEOUT": str(START_TIMEOUT - 10), **(env or {})}
     process = subprocess.Popen(
-        ["bash", str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env=environment, start_new_session=True, cwd=ROOT,
+        ["bash", str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=environment,
+        start_new_session=True,
+        cwd=ROOT,
     )
     lines: queue.Queue[str | None] = queue.Queue()
 
@@ -114,12 +119,18 @@ def start_store(name: str, env: dict[str, str] | None = None) -> StoreServer:
             process.wait(timeout=10)
             stderr = process.stderr.read() if process.stderr else ""
             if process.returncode == NOT_INSTALLED:
-                reason = f"{name} is not installed (run scripts/setup-external-stores): {stderr.strip()}"
+                reason = (
+                    f"{name} is not installed (run scripts/setup-external-stores): {stderr.strip()}"
+                )
             else:
-                reason = f"{SCRIPTS[name]} exited with {process.returncode}: {stderr.strip()[-1500:]}"
+                reason = (
+                    f"{SCRIPTS[name]} exited with {process.returncode}: {stderr.strip()[-1500:]}"
+                )
             break
         if line == "ready":
-            return StoreServer(name, info["query"], info["update"], info["graph_store"], process, info)
+            return StoreServer(
+                name, info["query"], info["update"], info["graph_store"], process, info
+            )
         key, _, value = line.partition("=")
         info[key] = value
     stop_group(process)
@@ -157,11 +168,19 @@ def external_store(request: pytest.FixtureRequest) -> StoreServer:
 HASH_SEED = "0"
 
 
-def run_kg(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+def run_kg(
+    *args: str, cwd: Path | None = None, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
     """Run the ``kg`` command in a subprocess (no curation file: ``cwd`` has none)."""
-    return subprocess.run([sys.executable, "-m", "kg.cli", *args], capture_output=True, text=True,
-                          timeout=timeout, cwd=cwd, check=False,
-                          env={**os.environ, "PYTHONHASHSEED": HASH_SEED, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "kg.cli", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        check=False,
+        env={**os.environ, "PYTHONHASHSEED": HASH_SEED, "PYTHONPATH": str(ROOT)},
+    )
 
 
 @dataclass
@@ -171,18 +190,41 @@ class SeededStore:
     ingest_output: str
 
 
-def ingest_external(server: StoreServer, sources: list[Path], base_iri: str, workdir: Path,
-                    *extra: str) -> subprocess.CompletedProcess[str]:
+def ingest_external(
+    server: StoreServer, sources: list[Path], base_iri: str, workdir: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
     """``kg ingest`` into the external store (through its update URL)."""
-    return run_kg("ingest", *map(str, sources), *server.store_args(), "--base-iri", base_iri,
-                  "--as-of", SEED_AS_OF.isoformat(), "--no-progress", *extra, cwd=workdir)
+    return run_kg(
+        "ingest",
+        *map(str, sources),
+        *server.store_args(),
+        "--base-iri",
+        base_iri,
+        "--as-of",
+        SEED_AS_OF.isoformat(),
+        "--no-progress",
+        *extra,
+        cwd=workdir,
+    )
 
 
-def ingest_embedded(folder: Path, sources: list[Path], base_iri: str, workdir: Path,
-                    *extra: str) -> subprocess.CompletedProcess[str]:
+def ingest_embedded(
+    folder: Path, sources: list[Path], base_iri: str, workdir: Path, *extra: str
+) -> subprocess.CompletedProcess[str]:
     """``kg ingest`` into an embedded store folder, the same way as :func:`ingest_external`."""
-    return run_kg("ingest", *map(str, sources), "--store", str(folder), "--base-iri", base_iri,
-                  "--as-of", SEED_AS_OF.isoformat(), "--no-progress", *extra, cwd=workdir)
+    return run_kg(
+        "ingest",
+        *map(str, sources),
+        "--store",
+        str(folder),
+        "--base-iri",
+        base_iri,
+        "--as-of",
+        SEED_AS_OF.isoformat(),
+        "--no-progress",
+        *extra,
+        cwd=workdir,
+    )
 
 
 @pytest.fixture(scope="session")
@@ -195,10 +237,13 @@ def embedded_seeds(seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 @pytest.fixture(scope="session")
-def seeded_external(external_store: StoreServer, seeds_dir: Path,
-                    tmp_path_factory: pytest.TempPathFactory) -> SeededStore:
+def seeded_external(
+    external_store: StoreServer, seeds_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> SeededStore:
     """The seed profiles in the external store under the tests' base IRI (read it, never change it)."""
     workdir = tmp_path_factory.mktemp(f"ingest-{external_store.name}")
     result = ingest_external(external_store, [seeds_dir], TEST_BASE_IRI, workdir)
-    assert result.returncode == 0, f"kg ingest into {external_store.name} failed:\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, (
+        f"kg ingest into {external_store.name} failed:\n{result.stdout}\n{result.stderr}"
+    )
     return SeededStore(external_store, TEST_BASE_IRI, result.stdout)

@@ -45,29 +45,50 @@ def external_server(seeded_external: SeededStore) -> Iterator[LiveServer]:
     store = seeded_external.server
     server = LiveServer(
         store.query,  # type: ignore[arg-type]  # LiveServer passes --store on as text
-        ["--update-url", store.update, "--graph-store-url", store.graph_store, "--workers", "2",
-         "--update-token", TOKEN, "--query-timeout", str(TIMEOUT)],
+        [
+            "--update-url",
+            store.update,
+            "--graph-store-url",
+            store.graph_store,
+            "--workers",
+            "2",
+            "--update-token",
+            TOKEN,
+            "--query-timeout",
+            str(TIMEOUT),
+        ],
     )
     yield server
     server.stop()
 
 
-def _request(url: str, *, data: dict[str, str] | None = None, accept: str = "*/*",
-             headers: dict[str, str] | None = None, timeout: float = 30) -> tuple[int, dict[str, str], bytes]:
+def _request(
+    url: str,
+    *,
+    data: dict[str, str] | None = None,
+    accept: str = "*/*",
+    headers: dict[str, str] | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, str], bytes]:
     """Status, headers (lower-case names) and body of one request."""
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     request = urllib.request.Request(url, data=body, headers={"Accept": accept, **(headers or {})})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status, {k.lower(): v for k, v in response.headers.items()}, response.read()
+            return (
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.read(),
+            )
     except urllib.error.HTTPError as error:
         with error:
             return error.code, {k.lower(): v for k, v in error.headers.items()}, error.read()
 
 
 def _select(server: LiveServer, query: str) -> list[dict[str, Any]]:
-    status, _, body = _request(server.url + "/sparql", data={"query": query},
-                               accept="application/sparql-results+json")
+    status, _, body = _request(
+        server.url + "/sparql", data={"query": query}, accept="application/sparql-results+json"
+    )
     assert status == 200, body[:500]
     document = json.loads(body)
     return [{k: v["value"] for k, v in row.items()} for row in document["results"]["bindings"]]
@@ -84,7 +105,9 @@ def _triples(data: bytes, fmt: ox.RdfFormat) -> set[str]:
     return out
 
 
-def test_health_names_the_store_s_version(external_server: LiveServer, seeded_external: SeededStore) -> None:
+def test_health_names_the_store_s_version(
+    external_server: LiveServer, seeded_external: SeededStore
+) -> None:
     status, _, body = _request(external_server.url + "/healthz")
     assert status == 200
     version = RemoteStore.open(seeded_external.server.query, base_iri=TEST_BASE_IRI).version()
@@ -95,25 +118,36 @@ def test_health_names_the_store_s_version(external_server: LiveServer, seeded_ex
     "query",
     [
         pytest.param("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", id="union-count"),
-        pytest.param("SELECT ?name (COUNT(DISTINCT ?paper) AS ?papers) WHERE { ?paper schema:author ?a . "
-                     "?a schema:name ?name } GROUP BY ?name ORDER BY DESC(?papers) ?name LIMIT 5",
-                     id="aggregate"),
-        pytest.param("SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?g a kg:SourceDocument } }",
-                     id="graph-pattern"),
+        pytest.param(
+            "SELECT ?name (COUNT(DISTINCT ?paper) AS ?papers) WHERE { ?paper schema:author ?a . "
+            "?a schema:name ?name } GROUP BY ?name ORDER BY DESC(?papers) ?name LIMIT 5",
+            id="aggregate",
+        ),
+        pytest.param(
+            "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?g a kg:SourceDocument } }",
+            id="graph-pattern",
+        ),
     ],
 )
-def test_sparql_answers_as_the_embedded_store(external_server: LiveServer, embedded_server: LiveServer,
-                                              query: str) -> None:
+def test_sparql_answers_as_the_embedded_store(
+    external_server: LiveServer, embedded_server: LiveServer, query: str
+) -> None:
     query = sparql_prologue() + query
     assert _select(external_server, query) == _select(embedded_server, query)
 
 
-def test_sparql_graph_results_and_service_description(external_server: LiveServer,
-                                                     embedded_server: LiveServer) -> None:
-    query = sparql_prologue() + "CONSTRUCT { ?a schema:name ?n } WHERE { ?a a schema:Person ; schema:name ?n }"
+def test_sparql_graph_results_and_service_description(
+    external_server: LiveServer, embedded_server: LiveServer
+) -> None:
+    query = (
+        sparql_prologue()
+        + "CONSTRUCT { ?a schema:name ?n } WHERE { ?a a schema:Person ; schema:name ?n }"
+    )
     answers = []
     for server in (external_server, embedded_server):
-        status, headers, body = _request(server.url + "/sparql", data={"query": query}, accept="text/turtle")
+        status, headers, body = _request(
+            server.url + "/sparql", data={"query": query}, accept="text/turtle"
+        )
         assert status == 200 and headers["content-type"].startswith("text/turtle")
         answers.append(_triples(body, ox.RdfFormat.TURTLE))
     assert answers[0] == answers[1] and answers[0]
@@ -122,8 +156,9 @@ def test_sparql_graph_results_and_service_description(external_server: LiveServe
 
 
 @pytest.mark.parametrize("path", ["/author/weiran-huang", "/graph/003_7707062aadfcc580.txt"])
-def test_linked_data_is_the_embedded_store_s(external_server: LiveServer, embedded_server: LiveServer,
-                                             path: str) -> None:
+def test_linked_data_is_the_embedded_store_s(
+    external_server: LiveServer, embedded_server: LiveServer, path: str
+) -> None:
     documents = []
     for server in (external_server, embedded_server):
         status, _, body = _request(server.url + path, accept="application/n-triples")
@@ -138,13 +173,17 @@ REPORT_URLS = [
 ]
 
 
-def test_a_report_is_the_embedded_store_s(external_server: LiveServer, embedded_server: LiveServer) -> None:
+def test_a_report_is_the_embedded_store_s(
+    external_server: LiveServer, embedded_server: LiveServer
+) -> None:
     for path in REPORT_URLS:
         status, headers, body = _request(embedded_server.url + path, accept="application/json")
         if status == 200 and "json" in headers.get("content-type", ""):
             break
     else:
-        pytest.skip("no report URL answers on the embedded server yet (the reports pages are not in the tree)")
+        pytest.skip(
+            "no report URL answers on the embedded server yet (the reports pages are not in the tree)"
+        )
     status, _, external = _request(external_server.url + path, accept="application/json")
     assert status == 200, external[:300]
     mine, theirs = json.loads(external), json.loads(body)
@@ -154,15 +193,22 @@ def test_a_report_is_the_embedded_store_s(external_server: LiveServer, embedded_
 def test_a_runaway_query_is_stopped_at_the_time_limit(external_server: LiveServer) -> None:
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
     started = time.monotonic()
-    status, _, body = _request(external_server.url + "/sparql", data={"query": query},
-                               accept="application/sparql-results+json", timeout=60)
+    status, _, body = _request(
+        external_server.url + "/sparql",
+        data={"query": query},
+        accept="application/sparql-results+json",
+        timeout=60,
+    )
     elapsed = time.monotonic() - started
     assert status == 503, body[:300]
     assert json.loads(body)["type"].endswith("query-timeout")
     assert elapsed < TIMEOUT + 10
     # Cheap queries still answer.
-    status, _, body = _request(external_server.url + "/sparql", data={"query": "ASK { ?s ?p ?o }"},
-                               accept="application/sparql-results+json")
+    status, _, body = _request(
+        external_server.url + "/sparql",
+        data={"query": "ASK { ?s ?p ?o }"},
+        accept="application/sparql-results+json",
+    )
     assert status == 200 and json.loads(body)["boolean"] is True
 
 
@@ -202,13 +248,18 @@ def _service_queries() -> list[Any]:
 
 
 @pytest.mark.parametrize("template", _service_queries())
-def test_service_is_refused_before_the_query_reaches_the_store(external_server: LiveServer, template: str) -> None:
+def test_service_is_refused_before_the_query_reaches_the_store(
+    external_server: LiveServer, template: str
+) -> None:
     listener = _Listener()
     try:
         base = f"http://127.0.0.1:{listener.port}/"
         query = template.replace("{url}", base + "sparql").replace("{base}", base)
-        status, _, body = _request(external_server.url + "/sparql", data={"query": query},
-                                   accept="application/sparql-results+json")
+        status, _, body = _request(
+            external_server.url + "/sparql",
+            data={"query": query},
+            accept="application/sparql-results+json",
+        )
         time.sleep(0.3)
         assert status == 400, body[:300]
         assert listener.connections == []
@@ -216,8 +267,9 @@ def test_service_is_refused_before_the_query_reaches_the_store(external_server: 
         listener.close()
 
 
-def test_updates_need_the_token_and_go_to_the_store(external_server: LiveServer,
-                                                    seeded_external: SeededStore) -> None:
+def test_updates_need_the_token_and_go_to_the_store(
+    external_server: LiveServer, seeded_external: SeededStore
+) -> None:
     # A graph outside the project's base IRI: the seeded graphs, the union and the stats stay as they are.
     graph = "http://scratch.test/graph"
     insert = f'INSERT DATA {{ GRAPH <{graph}> {{ <http://scratch.test/s> <http://scratch.test/p> "x" }} }}'
@@ -225,16 +277,23 @@ def test_updates_need_the_token_and_go_to_the_store(external_server: LiveServer,
     endpoint = external_server.url + "/sparql"
     status, _, _ = _request(endpoint, data={"update": insert})
     assert status == 401
-    status, _, _ = _request(endpoint, data={"update": insert}, headers={"Authorization": "Bearer wrong"})
+    status, _, _ = _request(
+        endpoint, data={"update": insert}, headers={"Authorization": "Bearer wrong"}
+    )
     assert status == 401
     assert _select(external_server, check) == []
     store = RemoteStore.open(seeded_external.server.query, base_iri=TEST_BASE_IRI)
     before = store.version()
-    status, _, body = _request(endpoint, data={"update": insert}, headers={"Authorization": f"Bearer {TOKEN}"})
+    status, _, body = _request(
+        endpoint, data={"update": insert}, headers={"Authorization": f"Bearer {TOKEN}"}
+    )
     assert status == 204, body[:300]
     assert _select(external_server, check) == [{"o": "x"}]
     assert store.version() != before, "an update records a new version (caches and ETags follow it)"
-    status, _, _ = _request(endpoint, data={"update": f"DROP SILENT GRAPH <{graph}>"},
-                            headers={"Authorization": f"Bearer {TOKEN}"})
+    status, _, _ = _request(
+        endpoint,
+        data={"update": f"DROP SILENT GRAPH <{graph}>"},
+        headers={"Authorization": f"Bearer {TOKEN}"},
+    )
     assert status == 204
     assert _select(external_server, check) == []

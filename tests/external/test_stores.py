@@ -50,18 +50,23 @@ def test_stats_are_the_embedded_store_s(seeded_external: SeededStore, embedded_s
     assert embedded["sources"] == 5 and embedded["triples"] > 0
 
 
-def test_ingesting_the_same_files_again_changes_nothing(seeded_external: SeededStore, seeds_dir: Path,
-                                                        tmp_path: Path) -> None:
+def test_ingesting_the_same_files_again_changes_nothing(
+    seeded_external: SeededStore, seeds_dir: Path, tmp_path: Path
+) -> None:
     store = RemoteStore.open(seeded_external.server.query, base_iri=seeded_external.base_iri)
     version = store.version()
-    result = ingest_external(seeded_external.server, [seeds_dir], seeded_external.base_iri, tmp_path)
+    result = ingest_external(
+        seeded_external.server, [seeds_dir], seeded_external.base_iri, tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "0 added, 0 replaced, 5 unchanged" in result.stdout
     assert store.version() == version, "a run that changes nothing writes nothing"
 
 
 def test_a_wrong_base_iri_is_named_in_the_error(seeded_external: SeededStore) -> None:
-    result = run_kg("stats", *seeded_external.server.store_args(), "--base-iri", "http://elsewhere.test/")
+    result = run_kg(
+        "stats", *seeded_external.server.store_args(), "--base-iri", "http://elsewhere.test/"
+    )
     assert result.returncode == 2
     assert f"--base-iri {seeded_external.base_iri}" in result.stderr
 
@@ -73,7 +78,11 @@ def _report_names() -> list[Any]:
     try:
         from kg.reports import load_reports
     except ImportError as error:
-        return [pytest.param(None, id="no-reports", marks=pytest.mark.skip(reason=f"kg.reports: {error}"))]
+        return [
+            pytest.param(
+                None, id="no-reports", marks=pytest.mark.skip(reason=f"kg.reports: {error}")
+            )
+        ]
     return [pytest.param(name, id=name) for name in load_reports(validate=False)]
 
 
@@ -88,8 +97,13 @@ def _order_keys(query: str) -> list[str] | None:
             depth += 1
         elif tok.text == "}":
             depth -= 1
-        elif (depth == 0 and tok.kind == "word" and tok.text.upper() == "ORDER" and index + 1 < len(toks)
-              and toks[index + 1].text.upper() == "BY"):
+        elif (
+            depth == 0
+            and tok.kind == "word"
+            and tok.text.upper() == "ORDER"
+            and index + 1 < len(toks)
+            and toks[index + 1].text.upper() == "BY"
+        ):
             start = index + 2
     if start is None:
         return None
@@ -100,8 +114,13 @@ def _order_keys(query: str) -> list[str] | None:
         if tok.kind == "var":
             keys.append(tok.text[1:])
             position += 1
-        elif (tok.text.upper() in ("ASC", "DESC") and position + 3 < len(toks) and toks[position + 1].text == "("
-              and toks[position + 2].kind == "var" and toks[position + 3].text == ")"):
+        elif (
+            tok.text.upper() in ("ASC", "DESC")
+            and position + 3 < len(toks)
+            and toks[position + 1].text == "("
+            and toks[position + 2].kind == "var"
+            and toks[position + 3].text == ")"
+        ):
             keys.append(toks[position + 2].text[1:])
             position += 4
         else:
@@ -115,6 +134,7 @@ KNOWN_DEVIATIONS: dict[tuple[str, str], str] = {
     # Virtuoso divides an integer by an integer as integers (SPARQL 1.1: xsd:decimal); the
     # reports are written with decimal literals (papers-with-code: / 1000.0) so that none is listed.
 }
+
 
 def _concatenated_columns(query: str) -> dict[str, str]:
     """Columns made by GROUP_CONCAT, with their separators: the order of the parts is
@@ -139,7 +159,9 @@ def _concatenated_columns(query: str) -> dict[str, str]:
     return columns
 
 
-def _canonical_rows(rows: list[dict[str, Any]], concatenated: dict[str, str]) -> list[dict[str, Any]]:
+def _canonical_rows(
+    rows: list[dict[str, Any]], concatenated: dict[str, str]
+) -> list[dict[str, Any]]:
     out = []
     for row in rows:
         row = dict(row)
@@ -156,8 +178,9 @@ def embedded_backend(embedded_seeds: Path) -> LocalBackend:
 
 
 @pytest.mark.parametrize("name", _report_names())
-def test_every_report_answers_as_on_the_embedded_store(seeded_external: SeededStore,
-                                                       embedded_backend: LocalBackend, name: str) -> None:
+def test_every_report_answers_as_on_the_embedded_store(
+    seeded_external: SeededStore, embedded_backend: LocalBackend, name: str
+) -> None:
     from kg.reports import ReportRunner, bind, load_reports
 
     scheme = IriScheme(seeded_external.base_iri)
@@ -190,7 +213,9 @@ def test_every_report_answers_as_on_the_embedded_store(seeded_external: SeededSt
             if key not in expected[0]:
                 break
             prefix.append(key)
-        assert [[row[k] for k in prefix] for row in got] == [[row[k] for k in prefix] for row in expected]
+        assert [[row[k] for k in prefix] for row in got] == [
+            [row[k] for k in prefix] for row in expected
+        ]
 
 
 # -- export --------------------------------------------------------------------------------------
@@ -211,15 +236,29 @@ def _normalised(data: bytes, fmt: ox.RdfFormat) -> set[str]:
 
 @pytest.mark.parametrize("fmt", ["nquads", "turtle"])
 @pytest.mark.parametrize("graph_store", [True, False], ids=["graph-store-protocol", "construct"])
-def test_export_is_the_embedded_store_s(seeded_external: SeededStore, embedded_seeds: Path, tmp_path: Path,
-                                        fmt: str, graph_store: bool) -> None:
+def test_export_is_the_embedded_store_s(
+    seeded_external: SeededStore, embedded_seeds: Path, tmp_path: Path, fmt: str, graph_store: bool
+) -> None:
     server = seeded_external.server
     ours = tmp_path / "external"
     theirs = tmp_path / "embedded"
-    result = run_kg("export", *server.store_args(graph_store=graph_store), "--base-iri", seeded_external.base_iri,
-                    "--format", fmt, "--output", str(ours))
+    result = run_kg(
+        "export",
+        *server.store_args(graph_store=graph_store),
+        "--base-iri",
+        seeded_external.base_iri,
+        "--format",
+        fmt,
+        "--output",
+        str(ours),
+    )
     assert result.returncode == 0, result.stderr
-    assert run_kg("export", "--store", str(embedded_seeds), "--format", fmt, "--output", str(theirs)).returncode == 0
+    assert (
+        run_kg(
+            "export", "--store", str(embedded_seeds), "--format", fmt, "--output", str(theirs)
+        ).returncode
+        == 0
+    )
     rdf_format = ox.RdfFormat.N_QUADS if fmt == "nquads" else ox.RdfFormat.TURTLE
     exported = _normalised(ours.read_bytes(), rdf_format)
     assert exported == _normalised(theirs.read_bytes(), rdf_format)
@@ -272,13 +311,25 @@ def test_replaced_and_removed_files_leave_the_union_the_embedded_store_has(
 def test_what_one_update_request_commits(external_store: StoreServer) -> None:
     """The Oxigraph server runs an update request as one transaction; Virtuoso keeps the
     operations that ran before one failed (README, "Beyond one machine", says so, and why that is safe)."""
-    store = RemoteStore.open(external_store.query, base_iri="http://transactions.test/",
-                             update_url=external_store.update)
-    existing, first = "http://transactions.test/existing", f"http://transactions.test/first-{external_store.name}"
-    store.send_update(f"CREATE SILENT GRAPH <{existing}> ; INSERT DATA {{ GRAPH <{existing}> {{ <{existing}> <{existing}> 1 }} }}")
+    store = RemoteStore.open(
+        external_store.query, base_iri="http://transactions.test/", update_url=external_store.update
+    )
+    existing, first = (
+        "http://transactions.test/existing",
+        f"http://transactions.test/first-{external_store.name}",
+    )
+    store.send_update(
+        f"CREATE SILENT GRAPH <{existing}> ; INSERT DATA {{ GRAPH <{existing}> {{ <{existing}> <{existing}> 1 }} }}"
+    )
     with pytest.raises(Exception):  # noqa: B017 - the store's own error for CREATE of an existing graph
-        store.send_update(f"INSERT DATA {{ GRAPH <{first}> {{ <{first}> <{first}> 1 }} }} ; CREATE GRAPH <{existing}>")
-    kept = bool(store.query(f"ASK {{ GRAPH <{first}> {{ ?s ?p ?o }} }}", default_graph=[first], named_graphs=[first]))
+        store.send_update(
+            f"INSERT DATA {{ GRAPH <{first}> {{ <{first}> <{first}> 1 }} }} ; CREATE GRAPH <{existing}>"
+        )
+    kept = bool(
+        store.query(
+            f"ASK {{ GRAPH <{first}> {{ ?s ?p ?o }} }}", default_graph=[first], named_graphs=[first]
+        )
+    )
     assert kept == (external_store.name == "virtuoso")
 
 
@@ -324,14 +375,29 @@ def test_an_interrupted_replace_is_redone_by_the_next_ingest(
     changed.write_bytes(sorted(profiles.glob("*.txt"))[4].read_bytes())
     assert ingest_embedded(reference, [profiles], reference_base, work).returncode == 0
 
-    cut = _CutStore(Endpoints.from_urls(virtuoso_server.query, virtuoso_server.update), base_iri=base)
+    cut = _CutStore(
+        Endpoints.from_urls(virtuoso_server.query, virtuoso_server.update), base_iri=base
+    )
     cut.keep = keep
     with pytest.raises(ServiceUnavailable):
-        ingest([profiles], cut, scheme=IriScheme(base), as_of=SEED_AS_OF, post_ingest=post_ingest_hooks(),
-               progress=False)  # type: ignore[arg-type]
+        ingest(
+            [profiles],
+            cut,
+            scheme=IriScheme(base),
+            as_of=SEED_AS_OF,
+            post_ingest=post_ingest_hooks(),
+            progress=False,
+        )  # type: ignore[arg-type]
     repaired = ingest_external(virtuoso_server, [profiles], base, work)
     assert repaired.returncode == 0, repaired.stderr
-    assert "0 unchanged" not in repaired.stdout or "1 replaced" in repaired.stdout or "1 added" in repaired.stdout
-    assert _stats(*virtuoso_server.store_args(), "--base-iri", base) == _stats("--store", str(reference))
-    assert _placeholders(_union(virtuoso_server.store_args(), base), base) == \
-        _placeholders(_union(["--store", str(reference)]), reference_base)
+    assert (
+        "0 unchanged" not in repaired.stdout
+        or "1 replaced" in repaired.stdout
+        or "1 added" in repaired.stdout
+    )
+    assert _stats(*virtuoso_server.store_args(), "--base-iri", base) == _stats(
+        "--store", str(reference)
+    )
+    assert _placeholders(_union(virtuoso_server.store_args(), base), base) == _placeholders(
+        _union(["--store", str(reference)]), reference_base
+    )

@@ -44,7 +44,11 @@ FAST = settings(
     deadline=None,
     derandomize=True,
     database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+    ],
 )
 #: For the strategies that build large inputs (giant lines, whole seed pages).
 FEW = settings(FAST, max_examples=max(10, EXAMPLES // 4))
@@ -111,12 +115,18 @@ def parse_and_check_bytes(data: bytes) -> Profile:
 #: Any code point, surrogates included: a Python str can hold a lone surrogate.
 any_char = st.characters(codec=None, categories=None)
 control_char = st.sampled_from(
-    [chr(c) for c in range(0x20)] + ["\x7f", "\x85", "\x9f", "\ufeff", "\u200b", "\u2028", "\ufffd", "\ud800"]
+    [chr(c) for c in range(0x20)]
+    + ["\x7f", "\x85", "\x9f", "\ufeff", "\u200b", "\u2028", "\ufffd", "\ud800"]
 )
 hostile_char = st.one_of(any_char, control_char, st.sampled_from("\r\n \u00b7,."))
 
-CATEGORY = st.one_of(st.sampled_from(["LG", "CL", "CV", "AI", "ML", "IR"]), st.from_regex(r"[A-Z]{1,6}", fullmatch=True))
-MONTH = st.sampled_from(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Foo"])
+CATEGORY = st.one_of(
+    st.sampled_from(["LG", "CL", "CV", "AI", "ML", "IR"]),
+    st.from_regex(r"[A-Z]{1,6}", fullmatch=True),
+)
+MONTH = st.sampled_from(
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec", "Foo"]
+)
 
 
 @st.composite
@@ -137,12 +147,16 @@ NAME = st.from_regex(r"[A-Z][a-z]{1,8} [A-Z][a-z]{1,10}", fullmatch=True)
 
 @st.composite
 def author_lines(draw: st.DrawFn) -> str:
-    names = draw(st.lists(st.one_of(NAME, st.text(hostile_char, max_size=12)), min_size=1, max_size=5))
+    names = draw(
+        st.lists(st.one_of(NAME, st.text(hostile_char, max_size=12)), min_size=1, max_size=5)
+    )
     text = ", ".join(names)
     if draw(st.booleans()):
         text += " et al."
     if draw(st.booleans()):
-        text += " \u00b7 " + ", ".join(draw(st.lists(st.from_regex(r"[a-z]{2,8}", fullmatch=True), max_size=3)))
+        text += " \u00b7 " + ", ".join(
+            draw(st.lists(st.from_regex(r"[a-z]{2,8}", fullmatch=True), max_size=3))
+        )
     return text
 
 
@@ -150,8 +164,22 @@ grammar_line = st.one_of(
     date_lines(),
     author_lines(),
     st.just(""),
-    st.sampled_from(["h-index39", "15papers", "1,945citations", "Novelty49%", "AI Score56", "15 Papers",
-                     "h-index", "papers", "9" * 30 + "papers", "Code", "et al.", "\u00b7"]),
+    st.sampled_from(
+        [
+            "h-index39",
+            "15papers",
+            "1,945citations",
+            "Novelty49%",
+            "AI Score56",
+            "15 Papers",
+            "h-index",
+            "papers",
+            "9" * 30 + "papers",
+            "Code",
+            "et al.",
+            "\u00b7",
+        ]
+    ),
     st.text(hostile_char, max_size=60),
     st.from_regex(r"https?://github\.com/[^\s]{0,30}", fullmatch=True),
 )
@@ -181,9 +209,22 @@ def seed_texts(seed_files: dict[str, Path]) -> list[str]:
 
 def _mutate(draw: st.DrawFn, text: str) -> str:
     lines = text.split("\n")
-    kind = draw(st.sampled_from(
-        ["truncate", "shuffle", "delete", "duplicate", "insert", "giant", "crlf", "nul", "swapcase", "splice"]
-    ))
+    kind = draw(
+        st.sampled_from(
+            [
+                "truncate",
+                "shuffle",
+                "delete",
+                "duplicate",
+                "insert",
+                "giant",
+                "crlf",
+                "nul",
+                "swapcase",
+                "splice",
+            ]
+        )
+    )
     n = len(lines)
     i = draw(st.integers(0, n - 1))
     j = draw(st.integers(i, min(n, i + 12)))
@@ -286,7 +327,9 @@ def test_mutated_seed_bytes_never_raise(seed_texts: list[str], data: st.DataObje
 
 @FEW
 @given(st.data())
-def test_truncated_page_keeps_its_complete_entries(seed_texts: list[str], data: st.DataObject) -> None:
+def test_truncated_page_keeps_its_complete_entries(
+    seed_texts: list[str], data: st.DataObject
+) -> None:
     """A page cut anywhere keeps every entry that ends before the cut, exactly as in the whole page."""
     text = data.draw(st.sampled_from(seed_texts))
     cut = data.draw(st.integers(0, len(text)))
@@ -320,7 +363,9 @@ def test_giant_and_empty_inputs_are_failures_with_lines() -> None:
     "text",
     [
         pytest.param("LGFeb 31, 2023\nA Title\n\nAda Quill, Bo Rennet\n\nText.", id="feb-31"),
-        pytest.param("LGFeb 29, 2023\nA Title\n\nAda Quill, Bo Rennet\n\nText.", id="feb-29-non-leap"),
+        pytest.param(
+            "LGFeb 29, 2023\nA Title\n\nAda Quill, Bo Rennet\n\nText.", id="feb-29-non-leap"
+        ),
         pytest.param("LGJan 0, 2023\nA Title\n\nAda Quill, Bo Rennet\n\nText.", id="day-zero"),
         pytest.param("LGApr 31\nA Title\n\nAda Quill, Bo Rennet\n\nText.", id="apr-31-yearless"),
         pytest.param("LGMar 3, 0000\nA Title\n\nAda Quill, Bo Rennet\n\nText.", id="year-zero"),

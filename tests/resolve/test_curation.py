@@ -23,8 +23,19 @@ AS_OF = date(2026, 11, 21)
 
 def page(owner: str, entries: list[tuple[str, str, str]]) -> str:
     """A profile page in the site's layout A: header, then (date, title, author line) entries."""
-    lines = [owner, "", "LG", "h-index3", f"{len(entries)}papers", "10citations", "Novelty50%",
-             "AI Score50", "", f"{len(entries)} Papers", ""]
+    lines = [
+        owner,
+        "",
+        "LG",
+        "h-index3",
+        f"{len(entries)}papers",
+        "10citations",
+        "Novelty50%",
+        "AI Score50",
+        "",
+        f"{len(entries)} Papers",
+        "",
+    ]
     for i, (day, title, authors) in enumerate(entries):
         lines += [f"LG{day}", title, "", authors, "", f"We study {title.lower()} with care."]
         if i < len(entries) - 1:
@@ -36,23 +47,41 @@ def page(owner: str, entries: list[tuple[str, str, str]]) -> str:
 def profiles(tmp_path: Path) -> Path:
     folder = tmp_path / "profiles"
     folder.mkdir()
-    (folder / "a.txt").write_text(page("Yifan Zhang", [
-        ("Mar 2, 2023", "Sparse Heads for Retrieval", "Yifan Zhang, Ada Quill, Bo Rennet"),
-        ("Apr 9, 2023", "Dense Heads for Retrieval", "Ada Quill, Yifan Zhang, Bo Rennet"),
-        ("May 1, 2023", "Kai Study One", "Kai Zheng, Ada Quill"),
-    ]), encoding="utf-8")
-    (folder / "b.txt").write_text(page("Cy Dunmore", [
-        ("Jun 3, 2023", "Mixed Heads for Retrieval", "Zhang Yifan, Ada Quill, Bo Rennet"),
-        ("Jul 5, 2023", "Kaipeng Study Two", "Kaipeng Zheng, Cy Dunmore"),
-    ]), encoding="utf-8")
+    (folder / "a.txt").write_text(
+        page(
+            "Yifan Zhang",
+            [
+                ("Mar 2, 2023", "Sparse Heads for Retrieval", "Yifan Zhang, Ada Quill, Bo Rennet"),
+                ("Apr 9, 2023", "Dense Heads for Retrieval", "Ada Quill, Yifan Zhang, Bo Rennet"),
+                ("May 1, 2023", "Kai Study One", "Kai Zheng, Ada Quill"),
+            ],
+        ),
+        encoding="utf-8",
+    )
+    (folder / "b.txt").write_text(
+        page(
+            "Cy Dunmore",
+            [
+                ("Jun 3, 2023", "Mixed Heads for Retrieval", "Zhang Yifan, Ada Quill, Bo Rennet"),
+                ("Jul 5, 2023", "Kaipeng Study Two", "Kaipeng Zheng, Cy Dunmore"),
+            ],
+        ),
+        encoding="utf-8",
+    )
     return folder
 
 
 def run(store_dir: Path, folder: Path, curation: Path | None = None) -> dict[str, str]:
     store = KGStore.open_writable(store_dir)
     try:
-        report = ingest([folder], store, scheme=SCHEME, as_of=AS_OF, post_ingest=post_ingest_hooks(curation),
-                        progress=False)
+        report = ingest(
+            [folder],
+            store,
+            scheme=SCHEME,
+            as_of=AS_OF,
+            post_ingest=post_ingest_hooks(curation),
+            progress=False,
+        )
     finally:
         store.close()
     return {o.source: o.status for o in report.outcomes}
@@ -119,15 +148,25 @@ def test_curation_changes_the_outcome_on_the_next_ingest(tmp_path: Path, profile
     assert {"curated-cannot-link", "curated-must-link"}.isdisjoint(kinds(store))
 
 
-def test_identity_graph_survives_an_ingest_that_stopped_before_resolution(tmp_path: Path, profiles: Path) -> None:
+def test_identity_graph_survives_an_ingest_that_stopped_before_resolution(
+    tmp_path: Path, profiles: Path
+) -> None:
     """Graphs were written but the identity step never ran: the next ingest resolves again."""
     store_dir = tmp_path / "store"
     run(store_dir, profiles)
-    (profiles / "b.txt").write_text(page("Cy Dunmore", [
-        ("Jul 5, 2023", "Kaipeng Study Two", "Kaipeng Zheng, Cy Dunmore"),
-    ]), encoding="utf-8")
+    (profiles / "b.txt").write_text(
+        page(
+            "Cy Dunmore",
+            [
+                ("Jul 5, 2023", "Kaipeng Study Two", "Kaipeng Zheng, Cy Dunmore"),
+            ],
+        ),
+        encoding="utf-8",
+    )
     store = KGStore.open_writable(store_dir)
-    ingest([profiles], store, scheme=SCHEME, as_of=AS_OF, post_ingest=(), progress=False)  # no identity step
+    ingest(
+        [profiles], store, scheme=SCHEME, as_of=AS_OF, post_ingest=(), progress=False
+    )  # no identity step
     store.close()
     assert [label for _kind, label in decisions(store_dir) if "Zhang Yifan" in label]  # stale
     assert set(run(store_dir, profiles).values()) == {"unchanged"}
@@ -139,7 +178,9 @@ def test_identity_graph_survives_an_ingest_that_stopped_before_resolution(tmp_pa
     [
         pytest.param("must-link\tJ. Smith\tJohn Smith\n", 1, 0, id="tab"),
         pytest.param("cannot-link  Wei Lin  Wei Liu  two people\n", 1, 0, id="spaces"),
-        pytest.param("# a comment\n\n  \nMust-Link\tA B\tC D\t# why\n", 1, 0, id="comments-and-case"),
+        pytest.param(
+            "# a comment\n\n  \nMust-Link\tA B\tC D\t# why\n", 1, 0, id="comments-and-case"
+        ),
         pytest.param("same-as\tA B\tC D\n", 0, 1, id="unknown-relation"),
         pytest.param("must-link\tA B\n", 0, 1, id="one-name"),
     ],
@@ -160,28 +201,65 @@ def test_missing_default_curation_is_empty(tmp_path: Path) -> None:
 def test_cli_ingest_with_curation_and_report(tmp_path: Path, profiles: Path) -> None:
     runner = CliRunner()
     curation = tmp_path / "curation.tsv"
-    curation.write_text("cannot-link\tZhang Yifan\tYifan Zhang\tnot the same\nmust-link\tNo One\tKai Zheng\n",
-                        encoding="utf-8")
+    curation.write_text(
+        "cannot-link\tZhang Yifan\tYifan Zhang\tnot the same\nmust-link\tNo One\tKai Zheng\n",
+        encoding="utf-8",
+    )
     store = str(tmp_path / "store")
-    result = runner.invoke(main, ["ingest", str(profiles), "--store", store, "--as-of", "2026-11-21",
-                                  "--base-iri", "http://kg.test/", "--curation", str(curation)])
+    result = runner.invoke(
+        main,
+        [
+            "ingest",
+            str(profiles),
+            "--store",
+            store,
+            "--as-of",
+            "2026-11-21",
+            "--base-iri",
+            "http://kg.test/",
+            "--curation",
+            str(curation),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "identity: curation.tsv:2" in result.output  # "No One" is not in the data
-    result = runner.invoke(main, ["resolve", "--store", store, "--base-iri", "http://kg.test/",
-                                  "--report", "--format", "json"])
+    result = runner.invoke(
+        main,
+        [
+            "resolve",
+            "--store",
+            store,
+            "--base-iri",
+            "http://kg.test/",
+            "--report",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     curated = [d for d in report["decisions"] if d["kind"] == "curated-cannot-link"]
     assert curated and curated[0]["method"] == "curated"
     assert {r["iri"] for r in curated[0]["resources"]} == {YIFAN, SWAPPED}
     assert any("not the same" in e for e in curated[0]["evidence"])
-    table = runner.invoke(main, ["resolve", "--store", store, "--base-iri", "http://kg.test/", "--report"])
+    table = runner.invoke(
+        main, ["resolve", "--store", store, "--base-iri", "http://kg.test/", "--report"]
+    )
     assert "curated-cannot-link" in table.output and "- " in table.output
     counts = runner.invoke(main, ["resolve", "--store", store, "--base-iri", "http://kg.test/"])
     assert "curated-cannot-link (curated)" in counts.output
 
 
 def test_cli_ingest_refuses_a_missing_curation_file(tmp_path: Path, profiles: Path) -> None:
-    result = CliRunner().invoke(main, ["ingest", str(profiles), "--store", str(tmp_path / "s"),
-                                       "--curation", str(tmp_path / "nope.tsv")])
+    result = CliRunner().invoke(
+        main,
+        [
+            "ingest",
+            str(profiles),
+            "--store",
+            str(tmp_path / "s"),
+            "--curation",
+            str(tmp_path / "nope.tsv"),
+        ],
+    )
     assert result.exit_code == 2 and "nope.tsv" in result.output

@@ -25,8 +25,14 @@ from kg.identity.resolve import (
 D = date(2024, 3, 1)
 
 
-def L(source: str, title: str, *authors: str, day: date | None = D, truncated: bool = False,
-      abstract: str = "") -> Listing:
+def L(
+    source: str,
+    title: str,
+    *authors: str,
+    day: date | None = D,
+    truncated: bool = False,
+    abstract: str = "",
+) -> Listing:
     return Listing(source, 1, title, day, tuple(authors), truncated, abstract or f"About {title}.")
 
 
@@ -50,7 +56,9 @@ def key_on(res: Resolution, name: str, title: str) -> str:
         pytest.param("john r smith", "john robert smith", "middle-name", id="middle-initial"),
         pytest.param("john smith", "john robert smith", "middle-name", id="middle-dropped"),
         pytest.param("sakura kobayashi", "sakura kobayahi", "typo", id="typo"),
-        pytest.param("aleksandr petrov", "alexander petrov", "transliteration", id="transliteration"),
+        pytest.param(
+            "aleksandr petrov", "alexander petrov", "transliteration", id="transliteration"
+        ),
         pytest.param("kai zheng", "kaipeng zheng", None, id="prefix-is-another-name"),
         pytest.param("di zhang", "dinghuai zhang", None, id="prefix-is-another-name-2"),
         pytest.param("wei lin", "wei liu", None, id="short-names-one-letter-apart"),
@@ -108,15 +116,23 @@ def test_variants_share_a_blocking_key(a: str, b: str) -> None:
     ],
 )
 def test_keyed_variants_are_one_author_without_a_decision(a: str, b: str) -> None:
-    res = resolve([S("a.txt", L("a.txt", "Paper One", a, "Ada Quill")),
-                   S("b.txt", L("b.txt", "Paper Two", b, "Bo Rennet"))])
+    res = resolve(
+        [
+            S("a.txt", L("a.txt", "Paper One", a, "Ada Quill")),
+            S("b.txt", L("b.txt", "Paper Two", b, "Bo Rennet")),
+        ]
+    )
     assert key_on(res, a, "Paper One") == key_on(res, b, "Paper Two")
     assert res.decisions == ()
 
 
 def test_spacing_variant_merges_with_a_decision() -> None:
-    res = resolve([S("a.txt", L("a.txt", "Paper One", "Yi Fan Zhang", "Ada Quill")),
-                   S("b.txt", L("b.txt", "Paper Two", "Yifan Zhang", "Bo Rennet"))])
+    res = resolve(
+        [
+            S("a.txt", L("a.txt", "Paper One", "Yi Fan Zhang", "Ada Quill")),
+            S("b.txt", L("b.txt", "Paper Two", "Yifan Zhang", "Bo Rennet")),
+        ]
+    )
     assert key_on(res, "Yi Fan Zhang", "Paper One") == key_on(res, "Yifan Zhang", "Paper Two")
     merge = [d for d in res.decisions if d.kind == "merge"]
     assert merge and merge[0].method == "spacing" and merge[0].evidence
@@ -130,8 +146,11 @@ def _with_coauthors(variant: str, canonical: str, shared: bool) -> list[SourceSu
     with them (``shared``) or with strangers."""
     others = ("Ada Quill", "Bo Rennet") if shared else ("Cy Dunmore", "Dee Farrow")
     return [
-        S("a.txt", L("a.txt", "Paper One", canonical, "Ada Quill", "Bo Rennet"),
-          L("a.txt", "Paper Two", "Ada Quill", canonical, "Bo Rennet")),
+        S(
+            "a.txt",
+            L("a.txt", "Paper One", canonical, "Ada Quill", "Bo Rennet"),
+            L("a.txt", "Paper Two", "Ada Quill", canonical, "Bo Rennet"),
+        ),
         S("b.txt", L("b.txt", "Paper Three", variant, *others)),
     ]
 
@@ -143,7 +162,9 @@ def _with_coauthors(variant: str, canonical: str, shared: bool) -> list[SourceSu
         pytest.param("Smith J.", "John Smith", "initials", id="initials-surname-first"),
         pytest.param("Zhang Yifan", "Yifan Zhang", "order-swap", id="order-swap"),
         pytest.param("Sakura Kobayahi", "Sakura Kobayashi", "typo", id="typo"),
-        pytest.param("Aleksandr Petrov", "Alexander Petrov", "transliteration", id="transliteration"),
+        pytest.param(
+            "Aleksandr Petrov", "Alexander Petrov", "transliteration", id="transliteration"
+        ),
         pytest.param("John Smith", "John Robert Smith", "middle-name", id="middle-name"),
     ],
 )
@@ -166,8 +187,12 @@ def test_variant_with_shared_coauthors_merges(variant: str, canonical: str, meth
 )
 def test_variant_without_evidence_stays_apart(variant: str, canonical: str) -> None:
     # a second J. Smith in the data, so that the initials are not the only fit
-    res = resolve([*_with_coauthors(variant, canonical, shared=False),
-                   S("c.txt", L("c.txt", "Paper Four", "Jane Smith", "Eve Gallo"))])
+    res = resolve(
+        [
+            *_with_coauthors(variant, canonical, shared=False),
+            S("c.txt", L("c.txt", "Paper Four", "Jane Smith", "Eve Gallo")),
+        ]
+    )
     assert key_on(res, variant, "Paper Three") != key_on(res, canonical, "Paper One")
     assert not [d for d in res.decisions if d.kind == "merge"]
 
@@ -182,8 +207,16 @@ def test_variant_without_evidence_stays_apart(variant: str, canonical: str) -> N
 )
 def test_look_alikes_with_shared_coauthors_are_not_merged(a: str, b: str) -> None:
     """Even in one profile with the same co-authors: a look-alike is not a variant."""
-    res = resolve([S("a.txt", L("a.txt", "Paper One", a, "Ada Quill", "Bo Rennet"),
-                     L("a.txt", "Paper Two", b, "Ada Quill", "Bo Rennet"), owner="Ada Quill")])
+    res = resolve(
+        [
+            S(
+                "a.txt",
+                L("a.txt", "Paper One", a, "Ada Quill", "Bo Rennet"),
+                L("a.txt", "Paper Two", b, "Ada Quill", "Bo Rennet"),
+                owner="Ada Quill",
+            )
+        ]
+    )
     assert key_on(res, a, "Paper One") != key_on(res, b, "Paper Two")
     distinct = [d for d in res.decisions if d.kind == "distinct"]
     assert distinct and distinct[0].evidence
@@ -191,22 +224,32 @@ def test_look_alikes_with_shared_coauthors_are_not_merged(a: str, b: str) -> Non
 
 def test_two_names_on_one_author_list_are_two_people() -> None:
     """Order swaps with plenty of shared co-authors, but they wrote a paper together."""
-    res = resolve([
-        S("a.txt", L("a.txt", "Paper One", "Lin Wei", "Ada Quill", "Bo Rennet"),
-          L("a.txt", "Paper Two", "Wei Lin", "Ada Quill", "Bo Rennet"),
-          L("a.txt", "Paper Three", "Wei Lin", "Lin Wei", "Ada Quill")),
-    ])
+    res = resolve(
+        [
+            S(
+                "a.txt",
+                L("a.txt", "Paper One", "Lin Wei", "Ada Quill", "Bo Rennet"),
+                L("a.txt", "Paper Two", "Wei Lin", "Ada Quill", "Bo Rennet"),
+                L("a.txt", "Paper Three", "Wei Lin", "Lin Wei", "Ada Quill"),
+            ),
+        ]
+    )
     assert key_on(res, "Lin Wei", "Paper One") != key_on(res, "Wei Lin", "Paper Two")
     assert any(d.kind == "distinct" and "one paper" in " ".join(d.evidence) for d in res.decisions)
 
 
 def test_initials_with_two_fitting_people_are_not_guessed() -> None:
     """John and Jane Smith both work with Ada Quill: "J. Smith" with Ada Quill stays itself."""
-    res = resolve([
-        S("a.txt", L("a.txt", "Paper One", "John Smith", "Ada Quill"),
-          L("a.txt", "Paper Two", "Jane Smith", "Ada Quill"),
-          L("a.txt", "Paper Three", "J. Smith", "Ada Quill")),
-    ])
+    res = resolve(
+        [
+            S(
+                "a.txt",
+                L("a.txt", "Paper One", "John Smith", "Ada Quill"),
+                L("a.txt", "Paper Two", "Jane Smith", "Ada Quill"),
+                L("a.txt", "Paper Three", "J. Smith", "Ada Quill"),
+            ),
+        ]
+    )
     assert key_on(res, "J. Smith", "Paper Three") == "j smith"
     maybe = {d.keys for d in res.decisions if d.kind == "possibly-same"}
     assert maybe == {("j smith", "jane smith"), ("j smith", "john smith")}
@@ -214,23 +257,41 @@ def test_initials_with_two_fitting_people_are_not_guessed() -> None:
 
 def test_initials_resolved_per_paper() -> None:
     """One initials form, two people: each paper's co-authors decide."""
-    res = resolve([
-        S("a.txt", L("a.txt", "Paper One", "John Smith", "Ada Quill", "Bo Rennet"),
-          L("a.txt", "Paper Two", "Jane Smith", "Cy Dunmore", "Dee Farrow")),
-        S("b.txt", L("b.txt", "Paper Three", "J. Smith", "Ada Quill", "Bo Rennet"),
-          L("b.txt", "Paper Four", "J. Smith", "Cy Dunmore", "Dee Farrow")),
-    ])
+    res = resolve(
+        [
+            S(
+                "a.txt",
+                L("a.txt", "Paper One", "John Smith", "Ada Quill", "Bo Rennet"),
+                L("a.txt", "Paper Two", "Jane Smith", "Cy Dunmore", "Dee Farrow"),
+            ),
+            S(
+                "b.txt",
+                L("b.txt", "Paper Three", "J. Smith", "Ada Quill", "Bo Rennet"),
+                L("b.txt", "Paper Four", "J. Smith", "Cy Dunmore", "Dee Farrow"),
+            ),
+        ]
+    )
     assert key_on(res, "J. Smith", "Paper Three") == "john smith"
     assert key_on(res, "J. Smith", "Paper Four") == "jane smith"
 
 
 def test_profile_owner_is_evidence_for_their_initials() -> None:
     """A complete author list on John Smith's profile must name him: "J. Smith" is him."""
-    res = resolve([
-        S("john.txt", L("john.txt", "Paper One", "John Smith", "Ada Quill"),
-          L("john.txt", "Paper Two", "J. Smith", "Cy Dunmore"), owner="John Smith"),
-        S("jane.txt", L("jane.txt", "Paper Three", "Jane Smith", "Eve Gallo"), owner="Jane Smith"),
-    ])
+    res = resolve(
+        [
+            S(
+                "john.txt",
+                L("john.txt", "Paper One", "John Smith", "Ada Quill"),
+                L("john.txt", "Paper Two", "J. Smith", "Cy Dunmore"),
+                owner="John Smith",
+            ),
+            S(
+                "jane.txt",
+                L("jane.txt", "Paper Three", "Jane Smith", "Eve Gallo"),
+                owner="Jane Smith",
+            ),
+        ]
+    )
     assert key_on(res, "J. Smith", "Paper Two") == "john smith"
     decision = next(d for d in res.decisions if d.kind == "merge")
     assert any("profile of John Smith" in e for e in decision.evidence)
@@ -249,23 +310,33 @@ def test_existing_key_stays_canonical() -> None:
 
 def test_cannot_link_splits_an_automatic_merge() -> None:
     listings = _with_coauthors("Zhang Yifan", "Yifan Zhang", shared=True)
-    veto = Constraint("cannot-link", "author", "zhang yifan", "yifan zhang", "two people", "c.tsv:1")
+    veto = Constraint(
+        "cannot-link", "author", "zhang yifan", "yifan zhang", "two people", "c.tsv:1"
+    )
     res = resolve(listings, constraints=[veto])
     assert res.author_alias == {}
     assert {d.kind for d in res.decisions} >= {"curated-cannot-link"}
 
 
 def test_must_link_merges_without_evidence() -> None:
-    listings = [S("a.txt", L("a.txt", "Paper One", "Kai Zheng", "Ada Quill")),
-                S("b.txt", L("b.txt", "Paper Two", "Kaipeng Zheng", "Bo Rennet"))]
-    res = resolve(listings, constraints=[Constraint("must-link", "author", "kai zheng", "kaipeng zheng")])
+    listings = [
+        S("a.txt", L("a.txt", "Paper One", "Kai Zheng", "Ada Quill")),
+        S("b.txt", L("b.txt", "Paper Two", "Kaipeng Zheng", "Bo Rennet")),
+    ]
+    res = resolve(
+        listings, constraints=[Constraint("must-link", "author", "kai zheng", "kaipeng zheng")]
+    )
     assert key_on(res, "Kai Zheng", "Paper One") == key_on(res, "Kaipeng Zheng", "Paper Two")
     assert any(d.kind == "curated-must-link" for d in res.decisions)
 
 
 def test_constraint_on_an_unknown_name_is_a_warning() -> None:
-    res = resolve([S("a.txt", L("a.txt", "Paper One", "Kai Zheng"))],
-                  constraints=[Constraint("must-link", "author", "kai zheng", "nobody here", origin="c.tsv:2")])
+    res = resolve(
+        [S("a.txt", L("a.txt", "Paper One", "Kai Zheng"))],
+        constraints=[
+            Constraint("must-link", "author", "kai zheng", "nobody here", origin="c.tsv:2")
+        ],
+    )
     assert res.warnings and "c.tsv:2" in res.warnings[0]
 
 
@@ -279,21 +350,58 @@ TYPO = "Contrastive Pretraining for Tabular Anomaly Detecton"
     ("other", "merged", "why"),
     [
         pytest.param(L("b.txt", TYPO, "Ada Quill", "Bo Rennet"), True, "same date", id="confirmed"),
-        pytest.param(L("b.txt", TYPO, "Ada Quill", "Bo Rennet", day=date(2024, 3, 20)), True, "days apart",
-                     id="close-dates"),
-        pytest.param(L("b.txt", TYPO, "Ada Quill", "Bo Rennet", day=date(2022, 3, 1)), False, "days apart",
-                     id="dates-far-apart"),
-        pytest.param(L("b.txt", TYPO, "Ada Quill", "Bo Rennet", day=None), False, "no date", id="no-date"),
-        pytest.param(L("b.txt", TYPO, "Cy Dunmore", "Dee Farrow"), False, "no shared author", id="other-authors"),
-        pytest.param(L("b.txt", TYPO, "Ada Quill", "Bo Rennet", abstract="Something else entirely, about birds."),
-                     False, "abstracts differ", id="other-abstract"),
-        pytest.param(L("a.txt", TYPO, "Ada Quill", "Bo Rennet"), False, "lists a paper once", id="same-profile"),
+        pytest.param(
+            L("b.txt", TYPO, "Ada Quill", "Bo Rennet", day=date(2024, 3, 20)),
+            True,
+            "days apart",
+            id="close-dates",
+        ),
+        pytest.param(
+            L("b.txt", TYPO, "Ada Quill", "Bo Rennet", day=date(2022, 3, 1)),
+            False,
+            "days apart",
+            id="dates-far-apart",
+        ),
+        pytest.param(
+            L("b.txt", TYPO, "Ada Quill", "Bo Rennet", day=None), False, "no date", id="no-date"
+        ),
+        pytest.param(
+            L("b.txt", TYPO, "Cy Dunmore", "Dee Farrow"),
+            False,
+            "no shared author",
+            id="other-authors",
+        ),
+        pytest.param(
+            L(
+                "b.txt",
+                TYPO,
+                "Ada Quill",
+                "Bo Rennet",
+                abstract="Something else entirely, about birds.",
+            ),
+            False,
+            "abstracts differ",
+            id="other-abstract",
+        ),
+        pytest.param(
+            L("a.txt", TYPO, "Ada Quill", "Bo Rennet"),
+            False,
+            "lists a paper once",
+            id="same-profile",
+        ),
     ],
 )
 def test_near_duplicate_titles(other: Listing, merged: bool, why: str) -> None:
     first = L("a.txt", TITLE, "Ada Quill", "Bo Rennet", abstract=f"About {TITLE}.")
-    other = Listing(other.source, other.line, other.title, other.date, other.authors, other.truncated,
-                    other.abstract if "birds" in other.abstract else f"About {TITLE}.")
+    other = Listing(
+        other.source,
+        other.line,
+        other.title,
+        other.date,
+        other.authors,
+        other.truncated,
+        other.abstract if "birds" in other.abstract else f"About {TITLE}.",
+    )
     sources = {}
     for listing in (first, other):
         sources.setdefault(listing.source, []).append(listing)
@@ -305,9 +413,15 @@ def test_near_duplicate_titles(other: Listing, merged: bool, why: str) -> None:
 
 
 def test_title_case_and_punctuation_need_no_decision() -> None:
-    res = resolve([S("a.txt", L("a.txt", "OTMatch: Semi-Supervised  Learning", "Ada Quill")),
-                   S("b.txt", L("b.txt", "otmatch semi supervised learning", "Ada Quill"))])
-    assert res.paper_key_of("OTMatch: Semi-Supervised  Learning") == res.paper_key_of("otmatch semi supervised learning")
+    res = resolve(
+        [
+            S("a.txt", L("a.txt", "OTMatch: Semi-Supervised  Learning", "Ada Quill")),
+            S("b.txt", L("b.txt", "otmatch semi supervised learning", "Ada Quill")),
+        ]
+    )
+    assert res.paper_key_of("OTMatch: Semi-Supervised  Learning") == res.paper_key_of(
+        "otmatch semi supervised learning"
+    )
     assert not [d for d in res.decisions if d.entity == "paper"]
 
 
@@ -316,7 +430,10 @@ def test_title_case_and_punctuation_need_no_decision() -> None:
 
 def _community(tag: str, name: str, start: int) -> list[Listing]:
     a, b = f"Ann {tag}mark", f"Ben {tag}ford"
-    return [L("x.txt", f"{tag} Study {i}", name, a, b, day=date(2015 + start + i, 1, 1)) for i in range(3)]
+    return [
+        L("x.txt", f"{tag} Study {i}", name, a, b, day=date(2015 + start + i, 1, 1))
+        for i in range(3)
+    ]
 
 
 def test_disjoint_communities_flag_a_name() -> None:
@@ -355,26 +472,66 @@ def test_mention_keys_follow_the_mapping_call_order() -> None:
     from kg.rdf.iri import IriScheme
     from kg.rdf.map import profile_ntriples
 
-    res = resolve([
-        S("a.txt", L("a.txt", "Paper One", "John Smith", "Ada Quill", "Bo Rennet"),
-          L("a.txt", "Paper Two", "Jane Smith", "Cy Dunmore", "Dee Farrow")),
-        S("b.txt", L("b.txt", "Paper Three", "J. Smith", "Ada Quill", "Bo Rennet"),
-          L("b.txt", "Paper Four", "J. Smith", "Cy Dunmore", "Dee Farrow")),
-    ])
+    res = resolve(
+        [
+            S(
+                "a.txt",
+                L("a.txt", "Paper One", "John Smith", "Ada Quill", "Bo Rennet"),
+                L("a.txt", "Paper Two", "Jane Smith", "Cy Dunmore", "Dee Farrow"),
+            ),
+            S(
+                "b.txt",
+                L("b.txt", "Paper Three", "J. Smith", "Ada Quill", "Bo Rennet"),
+                L("b.txt", "Paper Four", "J. Smith", "Cy Dunmore", "Dee Farrow"),
+            ),
+        ]
+    )
 
     def entry(line: int, title: str, *authors: str) -> PaperEntry:
-        return PaperEntry("b.txt", line, title, authors, False, (), "LG", D, "Mar 1, 2024", False, False, (),
-                          (), "About it.")
+        return PaperEntry(
+            "b.txt",
+            line,
+            title,
+            authors,
+            False,
+            (),
+            "LG",
+            D,
+            "Mar 1, 2024",
+            False,
+            False,
+            (),
+            (),
+            "About it.",
+        )
 
-    profile = Profile("b.txt", "", date(2026, 11, 21), Owner(None, False, "none"), None, None, None,
-                      (entry(1, "Paper Three", "J. Smith", "Ada Quill", "Bo Rennet"),
-                       entry(4, "Paper Four", "J. Smith", "Cy Dunmore", "Dee Farrow")))
+    profile = Profile(
+        "b.txt",
+        "",
+        date(2026, 11, 21),
+        Owner(None, False, "none"),
+        None,
+        None,
+        None,
+        (
+            entry(1, "Paper Three", "J. Smith", "Ada Quill", "Bo Rennet"),
+            entry(4, "Paper Four", "J. Smith", "Cy Dunmore", "Dee Farrow"),
+        ),
+    )
     keys = res.keys().bind()
     scheme = IriScheme("http://kg.test/")
     from datetime import UTC, datetime
 
-    text = "".join(profile_ntriples(profile, scheme, parsed_at=datetime(2026, 1, 1, tzinfo=UTC),
-                                    parser_version="t", author_key=keys.author_key, paper_key=keys.paper_key))
+    text = "".join(
+        profile_ntriples(
+            profile,
+            scheme,
+            parsed_at=datetime(2026, 1, 1, tzinfo=UTC),
+            parser_version="t",
+            author_key=keys.author_key,
+            paper_key=keys.paper_key,
+        )
+    )
     john, jane = scheme.author("John Smith"), scheme.author("Jane Smith")
     p3, p4 = scheme.paper("Paper Three"), scheme.paper("Paper Four")
     assert f"<{p3}> <https://schema.org/author> <{john}> ." in text

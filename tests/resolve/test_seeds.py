@@ -36,8 +36,11 @@ def rows(store: KGStore, sparql: str) -> list[dict[str, Any]]:
 
 def test_104_papers_16_listed_twice(store: KGStore) -> None:
     total = rows(store, "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }")
-    shared = rows(store, """SELECT (COUNT(*) AS ?n) { { SELECT ?p (COUNT(DISTINCT ?s) AS ?k)
-        { ?s kg:listsPaper ?p } GROUP BY ?p } FILTER(?k > 1) }""")
+    shared = rows(
+        store,
+        """SELECT (COUNT(*) AS ?n) { { SELECT ?p (COUNT(DISTINCT ?s) AS ?k)
+        { ?s kg:listsPaper ?p } GROUP BY ?p } FILTER(?k > 1) }""",
+    )
     assert int(total[0]["n"]) == 104
     assert int(shared[0]["n"]) == 16
 
@@ -63,25 +66,36 @@ def test_look_alike_names_stay_distinct(store: KGStore, a: str, b: str) -> None:
     assert ia != ib
     for iri, name in ((ia, a), (ib, b)):
         assert rows(store, f"SELECT ?n {{ <{iri}> schema:name ?n }}") == [{"n": name}]
-    links = rows(store, f"""SELECT ?p {{ <{ia}> ?p <{ib}> }}""") + rows(store, f"SELECT ?p {{ <{ib}> ?p <{ia}> }}")
+    links = rows(store, f"""SELECT ?p {{ <{ia}> ?p <{ib}> }}""") + rows(
+        store, f"SELECT ?p {{ <{ib}> ?p <{ia}> }}"
+    )
     assert links == [], "no owl:sameAs, no kg:possiblySameAs between different people"
 
 
 def test_kai_and_kaipeng_are_recorded_as_distinct_with_the_reason(store: KGStore) -> None:
     """They share a profile (003), so the decision not to merge is stated and explained."""
-    found = rows(store, f"""SELECT ?d ?e {{ GRAPH <{IDENTITY}> {{
+    found = rows(
+        store,
+        f"""SELECT ?d ?e {{ GRAPH <{IDENTITY}> {{
         ?d kg:decisionKind "distinct" ; kg:decidedAuthor <{SCHEME.author("Kai Zheng")}> ,
-           <{SCHEME.author("Kaipeng Zheng")}> ; kg:decisionEvidence ?e }} }}""")
+           <{SCHEME.author("Kaipeng Zheng")}> ; kg:decisionEvidence ?e }} }}""",
+    )
     assert any("prefix" in r["e"] for r in found), found
 
 
 @pytest.mark.parametrize(
     ("a", "b"),
     [
-        pytest.param("Large Language Model Post-Training: A Unified View of Off-Policy and On-Policy Learning",
-                     "Towards a Unified View of Large Language Model Post-Training", id="post-training"),
-        pytest.param("Automating Exploratory Proteomics Research via Language Models",
-                     "Automating Exploratory Multiomics Research via Language Models", id="omics"),
+        pytest.param(
+            "Large Language Model Post-Training: A Unified View of Off-Policy and On-Policy Learning",
+            "Towards a Unified View of Large Language Model Post-Training",
+            id="post-training",
+        ),
+        pytest.param(
+            "Automating Exploratory Proteomics Research via Language Models",
+            "Automating Exploratory Multiomics Research via Language Models",
+            id="omics",
+        ),
     ],
 )
 def test_near_titled_papers_stay_apart_and_say_why(store: KGStore, a: str, b: str) -> None:
@@ -89,14 +103,19 @@ def test_near_titled_papers_stay_apart_and_say_why(store: KGStore, a: str, b: st
     assert pa != pb
     for iri in (pa, pb):
         assert rows(store, f"SELECT ?t {{ <{iri}> a schema:ScholarlyArticle ; dcterms:title ?t }}")
-    decided = rows(store, f"""SELECT ?kind ?e {{ GRAPH <{IDENTITY}> {{ ?d kg:decidedPaper <{pa}> , <{pb}> ;
-        kg:decisionKind ?kind ; kg:decisionEvidence ?e }} }}""")
+    decided = rows(
+        store,
+        f"""SELECT ?kind ?e {{ GRAPH <{IDENTITY}> {{ ?d kg:decidedPaper <{pa}> , <{pb}> ;
+        kg:decisionKind ?kind ; kg:decisionEvidence ?e }} }}""",
+    )
     assert {r["kind"] for r in decided} == {"distinct"}
 
 
 def test_xuyang_zhao_is_flagged_with_evidence(store: KGStore) -> None:
     person = SCHEME.author("Xuyang Zhao")
-    found = rows(store, f"""SELECT ?e {{ <{person}> kg:possiblyAmbiguous true ; kg:ambiguityEvidence ?e }}""")
+    found = rows(
+        store, f"""SELECT ?e {{ <{person}> kg:possiblyAmbiguous true ; kg:ambiguityEvidence ?e }}"""
+    )
     evidence = " | ".join(r["e"] for r in found)
     assert "co-author communities" in evidence
     # The communities are named by their co-authors: the EEG line and the NLP line.
@@ -110,11 +129,14 @@ def test_only_xuyang_zhao_is_flagged(store: KGStore) -> None:
 
 def test_decisions_are_queryable_in_sparql(store: KGStore) -> None:
     """Every decision has a kind, a method, a decimal score, evidence and the resources it is about."""
-    found = rows(store, f"""SELECT ?d ?kind ?method ?score (DATATYPE(?score) AS ?type) (COUNT(?e) AS ?evidence)
+    found = rows(
+        store,
+        f"""SELECT ?d ?kind ?method ?score (DATATYPE(?score) AS ?type) (COUNT(?e) AS ?evidence)
         (COUNT(DISTINCT ?r) AS ?resources) {{ GRAPH <{IDENTITY}> {{
           ?d a kg:IdentityDecision ; kg:decisionKind ?kind ; kg:decisionMethod ?method ;
              kg:decisionScore ?score ; kg:decisionEvidence ?e ; kg:decidedAuthor|kg:decidedPaper ?r }} }}
-        GROUP BY ?d ?kind ?method ?score""")
+        GROUP BY ?d ?kind ?method ?score""",
+    )
     assert len(found) >= 4  # two look-alike name pairs, two near-titled paper pairs
     for row in found:
         assert row["type"] == "http://www.w3.org/2001/XMLSchema#decimal"
@@ -131,12 +153,18 @@ def test_owner_hidden_in_et_al_is_an_author_of_every_listed_paper(store: KGStore
     """001's owner is visible on 2 of 17 entries, yet an author of all 17 (the mapping states it)."""
     owner = SCHEME.author("Lizhu Zhang")
     graph = next(g for g in (s.graph for s in store.sources().values()) if "001_" in g)
-    found = rows(store, f"""SELECT (COUNT(DISTINCT ?p) AS ?listed) (COUNT(DISTINCT ?a) AS ?authored) {{
+    found = rows(
+        store,
+        f"""SELECT (COUNT(DISTINCT ?p) AS ?listed) (COUNT(DISTINCT ?a) AS ?authored) {{
         GRAPH <{graph}> {{ ?s kg:listsPaper ?p ; foaf:primaryTopic <{owner}> .
-                          OPTIONAL {{ ?p schema:author <{owner}> BIND(?p AS ?a) }} }} }}""")
+                          OPTIONAL {{ ?p schema:author <{owner}> BIND(?p AS ?a) }} }} }}""",
+    )
     assert found == [{"listed": "17", "authored": "17"}]
-    visible = rows(store, f"""SELECT (COUNT(DISTINCT ?p) AS ?n) {{ GRAPH <{graph}> {{
-        ?p prov:qualifiedAttribution/prov:agent <{owner}> }} }}""")
+    visible = rows(
+        store,
+        f"""SELECT (COUNT(DISTINCT ?p) AS ?n) {{ GRAPH <{graph}> {{
+        ?p prov:qualifiedAttribution/prov:agent <{owner}> }} }}""",
+    )
     assert visible == [{"n": "2"}]
 
 
@@ -158,8 +186,12 @@ def test_identity_graph_conforms_to_the_shapes(store: KGStore) -> None:
     union = Graph()
     union.parse(data="".join(_dump(store)), format="nt")
     conforms, _report, text = pyshacl.validate(
-        union, shacl_graph=ontology.shapes_graph(), ont_graph=ontology.ontology_graph(),
-        inference="none", advanced=True, allow_warnings=False,
+        union,
+        shacl_graph=ontology.shapes_graph(),
+        ont_graph=ontology.ontology_graph(),
+        inference="none",
+        advanced=True,
+        allow_warnings=False,
     )
     assert conforms, text
 

@@ -63,7 +63,9 @@ def both(runner: ReportRunner, start: str, goal: str) -> tuple[ReportResult, Rep
     report = runner.reports["collaboration-path"]
     binding = runner.bind(report, {"from": start, "to": goal})
     assert runner.coauthor_graph() is not None
-    return _collaboration_path(runner, report, binding), _collaboration_path_sparql(runner, report, binding)
+    return _collaboration_path(runner, report, binding), _collaboration_path_sparql(
+        runner, report, binding
+    )
 
 
 def assert_same(runner: ReportRunner, start: str, goal: str) -> ReportResult:
@@ -77,7 +79,9 @@ def assert_same(runner: ReportRunner, start: str, goal: str) -> ReportResult:
 # -- the seed store ------------------------------------------------------------------------------
 
 
-def test_the_graph_holds_the_coauthors_and_shared_papers_the_query_gives(seed_runner: ReportRunner) -> None:
+def test_the_graph_holds_the_coauthors_and_shared_papers_the_query_gives(
+    seed_runner: ReportRunner,
+) -> None:
     graph = seed_runner.coauthor_graph()
     assert graph is not None and graph.edge_count > 100
     report = seed_runner.reports["collaboration-path"]
@@ -89,8 +93,17 @@ def _sample(runner: ReportRunner) -> list[str]:
     graph = runner.coauthor_graph()
     assert graph is not None
     # Every 9th author in IRI order, the seed profiles' owners, one IRI the store lacks.
-    named = [SCHEME.author(name) for name in ("Zhiquan Tan", "Qibin Zhao", "Weiran Huang", "Xingtai Lv",
-                                              "Toshihisa Tanaka", "Haowei He")]
+    named = [
+        SCHEME.author(name)
+        for name in (
+            "Zhiquan Tan",
+            "Qibin Zhao",
+            "Weiran Huang",
+            "Xingtai Lv",
+            "Toshihisa Tanaka",
+            "Haowei He",
+        )
+    ]
     return sorted({*graph.authors[::9], *named, f"{AUTHOR}no-such-person"})
 
 
@@ -101,7 +114,15 @@ def test_every_pair_of_a_sample_gives_the_same_rows_and_notes(seed_runner: Repor
     for start, goal in product(sample, repeat=2):
         result = assert_same(seed_runner, start, goal)
         note = result.notes[0]
-        kind = "same" if start == goal else "found" if result.rows else "separate" if "separate" in note else "limit"
+        kind = (
+            "same"
+            if start == goal
+            else "found"
+            if result.rows
+            else "separate"
+            if "separate" in note
+            else "limit"
+        )
         kinds[kind] = kinds.get(kind, 0) + 1
         lengths.add(len(result.rows))
     # The sample must exercise the cases, or the comparison proves little.
@@ -115,13 +136,19 @@ def test_the_report_uses_the_graph_once_built(reports: Reports, seed_store: Path
     runner = ReportRunner(reports, backend, SCHEME)
     path_query = reports["collaboration-path"].query
     first = runner.run_named("collaboration-path", {"from": "Zhiquan Tan", "to": "Qibin Zhao"})
-    assert backend.queries.count(path_query) >= 3, "without the graph, one query per expanded author"
+    assert backend.queries.count(path_query) >= 3, (
+        "without the graph, one query per expanded author"
+    )
     runner.build_coauthor_graph()
     backend.queries.clear()
     again = runner.run_named("collaboration-path", {"from": "Haowei He", "to": "Qibin Zhao"})
     assert again.rows and path_query not in backend.queries
-    assert [r["author_name"] for r in first.records()] == ["Zhiquan Tan", "Weiran Huang", "Xuyang Zhao",
-                                                           "Qibin Zhao"]
+    assert [r["author_name"] for r in first.records()] == [
+        "Zhiquan Tan",
+        "Weiran Huang",
+        "Xuyang Zhao",
+        "Qibin Zhao",
+    ]
 
 
 # -- crafted graphs --------------------------------------------------------------------------------
@@ -129,8 +156,11 @@ def test_the_report_uses_the_graph_once_built(reports: Reports, seed_store: Path
 
 def _store(papers: dict[str, list[str]]) -> KGStore:
     store = KGStore.in_memory()
-    lines = [f"<{PAPER}{paper}> {SCHEMA_AUTHOR} <{AUTHOR}{author}> ."
-             for paper, authors in papers.items() for author in authors]
+    lines = [
+        f"<{PAPER}{paper}> {SCHEMA_AUTHOR} <{AUTHOR}{author}> ."
+        for paper, authors in papers.items()
+        for author in authors
+    ]
     store.load_rdf("\n".join(lines).encode(), "ntriples")
     return store
 
@@ -144,8 +174,16 @@ def _runner(reports: Reports, papers: dict[str, list[str]]) -> ReportRunner:
 #: Ties everywhere: two shortest paths a-b-d-f and a-c-e-f, b and c both reach d, two papers for
 #: a-b (the smaller IRI wins), a triangle, an isolated author, a single-author paper.
 TIES = {
-    "p9": ["a", "b"], "p1": ["b", "a"], "p2": ["a", "c"], "p3": ["b", "d"], "p4": ["c", "d", "e"],
-    "p5": ["d", "f"], "p6": ["e", "f"], "p7": ["f", "g", "h"], "p8": ["lonely"], "q1": ["x", "y"],
+    "p9": ["a", "b"],
+    "p1": ["b", "a"],
+    "p2": ["a", "c"],
+    "p3": ["b", "d"],
+    "p4": ["c", "d", "e"],
+    "p5": ["d", "f"],
+    "p6": ["e", "f"],
+    "p7": ["f", "g", "h"],
+    "p8": ["lonely"],
+    "q1": ["x", "y"],
     "q2": ["y", "z", "x"],
 }
 
@@ -156,7 +194,7 @@ def test_tied_paths_and_shared_papers(reports: Reports) -> None:
     for start, goal in product(names, repeat=2):
         assert_same(runner, AUTHOR + start, AUTHOR + goal)
     result = assert_same(runner, AUTHOR + "a", AUTHOR + "f")
-    assert [str(r[1].value)[len(AUTHOR):] for r in result.rows] == ["a", "b", "d", "f"]
+    assert [str(r[1].value)[len(AUTHOR) :] for r in result.rows] == ["a", "b", "d", "f"]
     assert result.rows[1][3].value == PAPER + "p1"
 
 
@@ -180,14 +218,18 @@ def _wide(bridge: bool) -> dict[str, list[str]]:
     return papers
 
 
-@pytest.mark.parametrize("bridge", [pytest.param(False, id="no-path"), pytest.param(True, id="met-on-the-last-level")])
+@pytest.mark.parametrize(
+    "bridge", [pytest.param(False, id="no-path"), pytest.param(True, id="met-on-the-last-level")]
+)
 def test_the_expansion_limit(reports: Reports, bridge: bool) -> None:
     runner = _runner(reports, _wide(bridge))
     result = assert_same(runner, AUTHOR + "s", AUTHOR + "t")
     if bridge:
         # Met while expanding the third level, which the limit cut short: the count says so.
         assert len(result.rows) == 4
-        assert result.notes == (f"3 co-authorship steps ({PATH_MAX_EXPANSIONS + 1} authors searched)",)
+        assert result.notes == (
+            f"3 co-authorship steps ({PATH_MAX_EXPANSIONS + 1} authors searched)",
+        )
     else:
         assert result.rows == [] and "search limit" in result.notes[0]
 
@@ -214,7 +256,7 @@ def test_the_graph_is_rebuilt_for_a_new_store_version(reports: Reports) -> None:
     assert new is not None and new is not old and new.version != old.version
     assert backend.queries.count(PAIRS_QUERY) == 2
     found = assert_same(runner, AUTHOR + "a", AUTHOR + "d")
-    assert [str(r[1].value)[len(AUTHOR):] for r in found.rows] == ["a", "b", "c", "d"]
+    assert [str(r[1].value)[len(AUTHOR) :] for r in found.rows] == ["a", "b", "c", "d"]
 
 
 def test_a_graph_read_from_another_version_is_not_used(reports: Reports) -> None:
@@ -222,7 +264,9 @@ def test_a_graph_read_from_another_version_is_not_used(reports: Reports) -> None
     built = runner.coauthor_graph()
     assert built is not None and built.version == runner.version()
     # As when the store moved on while the graph was being read.
-    runner.memo["coauthor-graph"] = CoauthorGraph.from_pairs([("x", "y")], version="another version")
+    runner.memo["coauthor-graph"] = CoauthorGraph.from_pairs(
+        [("x", "y")], version="another version"
+    )
     assert runner.coauthor_graph() is None
     assert runner.run_named("collaboration-path", {"from": AUTHOR + "a", "to": AUTHOR + "b"}).rows
 
@@ -231,4 +275,3 @@ def test_an_endpoint_without_papers_or_co_authors(reports: Reports) -> None:
     runner = _runner(reports, {"p1": ["a", "b"], "p2": ["solo"]})
     for start, goal in product(["a", "solo", "nobody", "other-nobody"], repeat=2):
         assert_same(runner, AUTHOR + start, AUTHOR + goal)
-

@@ -93,12 +93,16 @@ def test_listing_names_every_dump_with_size_count_hash_and_date(
         expected = listing["quads"] if entry["count_of"] == "quads" else listing["triples"]
         assert entry["statements"] == expected
     assert {e["content_type"] for e in listing["dumps"]} == {
-        "application/n-quads", "application/trig", "text/turtle",
+        "application/n-quads",
+        "application/trig",
+        "text/turtle",
     }
     assert listing["license"].startswith("https://")
 
 
-def test_listing_for_a_browser_and_by_extension(client_module: FlaskClient, listing: dict[str, Any]) -> None:
+def test_listing_for_a_browser_and_by_extension(
+    client_module: FlaskClient, listing: dict[str, Any]
+) -> None:
     page = client_module.get("/dumps", headers={"Accept": BROWSER_ACCEPT})
     assert page.status_code == 200 and page.mimetype == "text/html"
     text = page.get_data(as_text=True)
@@ -240,8 +244,14 @@ def changing_store(tmp_path: Path, seed_store: Path) -> Iterator[tuple[Path, Fla
     folder = tmp_path / "store"
     shutil.copytree(seed_store, folder, ignore=shutil.ignore_patterns("dumps"))
     app = create_app(
-        {"store": str(folder), "base_iri": TEST_BASE_IRI, "query_timeout": 10, "query_workers": 1,
-         "dumps_dir": str(tmp_path / "dumps"), "dump_wait": 0}
+        {
+            "store": str(folder),
+            "base_iri": TEST_BASE_IRI,
+            "query_timeout": 10,
+            "query_workers": 1,
+            "dumps_dir": str(tmp_path / "dumps"),
+            "dump_wait": 0,
+        }
     )
     app.config["TESTING"] = True
     yield folder, app
@@ -263,7 +273,9 @@ def _wait_for_dumps(client: FlaskClient, generation: str, seconds: float = 60) -
     raise AssertionError(f"dumps of generation {generation} did not appear within {seconds} s")
 
 
-def test_dumps_follow_the_store_without_blocking(changing_store: tuple[Path, Flask], tmp_path: Path) -> None:
+def test_dumps_follow_the_store_without_blocking(
+    changing_store: tuple[Path, Flask], tmp_path: Path
+) -> None:
     folder, app = changing_store
     client = app.test_client()
     # Nothing yet and no waiting allowed: a prompt 503, and the build starts in the background.
@@ -293,11 +305,15 @@ def test_dumps_follow_the_store_without_blocking(changing_store: tuple[Path, Fla
     assert sorted_nquads(fresh) == sorted_nquads(KGStore.open_readonly(folder))
 
 
-def test_kg_export_writes_the_same_files(tmp_path: Path, seed_store: Path, listing: dict[str, Any]) -> None:
+def test_kg_export_writes_the_same_files(
+    tmp_path: Path, seed_store: Path, listing: dict[str, Any]
+) -> None:
     from kg.cli import main
 
     target = tmp_path / "exported"
-    result = CliRunner().invoke(main, ["export", "--store", str(seed_store), "--dumps", str(target)])
+    result = CliRunner().invoke(
+        main, ["export", "--store", str(seed_store), "--dumps", str(target)]
+    )
     assert result.exit_code == 0, result.output
     manifest = kgdumps.read_manifest(target)
     assert manifest is not None

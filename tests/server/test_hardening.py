@@ -82,8 +82,13 @@ def xss_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def xss_app(xss_store: Path) -> Iterator[Flask]:
     from kg_server.app import create_app
 
-    app = create_app({"store": str(xss_store), "base_iri": TEST_BASE_IRI,
-                      "backend": LocalBackend(KGStore.open_readonly(xss_store))})
+    app = create_app(
+        {
+            "store": str(xss_store),
+            "base_iri": TEST_BASE_IRI,
+            "backend": LocalBackend(KGStore.open_readonly(xss_store)),
+        }
+    )
     app.config["TESTING"] = True
     yield app
 
@@ -91,16 +96,28 @@ def xss_app(xss_store: Path) -> Iterator[Flask]:
 @pytest.fixture(scope="module")
 def hostile_iris(xss_store: Path) -> dict[str, str]:
     store = KGStore.open_readonly(xss_store)
-    paper = next(iter(store.query(
-        sparql_prologue() + "SELECT ?p { ?p dcterms:title ?t FILTER(CONTAINS(?t, 'Attack Study')) }")))["p"].value
-    author = next(iter(store.query(
-        sparql_prologue() + "SELECT ?a { ?a a schema:Person ; schema:name ?n FILTER(CONTAINS(?n, 'Bold')) }")))["a"].value
+    paper = next(
+        iter(
+            store.query(
+                sparql_prologue()
+                + "SELECT ?p { ?p dcterms:title ?t FILTER(CONTAINS(?t, 'Attack Study')) }"
+            )
+        )
+    )["p"].value
+    author = next(
+        iter(
+            store.query(
+                sparql_prologue()
+                + "SELECT ?a { ?a a schema:Person ; schema:name ?n FILTER(CONTAINS(?n, 'Bold')) }"
+            )
+        )
+    )["a"].value
     return {"paper": paper, "author": author}
 
 
 def local_path(iri: str) -> str:
     assert iri.startswith(TEST_BASE_IRI), iri
-    return "/" + iri[len(TEST_BASE_IRI):]
+    return "/" + iri[len(TEST_BASE_IRI) :]
 
 
 def assert_safe_html(response: Any, where: str, *, must_show: tuple[str, ...] = ()) -> str:
@@ -116,7 +133,9 @@ def assert_safe_html(response: Any, where: str, *, must_show: tuple[str, ...] = 
     directives = {d.strip().split(" ")[0]: d.strip() for d in policy.split(";") if d.strip()}
     assert "default-src" in directives, f"{where}: no CSP"
     script = directives.get("script-src", directives["default-src"])
-    assert "'unsafe-inline'" not in script and "*" not in script.split(), f"{where}: weak script-src {script!r}"
+    assert "'unsafe-inline'" not in script and "*" not in script.split(), (
+        f"{where}: weak script-src {script!r}"
+    )
     assert directives.get("object-src") == "object-src 'none'", f"{where}: {policy}"
     assert response.headers.get("X-Content-Type-Options") == "nosniff"
     return html
@@ -124,27 +143,38 @@ def assert_safe_html(response: Any, where: str, *, must_show: tuple[str, ...] = 
 
 def assert_problem(response: Any, status: int | tuple[int, ...], where: str) -> dict[str, Any]:
     statuses = (status,) if isinstance(status, int) else status
-    assert response.status_code in statuses, f"{where}: {response.status_code} {response.get_data(as_text=True)[:300]}"
+    assert response.status_code in statuses, (
+        f"{where}: {response.status_code} {response.get_data(as_text=True)[:300]}"
+    )
     assert response.mimetype == PROBLEM_JSON, f"{where}: {response.mimetype}"
     body = json.loads(response.get_data(as_text=True))
-    assert body["status"] == response.status_code and body["title"] and "detail" in body and "type" in body
+    assert (
+        body["status"] == response.status_code
+        and body["title"]
+        and "detail" in body
+        and "type" in body
+    )
     assert_no_stack_trace(response.get_data(as_text=True), where)
     return body
 
 
 def assert_no_stack_trace(text: str, where: str) -> None:
-    for leak in ("Traceback", 'File "', "site-packages", "/work/", ".py\", line"):
+    for leak in ("Traceback", 'File "', "site-packages", "/work/", '.py", line'):
         assert leak not in text, f"{where}: the answer leaks {leak!r}"
 
 
 # -- escaping -------------------------------------------------------------------------------
 
 
-def test_linked_data_pages_escape_titles_names_and_abstracts(xss_app: Flask, hostile_iris: dict[str, str]) -> None:
+def test_linked_data_pages_escape_titles_names_and_abstracts(
+    xss_app: Flask, hostile_iris: dict[str, str]
+) -> None:
     client = xss_app.test_client()
     paper = client.get(local_path(hostile_iris["paper"]), headers={"Accept": "text/html"})
     assert paper.status_code == 200
-    assert_safe_html(paper, "paper page", must_show=(HOSTILE_TITLE, HOSTILE_AUTHOR, HOSTILE_ABSTRACT_TAG))
+    assert_safe_html(
+        paper, "paper page", must_show=(HOSTILE_TITLE, HOSTILE_AUTHOR, HOSTILE_ABSTRACT_TAG)
+    )
     author = client.get(local_path(hostile_iris["author"]), headers={"Accept": "text/html"})
     assert author.status_code == 200
     assert_safe_html(author, "author page", must_show=(HOSTILE_AUTHOR, HOSTILE_TITLE))
@@ -155,12 +185,16 @@ def test_linked_data_pages_escape_titles_names_and_abstracts(xss_app: Flask, hos
             assert_safe_html(response, "paper.html")
 
 
-def test_pages_linked_from_the_paper_escape_it(xss_app: Flask, hostile_iris: dict[str, str]) -> None:
+def test_pages_linked_from_the_paper_escape_it(
+    xss_app: Flask, hostile_iris: dict[str, str]
+) -> None:
     """Every same-site page the paper's and author's pages link to (report and entity pages) escapes the data."""
     client = xss_app.test_client()
     checked = 0
     for kind in ("paper", "author"):
-        html = client.get(local_path(hostile_iris[kind]), headers={"Accept": "text/html"}).get_data(as_text=True)
+        html = client.get(local_path(hostile_iris[kind]), headers={"Accept": "text/html"}).get_data(
+            as_text=True
+        )
         for href in sorted(set(re.findall(r'href="(/(?:reports|pages)/[^"#]*)"', html))):
             target = href.replace("&amp;", "&")
             response = client.get(target, headers={"Accept": "text/html"})
@@ -171,7 +205,9 @@ def test_pages_linked_from_the_paper_escape_it(xss_app: Flask, hostile_iris: dic
         pytest.skip("no report or entity page is linked from resource pages yet")
 
 
-def test_report_pages_escape_data_and_parameters(xss_app: Flask, hostile_iris: dict[str, str]) -> None:
+def test_report_pages_escape_data_and_parameters(
+    xss_app: Flask, hostile_iris: dict[str, str]
+) -> None:
     """Every report, in HTML, with the hostile paper and author as its parameters."""
     client = xss_app.test_client()
     listing = client.get("/reports.json")
@@ -220,8 +256,11 @@ def test_query_page_table_escapes_results(xss_app: Flask) -> None:
 def test_query_page_escapes_the_query_text_itself(xss_app: Flask) -> None:
     client = xss_app.test_client()
     query = "# </textarea><script>alert(3)</script> <b>Bold</b>\nSELECT * { ?s ?p ?o } LIMIT 1"
-    for response in (client.post("/", data={"query": query}), client.get("/?" + urlencode({"query": query})),
-                     client.post("/", data={"query": "SELECT <script>alert(1)</script"})):
+    for response in (
+        client.post("/", data={"query": query}),
+        client.get("/?" + urlencode({"query": query})),
+        client.post("/", data={"query": "SELECT <script>alert(1)</script"}),
+    ):
         assert_safe_html(response, "query page with a hostile query")
 
 
@@ -233,7 +272,9 @@ def test_body_and_url_limits_answer_problem_json(client) -> None:  # type: ignor
     body = "query=" + quote("SELECT * { ?s ?p ?o } #" + "x" * limit)
     response = client.post("/sparql", data=body, content_type="application/x-www-form-urlencoded")
     assert_problem(response, 413, "large form body")
-    response = client.post("/sparql", data=b"x" * (limit + 1), content_type="application/sparql-query")
+    response = client.post(
+        "/sparql", data=b"x" * (limit + 1), content_type="application/sparql-query"
+    )
     assert_problem(response, 413, "large query body")
     url_limit = client.application.extensions["kg"].settings.max_url_length
     response = client.get("/sparql?" + urlencode({"query": "SELECT * {} #" + "x" * url_limit}))
@@ -242,8 +283,15 @@ def test_body_and_url_limits_answer_problem_json(client) -> None:  # type: ignor
     assert_problem(response, 414, "long path")
 
 
-def raw_request(server: LiveServer, method: str, path: str, *, body: bytes | None = None,
-                headers: dict[str, str] | None = None, chunked: bool = False) -> tuple[int, dict[str, str], bytes]:
+def raw_request(
+    server: LiveServer,
+    method: str,
+    path: str,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    chunked: bool = False,
+) -> tuple[int, dict[str, str], bytes]:
     """One request over a fresh connection, with the path sent exactly as given."""
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     try:
@@ -255,7 +303,7 @@ def raw_request(server: LiveServer, method: str, path: str, *, body: bytes | Non
             connection.endheaders()
             assert body is not None
             for start in range(0, len(body), 65536):
-                piece = body[start:start + 65536]
+                piece = body[start : start + 65536]
                 connection.send(f"{len(piece):x}\r\n".encode() + piece + b"\r\n")
             connection.send(b"0\r\n\r\n")
         else:
@@ -274,17 +322,25 @@ def test_limits_under_the_real_server(live_server: LiveServer) -> None:
     big = b"query=" + b"x" * 2_000_000
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     status, headers, _ = raw_request(live_server, "POST", "/sparql", body=big, headers=form)
-    assert status in (0, 413) and (status == 0 or headers["content-type"].startswith(PROBLEM_JSON)), status
-    status, headers, _ = raw_request(live_server, "POST", "/sparql", body=big, headers=form, chunked=True)
+    assert status in (0, 413) and (
+        status == 0 or headers["content-type"].startswith(PROBLEM_JSON)
+    ), status
+    status, headers, _ = raw_request(
+        live_server, "POST", "/sparql", body=big, headers=form, chunked=True
+    )
     assert status in (0, 413), f"a chunked body past the limit was read: {status}"
     status, headers, _ = raw_request(live_server, "GET", "/sparql?query=" + "x" * 20_000)
     assert status in (0, 414, 431), status
     if status == 414:
         assert headers["content-type"].startswith(PROBLEM_JSON)
     # Header limits are granian's: a 1 MB header, or thousands of headers, are refused.
-    status, _, _ = raw_request(live_server, "GET", "/healthz", headers={"X-Padding": "x" * 1_000_000})
+    status, _, _ = raw_request(
+        live_server, "GET", "/healthz", headers={"X-Padding": "x" * 1_000_000}
+    )
     assert status in (0, 400, 431), f"a 1 MB header: {status}"
-    status, _, _ = raw_request(live_server, "GET", "/healthz", headers={f"X-H{i}": "y" for i in range(5000)})
+    status, _, _ = raw_request(
+        live_server, "GET", "/healthz", headers={f"X-H{i}": "y" for i in range(5000)}
+    )
     assert status in (0, 400, 431), f"5000 headers: {status}"
     # And the server still answers.
     status, _, _ = raw_request(live_server, "GET", "/healthz")
@@ -334,8 +390,12 @@ def _no_file_content(status: int, body: bytes, where: str, location: str | None 
     assert status < 500, f"{where}: {status}"
     if 300 <= status < 400:
         # werkzeug merges a doubled slash with a redirect: it must stay on this site, in the same folder.
-        assert location and ".." not in location and "%2e" not in location.lower(), f"{where} -> {location}"
-        assert location.startswith(("/", "http://localhost/", "http://127.0.0.1")), f"{where} -> {location}"
+        assert location and ".." not in location and "%2e" not in location.lower(), (
+            f"{where} -> {location}"
+        )
+        assert location.startswith(("/", "http://localhost/", "http://127.0.0.1")), (
+            f"{where} -> {location}"
+        )
     for marker in FILE_MARKERS:
         if where.startswith("/?example=") and marker in (b"# title:", b"PREFIX schema"):
             continue  # the query page lists the canned queries itself
@@ -345,7 +405,9 @@ def _no_file_content(status: int, body: bytes, where: str, location: str | None 
 @pytest.mark.parametrize("path", TRAVERSALS)
 def test_no_path_traversal_through_the_application(client, path: str) -> None:  # type: ignore[no-untyped-def]
     response = client.get(path)
-    _no_file_content(response.status_code, response.get_data(), path, response.headers.get("Location"))
+    _no_file_content(
+        response.status_code, response.get_data(), path, response.headers.get("Location")
+    )
     if path.startswith("/?example="):
         assert response.status_code == 200  # an unknown example name is just not chosen
     elif response.status_code in (301, 302, 307, 308):
@@ -359,7 +421,11 @@ def test_no_path_traversal_through_the_application(client, path: str) -> None:  
 
 def test_no_path_traversal_over_http(live_server: LiveServer) -> None:
     """The same paths sent raw to granian (no client-side normalisation), plus absolute URIs."""
-    for path in [*TRAVERSALS, "http://127.0.0.1/../../pyproject.toml", "/reports/..\\..\\pyproject.toml"]:
+    for path in [
+        *TRAVERSALS,
+        "http://127.0.0.1/../../pyproject.toml",
+        "/reports/..\\..\\pyproject.toml",
+    ]:
         status, headers, body = raw_request(live_server, "GET", path)
         _no_file_content(status, body, path, headers.get("location"))
         if not path.startswith("/?example="):
@@ -369,7 +435,9 @@ def test_no_path_traversal_over_http(live_server: LiveServer) -> None:
 def test_positive_controls_for_the_traversal_routes(client, seed_store: Path) -> None:  # type: ignore[no-untyped-def]
     """The routes the traversal attempts aim at do exist (their 404s are not vacuous)."""
     store = KGStore.open_readonly(seed_store)
-    paper = next(iter(store.query(sparql_prologue() + "SELECT ?p { ?p a schema:ScholarlyArticle } LIMIT 1")))["p"]
+    paper = next(
+        iter(store.query(sparql_prologue() + "SELECT ?p { ?p a schema:ScholarlyArticle } LIMIT 1"))
+    )["p"]
     assert client.get(local_path(paper.value) + ".ttl").status_code == 200
     with client.get("/static/kg.css") as css:
         assert css.status_code == 200
@@ -390,11 +458,33 @@ ERRORS = [
     pytest.param("PUT", "/", {}, None, 405, id="bad-method-page"),
     pytest.param("POST", "/healthz", {}, None, 405, id="bad-method-healthz"),
     pytest.param("GET", "/sparql?query=SELEC%20*%20WHERE", {}, None, 400, id="syntax-error"),
-    pytest.param("GET", "/sparql?query=SELECT%20*%20%7B%7D&default-graph-uri=not%20an%20iri", {}, None, 400,
-                 id="bad-graph-iri"),
-    pytest.param("POST", "/sparql", {"Content-Type": "text/plain"}, b"SELECT * {}", 415, id="media-type"),
-    pytest.param("GET", "/sparql?query=SELECT%20*%20%7B%7D", {"Accept": "image/png"}, None, 406, id="not-acceptable"),
-    pytest.param("GET", "/sparql?query=LOAD%20%3Chttp://127.0.0.1:9/x%3E", {}, None, (400, 403), id="update-refused"),
+    pytest.param(
+        "GET",
+        "/sparql?query=SELECT%20*%20%7B%7D&default-graph-uri=not%20an%20iri",
+        {},
+        None,
+        400,
+        id="bad-graph-iri",
+    ),
+    pytest.param(
+        "POST", "/sparql", {"Content-Type": "text/plain"}, b"SELECT * {}", 415, id="media-type"
+    ),
+    pytest.param(
+        "GET",
+        "/sparql?query=SELECT%20*%20%7B%7D",
+        {"Accept": "image/png"},
+        None,
+        406,
+        id="not-acceptable",
+    ),
+    pytest.param(
+        "GET",
+        "/sparql?query=LOAD%20%3Chttp://127.0.0.1:9/x%3E",
+        {},
+        None,
+        (400, 403),
+        id="update-refused",
+    ),
     pytest.param("GET", "/paper/no-such-paper", {}, None, 404, id="unknown-iri"),
     pytest.param("GET", "/dumps/no-such-dump.nq.gz", {}, None, 404, id="unknown-dump"),
     pytest.param("GET", "/reports/no-such-report", {}, None, 404, id="unknown-report"),
@@ -402,7 +492,9 @@ ERRORS = [
 
 
 @pytest.mark.parametrize(("method", "path", "headers", "body", "status"), ERRORS)
-def test_errors_are_problem_json_without_stack_traces(client, method, path, headers, body, status) -> None:  # type: ignore[no-untyped-def]
+def test_errors_are_problem_json_without_stack_traces(
+    client, method, path, headers, body, status
+) -> None:  # type: ignore[no-untyped-def]
     response = client.open(path, method=method, headers=headers, data=body)
     assert_problem(response, status, f"{method} {path}")
 
@@ -414,8 +506,12 @@ def test_report_parameter_errors_are_problem_json(xss_app: Flask) -> None:
         pytest.skip("/reports.json is not served yet")
     reports = listing.get_json()
     reports = reports.get("reports", reports) if isinstance(reports, dict) else reports
-    typed = [(r["name"], p["name"]) for r in reports for p in r.get("parameters", [])
-             if str(p.get("type", "")) in ("year", "integer", "int", "boolean", "date")]
+    typed = [
+        (r["name"], p["name"])
+        for r in reports
+        for p in r.get("parameters", [])
+        if str(p.get("type", "")) in ("year", "integer", "int", "boolean", "date")
+    ]
     assert typed, "no report has a typed parameter to abuse"
     for name, param in typed:
         for value in ("not-a-value", "1' } ; DROP ALL ; #", "9" * 400):
@@ -427,8 +523,13 @@ def test_report_parameter_errors_are_problem_json(xss_app: Flask) -> None:
 def test_an_unexpected_exception_is_a_problem_without_details(seed_store: Path) -> None:
     from kg_server.app import create_app
 
-    app = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI,
-                      "backend": LocalBackend(KGStore.open_readonly(seed_store))})
+    app = create_app(
+        {
+            "store": str(seed_store),
+            "base_iri": TEST_BASE_IRI,
+            "backend": LocalBackend(KGStore.open_readonly(seed_store)),
+        }
+    )
 
     @app.get("/test-boom")
     def boom() -> str:
@@ -445,8 +546,14 @@ def test_an_unexpected_exception_is_a_problem_without_details(seed_store: Path) 
 def test_rate_limit_answers_429_with_retry_after(seed_store: Path) -> None:
     from kg_server.app import create_app
 
-    app = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI, "rate_limit": 2.0,
-                      "backend": LocalBackend(KGStore.open_readonly(seed_store))})
+    app = create_app(
+        {
+            "store": str(seed_store),
+            "base_iri": TEST_BASE_IRI,
+            "rate_limit": 2.0,
+            "backend": LocalBackend(KGStore.open_readonly(seed_store)),
+        }
+    )
     client = app.test_client()
     one = {"REMOTE_ADDR": "198.51.100.7"}
     statuses = [client.get("/healthz", environ_base=one).status_code for _ in range(10)]
@@ -472,17 +579,31 @@ def test_a_query_past_the_memory_cap_is_a_503_and_the_next_one_answers(seed_stor
     """An ORDER BY over a cross product wants gigabytes; its process's address-space cap stops it."""
     from kg_server.app import create_app
 
-    app = create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI, "query_timeout": 120,
-                      "query_memory_mb": 1024, "query_workers": 1})
+    app = create_app(
+        {
+            "store": str(seed_store),
+            "base_iri": TEST_BASE_IRI,
+            "query_timeout": 120,
+            "query_memory_mb": 1024,
+            "query_workers": 1,
+        }
+    )
     try:
         client = app.test_client()
         hungry = "SELECT ?a ?b ?c ?d ?e ?f WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?c ?f"
         started = time.monotonic()
-        response = client.get("/sparql", query_string={"query": hungry}, headers={"Accept": "application/sparql-results+json"})
+        response = client.get(
+            "/sparql",
+            query_string={"query": hungry},
+            headers={"Accept": "application/sparql-results+json"},
+        )
         assert_problem(response, 503, "memory-hungry query")
         assert time.monotonic() - started < 100, "stopped by the timeout, not by the memory cap"
-        after = client.get("/sparql", query_string={"query": "ASK { ?s ?p ?o }"},
-                           headers={"Accept": "application/sparql-results+json"})
+        after = client.get(
+            "/sparql",
+            query_string={"query": "ASK { ?s ?p ?o }"},
+            headers={"Accept": "application/sparql-results+json"},
+        )
         assert after.status_code == 200 and after.get_json()["boolean"] is True
     finally:
         app.extensions["kg"].backend.close()

@@ -35,7 +35,13 @@ MEDIA_TYPES = {
     "rdfxml": "application/rdf+xml",
     "html": "text/html",
 }
-EXTENSIONS = {"turtle": "ttl", "jsonld": "jsonld", "ntriples": "nt", "rdfxml": "rdf", "html": "html"}
+EXTENSIONS = {
+    "turtle": "ttl",
+    "jsonld": "jsonld",
+    "ntriples": "nt",
+    "rdfxml": "rdf",
+    "html": "html",
+}
 #: rapper's parser names; raptor2 has no JSON-LD parser (rdflib alone checks JSON-LD).
 RAPPER_PARSERS = {
     "turtle": "turtle",
@@ -44,7 +50,9 @@ RAPPER_PARSERS = {
     "nquads": "nquads",
     "trig": "trig",
 }
-BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+BROWSER_ACCEPT = (
+    "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+)
 
 
 def context_terms(client: FlaskClient) -> dict[str, Any]:
@@ -70,7 +78,9 @@ def rapper_count(data: bytes, fmt: str) -> int:
     """Statements ``rapper`` reads in ``data``; skips the test when rapper is not installed."""
     rapper = shutil.which("rapper")
     if rapper is None:
-        pytest.skip("rapper (raptor2-utils) is not installed: run scripts/setup-raptor for this check")
+        pytest.skip(
+            "rapper (raptor2-utils) is not installed: run scripts/setup-raptor for this check"
+        )
     result = subprocess.run(
         [rapper, "-i", RAPPER_PARSERS[fmt], "-c", "-", TEST_BASE_IRI],
         input=data,
@@ -146,7 +156,8 @@ def _iris_of(store_folder: Path, cls: str, prefix: str) -> list[str]:
 
     store = KGStore.open_readonly(store_folder)
     rows = store.query(
-        "SELECT DISTINCT ?s ?c WHERE { ?s a ?c } ORDER BY ?s", substitutions={"c": ox.NamedNode(cls)}
+        "SELECT DISTINCT ?s ?c WHERE { ?s a ?c } ORDER BY ?s",
+        substitutions={"c": ox.NamedNode(cls)},
     )
     found = [row["s"].value for row in rows if isinstance(row["s"], ox.NamedNode)]
     store.close()
@@ -186,7 +197,9 @@ def fixture_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fixture_app(fixture_store: Path) -> Iterator[Flask]:
     from kg_server.app import create_app
 
-    application = create_app({"store": str(fixture_store), "base_iri": TEST_BASE_IRI, "query_timeout": 10})
+    application = create_app(
+        {"store": str(fixture_store), "base_iri": TEST_BASE_IRI, "query_timeout": 10}
+    )
     application.config["TESTING"] = True
     yield application
     application.extensions["kg"].backend.close()
@@ -280,7 +293,9 @@ def _turtle(client: FlaskClient, path: str) -> Graph:
     return parse_rdf(response.data, "turtle", client)
 
 
-def test_author_description_has_incoming_papers_with_titles(client: FlaskClient, seed_store: Path) -> None:
+def test_author_description_has_incoming_papers_with_titles(
+    client: FlaskClient, seed_store: Path
+) -> None:
     author = URIRef(TEST_BASE_IRI + "author/xuyang-zhao")
     graph = _turtle(client, path_of(str(author)))
     assert (author, URIRef(SCHEMA.name), Literal("Xuyang Zhao")) in graph
@@ -311,7 +326,9 @@ def test_paper_description_includes_its_authorship_fragments(pick: Any) -> None:
     assert 'id="author-1"' in page
 
 
-def test_source_graph_is_served_as_its_own_content(fixture_client: FlaskClient, fixture_store: Path) -> None:
+def test_source_graph_is_served_as_its_own_content(
+    fixture_client: FlaskClient, fixture_store: Path
+) -> None:
     from kg.rdf.iri import IriScheme
     from kg.store.embedded import KGStore
 
@@ -329,7 +346,9 @@ def test_source_graph_is_served_as_its_own_content(fixture_client: FlaskClient, 
     assert (URIRef(graph_iri), RDF.type, URIRef(KG.SourceDocument)) in served
     failures = list(served.objects(URIRef(graph_iri), URIRef(KG.parseFailure)))
     assert failures and all(str(f).startswith(graph_iri + "#failure-") for f in failures)
-    page = fixture_client.get(path_of(graph_iri), headers={"Accept": "text/html"}).get_data(as_text=True)
+    page = fixture_client.get(path_of(graph_iri), headers={"Accept": "text/html"}).get_data(
+        as_text=True
+    )
     assert 'id="failure-1"' in page
 
 
@@ -342,7 +361,9 @@ def test_source_graph_is_served_as_its_own_content(fixture_client: FlaskClient, 
         pytest.param("/graph/%39%30%30%20fixture%20%C3%A9.txt", id="escaped-digits"),
     ],
 )
-def test_percent_encoding_is_normalised_to_the_minted_iri(fixture_client: FlaskClient, path: str) -> None:
+def test_percent_encoding_is_normalised_to_the_minted_iri(
+    fixture_client: FlaskClient, path: str
+) -> None:
     from kg.rdf.iri import IriScheme
 
     graph_iri = IriScheme(TEST_BASE_IRI).graph(FIXTURE_SOURCE)
@@ -356,8 +377,12 @@ def test_percent_encoding_is_normalised_to_the_minted_iri(fixture_client: FlaskC
     "decoded, iri_path",
     [
         pytest.param("graph/a b.txt", "graph/a%20b.txt", id="space"),
-        pytest.param("graph/a%20b.txt", "graph/a%2520b.txt", id="literal-percent-not-decoded-twice"),
-        pytest.param("repo/github.com/Some-Owner/x~y", "repo/github.com/Some-Owner/x~y", id="case-and-tilde"),
+        pytest.param(
+            "graph/a%20b.txt", "graph/a%2520b.txt", id="literal-percent-not-decoded-twice"
+        ),
+        pytest.param(
+            "repo/github.com/Some-Owner/x~y", "repo/github.com/Some-Owner/x~y", id="case-and-tilde"
+        ),
         pytest.param("subject/", "subject/", id="trailing-slash"),
     ],
 )
@@ -372,18 +397,28 @@ def test_iri_for_path_encodes_like_the_minting(app: Flask, decoded: str, iri_pat
     "path, name",
     [
         pytest.param("/repo/github.com/Test-Owner/repo.name", "repo.name", id="dot-in-name"),
-        pytest.param("/repo/github.com/Test-Owner/repo.name.nt", "repo.name", id="dot-in-name-with-extension"),
-        pytest.param("/repo/github.com/Test-Owner/tool.rdf", "tool.rdf", id="name-ending-in-an-extension"),
-        pytest.param("/repo/github.com/Test-Owner/tool.rdf.ttl", "tool.rdf", id="that-name-with-extension"),
+        pytest.param(
+            "/repo/github.com/Test-Owner/repo.name.nt", "repo.name", id="dot-in-name-with-extension"
+        ),
+        pytest.param(
+            "/repo/github.com/Test-Owner/tool.rdf", "tool.rdf", id="name-ending-in-an-extension"
+        ),
+        pytest.param(
+            "/repo/github.com/Test-Owner/tool.rdf.ttl", "tool.rdf", id="that-name-with-extension"
+        ),
     ],
 )
-def test_repository_paths_keep_case_and_dots(fixture_client: FlaskClient, path: str, name: str) -> None:
+def test_repository_paths_keep_case_and_dots(
+    fixture_client: FlaskClient, path: str, name: str
+) -> None:
     iri = f"{TEST_BASE_IRI}repo/github.com/Test-Owner/{name}"
     response = fixture_client.get(path)
     assert response.status_code == 200, response.data[:300]
-    fmt = {"application/n-triples": "ntriples", "text/turtle": "turtle", "application/rdf+xml": "rdfxml"}[
-        response.mimetype
-    ]
+    fmt = {
+        "application/n-triples": "ntriples",
+        "text/turtle": "turtle",
+        "application/rdf+xml": "rdfxml",
+    }[response.mimetype]
     graph = parse_rdf(response.data, fmt, fixture_client)
     assert (URIRef(iri), URIRef(SCHEMA.name), Literal(name)) in graph
 
@@ -396,7 +431,9 @@ def test_html_escapes_a_script_in_a_title(fixture_client: FlaskClient) -> None:
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "<script>alert" not in page
-    assert "&lt;script&gt;alert(&#34;kg&#34;)&lt;/script&gt;" in page or "&lt;script&gt;alert" in page
+    assert (
+        "&lt;script&gt;alert(&#34;kg&#34;)&lt;/script&gt;" in page or "&lt;script&gt;alert" in page
+    )
     assert "<script" not in page.split("</head>", 1)[1].replace("<script src=", "")
     # The RDF keeps the title as it is.
     graph = parse_rdf(fixture_client.get(path_of(paper) + ".ttl").data, "turtle", fixture_client)
@@ -444,7 +481,10 @@ def identity_graph(seed_store: Path, fixture_store: Path) -> tuple[str, Path, st
 
 @pytest.mark.parametrize("fmt", RDF_KEYS)
 def test_identity_graph_is_served_as_a_document(
-    identity_graph: tuple[str, Path, str], client: FlaskClient, fixture_client: FlaskClient, fmt: str
+    identity_graph: tuple[str, Path, str],
+    client: FlaskClient,
+    fixture_client: FlaskClient,
+    fmt: str,
 ) -> None:
     from kg.store.embedded import KGStore
 
@@ -480,7 +520,9 @@ def test_identity_graph_is_served_as_a_document(
         pytest.param("application/json", "application/ld+json", id="plain-json"),
         pytest.param("application/rdf+xml", "application/rdf+xml", id="rdfxml"),
         pytest.param("application/n-triples", "application/n-triples", id="ntriples"),
-        pytest.param("text/turtle;q=0.5, application/ld+json;q=0.9", "application/ld+json", id="q-values"),
+        pytest.param(
+            "text/turtle;q=0.5, application/ld+json;q=0.9", "application/ld+json", id="q-values"
+        ),
         pytest.param("text/html;q=0.1, text/turtle", "text/turtle", id="html-less-preferred"),
         pytest.param(BROWSER_ACCEPT, "text/html", id="browser"),
     ],
@@ -535,11 +577,15 @@ def test_link_vary_and_content_location_headers(client: FlaskClient) -> None:
 def test_etag_and_304(client: FlaskClient) -> None:
     first = client.get("/author/xuyang-zhao", headers={"Accept": "text/turtle"})
     etag = first.headers["ETag"]
-    again = client.get("/author/xuyang-zhao", headers={"Accept": "text/turtle", "If-None-Match": etag})
+    again = client.get(
+        "/author/xuyang-zhao", headers={"Accept": "text/turtle", "If-None-Match": etag}
+    )
     assert again.status_code == 304
     assert again.data == b""
     assert again.headers["ETag"] == etag
-    other = client.get("/author/xuyang-zhao", headers={"Accept": "application/ld+json", "If-None-Match": etag})
+    other = client.get(
+        "/author/xuyang-zhao", headers={"Accept": "application/ld+json", "If-None-Match": etag}
+    )
     assert other.status_code == 200  # another variant, another tag
 
 
@@ -555,7 +601,9 @@ def test_iris_follow_the_configured_base(make_app: Any) -> None:
     app = make_app(local=True, base_iri="https://elsewhere.example/kg/")
     response = app.test_client().get("/author/xuyang-zhao")
     assert response.status_code == 404
-    assert "https://elsewhere.example/kg/author/xuyang-zhao" in response.get_json(force=True)["detail"]
+    assert (
+        "https://elsewhere.example/kg/author/xuyang-zhao" in response.get_json(force=True)["detail"]
+    )
 
 
 def test_live_server_dereferences_percent_encoded_paths(live_server: Any) -> None:
@@ -564,7 +612,8 @@ def test_live_server_dereferences_percent_encoded_paths(live_server: Any) -> Non
 
     # "%65" is an escaped "e": the server decodes and re-encodes the path as the IRI was minted.
     request = urllib.request.Request(
-        live_server.url + "/repo/github.com/597358816/EFRam%65", headers={"Accept": "application/n-triples"}
+        live_server.url + "/repo/github.com/597358816/EFRam%65",
+        headers={"Accept": "application/n-triples"},
     )
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.headers["Content-Type"].startswith("application/n-triples")
@@ -588,7 +637,11 @@ def test_ontology_in_every_format(client: FlaskClient, fmt: str) -> None:
     assert by_accept.headers["Content-Location"] == f"/ontology.{EXTENSIONS[fmt]}"
     graph = parse_rdf(by_accept.data, fmt, client)
     assert (ONTOLOGY_IRI, RDF.type, URIRef("http://www.w3.org/2002/07/owl#Ontology")) in graph
-    assert (URIRef(KG.ProfileSnapshot), RDF.type, URIRef("http://www.w3.org/2002/07/owl#Class")) in graph
+    assert (
+        URIRef(KG.ProfileSnapshot),
+        RDF.type,
+        URIRef("http://www.w3.org/2002/07/owl#Class"),
+    ) in graph
     turtle = parse_rdf(client.get("/ontology.ttl").data, "turtle", client)
     assert isomorphic(graph, turtle)
     if fmt in RAPPER_PARSERS:

@@ -36,9 +36,18 @@ def loaded_server(seed_store: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
-def test_short_load_has_no_unexpected_errors_and_bounded_latency_and_memory(loaded_server: LiveServer) -> None:
-    result = run_load(loaded_server.url, duration=10, clients=32, heavy_clients=2,
-                      server_pid=loaded_server.process.pid, max_requests=100_000, request_timeout=60)
+def test_short_load_has_no_unexpected_errors_and_bounded_latency_and_memory(
+    loaded_server: LiveServer,
+) -> None:
+    result = run_load(
+        loaded_server.url,
+        duration=10,
+        clients=32,
+        heavy_clients=2,
+        server_pid=loaded_server.process.pid,
+        max_requests=100_000,
+        request_timeout=60,
+    )
     print()
     print(result.table())
     assert result.requests > 100, "the load did not get going"

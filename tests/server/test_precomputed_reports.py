@@ -86,12 +86,20 @@ def test_every_whole_graph_report_has_its_files(store_folder: Path, reports: Rep
     assert not [f for f in files if f.endswith(".tmp")]
 
 
-@pytest.mark.parametrize("max_rows", [pytest.param(100_000, id="uncut"), pytest.param(3, id="cut-at-3")])
-def test_precomputed_answers_equal_the_live_queries(readonly: KGStore, store_folder: Path, reports: Reports,
-                                                    max_rows: int) -> None:
+@pytest.mark.parametrize(
+    "max_rows", [pytest.param(100_000, id="uncut"), pytest.param(3, id="cut-at-3")]
+)
+def test_precomputed_answers_equal_the_live_queries(
+    readonly: KGStore, store_folder: Path, reports: Reports, max_rows: int
+) -> None:
     live = ReportRunner(reports, LocalBackend(readonly), SCHEME, max_rows=max_rows)
-    stored = ReportRunner(reports, SpyBackend(readonly), SCHEME, max_rows=max_rows,
-                          precomputed=PrecomputedReports(store_folder))
+    stored = ReportRunner(
+        reports,
+        SpyBackend(readonly),
+        SCHEME,
+        max_rows=max_rows,
+        precomputed=PrecomputedReports(store_folder),
+    )
     checked = 0
     for name in whole_graph(reports):
         binding = default_binding(reports[name], SCHEME)
@@ -108,8 +116,9 @@ def test_precomputed_answers_equal_the_live_queries(readonly: KGStore, store_fol
     assert stored.backend.queries == [], "every default whole-graph answer came from its file"
 
 
-def test_search_reads_its_names_and_titles_from_the_file(readonly: KGStore, store_folder: Path,
-                                                         reports: Reports) -> None:
+def test_search_reads_its_names_and_titles_from_the_file(
+    readonly: KGStore, store_folder: Path, reports: Reports
+) -> None:
     live = ReportRunner(reports, LocalBackend(readonly), SCHEME)
     spy = SpyBackend(readonly)
     stored = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
@@ -121,14 +130,21 @@ def test_search_reads_its_names_and_titles_from_the_file(readonly: KGStore, stor
     assert spy.queries == []
 
 
-def test_a_filtered_request_runs_the_query(readonly: KGStore, store_folder: Path, reports: Reports) -> None:
+def test_a_filtered_request_runs_the_query(
+    readonly: KGStore, store_folder: Path, reports: Reports
+) -> None:
     spy = SpyBackend(readonly)
     stored = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
     live = ReportRunner(reports, LocalBackend(readonly), SCHEME)
-    for name, params in (("top-authors-by-papers", {"min_papers": "2"}),
-                         ("possible-duplicate-authors", {"min_papers": "3"})):
+    for name, params in (
+        ("top-authors-by-papers", {"min_papers": "2"}),
+        ("possible-duplicate-authors", {"min_papers": "3"}),
+    ):
         report = reports[name]
-        same(stored.run(report, stored.bind(report, params)), live.run(report, live.bind(report, params)))
+        same(
+            stored.run(report, stored.bind(report, params)),
+            live.run(report, live.bind(report, params)),
+        )
     assert spy.queries, "a binding the files cannot answer goes to the store"
 
 
@@ -138,7 +154,11 @@ def _old_cell(term: Any) -> Any:
         return None if term is None else term.value
     if term.language:
         return [term.value, "@" + term.language]
-    return [term.value] if term.datatype.value.endswith("#string") else [term.value, term.datatype.value]
+    return (
+        [term.value]
+        if term.datatype.value.endswith("#string")
+        else [term.value, term.datatype.value]
+    )
 
 
 def _corrupt(side: Path, how: str) -> None:
@@ -168,17 +188,40 @@ def _corrupt(side: Path, how: str) -> None:
         # A FORMAT 1 file with the right rows, as the previous release wrote it (no .tsv).
         variables, rows = parse_rows(data.read_bytes())
         data.unlink()
-        side.write_text(json.dumps({
-            "format": 1, "kind": "rows", "report": meta["report"], "generation": meta["generation"],
-            "query": meta["query"], "substitutions": meta["substitutions"], "variables": list(variables),
-            "count": len(rows), "rows": [[_old_cell(t) for t in row] for row in rows],
-        }), encoding="utf-8")
+        side.write_text(
+            json.dumps(
+                {
+                    "format": 1,
+                    "kind": "rows",
+                    "report": meta["report"],
+                    "generation": meta["generation"],
+                    "query": meta["query"],
+                    "substitutions": meta["substitutions"],
+                    "variables": list(variables),
+                    "count": len(rows),
+                    "rows": [[_old_cell(t) for t in row] for row in rows],
+                }
+            ),
+            encoding="utf-8",
+        )
 
 
-@pytest.mark.parametrize("how", ["missing", "data-missing", "cut-short", "row-missing", "row-missing-resealed",
-                                 "other-query", "not-json", "older-format"])
-def test_a_bad_file_falls_back_to_the_live_query(tmp_path: Path, store_folder: Path, reports: Reports,
-                                                 how: str) -> None:
+@pytest.mark.parametrize(
+    "how",
+    [
+        "missing",
+        "data-missing",
+        "cut-short",
+        "row-missing",
+        "row-missing-resealed",
+        "other-query",
+        "not-json",
+        "older-format",
+    ],
+)
+def test_a_bad_file_falls_back_to_the_live_query(
+    tmp_path: Path, store_folder: Path, reports: Reports, how: str
+) -> None:
     folder = tmp_path / "store"
     shutil.copytree(store_folder, folder)
     store = KGStore.open_readonly(folder)
@@ -186,7 +229,9 @@ def test_a_bad_file_falls_back_to_the_live_query(tmp_path: Path, store_folder: P
         assert store.generation is not None
         side = folder / PRECOMPUTED / store.generation / "subjects.rows.json"
         report = reports["subjects"]
-        assert PrecomputedReports(folder).rows(store.generation, report, {}) is not None, "intact before"
+        assert PrecomputedReports(folder).rows(store.generation, report, {}) is not None, (
+            "intact before"
+        )
         _corrupt(side, how)
         assert PrecomputedReports(folder).rows(store.generation, report, {}) is None
         spy = SpyBackend(store)
@@ -198,8 +243,9 @@ def test_a_bad_file_falls_back_to_the_live_query(tmp_path: Path, store_folder: P
         store.close()
 
 
-def test_a_result_file_from_another_row_cap_or_spoilt_is_ignored(tmp_path: Path, store_folder: Path,
-                                                                  reports: Reports) -> None:
+def test_a_result_file_from_another_row_cap_or_spoilt_is_ignored(
+    tmp_path: Path, store_folder: Path, reports: Reports
+) -> None:
     folder = tmp_path / "store"
     shutil.copytree(store_folder, folder)
     generation = KGStore.open_readonly(folder).generation
@@ -209,12 +255,20 @@ def test_a_result_file_from_another_row_cap_or_spoilt_is_ignored(tmp_path: Path,
     assert binding is not None
     stored = PrecomputedReports(folder)
     fingerprint = reports_fingerprint(reports)
-    assert stored.result(generation, report, binding, fingerprint=fingerprint, max_rows=100_000) is not None
+    assert (
+        stored.result(generation, report, binding, fingerprint=fingerprint, max_rows=100_000)
+        is not None
+    )
     assert stored.result(generation, report, binding, fingerprint=fingerprint, max_rows=3) is None
-    assert stored.result(generation, report, binding, fingerprint="0" * 64, max_rows=100_000) is None
+    assert (
+        stored.result(generation, report, binding, fingerprint="0" * 64, max_rows=100_000) is None
+    )
     data = folder / PRECOMPUTED / generation / "possible-duplicate-authors.result.tsv"
     data.write_bytes(data.read_bytes().replace(b"possibly", b"perhaps", 1))
-    assert stored.result(generation, report, binding, fingerprint=fingerprint, max_rows=100_000) is None
+    assert (
+        stored.result(generation, report, binding, fingerprint=fingerprint, max_rows=100_000)
+        is None
+    )
 
 
 #: Reports whose query gives its rows in an order (and GROUP_CONCAT values in an order) that may
@@ -222,18 +276,24 @@ def test_a_result_file_from_another_row_cap_or_spoilt_is_ignored(tmp_path: Path,
 UNORDERED = {"possible-duplicate-authors"}
 
 
-def test_parallel_workers_write_the_same_files(tmp_path: Path, store_folder: Path, reports: Reports) -> None:
+def test_parallel_workers_write_the_same_files(
+    tmp_path: Path, store_folder: Path, reports: Reports
+) -> None:
     folder = tmp_path / "store"
     shutil.copytree(store_folder, folder)
     shutil.rmtree(folder / PRECOMPUTED)
     seen: list[str] = []
-    generation, written = precompute_store(folder, SCHEME, workers=2, on_written=lambda w: seen.append(w.report))
+    generation, written = precompute_store(
+        folder, SCHEME, workers=2, on_written=lambda w: seen.append(w.report)
+    )
     serial = store_folder / PRECOMPUTED / generation
     parallel = folder / PRECOMPUTED / generation
     names = sorted(p.name for p in serial.iterdir())
     assert sorted(p.name for p in parallel.iterdir()) == names
     assert sorted(seen) == sorted(w.report for w in written)
-    assert [w.report for w in written] == sorted((w.report for w in written), key=list(reports).index)
+    assert [w.report for w in written] == sorted(
+        (w.report for w in written), key=list(reports).index
+    )
     for name in names:
         a, b = (serial / name).read_bytes(), (parallel / name).read_bytes()
         # An engine's finished answer puts its rows and evidence in a fixed order (the
@@ -242,11 +302,15 @@ def test_parallel_workers_write_the_same_files(tmp_path: Path, store_folder: Pat
             assert a == b, name
         elif name.endswith(".json"):
             drop = {"sha256"}
-            assert ({k: v for k, v in json.loads(a).items() if k not in drop}
-                    == {k: v for k, v in json.loads(b).items() if k not in drop}), name
+            assert {k: v for k, v in json.loads(a).items() if k not in drop} == {
+                k: v for k, v in json.loads(b).items() if k not in drop
+            }, name
         else:
+
             def who(data: bytes) -> list[tuple[Any, ...]]:
-                return sorted((str(row[0]), str(row[1]), str(row[3])) for row in parse_rows(data)[1])
+                return sorted(
+                    (str(row[0]), str(row[1]), str(row[3])) for row in parse_rows(data)[1]
+                )
 
             assert who(a) == who(b), name
     # And they are used: every default whole-graph answer is read from them, none queried.
@@ -263,12 +327,16 @@ def test_parallel_workers_write_the_same_files(tmp_path: Path, store_folder: Pat
         store.close()
 
 
-def test_an_edited_query_does_not_get_the_old_answer(tmp_path: Path, store_folder: Path, readonly: KGStore) -> None:
+def test_an_edited_query_does_not_get_the_old_answer(
+    tmp_path: Path, store_folder: Path, readonly: KGStore
+) -> None:
     queries = tmp_path / "queries"
     shutil.copytree(Path(load_reports().folder or ""), queries)
     subjects = queries / "subjects.rq"
-    subjects.write_text(subjects.read_text(encoding="utf-8").replace("SELECT", "SELECT DISTINCT", 1),
-                        encoding="utf-8")
+    subjects.write_text(
+        subjects.read_text(encoding="utf-8").replace("SELECT", "SELECT DISTINCT", 1),
+        encoding="utf-8",
+    )
     edited = load_reports(queries, scheme=SCHEME)
     spy = SpyBackend(readonly)
     runner = ReportRunner(edited, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
@@ -277,8 +345,9 @@ def test_an_edited_query_does_not_get_the_old_answer(tmp_path: Path, store_folde
     assert [q.query for q in spy.queries] == [edited["subjects"].query]
 
 
-def test_a_reingest_with_changed_data_writes_a_new_generation(tmp_path: Path, seed_files: dict[str, Path],
-                                                             reports: Reports) -> None:
+def test_a_reingest_with_changed_data_writes_a_new_generation(
+    tmp_path: Path, seed_files: dict[str, Path], reports: Reports
+) -> None:
     sources = tmp_path / "profiles"
     sources.mkdir()
     first = sorted(seed_files)[:3]
@@ -310,7 +379,9 @@ def test_a_reingest_with_changed_data_writes_a_new_generation(tmp_path: Path, se
         assert len(profiles.rows) == len(seed_files)
         assert spy.queries == []
         old = PrecomputedReports(folder).rows(old_generation, reports["profiles"], {})
-        assert old is not None and len(old.rows) == len(first), "the old generation keeps its own answer"
+        assert old is not None and len(old.rows) == len(first), (
+            "the old generation keeps its own answer"
+        )
     finally:
         store.close()
 
@@ -321,8 +392,14 @@ def test_a_reingest_with_changed_data_writes_a_new_generation(tmp_path: Path, se
 def _app(store: KGStore, spy: SpyBackend, *, warm: bool) -> Any:
     from kg_server.app import create_app
 
-    app = create_app({"store": str(store.folder), "base_iri": TEST_BASE_IRI, "backend": spy,
-                      "warm_reports": warm})
+    app = create_app(
+        {
+            "store": str(store.folder),
+            "base_iri": TEST_BASE_IRI,
+            "backend": spy,
+            "warm_reports": warm,
+        }
+    )
     app.config["TESTING"] = True
     return app
 
@@ -356,7 +433,9 @@ def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Re
     # The only query of the warm-up: the co-author graph of collaboration-path (kg.reports.coauthor_graph).
     assert [q.query for q in spy.queries] == [PAIRS_QUERY]
     # Readiness: /healthz says so once the warm-up of this version is done, not before.
-    while runner._warming is not None and runner._warming.is_alive() and time.monotonic() < deadline:
+    while (
+        runner._warming is not None and runner._warming.is_alive() and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
     assert app.test_client().get("/healthz").json["reports_warm"] is True
     runner.warm_version = "another version"
@@ -365,7 +444,9 @@ def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Re
     assert runner._cache_get((runner.version(), "subjects", binding.key())) is not None
 
 
-def test_without_files_the_server_warms_by_querying(tmp_path: Path, store_folder: Path, reports: Reports) -> None:
+def test_without_files_the_server_warms_by_querying(
+    tmp_path: Path, store_folder: Path, reports: Reports
+) -> None:
     folder = tmp_path / "store"
     shutil.copytree(store_folder, folder)
     shutil.rmtree(folder / PRECOMPUTED)

@@ -21,7 +21,9 @@ WEIRAN = f"{TEST_BASE_IRI}author/weiran-huang"
 
 
 def example_params(name: str) -> dict[str, str]:
-    return {p.name: p.example for p in REPORTS[name].parameters if p.required and p.example is not None}
+    return {
+        p.name: p.example for p in REPORTS[name].parameters if p.required and p.example is not None
+    }
 
 
 def get_json(client, path: str, **params: str) -> dict[str, Any]:  # type: ignore[no-untyped-def]
@@ -55,7 +57,10 @@ def test_reports_json_lists_at_least_sixteen(client) -> None:  # type: ignore[no
                 assert "example" in param
     summary = next(r for r in listing if r["name"] == "author-summary")
     assert summary["parameters"][0] == {
-        "name": "author", "type": "author", "required": True, "example": "Weiran Huang",
+        "name": "author",
+        "type": "author",
+        "required": True,
+        "example": "Weiran Huang",
         "description": summary["parameters"][0]["description"],
     }
     papers = next(r for r in listing if r["name"] == "author-papers")
@@ -69,7 +74,9 @@ def test_reports_page_lists_every_report(client) -> None:  # type: ignore[no-unt
     for name in REPORTS:
         assert f'href="/reports/{name}"' in page
     as_json = client.get("/reports", headers={"Accept": "application/json"})
-    assert as_json.mimetype == "application/json" and len(as_json.get_json()["reports"]) == len(REPORTS)
+    assert as_json.mimetype == "application/json" and len(as_json.get_json()["reports"]) == len(
+        REPORTS
+    )
 
 
 # -- every report, every format ----------------------------------------------------------------
@@ -102,7 +109,9 @@ def test_every_report_answers_with_its_example(client, name: str) -> None:  # ty
 
 
 def test_a_report_page_without_parameters_runs_the_example(client) -> None:  # type: ignore[no-untyped-def]
-    page = client.get("/reports/author-summary", headers={"Accept": "text/html"}).get_data(as_text=True)
+    page = client.get("/reports/author-summary", headers={"Accept": "text/html"}).get_data(
+        as_text=True
+    )
     assert 'value="Weiran Huang"' in page
     assert "Weiran Huang" in page and "1945" in page
 
@@ -162,21 +171,29 @@ def test_charts_are_data_islands(client) -> None:  # type: ignore[no-untyped-def
     ],
 )
 def test_content_negotiation(client, accept: str, mimetype: str) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/reports/author-timeline?author=Weiran+Huang", headers={"Accept": accept})
+    response = client.get(
+        "/reports/author-timeline?author=Weiran+Huang", headers={"Accept": accept}
+    )
     assert response.status_code == 200
     assert response.mimetype == mimetype
     assert "Accept" in response.headers["Vary"]
 
 
 def test_not_acceptable_is_a_problem(client) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/reports/author-timeline?author=Weiran+Huang", headers={"Accept": "image/png"})
+    response = client.get(
+        "/reports/author-timeline?author=Weiran+Huang", headers={"Accept": "image/png"}
+    )
     assert_problem(response, 406)
 
 
 def test_paging_with_next_links(client) -> None:  # type: ignore[no-untyped-def]
-    everything = get_json(client, "/reports/author-papers.json", author="Weiran Huang", limit="1000")["rows"]
+    everything = get_json(
+        client, "/reports/author-papers.json", author="Weiran Huang", limit="1000"
+    )["rows"]
     assert len(everything) == 50
-    url: str | None = "/reports/author-papers.json?" + urlencode({"author": "Weiran Huang", "limit": "7"})
+    url: str | None = "/reports/author-papers.json?" + urlencode(
+        {"author": "Weiran Huang", "limit": "7"}
+    )
     pages = []
     while url:
         parts = urlsplit(url)
@@ -194,7 +211,9 @@ def test_paging_with_next_links(client) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_html_pages_through_rows(client) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/reports/author-papers?author=Weiran+Huang&limit=20", headers={"Accept": "text/html"})
+    response = client.get(
+        "/reports/author-papers?author=Weiran+Huang&limit=20", headers={"Accept": "text/html"}
+    )
     assert 'rel="next"' in response.headers["Link"]
     assert 'rel="next"' in response.get_data(as_text=True)
 
@@ -213,8 +232,12 @@ def test_etag_and_not_modified(client) -> None:  # type: ignore[no-untyped-def]
     assert first.headers["Access-Control-Allow-Origin"] == "*"
     csv_etag = client.get("/reports/coauthors.csv?author=Weiran+Huang").headers["ETag"]
     assert csv_etag != etag
-    assert client.get("/reports/coauthors.csv?author=Weiran+Huang",
-                      headers={"If-None-Match": csv_etag}).status_code == 304
+    assert (
+        client.get(
+            "/reports/coauthors.csv?author=Weiran+Huang", headers={"If-None-Match": csv_etag}
+        ).status_code
+        == 304
+    )
 
 
 def test_csv_streams_the_whole_result(client) -> None:  # type: ignore[no-untyped-def]
@@ -234,11 +257,17 @@ def test_csv_streams_the_whole_result(client) -> None:  # type: ignore[no-untype
         pytest.param("/reports/no-such-report.json", 404, id="unknown-report-json"),
         pytest.param("/reports/author-papers.json", 400, id="missing-required"),
         pytest.param("/reports/author-papers.json?author=x&year=20x4", 400, id="bad-year"),
-        pytest.param("/reports/author-papers.json?author=x&has_code=perhaps", 400, id="bad-boolean"),
+        pytest.param(
+            "/reports/author-papers.json?author=x&has_code=perhaps", 400, id="bad-boolean"
+        ),
         pytest.param("/reports/author-papers.json?author=x&limit=0", 400, id="bad-limit"),
         pytest.param("/reports/author-papers.json?author=x&offset=-1", 400, id="bad-offset"),
-        pytest.param("/reports/author-papers.json?author=x&colour=red", 400, id="unknown-parameter"),
-        pytest.param("/reports/author-papers.csv?author=http://kg.test/a%20b", 400, id="bad-iri-csv"),
+        pytest.param(
+            "/reports/author-papers.json?author=x&colour=red", 400, id="unknown-parameter"
+        ),
+        pytest.param(
+            "/reports/author-papers.csv?author=http://kg.test/a%20b", 400, id="bad-iri-csv"
+        ),
         pytest.param("/reports/coauthor-network.json?author=x&depth=9", 400, id="depth"),
         pytest.param("/pages/author/no-such-person", 404, id="unknown-author-page"),
     ],
@@ -254,17 +283,24 @@ def test_errors(client, path: str, status: int) -> None:  # type: ignore[no-unty
 
 
 def test_bad_parameter_in_html_shows_the_form_with_the_reason(client) -> None:  # type: ignore[no-untyped-def]
-    response = client.get("/reports/author-papers?author=x&year=abcd", headers={"Accept": "text/html"})
+    response = client.get(
+        "/reports/author-papers?author=x&year=abcd", headers={"Accept": "text/html"}
+    )
     assert response.status_code == 400 and response.mimetype == "text/html"
     page = response.get_data(as_text=True)
     assert "four-digit year" in page and "<form" in page
 
 
 HOSTILE = [
-    "'", '"', "{", "}", "} ; DROP ALL ; SELECT * {",
+    "'",
+    '"',
+    "{",
+    "}",
+    "} ; DROP ALL ; SELECT * {",
     'x" } UNION { ?s ?p ?o } #',
     "SELECT * WHERE { ?s ?p ?o }",
-    "?author", "<script>alert(1)</script>",
+    "?author",
+    "<script>alert(1)</script>",
     "Ŵéìrd ∂ 漢字 🙂 \u202e",
     "x" * 900,
 ]
@@ -276,15 +312,23 @@ def test_hostile_values_answer_like_no_match(client, value: str) -> None:  # typ
         for param in report.parameters:
             if param.type not in ("author", "paper", "string"):
                 continue
-            base = {p.name: p.example for p in report.parameters if p.required and p.example and p.name != param.name}
+            base = {
+                p.name: p.example
+                for p in report.parameters
+                if p.required and p.example and p.name != param.name
+            }
             response = client.get(f"/reports/{name}.json?{urlencode({**base, param.name: value})}")
             assert response.status_code == 200, f"{name}?{param.name}: {response.status_code}"
             if name == "search":
                 continue  # ranked fuzzy text: any ranking, but an answer
-            nothing = client.get(f"/reports/{name}.json?{urlencode({**base, param.name: 'no such thing'})}")
+            nothing = client.get(
+                f"/reports/{name}.json?{urlencode({**base, param.name: 'no such thing'})}"
+            )
             assert response.get_json()["rows"] == nothing.get_json()["rows"], f"{name}?{param.name}"
-            page = client.get(f"/reports/{name}?{urlencode({**base, param.name: value})}",
-                              headers={"Accept": "text/html"})
+            page = client.get(
+                f"/reports/{name}?{urlencode({**base, param.name: value})}",
+                headers={"Accept": "text/html"},
+            )
             assert page.status_code == 200
             assert "<script>alert" not in page.get_data(as_text=True)
 
@@ -310,7 +354,10 @@ def test_openapi_document_is_valid_and_complete(client) -> None:  # type: ignore
         assert set(declared) == {p.name for p in report.parameters}
         for param in report.parameters:
             assert declared[param.name]["required"] == param.required
-        assert "text/csv" in document["paths"][f"/reports/{name}.csv"]["get"]["responses"]["200"]["content"]
+        assert (
+            "text/csv"
+            in document["paths"][f"/reports/{name}.csv"]["get"]["responses"]["200"]["content"]
+        )
     depth = document["paths"]["/reports/coauthor-network.json"]["get"]["parameters"][1]
     assert depth["schema"] == {"type": "integer", "minimum": 1, "maximum": 2, "default": 1}
 
@@ -341,15 +388,24 @@ def test_weiran_huang_author_page(client) -> None:  # type: ignore[no-untyped-de
     page = response.get_data(as_text=True)
     assert "<h1>Weiran Huang</h1>" in page
     assert "Papers (50)" in page
-    for title in ("Diff-eRank: A Novel Rank-Based Metric for Evaluating Large Language Models",
-                  "Information Flow in Self-Supervised Learning"):
+    for title in (
+        "Diff-eRank: A Novel Rank-Based Metric for Evaluating Large Language Models",
+        "Information Flow in Self-Supervised Learning",
+    ):
         assert title in page
     assert "https://github.com/waltonfuture/Diff-eRank" in page
     assert 'href="/pages/author/zhiquan-tan"' in page and 'href="/pages/author/lai-wei"' in page
     data = islands(page)
     timeline = data["timeline-data"]
     assert dict(zip(timeline["labels"], timeline["datasets"][0]["data"], strict=True)) == {
-        "2020": 4, "2021": 2, "2022": 2, "2023": 13, "2024": 13, "2025": 12, "2026": 4}
+        "2020": 4,
+        "2021": 2,
+        "2022": 2,
+        "2023": 13,
+        "2024": 13,
+        "2025": 12,
+        "2026": 4,
+    }
     graph = data["coauthor-graph"]
     labels = {n["label"] for n in graph["nodes"]}
     assert {"Weiran Huang", "Zhiquan Tan", "Lai Wei"} <= labels
@@ -367,16 +423,26 @@ def test_paper_page(client) -> None:  # type: ignore[no-untyped-def]
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "Diff-eRank: A Novel Rank-Based Metric" in page
-    for name, href in (("Lai Wei", "lai-wei"), ("Zhiquan Tan", "zhiquan-tan"), ("Weiran Huang", "weiran-huang")):
+    for name, href in (
+        ("Lai Wei", "lai-wei"),
+        ("Zhiquan Tan", "zhiquan-tan"),
+        ("Weiran Huang", "weiran-huang"),
+    ):
         assert f'href="/pages/author/{href}"' in page and name in page
     assert "https://github.com/waltonfuture/Diff-eRank" in page
-    assert "author hidden by et al." in page  # Weiran Huang: his profile lists it, "et al." hides him
+    assert (
+        "author hidden by et al." in page
+    )  # Weiran Huang: his profile lists it, "et al." hides him
     assert page.index(">Lai Wei<") < page.index(">Zhiquan Tan<") < page.index(">Chenghai Li<")
     assert client.get("/pages/paper/no-such-paper-000000").status_code == 404
 
 
 def test_report_tables_link_authors_and_papers_to_their_pages(client) -> None:  # type: ignore[no-untyped-def]
-    page = client.get("/reports/papers-in-several-profiles", headers={"Accept": "text/html"}).get_data(as_text=True)
+    page = client.get(
+        "/reports/papers-in-several-profiles", headers={"Accept": "text/html"}
+    ).get_data(as_text=True)
     assert len(set(re.findall(r'href="/pages/paper/[a-z0-9-]+"', page))) == 16
-    page = client.get("/reports/coauthors?author=Weiran+Huang", headers={"Accept": "text/html"}).get_data(as_text=True)
+    page = client.get(
+        "/reports/coauthors?author=Weiran+Huang", headers={"Accept": "text/html"}
+    ).get_data(as_text=True)
     assert re.search(r'href="/pages/author/lai-wei"[^>]*>Lai Wei</a>', page)

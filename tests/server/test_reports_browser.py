@@ -20,7 +20,9 @@ from tests.server.browser import Browser, Page, is_loopback_url, require_chromiu
 pytestmark = pytest.mark.browser
 
 STATIC = Path(__file__).resolve().parents[2] / "server" / "kg_server" / "static"
-SCREENSHOTS = Path(os.environ.get("KG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "kg-screenshots")
+SCREENSHOTS = Path(
+    os.environ.get("KG_SCREENSHOTS") or Path(tempfile.gettempdir()) / "kg-screenshots"
+)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,9 @@ def browser() -> Iterator[Browser]:
     for feature in ("chart", "cytoscape"):
         missing = [rel for rel in VENDOR_FILES[feature] if not (STATIC / rel).is_file()]
         if missing:
-            pytest.skip(f"vendor assets missing ({', '.join(missing)}): run `bash scripts/setup-assets`")
+            pytest.skip(
+                f"vendor assets missing ({', '.join(missing)}): run `bash scripts/setup-assets`"
+            )
     with Browser(executable) as chromium:
         yield chromium
 
@@ -45,10 +49,22 @@ def test_author_page_draws_its_timeline_and_coauthor_graph(page: Page, live_serv
     page.goto(live_server.url + "/pages/author/weiran-huang")
     chart = "document.querySelector('[data-kg-chart=\"timeline-data\"]').dataset.drawn"
     graph = "document.querySelector('[data-kg-graph=\"coauthor-graph\"]').dataset.drawn"
-    assert page.wait_for(f"{chart} && {graph} && [{chart}, {graph}]", timeout=30) == ["true", "true"], page.console
-    assert page.evaluate("document.querySelectorAll('[data-kg-chart=\"timeline-data\"] canvas').length") == 1
-    nodes = page.evaluate("Number(document.querySelector('[data-kg-graph=\"coauthor-graph\"]').dataset.nodes)")
-    edges = page.evaluate("Number(document.querySelector('[data-kg-graph=\"coauthor-graph\"]').dataset.edges)")
+    assert page.wait_for(f"{chart} && {graph} && [{chart}, {graph}]", timeout=30) == [
+        "true",
+        "true",
+    ], page.console
+    assert (
+        page.evaluate(
+            "document.querySelectorAll('[data-kg-chart=\"timeline-data\"] canvas').length"
+        )
+        == 1
+    )
+    nodes = page.evaluate(
+        "Number(document.querySelector('[data-kg-graph=\"coauthor-graph\"]').dataset.nodes)"
+    )
+    edges = page.evaluate(
+        "Number(document.querySelector('[data-kg-graph=\"coauthor-graph\"]').dataset.edges)"
+    )
     assert nodes > 50 and edges > nodes
     # The fallback table is still in the page (for screen readers), the papers too.
     assert page.evaluate("document.querySelectorAll('#papers table tbody tr').length") == 50

@@ -81,10 +81,24 @@ def test_the_project_has_at_least_sixteen_valid_reports(reports) -> None:  # typ
 
 def test_the_required_reports_exist(reports) -> None:  # type: ignore[no-untyped-def]
     required = {
-        "author-summary", "author-papers", "coauthors", "coauthor-network", "author-timeline",
-        "author-repositories", "paper", "papers-with-code", "repositories-by-owner", "subjects",
-        "organizations", "venues", "top-authors-by-papers", "top-authors-by-coauthors",
-        "collaboration-path", "papers-in-several-profiles", "possible-duplicate-authors", "search",
+        "author-summary",
+        "author-papers",
+        "coauthors",
+        "coauthor-network",
+        "author-timeline",
+        "author-repositories",
+        "paper",
+        "papers-with-code",
+        "repositories-by-owner",
+        "subjects",
+        "organizations",
+        "venues",
+        "top-authors-by-papers",
+        "top-authors-by-coauthors",
+        "collaboration-path",
+        "papers-in-several-profiles",
+        "possible-duplicate-authors",
+        "search",
     }
     assert required <= set(reports)
 
@@ -98,35 +112,76 @@ SELECT ?year ?paper WHERE { ?paper dcterms:date ?date FILTER(YEAR(?date) = ?year
 """
 
 BROKEN = [
-    pytest.param(GOOD.replace("FILTER(YEAR(?date) = ?year)", "").replace("SELECT ?year", "SELECT"),
-                 "?year is not in the query", id="param-not-in-body"),
-    pytest.param(GOOD.replace("FILTER(YEAR(?date) = ?year)", "\n# ?year only in a comment\n")
-                 .replace("SELECT ?year", "SELECT"), "?year is not in the query", id="param-only-in-a-comment"),
-    pytest.param(GOOD.replace("SELECT ?year ?paper", "SELECT ?paper"), "does not accept its parameters",
-                 id="param-not-projected"),
+    pytest.param(
+        GOOD.replace("FILTER(YEAR(?date) = ?year)", "").replace("SELECT ?year", "SELECT"),
+        "?year is not in the query",
+        id="param-not-in-body",
+    ),
+    pytest.param(
+        GOOD.replace("FILTER(YEAR(?date) = ?year)", "\n# ?year only in a comment\n").replace(
+            "SELECT ?year", "SELECT"
+        ),
+        "?year is not in the query",
+        id="param-only-in-a-comment",
+    ),
+    pytest.param(
+        GOOD.replace("SELECT ?year ?paper", "SELECT ?paper"),
+        "does not accept its parameters",
+        id="param-not-projected",
+    ),
     pytest.param(GOOD.replace("WHERE {", "WHERE { {"), "does not parse", id="syntax-error"),
-    pytest.param(GOOD.replace("FILTER(YEAR(?date) = ?year)", "FILTER(!BOUND(?year) || YEAR(?date) = ?year)"),
-                 "BOUND(?year)", id="bound-on-a-parameter"),
-    pytest.param(GOOD.replace("| year | required", "| weekday | required"), "unknown parameter type",
-                 id="unknown-type"),
-    pytest.param(GOOD.replace("example: 2024", "example: twenty"), "example of parameter 'year'",
-                 id="bad-example"),
-    pytest.param(GOOD.replace("| example: 2024 ", ""), "has no example", id="required-without-example"),
-    pytest.param(GOOD.replace("# title: Papers of a year\n", ""), "no '# title:' line", id="no-title"),
-    pytest.param(GOOD.replace("# description:", "# summary:"), "unknown header field 'summary'",
-                 id="unknown-field"),
+    pytest.param(
+        GOOD.replace("FILTER(YEAR(?date) = ?year)", "FILTER(!BOUND(?year) || YEAR(?date) = ?year)"),
+        "BOUND(?year)",
+        id="bound-on-a-parameter",
+    ),
+    pytest.param(
+        GOOD.replace("| year | required", "| weekday | required"),
+        "unknown parameter type",
+        id="unknown-type",
+    ),
+    pytest.param(
+        GOOD.replace("example: 2024", "example: twenty"),
+        "example of parameter 'year'",
+        id="bad-example",
+    ),
+    pytest.param(
+        GOOD.replace("| example: 2024 ", ""), "has no example", id="required-without-example"
+    ),
+    pytest.param(
+        GOOD.replace("# title: Papers of a year\n", ""), "no '# title:' line", id="no-title"
+    ),
+    pytest.param(
+        GOOD.replace("# description:", "# summary:"),
+        "unknown header field 'summary'",
+        id="unknown-field",
+    ),
     pytest.param(GOOD, "", id="control-good"),
-    pytest.param(GOOD.replace("# param:", "# engine: telepathy\n# param:"), "unknown engine", id="unknown-engine"),
-    pytest.param(GOOD.replace("| year | required", "| year | sometimes"), "required, optional or default",
-                 id="bad-presence"),
-    pytest.param(GOOD.replace("param: year |", "param: limit |").replace("?year", "?limit"), "reserved",
-                 id="reserved-name"),
-    pytest.param("# title: t\n# description: d\nASK { ?s ?p ?o }\n", "must be a SELECT", id="not-select"),
+    pytest.param(
+        GOOD.replace("# param:", "# engine: telepathy\n# param:"),
+        "unknown engine",
+        id="unknown-engine",
+    ),
+    pytest.param(
+        GOOD.replace("| year | required", "| year | sometimes"),
+        "required, optional or default",
+        id="bad-presence",
+    ),
+    pytest.param(
+        GOOD.replace("param: year |", "param: limit |").replace("?year", "?limit"),
+        "reserved",
+        id="reserved-name",
+    ),
+    pytest.param(
+        "# title: t\n# description: d\nASK { ?s ?p ?o }\n", "must be a SELECT", id="not-select"
+    ),
 ]
 
 
 @pytest.mark.parametrize(("text", "message"), BROKEN)
-def test_a_broken_report_is_an_error_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
+def test_a_broken_report_is_an_error_naming_the_file(
+    tmp_path: Path, text: str, message: str
+) -> None:
     path = tmp_path / "papers-of-a-year.rq"
     path.write_text(text, encoding="utf-8")
     if not message:
@@ -147,8 +202,14 @@ def test_create_app_fails_on_a_broken_report(tmp_path: Path, seed_store: Path) -
     header, _, body = broken.read_text().partition("PREFIX")
     broken.write_text(header + "PREFIX" + body.replace("?author", "?who"))
     with pytest.raises(ReportDefinitionError, match=r"author-timeline\.rq: parameter 'author'"):
-        create_app({"store": str(seed_store), "base_iri": TEST_BASE_IRI, "queries_dir": str(folder),
-                    "backend": LocalBackend(KGStore.open_readonly(seed_store))})
+        create_app(
+            {
+                "store": str(seed_store),
+                "base_iri": TEST_BASE_IRI,
+                "queries_dir": str(folder),
+                "backend": LocalBackend(KGStore.open_readonly(seed_store)),
+            }
+        )
 
 
 def test_browser_examples_offer_every_report_with_its_header() -> None:
@@ -201,26 +262,61 @@ def test_paper_and_subject_parameters(reports) -> None:  # type: ignore[no-untyp
     for code in ("LG", "lg", "cs.LG", f"{TEST_BASE_IRI}subject/LG"):
         values = bind(papers, {"author": "x", "subject": code}, SCHEME).values
         assert values["subject"] == SCHEME.subject("LG"), code
-    assert bind(papers, {"author": "x", "subject": "stat.ML"}, SCHEME).values["subject"] == SCHEME.subject("ML")
+    assert bind(papers, {"author": "x", "subject": "stat.ML"}, SCHEME).values[
+        "subject"
+    ] == SCHEME.subject("ML")
 
 
 @pytest.mark.parametrize(
     ("name", "params", "reason"),
     [
         pytest.param("author-papers", {}, "is required", id="missing-required"),
-        pytest.param("author-papers", {"author": "x", "year": "24"}, "four-digit year", id="short-year"),
-        pytest.param("author-papers", {"author": "x", "year": "2024; DROP"}, "four-digit year", id="year-text"),
-        pytest.param("author-papers", {"author": "x", "has_code": "maybe"}, "boolean", id="boolean"),
-        pytest.param("author-papers", {"author": "x", "subject": "machine learning!"}, "not a subject",
-                     id="subject"),
-        pytest.param("author-papers", {"author": "http://kg.test/a b"}, "absolute IRI", id="iri-with-space"),
-        pytest.param("author-papers", {"author": "http://kg.test/<x>"}, "absolute IRI", id="iri-with-brackets"),
+        pytest.param(
+            "author-papers", {"author": "x", "year": "24"}, "four-digit year", id="short-year"
+        ),
+        pytest.param(
+            "author-papers",
+            {"author": "x", "year": "2024; DROP"},
+            "four-digit year",
+            id="year-text",
+        ),
+        pytest.param(
+            "author-papers", {"author": "x", "has_code": "maybe"}, "boolean", id="boolean"
+        ),
+        pytest.param(
+            "author-papers",
+            {"author": "x", "subject": "machine learning!"},
+            "not a subject",
+            id="subject",
+        ),
+        pytest.param(
+            "author-papers", {"author": "http://kg.test/a b"}, "absolute IRI", id="iri-with-space"
+        ),
+        pytest.param(
+            "author-papers",
+            {"author": "http://kg.test/<x>"},
+            "absolute IRI",
+            id="iri-with-brackets",
+        ),
         pytest.param("author-papers", {"author": "x" * 1001}, "longer than", id="too-long"),
-        pytest.param("author-papers", {"author": "x", "yaer": "2024"}, "unknown parameter 'yaer'", id="unknown"),
-        pytest.param("coauthor-network", {"author": "x", "depth": "3"}, "at most 2", id="depth-high"),
-        pytest.param("coauthor-network", {"author": "x", "depth": "0"}, "at least 1", id="depth-low"),
-        pytest.param("coauthor-network", {"author": "x", "depth": "1.5"}, "whole number", id="depth-fraction"),
-        pytest.param("search", {"q": "x", "kind": "venue"}, "one of any, author, paper", id="choice"),
+        pytest.param(
+            "author-papers",
+            {"author": "x", "yaer": "2024"},
+            "unknown parameter 'yaer'",
+            id="unknown",
+        ),
+        pytest.param(
+            "coauthor-network", {"author": "x", "depth": "3"}, "at most 2", id="depth-high"
+        ),
+        pytest.param(
+            "coauthor-network", {"author": "x", "depth": "0"}, "at least 1", id="depth-low"
+        ),
+        pytest.param(
+            "coauthor-network", {"author": "x", "depth": "1.5"}, "whole number", id="depth-fraction"
+        ),
+        pytest.param(
+            "search", {"q": "x", "kind": "venue"}, "one of any, author, paper", id="choice"
+        ),
     ],
 )
 def test_bad_values_are_invalid_parameters_with_a_reason(reports, name, params, reason) -> None:  # type: ignore[no-untyped-def]
@@ -233,7 +329,9 @@ def test_bad_values_are_invalid_parameters_with_a_reason(reports, name, params, 
 def test_defaults_are_bound_and_empty_values_are_absent(reports) -> None:  # type: ignore[no-untyped-def]
     network = bind(reports["coauthor-network"], {"author": "Weiran Huang", "depth": ""}, SCHEME)
     assert network.values["depth"] == "1"
-    papers = bind(reports["author-papers"], {"author": "Weiran Huang", "year": "", "has_code": ""}, SCHEME)
+    papers = bind(
+        reports["author-papers"], {"author": "Weiran Huang", "year": "", "has_code": ""}, SCHEME
+    )
     assert set(papers.values) == {"author"}
 
 
@@ -260,7 +358,9 @@ def test_parameter_columns_are_dropped_from_the_rows(runner: ReportRunner) -> No
     assert {row["date"][:4] for row in rows} == {"2024"}
 
 
-def test_results_are_cached_per_store_version(runner: ReportRunner, backend: RecordingBackend) -> None:
+def test_results_are_cached_per_store_version(
+    runner: ReportRunner, backend: RecordingBackend
+) -> None:
     run(runner, "author-timeline", author="Weiran Huang")
     count = len(backend.requests)
     run(runner, "author-timeline", author=f"{TEST_BASE_IRI}author/weiran-huang")  # same binding
@@ -290,14 +390,18 @@ def _string_like(runner: ReportRunner) -> Iterator[tuple[str, str, dict[str, str
         for param in report.parameters:
             if param.type not in ("author", "paper", "string"):
                 continue
-            others = {p.name: p.example for p in report.parameters
-                      if p.required and p.name != param.name and p.example}
+            others = {
+                p.name: p.example
+                for p in report.parameters
+                if p.required and p.name != param.name and p.example
+            }
             yield report.name, param.name, others
 
 
 @pytest.mark.parametrize("value", HOSTILE, ids=[f"hostile-{i}" for i in range(len(HOSTILE))])
-def test_hostile_values_never_change_the_query(runner: ReportRunner, backend: RecordingBackend,
-                                                value: str) -> None:
+def test_hostile_values_never_change_the_query(
+    runner: ReportRunner, backend: RecordingBackend, value: str
+) -> None:
     checked = 0
     for name, param, others in _string_like(runner):
         if name == "search":
@@ -305,7 +409,9 @@ def test_hostile_values_never_change_the_query(runner: ReportRunner, backend: Re
         report = runner.reports[name]
         backend.requests.clear()
         hostile = runner.run(report, runner.bind(report, {**others, param: value})).records()
-        nothing = runner.run(report, runner.bind(report, {**others, param: "no such thing at all"})).records()
+        nothing = runner.run(
+            report, runner.bind(report, {**others, param: "no such thing at all"})
+        ).records()
         assert hostile == nothing, f"{name}?{param}={value[:30]!r}"
         assert backend.requests, name
         for request in backend.requests:
@@ -347,14 +453,23 @@ def test_author_papers_filters(runner: ReportRunner) -> None:
     assert len(coded) == 18 and all(row["code"] for row in coded)
     assert len(run(runner, "author-papers", author="Weiran Huang", has_code="false")) == 32
     lg_2024 = run(runner, "author-papers", author="Weiran Huang", subject="cs.LG", year="2024")
-    assert lg_2024 and all(r["subject_code"] == "LG" and r["date"].startswith("2024") for r in lg_2024)
-    by_year = {y: len(run(runner, "author-papers", author="Weiran Huang", year=str(y))) for y in range(2020, 2027)}
-    timeline = {r["year"]: r["papers"] for r in run(runner, "author-timeline", author="Weiran Huang")}
+    assert lg_2024 and all(
+        r["subject_code"] == "LG" and r["date"].startswith("2024") for r in lg_2024
+    )
+    by_year = {
+        y: len(run(runner, "author-papers", author="Weiran Huang", year=str(y)))
+        for y in range(2020, 2027)
+    }
+    timeline = {
+        r["year"]: r["papers"] for r in run(runner, "author-timeline", author="Weiran Huang")
+    }
     assert by_year == timeline
 
 
 def test_coauthors_and_network(runner: ReportRunner) -> None:
-    coauthors = {r["coauthor_name"]: r["papers"] for r in run(runner, "coauthors", author="Weiran Huang")}
+    coauthors = {
+        r["coauthor_name"]: r["papers"] for r in run(runner, "coauthors", author="Weiran Huang")
+    }
     assert coauthors["Lai Wei"] == 12 and coauthors["Zhiquan Tan"] == 12
     report = runner.reports["coauthor-network"]
     result = runner.run(report, runner.bind(report, {"author": "Weiran Huang"}))
@@ -363,8 +478,10 @@ def test_coauthors_and_network(runner: ReportRunner) -> None:
     assert set(coauthors) <= set(nodes)
     assert {data["level"] for data in nodes.values()} == {0, 1}
     ego = f"{TEST_BASE_IRI}author/weiran-huang"
-    weights = {(e["data"]["source"], e["data"]["target"]): e["data"]["weight"]
-               for e in result.extra["elements"]["edges"]}
+    weights = {
+        (e["data"]["source"], e["data"]["target"]): e["data"]["weight"]
+        for e in result.extra["elements"]["edges"]
+    }
     assert weights[tuple(sorted((ego, f"{TEST_BASE_IRI}author/lai-wei")))] == 12  # type: ignore[index]
     deeper = runner.run(report, runner.bind(report, {"author": "Weiran Huang", "depth": "2"}))
     assert len(deeper.extra["elements"]["nodes"]) > len(nodes)
@@ -373,7 +490,9 @@ def test_coauthors_and_network(runner: ReportRunner) -> None:
 
 def _coauthor_graph(store: KGStore) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
-    query = ("SELECT DISTINCT ?a ?b WHERE { ?p <https://schema.org/author> ?a , ?b FILTER(?a != ?b) }")
+    query = (
+        "SELECT DISTINCT ?a ?b WHERE { ?p <https://schema.org/author> ?a , ?b FILTER(?a != ?b) }"
+    )
     for row in store.query(query):
         graph.setdefault(row["a"].value, set()).add(row["b"].value)
     return graph
@@ -400,8 +519,9 @@ def _distance(graph: dict[str, set[str]], start: str, goal: str) -> int | None:
         pytest.param("Lai Wei", "Lai Wei", id="same"),
     ],
 )
-def test_collaboration_path_is_a_shortest_path(runner: ReportRunner, seed_store: Path, start: str,
-                                               goal: str) -> None:
+def test_collaboration_path_is_a_shortest_path(
+    runner: ReportRunner, seed_store: Path, start: str, goal: str
+) -> None:
     store = KGStore.open_readonly(seed_store)
     graph = _coauthor_graph(store)
     a, b = SCHEME.author(start), SCHEME.author(goal)
@@ -420,16 +540,29 @@ def test_collaboration_path_is_a_shortest_path(runner: ReportRunner, seed_store:
         listed = run(runner, "paper-authors", paper=after["via_paper"])
         assert {before["author"], after["author"]} <= {r["author"] for r in listed}
         # The labels are those the paper and paper-authors reports give.
-        titles = [r["value"] for r in run(runner, "paper", paper=after["via_paper"]) if r["field"] == "title"]
+        titles = [
+            r["value"]
+            for r in run(runner, "paper", paper=after["via_paper"])
+            if r["field"] == "title"
+        ]
         assert after["via_paper_title"] == titles[-1]
         for row in (before, after):
-            assert row["author_name"] == next(r["author_name"] for r in listed if r["author"] == row["author"])
+            assert row["author_name"] == next(
+                r["author_name"] for r in listed if r["author"] == row["author"]
+            )
     assert all(r["author_name"] for r in rows)
 
 
-def test_zhiquan_tan_to_qibin_zhao_goes_through_weiran_huang_and_xuyang_zhao(runner: ReportRunner) -> None:
+def test_zhiquan_tan_to_qibin_zhao_goes_through_weiran_huang_and_xuyang_zhao(
+    runner: ReportRunner,
+) -> None:
     rows = run(runner, "collaboration-path", **{"from": "Zhiquan Tan", "to": "Qibin Zhao"})
-    assert [r["author_name"] for r in rows] == ["Zhiquan Tan", "Weiran Huang", "Xuyang Zhao", "Qibin Zhao"]
+    assert [r["author_name"] for r in rows] == [
+        "Zhiquan Tan",
+        "Weiran Huang",
+        "Xuyang Zhao",
+        "Qibin Zhao",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -439,13 +572,23 @@ def test_zhiquan_tan_to_qibin_zhao_goes_through_weiran_huang_and_xuyang_zhao(run
         pytest.param("Huang Weiran", "author", "Weiran Huang", id="word-order"),
         pytest.param("Xuyàng Zhāo", "author", "Xuyang Zhao", id="diacritics"),
         pytest.param("ZHIQUAN", "author", "Zhiquan Tan", id="part-and-case"),
-        pytest.param("diff erank rank based metric", "paper",
-                     "Diff-eRank: A Novel Rank-Based Metric for Evaluating Large Language Models", id="title"),
-        pytest.param("undrestanding grokking robustnes", "paper",
-                     "Understanding Grokking Through A Robustness Viewpoint", id="title-typos"),
+        pytest.param(
+            "diff erank rank based metric",
+            "paper",
+            "Diff-eRank: A Novel Rank-Based Metric for Evaluating Large Language Models",
+            id="title",
+        ),
+        pytest.param(
+            "undrestanding grokking robustnes",
+            "paper",
+            "Understanding Grokking Through A Robustness Viewpoint",
+            id="title-typos",
+        ),
     ],
 )
-def test_search_ranks_the_expected_match_first(runner: ReportRunner, query: str, kind: str, expected: str) -> None:
+def test_search_ranks_the_expected_match_first(
+    runner: ReportRunner, query: str, kind: str, expected: str
+) -> None:
     rows = run(runner, "search", q=query)
     assert rows, query
     assert (rows[0]["type"], rows[0]["label"]) == (kind, expected)
@@ -455,7 +598,9 @@ def test_search_ranks_the_expected_match_first(runner: ReportRunner, query: str,
     assert scores == sorted(scores, reverse=True)
 
 
-def test_search_index_is_built_once_per_version(runner: ReportRunner, backend: RecordingBackend) -> None:
+def test_search_index_is_built_once_per_version(
+    runner: ReportRunner, backend: RecordingBackend
+) -> None:
     run(runner, "search", q="weiran")
     count = len(backend.requests)
     run(runner, "search", q="zhiquan")
@@ -484,8 +629,9 @@ def _seed_papers(seed_files: dict[str, Path]) -> dict[str, Any]:
     return papers
 
 
-def test_subjects_and_papers_with_code_agree_with_the_seed_pages(runner: ReportRunner,
-                                                                 seed_files: dict[str, Path]) -> None:
+def test_subjects_and_papers_with_code_agree_with_the_seed_pages(
+    runner: ReportRunner, seed_files: dict[str, Path]
+) -> None:
     papers = _seed_papers(seed_files)
     assert len(papers) == 104  # PROFILE_FORMAT.md section 5: 104 distinct titles
     per_subject_year: dict[tuple[str, int], int] = {}
@@ -514,13 +660,23 @@ def test_venues_organizations_and_repositories(runner: ReportRunner) -> None:
     tags = {}
     for row in organizations:
         tags[row["tag"]] = tags.get(row["tag"], 0) + 1
-    assert tags == {"tsinghua": 12, "pku": 2, "stanford": 1, "mit": 1}  # section 5, affiliation tag counts
+    assert tags == {
+        "tsinghua": 12,
+        "pku": 2,
+        "stanford": 1,
+        "mit": 1,
+    }  # section 5, affiliation tag counts
     assert len(run(runner, "organizations", organization="Peking University")) == 2
     repositories = run(runner, "repositories-by-owner")
     assert len({r["repository"] for r in repositories}) == 29
     walton = run(runner, "repositories-by-owner", owner="WALTONFUTURE")
     assert {r["repository_name"] for r in walton} == {
-        "InstructionGPT-4", "Diabetica", "Diff-eRank", "RL-with-Cold-Start", "MM-UPT"}
+        "InstructionGPT-4",
+        "Diabetica",
+        "Diff-eRank",
+        "RL-with-Cold-Start",
+        "MM-UPT",
+    }
     diff = next(r for r in walton if r["repository_name"] == "Diff-eRank")
     assert "Weiran Huang" in diff["authors"] and "Lai Wei" in diff["authors"]
     mine = run(runner, "author-repositories", author="Weiran Huang")
@@ -529,20 +685,28 @@ def test_venues_organizations_and_repositories(runner: ReportRunner) -> None:
 
 def test_top_authors(runner: ReportRunner) -> None:
     by_papers = run(runner, "top-authors-by-papers")
-    assert [(r["author_name"], r["papers"]) for r in by_papers[:2]] == [("Weiran Huang", 50), ("Zhiquan Tan", 21)]
+    assert [(r["author_name"], r["papers"]) for r in by_papers[:2]] == [
+        ("Weiran Huang", 50),
+        ("Zhiquan Tan", 21),
+    ]
     assert len(by_papers) == 153  # distinct author strings (section 5)
     by_coauthors = run(runner, "top-authors-by-coauthors")
     assert by_coauthors[0]["author_name"] == "Weiran Huang"
     counts = [r["coauthors"] for r in by_coauthors]
     assert counts == sorted(counts, reverse=True)
-    assert all(r["coauthors"] >= 10 for r in run(runner, "top-authors-by-coauthors", min_coauthors="10"))
+    assert all(
+        r["coauthors"] >= 10 for r in run(runner, "top-authors-by-coauthors", min_coauthors="10")
+    )
 
 
 def test_profiles_report(runner: ReportRunner) -> None:
     rows = {r["author_name"]: r for r in run(runner, "profiles")}
     assert set(rows) == {"Xuyang Zhao", "Lizhu Zhang", "Zhiquan Tan", "Weiran Huang", "Xingtai Lv"}
     assert rows["Weiran Huang"]["owner_inferred"] is True
-    assert (rows["Weiran Huang"]["declared_papers"], rows["Weiran Huang"]["listed_papers"]) == (57, 50)
+    assert (rows["Weiran Huang"]["declared_papers"], rows["Weiran Huang"]["listed_papers"]) == (
+        57,
+        50,
+    )
 
 
 def test_xuyang_zhao_is_flagged_as_possibly_several_people(runner: ReportRunner) -> None:
@@ -564,9 +728,15 @@ def test_identity_resolution_and_name_signals(reports) -> None:  # type: ignore[
     a = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
     xsd = "http://www.w3.org/2001/XMLSchema#"
     lines = []
-    for slug, name in (("wei-zhang", "Wei Zhang"), ("zhang-wei", "Zhang Wei"), ("k-zheng", "K. Zheng"),
-                       ("kaipeng-zheng", "Kaipeng Zheng"), ("yifan-zhang", "Yifan Zhang"),
-                       ("yi-fan-zhang", "Yi Fan Zhang"), ("li-na", "Li Na")):
+    for slug, name in (
+        ("wei-zhang", "Wei Zhang"),
+        ("zhang-wei", "Zhang Wei"),
+        ("k-zheng", "K. Zheng"),
+        ("kaipeng-zheng", "Kaipeng Zheng"),
+        ("yifan-zhang", "Yifan Zhang"),
+        ("yi-fan-zhang", "Yi Fan Zhang"),
+        ("li-na", "Li Na"),
+    ):
         lines.append(f"<{b}author/{slug}> {a} <{schema}Person> .")
         lines.append(f'<{b}author/{slug}> <{schema}name> "{name}" .')
     lines += [
@@ -592,17 +762,32 @@ def test_identity_resolution_and_name_signals(reports) -> None:  # type: ignore[
     runner = ReportRunner(reports, LocalBackend(store), SCHEME)
     rows = run(runner, "possible-duplicate-authors")
     found = {(r["signal"], r["author_name"], r["other_name"]) for r in rows}
-    assert ("possibly the same person (identity resolution)", "Yi Fan Zhang", "Yifan Zhang") in found or \
-           ("possibly the same person (identity resolution)", "Yifan Zhang", "Yi Fan Zhang") in found
+    assert (
+        "possibly the same person (identity resolution)",
+        "Yi Fan Zhang",
+        "Yifan Zhang",
+    ) in found or (
+        "possibly the same person (identity resolution)",
+        "Yifan Zhang",
+        "Yi Fan Zhang",
+    ) in found
     same = next(r for r in rows if r["signal"].startswith("possibly the same"))
     assert (same["score"], same["method"]) == (0.8, "shared-coauthors")
     assert set(same["evidence"].split(" | ")) == {"3 shared co-authors", "similar names"}
     assert ("possibly several people (identity resolution)", "Li Na", None) in found
-    assert any(r["signal"] == "same name words in another order" and {r["author_name"], r["other_name"]} ==
-               {"Wei Zhang", "Zhang Wei"} for r in rows)
-    assert any(r["signal"] == "initial and full given name" and (r["author_name"], r["other_name"]) ==
-               ("K. Zheng", "Kaipeng Zheng") for r in rows)
-    assert len([r for r in rows if r["signal"].startswith("possibly the same")]) == 1  # one row per pair
+    assert any(
+        r["signal"] == "same name words in another order"
+        and {r["author_name"], r["other_name"]} == {"Wei Zhang", "Zhang Wei"}
+        for r in rows
+    )
+    assert any(
+        r["signal"] == "initial and full given name"
+        and (r["author_name"], r["other_name"]) == ("K. Zheng", "Kaipeng Zheng")
+        for r in rows
+    )
+    assert (
+        len([r for r in rows if r["signal"].startswith("possibly the same")]) == 1
+    )  # one row per pair
 
 
 def test_grouped_evidence_is_put_in_a_fixed_order() -> None:
@@ -611,10 +796,18 @@ def test_grouped_evidence_is_put_in_a_fixed_order() -> None:
     from kg.reports import _fixed_evidence
 
     at = {"signal": 0, "method": 1, "evidence": 2}
-    decision = (ox.Literal("possibly the same person"), ox.Literal("initials+coauthors"),
-                ox.Literal("shared co-author X | name similarity 0.91"))
-    assert _fixed_evidence(decision, at)[2] == ox.Literal("name similarity 0.91 | shared co-author X")
-    names = (ox.Literal("same name words in another order"), ox.Literal("name-order"),
-             ox.Literal('"Zhang Wei" and "Wei Zhang"'))
+    decision = (
+        ox.Literal("possibly the same person"),
+        ox.Literal("initials+coauthors"),
+        ox.Literal("shared co-author X | name similarity 0.91"),
+    )
+    assert _fixed_evidence(decision, at)[2] == ox.Literal(
+        "name similarity 0.91 | shared co-author X"
+    )
+    names = (
+        ox.Literal("same name words in another order"),
+        ox.Literal("name-order"),
+        ox.Literal('"Zhang Wei" and "Wei Zhang"'),
+    )
     assert _fixed_evidence(names, at)[2] == ox.Literal('"Wei Zhang" and "Zhang Wei"')
     assert _fixed_evidence(_fixed_evidence(names, at), at) == _fixed_evidence(names, at)

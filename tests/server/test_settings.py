@@ -28,8 +28,14 @@ def test_every_setting_has_a_serve_flag(setting) -> None:  # type: ignore[no-unt
 
 def test_precedence_defaults_environment_overrides() -> None:
     assert Settings.load({}, environ={}).query_timeout == 30.0
-    from_env = Settings.load({}, environ={"KG_QUERY_TIMEOUT": "5", "KG_ALLOW_UPDATE": "yes",
-                                          "KG_SERVICE_ALLOW": "http://a/ http://b/"})
+    from_env = Settings.load(
+        {},
+        environ={
+            "KG_QUERY_TIMEOUT": "5",
+            "KG_ALLOW_UPDATE": "yes",
+            "KG_SERVICE_ALLOW": "http://a/ http://b/",
+        },
+    )
     assert from_env.query_timeout == 5.0 and from_env.allow_update is True
     assert from_env.service_allowlist == ("http://a/", "http://b/")
     explicit = Settings.load({"query_timeout": 2}, environ={"KG_QUERY_TIMEOUT": "5"})
@@ -37,7 +43,9 @@ def test_precedence_defaults_environment_overrides() -> None:
 
 
 def test_environment_round_trip() -> None:
-    settings = Settings.load({"port": 9001, "allow_update": True, "service_allowlist": ("http://x/",)}, environ={})
+    settings = Settings.load(
+        {"port": 9001, "allow_update": True, "service_allowlist": ("http://x/",)}, environ={}
+    )
     assert Settings.load({}, environ=settings.to_environ()) == Settings.load(
         {"port": 9001, "allow_update": True, "service_allowlist": ("http://x/",)}, environ={}
     )

@@ -74,7 +74,9 @@ def test_dataset_counts_match_the_store(void_graph: Graph, seed_store: Path) -> 
 def test_dataset_links_license_and_space(void_graph: Graph) -> None:
     dumps = {str(o) for o in void_graph.objects(DATASET, URIRef(VOID.dataDump))}
     assert dumps == {TEST_BASE_IRI + f"dumps/kg.{ext}.gz" for ext in ("nq", "trig", "ttl")}
-    assert void_graph.value(DATASET, URIRef(VOID.sparqlEndpoint)) == URIRef(TEST_BASE_IRI + "sparql")
+    assert void_graph.value(DATASET, URIRef(VOID.sparqlEndpoint)) == URIRef(
+        TEST_BASE_IRI + "sparql"
+    )
     assert void_graph.value(DATASET, URIRef(VOID.uriSpace)) == Literal(TEST_BASE_IRI)
     assert void_graph.value(DATASET, URIRef(DCTERMS.license)) == URIRef(
         "https://creativecommons.org/publicdomain/zero/1.0/"
@@ -82,7 +84,11 @@ def test_dataset_links_license_and_space(void_graph: Graph) -> None:
     modified = void_graph.value(DATASET, URIRef(DCTERMS.modified))
     assert isinstance(modified, Literal) and modified.datatype == XSD.dateTime
     vocabularies = {str(o) for o in void_graph.objects(DATASET, URIRef(VOID.vocabulary))}
-    assert {"https://schema.org/", "https://w3id.org/scholarly-kg/ontology", "http://purl.org/dc/terms/"} <= vocabularies
+    assert {
+        "https://schema.org/",
+        "https://w3id.org/scholarly-kg/ontology",
+        "http://purl.org/dc/terms/",
+    } <= vocabularies
     document = URIRef(TEST_BASE_IRI + ".well-known/void")
     assert void_graph.value(document, URIRef(FOAF.primaryTopic)) == DATASET
 
@@ -116,7 +122,9 @@ def test_license_is_configurable_and_counts_are_cached(make_app: Any) -> None:
     app = make_app(local=True, license="https://example.org/licence/1.0")
     client = app.test_client()
     graph = parse_rdf(client.get("/.well-known/void.ttl").data, "turtle", client)
-    assert graph.value(DATASET, URIRef(DCTERMS.license)) == URIRef("https://example.org/licence/1.0")
+    assert graph.value(DATASET, URIRef(DCTERMS.license)) == URIRef(
+        "https://example.org/licence/1.0"
+    )
     cached = app.extensions[void._CACHE_KEY]
     client.get("/.well-known/void.nt")
     assert app.extensions[void._CACHE_KEY] is cached

@@ -54,7 +54,9 @@ def signature(rows) -> Signature:  # type: ignore[no-untyped-def]
 
 def check_union(sig: Signature) -> None:
     counts = {g: n for g, n, _ in sig}
-    assert counts["(default)"] == counts["(union)"], f"default graph is not the union of the named graphs: {counts}"
+    assert counts["(default)"] == counts["(union)"], (
+        f"default graph is not the union of the named graphs: {counts}"
+    )
 
 
 #: A reader process that opens the published checkpoint once and queries it until told to stop.
@@ -84,13 +86,17 @@ def published_signature(folder: Path) -> Signature:
 
 
 @pytest.fixture(scope="module")
-def versions(tmp_path_factory: pytest.TempPathFactory, seed_files: dict[str, Path]) -> tuple[Path, Path]:
+def versions(
+    tmp_path_factory: pytest.TempPathFactory, seed_files: dict[str, Path]
+) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("readers")
     v1, v2, _ = write_versions(seed_files, root / "profiles")
     return v1, v2
 
 
-def test_readers_see_whole_versions_and_never_fail(versions: tuple[Path, Path], tmp_path: Path) -> None:
+def test_readers_see_whole_versions_and_never_fail(
+    versions: tuple[Path, Path], tmp_path: Path
+) -> None:
     v1, v2 = versions
     folder = tmp_path / "store"
     run_clean(ingest_command(v1, folder))
@@ -113,8 +119,12 @@ def test_readers_see_whole_versions_and_never_fail(versions: tuple[Path, Path], 
 
     stop_file, stale_output = tmp_path / "stop", tmp_path / "stale-reader.jsonl"
     with stale_output.open("w") as sink:
-        stale = subprocess.Popen([sys.executable, "-c", STALE_READER, str(folder), str(stop_file), SIGNATURE],
-                                 stdout=sink, stderr=subprocess.STDOUT, env=ENV)
+        stale = subprocess.Popen(
+            [sys.executable, "-c", STALE_READER, str(folder), str(stop_file), SIGNATURE],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=ENV,
+        )
     threads = [threading.Thread(target=reader, daemon=True) for _ in range(2)]
     try:
         for thread in threads:
@@ -150,7 +160,9 @@ def test_readers_see_whole_versions_and_never_fail(versions: tuple[Path, Path], 
 
     output = stale_output.read_text()
     lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
-    assert lines and len(lines) == len(output.splitlines()), f"the stale reader failed: {output[-2000:]}"
+    assert lines and len(lines) == len(output.splitlines()), (
+        f"the stale reader failed: {output[-2000:]}"
+    )
     stale_errors = [line["error"] for line in lines if "error" in line]
     assert not stale_errors, stale_errors[:5]
     first = next(iter(published.values()))

@@ -54,7 +54,9 @@ from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 #: Copies of each of the five seed pages: 5 * COPIES profile files.
 COPIES = 6
 XSD_DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
-_STANDARD_DB_FILE = re.compile(r"^(\d{6}\.(sst|log|dbtmp)|CURRENT|IDENTITY|LOCK|LOG.*|MANIFEST.*|OPTIONS.*)$")
+_STANDARD_DB_FILE = re.compile(
+    r"^(\d{6}\.(sst|log|dbtmp)|CURRENT|IDENTITY|LOCK|LOG.*|MANIFEST.*|OPTIONS.*)$"
+)
 
 Triple = tuple[str, str, str]
 
@@ -79,7 +81,9 @@ def write_versions(seed_files: dict[str, Path], root: Path) -> tuple[Path, Path,
             first = list(lines)
             for i, paper in enumerate(papers):
                 if i % 4 == k % 4:
-                    first[paper.line] = f"Variant {k} " + first[paper.line]  # the title starts the next line
+                    first[paper.line] = (
+                        f"Variant {k} " + first[paper.line]
+                    )  # the title starts the next line
             second = list(first)
             if k % 3 == 0:
                 for i, paper in enumerate(papers):
@@ -148,10 +152,25 @@ main(prog_name="kg")
 """
 
 
-def ingest_command(source: Path, store: Path, *, prune: bool = False, batch_bytes: int | None = None,
-                   point: str | None = None) -> list[str]:
-    tail = ["ingest", str(source), "--store", str(store), "--base-iri", TEST_BASE_IRI,
-            "--as-of", SEED_AS_OF.isoformat(), "--progress"]
+def ingest_command(
+    source: Path,
+    store: Path,
+    *,
+    prune: bool = False,
+    batch_bytes: int | None = None,
+    point: str | None = None,
+) -> list[str]:
+    tail = [
+        "ingest",
+        str(source),
+        "--store",
+        str(store),
+        "--base-iri",
+        TEST_BASE_IRI,
+        "--as-of",
+        SEED_AS_OF.isoformat(),
+        "--progress",
+    ]
     if prune:
         tail.append("--prune")
     if batch_bytes is None and point is None:
@@ -191,8 +210,9 @@ class Kill:
 
 def run_and_kill(command: list[str], store: Path, kill: Kill, timeout: float = 600) -> bool:
     """Run the ingest; SIGKILL its process group when ``kill`` fires. True if it died by SIGKILL."""
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
-                               env=ENV)
+    process = subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True, env=ENV
+    )
     progress = [0.0]
     tail = [b""]
 
@@ -214,7 +234,8 @@ def run_and_kill(command: list[str], store: Path, kill: Kill, timeout: float = 6
         now = time.monotonic()
         if fire_at is None:
             if (kill.kind == "progress" and progress[0] >= kill.value) or (
-                kill.kind == "snapshot" and (store / SNAPSHOTS).is_dir()
+                kill.kind == "snapshot"
+                and (store / SNAPSHOTS).is_dir()
                 and set(os.listdir(store / SNAPSHOTS)) - snapshots_before
             ):
                 fire_at = now
@@ -269,10 +290,14 @@ class State:
                 default.add(triple)
             else:
                 graphs.setdefault(quad.graph_name.value, set()).add(triple)
-        return cls({g: frozenset(t) for g, t in graphs.items()}, frozenset(default), frozenset(sources))
+        return cls(
+            {g: frozenset(t) for g, t in graphs.items()}, frozenset(default), frozenset(sources)
+        )
 
     def nquads(self) -> list[str]:
-        lines = [f"{s} {p} {o} <{g}> ." for g, triples in self.graphs.items() for s, p, o in triples]
+        lines = [
+            f"{s} {p} {o} <{g}> ." for g, triples in self.graphs.items() for s, p, o in triples
+        ]
         lines += [f"{s} {p} {o} ." for s, p, o in self.default]
         return sorted(lines)
 
@@ -304,11 +329,15 @@ def check_consistent(state: State, before: State, after: State, where: str) -> d
         content = state.graphs.get(graph)
         if content is None:
             # Absent is a version only where a clean state lacks the graph (not yet added, pruned).
-            assert graph not in before.sources or graph not in after.sources, f"{where}: graph {graph} is missing"
+            assert graph not in before.sources or graph not in after.sources, (
+                f"{where}: graph {graph} is missing"
+            )
             versions["missing"] += 1
             continue
         old, new = before.graphs.get(graph) == content, after.graphs.get(graph) == content
-        assert old or new, f"{where}: graph {graph} is not a clean version ({_difference(content, [before, after], graph)})"
+        assert old or new, (
+            f"{where}: graph {graph} is not a clean version ({_difference(content, [before, after], graph)})"
+        )
         versions["same" if old and new else "before" if old else "after"] += 1
     stray = set(state.graphs) - all_sources - set(before.graphs) - set(after.graphs)
     assert not stray, f"{where}: unexpected graphs {sorted(stray)[:5]}"
@@ -347,9 +376,13 @@ def assert_same_quads(state: State, clean: State, where: str) -> None:
     )
     for graph in sorted(clean.sources):
         got, want = state.graphs[graph], clean.graphs[graph]
-        assert got == want, f"{where}: graph {graph}: {len(want - got)} triples missing, {len(got - want)} extra"
+        assert got == want, (
+            f"{where}: graph {graph}: {len(want - got)} triples missing, {len(got - want)} extra"
+        )
     union = frozenset().union(*state.graphs.values()) if state.graphs else frozenset()
-    assert state.default == union, f"{where}: the default graph is not the union of the named graphs"
+    assert state.default == union, (
+        f"{where}: the default graph is not the union of the named graphs"
+    )
     got_lines, want_lines = state.nquads(), clean.nquads()
     if got_lines != want_lines:
         got_set, want_set = set(got_lines), set(want_lines)
@@ -393,23 +426,43 @@ def corpus(tmp_path_factory: pytest.TempPathFactory, seed_files: dict[str, Path]
     run_clean(ingest_command(v2, store_v2))
     shutil.copytree(store_v2, store_pruned)
     run_clean(ingest_command(pruned, store_pruned, prune=True))
-    return Corpus(root, v1, v2, pruned, store_v1, store_v2, store_pruned,
-                  read_primary(store_v1), read_primary(store_v2), read_primary(store_pruned))
+    return Corpus(
+        root,
+        v1,
+        v2,
+        pruned,
+        store_v1,
+        store_v2,
+        store_pruned,
+        read_primary(store_v1),
+        read_primary(store_v2),
+        read_primary(store_pruned),
+    )
 
 
 def test_clean_runs_differ_where_the_files_do(corpus: Corpus) -> None:
     """Sanity of the references: the scenarios below compare against distinct states."""
     assert len(corpus.clean_v1.sources) == 5 * COPIES
     assert corpus.clean_v2.sources == corpus.clean_v1.sources
-    changed = {g for g in corpus.clean_v1.sources if corpus.clean_v1.graphs[g] != corpus.clean_v2.graphs[g]}
+    changed = {
+        g for g in corpus.clean_v1.sources if corpus.clean_v1.graphs[g] != corpus.clean_v2.graphs[g]
+    }
     assert len(changed) >= 5 * COPIES // 3
     assert len(corpus.clean_pruned.sources) == 5 * COPIES - 5 * len(range(0, COPIES, 5))
     for state in (corpus.clean_v1, corpus.clean_v2, corpus.clean_pruned):
         check_consistent(state, state, state, "clean")
 
 
-def _scenario(tmp_path: Path, start: Path | None, source: Path, kills: list[Kill], before: State, after: State,
-              *, prune: bool = False) -> tuple[list[dict[str, int]], list[str]]:
+def _scenario(
+    tmp_path: Path,
+    start: Path | None,
+    source: Path,
+    kills: list[Kill],
+    before: State,
+    after: State,
+    *,
+    prune: bool = False,
+) -> tuple[list[dict[str, int]], list[str]]:
     """Kill one run per ``kills`` item (each from a copy of ``start``), check the store, run again, compare.
 
     Returns what each kill left (source graphs missing / old / new / unchanged) and
@@ -422,19 +475,25 @@ def _scenario(tmp_path: Path, start: Path | None, source: Path, kills: list[Kill
         if start is not None:
             shutil.copytree(start, store)
         where = f"kill at {kill}"
-        command = ingest_command(source, store, prune=prune, batch_bytes=kill.batch_bytes, point=kill.point)
+        command = ingest_command(
+            source, store, prune=prune, batch_bytes=kill.batch_bytes, point=kill.point
+        )
         killed = run_and_kill(command, store, kill)
         leftovers = _bulk_files(store)
         state = read_primary(store)
         versions = check_consistent(state, before, after, where)
         versions["killed"] = int(killed)
         versions["bulk_files"] = leftovers
-        assert not _bulk_files(store), f"{where}: the bulk loader's unfinished files were not cleaned up"
+        assert not _bulk_files(store), (
+            f"{where}: the bulk loader's unfinished files were not cleaned up"
+        )
         observed.append(versions)
         published = read_published(store)
         if published is not None:
             clean = [c.nquads() for c in (before, after) if c.sources]
-            assert published.nquads() in clean, f"{where}: the published checkpoint is not a clean state"
+            assert published.nquads() in clean, (
+                f"{where}: the published checkpoint is not a clean state"
+            )
         run_clean(ingest_command(source, store, prune=prune))
         published = read_published(store)
         assert published is not None
@@ -458,11 +517,16 @@ SMALL_BATCH = 300_000
 
 
 def test_sigkill_at_each_step_of_a_first_ingest(corpus: Corpus, tmp_path: Path) -> None:
-    kills = [Kill(point="after:load_new_graphs:2", batch_bytes=SMALL_BATCH),
-             Kill(point="before:hooks"), Kill(point="at:pointer")]
+    kills = [
+        Kill(point="after:load_new_graphs:2", batch_bytes=SMALL_BATCH),
+        Kill(point="before:hooks"),
+        Kill(point="at:pointer"),
+    ]
     observed, drift = _scenario(tmp_path, None, corpus.v1, kills, State(), corpus.clean_v1)
     assert all(o["killed"] for o in observed), observed
-    assert observed[0]["missing"] and observed[0]["after"], f"the first kill left no partial store: {observed}"
+    assert observed[0]["missing"] and observed[0]["after"], (
+        f"the first kill left no partial store: {observed}"
+    )
     no_drift(drift)
 
 
@@ -470,23 +534,42 @@ def test_sigkill_inside_the_bulk_load_and_the_checkpoint(corpus: Corpus, tmp_pat
     """Kills from outside, while the native bulk loader writes and while a checkpoint is made."""
     kills = [Kill("bulk", delay=0.0), Kill("snapshot")]
     observed, drift = _scenario(tmp_path, None, corpus.v1, kills, State(), corpus.clean_v1)
-    assert observed[0]["killed"] and observed[0]["bulk_files"], f"the kill missed the bulk load: {observed}"
+    assert observed[0]["killed"] and observed[0]["bulk_files"], (
+        f"the kill missed the bulk load: {observed}"
+    )
     no_drift(drift)
 
 
 def test_sigkill_while_changed_files_are_replaced(corpus: Corpus, tmp_path: Path) -> None:
-    kills = [Kill(point="after:replace_graph:1"), Kill(point="after:replace_graph:6"),
-             Kill("progress", value=0.5), Kill(point="before:hooks")]
-    observed, drift = _scenario(tmp_path, corpus.store_v1, corpus.v2, kills, corpus.clean_v1, corpus.clean_v2)
+    kills = [
+        Kill(point="after:replace_graph:1"),
+        Kill(point="after:replace_graph:6"),
+        Kill("progress", value=0.5),
+        Kill(point="before:hooks"),
+    ]
+    observed, drift = _scenario(
+        tmp_path, corpus.store_v1, corpus.v2, kills, corpus.clean_v1, corpus.clean_v2
+    )
     for versions in observed:
         assert versions["missing"] == 0, f"a changed file's graph went missing: {observed}"
-    assert observed[1]["before"] and observed[1]["after"], f"no kill landed between two replacements: {observed}"
+    assert observed[1]["before"] and observed[1]["after"], (
+        f"no kill landed between two replacements: {observed}"
+    )
     no_drift(drift)
 
 
 def test_sigkill_while_pruning(corpus: Corpus, tmp_path: Path) -> None:
     kills = [Kill(point="after:remove_graph:1"), Kill(point="after:remove_graph:5")]
-    observed, drift = _scenario(tmp_path, corpus.store_v2, corpus.pruned, kills, corpus.clean_v2, corpus.clean_pruned,
-                         prune=True)
-    assert observed[1]["missing"] and observed[1]["same"], f"no kill landed between two removals: {observed}"
+    observed, drift = _scenario(
+        tmp_path,
+        corpus.store_v2,
+        corpus.pruned,
+        kills,
+        corpus.clean_v2,
+        corpus.clean_pruned,
+        prune=True,
+    )
+    assert observed[1]["missing"] and observed[1]["same"], (
+        f"no kill landed between two removals: {observed}"
+    )
     no_drift(drift)

@@ -20,7 +20,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "profiles"
 def run_ingest(folder: Path, *paths: Path, prune: bool = False):  # type: ignore[no-untyped-def]
     store = KGStore.open_writable(folder)
     try:
-        return ingest(list(paths), store, scheme=SCHEME, as_of=SEED_AS_OF, prune=prune, progress=False)
+        return ingest(
+            list(paths), store, scheme=SCHEME, as_of=SEED_AS_OF, prune=prune, progress=False
+        )
     finally:
         store.close()
 
@@ -31,7 +33,8 @@ def default_graph_lines(folder: Path) -> list[str]:
     lines = [
         f"{q.subject} {q.predicate} {q.object} ."
         for q in store.quads()
-        if isinstance(q.graph_name, ox.DefaultGraph) and "generatedAtTime" not in q.predicate.value
+        if isinstance(q.graph_name, ox.DefaultGraph)
+        and "generatedAtTime" not in q.predicate.value
         and "endedAtTime" not in q.predicate.value
     ]
     return sorted(lines)
@@ -73,24 +76,38 @@ def test_second_ingest_changes_no_triple(tmp_path: Path, seed_copy: Path) -> Non
 
 def test_default_graph_is_the_set_union_of_source_graphs(seed_store: Path) -> None:
     store = KGStore.open_readonly(seed_store)
-    union = next(iter(store.query("SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } } }")))
+    union = next(
+        iter(
+            store.query(
+                "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { GRAPH ?g { ?s ?p ?o } } }"
+            )
+        )
+    )
     default = next(iter(store.query("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }")))
     assert int(union["n"].value) == int(default["n"].value)
     # A paper listed by two profiles is counted once (Oxigraph's own union graph would count it twice).
-    row = next(iter(store.query(
-        "SELECT (COUNT(*) AS ?n) { ?p <http://purl.org/dc/terms/title> "
-        "\"Information Flow in Self-Supervised Learning\" }"
-    )))
+    row = next(
+        iter(
+            store.query(
+                "SELECT (COUNT(*) AS ?n) { ?p <http://purl.org/dc/terms/title> "
+                '"Information Flow in Self-Supervised Learning" }'
+            )
+        )
+    )
     assert int(row["n"].value) == 1
 
 
-def test_changed_file_replaces_exactly_its_graph(tmp_path: Path, seed_copy: Path, seeds_dir: Path) -> None:
+def test_changed_file_replaces_exactly_its_graph(
+    tmp_path: Path, seed_copy: Path, seeds_dir: Path
+) -> None:
     folder = tmp_path / "store"
     run_ingest(folder, seed_copy)
     original = default_graph_lines(folder)
     target = next(seed_copy.glob("002_*.txt"))
     lines = target.read_text(encoding="utf-8").split("\n")
-    target.write_text("\n".join(lines[:-3]), encoding="utf-8")  # drop the last entry (RelationMatch)
+    target.write_text(
+        "\n".join(lines[:-3]), encoding="utf-8"
+    )  # drop the last entry (RelationMatch)
     report = run_ingest(folder, seed_copy)
     assert report.count("replaced") == 1 and report.count("unchanged") == 4
     stats = store_stats(KGStore.open_readonly(folder))
@@ -111,7 +128,9 @@ def test_shared_paper_survives_removal_of_one_lister(tmp_path: Path, seed_copy: 
     next(seed_copy.glob("002_*.txt")).unlink()
     kept = run_ingest(folder, seed_copy)
     assert kept.count("removed") == 0
-    assert store_stats(KGStore.open_readonly(folder))["profiles"] == 5, "without --prune the graph stays"
+    assert store_stats(KGStore.open_readonly(folder))["profiles"] == 5, (
+        "without --prune the graph stays"
+    )
     pruned = run_ingest(folder, seed_copy, prune=True)
     assert pruned.count("removed") == 1
     store = KGStore.open_readonly(folder)
@@ -120,7 +139,7 @@ def test_shared_paper_survives_removal_of_one_lister(tmp_path: Path, seed_copy: 
     # 002 listed 21 papers, 12 of them also listed by 003: those stay.
     assert stats["papers"] == 104 - 9
     shared = store.query(
-        "ASK { ?p <http://purl.org/dc/terms/title> \"OTMatch: Improving Semi-Supervised Learning with Optimal Transport\" }"
+        'ASK { ?p <http://purl.org/dc/terms/title> "OTMatch: Improving Semi-Supervised Learning with Optimal Transport" }'
     )
     assert bool(shared)
 
@@ -163,7 +182,9 @@ def test_readers_keep_their_checkpoint_while_an_ingest_publishes(tmp_path: Path)
     shutil.copy(EXAMPLES / "mei-tanaka.txt", profiles)
     run_ingest(folder, profiles)
     assert store_stats(reader)["profiles"] == 1, "an open reader sees its own checkpoint"
-    assert store_stats(KGStore.open_readonly(folder))["profiles"] == 2, "a new reader sees the new one"
+    assert store_stats(KGStore.open_readonly(folder))["profiles"] == 2, (
+        "a new reader sees the new one"
+    )
 
 
 def test_only_one_writer_at_a_time(tmp_path: Path) -> None:
@@ -208,7 +229,9 @@ def _many_profiles(folder: Path, count: int) -> Path:
     return folder
 
 
-def test_small_batches_loaded_by_threads_give_the_same_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_small_batches_loaded_by_threads_give_the_same_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Many bulk loads in the loader threads (one graph each) store what one load does."""
     from kg.pipeline import ingest as ingest_module
 
@@ -225,11 +248,21 @@ def test_small_batches_loaded_by_threads_give_the_same_store(tmp_path: Path, mon
     monkeypatch.setattr(ingest_module, "BULK_BATCH_BYTES", 1)
     run_ingest(tmp_path / "many", profiles)
     assert len(calls) == ingest_module.PARALLEL_THRESHOLD + 6  # one graph per load
-    strip = [q for q in all_quads(tmp_path / "one") if "generatedAtTime" not in q and "endedAtTime" not in q]
-    assert strip == [q for q in all_quads(tmp_path / "many") if "generatedAtTime" not in q and "endedAtTime" not in q]
+    strip = [
+        q
+        for q in all_quads(tmp_path / "one")
+        if "generatedAtTime" not in q and "endedAtTime" not in q
+    ]
+    assert strip == [
+        q
+        for q in all_quads(tmp_path / "many")
+        if "generatedAtTime" not in q and "endedAtTime" not in q
+    ]
 
 
-def test_a_failed_bulk_load_reaches_the_caller(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_bulk_load_reaches_the_caller(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A load fails in a loader thread: ingest raises that error, publishes nothing."""
     from kg.pipeline import ingest as ingest_module
 
@@ -245,7 +278,9 @@ def test_a_failed_bulk_load_reaches_the_caller(tmp_path: Path, monkeypatch: pyte
     assert not (tmp_path / "store" / "published").exists()
 
 
-def test_a_replacement_never_runs_beside_a_bulk_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_replacement_never_runs_beside_a_bulk_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Replacing a graph reads the union, so it waits for the loads handed over before it."""
     import threading
     import time

@@ -46,7 +46,9 @@ def _parsed(body: bytes, format_key: str) -> list[tuple[str | None, ...]]:
 
 @pytest.mark.parametrize("format_key", FORMATS)
 @pytest.mark.parametrize("query", ["SELECT ?s ?o { ?s ?p ?o }", "SELECT ?unbound { ?s ?p ?o }"])
-def test_a_native_body_never_holds_more_solutions_than_the_limit(format_key: str, query: str) -> None:
+def test_a_native_body_never_holds_more_solutions_than_the_limit(
+    format_key: str, query: str
+) -> None:
     # Empty solutions (an unbound variable) are the shortest a format can write: the
     # budget must hold for them too.
     for solutions in range(0, 7):
@@ -71,16 +73,26 @@ def test_a_native_body_comes_back_when_the_result_is_short_enough(format_key: st
 @pytest.mark.parametrize("format_key", FORMATS)
 def test_execute_falls_back_to_counting_when_the_budget_runs_out(format_key: str) -> None:
     store = KGStore(_store(50), folder=None, writable=False, generation=None)
-    outcome = execute(store, QueryRequest("SELECT ?s { ?s ?p ?o } ORDER BY ?s", limit=7, result_format=format_key))
+    outcome = execute(
+        store, QueryRequest("SELECT ?s { ?s ?p ?o } ORDER BY ?s", limit=7, result_format=format_key)
+    )
     assert outcome.body is None and outcome.truncated
     assert outcome.select is not None and len(outcome.select.rows) == 7
     # 50 solutions of about 50 bytes are within the budget for 10,000 of them.
-    whole = execute(store, QueryRequest("SELECT ?s { ?s ?p ?o }", limit=10_000, result_format=format_key))
-    assert whole.body is not None and not whole.truncated and len(_parsed(whole.body, format_key)) == 50
+    whole = execute(
+        store, QueryRequest("SELECT ?s { ?s ?p ?o }", limit=10_000, result_format=format_key)
+    )
+    assert (
+        whole.body is not None
+        and not whole.truncated
+        and len(_parsed(whole.body, format_key)) == 50
+    )
 
 
 @pytest.mark.parametrize("format_key", FORMATS)
-def test_the_engine_and_our_writers_write_the_same_solutions(format_key: str, seed_store: Path) -> None:
+def test_the_engine_and_our_writers_write_the_same_solutions(
+    format_key: str, seed_store: Path
+) -> None:
     # Every kind of term the seed graph holds: IRIs, plain, language-tagged and typed
     # literals (dates, integers, years), and unbound optionals.
     store = KGStore.open_readonly(seed_store)

@@ -72,7 +72,9 @@ def test_cli_export_file_round_trips(seed_store: Path, original: KGStore, tmp_pa
     from kg.cli import main
 
     target = tmp_path / "kg.nq"
-    result = CliRunner().invoke(main, ["export", "--store", str(seed_store), "--output", str(target)])
+    result = CliRunner().invoke(
+        main, ["export", "--store", str(seed_store), "--output", str(target)]
+    )
     assert result.exit_code == 0, result.output
     fresh = KGStore.in_memory()
     fresh.load_rdf(target.read_bytes(), "nquads")
