@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
+import socket
 import sys
 from datetime import date
 from pathlib import Path
@@ -639,6 +642,7 @@ def serve_command(**options: Any) -> None:
         if published_generation(folder) is None:
             KGStore.open_readonly(folder)  # raises the StoreError that says how to fill the store
         shown = str(folder)
+    _check_port_free(settings.host, settings.port)
     os.environ.update(settings.to_environ())
 
     from granian import Granian
@@ -649,16 +653,57 @@ def serve_command(**options: Any) -> None:
         f"({settings.workers} worker(s) x {settings.threads} threads)",
         err=True,
     )
-    Granian(
+    server = Granian(
         "kg_server.app:create_app",
         factory=True,
         address=settings.host,
         port=settings.port,
         interface=Interfaces.WSGI,
+        websockets=False,  # WSGI has none; saying so spares granian's notice on every start
         workers=settings.workers,
         blocking_threads=settings.threads,
         respawn_failed_workers=True,
-    ).serve()
+    )
+    # Granian constructed its loggers above; the filter goes on after that.
+    logging.getLogger("_granian").addFilter(_ThreadCountNotice())
+    server.serve()
+
+
+class _ThreadCountNotice(logging.Filter):
+    """Drops granian's start-up warning that more WSGI threads than 2 x cores "seems quite high".
+
+    Its premise is threads that compute; ours wait: each request thread hands its query
+    to a query process (kg.store.querypool) and sleeps until the answer, so --threads is
+    sized for waiting clients, not cores (docs/benchmark.md). Every other message passes.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "seems quite high compared to the number of CPU cores" not in record.getMessage()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse to start on an address another process listens on.
+
+    granian binds with SO_REUSEPORT, so a second server on a busy port would start
+    and the kernel would split the connections between two stores. A probe bound
+    without SO_REUSEPORT fails when anything listens there (SO_REUSEADDR only lets
+    it past connections of a server that just stopped, in TIME_WAIT). A server that
+    takes the port between this check and granian's bind is not caught.
+    """
+    address = host.strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((address, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: address already in use (another server?)"
+            ) from None
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+        ) from None
 
 
 def _cell(term: Any) -> str:
