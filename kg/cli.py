@@ -143,14 +143,25 @@ def main() -> None:
 )
 @as_of_option
 def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
-    """Parse profile pages and print what they say (JSON: one object per file)."""
+    """Parse profile pages and print what they say (JSON: one object per file).
+
+    FILES may be folders: they are searched as `kg ingest` searches them.
+    """
     from kg.model import profile_to_json
     from kg.parse import parse_bytes
+    from kg.pipeline.ingest import discover
 
     reference = _as_of(as_of)
     results = []
     any_failure = False
+    expanded: list[Path] = []
     for path in files:
+        # The same files as ingest: one rule (kg.pipeline.ingest.discover) for what a folder holds.
+        if path.is_dir():
+            expanded.extend(file for _, file in discover([path])[0])
+        else:
+            expanded.append(path)
+    for path in expanded:
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -390,10 +401,20 @@ def _decision_counts(data: dict[str, Any]) -> dict[str, int]:
     help="Folder to write profiles/**.txt and truth.json into.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
+@click.option(
+    "--force", is_flag=True, help="Write into a folder that is not empty (files may mix)."
+)
 @as_of_option
-def generate_command(papers: int, out: Path, seed: int, as_of: str | None) -> None:
+def generate_command(papers: int, out: Path, seed: int, force: bool, as_of: str | None) -> None:
     """Write synthetic profile pages with known truth (identity benchmark, parser fuzzing, scale tests)."""
     from kg.tools.generate import DEFAULT_AS_OF, generate
+
+    # A second corpus written over a first mixes their profiles under one truth.json that
+    # describes only the second: every benchmark figure over that folder would be wrong.
+    if not force and out.is_dir() and any(out.iterdir()):
+        raise click.ClickException(
+            f"{out} is not empty: choose an empty or new folder (or pass --force)"
+        )
 
     stats = generate(papers, out, seed=seed, as_of=_as_of(as_of) if as_of else DEFAULT_AS_OF)
     click.echo(
@@ -461,9 +482,13 @@ def export_command(
         sys.stdout.buffer.flush()
         return
     tmp = output.with_name(output.name + ".part")
-    with tmp.open("wb") as handle:
-        store.dump(handle, fmt)
-    os.replace(tmp, output)
+    try:
+        with tmp.open("wb") as handle:
+            store.dump(handle, fmt)
+        os.replace(tmp, output)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"wrote {output}", err=True)
 
 
