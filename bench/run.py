@@ -1077,8 +1077,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="Seconds per throughput run.")
     parser.add_argument("--throughput-repeats", type=int, default=3)
     # Tuned on this 2-core machine (docs/benchmark.md): two HTTP processes, as the GIL caps one at a core.
-    # What `kg serve` runs by default (kg_server.config.Settings): the figures are a user's.
-    from kg_server.config import Settings
+    # What `kg serve` runs by default (kg.settings.Settings): the figures are a user's.
+    from kg.settings import Settings
 
     defaults = Settings()
     parser.add_argument(

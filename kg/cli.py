@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import logging
 import os
+import socket
 import sys
 from datetime import date
 from pathlib import Path
@@ -12,16 +15,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from kg.errors import KGError
-from kg.rdf.iri import DEFAULT_BASE_IRI, IriScheme
-from kg.store.embedded import RDF_FORMATS, STORE_ENV, KGStore, resolve_store_path, store_stats
+from kg.rdf.iri import IriScheme
+from kg.settings import SETTINGS, Settings, from_environment, setting
+from kg.store.embedded import RDF_FORMATS, KGStore, resolve_store_path, store_stats
 
 if TYPE_CHECKING:
     from kg.store.remote import RemoteStore
-
-BASE_IRI_ENV = "KG_BASE_IRI"
-UPDATE_URL_ENV = "KG_UPDATE_URL"
-GRAPH_STORE_URL_ENV = "KG_GRAPH_STORE_URL"
-CURATION_ENV = "KG_CURATION"
 
 
 def _as_of(value: str | None) -> date:
@@ -42,44 +41,49 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def setting_option(name: str, *param_decls: str, **overrides: Any) -> Any:
+    """The click option of a setting of :mod:`kg.settings`: its flag, environment variable,
+    type and help come from the settings table (``overrides`` adjust them per command)."""
+    spec = setting(name)
+    assert spec.flag is not None, f"setting {name} has no flag"
+    options: dict[str, Any] = {
+        "envvar": spec.env,
+        "default": None,
+        "help": f"{spec.help} (env {spec.env})",
+    }
+    if spec.kind is bool:
+        options["is_flag"] = True
+    elif spec.kind is tuple:
+        options["multiple"] = True
+        options["help"] = f"{spec.help} (env {spec.env}; repeatable)"
+    else:
+        options["type"] = spec.kind
+    options.update(overrides)
+    return click.option(spec.flag, *(param_decls or (name,)), **options)
+
+
 def store_option(command: F) -> F:
     """``--store FOLDER|URL``, and ``--update-url`` / ``--graph-store-url`` for an external store."""
-    command = click.option(
-        "--graph-store-url",
-        envvar=GRAPH_STORE_URL_ENV,
-        default=None,
-        expose_value=False,
-        callback=_remember,
-        help=f"External store: its Graph Store Protocol URL, for export (env {GRAPH_STORE_URL_ENV}).",
-    )(command)
-    command = click.option(
-        "--update-url",
-        envvar=UPDATE_URL_ENV,
-        default=None,
-        expose_value=False,
-        callback=_remember,
-        help=f"External store: its SPARQL Update URL (default: the query URL; env {UPDATE_URL_ENV}).",
-    )(command)
-    return click.option(
-        "--store",
-        "store_path",
-        envvar=STORE_ENV,
-        default=None,
-        help="Store folder (default ./data/store), or the http(s) URL of an external store's SPARQL "
-        f"query endpoint (README: Beyond one machine; env {STORE_ENV}).",
-    )(command)
+    command = setting_option("graph_store_url", expose_value=False, callback=_remember)(command)
+    command = setting_option("update_url", expose_value=False, callback=_remember)(command)
+    return cast(F, setting_option("store", "store_path")(command))
 
 
-#: For commands that mint nothing: the base IRI locates the graphs of an external store.
-store_base_option = click.option(
-    "--base-iri",
-    "base_iri",
-    envvar=BASE_IRI_ENV,
-    default=None,
-    expose_value=False,
-    callback=_remember,
-    help="With a store URL: the base IRI the data was ingested with (env KG_BASE_IRI).",
-)
+#: For commands that mint nothing: the base IRI defaults to the one the store records.
+store_base_option = setting_option("base_iri", expose_value=False, callback=_remember)
+
+
+def _base_iri(location: str | Path | None, explicit: str | None) -> str:
+    """The base IRI for the store at ``location``: ``explicit`` or the store's own (kg.store.info)."""
+    from kg.store.info import resolve_base_iri
+    from kg.store.remote import is_store_url
+
+    where = location if is_store_url(location) else resolve_store_path(location)
+    assert where is not None
+    try:
+        return resolve_base_iri(where, explicit)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--base-iri") from error
 
 
 def _open_store(
@@ -92,10 +96,7 @@ def _open_store(
     return open_store(
         store_path if is_store_url(store_path) else resolve_store_path(store_path),
         writable=writable,
-        base_iri=base_iri
-        or meta.get("kg.base_iri")
-        or os.environ.get(BASE_IRI_ENV)
-        or DEFAULT_BASE_IRI,
+        base_iri=base_iri or _base_iri(store_path, meta.get("kg.base_iri")),
         update_url=meta.get("kg.update_url"),
         graph_store_url=meta.get("kg.graph_store_url"),
     )
@@ -108,13 +109,8 @@ def _location(store: KGStore | RemoteStore) -> str:
     return describe_location(store)
 
 
-base_option = click.option(
-    "--base-iri",
-    envvar=BASE_IRI_ENV,
-    default=DEFAULT_BASE_IRI,
-    show_default=True,
-    help=f"Base of the IRIs the project mints (env {BASE_IRI_ENV}).",
-)
+#: For commands that mint or read IRIs of an embedded store: defaults to the store's own.
+base_option = setting_option("base_iri")
 as_of_option = click.option(
     "--as-of",
     default=None,
@@ -147,14 +143,25 @@ def main() -> None:
 )
 @as_of_option
 def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
-    """Parse profile pages and print what they say (JSON: one object per file)."""
+    """Parse profile pages and print what they say (JSON: one object per file).
+
+    FILES may be folders: they are searched as `kg ingest` searches them.
+    """
     from kg.model import profile_to_json
     from kg.parse import parse_bytes
+    from kg.pipeline.ingest import discover
 
     reference = _as_of(as_of)
     results = []
     any_failure = False
+    expanded: list[Path] = []
     for path in files:
+        # The same files as ingest: one rule (kg.pipeline.ingest.discover) for what a folder holds.
+        if path.is_dir():
+            expanded.extend(file for _, file in discover([path])[0])
+        else:
+            expanded.append(path)
+    for path in expanded:
         try:
             data = path.read_bytes()
         except OSError as error:
@@ -194,14 +201,7 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
-@click.option(
-    "--curation",
-    type=click.Path(dir_okay=False, path_type=Path),
-    envvar=CURATION_ENV,
-    default=None,
-    help="Identity curation file (must-link / cannot-link; docs/identity.md). "
-    f"Default: ./curation.tsv if it exists (env {CURATION_ENV}).",
-)
+@setting_option("curation", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--precompute/--no-precompute",
     default=True,
@@ -211,7 +211,7 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
 def ingest_command(
     paths: tuple[Path, ...],
     store_path: str | None,
-    base_iri: str,
+    base_iri: str | None,
     as_of: str | None,
     prune: bool,
     workers: int | None,
@@ -228,10 +228,21 @@ def ingest_command(
         raise click.BadParameter(f"no such file: {curation}", param_hint="--curation")
     if curation is None and Path(DEFAULT_CURATION).is_file():
         curation = Path(DEFAULT_CURATION)
-    scheme = _scheme(base_iri)
+    # The store's recorded base unless one is given (a different one is refused): one store,
+    # one URI space, so that every later command finds what this ingest minted.
+    scheme = _scheme(_base_iri(store_path, base_iri))
     # ingest and its hooks are annotated with KGStore; an external store's RemoteStore
     # provides the same interface (kg.store.embedded.GraphStore, checked by mypy in kg.store.remote).
     store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
+    if isinstance(store, KGStore) and store.folder is not None:
+        # An external store records its base in the {base}graph/_meta graph that ingest writes.
+        from kg.store.info import record_base_iri
+
+        try:
+            record_base_iri(store.folder, scheme.base)
+        except BaseException:
+            store.close()
+            raise
     folder = _location(store)
     hooks = post_ingest_hooks(curation)
     try:
@@ -274,10 +285,6 @@ def ingest_command(
     sys.exit(0 if report.ok else 1)
 
 
-#: The row cap the servers' engine results are computed for (kg serve --max-rows; its env).
-MAX_ROWS_ENV = "KG_MAX_ROWS"
-
-
 def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> None:
     """Write the whole-graph reports of the store's newest checkpoint (kg.reports.precompute)."""
     import time
@@ -285,7 +292,8 @@ def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> 
     from kg.reports.precompute import precompute_store
 
     started = time.perf_counter()
-    max_rows = int(os.environ.get(MAX_ROWS_ENV) or 100_000)
+    # The row cap the servers' results are computed for: kg serve --max-rows, or its environment.
+    max_rows = from_environment("max_rows") or setting("max_rows").default
     # The ingest is over: its cores are free for the reports (one worker process per report at most).
     generation, written = precompute_store(
         folder, scheme, max_rows=max_rows, workers=workers or os.cpu_count() or 1
@@ -306,7 +314,7 @@ def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> 
     default=None,
     help="Worker processes computing the reports  [default: the number of CPUs]",
 )
-def precompute_command(store_path: str | None, base_iri: str, workers: int | None) -> None:
+def precompute_command(store_path: str | None, base_iri: str | None, workers: int | None) -> None:
     """Compute the whole-graph reports of the store's newest checkpoint into the store folder.
 
     `kg ingest` does this after each ingest; run it after changing queries/ or upgrading.
@@ -315,7 +323,7 @@ def precompute_command(store_path: str | None, base_iri: str, workers: int | Non
 
     if is_store_url(store_path):
         raise click.UsageError("an external store has no folder to keep precomputed reports in")
-    _precompute(resolve_store_path(store_path), _scheme(base_iri), workers)
+    _precompute(resolve_store_path(store_path), _scheme(_base_iri(store_path, base_iri)), workers)
 
 
 @main.command("resolve")
@@ -336,13 +344,13 @@ def precompute_command(store_path: str | None, base_iri: str, workers: int | Non
     help="Only this kind.",
 )
 def resolve_command(
-    store_path: str | None, base_iri: str, report: bool, fmt: str, kind: str | None
+    store_path: str | None, base_iri: str | None, report: bool, fmt: str, kind: str | None
 ) -> None:
     """Identity decisions of the store (its identity graph): counts, or all of them with --report."""
     from kg.pipeline.identity import decision_report
 
     store = KGStore.open_readonly(resolve_store_path(store_path))
-    data = decision_report(store, _scheme(base_iri))
+    data = decision_report(store, _scheme(_base_iri(store_path, base_iri)))
     if kind:
         data["decisions"] = [d for d in data["decisions"] if d["kind"] == kind]
     if fmt == "json":
@@ -393,10 +401,20 @@ def _decision_counts(data: dict[str, Any]) -> dict[str, int]:
     help="Folder to write profiles/**.txt and truth.json into.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Same seed, same bytes.")
+@click.option(
+    "--force", is_flag=True, help="Write into a folder that is not empty (files may mix)."
+)
 @as_of_option
-def generate_command(papers: int, out: Path, seed: int, as_of: str | None) -> None:
+def generate_command(papers: int, out: Path, seed: int, force: bool, as_of: str | None) -> None:
     """Write synthetic profile pages with known truth (identity benchmark, parser fuzzing, scale tests)."""
     from kg.tools.generate import DEFAULT_AS_OF, generate
+
+    # A second corpus written over a first mixes their profiles under one truth.json that
+    # describes only the second: every benchmark figure over that folder would be wrong.
+    if not force and out.is_dir() and any(out.iterdir()):
+        raise click.ClickException(
+            f"{out} is not empty: choose an empty or new folder (or pass --force)"
+        )
 
     stats = generate(papers, out, seed=seed, as_of=_as_of(as_of) if as_of else DEFAULT_AS_OF)
     click.echo(
@@ -464,9 +482,13 @@ def export_command(
         sys.stdout.buffer.flush()
         return
     tmp = output.with_name(output.name + ".part")
-    with tmp.open("wb") as handle:
-        store.dump(handle, fmt)
-    os.replace(tmp, output)
+    try:
+        with tmp.open("wb") as handle:
+            store.dump(handle, fmt)
+        os.replace(tmp, output)
+    except OSError as error:
+        tmp.unlink(missing_ok=True)
+        raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"wrote {output}", err=True)
 
 
@@ -556,12 +578,7 @@ def report_command(
     from kg.reports import ReportRunner, csv_chunks, load_reports, result_document, text_table
     from kg.store.query import LocalBackend
 
-    base_iri = (
-        click.get_current_context().meta.get("kg.base_iri")
-        or os.environ.get(BASE_IRI_ENV)
-        or DEFAULT_BASE_IRI
-    )
-    scheme = _scheme(base_iri)
+    scheme = _scheme(_base_iri(store_path, click.get_current_context().meta.get("kg.base_iri")))
     reports = load_reports(scheme=scheme)
     if name is None:
         for report in reports.values():
@@ -602,22 +619,11 @@ def report_command(
 
 
 def _settings_options(command: Any) -> Any:
-    """One `kg serve` option per server setting (server/config.py), so flags and docs cannot drift."""
-    from kg_server.config import SETTINGS
-
-    for setting in reversed(SETTINGS):
-        text = f"{setting.help} (env {setting.env})"
-        if setting.kind is bool:
-            option = click.option(setting.flag, setting.name, is_flag=True, default=None, help=text)
-        elif setting.kind is tuple:
-            option = click.option(
-                setting.flag, setting.name, multiple=True, help=text + "; repeatable"
-            )
-        else:
-            option = click.option(
-                setting.flag, setting.name, type=setting.kind, default=None, help=text
-            )
-        command = option(command)
+    """One `kg serve` option per setting of kg.settings that serve takes, so flags and docs
+    cannot drift. No envvar here: Settings.load reads the environment, under the flags."""
+    for spec in reversed(SETTINGS):
+        if "serve" in spec.commands:
+            command = setting_option(spec.name, envvar=None)(command)
     return command
 
 
@@ -626,10 +632,12 @@ def _settings_options(command: Any) -> Any:
 def serve_command(**options: Any) -> None:
     """Serve the SPARQL endpoint, reports and linked data under a production WSGI server (granian)."""
     from kg_server.app import is_loopback
-    from kg_server.config import Settings
+    from kg_server.config import bind_to_store
 
     overrides = {key: value for key, value in options.items() if value not in (None, ())}
-    settings = Settings.load(overrides)
+    # Read once, here: absolute folders, and the base IRI the store records; the workers
+    # get the result through the environment.
+    settings = bind_to_store(Settings.load(overrides))
     if settings.allow_update and not settings.update_token and not is_loopback(settings.host):
         raise click.UsageError(
             "--allow-update is refused on a non-loopback host; use --update-token"
@@ -659,6 +667,7 @@ def serve_command(**options: Any) -> None:
         if published_generation(folder) is None:
             KGStore.open_readonly(folder)  # raises the StoreError that says how to fill the store
         shown = str(folder)
+    _check_port_free(settings.host, settings.port)
     os.environ.update(settings.to_environ())
 
     from granian import Granian
@@ -669,16 +678,57 @@ def serve_command(**options: Any) -> None:
         f"({settings.workers} worker(s) x {settings.threads} threads)",
         err=True,
     )
-    Granian(
+    server = Granian(
         "kg_server.app:create_app",
         factory=True,
         address=settings.host,
         port=settings.port,
         interface=Interfaces.WSGI,
+        websockets=False,  # WSGI has none; saying so spares granian's notice on every start
         workers=settings.workers,
         blocking_threads=settings.threads,
         respawn_failed_workers=True,
-    ).serve()
+    )
+    # Granian constructed its loggers above; the filter goes on after that.
+    logging.getLogger("_granian").addFilter(_ThreadCountNotice())
+    server.serve()
+
+
+class _ThreadCountNotice(logging.Filter):
+    """Drops granian's start-up warning that more WSGI threads than 2 x cores "seems quite high".
+
+    Its premise is threads that compute; ours wait: each request thread hands its query
+    to a query process (kg.store.querypool) and sleeps until the answer, so --threads is
+    sized for waiting clients, not cores (docs/benchmark.md). Every other message passes.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "seems quite high compared to the number of CPU cores" not in record.getMessage()
+
+
+def _check_port_free(host: str, port: int) -> None:
+    """Refuse to start on an address another process listens on.
+
+    granian binds with SO_REUSEPORT, so a second server on a busy port would start
+    and the kernel would split the connections between two stores. A probe bound
+    without SO_REUSEPORT fails when anything listens there (SO_REUSEADDR only lets
+    it past connections of a server that just stopped, in TIME_WAIT). A server that
+    takes the port between this check and granian's bind is not caught.
+    """
+    address = host.strip("[]")
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((address, port))
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: address already in use (another server?)"
+            ) from None
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {error.strerror or error}"
+        ) from None
 
 
 def _cell(term: Any) -> str:

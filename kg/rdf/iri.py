@@ -31,8 +31,7 @@ from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from kg.normalize import name_key, slugify, title_key
-
-DEFAULT_BASE_IRI = "http://localhost:8000/"
+from kg.settings import DEFAULT_BASE_IRI, normalise_base
 
 #: The kinds of resource the project mints, by their first path segment.
 KINDS: dict[str, str] = {
@@ -63,17 +62,6 @@ def _author_slug(key: str) -> str:
 def _paper_slug(key: str) -> str:
     slug = slugify(key, max_length=60)
     return f"{slug + '-' if slug else ''}{_short_hash(key)}"
-
-
-def normalise_base(base: str) -> str:
-    """Check a base IRI and give it a trailing slash.
-
-    Raises ``ValueError`` for anything but an absolute http(s) IRI without
-    query or fragment.
-    """
-    if not base.startswith(("http://", "https://")) or any(c in base for c in '?#<> "{}|\\^`'):
-        raise ValueError(f"base IRI must be an absolute http(s) IRI, got {base!r}")
-    return base if base.endswith("/") else base + "/"
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,9 +43,8 @@ import pyoxigraph as ox
 
 from kg.errors import StoreError
 from kg.rdf.namespace import sparql_prologue
+from kg.settings import DEFAULT_STORE
 
-DEFAULT_STORE = "data/store"
-STORE_ENV = "KG_STORE"
 PRIMARY = "oxigraph"
 SNAPSHOTS = "snapshots"
 PUBLISHED = "published"
@@ -69,8 +68,13 @@ BULK_ATOMIC_QUADS = 500_000
 
 
 def resolve_store_path(store: str | os.PathLike[str] | None) -> Path:
-    """The store folder: the argument, else ``$KG_STORE``, else ``./data/store``."""
-    return Path(store or os.environ.get(STORE_ENV) or DEFAULT_STORE)
+    """The store folder, absolute: the argument, else ``./data/store``.
+
+    (``KG_STORE`` reaches here as the argument: kg.settings reads the environment.)
+    Absolute, because a relative folder handed to a server would later be resolved
+    against some other folder (Flask's send_file resolves it against the package).
+    """
+    return Path(store or DEFAULT_STORE).expanduser().absolute()
 
 
 @dataclass(frozen=True, slots=True)

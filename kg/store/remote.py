@@ -768,6 +768,16 @@ class RemoteStore:
         )
         return self._read(response, graph_result)
 
+    def recorded_bases(self) -> list[str]:
+        """The base IRIs that ``kg ingest`` wrote into this store: each keeps a
+        version in its ``{base}graph/_meta`` graph (whatever base this handle has)."""
+        rows = self._internal(
+            f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ ?s <{OWL.versionInfo}> ?v }} "
+            f'FILTER(STRENDS(STR(?g), "/graph/{META_GRAPH_NAME}")) }} ORDER BY ?g'
+        )
+        suffix = f"graph/{META_GRAPH_NAME}"
+        return [str(row["g"].value)[: -len(suffix)] for row in rows]
+
     def version(self) -> str | None:
         """The version the last write recorded in ``{base}graph/_meta`` (None if there is none)."""
         rows = self._internal(

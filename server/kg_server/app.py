@@ -17,7 +17,7 @@ from kg.rdf.iri import IriScheme
 from kg.store.embedded import GraphStore, KGStore
 from kg.store.query import QueryBackend
 from kg_server import errors
-from kg_server.config import Settings
+from kg_server.config import Settings, load_settings
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -157,11 +157,12 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     """Build the application.
 
     ``config`` overrides the environment (``KG_*`` variables) and the defaults;
-    see :mod:`kg_server.config` for every setting. Pass ``backend=`` (a
+    see :mod:`kg.settings` for every setting (docs/settings.md). The base IRI is
+    the one the store records unless ``config`` or the environment gives it. Pass ``backend=`` (a
     :class:`kg.store.query.QueryBackend`) to serve from something other than the
     embedded store's worker pool.
     """
-    settings = config if isinstance(config, Settings) else Settings.load(config)
+    settings = load_settings(config)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]

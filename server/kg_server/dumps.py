@@ -17,7 +17,7 @@ Freshness: the files are those of :mod:`kg.store.dumps` in ``settings.dumps_dir`
 (default ``STORE/dumps``). When the store's published checkpoint (the backend's
 ``version()``) is newer than the files, the first request starts one
 background build (one per process; a file lock keeps two processes from
-writing the same generation) and waits for it at most :data:`WAIT_SECONDS`.
+writing the same generation) and waits for it at most the ``dump_wait`` setting.
 Until it is done, the previous files are served (the listing says
 ``"stale": true``), or, if there are none yet, a 503 with ``Retry-After``.
 A request never waits longer than that, and never sees a half-written file.
@@ -58,8 +58,6 @@ log = logging.getLogger(__name__)
 
 blueprint = Blueprint("dumps", __name__)
 
-#: Longest a request waits for a build it started (``settings.extra["dump_wait"]``).
-WAIT_SECONDS = 5.0
 #: After a failed build, how long before a request may try again.
 RETRY_FAILED_SECONDS = 60.0
 JSON_FORMAT = Format("json", "application/json", "json", "data")
@@ -160,7 +158,7 @@ def service() -> DumpService:
 
 
 def _wait_seconds() -> float:
-    return float(kg_context().settings.extra.get("dump_wait", WAIT_SECONDS))
+    return kg_context().settings.dump_wait
 
 
 def current_manifest() -> tuple[Manifest | None, bool]:

@@ -3,6 +3,10 @@
 Project errors (:class:`kg.errors.KGError`) carry their status; werkzeug's
 HTTP errors (404 for an unknown route, 405, 413, ...) are mapped onto the same
 shape; anything unexpected becomes a 500 without a stack trace (it is logged).
+
+One exception: a browser (an Accept header that names text/html and prefers it)
+that follows a link to nothing, an unknown report or route (404), gets an HTML
+page saying so, with the same status; API clients, and ``*/*``, keep problem+json.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 
-from flask import Flask, Response, request
+from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from kg.errors import KGError
@@ -20,7 +24,24 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 
 
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: Statuses a person following a link meets; others (a refused query, a rate limit) are
+#: answers to programs, which read problem+json.
+HTML_STATUSES = {404}
+
+
+def _browser_wants_html() -> bool:
+    accept = request.accept_mimetypes
+    named = any(value in HTML_TYPES for value in accept.values())
+    return named and accept["text/html"] > max(accept[PROBLEM_JSON], accept["application/json"])
+
+
 def problem_response(error: KGError) -> Response:
+    if error.status in HTML_STATUSES and request and _browser_wants_html():
+        page = render_template("error.html", title=error.title, detail=error.detail)
+        response = Response(page, status=error.status, mimetype="text/html")
+        response.headers["Vary"] = "Accept"
+        return response
     body = error.to_problem(instance=request.path if request else None)
     response = Response(
         json.dumps(body, ensure_ascii=False), status=error.status, mimetype=PROBLEM_JSON

@@ -237,7 +237,7 @@ def examples() -> list[Example]:
     ]
     reports = _examples_from_reports()
     if reports is None:
-        folder = Path(current_app.config.get("KG_QUERIES_DIR") or QUERIES_DIR)
+        folder = Path(kg_context().settings.queries_dir or QUERIES_DIR)
         reports = examples_from_files(folder)
     return builtin + reports
 

@@ -79,10 +79,10 @@ def runner() -> ReportRunner:
 def _load(state: BlueprintSetupState) -> None:
     app = state.app
     context = app.extensions["kg"]
-    folder = context.settings.extra.get("queries_dir") or app.config.get("KG_QUERIES_DIR")
+    folder = context.settings.queries_dir
     reports = load_reports(folder, scheme=context.scheme)  # ReportDefinitionError stops create_app
     store_folder = _store_folder(context.backend)
-    warm = bool(context.settings.extra.get("warm_reports", app.config.get("KG_WARM_REPORTS", True)))
+    warm = context.settings.warm_reports
     reports_runner = ReportRunner(
         reports,
         context.backend,
