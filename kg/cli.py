@@ -17,7 +17,13 @@ import click
 from kg.errors import KGError
 from kg.rdf.iri import IriScheme
 from kg.settings import SETTINGS, Settings, from_environment, setting
-from kg.store.embedded import RDF_FORMATS, KGStore, resolve_store_path, store_stats
+from kg.store.embedded import (
+    RDF_FORMATS,
+    KGStore,
+    published_generation,
+    resolve_store_path,
+    store_stats,
+)
 
 if TYPE_CHECKING:
     from kg.store.remote import RemoteStore
@@ -208,6 +214,13 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
     show_default=True,
     help="After publishing, compute the whole-graph reports into the store folder (kg precompute).",
 )
+@click.option(
+    "--search-index/--no-search-index",
+    "search_index",
+    default=True,
+    show_default=True,
+    help="After publishing, bring the search index (STORE/search) up to date (kg search-index).",
+)
 def ingest_command(
     paths: tuple[Path, ...],
     store_path: str | None,
@@ -218,6 +231,7 @@ def ingest_command(
     progress: bool | None,
     curation: Path | None,
     precompute: bool,
+    search_index: bool,
 ) -> None:
     """Ingest profile files and folders into the store (idempotent)."""
     from kg.pipeline.hooks import post_ingest_hooks
@@ -282,7 +296,34 @@ def ingest_command(
         and store.folder is not None
     ):
         _precompute(store.folder, scheme)
+    if search_index and isinstance(store, KGStore) and store.folder is not None:
+        _update_search_index(store.folder, None, rebuild=False)
     sys.exit(0 if report.ok else 1)
+
+
+def _update_search_index(folder: Path, index: Path | None, *, rebuild: bool) -> None:
+    """Bring the search index of an embedded store up to its published version."""
+    import time
+
+    from kg.search.index import update_index
+    from kg.store.query import LocalBackend
+
+    started = time.perf_counter()
+    store = KGStore.open_readonly(folder)
+    try:
+        update = update_index(
+            index or folder / "search",
+            LocalBackend(store),
+            store_version=store.generation,
+            rebuild=rebuild,
+        )
+    finally:
+        store.close()
+    click.echo(
+        f"search index: {update.documents} entities ({update.added} added, {update.changed} changed, "
+        f"{update.removed} removed) in {time.perf_counter() - started:.1f} s",
+        err=True,
+    )
 
 
 def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> None:
@@ -742,6 +783,99 @@ def _scheme(base_iri: str) -> IriScheme:
         return IriScheme(base_iri)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--base-iri") from error
+
+
+@main.command("search-index")
+@store_option
+@store_base_option
+@setting_option("search_index", "index_path", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--rebuild", is_flag=True, help="Rebuild from scratch instead of updating what changed."
+)
+def search_index_command(store_path: str | None, index_path: Path | None, rebuild: bool) -> None:
+    """Build or update the full-text search index of the store (kg search, /search)."""
+    from kg.search.index import update_index
+    from kg.store.remote import is_store_url
+
+    if is_store_url(store_path):
+        if index_path is None:
+            raise click.UsageError("--search-index-dir FOLDER is required with an external store")
+        store = _open_store(store_path)
+        from kg.store.remote import RemoteBackend, RemoteStore
+
+        update = update_index(index_path, RemoteBackend(cast(RemoteStore, store)), rebuild=rebuild)
+        click.echo(f"search index {index_path}: {update.documents} entities", err=True)
+        return
+    folder = resolve_store_path(store_path)
+    if published_generation(folder) is None:
+        raise click.UsageError(f"no published store in {folder}: run `kg ingest` first")
+    _update_search_index(folder, index_path, rebuild=rebuild)
+
+
+@main.command("search")
+@click.argument("text")
+@store_option
+@setting_option("search_index", "index_path", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["paper", "author", "organization", "repository", "subject"]),
+)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def search_command(
+    text: str,
+    store_path: str | None,
+    index_path: Path | None,
+    kind: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Full-text search: papers, authors, organizations, repositories, subjects (typos forgiven)."""
+    from kg.search.index import Filters, SearchIndex
+    from kg.search.query import SearchQueryError
+
+    folder = index_path or resolve_store_path(store_path) / "search"
+    index = SearchIndex(folder)
+    if not index.exists:
+        raise click.UsageError(f"no search index in {folder}: run `kg search-index` first")
+    try:
+        result = index.search(text, Filters(kind=kind), limit=limit, facets=fmt == "json")
+    except SearchQueryError as error:
+        raise click.UsageError(str(error)) from error
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "query": result.query,
+                    "total": result.total,
+                    "hits": [
+                        {
+                            "iri": h.iri,
+                            "type": h.kind,
+                            "label": h.label,
+                            "score": h.score,
+                            "snippet": h.snippet,
+                        }
+                        for h in result.hits
+                    ],
+                    "facets": result.facets,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not result.hits:
+        click.echo(f"no results for {text!r}")
+        return
+    width = max(len(h.kind) for h in result.hits)
+    for hit in result.hits:
+        click.echo(f"{hit.kind:<{width}}  {hit.label}  <{hit.iri}>")
+    if result.total > len(result.hits):
+        click.echo(f"({result.total} results; --limit shows more)")
 
 
 if __name__ == "__main__":

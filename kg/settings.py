@@ -196,6 +196,15 @@ class Settings:
         env="KG_DUMP_WAIT",
         help="Seconds a dump request waits for a build it started before answering 503.",
     )
+    search_index: str | None = _setting(
+        None,
+        flag="--search-index-dir",
+        env="KG_SEARCH_INDEX",
+        kind=str,
+        commands=("serve", "search", "search-index"),
+        help="Full-text search index folder (default: STORE/search; required with an external "
+        "store's URL).",
+    )
     #: Objects, not settings: what a test or an embedding application hands the server
     #: (``backend``: a kg.store.query.QueryBackend to serve from).
     extra: Mapping[str, Any] = field(default_factory=dict, compare=False)
@@ -235,11 +244,18 @@ class Settings:
         changes: dict[str, Any] = {}
         if not _is_url(self.store):
             changes["store"] = str(Path(self.store).expanduser().absolute())
-        for name in ("dumps_dir", "queries_dir", "curation"):
+        for name in ("dumps_dir", "queries_dir", "curation", "search_index"):
             value = getattr(self, name)
             if value:
                 changes[name] = str(Path(value).expanduser().absolute())
         return replace(self, **changes)
+
+    @property
+    def search_folder(self) -> Path | None:
+        """The search index folder: the setting, else STORE/search (None for an external store)."""
+        if self.search_index:
+            return Path(self.search_index)
+        return None if _is_url(self.store) else Path(self.store) / "search"
 
     @property
     def updates_enabled(self) -> bool:

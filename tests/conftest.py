@@ -70,9 +70,19 @@ def ingest_into(folder: Path, sources: list[Path] | Path, *, base_iri: str = TES
 
 @pytest.fixture(scope="session")
 def seed_store(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path:
-    """A store folder holding the five seed profiles (read it, never write it)."""
+    """A store folder holding the five seed profiles and their search index, as `kg ingest`
+    leaves it (read it, never write it)."""
+    from kg.search.index import update_index
+    from kg.store.embedded import KGStore
+    from kg.store.query import LocalBackend
+
     folder = tmp_path_factory.mktemp("seed-store")
     ingest_into(folder, seeds_dir)
+    store = KGStore.open_readonly(folder)
+    try:
+        update_index(folder / "search", LocalBackend(store), store_version=store.generation)
+    finally:
+        store.close()
     return folder
 
 

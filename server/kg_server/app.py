@@ -206,6 +206,7 @@ def _blueprints() -> list[Any]:
     from kg_server.linked_data import blueprint as linked_data
     from kg_server.pages import blueprint as pages
     from kg_server.reports import blueprint as reports
+    from kg_server.search import blueprint as search
     from kg_server.sparql import blueprint as sparql
 
-    return [sparql, pages, linked_data, reports]
+    return [sparql, pages, linked_data, reports, search]

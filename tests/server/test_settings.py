@@ -78,7 +78,8 @@ def test_every_flag_is_on_its_commands(setting) -> None:  # type: ignore[no-unty
 
 
 def test_serve_flags_are_unchanged() -> None:
-    """`kg serve` takes exactly the flags it took before the table moved to kg/settings.py."""
+    """`kg serve` takes exactly the flags it took before the table moved to kg/settings.py
+    (and the search index folder since search arrived)."""
     command = main.commands["serve"]
     flags = [opt for param in command.params for opt in param.opts]
     assert flags == [
@@ -86,7 +87,7 @@ def test_serve_flags_are_unchanged() -> None:
         "--workers", "--threads", "--query-workers", "--query-timeout", "--max-rows",
         "--query-memory-mb", "--max-body-bytes", "--max-url-length", "--update-token",
         "--allow-update", "--service-allow", "--cors-origin", "--rate-limit", "--license",
-        "--dumps-dir",
+        "--dumps-dir", "--search-index-dir",
     ]  # fmt: skip
 
 

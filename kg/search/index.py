@@ -1,0 +1,451 @@
+"""The search index: tantivy, kept beside the store, following its published versions.
+
+Layout of an index folder (``<store>/search`` for the embedded store, a folder
+of the operator's choosing for an external one)::
+
+    <folder>/           tantivy's own files (segments, meta.json)
+    <folder>/kg-index.json   which store version it reflects and each entity's digest
+
+:func:`update_index` brings an index up to a store version: it reads every
+searchable entity (:func:`~kg.search.documents.read_documents`), and rewrites
+only those whose digest changed (deleting those gone), then commits and writes
+the sidecar. An index that already reflects the version is left alone, so an
+unchanged re-ingest costs one small file read.
+
+:class:`SearchIndex` answers searches (ranked hits with a snippet, facets by
+type, subject, year, code and organization, paging) and completions.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from kg.errors import KGError
+from kg.search.documents import KINDS, SearchDocument, read_documents
+from kg.search.query import ParsedQuery, SearchQueryError, parse, typo_distance, words
+from kg.store.query import QueryBackend
+
+SIDECAR = "kg-index.json"
+#: Bumped when the schema or the analysis changes: an older index is rebuilt.
+INDEX_FORMAT = 1
+ANALYZER = "kg_folded"
+#: Text fields searched, with their weights.
+TEXT_FIELDS = {"label": 3.0, "names": 3.0, "context": 1.2, "body": 1.0}
+MAX_LIMIT = 100
+MAX_OFFSET = 10_000
+FACET_SIZE = 30
+
+
+class SearchIndexMissing(KGError):
+    status = 503
+    type = "search-index-missing"
+    title = "Search index not built"
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("iri", stored=True, tokenizer_name="raw")
+    builder.add_text_field("kind", stored=True, fast=True, tokenizer_name="raw")
+    for name in TEXT_FIELDS:
+        builder.add_text_field(name, stored=name != "context", tokenizer_name=ANALYZER)
+    builder.add_text_field("subject", stored=True, fast=True, tokenizer_name="raw")
+    builder.add_text_field("organization", stored=True, fast=True, tokenizer_name="raw")
+    builder.add_integer_field("year", stored=True, indexed=True, fast=True)
+    builder.add_integer_field("has_code", stored=True, indexed=True, fast=True)
+    return builder.build()
+
+
+SCHEMA = _schema()
+
+
+def _analyzer() -> tantivy.TextAnalyzer:
+    # Words of letters and digits, lower case, accents folded (Ødegård -> odegard): the
+    # same tokens kg.search.query.words makes of what a user types.
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(60))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.ascii_fold())
+        .build()
+    )
+
+
+def _open(folder: Path, *, create: bool) -> tantivy.Index:
+    if create:
+        folder.mkdir(parents=True, exist_ok=True)
+    index = tantivy.Index(SCHEMA, path=str(folder), reuse=True)
+    index.register_tokenizer(ANALYZER, _analyzer())
+    return index
+
+
+def _document(doc: SearchDocument) -> tantivy.Document:
+    fields: dict[str, Any] = {
+        "iri": doc.iri,
+        "kind": doc.kind,
+        "label": doc.label,
+        "names": list(doc.names),
+        "body": doc.body,
+        "context": list(doc.context),
+        "subject": list(doc.subjects),
+        "organization": list(doc.organizations),
+        "has_code": -1 if doc.has_code is None else int(doc.has_code),
+    }
+    if doc.year is not None:
+        fields["year"] = doc.year
+    return tantivy.Document(**{k: v for k, v in fields.items() if v not in ("", [])})
+
+
+def _read_sidecar(folder: Path) -> dict[str, Any]:
+    try:
+        data: dict[str, Any] = json.loads((folder / SIDECAR).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data if data.get("format") == INDEX_FORMAT else {}
+
+
+@dataclass(frozen=True, slots=True)
+class IndexUpdate:
+    store_version: str
+    documents: int
+    added: int
+    changed: int
+    removed: int
+
+    @property
+    def unchanged(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+
+def update_index(
+    folder: str | os.PathLike[str],
+    backend: QueryBackend,
+    *,
+    store_version: str | None = None,
+    rebuild: bool = False,
+    timeout: float | None = None,
+) -> IndexUpdate:
+    """Bring the index in ``folder`` up to the backend's store version (only changes written)."""
+    path = Path(folder)
+    version = store_version or backend.version()
+    sidecar = {} if rebuild else _read_sidecar(path)
+    if sidecar.get("store_version") == version:
+        count = len(sidecar.get("digests", {}))
+        return IndexUpdate(version, count, 0, 0, 0)
+    if not sidecar and path.exists():
+        # Rebuild, or an index of another format: start from an empty folder.
+        for child in path.iterdir():
+            if child.is_file():
+                child.unlink()
+    old: dict[str, str] = sidecar.get("digests", {})
+    new: dict[str, str] = {}
+    index = _open(path, create=True)
+    writer = index.writer(heap_size=64_000_000, num_threads=1)
+    added = changed = 0
+    for doc in read_documents(backend, timeout=timeout):
+        digest = doc.digest
+        new[doc.iri] = digest
+        previous = old.get(doc.iri)
+        if previous == digest:
+            continue
+        if previous is None:
+            added += 1
+        else:
+            changed += 1
+            writer.delete_documents_by_term("iri", doc.iri)
+        writer.add_document(_document(doc))
+    removed = 0
+    for iri in old.keys() - new.keys():
+        writer.delete_documents_by_term("iri", iri)
+        removed += 1
+    writer.commit()
+    writer.wait_merging_threads()
+    tmp = path / (SIDECAR + ".part")
+    tmp.write_text(json.dumps({"format": INDEX_FORMAT, "store_version": version, "digests": new}))
+    os.replace(tmp, path / SIDECAR)
+    return IndexUpdate(version, len(new), added, changed, removed)
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Facet filters of a search (each optional)."""
+
+    kind: str | None = None
+    subject: str | None = None
+    organization: str | None = None
+    from_year: int | None = None
+    to_year: int | None = None
+    has_code: bool | None = None
+
+    def validate(self) -> Filters:
+        if self.kind is not None and self.kind not in KINDS:
+            raise SearchQueryError(f"unknown type {self.kind!r}; one of {', '.join(KINDS)}")
+        if (
+            self.from_year is not None
+            and self.to_year is not None
+            and self.from_year > self.to_year
+        ):
+            raise SearchQueryError("'from' is after 'to'")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    iri: str
+    kind: str
+    label: str
+    score: float
+    snippet: str
+    year: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: True when no entity had every word and the hits match some of them.
+    relaxed: bool = False
+
+
+class SearchIndex:
+    """A read-only view of an index folder, reopened when the index changes."""
+
+    def __init__(self, folder: str | os.PathLike[str]):
+        self.folder = Path(folder)
+        self._lock = threading.Lock()
+        self._index: tantivy.Index | None = None
+        self._version: str | None = None
+
+    @property
+    def exists(self) -> bool:
+        return (self.folder / SIDECAR).is_file()
+
+    def _searcher(self) -> tuple[tantivy.Index, tantivy.Searcher]:
+        sidecar = _read_sidecar(self.folder)
+        if not sidecar:
+            raise SearchIndexMissing(
+                f"no search index in {self.folder}: run `kg search-index` (or ingest) to build it"
+            )
+        with self._lock:
+            if self._index is None:
+                self._index = _open(self.folder, create=False)
+            if self._version != sidecar.get("store_version"):
+                self._index.reload()
+                self._version = sidecar.get("store_version")
+            return self._index, self._index.searcher()
+
+    @property
+    def store_version(self) -> str | None:
+        return _read_sidecar(self.folder).get("store_version")
+
+    # -- queries ------------------------------------------------------------------------------
+
+    def _word_query(self, word: str, *, prefix: bool) -> tantivy.Query:
+        alternatives: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        distance = typo_distance(word)
+        for name, weight in TEXT_FIELDS.items():
+            exact = tantivy.Query.term_query(SCHEMA, name, word)
+            alternatives.append(
+                (tantivy.Occur.Should, tantivy.Query.boost_query(exact, weight * 2))
+            )
+            if distance or prefix:
+                fuzzy = tantivy.Query.fuzzy_term_query(
+                    SCHEMA, name, word, distance=0 if prefix else distance, prefix=prefix
+                )
+                alternatives.append(
+                    (tantivy.Occur.Should, tantivy.Query.boost_query(fuzzy, weight * 0.5))
+                )
+        return tantivy.Query.boolean_query(alternatives)
+
+    def _phrase_query(self, phrase: Sequence[str]) -> tantivy.Query:
+        if len(phrase) == 1:
+            return self._word_query(phrase[0], prefix=False)
+        return tantivy.Query.boolean_query(
+            [
+                (
+                    tantivy.Occur.Should,
+                    tantivy.Query.boost_query(
+                        tantivy.Query.phrase_query(SCHEMA, name, list(phrase)), weight
+                    ),
+                )
+                for name, weight in TEXT_FIELDS.items()
+            ]
+        )
+
+    def _text_query(self, parsed: ParsedQuery, *, prefix: bool, every_word: bool) -> tantivy.Query:
+        occur = tantivy.Occur.Must if every_word else tantivy.Occur.Should
+        parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        for i, term in enumerate(parsed.terms):
+            last = prefix and i == len(parsed.terms) - 1
+            if len(term) == 1:
+                parts.append((occur, self._word_query(term[0], prefix=last)))
+            else:
+                # Yi-Fan: the parts as a phrase ("Yi-Fan", "Yi Fan") or joined ("Yifan").
+                either = [
+                    (tantivy.Occur.Should, self._phrase_query(term)),
+                    (tantivy.Occur.Should, self._word_query("".join(term), prefix=last)),
+                ]
+                parts.append((occur, tantivy.Query.boolean_query(either)))
+        for phrase in parsed.phrases:
+            parts.append((tantivy.Occur.Must, self._phrase_query(phrase)))
+        return tantivy.Query.boolean_query(parts)
+
+    @staticmethod
+    def _filter_queries(filters: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        must = tantivy.Occur.Must
+        out: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        if filters.kind:
+            out.append((must, tantivy.Query.term_query(SCHEMA, "kind", filters.kind)))
+        if filters.subject:
+            out.append((must, tantivy.Query.term_query(SCHEMA, "subject", filters.subject)))
+        if filters.organization:
+            out.append(
+                (must, tantivy.Query.term_query(SCHEMA, "organization", filters.organization))
+            )
+        if filters.from_year is not None or filters.to_year is not None:
+            out.append(
+                (
+                    must,
+                    tantivy.Query.range_query(
+                        SCHEMA,
+                        "year",
+                        tantivy.FieldType.Integer,
+                        filters.from_year,
+                        filters.to_year,
+                    ),
+                )
+            )
+        if filters.has_code is not None:
+            out.append((must, tantivy.Query.term_query(SCHEMA, "has_code", int(filters.has_code))))
+        return out
+
+    def search(
+        self,
+        text: str,
+        filters: Filters | None = None,
+        *,
+        limit: int = 20,
+        offset: int = 0,
+        prefix: bool = False,
+        facets: bool = True,
+    ) -> SearchResult:
+        """Ranked hits for what a user typed; raises :class:`SearchQueryError` for bad input."""
+        parsed = parse(text)
+        filters = (filters or Filters()).validate()
+        if not 1 <= limit <= MAX_LIMIT:
+            raise SearchQueryError(f"limit must be between 1 and {MAX_LIMIT}")
+        if not 0 <= offset <= MAX_OFFSET:
+            raise SearchQueryError(f"offset must be between 0 and {MAX_OFFSET}")
+        _index, searcher = self._searcher()
+        relaxed = False
+        query = self._combine(self._text_query(parsed, prefix=prefix, every_word=True), filters)
+        found = searcher.search(query, limit=limit, offset=offset, count=True)
+        if _count(found) == 0 and len(parsed.terms) > 1:
+            relaxed = True
+            query = self._combine(
+                self._text_query(parsed, prefix=prefix, every_word=False), filters
+            )
+            found = searcher.search(query, limit=limit, offset=offset, count=True)
+        snippets = tantivy.SnippetGenerator.create(searcher, query, SCHEMA, "body")
+        snippets.set_max_num_chars(220)
+        hits = []
+        for score, address in found.hits:
+            doc = searcher.doc(address)
+            snippet = _snippet_html(snippets.snippet_from_doc(doc)) if doc.get_first("body") else ""
+            year = doc.get_first("year")
+            hits.append(
+                Hit(
+                    iri=str(doc.get_first("iri")),
+                    kind=str(doc.get_first("kind")),
+                    label=str(doc.get_first("label")),
+                    score=round(float(score), 4),
+                    snippet=snippet,
+                    year=int(year) if year is not None else None,
+                )
+            )
+        facet_counts = self._facets(searcher, query) if facets else {}
+        return SearchResult(text, _count(found), hits, facet_counts, relaxed)
+
+    @staticmethod
+    def _combine(text_query: tantivy.Query, filters: Filters) -> tantivy.Query:
+        parts = [(tantivy.Occur.Must, text_query), *SearchIndex._filter_queries(filters)]
+        return tantivy.Query.boolean_query(parts)
+
+    @staticmethod
+    def _facets(searcher: tantivy.Searcher, query: tantivy.Query) -> dict[str, dict[str, int]]:
+        spec = {
+            "type": {"terms": {"field": "kind", "size": len(KINDS)}},
+            "subject": {"terms": {"field": "subject", "size": FACET_SIZE}},
+            "organization": {"terms": {"field": "organization", "size": FACET_SIZE}},
+            "year": {"terms": {"field": "year", "size": 100}},
+            "has_code": {"terms": {"field": "has_code", "size": 3}},
+        }
+        result = searcher.aggregate(query, spec)
+        out: dict[str, dict[str, int]] = {}
+        for name in spec:
+            buckets = result.get(name, {}).get("buckets", [])
+            counts = {str(_bucket_key(b["key"])): int(b["doc_count"]) for b in buckets}
+            if name == "has_code":
+                counts = {
+                    {"1": "true", "0": "false"}[k]: v for k, v in counts.items() if k in {"1", "0"}
+                }
+            if name == "year":
+                counts = dict(sorted(counts.items()))
+            out[name] = counts
+        return out
+
+    def complete(self, text: str, *, kind: str | None = None, limit: int = 10) -> list[Hit]:
+        """Completions for a search box or a form field: the last word is a prefix."""
+        return self.search(text, Filters(kind=kind), limit=limit, prefix=True, facets=False).hits
+
+
+def _count(found: tantivy.SearchResult) -> int:
+    # SearchResult.count exists at run time (search(count=True)); tantivy's stub omits it.
+    return int(found.count or 0)  # type: ignore[attr-defined]
+
+
+def _snippet_html(snippet: tantivy.Snippet) -> str:
+    """The fragment, HTML-escaped here (not trusting any library with user text), matches in ``<b>``.
+
+    tantivy gives the highlighted ranges as UTF-8 byte offsets into the fragment.
+    """
+    fragment: bytes = snippet.fragment().encode()
+    out: list[str] = []
+    position = 0
+    for span in sorted(snippet.highlighted(), key=lambda r: r.start):
+        start, end = span.start, span.end
+        if start < position:
+            continue
+        out.append(html.escape(fragment[position:start].decode(errors="replace")))
+        out.append("<b>" + html.escape(fragment[start:end].decode(errors="replace")) + "</b>")
+        position = end
+    out.append(html.escape(fragment[position:].decode(errors="replace")))
+    return "".join(out)
+
+
+def _bucket_key(key: Any) -> Any:
+    return int(key) if isinstance(key, float) and key.is_integer() else key
+
+
+def tokens(text: str) -> list[str]:
+    """The words the index stores for ``text`` (for tests and explanations)."""
+    return words(text)
+
+
+def documents_in(folder: str | os.PathLike[str]) -> int:
+    """How many entities an index folder holds (0 when there is none)."""
+    return len(_read_sidecar(Path(folder)).get("digests", {}))
+
+
+def iter_kinds() -> Iterable[str]:
+    return iter(KINDS)
