@@ -57,7 +57,8 @@ def _answer(works: list[Work], *, feed_id: str, title: str, page_url: str) -> Re
     if newest is not None:
         response.last_modified = datetime.combine(newest, datetime.min.time(), tzinfo=UTC)
     response.headers["Cache-Control"] = "public, max-age=300"
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response
 
 
 def _paper_page(iri: str) -> str:
