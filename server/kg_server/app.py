@@ -203,10 +203,11 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
 def _blueprints() -> list[Any]:
     """One blueprint per concern; each module owns its routes."""
+    from kg_server.feeds import blueprint as feeds
     from kg_server.linked_data import blueprint as linked_data
     from kg_server.pages import blueprint as pages
     from kg_server.reports import blueprint as reports
     from kg_server.search import blueprint as search
     from kg_server.sparql import blueprint as sparql
 
-    return [sparql, pages, linked_data, reports, search]
+    return [sparql, pages, linked_data, reports, search, feeds]
