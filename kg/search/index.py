@@ -40,6 +40,8 @@ INDEX_FORMAT = 1
 ANALYZER = "kg_folded"
 #: Text fields searched, with their weights.
 TEXT_FIELDS = {"label": 3.0, "names": 3.0, "context": 1.2, "body": 1.0}
+#: How much more every word in one field counts than the same words spread over fields.
+TOGETHER_BOOST = 2.0
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
 FACET_SIZE = 30
@@ -298,7 +300,35 @@ class SearchIndex:
                 parts.append((occur, tantivy.Query.boolean_query(either)))
         for phrase in parsed.phrases:
             parts.append((tantivy.Occur.Must, self._phrase_query(phrase)))
+        together = self._together_query(parsed)
+        if together is not None:
+            parts.append((tantivy.Occur.Should, together))
         return tantivy.Query.boolean_query(parts)
+
+    @staticmethod
+    def _together_query(parsed: ParsedQuery) -> tantivy.Query | None:
+        """A bonus for an entity with every word in one field (its title, its abstract).
+
+        Without it, words spread over another paper's title and abstract outrank the
+        paper whose abstract has them all: a title match weighs more than an abstract
+        match, word by word.
+        """
+        exact = [part for term in parsed.terms for part in term]
+        if len(exact) < 2:
+            return None
+        per_field = [
+            (
+                tantivy.Occur.Should,
+                tantivy.Query.boost_query(
+                    tantivy.Query.boolean_query(
+                        [(tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, name, w)) for w in exact]
+                    ),
+                    weight * TOGETHER_BOOST,
+                ),
+            )
+            for name, weight in TEXT_FIELDS.items()
+        ]
+        return tantivy.Query.boolean_query(per_field)
 
     @staticmethod
     def _filter_queries(filters: Filters) -> list[tuple[tantivy.Occur, tantivy.Query]]:
