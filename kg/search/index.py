@@ -321,7 +321,10 @@ class SearchIndex:
                 tantivy.Occur.Should,
                 tantivy.Query.boost_query(
                     tantivy.Query.boolean_query(
-                        [(tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, name, w)) for w in exact]
+                        [
+                            (tantivy.Occur.Must, tantivy.Query.term_query(SCHEMA, name, w))
+                            for w in exact
+                        ]
                     ),
                     weight * TOGETHER_BOOST,
                 ),
