@@ -73,6 +73,10 @@ class NotAcceptable(KGError):
     status, type, title = 406, "not-acceptable", "Not acceptable"
 
 
+class RequestTimeout(KGError):
+    status, type, title = 408, "request-timeout", "Request body too slow"
+
+
 class PayloadTooLarge(KGError):
     status, type, title = 413, "payload-too-large", "Request body too large"
 
