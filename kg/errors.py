@@ -41,6 +41,10 @@ class BadRequest(KGError):
     status, type, title = 400, "bad-request", "Bad request"
 
 
+class UntrustedHost(BadRequest):
+    type, title = "untrusted-host", "Host not served here"
+
+
 class QuerySyntaxError(BadRequest):
     type, title = "query-syntax", "Malformed SPARQL"
 

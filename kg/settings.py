@@ -165,6 +165,13 @@ class Settings:
         env="KG_SERVICE_ALLOW",
         help="Endpoints that SERVICE may call (space-separated IRIs in the variable); none by default.",
     )
+    trusted_hosts: tuple[str, ...] = _setting(
+        (),
+        flag="--trusted-host",
+        env="KG_TRUSTED_HOSTS",
+        help="Host header values accepted, besides the base IRI's host and loopback names; "
+        "`.example.org` matches subdomains, `*` any host (400 for others).",
+    )
     cors_origin: str = _setting(
         "*",
         flag="--cors-origin",
