@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import json
-import logging
 import os
 import socket
 import sys
@@ -719,32 +718,19 @@ def serve_command(**options: Any) -> None:
         f"({settings.workers} worker(s) x {settings.threads} threads)",
         err=True,
     )
+    # ASGI, not WSGI: kg_server.serving reads each request body on the event loop under a
+    # deadline before a request thread (of --threads) is used, so idle clients hold no thread.
     server = Granian(
-        "kg_server.app:create_app",
+        "kg_server.serving:create_asgi_app",
         factory=True,
         address=settings.host,
         port=settings.port,
-        interface=Interfaces.WSGI,
-        websockets=False,  # WSGI has none; saying so spares granian's notice on every start
+        interface=Interfaces.ASGINL,
+        websockets=False,  # none served; saying so spares granian's notice on every start
         workers=settings.workers,
-        blocking_threads=settings.threads,
         respawn_failed_workers=True,
     )
-    # Granian constructed its loggers above; the filter goes on after that.
-    logging.getLogger("_granian").addFilter(_ThreadCountNotice())
     server.serve()
-
-
-class _ThreadCountNotice(logging.Filter):
-    """Drops granian's start-up warning that more WSGI threads than 2 x cores "seems quite high".
-
-    Its premise is threads that compute; ours wait: each request thread hands its query
-    to a query process (kg.store.querypool) and sleeps until the answer, so --threads is
-    sized for waiting clients, not cores (docs/benchmark.md). Every other message passes.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return "seems quite high compared to the number of CPU cores" not in record.getMessage()
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -41,6 +41,10 @@ class BadRequest(KGError):
     status, type, title = 400, "bad-request", "Bad request"
 
 
+class UntrustedHost(BadRequest):
+    type, title = "untrusted-host", "Host not served here"
+
+
 class QuerySyntaxError(BadRequest):
     type, title = "query-syntax", "Malformed SPARQL"
 
@@ -71,6 +75,10 @@ class MethodNotAllowed(KGError):
 
 class NotAcceptable(KGError):
     status, type, title = 406, "not-acceptable", "Not acceptable"
+
+
+class RequestTimeout(KGError):
+    status, type, title = 408, "request-timeout", "Request body too slow"
 
 
 class PayloadTooLarge(KGError):

@@ -127,6 +127,25 @@ class Settings:
         env="KG_MAX_URL_LENGTH",
         help="Longest request URL accepted (414 beyond).",
     )
+    body_timeout: float = _setting(
+        10.0,
+        flag="--body-timeout",
+        env="KG_BODY_TIMEOUT",
+        help="Seconds a client has to send a request body, plus one per --min-body-rate bytes "
+        "(408 beyond).",
+    )
+    min_body_rate: int = _setting(
+        65_536,
+        flag="--min-body-rate",
+        env="KG_MIN_BODY_RATE",
+        help="Bytes per second a request body must keep up after --body-timeout (408 below).",
+    )
+    send_timeout: float = _setting(
+        60.0,
+        flag="--send-timeout",
+        env="KG_SEND_TIMEOUT",
+        help="Seconds a client may leave a response part unread before the connection is dropped.",
+    )
     update_token: str | None = _setting(
         None,
         flag="--update-token",
@@ -145,6 +164,13 @@ class Settings:
         flag="--service-allow",
         env="KG_SERVICE_ALLOW",
         help="Endpoints that SERVICE may call (space-separated IRIs in the variable); none by default.",
+    )
+    trusted_hosts: tuple[str, ...] = _setting(
+        (),
+        flag="--trusted-host",
+        env="KG_TRUSTED_HOSTS",
+        help="Host header values accepted, besides the base IRI's host and loopback names; "
+        "`.example.org` matches subdomains, `*` any host (400 for others).",
     )
     cors_origin: str = _setting(
         "*",

@@ -9,10 +9,12 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask, Response, current_app, request
+from werkzeug.sansio.utils import host_is_trusted
 
-from kg.errors import PayloadTooLarge, TooManyRequests, UriTooLong
+from kg.errors import PayloadTooLarge, TooManyRequests, UntrustedHost, UriTooLong
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import GraphStore, KGStore
 from kg.store.query import QueryBackend
@@ -133,6 +135,51 @@ class _RateLimiter:
             return True
 
 
+#: Host names every server answers to, whatever its settings: a local client can always reach it.
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+class _HostCheck:
+    """The Host header must name this server: the base IRI's host, a loopback name, or a
+    configured trusted host (``.example.org`` matches subdomains, ``*`` any name).
+
+    The Host header is the client's to choose; left unchecked it reaches every absolute
+    URL the application builds (redirects, listings), so a hostile one would point
+    them elsewhere (issue 15, item 8).
+    """
+
+    def __init__(self, settings: Settings):
+        names = {urlsplit(settings.base_iri).hostname or "", *LOOPBACK_HOSTS}
+        names.update(host.strip().lower() for host in settings.trusted_hosts)
+        self.any_host = "*" in names
+        self.exact = {name for name in names if name and not name.startswith(".")}
+        self.suffixes = tuple(name for name in names if name.startswith("."))
+
+    def check(self, environ: Mapping[str, Any]) -> None:
+        raw = environ.get("HTTP_HOST")
+        if not raw:
+            raise UntrustedHost("the request has no Host header")
+        # Syntax first: spaces, a list (a repeated header) or a bad port are refused.
+        if not host_is_trusted(raw, None):
+            raise UntrustedHost(f"malformed Host header: {raw[:100]!r}")
+        host = urlsplit(f"//{raw}").hostname or ""
+        if self.any_host or host in self.exact or host.endswith(self.suffixes):
+            return
+        raise UntrustedHost(
+            f"host {host[:100]!r} is not served here (settings: base IRI, --trusted-host)"
+        )
+
+
+def _public_location(location: str, public_base: str) -> str:
+    """An absolute redirect points at the public address (the base IRI), never at the
+    Host header the client sent; relative ones stay as they are."""
+    target = urlsplit(location)
+    if not target.netloc:
+        return location
+    base = urlsplit(public_base)
+    return urlunsplit((base.scheme, base.netloc, target.path, target.query, target.fragment))
+
+
 def _bound_unsized_body(limit: int) -> None:
     """Read a body sent without Content-Length (chunked) now: at most ``limit`` bytes, else 413.
 
@@ -171,9 +218,11 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     errors.init_app(app)
 
     limiter = _RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
+    hosts = _HostCheck(settings)
 
     @app.before_request
     def _guard() -> None:
+        hosts.check(request.environ)
         if len(request.full_path) > settings.max_url_length:
             raise UriTooLong(f"request URL longer than {settings.max_url_length} characters")
         if limiter is not None and not limiter.allow(request.remote_addr or "-"):
@@ -182,6 +231,12 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
 
     @app.after_request
     def _headers(response: Response) -> Response:
+        if 300 <= response.status_code < 400 and "Location" in response.headers:
+            # werkzeug's own redirects (a doubled slash, a missing trailing slash) are built
+            # from the Host header.
+            response.headers["Location"] = _public_location(
+                response.headers["Location"], settings.base_iri
+            )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         if response.mimetype == "text/html":
             response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
