@@ -285,24 +285,29 @@ class _Loader:
 
     :meth:`load` hands over a batch and returns at once unless a batch is already
     waiting: besides the one the caller fills, at most ``threads`` batches loading and
-    one waiting are held. A load's error is raised by the
-    next call of :meth:`load`, :meth:`wait` or :meth:`close`; after one, no further
-    batch is loaded.
+    one waiting are held. A batch the store refuses as data (an invalid term: a
+    SyntaxError or ValueError, nothing of it committed) is loaded again graph by
+    graph, so that one bad file never loses the others of its batch; the refused
+    sources and the reasons are in :attr:`rejected`. Any other error (the store
+    itself, a full disk) is raised by the next call of :meth:`load`, :meth:`wait`
+    or :meth:`close`; after one, no further batch is loaded.
     """
 
     def __init__(self, store: KGStore, threads: int = 2) -> None:
         self._store = store
         self._count = max(1, threads)
-        self._queue: queue.Queue[list[str] | None] = queue.Queue(maxsize=1)
+        self._queue: queue.Queue[list[tuple[str, str]] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._threads: list[threading.Thread] = []
+        #: source -> why the store refused its graph (written by the loader threads).
+        self.rejected: dict[str, str] = {}
 
     def _run(self) -> None:
         while True:
             batch = self._queue.get()
             try:
                 if batch is not None and self._error is None:
-                    self._store.load_new_graphs(batch)
+                    self._load(batch)
             except BaseException as error:  # handed to the main thread
                 self._error = error
             finally:
@@ -310,7 +315,18 @@ class _Loader:
             if batch is None:
                 return
 
-    def load(self, batch: list[str]) -> None:
+    def _load(self, batch: list[tuple[str, str]]) -> None:
+        try:
+            self._store.load_new_graphs([text for _, text in batch])
+            return
+        except (SyntaxError, ValueError) as error:
+            if len(batch) == 1:
+                self.rejected[batch[0][0]] = _first_line(error)
+                return
+        for item in batch:
+            self._load([item])
+
+    def load(self, batch: list[tuple[str, str]]) -> None:
         self._raise()
         if not self._threads:
             self._threads = [
@@ -341,6 +357,10 @@ class _Loader:
             raise error
 
 
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 PostIngestHook = Callable[[KGStore, IriScheme], None]
 
 
@@ -367,6 +387,13 @@ class ResolutionPass(Protocol):
     ) -> Any: ...
 
     def __call__(self, store: KGStore, scheme: IriScheme) -> None: ...
+
+
+def _refused(item: _Mapped | FileOutcome, error: BaseException | str) -> FileOutcome:
+    """The outcome of a file whose graph the store refused (nothing of it stored)."""
+    reason = error if isinstance(error, str) else _first_line(error)
+    failure = ParseFailure(item.source, 0, f"the store refused this file's graph: {reason}")
+    return FileOutcome(item.source, item.path, "failed", 0, (*item.failures, failure))
 
 
 def ingest(
@@ -429,7 +456,7 @@ def ingest(
 
         stream = tqdm(stream, total=len(works), unit="file", desc="ingest", file=sys.stderr)
 
-    batch: list[str] = []
+    batch: list[tuple[str, str]] = []
     batch_bytes = 0
     batch_quads = 0
     # Concurrent loads only into our own store: an external one (kg.store.remote) gets its
@@ -454,13 +481,18 @@ def ingest(
                 continue
             if mapped.source in known_by_source:
                 loader.wait()  # a replacement reads the union: never beside a load
-                store.replace_graph(scheme.graph(mapped.source), mapped.lines)
+                try:
+                    store.replace_graph(scheme.graph(mapped.source), mapped.lines)
+                except (SyntaxError, ValueError) as error:
+                    # One transaction: the stored version is untouched; go on with the rest.
+                    report.outcomes.append(_refused(mapped, error))
+                    continue
                 status: Status = "replaced"
             else:
                 size, count = len(mapped.nquads), mapped.quads
                 if batch_bytes + size > BULK_BATCH_BYTES or batch_quads + count > BULK_BATCH_QUADS:
                     flush_batch()
-                batch.append(mapped.nquads)
+                batch.append((mapped.source, mapped.nquads))
                 batch_bytes += size
                 batch_quads += count
                 status = "added"
@@ -476,6 +508,13 @@ def ingest(
                 render(scheme)
     finally:
         loader.close()
+    if loader.rejected:
+        report.outcomes = [
+            _refused(o, loader.rejected[o.source])
+            if o.status == "added" and o.source in loader.rejected
+            else o
+            for o in report.outcomes
+        ]
 
     if prune:
         present = {source for source, _ in files}
