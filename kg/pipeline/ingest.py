@@ -1,7 +1,9 @@
 """Ingest: files -> parse -> map -> store, idempotent and atomic per source file.
 
-* A source is named by its path relative to the folder it was found in (or by
-  its file name when given directly); its graph is ``graph/{source}``.
+* A source is named by its file name, wherever the file was found (the site's
+  file names are profile ids); its graph is ``graph/{source}``. Two files of one
+  run with one name are both refused; a file whose name is stored for a different
+  owner is refused (see docs/sources.md). Nothing stored is lost by either.
 * An unchanged file (same SHA-256 as the stored graph says) is skipped.
 * A new file's graph is bulk-loaded; many new graphs share one bulk load, which
   commits as a whole, and a graph is never split across two loads.
@@ -32,9 +34,13 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+import pyoxigraph as ox
+
 from kg.model import ParseFailure
+from kg.normalize import name_key
 from kg.rdf.iri import IriScheme
 from kg.rdf.map import profile_ntriples
+from kg.rdf.namespace import sparql_prologue
 from kg.store.embedded import KGStore, graph_with_union_copy
 
 Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
@@ -116,6 +122,9 @@ class _Mapped:
     #: A new graph's N-Quads text (see _Work.new_graph) and its number of quads.
     nquads: str = ""
     quads: int = 0
+    #: The owner's name as the page gives it ("" if unknown): a stored source is only
+    #: replaced by a page of the same owner (docs/sources.md).
+    owner: str = ""
 
 
 def _source_name(name: str) -> str:
@@ -138,11 +147,19 @@ def discover(
     """Profile files under ``paths`` with their source names, plus outcomes for paths that do not exist.
 
     Folders are searched recursively for ``*.txt`` (hidden files and folders
-    skipped); a file named directly is taken whatever its extension. A source
-    name seen twice keeps the last file.
+    skipped); a file named directly is taken whatever its extension. The source
+    name is the file name: one file reached twice (``coll`` and ``coll/a``) is
+    taken once; two different files with one name are both refused, each with a
+    failure naming the other, so that neither replaces a profile silently.
     """
-    found: dict[str, Path] = {}
+    found: dict[str, list[Path]] = {}
     missing: list[FileOutcome] = []
+
+    def add(file: Path) -> None:
+        same = found.setdefault(_source_name(file.name), [])
+        if not any(_same_file(file, other) for other in same):
+            same.append(file)
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -151,9 +168,9 @@ def discover(
                 if any(part.startswith(".") for part in relative.parts):
                     continue
                 if file.is_file() and file.suffix.lower() in PROFILE_SUFFIXES:
-                    found[_source_name(relative.as_posix())] = file
+                    add(file)
         elif path.is_file():
-            found[_source_name(path.name)] = path
+            add(path)
         else:
             missing.append(
                 FileOutcome(
@@ -163,7 +180,48 @@ def discover(
                     failures=(ParseFailure(str(path), 0, "no such file or folder"),),
                 )
             )
-    return sorted(found.items()), missing
+    for source, files in found.items():
+        if len(files) > 1:
+            for file in files:
+                others = ", ".join(str(other) for other in files if other is not file)
+                reason = (
+                    f"another file of this run has the same name {source!r}: {others}; "
+                    "a file name identifies a profile, so neither is ingested (rename one)"
+                )
+                failure = ParseFailure(source, 0, reason)
+                missing.append(FileOutcome(source, str(file), "failed", failures=(failure,)))
+    return sorted((source, files[0]) for source, files in found.items() if len(files) == 1), missing
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+#: The names of a stored source's owner (every spelling its graph gives the owner).
+_STORED_OWNER = (
+    sparql_prologue() + "SELECT ?g ?name WHERE { GRAPH ?g { ?snapshot a kg:ProfileSnapshot ; "
+    "foaf:primaryTopic ?owner . ?owner schema:name ?name } }"
+)
+
+
+def _other_owner(store: KGStore, graph: str, owner: str) -> str | None:
+    """The stored owner of ``graph`` if the page's ``owner`` is a different person, else None.
+
+    Unknown owners (either side) never conflict: a page whose owner the parser could
+    not tell is still the same profile id.
+    """
+    if not owner:
+        return None
+    names = [
+        row["name"].value
+        for row in store.query(_STORED_OWNER, substitutions={"g": ox.NamedNode(graph)})
+    ]
+    if not names or name_key(owner) in {name_key(name) for name in names}:
+        return None
+    return min(names)
 
 
 #: The identity keys of the current ingest (kg.identity.resolve.MentionKeys), set once per
@@ -214,9 +272,18 @@ def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> 
             usable,
             _with_union_copy(lines, work.new_graph),
             2 * len(lines),
+            profile.owner.name or "",
         )
     return _Mapped(
-        work.source, work.path, sha, False, lines, len(profile.papers), profile.failures, usable
+        work.source,
+        work.path,
+        sha,
+        False,
+        lines,
+        len(profile.papers),
+        profile.failures,
+        usable,
+        owner=profile.owner.name or "",
     )
 
 
@@ -480,6 +547,18 @@ def ingest(
                 )
                 continue
             if mapped.source in known_by_source:
+                other = _other_owner(store, scheme.graph(mapped.source), mapped.owner)
+                if other is not None:
+                    reason = (
+                        f"{mapped.source} is stored as the profile of {other}, but this file "
+                        f"is the profile of {mapped.owner}: not replaced (a file name "
+                        "identifies a profile; rename the file if it is another person)"
+                    )
+                    failure = ParseFailure(mapped.source, 0, reason)
+                    report.outcomes.append(
+                        FileOutcome(mapped.source, mapped.path, "failed", 0, (failure,))
+                    )
+                    continue
                 loader.wait()  # a replacement reads the union: never beside a load
                 try:
                     store.replace_graph(scheme.graph(mapped.source), mapped.lines)
@@ -517,7 +596,8 @@ def ingest(
         ]
 
     if prune:
-        present = {source for source, _ in files}
+        # A refused file (a name collision) still holds its name: its stored graph stays.
+        present = {source for source, _ in files} | {o.source for o in missing}
         for state in known.values():
             if state.source not in present:
                 store.remove_graph(state.graph)
