@@ -11,6 +11,7 @@
 * A file that yields nothing (empty, binary, undecodable, no entry) is reported
   and leaves whatever the store already had for it untouched.
 * Graphs of files no longer present stay unless ``prune`` is set.
+* A run that writes nothing publishes nothing: same checkpoint, ETags, dumps.
 
 Parsing and mapping run in worker processes when there are many files; the
 store is written by this process only: bulk loads of new graphs in loader threads
@@ -41,7 +42,7 @@ from kg.normalize import name_key
 from kg.rdf.iri import IriScheme
 from kg.rdf.map import profile_ntriples
 from kg.rdf.namespace import sparql_prologue
-from kg.store.embedded import KGStore, graph_with_union_copy
+from kg.store.embedded import KGStore, graph_with_union_copy, published_generation
 
 Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
 
@@ -480,6 +481,7 @@ def ingest(
     Never raises for bad input: each file's outcome is in the report. Raises
     :class:`kg.errors.StoreError` only when the store itself cannot be written.
     """
+    writes_before = getattr(store, "writes", 0)
     files, missing = discover(paths)
     report = IngestReport(outcomes=list(missing))
     known = store.sources()
@@ -605,6 +607,13 @@ def ingest(
 
     for hook in post_ingest:
         hook(store, scheme)
-    if publish and store.folder is not None:
+    # Nothing written, nothing published: the same checkpoint, ETags, dumps and
+    # precomputed reports (an hourly cron job must not defeat every harvester's cache).
+    wrote = getattr(store, "writes", 1) != writes_before
+    if (
+        publish
+        and store.folder is not None
+        and (wrote or published_generation(store.folder) is None)
+    ):
         report.generation = store.publish()
     return report
