@@ -29,7 +29,7 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -39,6 +39,7 @@ import pyoxigraph as ox
 
 from kg.model import ParseFailure
 from kg.normalize import name_key
+from kg.pipeline.workers import worker_pool
 from kg.rdf.iri import IriScheme
 from kg.rdf.map import profile_ntriples
 from kg.rdf.namespace import sparql_prologue
@@ -312,7 +313,7 @@ def _mapped_stream(
         return
     # The identity keys go to each worker once, not with every file. A bounded window of
     # tasks, taken in order: workers stay busy, and memory does not grow with the corpus.
-    with ProcessPoolExecutor(max_workers=workers, initializer=_set_keys, initargs=(keys,)) as pool:
+    with worker_pool(workers, _set_keys, (keys,)) as pool:
         tasks = (works[i : i + TASK_FILES] for i in range(0, len(works), TASK_FILES))
         pending: deque[Future[list[_Mapped]]] = deque()
         try:
