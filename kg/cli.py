@@ -163,7 +163,10 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
     for path in files:
         # The same files as ingest: one rule (kg.pipeline.ingest.discover) for what a folder holds.
         if path.is_dir():
-            expanded.extend(file for _, file in discover([path])[0])
+            found, refused = discover([path])
+            expanded.extend(file for _, file in found)
+            # Files ingest refuses for their name (docs/sources.md) still parse on their own.
+            expanded.extend(Path(o.path) for o in refused if o.path and Path(o.path).is_file())
         else:
             expanded.append(path)
     for path in expanded:
@@ -269,6 +272,19 @@ def ingest_command(
             workers=workers,
             post_ingest=hooks,
         )
+    except OSError as error:
+        # A full disk, a read-only or vanished store folder: every write is one commit
+        # and readers open the published checkpoint only, so the store stays intact.
+        store.close()
+        store_folder = getattr(store, "folder", None)
+        published = published_generation(store_folder) if store_folder is not None else None
+        click.echo(
+            f"error: cannot write the store {folder}: {error.strerror or error}; the store is "
+            f"intact (published checkpoint: {published or 'none'}): free space and run "
+            "kg ingest again",
+            err=True,
+        )
+        sys.exit(1)
     finally:
         store.close()  # release the writer lock before anything else opens the store
     for hook in hooks:

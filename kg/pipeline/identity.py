@@ -29,7 +29,6 @@ import os
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -47,6 +46,7 @@ from kg.identity.resolve import (
     summarize,
 )
 from kg.normalize import name_key, title_key
+from kg.pipeline.workers import worker_pool
 from kg.rdf.iri import IriScheme
 from kg.rdf.map import literal, typed
 from kg.rdf.namespace import KG, RDF, RDFS, XSD, sparql_prologue
@@ -362,7 +362,7 @@ def _summarise_file(source: str, path: str, known_sha: str | None, as_of: date) 
 def _pass1(works: Sequence[tuple[str, str, str | None]], as_of: date, workers: int) -> list[_Pass1]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
         return [_summarise_file(s, p, k, as_of) for s, p, k in works]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         chunk = max(1, min(256, len(works) // (workers * 8)))
         return list(
             pool.map(

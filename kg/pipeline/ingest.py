@@ -1,7 +1,9 @@
 """Ingest: files -> parse -> map -> store, idempotent and atomic per source file.
 
-* A source is named by its path relative to the folder it was found in (or by
-  its file name when given directly); its graph is ``graph/{source}``.
+* A source is named by its file name, wherever the file was found (the site's
+  file names are profile ids); its graph is ``graph/{source}``. Two files of one
+  run with one name are both refused; a file whose name is stored for a different
+  owner is refused (see docs/sources.md). Nothing stored is lost by either.
 * An unchanged file (same SHA-256 as the stored graph says) is skipped.
 * A new file's graph is bulk-loaded; many new graphs share one bulk load, which
   commits as a whole, and a graph is never split across two loads.
@@ -9,6 +11,7 @@
 * A file that yields nothing (empty, binary, undecodable, no entry) is reported
   and leaves whatever the store already had for it untouched.
 * Graphs of files no longer present stay unless ``prune`` is set.
+* A run that writes nothing publishes nothing: same checkpoint, ETags, dumps.
 
 Parsing and mapping run in worker processes when there are many files; the
 store is written by this process only: bulk loads of new graphs in loader threads
@@ -26,16 +29,21 @@ import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
+import pyoxigraph as ox
+
 from kg.model import ParseFailure
+from kg.normalize import name_key
+from kg.pipeline.workers import worker_pool
 from kg.rdf.iri import IriScheme
 from kg.rdf.map import profile_ntriples
-from kg.store.embedded import KGStore, graph_with_union_copy
+from kg.rdf.namespace import sparql_prologue
+from kg.store.embedded import KGStore, graph_with_union_copy, published_generation
 
 Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
 
@@ -116,6 +124,9 @@ class _Mapped:
     #: A new graph's N-Quads text (see _Work.new_graph) and its number of quads.
     nquads: str = ""
     quads: int = 0
+    #: The owner's name as the page gives it ("" if unknown): a stored source is only
+    #: replaced by a page of the same owner (docs/sources.md).
+    owner: str = ""
 
 
 def _source_name(name: str) -> str:
@@ -138,11 +149,19 @@ def discover(
     """Profile files under ``paths`` with their source names, plus outcomes for paths that do not exist.
 
     Folders are searched recursively for ``*.txt`` (hidden files and folders
-    skipped); a file named directly is taken whatever its extension. A source
-    name seen twice keeps the last file.
+    skipped); a file named directly is taken whatever its extension. The source
+    name is the file name: one file reached twice (``coll`` and ``coll/a``) is
+    taken once; two different files with one name are both refused, each with a
+    failure naming the other, so that neither replaces a profile silently.
     """
-    found: dict[str, Path] = {}
+    found: dict[str, list[Path]] = {}
     missing: list[FileOutcome] = []
+
+    def add(file: Path) -> None:
+        same = found.setdefault(_source_name(file.name), [])
+        if not any(_same_file(file, other) for other in same):
+            same.append(file)
+
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -151,9 +170,9 @@ def discover(
                 if any(part.startswith(".") for part in relative.parts):
                     continue
                 if file.is_file() and file.suffix.lower() in PROFILE_SUFFIXES:
-                    found[_source_name(relative.as_posix())] = file
+                    add(file)
         elif path.is_file():
-            found[_source_name(path.name)] = path
+            add(path)
         else:
             missing.append(
                 FileOutcome(
@@ -163,7 +182,48 @@ def discover(
                     failures=(ParseFailure(str(path), 0, "no such file or folder"),),
                 )
             )
-    return sorted(found.items()), missing
+    for source, files in found.items():
+        if len(files) > 1:
+            for file in files:
+                others = ", ".join(str(other) for other in files if other is not file)
+                reason = (
+                    f"another file of this run has the same name {source!r}: {others}; "
+                    "a file name identifies a profile, so neither is ingested (rename one)"
+                )
+                failure = ParseFailure(source, 0, reason)
+                missing.append(FileOutcome(source, str(file), "failed", failures=(failure,)))
+    return sorted((source, files[0]) for source, files in found.items() if len(files) == 1), missing
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.samefile(b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+#: The names of a stored source's owner (every spelling its graph gives the owner).
+_STORED_OWNER = (
+    sparql_prologue() + "SELECT ?g ?name WHERE { GRAPH ?g { ?snapshot a kg:ProfileSnapshot ; "
+    "foaf:primaryTopic ?owner . ?owner schema:name ?name } }"
+)
+
+
+def _other_owner(store: KGStore, graph: str, owner: str) -> str | None:
+    """The stored owner of ``graph`` if the page's ``owner`` is a different person, else None.
+
+    Unknown owners (either side) never conflict: a page whose owner the parser could
+    not tell is still the same profile id.
+    """
+    if not owner:
+        return None
+    names = [
+        row["name"].value
+        for row in store.query(_STORED_OWNER, substitutions={"g": ox.NamedNode(graph)})
+    ]
+    if not names or name_key(owner) in {name_key(name) for name in names}:
+        return None
+    return min(names)
 
 
 #: The identity keys of the current ingest (kg.identity.resolve.MentionKeys), set once per
@@ -214,9 +274,18 @@ def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> 
             usable,
             _with_union_copy(lines, work.new_graph),
             2 * len(lines),
+            profile.owner.name or "",
         )
     return _Mapped(
-        work.source, work.path, sha, False, lines, len(profile.papers), profile.failures, usable
+        work.source,
+        work.path,
+        sha,
+        False,
+        lines,
+        len(profile.papers),
+        profile.failures,
+        usable,
+        owner=profile.owner.name or "",
     )
 
 
@@ -244,7 +313,7 @@ def _mapped_stream(
         return
     # The identity keys go to each worker once, not with every file. A bounded window of
     # tasks, taken in order: workers stay busy, and memory does not grow with the corpus.
-    with ProcessPoolExecutor(max_workers=workers, initializer=_set_keys, initargs=(keys,)) as pool:
+    with worker_pool(workers, _set_keys, (keys,)) as pool:
         tasks = (works[i : i + TASK_FILES] for i in range(0, len(works), TASK_FILES))
         pending: deque[Future[list[_Mapped]]] = deque()
         try:
@@ -285,24 +354,29 @@ class _Loader:
 
     :meth:`load` hands over a batch and returns at once unless a batch is already
     waiting: besides the one the caller fills, at most ``threads`` batches loading and
-    one waiting are held. A load's error is raised by the
-    next call of :meth:`load`, :meth:`wait` or :meth:`close`; after one, no further
-    batch is loaded.
+    one waiting are held. A batch the store refuses as data (an invalid term: a
+    SyntaxError or ValueError, nothing of it committed) is loaded again graph by
+    graph, so that one bad file never loses the others of its batch; the refused
+    sources and the reasons are in :attr:`rejected`. Any other error (the store
+    itself, a full disk) is raised by the next call of :meth:`load`, :meth:`wait`
+    or :meth:`close`; after one, no further batch is loaded.
     """
 
     def __init__(self, store: KGStore, threads: int = 2) -> None:
         self._store = store
         self._count = max(1, threads)
-        self._queue: queue.Queue[list[str] | None] = queue.Queue(maxsize=1)
+        self._queue: queue.Queue[list[tuple[str, str]] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._threads: list[threading.Thread] = []
+        #: source -> why the store refused its graph (written by the loader threads).
+        self.rejected: dict[str, str] = {}
 
     def _run(self) -> None:
         while True:
             batch = self._queue.get()
             try:
                 if batch is not None and self._error is None:
-                    self._store.load_new_graphs(batch)
+                    self._load(batch)
             except BaseException as error:  # handed to the main thread
                 self._error = error
             finally:
@@ -310,7 +384,18 @@ class _Loader:
             if batch is None:
                 return
 
-    def load(self, batch: list[str]) -> None:
+    def _load(self, batch: list[tuple[str, str]]) -> None:
+        try:
+            self._store.load_new_graphs([text for _, text in batch])
+            return
+        except (SyntaxError, ValueError) as error:
+            if len(batch) == 1:
+                self.rejected[batch[0][0]] = _first_line(error)
+                return
+        for item in batch:
+            self._load([item])
+
+    def load(self, batch: list[tuple[str, str]]) -> None:
         self._raise()
         if not self._threads:
             self._threads = [
@@ -341,6 +426,10 @@ class _Loader:
             raise error
 
 
+def _first_line(error: BaseException) -> str:
+    return (str(error).strip().splitlines() or [type(error).__name__])[0]
+
+
 PostIngestHook = Callable[[KGStore, IriScheme], None]
 
 
@@ -369,6 +458,13 @@ class ResolutionPass(Protocol):
     def __call__(self, store: KGStore, scheme: IriScheme) -> None: ...
 
 
+def _refused(item: _Mapped | FileOutcome, error: BaseException | str) -> FileOutcome:
+    """The outcome of a file whose graph the store refused (nothing of it stored)."""
+    reason = error if isinstance(error, str) else _first_line(error)
+    failure = ParseFailure(item.source, 0, f"the store refused this file's graph: {reason}")
+    return FileOutcome(item.source, item.path, "failed", 0, (*item.failures, failure))
+
+
 def ingest(
     paths: Iterable[str | os.PathLike[str]],
     store: KGStore,
@@ -386,6 +482,7 @@ def ingest(
     Never raises for bad input: each file's outcome is in the report. Raises
     :class:`kg.errors.StoreError` only when the store itself cannot be written.
     """
+    writes_before = getattr(store, "writes", 0)
     files, missing = discover(paths)
     report = IngestReport(outcomes=list(missing))
     known = store.sources()
@@ -429,7 +526,7 @@ def ingest(
 
         stream = tqdm(stream, total=len(works), unit="file", desc="ingest", file=sys.stderr)
 
-    batch: list[str] = []
+    batch: list[tuple[str, str]] = []
     batch_bytes = 0
     batch_quads = 0
     # Concurrent loads only into our own store: an external one (kg.store.remote) gets its
@@ -453,14 +550,31 @@ def ingest(
                 )
                 continue
             if mapped.source in known_by_source:
+                other = _other_owner(store, scheme.graph(mapped.source), mapped.owner)
+                if other is not None:
+                    reason = (
+                        f"{mapped.source} is stored as the profile of {other}, but this file "
+                        f"is the profile of {mapped.owner}: not replaced (a file name "
+                        "identifies a profile; rename the file if it is another person)"
+                    )
+                    failure = ParseFailure(mapped.source, 0, reason)
+                    report.outcomes.append(
+                        FileOutcome(mapped.source, mapped.path, "failed", 0, (failure,))
+                    )
+                    continue
                 loader.wait()  # a replacement reads the union: never beside a load
-                store.replace_graph(scheme.graph(mapped.source), mapped.lines)
+                try:
+                    store.replace_graph(scheme.graph(mapped.source), mapped.lines)
+                except (SyntaxError, ValueError) as error:
+                    # One transaction: the stored version is untouched; go on with the rest.
+                    report.outcomes.append(_refused(mapped, error))
+                    continue
                 status: Status = "replaced"
             else:
                 size, count = len(mapped.nquads), mapped.quads
                 if batch_bytes + size > BULK_BATCH_BYTES or batch_quads + count > BULK_BATCH_QUADS:
                     flush_batch()
-                batch.append(mapped.nquads)
+                batch.append((mapped.source, mapped.nquads))
                 batch_bytes += size
                 batch_quads += count
                 status = "added"
@@ -476,9 +590,17 @@ def ingest(
                 render(scheme)
     finally:
         loader.close()
+    if loader.rejected:
+        report.outcomes = [
+            _refused(o, loader.rejected[o.source])
+            if o.status == "added" and o.source in loader.rejected
+            else o
+            for o in report.outcomes
+        ]
 
     if prune:
-        present = {source for source, _ in files}
+        # A refused file (a name collision) still holds its name: its stored graph stays.
+        present = {source for source, _ in files} | {o.source for o in missing}
         for state in known.values():
             if state.source not in present:
                 store.remove_graph(state.graph)
@@ -486,6 +608,13 @@ def ingest(
 
     for hook in post_ingest:
         hook(store, scheme)
-    if publish and store.folder is not None:
+    # Nothing written, nothing published: the same checkpoint, ETags, dumps and
+    # precomputed reports (an hourly cron job must not defeat every harvester's cache).
+    wrote = getattr(store, "writes", 1) != writes_before
+    if (
+        publish
+        and store.folder is not None
+        and (wrote or published_generation(store.folder) is None)
+    ):
         report.generation = store.publish()
     return report

@@ -26,6 +26,8 @@ as the hosts do).
 from __future__ import annotations
 
 import hashlib
+import ipaddress
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import quote, unquote
@@ -64,6 +66,114 @@ def _paper_slug(key: str) -> str:
     return f"{slug + '-' if slug else ''}{_short_hash(key)}"
 
 
+_HEX = frozenset(string.hexdigits)
+_UNRESERVED = frozenset(string.ascii_letters + string.digits + "-._~")
+_SUB_DELIMS = "!$&'()*+,;="
+# What each part of an IRI (RFC 3987) may hold besides iunreserved and %XX.
+_USERINFO = _UNRESERVED | frozenset(_SUB_DELIMS + ":")
+_HOST = _UNRESERVED | frozenset(_SUB_DELIMS)
+_PATH = _UNRESERVED | frozenset(_SUB_DELIMS + ":@/")
+_QUERY = _UNRESERVED | frozenset(_SUB_DELIMS + ":@/?")
+
+
+def _ucschar(cp: int) -> bool:
+    """RFC 3987 ``ucschar``: the non-ASCII characters an IRI may hold as they are."""
+    if cp < 0x10000:
+        return 0xA0 <= cp <= 0xD7FF or 0xF900 <= cp <= 0xFDCF or 0xFDF0 <= cp <= 0xFFEF
+    return (cp & 0xFFFF) <= 0xFFFD and cp < 0xF0000 and not 0xE0000 <= cp < 0xE1000
+
+
+def _iprivate(cp: int) -> bool:
+    return 0xE000 <= cp <= 0xF8FF or (cp >= 0xF0000 and (cp & 0xFFFF) <= 0xFFFD)
+
+
+def _escape(text: str, allowed: frozenset[str], *, private: bool = False) -> str:
+    """``text`` with every character an IRI part may not hold percent-encoded (UTF-8).
+
+    A ``%`` stays only when two hex digits follow it (an escape already made);
+    a bare one becomes ``%25``. One pass: linear in the text.
+    """
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == "%" and i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
+            out.append(text[i : i + 3])
+            i += 3
+            continue
+        cp = ord(ch)
+        if ch in allowed or (cp >= 0xA0 and (_ucschar(cp) or (private and _iprivate(cp)))):
+            out.append(ch)
+        else:
+            # surrogatepass: a lone surrogate (undecodable input) still becomes ASCII escapes.
+            out.append("".join(f"%{b:02X}" for b in ch.encode("utf-8", "surrogatepass")))
+        i += 1
+    return "".join(out)
+
+
+def _ipv6(text: str) -> bool:
+    if not text.isascii() or "%" in text:  # no zone identifiers: IRIs have none
+        return False
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
+def escape_url(url: str) -> str | None:
+    """An absolute http(s) URL from free text as a valid IRI, or None if it is not one.
+
+    Valid by construction: each part (user, host, port, path, query, fragment) keeps
+    only what RFC 3987 allows it and percent-encodes the rest, so a bare ``%``, ``%zz``,
+    ``[`` or ``]`` outside an IPv6 host, a second ``#``, spaces, controls and
+    non-characters (U+FFFD, U+FFFE) are escaped; a port that is not digits is escaped
+    into the host. Nothing is dropped but a URL that does not start ``http(s)://``.
+
+    >>> escape_url("https://example.org/acc=95% here#a#b")
+    'https://example.org/acc=95%25%20here#a%23b'
+    """
+    for scheme in ("http://", "https://"):
+        if url.startswith(scheme):
+            break
+    else:
+        return None
+    rest = url[len(scheme) :]
+    end = len(rest)
+    for stop in "/?#":
+        found = rest.find(stop, 0, end)
+        if found >= 0:
+            end = found
+    authority, rest = rest[:end], rest[end:]
+    rest, hashmark, fragment = rest.partition("#")
+    path, question, query = rest.partition("?")
+    userinfo, at, hostport = authority.rpartition("@")
+    host, port = hostport, ""
+    inside, bracket, after = hostport[1:].partition("]")
+    if (
+        hostport.startswith("[")
+        and bracket
+        and _ipv6(inside)
+        and (not after or (after[0] == ":" and after[1:].isascii() and after[1:].isdigit()))
+    ):
+        host_text = f"[{inside}]"
+        port = after
+    else:
+        name, colon, digits = hostport.rpartition(":")
+        if colon and digits.isascii() and digits.isdigit():
+            host, port = name, ":" + digits
+        host_text = _escape(host, _HOST)
+    return (
+        scheme
+        + (_escape(userinfo, _USERINFO) + "@" if at else "")
+        + host_text
+        + port
+        + _escape(path, _PATH)
+        + (question + _escape(query, _QUERY, private=True))
+        + (hashmark + _escape(fragment, _QUERY))
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class IriScheme:
     """Mints IRIs under ``base``: ``IriScheme("https://kg.example.org/").author("Weiran Huang")``."""
@@ -71,7 +181,10 @@ class IriScheme:
     base: str = DEFAULT_BASE_IRI
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "base", normalise_base(self.base))
+        base = normalise_base(self.base)
+        if escape_url(base) != base:  # every IRI minted under it must be valid
+            raise ValueError(f"base IRI must be a valid IRI (escape it), got {base!r}")
+        object.__setattr__(self, "base", base)
 
     def author(self, name: str) -> str:
         return self.author_from_key(name_key(name))

@@ -27,11 +27,10 @@ from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import quote
 
 from kg.model import PaperEntry, Profile, Repository
 from kg.normalize import name_key, title_key
-from kg.rdf.iri import IriScheme
+from kg.rdf.iri import IriScheme, escape_url
 from kg.rdf.namespace import DCTERMS, FOAF, KG, PROV, RDF, RDFS, SCHEMA, SKOS, XSD
 
 #: arXiv categories behind the site's two- to four-letter codes. Codes not
@@ -172,8 +171,6 @@ _T = {  # predicates and classes, pre-rendered once
 }
 
 _ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
-# Characters N-Triples does not allow inside an IRI reference.
-_IRI_UNSAFE = set('<>"{}|^`\\ \t\n\r')
 
 
 def literal(value: str, lang: str | None = None) -> str:
@@ -200,17 +197,13 @@ def boolean(value: bool) -> str:
 
 
 def safe_iri(url: str) -> str | None:
-    """A URL from free text as an N-Triples IRI, percent-encoding what IRIs forbid.
+    """A URL from free text as an N-Triples IRI (``<...>``), valid by construction.
 
-    Returns None for anything that is not an absolute http(s) URL.
+    Returns None for anything that is not an absolute http(s) URL; see
+    :func:`kg.rdf.iri.escape_url` for what is percent-encoded.
     """
-    if not url.startswith(("http://", "https://")):
-        return None
-    if any(ch in _IRI_UNSAFE or ord(ch) < 0x20 for ch in url):
-        url = "".join(
-            quote(ch, safe="") if ch in _IRI_UNSAFE or ord(ch) < 0x20 else ch for ch in url
-        )
-    return "<" + url + ">"
+    iri = escape_url(url)
+    return None if iri is None else "<" + iri + ">"
 
 
 class _Triples:

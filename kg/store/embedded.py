@@ -100,6 +100,8 @@ class KGStore:
         self.folder = folder
         self.writable = writable
         self.generation = generation
+        #: Write calls made through this handle: ingest publishes only when it wrote.
+        self.writes = 0
 
     # -- opening ---------------------------------------------------------------
 
@@ -173,6 +175,7 @@ class KGStore:
     def update(self, sparql_update: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL update in one transaction (all or nothing)."""
         self._require_writable()
+        self.writes += 1
         self._store.update(sparql_update, base_iri=base_iri)
 
     def count_quads(self) -> int:
@@ -219,6 +222,7 @@ class KGStore:
         its default-graph copy (see :func:`graph_with_union_copy`).
         """
         self._require_writable()
+        self.writes += 1
         # The loader reads the text as it is encoded, piece by piece: no joined copy of
         # the batch (tens of MB, twice: the string and its UTF-8) is ever built.
         reader = io.BufferedReader(_Utf8Reader(nquads), 1 << 20)
@@ -236,6 +240,7 @@ class KGStore:
         once (as ingest loads new source graphs) and is faster again.
         """
         self._require_writable()
+        self.writes += 1
         lines = ntriples if isinstance(ntriples, list) else list(ntriples)
         if not self._store.contains_named_graph(ox.NamedNode(graph)):
             data = "".join(graph_with_union_copy(lines, graph)).encode("utf-8")
@@ -257,11 +262,13 @@ class KGStore:
     def remove_graph(self, graph: str) -> None:
         """Remove a named graph and retract from the union what only it stated, in one transaction."""
         self._require_writable()
+        self.writes += 1
         self._store.update(_retract_from_union(graph) + f"DROP SILENT GRAPH <{graph}>")
 
     def load_rdf(self, data: bytes | IO[bytes], fmt: str, *, graph: str | None = None) -> None:
         """Transactional load of RDF in any supported format (Graph Store Protocol, tests)."""
         self._require_writable()
+        self.writes += 1
         options: dict[str, Any] = {}
         if graph is not None:
             options["to_graph"] = ox.NamedNode(graph)

@@ -1,0 +1,102 @@
+"""Accidents during kg ingest: a full disk, the main process killed alone (issue 15 item 8)."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from kg.cli import main
+from kg.store.embedded import KGStore, published_generation
+from tests.conftest import SEED_AS_OF, TEST_BASE_IRI, ingest_into
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_full_disk_is_one_line_and_the_store_stays_intact(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "store"
+    first = sorted(seeds_dir.iterdir())[:2]
+    ingest_into(store, list(first))
+    before = published_generation(store)
+    profiles = tmp_path / "profiles"
+    shutil.copytree(seeds_dir, profiles)
+
+    def full(self: KGStore, nquads: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(KGStore, "load_new_graphs", full)
+    result = CliRunner().invoke(
+        main,
+        [
+            *("ingest", "--store", str(store), "--base-iri", TEST_BASE_IRI, "--no-progress"),
+            *("--as-of", SEED_AS_OF.isoformat(), str(profiles)),
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert "No space left on device" in lines[0] and "intact" in lines[0]
+    assert published_generation(store) == before
+
+
+def _children(pid: int) -> list[int]:
+    out = subprocess.run(
+        ["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True, check=False
+    ).stdout
+    return [int(x) for x in out.split()]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux-only")
+def test_workers_die_with_a_killed_ingest(tmp_path: Path, seeds_dir: Path) -> None:
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    for k in range(60):  # enough files for worker processes (PARALLEL_THRESHOLD)
+        for seed in sorted(seeds_dir.iterdir()):
+            shutil.copy(seed, profiles / f"{k:03d}_{seed.name}")
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'server'}"}
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "kg.cli", "ingest", "--store", str(tmp_path / "store")),
+            *("--workers", "2", "--no-progress", "--no-precompute", str(profiles)),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers: list[int] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        workers = _children(process.pid)
+        if len(workers) >= 2:
+            break
+        time.sleep(0.01)
+    if process.poll() is not None or len(workers) < 2:
+        pytest.fail("the ingest finished before its workers were seen: make the corpus larger")
+    process.send_signal(signal.SIGKILL)  # the main process alone, not its group
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
+        time.sleep(0.05)
+    survivors = [pid for pid in workers if _alive(pid)]
+    for pid in survivors:  # do not leave them behind if the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []
