@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
@@ -335,7 +335,7 @@ def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
             return Cell(iri, _link(iri, scheme), title=iri)
         return Cell("", kind="empty")
     if isinstance(term, ox.NamedNode):
-        return Cell(term.value, _link(term.value, scheme), title=term.value)
+        return Cell(_short_name(term.value, scheme), _link(term.value, scheme), title=term.value)
     value = python_value(term)
     if isinstance(value, bool):
         return Cell("yes" if value else "no", kind="bool")
@@ -347,6 +347,14 @@ def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
     if _URLS.match(text):
         return Cell(text, kind="urls", urls=tuple(text.split()))
     return Cell(text)
+
+
+def _short_name(iri: str, scheme: IriScheme) -> str:
+    """An IRI without a label column, as a reader names it: a profile or source graph of
+    this graph by its file name; any other IRI whole."""
+    if scheme.kind_of(iri) in ("profile", "graph"):
+        return unquote(iri.rstrip("/").rsplit("/", 1)[-1]) or iri
+    return iri
 
 
 def _form_fields(
@@ -371,6 +379,7 @@ def _form_fields(
                 "input_type": input_type,
                 "options": options,
                 "placeholder": param.example or "",
+                "label": column_label(param.name),
             }
         )
     return fields
