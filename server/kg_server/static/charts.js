@@ -218,6 +218,25 @@
     return elements;
   }
 
+  // The layout spaces labelled nodes but cannot promise it: where two names still overlap,
+  // the one with fewer shared papers is left unwritten (the table beside the graph has it).
+  function hideCrowdedLabels(cy) {
+    var kept = [];
+    var named = cy.nodes().filter(function (node) { return !!node.data("shown"); })
+      .sort(function (a, b) {
+        if (a.hasClass("focus") !== b.hasClass("focus")) return a.hasClass("focus") ? -1 : 1;
+        return (b.data("size") || 1) - (a.data("size") || 1);
+      });
+    named.forEach(function (node) {
+      var box = node.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
+      var clash = kept.some(function (other) {
+        return box.x1 < other.x2 && other.x1 < box.x2 && box.y1 < other.y2 && other.y1 < box.y2;
+      });
+      if (clash) node.data("shown", "");
+      else kept.push(box);
+    });
+  }
+
   function drawGraph(element, spec) {
     var cytoscape = window.cytoscape;
     if (typeof cytoscape !== "function") { mark(element, "unavailable"); return null; }
@@ -263,6 +282,7 @@
           { selector: "edge[label != '']", style: { "label": "data(label)", "font-size": 9, "color": "#5b6475" } }
         ]
       });
+      hideCrowdedLabels(cy);
       element.kgGraph = cy;  // for tests and other scripts on the page
       cy.on("tap", "node", function (event) {
         var href = event.target.data("href");
