@@ -1456,6 +1456,14 @@ def _ambiguity(runner: ReportRunner, report: Report, binding: Binding) -> Report
     out = [_fixed_evidence(row, at) for row in result.rows]
     notes: list[str] = []
     min_papers = int(binding.values.get("min_papers", "4"))
+    # One row per author for "several people": where identity resolution already says so
+    # (its own community count, which the author page shows), the co-author-group check
+    # would repeat the suspicion with other numbers.
+    flagged = {
+        _value(row[at["author"]])
+        for row in out
+        if _value(row[at["signal"]]) == "possibly several people (identity resolution)"
+    }
     if "top-authors-by-papers" in runner.reports and "author-communities" in runner.reports:
         top = runner.run_named("top-authors-by-papers", {"min_papers": str(min_papers)})
         top_at = _index(top.columns)
@@ -1466,7 +1474,7 @@ def _ambiguity(runner: ReportRunner, report: Report, binding: Binding) -> Report
             )
         for row in candidates:
             author = _value(row[top_at["author"]])
-            if author is None:
+            if author is None or author in flagged:
                 continue
             groups = runner.run_named("author-communities", {"author": author})
             g_at = _index(groups.columns)

@@ -12,7 +12,9 @@ and ``ex:SERVICE`` or ``?service`` are names, not keywords.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 _TOKEN = re.compile(
     r"""
@@ -152,3 +154,37 @@ def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+def where_starts(text: str) -> list[int]:
+    """The offsets just after each ``{`` that opens a query's WHERE group: the outermost
+    query's and every subquery's. That is the first ``{`` after ``WHERE``, or, where the
+    keyword is left out, after ``SELECT``/``ASK``/``DESCRIBE`` (a CONSTRUCT template's braces
+    come before ``WHERE`` and are not taken)."""
+    found: list[int] = []
+    pending = False
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup or "other"
+        value = match.group()
+        if kind == "word" and value.upper() in ("SELECT", "ASK", "DESCRIBE", "WHERE"):
+            pending = True
+        elif kind == "other" and value == "{" and pending:
+            found.append(match.end())
+            pending = False
+    return found
+
+
+def with_values(text: str, bindings: Mapping[str, Any]) -> str:
+    """The query with a ``VALUES`` block for ``bindings`` (variable name -> pyoxigraph term)
+    at the start of its WHERE group and of every subquery's: a query to read and run
+    elsewhere (the query page) that answers as the query run with those substitutions
+    does (pyoxigraph binds a substituted variable in subqueries too). Terms are written
+    in their N-Triples form (``str()`` of a pyoxigraph term), which escapes them; the text
+    is returned unchanged when there is nothing to bind or no WHERE group is found.
+    """
+    if not bindings:
+        return text
+    names = " ".join(f"?{name}" for name in bindings)
+    terms = " ".join(str(term) for term in bindings.values())
+    block = f" VALUES ({names}) {{ ({terms}) }}"
+    return apply_edits(text, [(at, at, block) for at in where_starts(text)])

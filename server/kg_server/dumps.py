@@ -53,6 +53,7 @@ from kg.store.dumps import (
 from kg_server.app import kg_context
 from kg_server.config import Settings
 from kg_server.negotiation import BY_KEY, Format, negotiate
+from kg_server.void import schema_dataset
 
 log = logging.getLogger(__name__)
 
@@ -264,6 +265,7 @@ def listing(extension: str | None = None) -> Response:
             stale=stale,
             building=service().building,
             license=kg_context().settings.license,
+            jsonld=schema_dataset(),
         )
         response = Response(body, status=200 if manifest else 503, content_type=fmt.content_type)
         if manifest is None:

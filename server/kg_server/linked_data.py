@@ -55,6 +55,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from kg.errors import NotFound
 from kg.rdf.namespace import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, sparql_prologue
 from kg.store.query import QueryRequest
+from kg_server import structured
 from kg_server.app import kg_context
 from kg_server.negotiation import BY_KEY, Format, negotiate
 
@@ -605,7 +606,13 @@ def related_pages(kind: str, iri: str) -> list[tuple[str, str]]:
 
 
 def render_resource(description: Description, kind: str, path: str) -> str:
-    return render_template("resource.html", view=build_view(description, kind, path))
+    jsonld = structured.from_triples(
+        description.iri,
+        description.triples,
+        labels_of(description.triples),
+        url=request.host_url.rstrip("/") + path,
+    )
+    return render_template("resource.html", view=build_view(description, kind, path), jsonld=jsonld)
 
 
 # --- routes ------------------------------------------------------------------------------

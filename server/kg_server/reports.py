@@ -33,7 +33,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import unquote, urlencode
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
@@ -51,7 +51,10 @@ from kg.reports import (
 )
 from kg.reports.precompute import PrecomputedReports
 from kg.sparql.results import python_value
+from kg.sparql.text import with_values
+from kg_server import structured
 from kg_server.app import kg_context
+from kg_server.labels import column_label
 from kg_server.negotiation import Format, negotiate
 
 blueprint = Blueprint("reports", __name__)
@@ -270,7 +273,7 @@ def _csv_response(run: Run) -> Response:
 # -- HTML ----------------------------------------------------------------------------------------
 
 #: Label columns shown for an IRI column (the IRI column itself is then not shown).
-_LABEL_SUFFIXES = ("_name", "_title", "_label")
+_LABEL_SUFFIXES = ("_name", "_title", "_label", "_code")
 _LABEL_PAIRS = {"item": "label", "profile": "label", "value_iri": "value"}
 _URLS = re.compile(r"^https?://\S+(?: https?://\S+)*$")
 
@@ -320,7 +323,7 @@ def table(result: ReportResult, start: int, stop: int | None) -> tuple[list[str]
             iri_term = row[position[iri_column]] if iri_column else None
             cells.append(_cell(term, iri_term, scheme))
         rows.append(cells)
-    return [result.columns[i] for i in shown], rows
+    return [column_label(result.columns[i]) for i in shown], rows
 
 
 def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
@@ -332,7 +335,7 @@ def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
             return Cell(iri, _link(iri, scheme), title=iri)
         return Cell("", kind="empty")
     if isinstance(term, ox.NamedNode):
-        return Cell(term.value, _link(term.value, scheme), title=term.value)
+        return Cell(_short_name(term.value, scheme), _link(term.value, scheme), title=term.value)
     value = python_value(term)
     if isinstance(value, bool):
         return Cell("yes" if value else "no", kind="bool")
@@ -344,6 +347,14 @@ def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
     if _URLS.match(text):
         return Cell(text, kind="urls", urls=tuple(text.split()))
     return Cell(text)
+
+
+def _short_name(iri: str, scheme: IriScheme) -> str:
+    """An IRI without a label column, as a reader names it: a profile or source graph of
+    this graph by its file name; any other IRI whole."""
+    if scheme.kind_of(iri) in ("profile", "graph"):
+        return unquote(iri.rstrip("/").rsplit("/", 1)[-1]) or iri
+    return iri
 
 
 def _form_fields(
@@ -368,6 +379,7 @@ def _form_fields(
                 "input_type": input_type,
                 "options": options,
                 "placeholder": param.example or "",
+                "label": column_label(param.name),
             }
         )
     return fields
@@ -412,24 +424,32 @@ def chart_spec(report: Report, result: ReportResult) -> dict[str, Any] | None:
         datasets = [
             {"label": s, "data": [table.get((s, label)) for label in labels]} for s in series
         ]
-        y_title = y
+        y_title = column_label(y)
     else:
         labels = [_label(r.get(x)) for r in records]
         datasets = [
-            {"label": column, "data": [r.get(column) for r in records]} for column in chart.y
+            {"label": column_label(column), "data": [r.get(column) for r in records]}
+            for column in chart.y
         ]
-        y_title = ", ".join(chart.y)
+        y_title = ", ".join(column_label(c) for c in chart.y)
     values = [v for d in datasets for v in d["data"] if v is not None]
     spec = {
         "type": chart.kind,
         "title": report.title,
         "labels": labels,
         "datasets": datasets,
-        "xTitle": x,
+        "xTitle": column_label(x),
         "yTitle": y_title,
         "integer": all(isinstance(v, int) for v in values),
+        # Years on a linear axis: a year without papers keeps its place instead of vanishing.
+        "xLinear": _all_years(r.get(x) for r in records),
     }
     return {"kind": "chart", "spec": spec}
+
+
+def _all_years(values: Any) -> bool:
+    found = [v for v in values if v is not None]
+    return bool(found) and all(isinstance(v, int) and 1000 <= v <= 9999 for v in found)
 
 
 def graph_spec(report: Report, result: ReportResult) -> dict[str, Any]:
@@ -469,8 +489,13 @@ def graph_spec(report: Report, result: ReportResult) -> dict[str, Any]:
     }
 
 
-def _query_page_link(report: Report) -> str:
-    return "/?" + urlencode({"query": report.query})
+def _query_page_link(report: Report, binding: Binding | None = None) -> str:
+    """The query page with the report's query, its parameter values written in as a VALUES
+    block (so that it answers for the same author or paper as the report)."""
+    query = report.query
+    if binding is not None:
+        query = with_values(query, binding.substitutions(report))
+    return "/?" + urlencode({"query": query})
 
 
 def _html_response(name: str) -> Response:
@@ -525,7 +550,7 @@ def _html_response(name: str) -> Response:
         vendor=_vendor(),
         json_url=report_url(report.name, values, suffix=".json") if binding else None,
         csv_url=report_url(report.name, values, suffix=".csv") if binding else None,
-        query_page=_query_page_link(report),
+        query_page=_query_page_link(report, binding),
         values=values,
     )
     response = Response(body, status=400 if error else 200, mimetype="text/html")
@@ -653,6 +678,7 @@ def author_page(slug: str) -> Response:
             "chart": chart_spec(report, result),
         }
     facts = summary[2].records()[0]
+    page_url = url_for("reports.author_page", slug=slug, _external=True)
     body = render_template(
         "author_page.html",
         iri=iri,
@@ -660,6 +686,8 @@ def author_page(slug: str) -> Response:
         panels=panels,
         vendor=_vendor(),
         summary_url=report_url("author-summary", params),
+        rdf_alternates=rdf_alternates(iri),
+        jsonld=structured.person(iri, facts.get("name") or iri, url=page_url, same_as=[iri]),
     )
     return Response(body, mimetype="text/html")
 
@@ -684,6 +712,9 @@ def paper_page(slug: str) -> Response:
     title = facts.get("title", [Cell(iri)])[0].text
     authors = _panel("paper-authors", params)
     author_table = table(authors[2], 0, None) if authors else ([], [])
+    jsonld, meta = _paper_structured_data(
+        iri, title, facts, authors[2] if authors else None, slug=slug
+    )
     body = render_template(
         "paper_page.html",
         iri=iri,
@@ -692,8 +723,77 @@ def paper_page(slug: str) -> Response:
         authors=author_table,
         details_url=report_url("paper", params),
         authors_url=report_url("paper-authors", params) if authors else None,
+        rdf_alternates=rdf_alternates(iri),
+        jsonld=jsonld,
+        citation_meta=meta,
     )
     return Response(body, mimetype="text/html")
+
+
+def rdf_alternates(iri: str) -> list[tuple[str, str]]:
+    """(media type, URL) of the RDF descriptions of an entity (linked_data's extensions)."""
+    from kg_server.linked_data import OFFERS, local_href
+
+    href = local_href(iri)
+    if href is None:
+        return []
+    return [(f.media_type, f"{href}.{f.extension}") for f in OFFERS if f.key != "html"]
+
+
+def _paper_structured_data(
+    iri: str,
+    title: str,
+    facts: Mapping[str, list[Cell]],
+    authors: ReportResult | None,
+    *,
+    slug: str,
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """schema.org JSON-LD and Highwire tags for a paper page, from the paper and
+    paper-authors reports (authors in printed order, then the owners "et al." hides)."""
+    scheme = kg_context().scheme
+    named: list[structured.Named] = []
+    for record in authors.records() if authors else []:
+        author_iri = record.get("author")
+        name = record.get("author_name") or record.get("written_name")
+        if not name:
+            continue
+        page = entity_page(str(author_iri), scheme) if author_iri else None
+        named.append(structured.Named(author_iri, str(name), url_for_path(page) if page else None))
+
+    def first(field: str) -> Cell | None:
+        cells = facts.get(field)
+        return cells[0] if cells else None
+
+    date = first("date")
+    venue = first("venue")
+    abstract = first("abstract")
+    links = [u for c in facts.get("link", []) for u in (c.urls or (c.text,))]
+    page_url = url_for("reports.paper_page", slug=slug, _external=True)
+    about = [structured.Named(c.title, c.text) for c in facts.get("subject", [])]
+    jsonld = structured.scholarly_article(
+        iri,
+        title,
+        url=page_url,
+        authors=named,
+        date_published=date.text if date else None,
+        about=about,
+        venue=structured.Named(venue.title, venue.text) if venue else None,
+        abstract=abstract.text if abstract else None,
+        same_as=[iri],
+    )
+    meta = structured.citation_meta(
+        title,
+        [a.name for a in named],
+        date=date.text if date else None,
+        abstract_html_url=page_url,
+        pdf=structured.pdf_url(links),
+    )
+    return jsonld, meta
+
+
+def url_for_path(path: str) -> str:
+    """An absolute URL for a path on this server."""
+    return request.host_url.rstrip("/") + path
 
 
 # -- OpenAPI -------------------------------------------------------------------------------------

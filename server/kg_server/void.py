@@ -33,6 +33,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from kg.rdf.namespace import DCTERMS, FOAF, KG_NAMESPACE, PREFIXES, RDF, VOID, XSD
 from kg.store.dumps import DUMP_FORMATS, generation_time
 from kg.store.query import QueryRequest
+from kg_server import structured
 from kg_server.app import kg_context
 
 blueprint = Blueprint("void", __name__)
@@ -190,6 +191,25 @@ def void_triples(stats: Statistics) -> list[ox.Triple]:
     return out
 
 
+def schema_dataset(modified: datetime | None = None) -> dict[str, Any]:
+    """The dataset as a schema:Dataset (for dataset search engines), one DataDownload per
+    dump file; embedded in the VoID and dumps pages."""
+    context = kg_context()
+    base = context.scheme.base
+    return structured.dataset(
+        iri=dataset_iri(),
+        name=TITLE,
+        description=DESCRIPTION,
+        license=context.settings.license,
+        url=base + "dumps",
+        distributions=[
+            (fmt.title, f"{base}dumps/{fmt.filename}", fmt.media_type) for fmt in DUMP_FORMATS
+        ],
+        date_modified=modified.isoformat(timespec="seconds") if modified else None,
+        same_as=[base + VOID_PATH],
+    )
+
+
 def _html(stats: Statistics, triples: list[ox.Triple]) -> str:
     from kg_server import linked_data as ld
 
@@ -247,7 +267,8 @@ def _html(stats: Statistics, triples: list[ox.Triple]) -> str:
         document=False,
         triple_count=len(triples),
     )
-    return render_template("resource.html", view=view)
+    jsonld = schema_dataset(_modified(stats.version))
+    return render_template("resource.html", view=view, jsonld=jsonld)
 
 
 @blueprint.get("/" + VOID_PATH)

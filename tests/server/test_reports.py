@@ -129,6 +129,8 @@ class Islands(HTMLParser):
         values = dict(attrs)
         if tag == "script" and values.get("type") == "application/json":
             self._id = values.get("id")
+        elif tag == "script" and values.get("type") == "application/ld+json":
+            pass  # structured data for crawlers: a data block, never executed
         elif tag == "script":
             assert values.get("src"), "inline script"
 

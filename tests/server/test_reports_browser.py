@@ -25,8 +25,8 @@ SCREENSHOTS = Path(
 )
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def chromium_with_assets() -> Iterator[Browser]:
+    """A Chromium with the vendor assets in place (skips the test with the reason otherwise)."""
     executable = require_chromium()
     for feature in ("chart", "cytoscape"):
         missing = [rel for rel in VENDOR_FILES[feature] if not (STATIC / rel).is_file()]
@@ -36,6 +36,11 @@ def browser() -> Iterator[Browser]:
             )
     with Browser(executable) as chromium:
         yield chromium
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from chromium_with_assets()
 
 
 @pytest.fixture()

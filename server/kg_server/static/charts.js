@@ -25,7 +25,9 @@
  *     "datasets": [ {"label": "papers", "data": [3, 5, ...]}, ... ],
  *     "stacked": false,                           // bar/line: stack the datasets
  *     "xTitle": "year", "yTitle": "papers",       // optional axis titles
- *     "integer": true }                           // optional: whole-number ticks
+ *     "integer": true,                            // optional: whole-number ticks
+ *     "xLinear": true }                           // optional: labels are numbers (years) on a
+ *                                                 // linear axis, so missing years keep their place
  *
  * ---- A graph --------------------------------------------------------------------
  *   <div class="graph-box" data-kg-graph="coauthors-data"></div>
@@ -91,9 +93,17 @@
     var horizontal = type === "horizontalBar";
     if (horizontal) type = "bar";
     var round = type === "pie" || type === "doughnut";
+    var linear = !!spec.xLinear && !round && !horizontal;
+    var labels = spec.labels || [];
     var datasets = spec.datasets.map(function (dataset, index) {
       var colour = PALETTE[index % PALETTE.length];
-      var out = { label: String(dataset.label || ""), data: dataset.data || [] };
+      var data = dataset.data || [];
+      if (linear) {
+        // {x, y} points: the x scale places each year by its value, not by its rank.
+        data = data.map(function (value, i) { return { x: Number(labels[i]), y: value }; })
+          .filter(function (point) { return isFinite(point.x); });
+      }
+      var out = { label: String(dataset.label || ""), data: data };
       if (round) {
         out.backgroundColor = (dataset.data || []).map(function (_, i) { return PALETTE[i % PALETTE.length]; });
       } else {
@@ -127,6 +137,15 @@
         y: { stacked: !!spec.stacked, beginAtZero: true, ticks: ticks,
              title: { display: !!spec.yTitle, text: spec.yTitle || "" } }
       };
+      if (linear) {
+        var xs = labels.map(Number).filter(isFinite);
+        options.scales.x.type = "linear";
+        options.scales.x.offset = type === "bar";
+        options.scales.x.min = Math.min.apply(null, xs);
+        options.scales.x.max = Math.max.apply(null, xs);
+        // One tick per year, written as a year ("2020", not "2,020").
+        options.scales.x.ticks = { stepSize: 1, precision: 0, callback: function (value) { return String(value); } };
+      }
       if (horizontal) {
         options.scales.x.ticks = ticks;
         options.scales.x.beginAtZero = true;
@@ -134,7 +153,8 @@
       }
     }
     try {
-      var chart = new Chart(canvas, { type: type, data: { labels: spec.labels || [], datasets: datasets }, options: options });
+      var data = linear ? { datasets: datasets } : { labels: labels, datasets: datasets };
+      var chart = new Chart(canvas, { type: type, data: data, options: options });
       mark(element, "true");
       return chart;
     } catch (err) {
@@ -146,9 +166,21 @@
 
   // ---- graphs ----------------------------------------------------------------------
 
+  //: Most names written on a graph: the focus and the people with most shared papers. The
+  //: others are dots (their names are in the table beside the graph) so that names never overlap.
+  var MAX_LABELS = 16;
+
   function graphElements(spec) {
     if (Array.isArray(spec.elements)) return spec.elements;
     var elements = [];
+    var ranked = (spec.nodes || []).slice().sort(function (a, b) {
+      return (Number(b.size) || 1) - (Number(a.size) || 1);
+    });
+    var named = {};
+    if (spec.focus != null) named[String(spec.focus)] = true;
+    ranked.forEach(function (node) {
+      if (Object.keys(named).length < MAX_LABELS) named[String(node.id)] = true;
+    });
     var groups = {};
     var ids = {};
     (spec.nodes || []).forEach(function (node) {
@@ -161,6 +193,7 @@
         data: {
           id: id,
           label: String(node.label != null ? node.label : id),
+          shown: named[id] ? String(node.label != null ? node.label : id) : "",
           href: safeHref(node.href) || undefined,
           size: Math.max(1, Number(node.size) || 1),
           colour: id === String(spec.focus) ? "#c23b22" : PALETTE[groups[group] % PALETTE.length]
@@ -185,6 +218,25 @@
     return elements;
   }
 
+  // The layout spaces labelled nodes but cannot promise it: where two names still overlap,
+  // the one with fewer shared papers is left unwritten (the table beside the graph has it).
+  function hideCrowdedLabels(cy) {
+    var kept = [];
+    var named = cy.nodes().filter(function (node) { return !!node.data("shown"); })
+      .sort(function (a, b) {
+        if (a.hasClass("focus") !== b.hasClass("focus")) return a.hasClass("focus") ? -1 : 1;
+        return (b.data("size") || 1) - (a.data("size") || 1);
+      });
+    named.forEach(function (node) {
+      var box = node.boundingBox({ includeNodes: false, includeEdges: false, includeLabels: true });
+      var clash = kept.some(function (other) {
+        return box.x1 < other.x2 && other.x1 < box.x2 && box.y1 < other.y2 && other.y1 < box.y2;
+      });
+      if (clash) node.data("shown", "");
+      else kept.push(box);
+    });
+  }
+
   function drawGraph(element, spec) {
     var cytoscape = window.cytoscape;
     if (typeof cytoscape !== "function") { mark(element, "unavailable"); return null; }
@@ -192,11 +244,24 @@
     try {
       var elements = graphElements(spec);
       var layoutName = spec.layout || "cose";
-      var layout = { name: layoutName, animate: false, fit: true, padding: 24 };
-      if (layoutName === "cose") { layout.randomize = false; layout.nodeRepulsion = function () { return 8000; }; }
-      if (layoutName === "concentric" && spec.focus != null) {
-        layout.concentric = function (node) { return node.id() === String(spec.focus) ? 10 : 1; };
-        layout.levelWidth = function () { return 1; };
+      // Labels count as part of a node when spacing nodes, so that no two labels overlap.
+      var layout = { name: layoutName, animate: false, fit: true, padding: 24,
+                     nodeDimensionsIncludeLabels: true };
+      if (layoutName === "cose") {
+        layout.randomize = false;
+        layout.nodeRepulsion = function () { return 400000; };
+        layout.idealEdgeLength = function () { return 120; };
+        layout.nodeOverlap = 40;
+        layout.componentSpacing = 120;
+      }
+      if (layoutName === "concentric") {
+        // The focus in the middle, then rings of people by how much they share with it.
+        layout.concentric = function (node) {
+          return node.id() === String(spec.focus) ? 1000 : Number(node.data("size")) || 1;
+        };
+        layout.levelWidth = function () { return 2; };
+        layout.avoidOverlap = true;
+        layout.minNodeSpacing = 4;
       }
       var cy = cytoscape({
         container: element,
@@ -205,11 +270,11 @@
         wheelSensitivity: 0.3,
         style: [
           { selector: "node", style: {
-              "background-color": "data(colour)", "label": "data(label)", "font-size": 11,
+              "background-color": "data(colour)", "label": "data(shown)", "font-size": 16,
               "color": "#1d2330", "text-valign": "bottom", "text-margin-y": 3,
               "width": "mapData(size, 1, 20, 14, 44)", "height": "mapData(size, 1, 20, 14, 44)",
               "text-wrap": "ellipsis", "text-max-width": 120 } },
-          { selector: "node.focus", style: { "font-weight": "bold", "font-size": 13, "border-width": 3, "border-color": "#16263d" } },
+          { selector: "node.focus", style: { "font-weight": "bold", "font-size": 18, "border-width": 3, "border-color": "#16263d" } },
           { selector: "node[href]", style: { "cursor": "pointer" } },
           { selector: "edge", style: {
               "width": "mapData(weight, 1, 10, 1, 6)", "line-color": "#9aa5b8", "curve-style": "haystack",
@@ -217,6 +282,8 @@
           { selector: "edge[label != '']", style: { "label": "data(label)", "font-size": 9, "color": "#5b6475" } }
         ]
       });
+      hideCrowdedLabels(cy);
+      element.kgGraph = cy;  // for tests and other scripts on the page
       cy.on("tap", "node", function (event) {
         var href = event.target.data("href");
         if (href) window.location.assign(href);

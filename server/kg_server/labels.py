@@ -1,0 +1,100 @@
+"""Words a reader sees for the reports' column and parameter names.
+
+The SPARQL variables stay as they are (JSON and CSV keep them as keys); HTML tables,
+forms and chart axes show these labels instead. A name missing from the table is
+shown with its underscores as spaces, capitalised (``first_year`` -> "First year").
+"""
+
+from __future__ import annotations
+
+COLUMN_LABELS: dict[str, str] = {
+    "ai_score": "AI score",
+    "author": "Author",
+    "author_count": "Number of authors",
+    "author_name": "Author",
+    "author_papers": "Papers in the graph",
+    "authors": "Authors",
+    "citations": "Citations",
+    "code": "Code",
+    "coauthor": "Co-author",
+    "coauthor_count": "Co-authors",
+    "coauthor_name": "Co-author",
+    "coauthors": "Co-authors",
+    "date": "Published",
+    "declared_papers": "Papers on the profile",
+    "evidence": "Evidence",
+    "field": "Field",
+    "first_year": "First year",
+    "group": "Group",
+    "h_index": "h-index",
+    "has_code": "Has code",
+    "host": "Host",
+    "item": "Found",
+    "kind": "Kind",
+    "label": "Name",
+    "last_year": "Last year",
+    "listed_by": "Listed by the profiles of",
+    "listed_papers": "Papers listed",
+    "method": "Method",
+    "min_papers": "Minimum number of papers",
+    "notation": "arXiv category",
+    "novelty_percent": "Novelty (%)",
+    "org": "Organization",
+    "org_name": "Organization",
+    "other": "Other author",
+    "other_name": "Other author",
+    "owner_confidence": "Owner identified by",
+    "owner_inferred": "Owner guessed from author lists",
+    "paper": "Paper",
+    "paper_title": "Title",
+    "papers": "Papers",
+    "papers_with_code": "Papers with code",
+    "position": "Place in author list",
+    "profile": "Profile",
+    "profile_papers": "Papers on the profile",
+    "profiles": "Profiles",
+    "q": "Search for",
+    "repositories": "Repositories",
+    "repository": "Repository",
+    "repository_count": "Repositories",
+    "repository_name": "Repository",
+    "repository_owner": "Owner",
+    "score": "Score",
+    "share": "Share with code",
+    "signal": "Why it is listed",
+    "snapshot_date": "Copied on",
+    "source": "Author",
+    "source_graph": "Source file",
+    "source_name": "Author",
+    "step": "Step",
+    "subject": "Subject",
+    "subject_code": "Subject",
+    "subjects": "Subjects",
+    "tag": "Tag",
+    "target": "Co-author",
+    "target_name": "Co-author",
+    "titles": "Titles",
+    "truncated": "Author list cut (et al.)",
+    "type": "Type",
+    "url": "Link",
+    "value": "Value",
+    "venue": "Venue",
+    "venue_name": "Venue",
+    "via_paper": "Through the paper",
+    "via_paper_title": "Through the paper",
+    "visible": "In the printed author list",
+    "weight": "Shared papers",
+    "with_code": "With code",
+    "with_repository": "With a repository",
+    "written_name": "Name as printed",
+    "year": "Year",
+}
+
+
+def column_label(name: str) -> str:
+    """The heading for a column or parameter name: ``paper_title`` -> "Title"."""
+    known = COLUMN_LABELS.get(name)
+    if known is not None:
+        return known
+    words = name.replace("_", " ").strip()
+    return words[:1].upper() + words[1:] if words else name
