@@ -17,11 +17,12 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
+from kg import formats
 from kg.errors import KGError
 
 log = logging.getLogger(__name__)
 
-PROBLEM_JSON = "application/problem+json"
+PROBLEM_JSON = formats.PROBLEM_JSON.media_type
 
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
