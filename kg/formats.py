@@ -319,23 +319,18 @@ def find(name: str, among: Iterable[Format] = FORMATS) -> Format | None:
     """Like :func:`lookup`, but None when ``name`` names none of ``among``."""
     choices = tuple(among)
     wanted = name.strip().lower()
-    if "/" in wanted:
-        media_type = _bare(wanted)
+    media_type = _bare(wanted)
+    tests = [lambda f: f.key == wanted, lambda f: wanted in f.names]
+    if "/" in media_type:
         # Our own names first: pyoxigraph maps text/plain to both N-Triples and CSV.
-        for matches in (
+        tests += [
             lambda f: f.media_type == media_type,
             lambda f: media_type in f.aliases,
             lambda f: f.known_to_oxigraph(media_type),
-        ):
-            hit = next((f for f in choices if matches(f)), None)
-            if hit is not None:
-                return hit
-        return None
-    for matches in (
-        lambda f: f.key == wanted,
-        lambda f: wanted in f.names,
-        lambda f: f.extension == wanted,
-    ):
+        ]
+    else:
+        tests.append(lambda f: f.extension == wanted)
+    for matches in tests:
         hit = next((f for f in choices if matches(f)), None)
         if hit is not None:
             return hit

@@ -573,6 +573,8 @@ def _browser_redirect() -> Response:
     target = "/" + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
     response = _empty(303)
     response.headers["Location"] = request.script_root + target
+    # The same URL answers other clients with data: caches must key on Accept.
+    response.vary.add("Accept")
     return response
 
 

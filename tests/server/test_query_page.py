@@ -194,9 +194,11 @@ def test_post_construct_shows_triples_and_graph_downloads(client: Any) -> None:
     rows = rows_of(body)
     assert rows and all(len(row) == 3 for row in rows)
     # Every format /sparql writes a graph in (kg.formats), and no results format.
-    assert {fmt for fmt in re.findall(r'data-format="(\w+)"', body)} == {
-        f.key for f in formats.offers(formats.SPARQL_GRAPH)
-    } >= {"turtle", "ntriples", "jsonld", "rdfxml"}
+    assert (
+        {fmt for fmt in re.findall(r'data-format="(\w+)"', body)}
+        == {f.key for f in formats.offers(formats.SPARQL_GRAPH)}
+        >= {"turtle", "ntriples", "jsonld", "rdfxml"}
+    )
 
 
 def test_post_ask(client: Any) -> None:
