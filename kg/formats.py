@@ -55,6 +55,8 @@ DUMP_LIST = "dump-list"
 DUMP = "dump"
 #: ``kg export --format`` (whatever the store writes).
 EXPORT = "export"
+#: An error: problem+json, or an HTML page for a browser that follows a dead link.
+ERROR = "error"
 
 #: Every route of :data:`FORMATS`, with the key of its format when the client states no
 #: preference (``Accept`` missing or ``*/*``).
@@ -68,6 +70,7 @@ ROUTES: dict[str, str | None] = {
     DUMP_LIST: "data",
     DUMP: None,
     EXPORT: "nquads",
+    ERROR: "problem",
 }
 
 
@@ -245,7 +248,7 @@ FORMATS: tuple[Format, ...] = (
         "html",
         "html",
         "HTML",
-        frozenset({SPARQL_PAGE, LINKED_DATA, REPORT, REPORT_LIST, DUMP_LIST}),
+        frozenset({SPARQL_PAGE, LINKED_DATA, REPORT, REPORT_LIST, DUMP_LIST, ERROR}),
         aliases=("application/xhtml+xml",),
     ),
     Format(
@@ -256,9 +259,15 @@ FORMATS: tuple[Format, ...] = (
         "JSON",
         frozenset({REPORT, REPORT_LIST, DUMP_LIST}),
     ),
-    # Errors are not negotiated: every error is this.
+    # Every error is this, but for a browser's 404 (an HTML page).
     Format(
-        "problem", "application/problem+json", "json", "problem", "Problem details", frozenset()
+        "problem",
+        "application/problem+json",
+        "json",
+        "problem",
+        "Problem details",
+        frozenset({ERROR}),
+        aliases=("application/json",),
     ),
 )
 
