@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from kg import formats
 from kg.errors import KGError
 from kg.rdf.iri import IriScheme
 from kg.settings import SETTINGS, Settings, from_environment, setting
+from kg.sparql.results import write_boolean
 from kg.store.embedded import (
-    RDF_FORMATS,
     KGStore,
     published_generation,
     resolve_store_path,
@@ -501,7 +502,11 @@ def stats_command(store_path: str | None, fmt: str) -> None:
 @store_option
 @store_base_option
 @click.option(
-    "--format", "fmt", type=click.Choice(sorted(RDF_FORMATS)), default="nquads", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice([f.key for f in formats.offers(formats.EXPORT)]),
+    default=formats.default(formats.EXPORT).key,
+    show_default=True,
 )
 @click.option(
     "--output",
@@ -555,7 +560,7 @@ def export_command(
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "json", "csv", "tsv"]),
+    type=click.Choice(["table", *(f.key for f in formats.offers(formats.SPARQL_RESULTS))]),
     default="table",
     show_default=True,
 )
@@ -573,9 +578,13 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     except SyntaxError as error:
         raise QuerySyntaxError(str(error)) from error
     if isinstance(result, ox.QueryBoolean):
-        click.echo(
-            json.dumps({"boolean": bool(result)}) if fmt == "json" else str(bool(result)).lower()
-        )
+        if fmt in ("table", "csv", "tsv"):
+            click.echo(str(bool(result)).lower())
+        elif fmt == "json":
+            click.echo(json.dumps({"boolean": bool(result)}))
+        else:
+            write_boolean(bool(result), fmt, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
         return
     if not isinstance(
         result, ox.QuerySolutions
@@ -587,12 +596,9 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
         )
         return
     if fmt != "table":
-        formats = {
-            "json": ox.QueryResultsFormat.JSON,
-            "csv": ox.QueryResultsFormat.CSV,
-            "tsv": ox.QueryResultsFormat.TSV,
-        }
-        result.serialize(sys.stdout.buffer, formats[fmt])
+        results_format = formats.BY_KEY[fmt].results
+        assert results_format is not None  # the choices are the results formats
+        result.serialize(sys.stdout.buffer, results_format)
         sys.stdout.buffer.flush()
         return
     names = [v.value for v in result.variables]

@@ -14,7 +14,7 @@ import io
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
@@ -152,7 +152,7 @@ def write_tsv(result: SelectResult, out: io.BufferedIOBase | io.BytesIO) -> None
     out.write(("\n".join(lines) + "\n").encode("utf-8"))
 
 
-def write_boolean(value: bool, fmt: str, out: io.BufferedIOBase | io.BytesIO) -> None:
+def write_boolean(value: bool, fmt: str, out: IO[bytes]) -> None:
     if fmt == "json":
         out.write(json.dumps({"head": {}, "boolean": value}).encode())
     elif fmt == "xml":

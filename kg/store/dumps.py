@@ -48,6 +48,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from kg import formats
 from kg.errors import StoreError
 
 CURRENT = "current"
@@ -80,11 +81,11 @@ class DumpableStore(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class DumpFormat:
-    """One kind of dump file.
+    """One kind of dump file, made from a format of :mod:`kg.formats` offered for dumps.
 
-    ``store_format`` is the :data:`kg.store.embedded.RDF_FORMATS` key handed to
-    :meth:`KGStore.dump`; ``media_type`` is the type of the *uncompressed*
-    content (the file itself is ``application/gzip``).
+    ``store_format`` is the format key handed to :meth:`KGStore.dump`;
+    ``media_type`` is the type of the *uncompressed* content (the file itself
+    is ``application/gzip``).
     """
 
     key: str
@@ -99,34 +100,25 @@ class DumpFormat:
         """``"nq.gz"`` for ``kg.nq.gz``."""
         return self.filename.split(".", 1)[1]
 
+    @classmethod
+    def of(cls, fmt: formats.Format) -> DumpFormat:
+        what = (
+            "every named graph and the default (union) graph"
+            if fmt.datasets
+            else "the default graph (the union of all sources)"
+        )
+        return cls(
+            fmt.key,
+            f"kg.{fmt.extension}.gz",
+            fmt.media_type,
+            fmt.key,
+            fmt.datasets,
+            f"{fmt.label}: {what}",
+        )
 
-#: The registry of dump files, in the order they are listed.
-DUMP_FORMATS: tuple[DumpFormat, ...] = (
-    DumpFormat(
-        "nquads",
-        "kg.nq.gz",
-        "application/n-quads",
-        "nquads",
-        True,
-        "N-Quads: every named graph and the default (union) graph",
-    ),
-    DumpFormat(
-        "trig",
-        "kg.trig.gz",
-        "application/trig",
-        "trig",
-        True,
-        "TriG: every named graph and the default (union) graph",
-    ),
-    DumpFormat(
-        "turtle",
-        "kg.ttl.gz",
-        "text/turtle",
-        "turtle",
-        False,
-        "Turtle: the default graph (the union of all sources)",
-    ),
-)
+
+#: The registry of dump files, in the order they are listed (the quad formats first).
+DUMP_FORMATS: tuple[DumpFormat, ...] = tuple(DumpFormat.of(f) for f in formats.dump_formats())
 BY_FILENAME: dict[str, DumpFormat] = {f.filename: f for f in DUMP_FORMATS}
 BY_KEY: dict[str, DumpFormat] = {f.key: f for f in DUMP_FORMATS}
 GZIP_MEDIA_TYPE = "application/gzip"

@@ -41,6 +41,7 @@ from typing import IO, Any, Protocol
 
 import pyoxigraph as ox
 
+from kg import formats
 from kg.errors import StoreError
 from kg.rdf.namespace import sparql_prologue
 from kg.settings import DEFAULT_STORE
@@ -53,15 +54,9 @@ PUBLISHED = "published"
 SNAPSHOT_GRACE_SECONDS = 300
 KEEP_SNAPSHOTS = 2
 
-RDF_FORMATS: dict[str, ox.RdfFormat] = {
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "jsonld": ox.RdfFormat.JSON_LD,
-    "rdfxml": ox.RdfFormat.RDF_XML,
-}
-QUAD_FORMATS = {"nquads", "trig"}
+#: :meth:`KGStore.dump` and :meth:`KGStore.load_rdf` take the RDF format keys of kg.formats;
+#: these keep the named graphs.
+QUAD_FORMATS = frozenset(f.key for f in formats.offers(formats.EXPORT) if f.datasets)
 #: Quads one bulk load may take and still commit as a whole: pyoxigraph's bulk loader
 #: commits each 1,000,000 quads on its own (the same bound as kg.pipeline.ingest.BULK_BATCH_QUADS).
 BULK_ATOMIC_QUADS = 500_000
@@ -201,7 +196,7 @@ class KGStore:
     def dump(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
         """Stream the store in an RDF format. Quad formats keep the named
         graphs; triple formats get the union of all graphs (duplicates removed)."""
-        rdf_format = RDF_FORMATS[fmt]
+        rdf_format = formats.rdf_format(fmt)
         if fmt in QUAD_FORMATS and graph is None:
             self._store.dump(output, rdf_format)
         elif graph is not None:
@@ -272,7 +267,7 @@ class KGStore:
         options: dict[str, Any] = {}
         if graph is not None:
             options["to_graph"] = ox.NamedNode(graph)
-        self._store.load(data, format=RDF_FORMATS[fmt], **options)
+        self._store.load(data, format=formats.rdf_format(fmt), **options)
 
     def flush(self) -> None:
         if self.writable and self.folder is not None:

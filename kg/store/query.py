@@ -20,6 +20,7 @@ from typing import Any, Literal, Protocol
 
 import pyoxigraph as ox
 
+from kg import formats
 from kg.errors import QuerySyntaxError, StoreError
 from kg.rdf.namespace import PREFIXES
 from kg.sparql.results import SelectResult, collect_solutions
@@ -110,15 +111,13 @@ def _evaluate(store: KGStore, request: QueryRequest) -> Any:
         raise StoreError(f"query failed: {error}") from error
 
 
-#: The results formats pyoxigraph writes natively, by the endpoint's format keys.
-NATIVE_RESULT_FORMATS = {
-    "json": ox.QueryResultsFormat.JSON,
-    "xml": ox.QueryResultsFormat.XML,
-    "csv": ox.QueryResultsFormat.CSV,
-    "tsv": ox.QueryResultsFormat.TSV,
+#: The results formats pyoxigraph writes natively, by the format keys of kg.formats.
+NATIVE_RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    f.key: f.results for f in formats.FORMATS if f.results is not None
 }
 #: The fewest bytes one solution takes in each format as pyoxigraph writes it (an
-#: empty solution: ``{}``, ``<result></result>``, a CRLF, a LF).
+#: empty solution: ``{}``, ``<result></result>``, a CRLF, a LF). A format not listed
+#: counts 1 byte, which is always sound (the budget is only smaller).
 MIN_SOLUTION_BYTES = {"json": 2, "xml": 17, "csv": 2, "tsv": 1}
 
 
@@ -158,7 +157,7 @@ def native_body(solutions: ox.QuerySolutions, format_key: str, limit: int | None
     """
     if limit is None:
         return solutions.serialize(format=NATIVE_RESULT_FORMATS[format_key]) or b""
-    output = _BoundedOutput((limit + 1) * MIN_SOLUTION_BYTES[format_key] - 1)
+    output = _BoundedOutput((limit + 1) * MIN_SOLUTION_BYTES.get(format_key, 1) - 1)
     try:
         solutions.serialize(output, format=NATIVE_RESULT_FORMATS[format_key])  # type: ignore[arg-type]
     except _OutputFull:

@@ -76,6 +76,7 @@ from typing import IO, Any
 
 import pyoxigraph as ox
 
+from kg import formats
 from kg.errors import (
     BadRequest,
     ForbiddenOperation,
@@ -91,7 +92,7 @@ from kg.rdf.namespace import DCTERMS, OWL, PREFIXES, XSD, sparql_prologue
 from kg.sparql.results import SelectResult
 from kg.sparql.text import _TOKEN as SPARQL_TOKEN  # the scan's token grammar, used with positions
 from kg.sparql.text import apply_edits, scan
-from kg.store.embedded import QUAD_FORMATS, RDF_FORMATS, GraphStore, KGStore, SourceState
+from kg.store.embedded import QUAD_FORMATS, GraphStore, KGStore, SourceState
 from kg.store.query import QueryOutcome, QueryRequest
 
 UNION_GRAPH_NAME = "_union"
@@ -883,7 +884,7 @@ class RemoteStore:
     def dump(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None:
         """Stream the store like :meth:`KGStore.dump`: quad formats keep the named graphs
         (and carry the union as the default graph), triple formats get the union."""
-        rdf_format = RDF_FORMATS[fmt]
+        rdf_format = formats.rdf_format(fmt)
         items: Iterable[ox.Quad | ox.Triple]
         if graph is not None:
             items = self.graph_triples(graph)
@@ -995,7 +996,9 @@ class RemoteStore:
 
     def load_rdf(self, data: bytes | IO[bytes], fmt: str, *, graph: str | None = None) -> None:
         """Add RDF in any supported format to a named graph (or to the union), in one request."""
-        triples = [_ntriple(q) for q in ox.parse(data, RDF_FORMATS[fmt], without_named_graphs=True)]
+        triples = [
+            _ntriple(q) for q in ox.parse(data, formats.rdf_format(fmt), without_named_graphs=True)
+        ]
         target = graph or self.union_graph
         operations = list(_insert_operations(target, triples))
         if graph is not None:

@@ -39,6 +39,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, send_file
 
+from kg import formats
 from kg.errors import NotFound, ServiceUnavailable
 from kg.store.dumps import (
     BY_FILENAME,
@@ -50,9 +51,9 @@ from kg.store.dumps import (
     generate_dumps,
     read_manifest,
 )
+from kg_server import negotiation
 from kg_server.app import kg_context
 from kg_server.config import Settings
-from kg_server.negotiation import BY_KEY, Format, negotiate
 from kg_server.void import schema_dataset
 
 log = logging.getLogger(__name__)
@@ -61,8 +62,6 @@ blueprint = Blueprint("dumps", __name__)
 
 #: After a failed build, how long before a request may try again.
 RETRY_FAILED_SECONDS = 60.0
-JSON_FORMAT = Format("json", "application/json", "json", "data")
-LISTING_OFFERS = [JSON_FORMAT, BY_KEY["html"]]
 _SERVICE_KEY = "kg_dumps"
 _service_lock = threading.Lock()
 
@@ -249,13 +248,13 @@ def listing_json(manifest: Manifest, stale: bool) -> dict[str, Any]:
 
 
 @blueprint.get("/dumps")
-@blueprint.get("/dumps.<any(json, html):extension>")
+@blueprint.get("/dumps." + negotiation.extension_rule(formats.DUMP_LIST))
 def listing(extension: str | None = None) -> Response:
     """The dump files with size, count, SHA-256 and date (JSON, or HTML for a browser)."""
     if extension is not None:
-        fmt, negotiated = (JSON_FORMAT if extension == "json" else BY_KEY["html"]), False
+        fmt, negotiated = formats.lookup(extension, formats.offers(formats.DUMP_LIST)), False
     else:
-        fmt, negotiated = negotiate(request.accept_mimetypes, LISTING_OFFERS, JSON_FORMAT), True
+        fmt, negotiated = negotiation.for_request(formats.DUMP_LIST).format, True
     manifest, stale = current_manifest()
     if fmt.key == "html":
         body = render_template(
@@ -274,7 +273,7 @@ def listing(extension: str | None = None) -> Response:
         if manifest is None:
             raise _unavailable()
         response = current_app.response_class(
-            current_app.json.dumps(listing_json(manifest, stale)), content_type="application/json"
+            current_app.json.dumps(listing_json(manifest, stale)), content_type=fmt.media_type
         )
         response.headers["Access-Control-Allow-Origin"] = kg_context().settings.cors_origin
     if negotiated:

@@ -17,23 +17,31 @@ import logging
 from flask import Flask, Response, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from kg.errors import KGError
+from kg import formats
+from kg.errors import KGError, NotAcceptable
+from kg_server import negotiation
 
 log = logging.getLogger(__name__)
 
-PROBLEM_JSON = "application/problem+json"
+PROBLEM_JSON = formats.PROBLEM_JSON.media_type
 
 
-HTML_TYPES = ("text/html", "application/xhtml+xml")
 #: Statuses a person following a link meets; others (a refused query, a rate limit) are
 #: answers to programs, which read problem+json.
 HTML_STATUSES = {404}
 
 
 def _browser_wants_html() -> bool:
-    accept = request.accept_mimetypes
-    named = any(value in HTML_TYPES for value in accept.values())
-    return named and accept["text/html"] > max(accept[PROBLEM_JSON], accept["application/json"])
+    """Whether Accept names HTML and prefers it to problem+json (and to JSON); a tie,
+    ``*/*`` or ``text/*`` alone keep problem+json."""
+    header = request.headers.get("Accept", "")
+    ranges = negotiation.parse_accept(header)
+    if not any(formats.HTML.names_media_type(f"{r.type}/{r.subtype}") for r in ranges):
+        return False
+    try:
+        return negotiation.negotiate(header, formats.offers(formats.ERROR)) is formats.HTML
+    except NotAcceptable:
+        return False
 
 
 def problem_response(error: KGError) -> Response:

@@ -4,8 +4,9 @@ URL scheme (paths relative to the server's root, which serves the base IRI):
 
 =============================  ==================================================
 ``/{kind}/{rest}``             the resource ``{base}{kind}/{rest}`` (HTML, Turtle,
-                               JSON-LD, N-Triples, RDF/XML by ``Accept``)
-``/{kind}/{rest}.{ext}``       one format: ``.html .ttl .jsonld .nt .rdf``
+                               JSON-LD, N-Triples, RDF/XML, N-Quads, TriG, N3 by
+                               ``Accept``: the formats kg.formats offers for linked data)
+``/{kind}/{rest}.{ext}``       one format: ``.html .ttl .jsonld .nt .rdf .nq .trig .n3``
 ``/graph/{source}``            a source graph as a document: its own quads as triples
 ``/ontology`` (``.{ext}``)     the vocabulary; ``https://w3id.org/scholarly-kg/ontology``
                                must redirect here
@@ -34,8 +35,8 @@ A description is:
 A source graph ``/graph/{source}`` is answered with the graph's own content
 (at most :data:`GRAPH_LIMIT` triples). Every answer has ``Vary: Accept`` (on
 the negotiated URL), ``Link`` headers to the alternates, ``Content-Location``
-of the chosen variant, and an ``ETag`` from the store version (304 on
-``If-None-Match``). An unknown IRI is a 404 and an unacceptable ``Accept`` a
+of the chosen variant, and an ``ETag`` from the store version (304 on a
+matching ``If-None-Match``, weak tags included). An unknown IRI is a 404 and an unacceptable ``Accept`` a
 406, both ``application/problem+json``.
 """
 
@@ -52,12 +53,13 @@ from urllib.parse import quote, unquote
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
+from kg import formats
 from kg.errors import NotFound
+from kg.formats import Format
 from kg.rdf.namespace import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, sparql_prologue
 from kg.store.query import QueryRequest
-from kg_server import structured
+from kg_server import negotiation, structured
 from kg_server.app import kg_context
-from kg_server.negotiation import BY_KEY, Format, negotiate
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -75,12 +77,12 @@ PATH_KINDS: tuple[str, ...] = (
     "agent",
 )
 #: Formats a description comes in, in server preference order (Turtle first for */*).
-RDF_FORMAT_KEYS: tuple[str, ...] = ("turtle", "jsonld", "ntriples", "rdfxml")
-FORMAT_KEYS: tuple[str, ...] = (*RDF_FORMAT_KEYS, "html")
-OFFERS: list[Format] = [BY_KEY[k] for k in FORMAT_KEYS]
-DEFAULT_FORMAT = BY_KEY["turtle"]
-#: Extensions that select a format: .ttl .jsonld .nt .rdf .html.
+OFFERS: tuple[Format, ...] = formats.offers(formats.LINKED_DATA)
+DEFAULT_FORMAT = formats.default(formats.LINKED_DATA)
+#: Extensions that select a format: .ttl .jsonld .nt .rdf .html ...
 EXTENSIONS: dict[str, Format] = {f.extension: f for f in OFFERS}
+#: The URL rule of those extensions.
+EXTENSION_RULE = negotiation.extension_rule(formats.LINKED_DATA)
 
 #: Predicates whose values label a resource, in order of preference.
 LABEL_PREDICATES: tuple[str, ...] = (
@@ -284,15 +286,16 @@ def to_jsonld(triples: Sequence[ox.Triple], context: str) -> bytes:
 
 
 def render_rdf(triples: Sequence[ox.Triple], fmt: Format) -> bytes:
-    """``triples`` in one of :data:`RDF_FORMAT_KEYS` (prefixes from kg.rdf.namespace).
+    """``triples`` in one of the RDF formats of :data:`OFFERS` (prefixes from kg.rdf.namespace);
+    in a quad format (N-Quads, TriG) they are the default graph.
 
-    Raises ValueError for a format that is not an RDF graph format.
+    Raises ValueError for a format that is not an RDF format.
     """
     if fmt.key == "jsonld":
         return to_jsonld(triples, context_url())
-    if fmt.rdf is None or fmt.quads:
-        raise ValueError(f"not a graph format: {fmt.key}")
-    prefixes = used_prefixes(triples) if fmt.key in ("turtle", "rdfxml") else None
+    if fmt.rdf is None:
+        raise ValueError(f"not an RDF format: {fmt.key}")
+    prefixes = used_prefixes(triples) if fmt.takes_prefixes else None
     return ox.serialize(grouped(triples), format=fmt.rdf, prefixes=prefixes) or b""
 
 
@@ -331,7 +334,7 @@ def choose_format(extension: str | None) -> tuple[Format, bool]:
     """
     if extension is not None:
         return EXTENSIONS[extension], False
-    return negotiate(request.accept_mimetypes, OFFERS, DEFAULT_FORMAT), True
+    return negotiation.for_request(formats.LINKED_DATA).format, True
 
 
 def variant_links(path: str) -> str:
@@ -367,7 +370,9 @@ def finish(
 
 
 def not_modified(etag: str) -> bool:
-    return etag in request.if_none_match
+    """Whether ``If-None-Match`` names ``etag``, compared weakly as RFC 9110 (13.1.2) asks:
+    proxies that compress a response weaken its tag (``W/"..."``)."""
+    return request.if_none_match.contains_weak(etag)
 
 
 def rdf_or_html(
@@ -712,10 +717,11 @@ def _ontology_html() -> str:
 
 
 @blueprint.get("/ontology")
-@blueprint.get("/ontology.<any(ttl, jsonld, nt, rdf, html):extension>")
+@blueprint.get("/ontology." + EXTENSION_RULE)
 def ontology(extension: str | None = None) -> Response:
     """The vocabulary ``https://w3id.org/scholarly-kg/ontology#``: Turtle (the file
-    ``ontology/kg.ttl`` itself), RDF/XML, JSON-LD, N-Triples, or its HTML documentation."""
+    ``ontology/kg.ttl`` itself), the other RDF formats of :data:`OFFERS`, or its HTML
+    documentation."""
     path = request.script_root + "/ontology"
     fmt, negotiated = choose_format(extension)
     version = hashlib.sha256(_ontology_turtle()).hexdigest()[:32]

@@ -26,6 +26,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
+from kg import formats
 from kg.errors import ForbiddenOperation, KGError
 from kg.rdf.namespace import PREFIXES, sparql_prologue
 from kg.resources import data_dir
@@ -56,17 +57,12 @@ VENDOR_FILES: Mapping[str, tuple[str, ...]] = {
     "cytoscape": ("vendor/cytoscape.min.js",),
 }
 
-RESULT_FORMATS: tuple[tuple[str, str], ...] = (
-    ("csv", "CSV"),
-    ("tsv", "TSV"),
-    ("json", "JSON"),
-    ("xml", "XML"),
+#: Download links (format key, label): whatever /sparql offers for each kind of query.
+RESULT_FORMATS: tuple[tuple[str, str], ...] = tuple(
+    (f.key, f.label) for f in formats.offers(formats.SPARQL_RESULTS)
 )
-GRAPH_FORMATS: tuple[tuple[str, str], ...] = (
-    ("turtle", "Turtle"),
-    ("ntriples", "N-Triples"),
-    ("jsonld", "JSON-LD"),
-    ("rdfxml", "RDF/XML"),
+GRAPH_FORMATS: tuple[tuple[str, str], ...] = tuple(
+    (f.key, f.label) for f in formats.offers(formats.SPARQL_GRAPH)
 )
 
 DEFAULT_QUERY = """\

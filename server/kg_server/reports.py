@@ -38,6 +38,7 @@ from urllib.parse import unquote, urlencode
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
+from kg import formats
 from kg.errors import InvalidParameter, NotFound
 from kg.rdf.iri import IriScheme
 from kg.reports import (
@@ -52,10 +53,9 @@ from kg.reports import (
 from kg.reports.precompute import PrecomputedReports
 from kg.sparql.results import python_value
 from kg.sparql.text import with_values
-from kg_server import structured
+from kg_server import negotiation, structured
 from kg_server.app import kg_context
 from kg_server.labels import column_label
-from kg_server.negotiation import Format, negotiate
 
 blueprint = Blueprint("reports", __name__)
 
@@ -66,10 +66,9 @@ CHART_ROWS = 5000
 #: Papers shown on an author page (the report pages through all).
 PAGE_PAPERS = 500
 
-JSON = Format("json", "application/json", "json", "report")
-CSV = Format("csv", "text/csv", "csv", "report")
-HTML = Format("html", "text/html", "html", "html", ("application/xhtml+xml",))
-REPORT_FORMATS = {f.key: f for f in (JSON, CSV, HTML)}
+JSON = formats.JSON
+CSV = formats.BY_KEY["csv"]
+HTML = formats.HTML
 
 
 def runner() -> ReportRunner:
@@ -181,7 +180,8 @@ def _prepare(name: str) -> Run:
 
 
 def _not_modified(etag: str) -> Response | None:
-    if etag.strip('"') in request.if_none_match:
+    # Weak comparison (RFC 9110, 13.1.2): a proxy that compresses weakens the tag.
+    if request.if_none_match.contains_weak(etag.strip('"')):
         response = Response(status=304)
         response.headers["ETag"] = etag
         return response
@@ -575,7 +575,7 @@ def _listing() -> list[dict[str, Any]]:
 
 @blueprint.get("/reports")
 def reports_index() -> Response:
-    chosen = negotiate(request.accept_mimetypes, [HTML, JSON], default=HTML)
+    chosen = negotiation.for_request(formats.REPORT_LIST).format
     if chosen is JSON:
         return reports_json()
     body = render_template("report_list.html", reports=list(runner().reports.values()))
@@ -596,7 +596,7 @@ def reports_json() -> Response:
 @blueprint.get("/reports/<name>")
 def report(name: str) -> Response:
     runner().reports.get_report(name)  # 404 before negotiating
-    chosen = negotiate(request.accept_mimetypes, [JSON, CSV, HTML], default=JSON)
+    chosen = negotiation.for_request(formats.REPORT).format
     if chosen is HTML:
         return _html_response(name)
     if chosen is CSV:

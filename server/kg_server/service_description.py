@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 import pyoxigraph as ox
 from rdflib import Namespace
 
+from kg import formats
 from kg.rdf.namespace import RDF, RDFS, SD, VOID
 
 #: W3C's unique IRIs for file formats (https://www.w3.org/ns/formats/).
@@ -27,19 +28,8 @@ FORMATS = Namespace("http://www.w3.org/ns/formats/")
 #: The entailment regime: none beyond simple entailment.
 ENTAILMENT = Namespace("http://www.w3.org/ns/entailment/")
 
-#: Format keys of :mod:`kg_server.negotiation` -> W3C format IRI.
-FORMAT_IRIS: dict[str, str] = {
-    "json": str(FORMATS.SPARQL_Results_JSON),
-    "xml": str(FORMATS.SPARQL_Results_XML),
-    "csv": str(FORMATS.SPARQL_Results_CSV),
-    "tsv": str(FORMATS.SPARQL_Results_TSV),
-    "turtle": str(FORMATS.Turtle),
-    "ntriples": str(FORMATS["N-Triples"]),
-    "nquads": str(FORMATS["N-Quads"]),
-    "trig": str(FORMATS.TriG),
-    "rdfxml": str(FORMATS.RDF_XML),
-    "jsonld": str(FORMATS["JSON-LD"]),
-}
+#: Format keys of :mod:`kg.formats` -> W3C format IRI.
+FORMAT_IRIS: dict[str, str] = {f.key: f.iri for f in formats.FORMATS if f.iri is not None}
 
 #: Prefixes for the Turtle and TriG forms of the description.
 PREFIXES: dict[str, str] = {

@@ -66,9 +66,9 @@ from typing import Any, TypeVar
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
-from werkzeug.datastructures import CombinedMultiDict, MIMEAccept
-from werkzeug.http import parse_accept_header
+from werkzeug.datastructures import CombinedMultiDict
 
+from kg import formats
 from kg.errors import (
     BadRequest,
     Forbidden,
@@ -80,6 +80,7 @@ from kg.errors import (
     Unauthorized,
     UnsupportedMediaType,
 )
+from kg.formats import Format
 from kg.rdf.namespace import PREFIXES
 from kg.sparql.results import SELECT_WRITERS, write_boolean, write_triples
 from kg.sparql.text import _TOKEN as SPARQL_TOKEN  # the scan's own token grammar, with positions
@@ -89,7 +90,7 @@ from kg.store.query import QueryOutcome, QueryRequest
 from kg_server import service_description
 from kg_server.app import KGContext, kg_context
 from kg_server.config import Settings
-from kg_server.negotiation import BY_KEY, FORMATS, KEY_ALIASES, Format, by_media_type, negotiate
+from kg_server.negotiation import negotiate
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -100,13 +101,12 @@ UPDATE_TYPE = "application/sparql-update"
 #: Parameters that name a response format: Virtuoso reads ``format``, Joseki
 #: ``output``, others ``results``; SPARQLWrapper sends all three.
 FORMAT_PARAMETERS = ("format", "output", "results")
-#: Format names that mean something else for a graph result (SPARQLWrapper's XML and JSON).
-GRAPH_KEY_ALIASES = {"xml": "rdfxml", "json": "jsonld"}
-RESULT_FORMATS = [f for f in FORMATS if f.kind == "results"]
-GRAPH_FORMATS = [f for f in FORMATS if f.kind == "graph"]
-HTML = BY_KEY["html"]
-DEFAULT_FORMAT = {"results": BY_KEY["json"], "graph": BY_KEY["turtle"]}
+RESULT_FORMATS = formats.offers(formats.SPARQL_RESULTS)
+GRAPH_FORMATS = formats.offers(formats.SPARQL_GRAPH)
+HTML = formats.HTML
+#: What each kind of answer comes in (the route's default first), and for a browser's GET.
 OFFERS = {"results": RESULT_FORMATS, "graph": GRAPH_FORMATS}
+PAGE_OFFERS = formats.offers(formats.SPARQL_PAGE)
 KIND_OF_FORM = {"SELECT": "results", "ASK": "results", "CONSTRUCT": "graph", "DESCRIBE": "graph"}
 KIND_OF_OUTCOME = {"select": "results", "ask": "results", "graph": "graph"}
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
@@ -235,38 +235,26 @@ def read_operation() -> Operation | None:
 # -- formats ------------------------------------------------------------------------------------
 
 
-def _format_value(value: str, kind: str) -> Format | None:
-    value = value.strip().lower()
-    if "/" in value:
-        return by_media_type(value, [kind])
-    key = (GRAPH_KEY_ALIASES.get(value) if kind == "graph" else None) or KEY_ALIASES.get(
-        value, value
-    )
-    fmt = BY_KEY.get(key)
-    return fmt if fmt is not None and fmt.kind == kind else None
-
-
 def requested_format(params: Any, kind: str) -> Format | None:
     """The format named by a ``format``/``output``/``results`` parameter, if any.
 
     Values that name no format are ignored (clients send such parameters for
-    other servers); a format that cannot carry this kind of result is a 406.
+    other servers); a format that cannot carry this kind of result raises
+    UnsupportedFormat (406).
     """
     values = [v for name in FORMAT_PARAMETERS for v in params.getlist(name) if v.strip()]
     for value in values:
-        fmt = _format_value(value, kind)
+        fmt = formats.find(value, OFFERS[kind])
         if fmt is not None:
             return fmt
+    other = OFFERS["graph" if kind == "results" else "results"]
     for value in values:
-        other = _format_value(value, "graph" if kind == "results" else "results")
-        if other is not None:
+        if formats.find(value, other) is not None:
             what = (
                 "SELECT and ASK results" if kind == "results" else "CONSTRUCT and DESCRIBE graphs"
             )
-            raise NotAcceptable(
-                f"format {value!r} cannot carry {what}; use one of "
-                + ", ".join(f.key for f in OFFERS[kind])
-            )
+            # A format, but not for this kind of answer: lookup raises, naming the choices.
+            return formats.lookup(value, OFFERS[kind], purpose=what)
     return None
 
 
@@ -286,8 +274,8 @@ def choose_format(params: Any, kind: str, *, html: bool = False) -> Format:
 def _negotiated(accept: str, kind: str, html: bool) -> Format:
     """Negotiation by the Accept header's text: clients send the same few headers, and
     parsing and matching one costs about a fifth of a cheap query's time in this process."""
-    offers = [*OFFERS[kind], HTML] if html else OFFERS[kind]
-    return negotiate(parse_accept_header(accept, MIMEAccept), offers, DEFAULT_FORMAT[kind])
+    offers = [*OFFERS[kind], *PAGE_OFFERS] if html else OFFERS[kind]
+    return negotiate(accept, offers)
 
 
 def serialize(outcome: QueryOutcome, fmt: Format) -> bytes:
@@ -585,6 +573,8 @@ def _browser_redirect() -> Response:
     target = "/" + ("?" + request.query_string.decode("latin-1") if request.query_string else "")
     response = _empty(303)
     response.headers["Location"] = request.script_root + target
+    # The same URL answers other clients with data: caches must key on Accept.
+    response.vary.add("Accept")
     return response
 
 

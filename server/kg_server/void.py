@@ -30,10 +30,11 @@ from typing import Any
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
+from kg import formats
 from kg.rdf.namespace import DCTERMS, FOAF, KG_NAMESPACE, PREFIXES, RDF, VOID, XSD
 from kg.store.dumps import DUMP_FORMATS, generation_time
 from kg.store.query import QueryRequest
-from kg_server import structured
+from kg_server import negotiation, structured
 from kg_server.app import kg_context
 
 blueprint = Blueprint("void", __name__)
@@ -272,7 +273,7 @@ def _html(stats: Statistics, triples: list[ox.Triple]) -> str:
 
 
 @blueprint.get("/" + VOID_PATH)
-@blueprint.get("/" + VOID_PATH + ".<any(ttl, jsonld, nt, rdf, html):extension>")
+@blueprint.get("/" + VOID_PATH + "." + negotiation.extension_rule(formats.LINKED_DATA))
 def void(extension: str | None = None) -> Response:
     """The VoID description of the dataset (Turtle unless asked otherwise)."""
     from kg_server import linked_data as ld
