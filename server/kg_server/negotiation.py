@@ -87,13 +87,6 @@ KEY_ALIASES = {
 }
 
 
-def by_key(key: str) -> Format | None:
-    key = key.strip().lower()
-    if "/" in key:
-        return by_media_type(key)
-    return BY_KEY.get(KEY_ALIASES.get(key, key))
-
-
 def by_media_type(media_type: str, kinds: Iterable[str] | None = None) -> Format | None:
     media_type = media_type.split(";", 1)[0].strip().lower()
     allowed = set(kinds) if kinds else None
