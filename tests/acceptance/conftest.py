@@ -6,7 +6,7 @@ new user met in the first hour (issue 14) all sat at the seams those tests never
 nothing of the checkout is on the path: the subprocesses get a clean environment (no
 PYTHONPATH, no KG_* variables) and the virtualenv's own ``kg``.
 
-Dependencies are installed from a wheel cache (``KG_ACCEPTANCE_WHEELS``, default
+Dependencies are installed from a wheel cache (``ACCEPTANCE_WHEEL_CACHE``, default
 ``~/.cache/scholarly-kg/acceptance-wheels``) filled from the package index on first use, so a
 session costs seconds of pip rather than minutes.
 """
@@ -31,7 +31,7 @@ from tests.conftest import ROOT, free_port
 
 WHEEL_CACHE = Path(
     os.environ.get(
-        "KG_ACCEPTANCE_WHEELS", Path.home() / ".cache" / "scholarly-kg" / "acceptance-wheels"
+        "ACCEPTANCE_WHEEL_CACHE", Path.home() / ".cache" / "scholarly-kg" / "acceptance-wheels"
     )
 )
 VENDOR = ROOT / "server" / "kg_server" / "static" / "vendor"
