@@ -120,11 +120,6 @@ def test_every_report_answers_rows_with_its_example_parameters(server: Server) -
     assert csv.status == 200 and SEED_TITLE in csv.text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 14 item 2: fixed on branch firsthour (dumps of a relative --store answer 500)",
-)
 def test_every_dump_listed_downloads(server: Server) -> None:
     listing = server.json("/dumps")["dumps"]
     assert listing, "no dumps listed"
@@ -168,11 +163,6 @@ def test_kg_export_writes_a_relative_file_that_parses(workdir: Workdir, ingested
     assert len(graph) == stats(workdir)["triples"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 14 item 7: fixed on branch firsthour (export into a missing folder tracebacks)",
-)
 def test_kg_export_into_a_missing_folder_is_a_one_line_error(
     workdir: Workdir, ingested: str
 ) -> None:
@@ -199,11 +189,6 @@ def test_reingest_of_a_changed_page_reaches_the_server(workdir: Workdir, server:
     assert SEED_TITLE not in csv.text.replace(CHANGED_TITLE, "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 14 item 6: fixed on branch firsthour (a second kg serve on a busy port starts)",
-)
 def test_second_serve_on_a_busy_port_fails(workdir: Workdir, server: Server) -> None:
     second = workdir.serve(port=server.port)
     try:
@@ -218,11 +203,6 @@ def test_second_serve_on_a_busy_port_fails(workdir: Workdir, server: Server) -> 
     assert server.get("/healthz").status == 200
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="issue 14 item 3: fixed on branch firsthour (the store forgets its base IRI)",
-)
 def test_a_store_ingested_with_a_base_iri_is_served_under_it(workdir: Workdir) -> None:
     base = "https://kg.example.org/"
     workdir.ok("ingest", "--store", "based", "--base-iri", base, "profiles")

@@ -36,6 +36,7 @@ def loaded_server(seed_store: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.mark.slow  # 10 s of load plus the server's start
 def test_short_load_has_no_unexpected_errors_and_bounded_latency_and_memory(
     loaded_server: LiveServer,
 ) -> None:
