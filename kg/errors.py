@@ -69,10 +69,6 @@ class NotFound(KGError):
     status, type, title = 404, "not-found", "Not found"
 
 
-class MethodNotAllowed(KGError):
-    status, type, title = 405, "method-not-allowed", "Method not allowed"
-
-
 class NotAcceptable(KGError):
     status, type, title = 406, "not-acceptable", "Not acceptable"
 

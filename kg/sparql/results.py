@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
@@ -183,21 +183,6 @@ def write_triples(
         fmt,
         prefixes=prefixes if fmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG) else None,
     )
-
-
-def rows_as_records(
-    result: SelectResult, columns: Sequence[str] | None = None
-) -> list[dict[str, Any]]:
-    """Rows as plain JSON values (numbers for numeric literals, strings otherwise)."""
-    names = list(columns or result.variables)
-    return [
-        {
-            name: python_value(term)
-            for name, term in zip(result.variables, row, strict=True)
-            if name in names
-        }
-        for row in result.rows
-    ]
 
 
 _INTEGER_TYPES = {

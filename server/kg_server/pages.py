@@ -17,7 +17,7 @@ links to ``/sparql?query=...&format=...``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from kg import formats
 from kg.errors import ForbiddenOperation, KGError
 from kg.rdf.namespace import PREFIXES, sparql_prologue
+from kg.reports import browser_examples
 from kg.resources import data_dir
 from kg.sparql.results import RDF_LANG_STRING, XSD_STRING
 from kg.sparql.text import scan
@@ -143,87 +144,24 @@ class Table:
 
 # -- examples ---------------------------------------------------------------------
 
-_HEADER_LINE = re.compile(r"^#\s?(?P<key>[A-Za-z][\w-]*)\s*:\s*(?P<value>.*?)\s*$")
-_CONTINUATION = re.compile(r"^#\s{2,}(?P<value>\S.*?)\s*$")
 
-
-def read_rq_header(text: str) -> dict[str, str]:
-    """``key: value`` pairs from the leading ``#`` comment block of a .rq file.
-
-    Tolerant by design (the reports module validates headers strictly): a line
-    indented after ``#`` continues the previous value, other lines that are not
-    ``# key: value`` are skipped, and a repeated key (``param``) keeps its first
-    value. ``read_rq_header("# title: X\\nSELECT ...")["title"] == "X"``.
-    """
-    header: dict[str, str] = {}
-    last: str | None = None
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith("#"):
-            break
-        continuation = _CONTINUATION.match(stripped)
-        if continuation and last is not None:
-            if last in header:
-                header[last] = f"{header[last]} {continuation['value']}"
-            continue
-        match = _HEADER_LINE.match(stripped)
-        if match:
-            key = match["key"].lower()
-            last = key if key not in header else None
-            header.setdefault(key, match["value"])
-        else:
-            last = None
-    return header
-
-
-def _examples_from_reports() -> list[Example] | None:
-    """Examples from ``kg.reports`` when that module offers them, else None.
-
-    The reports module owns parsing and validating the headers; this asks it
-    for ``browser_examples()`` (name, title, description, query with example
-    parameters bound) and falls back to reading the files when it is absent.
-    """
+def _report_examples() -> list[Example]:
+    """The canned reports as examples (``kg.reports`` parses and validates their headers)."""
     try:
-        from kg import reports
-    except ImportError:
-        return None
-    provider = getattr(reports, "browser_examples", None)
-    if provider is None:
-        return None
-    try:
-        items: Iterable[Any] = provider()
-        return [
-            Example(
-                str(item["name"]),
-                str(item["title"]),
-                str(item["query"]),
-                str(item.get("description", "")),
-            )
-            for item in items
-        ]
+        # The folder the reports pages use too (the queries_dir setting), else the packaged one.
+        items = browser_examples(kg_context().settings.queries_dir or None)
     except Exception:  # a broken report must not take the query page down
-        current_app.logger.exception(
-            "kg.reports.browser_examples() failed; reading queries/*.rq instead"
-        )
-        return None
-
-
-def examples_from_files(folder: Path) -> list[Example]:
-    """One example per ``folder/*.rq``, titled by its ``# title:`` header line."""
-    if not folder.is_dir():
+        current_app.logger.exception("kg.reports.browser_examples() failed; no report examples")
         return []
-    found: list[Example] = []
-    for path in sorted(folder.glob("*.rq")):
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        header = read_rq_header(text)
-        title = header.get("title") or path.stem.replace("-", " ").replace("_", " ").capitalize()
-        found.append(Example(path.stem, title, text, header.get("description", "")))
-    return found
+    return [
+        Example(
+            str(item["name"]),
+            str(item["title"]),
+            str(item["query"]),
+            str(item.get("description", "")),
+        )
+        for item in items
+    ]
 
 
 def examples() -> list[Example]:
@@ -231,11 +169,7 @@ def examples() -> list[Example]:
     builtin = [
         Example(name, title, query, kind="builtin") for name, title, query in BUILTIN_EXAMPLES
     ]
-    reports = _examples_from_reports()
-    if reports is None:
-        folder = Path(kg_context().settings.queries_dir or QUERIES_DIR)
-        reports = examples_from_files(folder)
-    return builtin + reports
+    return builtin + _report_examples()
 
 
 def with_prologue(query: str) -> str:

@@ -16,6 +16,7 @@ import pytest
 from tests.conftest import ROOT, TEST_BASE_IRI
 
 
+@pytest.mark.slow  # about 35 s on 2 cores
 def test_bench_quick_run_writes_figures_and_a_table(tmp_path: Path) -> None:
     output = tmp_path / "latest.json"
     done = subprocess.run(

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.load import Limits, check, run_load
+from bench.load import Limits, LoadResult, check, run_load
 from tests.conftest import LiveServer
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
@@ -36,6 +36,7 @@ def loaded_server(seed_store: Path) -> Iterator[LiveServer]:
     server.stop()
 
 
+@pytest.mark.slow  # 10 s of load plus the server's start
 def test_short_load_has_no_unexpected_errors_and_bounded_latency_and_memory(
     loaded_server: LiveServer,
 ) -> None:
@@ -52,6 +53,24 @@ def test_short_load_has_no_unexpected_errors_and_bounded_latency_and_memory(
     print(result.table())
     assert result.requests > 100, "the load did not get going"
     assert result.classes["cheap"].latencies and result.classes["heavy"].latencies
-    problems = check(result, Limits(max_cheap_p99=2.0, max_rss_mb=4096, max_rss_growth=1.5))
+    # A few "all query workers are busy" answers (503 with Retry-After) are the pool's
+    # back-pressure when the machine is loaded by other work, not starvation: runaway queries
+    # starving the cheap ones would make far more than 2% of the answers so.
+    limits = Limits(max_cheap_p99=2.0, max_rss_mb=4096, max_rss_growth=1.5, max_busy_share=0.02)
+    problems = check(result, limits)
     assert not problems, "\n".join(problems) + "\n" + result.table()
     assert loaded_server.process.poll() is None, "the server died under load"
+
+
+@pytest.mark.parametrize(
+    ("busy", "passes"),
+    [pytest.param(1, True, id="a-few-busy-answers"), pytest.param(30, False, id="starved")],
+)
+def test_busy_answers_are_tolerated_only_up_to_the_limit(busy: int, passes: bool) -> None:
+    result = LoadResult("http://127.0.0.1:1", clients=2, heavy_clients=0, duration=1)
+    result.requests = 100
+    result.classes["cheap"].latencies = [0.01] * 100
+    result.classes["cheap"].busy = busy
+    problems = check(result, Limits(max_busy_share=0.02))
+    assert (not problems) is passes, problems
+    assert check(result, Limits()), "the benchmark's own limits tolerate no busy answer"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -247,37 +246,6 @@ def test_empty_post_shows_the_default_query(client: Any) -> None:
 
 
 # -- examples from queries/*.rq ------------------------------------------------------------------
-
-
-def test_read_rq_header_is_tolerant() -> None:
-    text = (
-        "# title: Co-authors\n"
-        "# description: The people an author wrote with,\n"
-        "#   by shared papers.\n"
-        "# param: author | author | required | example: Weiran Huang\n"
-        "# param: limit | integer | default: 10\n"
-        "#no colon here\n"
-        "PREFIX schema: <https://schema.org/>\n"
-        "# title: not part of the header\n"
-        "SELECT * WHERE { ?s ?p ?o }\n"
-    )
-    header = pages.read_rq_header(text)
-    assert header["title"] == "Co-authors"
-    assert header["description"] == "The people an author wrote with, by shared papers."
-    assert header["param"].startswith("author |")
-
-
-def test_examples_from_files(tmp_path: Path) -> None:
-    (tmp_path / "b-second.rq").write_text("SELECT * WHERE { ?s ?p ?o }\n", encoding="utf-8")
-    (tmp_path / "a-first.rq").write_text("# title: First one\nASK {}\n", encoding="utf-8")
-    (tmp_path / "broken.rq").write_bytes(b"\xff\xfe not utf-8")
-    (tmp_path / "notes.txt").write_text("# title: ignored\n", encoding="utf-8")
-    found = pages.examples_from_files(tmp_path)
-    assert [(e.name, e.title, e.kind) for e in found] == [
-        ("a-first", "First one", "report"),
-        ("b-second", "B second", "report"),
-    ]
-    assert pages.examples_from_files(tmp_path / "missing") == []
 
 
 def test_report_queries_are_offered(client: Any) -> None:
