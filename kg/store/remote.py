@@ -89,8 +89,8 @@ from kg.errors import (
 from kg.rdf.iri import IriScheme
 from kg.rdf.namespace import DCTERMS, OWL, PREFIXES, XSD, sparql_prologue
 from kg.sparql.results import SelectResult
-from kg.sparql.text import _TOKEN as SPARQL_TOKEN  # the scan's token grammar, used with positions
-from kg.sparql.text import apply_edits, scan
+from kg.sparql.text import Token as _Tok
+from kg.sparql.text import apply_edits, scan, tokens
 from kg.store.embedded import QUAD_FORMATS, RDF_FORMATS, GraphStore, KGStore, SourceState
 from kg.store.query import QueryOutcome, QueryRequest
 
@@ -319,20 +319,7 @@ class _Http:
 # -- query text --------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class _Tok:
-    kind: str
-    text: str
-    start: int
-    end: int
-
-
-def _tokens(text: str) -> list[_Tok]:
-    return [
-        _Tok(m.lastgroup or "other", m.group(), m.start(), m.end())
-        for m in SPARQL_TOKEN.finditer(text)
-        if m.lastgroup not in ("ws", "comment")
-    ]
+_tokens = tokens
 
 
 def _term_text(name: str, term: Any) -> str:

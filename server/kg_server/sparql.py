@@ -82,8 +82,7 @@ from kg.errors import (
 )
 from kg.rdf.namespace import PREFIXES
 from kg.sparql.results import SELECT_WRITERS, write_boolean, write_triples
-from kg.sparql.text import _TOKEN as SPARQL_TOKEN  # the scan's own token grammar, with positions
-from kg.sparql.text import apply_edits, scan
+from kg.sparql.text import apply_edits, scan, tokens
 from kg.store.embedded import KGStore
 from kg.store.query import QueryOutcome, QueryRequest
 from kg_server import service_description
@@ -308,7 +307,6 @@ _KEYWORD = {
     "service": re.compile("service", re.IGNORECASE | re.ASCII),
     "load": re.compile("load", re.IGNORECASE | re.ASCII),
 }
-_SKIPPED = ("ws", "comment")
 _R = TypeVar("_R")
 
 
@@ -323,11 +321,7 @@ class _Call:
 
 
 def _significant(text: str) -> list[tuple[str, str, int, int]]:
-    return [
-        (m.lastgroup or "other", m.group(), m.start(), m.end())
-        for m in SPARQL_TOKEN.finditer(text)
-        if m.lastgroup not in _SKIPPED
-    ]
+    return [(t.kind, t.text, t.start, t.end) for t in tokens(text)]
 
 
 def _short_texts_cached(function: Callable[..., _R]) -> Callable[..., _R]:
