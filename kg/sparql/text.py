@@ -225,27 +225,13 @@ def tokens(text: str) -> list[Token]:
 
 @dataclass(slots=True)
 class Features:
-    """What the scan found. ``services`` holds each SERVICE target IRI, or None
-    for a variable target; ``loads`` each LOAD source IRI."""
+    """What the scan found. (SERVICE and LOAD are :mod:`kg.sparql.guard`'s to find.)"""
 
     form: str | None = None
     is_update: bool = False
     has_from: bool = False
-    services: list[str | None] = field(default_factory=list)
-    loads: list[str] = field(default_factory=list)
     prefixes: dict[str, str] = field(default_factory=dict)
     base: str | None = None
-
-
-def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
-    if tok.kind == "iri":
-        return tok.text[1:-1]
-    if tok.kind == "pname":
-        prefix, _, local = tok.text.partition(":")
-        if prefix in prefixes:
-            return prefixes[prefix] + local
-        return tok.text
-    return None
 
 
 def scan(text: str) -> Features:
@@ -279,28 +265,8 @@ def scan(text: str) -> Features:
             features.form = word
         elif word in UPDATE_KEYWORDS and depth == 0 and features.form is None:
             features.is_update = True
-            if word == "LOAD":
-                # LOAD [SILENT] <iri> [INTO GRAPH <g>]
-                position = index + 1
-                if position < len(toks) and toks[position].text.upper() == "SILENT":
-                    position += 1
-                if position < len(toks):
-                    features.loads.append(
-                        _resolve(toks[position], features.prefixes) or toks[position].text
-                    )
         elif word == "FROM" and depth == 0:
             features.has_from = True
-        elif word == "SERVICE":
-            position = index + 1
-            if position < len(toks) and toks[position].text.upper() == "SILENT":
-                position += 1
-            service_target = toks[position] if position < len(toks) else None
-            if service_target is None or service_target.kind == "var":
-                features.services.append(None)
-            else:
-                features.services.append(
-                    _resolve(service_target, features.prefixes) or service_target.text
-                )
     return features
 
 
