@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kg.rdf.namespace import sparql_prologue
-from kg.sparql.text import _TOKEN
+from kg.sparql.text import lex
 
 #: /sparql throughput queries: one cheap (an author's papers), one heavier (top co-authors).
 CHEAP = """PREFIX schema: <https://schema.org/>
@@ -56,9 +56,8 @@ def inline(query: str, terms: Mapping[str, Any]) -> str:
     is_top = False
     pending_by = ""
     emptied_group = False
-    for match in _TOKEN.finditer(query):
-        kind = match.lastgroup or "other"
-        text = match.group()
+    for token in lex(query):
+        kind, text = token.kind, token.text
         upper = text.upper() if kind == "word" else ""
         if kind == "other":
             if text == "(":

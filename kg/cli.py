@@ -17,6 +17,7 @@ from kg import formats
 from kg.errors import KGError
 from kg.rdf.iri import IriScheme
 from kg.settings import SETTINGS, Settings, from_environment, setting
+from kg.sparql.guard import unauthenticated_update_refusal
 from kg.sparql.results import write_boolean
 from kg.store.embedded import (
     KGStore,
@@ -693,17 +694,17 @@ def _settings_options(command: Any) -> Any:
 @_settings_options
 def serve_command(**options: Any) -> None:
     """Serve the SPARQL endpoint, reports and linked data under a production WSGI server (granian)."""
-    from kg_server.app import is_loopback
     from kg_server.config import bind_to_store
 
     overrides = {key: value for key, value in options.items() if value not in (None, ())}
     # Read once, here: absolute folders, and the base IRI the store records; the workers
     # get the result through the environment.
     settings = bind_to_store(Settings.load(overrides))
-    if settings.allow_update and not settings.update_token and not is_loopback(settings.host):
-        raise click.UsageError(
-            "--allow-update is refused on a non-loopback host; use --update-token"
-        )
+    refusal = unauthenticated_update_refusal(
+        allow_update=settings.allow_update, update_token=settings.update_token, host=settings.host
+    )
+    if refusal:
+        raise click.UsageError(refusal)
     from kg.store.remote import describe_location, is_store_url, open_store
 
     if settings.updates_enabled and settings.workers > 1 and not is_store_url(settings.store):

@@ -7,29 +7,76 @@ and ``LOAD`` target (which would make the server open HTTP connections). The
 scan skips comments, string literals and IRIs exactly as the SPARQL grammar
 delimits them, so a keyword inside a string or an IRI is not mistaken for one,
 and ``ex:SERVICE`` or ``?service`` are names, not keywords.
+
+This is the project's only SPARQL tokeniser (:func:`lex`); the safety rules
+built on it are in :mod:`kg.sparql.guard`, the VALUES rewriting in
+:mod:`kg.sparql.values`.
+
+Linear time, whatever the text: the text comes from anonymous HTTP clients and
+is scanned in the HTTP thread, where no query timeout applies. A regular
+expression with alternatives that can fail after a long scan (an unterminated
+string, a prefix without its colon) rescans the same characters from the next
+position, which made a 64 KB run of ``'\\`` pairs cost 23 s. Here every
+primitive regular expression is one character-class run that matches what it
+scans (no backtracking over it), and the two scans that can fail after reading
+far ahead remember what they learnt:
+
+* a string body's scan depends only on its position, so the stop positions of
+  a failed scan are remembered per kind of string, and a later scan that
+  reaches one of them fails at once;
+* a prefix run that ended without a colon ends at the same place from any later
+  start inside it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
-_TOKEN = re.compile(
+#: The tokens whose regular expression cannot fail after reading far ahead, or fails only
+#: on a stretch that no later attempt reads again; everything else is a "hard" character,
+#: taken by :class:`_Lexer`. A name is tried here only at the start of a run of name
+#: characters, and a string only when it has no escape and no inner quote.
+_EASY = re.compile(
     r"""
     (?P<ws>\s+)
   | (?P<comment>\#[^\n\r]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
-              |'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
   | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
   | (?P<var>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*)?:(?:[\w\-\u00C0-\uFFFF%\\:.]*[\w\-\u00C0-\uFFFF%:])?)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<other>.)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)(?![\w.\-\u00B7\u00C0-\uFFFF:])
+  | (?P<pname>(?<![\w.\-\u00B7\u00C0-\uFFFF])(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7\u00C0-\uFFFF]*+)?+
+               :(?:[\w\-\u00C0-\uFFFF%\\:.]*[\w\-\u00C0-\uFFFF%:])?)
+  | (?P<string>(?!'{3})'[^'\\\n\r]*'|(?!"{3})"[^"\\\n\r]*")
+  | (?P<other>[^'"A-Za-z_:\u00C0-\uFFFF])
+  | (?P<hard>.)
     """,
     re.VERBOSE | re.DOTALL,
 )
+# Why each is linear: a failed IRI stops at the next '<' or other excluded character, where
+# the next attempt starts; a failed string stops at its next quote, backslash or line break;
+# a word is tried once per run of word characters, a prefixed name once per run of name
+# characters (the look-behind), and a failure of either is a hard character.
+_PNAME_START = re.compile(r"[A-Za-z\u00C0-\uFFFF]")
+_PREFIX_RUN = re.compile(r"[\w.\-\u00B7\u00C0-\uFFFF]*")
+_LOCAL_RUN = re.compile(r"[\w\-\u00C0-\uFFFF%\\:.]*")
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+#: The characters a string body of each kind skips in one run (what is not a quote,
+#: a backslash or, in a short string, a line break).
+_STRING_RUN = {
+    "'''": re.compile(r"[^'\\]*"),
+    '"""': re.compile(r'[^"\\]*'),
+    "'": re.compile(r"[^'\\\n\r]*"),
+    '"': re.compile(r'[^"\\\n\r]*'),
+}
+
+
+def _run_end(run: re.Pattern[str], text: str, position: int) -> int:
+    """Where a run of ``run``'s characters (a ``[...]*`` pattern) starting at ``position`` ends."""
+    match = run.match(text, position)
+    return match.end() if match is not None else position
+
 
 QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 UPDATE_KEYWORDS = {
@@ -46,46 +93,145 @@ UPDATE_KEYWORDS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
+    """One token: its kind, its text and where it is (``text[start:end]``)."""
+
     kind: str
     text: str
+    start: int
+    end: int
+
+
+#: Token kinds that separate tokens and mean nothing else.
+_LAYOUT = frozenset({"ws", "comment"})
+
+
+class _Lexer:
+    def __init__(self, text: str):
+        self.text = text
+        #: Per kind of string: the stop positions of body scans known to fail.
+        self.failed: dict[str, set[int]] = {}
+        #: (start, end) of the last prefix run that ended without a colon.
+        self.prefix_run = (-1, -1)
+
+    def string_end(self, start: int, kind: str) -> int:
+        """End of the string whose body starts at ``start``, or -1 if it is not closed."""
+        text, n = self.text, len(self.text)
+        quote, long = kind[0], len(kind) == 3
+        run = _STRING_RUN[kind]
+        failed = self.failed.setdefault(kind, set())
+        stops: list[int] = []
+        position = start
+        end = -1
+        while True:
+            stop = _run_end(run, text, position)
+            if stop in failed:
+                break
+            stops.append(stop)
+            if stop >= n:
+                break
+            char = text[stop]
+            if char == "\\":
+                if stop + 1 >= n:
+                    break
+                position = stop + 2
+            elif char == quote:
+                if not long:
+                    end = stop + 1
+                    break
+                if text.startswith(kind, stop):
+                    end = stop + 3
+                    break
+                position = stop + 1
+            else:  # a line break in a short string
+                break
+        if end < 0:
+            failed.update(stops)
+        return end
+
+    def pname_end(self, start: int) -> int:
+        """End of the prefixed name at ``start``, or -1 if there is none."""
+        text = self.text
+        position = start
+        if text[start] != ":":
+            if not _PNAME_START.match(text, start):
+                return -1
+            run_start, run_end = self.prefix_run
+            if run_start < start < run_end:
+                return -1  # inside a run already known to end without a colon
+            position = _run_end(_PREFIX_RUN, text, start + 1)
+            if position >= len(text) or text[position] != ":":
+                self.prefix_run = (start, position)
+                return -1
+        # The local part: a run of its characters, ending with one that may end a name.
+        local_end = _run_end(_LOCAL_RUN, text, position + 1)
+        while local_end > position + 1 and text[local_end - 1] in ".\\":
+            local_end -= 1
+        return local_end
+
+    def hard(self, position: int) -> tuple[str, int]:
+        """The kind and end of the token at ``position``, by hand."""
+        text = self.text
+        char = text[position]
+        if char in "'\"":
+            long = char * 3
+            closed = -1
+            if text.startswith(long, position):
+                closed = self.string_end(position + 3, long)
+            if closed < 0:
+                closed = self.string_end(position + 1, char)
+            return ("string", closed) if closed >= 0 else ("other", position + 1)
+        closed = self.pname_end(position)
+        if closed >= 0:
+            return "pname", closed
+        word = _WORD.match(text, position)
+        return ("word", word.end()) if word is not None else ("other", position + 1)
+
+    def tokens(self, skipped: frozenset[str] = frozenset()) -> Iterator[Token]:
+        text, n = self.text, len(self.text)
+        position = 0
+        while position < n:
+            for match in _EASY.finditer(text, position):
+                kind = match.lastgroup
+                if kind != "hard":
+                    if kind not in skipped:
+                        yield Token(kind or "other", match.group(), match.start(), match.end())
+                    continue
+                start = match.start()
+                kind, position = self.hard(start)
+                yield Token(kind, text[start:position], start, position)
+                break
+            else:
+                return
+
+
+def lex(text: str) -> Iterator[Token]:
+    """Every token of ``text`` in order, whitespace and comments included, with positions.
+
+    Never raises and takes time linear in ``len(text)``: what is no token of
+    SPARQL (an unclosed string, a stray character) comes out one character at a
+    time as ``other``.
+
+    >>> [(t.kind, t.text) for t in lex("ASK { ?s ex:p 'x' }")][:5]
+    [('word', 'ASK'), ('ws', ' '), ('other', '{'), ('ws', ' '), ('var', '?s')]
+    """
+    return _Lexer(text).tokens()
+
+
+def tokens(text: str) -> list[Token]:
+    """Significant tokens (no whitespace or comments), with positions."""
+    return list(_Lexer(text).tokens(_LAYOUT))
 
 
 @dataclass(slots=True)
 class Features:
-    """What the scan found. ``services`` holds each SERVICE target IRI, or None
-    for a variable target; ``loads`` each LOAD source IRI."""
+    """What the scan found. (SERVICE and LOAD are :mod:`kg.sparql.guard`'s to find.)"""
 
     form: str | None = None
     is_update: bool = False
     has_from: bool = False
-    services: list[str | None] = field(default_factory=list)
-    loads: list[str] = field(default_factory=list)
     prefixes: dict[str, str] = field(default_factory=dict)
     base: str | None = None
-
-
-def tokens(text: str) -> list[Token]:
-    """Significant tokens (no whitespace or comments)."""
-    out: list[Token] = []
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        if kind in ("ws", "comment"):
-            continue
-        out.append(Token(kind, match.group()))
-    return out
-
-
-def _resolve(tok: Token, prefixes: dict[str, str]) -> str | None:
-    if tok.kind == "iri":
-        return tok.text[1:-1]
-    if tok.kind == "pname":
-        prefix, _, local = tok.text.partition(":")
-        if prefix in prefixes:
-            return prefixes[prefix] + local
-        return tok.text
-    return None
 
 
 def scan(text: str) -> Features:
@@ -119,28 +265,8 @@ def scan(text: str) -> Features:
             features.form = word
         elif word in UPDATE_KEYWORDS and depth == 0 and features.form is None:
             features.is_update = True
-            if word == "LOAD":
-                # LOAD [SILENT] <iri> [INTO GRAPH <g>]
-                position = index + 1
-                if position < len(toks) and toks[position].text.upper() == "SILENT":
-                    position += 1
-                if position < len(toks):
-                    features.loads.append(
-                        _resolve(toks[position], features.prefixes) or toks[position].text
-                    )
         elif word == "FROM" and depth == 0:
             features.has_from = True
-        elif word == "SERVICE":
-            position = index + 1
-            if position < len(toks) and toks[position].text.upper() == "SILENT":
-                position += 1
-            service_target = toks[position] if position < len(toks) else None
-            if service_target is None or service_target.kind == "var":
-                features.services.append(None)
-            else:
-                features.services.append(
-                    _resolve(service_target, features.prefixes) or service_target.text
-                )
     return features
 
 
@@ -163,13 +289,11 @@ def where_starts(text: str) -> list[int]:
     come before ``WHERE`` and are not taken)."""
     found: list[int] = []
     pending = False
-    for match in _TOKEN.finditer(text):
-        kind = match.lastgroup or "other"
-        value = match.group()
-        if kind == "word" and value.upper() in ("SELECT", "ASK", "DESCRIBE", "WHERE"):
+    for token in tokens(text):
+        if token.kind == "word" and token.text.upper() in ("SELECT", "ASK", "DESCRIBE", "WHERE"):
             pending = True
-        elif kind == "other" and value == "{" and pending:
-            found.append(match.end())
+        elif token.kind == "other" and token.text == "{" and pending:
+            found.append(token.end)
             pending = False
     return found
 

@@ -14,7 +14,7 @@ text spliced into the query.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
@@ -27,6 +27,11 @@ from kg.sparql.results import SelectResult, collect_solutions
 from kg.store.embedded import KGStore
 
 Kind = Literal["select", "ask", "graph"]
+
+
+#: A graph that exists in no store: the empty part of a protocol dataset, and the dataset
+#: for checking a query's text without reading data.
+EMPTY_GRAPH = "urn:x-kg:no-graph"
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,55 @@ class QueryBackend(Protocol):
     def version(self) -> str:
         """Changes whenever the data may have changed (cache key)."""
         ...
+
+
+def query_parses(
+    backend: QueryBackend, *, base_iri: str | None, timeout: float | None
+) -> Callable[[str], bool]:
+    """A ``verify`` for :func:`kg.sparql.guard.check_remote_calls`: whether the engine
+    parses a query, found by running it on an empty dataset on ``backend``.
+
+    It runs on the backend (in a query worker, not in the caller's thread) because even
+    on no data a query can compute for a long time; the backend's timeout bounds it.
+    """
+
+    def parses(text: str) -> bool:
+        try:
+            backend.run(
+                QueryRequest(
+                    text,
+                    default_graph=(EMPTY_GRAPH,),
+                    named_graphs=(EMPTY_GRAPH,),
+                    base_iri=base_iri,
+                    limit=1,
+                ),
+                timeout=timeout,
+            )
+        except QuerySyntaxError:
+            return False
+        except StoreError:
+            return True  # it parsed, then failed on no data: only parsing matters here
+        return True
+
+    return parses
+
+
+def update_parses(*, base_iri: str | None) -> Callable[[str], bool]:
+    """A ``verify`` for :func:`kg.sparql.guard.check_remote_calls` on updates: whether
+    pyoxigraph parses one, found by running it on an empty in-memory store (the text it
+    is given has no SERVICE or LOAD left, so running it reaches nothing)."""
+
+    def parses(text: str) -> bool:
+        scratch = KGStore.in_memory()
+        try:
+            scratch.update(text, base_iri=base_iri)
+        except SyntaxError:
+            return False
+        except Exception:  # only whether it parses matters here
+            return True
+        return True
+
+    return parses
 
 
 def execute(store: KGStore, request: QueryRequest) -> QueryOutcome:

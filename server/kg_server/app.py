@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import ipaddress
 import threading
 import time
 from collections.abc import Mapping
@@ -16,6 +15,7 @@ from werkzeug.sansio.utils import host_is_trusted
 
 from kg.errors import PayloadTooLarge, TooManyRequests, UntrustedHost, UriTooLong
 from kg.rdf.iri import IriScheme
+from kg.sparql.guard import unauthenticated_update_refusal
 from kg.store.embedded import GraphStore, KGStore
 from kg.store.query import QueryBackend
 from kg_server import errors
@@ -44,28 +44,16 @@ def kg_context() -> KGContext:
     return context
 
 
-def is_loopback(host: str) -> bool:
-    if host in {"localhost", "localhost.localdomain"}:
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]:
     backend = settings.extra.get("backend")
     writer: GraphStore | None = None
-    if (
-        settings.updates_enabled
-        and settings.allow_update
-        and not settings.update_token
-        and not is_loopback(settings.host)
-    ):
-        raise RuntimeError(
-            "--allow-update enables unauthenticated writes and is refused on a non-loopback host; "
-            "use --update-token instead"
-        )
+    refusal = unauthenticated_update_refusal(
+        allow_update=settings.updates_enabled and settings.allow_update,
+        update_token=settings.update_token,
+        host=settings.host,
+    )
+    if refusal:
+        raise RuntimeError(refusal)
     from kg.store.remote import is_store_url
 
     if is_store_url(settings.store):

@@ -31,14 +31,11 @@ from kg.errors import ForbiddenOperation, KGError
 from kg.rdf.namespace import PREFIXES, sparql_prologue
 from kg.reports import browser_examples
 from kg.resources import data_dir
+from kg.sparql.guard import check_remote_calls
 from kg.sparql.results import RDF_LANG_STRING, XSD_STRING
 from kg.sparql.text import scan
-from kg.store.query import QueryOutcome, QueryRequest
+from kg.store.query import QueryOutcome, QueryRequest, query_parses
 from kg_server.app import kg_context
-from kg_server.sparql import (  # the endpoint's own SERVICE/LOAD rules
-    _verify_query,
-    check_remote_calls,
-)
 
 blueprint = Blueprint("pages", __name__)
 
@@ -213,9 +210,11 @@ def run_for_html(query: str) -> QueryOutcome:
         raise ForbiddenOperation(
             "the query page runs queries only; send updates to /sparql with the update token"
         )
-    check_remote_calls(
-        query, settings.service_allowlist, update=False, verify=_verify_query(context)
+    # The endpoint's rules (kg.sparql.guard), with the engine judging syntax on no data.
+    verify = query_parses(
+        context.backend, base_iri=request.base_url, timeout=settings.query_timeout
     )
+    check_remote_calls(query, settings.service_allowlist, update=False, verify=verify)
     limit = min(HTML_ROW_LIMIT, settings.max_rows) if settings.max_rows > 0 else HTML_ROW_LIMIT
     return context.backend.run(
         QueryRequest(query, base_iri=request.host_url.rstrip("/") + SPARQL_PATH, limit=limit),

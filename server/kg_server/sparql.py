@@ -43,8 +43,9 @@ cross-origin scripts. The body itself stays a valid, standard document.
 Safety: this server never contacts another host on a client's behalf.
 ``SERVICE`` and ``LOAD`` are refused (400) unless ``--service-allow`` names the
 endpoint, written as a full IRI; a variable ``SERVICE`` endpoint is always
-refused. See :func:`check_remote_calls` for how the check is made sound
-against text crafted to hide a keyword from a lexical scan.
+refused. The rules are :mod:`kg.sparql.guard`'s, shared with the query page and
+every backend; see :func:`kg.sparql.guard.check_remote_calls` for how the check
+is made sound against text crafted to hide a keyword from a lexical scan.
 
 CORS: ``Access-Control-Allow-Origin`` is ``--cors-origin`` (``KG_CORS_ORIGIN``,
 ``*`` by default);
@@ -54,14 +55,12 @@ a preflight ``OPTIONS`` is answered with the methods and the ``Accept``,
 
 from __future__ import annotations
 
-import hmac
 import io
-import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, request
@@ -72,21 +71,23 @@ from kg import formats
 from kg.errors import (
     BadRequest,
     Forbidden,
-    ForbiddenOperation,
     InvalidParameter,
     NotAcceptable,
     QuerySyntaxError,
     StoreError,
-    Unauthorized,
     UnsupportedMediaType,
 )
 from kg.formats import Format
 from kg.rdf.namespace import PREFIXES
+from kg.sparql.guard import (
+    InvalidUpdateToken,
+    authorise_update,
+    check_remote_calls,
+    features,
+)
 from kg.sparql.results import SELECT_WRITERS, write_boolean, write_triples
-from kg.sparql.text import _TOKEN as SPARQL_TOKEN  # the scan's own token grammar, with positions
-from kg.sparql.text import apply_edits, scan
-from kg.store.embedded import KGStore
-from kg.store.query import QueryOutcome, QueryRequest
+from kg.sparql.rewrite import with_using
+from kg.store.query import EMPTY_GRAPH, QueryOutcome, QueryRequest, query_parses, update_parses
 from kg_server import service_description
 from kg_server.app import KGContext, kg_context
 from kg_server.config import Settings
@@ -113,13 +114,8 @@ ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
 ALLOWED_HEADERS = "Accept, Authorization, Content-Type"
 EXPOSED_HEADERS = "X-SPARQL-MaxRows, Warning, Link"
 UPDATE_REALM = 'Bearer realm="sparql-update"'
-#: Longest query text whose scans are memoised.
-CACHED_TEXT_CHARS = 8192
 #: Most named graphs listed in the service description.
 MAX_DESCRIBED_GRAPHS = 1000
-#: A graph that exists in no store: the empty part of a protocol dataset, and the dataset
-#: for checking a query's text without reading data.
-EMPTY_GRAPH = "urn:x-kg:no-graph"
 
 
 # -- one parsed protocol request -------------------------------------------------------------
@@ -290,256 +286,40 @@ def serialize(outcome: QueryOutcome, fmt: Format) -> bytes:
     return out.getvalue()
 
 
-# -- SERVICE and LOAD ---------------------------------------------------------------------------
-
-_KEYWORD = {
-    "service": re.compile("service", re.IGNORECASE | re.ASCII),
-    "load": re.compile("load", re.IGNORECASE | re.ASCII),
-}
-_SKIPPED = ("ws", "comment")
-_R = TypeVar("_R")
-
-
-@dataclass(frozen=True, slots=True)
-class _Call:
-    keyword: str  # "service" or "load"
-    start: int  # offset of the keyword
-    silent: tuple[int, int] | None  # span of SILENT
-    target: str | None  # the IRI as written between < >, or None when it is not one
-    #: LOAD ... INTO GRAPH <g>: the span of INTO GRAPH, and the graph token
-    into: tuple[int, int, str] | None
-
-
-def _significant(text: str) -> list[tuple[str, str, int, int]]:
-    return [
-        (m.lastgroup or "other", m.group(), m.start(), m.end())
-        for m in SPARQL_TOKEN.finditer(text)
-        if m.lastgroup not in _SKIPPED
-    ]
-
-
-def _short_texts_cached(function: Callable[..., _R]) -> Callable[..., _R]:
-    """Memoise on texts of at most CACHED_TEXT_CHARS (a repeated query skips its scans);
-    longer ones are not kept, so that distinct large bodies cannot fill the memory."""
-    cached = lru_cache(maxsize=1024)(function)
-
-    def call(text: str, *args: Any) -> _R:
-        return cached(text, *args) if len(text) <= CACHED_TEXT_CHARS else function(text, *args)
-
-    return call
-
-
-@_short_texts_cached
-def _calls(text: str, update: bool) -> tuple[tuple[_Call, ...], tuple[int, ...]]:
-    """SERVICE (and, in an update, LOAD) keywords as the scan's tokens show them, and
-    the offsets of every other occurrence of those words, wherever they are."""
-    words = ("service", "load") if update else ("service",)
-    occurrences = sorted(m.start() for word in words for m in _KEYWORD[word].finditer(text))
-    if not occurrences:
-        return (), ()
-    toks = _significant(text)
-    calls: list[_Call] = []
-    for index, (kind, value, start, _end) in enumerate(toks):
-        if kind != "word" or value.lower() not in words:
-            continue
-        position = index + 1
-        silent = None
-        if position < len(toks) and toks[position][1].upper() == "SILENT":
-            silent = (toks[position][2], toks[position][3])
-            position += 1
-        target = into = None
-        if position < len(toks):
-            t_kind, t_value = toks[position][0], toks[position][1]
-            target = t_value[1:-1] if t_kind == "iri" else None
-            following = toks[position + 1 : position + 4]
-            if (
-                value.lower() == "load"
-                and len(following) == 3
-                and following[0][1].upper() == "INTO"
-                and following[1][1].upper() == "GRAPH"
-            ):
-                into = (following[0][2], following[1][3], following[2][1])
-        calls.append(_Call(value.lower(), start, silent, target, into))
-    keyword_starts = {c.start for c in calls}
-    others = tuple(o for o in occurrences if o not in keyword_starts)
-    return tuple(calls), others
-
-
-def _refuse(call: _Call) -> ForbiddenOperation:
-    what = "SERVICE" if call.keyword == "service" else "LOAD"
-    how = (
-        "this endpoint does not contact other hosts unless its operator lists them with "
-        "--service-allow (KG_SERVICE_ALLOW)"
-    )
-    if call.target is None:
-        return ForbiddenOperation(
-            f"{what} is allowed only with a fixed endpoint written as a full IRI <...>; {how}"
-        )
-    return ForbiddenOperation(f"{what} <{call.target}> is not allowed: {how}")
-
-
-def _neutralised(text: str, calls: tuple[_Call, ...], others: tuple[int, ...]) -> str:
-    """The text with no SERVICE or LOAD left, and otherwise the same syntax.
-
-    Every occurrence of the words that the scan did not read as a keyword gets
-    one letter changed: inside a string, IRI, name or comment that keeps the
-    text valid, but if the parser would have read it as a keyword, the changed
-    text is a syntax error. Each keyword the scan did read (an allowed one) is
-    rewritten into an equivalent that contacts nothing: ``SERVICE <e> {...}``
-    becomes ``GRAPH <e> {...}``, ``LOAD <s> INTO GRAPH <g>`` becomes
-    ``CLEAR SILENT GRAPH <s> ; CLEAR SILENT GRAPH <g>``.
-    """
-    edits: list[tuple[int, int, str]] = []
-    for offset in others:
-        edits.append((offset + 2, offset + 3, "X"))  # seXvice, loXd
-    for call in calls:
-        keyword_end = call.start + len(call.keyword)
-        if call.keyword == "service":
-            edits.append((call.start, keyword_end, "GRAPH"))
-        else:
-            edits.append((call.start, keyword_end, "CLEAR SILENT GRAPH"))
-            if call.into:
-                edits.append((call.into[0], call.into[1], "; CLEAR SILENT GRAPH"))
-        if call.silent:
-            edits.append((call.silent[0], call.silent[1], ""))
-    return apply_edits(text, edits)
-
-
-def check_remote_calls(
-    text: str,
-    allowlist: tuple[str, ...],
-    *,
-    update: bool,
-    verify: Callable[[str], bool] | None,
-) -> None:
-    """Refuse (ForbiddenOperation, a 400) any SERVICE or LOAD the allow-list does not name.
-
-    The lexical scan (:mod:`kg.sparql.text`) finds the keywords, but no lexical
-    scan can be sure of SPARQL's tokens: ``?a<'>'`` is a comparison with a
-    string to the parser and an IRI followed by an open string to a scan, and
-    ``trueSERVICE`` is two tokens to the parser; text crafted that way hides a
-    keyword from the scan. So when the words appear anywhere the scan did not
-    read them as keywords, ``verify`` is called with :func:`_neutralised` text,
-    which contains no SERVICE or LOAD at all, and must return whether the
-    engine parses it: if one of those occurrences was a keyword after all, the
-    changed text no longer parses and the request is refused. ``verify=None``
-    means the caller runs the text where it cannot reach the network anyway.
-
-    >>> check_remote_calls("SELECT * { ?s ?p 'web service' }", (), update=False, verify=lambda t: True)
-    """
-    calls, others = _calls(text, update)
-    for call in calls:
-        if call.target is None or call.target not in allowlist:
-            raise _refuse(call)
-    if others and verify is not None and not verify(_neutralised(text, calls, others)):
-        raise ForbiddenOperation(
-            "SERVICE and LOAD are not allowed here, and this request uses one of those words in a way "
-            "the endpoint cannot tell apart from the keyword; write it so that it is not next to other "
-            "names (for example put spaces around it)"
-        )
+# -- SERVICE and LOAD: kg.sparql.guard's rules, with the engine as the judge of syntax -------
 
 
 def _verify_query(context: KGContext) -> Callable[[str], bool]:
-    """Whether the engine parses a query: run it on an empty dataset in a query worker.
-
-    It runs in a worker (not here) because even on no data a query can compute
-    for a long time; the worker's timeout bounds it.
-    """
-    backend = context.backend
-
-    def parses(text: str) -> bool:
-        try:
-            backend.run(
-                QueryRequest(
-                    text,
-                    default_graph=(EMPTY_GRAPH,),
-                    named_graphs=(EMPTY_GRAPH,),
-                    base_iri=request.base_url,
-                    limit=1,
-                ),
-                timeout=context.settings.query_timeout,
-            )
-        except QuerySyntaxError:
-            return False
-        except StoreError:
-            return True  # it parsed, then failed on no data: only parsing matters here
-        return True
-
-    return parses
-
-
-def _verify_update(text: str) -> bool:
-    # The neutralised update contains no SERVICE or LOAD; run it on an empty store.
-    scratch = KGStore.in_memory()
-    try:
-        scratch.update(text, base_iri=request.base_url)
-    except SyntaxError:
-        return False
-    except Exception:  # only whether it parses matters here
-        return True
-    return True
+    return query_parses(
+        context.backend, base_iri=request.base_url, timeout=context.settings.query_timeout
+    )
 
 
 # -- updates -----------------------------------------------------------------------------------
 
 
 def _authorise_update(settings: Settings) -> None:
-    if not settings.updates_enabled:
-        raise Forbidden(
-            "SPARQL Update is disabled on this endpoint. The operator can enable it with "
-            "--update-token TOKEN (or KG_UPDATE_TOKEN; clients then send 'Authorization: Bearer TOKEN'), "
-            "or with --allow-update on a loopback host"
+    try:
+        authorise_update(
+            enabled=settings.updates_enabled,
+            token=settings.update_token,
+            authorization=request.headers.get("Authorization", ""),
         )
-    token = settings.update_token
-    if not token:
-        return
-    scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not supplied.strip():
-        raise Unauthorized(
-            "SPARQL Update needs 'Authorization: Bearer TOKEN' with the server's update token"
-        )
-    if not hmac.compare_digest(supplied.strip().encode("utf-8"), token.encode("utf-8")):
-        g.kg_invalid_token = True
-        raise Unauthorized("the bearer token is not the server's update token")
-
-
-def with_using(text: str, using: tuple[str, ...], using_named: tuple[str, ...]) -> str:
-    """The update with ``USING`` / ``USING NAMED`` clauses for the protocol's dataset.
-
-    They go before the ``WHERE`` of every DELETE/INSERT operation (the form
-    that takes them). Raises BadRequest when the update has its own USING or
-    WITH: the protocol forbids both at once.
-    """
-    clauses = " ".join(
-        [f"USING <{iri}>" for iri in using] + [f"USING NAMED <{iri}>" for iri in using_named]
-    )
-    out: list[str] = []
-    last = 0
-    depth = 0
-    previous = ""
-    for kind, value, start, _end in _significant(text):
-        word = value.upper() if kind == "word" else ""
-        if kind == "other" and value in "{}":
-            depth += 1 if value == "{" else -1
-        elif depth == 0 and word in ("USING", "WITH"):
-            raise BadRequest(
-                f"the update has its own {word} clause; it cannot be combined with "
-                "using-graph-uri or using-named-graph-uri"
-            )
-        elif depth == 0 and word == "WHERE" and previous != "DELETE":
-            out.append(text[last:start])
-            out.append(clauses + " ")
-            last = start
-        previous = word
-    out.append(text[last:])
-    return "".join(out)
+    except InvalidUpdateToken:
+        g.kg_invalid_token = True  # the challenge then says error="invalid_token"
+        raise
 
 
 def _run_update(context: KGContext, operation: Operation) -> Response:
     settings = context.settings
     _authorise_update(settings)
     text = operation.text
-    check_remote_calls(text, settings.service_allowlist, update=True, verify=_verify_update)
+    check_remote_calls(
+        text,
+        settings.service_allowlist,
+        update=True,
+        verify=update_parses(base_iri=request.base_url),
+    )
     if operation.default_graphs or operation.named_graphs:
         text = with_using(text, operation.default_graphs, operation.named_graphs)
     writer = context.writer
@@ -564,9 +344,8 @@ def _run_update(context: KGContext, operation: Operation) -> Response:
 # -- queries -------------------------------------------------------------------------------------
 
 
-@_short_texts_cached
 def _query_kind(text: str) -> str | None:
-    return KIND_OF_FORM.get(scan(text).form or "")
+    return KIND_OF_FORM.get(features(text).form or "")
 
 
 def _browser_redirect() -> Response:

@@ -179,7 +179,12 @@ def run_kg(
         timeout=timeout,
         cwd=cwd,
         check=False,
-        env={**os.environ, "PYTHONHASHSEED": HASH_SEED, "PYTHONPATH": str(ROOT)},
+        # Both import roots of the checkout: kg/ and the web application in server/.
+        env={
+            **os.environ,
+            "PYTHONHASHSEED": HASH_SEED,
+            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "server")]),
+        },
     )
 
 

@@ -2,7 +2,7 @@
 
 The parameter binding is checked where it matters most: every report and every
 linked-data query, run by the embedded engine once with pyoxigraph's
-substitutions and once as the text :func:`kg.store.remote.bind_values` sends to an
+substitutions and once as the text :func:`kg.sparql.rewrite.bind_values` sends to an
 external store, must give the same answer.
 """
 
@@ -25,17 +25,10 @@ from kg.errors import (
 )
 from kg.rdf.iri import IriScheme
 from kg.sparql.results import python_value
+from kg.sparql.rewrite import bind_values, prepare_query
 from kg.store.embedded import KGStore
 from kg.store.query import QueryRequest
-from kg.store.remote import (
-    Endpoints,
-    RemoteBackend,
-    RemoteStore,
-    bind_values,
-    is_store_url,
-    open_store,
-    prepare_query,
-)
+from kg.store.remote import Endpoints, RemoteBackend, RemoteStore, is_store_url, open_store
 from tests.conftest import TEST_BASE_IRI
 
 pytestmark = pytest.mark.external

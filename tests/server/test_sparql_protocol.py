@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from kg_server.sparql import with_using
 from rdflib import Graph
 from rdflib.compare import isomorphic
 from werkzeug.datastructures import MultiDict
+
+from kg.sparql.rewrite import with_using
 
 SCHEMA = "PREFIX schema: <https://schema.org/>\n"
 PAPERS = SCHEMA + "SELECT (COUNT(DISTINCT ?p) AS ?n) { ?p a schema:ScholarlyArticle }"

@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kg_server.sparql import check_remote_calls
 
+from kg.sparql.guard import check_remote_calls
 from tests.conftest import LiveServer
 from tests.server.conftest import Listener
 
