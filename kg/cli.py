@@ -236,8 +236,8 @@ def ingest_command(
     search_index: bool,
 ) -> None:
     """Ingest profile files and folders into the store (idempotent)."""
+    from kg.identity.curation import DEFAULT_CURATION
     from kg.pipeline.hooks import post_ingest_hooks
-    from kg.pipeline.identity import DEFAULT_CURATION
     from kg.pipeline.ingest import ingest
 
     if curation is not None and not curation.is_file():

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
+from kg.identity.curation import load_curation
 from kg.pipeline.hooks import post_ingest_hooks
-from kg.pipeline.identity import load_curation
 from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import KGStore
