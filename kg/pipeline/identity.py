@@ -4,12 +4,13 @@
 the curation file and :mod:`kg.rdf.identity_graph` writes the decisions as RDF; this
 module connects them to ingest and to the store:
 
-* :class:`IdentityResolution` is the post-ingest hook that ingest also calls
-  *before* mapping (:meth:`~IdentityResolution.prepare`): pass 1 summarises the
-  new and changed files (in worker processes) and reads what the store already
-  holds (:func:`stored_sources`), resolves, and hands ingest the alias-aware keys
-  for pass 2 (mapping) plus the unchanged sources whose graphs the new decisions
-  change. After loading, the hook replaces the identity graph ``graph/_identity``
+* :class:`IdentityResolution` is the resolution step of ingest
+  (:class:`kg.pipeline.steps.ResolutionStep`). Before mapping,
+  :meth:`~IdentityResolution.prepare` (pass 1) summarises the new and changed files
+  (in worker processes), reads what the store already holds (:func:`stored_sources`),
+  resolves, and hands ingest the alias-aware keys for pass 2 (mapping) plus the
+  unchanged sources whose graphs the new decisions change. After loading,
+  :meth:`~IdentityResolution.publish` replaces the identity graph ``graph/_identity``
   atomically.
 * :func:`decision_report` reads the decisions back (``kg resolve --report``).
 """
@@ -38,6 +39,7 @@ from kg.identity.resolve import (
     summarize,
 )
 from kg.normalize import name_key, title_key
+from kg.pipeline.steps import FileToRead, IdentityPlan
 from kg.pipeline.workers import worker_pool
 from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
 from kg.rdf.iri import IriScheme
@@ -234,7 +236,7 @@ def _summarise_file(source: str, path: str, known_sha: str | None, as_of: date) 
     return _Pass1(source, sha, False, summarize(profile) if profile.papers else None)
 
 
-def _pass1(works: Sequence[tuple[str, str, str | None]], as_of: date, workers: int) -> list[_Pass1]:
+def _pass1(works: Sequence[FileToRead], as_of: date, workers: int) -> list[_Pass1]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
         return [_summarise_file(s, p, k, as_of) for s, p, k in works]
     with worker_pool(workers) as pool:
@@ -246,24 +248,12 @@ def _pass1(works: Sequence[tuple[str, str, str | None]], as_of: date, workers: i
         )
 
 
-# --- the hook ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IdentityPlan:
-    """What ingest needs from the resolution pass.
-
-    ``keys`` are the alias-aware keys for mapping (None: the plain keys do);
-    ``remap`` names unchanged sources whose graphs the new decisions change.
-    """
-
-    keys: MentionKeys | None = None
-    remap: frozenset[str] = frozenset()
-    skipped: bool = False
+# --- the step ------------------------------------------------------------------------------
 
 
 class IdentityResolution:
-    """Resolution as a step of ingest (see the module docstring).
+    """Resolution as a step of ingest (a :class:`kg.pipeline.steps.ResolutionStep`; see the
+    module docstring).
 
     ``curation`` is a curation file (None: none). ``config`` tunes
     :mod:`kg.identity.resolve`. After an ingest, :attr:`resolution`, :attr:`problems`
@@ -289,7 +279,7 @@ class IdentityResolution:
         self,
         store: KGStore,
         scheme: IriScheme,
-        works: Sequence[tuple[str, str, str | None]],
+        works: Sequence[FileToRead],
         *,
         as_of: date,
         workers: int = 1,
@@ -358,8 +348,8 @@ class IdentityResolution:
         return IdentityPlan(keys=keys, remap=frozenset(remap))
 
     def render(self, scheme: IriScheme) -> None:
-        """Write the identity graph's text ahead of :meth:`__call__` (ingest calls this
-        while its last bulk loads run; the store is written only by the call)."""
+        """Write the identity graph's text ahead of :meth:`publish` (ingest calls this
+        while its last bulk loads run; the store is written only by :meth:`publish`)."""
         if self._skip or self.resolution is None or self._rendered is not None:
             return
         lines = identity_ntriples(
@@ -369,7 +359,7 @@ class IdentityResolution:
         lines.append(input_digest_ntriple(scheme, self.digest))
         self._rendered = (scheme.identity_graph(), lines)
 
-    def __call__(self, store: KGStore, scheme: IriScheme) -> None:
+    def publish(self, store: KGStore, scheme: IriScheme) -> None:
         """After loading: replace the identity graph with the decisions (one transaction)."""
         if self._skip or self.resolution is None:
             return

@@ -359,7 +359,7 @@ def test_an_interrupted_replace_is_redone_by_the_next_ingest(
     drop, content, union share, the graph's own statements in the union) leaves a store
     that the next ingest repairs. (Cut after the last of them, the graph is written and
     only the ingest's later steps are missing: identity resolution's own matter.)"""
-    from kg.pipeline.hooks import post_ingest_hooks
+    from kg.pipeline.identity import IdentityResolution
     from kg.pipeline.ingest import ingest
     from tests.conftest import SEED_AS_OF
 
@@ -385,7 +385,7 @@ def test_an_interrupted_replace_is_redone_by_the_next_ingest(
             cut,
             scheme=IriScheme(base),
             as_of=SEED_AS_OF,
-            post_ingest=post_ingest_hooks(),
+            resolution=IdentityResolution(),
             progress=False,
         )  # type: ignore[arg-type]
     repaired = ingest_external(virtuoso_server, [profiles], base, work)
