@@ -47,15 +47,14 @@ if __package__ in (None, ""):  # `python bench/identity.py`
 
 from rapidfuzz import fuzz
 
+from kg.identity.blocking import EXACT_BLOCKS, single_blocking_key
+from kg.identity.names import is_initials
 from kg.identity.resolve import (
-    EXACT_BLOCKS,
     Resolution,
     ResolveConfig,
     SourceSummary,
     blocking_keys,
-    is_initials,
     resolve,
-    single_blocking_key,
     summarize,
 )
 from kg.normalize import name_key, title_key

@@ -238,8 +238,8 @@ def ingest_command(
     search_index: bool,
 ) -> None:
     """Ingest profile files and folders into the store (idempotent)."""
-    from kg.pipeline.hooks import post_ingest_hooks
-    from kg.pipeline.identity import DEFAULT_CURATION
+    from kg.identity.curation import DEFAULT_CURATION
+    from kg.pipeline.identity import IdentityResolution
     from kg.pipeline.ingest import ingest
 
     if curation is not None and not curation.is_file():
@@ -249,7 +249,7 @@ def ingest_command(
     # The store's recorded base unless one is given (a different one is refused): one store,
     # one URI space, so that every later command finds what this ingest minted.
     scheme = _scheme(_base_iri(store_path, base_iri))
-    # ingest and its hooks are annotated with KGStore; an external store's RemoteStore
+    # ingest and its resolution step are annotated with KGStore; an external store's RemoteStore
     # provides the same interface (kg.store.embedded.GraphStore, checked by mypy in kg.store.remote).
     store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
     if isinstance(store, KGStore) and store.folder is not None:
@@ -262,7 +262,7 @@ def ingest_command(
             store.close()
             raise
     folder = _location(store)
-    hooks = post_ingest_hooks(curation)
+    resolution = IdentityResolution(curation)
     try:
         report = ingest(
             paths,
@@ -272,7 +272,7 @@ def ingest_command(
             prune=prune,
             progress=progress,
             workers=workers,
-            post_ingest=hooks,
+            resolution=resolution,
         )
     except OSError as error:
         # A full disk, a read-only or vanished store folder: every write is one commit
@@ -289,16 +289,15 @@ def ingest_command(
         sys.exit(1)
     finally:
         store.close()  # release the writer lock before anything else opens the store
-    for hook in hooks:
-        for problem in getattr(hook, "problems", ()):
-            click.echo(f"identity: {problem}", err=True)
-        stale = getattr(hook, "stale_elsewhere", ())
-        if stale:
-            click.echo(
-                f"identity: {len(stale)} stored source(s) not named in this ingest would change; "
-                f"ingest them again: {', '.join(sorted(stale)[:10])}",
-                err=True,
-            )
+    for problem in resolution.problems:
+        click.echo(f"identity: {problem}", err=True)
+    stale = resolution.stale_elsewhere
+    if stale:
+        click.echo(
+            f"identity: {len(stale)} stored source(s) not named in this ingest would change; "
+            f"ingest them again: {', '.join(sorted(stale)[:10])}",
+            err=True,
+        )
     for outcome in report.outcomes:
         for failure in outcome.failures:
             where = outcome.path or outcome.source

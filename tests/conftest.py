@@ -50,7 +50,7 @@ TEST_BASE_IRI = "http://kg.test/"
 
 def ingest_into(folder: Path, sources: list[Path] | Path, *, base_iri: str = TEST_BASE_IRI) -> None:
     """Ingest profile files or folders into a store folder (and publish it)."""
-    from kg.pipeline.hooks import post_ingest_hooks
+    from kg.pipeline.identity import IdentityResolution
     from kg.pipeline.ingest import ingest
     from kg.rdf.iri import IriScheme
     from kg.store.embedded import KGStore
@@ -62,7 +62,7 @@ def ingest_into(folder: Path, sources: list[Path] | Path, *, base_iri: str = TES
         store,
         scheme=IriScheme(base_iri),
         as_of=SEED_AS_OF,
-        post_ingest=post_ingest_hooks(),
+        resolution=IdentityResolution(),
         progress=False,
     )
     store.close()

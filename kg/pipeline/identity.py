@@ -1,23 +1,18 @@
-"""Identity resolution in the store: curation file, resolution pass of ingest, identity graph, report.
+"""Identity resolution in the store: the resolution pass of ingest and the decision report.
 
-:mod:`kg.identity.resolve` decides (pure records); this module connects it to ingest
-and to the RDF:
+:mod:`kg.identity.resolve` decides (pure records), :mod:`kg.identity.curation` reads
+the curation file and :mod:`kg.rdf.identity_graph` writes the decisions as RDF; this
+module connects them to ingest and to the store:
 
-* :func:`load_curation` reads the curation file (``docs/identity.md``): lines
-  ``must-link<TAB>A<TAB>B[<TAB>note]`` and ``cannot-link<TAB>A<TAB>B[<TAB>note]``
-  where A and B are author names, author or paper IRIs, or ``paper: <title>``.
-* :class:`IdentityResolution` is the post-ingest hook that ingest also calls
-  *before* mapping (:meth:`~IdentityResolution.prepare`): pass 1 summarises the
-  new and changed files (in worker processes) and reads what the store already
-  holds, resolves, and hands ingest the alias-aware keys for pass 2 (mapping)
-  plus the unchanged sources whose graphs the new decisions change. After
-  loading, the hook replaces the identity graph ``graph/_identity`` atomically.
-* :func:`identity_ntriples` writes the decisions: one ``kg:IdentityDecision``
-  each (kind, method, score, evidence, decided authors or papers),
-  ``kg:possiblySameAs`` between authors kept apart but possibly one,
-  ``kg:possiblyAmbiguous`` / ``kg:ambiguityEvidence`` on ambiguous names.
-  ``owl:sameAs`` is never written: a merge gives the names one IRI.
-* :func:`decision_report` reads them back (``kg resolve --report``).
+* :class:`IdentityResolution` is the resolution step of ingest
+  (:class:`kg.pipeline.steps.ResolutionStep`). Before mapping,
+  :meth:`~IdentityResolution.prepare` (pass 1) summarises the new and changed files
+  (in worker processes), reads what the store already holds (:func:`stored_sources`),
+  resolves, and hands ingest the alias-aware keys for pass 2 (mapping) plus the
+  unchanged sources whose graphs the new decisions change. After loading,
+  :meth:`~IdentityResolution.publish` replaces the identity graph ``graph/_identity``
+  atomically.
+* :func:`decision_report` reads the decisions back (``kg resolve --report``).
 """
 
 from __future__ import annotations
@@ -26,7 +21,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,9 +28,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from kg.identity.curation import curation_constraints, load_curation
 from kg.identity.resolve import (
-    Constraint,
-    Decision,
     Listing,
     MentionKeys,
     Resolution,
@@ -46,19 +39,15 @@ from kg.identity.resolve import (
     summarize,
 )
 from kg.normalize import name_key, title_key
+from kg.pipeline.steps import FileToRead, IdentityPlan
 from kg.pipeline.workers import worker_pool
+from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
 from kg.rdf.iri import IriScheme
-from kg.rdf.map import literal, typed
-from kg.rdf.namespace import KG, RDF, RDFS, XSD, sparql_prologue
+from kg.rdf.namespace import sparql_prologue
 from kg.store.embedded import KGStore
 
 log = logging.getLogger(__name__)
 
-#: The curation file ``kg ingest`` reads when no ``--curation`` is given, if it exists.
-DEFAULT_CURATION = "curation.tsv"
-RELATIONS = ("must-link", "cannot-link")
-#: Evidence prefix under which a curated decision records its curation entry.
-CURATION_ENTRY = "curation entry: "
 #: Below this many files, pass 1 runs in this process.
 PARALLEL_THRESHOLD = 64
 #: Part of the identity graph's kg:inputDigest: a new resolver version resolves again.
@@ -73,118 +62,6 @@ def input_digest(sources: Mapping[str, str], curation: Iterable[str]) -> str:
     for entry in sorted(curation):
         h.update(f"curation {entry}\n".encode())
     return h.hexdigest()
-
-
-# --- the curation file ----------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class CurationEntry:
-    """One line of a curation file, not yet tied to keys."""
-
-    relation: str
-    a: str
-    b: str
-    note: str
-    origin: str  # "FILE:LINE"
-
-    @property
-    def text(self) -> str:
-        """The entry in one canonical line (compared across ingests)."""
-        return f"{self.relation} {self.a} | {self.b}"
-
-
-@dataclass(frozen=True, slots=True)
-class Curation:
-    entries: tuple[CurationEntry, ...] = ()
-    problems: tuple[str, ...] = ()
-
-    @property
-    def texts(self) -> frozenset[str]:
-        return frozenset(e.text for e in self.entries)
-
-
-_SPLIT = re.compile(r"\t+| {2,}")
-
-
-def load_curation(path: str | os.PathLike[str] | None) -> Curation:
-    """Read a curation file (see the module docstring); None or a missing file is empty.
-
-    Bad lines do not raise: each becomes a problem ``"FILE:LINE: reason"``.
-    Raises OSError only when an existing file cannot be read.
-
-    >>> import tempfile, pathlib
-    >>> f = pathlib.Path(tempfile.mkdtemp()) / "c.tsv"
-    >>> _ = f.write_text("# who is who\\nmust-link\\tJ. Smith\\tJohn Smith\\tsame ORCID\\n")
-    >>> load_curation(f).entries[0].text
-    'must-link J. Smith | John Smith'
-    """
-    if path is None or not Path(path).is_file():
-        return Curation()
-    entries: list[CurationEntry] = []
-    problems: list[str] = []
-    name = Path(path).name
-    text = Path(path).read_text(encoding="utf-8-sig")
-    for number, raw in enumerate(text.splitlines(), 1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        fields = [f.strip() for f in _SPLIT.split(line)]
-        origin = f"{name}:{number}"
-        if len(fields) < 3:
-            problems.append(f"{origin}: expected RELATION<TAB>A<TAB>B[<TAB>note], got {raw!r}")
-            continue
-        relation = fields[0].lower()
-        if relation not in RELATIONS:
-            problems.append(
-                f"{origin}: unknown relation {fields[0]!r} (use must-link or cannot-link)"
-            )
-            continue
-        note = " ".join(fields[3:]).lstrip("#").strip()
-        entries.append(CurationEntry(relation, fields[1], fields[2], note, origin))
-    return Curation(tuple(entries), tuple(problems))
-
-
-def _entity(
-    text: str, scheme: IriScheme, author_iris: Mapping[str, str], paper_iris: Mapping[str, str]
-) -> tuple[str, str] | None:
-    """(entity kind, key) of one side of a curation entry, or None if it names nothing known."""
-    if text.lower().startswith("paper:"):
-        return "paper", title_key(text[6:])
-    kind = scheme.kind_of(text)
-    if kind == "author":
-        key = author_iris.get(text)
-        return ("author", key) if key else None
-    if kind == "paper":
-        key = paper_iris.get(text)
-        return ("paper", key) if key else None
-    if text.startswith(("http://", "https://")):
-        return None
-    return "author", name_key(text)
-
-
-def curation_constraints(
-    curation: Curation, scheme: IriScheme, author_keys: Iterable[str], paper_keys: Iterable[str]
-) -> tuple[list[Constraint], list[str]]:
-    """Tie curation entries to keys (IRIs are looked up among the keys in the data)."""
-    author_iris = {scheme.author_from_key(k): k for k in author_keys}
-    paper_iris = {scheme.paper_from_key(k): k for k in paper_keys}
-    out: list[Constraint] = []
-    problems = list(curation.problems)
-    for e in curation.entries:
-        a = _entity(e.a, scheme, author_iris, paper_iris)
-        b = _entity(e.b, scheme, author_iris, paper_iris)
-        if a is None or b is None:
-            problems.append(
-                f"{e.origin}: {e.a if a is None else e.b!r} is not an author or paper in the store"
-            )
-            continue
-        if a[0] != b[0]:
-            problems.append(f"{e.origin}: links an author to a paper")
-            continue
-        note = f"{e.note} ({CURATION_ENTRY}{e.text})" if e.note else f"{CURATION_ENTRY}{e.text}"
-        out.append(Constraint(e.relation, a[0], a[1], b[1], note, e.origin))  # type: ignore[arg-type]
-    return out, problems
 
 
 # --- what the store already holds ---------------------------------------------------------
@@ -359,7 +236,7 @@ def _summarise_file(source: str, path: str, known_sha: str | None, as_of: date) 
     return _Pass1(source, sha, False, summarize(profile) if profile.papers else None)
 
 
-def _pass1(works: Sequence[tuple[str, str, str | None]], as_of: date, workers: int) -> list[_Pass1]:
+def _pass1(works: Sequence[FileToRead], as_of: date, workers: int) -> list[_Pass1]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
         return [_summarise_file(s, p, k, as_of) for s, p, k in works]
     with worker_pool(workers) as pool:
@@ -371,24 +248,12 @@ def _pass1(works: Sequence[tuple[str, str, str | None]], as_of: date, workers: i
         )
 
 
-# --- the hook ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class IdentityPlan:
-    """What ingest needs from the resolution pass.
-
-    ``keys`` are the alias-aware keys for mapping (None: the plain keys do);
-    ``remap`` names unchanged sources whose graphs the new decisions change.
-    """
-
-    keys: MentionKeys | None = None
-    remap: frozenset[str] = frozenset()
-    skipped: bool = False
+# --- the step ------------------------------------------------------------------------------
 
 
 class IdentityResolution:
-    """Resolution as a step of ingest (see the module docstring).
+    """Resolution as a step of ingest (a :class:`kg.pipeline.steps.ResolutionStep`; see the
+    module docstring).
 
     ``curation`` is a curation file (None: none). ``config`` tunes
     :mod:`kg.identity.resolve`. After an ingest, :attr:`resolution`, :attr:`problems`
@@ -414,7 +279,7 @@ class IdentityResolution:
         self,
         store: KGStore,
         scheme: IriScheme,
-        works: Sequence[tuple[str, str, str | None]],
+        works: Sequence[FileToRead],
         *,
         as_of: date,
         workers: int = 1,
@@ -483,19 +348,18 @@ class IdentityResolution:
         return IdentityPlan(keys=keys, remap=frozenset(remap))
 
     def render(self, scheme: IriScheme) -> None:
-        """Write the identity graph's text ahead of :meth:`__call__` (ingest calls this
-        while its last bulk loads run; the store is written only by the call)."""
+        """Write the identity graph's text ahead of :meth:`publish` (ingest calls this
+        while its last bulk loads run; the store is written only by :meth:`publish`)."""
         if self._skip or self.resolution is None or self._rendered is not None:
             return
         lines = identity_ntriples(
             self.resolution, scheme, display=self._display, titles=self._titles
         )
-        graph = _iri(scheme.identity_graph())
         # Written last, in the same transaction: a graph with this digest is complete.
-        lines.append(f"{graph} {_iri(KG.inputDigest)} {literal(self.digest)} .\n")
+        lines.append(input_digest_ntriple(scheme, self.digest))
         self._rendered = (scheme.identity_graph(), lines)
 
-    def __call__(self, store: KGStore, scheme: IriScheme) -> None:
+    def publish(self, store: KGStore, scheme: IriScheme) -> None:
         """After loading: replace the identity graph with the decisions (one transaction)."""
         if self._skip or self.resolution is None:
             return
@@ -553,98 +417,6 @@ def _display_names(summaries: Iterable[SourceSummary]) -> tuple[dict[str, str], 
             seen_names.add(s.owner)
             names.setdefault(name_key(s.owner), s.owner)
     return names, titles
-
-
-# --- RDF ---------------------------------------------------------------------------------------
-
-
-def _iri(value: str) -> str:
-    return f"<{value}>"
-
-
-def identity_ntriples(
-    resolution: Resolution,
-    scheme: IriScheme,
-    *,
-    display: Mapping[str, str] | None = None,
-    titles: Mapping[str, str] | None = None,
-) -> list[str]:
-    """The N-Triples of the identity graph (each line ends with a newline).
-
-    Decisions name only resources that exist after resolution: a merge names
-    the canonical resource (the merged spelling is in its label and evidence).
-    """
-    display = display or {}
-    titles = titles or {}
-    lines: list[str] = []
-    seen: set[str] = set()
-
-    def add(s: str, p: str, o: str) -> None:
-        line = f"{s} {p} {o} .\n"
-        if line not in seen:
-            seen.add(line)
-            lines.append(line)
-
-    a = _iri(RDF.type)
-    for d in resolution.decisions:
-        if d.entity == "author":
-            live = _live_authors(d, resolution)
-            resources = [_iri(scheme.author_from_key(k)) for k in live]
-            predicate = _iri(KG.decidedAuthor)
-        else:
-            live = _live_papers(d, resolution)
-            resources = [_iri(scheme.paper_from_key(k)) for k in live]
-            predicate = _iri(KG.decidedPaper)
-        if not resources:
-            continue
-        node = _iri(scheme.decision(d.ident))
-        add(node, a, _iri(KG.IdentityDecision))
-        add(node, _iri(RDFS.label), literal(_label(d)))
-        add(node, _iri(KG.decisionKind), literal(d.kind))
-        add(node, _iri(KG.decisionMethod), literal(d.method))
-        add(node, _iri(KG.decisionScore), typed(f"{min(1.0, max(0.0, d.score)):.3f}", XSD.decimal))
-        for text in d.evidence:
-            add(node, _iri(KG.decisionEvidence), literal(text))
-        for resource in resources:
-            add(node, predicate, resource)
-        if d.kind == "possibly-same" and d.entity == "author" and len(resources) == 2:
-            add(resources[0], _iri(KG.possiblySameAs), resources[1])
-            add(resources[1], _iri(KG.possiblySameAs), resources[0])
-    for amb in resolution.ambiguous:
-        person = _iri(scheme.author_from_key(amb.key))
-        add(person, _iri(KG.possiblyAmbiguous), typed("true", XSD.boolean))
-        # One literal, its parts in the order written (summary first): a store returns
-        # several values of a property in no defined order.
-        add(person, _iri(KG.ambiguityEvidence), literal(" | ".join(amb.evidence)))
-    return lines
-
-
-def _live_authors(d: Decision, res: Resolution) -> list[str]:
-    return _live(d, [res.author_alias.get(k, k) for k in d.keys])
-
-
-def _live_papers(d: Decision, res: Resolution) -> list[str]:
-    return _live(d, [res.paper_alias.get(k, k) for k in d.keys])
-
-
-def _live(d: Decision, canonical: list[str]) -> list[str]:
-    """The resources a decision names once merges are applied.
-
-    A merge names its one resulting resource. A pair that merging collapsed
-    into one resource names nothing (the merge decision explains it), except a
-    curated constraint, which is kept on the one resource so that it is seen.
-    """
-    distinct = list(dict.fromkeys(canonical))
-    if d.kind in ("merge", "curated-must-link"):
-        return distinct[:1]
-    if len(distinct) == len(canonical):
-        return distinct
-    return distinct[:1] if d.kind.startswith("curated") else []
-
-
-def _label(d: Decision) -> str:
-    arrow = " <- " if d.kind == "merge" else " / "
-    return f"{d.kind} ({d.method}): {arrow.join(d.names)}"
 
 
 # --- the report ---------------------------------------------------------------------------------
@@ -734,14 +506,8 @@ def _node(iri: str) -> Any:
 
 
 __all__ = [
-    "DEFAULT_CURATION",
-    "Curation",
-    "CurationEntry",
     "IdentityPlan",
     "IdentityResolution",
-    "curation_constraints",
     "decision_report",
-    "identity_ntriples",
-    "load_curation",
     "stored_sources",
 ]

@@ -28,17 +28,19 @@ import queue
 import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Literal
 
 import pyoxigraph as ox
 
+from kg.identity.records import MentionKeys
 from kg.model import ParseFailure
 from kg.normalize import name_key
+from kg.pipeline.steps import ResolutionStep
 from kg.pipeline.workers import worker_pool
 from kg.rdf.iri import IriScheme
 from kg.rdf.map import profile_ntriples
@@ -226,17 +228,21 @@ def _other_owner(store: KGStore, graph: str, owner: str) -> str | None:
     return min(names)
 
 
-#: The identity keys of the current ingest (kg.identity.resolve.MentionKeys), set once per
-#: worker process by _set_keys; None maps with the plain name and title keys.
-_KEYS: Any = None
+#: In a worker process of _mapped_stream only: the identity keys its initializer received
+#: (the pool's initargs carry them once per process, not with every task). Never set in
+#: the main process, which passes its keys to _parse_and_map as an argument.
+_worker_keys: MentionKeys | None = None
 
 
-def _set_keys(keys: Any) -> None:
-    global _KEYS
-    _KEYS = keys
+def _init_worker(keys: MentionKeys | None) -> None:
+    global _worker_keys
+    _worker_keys = keys
 
 
-def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> _Mapped:
+def _parse_and_map(
+    work: _Work, base: str, as_of: date, parsed_at: datetime, keys: MentionKeys | None
+) -> _Mapped:
+    """Parse and map one file; ``keys`` decide identity (None: the plain name and title keys)."""
     from kg.parse import PARSER_VERSION, parse_bytes
 
     try:
@@ -249,17 +255,22 @@ def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> 
         return _Mapped(work.source, work.path, sha, True, [], 0, (), True)
     profile = parse_bytes(data, work.source, as_of=as_of)
     usable = bool(profile.papers)
-    keys: dict[str, Any] = {}
-    if _KEYS is not None:
-        bound = _KEYS.bind()  # one "current paper" per profile
-        keys = {"author_key": bound.author_key, "paper_key": bound.paper_key}
-    lines = (
-        profile_ntriples(
-            profile, IriScheme(base), parsed_at=parsed_at, parser_version=PARSER_VERSION, **keys
+    if not usable:
+        lines: list[str] = []
+    elif keys is None:
+        lines = profile_ntriples(
+            profile, IriScheme(base), parsed_at=parsed_at, parser_version=PARSER_VERSION
         )
-        if usable
-        else []
-    )
+    else:
+        bound = keys.bind()  # one "current paper" per profile
+        lines = profile_ntriples(
+            profile,
+            IriScheme(base),
+            parsed_at=parsed_at,
+            parser_version=PARSER_VERSION,
+            author_key=bound.author_key,
+            paper_key=bound.paper_key,
+        )
     if usable and work.new_graph is not None:
         # One string instead of a list of lines: one object to pickle, and the main
         # process only appends it to the batch.
@@ -289,10 +300,11 @@ def _parse_and_map(work: _Work, base: str, as_of: date, parsed_at: datetime) -> 
     )
 
 
-def _parse_and_map_all(
+def _parse_and_map_in_worker(
     works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime
 ) -> list[_Mapped]:
-    return [_parse_and_map(work, base, as_of, parsed_at) for work in works]
+    """A worker's task: map ``works`` with the keys the worker's initializer received."""
+    return [_parse_and_map(work, base, as_of, parsed_at, _worker_keys) for work in works]
 
 
 def _mapped_stream(
@@ -301,24 +313,20 @@ def _mapped_stream(
     as_of: date,
     parsed_at: datetime,
     workers: int,
-    keys: Any = None,
+    keys: MentionKeys | None = None,
 ) -> Iterator[_Mapped]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
-        _set_keys(keys)
-        try:
-            for work in works:
-                yield _parse_and_map(work, base, as_of, parsed_at)
-        finally:
-            _set_keys(None)
+        for work in works:
+            yield _parse_and_map(work, base, as_of, parsed_at, keys)
         return
     # The identity keys go to each worker once, not with every file. A bounded window of
     # tasks, taken in order: workers stay busy, and memory does not grow with the corpus.
-    with worker_pool(workers, _set_keys, (keys,)) as pool:
+    with worker_pool(workers, _init_worker, (keys,)) as pool:
         tasks = (works[i : i + TASK_FILES] for i in range(0, len(works), TASK_FILES))
         pending: deque[Future[list[_Mapped]]] = deque()
         try:
             for task in tasks:
-                pending.append(pool.submit(_parse_and_map_all, task, base, as_of, parsed_at))
+                pending.append(pool.submit(_parse_and_map_in_worker, task, base, as_of, parsed_at))
                 if len(pending) >= workers * TASKS_IN_FLIGHT:
                     yield from pending.popleft().result()
             while pending:
@@ -430,34 +438,6 @@ def _first_line(error: BaseException) -> str:
     return (str(error).strip().splitlines() or [type(error).__name__])[0]
 
 
-PostIngestHook = Callable[[KGStore, IriScheme], None]
-
-
-@runtime_checkable
-class ResolutionPass(Protocol):
-    """A post-ingest hook that also runs before mapping (identity resolution, :mod:`kg.pipeline.identity`).
-
-    ``prepare`` gets ``(source, path, stored SHA-256)`` of every file and returns
-    an object with ``keys`` (the ``author_key``/``paper_key`` provider for
-    mapping, or None) and ``remap`` (unchanged sources to map again). A hook may
-    also have ``render(scheme)``, called while the last bulk loads run, to prepare
-    what its call will write (it must not touch the store).
-    """
-
-    def prepare(
-        self,
-        store: KGStore,
-        scheme: IriScheme,
-        works: Sequence[tuple[str, str, str | None]],
-        *,
-        as_of: date,
-        workers: int = 1,
-        prune: bool = False,
-    ) -> Any: ...
-
-    def __call__(self, store: KGStore, scheme: IriScheme) -> None: ...
-
-
 def _refused(item: _Mapped | FileOutcome, error: BaseException | str) -> FileOutcome:
     """The outcome of a file whose graph the store refused (nothing of it stored)."""
     reason = error if isinstance(error, str) else _first_line(error)
@@ -474,10 +454,13 @@ def ingest(
     prune: bool = False,
     progress: bool | None = None,
     workers: int | None = None,
-    post_ingest: Sequence[PostIngestHook] = (),
+    resolution: ResolutionStep | None = None,
     publish: bool = True,
 ) -> IngestReport:
     """Ingest profile files and folders into ``store``; see the module docstring.
+
+    ``resolution`` decides identity (:class:`kg.pipeline.identity.IdentityResolution`;
+    None: the plain name and title keys, no identity graph).
 
     Never raises for bad input: each file's outcome is in the report. Raises
     :class:`kg.errors.StoreError` only when the store itself cannot be written.
@@ -497,22 +480,20 @@ def ingest(
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     show = sys.stderr.isatty() if progress is None else progress
 
-    # Identity resolution needs evidence across files: pass 1 (in the hook) reads them
+    # Identity resolution needs evidence across files: pass 1 (its prepare) reads them
     # all, then mapping (pass 2) uses its keys; sources it changes are mapped again.
-    keys = None
-    for hook in post_ingest:
-        if isinstance(hook, ResolutionPass):
-            plan = hook.prepare(
-                store,
-                scheme,
-                [(w.source, w.path, w.known_sha) for w in works],
-                as_of=as_of,
-                workers=workers,
-                prune=prune,
-            )
-            keys = plan.keys
-            works = [_Work(w.source, w.path, None) if w.source in plan.remap else w for w in works]
-            break
+    keys: MentionKeys | None = None
+    if resolution is not None:
+        plan = resolution.prepare(
+            store,
+            scheme,
+            [(w.source, w.path, w.known_sha) for w in works],
+            as_of=as_of,
+            workers=workers,
+            prune=prune,
+        )
+        keys = plan.keys
+        works = [_Work(w.source, w.path, None) if w.source in plan.remap else w for w in works]
 
     works = [
         w
@@ -582,12 +563,10 @@ def ingest(
                 FileOutcome(mapped.source, mapped.path, status, mapped.papers, mapped.failures)
             )
         flush_batch()
-        # The last loads run in their threads: meanwhile, hooks that can prepare their
-        # writes without the store do so (the identity graph's text).
-        for hook in post_ingest:
-            render = getattr(hook, "render", None)
-            if callable(render):
-                render(scheme)
+        # The last loads run in their threads: meanwhile, resolution prepares its writes
+        # without the store (the identity graph's text).
+        if resolution is not None:
+            resolution.render(scheme)
     finally:
         loader.close()
     if loader.rejected:
@@ -606,8 +585,8 @@ def ingest(
                 store.remove_graph(state.graph)
                 report.outcomes.append(FileOutcome(state.source, "", "removed"))
 
-    for hook in post_ingest:
-        hook(store, scheme)
+    if resolution is not None:
+        resolution.publish(store, scheme)
     # Nothing written, nothing published: the same checkpoint, ETags, dumps and
     # precomputed reports (an hourly cron job must not defeat every harvester's cache).
     wrote = getattr(store, "writes", 1) != writes_before

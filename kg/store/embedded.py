@@ -303,7 +303,7 @@ class KGStore:
 
 
 class GraphStore(Protocol):
-    """What ingest, its hooks, stats and export use of a store: :class:`KGStore`
+    """What ingest, its resolution step, stats and export use of a store: :class:`KGStore`
     (a folder) and :class:`kg.store.remote.RemoteStore` (an external SPARQL 1.1 store)
     both provide it. ``folder`` is None for a store that is not a folder."""
 

@@ -17,10 +17,10 @@ from bench.identity import (
     parse_corpus,
     sibling_precision,
 )
+from kg.identity.corpus import name_pairs
 from kg.identity.resolve import (
     Resolution,
     SourceSummary,
-    _name_pairs,
     build_corpus,
     merge_papers,
     resolve,
@@ -65,7 +65,7 @@ def test_blocking_scores_a_tiny_share_of_all_pairs(
     corpus = build_corpus(summaries)
     merge_papers(corpus, Resolution())
     full = sum(1 for k in corpus.keys if " " in k)
-    assert len(_name_pairs(corpus)) < 0.01 * full * (full - 1) / 2
+    assert len(name_pairs(corpus)) < 0.01 * full * (full - 1) / 2
 
 
 def test_benchmark_command_prints_figures(

@@ -11,8 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.pipeline.hooks import post_ingest_hooks
-from kg.pipeline.identity import load_curation
+from kg.identity.curation import load_curation
+from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import KGStore
@@ -79,7 +79,7 @@ def run(store_dir: Path, folder: Path, curation: Path | None = None) -> dict[str
             store,
             scheme=SCHEME,
             as_of=AS_OF,
-            post_ingest=post_ingest_hooks(curation),
+            resolution=IdentityResolution(curation),
             progress=False,
         )
     finally:
@@ -164,9 +164,7 @@ def test_identity_graph_survives_an_ingest_that_stopped_before_resolution(
         encoding="utf-8",
     )
     store = KGStore.open_writable(store_dir)
-    ingest(
-        [profiles], store, scheme=SCHEME, as_of=AS_OF, post_ingest=(), progress=False
-    )  # no identity step
+    ingest([profiles], store, scheme=SCHEME, as_of=AS_OF, progress=False)  # no identity step
     store.close()
     assert [label for _kind, label in decisions(store_dir) if "Zhang Yifan" in label]  # stale
     assert set(run(store_dir, profiles).values()) == {"unchanged"}

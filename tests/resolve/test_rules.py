@@ -11,13 +11,13 @@ from datetime import date
 
 import pytest
 
+from kg.identity.names import initials_compatible
 from kg.identity.resolve import (
     Constraint,
     Listing,
     Resolution,
     SourceSummary,
     blocking_keys,
-    initials_compatible,
     name_rule,
     resolve,
 )

@@ -104,7 +104,7 @@ def write_versions(seed_files: dict[str, Path], root: Path) -> tuple[Path, Path,
 #: BATCH (bytes per bulk load, "-" for the default) and POINT, a step at which the
 #: process group kills itself with SIGKILL: ``after:load_new_graphs:N``,
 #: ``after:replace_graph:N``, ``after:remove_graph:N`` (after the N-th call returned),
-#: ``before:hooks`` (the post-ingest steps; the publish when there are none) or
+#: ``before:hooks`` (the identity step's publish, after every graph write) or
 #: ``at:pointer`` (checkpoint written, the published pointer not yet switched).
 KILL_WRAPPER = """
 import os, signal, sys
@@ -120,16 +120,8 @@ if point != "-":
     when, name, *count = point.split(":")
     calls = [0]
     if name == "hooks":
-        import kg.pipeline.hooks
-        original_hooks = kg.pipeline.hooks.post_ingest_hooks
-        def hooks(*args, **kwargs):
-            result = original_hooks(*args, **kwargs)
-            for hook in result:
-                type(hook).__call__ = lambda self, *a, **k: die()
-            if not result:
-                kg.store.embedded.KGStore.publish = lambda self: die()
-            return result
-        kg.pipeline.hooks.post_ingest_hooks = hooks
+        import kg.pipeline.identity
+        kg.pipeline.identity.IdentityResolution.publish = lambda self, *a, **k: die()
     elif name == "pointer":
         real_replace = os.replace
         def replace(src, dst, *args, **kwargs):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import kg.pipeline.ingest as ingest_module
-from kg.pipeline.hooks import post_ingest_hooks
+from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import IngestReport, ingest
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import KGStore
@@ -27,7 +27,7 @@ def run(store_folder: Path, folder: Path) -> IngestReport:
             scheme=SCHEME,
             as_of=SEED_AS_OF,
             progress=False,
-            post_ingest=post_ingest_hooks(),
+            resolution=IdentityResolution(),
         )
     finally:
         store.close()

@@ -12,7 +12,7 @@ standard protocols only, so any SPARQL 1.1 store will do:
   when one is given, else one ``CONSTRUCT`` per graph.
 
 :class:`RemoteStore` offers the read/write interface of :class:`kg.store.embedded.KGStore`
-(:class:`kg.store.embedded.GraphStore`), so ingest, its post-ingest hooks, ``kg stats``
+(:class:`kg.store.embedded.GraphStore`), so ingest, its resolution step, ``kg stats``
 and ``kg export`` run on it unchanged; :class:`RemoteBackend` is the
 :class:`kg.store.query.QueryBackend` the server uses (/sparql, reports, linked data).
 

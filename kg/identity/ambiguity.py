@@ -1,0 +1,157 @@
+"""Step 4 of resolution: names whose papers split into co-author communities that share
+nobody are flagged (:func:`flag_ambiguous`)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from kg.identity.clusters import UnionFind
+from kg.identity.corpus import Corpus, canonical_authors
+from kg.identity.records import Ambiguity, Resolution
+
+
+def flag_ambiguous(corpus: Corpus, res: Resolution) -> Resolution:
+    """Step 4: flag names whose papers split into co-author communities that share nobody.
+
+    Papers of a name are joined when they share a co-author; two such groups
+    are joined too when a co-author of one has published with a co-author of
+    the other elsewhere (one person's groups are usually linked that way; two
+    people's are not). A name is flagged when at least two groups of
+    :attr:`ResolveConfig.community_min_papers` papers remain.
+
+    Only *visible* co-authors count: the owner that the mapping adds to lists
+    cut by "et al." is an inference from the page, not evidence of who
+    collaborates with whom, and it would join every paper of a profile.
+    """
+    cfg = corpus.config
+    canonical = canonical_authors(corpus, res)
+    papers_of: dict[str, set[str]] = defaultdict(set)
+    for j, listed in enumerate(canonical):
+        paper = corpus.paper_of_listing[j]
+        for e in listed:
+            papers_of[e].add(paper)
+    need = cfg.community_min_papers * cfg.communities_needed
+    suspects = {e for e, ps in papers_of.items() if len(ps) >= need}
+    if not suspects:
+        return res
+    graph = CoauthorGraph.of(corpus, res, canonical, suspects)
+    flagged: list[Ambiguity] = []
+    for entity in sorted(suspects):
+        groups = linked_communities(corpus, graph, entity)
+        if groups is not None:
+            flagged.append(_ambiguity(graph, entity, groups))
+    return replace(res, ambiguous=res.ambiguous + tuple(flagged))
+
+
+@dataclass(frozen=True, slots=True)
+class CoauthorGraph:
+    """Who published with whom (visible author lists), and the papers of the suspects."""
+
+    #: suspect -> paper -> its co-authors on that paper
+    papers: Mapping[str, Mapping[str, set[str]]]
+    #: suspect -> paper -> year
+    years: Mapping[str, Mapping[str, int]]
+    #: author -> everyone on an author list of two or more with them (themselves included)
+    neighbours: Mapping[str, set[str]]
+    #: canonical key -> display name
+    display: Mapping[str, str]
+
+    @classmethod
+    def of(
+        cls,
+        corpus: Corpus,
+        res: Resolution,
+        canonical: list[tuple[str, ...]],
+        suspects: set[str],
+    ) -> CoauthorGraph:
+        entity_papers: dict[str, dict[str, set[str]]] = {e: defaultdict(set) for e in suspects}
+        years: dict[str, dict[str, int]] = defaultdict(dict)
+        neighbours: dict[str, set[str]] = defaultdict(set)
+        for j, listed in enumerate(canonical):
+            if len(listed) > 1:
+                for e in listed:
+                    neighbours[e].update(listed)
+            hit = [e for e in listed if e in suspects]
+            if not hit:
+                continue
+            paper = corpus.paper_of_listing[j]
+            day = corpus.listings[j].date
+            for e in hit:
+                entity_papers[e][paper].update(x for x in listed if x != e)
+                if day:
+                    years[e][paper] = day.year
+        display: dict[str, str] = {}
+        for i, key in enumerate(corpus.keys):
+            display.setdefault(res.author_alias.get(key, key), corpus.display[i])
+        return cls(entity_papers, years, neighbours, display)
+
+
+def linked_communities(corpus: Corpus, graph: CoauthorGraph, entity: str) -> list[list[str]] | None:
+    """The communities of ``entity``'s papers, largest first, once those whose co-authors
+    have published together elsewhere are joined; None when they do not make it ambiguous."""
+    cfg = corpus.config
+    papers = graph.papers[entity]
+    neighbours = graph.neighbours
+    big = [g for g in _communities(papers) if len(g) >= cfg.community_min_papers]
+    if len(big) < cfg.communities_needed:
+        return None
+    members = [set().union(*(papers[p] for p in g)) for g in big]
+    uf = UnionFind(len(big))
+    for a in range(len(big)):
+        reach = set().union(*(neighbours[x] for x in members[a])) - {entity}
+        for b in range(a + 1, len(big)):
+            if reach & members[b]:
+                uf.join(uf.find(a), uf.find(b))
+    joined: dict[int, list[str]] = defaultdict(list)
+    for a, g in enumerate(big):
+        joined[uf.find(a)].extend(g)
+    groups = sorted(joined.values(), key=lambda g: (-len(g), min(g)))
+    if len(groups) < cfg.communities_needed:
+        return None
+    clustered = sum(len(g) for g in groups)
+    if len(groups[0]) > cfg.dominant_share * clustered:
+        return None
+    return groups
+
+
+def _ambiguity(graph: CoauthorGraph, entity: str, groups: list[list[str]]) -> Ambiguity:
+    """The flag of ``entity`` with its communities described (four at most)."""
+    papers, display, years = graph.papers[entity], graph.display, graph.years
+    clustered = sum(len(g) for g in groups)
+    described: list[str] = []
+    names: list[tuple[str, ...]] = []
+    for g in groups[:4]:
+        together = Counter(c for p in g for c in papers[p])
+        ranked = sorted(together.items(), key=lambda kv: (-kv[1], display.get(kv[0], kv[0])))
+        top = [display.get(c, c) for c, _ in ranked[:4]]
+        ys = sorted(years[entity][p] for p in g if p in years[entity])
+        span = f", {ys[0]}-{ys[-1]}" if ys else ""
+        described.append(f"{len(g)} papers{span} with {', '.join(top)}")
+        names.append(tuple(top))
+    rest = len(papers) - clustered
+    evidence = (
+        f"{len(papers)} papers fall into {len(groups)} co-author communities that share no "
+        f"co-author and whose co-authors have not published together (visible author lists only); "
+        f"the largest holds {len(groups[0])} of the {clustered} papers in communities",
+        *(f"community {i}: {text}" for i, text in enumerate(described, 1)),
+        *((f"{rest} further paper(s) share no co-author with any other",) if rest else ()),
+    )
+    return Ambiguity(entity, display.get(entity, entity), len(papers), tuple(names), evidence)
+
+
+def _communities(papers: Mapping[str, set[str]]) -> list[list[str]]:
+    """Papers grouped by shared co-authors (connected components)."""
+    order = sorted(papers)
+    uf = UnionFind(len(order))
+    first_with: dict[str, int] = {}
+    for i, paper in enumerate(order):
+        for co in papers[paper]:
+            seen = first_with.setdefault(co, i)
+            if seen != i:
+                uf.join(uf.find(seen), uf.find(i))
+    groups: dict[int, list[str]] = defaultdict(list)
+    for i, paper in enumerate(order):
+        groups[uf.find(i)].append(paper)
+    return sorted(groups.values(), key=lambda g: (-len(g), g[0]))

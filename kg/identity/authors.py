@@ -1,0 +1,578 @@
+"""Step 2 of resolution: full-name keys that a name rule and enough evidence join become
+one author (:func:`merge_author_keys`)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from kg.identity.clusters import Clusters
+from kg.identity.corpus import (
+    Corpus,
+    canonical_authors,
+    combine,
+    curation_evidence,
+    name_pairs,
+    word_set,
+)
+from kg.identity.names import (
+    contradicts,
+    initials_compatible,
+    is_initials,
+    lookalike,
+    short_and_long,
+)
+from kg.identity.records import Decision, DecisionKind, Resolution
+
+
+@dataclass
+class KeyFacts:
+    """What one name key's mentions say (computed on demand)."""
+
+    slots: dict[str, set[int]]  # canonical paper -> positions
+    coauthors: set[str]  # canonical keys of the visible co-authors
+    sources: set[int]
+
+
+class Facts:
+    """Lazily computed facts per name key, with co-authors in canonical form."""
+
+    def __init__(
+        self, corpus: Corpus, canonical: list[tuple[str, ...]], alias: Mapping[str, str]
+    ) -> None:
+        self.corpus = corpus
+        self.canonical = canonical
+        self.alias = alias
+        self.cache: dict[int, KeyFacts] = {}
+        self.members: dict[str, list[int]] | None = None
+        self._sources: dict[int, set[int]] = {}
+
+    def __call__(self, k: int) -> KeyFacts:
+        hit = self.cache.get(k)
+        if hit is None:
+            corpus = self.corpus
+            slots: dict[str, set[int]] = defaultdict(set)
+            coauthors: set[str] = set()
+            sources: set[int] = set()
+            for j in corpus.mentions_of[k]:
+                ids = corpus.authors[j]
+                pos = ids.index(k)
+                slots[corpus.paper_of_listing[j]].add(pos)
+                names = self.canonical[j]
+                coauthors.update(names[:pos])
+                coauthors.update(names[pos + 1 :])
+                source = corpus.listing_source[j]
+                sources.add(source)
+                owner = corpus.owner[source]
+                if owner >= 0 and owner != k and corpus.listings[j].truncated:
+                    coauthors.add(self.owner_key(owner))  # an author, hidden by "et al."
+            hit = self.cache[k] = KeyFacts(dict(slots), coauthors, sources)
+        return hit
+
+    def sources_of(self, k: int) -> set[int]:
+        """The sources that list the name key ``k`` (cheaper than ``self(k).sources``)."""
+        hit = self._sources.get(k)
+        if hit is None:
+            corpus = self.corpus
+            hit = self._sources[k] = {corpus.listing_source[j] for j in corpus.mentions_of[k]}
+        return hit
+
+    def neighbours(self, entity: str) -> set[str]:
+        """The visible co-authors of the author ``entity`` (a canonical key), over all its names."""
+        if self.members is None:
+            members: dict[str, list[int]] = defaultdict(list)
+            for k, key in enumerate(self.corpus.keys):
+                members[self.alias.get(key, key)].append(k)
+            self.members = dict(members)
+        out: set[str] = set()
+        for k in self.members.get(entity, ()):
+            out |= self(k).coauthors
+        return out
+
+    def owner_key(self, owner: int) -> str:
+        key = self.corpus.keys[owner]
+        return self.alias.get(key, key)
+
+
+def _pair_evidence(
+    corpus: Corpus, a: int, b: int, facts: Facts, alias: Mapping[str, str]
+) -> tuple[bool, float, list[str], float]:
+    """(conflict, evidence score, evidence, co-author share) for two name keys being one person.
+
+    The share is the part of the smaller co-author circle that the two have in common.
+    """
+    cfg = corpus.config
+    fa, fb = facts(a), facts(b)
+    weights: list[float] = []
+    evidence: list[str] = []
+    same_slot = 0
+    for paper, positions in fa.slots.items():
+        theirs = fb.slots.get(paper)
+        if theirs is None:
+            continue
+        if positions == theirs:
+            same_slot += 1
+        else:
+            return True, 0.0, [f"both on the author list of one paper ({paper[:60]!r})"], 0.0
+    if same_slot:
+        weights.append(cfg.w_same_slot)
+        evidence.append(
+            f"written at the same position of {same_slot} paper(s) listed by different profiles"
+        )
+    selves = {alias.get(corpus.keys[a], corpus.keys[a]), alias.get(corpus.keys[b], corpus.keys[b])}
+    shared = (fa.coauthors & fb.coauthors) - selves
+    if shared:
+        # Two established names (many co-authors each) that share one co-author are
+        # colleagues more often than one person: weigh by the share of the smaller circle.
+        circle = min(len(fa.coauthors - selves), len(fb.coauthors - selves)) or 1
+        share = len(shared) / circle
+        weight = cfg.w_coauthor * min(1.0, share / cfg.coauthor_share)
+        weights.extend([weight] * min(len(shared), 4))
+        names = ", ".join(sorted(shared)[:5])
+        evidence.append(
+            f"{len(shared)} shared co-author(s) ({share:.0%} of the smaller circle): {names}"
+        )
+    # Co-authors written as initials on one side that fit a co-author of the other.
+    loose = sorted(
+        {
+            x
+            for x, other in ((x, fb.coauthors) for x in fa.coauthors - shared)
+            if is_initials(x) and any(initials_compatible(x, y) for y in other)
+        }
+        | {
+            x
+            for x, other in ((x, fa.coauthors) for x in fb.coauthors - shared)
+            if is_initials(x) and any(initials_compatible(x, y) for y in other)
+        }
+    )
+    if loose:
+        weights.extend([cfg.w_coauthor_initials] * min(len(loose), 2))
+        evidence.append(
+            "co-author(s) written as initials that fit the other's co-authors: "
+            + ", ".join(loose[:4])
+        )
+    for owner, who, f_who in ((a, b, fb), (b, a, fa)):
+        if not any(corpus.owner[src] == owner for src in f_who.sources):
+            continue
+        complete = truncated = 0
+        for j in corpus.mentions_of[who]:
+            if corpus.owner[corpus.listing_source[j]] != owner or owner in corpus.authors[j]:
+                continue
+            if corpus.listings[j].truncated:
+                truncated += 1
+            else:
+                complete += 1
+        if complete:
+            weights.append(cfg.w_owner_complete)
+            evidence.append(
+                f"the profile of {corpus.display[owner]} has {complete} complete author "
+                f"list(s) naming {corpus.display[who]} but not {corpus.display[owner]}"
+            )
+        elif truncated:
+            weights.append(cfg.w_owner_truncated)
+            evidence.append(
+                f"the profile of {corpus.display[owner]} lists {truncated} paper(s) by "
+                f"{corpus.display[who]} with {corpus.display[owner]} not visible"
+            )
+    circle = min(len(fa.coauthors - selves), len(fb.coauthors - selves)) or 1
+    return False, combine(weights), evidence, len(shared) / circle
+
+
+def _one_reading(corpus: Corpus, a: str, b: str) -> str | None:
+    """For a two-word order swap: why only one reading is a name (one word is a family name
+    of other people in the data, the other is no one else's family name), or None."""
+    ta, tb = a.split(), b.split()
+    if len(ta) != 2 or len(tb) != 2:
+        return None
+    counts = corpus.surname_count
+    cfg = corpus.config
+    family, given = ta[1], ta[0]
+    if counts.get(family, 0) < counts.get(given, 0):
+        family, given = given, family
+    # Each word is the last word of one of the two keys: that one does not count.
+    if counts.get(family, 0) - 1 >= cfg.family_name_min and counts.get(given, 0) <= 1:
+        return (
+            f"only one reading is a name: {family!r} is the family name of "
+            f"{counts[family] - 1} other name(s) in the data, {given!r} of none"
+        )
+    return None
+
+
+#: Name rules whose pairs may also count the profile they share and co-authors two hops out
+#: (a middle name is decided per paper instead; a short typo is too often another name).
+CONTEXT_RULES = frozenset({"order-swap", "transliteration", "typo"})
+
+
+def _context_evidence(
+    corpus: Corpus,
+    a: int,
+    b: int,
+    facts: Facts,
+    alias: Mapping[str, str],
+    strength: float,
+    need: float,
+    evidence: list[str],
+) -> float:
+    """Weaker evidence for a pair that direct evidence leaves short of ``need``: both names
+    written on papers of one profile (neither its owner), and co-authors of the one who have
+    published with co-authors of the other (two hops). Appends to ``evidence``."""
+    cfg = corpus.config
+    fa, fb = facts(a), facts(b)
+    weights = [strength]
+    common = sorted(
+        corpus.sources[src].source
+        for src in fa.sources & fb.sources
+        if corpus.owner[src] not in (a, b)
+    )
+    if common:
+        weights.append(cfg.w_same_profile_key)
+        evidence.append(
+            f"both written on papers of the profile {common[0]}"
+            + (f" (and {len(common) - 1} more)" if len(common) > 1 else "")
+        )
+    if combine(weights) < need <= combine([*weights, cfg.w_two_hop]):
+        selves = {
+            alias.get(corpus.keys[a], corpus.keys[a]),
+            alias.get(corpus.keys[b], corpus.keys[b]),
+        }
+        shared = fa.coauthors & fb.coauthors
+        mine, theirs = fa.coauthors - shared - selves, fb.coauthors - shared - selves
+        if len(mine) > len(theirs):
+            mine, theirs = theirs, mine
+        for x in sorted(mine):
+            together = facts.neighbours(x) & theirs
+            if together:
+                weights.append(cfg.w_two_hop)
+                evidence.append(
+                    f"a co-author of one ({x}) has published with a co-author of the "
+                    f"other ({min(together)})"
+                )
+                break
+    return combine(weights)
+
+
+class AuthorClusters(Clusters):
+    """Name keys joined into authors: no two names of one author may contradict each other
+    (:func:`kg.identity.names.contradicts`) or be on one author list."""
+
+    def __init__(self, corpus: Corpus, facts: Facts) -> None:
+        super().__init__(len(corpus.keys))
+        self._corpus = corpus
+        self._facts = facts
+
+    def veto(self, ra: int, rb: int) -> str | None:
+        why = super().veto(ra, rb)
+        if why:
+            return why
+        keys, display = self._corpus.keys, self._corpus.display
+        group_a, group_b = self.members(ra), self.members(rb)
+        for x in group_a:
+            for y in group_b:
+                if contradicts(keys[x], keys[y]):
+                    return f"{display[x]!r} and {display[y]!r} cannot be one person's names"
+        slots_a: dict[str, set[int]] = defaultdict(set)
+        for k in group_a:
+            for paper, pos in self._facts(k).slots.items():
+                slots_a[paper] |= pos
+        for k in group_b:
+            for paper, pos in self._facts(k).slots.items():
+                if paper in slots_a and slots_a[paper] != pos:
+                    return "the merged names would share an author list"
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredPair:
+    """A candidate pair of full-name keys (key numbers) and the evidence that they are one."""
+
+    score: float
+    a: int
+    b: int
+    rule: str
+    #: Their similarity from blocking, in [0, 1].
+    sim: float
+    evidence: tuple[str, ...]
+    #: The evidence reaches what the rule needs (ResolveConfig.merge_evidence).
+    enough: bool
+    #: Both are on one author list: two people, whatever else they share.
+    clash: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"name rule {self.rule} ({self.sim:.2f} similar)"
+
+
+def merge_author_keys(corpus: Corpus, res: Resolution) -> Resolution:
+    """Step 2: full-name keys that a name rule and enough evidence join become one author.
+
+    May run more than once: a later run sees the co-authors as the earlier runs
+    (and :func:`attach_initials`) resolved them, and keeps their merges.
+    """
+    facts = Facts(corpus, canonical_authors(corpus, res), res.author_alias)
+    clusters = AuthorClusters(corpus, facts)
+    warnings = list(res.warnings)
+    first_run = not any(d.entity == "author" and d.method == "curated" for d in res.decisions)
+    # Earlier merges stand (an earlier run, or curation).
+    for key, canon in res.author_alias.items():
+        a, b = corpus.key_index.get(canon), corpus.key_index.get(key)
+        if a is not None and b is not None:
+            clusters.union(a, b, force=True)
+    decisions = _curated_authors(corpus, clusters, warnings if first_run else None)
+    scored = score_name_pairs(corpus, clusters, facts, res.author_alias, decisions)
+    merged: list[ScoredPair] = []
+    for pair in scored:
+        a, b = pair.a, pair.b
+        if pair.enough:
+            why = clusters.union(a, b)
+            if why is None:
+                merged.append(pair)
+            elif not clusters.same(a, b):
+                decisions.append(
+                    _author_decision(
+                        corpus,
+                        "distinct",
+                        a,
+                        b,
+                        pair,
+                        (pair.label, *pair.evidence, f"kept apart: {why}"),
+                    )
+                )
+        elif pair.score > 0:
+            decisions.append(
+                _author_decision(
+                    corpus,
+                    "possibly-same",
+                    a,
+                    b,
+                    pair,
+                    (pair.label, *pair.evidence, "not enough evidence to merge"),
+                )
+            )
+    alias, canonical = _canonical_keys(corpus, clusters, res.author_alias)
+    for pair in merged:
+        head = canonical.get(pair.a, pair.a)
+        variant = pair.b if head == pair.a else pair.a
+        decisions.append(
+            _author_decision(corpus, "merge", head, variant, pair, (pair.label, *pair.evidence))
+        )
+    kept = [c for c in (_canonical_decision(d, alias) for d in decisions) if c is not None]
+    earlier = (
+        res.decisions if first_run else tuple(d for d in res.decisions if d.method != "curated")
+    )
+    return replace(
+        res, author_alias=alias, decisions=earlier + tuple(kept), warnings=tuple(warnings)
+    )
+
+
+def _author_decision(
+    corpus: Corpus, kind: DecisionKind, a: int, b: int, pair: ScoredPair, evidence: tuple[str, ...]
+) -> Decision:
+    return Decision(
+        kind,
+        "author",
+        (corpus.keys[a], corpus.keys[b]),
+        (corpus.display[a], corpus.display[b]),
+        pair.rule,
+        round(pair.score, 3),
+        evidence,
+    )
+
+
+def _curated_authors(
+    corpus: Corpus, clusters: Clusters, warnings: list[str] | None
+) -> list[Decision]:
+    """Apply the curated author constraints to ``clusters``; one that cannot apply adds to
+    ``warnings`` (None: warned on an earlier run)."""
+    keys = corpus.keys
+    decisions: list[Decision] = []
+    for c in corpus.constraints:
+        if c.entity != "author":
+            continue
+        a, b = corpus.key_index.get(c.a), corpus.key_index.get(c.b)
+        if a is None or b is None:
+            if warnings is not None:
+                warnings.append(
+                    f"{c.origin}: {c.relation} names an author not in the data "
+                    f"({c.a if a is None else c.b!r})"
+                )
+            continue
+        if c.relation == "must-link":
+            clusters.union(a, b, force=True)
+            kind: DecisionKind = "curated-must-link"
+        else:
+            kind = "curated-cannot-link"
+            if a == b:
+                if warnings is not None:
+                    warnings.append(
+                        f"{c.origin}: cannot-link {c.a!r} {c.b!r}: one name key, one resource"
+                    )
+                continue
+            clusters.forbid(a, b)
+        decisions.append(
+            Decision(
+                kind,
+                "author",
+                (keys[a], keys[b]),
+                (corpus.display[a], corpus.display[b]),
+                "curated",
+                1.0,
+                curation_evidence(c),
+            )
+        )
+    return decisions
+
+
+def score_name_pairs(
+    corpus: Corpus,
+    clusters: Clusters,
+    facts: Facts,
+    alias_before: Mapping[str, str],
+    decisions: list[Decision],
+) -> list[ScoredPair]:
+    """The candidate pairs not yet in one cluster, scored, strongest first (then by key).
+
+    Look-alike pairs that no rule joins and pairs on one author list are not scored:
+    they become "distinct" decisions, appended to ``decisions``.
+    """
+    keys = corpus.keys
+    scored: list[ScoredPair] = []
+    for (a, b), (sim, rule) in name_pairs(corpus).items():
+        if clusters.same(a, b):
+            continue
+        if rule is None:
+            why = lookalike(keys[a], keys[b], sim)
+            # Recorded only where a reader could confuse them: on one profile.
+            if why is None or facts.sources_of(a).isdisjoint(facts.sources_of(b)):
+                continue
+            decisions.append(
+                Decision(
+                    "distinct",
+                    "author",
+                    (keys[a], keys[b]),
+                    (corpus.display[a], corpus.display[b]),
+                    "name-rules",
+                    round(sim, 3),
+                    (f"names {sim:.2f} similar", why, _context_note(corpus, facts(a), facts(b))),
+                )
+            )
+            continue
+        if rule == "middle-name" and not _middle_name_contained(corpus, a, b, facts, alias_before):
+            continue
+        pair = score_pair(corpus, a, b, sim, rule, facts, alias_before)
+        if pair.clash:
+            decisions.append(_author_decision(corpus, "distinct", a, b, pair, pair.evidence))
+        else:
+            scored.append(pair)
+    scored.sort(key=lambda t: (-t.score, keys[t.a], keys[t.b]))
+    return scored
+
+
+def _middle_name_contained(
+    corpus: Corpus, a: int, b: int, facts: Facts, alias_before: Mapping[str, str]
+) -> bool:
+    """A shorter form may be another person: merged by key only when its whole co-author
+    circle lies inside the fuller name's (else it is decided per paper)."""
+    cfg = corpus.config
+    keys = corpus.keys
+    short, long_ = (a, b) if short_and_long(keys[a], keys[b])[0] == keys[a] else (b, a)
+    fs, fl = facts(short), facts(long_)
+    circle = fs.coauthors - {alias_before.get(keys[long_], keys[long_])}
+    return not (
+        len(circle) < cfg.middle_circle_min
+        or len(circle & fl.coauthors) < cfg.middle_containment * len(circle)
+    )
+
+
+def score_pair(
+    corpus: Corpus,
+    a: int,
+    b: int,
+    sim: float,
+    rule: str,
+    facts: Facts,
+    alias_before: Mapping[str, str],
+) -> ScoredPair:
+    """The evidence that the name keys ``a`` and ``b``, which ``rule`` may join, are one."""
+    cfg = corpus.config
+    keys = corpus.keys
+    clash, strength, evidence, share = _pair_evidence(corpus, a, b, facts, alias_before)
+    counts_ab = (len(corpus.mentions_of[a]), len(corpus.mentions_of[b]))
+    established = rule != "spacing" and min(counts_ab) >= cfg.established_mentions
+    capped = established and share < cfg.established_share
+    if capped:
+        # Two names, each with a record of its own and mostly other co-authors: two
+        # people (Meng Yuan and Yuan Meng both exist), whatever else they share.
+        evidence.append(
+            f"both names are established ({counts_ab[0]} and {counts_ab[1]} mentions) "
+            f"with mostly different co-authors ({share:.0%} in common)"
+        )
+        strength = min(strength, 0.49 * cfg.merge_evidence.get(rule, 1.0))
+    if rule == "order-swap" and not clash and corpus.word_sets.get(word_set(keys[a]), 0) == 2:
+        # No third name in the data is made of these words: a weak prior, never enough alone.
+        strength = combine([strength, cfg.w_only_candidate])
+        evidence.append("no other name in the data is made of these words")
+        reading = _one_reading(corpus, keys[a], keys[b])
+        if reading and not capped:
+            strength = combine([strength, cfg.w_one_reading])
+            evidence.append(reading)
+    if clash:
+        return ScoredPair(1.0, a, b, rule, sim, tuple(evidence), False, clash=True)
+    need = cfg.merge_evidence.get(rule, 1.0)
+    if rule in CONTEXT_RULES and not capped and strength < need:
+        strength = _context_evidence(corpus, a, b, facts, alias_before, strength, need, evidence)
+    score = max(strength, sim if need == 0 else 0.0)
+    return ScoredPair(score, a, b, rule, sim, tuple(evidence), strength >= need)
+
+
+def _canonical_keys(
+    corpus: Corpus, clusters: Clusters, alias_before: Mapping[str, str]
+) -> tuple[dict[str, str], dict[int, int]]:
+    """(name key -> canonical key, key number -> canonical key number) of the clusters.
+
+    The canonical name of a cluster: a pinned key, then a full name, then the most
+    mentioned, then the smallest key.
+    """
+    keys = corpus.keys
+    alias: dict[str, str] = {}
+    canonical: dict[int, int] = {}
+    counts = [len(m) for m in corpus.mentions_of]
+    for group in clusters.joined():
+        best = min(
+            group,
+            key=lambda m: (
+                keys[m] not in corpus.pinned_authors,
+                is_initials(keys[m]),
+                -counts[m],
+                keys[m],
+            ),
+        )
+        for m in group:
+            canonical[m] = best
+            if m != best:
+                alias[keys[m]] = keys[best]
+    for key, target in alias_before.items():  # aliases of keys that are not in this corpus
+        alias.setdefault(key, alias.get(target, target))
+    return alias, canonical
+
+
+def _context_note(corpus: Corpus, fa: KeyFacts, fb: KeyFacts) -> str:
+    shared_sources = fa.sources & fb.sources
+    shared = fa.coauthors & fb.coauthors
+    parts = []
+    if shared_sources:
+        parts.append(
+            "both in " + ", ".join(sorted(corpus.sources[s].source for s in shared_sources)[:3])
+        )
+    parts.append(f"{len(shared)} shared co-author(s)" if shared else "no shared co-author")
+    return "; ".join(parts)
+
+
+def _canonical_decision(d: Decision, alias: Mapping[str, str]) -> Decision | None:
+    """Non-merge decisions name the resources that exist after merging (None if they collapsed)."""
+    if d.kind == "merge" or d.kind.startswith("curated"):
+        return d
+    mapped = tuple(alias.get(k, k) for k in d.keys)
+    if len(set(mapped)) < len(mapped):
+        return None
+    return d if mapped == d.keys else replace(d, keys=mapped)
