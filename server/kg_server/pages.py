@@ -38,6 +38,7 @@ from kg_server.app import kg_context
 from kg_server.sparql import (  # the endpoint's own SERVICE/LOAD rules
     _verify_query,
     check_remote_calls,
+    client_timeout,
 )
 
 blueprint = Blueprint("pages", __name__)
@@ -217,9 +218,9 @@ def run_for_html(query: str) -> QueryOutcome:
         query, settings.service_allowlist, update=False, verify=_verify_query(context)
     )
     limit = min(HTML_ROW_LIMIT, settings.max_rows) if settings.max_rows > 0 else HTML_ROW_LIMIT
-    return context.backend.run(
+    return context.clients.run(
         QueryRequest(query, base_iri=request.host_url.rstrip("/") + SPARQL_PATH, limit=limit),
-        timeout=settings.query_timeout,
+        timeout=client_timeout(settings),
     )
 
 

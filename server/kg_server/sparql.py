@@ -445,7 +445,7 @@ def _verify_query(context: KGContext) -> Callable[[str], bool]:
     It runs in a worker (not here) because even on no data a query can compute
     for a long time; the worker's timeout bounds it.
     """
-    backend = context.backend
+    backend = context.clients
 
     def parses(text: str) -> bool:
         try:
@@ -457,7 +457,7 @@ def _verify_query(context: KGContext) -> Callable[[str], bool]:
                     base_iri=request.base_url,
                     limit=1,
                 ),
-                timeout=context.settings.query_timeout,
+                timeout=client_timeout(context.settings),
             )
         except QuerySyntaxError:
             return False
@@ -483,6 +483,27 @@ def _verify_update(text: str) -> bool:
 # -- updates -----------------------------------------------------------------------------------
 
 
+def _supplied_token() -> str | None:
+    scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not supplied.strip():
+        return None
+    return supplied.strip()
+
+
+def _token_matches(supplied: str, token: str) -> bool:
+    return hmac.compare_digest(supplied.encode("utf-8"), token.encode("utf-8"))
+
+
+def client_timeout(settings: Settings) -> float:
+    """How long the current request's client query may run: ``--client-query-timeout``
+    (never more than ``--query-timeout``), or ``--query-timeout`` with the update token."""
+    token = settings.update_token
+    supplied = _supplied_token()
+    if token and supplied is not None and _token_matches(supplied, token):
+        return settings.query_timeout
+    return min(settings.query_timeout, settings.client_query_timeout)
+
+
 def _authorise_update(settings: Settings) -> None:
     if not settings.updates_enabled:
         raise Forbidden(
@@ -493,12 +514,12 @@ def _authorise_update(settings: Settings) -> None:
     token = settings.update_token
     if not token:
         return
-    scheme, _, supplied = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not supplied.strip():
+    supplied = _supplied_token()
+    if supplied is None:
         raise Unauthorized(
             "SPARQL Update needs 'Authorization: Bearer TOKEN' with the server's update token"
         )
-    if not hmac.compare_digest(supplied.strip().encode("utf-8"), token.encode("utf-8")):
+    if not _token_matches(supplied, token):
         g.kg_invalid_token = True
         raise Unauthorized("the bearer token is not the server's update token")
 
@@ -595,7 +616,7 @@ def _run_query(context: KGContext, operation: Operation) -> Response:
     if default_graphs or named_graphs:
         default_graphs = default_graphs or (EMPTY_GRAPH,)
         named_graphs = named_graphs or (EMPTY_GRAPH,)
-    outcome = context.backend.run(
+    outcome = context.clients.run(
         QueryRequest(
             operation.text,
             default_graph=default_graphs,
@@ -605,7 +626,7 @@ def _run_query(context: KGContext, operation: Operation) -> Response:
             # A SELECT is written where it runs, by the engine (see kg.store.query.native_body).
             result_format=fmt.key if fmt is not None and fmt.kind == "results" else None,
         ),
-        timeout=settings.query_timeout,
+        timeout=client_timeout(settings),
     )
     actual = KIND_OF_OUTCOME[outcome.kind]
     if outcome.body is not None and fmt is not None and fmt.kind == actual:
