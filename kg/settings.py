@@ -138,6 +138,13 @@ class Settings:
         env="KG_QUERY_MEMORY_MB",
         help="Address-space cap of each query process, in MiB (0: none).",
     )
+    max_document_triples: int = _setting(
+        10_000,
+        flag="--max-document-triples",
+        env="KG_MAX_DOCUMENT_TRIPLES",
+        help="Most triples of a linked-data document's own part (a resource's description, a "
+        "source graph); a longer one is cut, says so and links the dumps.",
+    )
     max_body_bytes: int = _setting(
         1_048_576,
         flag="--max-body-bytes",
