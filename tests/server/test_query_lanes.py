@@ -140,6 +140,7 @@ def test_runaways_from_one_client_leave_cheap_queries_and_pages_answering(
         thread.start()
     for thread in threads:
         thread.join(timeout=60)
+    print("\n" + ", ".join(f"{name}: {answers[name][3]:.2f} s" for name in probes))
     for name in probes:
         status, _headers, body, seconds = answers[name]
         assert status == 200, f"{name}: {status} {body[:300]!r}"
