@@ -109,14 +109,17 @@ def sparql_request(kind: str, query: str, label: str) -> Request:
 class Connection:
     """A keep-alive HTTP/1.1 connection that reconnects after an error."""
 
-    def __init__(self, host: str, port: int, timeout: float):
+    def __init__(self, host: str, port: int, timeout: float, source: str | None = None):
         self.host, self.port, self.timeout = host, port, timeout
+        self.source_address = (source, 0) if source else None
         self.http: http.client.HTTPConnection | None = None
 
     def send(self, request: Request) -> tuple[int, bytes, dict[str, str]]:
         for attempt in (1, 2):
             if self.http is None:
-                self.http = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+                self.http = http.client.HTTPConnection(
+                    self.host, self.port, timeout=self.timeout, source_address=self.source_address
+                )
             try:
                 self.http.request(
                     request.method, request.path, body=request.body, headers=dict(request.headers)
@@ -370,6 +373,15 @@ def _problem_type(body: bytes) -> str:
         return ""
 
 
+def client_address(host: str, number: int) -> str | None:
+    """The loopback address client ``number`` sends from when the server is on loopback:
+    each its own (127.0.0.2, 127.0.0.3, ...), as clients on the network would be, since
+    the server limits concurrent queries per client address (--client-queries)."""
+    if host != "127.0.0.1" or not sys.platform.startswith("linux"):
+        return None  # only Linux routes all of 127.0.0.0/8 to the loopback interface
+    return f"127.0.{2 + number // 250}.{2 + number % 250}"
+
+
 def run_load(
     url: str,
     *,
@@ -425,7 +437,7 @@ def run_load(
     def client(number: int) -> None:
         rng = random.Random(seed * 1000 + number)
         heavy = number < heavy_clients
-        connection = Connection(host, port, request_timeout)
+        connection = Connection(host, port, request_timeout, client_address(host, number))
         try:
             while time.monotonic() < deadline:
                 with lock:

@@ -95,13 +95,36 @@ class Settings:
         2,
         flag="--query-workers",
         env="KG_QUERY_WORKERS",
-        help="Query processes per HTTP worker (each query runs in one; a timed-out one is killed).",
+        help="Query processes per HTTP worker for client queries (/sparql, the query page), "
+        "growing to twice as many when all are busy (a timed-out one is killed).",
     )
     query_timeout: float = _setting(
         30.0,
         flag="--query-timeout",
         env="KG_QUERY_TIMEOUT",
         help="Seconds a query may run before it is stopped (503).",
+    )
+    app_query_workers: int = _setting(
+        1,
+        flag="--app-query-workers",
+        env="KG_APP_QUERY_WORKERS",
+        help="Query processes per HTTP worker reserved for the application's own queries "
+        "(reports, linked data, pages), growing to twice as many; client queries (/sparql, the "
+        "query page) run in the --query-workers and cannot take these (0: one shared pool).",
+    )
+    client_queries: int = _setting(
+        2,
+        flag="--client-queries",
+        env="KG_CLIENT_QUERIES",
+        help="Client queries (/sparql, the query page) one client address may have running or "
+        "waiting at once, per HTTP worker (429 beyond; 0: no limit).",
+    )
+    client_query_timeout: float = _setting(
+        10.0,
+        flag="--client-query-timeout",
+        env="KG_CLIENT_QUERY_TIMEOUT",
+        help="Seconds a client query may run (at most --query-timeout; 503 beyond); a request "
+        "with the update token gets --query-timeout.",
     )
     max_rows: int = _setting(
         100_000,
@@ -114,6 +137,13 @@ class Settings:
         flag="--query-memory-mb",
         env="KG_QUERY_MEMORY_MB",
         help="Address-space cap of each query process, in MiB (0: none).",
+    )
+    max_document_triples: int = _setting(
+        10_000,
+        flag="--max-document-triples",
+        env="KG_MAX_DOCUMENT_TRIPLES",
+        help="Most triples of a linked-data document's own part (a resource's description, a "
+        "source graph); a longer one is cut, says so and links the dumps.",
     )
     max_body_bytes: int = _setting(
         1_048_576,

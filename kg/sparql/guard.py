@@ -247,10 +247,28 @@ def authorise_update(*, enabled: bool, token: str | None, authorization: str) ->
         )
     if not token:
         return
-    scheme, _, supplied = authorization.partition(" ")
-    if scheme.lower() != "bearer" or not supplied.strip():
+    supplied = _bearer(authorization)
+    if supplied is None:
         raise Unauthorized(
             "SPARQL Update needs 'Authorization: Bearer TOKEN' with the server's update token"
         )
-    if not hmac.compare_digest(supplied.strip().encode("utf-8"), token.encode("utf-8")):
+    if not _token_matches(supplied, token):
         raise InvalidUpdateToken("the bearer token is not the server's update token")
+
+
+def _bearer(authorization: str) -> str | None:
+    scheme, _, supplied = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not supplied.strip():
+        return None
+    return supplied.strip()
+
+
+def _token_matches(supplied: str, token: str) -> bool:
+    return hmac.compare_digest(supplied.encode("utf-8"), token.encode("utf-8"))
+
+
+def holds_update_token(*, token: str | None, authorization: str) -> bool:
+    """Whether the request carries the server's update token (compared in constant time):
+    such a client is the operator, and its queries get the full query timeout."""
+    supplied = _bearer(authorization)
+    return bool(token) and supplied is not None and _token_matches(supplied, token or "")

@@ -62,10 +62,13 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def _worker_main(
-    conn: Connection, folder: str, isolate_network: bool, memory_limit_mb: int
+    conn: Connection, folder: str, isolate_network: bool, memory_limit_mb: int, nice: int = 0
 ) -> None:
     sandboxed = _drop_network() if isolate_network else False
     _limit_memory(memory_limit_mb)
+    if nice > 0:
+        with contextlib.suppress(OSError):
+            os.nice(nice)
     conn.send(("hello", sandboxed))
     store: KGStore | None = None
     while True:
@@ -115,6 +118,7 @@ class PooledBackend:
         memory_limit_mb: int = 4096,
         acquire_timeout: float | None = None,
         max_workers: int | None = None,
+        nice: int = 0,
     ):
         self.folder = Path(folder)
         if published_generation(self.folder) is None:
@@ -124,6 +128,9 @@ class PooledBackend:
         self.timeout = timeout
         self.isolate_network = isolate_network
         self.memory_limit_mb = memory_limit_mb
+        # A pool of untrusted queries runs at a lower CPU priority (a higher nice value), so
+        # that runaway ones leave the CPU to the HTTP process and the application's own pool.
+        self.nice = nice
         self.acquire_timeout = acquire_timeout if acquire_timeout is not None else timeout
         # Workers fork from a clean, single-threaded server process that has
         # already imported pyoxigraph: a new worker starts in milliseconds
@@ -156,7 +163,7 @@ class PooledBackend:
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
-            args=(child, str(self.folder), self.isolate_network, self.memory_limit_mb),
+            args=(child, str(self.folder), self.isolate_network, self.memory_limit_mb, self.nice),
             daemon=True,
             name="kg-query-worker",
         )
@@ -288,3 +295,40 @@ class PooledBackend:
                 worker.process.join(timeout=2)
                 if worker.process.is_alive():
                     worker.process.kill()
+
+
+class LanedBackend:
+    """Two pools over one store: the application's own queries and the clients' queries.
+
+    :meth:`run` is the application's lane (reports, linked data, pages: canned queries
+    with bound parameters); :attr:`clients` is the lane for query text that clients
+    write (``/sparql``, the query page). Runaway client queries can fill their own pool
+    but never take a process of the application's, so its pages keep answering
+    (issue 15, item 6). :meth:`close` closes both.
+    """
+
+    def __init__(self, app: PooledBackend, clients: PooledBackend):
+        self.app = app
+        self.clients = clients
+        self.folder = app.folder
+
+    @property
+    def sandboxed(self) -> bool:
+        return self.app.sandboxed and self.clients.sandboxed
+
+    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
+        return self.app.run(request, timeout=timeout)
+
+    def version(self) -> str:
+        return self.app.version()
+
+    def refresh(self) -> None:
+        self.app.refresh()
+        self.clients.refresh()
+
+    def update(self, text: str, *, base_iri: str | None = None) -> None:
+        self.app.update(text, base_iri=base_iri)
+
+    def close(self) -> None:
+        self.app.close()
+        self.clients.close()

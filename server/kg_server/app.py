@@ -33,10 +33,18 @@ class KGContext:
 
     settings: Settings
     scheme: IriScheme
+    #: The application's own queries (reports, linked data, pages).
     backend: QueryBackend
     #: The store updates go to (the embedded store's primary, or an external store), if enabled.
     writer: GraphStore | None = None
     write_lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Query text written by clients (/sparql, the query page): a lane of its own when the
+    #: backend has one (:class:`kg.store.querypool.LanedBackend`), else the same backend.
+    client_backend: QueryBackend | None = None
+
+    @property
+    def clients(self) -> QueryBackend:
+        return self.client_backend if self.client_backend is not None else self.backend
 
 
 def kg_context() -> KGContext:
@@ -63,16 +71,35 @@ def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]
         if writer.generation is None:
             writer.publish()
     if backend is None:
-        from kg.store.querypool import PooledBackend
-
-        backend = PooledBackend(
-            settings.store,
-            workers=settings.query_workers,
-            timeout=settings.query_timeout,
-            memory_limit_mb=settings.query_memory_mb,
-            isolate_network=not settings.service_allowlist,
-        )
+        backend = _build_pools(settings)
     return backend, writer
+
+
+#: How much lower the CPU priority of client query processes is (a nice value).
+CLIENT_LANE_NICE = 5
+
+
+def _build_pools(settings: Settings) -> QueryBackend:
+    """The query worker pools of an embedded store: one for client queries and, unless
+    ``app_query_workers`` is 0, one the application's own queries keep to themselves."""
+    from kg.store.querypool import LanedBackend, PooledBackend
+
+    common: dict[str, Any] = {
+        "timeout": settings.query_timeout,
+        "memory_limit_mb": settings.query_memory_mb,
+        "isolate_network": not settings.service_allowlist,
+    }
+    if settings.app_query_workers <= 0:
+        return PooledBackend(settings.store, workers=settings.query_workers, **common)
+    clients = PooledBackend(
+        settings.store, workers=settings.query_workers, nice=CLIENT_LANE_NICE, **common
+    )
+    try:
+        own = PooledBackend(settings.store, workers=settings.app_query_workers, **common)
+    except BaseException:
+        clients.close()
+        raise
+    return LanedBackend(own, clients)
 
 
 def _build_remote_backend(
@@ -202,7 +229,13 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False  # type: ignore[attr-defined]
     backend, writer = _build_backend(settings)
-    app.extensions["kg"] = KGContext(settings, IriScheme(settings.base_iri), backend, writer)
+    app.extensions["kg"] = KGContext(
+        settings,
+        IriScheme(settings.base_iri),
+        backend,
+        writer,
+        client_backend=getattr(backend, "clients", None),
+    )
     errors.init_app(app)
 
     limiter = _RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None

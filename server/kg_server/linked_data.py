@@ -32,8 +32,19 @@ A description is:
   labels, at most :data:`INCOMING_LIMIT`; when cut, the response says so in the
   ``X-Description-Truncated`` header (and the HTML page says so).
 
-A source graph ``/graph/{source}`` is answered with the graph's own content
-(at most :data:`GRAPH_LIMIT` triples). Every answer has ``Vary: Accept`` (on
+A source graph ``/graph/{source}`` is answered with the graph's own content.
+
+A document's own part (a resource's triples, a graph's content) has at most
+``--max-document-triples`` triples (issue 15, item 7: the identity graph of 20k papers
+was 3.4 MB of JSON-LD and 5 s of CPU in the HTTP process). A longer one is cut: the
+``X-Description-Truncated`` header says so, a ``Link`` with ``rel="related"`` names the
+dumps, and the document itself carries an ``rdfs:comment`` saying where it was cut
+and an ``rdfs:seeAlso`` to the dumps. The queries of one document share one deadline,
+the query timeout, and a document is not rendered once it has passed (503). Rendered
+documents are cached by ETag (store version, path, format), so a document is rendered
+once per store version however many clients ask for it at once.
+
+Every answer has ``Vary: Accept`` (on
 the negotiated URL), ``Link`` headers to the alternates, ``Content-Location``
 of the chosen variant, and an ``ETag`` from the store version (304 on a
 matching ``If-None-Match``, weak tags included). An unknown IRI is a 404 and an unacceptable ``Accept`` a
@@ -44,8 +55,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote
@@ -54,7 +68,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from kg import formats
-from kg.errors import NotFound
+from kg.errors import NotFound, QueryTimeout
 from kg.formats import Format
 from kg.rdf.namespace import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, sparql_prologue
 from kg.store.query import QueryRequest
@@ -93,9 +107,12 @@ LABEL_PREDICATES: tuple[str, ...] = (
 )
 #: Most incoming links a description carries.
 INCOMING_LIMIT = 500
-#: Most triples of a resource's own part of a description, and of a graph document.
-DESCRIPTION_LIMIT = 20_000
-GRAPH_LIMIT = 100_000
+#: Bytes of rendered documents kept (per HTTP worker); the least recently used go first.
+DOCUMENT_CACHE_BYTES = 64 * 1024 * 1024
+#: Where the whole data is when a document was cut (the dumps listing, kg_server.dumps).
+DUMPS_PATH = "/dumps"
+#: What one cached document costs besides its body (bytes, roughly).
+ENTRY_OVERHEAD = 512
 TRUNCATED_HEADER = "X-Description-Truncated"
 CONTEXT_PATH = "context.jsonld"
 #: Bump when the shape of descriptions changes, so that cached ETags stop matching.
@@ -140,7 +157,7 @@ class Description:
 
     ``document`` is true for a source graph answered with its own content.
     ``incoming_truncated``: more than :data:`INCOMING_LIMIT` incoming links
-    exist; ``truncated``: the resource's own part hit its cap.
+    exist; ``truncated``: the resource's own part hit its cap, ``limit``.
     """
 
     iri: str
@@ -148,6 +165,7 @@ class Description:
     document: bool = False
     incoming_truncated: bool = False
     truncated: bool = False
+    limit: int = 0
 
     def truncation_note(self) -> str | None:
         """The value of the ``X-Description-Truncated`` header, if anything was cut."""
@@ -155,7 +173,7 @@ class Description:
         if self.incoming_truncated:
             parts.append(f"incoming-links; limit={INCOMING_LIMIT}")
         if self.truncated:
-            parts.append(f"content; limit={GRAPH_LIMIT if self.document else DESCRIPTION_LIMIT}")
+            parts.append(f"content; limit={self.limit}")
         return ", ".join(parts) or None
 
 
@@ -174,28 +192,58 @@ def _sort_key(main: str) -> Callable[[ox.Triple], tuple[int, str, str, str]]:
     return key
 
 
-def describe(iri: str, *, graph_document: bool = False) -> Description | None:
+class Deadline:
+    """One budget of seconds for every step of a document: its queries and its rendering."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        """Seconds left; QueryTimeout (503) when none are."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise QueryTimeout(
+                f"the document took longer than {self.seconds:g} s to build and was not rendered",
+                timeout_seconds=self.seconds,
+            )
+        return left
+
+
+def describe(
+    iri: str, *, graph_document: bool = False, deadline: Deadline | None = None
+) -> Description | None:
     """The description of ``iri`` from the server's backend, or None when the store knows nothing of it.
 
     With ``graph_document`` a named graph of that name is answered with its
     own content; otherwise (or when there is no such graph) the resource is
-    described as any other. Raises the backend's errors (QueryTimeout, ...).
+    described as any other. Its own part has at most ``--max-document-triples``
+    triples. Raises the backend's errors (QueryTimeout, ...), and QueryTimeout
+    when ``deadline`` (by default the query timeout from now) has passed.
     """
-    backend = kg_context().backend
+    context = kg_context()
+    backend = context.backend
+    limit = max(1, context.settings.max_document_triples)
+    deadline = deadline or Deadline(context.settings.query_timeout)
     node = ox.NamedNode(iri)
     if graph_document:
         outcome = backend.run(
-            QueryRequest(GRAPH_QUERY, substitutions={"g": node}, limit=GRAPH_LIMIT)
+            QueryRequest(GRAPH_QUERY, substitutions={"g": node}, limit=limit),
+            timeout=deadline.remaining(),
         )
         if outcome.triples:
             triples = tuple(sorted(set(outcome.triples), key=_sort_key(iri)))
-            return Description(iri, triples, document=True, truncated=outcome.truncated)
+            return Description(
+                iri, triples, document=True, truncated=outcome.truncated, limit=limit
+            )
     outgoing = backend.run(
-        QueryRequest(OUTGOING_QUERY, substitutions={"s": node}, limit=DESCRIPTION_LIMIT)
+        QueryRequest(OUTGOING_QUERY, substitutions={"s": node}, limit=limit),
+        timeout=deadline.remaining(),
     )
     # Several labels per linked resource: room for them on top of the links.
     incoming = backend.run(
-        QueryRequest(INCOMING_QUERY, substitutions={"s": node}, limit=INCOMING_LIMIT * 4 + 1)
+        QueryRequest(INCOMING_QUERY, substitutions={"s": node}, limit=INCOMING_LIMIT * 4 + 1),
+        timeout=deadline.remaining(),
     )
     kept: set[tuple[str, str]] = set()
     dropped: set[str] = set()
@@ -220,7 +268,90 @@ def describe(iri: str, *, graph_document: bool = False) -> Description | None:
         tuple(sorted(everything, key=_sort_key(iri))),
         incoming_truncated=bool(dropped) or incoming.truncated,
         truncated=outgoing.truncated,
+        limit=limit,
     )
+
+
+def with_cut_note(description: Description, dumps_url: str) -> Description:
+    """A cut description says so in its own data: an ``rdfs:comment`` and an
+    ``rdfs:seeAlso`` to the dumps, which have everything."""
+    if not description.truncated:
+        return description
+    subject = ox.NamedNode(description.iri)
+    what = "graph" if description.document else "resource's own triples"
+    note = (
+        f"This document is cut at {description.limit} triples (the server's "
+        f"--max-document-triples); the whole {what} is in the dumps: {dumps_url}"
+    )
+    extra = (
+        ox.Triple(subject, ox.NamedNode(str(RDFS.comment)), ox.Literal(note, language="en")),
+        ox.Triple(subject, ox.NamedNode(str(RDFS.seeAlso)), ox.NamedNode(dumps_url)),
+    )
+    return replace(description, triples=description.triples + extra)
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A rendered document: what a response needs besides the headers every answer gets."""
+
+    body: bytes
+    content_type: str
+    truncation_note: str | None
+    #: The dumps' URL, when the document was cut.
+    dumps: str | None = None
+
+
+class DocumentCache:
+    """Rendered documents by ETag, at most ``budget`` bytes, least recently used out first.
+
+    :meth:`get` renders a missing document once: concurrent requests for it wait for
+    that rendering instead of repeating it.
+    """
+
+    def __init__(self, budget: int = DOCUMENT_CACHE_BYTES):
+        self.budget = budget
+        self.size = 0
+        self.entries: OrderedDict[str, Rendered | None] = OrderedDict()
+        self.lock = threading.Lock()
+        self.building: dict[str, threading.Lock] = {}
+
+    def get(self, key: str, build: Callable[[], Rendered | None]) -> Rendered | None:
+        """The document under ``key``, built with ``build`` when missing (None: no such
+        resource, also kept). Raises what ``build`` raises (nothing is kept then)."""
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+            gate = self.building.setdefault(key, threading.Lock())
+        with gate:
+            with self.lock:
+                if key in self.entries:
+                    return self.entries[key]
+            try:
+                rendered = build()
+            finally:
+                with self.lock:
+                    self.building.pop(key, None)
+            self._keep(key, rendered)
+            return rendered
+
+    @staticmethod
+    def _cost(key: str, rendered: Rendered | None) -> int:
+        # Every entry costs something, so that many unknown IRIs cannot grow the cache.
+        return ENTRY_OVERHEAD + len(key) + (len(rendered.body) if rendered is not None else 0)
+
+    def _keep(self, key: str, rendered: Rendered | None) -> None:
+        cost = self._cost(key, rendered)
+        if cost > self.budget:
+            return
+        with self.lock:
+            if key in self.entries:
+                return
+            self.entries[key] = rendered
+            self.size += cost
+            while self.size > self.budget and self.entries:
+                old_key, old = self.entries.popitem(last=False)
+                self.size -= self._cost(old_key, old)
 
 
 # --- IRIs from request paths ----------------------------------------------------------
@@ -651,17 +782,43 @@ def _answer(kind: str, name: str, extension: str | None) -> Response | None:
     etag = etag_for(path, fmt.key, kg_context().settings.base_iri, str(INCOMING_LIMIT))
     if not_modified(etag):
         return finish(Response(status=304), path=path, fmt=fmt, negotiated=negotiated, etag=etag)
-    description = describe(iri, graph_document=kind == "graph")
-    if description is None:
+    dumps_url = request.url_root.rstrip("/") + DUMPS_PATH
+
+    def build() -> Rendered | None:
+        deadline = Deadline(kg_context().settings.query_timeout)
+        description = describe(iri, graph_document=kind == "graph", deadline=deadline)
+        if description is None:
+            return None
+        description = with_cut_note(description, dumps_url)
+        deadline.remaining()  # the rendering starts only within the budget
+        if fmt.key == "html":
+            body = render_resource(description, kind, path).encode("utf-8")
+        else:
+            body = render_rdf(description.triples, fmt)
+        cut = dumps_url if description.truncated else None
+        return Rendered(body, fmt.content_type, description.truncation_note(), cut)
+
+    # The key is the ETag plus what else shapes the body (the dumps' address, from the Host).
+    rendered = _documents().get(etag + "\0" + dumps_url, build)
+    if rendered is None:
         return None
-    if fmt.key == "html":
-        response = Response(render_resource(description, kind, path), content_type=fmt.content_type)
-    else:
-        response = Response(render_rdf(description.triples, fmt), content_type=fmt.content_type)
-    note = description.truncation_note()
-    if note:
-        response.headers[TRUNCATED_HEADER] = note
-    return finish(response, path=path, fmt=fmt, negotiated=negotiated, etag=etag)
+    response = Response(rendered.body, content_type=rendered.content_type)
+    if rendered.truncation_note:
+        response.headers[TRUNCATED_HEADER] = rendered.truncation_note
+    finish(response, path=path, fmt=fmt, negotiated=negotiated, etag=etag)
+    if rendered.dumps:
+        response.headers["Link"] += f', <{rendered.dumps}>; rel="related"; title="dumps"'
+    return response
+
+
+def _documents() -> DocumentCache:
+    cache: DocumentCache = current_app.extensions["kg.linked_data.documents"]
+    return cache
+
+
+@blueprint.record_once
+def _setup(state: Any) -> None:
+    state.app.extensions["kg.linked_data.documents"] = DocumentCache()
 
 
 def _resource(kind: str, rest: str) -> Response:

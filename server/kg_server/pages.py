@@ -36,6 +36,7 @@ from kg.sparql.results import RDF_LANG_STRING, XSD_STRING
 from kg.sparql.text import scan
 from kg.store.query import QueryOutcome, QueryRequest, query_parses
 from kg_server.app import kg_context
+from kg_server.sparql import client_timeout
 
 blueprint = Blueprint("pages", __name__)
 
@@ -211,14 +212,14 @@ def run_for_html(query: str) -> QueryOutcome:
             "the query page runs queries only; send updates to /sparql with the update token"
         )
     # The endpoint's rules (kg.sparql.guard), with the engine judging syntax on no data.
-    verify = query_parses(
-        context.backend, base_iri=request.base_url, timeout=settings.query_timeout
-    )
+    # A query a visitor wrote: the client lane and the client timeout, as on /sparql.
+    timeout = client_timeout(settings)
+    verify = query_parses(context.clients, base_iri=request.base_url, timeout=timeout)
     check_remote_calls(query, settings.service_allowlist, update=False, verify=verify)
     limit = min(HTML_ROW_LIMIT, settings.max_rows) if settings.max_rows > 0 else HTML_ROW_LIMIT
-    return context.backend.run(
+    return context.clients.run(
         QueryRequest(query, base_iri=request.host_url.rstrip("/") + SPARQL_PATH, limit=limit),
-        timeout=settings.query_timeout,
+        timeout=timeout,
     )
 
 

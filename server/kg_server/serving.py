@@ -10,6 +10,13 @@ rate), and only a complete request reaches the thread pool that runs the Flask
 application; a client that is too slow gets 408 and its connection is closed. The
 response goes back through ASGI's flow control: a client that does not read its
 response holds no thread while it waits, and is dropped after ``send_timeout``.
+
+Client queries (query text a client wrote: ``/sparql``, the query page run on the
+server) have a lane of their own (:class:`ClientLane`, issue 15 item 6): their own
+request threads, as many as the client query processes can grow to, so that runaway
+queries never hold a thread the application's pages need, and at most
+``client_queries`` of them running or waiting per client address (429 beyond,
+answered here before any thread is used).
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapp
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from kg.errors import KGError, PayloadTooLarge, RequestTimeout
+from kg.errors import KGError, PayloadTooLarge, RequestTimeout, ServiceUnavailable, TooManyRequests
 from kg_server.app import create_app
 from kg_server.config import Settings, load_settings
 from kg_server.errors import PROBLEM_JSON
@@ -46,6 +53,51 @@ class _ClientGone(Exception):
     """The client disconnected before its request body was complete."""
 
 
+class ClientLane:
+    """Request threads for client queries, and a limit of concurrent ones per client address.
+
+    A request counts against its address from the moment its body has arrived until its
+    response is sent; one that waits for a thread longer than ``wait`` seconds (the
+    lane is full of slow queries) is answered 503 with Retry-After when its turn comes.
+    """
+
+    def __init__(self, *, threads: int, per_client: int, wait: float) -> None:
+        self.executor = ThreadPoolExecutor(
+            max_workers=max(1, threads), thread_name_prefix="kg-client-query"
+        )
+        self.per_client = per_client
+        self.wait = wait
+        #: Requests in the lane per client address (touched on the event loop only).
+        self.active: dict[str, int] = {}
+
+    @staticmethod
+    def takes(scope: Scope) -> bool:
+        """Whether a request runs query text of the client's: ``/sparql`` (not a CORS
+        preflight) or the query page when it may run a query (POST, or a query string)."""
+        path, method = scope["path"], scope["method"]
+        if path == "/sparql":
+            return method != "OPTIONS"
+        return path == "/" and (method == "POST" or bool(scope.get("query_string")))
+
+    def enter(self, client: str) -> None:
+        """Count a request of ``client``; TooManyRequests (429) when it has its limit."""
+        count = self.active.get(client, 0)
+        if self.per_client > 0 and count >= self.per_client:
+            raise TooManyRequests(
+                f"this client already has {count} queries running or waiting; "
+                f"at most {self.per_client} at once (the server's --client-queries)",
+                retry_after=1,
+            )
+        self.active[client] = count + 1
+
+    def leave(self, client: str) -> None:
+        count = self.active.get(client, 0) - 1
+        if count > 0:
+            self.active[client] = count
+        else:
+            self.active.pop(client, None)
+
+
 class BoundedWSGI:
     """An ASGI application that runs a WSGI application on a bounded thread pool.
 
@@ -64,8 +116,10 @@ class BoundedWSGI:
         min_body_rate: int,
         max_body_bytes: int,
         send_timeout: float,
+        client_lane: ClientLane | None = None,
     ) -> None:
         self.app = app
+        self.client_lane = client_lane
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="kg-request")
         self.body_timeout = body_timeout
         self.min_body_rate = max(1, min_body_rate)
@@ -82,7 +136,21 @@ class BoundedWSGI:
         except KGError as error:
             await self._send_problem(send, scope, error)
             return
-        await self._run(self._environ(scope, body), send)
+        lane = self.client_lane
+        if lane is None or not lane.takes(scope):
+            await self._run(self._environ(scope, body), send, self.executor)
+            return
+        client = str((scope.get("client") or ("-", 0))[0])
+        try:
+            lane.enter(client)
+        except KGError as error:
+            await self._send_problem(send, scope, error, close=False)
+            return
+        try:
+            deadline = asyncio.get_running_loop().time() + lane.wait
+            await self._run(self._environ(scope, body), send, lane.executor, deadline)
+        finally:
+            lane.leave(client)
 
     async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         headers = scope["headers"]
@@ -131,19 +199,14 @@ class BoundedWSGI:
             f"(plus 1 s per {self.min_body_rate} bytes)"
         )
 
-    async def _send_problem(self, send: Send, scope: Scope, error: KGError) -> None:
-        body = json.dumps(error.to_problem(instance=scope.get("path")), ensure_ascii=False)
-        await send(
-            {
-                "type": "http.response.start",
-                "status": error.status,
-                "headers": [
-                    (b"content-type", PROBLEM_JSON.encode()),
-                    (b"connection", b"close"),  # the rest of the body is never read
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body.encode("utf-8")})
+    async def _send_problem(
+        self, send: Send, scope: Scope, error: KGError, *, close: bool = True
+    ) -> None:
+        status, headers, body = _problem(error, scope.get("path"))
+        if close:
+            headers.append((b"connection", b"close"))  # the rest of the body is never read
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     @staticmethod
     def _environ(scope: Scope, body: bytes) -> dict[str, Any]:
@@ -187,7 +250,13 @@ class BoundedWSGI:
                 environ[key] = value
         return environ
 
-    async def _run(self, environ: dict[str, Any], send: Send) -> None:
+    async def _run(
+        self,
+        environ: dict[str, Any],
+        send: Send,
+        executor: ThreadPoolExecutor,
+        deadline: float | None = None,
+    ) -> None:
         loop = asyncio.get_running_loop()
         # Every step of one request runs in the same context, whichever thread takes it,
         # so that Flask's context variables follow a streamed response's generator.
@@ -206,6 +275,15 @@ class BoundedWSGI:
             return lambda data: None  # the legacy write() callable; Flask does not use it
 
         def call() -> tuple[Iterable[bytes], Iterator[bytes]]:
+            if deadline is not None and loop.time() > deadline:
+                # Waited for a thread past the lane's bound: the client is told to come back.
+                busy = ServiceUnavailable(
+                    "every client query thread is busy with slow queries; try again shortly",
+                    retry_after=2,
+                )
+                status, headers, body = _problem(busy, environ.get("PATH_INFO"))
+                started["status"], started["headers"] = status, headers
+                return [body], iter([body])
             result = self.app(environ, start_response)
             return result, iter(result)
 
@@ -221,7 +299,7 @@ class BoundedWSGI:
             return b"".join(parts), False
 
         def run_in_thread(function: Callable[..., Any], *args: Any) -> Awaitable[Any]:
-            return loop.run_in_executor(self.executor, context.run, function, *args)
+            return loop.run_in_executor(executor, context.run, function, *args)
 
         result: Iterable[bytes] | None = None
         try:
@@ -253,6 +331,16 @@ class BoundedWSGI:
         await asyncio.wait_for(send(message), self.send_timeout)
 
 
+def _problem(error: KGError, path: str | None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """Status, headers and body of the problem+json answer for ``error``."""
+    body = json.dumps(error.to_problem(instance=path), ensure_ascii=False).encode("utf-8")
+    headers = [(b"content-type", PROBLEM_JSON.encode())]
+    retry = error.extra.get("retry_after")
+    if retry is not None:
+        headers.append((b"retry-after", str(retry).encode()))
+    return error.status, headers, body
+
+
 def create_asgi_app(config: Settings | None = None) -> BoundedWSGI:
     """What ``kg serve`` hands to granian (its settings come from the ``KG_*`` environment)."""
     settings = load_settings(config)
@@ -263,4 +351,11 @@ def create_asgi_app(config: Settings | None = None) -> BoundedWSGI:
         min_body_rate=settings.min_body_rate,
         max_body_bytes=settings.max_body_bytes,
         send_timeout=settings.send_timeout,
+        # As many threads as client query processes can grow to (PooledBackend: twice
+        # --query-workers): a running client query always finds a process.
+        client_lane=ClientLane(
+            threads=2 * max(1, settings.query_workers),
+            per_client=settings.client_queries,
+            wait=min(settings.query_timeout, settings.client_query_timeout),
+        ),
     )

@@ -84,6 +84,7 @@ from kg.sparql.guard import (
     authorise_update,
     check_remote_calls,
     features,
+    holds_update_token,
 )
 from kg.sparql.results import SELECT_WRITERS, write_boolean, write_triples
 from kg.sparql.rewrite import with_using
@@ -291,11 +292,21 @@ def serialize(outcome: QueryOutcome, fmt: Format) -> bytes:
 
 def _verify_query(context: KGContext) -> Callable[[str], bool]:
     return query_parses(
-        context.backend, base_iri=request.base_url, timeout=context.settings.query_timeout
+        context.clients, base_iri=request.base_url, timeout=client_timeout(context.settings)
     )
 
 
 # -- updates -----------------------------------------------------------------------------------
+
+
+def client_timeout(settings: Settings) -> float:
+    """How long the current request's client query may run: ``--client-query-timeout``
+    (never more than ``--query-timeout``), or ``--query-timeout`` with the update token."""
+    if holds_update_token(
+        token=settings.update_token, authorization=request.headers.get("Authorization", "")
+    ):
+        return settings.query_timeout
+    return min(settings.query_timeout, settings.client_query_timeout)
 
 
 def _authorise_update(settings: Settings) -> None:
@@ -374,7 +385,7 @@ def _run_query(context: KGContext, operation: Operation) -> Response:
     if default_graphs or named_graphs:
         default_graphs = default_graphs or (EMPTY_GRAPH,)
         named_graphs = named_graphs or (EMPTY_GRAPH,)
-    outcome = context.backend.run(
+    outcome = context.clients.run(
         QueryRequest(
             operation.text,
             default_graph=default_graphs,
@@ -384,7 +395,7 @@ def _run_query(context: KGContext, operation: Operation) -> Response:
             # A SELECT is written where it runs, by the engine (see kg.store.query.native_body).
             result_format=fmt.key if fmt is not None and fmt.kind == "results" else None,
         ),
-        timeout=settings.query_timeout,
+        timeout=client_timeout(settings),
     )
     actual = KIND_OF_OUTCOME[outcome.kind]
     if outcome.body is not None and fmt is not None and fmt.kind == actual:

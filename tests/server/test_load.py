@@ -9,8 +9,9 @@ with ``-s`` to see them).
 
 The server runs with 6 query processes and 16 threads: each runaway holds a
 query process until the timeout, and its replacement starts afterwards, so
-the two heavy clients can hold up to four; the defaults (2 query processes)
-let two clients with runaway queries starve everyone else (see README, "Security").
+the two heavy clients can hold up to four. Each client sends from its own loopback
+address (the server limits concurrent queries per address); what the defaults
+guarantee against runaway clients is tests/server/test_query_lanes.py's (docs/security.md).
 """
 
 from __future__ import annotations

@@ -80,13 +80,14 @@ def test_every_flag_is_on_its_commands(setting) -> None:  # type: ignore[no-unty
 def test_serve_flags_are_unchanged() -> None:
     """`kg serve` takes exactly the flags it took before the table moved to kg/settings.py
     (and the search index folder since search arrived, the body and send deadlines since
-    the ASGI front and the trusted hosts, issue 15)."""
+    the ASGI front and the trusted hosts, the client query lane's settings and the linked-data document limit, issue 15)."""
     command = main.commands["serve"]
     flags = [opt for param in command.params for opt in param.opts]
     assert flags == [
         "--store", "--update-url", "--graph-store-url", "--base-iri", "--host", "--port",
-        "--workers", "--threads", "--query-workers", "--query-timeout", "--max-rows",
-        "--query-memory-mb", "--max-body-bytes", "--max-url-length", "--body-timeout",
+        "--workers", "--threads", "--query-workers", "--query-timeout", "--app-query-workers",
+        "--client-queries", "--client-query-timeout", "--max-rows",
+        "--query-memory-mb", "--max-document-triples", "--max-body-bytes", "--max-url-length", "--body-timeout",
         "--min-body-rate", "--send-timeout", "--update-token",
         "--allow-update", "--service-allow", "--trusted-host", "--cors-origin", "--rate-limit", "--license",
         "--dumps-dir", "--search-index-dir",
