@@ -41,16 +41,12 @@ from flask.blueprints import BlueprintSetupState
 from kg import formats
 from kg.errors import InvalidParameter, NotFound
 from kg.rdf.iri import IriScheme
-from kg.reports import (
-    Binding,
-    Report,
-    ReportResult,
-    ReportRunner,
-    csv_chunks,
-    load_reports,
-    result_document,
-)
-from kg.reports.precompute import PrecomputedReports
+from kg.reports.catalog import load_reports
+from kg.reports.definitions import Report
+from kg.reports.render import csv_chunks, result_document
+from kg.reports.results import Binding, ReportResult
+from kg.reports.runner import ReportRunner
+from kg.reports.stored import PrecomputedReports
 from kg.sparql.results import python_value
 from kg.sparql.text import with_values
 from kg_server import negotiation, structured

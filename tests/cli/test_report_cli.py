@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.reports import load_reports
+from kg.reports.catalog import load_reports
 from tests.conftest import TEST_BASE_IRI
 
 REPORTS = load_reports(validate=False)

@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from kg.reports import load_reports
+from kg.reports.catalog import load_reports
 from tests.conftest import TEST_BASE_IRI
 
 REPORTS = load_reports(validate=False)
