@@ -55,7 +55,7 @@ class ReportResult:
 def bind(report: Report, raw: Mapping[str, str], scheme: IriScheme) -> Binding:
     """Check request parameters against a report's header.
 
-    An empty value counts as absent. Absent optional parameters take their
+    A blank value counts as absent (:meth:`kg.reports.params.Parameter.read`). Absent optional parameters take their
     default (or stay unbound). Raises InvalidParameter for a missing required
     parameter, an unknown one (names starting with ``_`` and the paging names
     are ignored) or a bad value.
@@ -73,20 +73,9 @@ def bind(report: Report, raw: Mapping[str, str], scheme: IriScheme) -> Binding:
     values: dict[str, str] = {}
     terms: dict[str, Term] = {}
     for param in report.parameters:
-        given = raw.get(param.name)
-        if given is None or given.strip() == "":
-            if param.default is not None:
-                given = param.default
-            elif param.required:
-                raise InvalidParameter(
-                    f"parameter {param.name!r} is required ({param.description})",
-                    parameter=param.name,
-                )
-            else:
-                continue
-        text, term = param.parse(given, scheme)
-        values[param.name] = text
-        terms[param.name] = term
+        read = param.read(raw.get(param.name), scheme)
+        if read is not None:
+            values[param.name], terms[param.name] = read
     return Binding(values, terms)
 
 
