@@ -97,6 +97,11 @@ class Report:
         """The parameters bound in the query (the others feed the engine)."""
         return tuple(p for p in self.parameters if not p.engine)
 
+    def example_values(self) -> dict[str, str]:
+        """The header's example of every required parameter: a request that answers
+        (links to the JSON and CSV of a report that needs a parameter carry these)."""
+        return {p.name: p.example for p in self.parameters if p.required and p.example is not None}
+
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
 
