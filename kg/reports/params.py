@@ -247,8 +247,13 @@ def _iri(param: Parameter, raw: str) -> tuple[str, Term]:
 _IRI_PREFIXES = ("http://", "https://", "urn:")
 
 
-def _looks_like_iri(value: str) -> bool:
-    return value.startswith(_IRI_PREFIXES)
+def looks_like_iri(value: str) -> bool:
+    """Whether a value is meant as an IRI (else it is a name, title or code)."""
+    return value.strip(SPACES).startswith(_IRI_PREFIXES)
+
+
+#: Types whose value may be a name or title that the IRI scheme mints an IRI from.
+NAMED_TYPES = frozenset({"author", "paper"})
 
 
 def _parse_iri(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, Term]:
@@ -260,7 +265,7 @@ def _iri_or_minted(
 ) -> tuple[str, Term]:
     """An IRI as given, or the IRI the project mints for a name or title."""
     value = raw.strip(SPACES)
-    if _looks_like_iri(value):
+    if looks_like_iri(value):
         if not re.fullmatch(_ENTITY_IRI, value):
             raise _bad(
                 param,
@@ -286,7 +291,7 @@ _NOTATIONS = {notation.lower(): code for code, (notation, _label) in SUBJECTS.it
 
 def _parse_subject(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, Term]:
     value = raw.strip(SPACES)
-    if _looks_like_iri(value):
+    if looks_like_iri(value):
         if not re.fullmatch(_ENTITY_IRI, value):
             raise _bad(param, "not an absolute IRI (http, https or urn, in ASCII)")
         return _iri(param, value)

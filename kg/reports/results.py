@@ -9,7 +9,7 @@ from typing import Any
 from kg.errors import InvalidParameter
 from kg.rdf.iri import IriScheme
 from kg.reports.definitions import Report
-from kg.reports.params import RESERVED, Term
+from kg.reports.params import NAMED_TYPES, RESERVED, SPACES, Term, looks_like_iri
 from kg.sparql.results import python_value
 
 
@@ -21,6 +21,9 @@ class Binding:
     values: Mapping[str, str]
     #: The RDF term of each of those values.
     terms: Mapping[str, Term]
+    #: The text of each author or paper parameter given as a name or title (not an IRI),
+    #: for the hint when nothing has that name.
+    names: Mapping[str, str] = field(default_factory=dict)
 
     def key(self) -> tuple[tuple[str, str], ...]:
         return tuple(sorted(self.values.items()))
@@ -72,11 +75,15 @@ def bind(report: Report, raw: Mapping[str, str], scheme: IriScheme) -> Binding:
         )
     values: dict[str, str] = {}
     terms: dict[str, Term] = {}
+    names: dict[str, str] = {}
     for param in report.parameters:
-        read = param.read(raw.get(param.name), scheme)
+        given = raw.get(param.name)
+        read = param.read(given, scheme)
         if read is not None:
             values[param.name], terms[param.name] = read
-    return Binding(values, terms)
+            if given is not None and param.type in NAMED_TYPES and not looks_like_iri(given):
+                names[param.name] = given.strip(SPACES)
+    return Binding(values, terms, names)
 
 
 def drop_parameter_columns(

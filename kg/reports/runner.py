@@ -12,6 +12,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from kg.rdf.iri import IriScheme
@@ -26,6 +27,12 @@ from kg.store.query import QueryBackend, QueryRequest
 
 #: Whole-graph reports may run this many times the query time limit (once per store version).
 WHOLE_GRAPH_TIMEOUT_FACTOR = 4.0
+
+
+#: Whether anything is said about an entity (an author or paper given by name exists).
+EXISTS_QUERY = "SELECT ?entity WHERE { ?entity ?p ?o } LIMIT 1"
+#: How many names a "did you mean" hint offers.
+SUGGESTIONS = 3
 
 
 class ReportRunner:
@@ -150,8 +157,15 @@ class ReportRunner:
         """The report's result for these parameters (from the cache when the store has not changed)."""
         key = (self.version(), report.name, binding.key())
         cached = self._cache_get(key)
-        if cached is not None:
-            return cached
+        result = cached if cached is not None else self._compute(key, report, binding)
+        if not result.rows and binding.names:
+            # Not cached with the rows: the hint quotes the name as this request wrote it.
+            hints = self.unknown_names(report, binding)
+            if hints:
+                result = replace(result, notes=(*hints, *result.notes))
+        return result
+
+    def _compute(self, key: tuple[Any, ...], report: Report, binding: Binding) -> ReportResult:
         stored = self._precomputed_result(report, binding) if report.engine is not None else None
         if stored is not None:
             result = stored
@@ -162,6 +176,46 @@ class ReportRunner:
             result = drop_parameter_columns(report, variables, rows, truncated)
         self._cache_put(key, result)
         return result
+
+    def unknown_names(self, report: Report, binding: Binding) -> list[str]:
+        """For each author or paper given by a name that no entity has: "no author named X;
+        did you mean A, B?" with the closest names or titles of the search report."""
+        hints = []
+        for name, text in sorted(binding.names.items()):
+            param = report.parameter(name)
+            term = binding.terms.get(name)
+            if param is None or term is None or self._exists(term):
+                continue
+            suggestions = self._suggest(text, param.type)
+            hint = f"no {param.type} {'titled' if param.type == 'paper' else 'named'} {text!r}"
+            if suggestions:
+                hint += "; did you mean " + ", ".join(repr(s) for s in suggestions) + "?"
+            hints.append(hint)
+        return hints
+
+    def _exists(self, term: Term) -> bool:
+        outcome = self.backend.run(
+            QueryRequest(EXISTS_QUERY, substitutions={"entity": term}, limit=1),
+            timeout=self.timeout,
+        )
+        return bool(outcome.rows)
+
+    def _suggest(self, text: str, kind: str) -> list[str]:
+        """The closest labels of that kind (the search report's fuzzy ranking), if installed."""
+        if "search" not in self.reports:
+            return []
+        found = self.run_named("search", {"q": text, "kind": kind})
+        if "label" not in found.columns:
+            return []
+        at = found.columns.index("label")
+        labels: list[str] = []
+        for row in found.rows:
+            label = row[at]
+            if label is not None and str(label.value) not in labels:
+                labels.append(str(label.value))
+            if len(labels) == SUGGESTIONS:
+                break
+        return labels
 
     def run_named(self, name: str, params: Mapping[str, str]) -> ReportResult:
         """Run another report by name with raw parameter values (engines compose reports)."""
