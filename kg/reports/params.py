@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import pyoxigraph as ox
@@ -72,7 +73,10 @@ _ENTITY_IRI = (
     rf"|urn:{_ASCII_PCHAR}+(?:/{_ASCII_PCHAR}*)*)"
     rf"(?:\?(?:{_ASCII_PCHAR}|[/?])*)?(?:#(?:{_ASCII_PCHAR}|[/?])*)?"
 )
-_INTEGER = re.compile(rf"-?(?:0|[1-9][0-9]{{0,{MAX_DIGITS - 1}}})")
+#: A number as JSON writes it. JSON Schema's "integer" is any number without a fraction,
+#: so 2.0 and 1e3 are integers too (schema-driven clients send them); no leading zeros,
+#: spaces or "+".
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 #: The characters trimmed around a value, written out: Python's ``\s`` and ``str.strip()``
 #: take more (``\x1c``-``\x1f``, ...) than the ECMA-262 ``\s`` of OpenAPI patterns.
 SPACES = " \t\n\r\f\v"
@@ -311,10 +315,26 @@ def _parse_string(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, T
     return raw, ox.Literal(raw)
 
 
+def _whole_number(raw: str) -> int | None:
+    """The value of a JSON number without a fraction, within INTEGER_BOUND; else None."""
+    if not _NUMBER.fullmatch(raw):
+        return None
+    try:
+        number = Decimal(raw)
+    except InvalidOperation:
+        return None
+    if number.is_zero():
+        return 0  # 0e999999999 too
+    # Checked without the decimal context (which overflows on 1e999999999) before converting.
+    if number.copy_abs() > INTEGER_BOUND or number != number.to_integral_value():
+        return None
+    return int(number)
+
+
 def _parse_integer(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, Term]:
-    if not _INTEGER.fullmatch(raw):
-        raise _bad(param, f"not a whole number (digits only, at most {MAX_DIGITS})")
-    number = int(raw)
+    number = _whole_number(raw)
+    if number is None:
+        raise _bad(param, f"not a whole number (at most {MAX_DIGITS} digits)")
     if param.minimum is not None and number < param.minimum:
         raise _bad(param, f"must be at least {param.minimum}")
     if param.maximum is not None and number > param.maximum:
@@ -323,9 +343,10 @@ def _parse_integer(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, 
 
 
 def _parse_year(param: Parameter, raw: str, scheme: IriScheme) -> tuple[str, Term]:
-    if not re.fullmatch(r"[1-9][0-9]{3}", raw):
+    year = _whole_number(raw)
+    if year is None or not 1000 <= year <= 9999:
         raise _bad(param, "not a four-digit year")
-    return raw, ox.Literal(int(raw))
+    return str(year), ox.Literal(year)
 
 
 _TRUE = ("true", "1", "yes", "on")

@@ -77,6 +77,9 @@ def test_reports_api_keeps_its_openapi_contract(make_app: Callable[..., Flask]) 
         pytest.param("author=+", 400, id="blank-required"),
         pytest.param("author=Weiran+Huang&year=", 200, id="blank-optional"),
         pytest.param("author=Weiran+Huang&limit=5&offset=0", 200, id="paging"),
+        # JSON Schema's integer is any number without a fraction: 2024.0 is one, 02024 is not.
+        pytest.param("author=Weiran+Huang&year=2024.0", 200, id="integral-number"),
+        pytest.param("author=Weiran+Huang&limit=05", 400, id="leading-zero"),
     ],
 )
 def test_request_edges_answer_as_the_document_says(client, query: str, status: int) -> None:  # type: ignore[no-untyped-def]
