@@ -2,7 +2,7 @@
 
     python -m bench.report_child STORE REPORT PARAMS.json ROUNDS BUDGET
 
-Runs the report through :class:`kg.reports.ReportRunner` over
+Runs the report through :class:`kg.reports.runner.ReportRunner` over
 :class:`kg.store.query.LocalBackend` (the store opened read-only, result cache off)
 once per parameter set and round, until ``BUDGET`` seconds are spent; prints
 one JSON object: the seconds of each run, row counts and errors. Some engine
@@ -26,7 +26,8 @@ def main(argv: list[str]) -> int:
         float(argv[4]),
     )
     from kg.rdf.iri import IriScheme
-    from kg.reports import ReportRunner, load_reports
+    from kg.reports.catalog import load_reports
+    from kg.reports.runner import ReportRunner
     from kg.store.embedded import KGStore
     from kg.store.query import LocalBackend
 

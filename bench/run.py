@@ -335,7 +335,7 @@ def load_phase(papers: int, args: argparse.Namespace, work: Path) -> dict[str, A
 
 def _open_local(store: Path) -> tuple[Any, Any, Any]:
     from kg.rdf.iri import IriScheme
-    from kg.reports import load_reports
+    from kg.reports.catalog import load_reports
     from kg.store.embedded import KGStore
     from kg.store.query import LocalBackend
 
@@ -531,7 +531,7 @@ def throughput_phase(
     work: Path,
 ) -> dict[str, Any]:
     """Our server against ``oxigraph serve-read-only`` on a copy of the same checkpoint, same queries."""
-    from kg.reports import bind
+    from kg.reports.results import bind
     from kg.store.embedded import SNAPSHOTS, published_generation
 
     _backend, reports, scheme = local
@@ -691,7 +691,7 @@ def rdflib_phase(
     work: Path,
 ) -> dict[str, Any]:
     """rdflib in memory: load the same quads, run the same query texts; pyoxigraph on our store beside it."""
-    from kg.reports import bind
+    from kg.reports.results import bind
     from kg.store.query import QueryRequest
 
     backend, reports, scheme = local

@@ -637,7 +637,9 @@ def report_command(
     The rows are those of /reports/NAME on the server (the same runner); JSON is
     the server's JSON document with every row on one page.
     """
-    from kg.reports import ReportRunner, csv_chunks, load_reports, result_document, text_table
+    from kg.reports.catalog import load_reports
+    from kg.reports.render import csv_chunks, result_document, text_table
+    from kg.reports.runner import ReportRunner
     from kg.store.query import LocalBackend
 
     scheme = _scheme(_base_iri(store_path, click.get_current_context().meta.get("kg.base_iri")))

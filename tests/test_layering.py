@@ -57,9 +57,6 @@ LAYERS: dict[str, tuple[int, str]] = {
 #: "cycle: A <-> B <-> ..."). Other branches of issue 13 remove these; delete a line here when
 #: its violation is gone (the test says which).
 KNOWN_VIOLATIONS: set[str] = {
-    # kg.reports imports the precompute runner inside a function; precompute imports the
-    # report definitions (issue 13 item 2: branch reports splits them).
-    "cycle: kg.reports <-> kg.reports.precompute",
     # create_app imports the blueprints inside a function, the blueprints import kg_context
     # from kg_server.app, linked_data registers dumps and void, void imports linked_data
     # (issue 13 item 2: the shared context moves to a module of its own).

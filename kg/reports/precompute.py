@@ -1,49 +1,10 @@
 """Whole-graph reports computed once per store generation, at ingest, and kept beside the store.
 
-A report marked ``# cost: whole-graph`` reads the whole graph: at 100k papers its query takes
-seconds, at 1M tens of seconds. Its answer changes only when the data does, that is with
-each published checkpoint (a *generation*, see :mod:`kg.store.embedded`). So ``kg ingest`` computes,
-right after publishing, what such reports need, and writes it into the store folder::
-
-    DIR/reports/<generation>/<report>.rows.tsv      the rows of the report's query for its
-                                                    default binding, all of them (no row cap)
-    DIR/reports/<generation>/<report>.rows.json     what they were computed for (below)
-    DIR/reports/<generation>/<report>.result.tsv    an engine report's finished result for its
-    DIR/reports/<generation>/<report>.result.json   default binding (possible duplicate authors)
-
-A ``.tsv`` file is a standard SPARQL 1.1 TSV results document: the rows of a query are
-written by pyoxigraph's own serializer as the store evaluates it, and every file is read
-back by pyoxigraph's own parser, so no term goes through Python on the way out and only
-the finished terms on the way in. TSV, not the JSON results format: it writes each term
-in its N-Triples form, so it is as exact, and at 100k papers it is a half to a seventh
-of the size and reads about 1.5 times as fast; a solution is one line (line breaks in
-literals are escaped), so the rows are counted without parsing. Its ``.json`` side file
-holds the checks: format, generation, report, substitutions, a fingerprint of the query
-text, the row count, for a result the binding, the row cap and the truncation flag, and
-the size and SHA-256 of the ``.tsv``.
-
-*Rows* serve :meth:`kg.reports.ReportRunner.select`: a plain report's result for its
-default binding (no optional filter), and the whole-graph input of the search and
-ambiguity engines. *Results* serve :meth:`kg.reports.ReportRunner.run` for an engine
-report whose answer is more than its query's rows. A request that binds something else
-(an optional filter, another ``min_papers``) runs the query as before.
-
-A stored answer must be exactly what a live query gives, so a file is used only when
-its side file names the generation the server reads, the report, the same substitutions,
-the same query text (an edited ``.rq`` file does not get an old answer) and, for an engine
-result, the same row cap, and when the ``.tsv`` is the one the side file describes (same
-size and digest); a file that cannot be read or does not check out is ignored (the live
-query runs). Each file is written to a temporary name and ``os.replace``-d, the ``.tsv``
-before its side file, so a reader never sees half a file, and one that reads a side file
-while the next precompute replaces the ``.tsv`` finds the digest wrong. The folders of
-generations whose checkpoint is gone are removed by the next precompute.
-
-The reports are independent (an engine that needs its own query's rows computes them
-in the same task), so :func:`precompute_store` runs them in worker processes, each with
-the published checkpoint open read-only.
-
-External stores (:mod:`kg.store.remote`) have no folder: their servers keep the in-memory
-cache of :class:`kg.reports.ReportRunner` only.
+The file layout, and the checks a file must pass to be used, are described in
+:mod:`kg.reports.stored`, which reads them back. This module writes them: right after
+``kg ingest`` publishes a checkpoint, :func:`precompute_store` runs each whole-graph report
+for its default binding (in worker processes, each with the checkpoint open read-only)
+and writes its rows and, for an engine report, its finished result.
 """
 
 from __future__ import annotations
@@ -54,206 +15,33 @@ import io
 import json
 import multiprocessing
 import os
-import re
 import shutil
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import pyoxigraph as ox
-
+from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
+from kg.reports.catalog import load_reports
+from kg.reports.definitions import Reports
+from kg.reports.runner import ReportRunner
+from kg.reports.stored import (
+    DATA_SUFFIX,
+    FORMAT,
+    PRECOMPUTED,
+    PrecomputedReports,
+    default_binding,
+    default_substitutions,
+    query_fingerprint,
+    reports_fingerprint,
+    substitution_key,
+)
+from kg.sparql.results import SelectResult, write_tsv
 from kg.store.embedded import SNAPSHOTS, KGStore, published_generation
-
-if TYPE_CHECKING:
-    from kg.reports import Binding, Report, ReportResult, ReportRunner, Reports
-
-#: The folder of a store that holds the precomputed reports, one sub-folder per generation.
-PRECOMPUTED = "reports"
-#: Version of the file layout; a side file of another version is ignored (1: compact JSON
-#: terms in one file; 2: SPARQL TSV results in a .tsv file beside a .json side file).
-FORMAT = 2
-#: The extension of the data files (SPARQL 1.1 Query Results TSV).
-DATA_SUFFIX = "tsv"
-_DATA_FORMAT = ox.QueryResultsFormat.TSV
-_GENERATION = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
-
-Row = tuple[Any, ...]
-
-
-def encode_term(term: Any) -> Any:
-    """A pyoxigraph term (or None) as a JSON value that compares equal for equal terms
-    (for the substitutions in a side file). Raises TypeError for a quoted triple."""
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return term.value
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return [term.value, "@" + term.language]
-        return [term.value, term.datatype.value]
-    if isinstance(term, ox.BlankNode):
-        return {"bnode": term.value}
-    raise TypeError(f"cannot store a {type(term).__name__} in a precomputed report")
-
-
-# -- keys and fingerprints -------------------------------------------------------------------
-
-
-def substitution_key(substitutions: Mapping[str, Any]) -> list[list[Any]]:
-    """The substitutions of a query as a JSON value that compares equal for equal terms."""
-    return [[name, encode_term(term)] for name, term in sorted(substitutions.items())]
-
-
-def query_fingerprint(report: Report) -> str:
-    """Changes when the report's query text does."""
-    return hashlib.sha256(report.query.encode("utf-8")).hexdigest()
-
-
-def reports_fingerprint(reports: Reports) -> str:
-    """Changes when any report's query or engine does (an engine may run other reports)."""
-    digest = hashlib.sha256()
-    for name in sorted(reports):
-        report = reports[name]
-        digest.update(f"{name}\0{report.engine or ''}\0{report.query}\0".encode())
-    return digest.hexdigest()
-
-
-def default_substitutions(report: Report, scheme: IriScheme) -> dict[str, Any] | None:
-    """What the report's query binds when no parameter is given (defaults only), or None
-    when a parameter the query binds is required."""
-    out: dict[str, Any] = {}
-    for param in report.sparql_parameters:
-        if param.required:
-            return None
-        if param.default is not None:
-            out[param.name] = param.parse(param.default, scheme)[1]
-    return out
-
-
-def default_binding(report: Report, scheme: IriScheme) -> Binding | None:
-    """The binding of a request that gives no parameter, or None when one is required."""
-    from kg.errors import InvalidParameter
-    from kg.reports import bind
-
-    try:
-        return bind(report, {}, scheme)
-    except InvalidParameter:
-        return None
-
-
-# -- reading ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StoredRows:
-    """A query's rows as precomputed: all of them (no cap was applied)."""
-
-    variables: tuple[str, ...]
-    rows: list[Row]
-
-
-def parse_rows(data: bytes) -> tuple[tuple[str, ...], list[Row]]:
-    """A SPARQL TSV results document as variables and rows of terms (None: unbound).
-
-    Raises SyntaxError for a malformed document, ValueError for a boolean result.
-    """
-    solutions = ox.parse_query_results(data, _DATA_FORMAT)
-    if not isinstance(solutions, ox.QuerySolutions):
-        raise ValueError("a boolean result, not rows")
-    variables = tuple(v.value for v in solutions.variables)
-    # A solution iterates over its values in the order of the variables, unbound as None.
-    return variables, [tuple(solution) for solution in solutions]
-
-
-class PrecomputedReports:
-    """The precomputed reports of one store folder (read side; see the module docstring).
-
-    Lookups never raise for a bad file: a missing, unreadable, corrupt or mismatched
-    file is None, and the caller runs the query.
-    """
-
-    def __init__(self, folder: str | os.PathLike[str]):
-        self.folder = Path(folder)
-        self.root = self.folder / PRECOMPUTED
-
-    def path(self, generation: str, report: str, kind: str) -> Path | None:
-        """The side file of a report's rows or result (its data file has the suffix .tsv)."""
-        if not _GENERATION.match(generation):
-            return None
-        return self.root / generation / f"{report}.{kind}.json"
-
-    def _load(self, generation: str, report: str, kind: str) -> tuple[dict[str, Any], bytes] | None:
-        """The side file and the data it describes, when both are there and agree."""
-        path = self.path(generation, report, kind)
-        if path is None:
-            return None
-        try:
-            with path.open("rb") as handle:
-                meta = json.load(handle)
-            if (
-                not isinstance(meta, dict)
-                or meta.get("format") != FORMAT
-                or meta.get("kind") != kind
-                or meta.get("report") != report
-                or meta.get("generation") != generation
-            ):
-                return None
-            data = path.with_suffix(f".{DATA_SUFFIX}").read_bytes()
-        except (OSError, ValueError):
-            return None
-        if len(data) != meta.get("bytes") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
-            return None  # cut short, edited, or replaced by a later precompute
-        return meta, data
-
-    def rows(
-        self, generation: str, report: Report, substitutions: Mapping[str, Any]
-    ) -> StoredRows | None:
-        """The precomputed rows of ``report``'s query with these substitutions, if any."""
-        loaded = self._load(generation, report.name, "rows")
-        if loaded is None:
-            return None
-        meta, data = loaded
-        try:
-            if meta.get("query") != query_fingerprint(report) or meta.get(
-                "substitutions"
-            ) != substitution_key(substitutions):
-                return None
-            variables, rows = parse_rows(data)
-        except (SyntaxError, TypeError, ValueError):
-            return None
-        if len(rows) != meta.get("count"):
-            return None
-        return StoredRows(variables, rows)
-
-    def result(
-        self, generation: str, report: Report, binding: Binding, *, fingerprint: str, max_rows: int
-    ) -> ReportResult | None:
-        """The precomputed result of an engine report for this binding, if any."""
-        from kg.reports import ReportResult
-
-        loaded = self._load(generation, report.name, "result")
-        if loaded is None:
-            return None
-        meta, data = loaded
-        if meta.get("reports") != fingerprint or meta.get("max_rows") != max_rows:
-            return None
-        try:
-            if meta.get("binding") != [list(item) for item in binding.key()]:
-                return None
-            columns, rows = parse_rows(data)
-            notes = tuple(str(n) for n in meta.get("notes", ()))
-            extra = dict(meta.get("extra") or {})
-            truncated = bool(meta["truncated"])
-        except (KeyError, SyntaxError, TypeError, ValueError):
-            return None
-        if len(rows) != meta.get("count"):
-            return None
-        return ReportResult(columns, rows, truncated, notes, extra)
-
+from kg.store.query import LocalBackend, QueryRequest, execute
 
 # -- writing ---------------------------------------------------------------------------------
 
@@ -319,8 +107,6 @@ class _Job:
     """What computing the reports of one generation needs (in this process or a worker)."""
 
     def __init__(self, store: KGStore, reports: Reports, scheme: IriScheme, max_rows: int):
-        from kg.errors import StoreError
-
         if store.folder is None or store.generation is None:
             raise StoreError("only a published store folder has precomputed reports")
         self.store = store
@@ -333,9 +119,6 @@ class _Job:
         self._runner: ReportRunner | None = None
 
     def runner(self) -> ReportRunner:
-        from kg.reports import ReportRunner
-        from kg.store.query import LocalBackend
-
         if self._runner is None:
             # An engine may run other reports (ambiguity: top authors, then co-author groups):
             # one runner, its cache on, gives them all. It reads the rows written before it
@@ -352,10 +135,6 @@ class _Job:
 
     def compute(self, name: str) -> list[Written]:
         """Write the files of one report: its rows, then its engine result."""
-        from kg.errors import StoreError
-        from kg.sparql.results import SelectResult, write_tsv
-        from kg.store.query import QueryRequest, execute
-
         report = self.reports[name]
         written: list[Written] = []
         substitutions = default_substitutions(report, self.scheme)
@@ -456,8 +235,6 @@ def _worker_start(*args: Any) -> None:
 
 def _worker_compute(name: str) -> list[Written]:
     global _worker_job
-    from kg.errors import StoreError
-
     if _worker_job is None:
         assert _worker_args is not None
         folder, generation, reports, scheme, max_rows = _worker_args
@@ -494,9 +271,6 @@ def precompute_store(
     >>> precompute_store("data/store", IriScheme(), workers=os.cpu_count() or 1)  # doctest: +SKIP
     ('01763000000000000000', [Written(report='organizations', kind='rows', ...), ...])
     """
-    from kg.errors import StoreError
-    from kg.reports import load_reports
-
     reports = load_reports(queries_dir, scheme=scheme)
     if workers <= 1:
         store = KGStore.open_readonly(folder)

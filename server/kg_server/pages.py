@@ -29,7 +29,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from kg import formats
 from kg.errors import ForbiddenOperation, KGError
 from kg.rdf.namespace import PREFIXES, sparql_prologue
-from kg.reports import browser_examples
+from kg.reports.definitions import browser_examples
 from kg.resources import data_dir
 from kg.sparql.guard import check_remote_calls
 from kg.sparql.results import RDF_LANG_STRING, XSD_STRING
@@ -149,7 +149,9 @@ def _report_examples() -> list[Example]:
         # The folder the reports pages use too (the queries_dir setting), else the packaged one.
         items = browser_examples(kg_context().settings.queries_dir or None)
     except Exception:  # a broken report must not take the query page down
-        current_app.logger.exception("kg.reports.browser_examples() failed; no report examples")
+        current_app.logger.exception(
+            "kg.reports.definitions.browser_examples() failed; no report examples"
+        )
         return []
     return [
         Example(

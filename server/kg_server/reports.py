@@ -41,16 +41,13 @@ from flask.blueprints import BlueprintSetupState
 from kg import formats
 from kg.errors import InvalidParameter, NotFound
 from kg.rdf.iri import IriScheme
-from kg.reports import (
-    Binding,
-    Report,
-    ReportResult,
-    ReportRunner,
-    csv_chunks,
-    load_reports,
-    result_document,
-)
-from kg.reports.precompute import PrecomputedReports
+from kg.reports.catalog import load_reports
+from kg.reports.definitions import Report
+from kg.reports.params import DEFAULT_LIMIT, Parameter, paging_parameters
+from kg.reports.render import csv_chunks, result_document
+from kg.reports.results import Binding, ReportResult
+from kg.reports.runner import ReportRunner
+from kg.reports.stored import PrecomputedReports
 from kg.sparql.results import python_value
 from kg.sparql.text import with_values
 from kg_server import negotiation, structured
@@ -59,8 +56,6 @@ from kg_server.labels import column_label
 
 blueprint = Blueprint("reports", __name__)
 
-#: Rows per page unless ``limit`` says otherwise.
-DEFAULT_LIMIT = 100
 #: Rows a chart or graph on an HTML page is drawn from (the table pages through all).
 CHART_ROWS = 5000
 #: Papers shown on an author page (the report pages through all).
@@ -148,26 +143,26 @@ class Run:
 
 
 def _paging(args: Mapping[str, str]) -> tuple[int, int]:
-    def number(name: str, default: int, low: int, high: int) -> int:
-        raw = args.get(name)
-        if raw is None or raw == "":
-            return default
-        if not re.fullmatch(r"\d{1,9}", raw.strip()):
-            raise InvalidParameter(f"parameter {name!r}: not a whole number", parameter=name)
-        value = int(raw)
-        if not low <= value <= high:
-            raise InvalidParameter(
-                f"parameter {name!r}: must be between {low} and {high}", parameter=name
-            )
-        return value
-
-    limit = number("limit", DEFAULT_LIMIT, 1, max(1, runner().max_rows))
-    offset = number("offset", 0, 0, 1_000_000_000)
-    return offset, limit
+    """``offset`` and ``limit`` of a request (the same definitions as the OpenAPI document's)."""
+    scheme = kg_context().scheme
+    limit_param, offset_param = paging_parameters(runner().max_rows)
+    limit = limit_param.read(args.get("limit"), scheme)
+    offset = offset_param.read(args.get("offset"), scheme)
+    assert limit is not None and offset is not None  # both have defaults
+    return int(offset[0]), int(limit[0])
 
 
 def _request_args() -> dict[str, str]:
-    return {key: request.args.get(key, "") for key in request.args}
+    """The query string as one value per name. Raises InvalidParameter for a name given
+    twice (which value was meant is a guess; the OpenAPI document allows one)."""
+    args: dict[str, str] = {}
+    for key, values in request.args.lists():
+        if len(values) > 1 and not key.startswith("_"):
+            raise InvalidParameter(
+                f"parameter {key!r} is given {len(values)} times; give it once", parameter=key
+            )
+        args[key] = values[0]
+    return args
 
 
 def _prepare(name: str) -> Run:
@@ -801,6 +796,21 @@ def url_for_path(path: str) -> str:
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
 
+def _openapi_parameter(param: Parameter) -> dict[str, Any]:
+    """A query parameter of the OpenAPI document: its schema is the one the validator
+    (:meth:`kg.reports.params.Parameter.read`) enforces."""
+    entry: dict[str, Any] = {
+        "name": param.name,
+        "in": "query",
+        "required": param.required,
+        "description": param.description,
+        "schema": param.json_schema(),
+    }
+    if param.example is not None:
+        entry["example"] = param.to_json()["example"]
+    return entry
+
+
 def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[str, Any]:
     """An OpenAPI 3.1 document for every report, generated from the .rq headers."""
     paths: dict[str, Any] = {
@@ -821,23 +831,10 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
             }
         }
     }
+    paging_params = paging_parameters(reports.max_rows)
     for report in reports.reports.values():
-        parameters = []
-        for param in report.parameters:
-            entry: dict[str, Any] = {
-                "name": param.name,
-                "in": "query",
-                "required": param.required,
-                "description": param.description,
-                "schema": param.json_schema(),
-            }
-            if param.example is not None:
-                entry["example"] = param.to_json()["example"]
-            parameters.append(entry)
-        paging = [
-            {"$ref": "#/components/parameters/limit"},
-            {"$ref": "#/components/parameters/offset"},
-        ]
+        parameters = [_openapi_parameter(param) for param in report.parameters]
+        paging = [{"$ref": f"#/components/parameters/{param.name}"} for param in paging_params]
         operation_id = re.sub(r"[^A-Za-z0-9]+", "_", report.name)
         common = {
             "tags": ["computed" if report.engine else "sparql"],
@@ -868,6 +865,7 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
                     "304": {"description": "Not modified (If-None-Match matched the ETag)"},
                     "400": _PROBLEM,
                     "404": _PROBLEM,
+                    "414": _PROBLEM,
                     "503": _PROBLEM,
                 },
             }
@@ -886,6 +884,7 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
                     "304": {"description": "Not modified"},
                     "400": _PROBLEM,
                     "404": _PROBLEM,
+                    "414": _PROBLEM,
                     "503": _PROBLEM,
                 },
             }
@@ -902,22 +901,7 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
         "servers": [{"url": server_url}],
         "paths": paths,
         "components": {
-            "parameters": {
-                "limit": {
-                    "name": "limit",
-                    "in": "query",
-                    "required": False,
-                    "description": "Rows per page",
-                    "schema": {"type": "integer", "minimum": 1, "default": DEFAULT_LIMIT},
-                },
-                "offset": {
-                    "name": "offset",
-                    "in": "query",
-                    "required": False,
-                    "description": "Rows to skip",
-                    "schema": {"type": "integer", "minimum": 0, "default": 0},
-                },
-            },
+            "parameters": {param.name: _openapi_parameter(param) for param in paging_params},
             "headers": {
                 "ETag": {
                     "description": "Changes with the store version, the report and its parameters",

@@ -61,7 +61,8 @@ def test_inlined_report_query_gives_the_rows_of_substitutions(seed_store: Path, 
     """The text sent to the native server and rdflib means what the report means with substitutions."""
     from bench.queries import inline
     from kg.rdf.iri import IriScheme
-    from kg.reports import bind, load_reports
+    from kg.reports.catalog import load_reports
+    from kg.reports.results import bind
     from kg.store.embedded import KGStore
     from kg.store.query import LocalBackend, QueryRequest
 

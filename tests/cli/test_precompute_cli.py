@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.reports.precompute import PRECOMPUTED
+from kg.reports.stored import PRECOMPUTED
 from kg.store.embedded import published_generation
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.reports import load_reports
+from kg.reports.catalog import load_reports
 from tests.conftest import TEST_BASE_IRI
 
 REPORTS = load_reports(validate=False)
@@ -112,3 +112,10 @@ def test_kg_report_errors(seed_store: Path, args: list[str], message: str) -> No
     code, _out, err = kg_report(seed_store, *args)
     assert code == 2
     assert message in err
+
+
+def test_kg_report_says_who_a_misspelt_author_may_be(seed_store: Path) -> None:
+    code, _out, err = kg_report(seed_store, "author-papers", "--param", "author=Weiran Huagn")
+    assert code == 0
+    assert "note: no author named 'Weiran Huagn'; did you mean 'Weiran Huang'" in err
+    assert "(0 rows)" in err

@@ -53,7 +53,7 @@ def embedded(seed_store: Path) -> KGStore:
 
 def _report_cases() -> list[Any]:
     try:
-        from kg.reports import load_reports
+        from kg.reports.catalog import load_reports
     except ImportError as error:  # the reports module is not there yet
         return [
             pytest.param(
@@ -67,7 +67,8 @@ def _report_cases() -> list[Any]:
 def test_values_binding_gives_the_substitution_answer_for_every_report(
     embedded: KGStore, name: str
 ) -> None:
-    from kg.reports import bind, load_reports
+    from kg.reports.catalog import load_reports
+    from kg.reports.results import bind
 
     scheme = IriScheme(TEST_BASE_IRI)
     report = load_reports(scheme=scheme)[name]

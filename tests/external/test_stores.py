@@ -77,7 +77,7 @@ def test_a_wrong_base_iri_is_named_in_the_error(seeded_external: SeededStore) ->
 
 def _report_names() -> list[Any]:
     try:
-        from kg.reports import load_reports
+        from kg.reports.catalog import load_reports
     except ImportError as error:
         return [
             pytest.param(
@@ -182,7 +182,9 @@ def embedded_backend(embedded_seeds: Path) -> LocalBackend:
 def test_every_report_answers_as_on_the_embedded_store(
     seeded_external: SeededStore, embedded_backend: LocalBackend, name: str
 ) -> None:
-    from kg.reports import ReportRunner, bind, load_reports
+    from kg.reports.catalog import load_reports
+    from kg.reports.results import bind
+    from kg.reports.runner import ReportRunner
 
     scheme = IriScheme(seeded_external.base_iri)
     reports = load_reports(scheme=scheme)

@@ -1,4 +1,4 @@
-"""The collaboration-path report searched in the in-memory co-author graph (kg.reports.coauthor_graph)
+"""The collaboration-path report searched in the in-memory co-author graph (kg.reports.engines.coauthor_graph)
 gives exactly the rows and notes of the search that queries the store, on the seed store and on
 small crafted graphs (ties, several shared papers, the length and expansion limits); the runner
 keeps one graph per store version."""
@@ -11,18 +11,18 @@ from pathlib import Path
 import pytest
 
 from kg.rdf.iri import IriScheme
-from kg.reports import (
+from kg.reports.catalog import load_reports
+from kg.reports.definitions import Reports
+from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
+from kg.reports.engines.collaboration_path import (
     PATH_MAX_EXPANSIONS,
     PATH_MAX_LENGTH,
-    ReportResult,
-    ReportRunner,
-    Reports,
     _collaboration_path,
     _collaboration_path_sparql,
     _neighbours,
-    load_reports,
 )
-from kg.reports.coauthor_graph import PAIRS_QUERY, CoauthorGraph
+from kg.reports.results import ReportResult
+from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
 from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
 from tests.conftest import TEST_BASE_IRI

@@ -15,14 +15,17 @@ import pyoxigraph as ox
 import pytest
 
 from kg.rdf.iri import IriScheme
-from kg.reports import ReportResult, ReportRunner, Reports, load_reports
-from kg.reports.coauthor_graph import PAIRS_QUERY
-from kg.reports.precompute import (
+from kg.reports.catalog import load_reports
+from kg.reports.definitions import Reports
+from kg.reports.engines.coauthor_graph import PAIRS_QUERY
+from kg.reports.precompute import precompute_store
+from kg.reports.results import ReportResult
+from kg.reports.runner import ReportRunner
+from kg.reports.stored import (
     PRECOMPUTED,
     PrecomputedReports,
     default_binding,
     parse_rows,
-    precompute_store,
     reports_fingerprint,
 )
 from kg.store.embedded import KGStore
@@ -430,7 +433,7 @@ def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Re
     runner: ReportRunner = app.extensions["kg_reports"]
     deadline = _wait_for_warm_up(runner, reports)
     assert runner.warmed == {name: "precomputed" for name in whole_graph(reports)}
-    # The only query of the warm-up: the co-author graph of collaboration-path (kg.reports.coauthor_graph).
+    # The only query of the warm-up: the co-author graph of collaboration-path (kg.reports.engines.coauthor_graph).
     assert [q.query for q in spy.queries] == [PAIRS_QUERY]
     # Readiness: /healthz says so once the warm-up of this version is done, not before.
     while (

@@ -13,7 +13,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from kg.reports import load_reports
+from kg.reports.catalog import load_reports
 from tests.conftest import TEST_BASE_IRI
 
 REPORTS = load_reports(validate=False)
@@ -362,7 +362,17 @@ def test_openapi_document_is_valid_and_complete(client) -> None:  # type: ignore
             in document["paths"][f"/reports/{name}.csv"]["get"]["responses"]["200"]["content"]
         )
     depth = document["paths"]["/reports/coauthor-network.json"]["get"]["parameters"][1]
-    assert depth["schema"] == {"type": "integer", "minimum": 1, "maximum": 2, "default": 1}
+    # A blank value (an empty form field) means "not given", so the schema takes it too.
+    assert depth["schema"] == {
+        "anyOf": [
+            {"type": "integer", "minimum": 1, "maximum": 2},
+            {"type": "string", "pattern": "^[ \\t\\n\\r\\f\\v]*$", "maxLength": 1000},
+        ],
+        "default": 1,
+    }
+    # Paging is bounded as the validator bounds it; a blank limit is refused.
+    limit = document["components"]["parameters"]["limit"]["schema"]
+    assert limit == {"type": "integer", "minimum": 1, "maximum": 100_000, "default": 100}
 
 
 # -- facts and entity pages -------------------------------------------------------------------------

@@ -23,12 +23,14 @@ Example::
 from __future__ import annotations
 
 import io
+import sys
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+import pyoxigraph as ox
 
 from kg.store.query import QueryBackend, QueryRequest
 
@@ -133,8 +135,6 @@ class CoauthorGraph:
     @property
     def nbytes(self) -> int:
         """Approximate memory: the arrays and the IRI strings with their list slots."""
-        import sys
-
         strings = sum(sys.getsizeof(s) for s in self.authors) + sum(
             sys.getsizeof(s) for s in self.papers
         )
@@ -327,6 +327,4 @@ def _tsv_iri_pairs(body: bytes) -> Iterable[tuple[str, str]]:
 
 
 def _is_iri(term: object) -> bool:
-    import pyoxigraph as ox
-
     return isinstance(term, ox.NamedNode)

@@ -1,0 +1,153 @@
+"""The validated reports: every header checked against its query and its engine.
+
+Reports are loaded and validated once (:func:`load_reports`): a header parameter that is
+not in the query body, a query that does not parse, an unknown type or engine all fail
+with :class:`ReportDefinitionError` naming the file.
+
+How values reach the query: only through pyoxigraph ``substitutions`` (never as text).
+pyoxigraph 0.5 has two rules here that shape the .rq files:
+
+* a substituted variable must be in the top-level ``SELECT`` projection (``SELECT *``
+  does not count), and in ``GROUP BY`` of an aggregate query; the runner drops the
+  parameter columns from the output again;
+* ``BOUND(?x)`` stays false for a substituted ``?x``, so an optional parameter is
+  written ``FILTER(COALESCE(?value = ?x, true))``: unbound, the comparison is an error
+  and ``COALESCE`` keeps the row; bound, it compares. The loader rejects ``BOUND(?param)``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.errors import InvalidParameter
+from kg.rdf.iri import IriScheme
+from kg.reports.definitions import (
+    QUERIES_DIR,
+    Report,
+    ReportDefinitionError,
+    Reports,
+    parse_report,
+)
+from kg.reports.engines import ENGINES
+from kg.reports.params import PARAM_TYPES, Term
+
+
+def _code_text(query: str) -> str:
+    """The query without comment lines (a parameter named only in a comment does not count)."""
+    return "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
+
+
+def _uses_variable(text: str, name: str) -> bool:
+    return re.search(rf"[?$]{re.escape(name)}(?![A-Za-z0-9_\u00b7])", text) is not None
+
+
+def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
+    """Check a report against its query. Raises ReportDefinitionError naming the file.
+
+    * every parameter the query binds occurs in the body as ``?name``;
+    * no ``BOUND(?param)`` (pyoxigraph leaves it false for substituted variables);
+    * defaults and examples are valid values of their types;
+    * the engine exists and the variables it binds occur in the body;
+    * the query parses and accepts its substitutions: it is run once against an
+      empty in-memory store with every bound variable substituted.
+    """
+    scheme = scheme or IriScheme()
+    code = _code_text(report.query)
+    for param in report.parameters:
+        for label, value in (("default", param.default), ("example", param.example)):
+            if value is None:
+                continue
+            try:
+                param.parse(value, scheme)
+            except InvalidParameter as error:
+                raise ReportDefinitionError(report.path, f"{label} of {error.detail}") from error
+        if param.required and param.example is None:
+            raise ReportDefinitionError(
+                report.path, f"required parameter {param.name!r} has no example"
+            )
+        if param.engine and report.engine is None:
+            raise ReportDefinitionError(
+                report.path, f"parameter {param.name!r} is marked engine but there is no engine"
+            )
+    substitutions: dict[str, Term] = {}
+    for param in report.sparql_parameters:
+        if not _uses_variable(code, param.name):
+            raise ReportDefinitionError(
+                report.path,
+                f"parameter {param.name!r} is declared in the header but ?{param.name} is not in the query",
+            )
+        if re.search(rf"BOUND\s*\(\s*[?$]{re.escape(param.name)}\s*\)", code, flags=re.IGNORECASE):
+            raise ReportDefinitionError(
+                report.path,
+                f"BOUND(?{param.name}) is always false for a substituted parameter in pyoxigraph; "
+                f"write FILTER(COALESCE(... = ?{param.name}, true)) instead",
+            )
+        sample = (
+            param.example
+            or param.default
+            or PARAM_TYPES[param.type].dummy
+            or (param.choices or ("x",))[0]
+        )
+        substitutions[param.name] = param.parse(sample, scheme)[1]
+    if report.engine is not None:
+        engine = ENGINES.get(report.engine)
+        if engine is None:
+            raise ReportDefinitionError(
+                report.path,
+                f"unknown engine {report.engine!r} (known: {', '.join(sorted(ENGINES))})",
+            )
+        for variable in engine.binds:
+            if not _uses_variable(code, variable):
+                raise ReportDefinitionError(
+                    report.path,
+                    f"engine {report.engine!r} binds ?{variable}, which is not in the query",
+                )
+            substitutions.setdefault(variable, ox.NamedNode("urn:kg:validate"))
+        for variable in engine.columns:
+            if not _uses_variable(code, variable):
+                raise ReportDefinitionError(
+                    report.path,
+                    f"engine {report.engine!r} reads ?{variable}, which is not in the query",
+                )
+    if report.chart is not None and report.engine is None:
+        for column in (report.chart.x, report.chart.series, *report.chart.y):
+            if column and not _uses_variable(code, column):
+                raise ReportDefinitionError(
+                    report.path, f"chart column ?{column} is not in the query"
+                )
+    try:
+        results = ox.Store().query(
+            report.query, substitutions={ox.Variable(k): v for k, v in substitutions.items()}
+        )
+        if isinstance(results, ox.QuerySolutions):
+            list(results)
+        else:
+            raise ReportDefinitionError(report.path, "a report query must be a SELECT query")
+    except SyntaxError as error:
+        raise ReportDefinitionError(report.path, f"the query does not parse: {error}") from error
+    except (RuntimeError, ValueError, TypeError) as error:
+        raise ReportDefinitionError(
+            report.path, f"the query does not accept its parameters: {error}"
+        ) from error
+
+
+def load_reports(
+    folder: str | Path | None = None, *, scheme: IriScheme | None = None, validate: bool = True
+) -> Reports:
+    """Load (and validate) every ``*.rq`` file of ``folder`` (default: the project's queries/).
+
+    Raises ReportDefinitionError for the first file that cannot be served.
+    """
+    path = Path(folder) if folder is not None else QUERIES_DIR
+    if not path.is_dir():
+        raise ReportDefinitionError(path, "report folder not found")
+    reports = []
+    for file in sorted(path.glob("*.rq")):
+        report = parse_report(file)
+        if validate:
+            validate_report(report, scheme)
+        reports.append(report)
+    return Reports(reports, path)

@@ -1,0 +1,329 @@
+"""Report definitions: the header grammar of ``queries/*.rq`` files and the loaded set.
+
+A report file starts with a header of comment lines, then the query::
+
+    # title: An author's papers
+    # description: The papers of an author, newest first, ...
+    #   a line of "#" and two or more spaces continues the field above
+    # param: author | author | required | example: Weiran Huang | The author: an IRI or a name.
+    # param: year | year | optional | example: 2024 | Only papers of this year.
+    # param: depth | integer(1..2) | default: 1 | example: 1 | engine | How far to go.
+    # chart: bar x=year y=papers,with_code
+    # engine: network
+    PREFIX schema: <https://schema.org/>
+    SELECT ...
+
+A ``param`` line has fields separated by ``" | "``: the name, the type
+(:mod:`kg.reports.params`), ``required`` or ``optional`` or ``default: VALUE``, then
+``example: VALUE`` and the flag ``engine`` (the report's Python engine consumes the
+value; it is not bound in the query) in any order, and last the description. ``chart``
+hints how the HTML page draws the rows (``bar``, ``line`` with ``x=``, ``y=``
+(comma-separated) and ``series=`` columns, or ``network``). ``engine`` names a Python step
+of :data:`kg.reports.engines.ENGINES` for what SPARQL cannot say (fuzzy search, shortest
+paths, graphs). ``cost: whole-graph`` marks a report that reads the whole graph (no bound
+IRI to start from): it gets a longer time limit; every result is cached per store version.
+
+This module only reads headers (:func:`parse_report`); checking a report against its
+query and engine, and loading a folder, is :mod:`kg.reports.catalog`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kg.errors import NotFound
+from kg.reports.params import PARAM_TYPES, RESERVED, Parameter
+from kg.resources import data_dir
+
+#: Where the project's reports live (the repository's queries/ folder).
+QUERIES_DIR = data_dir("queries")
+#: What a report costs: "entity" reports start from a bound IRI; "whole-graph" ones read it all.
+COSTS = ("entity", "whole-graph")
+
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_REPORT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_HEADER_LINE = re.compile(r"^#\s?(?P<key>[a-z][a-z-]*):\s*(?P<value>.*)$")
+_CONTINUATION = re.compile(r"^#\s{2,}(?P<value>\S.*)$")
+
+
+class ReportDefinitionError(ValueError):
+    """A report file that cannot be served: the message names the file and the reason."""
+
+    def __init__(self, path: Path | str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = str(path)
+        self.reason = reason
+
+
+# -- report definitions ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """How the HTML page draws a report's rows."""
+
+    kind: str  # "bar", "line" or "network"
+    x: str | None = None
+    y: tuple[str, ...] = ()
+    series: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "x": self.x, "y": list(self.y), "series": self.series}
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One canned report: its header and its query."""
+
+    name: str
+    path: Path
+    title: str
+    description: str
+    parameters: tuple[Parameter, ...]
+    #: The SPARQL text after the header (PREFIX lines and the query).
+    query: str
+    chart: Chart | None = None
+    engine: str | None = None
+    #: "entity" (selective, from a bound IRI) or "whole-graph" (reads everything: a longer time
+    #: limit, see WHOLE_GRAPH_TIMEOUT_FACTOR; the result is cached per store version anyway).
+    cost: str = "entity"
+
+    @property
+    def sparql_parameters(self) -> tuple[Parameter, ...]:
+        """The parameters bound in the query (the others feed the engine)."""
+        return tuple(p for p in self.parameters if not p.engine)
+
+    def example_values(self) -> dict[str, str]:
+        """The header's example of every required parameter: a request that answers
+        (links to the JSON and CSV of a report that needs a parameter carry these)."""
+        return {p.name: p.example for p in self.parameters if p.required and p.example is not None}
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "parameters": [p.to_json() for p in self.parameters],
+            "chart": self.chart.to_json() if self.chart else None,
+            "engine": self.engine,
+            "cost": self.cost,
+        }
+
+
+def _parse_type(spec: str) -> tuple[str, int | None, int | None, tuple[str, ...]]:
+    spec = spec.strip()
+    match = re.fullmatch(r"integer\((-?\d*)\.\.(-?\d*)\)", spec)
+    if match:
+        low, high = match.groups()
+        return "integer", int(low) if low else None, int(high) if high else None, ()
+    match = re.fullmatch(r"choice\(([^()]+)\)", spec)
+    if match:
+        choices = tuple(c.strip() for c in match.group(1).split(",") if c.strip())
+        if not choices:
+            raise ValueError("choice() needs at least one word")
+        return "choice", None, None, choices
+    if spec in PARAM_TYPES and spec != "choice":
+        return spec, None, None, ()
+    raise ValueError(f"unknown parameter type {spec!r} (known: {', '.join(sorted(PARAM_TYPES))})")
+
+
+def _parse_param(value: str) -> Parameter:
+    fields = [f.strip() for f in value.split(" | ")]
+    if len(fields) < 3:
+        raise ValueError(
+            "a param line needs at least: name | type | required, optional or default: VALUE"
+        )
+    name, type_spec, presence, *rest = fields
+    if not _NAME.match(name):
+        raise ValueError(f"parameter name {name!r} must be lower-case letters, digits and _")
+    if name in RESERVED:
+        raise ValueError(f"parameter name {name!r} is reserved for paging and formats")
+    kind, minimum, maximum, choices = _parse_type(type_spec)
+    default: str | None = None
+    if presence == "required":
+        required = True
+    elif presence == "optional":
+        required = False
+    elif presence.startswith("default:"):
+        required, default = False, presence[len("default:") :].strip()
+    else:
+        raise ValueError(
+            f"third field of param {name!r} must be required, optional or default: VALUE"
+        )
+    example: str | None = None
+    engine = False
+    description = ""
+    for item in rest:
+        if item.startswith("example:"):
+            example = item[len("example:") :].strip()
+        elif item == "engine":
+            engine = True
+        elif description:
+            raise ValueError(f"param {name!r}: unexpected field {item!r} after the description")
+        else:
+            description = item
+    if not description:
+        raise ValueError(f"param {name!r} has no description")
+    return Parameter(
+        name, kind, required, default, example, description, engine, minimum, maximum, choices
+    )
+
+
+def _parse_chart(value: str) -> Chart:
+    kind, *options = value.split()
+    if kind not in {"bar", "line", "network"}:
+        raise ValueError(f"unknown chart kind {kind!r} (bar, line, network)")
+    settings: dict[str, str] = {}
+    for option in options:
+        key, sep, val = option.partition("=")
+        if not sep or key not in {"x", "y", "series"}:
+            raise ValueError(f"chart option {option!r} must be x=, y= or series=")
+        settings[key] = val
+    y = tuple(v for v in settings.get("y", "").split(",") if v)
+    if kind != "network" and (not settings.get("x") or not y):
+        raise ValueError(f"a {kind} chart needs x= and y= columns")
+    return Chart(kind, settings.get("x"), y, settings.get("series"))
+
+
+def parse_report(path: Path, text: str | None = None) -> Report:
+    """Read one report file (header and query) without validating the query.
+
+    Raises ReportDefinitionError for a malformed header.
+    """
+    name = path.stem
+    if not _REPORT_NAME.match(name):
+        raise ReportDefinitionError(
+            path, "report file names must be lower-case letters, digits and hyphens"
+        )
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise ReportDefinitionError(path, f"cannot read: {error}") from error
+    lines = text.splitlines()
+    header: list[tuple[str, str]] = []
+    body_start = len(lines)
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            body_start = index
+            break
+        continuation = _CONTINUATION.match(stripped)
+        match = _HEADER_LINE.match(stripped)
+        if continuation and header and not match:
+            key, value = header[-1]
+            header[-1] = (key, f"{value} {continuation['value'].strip()}")
+        elif match:
+            header.append((match["key"], match["value"].strip()))
+        # other comment lines in the header are ordinary comments
+    fields: dict[str, str] = {}
+    params: list[Parameter] = []
+    chart: Chart | None = None
+    for key, value in header:
+        try:
+            if key == "param":
+                params.append(_parse_param(value))
+            elif key == "chart":
+                chart = _parse_chart(value)
+            elif key in {"title", "description", "engine", "cost"}:
+                if key in fields:
+                    raise ValueError(f"{key} given twice")
+                fields[key] = value
+            else:
+                raise ValueError(
+                    f"unknown header field {key!r} (title, description, param, chart, engine, cost)"
+                )
+        except ValueError as error:
+            raise ReportDefinitionError(path, str(error)) from error
+    if not fields.get("title"):
+        raise ReportDefinitionError(path, "the header has no '# title:' line")
+    if not fields.get("description"):
+        raise ReportDefinitionError(path, "the header has no '# description:' line")
+    names = [p.name for p in params]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ReportDefinitionError(path, f"parameter declared twice: {', '.join(duplicates)}")
+    cost = fields.get("cost", "entity")
+    if cost not in COSTS:
+        raise ReportDefinitionError(path, f"cost must be one of {', '.join(COSTS)}, not {cost!r}")
+    query = "\n".join(lines[body_start:]).strip() + "\n"
+    if not query.strip():
+        raise ReportDefinitionError(path, "no query after the header")
+    return Report(
+        name,
+        path,
+        fields["title"],
+        fields["description"],
+        tuple(params),
+        query,
+        chart,
+        fields.get("engine"),
+        cost,
+    )
+
+
+class Reports(Mapping[str, Report]):
+    """The loaded reports, by name, in file-name order."""
+
+    def __init__(self, reports: Iterable[Report], folder: Path | None = None):
+        self._by_name: dict[str, Report] = {r.name: r for r in reports}
+        self.folder = folder
+
+    def __getitem__(self, name: str) -> Report:
+        return self._by_name[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._by_name)
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def get_report(self, name: str) -> Report:
+        """The report called ``name``. Raises NotFound."""
+        report = self._by_name.get(name)
+        if report is None:
+            raise NotFound(f"no report named {name!r}; see /reports for the list")
+        return report
+
+
+_EXAMPLES_CACHE: dict[tuple[str, float], list[dict[str, str]]] = {}
+
+
+def browser_examples(folder: str | Path | None = None) -> list[dict[str, str]]:
+    """The reports as examples for the query page: name, title, description and query.
+
+    The query is the file's text as it is (header comments included): parameters
+    stay variables, so the example runs over every author, paper, ... The header
+    names each parameter and its example value.
+    """
+    path = Path(folder) if folder is not None else QUERIES_DIR
+    files = sorted(path.glob("*.rq")) if path.is_dir() else []
+    stamp = max((f.stat().st_mtime for f in files), default=0.0)
+    key = (str(path), stamp)
+    if key not in _EXAMPLES_CACHE:
+        items = []
+        for file in files:
+            try:
+                report = parse_report(file)
+            except ReportDefinitionError:
+                continue
+            items.append(
+                {
+                    "name": report.name,
+                    "title": report.title,
+                    "description": report.description,
+                    "query": file.read_text(encoding="utf-8"),
+                }
+            )
+        _EXAMPLES_CACHE.clear()
+        _EXAMPLES_CACHE[key] = items
+    return list(_EXAMPLES_CACHE[key])

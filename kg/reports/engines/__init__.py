@@ -1,0 +1,23 @@
+"""The engines behind reports, by the name a ``# engine:`` header line gives."""
+
+from __future__ import annotations
+
+from kg.reports.engines.ambiguity import _ambiguity
+from kg.reports.engines.base import Engine
+from kg.reports.engines.collaboration_path import _collaboration_path
+from kg.reports.engines.communities import _communities
+from kg.reports.engines.network import _network
+from kg.reports.engines.search import _search
+
+ENGINES: dict[str, Engine] = {
+    "network": Engine(_network, columns=("paper", "members")),
+    "communities": Engine(
+        _communities,
+        columns=("paper", "paper_title", "date", "subject_code", "coauthor", "coauthor_name"),
+    ),
+    "ambiguity": Engine(_ambiguity, columns=("signal", "author", "author_name")),
+    "collaboration-path": Engine(
+        _collaboration_path, binds=("author",), columns=("coauthor", "via_paper")
+    ),
+    "search": Engine(_search, columns=("type", "item", "label")),
+}

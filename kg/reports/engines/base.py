@@ -1,0 +1,61 @@
+"""What an engine is, and what it may ask of the runner that calls it.
+
+An engine is a Python step behind a report, for what SPARQL cannot say (paths, fuzzy
+ranking, graphs). It gets the runner as :class:`EngineRunner`, the small interface
+engines need, so that engines sit below :mod:`kg.reports.runner`, which dispatches to them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pyoxigraph as ox
+
+from kg.reports.definitions import Report, Reports
+from kg.reports.engines.coauthor_graph import CoauthorGraph
+from kg.reports.params import Term
+from kg.reports.results import Binding, ReportResult
+from kg.store.query import QueryBackend
+
+
+class EngineRunner(Protocol):
+    """The part of :class:`kg.reports.runner.ReportRunner` that engines use."""
+
+    reports: Reports
+    backend: QueryBackend
+    timeout: float | None
+    #: Engine state that lives as long as one store version (search index, neighbours).
+    memo: dict[str, Any]
+
+    def select(
+        self, report: Report, substitutions: Mapping[str, Term], *, limit: int | None = -1
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], bool]: ...
+
+    def run_named(self, name: str, params: Mapping[str, str]) -> ReportResult: ...
+
+    def coauthor_graph(self) -> CoauthorGraph | None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Engine:
+    """A Python step behind a report: what SPARQL cannot say (paths, fuzzy ranking, graphs)."""
+
+    run: Callable[[EngineRunner, Report, Binding], ReportResult]
+    #: Variables the engine substitutes itself (beyond the report's SPARQL parameters).
+    binds: tuple[str, ...] = ()
+    #: Variables the engine reads from the query's rows.
+    columns: tuple[str, ...] = ()
+
+
+def positions(variables: Sequence[str]) -> dict[str, int]:
+    return {v: i for i, v in enumerate(variables)}
+
+
+def text_of(term: Any) -> str | None:
+    return None if term is None else str(term.value)
+
+
+def literal(value: str | None) -> ox.Literal | None:
+    return None if value is None else ox.Literal(value)

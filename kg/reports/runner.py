@@ -1,0 +1,344 @@
+"""The report runner: binds parameters, runs reports through any query backend, caches results.
+
+:class:`ReportRunner` runs reports through any :class:`kg.store.query.QueryBackend` (the
+CLI's in-process one or the server's worker pool) and caches results per store version;
+whole-graph reports come from their precomputed files (:mod:`kg.reports.stored`) when the
+store folder has them, and are warmed in a background thread when the version changes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from kg.rdf.iri import IriScheme
+from kg.reports.definitions import Report, Reports
+from kg.reports.engines import ENGINES
+from kg.reports.engines.coauthor_graph import CoauthorGraph
+from kg.reports.engines.search import search_index
+from kg.reports.params import Term
+from kg.reports.results import Binding, ReportResult, bind, drop_parameter_columns
+from kg.reports.stored import PrecomputedReports, StoredRows, default_binding, reports_fingerprint
+from kg.store.query import QueryBackend, QueryRequest
+
+#: Whole-graph reports may run this many times the query time limit (once per store version).
+WHOLE_GRAPH_TIMEOUT_FACTOR = 4.0
+
+
+#: Whether anything is said about an entity (an author or paper given by name exists).
+EXISTS_QUERY = "SELECT ?entity WHERE { ?entity ?p ?o } LIMIT 1"
+#: How many names a "did you mean" hint offers.
+SUGGESTIONS = 3
+
+
+class ReportRunner:
+    """Runs reports through a backend, with results cached per store version.
+
+    The same runner serves the CLI (:class:`kg.store.query.LocalBackend`) and the
+    server (its worker pool), so both give the same rows.
+    """
+
+    def __init__(
+        self,
+        reports: Reports,
+        backend: QueryBackend,
+        scheme: IriScheme,
+        *,
+        max_rows: int = 100_000,
+        cache_rows: int = 1_000_000,
+        timeout: float | None = None,
+        precomputed: PrecomputedReports | None = None,
+        warm: bool = False,
+    ):
+        self.reports = reports
+        self.backend = backend
+        self.scheme = scheme
+        self.max_rows = max_rows
+        self.cache_rows = cache_rows
+        self.timeout = timeout
+        #: The store folder's precomputed whole-graph reports (None: an external store).
+        self.precomputed = precomputed
+        #: Warm the whole-graph reports in a background thread whenever the version changes.
+        self.warm_on_new_version = warm
+        self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[Any, ...], ReportResult] = OrderedDict()
+        self._cached_rows = 0
+        self._version: str | None = None
+        #: Engine state that lives as long as one store version (search index, neighbours).
+        self.memo: dict[str, Any] = {}
+        self._fingerprint: str | None = None
+        self._warming: threading.Thread | None = None
+        #: What the last warm-up did, per report: "precomputed", "query" or the error (for tests, logs).
+        self.warmed: dict[str, str] = {}
+        #: The version the last complete warm-up was for.
+        self.warm_version: str | None = None
+        self._graph_build = threading.Lock()
+
+    # -- versions and caching
+
+    def version(self) -> str:
+        """The backend's data version; a change empties the caches."""
+        version = self.backend.version()
+        if version != self._version:
+            changed = False
+            with self._lock:
+                if version != self._version:
+                    self._cache.clear()
+                    self._cached_rows = 0
+                    self.memo = {}
+                    self._version = version
+                    changed = True
+            if changed and self.warm_on_new_version:
+                self.start_warming()
+        return version
+
+    def etag(self, report: Report, binding: Binding, *variant: object) -> str:
+        """A strong validator for a representation: store version, report, parameters, variant."""
+        digest = hashlib.sha256(
+            repr((self.version(), report.name, binding.key(), variant)).encode()
+        ).hexdigest()
+        return f'"{digest[:32]}"'
+
+    def _cache_get(self, key: tuple[Any, ...]) -> ReportResult | None:
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+            return found
+
+    def _cache_put(self, key: tuple[Any, ...], result: ReportResult) -> None:
+        size = max(1, len(result.rows))
+        if size > self.cache_rows:
+            return
+        with self._lock:
+            if key in self._cache:
+                return
+            self._cache[key] = result
+            self._cached_rows += size
+            while self._cached_rows > self.cache_rows and self._cache:
+                _, old = self._cache.popitem(last=False)
+                self._cached_rows -= max(1, len(old.rows))
+
+    # -- running
+
+    def bind(self, report: Report, raw: Mapping[str, str]) -> Binding:
+        return bind(report, raw, self.scheme)
+
+    def select(
+        self, report: Report, substitutions: Mapping[str, Term], *, limit: int | None = -1
+    ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], bool]:
+        """Run a report's query as it is: variables, rows (terms) and whether rows were cut.
+
+        ``limit`` -1 means the runner's max_rows, None means no cap.
+        """
+        cap = self.max_rows if limit == -1 else limit
+        if report.cost == "whole-graph" and self.precomputed is not None:
+            stored = self._precomputed_rows(report, substitutions)
+            if stored is not None:
+                if cap is not None and len(stored.rows) > cap:
+                    return stored.variables, stored.rows[:cap], True
+                return stored.variables, stored.rows, False
+        timeout = self.timeout
+        if timeout is not None and report.cost == "whole-graph":
+            timeout *= WHOLE_GRAPH_TIMEOUT_FACTOR
+        outcome = self.backend.run(
+            QueryRequest(report.query, substitutions=dict(substitutions), limit=cap),
+            timeout=timeout,
+        )
+        if outcome.select is None:
+            return (), [], False
+        return outcome.select.variables, outcome.select.rows, outcome.truncated
+
+    def run(self, report: Report, binding: Binding) -> ReportResult:
+        """The report's result for these parameters (from the cache when the store has not changed)."""
+        key = (self.version(), report.name, binding.key())
+        cached = self._cache_get(key)
+        result = cached if cached is not None else self._compute(key, report, binding)
+        if not result.rows and binding.names:
+            # Not cached with the rows: the hint quotes the name as this request wrote it.
+            hints = self.unknown_names(report, binding)
+            if hints:
+                result = replace(result, notes=(*hints, *result.notes))
+        return result
+
+    def _compute(self, key: tuple[Any, ...], report: Report, binding: Binding) -> ReportResult:
+        stored = self._precomputed_result(report, binding) if report.engine is not None else None
+        if stored is not None:
+            result = stored
+        elif report.engine is not None:
+            result = ENGINES[report.engine].run(self, report, binding)
+        else:
+            variables, rows, truncated = self.select(report, binding.substitutions(report))
+            result = drop_parameter_columns(report, variables, rows, truncated)
+        self._cache_put(key, result)
+        return result
+
+    def unknown_names(self, report: Report, binding: Binding) -> list[str]:
+        """For each author or paper given by a name that no entity has: "no author named X;
+        did you mean A, B?" with the closest names or titles of the search report."""
+        hints = []
+        for name, text in sorted(binding.names.items()):
+            param = report.parameter(name)
+            term = binding.terms.get(name)
+            if param is None or term is None or self._exists(term):
+                continue
+            suggestions = self._suggest(text, param.type)
+            hint = f"no {param.type} {'titled' if param.type == 'paper' else 'named'} {text!r}"
+            if suggestions:
+                hint += "; did you mean " + ", ".join(repr(s) for s in suggestions) + "?"
+            hints.append(hint)
+        return hints
+
+    def _exists(self, term: Term) -> bool:
+        outcome = self.backend.run(
+            QueryRequest(EXISTS_QUERY, substitutions={"entity": term}, limit=1),
+            timeout=self.timeout,
+        )
+        return bool(outcome.rows)
+
+    def _suggest(self, text: str, kind: str) -> list[str]:
+        """The closest labels of that kind (the search report's fuzzy ranking), if installed."""
+        if "search" not in self.reports:
+            return []
+        found = self.run_named("search", {"q": text, "kind": kind})
+        if "label" not in found.columns:
+            return []
+        at = found.columns.index("label")
+        labels: list[str] = []
+        for row in found.rows:
+            label = row[at]
+            if label is not None and str(label.value) not in labels:
+                labels.append(str(label.value))
+            if len(labels) == SUGGESTIONS:
+                break
+        return labels
+
+    def run_named(self, name: str, params: Mapping[str, str]) -> ReportResult:
+        """Run another report by name with raw parameter values (engines compose reports)."""
+        report = self.reports.get_report(name)
+        return self.run(report, self.bind(report, params))
+
+    # -- precomputed whole-graph reports (kg.reports.precompute) and warming
+
+    def _precomputed_rows(
+        self, report: Report, substitutions: Mapping[str, Term]
+    ) -> StoredRows | None:
+        """The stored rows of a whole-graph query for the current version, if there are any."""
+        assert self.precomputed is not None
+        return self.precomputed.rows(self.version(), report, substitutions)
+
+    def _precomputed_result(self, report: Report, binding: Binding) -> ReportResult | None:
+        if self.precomputed is None or report.cost != "whole-graph":
+            return None
+        if self._fingerprint is None:
+            self._fingerprint = reports_fingerprint(self.reports)
+        return self.precomputed.result(
+            self.version(), report, binding, fingerprint=self._fingerprint, max_rows=self.max_rows
+        )
+
+    def whole_graph_warmups(self) -> list[tuple[Report, Binding | None]]:
+        """What warming runs: each whole-graph report with its default binding (None: the
+        report needs a parameter, and only its engine's whole-graph input is prepared)."""
+        return [
+            (report, default_binding(report, self.scheme))
+            for report in self.reports.values()
+            if report.cost == "whole-graph"
+        ]
+
+    def warm(self, version: str | None = None) -> dict[str, str]:
+        """Fill the cache with the whole-graph reports of the current version.
+
+        Each comes from its precomputed file when there is one, else from its query.
+        Before them, the co-author graph of the collaboration-path report is built (a
+        build that fails is noted under that report's name). Stops as soon as the store
+        moves on to another version. Never raises: a report that fails is noted and left
+        for a request to run (and report) itself.
+        """
+        version = version or self.version()
+        done: dict[str, str] = {}
+        if "collaboration-path" in self.reports:
+            # First, as it takes a few seconds and spares every collaboration path ~100-500 queries.
+            try:
+                self.build_coauthor_graph()
+            except Exception as error:
+                done["collaboration-path"] = f"co-author graph: {type(error).__name__}: {error}"
+        for report, binding in self.whole_graph_warmups():
+            if self.version() != version:
+                break
+            try:
+                source = (
+                    "precomputed" if self._has_precomputed(version, report, binding) else "query"
+                )
+                if binding is not None:
+                    if self._cache_get((version, report.name, binding.key())) is None:
+                        self.run(report, binding)
+                        done[report.name] = source
+                elif report.engine == "search":
+                    search_index(self, report)
+                    done[report.name] = source
+            except Exception as error:
+                done[report.name] = f"{type(error).__name__}: {error}"
+        self.warmed = done
+        if self.version() == version:
+            self.warm_version = version
+        return done
+
+    def is_warm(self) -> bool:
+        """Whether a warm-up finished for the current version (a readiness signal: /healthz)."""
+        return self.warm_version is not None and self.warm_version == self.version()
+
+    def coauthor_graph(self) -> CoauthorGraph | None:
+        """The current version's in-memory co-author graph, None until it has been built."""
+        graph = self.memo.get("coauthor-graph")
+        if isinstance(graph, CoauthorGraph) and graph.version == self.version():
+            return graph
+        return None
+
+    def build_coauthor_graph(self) -> CoauthorGraph:
+        """Build the current version's co-author graph (one whole-graph query; seconds at
+        100k papers) and keep it for that version. Warming calls this; requests never
+        wait for it: until it is there, collaboration paths are searched by queries.
+        Raises what the backend raises."""
+        with self._graph_build:
+            graph = self.coauthor_graph()
+            if graph is not None:
+                return graph
+            timeout = None if self.timeout is None else self.timeout * WHOLE_GRAPH_TIMEOUT_FACTOR
+            graph = CoauthorGraph.from_backend(self.backend, timeout=timeout)
+            # A graph read while the store moved on carries the older version: coauthor_graph()
+            # never hands it out, and the warm-up of the new version builds another.
+            if graph.version == self.version():
+                self.memo["coauthor-graph"] = graph
+            return graph
+
+    def _has_precomputed(self, version: str, report: Report, binding: Binding | None) -> bool:
+        """Whether a precomputed file is there (it may still be found stale when read)."""
+        if self.precomputed is None:
+            return False
+        kind = "result" if report.engine is not None and binding is not None else "rows"
+        path = self.precomputed.path(version, report.name, kind)
+        return path is not None and path.is_file()
+
+    def start_warming(self) -> threading.Thread | None:
+        """Warm the whole-graph reports in a daemon thread (one at a time); requests never wait for it."""
+        with self._lock:
+            if self._warming is not None and self._warming.is_alive():
+                # It stops at the next report when it sees the new version; then warm again.
+                previous = self._warming
+            else:
+                previous = None
+            thread = threading.Thread(
+                target=self._warm_after, args=(previous,), daemon=True, name="kg-report-warmup"
+            )
+            self._warming = thread
+        thread.start()
+        return thread
+
+    def _warm_after(self, previous: threading.Thread | None) -> None:
+        if previous is not None:
+            previous.join()
+        self.warm()

@@ -1,0 +1,246 @@
+"""Precomputed whole-graph reports: their files beside the store, and how they are read back.
+
+A report marked ``# cost: whole-graph`` reads the whole graph: at 100k papers its query takes
+seconds, at 1M tens of seconds. Its answer changes only when the data does, that is with
+each published checkpoint (a *generation*, see :mod:`kg.store.embedded`). So ``kg ingest`` computes,
+right after publishing, what such reports need, and writes it into the store folder::
+
+    DIR/reports/<generation>/<report>.rows.tsv      the rows of the report's query for its
+                                                    default binding, all of them (no row cap)
+    DIR/reports/<generation>/<report>.rows.json     what they were computed for (below)
+    DIR/reports/<generation>/<report>.result.tsv    an engine report's finished result for its
+    DIR/reports/<generation>/<report>.result.json   default binding (possible duplicate authors)
+
+A ``.tsv`` file is a standard SPARQL 1.1 TSV results document: the rows of a query are
+written by pyoxigraph's own serializer as the store evaluates it, and every file is read
+back by pyoxigraph's own parser, so no term goes through Python on the way out and only
+the finished terms on the way in. TSV, not the JSON results format: it writes each term
+in its N-Triples form, so it is as exact, and at 100k papers it is a half to a seventh
+of the size and reads about 1.5 times as fast; a solution is one line (line breaks in
+literals are escaped), so the rows are counted without parsing. Its ``.json`` side file
+holds the checks: format, generation, report, substitutions, a fingerprint of the query
+text, the row count, for a result the binding, the row cap and the truncation flag, and
+the size and SHA-256 of the ``.tsv``.
+
+*Rows* serve :meth:`kg.reports.runner.ReportRunner.select`: a plain report's result for its
+default binding (no optional filter), and the whole-graph input of the search and
+ambiguity engines. *Results* serve :meth:`kg.reports.runner.ReportRunner.run` for an engine
+report whose answer is more than its query's rows. A request that binds something else
+(an optional filter, another ``min_papers``) runs the query as before.
+
+A stored answer must be exactly what a live query gives, so a file is used only when
+its side file names the generation the server reads, the report, the same substitutions,
+the same query text (an edited ``.rq`` file does not get an old answer) and, for an engine
+result, the same row cap, and when the ``.tsv`` is the one the side file describes (same
+size and digest); a file that cannot be read or does not check out is ignored (the live
+query runs). Each file is written to a temporary name and ``os.replace``-d, the ``.tsv``
+before its side file, so a reader never sees half a file, and one that reads a side file
+while the next precompute replaces the ``.tsv`` finds the digest wrong. The folders of
+generations whose checkpoint is gone are removed by the next precompute.
+
+The reports are independent (an engine that needs its own query's rows computes them
+in the same task), so :func:`kg.reports.precompute.precompute_store` runs them in worker processes, each with
+the published checkpoint open read-only.
+
+External stores (:mod:`kg.store.remote`) have no folder: their servers keep the in-memory
+cache of :class:`kg.reports.runner.ReportRunner` only.
+
+This module is the read side and the keys both sides share; writing is
+:mod:`kg.reports.precompute`, which runs the reports with a runner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.errors import InvalidParameter
+from kg.rdf.iri import IriScheme
+from kg.reports.definitions import Report, Reports
+from kg.reports.results import Binding, ReportResult, bind
+
+#: The folder of a store that holds the precomputed reports, one sub-folder per generation.
+PRECOMPUTED = "reports"
+#: Version of the file layout; a side file of another version is ignored (1: compact JSON
+#: terms in one file; 2: SPARQL TSV results in a .tsv file beside a .json side file).
+FORMAT = 2
+#: The extension of the data files (SPARQL 1.1 Query Results TSV).
+DATA_SUFFIX = "tsv"
+_DATA_FORMAT = ox.QueryResultsFormat.TSV
+_GENERATION = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
+
+Row = tuple[Any, ...]
+
+
+def encode_term(term: Any) -> Any:
+    """A pyoxigraph term (or None) as a JSON value that compares equal for equal terms
+    (for the substitutions in a side file). Raises TypeError for a quoted triple."""
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return term.value
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return [term.value, "@" + term.language]
+        return [term.value, term.datatype.value]
+    if isinstance(term, ox.BlankNode):
+        return {"bnode": term.value}
+    raise TypeError(f"cannot store a {type(term).__name__} in a precomputed report")
+
+
+# -- keys and fingerprints -------------------------------------------------------------------
+
+
+def substitution_key(substitutions: Mapping[str, Any]) -> list[list[Any]]:
+    """The substitutions of a query as a JSON value that compares equal for equal terms."""
+    return [[name, encode_term(term)] for name, term in sorted(substitutions.items())]
+
+
+def query_fingerprint(report: Report) -> str:
+    """Changes when the report's query text does."""
+    return hashlib.sha256(report.query.encode("utf-8")).hexdigest()
+
+
+def reports_fingerprint(reports: Reports) -> str:
+    """Changes when any report's query or engine does (an engine may run other reports)."""
+    digest = hashlib.sha256()
+    for name in sorted(reports):
+        report = reports[name]
+        digest.update(f"{name}\0{report.engine or ''}\0{report.query}\0".encode())
+    return digest.hexdigest()
+
+
+def default_substitutions(report: Report, scheme: IriScheme) -> dict[str, Any] | None:
+    """What the report's query binds when no parameter is given (defaults only), or None
+    when a parameter the query binds is required."""
+    out: dict[str, Any] = {}
+    for param in report.sparql_parameters:
+        if param.required:
+            return None
+        if param.default is not None:
+            out[param.name] = param.parse(param.default, scheme)[1]
+    return out
+
+
+def default_binding(report: Report, scheme: IriScheme) -> Binding | None:
+    """The binding of a request that gives no parameter, or None when one is required."""
+    try:
+        return bind(report, {}, scheme)
+    except InvalidParameter:
+        return None
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRows:
+    """A query's rows as precomputed: all of them (no cap was applied)."""
+
+    variables: tuple[str, ...]
+    rows: list[Row]
+
+
+def parse_rows(data: bytes) -> tuple[tuple[str, ...], list[Row]]:
+    """A SPARQL TSV results document as variables and rows of terms (None: unbound).
+
+    Raises SyntaxError for a malformed document, ValueError for a boolean result.
+    """
+    solutions = ox.parse_query_results(data, _DATA_FORMAT)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise ValueError("a boolean result, not rows")
+    variables = tuple(v.value for v in solutions.variables)
+    # A solution iterates over its values in the order of the variables, unbound as None.
+    return variables, [tuple(solution) for solution in solutions]
+
+
+class PrecomputedReports:
+    """The precomputed reports of one store folder (read side; see the module docstring).
+
+    Lookups never raise for a bad file: a missing, unreadable, corrupt or mismatched
+    file is None, and the caller runs the query.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str]):
+        self.folder = Path(folder)
+        self.root = self.folder / PRECOMPUTED
+
+    def path(self, generation: str, report: str, kind: str) -> Path | None:
+        """The side file of a report's rows or result (its data file has the suffix .tsv)."""
+        if not _GENERATION.match(generation):
+            return None
+        return self.root / generation / f"{report}.{kind}.json"
+
+    def _load(self, generation: str, report: str, kind: str) -> tuple[dict[str, Any], bytes] | None:
+        """The side file and the data it describes, when both are there and agree."""
+        path = self.path(generation, report, kind)
+        if path is None:
+            return None
+        try:
+            with path.open("rb") as handle:
+                meta = json.load(handle)
+            if (
+                not isinstance(meta, dict)
+                or meta.get("format") != FORMAT
+                or meta.get("kind") != kind
+                or meta.get("report") != report
+                or meta.get("generation") != generation
+            ):
+                return None
+            data = path.with_suffix(f".{DATA_SUFFIX}").read_bytes()
+        except (OSError, ValueError):
+            return None
+        if len(data) != meta.get("bytes") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            return None  # cut short, edited, or replaced by a later precompute
+        return meta, data
+
+    def rows(
+        self, generation: str, report: Report, substitutions: Mapping[str, Any]
+    ) -> StoredRows | None:
+        """The precomputed rows of ``report``'s query with these substitutions, if any."""
+        loaded = self._load(generation, report.name, "rows")
+        if loaded is None:
+            return None
+        meta, data = loaded
+        try:
+            if meta.get("query") != query_fingerprint(report) or meta.get(
+                "substitutions"
+            ) != substitution_key(substitutions):
+                return None
+            variables, rows = parse_rows(data)
+        except (SyntaxError, TypeError, ValueError):
+            return None
+        if len(rows) != meta.get("count"):
+            return None
+        return StoredRows(variables, rows)
+
+    def result(
+        self, generation: str, report: Report, binding: Binding, *, fingerprint: str, max_rows: int
+    ) -> ReportResult | None:
+        """The precomputed result of an engine report for this binding, if any."""
+        loaded = self._load(generation, report.name, "result")
+        if loaded is None:
+            return None
+        meta, data = loaded
+        if meta.get("reports") != fingerprint or meta.get("max_rows") != max_rows:
+            return None
+        try:
+            if meta.get("binding") != [list(item) for item in binding.key()]:
+                return None
+            columns, rows = parse_rows(data)
+            notes = tuple(str(n) for n in meta.get("notes", ()))
+            extra = dict(meta.get("extra") or {})
+            truncated = bool(meta["truncated"])
+        except (KeyError, SyntaxError, TypeError, ValueError):
+            return None
+        if len(rows) != meta.get("count"):
+            return None
+        return ReportResult(columns, rows, truncated, notes, extra)
