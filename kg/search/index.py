@@ -394,7 +394,12 @@ class SearchIndex:
         hits = []
         for score, address in found.hits:
             doc = searcher.doc(address)
-            snippet = _snippet_html(snippets.snippet_from_doc(doc)) if doc.get_first("body") else ""
+            body = doc.get_first("body")
+            snippet = _snippet_html(snippets.snippet_from_doc(doc)) if body else ""
+            if body and not snippet:
+                # A match by typo or in another field: tantivy highlights nothing, so the
+                # abstract's opening stands in (escaped like any snippet).
+                snippet = html.escape(_opening(str(body)))
             year = doc.get_first("year")
             hits.append(
                 Hit(
@@ -440,6 +445,13 @@ class SearchIndex:
     def complete(self, text: str, *, kind: str | None = None, limit: int = 10) -> list[Hit]:
         """Completions for a search box or a form field: the last word is a prefix."""
         return self.search(text, Filters(kind=kind), limit=limit, prefix=True, facets=False).hits
+
+
+def _opening(text: str, limit: int = 220) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[: cut if cut > limit // 2 else limit] + "…"
 
 
 def _count(found: tantivy.SearchResult) -> int:
