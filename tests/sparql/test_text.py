@@ -98,9 +98,11 @@ def _best_time(text: str, runs: int = 3) -> float:
 @pytest.mark.parametrize("family", [pytest.param(f, id=f) for f in FAMILIES])
 def test_hostile_text_takes_linear_time(family: str) -> None:
     make = FAMILIES[family]
-    small, large = make(16 * 1024), make(64 * 1024)
+    # Eight times the text: linear work takes about 8x, quadratic 64x. The bound sits at 24x,
+    # three times linear, so that a loaded machine (CI, other suites) does not fail it.
+    small, large = make(8 * 1024), make(64 * 1024)
     assert "".join(t.text for t in lex(large)) == large  # every character in one token
-    assert _best_time(large) < 12 * _best_time(small) + 0.05
+    assert _best_time(large) < 24 * _best_time(small) + 0.05
 
 
 def test_the_issue_s_text_at_256_kb_scans_like_any_text() -> None:
