@@ -7,6 +7,7 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
@@ -39,7 +40,8 @@ def _as_of(value: str | None) -> date:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from error
 
 
-F = TypeVar("F", bound=Any)
+#: A command function, before or after click wraps it (what click's own decorators take).
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -48,7 +50,7 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def setting_option(name: str, *param_decls: str, **overrides: Any) -> Any:
+def setting_option(name: str, *param_decls: str, **overrides: Any) -> Callable[[F], F]:
     """The click option of a setting of :mod:`kg.settings`: its flag, environment variable,
     type and help come from the settings table (``overrides`` adjust them per command)."""
     spec = setting(name)
@@ -73,7 +75,7 @@ def store_option(command: F) -> F:
     """``--store FOLDER|URL``, and ``--update-url`` / ``--graph-store-url`` for an external store."""
     command = setting_option("graph_store_url", expose_value=False, callback=_remember)(command)
     command = setting_option("update_url", expose_value=False, callback=_remember)(command)
-    return cast(F, setting_option("store", "store_path")(command))
+    return setting_option("store", "store_path")(command)
 
 
 #: For commands that mint nothing: the base IRI defaults to the one the store records.
@@ -682,7 +684,7 @@ def report_command(
         click.echo(f"({len(result.rows)} rows)", err=True)
 
 
-def _settings_options(command: Any) -> Any:
+def _settings_options(command: F) -> F:
     """One `kg serve` option per setting of kg.settings that serve takes, so flags and docs
     cannot drift. No envvar here: Settings.load reads the environment, under the flags."""
     for spec in reversed(SETTINGS):
