@@ -66,14 +66,18 @@ from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
+from rdflib import Graph
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from kg import formats
 from kg.errors import NotFound, QueryTimeout
 from kg.formats import Format
 from kg.rdf.namespace import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, sparql_prologue
+from kg.rdf.ontology import ONTOLOGY_FILE, curie, html_page, ontology_graph
 from kg.store.query import QueryRequest
 from kg_server import negotiation, structured
-from kg_server.app import kg_context
+from kg_server.context import kg_context
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -403,8 +407,6 @@ def _to_ntriples(triples: Iterable[ox.Triple]) -> bytes:
 def to_jsonld(triples: Sequence[ox.Triple], context: str) -> bytes:
     """Compact JSON-LD of ``triples`` whose ``@context`` is the URL ``context``
     (a document with :func:`context_terms` as its ``@context``)."""
-    from rdflib import Graph
-
     graph = Graph()
     graph.parse(data=_to_ntriples(triples), format="nt")
     text = graph.serialize(format="json-ld", context=context_terms(), auto_compact=True)
@@ -583,8 +585,6 @@ class ResourceView:
 
 
 def _curie(iri: str) -> str:
-    from kg.rdf.ontology import curie
-
     text = curie(iri)
     return iri if text.startswith("<") else text
 
@@ -719,9 +719,6 @@ RELATED_PAGES: dict[str, tuple[tuple[str, str], ...]] = {
 def related_pages(kind: str, iri: str) -> list[tuple[str, str]]:
     """Links to other pages about this resource (the reports' author and paper pages),
     for the paths of :data:`RELATED_PAGES` that some other blueprint serves."""
-    from werkzeug.exceptions import HTTPException
-    from werkzeug.routing import RequestRedirect
-
     base = kg_context().scheme.base
     rest = iri[len(base) :].split("/", 1)
     if len(rest) != 2 or not rest[1] or "/" in rest[1]:
@@ -853,23 +850,17 @@ def resource_root(kind: str) -> Response:
 
 @cache
 def _ontology_triples() -> tuple[ox.Triple, ...]:
-    from kg.rdf.ontology import ontology_graph
-
     data = ontology_graph().serialize(format="nt", encoding="utf-8")
     return tuple(t.triple for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
 
 
 @cache
 def _ontology_turtle() -> bytes:
-    from kg.rdf.ontology import ONTOLOGY_FILE
-
     return ONTOLOGY_FILE.read_bytes()
 
 
 @cache
 def _ontology_html() -> str:
-    from kg.rdf.ontology import html_page
-
     return html_page()
 
 
@@ -907,15 +898,3 @@ def jsonld_context() -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.make_conditional(request)
     return response
-
-
-def _nest() -> None:
-    """The dumps and VoID blueprints ride on this one (one registration in kg_server.app)."""
-    from kg_server.dumps import blueprint as dumps_blueprint
-    from kg_server.void import blueprint as void_blueprint
-
-    blueprint.register_blueprint(dumps_blueprint)
-    blueprint.register_blueprint(void_blueprint)
-
-
-_nest()

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
@@ -51,8 +52,10 @@ from kg.reports.stored import PrecomputedReports
 from kg.sparql.results import python_value
 from kg.sparql.text import with_values
 from kg_server import negotiation, structured
-from kg_server.app import kg_context
+from kg_server.context import kg_context
 from kg_server.labels import column_label
+from kg_server.linked_data import OFFERS, local_href
+from kg_server.pages import vendor_available
 
 blueprint = Blueprint("reports", __name__)
 
@@ -322,8 +325,6 @@ def table(result: ReportResult, start: int, stop: int | None) -> tuple[list[str]
 
 
 def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
-    import pyoxigraph as ox
-
     iri = iri_term.value if isinstance(iri_term, ox.NamedNode) else None
     if term is None:
         if iri:
@@ -382,10 +383,6 @@ def _form_fields(
 
 def _vendor() -> dict[str, bool]:
     """Which drawing libraries scripts/setup-assets installed (pages degrade to tables without them)."""
-    try:
-        from kg_server.pages import vendor_available
-    except ImportError:  # the query page module is optional here
-        return {"chart": False, "cytoscape": False}
     return {"chart": vendor_available("chart"), "cytoscape": vendor_available("cytoscape")}
 
 
@@ -727,8 +724,6 @@ def paper_page(slug: str) -> Response:
 
 def rdf_alternates(iri: str) -> list[tuple[str, str]]:
     """(media type, URL) of the RDF descriptions of an entity (linked_data's extensions)."""
-    from kg_server.linked_data import OFFERS, local_href
-
     href = local_href(iri)
     if href is None:
         return []
