@@ -7,27 +7,32 @@ import json
 import os
 import socket
 import sys
+import time
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import Any, TypeVar, cast
 
 import click
+import pyoxigraph as ox
 
 from kg import formats
-from kg.errors import KGError
+from kg.errors import KGError, QuerySyntaxError
 from kg.rdf.iri import IriScheme
+from kg.rdf.namespace import PREFIXES
 from kg.settings import SETTINGS, Settings, from_environment, setting
 from kg.sparql.guard import unauthenticated_update_refusal
 from kg.sparql.results import write_boolean
+from kg.store.dumps import generate_dumps
 from kg.store.embedded import (
     KGStore,
     published_generation,
     resolve_store_path,
     store_stats,
 )
-
-if TYPE_CHECKING:
-    from kg.store.remote import RemoteStore
+from kg.store.info import record_base_iri, resolve_base_iri
+from kg.store.query import LocalBackend
+from kg.store.remote import RemoteBackend, RemoteStore, describe_location, is_store_url, open_store
 
 
 def _as_of(value: str | None) -> date:
@@ -39,7 +44,8 @@ def _as_of(value: str | None) -> date:
         raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from error
 
 
-F = TypeVar("F", bound=Any)
+#: A command function, before or after click wraps it (what click's own decorators take).
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
@@ -48,7 +54,7 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
-def setting_option(name: str, *param_decls: str, **overrides: Any) -> Any:
+def setting_option(name: str, *param_decls: str, **overrides: Any) -> Callable[[F], F]:
     """The click option of a setting of :mod:`kg.settings`: its flag, environment variable,
     type and help come from the settings table (``overrides`` adjust them per command)."""
     spec = setting(name)
@@ -73,7 +79,7 @@ def store_option(command: F) -> F:
     """``--store FOLDER|URL``, and ``--update-url`` / ``--graph-store-url`` for an external store."""
     command = setting_option("graph_store_url", expose_value=False, callback=_remember)(command)
     command = setting_option("update_url", expose_value=False, callback=_remember)(command)
-    return cast(F, setting_option("store", "store_path")(command))
+    return setting_option("store", "store_path")(command)
 
 
 #: For commands that mint nothing: the base IRI defaults to the one the store records.
@@ -82,9 +88,6 @@ store_base_option = setting_option("base_iri", expose_value=False, callback=_rem
 
 def _base_iri(location: str | Path | None, explicit: str | None) -> str:
     """The base IRI for the store at ``location``: ``explicit`` or the store's own (kg.store.info)."""
-    from kg.store.info import resolve_base_iri
-    from kg.store.remote import is_store_url
-
     where = location if is_store_url(location) else resolve_store_path(location)
     assert where is not None
     try:
@@ -97,8 +100,6 @@ def _open_store(
     store_path: str | None, *, writable: bool = False, base_iri: str | None = None
 ) -> KGStore | RemoteStore:
     """The store ``--store`` names: a folder, or an external store by its query URL."""
-    from kg.store.remote import is_store_url, open_store
-
     meta = click.get_current_context().meta
     return open_store(
         store_path if is_store_url(store_path) else resolve_store_path(store_path),
@@ -111,8 +112,6 @@ def _open_store(
 
 def _location(store: KGStore | RemoteStore) -> str:
     """A store's folder or URL (without credentials), for messages."""
-    from kg.store.remote import describe_location
-
     return describe_location(store)
 
 
@@ -154,6 +153,7 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
 
     FILES may be folders: they are searched as `kg ingest` searches them.
     """
+    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
     from kg.model import profile_to_json
     from kg.parse import parse_bytes
     from kg.pipeline.ingest import discover
@@ -238,6 +238,7 @@ def ingest_command(
     search_index: bool,
 ) -> None:
     """Ingest profile files and folders into the store (idempotent)."""
+    # Lazy: identity resolution (rapidfuzz, numpy) would add ~0.3 s to every command.
     from kg.identity.curation import DEFAULT_CURATION
     from kg.pipeline.identity import IdentityResolution
     from kg.pipeline.ingest import ingest
@@ -254,8 +255,6 @@ def ingest_command(
     store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
     if isinstance(store, KGStore) and store.folder is not None:
         # An external store records its base in the {base}graph/_meta graph that ingest writes.
-        from kg.store.info import record_base_iri
-
         try:
             record_base_iri(store.folder, scheme.base)
         except BaseException:
@@ -319,10 +318,8 @@ def ingest_command(
 
 def _update_search_index(folder: Path, index: Path | None, *, rebuild: bool) -> None:
     """Bring the search index of an embedded store up to its published version."""
-    import time
-
+    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
     from kg.search.index import update_index
-    from kg.store.query import LocalBackend
 
     started = time.perf_counter()
     store = KGStore.open_readonly(folder)
@@ -344,8 +341,7 @@ def _update_search_index(folder: Path, index: Path | None, *, rebuild: bool) -> 
 
 def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> None:
     """Write the whole-graph reports of the store's newest checkpoint (kg.reports.precompute)."""
-    import time
-
+    # Lazy: the report engines would add ~0.3-0.6 s to every command.
     from kg.reports.precompute import precompute_store
 
     started = time.perf_counter()
@@ -376,8 +372,6 @@ def precompute_command(store_path: str | None, base_iri: str | None, workers: in
 
     `kg ingest` does this after each ingest; run it after changing queries/ or upgrading.
     """
-    from kg.store.remote import is_store_url
-
     if is_store_url(store_path):
         raise click.UsageError("an external store has no folder to keep precomputed reports in")
     _precompute(resolve_store_path(store_path), _scheme(_base_iri(store_path, base_iri)), workers)
@@ -404,6 +398,7 @@ def resolve_command(
     store_path: str | None, base_iri: str | None, report: bool, fmt: str, kind: str | None
 ) -> None:
     """Identity decisions of the store (its identity graph): counts, or all of them with --report."""
+    # Lazy: identity resolution (rapidfuzz, numpy) would add ~0.3 s to every command.
     from kg.pipeline.identity import decision_report
 
     store = KGStore.open_readonly(resolve_store_path(store_path))
@@ -464,6 +459,7 @@ def _decision_counts(data: dict[str, Any]) -> dict[str, int]:
 @as_of_option
 def generate_command(papers: int, out: Path, seed: int, force: bool, as_of: str | None) -> None:
     """Write synthetic profile pages with known truth (identity benchmark, parser fuzzing, scale tests)."""
+    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
     from kg.tools.generate import DEFAULT_AS_OF, generate
 
     # A second corpus written over a first mixes their profiles under one truth.json that
@@ -526,8 +522,6 @@ def export_command(
     """Stream the whole graph (quad formats keep the named graphs), or write the dumps (--dumps)."""
     store = _open_store(store_path)
     if dumps is not None:
-        from kg.store.dumps import generate_dumps
-
         manifest = generate_dumps(
             cast(KGStore, store), dumps
         )  # a RemoteStore provides KGStore's interface
@@ -566,10 +560,6 @@ def export_command(
 )
 def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     """Run a SPARQL query (use - to read it from standard input)."""
-    import pyoxigraph as ox
-
-    from kg.errors import QuerySyntaxError
-    from kg.rdf.namespace import PREFIXES
 
     text = sys.stdin.read() if sparql == "-" else sparql
     store = _open_store(store_path)
@@ -637,10 +627,10 @@ def report_command(
     The rows are those of /reports/NAME on the server (the same runner); JSON is
     the server's JSON document with every row on one page.
     """
+    # Lazy: the report engines would add ~0.3-0.6 s to every command.
     from kg.reports.catalog import load_reports
     from kg.reports.render import csv_chunks, result_document, text_table
     from kg.reports.runner import ReportRunner
-    from kg.store.query import LocalBackend
 
     scheme = _scheme(_base_iri(store_path, click.get_current_context().meta.get("kg.base_iri")))
     reports = load_reports(scheme=scheme)
@@ -662,8 +652,6 @@ def report_command(
     if isinstance(store, KGStore):
         backend: Any = LocalBackend(store)
     else:
-        from kg.store.remote import RemoteBackend
-
         backend = RemoteBackend(store)
     runner = ReportRunner(reports, backend, scheme)
     binding = runner.bind(report, raw)
@@ -682,7 +670,7 @@ def report_command(
         click.echo(f"({len(result.rows)} rows)", err=True)
 
 
-def _settings_options(command: Any) -> Any:
+def _settings_options(command: F) -> F:
     """One `kg serve` option per setting of kg.settings that serve takes, so flags and docs
     cannot drift. No envvar here: Settings.load reads the environment, under the flags."""
     for spec in reversed(SETTINGS):
@@ -695,6 +683,7 @@ def _settings_options(command: Any) -> Any:
 @_settings_options
 def serve_command(**options: Any) -> None:
     """Serve the SPARQL endpoint, reports and linked data under a production WSGI server (granian)."""
+    # Lazy: the web application (flask, every blueprint) would add ~1 s to every command.
     from kg_server.config import bind_to_store
 
     overrides = {key: value for key, value in options.items() if value not in (None, ())}
@@ -706,8 +695,6 @@ def serve_command(**options: Any) -> None:
     )
     if refusal:
         raise click.UsageError(refusal)
-    from kg.store.remote import describe_location, is_store_url, open_store
-
     if settings.updates_enabled and settings.workers > 1 and not is_store_url(settings.store):
         raise click.UsageError(
             "updates need a single writer: use --workers 1 with --update-token/--allow-update"
@@ -725,8 +712,6 @@ def serve_command(**options: Any) -> None:
         # Check the folder without opening RocksDB in this process: granian forks its workers,
         # a forked child inherits RocksDB's background threads dead, and the writer that
         # --allow-update/--update-token opens there would then hang on its first flush.
-        from kg.store.embedded import published_generation
-
         folder = resolve_store_path(settings.store)
         if published_generation(folder) is None:
             KGStore.open_readonly(folder)  # raises the StoreError that says how to fill the store
@@ -734,6 +719,7 @@ def serve_command(**options: Any) -> None:
     _check_port_free(settings.host, settings.port)
     os.environ.update(settings.to_environ())
 
+    # Lazy: only serve needs the HTTP server (~0.15 s to import).
     from granian import Granian
     from granian.constants import Interfaces
 
@@ -804,15 +790,13 @@ def _scheme(base_iri: str) -> IriScheme:
 )
 def search_index_command(store_path: str | None, index_path: Path | None, rebuild: bool) -> None:
     """Build or update the full-text search index of the store (kg search, /search)."""
+    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
     from kg.search.index import update_index
-    from kg.store.remote import is_store_url
 
     if is_store_url(store_path):
         if index_path is None:
             raise click.UsageError("--search-index-dir FOLDER is required with an external store")
         store = _open_store(store_path)
-        from kg.store.remote import RemoteBackend, RemoteStore
-
         update = update_index(index_path, RemoteBackend(cast(RemoteStore, store)), rebuild=rebuild)
         click.echo(f"search index {index_path}: {update.documents} entities", err=True)
         return
@@ -844,6 +828,7 @@ def search_command(
     fmt: str,
 ) -> None:
     """Full-text search: papers, authors, organizations, repositories, subjects (typos forgiven)."""
+    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
     from kg.search.index import Filters, SearchIndex
     from kg.search.query import SearchQueryError
 

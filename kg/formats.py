@@ -22,7 +22,7 @@ Looking a format up by a name that is not offered raises
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -329,7 +329,10 @@ def find(name: str, among: Iterable[Format] = FORMATS) -> Format | None:
     choices = tuple(among)
     wanted = name.strip().lower()
     media_type = _bare(wanted)
-    tests = [lambda f: f.key == wanted, lambda f: wanted in f.names]
+    tests: list[Callable[[Format], bool]] = [
+        lambda f: f.key == wanted,
+        lambda f: wanted in f.names,
+    ]
     if "/" in media_type:
         # Our own names first: pyoxigraph maps text/plain to both N-Triples and CSV.
         tests += [

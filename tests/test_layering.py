@@ -11,7 +11,7 @@ A module may import its own layer and any layer below it; the siblings of one la
 written: at the top, inside a function (the usual way to hide a cycle) or under
 ``TYPE_CHECKING``. Imports are read with ``ast``, so nothing is executed.
 
-``KNOWN_VIOLATIONS`` lists what main does today; the branches of issue 13 remove them. The
+``KNOWN_VIOLATIONS`` lists the exceptions still tolerated (none today). The
 list may only shrink: a violation that is no longer there fails the test until it is deleted
 from the list, so the list stays the truth.
 """
@@ -53,17 +53,11 @@ LAYERS: dict[str, tuple[int, str]] = {
     "kg.cli": (8, "cli"),
 }
 
-#: What main imports against the contract today ("upward: A -> B", "sibling: A -> B",
-#: "cycle: A <-> B <-> ..."). Other branches of issue 13 remove these; delete a line here when
-#: its violation is gone (the test says which).
-KNOWN_VIOLATIONS: set[str] = {
-    # create_app imports the blueprints inside a function, the blueprints import kg_context
-    # from kg_server.app, linked_data registers dumps and void, void imports linked_data
-    # (issue 13 item 2: the shared context moves to a module of its own).
-    "cycle: kg_server.app <-> kg_server.dumps <-> kg_server.feeds <-> kg_server.linked_data"
-    " <-> kg_server.pages <-> kg_server.reports <-> kg_server.search <-> kg_server.sparql"
-    " <-> kg_server.void",
-}
+#: Imports against the contract that are known and not yet removed ("upward: A -> B",
+#: "sibling: A -> B", "cycle: A <-> B <-> ..."). Empty since the blueprints share the
+#: application context through kg_server.context instead of importing kg_server.app; add a
+#: line only with a reason, and delete it when its violation is gone (the test says which).
+KNOWN_VIOLATIONS: set[str] = set()
 
 
 def module_files() -> dict[str, Path]:

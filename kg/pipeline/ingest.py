@@ -219,7 +219,7 @@ def _other_owner(store: KGStore, graph: str, owner: str) -> str | None:
     """
     if not owner:
         return None
-    names = [
+    names: list[str] = [
         row["name"].value
         for row in store.query(_STORED_OWNER, substitutions={"g": ox.NamedNode(graph)})
     ]

@@ -31,6 +31,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from kg import errors
 from kg.errors import KGError, QueryTimeout, ServiceUnavailable, StoreError
 from kg.store.embedded import PUBLISHED, KGStore, published_generation
 from kg.store.query import QueryOutcome, QueryRequest, execute
@@ -222,10 +223,11 @@ class PooledBackend:
             if worker is not None:
                 self._idle.put(worker)
         if status == "ok":
-            return payload
+            # The pipe carries untyped pickles: check what came back rather than trust it.
+            if isinstance(payload, QueryOutcome):
+                return payload
+            raise StoreError(f"a query worker answered with a {type(payload).__name__}")
         name, detail = payload
-        from kg import errors
-
         error_class = getattr(errors, name, StoreError)
         raise error_class(detail)
 

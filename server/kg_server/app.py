@@ -6,11 +6,10 @@ import io
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, request
 from werkzeug.sansio.utils import host_is_trusted
 
 from kg.errors import PayloadTooLarge, TooManyRequests, UntrustedHost, UriTooLong
@@ -18,38 +17,28 @@ from kg.rdf.iri import IriScheme
 from kg.sparql.guard import unauthenticated_update_refusal
 from kg.store.embedded import GraphStore, KGStore
 from kg.store.query import QueryBackend
-from kg_server import errors
+from kg.store.querypool import LanedBackend, PooledBackend
+from kg.store.remote import RemoteBackend, RemoteStore, is_store_url
+from kg_server import dumps, errors, feeds, linked_data, pages, reports, search, sparql, void
 from kg_server.config import Settings, load_settings
+from kg_server.context import KGContext
+
+#: One blueprint per concern; each module owns its routes.
+BLUEPRINTS: tuple[Blueprint, ...] = (
+    sparql.blueprint,
+    pages.blueprint,
+    linked_data.blueprint,
+    dumps.blueprint,
+    void.blueprint,
+    reports.blueprint,
+    search.blueprint,
+    feeds.blueprint,
+)
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
 )
-
-
-@dataclass(slots=True)
-class KGContext:
-    """What every blueprint needs, built once per process by :func:`create_app`."""
-
-    settings: Settings
-    scheme: IriScheme
-    #: The application's own queries (reports, linked data, pages).
-    backend: QueryBackend
-    #: The store updates go to (the embedded store's primary, or an external store), if enabled.
-    writer: GraphStore | None = None
-    write_lock: threading.Lock = field(default_factory=threading.Lock)
-    #: Query text written by clients (/sparql, the query page): a lane of its own when the
-    #: backend has one (:class:`kg.store.querypool.LanedBackend`), else the same backend.
-    client_backend: QueryBackend | None = None
-
-    @property
-    def clients(self) -> QueryBackend:
-        return self.client_backend if self.client_backend is not None else self.backend
-
-
-def kg_context() -> KGContext:
-    context: KGContext = current_app.extensions["kg"]
-    return context
 
 
 def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]:
@@ -62,8 +51,6 @@ def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]
     )
     if refusal:
         raise RuntimeError(refusal)
-    from kg.store.remote import is_store_url
-
     if is_store_url(settings.store):
         return _build_remote_backend(settings, backend)
     if settings.updates_enabled:
@@ -82,8 +69,6 @@ CLIENT_LANE_NICE = 5
 def _build_pools(settings: Settings) -> QueryBackend:
     """The query worker pools of an embedded store: one for client queries and, unless
     ``app_query_workers`` is 0, one the application's own queries keep to themselves."""
-    from kg.store.querypool import LanedBackend, PooledBackend
-
     common: dict[str, Any] = {
         "timeout": settings.query_timeout,
         "memory_limit_mb": settings.query_memory_mb,
@@ -107,8 +92,6 @@ def _build_remote_backend(
 ) -> tuple[QueryBackend, GraphStore | None]:
     """An external SPARQL 1.1 store (``--store URL``): every worker and every server
     process sends its queries there; updates, when enabled, go to its update URL."""
-    from kg.store.remote import RemoteBackend, RemoteStore
-
     # The store's own reads (version, graph list) and the updates of /sparql get the query time limit too.
     store = RemoteStore.open(
         settings.store,
@@ -272,18 +255,6 @@ def create_app(config: Mapping[str, Any] | Settings | None = None) -> Flask:
         warm = bool(runner is not None and runner.is_warm())
         return {"status": "ok", "store_version": backend.version(), "reports_warm": warm}
 
-    for blueprint in _blueprints():
+    for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     return app
-
-
-def _blueprints() -> list[Any]:
-    """One blueprint per concern; each module owns its routes."""
-    from kg_server.feeds import blueprint as feeds
-    from kg_server.linked_data import blueprint as linked_data
-    from kg_server.pages import blueprint as pages
-    from kg_server.reports import blueprint as reports
-    from kg_server.search import blueprint as search
-    from kg_server.sparql import blueprint as sparql
-
-    return [sparql, pages, linked_data, reports, search, feeds]

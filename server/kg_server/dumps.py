@@ -51,9 +51,10 @@ from kg.store.dumps import (
     generate_dumps,
     read_manifest,
 )
+from kg.store.remote import is_store_url, open_store
 from kg_server import negotiation
-from kg_server.app import kg_context
 from kg_server.config import Settings
+from kg_server.context import kg_context
 from kg_server.void import schema_dataset
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,6 @@ _service_lock = threading.Lock()
 def dumps_folder() -> Path | None:
     """``settings.dumps_dir``, or ``dumps`` inside the store folder; None for an
     external store (a URL) without ``dumps_dir``."""
-    from kg.store.remote import is_store_url
-
     settings = kg_context().settings
     if settings.dumps_dir:
         return Path(settings.dumps_dir)
@@ -122,8 +121,6 @@ class DumpService:
             return self._thread
 
     def _build(self, version: str) -> None:
-        from kg.store.remote import open_store
-
         settings = self.settings
         assert self.folder is not None
         try:

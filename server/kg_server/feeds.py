@@ -21,7 +21,7 @@ from werkzeug.exceptions import NotFound
 
 from kg.citations.feeds import atom_feed
 from kg.citations.works import Work, load_works
-from kg_server.app import kg_context
+from kg_server.context import kg_context
 
 blueprint = Blueprint("feeds", __name__)
 

@@ -55,25 +55,34 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
+from rdflib import Graph
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from kg import formats
-from kg.errors import NotFound, QueryTimeout
+from kg.errors import NotFound
 from kg.formats import Format
-from kg.rdf.namespace import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD, sparql_prologue
-from kg.store.query import QueryRequest
+from kg.rdf.namespace import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD
+from kg.rdf.ontology import ONTOLOGY_FILE, curie, html_page, ontology_graph
 from kg_server import negotiation, structured
-from kg_server.app import kg_context
+from kg_server.context import kg_context
+from kg_server.descriptions import (
+    INCOMING_LIMIT,
+    Deadline,
+    Description,
+    DocumentCache,
+    Rendered,
+    describe,
+    with_cut_note,
+)
 
 blueprint = Blueprint("linked_data", __name__)
 
@@ -105,254 +114,12 @@ LABEL_PREDICATES: tuple[str, ...] = (
     str(SKOS.prefLabel),
     str(RDFS.label),
 )
-#: Most incoming links a description carries.
-INCOMING_LIMIT = 500
-#: Bytes of rendered documents kept (per HTTP worker); the least recently used go first.
-DOCUMENT_CACHE_BYTES = 64 * 1024 * 1024
 #: Where the whole data is when a document was cut (the dumps listing, kg_server.dumps).
 DUMPS_PATH = "/dumps"
-#: What one cached document costs besides its body (bytes, roughly).
-ENTRY_OVERHEAD = 512
 TRUNCATED_HEADER = "X-Description-Truncated"
 CONTEXT_PATH = "context.jsonld"
 #: Bump when the shape of descriptions changes, so that cached ETags stop matching.
 DESCRIPTION_VERSION = "1"
-
-_LABELS = "schema:name dcterms:title skos:prefLabel rdfs:label"
-
-#: The resource's own triples with the labels of their objects, and its fragment nodes
-#: (``<s#...>`` that it links to) with the labels of theirs. ``?s`` is bound by substitution.
-OUTGOING_QUERY = (
-    sparql_prologue()
-    + f"""
-CONSTRUCT {{ ?s ?p ?o . ?o ?lp ?label . ?frag ?fp ?fo . ?fo ?flp ?flabel }}
-WHERE {{
-  {{ ?s ?p ?o OPTIONAL {{ VALUES ?lp {{ {_LABELS} }} ?o ?lp ?label }} }}
-  UNION
-  {{ ?s ?link ?frag
-     FILTER(isIRI(?frag) && STRSTARTS(STR(?frag), CONCAT(STR(?s), "#")))
-     ?frag ?fp ?fo
-     OPTIONAL {{ VALUES ?flp {{ {_LABELS} }} ?fo ?flp ?flabel }} }}
-}}"""
-)
-
-#: Incoming links with the labels of the resources they come from (cut by the request's limit).
-INCOMING_QUERY = (
-    sparql_prologue()
-    + f"""
-CONSTRUCT {{ ?in ?ip ?s . ?in ?lp ?label }}
-WHERE {{ ?in ?ip ?s OPTIONAL {{ VALUES ?lp {{ {_LABELS} }} ?in ?lp ?label }} }}"""
-)
-
-#: A named graph's content. ``?g`` is bound by substitution.
-GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }"
-
-
-# --- descriptions ---------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Description:
-    """What the store says about one IRI, bounded in size.
-
-    ``document`` is true for a source graph answered with its own content.
-    ``incoming_truncated``: more than :data:`INCOMING_LIMIT` incoming links
-    exist; ``truncated``: the resource's own part hit its cap, ``limit``.
-    """
-
-    iri: str
-    triples: tuple[ox.Triple, ...]
-    document: bool = False
-    incoming_truncated: bool = False
-    truncated: bool = False
-    limit: int = 0
-
-    def truncation_note(self) -> str | None:
-        """The value of the ``X-Description-Truncated`` header, if anything was cut."""
-        parts = []
-        if self.incoming_truncated:
-            parts.append(f"incoming-links; limit={INCOMING_LIMIT}")
-        if self.truncated:
-            parts.append(f"content; limit={self.limit}")
-        return ", ".join(parts) or None
-
-
-def _sort_key(main: str) -> Callable[[ox.Triple], tuple[int, str, str, str]]:
-    fragment = main + "#"
-
-    def key(triple: ox.Triple) -> tuple[int, str, str, str]:
-        subject = (
-            triple.subject.value
-            if isinstance(triple.subject, ox.NamedNode)
-            else "_:" + str(triple.subject)
-        )
-        rank = 0 if subject == main else 1 if subject.startswith(fragment) else 2
-        return rank, subject, str(triple.predicate), str(triple.object)
-
-    return key
-
-
-class Deadline:
-    """One budget of seconds for every step of a document: its queries and its rendering."""
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.end = time.monotonic() + seconds
-
-    def remaining(self) -> float:
-        """Seconds left; QueryTimeout (503) when none are."""
-        left = self.end - time.monotonic()
-        if left <= 0:
-            raise QueryTimeout(
-                f"the document took longer than {self.seconds:g} s to build and was not rendered",
-                timeout_seconds=self.seconds,
-            )
-        return left
-
-
-def describe(
-    iri: str, *, graph_document: bool = False, deadline: Deadline | None = None
-) -> Description | None:
-    """The description of ``iri`` from the server's backend, or None when the store knows nothing of it.
-
-    With ``graph_document`` a named graph of that name is answered with its
-    own content; otherwise (or when there is no such graph) the resource is
-    described as any other. Its own part has at most ``--max-document-triples``
-    triples. Raises the backend's errors (QueryTimeout, ...), and QueryTimeout
-    when ``deadline`` (by default the query timeout from now) has passed.
-    """
-    context = kg_context()
-    backend = context.backend
-    limit = max(1, context.settings.max_document_triples)
-    deadline = deadline or Deadline(context.settings.query_timeout)
-    node = ox.NamedNode(iri)
-    if graph_document:
-        outcome = backend.run(
-            QueryRequest(GRAPH_QUERY, substitutions={"g": node}, limit=limit),
-            timeout=deadline.remaining(),
-        )
-        if outcome.triples:
-            triples = tuple(sorted(set(outcome.triples), key=_sort_key(iri)))
-            return Description(
-                iri, triples, document=True, truncated=outcome.truncated, limit=limit
-            )
-    outgoing = backend.run(
-        QueryRequest(OUTGOING_QUERY, substitutions={"s": node}, limit=limit),
-        timeout=deadline.remaining(),
-    )
-    # Several labels per linked resource: room for them on top of the links.
-    incoming = backend.run(
-        QueryRequest(INCOMING_QUERY, substitutions={"s": node}, limit=INCOMING_LIMIT * 4 + 1),
-        timeout=deadline.remaining(),
-    )
-    kept: set[tuple[str, str]] = set()
-    dropped: set[str] = set()
-    in_triples: list[ox.Triple] = []
-    for triple in incoming.triples:
-        if triple.object == node:
-            link = (str(triple.subject), str(triple.predicate))
-            if link not in kept:
-                if len(kept) >= INCOMING_LIMIT:
-                    dropped.add(str(triple.subject))
-                    continue
-                kept.add(link)
-        in_triples.append(triple)
-    linked = {s for s, _ in kept}
-    # Labels of subjects none of whose kept links survived go too.
-    in_triples = [t for t in in_triples if t.object == node or str(t.subject) in linked]
-    everything = set(outgoing.triples) | set(in_triples)
-    if not everything:
-        return None
-    return Description(
-        iri,
-        tuple(sorted(everything, key=_sort_key(iri))),
-        incoming_truncated=bool(dropped) or incoming.truncated,
-        truncated=outgoing.truncated,
-        limit=limit,
-    )
-
-
-def with_cut_note(description: Description, dumps_url: str) -> Description:
-    """A cut description says so in its own data: an ``rdfs:comment`` and an
-    ``rdfs:seeAlso`` to the dumps, which have everything."""
-    if not description.truncated:
-        return description
-    subject = ox.NamedNode(description.iri)
-    what = "graph" if description.document else "resource's own triples"
-    note = (
-        f"This document is cut at {description.limit} triples (the server's "
-        f"--max-document-triples); the whole {what} is in the dumps: {dumps_url}"
-    )
-    extra = (
-        ox.Triple(subject, ox.NamedNode(str(RDFS.comment)), ox.Literal(note, language="en")),
-        ox.Triple(subject, ox.NamedNode(str(RDFS.seeAlso)), ox.NamedNode(dumps_url)),
-    )
-    return replace(description, triples=description.triples + extra)
-
-
-@dataclass(frozen=True, slots=True)
-class Rendered:
-    """A rendered document: what a response needs besides the headers every answer gets."""
-
-    body: bytes
-    content_type: str
-    truncation_note: str | None
-    #: The dumps' URL, when the document was cut.
-    dumps: str | None = None
-
-
-class DocumentCache:
-    """Rendered documents by ETag, at most ``budget`` bytes, least recently used out first.
-
-    :meth:`get` renders a missing document once: concurrent requests for it wait for
-    that rendering instead of repeating it.
-    """
-
-    def __init__(self, budget: int = DOCUMENT_CACHE_BYTES):
-        self.budget = budget
-        self.size = 0
-        self.entries: OrderedDict[str, Rendered | None] = OrderedDict()
-        self.lock = threading.Lock()
-        self.building: dict[str, threading.Lock] = {}
-
-    def get(self, key: str, build: Callable[[], Rendered | None]) -> Rendered | None:
-        """The document under ``key``, built with ``build`` when missing (None: no such
-        resource, also kept). Raises what ``build`` raises (nothing is kept then)."""
-        with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-            gate = self.building.setdefault(key, threading.Lock())
-        with gate:
-            with self.lock:
-                if key in self.entries:
-                    return self.entries[key]
-            try:
-                rendered = build()
-            finally:
-                with self.lock:
-                    self.building.pop(key, None)
-            self._keep(key, rendered)
-            return rendered
-
-    @staticmethod
-    def _cost(key: str, rendered: Rendered | None) -> int:
-        # Every entry costs something, so that many unknown IRIs cannot grow the cache.
-        return ENTRY_OVERHEAD + len(key) + (len(rendered.body) if rendered is not None else 0)
-
-    def _keep(self, key: str, rendered: Rendered | None) -> None:
-        cost = self._cost(key, rendered)
-        if cost > self.budget:
-            return
-        with self.lock:
-            if key in self.entries:
-                return
-            self.entries[key] = rendered
-            self.size += cost
-            while self.size > self.budget and self.entries:
-                old_key, old = self.entries.popitem(last=False)
-                self.size -= self._cost(old_key, old)
-
 
 # --- IRIs from request paths ----------------------------------------------------------
 
@@ -403,8 +170,6 @@ def _to_ntriples(triples: Iterable[ox.Triple]) -> bytes:
 def to_jsonld(triples: Sequence[ox.Triple], context: str) -> bytes:
     """Compact JSON-LD of ``triples`` whose ``@context`` is the URL ``context``
     (a document with :func:`context_terms` as its ``@context``)."""
-    from rdflib import Graph
-
     graph = Graph()
     graph.parse(data=_to_ntriples(triples), format="nt")
     text = graph.serialize(format="json-ld", context=context_terms(), auto_compact=True)
@@ -583,8 +348,6 @@ class ResourceView:
 
 
 def _curie(iri: str) -> str:
-    from kg.rdf.ontology import curie
-
     text = curie(iri)
     return iri if text.startswith("<") else text
 
@@ -719,9 +482,6 @@ RELATED_PAGES: dict[str, tuple[tuple[str, str], ...]] = {
 def related_pages(kind: str, iri: str) -> list[tuple[str, str]]:
     """Links to other pages about this resource (the reports' author and paper pages),
     for the paths of :data:`RELATED_PAGES` that some other blueprint serves."""
-    from werkzeug.exceptions import HTTPException
-    from werkzeug.routing import RequestRedirect
-
     base = kg_context().scheme.base
     rest = iri[len(base) :].split("/", 1)
     if len(rest) != 2 or not rest[1] or "/" in rest[1]:
@@ -853,23 +613,17 @@ def resource_root(kind: str) -> Response:
 
 @cache
 def _ontology_triples() -> tuple[ox.Triple, ...]:
-    from kg.rdf.ontology import ontology_graph
-
     data = ontology_graph().serialize(format="nt", encoding="utf-8")
     return tuple(t.triple for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
 
 
 @cache
 def _ontology_turtle() -> bytes:
-    from kg.rdf.ontology import ONTOLOGY_FILE
-
     return ONTOLOGY_FILE.read_bytes()
 
 
 @cache
 def _ontology_html() -> str:
-    from kg.rdf.ontology import html_page
-
     return html_page()
 
 
@@ -907,15 +661,3 @@ def jsonld_context() -> Response:
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.make_conditional(request)
     return response
-
-
-def _nest() -> None:
-    """The dumps and VoID blueprints ride on this one (one registration in kg_server.app)."""
-    from kg_server.dumps import blueprint as dumps_blueprint
-    from kg_server.void import blueprint as void_blueprint
-
-    blueprint.register_blueprint(dumps_blueprint)
-    blueprint.register_blueprint(void_blueprint)
-
-
-_nest()

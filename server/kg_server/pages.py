@@ -35,7 +35,7 @@ from kg.sparql.guard import check_remote_calls
 from kg.sparql.results import RDF_LANG_STRING, XSD_STRING
 from kg.sparql.text import scan
 from kg.store.query import QueryOutcome, QueryRequest, query_parses
-from kg_server.app import kg_context
+from kg_server.context import kg_context
 from kg_server.sparql import client_timeout
 
 blueprint = Blueprint("pages", __name__)

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 
@@ -43,7 +44,7 @@ from kg.errors import InvalidParameter, NotFound
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
 from kg.reports.definitions import Report
-from kg.reports.params import DEFAULT_LIMIT, Parameter, paging_parameters
+from kg.reports.params import DEFAULT_LIMIT, paging_parameters
 from kg.reports.render import csv_chunks, result_document
 from kg.reports.results import Binding, ReportResult
 from kg.reports.runner import ReportRunner
@@ -51,8 +52,11 @@ from kg.reports.stored import PrecomputedReports
 from kg.sparql.results import python_value
 from kg.sparql.text import with_values
 from kg_server import negotiation, structured
-from kg_server.app import kg_context
+from kg_server.context import kg_context
 from kg_server.labels import column_label
+from kg_server.linked_data import OFFERS, local_href
+from kg_server.openapi import openapi_document
+from kg_server.pages import vendor_available
 
 blueprint = Blueprint("reports", __name__)
 
@@ -322,8 +326,6 @@ def table(result: ReportResult, start: int, stop: int | None) -> tuple[list[str]
 
 
 def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
-    import pyoxigraph as ox
-
     iri = iri_term.value if isinstance(iri_term, ox.NamedNode) else None
     if term is None:
         if iri:
@@ -382,10 +384,6 @@ def _form_fields(
 
 def _vendor() -> dict[str, bool]:
     """Which drawing libraries scripts/setup-assets installed (pages degrade to tables without them)."""
-    try:
-        from kg_server.pages import vendor_available
-    except ImportError:  # the query page module is optional here
-        return {"chart": False, "cytoscape": False}
     return {"chart": vendor_available("chart"), "cytoscape": vendor_available("cytoscape")}
 
 
@@ -727,8 +725,6 @@ def paper_page(slug: str) -> Response:
 
 def rdf_alternates(iri: str) -> list[tuple[str, str]]:
     """(media type, URL) of the RDF descriptions of an entity (linked_data's extensions)."""
-    from kg_server.linked_data import OFFERS, local_href
-
     href = local_href(iri)
     if href is None:
         return []
@@ -789,177 +785,3 @@ def _paper_structured_data(
 def url_for_path(path: str) -> str:
     """An absolute URL for a path on this server."""
     return request.host_url.rstrip("/") + path
-
-
-# -- OpenAPI -------------------------------------------------------------------------------------
-
-_PROBLEM = {"$ref": "#/components/responses/Problem"}
-
-
-def _openapi_parameter(param: Parameter) -> dict[str, Any]:
-    """A query parameter of the OpenAPI document: its schema is the one the validator
-    (:meth:`kg.reports.params.Parameter.read`) enforces."""
-    entry: dict[str, Any] = {
-        "name": param.name,
-        "in": "query",
-        "required": param.required,
-        "description": param.description,
-        "schema": param.json_schema(),
-    }
-    if param.example is not None:
-        entry["example"] = param.to_json()["example"]
-    return entry
-
-
-def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[str, Any]:
-    """An OpenAPI 3.1 document for every report, generated from the .rq headers."""
-    paths: dict[str, Any] = {
-        "/reports.json": {
-            "get": {
-                "operationId": "listReports",
-                "summary": "The reports, with their parameters and examples",
-                "responses": {
-                    "200": {
-                        "description": "The list of reports",
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/ReportList"}
-                            }
-                        },
-                    }
-                },
-            }
-        }
-    }
-    paging_params = paging_parameters(reports.max_rows)
-    for report in reports.reports.values():
-        parameters = [_openapi_parameter(param) for param in report.parameters]
-        paging = [{"$ref": f"#/components/parameters/{param.name}"} for param in paging_params]
-        operation_id = re.sub(r"[^A-Za-z0-9]+", "_", report.name)
-        common = {
-            "tags": ["computed" if report.engine else "sparql"],
-            "summary": report.title,
-            "description": report.description,
-        }
-        paths[f"/reports/{report.name}.json"] = {
-            "get": {
-                **common,
-                "operationId": f"{operation_id}_json",
-                "parameters": parameters + paging,
-                "responses": {
-                    "200": {
-                        "description": 'One page of rows; `next` and a `Link: rel="next"` header point to the next',
-                        "headers": {
-                            "ETag": {"$ref": "#/components/headers/ETag"},
-                            "Link": {
-                                "description": 'rel="next" when more rows follow',
-                                "schema": {"type": "string"},
-                            },
-                        },
-                        "content": {
-                            "application/json": {
-                                "schema": {"$ref": "#/components/schemas/ReportResult"}
-                            }
-                        },
-                    },
-                    "304": {"description": "Not modified (If-None-Match matched the ETag)"},
-                    "400": _PROBLEM,
-                    "404": _PROBLEM,
-                    "414": _PROBLEM,
-                    "503": _PROBLEM,
-                },
-            }
-        }
-        paths[f"/reports/{report.name}.csv"] = {
-            "get": {
-                **common,
-                "operationId": f"{operation_id}_csv",
-                "parameters": parameters,
-                "responses": {
-                    "200": {
-                        "description": "The whole result as CSV (up to the server's row cap)",
-                        "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
-                        "content": {"text/csv": {"schema": {"type": "string"}}},
-                    },
-                    "304": {"description": "Not modified"},
-                    "400": _PROBLEM,
-                    "404": _PROBLEM,
-                    "414": _PROBLEM,
-                    "503": _PROBLEM,
-                },
-            }
-        }
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Scholarly knowledge graph: canned reports",
-            "version": "1",
-            "description": "Named, parameterised reports over the graph. Each report is a SPARQL query "
-            "(queries/*.rq) whose header declares its parameters; author parameters take "
-            "an IRI or a name, paper parameters an IRI or a title.",
-        },
-        "servers": [{"url": server_url}],
-        "paths": paths,
-        "components": {
-            "parameters": {param.name: _openapi_parameter(param) for param in paging_params},
-            "headers": {
-                "ETag": {
-                    "description": "Changes with the store version, the report and its parameters",
-                    "schema": {"type": "string"},
-                }
-            },
-            "responses": {
-                "Problem": {
-                    "description": "An RFC 9457 problem",
-                    "content": {
-                        "application/problem+json": {
-                            "schema": {"$ref": "#/components/schemas/Problem"}
-                        }
-                    },
-                },
-            },
-            "schemas": {
-                "Problem": {
-                    "type": "object",
-                    "properties": {
-                        "type": {"type": "string"},
-                        "title": {"type": "string"},
-                        "status": {"type": "integer"},
-                        "detail": {"type": "string"},
-                        "instance": {"type": "string"},
-                    },
-                    "required": ["title", "status", "detail"],
-                },
-                "ReportList": {
-                    "type": "object",
-                    "properties": {"reports": {"type": "array", "items": {"type": "object"}}},
-                    "required": ["reports"],
-                },
-                "ReportResult": {
-                    "type": "object",
-                    "properties": {
-                        "report": {"type": "string"},
-                        "title": {"type": "string"},
-                        "parameters": {
-                            "type": "object",
-                            "additionalProperties": {"type": "string"},
-                        },
-                        "columns": {"type": "array", "items": {"type": "string"}},
-                        "rows": {"type": "array", "items": {"type": "object"}},
-                        "offset": {"type": "integer"},
-                        "limit": {"type": ["integer", "null"]},
-                        "total": {"type": "integer"},
-                        "truncated": {"type": "boolean"},
-                        "next": {"type": ["string", "null"]},
-                        "store_version": {"type": "string"},
-                        "notes": {"type": "array", "items": {"type": "string"}},
-                        "elements": {
-                            "type": "object",
-                            "description": "Cytoscape.js elements (graph reports)",
-                        },
-                    },
-                    "required": ["report", "columns", "rows", "offset", "total", "next"],
-                },
-            },
-        },
-    }

@@ -17,7 +17,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from kg.search.documents import KINDS
 from kg.search.index import Filters, Hit, SearchIndex, SearchIndexMissing, SearchResult
 from kg.search.query import SearchQueryError
-from kg_server.app import kg_context
+from kg_server.context import kg_context
 
 blueprint = Blueprint("search", __name__)
 

@@ -74,7 +74,8 @@ class ClientLane:
     def takes(scope: Scope) -> bool:
         """Whether a request runs query text of the client's: ``/sparql`` (not a CORS
         preflight) or the query page when it may run a query (POST, or a query string)."""
-        path, method = scope["path"], scope["method"]
+        path: str = scope["path"]
+        method: str = scope["method"]
         if path == "/sparql":
             return method != "OPTIONS"
         return path == "/" and (method == "POST" or bool(scope.get("query_string")))

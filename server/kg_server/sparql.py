@@ -90,8 +90,8 @@ from kg.sparql.results import SELECT_WRITERS, write_boolean, write_triples
 from kg.sparql.rewrite import with_using
 from kg.store.query import EMPTY_GRAPH, QueryOutcome, QueryRequest, query_parses, update_parses
 from kg_server import service_description
-from kg_server.app import KGContext, kg_context
 from kg_server.config import Settings
+from kg_server.context import KGContext, kg_context
 from kg_server.negotiation import negotiate
 
 blueprint = Blueprint("sparql", __name__)

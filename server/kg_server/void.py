@@ -34,8 +34,9 @@ from kg import formats
 from kg.rdf.namespace import DCTERMS, FOAF, KG_NAMESPACE, PREFIXES, RDF, VOID, XSD
 from kg.store.dumps import DUMP_FORMATS, generation_time
 from kg.store.query import QueryRequest
+from kg_server import linked_data as ld
 from kg_server import negotiation, structured
-from kg_server.app import kg_context
+from kg_server.context import kg_context
 
 blueprint = Blueprint("void", __name__)
 
@@ -212,8 +213,6 @@ def schema_dataset(modified: datetime | None = None) -> dict[str, Any]:
 
 
 def _html(stats: Statistics, triples: list[ox.Triple]) -> str:
-    from kg_server import linked_data as ld
-
     path = request.script_root + "/" + VOID_PATH
     iri = dataset_iri()
     labels = ld.labels_of(triples)
@@ -276,7 +275,6 @@ def _html(stats: Statistics, triples: list[ox.Triple]) -> str:
 @blueprint.get("/" + VOID_PATH + "." + negotiation.extension_rule(formats.LINKED_DATA))
 def void(extension: str | None = None) -> Response:
     """The VoID description of the dataset (Turtle unless asked otherwise)."""
-    from kg_server import linked_data as ld
 
     def triples() -> list[ox.Triple]:
         return void_triples(statistics())

@@ -80,7 +80,7 @@ def test_values_binding_gives_the_substitution_answer_for_every_report(
 
 
 def test_values_binding_gives_the_substitution_answer_for_linked_data(embedded: KGStore) -> None:
-    from kg_server.linked_data import GRAPH_QUERY, INCOMING_QUERY, OUTGOING_QUERY
+    from kg_server.descriptions import GRAPH_QUERY, INCOMING_QUERY, OUTGOING_QUERY
 
     def first(kind: str, n: int) -> list[str]:
         rows = embedded.query(f"SELECT ?x WHERE {{ ?x a <{kind}> }} ORDER BY ?x LIMIT {n}")

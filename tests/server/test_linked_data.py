@@ -446,13 +446,15 @@ def test_html_escapes_a_script_in_a_title(fixture_client: FlaskClient) -> None:
 def test_incoming_links_are_capped_and_the_cut_is_announced(
     client: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from kg_server import linked_data
+    from kg_server import descriptions, linked_data
 
     venue = TEST_BASE_IRI + "venue/arxiv"
     full = _turtle(client, "/venue/arxiv")
     papers = set(full.subjects(URIRef(DCTERMS.isPartOf), URIRef(venue)))
     assert len(papers) > 10
     assert linked_data.TRUNCATED_HEADER not in client.get("/venue/arxiv.ttl").headers
+    # The cap is applied where descriptions are built and shown where they are rendered.
+    monkeypatch.setattr(descriptions, "INCOMING_LIMIT", 10)
     monkeypatch.setattr(linked_data, "INCOMING_LIMIT", 10)
     response = client.get("/venue/arxiv.ttl", headers={"Cache-Control": "no-cache"})
     assert response.headers[linked_data.TRUNCATED_HEADER] == "incoming-links; limit=10"

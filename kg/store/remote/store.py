@@ -18,8 +18,9 @@ import pyoxigraph as ox
 
 from kg import formats
 from kg.errors import BadRequest, QueryTimeout, StoreError
-from kg.rdf.iri import DEFAULT_BASE_IRI, IriScheme
+from kg.rdf.iri import IriScheme
 from kg.rdf.namespace import DCTERMS, OWL, XSD, sparql_prologue
+from kg.settings import DEFAULT_BASE_IRI
 from kg.sparql.guard import require_query
 from kg.sparql.rewrite import prepare_query, uses_graph
 from kg.sparql.text import scan, tokens
