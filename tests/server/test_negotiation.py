@@ -30,6 +30,8 @@ CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3"
 ENTITY = "/author/xuyang-zhao"
 PAPER = "/paper/arcl-enhancing-contrastive-learning-with-augmentation-5eed30"
 REPORT = "/reports/author-timeline?author=Weiran+Huang"
+#: A report whose rows are papers (kg.reports.catalog.lists_papers).
+PAPERS_REPORT = "/reports/author-papers?author=Weiran+Huang"
 JSONLD_COMPACTED = 'application/ld+json;profile="http://www.w3.org/ns/json-ld#compacted"'
 
 
@@ -75,6 +77,9 @@ ROUTES = [
     pytest.param(("GET", "/ontology", None), (formats.LINKED_DATA,), id="ontology"),
     pytest.param(("GET", "/.well-known/void", None), (formats.LINKED_DATA,), id="void"),
     pytest.param(("GET", REPORT, None), (formats.REPORT,), id="report"),
+    pytest.param(
+        ("GET", PAPERS_REPORT, None), (formats.REPORT, formats.PAPER_REPORT), id="papers-report"
+    ),
     pytest.param(("GET", "/reports", None), (formats.REPORT_LIST,), id="report-list"),
     pytest.param(("GET", "/dumps", None), (formats.DUMP_LIST,), id="dump-list"),
 ]
