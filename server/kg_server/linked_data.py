@@ -6,7 +6,10 @@ URL scheme (paths relative to the server's root, which serves the base IRI):
 ``/{kind}/{rest}``             the resource ``{base}{kind}/{rest}`` (HTML, Turtle,
                                JSON-LD, N-Triples, RDF/XML, N-Quads, TriG, N3 by
                                ``Accept``: the formats kg.formats offers for linked data)
-``/{kind}/{rest}.{ext}``       one format: ``.html .ttl .jsonld .nt .rdf .nq .trig .n3``
+``/{kind}/{rest}.{ext}``       one format: ``.html .ttl .jsonld .nt .rdf .nq .trig .n3``;
+                               a paper also ``.bib .ris .csl.json .txt`` (``?style=``),
+                               an author ``.bib .ris .csl.json`` (its papers): the
+                               citation formats of :data:`CITABLE` (docs/citations.md)
 ``/graph/{source}``            a source graph as a document: its own quads as triples
 ``/ontology`` (``.{ext}``)     the vocabulary; ``https://w3id.org/scholarly-kg/ontology``
                                must redirect here
