@@ -503,6 +503,7 @@ def stats_command(store_path: str | None, fmt: str) -> None:
     type=click.Choice([f.key for f in formats.offers(formats.EXPORT)]),
     default=formats.default(formats.EXPORT).key,
     show_default=True,
+    help="An RDF format (the whole graph), or a citation format (the papers the filters select).",
 )
 @click.option(
     "--output",
@@ -516,10 +517,47 @@ def stats_command(store_path: str | None, fmt: str) -> None:
     default=None,
     help="Write the gzip-compressed dumps that /dumps serves into this folder instead.",
 )
+@click.option("--author", metavar="NAME|IRI", help="Citations: only this author's papers.")
+@click.option(
+    "--subject", metavar="CODE|IRI", help="Citations: only papers in this subject (LG, cs.LG)."
+)
+@click.option(
+    "--organization", metavar="TAG|IRI", help="Citations: only papers of this organization."
+)
+@click.option(
+    "--from-year", type=click.IntRange(1000, 9999), help="Citations: papers of this year or later."
+)
+@click.option(
+    "--to-year", type=click.IntRange(1000, 9999), help="Citations: papers of this year or earlier."
+)
 def export_command(
-    store_path: str | None, fmt: str, output: Path | None, dumps: Path | None
+    store_path: str | None,
+    fmt: str,
+    output: Path | None,
+    dumps: Path | None,
+    author: str | None,
+    subject: str | None,
+    organization: str | None,
+    from_year: int | None,
+    to_year: int | None,
 ) -> None:
-    """Stream the whole graph (quad formats keep the named graphs), or write the dumps (--dumps)."""
+    """Stream the whole graph (quad formats keep the named graphs), or write the dumps (--dumps),
+    or write the papers as citations (--format bibtex, ris or csljson; --author, --subject,
+    --organization, --from-year and --to-year select them, as the reports' parameters do)."""
+    filters = {
+        "--author": author,
+        "--subject": subject,
+        "--organization": organization,
+        "--from-year": from_year,
+        "--to-year": to_year,
+    }
+    given = [name for name, value in filters.items() if value is not None]
+    citation = formats.BY_KEY[fmt].kind == "citation"
+    if given and (not citation or dumps is not None):
+        citing = ", ".join(f.key for f in formats.offers(formats.EXPORT) if f.kind == "citation")
+        raise click.UsageError(
+            f"the filters ({', '.join(given)}) select papers: use them with --format {citing}"
+        )
     store = _open_store(store_path)
     if dumps is not None:
         manifest = generate_dumps(
@@ -532,19 +570,86 @@ def export_command(
                 err=True,
             )
         return
+    if citation:
+        scheme = _scheme(_base_iri(store_path, click.get_current_context().meta.get("kg.base_iri")))
+        body = _citations(store, scheme, fmt, author, subject, organization, from_year, to_year)
+
+        def write(handle: Any) -> None:
+            handle.write(body)
+    else:
+
+        def write(handle: Any) -> None:
+            store.dump(handle, fmt)
+
     if output is None:
-        store.dump(sys.stdout.buffer, fmt)
+        write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
     tmp = output.with_name(output.name + ".part")
     try:
         with tmp.open("wb") as handle:
-            store.dump(handle, fmt)
+            write(handle)
         os.replace(tmp, output)
     except OSError as error:
         tmp.unlink(missing_ok=True)
         raise click.ClickException(f"cannot write {output}: {error.strerror or error}") from None
     click.echo(f"wrote {output}", err=True)
+
+
+def _citations(
+    store: KGStore | RemoteStore,
+    scheme: IriScheme,
+    fmt: str,
+    author: str | None,
+    subject: str | None,
+    organization: str | None,
+    from_year: int | None,
+    to_year: int | None,
+) -> bytes:
+    """The papers the filters select, in the citation format ``fmt``. Names resolve to IRIs
+    as the reports' parameters resolve them (kg.reports.params with the store's IRI scheme);
+    a filter that selects nothing is an error (a misspelt name, most likely)."""
+    from kg.citations.render import render
+    from kg.citations.works import load_works
+    from kg.reports.params import Parameter, looks_like_iri
+    from kg.store.query import LocalBackend
+
+    def resolve(kind: str, option: str, raw: str | None) -> str | None:
+        if raw is None:
+            return None
+        if kind == "organization":
+            # The organizations report takes a tag; its IRI is minted from the tag.
+            if not looks_like_iri(raw):
+                return scheme.organization(raw.strip())
+            kind = "iri"
+        param = Parameter(option, kind, False, None, None, option)
+        return param.parse(raw, scheme)[0]
+
+    if isinstance(store, KGStore):
+        backend: Any = LocalBackend(store)
+    else:
+        from kg.store.remote import RemoteBackend
+
+        backend = RemoteBackend(store)
+    chosen = {
+        "author": resolve("author", "--author", author),
+        "subject": resolve("subject", "--subject", subject),
+        "organization": resolve("organization", "--organization", organization),
+    }
+    works = load_works(
+        backend,
+        author=chosen["author"],
+        subject=chosen["subject"],
+        organization=chosen["organization"],
+        from_year=from_year,
+        to_year=to_year,
+        limit=sys.maxsize,
+    )
+    if not works and any(v is not None for v in (*chosen.values(), from_year, to_year)):
+        named = ", ".join(f"--{k} {v}" for k, v in chosen.items() if v is not None)
+        years = f" in {from_year or '...'}-{to_year or '...'}" if from_year or to_year else ""
+        raise KGError(f"no papers match {named or 'the years'}{years}")
+    return render(works, fmt)
 
 
 @main.command("query")

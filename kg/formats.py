@@ -33,7 +33,7 @@ from kg.errors import UnsupportedFormat
 #: The RDF formats that abbreviate IRIs with prefixes.
 _PREFIXED = (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG, ox.RdfFormat.N3, ox.RdfFormat.RDF_XML)
 
-Kind = Literal["results", "graph", "html", "document", "problem"]
+Kind = Literal["results", "graph", "html", "document", "problem", "citation"]
 
 # -- routes: who offers what ---------------------------------------------------------------
 
@@ -57,6 +57,13 @@ DUMP = "dump"
 EXPORT = "export"
 #: An error: problem+json, or an HTML page for a browser that follows a dead link.
 ERROR = "error"
+#: A paper IRI (``/paper/x``) as a citation, beside its linked-data formats.
+PAPER_CITATION = "paper-citation"
+#: An author IRI (``/author/x``) as the bibliography of the author's papers, beside its
+#: linked-data formats.
+AUTHOR_BIBLIOGRAPHY = "author-bibliography"
+#: A report whose rows are papers (it has a ``paper`` column), beside the report formats.
+PAPER_REPORT = "paper-report"
 
 #: Every route of :data:`FORMATS`, with the key of its format when the client states no
 #: preference (``Accept`` missing or ``*/*``).
@@ -71,6 +78,10 @@ ROUTES: dict[str, str | None] = {
     DUMP: None,
     EXPORT: "nquads",
     ERROR: "problem",
+    # These add to a route above (linked data, a report), whose default stays the default.
+    PAPER_CITATION: None,
+    AUTHOR_BIBLIOGRAPHY: None,
+    PAPER_REPORT: None,
 }
 
 
@@ -100,7 +111,11 @@ class Format:
     @property
     def content_type(self) -> str:
         """The ``Content-Type`` of a response: text formats say they are UTF-8."""
-        if self.media_type.startswith("text/") or self.media_type.endswith(("+xml", "json")):
+        if (
+            self.media_type.startswith("text/")
+            or self.media_type.endswith(("+xml", "json"))
+            or self.kind == "citation"
+        ):
             return f"{self.media_type}; charset=utf-8"
         return self.media_type
 
@@ -269,7 +284,51 @@ FORMATS: tuple[Format, ...] = (
         frozenset({ERROR}),
         aliases=("application/json",),
     ),
+    # Citations (kg.citations writes them), in the order pages offer them.
+    Format(
+        "bibtex",
+        "application/x-bibtex",
+        "bib",
+        "citation",
+        "BibTeX",
+        frozenset({PAPER_CITATION, AUTHOR_BIBLIOGRAPHY, PAPER_REPORT, EXPORT}),
+        aliases=("text/x-bibtex",),
+        names=("bib",),
+    ),
+    Format(
+        "ris",
+        "application/x-research-info-systems",
+        "ris",
+        "citation",
+        "RIS",
+        frozenset({PAPER_CITATION, AUTHOR_BIBLIOGRAPHY, PAPER_REPORT, EXPORT}),
+    ),
+    # The one citation format with a registered media type: its IANA page names it.
+    Format(
+        "csljson",
+        "application/vnd.citationstyles.csl+json",
+        "csl.json",
+        "citation",
+        "CSL-JSON",
+        frozenset({PAPER_CITATION, AUTHOR_BIBLIOGRAPHY, EXPORT}),
+        names=("csl-json", "csl"),
+        iri="https://www.iana.org/assignments/media-types/application/vnd.citationstyles.csl+json",
+    ),
+    # A reference formatted in a CSL style (``style`` media-type or query parameter), as DOI
+    # content negotiation answers it.
+    Format(
+        "bibliography",
+        "text/x-bibliography",
+        "txt",
+        "citation",
+        "Formatted reference",
+        frozenset({PAPER_CITATION}),
+        names=("reference",),
+    ),
 )
+
+#: The citation formats.
+CITATIONS: tuple[Format, ...] = tuple(f for f in FORMATS if f.kind == "citation")
 
 BY_KEY: dict[str, Format] = {f.key: f for f in FORMATS}
 
@@ -288,6 +347,19 @@ def offers(route: str) -> tuple[Format, ...]:
     default = ROUTES[route]
     found = [f for f in FORMATS if route in f.routes]
     found.sort(key=lambda f: f.key != default)
+    return tuple(found)
+
+
+def offers_all(*routes: str) -> tuple[Format, ...]:
+    """The formats any of ``routes`` offers: the first route's (its default first), then
+    what each further route adds (a paper IRI: linked data, then its citations).
+
+    >>> [f.key for f in offers_all(REPORT, PAPER_REPORT)]
+    ['data', 'csv', 'html', 'bibtex', 'ris']
+    """
+    found: list[Format] = []
+    for route in routes:
+        found.extend(f for f in offers(route) if f not in found)
     return tuple(found)
 
 

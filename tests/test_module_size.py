@@ -25,6 +25,9 @@ KNOWN_LARGE: dict[str, int] = {
     # split into header/entries/authors modules waits for it. Lower this to the merged size
     # when it lands, and delete the line when the split is done.
     "kg/parse/__init__.py": 1400,
+    # 982 lines once the citation export landed; the parse-budget and history branches add
+    # options to it now, so its split (commands by concern under a kg/cli/ package) waits.
+    "kg/cli.py": 1000,
 }
 
 

@@ -82,11 +82,20 @@ def csl_items(works: Iterable[Work]) -> list[dict[str, Any]]:
     return [csl_item(w, k) for w, k in zip(items, unique_keys(items), strict=True)]
 
 
+def check_style(name: str) -> str:
+    """``name`` if it is one of :data:`STYLES`; else raises :class:`UnknownStyle` listing them
+    (its problem document has them as ``available``)."""
+    if name not in STYLES:
+        raise UnknownStyle(
+            f"unknown citation style {name!r}; choose one of {', '.join(STYLES)}",
+            available=list(STYLES),
+        )
+    return name
+
+
 @lru_cache(maxsize=16)
 def _style(name: str) -> Any:
-    if name not in STYLES:
-        raise UnknownStyle(f"unknown citation style {name!r}; choose one of {', '.join(STYLES)}")
-    return CitationStylesStyle(get_style_filepath(name), validate=False)
+    return CitationStylesStyle(get_style_filepath(check_style(name)), validate=False)
 
 
 def format_references(

@@ -3,13 +3,16 @@
 One SELECT returns one row per paper and multi-valued field; rows are folded
 into records here. The filters (paper, author, subject, organization, years)
 are bound as ``substitutions``; an unbound filter keeps every paper (the same
-``COALESCE`` idiom as the canned reports).
+``COALESCE`` idiom as the canned reports). A list of papers (the rows of a report)
+cannot be one substitution: it goes in as a ``VALUES`` block of IRIs written in their
+N-Triples form by pyoxigraph, which escapes them (as :func:`kg.sparql.text.with_values`
+does), at most :data:`PAPERS_PER_QUERY` per query.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,6 +24,8 @@ from kg.store.query import QueryBackend, QueryRequest
 
 #: The most papers one bibliography or feed request reads.
 MAX_WORKS = 5000
+#: Papers named in one query's VALUES block (:func:`load_works` with ``papers``).
+PAPERS_PER_QUERY = 500
 
 _ARXIV_ABS = re.compile(r"^https?://arxiv\.org/(?:abs|pdf)/([^?#]+?)(?:v\d+)?(?:\.pdf)?$")
 
@@ -86,6 +91,7 @@ WHERE {
   {
     SELECT DISTINCT ?paper ?only_paper ?only_author ?only_subject ?only_organization ?from_year ?to_year
     WHERE {
+      #PAPERS
       ?paper a schema:ScholarlyArticle ; dcterms:title ?title_ .
       OPTIONAL { ?paper dcterms:date ?date_ }
       OPTIONAL { ?paper schema:author ?author_ }
@@ -209,10 +215,14 @@ def load_works(
     organization: str | None = None,
     from_year: int | None = None,
     to_year: int | None = None,
+    papers: Sequence[str] | None = None,
     limit: int = MAX_WORKS,
     timeout: float | None = None,
 ) -> list[Work]:
-    """The papers that match every filter given (IRIs for the entities), newest first.
+    """The papers that match every filter given (IRIs for the entities), newest first;
+    with ``papers`` (paper IRIs), only those, in that order (duplicates dropped).
+
+    Raises ValueError for a string in ``papers`` that is no IRI, and the backend's errors.
 
     >>> from kg.store.embedded import KGStore
     >>> from kg.store.query import LocalBackend
@@ -232,9 +242,19 @@ def load_works(
         bindings["from_year"] = ox.Literal(str(from_year), datatype=ox.NamedNode(_XSD_INTEGER))
     if to_year is not None:
         bindings["to_year"] = ox.Literal(str(to_year), datatype=ox.NamedNode(_XSD_INTEGER))
-    outcome = backend.run(QueryRequest(_QUERY, substitutions=bindings), timeout=timeout)
-    works = works_from_rows(outcome.rows)
-    return works[:limit]
+    if papers is None:
+        outcome = backend.run(QueryRequest(_QUERY, substitutions=bindings), timeout=timeout)
+        return works_from_rows(outcome.rows)[:limit]
+    wanted = [ox.NamedNode(iri) for iri in dict.fromkeys(papers)][:limit]
+    found: dict[str, Work] = {}
+    for start in range(0, len(wanted), PAPERS_PER_QUERY):
+        chunk = wanted[start : start + PAPERS_PER_QUERY]
+        # str() of a NamedNode is its N-Triples form: <...> with the IRI escaped.
+        values = "VALUES ?paper { " + " ".join(str(node) for node in chunk) + " }"
+        query = _QUERY.replace("#PAPERS", values, 1)
+        outcome = backend.run(QueryRequest(query, substitutions=bindings), timeout=timeout)
+        found.update((w.iri, w) for w in works_from_rows(outcome.rows))
+    return [found[node.value] for node in wanted if node.value in found]
 
 
 _XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"

@@ -18,6 +18,7 @@ pyoxigraph 0.5 has two rules here that shape the .rq files:
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -132,6 +133,34 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
         raise ReportDefinitionError(
             report.path, f"the query does not accept its parameters: {error}"
         ) from error
+
+
+@cache
+def projected_columns(report: Report) -> tuple[str, ...]:
+    """The variables a report's SELECT projects (before the runner drops its parameters):
+    the query run once against an empty store. An engine report's rows are the engine's,
+    which are not known before it runs: ``()``. A query that cannot run unbound: ``()``.
+
+    >>> from kg.reports.definitions import QUERIES_DIR
+    >>> "paper" in projected_columns(parse_report(QUERIES_DIR / "author-papers.rq"))
+    True
+    """
+    if report.engine is not None:
+        return ()
+    try:
+        results = ox.Store().query(report.query)
+    except (SyntaxError, RuntimeError, ValueError, TypeError):
+        return ()
+    if not isinstance(results, ox.QuerySolutions):
+        return ()
+    return tuple(variable.value for variable in results.variables)
+
+
+def lists_papers(report: Report) -> bool:
+    """Whether a report's rows are papers: its rows have a ``paper`` column (its bibliography
+    downloads as BibTeX and RIS, :data:`kg.formats.PAPER_REPORT`). A ``paper`` parameter is
+    no column (the runner drops it): the rows of such a report are about one paper."""
+    return "paper" in projected_columns(report) and report.parameter("paper") is None
 
 
 def load_reports(

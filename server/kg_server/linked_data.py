@@ -6,7 +6,10 @@ URL scheme (paths relative to the server's root, which serves the base IRI):
 ``/{kind}/{rest}``             the resource ``{base}{kind}/{rest}`` (HTML, Turtle,
                                JSON-LD, N-Triples, RDF/XML, N-Quads, TriG, N3 by
                                ``Accept``: the formats kg.formats offers for linked data)
-``/{kind}/{rest}.{ext}``       one format: ``.html .ttl .jsonld .nt .rdf .nq .trig .n3``
+``/{kind}/{rest}.{ext}``       one format: ``.html .ttl .jsonld .nt .rdf .nq .trig .n3``;
+                               a paper also ``.bib .ris .csl.json .txt`` (``?style=``),
+                               an author ``.bib .ris .csl.json`` (its papers): the
+                               citation formats of :data:`CITABLE` (docs/citations.md)
 ``/graph/{source}``            a source graph as a document: its own quads as triples
 ``/ontology`` (``.{ext}``)     the vocabulary; ``https://w3id.org/scholarly-kg/ontology``
                                must redirect here
@@ -68,6 +71,9 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
 from kg import formats
+from kg.citations import csl
+from kg.citations.render import render as render_citations
+from kg.citations.works import load_works
 from kg.errors import NotFound
 from kg.formats import Format
 from kg.rdf.namespace import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD
@@ -106,6 +112,11 @@ DEFAULT_FORMAT = formats.default(formats.LINKED_DATA)
 EXTENSIONS: dict[str, Format] = {f.extension: f for f in OFFERS}
 #: The URL rule of those extensions.
 EXTENSION_RULE = negotiation.extension_rule(formats.LINKED_DATA)
+#: Kinds of IRI that are citable too, and the route of kg.formats that adds their formats.
+CITABLE: dict[str, str] = {
+    "paper": formats.PAPER_CITATION,
+    "author": formats.AUTHOR_BIBLIOGRAPHY,
+}
 
 #: Predicates whose values label a resource, in order of preference.
 LABEL_PREDICATES: tuple[str, ...] = (
@@ -223,20 +234,40 @@ def used_prefixes(triples: Iterable[ox.Triple]) -> dict[str, str]:
 # --- responses ---------------------------------------------------------------------------
 
 
-def choose_format(extension: str | None) -> tuple[Format, bool]:
-    """The format asked for by an extension, else by ``Accept``; and whether it was negotiated.
+def offers_for(kind: str | None) -> tuple[Format, ...]:
+    """The formats an IRI of ``kind`` comes in: :data:`OFFERS`, and for a paper or an
+    author their citation formats (:data:`CITABLE`)."""
+    route = CITABLE.get(kind or "")
+    return formats.offers_all(formats.LINKED_DATA, route) if route else OFFERS
+
+
+def choose(extension: str | None, kind: str | None = None) -> tuple[negotiation.Choice, bool]:
+    """The format asked for by an extension, else by ``Accept`` (with the media-type
+    parameters of the range that chose it: a citation ``style``), among the formats of
+    :func:`offers_for` ``kind``; and whether it was negotiated.
 
     Raises NotAcceptable (406) when ``Accept`` allows none of the formats.
     """
     if extension is not None:
-        return EXTENSIONS[extension], False
-    return negotiation.for_request(formats.LINKED_DATA).format, True
+        by_extension = {f.extension: f for f in offers_for(kind)}
+        if extension not in by_extension:
+            raise NotFound(f"no .{extension} variant here")
+        return negotiation.Choice(by_extension[extension]), False
+    route = CITABLE.get(kind or "")
+    extra = (route,) if route else ()
+    return negotiation.for_request(formats.LINKED_DATA, *extra), True
 
 
-def variant_links(path: str) -> str:
+def choose_format(extension: str | None, kind: str | None = None) -> tuple[Format, bool]:
+    """The format of :func:`choose`."""
+    choice, negotiated = choose(extension, kind)
+    return choice.format, negotiated
+
+
+def variant_links(path: str, offers: Sequence[Format] = OFFERS) -> str:
     """The ``Link`` header naming every variant of the document at ``path``."""
     return ", ".join(
-        f'<{path}.{f.extension}>; rel="alternate"; type="{f.media_type}"' for f in OFFERS
+        f'<{path}.{f.extension}>; rel="alternate"; type="{f.media_type}"' for f in offers
     )
 
 
@@ -247,13 +278,20 @@ def etag_for(*parts: str) -> str:
 
 
 def finish(
-    response: Response, *, path: str, fmt: Format, negotiated: bool, etag: str, cors: bool = True
+    response: Response,
+    *,
+    path: str,
+    fmt: Format,
+    negotiated: bool,
+    etag: str,
+    cors: bool = True,
+    offers: Sequence[Format] = OFFERS,
 ) -> Response:
     """Add the linked-data headers: Vary, Link, Content-Location, ETag, caching, CORS."""
     if negotiated:
         response.vary.add("Accept")
         response.headers["Content-Location"] = f"{path}.{fmt.extension}"
-    response.headers["Link"] = variant_links(path)
+    response.headers["Link"] = variant_links(path, offers)
     response.set_etag(etag)
     response.cache_control.public = True
     response.cache_control.max_age = 60
@@ -454,7 +492,9 @@ def build_view(description: Description, kind: str, path: str) -> ResourceView:
         sections.append(Section(subject, heading, anchor, local_href(subject), types, rows))
     for row in incoming.values():
         row.values.sort(key=lambda c: c.text.lower())
-    alternates = [(f.key, f"{path}.{f.extension}", f.media_type) for f in OFFERS if f.key != "html"]
+    alternates = [
+        (f.key, f"{path}.{f.extension}", f.media_type) for f in offers_for(kind) if f.key != "html"
+    ]
     return ResourceView(
         iri=iri,
         title=_heading(iri, labels),
@@ -514,12 +554,14 @@ def render_resource(description: Description, kind: str, path: str) -> str:
 # --- routes ------------------------------------------------------------------------------
 
 
-def split_extension(rest: str) -> tuple[str, str | None]:
+def split_extension(rest: str, kind: str | None = None) -> tuple[str, str | None]:
     """``"x.ttl"`` -> ``("x", "ttl")``, ``".ttl"`` -> ``("", "ttl")`` (for IRIs that end
-    in a slash); a path without a known extension is returned whole."""
-    stem, dot, extension = rest.rpartition(".")
-    if dot and extension in EXTENSIONS:
-        return stem, extension
+    in a slash), ``"x.csl.json"`` -> ``("x", "csl.json")`` on a paper; a path without an
+    extension of :func:`offers_for` ``kind`` is returned whole."""
+    # The longest first: ".csl.json" before any ".json".
+    for extension in sorted((f.extension for f in offers_for(kind)), key=len, reverse=True):
+        if rest.endswith("." + extension):
+            return rest[: -len(extension) - 1], extension
     return rest, None
 
 
@@ -538,10 +580,21 @@ def _answer(kind: str, name: str, extension: str | None) -> Response | None:
     """The response for ``/{kind}/{name}[.{extension}]``, or None when the IRI is unknown."""
     path = canonical_path(kind, name)
     iri = iri_for_path(kind + "/" + name)
-    fmt, negotiated = choose_format(extension)  # 406 before any query
+    choice, negotiated = choose(extension, kind)  # 406 before any query
+    fmt = choice.format
+    if fmt.kind == "citation":
+        return _citation(iri, kind, path, choice, negotiated)
     etag = etag_for(path, fmt.key, kg_context().settings.base_iri, str(INCOMING_LIMIT))
+    offers = offers_for(kind)
     if not_modified(etag):
-        return finish(Response(status=304), path=path, fmt=fmt, negotiated=negotiated, etag=etag)
+        return finish(
+            Response(status=304),
+            path=path,
+            fmt=fmt,
+            negotiated=negotiated,
+            etag=etag,
+            offers=offers,
+        )
     dumps_url = request.url_root.rstrip("/") + DUMPS_PATH
 
     def build() -> Rendered | None:
@@ -565,9 +618,55 @@ def _answer(kind: str, name: str, extension: str | None) -> Response | None:
     response = Response(rendered.body, content_type=rendered.content_type)
     if rendered.truncation_note:
         response.headers[TRUNCATED_HEADER] = rendered.truncation_note
-    finish(response, path=path, fmt=fmt, negotiated=negotiated, etag=etag)
+    finish(response, path=path, fmt=fmt, negotiated=negotiated, etag=etag, offers=offers)
     if rendered.dumps:
         response.headers["Link"] += f', <{rendered.dumps}>; rel="related"; title="dumps"'
+    return response
+
+
+def citation_style(choice: negotiation.Choice) -> str:
+    """The CSL style of a formatted reference: ``?style=``, else the ``style`` parameter of
+    the ``Accept`` range that chose it, else the default. Raises UnknownStyle (400)."""
+    style = request.args.get("style") or choice.param("style") or csl.DEFAULT_STYLE
+    return csl.check_style(style.strip().lower())
+
+
+def _citation(
+    iri: str, kind: str, path: str, choice: negotiation.Choice, negotiated: bool
+) -> Response | None:
+    """A paper's citation, or an author's bibliography (the papers of the author), in a
+    citation format; None when there is no such paper or author."""
+    fmt = choice.format
+    style = citation_style(choice) if fmt.key == "bibliography" else ""
+    etag = etag_for(path, fmt.key, style, kg_context().settings.base_iri)
+    offers = offers_for(kind)
+
+    def build() -> Rendered | None:
+        context = kg_context()
+        works = load_works(
+            context.backend,
+            paper=iri if kind == "paper" else None,
+            author=iri if kind == "author" else None,
+            timeout=context.settings.query_timeout,
+        )
+        if not works:
+            return None
+        body = render_citations(works, fmt.key, style=style or csl.DEFAULT_STYLE)
+        return Rendered(body, fmt.content_type, None)
+
+    if not_modified(etag):
+        response = Response(status=304)
+    else:
+        rendered = _documents().get(etag + "\0citation", build)
+        if rendered is None:
+            return None
+        response = Response(rendered.body, content_type=fmt.content_type)
+        filename = path.rsplit("/", 1)[-1] + "." + fmt.extension
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    finish(response, path=path, fmt=fmt, negotiated=negotiated, etag=etag, offers=offers)
+    if style and negotiated:
+        # The variant is the style's: say which URL gives it.
+        response.headers["Content-Location"] = f"{path}.{fmt.extension}?style={style}"
     return response
 
 
@@ -582,7 +681,7 @@ def _setup(state: Any) -> None:
 
 
 def _resource(kind: str, rest: str) -> Response:
-    stem, extension = split_extension(rest)
+    stem, extension = split_extension(rest, kind)
     response = _answer(kind, stem, extension)
     if response is None and extension is not None:
         # A name that really ends in ".ttl" (a source file, a repository) is

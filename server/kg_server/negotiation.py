@@ -2,7 +2,8 @@
 
 Every negotiated route (``/sparql``, entity IRIs, the ontology, VoID, the
 service description, reports, the dumps listing) asks :func:`negotiate` for
-one of the formats :func:`kg.formats.offers` lists for it.
+one of the formats :func:`kg.formats.offers` lists for it (paper and author IRIs and
+reports of papers add their citation formats: :func:`kg.formats.offers_all`).
 
 * A media range matches a format when it names its media type, one of its
   aliases, or a type pyoxigraph maps to it (``text/plain`` for N-Triples);
@@ -191,13 +192,15 @@ def negotiate(
     return choose(accept, offers, default).format
 
 
-def for_request(route: str, *, exclude: Sequence[Format] = ()) -> Choice:
-    """The format of this request's ``Accept`` among what ``route`` offers (:mod:`kg.formats`)."""
-    offers = [f for f in formats.offers(route) if f not in exclude]
+def for_request(route: str, *more: str, exclude: Sequence[Format] = ()) -> Choice:
+    """The format of this request's ``Accept`` among what ``route`` (and the routes ``more``
+    that add to it, see :func:`kg.formats.offers_all`) offers (:mod:`kg.formats`)."""
+    offers = [f for f in formats.offers_all(route, *more) if f not in exclude]
     return choose(request.headers.get("Accept"), offers)
 
 
-def extension_rule(route: str) -> str:
+def extension_rule(route: str, *more: str) -> str:
     """The URL rule of the file extensions that pick one of ``route``'s formats
     (``<any(ttl, jsonld, ...):extension>``)."""
-    return "<any(" + ", ".join(f.extension for f in formats.offers(route)) + "):extension>"
+    extensions = (f.extension for f in formats.offers_all(route, *more))
+    return "<any(" + ", ".join(extensions) + "):extension>"

@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from kg import formats
+from kg.reports.catalog import lists_papers
 from kg.reports.params import Parameter, paging_parameters
 from kg.reports.runner import ReportRunner
 
@@ -109,6 +111,29 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
                 },
             }
         }
+        if lists_papers(report):
+            # Its rows are papers: their bibliography (kg.formats.PAPER_REPORT).
+            for fmt in formats.offers(formats.PAPER_REPORT):
+                paths[f"/reports/{report.name}.{fmt.extension}"] = {
+                    "get": {
+                        **common,
+                        "operationId": f"{operation_id}_{fmt.key}",
+                        "parameters": parameters,
+                        "responses": {
+                            "200": {
+                                "description": f"The papers of the rows as {fmt.label}, in row "
+                                "order (up to the server's row cap)",
+                                "headers": {"ETag": {"$ref": "#/components/headers/ETag"}},
+                                "content": {fmt.media_type: {"schema": {"type": "string"}}},
+                            },
+                            "304": {"description": "Not modified"},
+                            "400": _PROBLEM,
+                            "404": _PROBLEM,
+                            "414": _PROBLEM,
+                            "503": _PROBLEM,
+                        },
+                    }
+                }
     return {
         "openapi": "3.1.0",
         "info": {

@@ -9,6 +9,8 @@ Routes:
                                     by ``Accept``
 ``/reports/<name>.json``            JSON: rows of one page, ``next`` URL, ``Link: rel="next"``
 ``/reports/<name>.csv``             CSV: the whole result, streamed
+``/reports/<name>.bib`` (``.ris``)  a report whose rows are papers (a ``paper`` column): its
+                                    papers as BibTeX (RIS), also by ``Accept`` on the report
 ``/openapi.json``                   OpenAPI 3.1, generated from the report headers
 ``/pages/author/<slug>``            an author's page: summary, timeline, papers, co-author
                                     graph, repositories (for the author IRI ``{base}author/<slug>``)
@@ -40,9 +42,13 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.blueprints import BlueprintSetupState
 
 from kg import formats
+from kg.citations import csl
+from kg.citations.render import render as render_citations
+from kg.citations.works import load_works
 from kg.errors import InvalidParameter, NotFound
+from kg.formats import Format
 from kg.rdf.iri import IriScheme
-from kg.reports.catalog import load_reports
+from kg.reports.catalog import lists_papers, load_reports
 from kg.reports.definitions import Report
 from kg.reports.params import DEFAULT_LIMIT, paging_parameters
 from kg.reports.render import csv_chunks, result_document
@@ -54,7 +60,7 @@ from kg.sparql.text import with_values
 from kg_server import negotiation, structured
 from kg_server.context import kg_context
 from kg_server.labels import column_label
-from kg_server.linked_data import OFFERS, local_href
+from kg_server.linked_data import local_href, offers_for
 from kg_server.openapi import openapi_document
 from kg_server.pages import vendor_available
 
@@ -68,6 +74,8 @@ PAGE_PAPERS = 500
 JSON = formats.JSON
 CSV = formats.BY_KEY["csv"]
 HTML = formats.HTML
+#: Formats of a report whose rows are papers, by extension (``.bib``, ``.ris``).
+BIBLIOGRAPHIES: dict[str, Format] = {f.extension: f for f in formats.offers(formats.PAPER_REPORT)}
 
 
 def runner() -> ReportRunner:
@@ -127,12 +135,20 @@ def entity_page(iri: str, scheme: IriScheme | None = None) -> str | None:
 def report_url(
     name: str, values: Mapping[str, Any], *, suffix: str = "", external: bool = False, **extra: Any
 ) -> str:
-    endpoint = {"": "reports.report", ".json": "reports.report_json", ".csv": "reports.report_csv"}[
-        suffix
-    ]
+    endpoint = {"": "reports.report", ".json": "reports.report_json", ".csv": "reports.report_csv"}
     params = {k: v for k, v in values.items() if v not in (None, "")}
     params.update({k: v for k, v in extra.items() if v is not None})
-    return url_for(endpoint, name=name, _external=external, **params)
+    if suffix[1:] in BIBLIOGRAPHIES:
+        params["extension"] = suffix[1:]
+        return url_for("reports.report_papers", name=name, _external=external, **params)
+    return url_for(endpoint[suffix], name=name, _external=external, **params)
+
+
+def bibliography_urls(report: Report, values: Mapping[str, Any]) -> list[tuple[Format, str]]:
+    """(format, URL) of the paper downloads of a report whose rows are papers, else []."""
+    if not lists_papers(report):
+        return []
+    return [(f, report_url(report.name, values, suffix="." + e)) for e, f in BIBLIOGRAPHIES.items()]
 
 
 # -- request handling ----------------------------------------------------------------------------
@@ -264,6 +280,27 @@ def _csv_response(run: Run) -> Response:
     response = Response(csv_chunks(result), mimetype="text/csv")
     response.headers["Content-Type"] = "text/csv; charset=utf-8; header=present"
     response.headers["Content-Disposition"] = f'inline; filename="{run.report.name}.csv"'
+    if result.truncated:
+        response.headers["X-Report-Truncated"] = f"cut at {reports.max_rows} rows"
+    return _cache_headers(response, etag)
+
+
+def _papers_response(run: Run, fmt: Format) -> Response:
+    """The papers of a report's rows (its ``paper`` column, in row order) as ``fmt``."""
+    reports = runner()
+    etag = reports.etag(run.report, run.binding, fmt.key)
+    unchanged = _not_modified(etag)
+    if unchanged is not None:
+        return unchanged
+    result = reports.run(run.report, run.binding)
+    column = result.columns.index("paper")
+    papers = [row[column].value for row in result.rows if row[column] is not None]
+    context = kg_context()
+    works = load_works(context.backend, papers=papers, timeout=context.settings.query_timeout)
+    response = Response(render_citations(works, fmt.key), content_type=fmt.content_type)
+    response.headers["Content-Disposition"] = (
+        f'inline; filename="{run.report.name}.{fmt.extension}"'
+    )
     if result.truncated:
         response.headers["X-Report-Truncated"] = f"cut at {reports.max_rows} rows"
     return _cache_headers(response, etag)
@@ -543,6 +580,7 @@ def _html_response(name: str) -> Response:
         vendor=_vendor(),
         json_url=report_url(report.name, values, suffix=".json") if binding else None,
         csv_url=report_url(report.name, values, suffix=".csv") if binding else None,
+        paper_downloads=bibliography_urls(report, values) if binding else [],
         query_page=_query_page_link(report, binding),
         values=values,
     )
@@ -562,6 +600,11 @@ def _listing() -> list[dict[str, Any]]:
         item["url"] = url_for("reports.report", name=report.name, _external=True)
         item["json"] = url_for("reports.report_json", name=report.name, _external=True)
         item["csv"] = url_for("reports.report_csv", name=report.name, _external=True)
+        if lists_papers(report):
+            for extension in BIBLIOGRAPHIES:
+                item[extension] = url_for(
+                    "reports.report_papers", name=report.name, extension=extension, _external=True
+                )
         out.append(item)
     return out
 
@@ -571,7 +614,13 @@ def reports_index() -> Response:
     chosen = negotiation.for_request(formats.REPORT_LIST).format
     if chosen is JSON:
         return reports_json()
-    body = render_template("report_list.html", reports=list(runner().reports.values()))
+    reports = list(runner().reports.values())
+    body = render_template(
+        "report_list.html",
+        reports=reports,
+        paper_reports={r.name for r in reports if lists_papers(r)},
+        bibliographies=BIBLIOGRAPHIES,
+    )
     response = Response(body, mimetype="text/html")
     response.vary.add("Accept")
     return response
@@ -588,12 +637,15 @@ def reports_json() -> Response:
 
 @blueprint.get("/reports/<name>")
 def report(name: str) -> Response:
-    runner().reports.get_report(name)  # 404 before negotiating
-    chosen = negotiation.for_request(formats.REPORT).format
+    found = runner().reports.get_report(name)  # 404 before negotiating
+    papers = (formats.PAPER_REPORT,) if lists_papers(found) else ()
+    chosen = negotiation.for_request(formats.REPORT, *papers).format
     if chosen is HTML:
         return _html_response(name)
     if chosen is CSV:
         return _csv_response(_prepare(name))
+    if chosen.kind == "citation":
+        return _papers_response(_prepare(name), chosen)
     return _json_response(_prepare(name))
 
 
@@ -605,6 +657,16 @@ def report_json(name: str) -> Response:
 @blueprint.get("/reports/<name>.csv")
 def report_csv(name: str) -> Response:
     return _csv_response(_prepare(name))
+
+
+@blueprint.get("/reports/<name>." + negotiation.extension_rule(formats.PAPER_REPORT))
+def report_papers(name: str, extension: str) -> Response:
+    if not lists_papers(runner().reports.get_report(name)):
+        raise NotFound(
+            f"report {name!r} has no paper column: only reports of papers download as "
+            + ", ".join(f.label for f in BIBLIOGRAPHIES.values())
+        )
+    return _papers_response(_prepare(name), BIBLIOGRAPHIES[extension])
 
 
 @blueprint.get("/openapi.json")
@@ -668,6 +730,7 @@ def author_page(slug: str) -> Response:
             "more": len(result.rows) > limit,
             "url": report_url(name, binding.values),
             "json": report_url(name, binding.values, suffix=".json"),
+            "papers": bibliography_urls(report, binding.values),
             "chart": chart_spec(report, result),
         }
     facts = summary[2].records()[0]
@@ -680,6 +743,7 @@ def author_page(slug: str) -> Response:
         vendor=_vendor(),
         summary_url=report_url("author-summary", params),
         rdf_alternates=rdf_alternates(iri),
+        bibliography=citation_downloads(iri),
         jsonld=structured.person(iri, facts.get("name") or iri, url=page_url, same_as=[iri]),
     )
     return Response(body, mimetype="text/html")
@@ -719,16 +783,53 @@ def paper_page(slug: str) -> Response:
         rdf_alternates=rdf_alternates(iri),
         jsonld=jsonld,
         citation_meta=meta,
+        cite=_citation_panel(iri),
     )
     return Response(body, mimetype="text/html")
 
 
 def rdf_alternates(iri: str) -> list[tuple[str, str]]:
-    """(media type, URL) of the RDF descriptions of an entity (linked_data's extensions)."""
+    """(media type, URL) of the RDF descriptions of an entity (linked_data's extensions),
+    and of its citations for a paper or an author."""
     href = local_href(iri)
     if href is None:
         return []
-    return [(f.media_type, f"{href}.{f.extension}") for f in OFFERS if f.key != "html"]
+    kind = kg_context().scheme.kind_of(iri)
+    return [(f.media_type, f"{href}.{f.extension}") for f in offers_for(kind) if f.key != "html"]
+
+
+def citation_downloads(iri: str) -> list[tuple[Format, str]]:
+    """(format, URL) of the citation files of a paper or author IRI (not the formatted text)."""
+    href = local_href(iri)
+    kind = kg_context().scheme.kind_of(iri)
+    if href is None:
+        return []
+    return [
+        (f, f"{href}.{f.extension}")
+        for f in offers_for(kind)
+        if f.kind == "citation" and f.key != "bibliography"
+    ]
+
+
+def _citation_panel(iri: str) -> dict[str, Any] | None:
+    """The paper page's "Cite" panel: the reference in the ``?style=`` style (raises
+    UnknownStyle, 400, for another), the styles, and the citation files."""
+    style = csl.check_style((request.args.get("style") or csl.DEFAULT_STYLE).strip().lower())
+    context = kg_context()
+    works = load_works(context.backend, paper=iri, timeout=context.settings.query_timeout)
+    href = local_href(iri)
+    if not works or href is None:
+        return None
+    text = formats.BY_KEY["bibliography"]
+    return {
+        "style": style,
+        "reference": render_citations(works, text.key, style=style).decode("utf-8").strip(),
+        "styles": [
+            (key, label, f"{href}.{text.extension}?{urlencode({'style': key})}")
+            for key, label in csl.STYLES.items()
+        ],
+        "downloads": citation_downloads(iri),
+    }
 
 
 def _paper_structured_data(

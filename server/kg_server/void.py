@@ -47,14 +47,20 @@ DESCRIPTION = (
     "Researchers, papers, code repositories, subjects, venues and organizations read from "
     "researcher profile pages, each source file in its own named graph, with provenance."
 )
-#: Formats (W3C format IRIs) the dataset is offered in: dumps and dereferenced IRIs.
-FEATURES = (
-    "http://www.w3.org/ns/formats/N-Quads",
-    "http://www.w3.org/ns/formats/TriG",
-    "http://www.w3.org/ns/formats/Turtle",
-    "http://www.w3.org/ns/formats/N-Triples",
-    "http://www.w3.org/ns/formats/RDF_XML",
-    "http://www.w3.org/ns/formats/JSON-LD",
+#: Formats the dataset is offered in, by their IRIs (W3C's, or the IANA page of CSL-JSON's
+#: registered media type): the dumps, the dereferenced IRIs and the citations of papers and
+#: authors (kg.formats). BibTeX, RIS and formatted references have no such IRI: not listed.
+FEATURES: tuple[str, ...] = tuple(
+    dict.fromkeys(
+        f.iri
+        for f in formats.offers_all(
+            formats.DUMP,
+            formats.LINKED_DATA,
+            formats.PAPER_CITATION,
+            formats.AUTHOR_BIBLIOGRAPHY,
+        )
+        if f.iri is not None
+    )
 )
 
 TRIPLES_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"

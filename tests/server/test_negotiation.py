@@ -28,7 +28,10 @@ from tests.conftest import TEST_BASE_IRI
 SELECT = "SELECT ?s WHERE { ?s ?p ?o } LIMIT 3"
 CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 3"
 ENTITY = "/author/xuyang-zhao"
+PAPER = "/paper/arcl-enhancing-contrastive-learning-with-augmentation-5eed30"
 REPORT = "/reports/author-timeline?author=Weiran+Huang"
+#: A report whose rows are papers (kg.reports.catalog.lists_papers).
+PAPERS_REPORT = "/reports/author-papers?author=Weiran+Huang"
 JSONLD_COMPACTED = 'application/ld+json;profile="http://www.w3.org/ns/json-ld#compacted"'
 
 
@@ -67,10 +70,16 @@ ROUTES = [
         (formats.SPARQL_GRAPH, formats.SPARQL_PAGE),
         id="service-description",
     ),
-    pytest.param(("GET", ENTITY, None), (formats.LINKED_DATA,), id="entity"),
+    pytest.param(
+        ("GET", ENTITY, None), (formats.LINKED_DATA, formats.AUTHOR_BIBLIOGRAPHY), id="entity"
+    ),
+    pytest.param(("GET", PAPER, None), (formats.LINKED_DATA, formats.PAPER_CITATION), id="paper"),
     pytest.param(("GET", "/ontology", None), (formats.LINKED_DATA,), id="ontology"),
     pytest.param(("GET", "/.well-known/void", None), (formats.LINKED_DATA,), id="void"),
     pytest.param(("GET", REPORT, None), (formats.REPORT,), id="report"),
+    pytest.param(
+        ("GET", PAPERS_REPORT, None), (formats.REPORT, formats.PAPER_REPORT), id="papers-report"
+    ),
     pytest.param(("GET", "/reports", None), (formats.REPORT_LIST,), id="report-list"),
     pytest.param(("GET", "/dumps", None), (formats.DUMP_LIST,), id="dump-list"),
 ]
@@ -106,7 +115,7 @@ def test_each_route_negotiates_exactly_the_registry(
     assert answered - {None} == {f.media_type for f in offered}
 
 
-@pytest.mark.parametrize("path", [ENTITY, "/ontology", "/.well-known/void"])
+@pytest.mark.parametrize("path", [ENTITY, PAPER, "/ontology", "/.well-known/void"])
 @pytest.mark.parametrize(
     "fmt", [pytest.param(f, id=f.key) for f in formats.offers(formats.LINKED_DATA)]
 )
@@ -116,6 +125,25 @@ def test_every_linked_data_format_has_its_extension(
     response = http.get(f"{path}.{fmt.extension}")
     assert response.status_code == 200, response.data[:300]
     assert response.mimetype == fmt.media_type
+
+
+@pytest.mark.parametrize(
+    ("path", "route"),
+    [
+        pytest.param(ENTITY, formats.AUTHOR_BIBLIOGRAPHY, id="author"),
+        pytest.param(PAPER, formats.PAPER_CITATION, id="paper"),
+    ],
+)
+def test_every_citation_format_has_its_extension(http: FlaskClient, path: str, route: str) -> None:
+    for fmt in formats.offers(route):
+        response = http.get(f"{path}.{fmt.extension}")
+        assert response.status_code == 200, (fmt.key, response.data[:300])
+        assert response.mimetype == fmt.media_type
+    # What the route does not offer is no variant of it.
+    for fmt in formats.CITATIONS:
+        if fmt not in formats.offers(route):
+            assert http.get(f"{path}.{fmt.extension}").status_code == 404, fmt.key
+    assert http.get("/ontology.bib").status_code == 404
 
 
 def test_the_dumps_are_the_registry_dump_formats(http: FlaskClient) -> None:

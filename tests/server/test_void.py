@@ -11,6 +11,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, XSD
 
+from kg import formats
 from kg.rdf.namespace import DCTERMS, FOAF, SCHEMA, VOID
 from kg.store.embedded import KGStore, store_stats
 from tests.conftest import TEST_BASE_IRI
@@ -91,6 +92,18 @@ def test_dataset_links_license_and_space(void_graph: Graph) -> None:
     } <= vocabularies
     document = URIRef(TEST_BASE_IRI + ".well-known/void")
     assert void_graph.value(document, URIRef(FOAF.primaryTopic)) == DATASET
+
+
+def test_features_are_the_formats_the_registry_offers(void_graph: Graph) -> None:
+    """Every format a dereferenced IRI, a dump or a citation comes in that has a format IRI:
+    the RDF formats (N3 too) and CSL-JSON (BibTeX and RIS have none to give)."""
+    features = {str(o) for o in void_graph.objects(DATASET, URIRef(VOID.feature))}
+    offered = formats.offers_all(
+        formats.DUMP, formats.LINKED_DATA, formats.PAPER_CITATION, formats.AUTHOR_BIBLIOGRAPHY
+    )
+    assert features == {f.iri for f in offered if f.iri}
+    assert "http://www.w3.org/ns/formats/N3" in features
+    assert formats.BY_KEY["csljson"].iri in features
 
 
 @pytest.mark.parametrize("fmt", RDF_KEYS)
