@@ -570,13 +570,14 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
 
     from kg.errors import QuerySyntaxError
     from kg.rdf.namespace import PREFIXES
+    from kg.sparql.errors import readable
 
     text = sys.stdin.read() if sparql == "-" else sparql
     store = _open_store(store_path)
     try:
         result = store.query(text, prefixes=PREFIXES)
     except SyntaxError as error:
-        raise QuerySyntaxError(str(error)) from error
+        raise QuerySyntaxError(readable(text, str(error), predeclared=PREFIXES)) from error
     if isinstance(result, ox.QueryBoolean):
         if fmt in ("table", "csv", "tsv"):
             click.echo(str(bool(result)).lower())

@@ -23,6 +23,7 @@ import pyoxigraph as ox
 from kg import formats
 from kg.errors import QuerySyntaxError, StoreError
 from kg.rdf.namespace import PREFIXES
+from kg.sparql.errors import readable
 from kg.sparql.results import SelectResult, collect_solutions
 from kg.sparql.text import declared_dataset
 from kg.store.embedded import MERGED_GRAPH, KGStore
@@ -205,7 +206,9 @@ def _evaluate(store: KGStore, request: QueryRequest) -> Any:
             request.query, substitutions=request.substitutions, base_iri=request.base_iri, **options
         )
     except SyntaxError as error:
-        raise QuerySyntaxError(str(error)) from error
+        raise QuerySyntaxError(
+            readable(request.query, str(error), predeclared=options.get("prefixes"))
+        ) from error
     except OSError as error:
         raise StoreError(f"query failed: {error}") from error
 
@@ -293,7 +296,7 @@ class LocalBackend:
         try:
             self.store.update(text, base_iri=base_iri)
         except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from error
+            raise QuerySyntaxError(readable(text, str(error), update=True)) from error
         except OSError as error:
             raise StoreError(f"update failed: {error}") from error
 
