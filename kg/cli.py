@@ -21,6 +21,7 @@ from kg.errors import KGError, QuerySyntaxError
 from kg.rdf.iri import IriScheme
 from kg.rdf.namespace import PREFIXES
 from kg.settings import SETTINGS, Settings, from_environment, setting
+from kg.sparql.errors import readable
 from kg.sparql.guard import unauthenticated_update_refusal
 from kg.sparql.results import write_boolean
 from kg.store.dumps import generate_dumps
@@ -671,7 +672,7 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
     try:
         result = store.query(text, prefixes=PREFIXES)
     except SyntaxError as error:
-        raise QuerySyntaxError(str(error)) from error
+        raise QuerySyntaxError(readable(text, str(error), predeclared=PREFIXES)) from error
     if isinstance(result, ox.QueryBoolean):
         if fmt in ("table", "csv", "tsv"):
             click.echo(str(bool(result)).lower())

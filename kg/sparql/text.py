@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+from urllib.parse import urljoin
 
 #: The tokens whose regular expression cannot fail after reading far ahead, or fails only
 #: on a stretch that no later attempt reads again; everything else is a "hard" character,
@@ -268,6 +269,54 @@ def scan(text: str) -> Features:
         elif word == "FROM" and depth == 0:
             features.has_from = True
     return features
+
+
+_PNAME_ESCAPE = re.compile(r"\\(.)")
+
+
+def _expand(token: Token, prefixes: Mapping[str, str], base_iri: str | None) -> str | None:
+    """The absolute IRI an ``iri`` or ``pname`` token names, or None when it cannot be told."""
+    if token.kind == "iri":
+        return urljoin(base_iri, token.text[1:-1]) if base_iri else token.text[1:-1]
+    if token.kind == "pname":
+        prefix, _, local = token.text.partition(":")
+        if prefix not in prefixes:
+            return None
+        return prefixes[prefix] + _PNAME_ESCAPE.sub(r"\1", local)
+    return None
+
+
+def declared_dataset(
+    text: str, *, base_iri: str | None = None, prefixes: Mapping[str, str] | None = None
+) -> tuple[list[str], list[str]] | None:
+    """The graphs a query's own ``FROM`` and ``FROM NAMED`` clauses name, as absolute IRIs:
+    ``(default graphs, named graphs)``, or None when it names none, or names one the scan
+    cannot resolve (an undeclared prefix: the engine then reports the error).
+
+    ``prefixes`` are those offered without PREFIX lines (the query's own win).
+
+    >>> declared_dataset("SELECT * FROM <http://e/a> FROM NAMED <b> {}", base_iri="http://e/")
+    (['http://e/a'], ['http://e/b'])
+    """
+    toks = tokens(text)
+    known = dict(prefixes or {})
+    known.update(scan(text).prefixes)
+    defaults: list[str] = []
+    named: list[str] = []
+    depth = 0
+    for index, tok in enumerate(toks):
+        if tok.kind == "other" and tok.text in "{}":
+            depth += 1 if tok.text == "{" else -1
+        if depth or tok.kind != "word" or tok.text.upper() != "FROM" or index + 1 >= len(toks):
+            continue
+        target, into = toks[index + 1], defaults
+        if target.kind == "word" and target.text.upper() == "NAMED" and index + 2 < len(toks):
+            target, into = toks[index + 2], named
+        iri = _expand(target, known, base_iri)
+        if iri is None:
+            return None
+        into.append(iri)
+    return (defaults, named) if defaults or named else None
 
 
 def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:

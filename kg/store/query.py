@@ -15,7 +15,7 @@ text spliced into the query.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal, Protocol
 
 import pyoxigraph as ox
@@ -23,8 +23,10 @@ import pyoxigraph as ox
 from kg import formats
 from kg.errors import QuerySyntaxError, StoreError
 from kg.rdf.namespace import PREFIXES
+from kg.sparql.errors import readable
 from kg.sparql.results import SelectResult, collect_solutions
-from kg.store.embedded import KGStore
+from kg.sparql.text import declared_dataset
+from kg.store.embedded import MERGED_GRAPH, KGStore
 
 Kind = Literal["select", "ask", "graph"]
 
@@ -130,6 +132,9 @@ def execute(store: KGStore, request: QueryRequest) -> QueryOutcome:
     The default graph is the store's (the union of all sources) unless the
     request or the query itself (FROM, FROM NAMED) names a dataset. Raises QuerySyntaxError for malformed text.
     """
+    merged = merged_dataset(store, request, PREFIXES if request.default_prefixes else None)
+    if merged is not None:
+        store, request = merged
     results = _evaluate(store, request)
     if request.result_format in NATIVE_RESULT_FORMATS and isinstance(results, ox.QuerySolutions):
         body = native_body(results, request.result_format, request.limit)
@@ -141,12 +146,53 @@ def execute(store: KGStore, request: QueryRequest) -> QueryOutcome:
     return _collect(results, request.limit)
 
 
+#: The most triples copied to merge a dataset's default graph (see :func:`merged_dataset`):
+#: a few hundred profiles' graphs, copied in a few seconds (under the query timeout).
+MAX_MERGED_TRIPLES = 250_000
+
+
+def merged_dataset(
+    store: KGStore, request: QueryRequest, prefixes: Mapping[str, str] | None
+) -> tuple[KGStore, QueryRequest] | None:
+    """The store and request to run instead when the request's dataset merges several graphs.
+
+    The default graph of a dataset that names several graphs (``FROM`` twice, or
+    ``default-graph-uri`` repeated) is their RDF merge, a set; Oxigraph evaluates it as
+    the bag of their triples, so a triple two graphs state matches twice and every
+    COUNT is off. Rewriting the query cannot fix that in general (a triple pattern
+    made DISTINCT changes the counts of property paths, aggregates in subqueries, blank
+    nodes), so the graphs are copied into one graph of a scratch store, a set, and the
+    query runs there with that graph as its default graph: exactly the merge. Only
+    such datasets pay for the copy; the copy runs where the query runs, under its timeout.
+    """
+    defaults, named = list(request.default_graph), list(request.named_graphs)
+    if not defaults and not named:
+        declared = declared_dataset(request.query, base_iri=request.base_iri, prefixes=prefixes)
+        if declared is None:
+            return None
+        defaults, named = declared
+    unique = tuple(dict.fromkeys(defaults))
+    if len(unique) == len(defaults) < 2:
+        return None
+    if len(unique) < 2:  # one graph named twice: that graph, which Oxigraph would read twice
+        return store, replace(
+            request, default_graph=unique, named_graphs=tuple(named) or (EMPTY_GRAPH,)
+        )
+    scratch = store.merged(defaults, named, max_triples=MAX_MERGED_TRIPLES)
+    return scratch, replace(
+        request,
+        default_graph=(MERGED_GRAPH,),
+        # On the scratch store, named graphs are the dataset's only (none: an empty one).
+        named_graphs=tuple(named) or (EMPTY_GRAPH,),
+    )
+
+
 def _evaluate(store: KGStore, request: QueryRequest) -> Any:
-    default_graph = list(request.default_graph)
     options: dict[str, Any] = {}
     if request.default_prefixes:
         options["prefixes"] = PREFIXES
     try:
+        default_graph = list(request.default_graph)
         if default_graph or request.named_graphs:
             return store.query(
                 request.query,
@@ -160,7 +206,9 @@ def _evaluate(store: KGStore, request: QueryRequest) -> Any:
             request.query, substitutions=request.substitutions, base_iri=request.base_iri, **options
         )
     except SyntaxError as error:
-        raise QuerySyntaxError(str(error)) from error
+        raise QuerySyntaxError(
+            readable(request.query, str(error), predeclared=options.get("prefixes"))
+        ) from error
     except OSError as error:
         raise StoreError(f"query failed: {error}") from error
 
@@ -248,7 +296,7 @@ class LocalBackend:
         try:
             self.store.update(text, base_iri=base_iri)
         except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from error
+            raise QuerySyntaxError(readable(text, str(error), update=True)) from error
         except OSError as error:
             raise StoreError(f"update failed: {error}") from error
 

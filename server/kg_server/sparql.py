@@ -31,7 +31,8 @@ for CONSTRUCT and DESCRIBE (Turtle by default). The format is chosen by the
 them: ``json``, ``xml``, ``csv``, ``tsv``, ``turtle``, ``n3``, ``rdf+xml``,
 ``json-ld`` or a media type) and otherwise by ``Accept`` with q-values.
 Every error is an ``application/problem+json`` document: 400 for malformed
-requests and syntax errors (with the parser's message), 401/403 for updates
+requests and syntax errors (the parser's message on one line, with the
+place and a hint: :mod:`kg.sparql.errors`), 401/403 for updates
 without permission, 405 (with ``Allow``), 406, 413, 415, and 503 when a query
 runs past ``--query-timeout`` (the worker process running it is killed).
 
@@ -79,6 +80,7 @@ from kg.errors import (
 )
 from kg.formats import Format
 from kg.rdf.namespace import PREFIXES
+from kg.sparql.errors import readable
 from kg.sparql.guard import (
     InvalidUpdateToken,
     authorise_update,
@@ -342,7 +344,7 @@ def _run_update(context: KGContext, operation: Operation) -> Response:
         try:
             writer.update(text, base_iri=request.base_url)
         except SyntaxError as error:
-            raise QuerySyntaxError(str(error)) from None
+            raise QuerySyntaxError(readable(text, str(error), update=True)) from None
         except OSError as error:
             raise StoreError(f"update failed: {error}") from error
         writer.publish()
