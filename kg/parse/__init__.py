@@ -452,38 +452,101 @@ class _Split:
     alternatives: tuple[int, ...] = ()  # other valid split offsets (ambiguity)
 
 
-def _split(s: str, known_authors: Iterable[str]) -> _Split | None:
-    memo: dict[int, bool] = {}
-    # The plain-ASCII regex cannot scan past the next candidate (a capital glued to a
-    # letter is not a plain token), so trying it first keeps the whole loop linear.
-    valid = [
-        i
-        for i in (m.start() for m in _CANDIDATE.finditer(s))
-        if s[i].isupper() and (_PLAIN_AUTHOR_LINE.fullmatch(s, i) or _author_line_ok(s, i, memo))
-    ]
-    if valid:
-        i = valid[0]
-        return _Split(s[:i], s[i:], "leftmost-valid", tuple(valid[1:]))
-    # Fallback: the earliest candidate where a known author starts and is followed by
-    # ", ", " et al.", " · " or the end of the line.
-    by_first: dict[str, list[str]] = {}
-    for name in known_authors:
-        if name:
-            by_first.setdefault(name.split(" ", 1)[0], []).append(name)
-    if not by_first:
-        return None
-    n = len(s)
-    for m in _CANDIDATE.finditer(s):
-        i = m.start()
+class _KnownNames:
+    """Known author names, indexed once per page for the known-author fallback.
+
+    A name can only start at a split candidate ``i`` and end where ``", "``,
+    ``" et al"``, ``" · "`` or the end of the line follows: at most two places per
+    space-separated token. So each candidate costs a few set look-ups over at most
+    ``max_tokens`` tokens (bounded: a name has at most _MAX_NAME_TOKENS tokens), not
+    one comparison per known name sharing its first word, and the index is built once
+    per page, not once per glued line (issue 15 item 4: both made the parse quadratic).
+    Names longer than the author grammar allows never anchor a split.
+    """
+
+    __slots__ = ("firsts", "max_chars", "max_tokens", "names")
+
+    def __init__(self, names: Iterable[str]) -> None:
+        kept = set()
+        firsts = set()
+        longest = tokens = 0
+        for name in names:
+            first = name.split(" ", 1)[0]
+            count = name.count(" ") + 1
+            if not first or len(first) > _MAX_TOKEN or count > _MAX_NAME_TOKENS:
+                continue
+            if len(name) > _MAX_NAME_TOKENS * (_MAX_TOKEN + 1):
+                continue
+            kept.add(name)
+            firsts.add(first)
+            longest = max(longest, len(name))
+            tokens = max(tokens, count)
+        self.names = frozenset(kept)
+        self.firsts = frozenset(firsts)
+        self.max_chars = longest
+        self.max_tokens = tokens
+
+    def starts_at(self, s: str, i: int) -> bool:
+        """Does a known name start at ``i``, followed by ``", "``, ``" et al"``, ``" · "`` or the end?
+
+        ``s`` is collapsed (single spaces). The name's first token is the whole first
+        space-separated token of ``s`` at ``i`` (at most _MAX_TOKEN characters).
+        """
+        n = len(s)
         e = s.find(" ", i, i + _MAX_TOKEN + 1)  # bounded: no first name token is longer
         if e < 0:
-            e = n if n - i <= _MAX_TOKEN else i  # i: an empty token, found in no list
-        for name in by_first.get(s[i:e], ()):
-            end = i + len(name)
-            if s.startswith(name, i) and (
-                end == n or s.startswith((", ", " et al", " " + _MIDDOT + " "), end)
-            ):
-                return _Split(s[:i], s[i:], "known-author")
+            if n - i > _MAX_TOKEN:
+                return False
+            e = n
+        if s[i:e] not in self.firsts:
+            return False
+        names = self.names
+        # A name ends at most max_chars in; the space after it (or after its ", ") is
+        # at most two further on. No known name reaches past that.
+        limit = i + self.max_chars + 2
+        q = e  # the end of the k-th token: a space, or the end of the line
+        for k in range(1, self.max_tokens + 1):
+            if k > 1:
+                nxt = s.find(" ", q + 1, limit)
+                if nxt < 0:
+                    if n > limit:
+                        return False
+                    nxt = n
+                q = nxt
+            if q == n:
+                return s[i:n] in names
+            if s.startswith((" et al", " " + _MIDDOT + " "), q) and s[i:q] in names:
+                return True
+            if k > 1 and s[q - 1] == "," and s[i : q - 1] in names:
+                return True  # the name is followed by ", "
+        return False
+
+
+_NO_NAMES = _KnownNames(())
+
+
+def _split(s: str, known: _KnownNames = _NO_NAMES, *, fallback_only: bool = False) -> _Split | None:
+    if not fallback_only:
+        memo: dict[int, bool] = {}
+        # The plain-ASCII regex cannot scan past the next candidate (a capital glued to a
+        # letter is not a plain token), so trying it first keeps the whole loop linear.
+        valid = [
+            i
+            for i in (m.start() for m in _CANDIDATE.finditer(s))
+            if s[i].isupper()
+            and (_PLAIN_AUTHOR_LINE.fullmatch(s, i) or _author_line_ok(s, i, memo))
+        ]
+        if valid:
+            i = valid[0]
+            return _Split(s[:i], s[i:], "leftmost-valid", tuple(valid[1:]))
+    # Fallback: the earliest candidate where a known author starts and is followed by
+    # ", ", " et al.", " · " or the end of the line.
+    if not known.names:
+        return None
+    for m in _CANDIDATE.finditer(s):
+        i = m.start()
+        if known.starts_at(s, i):
+            return _Split(s[:i], s[i:], "known-author")
     return None
 
 
@@ -501,7 +564,7 @@ def split_glued_line(
     ('OTMatch: Fictional Transport', 'Ada Quill, Bo Rennet', 'leftmost-valid')
     """
     s = _nfc(" ".join(line.split()))
-    found = _split(s, known_authors)
+    found = _split(s, _KnownNames(known_authors))
     return None if found is None else (found.title, found.authors, found.method)
 
 
@@ -932,7 +995,7 @@ class _PageParser:
                 entry, _nfc(_collapse(items[0][1])), authors, abstract, "A", None
             )
         number, glued = items[0][0], _nfc(_collapse(items[0][1]))
-        found = _split(glued, ())
+        found = _split(glued)
         if found is None:
             pending.append(
                 _Pending(index, entry, (number, glued), abstract, last and len(items) == 1)
@@ -951,9 +1014,10 @@ class _PageParser:
             entry, found.title, _author_fields(found.authors), abstract, "B", found.method
         )
 
-    def resolve_pending(self, pending: _Pending, known: frozenset[str]) -> PaperEntry | None:
+    def resolve_pending(self, pending: _Pending, known: _KnownNames) -> PaperEntry | None:
         number, glued = pending.glued
-        found = _split(glued, known)
+        # No split point was valid (parse_entry tried): only the fallback is left.
+        found = _split(glued, known, fallback_only=True)
         if found is None:
             cut = "; the file may be cut in the middle of this entry" if pending.last else ""
             self.fail(
@@ -1079,9 +1143,9 @@ def _parse(
         for paper in slots:
             if paper is not None:
                 known.update(paper.authors)
-        frozen = frozenset(known)
+        names = _KnownNames(known)  # once per page, whatever the number of glued lines
         for item in pending:
-            slots[item.index] = parser.resolve_pending(item, frozen)
+            slots[item.index] = parser.resolve_pending(item, names)
     papers = tuple(p for p in slots if p is not None)
 
     if not raw_entries and not header.recognised and header.junk:
