@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -758,6 +759,14 @@ class _Header:
     junk: list[list[_Line]] = field(default_factory=list)  # unrecognised blocks of lines
 
 
+class _OutOfTime(Exception):
+    """The page's time budget is spent (raised at ``line``; caught by _guarded)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 @dataclass(slots=True)
 class _Pending:
     """A glued line with no valid split point, retried once all known authors are in."""
@@ -827,10 +836,23 @@ def _collapse(text: str) -> str:
 class _PageParser:
     """The per-page state: where failures go, and the copy date."""
 
-    def __init__(self, source: str, as_of: date, failures: list[ParseFailure]) -> None:
+    def __init__(
+        self,
+        source: str,
+        as_of: date,
+        failures: list[ParseFailure],
+        deadline: float | None = None,
+    ) -> None:
         self.source = source
         self.as_of = as_of
         self.failures = failures
+        #: time.monotonic() after which the parse stops (a per-file time budget), or None.
+        self.deadline = deadline
+
+    def on_time(self, line: int) -> None:
+        """Raise _OutOfTime when the page's time budget is spent."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _OutOfTime(line)
 
     def fail(self, line: int, reason: str, raw: str = "") -> None:
         self.failures.append(ParseFailure(self.source, line, reason, _raw(raw)))
@@ -846,7 +868,10 @@ class _PageParser:
         entries: list[_Entry] = []
         target = header
         non_text = 0
+        deadline = self.deadline
         for number, raw in enumerate(lines, 1):
+            if not number & 0xFFF and deadline is not None:  # every 4,096 lines: cheap
+                self.on_time(number)
             if len(raw) > MAX_LINE_CHARS:
                 non_text += len(_NON_TEXT.findall(raw))
                 self.fail(
@@ -1111,6 +1136,7 @@ def _parse(
     known_authors: frozenset[str],
     notes: tuple[ParseFailure, ...],
     control: bool | None,
+    deadline: float | None = None,
 ) -> Profile:
     text = _clean(text)
     if not text.strip():
@@ -1124,7 +1150,7 @@ def _parse(
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     failures: list[ParseFailure] = list(notes)
-    parser = _PageParser(source, as_of, failures)
+    parser = _PageParser(source, as_of, failures, deadline)
     check = _has_control(text) if control is None else control
     header_lines, raw_entries, non_text = parser.split_lines(lines, check)
     non_text += text.count("\ufffd")
@@ -1135,6 +1161,7 @@ def _parse(
     slots: list[PaperEntry | None] = []
     pending: list[_Pending] = []
     for index, raw_entry in enumerate(raw_entries):
+        parser.on_time(raw_entry.line)
         slots.append(parser.parse_entry(raw_entry, index == len(raw_entries) - 1, index, pending))
     if pending:
         known = set(known_authors)
@@ -1145,6 +1172,7 @@ def _parse(
                 known.update(paper.authors)
         names = _KnownNames(known)  # once per page, whatever the number of glued lines
         for item in pending:
+            parser.on_time(item.glued[0])
             slots[item.index] = parser.resolve_pending(item, names)
     papers = tuple(p for p in slots if p is not None)
 
@@ -1178,20 +1206,22 @@ def parse_text(
     as_of: date,
     sha256: str = "",
     known_authors: frozenset[str] = frozenset(),
+    time_budget: float | None = None,
 ) -> Profile:
     """Parse one profile page given as text.
 
     ``as_of`` is the date the page was copied (it resolves yearless dates).
     ``known_authors`` (optional) are names seen in other files, used only by the
-    layout-B fallback split. Never raises on any text: what can't be read is in
-    ``Profile.failures``. Raises TypeError when ``text`` is not a str or ``as_of``
-    not a date.
+    layout-B fallback split. ``time_budget`` (seconds, optional): a page whose parse
+    takes longer stops and becomes one failure, with no papers. Never raises on any
+    text: what can't be read is in ``Profile.failures``. Raises TypeError when
+    ``text`` is not a str or ``as_of`` not a date.
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
     if not isinstance(as_of, date):
         raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
-    return _guarded(text, source, as_of, sha256, known_authors, ())
+    return _guarded(text, source, as_of, sha256, known_authors, (), None, time_budget)
 
 
 def _guarded(
@@ -1202,9 +1232,20 @@ def _guarded(
     known_authors: frozenset[str],
     notes: tuple[ParseFailure, ...],
     control: bool | None = None,
+    time_budget: float | None = None,
+    started: float | None = None,
 ) -> Profile:
+    deadline = None
+    if time_budget is not None:
+        deadline = (time.monotonic() if started is None else started) + time_budget
     try:
-        return _parse(text, source, as_of, sha256, known_authors, notes, control)
+        return _parse(text, source, as_of, sha256, known_authors, notes, control, deadline)
+    except _OutOfTime as stop:
+        reason = (
+            f"parsing stopped at line {stop.line}: the page took longer than the per-file"
+            f" parse time budget of {time_budget:g} s; nothing of this file is read"
+        )
+        return _failed(source, sha256, as_of, stop.line, reason)
     except Exception as exc:  # pragma: no cover - last line of defence: input must never raise
         return _failed(
             source,
@@ -1282,7 +1323,12 @@ def _decode(data: bytes, source: str) -> _Decoded:
 
 
 def parse_bytes(
-    data: bytes, source: str, *, as_of: date, known_authors: frozenset[str] = frozenset()
+    data: bytes,
+    source: str,
+    *,
+    as_of: date,
+    known_authors: frozenset[str] = frozenset(),
+    time_budget: float | None = None,
 ) -> Profile:
     """Parse one profile page given as bytes; ``sha256`` is that of the raw bytes.
 
@@ -1290,12 +1336,14 @@ def parse_bytes(
     UTF-8 are read as cp1252/Latin-1 when that gives text; NUL bytes or control
     character soup make a "binary file" failure, other unreadable bytes an
     "undecodable bytes" failure (a Profile with no papers, never an exception).
-    Raises TypeError when ``data`` is not bytes.
+    ``time_budget``: as for :func:`parse_text` (decoding counts). Raises TypeError
+    when ``data`` is not bytes.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"data must be bytes, not {type(data).__name__}")
     if not isinstance(as_of, date):
         raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
+    started = time.monotonic()
     data = bytes(data)
     digest = hashlib.sha256(data).hexdigest()
     if not data:
@@ -1307,7 +1355,17 @@ def parse_bytes(
         )
     # Control characters are cheapest to find in the raw bytes, when those are UTF-8.
     control = _has_control_bytes(data) if decoded.encoding == "utf-8" else None
-    return _guarded(decoded.text, source, as_of, digest, known_authors, decoded.notes, control)
+    return _guarded(
+        decoded.text,
+        source,
+        as_of,
+        digest,
+        known_authors,
+        decoded.notes,
+        control,
+        time_budget,
+        started,
+    )
 
 
 def parse_file(
@@ -1316,6 +1374,7 @@ def parse_file(
     as_of: date,
     source: str | None = None,
     known_authors: frozenset[str] = frozenset(),
+    time_budget: float | None = None,
 ) -> Profile:
     """Parse one profile page file; ``source`` defaults to the file name.
 
@@ -1327,4 +1386,5 @@ def parse_file(
         source if source is not None else p.name,
         as_of=as_of,
         known_authors=known_authors,
+        time_budget=time_budget,
     )

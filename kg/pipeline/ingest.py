@@ -40,6 +40,13 @@ import pyoxigraph as ox
 from kg.identity.records import MentionKeys
 from kg.model import ParseFailure
 from kg.normalize import name_key
+from kg.pipeline.limits import (
+    DEFAULT_LIMITS,
+    FileLimits,
+    FileTooLarge,
+    parse_limited,
+    read_limited,
+)
 from kg.pipeline.steps import ResolutionStep
 from kg.pipeline.workers import worker_pool
 from kg.rdf.iri import IriScheme
@@ -240,20 +247,27 @@ def _init_worker(keys: MentionKeys | None) -> None:
 
 
 def _parse_and_map(
-    work: _Work, base: str, as_of: date, parsed_at: datetime, keys: MentionKeys | None
+    work: _Work,
+    base: str,
+    as_of: date,
+    parsed_at: datetime,
+    keys: MentionKeys | None,
+    limits: FileLimits = DEFAULT_LIMITS,
 ) -> _Mapped:
     """Parse and map one file; ``keys`` decide identity (None: the plain name and title keys)."""
-    from kg.parse import PARSER_VERSION, parse_bytes
+    from kg.parse import PARSER_VERSION
 
     try:
-        data = Path(work.path).read_bytes()
+        data = read_limited(work.path, work.source, limits)
+    except FileTooLarge as error:
+        return _Mapped(work.source, work.path, "", False, [], 0, (error.failure,), False)
     except OSError as error:
         failure = ParseFailure(work.source, 0, f"cannot read file: {error.strerror or error}")
         return _Mapped(work.source, work.path, "", False, [], 0, (failure,), False)
     sha = hashlib.sha256(data).hexdigest()
     if sha == work.known_sha:
         return _Mapped(work.source, work.path, sha, True, [], 0, (), True)
-    profile = parse_bytes(data, work.source, as_of=as_of)
+    profile = parse_limited(data, work.source, as_of, limits)
     usable = bool(profile.papers)
     if not usable:
         lines: list[str] = []
@@ -301,10 +315,10 @@ def _parse_and_map(
 
 
 def _parse_and_map_in_worker(
-    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime
+    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime, limits: FileLimits
 ) -> list[_Mapped]:
     """A worker's task: map ``works`` with the keys the worker's initializer received."""
-    return [_parse_and_map(work, base, as_of, parsed_at, _worker_keys) for work in works]
+    return [_parse_and_map(work, base, as_of, parsed_at, _worker_keys, limits) for work in works]
 
 
 def _mapped_stream(
@@ -314,10 +328,11 @@ def _mapped_stream(
     parsed_at: datetime,
     workers: int,
     keys: MentionKeys | None = None,
+    limits: FileLimits = DEFAULT_LIMITS,
 ) -> Iterator[_Mapped]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
         for work in works:
-            yield _parse_and_map(work, base, as_of, parsed_at, keys)
+            yield _parse_and_map(work, base, as_of, parsed_at, keys, limits)
         return
     # The identity keys go to each worker once, not with every file. A bounded window of
     # tasks, taken in order: workers stay busy, and memory does not grow with the corpus.
@@ -326,7 +341,9 @@ def _mapped_stream(
         pending: deque[Future[list[_Mapped]]] = deque()
         try:
             for task in tasks:
-                pending.append(pool.submit(_parse_and_map_in_worker, task, base, as_of, parsed_at))
+                pending.append(
+                    pool.submit(_parse_and_map_in_worker, task, base, as_of, parsed_at, limits)
+                )
                 if len(pending) >= workers * TASKS_IN_FLIGHT:
                     yield from pending.popleft().result()
             while pending:
@@ -456,11 +473,14 @@ def ingest(
     workers: int | None = None,
     resolution: ResolutionStep | None = None,
     publish: bool = True,
+    limits: FileLimits | None = None,
 ) -> IngestReport:
     """Ingest profile files and folders into ``store``; see the module docstring.
 
     ``resolution`` decides identity (:class:`kg.pipeline.identity.IdentityResolution`;
-    None: the plain name and title keys, no identity graph).
+    None: the plain name and title keys, no identity graph). ``limits``: the size and
+    parse time a file may take (:mod:`kg.pipeline.limits`; None: the settings' defaults);
+    a file over them fails on its own.
 
     Never raises for bad input: each file's outcome is in the report. Raises
     :class:`kg.errors.StoreError` only when the store itself cannot be written.
@@ -479,6 +499,7 @@ def ingest(
     parsed_at = datetime.now(UTC)
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     show = sys.stderr.isatty() if progress is None else progress
+    limits = limits or DEFAULT_LIMITS
 
     # Identity resolution needs evidence across files: pass 1 (its prepare) reads them
     # all, then mapping (pass 2) uses its keys; sources it changes are mapped again.
@@ -491,6 +512,7 @@ def ingest(
             as_of=as_of,
             workers=workers,
             prune=prune,
+            limits=limits,
         )
         keys = plan.keys
         works = [_Work(w.source, w.path, None) if w.source in plan.remap else w for w in works]
@@ -501,7 +523,9 @@ def ingest(
         else _Work(w.source, w.path, w.known_sha, scheme.graph(w.source))
         for w in works
     ]
-    stream: Iterable[_Mapped] = _mapped_stream(works, scheme.base, as_of, parsed_at, workers, keys)
+    stream: Iterable[_Mapped] = _mapped_stream(
+        works, scheme.base, as_of, parsed_at, workers, keys, limits
+    )
     if show:
         from tqdm import tqdm
 
