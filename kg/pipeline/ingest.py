@@ -6,7 +6,9 @@
   owner is refused (see docs/sources.md). Nothing stored is lost by either.
 * An unchanged file (same SHA-256 as the stored graph says) is skipped.
 * A new file's graph is bulk-loaded; many new graphs share one bulk load, which
-  commits as a whole, and a graph is never split across two loads.
+  commits as a whole, and a graph is never split across two loads. A graph too
+  large for one atomic bulk load is loaded alone, under a record that lets the
+  store undo a partial load after a crash (kg.store.embedded, issue 15 item 5).
 * A changed file's graph is replaced in one transaction.
 * A file that yields nothing (empty, binary, undecodable, no entry) is reported
   and leaves whatever the store already had for it untouched.
@@ -60,6 +62,7 @@ Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
 BULK_BATCH_BYTES = 64 * 1024 * 1024
 #: And this many quads at most: pyoxigraph's bulk loader commits each 1,000,000 quads
 #: on its own (oxigraph's DEFAULT_BULK_LOAD_BATCH_SIZE), so only a smaller load is atomic.
+#: A larger graph is loaded alone and named to the store, which can then undo a part.
 BULK_BATCH_QUADS = 500_000
 #: Below this many files, parsing in-process beats starting worker processes.
 PARALLEL_THRESHOLD = 64
@@ -367,6 +370,16 @@ def _with_union_copy(lines: list[str], graph: str) -> str:
     return text.replace(" .\n", f" <{graph}> .\n") + text
 
 
+@dataclass(frozen=True, slots=True)
+class _Batched:
+    """A new graph waiting for its bulk load."""
+
+    source: str
+    graph: str
+    nquads: str
+    quads: int
+
+
 class _Loader:
     """Bulk loads in background threads while the main thread gathers the next batch.
 
@@ -390,7 +403,7 @@ class _Loader:
     def __init__(self, store: KGStore, threads: int = 2) -> None:
         self._store = store
         self._count = max(1, threads)
-        self._queue: queue.Queue[list[tuple[str, str]] | None] = queue.Queue(maxsize=1)
+        self._queue: queue.Queue[list[_Batched] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._threads: list[threading.Thread] = []
         #: source -> why the store refused its graph (written by the loader threads).
@@ -409,18 +422,23 @@ class _Loader:
             if batch is None:
                 return
 
-    def _load(self, batch: list[tuple[str, str]]) -> None:
+    def _load(self, batch: list[_Batched]) -> None:
+        texts = [item.nquads for item in batch]
         try:
-            self._store.load_new_graphs([text for _, text in batch])
+            if sum(item.quads for item in batch) > BULK_BATCH_QUADS:
+                # Not one commit: the store records the graphs first (a crash is undone).
+                self._store.load_new_graphs(texts, graphs=[item.graph for item in batch])
+            else:
+                self._store.load_new_graphs(texts)
             return
         except (SyntaxError, ValueError) as error:
             if len(batch) == 1:
-                self.rejected[batch[0][0]] = _first_line(error)
+                self.rejected[batch[0].source] = _first_line(error)
                 return
         for item in batch:
             self._load([item])
 
-    def load(self, batch: list[tuple[str, str]]) -> None:
+    def load(self, batch: list[_Batched]) -> None:
         self._raise()
         if not self._threads:
             self._threads = [
@@ -531,7 +549,7 @@ def ingest(
 
         stream = tqdm(stream, total=len(works), unit="file", desc="ingest", file=sys.stderr)
 
-    batch: list[tuple[str, str]] = []
+    batch: list[_Batched] = []
     batch_bytes = 0
     batch_quads = 0
     # Concurrent loads only into our own store: an external one (kg.store.remote) gets its
@@ -579,7 +597,9 @@ def ingest(
                 size, count = len(mapped.nquads), mapped.quads
                 if batch_bytes + size > BULK_BATCH_BYTES or batch_quads + count > BULK_BATCH_QUADS:
                     flush_batch()
-                batch.append((mapped.source, mapped.nquads))
+                batch.append(
+                    _Batched(mapped.source, scheme.graph(mapped.source), mapped.nquads, count)
+                )
                 batch_bytes += size
                 batch_quads += count
                 status = "added"
