@@ -213,6 +213,8 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
 )
 @setting_option("curation", type=click.Path(dir_okay=False, path_type=Path))
+@setting_option("max_file_bytes", type=click.IntRange(min=0))
+@setting_option("parse_timeout", type=click.FloatRange(min=0))
 @click.option(
     "--precompute/--no-precompute",
     default=True,
@@ -235,6 +237,8 @@ def ingest_command(
     workers: int | None,
     progress: bool | None,
     curation: Path | None,
+    max_file_bytes: int | None,
+    parse_timeout: float | None,
     precompute: bool,
     search_index: bool,
 ) -> None:
@@ -243,6 +247,7 @@ def ingest_command(
     from kg.identity.curation import DEFAULT_CURATION
     from kg.pipeline.identity import IdentityResolution
     from kg.pipeline.ingest import ingest
+    from kg.pipeline.limits import FileLimits
 
     if curation is not None and not curation.is_file():
         raise click.BadParameter(f"no such file: {curation}", param_hint="--curation")
@@ -273,6 +278,7 @@ def ingest_command(
             progress=progress,
             workers=workers,
             resolution=resolution,
+            limits=FileLimits.of(max_file_bytes, parse_timeout),
         )
     except OSError as error:
         # A full disk, a read-only or vanished store folder: every write is one commit

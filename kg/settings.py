@@ -236,6 +236,22 @@ class Settings:
         help="Identity curation file (must-link / cannot-link; docs/identity.md). "
         "Default: ./curation.tsv if it exists.",
     )
+    max_file_bytes: int = _setting(
+        16 * 1024 * 1024,
+        flag="--max-file-bytes",
+        env="KG_MAX_FILE_BYTES",
+        commands=("ingest",),
+        help="Largest profile file ingest reads, in bytes; a larger one fails (not read; what the "
+        "store holds for it stays) and the other files are ingested (0: no limit).",
+    )
+    parse_timeout: float = _setting(
+        60.0,
+        flag="--parse-timeout",
+        env="KG_PARSE_TIMEOUT",
+        commands=("ingest",),
+        help="Seconds the parse of one profile file may take at ingest; a slower one stops and "
+        "fails (what the store holds for it stays) and the other files are ingested (0: no limit).",
+    )
     queries_dir: str | None = _setting(
         None,
         env="KG_QUERIES_DIR",

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -452,38 +453,101 @@ class _Split:
     alternatives: tuple[int, ...] = ()  # other valid split offsets (ambiguity)
 
 
-def _split(s: str, known_authors: Iterable[str]) -> _Split | None:
-    memo: dict[int, bool] = {}
-    # The plain-ASCII regex cannot scan past the next candidate (a capital glued to a
-    # letter is not a plain token), so trying it first keeps the whole loop linear.
-    valid = [
-        i
-        for i in (m.start() for m in _CANDIDATE.finditer(s))
-        if s[i].isupper() and (_PLAIN_AUTHOR_LINE.fullmatch(s, i) or _author_line_ok(s, i, memo))
-    ]
-    if valid:
-        i = valid[0]
-        return _Split(s[:i], s[i:], "leftmost-valid", tuple(valid[1:]))
-    # Fallback: the earliest candidate where a known author starts and is followed by
-    # ", ", " et al.", " · " or the end of the line.
-    by_first: dict[str, list[str]] = {}
-    for name in known_authors:
-        if name:
-            by_first.setdefault(name.split(" ", 1)[0], []).append(name)
-    if not by_first:
-        return None
-    n = len(s)
-    for m in _CANDIDATE.finditer(s):
-        i = m.start()
+class _KnownNames:
+    """Known author names, indexed once per page for the known-author fallback.
+
+    A name can only start at a split candidate ``i`` and end where ``", "``,
+    ``" et al"``, ``" · "`` or the end of the line follows: at most two places per
+    space-separated token. So each candidate costs a few set look-ups over at most
+    ``max_tokens`` tokens (bounded: a name has at most _MAX_NAME_TOKENS tokens), not
+    one comparison per known name sharing its first word, and the index is built once
+    per page, not once per glued line (issue 15 item 4: both made the parse quadratic).
+    Names longer than the author grammar allows never anchor a split.
+    """
+
+    __slots__ = ("firsts", "max_chars", "max_tokens", "names")
+
+    def __init__(self, names: Iterable[str]) -> None:
+        kept = set()
+        firsts = set()
+        longest = tokens = 0
+        for name in names:
+            first = name.split(" ", 1)[0]
+            count = name.count(" ") + 1
+            if not first or len(first) > _MAX_TOKEN or count > _MAX_NAME_TOKENS:
+                continue
+            if len(name) > _MAX_NAME_TOKENS * (_MAX_TOKEN + 1):
+                continue
+            kept.add(name)
+            firsts.add(first)
+            longest = max(longest, len(name))
+            tokens = max(tokens, count)
+        self.names = frozenset(kept)
+        self.firsts = frozenset(firsts)
+        self.max_chars = longest
+        self.max_tokens = tokens
+
+    def starts_at(self, s: str, i: int) -> bool:
+        """Does a known name start at ``i``, followed by ``", "``, ``" et al"``, ``" · "`` or the end?
+
+        ``s`` is collapsed (single spaces). The name's first token is the whole first
+        space-separated token of ``s`` at ``i`` (at most _MAX_TOKEN characters).
+        """
+        n = len(s)
         e = s.find(" ", i, i + _MAX_TOKEN + 1)  # bounded: no first name token is longer
         if e < 0:
-            e = n if n - i <= _MAX_TOKEN else i  # i: an empty token, found in no list
-        for name in by_first.get(s[i:e], ()):
-            end = i + len(name)
-            if s.startswith(name, i) and (
-                end == n or s.startswith((", ", " et al", " " + _MIDDOT + " "), end)
-            ):
-                return _Split(s[:i], s[i:], "known-author")
+            if n - i > _MAX_TOKEN:
+                return False
+            e = n
+        if s[i:e] not in self.firsts:
+            return False
+        names = self.names
+        # A name ends at most max_chars in; the space after it (or after its ", ") is
+        # at most two further on. No known name reaches past that.
+        limit = i + self.max_chars + 2
+        q = e  # the end of the k-th token: a space, or the end of the line
+        for k in range(1, self.max_tokens + 1):
+            if k > 1:
+                nxt = s.find(" ", q + 1, limit)
+                if nxt < 0:
+                    if n > limit:
+                        return False
+                    nxt = n
+                q = nxt
+            if q == n:
+                return s[i:n] in names
+            if s.startswith((" et al", " " + _MIDDOT + " "), q) and s[i:q] in names:
+                return True
+            if k > 1 and s[q - 1] == "," and s[i : q - 1] in names:
+                return True  # the name is followed by ", "
+        return False
+
+
+_NO_NAMES = _KnownNames(())
+
+
+def _split(s: str, known: _KnownNames = _NO_NAMES, *, fallback_only: bool = False) -> _Split | None:
+    if not fallback_only:
+        memo: dict[int, bool] = {}
+        # The plain-ASCII regex cannot scan past the next candidate (a capital glued to a
+        # letter is not a plain token), so trying it first keeps the whole loop linear.
+        valid = [
+            i
+            for i in (m.start() for m in _CANDIDATE.finditer(s))
+            if s[i].isupper()
+            and (_PLAIN_AUTHOR_LINE.fullmatch(s, i) or _author_line_ok(s, i, memo))
+        ]
+        if valid:
+            i = valid[0]
+            return _Split(s[:i], s[i:], "leftmost-valid", tuple(valid[1:]))
+    # Fallback: the earliest candidate where a known author starts and is followed by
+    # ", ", " et al.", " · " or the end of the line.
+    if not known.names:
+        return None
+    for m in _CANDIDATE.finditer(s):
+        i = m.start()
+        if known.starts_at(s, i):
+            return _Split(s[:i], s[i:], "known-author")
     return None
 
 
@@ -501,7 +565,7 @@ def split_glued_line(
     ('OTMatch: Fictional Transport', 'Ada Quill, Bo Rennet', 'leftmost-valid')
     """
     s = _nfc(" ".join(line.split()))
-    found = _split(s, known_authors)
+    found = _split(s, _KnownNames(known_authors))
     return None if found is None else (found.title, found.authors, found.method)
 
 
@@ -695,6 +759,14 @@ class _Header:
     junk: list[list[_Line]] = field(default_factory=list)  # unrecognised blocks of lines
 
 
+class _OutOfTime(Exception):
+    """The page's time budget is spent (raised at ``line``; caught by _guarded)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
 @dataclass(slots=True)
 class _Pending:
     """A glued line with no valid split point, retried once all known authors are in."""
@@ -764,10 +836,23 @@ def _collapse(text: str) -> str:
 class _PageParser:
     """The per-page state: where failures go, and the copy date."""
 
-    def __init__(self, source: str, as_of: date, failures: list[ParseFailure]) -> None:
+    def __init__(
+        self,
+        source: str,
+        as_of: date,
+        failures: list[ParseFailure],
+        deadline: float | None = None,
+    ) -> None:
         self.source = source
         self.as_of = as_of
         self.failures = failures
+        #: time.monotonic() after which the parse stops (a per-file time budget), or None.
+        self.deadline = deadline
+
+    def on_time(self, line: int) -> None:
+        """Raise _OutOfTime when the page's time budget is spent."""
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            raise _OutOfTime(line)
 
     def fail(self, line: int, reason: str, raw: str = "") -> None:
         self.failures.append(ParseFailure(self.source, line, reason, _raw(raw)))
@@ -783,7 +868,10 @@ class _PageParser:
         entries: list[_Entry] = []
         target = header
         non_text = 0
+        deadline = self.deadline
         for number, raw in enumerate(lines, 1):
+            if not number & 0xFFF and deadline is not None:  # every 4,096 lines: cheap
+                self.on_time(number)
             if len(raw) > MAX_LINE_CHARS:
                 non_text += len(_NON_TEXT.findall(raw))
                 self.fail(
@@ -932,7 +1020,7 @@ class _PageParser:
                 entry, _nfc(_collapse(items[0][1])), authors, abstract, "A", None
             )
         number, glued = items[0][0], _nfc(_collapse(items[0][1]))
-        found = _split(glued, ())
+        found = _split(glued)
         if found is None:
             pending.append(
                 _Pending(index, entry, (number, glued), abstract, last and len(items) == 1)
@@ -951,9 +1039,10 @@ class _PageParser:
             entry, found.title, _author_fields(found.authors), abstract, "B", found.method
         )
 
-    def resolve_pending(self, pending: _Pending, known: frozenset[str]) -> PaperEntry | None:
+    def resolve_pending(self, pending: _Pending, known: _KnownNames) -> PaperEntry | None:
         number, glued = pending.glued
-        found = _split(glued, known)
+        # No split point was valid (parse_entry tried): only the fallback is left.
+        found = _split(glued, known, fallback_only=True)
         if found is None:
             cut = "; the file may be cut in the middle of this entry" if pending.last else ""
             self.fail(
@@ -1047,6 +1136,7 @@ def _parse(
     known_authors: frozenset[str],
     notes: tuple[ParseFailure, ...],
     control: bool | None,
+    deadline: float | None = None,
 ) -> Profile:
     text = _clean(text)
     if not text.strip():
@@ -1060,7 +1150,7 @@ def _parse(
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     failures: list[ParseFailure] = list(notes)
-    parser = _PageParser(source, as_of, failures)
+    parser = _PageParser(source, as_of, failures, deadline)
     check = _has_control(text) if control is None else control
     header_lines, raw_entries, non_text = parser.split_lines(lines, check)
     non_text += text.count("\ufffd")
@@ -1071,6 +1161,7 @@ def _parse(
     slots: list[PaperEntry | None] = []
     pending: list[_Pending] = []
     for index, raw_entry in enumerate(raw_entries):
+        parser.on_time(raw_entry.line)
         slots.append(parser.parse_entry(raw_entry, index == len(raw_entries) - 1, index, pending))
     if pending:
         known = set(known_authors)
@@ -1079,9 +1170,10 @@ def _parse(
         for paper in slots:
             if paper is not None:
                 known.update(paper.authors)
-        frozen = frozenset(known)
+        names = _KnownNames(known)  # once per page, whatever the number of glued lines
         for item in pending:
-            slots[item.index] = parser.resolve_pending(item, frozen)
+            parser.on_time(item.glued[0])
+            slots[item.index] = parser.resolve_pending(item, names)
     papers = tuple(p for p in slots if p is not None)
 
     if not raw_entries and not header.recognised and header.junk:
@@ -1114,20 +1206,22 @@ def parse_text(
     as_of: date,
     sha256: str = "",
     known_authors: frozenset[str] = frozenset(),
+    time_budget: float | None = None,
 ) -> Profile:
     """Parse one profile page given as text.
 
     ``as_of`` is the date the page was copied (it resolves yearless dates).
     ``known_authors`` (optional) are names seen in other files, used only by the
-    layout-B fallback split. Never raises on any text: what can't be read is in
-    ``Profile.failures``. Raises TypeError when ``text`` is not a str or ``as_of``
-    not a date.
+    layout-B fallback split. ``time_budget`` (seconds, optional): a page whose parse
+    takes longer stops and becomes one failure, with no papers. Never raises on any
+    text: what can't be read is in ``Profile.failures``. Raises TypeError when
+    ``text`` is not a str or ``as_of`` not a date.
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be str, not {type(text).__name__}")
     if not isinstance(as_of, date):
         raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
-    return _guarded(text, source, as_of, sha256, known_authors, ())
+    return _guarded(text, source, as_of, sha256, known_authors, (), None, time_budget)
 
 
 def _guarded(
@@ -1138,9 +1232,20 @@ def _guarded(
     known_authors: frozenset[str],
     notes: tuple[ParseFailure, ...],
     control: bool | None = None,
+    time_budget: float | None = None,
+    started: float | None = None,
 ) -> Profile:
+    deadline = None
+    if time_budget is not None:
+        deadline = (time.monotonic() if started is None else started) + time_budget
     try:
-        return _parse(text, source, as_of, sha256, known_authors, notes, control)
+        return _parse(text, source, as_of, sha256, known_authors, notes, control, deadline)
+    except _OutOfTime as stop:
+        reason = (
+            f"parsing stopped at line {stop.line}: the page took longer than the per-file"
+            f" parse time budget of {time_budget:g} s; nothing of this file is read"
+        )
+        return _failed(source, sha256, as_of, stop.line, reason)
     except Exception as exc:  # pragma: no cover - last line of defence: input must never raise
         return _failed(
             source,
@@ -1218,7 +1323,12 @@ def _decode(data: bytes, source: str) -> _Decoded:
 
 
 def parse_bytes(
-    data: bytes, source: str, *, as_of: date, known_authors: frozenset[str] = frozenset()
+    data: bytes,
+    source: str,
+    *,
+    as_of: date,
+    known_authors: frozenset[str] = frozenset(),
+    time_budget: float | None = None,
 ) -> Profile:
     """Parse one profile page given as bytes; ``sha256`` is that of the raw bytes.
 
@@ -1226,12 +1336,14 @@ def parse_bytes(
     UTF-8 are read as cp1252/Latin-1 when that gives text; NUL bytes or control
     character soup make a "binary file" failure, other unreadable bytes an
     "undecodable bytes" failure (a Profile with no papers, never an exception).
-    Raises TypeError when ``data`` is not bytes.
+    ``time_budget``: as for :func:`parse_text` (decoding counts). Raises TypeError
+    when ``data`` is not bytes.
     """
     if not isinstance(data, bytes | bytearray | memoryview):
         raise TypeError(f"data must be bytes, not {type(data).__name__}")
     if not isinstance(as_of, date):
         raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
+    started = time.monotonic()
     data = bytes(data)
     digest = hashlib.sha256(data).hexdigest()
     if not data:
@@ -1243,7 +1355,17 @@ def parse_bytes(
         )
     # Control characters are cheapest to find in the raw bytes, when those are UTF-8.
     control = _has_control_bytes(data) if decoded.encoding == "utf-8" else None
-    return _guarded(decoded.text, source, as_of, digest, known_authors, decoded.notes, control)
+    return _guarded(
+        decoded.text,
+        source,
+        as_of,
+        digest,
+        known_authors,
+        decoded.notes,
+        control,
+        time_budget,
+        started,
+    )
 
 
 def parse_file(
@@ -1252,6 +1374,7 @@ def parse_file(
     as_of: date,
     source: str | None = None,
     known_authors: frozenset[str] = frozenset(),
+    time_budget: float | None = None,
 ) -> Profile:
     """Parse one profile page file; ``source`` defaults to the file name.
 
@@ -1263,4 +1386,5 @@ def parse_file(
         source if source is not None else p.name,
         as_of=as_of,
         known_authors=known_authors,
+        time_budget=time_budget,
     )

@@ -25,7 +25,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from kg.identity.curation import curation_constraints, load_curation
@@ -39,6 +38,13 @@ from kg.identity.resolve import (
     summarize,
 )
 from kg.normalize import name_key, title_key
+from kg.pipeline.limits import (
+    DEFAULT_LIMITS,
+    FileLimits,
+    FileTooLarge,
+    parse_limited,
+    read_limited,
+)
 from kg.pipeline.steps import FileToRead, IdentityPlan
 from kg.pipeline.workers import worker_pool
 from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
@@ -222,28 +228,34 @@ class _Pass1:
     summary: SourceSummary | None  # None: unreadable or no paper
 
 
-def _summarise_file(source: str, path: str, known_sha: str | None, as_of: date) -> _Pass1:
-    from kg.parse import parse_bytes
-
+def _summarise_file(
+    source: str, path: str, known_sha: str | None, as_of: date, limits: FileLimits
+) -> _Pass1:
     try:
-        data = Path(path).read_bytes()
-    except OSError:
+        data = read_limited(path, source, limits)
+    except (OSError, FileTooLarge):  # pass 2 reports it
         return _Pass1(source, "", False, None)
     sha = hashlib.sha256(data).hexdigest()
     if sha == known_sha:
         return _Pass1(source, sha, True, None)
-    profile = parse_bytes(data, source, as_of=as_of)
+    profile = parse_limited(data, source, as_of, limits)
     return _Pass1(source, sha, False, summarize(profile) if profile.papers else None)
 
 
-def _pass1(works: Sequence[FileToRead], as_of: date, workers: int) -> list[_Pass1]:
+def _pass1(
+    works: Sequence[FileToRead], as_of: date, workers: int, limits: FileLimits
+) -> list[_Pass1]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
-        return [_summarise_file(s, p, k, as_of) for s, p, k in works]
+        return [_summarise_file(s, p, k, as_of, limits) for s, p, k in works]
     with worker_pool(workers) as pool:
         chunk = max(1, min(256, len(works) // (workers * 8)))
         return list(
             pool.map(
-                _summarise_file, *zip(*works, strict=True), [as_of] * len(works), chunksize=chunk
+                _summarise_file,
+                *zip(*works, strict=True),
+                [as_of] * len(works),
+                [limits] * len(works),
+                chunksize=chunk,
             )
         )
 
@@ -284,6 +296,7 @@ class IdentityResolution:
         as_of: date,
         workers: int = 1,
         prune: bool = False,
+        limits: FileLimits | None = None,
     ) -> IdentityPlan:
         """Pass 1 of ingest: resolve over the files ``works`` (source, path, stored SHA-256)
         and the rest of the store. Never raises for bad input."""
@@ -291,7 +304,7 @@ class IdentityResolution:
         curation = load_curation(self.curation_path)
         states = store.sources().values()
         known = {state.source: state.graph for state in states}
-        pass1 = _pass1(works, as_of, workers)
+        pass1 = _pass1(works, as_of, workers, limits or DEFAULT_LIMITS)
         fresh = {p.source: p.summary for p in pass1 if not p.unchanged and p.summary is not None}
         present = {source for source, _, _ in works}
         removed = {s for s in known if prune and s not in present}

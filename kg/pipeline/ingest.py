@@ -6,7 +6,9 @@
   owner is refused (see docs/sources.md). Nothing stored is lost by either.
 * An unchanged file (same SHA-256 as the stored graph says) is skipped.
 * A new file's graph is bulk-loaded; many new graphs share one bulk load, which
-  commits as a whole, and a graph is never split across two loads.
+  commits as a whole, and a graph is never split across two loads. A graph too
+  large for one atomic bulk load is loaded alone, under a record that lets the
+  store undo a partial load after a crash (kg.store.embedded, issue 15 item 5).
 * A changed file's graph is replaced in one transaction.
 * A file that yields nothing (empty, binary, undecodable, no entry) is reported
   and leaves whatever the store already had for it untouched.
@@ -40,6 +42,13 @@ import pyoxigraph as ox
 from kg.identity.records import MentionKeys
 from kg.model import ParseFailure
 from kg.normalize import name_key
+from kg.pipeline.limits import (
+    DEFAULT_LIMITS,
+    FileLimits,
+    FileTooLarge,
+    parse_limited,
+    read_limited,
+)
 from kg.pipeline.steps import ResolutionStep
 from kg.pipeline.workers import worker_pool
 from kg.rdf.iri import IriScheme
@@ -53,6 +62,7 @@ Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
 BULK_BATCH_BYTES = 64 * 1024 * 1024
 #: And this many quads at most: pyoxigraph's bulk loader commits each 1,000,000 quads
 #: on its own (oxigraph's DEFAULT_BULK_LOAD_BATCH_SIZE), so only a smaller load is atomic.
+#: A larger graph is loaded alone and named to the store, which can then undo a part.
 BULK_BATCH_QUADS = 500_000
 #: Below this many files, parsing in-process beats starting worker processes.
 PARALLEL_THRESHOLD = 64
@@ -240,20 +250,27 @@ def _init_worker(keys: MentionKeys | None) -> None:
 
 
 def _parse_and_map(
-    work: _Work, base: str, as_of: date, parsed_at: datetime, keys: MentionKeys | None
+    work: _Work,
+    base: str,
+    as_of: date,
+    parsed_at: datetime,
+    keys: MentionKeys | None,
+    limits: FileLimits = DEFAULT_LIMITS,
 ) -> _Mapped:
     """Parse and map one file; ``keys`` decide identity (None: the plain name and title keys)."""
-    from kg.parse import PARSER_VERSION, parse_bytes
+    from kg.parse import PARSER_VERSION
 
     try:
-        data = Path(work.path).read_bytes()
+        data = read_limited(work.path, work.source, limits)
+    except FileTooLarge as error:
+        return _Mapped(work.source, work.path, "", False, [], 0, (error.failure,), False)
     except OSError as error:
         failure = ParseFailure(work.source, 0, f"cannot read file: {error.strerror or error}")
         return _Mapped(work.source, work.path, "", False, [], 0, (failure,), False)
     sha = hashlib.sha256(data).hexdigest()
     if sha == work.known_sha:
         return _Mapped(work.source, work.path, sha, True, [], 0, (), True)
-    profile = parse_bytes(data, work.source, as_of=as_of)
+    profile = parse_limited(data, work.source, as_of, limits)
     usable = bool(profile.papers)
     if not usable:
         lines: list[str] = []
@@ -301,10 +318,10 @@ def _parse_and_map(
 
 
 def _parse_and_map_in_worker(
-    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime
+    works: Sequence[_Work], base: str, as_of: date, parsed_at: datetime, limits: FileLimits
 ) -> list[_Mapped]:
     """A worker's task: map ``works`` with the keys the worker's initializer received."""
-    return [_parse_and_map(work, base, as_of, parsed_at, _worker_keys) for work in works]
+    return [_parse_and_map(work, base, as_of, parsed_at, _worker_keys, limits) for work in works]
 
 
 def _mapped_stream(
@@ -314,10 +331,11 @@ def _mapped_stream(
     parsed_at: datetime,
     workers: int,
     keys: MentionKeys | None = None,
+    limits: FileLimits = DEFAULT_LIMITS,
 ) -> Iterator[_Mapped]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
         for work in works:
-            yield _parse_and_map(work, base, as_of, parsed_at, keys)
+            yield _parse_and_map(work, base, as_of, parsed_at, keys, limits)
         return
     # The identity keys go to each worker once, not with every file. A bounded window of
     # tasks, taken in order: workers stay busy, and memory does not grow with the corpus.
@@ -326,7 +344,9 @@ def _mapped_stream(
         pending: deque[Future[list[_Mapped]]] = deque()
         try:
             for task in tasks:
-                pending.append(pool.submit(_parse_and_map_in_worker, task, base, as_of, parsed_at))
+                pending.append(
+                    pool.submit(_parse_and_map_in_worker, task, base, as_of, parsed_at, limits)
+                )
                 if len(pending) >= workers * TASKS_IN_FLIGHT:
                     yield from pending.popleft().result()
             while pending:
@@ -348,6 +368,16 @@ def _with_union_copy(lines: list[str], graph: str) -> str:
     if text.count(" .\n") != len(lines):
         return "".join(graph_with_union_copy(lines, graph))
     return text.replace(" .\n", f" <{graph}> .\n") + text
+
+
+@dataclass(frozen=True, slots=True)
+class _Batched:
+    """A new graph waiting for its bulk load."""
+
+    source: str
+    graph: str
+    nquads: str
+    quads: int
 
 
 class _Loader:
@@ -373,7 +403,7 @@ class _Loader:
     def __init__(self, store: KGStore, threads: int = 2) -> None:
         self._store = store
         self._count = max(1, threads)
-        self._queue: queue.Queue[list[tuple[str, str]] | None] = queue.Queue(maxsize=1)
+        self._queue: queue.Queue[list[_Batched] | None] = queue.Queue(maxsize=1)
         self._error: BaseException | None = None
         self._threads: list[threading.Thread] = []
         #: source -> why the store refused its graph (written by the loader threads).
@@ -392,18 +422,23 @@ class _Loader:
             if batch is None:
                 return
 
-    def _load(self, batch: list[tuple[str, str]]) -> None:
+    def _load(self, batch: list[_Batched]) -> None:
+        texts = [item.nquads for item in batch]
         try:
-            self._store.load_new_graphs([text for _, text in batch])
+            if sum(item.quads for item in batch) > BULK_BATCH_QUADS:
+                # Not one commit: the store records the graphs first (a crash is undone).
+                self._store.load_new_graphs(texts, graphs=[item.graph for item in batch])
+            else:
+                self._store.load_new_graphs(texts)
             return
         except (SyntaxError, ValueError) as error:
             if len(batch) == 1:
-                self.rejected[batch[0][0]] = _first_line(error)
+                self.rejected[batch[0].source] = _first_line(error)
                 return
         for item in batch:
             self._load([item])
 
-    def load(self, batch: list[tuple[str, str]]) -> None:
+    def load(self, batch: list[_Batched]) -> None:
         self._raise()
         if not self._threads:
             self._threads = [
@@ -456,11 +491,14 @@ def ingest(
     workers: int | None = None,
     resolution: ResolutionStep | None = None,
     publish: bool = True,
+    limits: FileLimits | None = None,
 ) -> IngestReport:
     """Ingest profile files and folders into ``store``; see the module docstring.
 
     ``resolution`` decides identity (:class:`kg.pipeline.identity.IdentityResolution`;
-    None: the plain name and title keys, no identity graph).
+    None: the plain name and title keys, no identity graph). ``limits``: the size and
+    parse time a file may take (:mod:`kg.pipeline.limits`; None: the settings' defaults);
+    a file over them fails on its own.
 
     Never raises for bad input: each file's outcome is in the report. Raises
     :class:`kg.errors.StoreError` only when the store itself cannot be written.
@@ -479,6 +517,7 @@ def ingest(
     parsed_at = datetime.now(UTC)
     workers = workers if workers is not None else min(4, os.cpu_count() or 1)
     show = sys.stderr.isatty() if progress is None else progress
+    limits = limits or DEFAULT_LIMITS
 
     # Identity resolution needs evidence across files: pass 1 (its prepare) reads them
     # all, then mapping (pass 2) uses its keys; sources it changes are mapped again.
@@ -491,6 +530,7 @@ def ingest(
             as_of=as_of,
             workers=workers,
             prune=prune,
+            limits=limits,
         )
         keys = plan.keys
         works = [_Work(w.source, w.path, None) if w.source in plan.remap else w for w in works]
@@ -501,13 +541,15 @@ def ingest(
         else _Work(w.source, w.path, w.known_sha, scheme.graph(w.source))
         for w in works
     ]
-    stream: Iterable[_Mapped] = _mapped_stream(works, scheme.base, as_of, parsed_at, workers, keys)
+    stream: Iterable[_Mapped] = _mapped_stream(
+        works, scheme.base, as_of, parsed_at, workers, keys, limits
+    )
     if show:
         from tqdm import tqdm
 
         stream = tqdm(stream, total=len(works), unit="file", desc="ingest", file=sys.stderr)
 
-    batch: list[tuple[str, str]] = []
+    batch: list[_Batched] = []
     batch_bytes = 0
     batch_quads = 0
     # Concurrent loads only into our own store: an external one (kg.store.remote) gets its
@@ -555,7 +597,9 @@ def ingest(
                 size, count = len(mapped.nquads), mapped.quads
                 if batch_bytes + size > BULK_BATCH_BYTES or batch_quads + count > BULK_BATCH_QUADS:
                     flush_batch()
-                batch.append((mapped.source, mapped.nquads))
+                batch.append(
+                    _Batched(mapped.source, scheme.graph(mapped.source), mapped.nquads, count)
+                )
                 batch_bytes += size
                 batch_quads += count
                 status = "added"

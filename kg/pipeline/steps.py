@@ -23,6 +23,7 @@ from datetime import date
 from typing import Protocol
 
 from kg.identity.records import MentionKeys
+from kg.pipeline.limits import FileLimits
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import KGStore
 
@@ -58,9 +59,10 @@ class ResolutionStep(Protocol):
         as_of: date,
         workers: int = 1,
         prune: bool = False,
+        limits: FileLimits | None = None,
     ) -> IdentityPlan:
-        """Before mapping: decide over ``works`` and what the store holds. Never raises for
-        bad input."""
+        """Before mapping: decide over ``works`` and what the store holds, reading each file
+        within ``limits`` (None: the defaults). Never raises for bad input."""
         ...
 
     def render(self, scheme: IriScheme) -> None:

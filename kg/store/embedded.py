@@ -25,6 +25,14 @@ Writes are atomic per source graph: a new graph arrives with one bulk load
 (its named graph and its default-graph copy together), which commits as a
 whole; a changed graph is replaced, and its triples that no other graph states
 are retracted from the union, by one SPARQL update, which is one transaction.
+
+A bulk load commits as a whole only up to :data:`BULK_ATOMIC_QUADS` (pyoxigraph
+commits a larger one in parts). So a larger load names its graphs: they are
+recorded in ``DIR/loading/`` (written and synced) before the load and forgotten
+after it, and a writer opening a store where such a record was left (the load
+was killed) first removes whatever of those graphs was committed, and the
+default-graph triples no named graph states any more. The next ingest then adds
+those files again, as new (issue 15 item 5).
 """
 
 from __future__ import annotations
@@ -33,8 +41,9 @@ import contextlib
 import io
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -49,6 +58,8 @@ from kg.settings import DEFAULT_STORE
 PRIMARY = "oxigraph"
 SNAPSHOTS = "snapshots"
 PUBLISHED = "published"
+#: Records of bulk loads larger than BULK_ATOMIC_QUADS under way (see the module docstring).
+LOADING = "loading"
 #: Checkpoints younger than this are kept even when superseded, so that a
 #: reader that opened one a moment ago can finish its queries.
 SNAPSHOT_GRACE_SECONDS = 300
@@ -123,7 +134,9 @@ class KGStore:
         for leftover in (path / PRIMARY).glob("bulk-*.sst"):
             with contextlib.suppress(OSError):
                 leftover.unlink()
-        return cls(store, folder=path, writable=True, generation=None)
+        handle = cls(store, folder=path, writable=True, generation=None)
+        handle._undo_interrupted_loads()
+        return handle
 
     @classmethod
     def open_readonly(cls, folder: str | os.PathLike[str]) -> KGStore:
@@ -242,19 +255,71 @@ class KGStore:
 
     # -- writing ---------------------------------------------------------------
 
-    def load_new_graphs(self, nquads: Iterable[str]) -> None:
+    def load_new_graphs(self, nquads: Iterable[str], *, graphs: Sequence[str] = ()) -> None:
         """Bulk-load N-Quads text (graphs that are not in the store yet).
 
-        One call commits as a whole, so give it whole graphs only, each with
-        its default-graph copy (see :func:`graph_with_union_copy`).
+        Give it whole graphs only, each with its default-graph copy (see
+        :func:`graph_with_union_copy`). Up to :data:`BULK_ATOMIC_QUADS` quads, one
+        call commits as a whole. For more, name the graphs in ``graphs``: they are
+        recorded before the load and forgotten after it, so that a load cut short
+        (a crash, or a SyntaxError or ValueError for bad data, raised after the bad
+        data's graphs are removed again) never leaves part of a graph behind.
         """
         self._require_writable()
         self.writes += 1
+        record = self._record_load(graphs) if graphs and self.folder is not None else None
         # The loader reads the text as it is encoded, piece by piece: no joined copy of
         # the batch (tens of MB, twice: the string and its UTF-8) is ever built.
         reader = io.BufferedReader(_Utf8Reader(nquads), 1 << 20)
-        if reader.peek(1):
-            self._store.bulk_load(input=reader, format=ox.RdfFormat.N_QUADS)
+        try:
+            if reader.peek(1):
+                self._store.bulk_load(input=reader, format=ox.RdfFormat.N_QUADS)
+        except (SyntaxError, ValueError):
+            # Refused as data, maybe after committing a part: undo that now. (Any other
+            # error keeps the record: the next writer undoes it.)
+            if record is not None:
+                self._undo_load(record)
+            raise
+        if record is not None:
+            record.unlink()
+
+    def _record_load(self, graphs: Sequence[str]) -> Path:
+        """Write (and sync) the names of the graphs a non-atomic load is about to add."""
+        assert self.folder is not None
+        folder = self.folder / LOADING
+        folder.mkdir(exist_ok=True)
+        record = folder / f"{time.time_ns():020d}-{threading.get_ident()}.graphs"
+        partial = record.with_suffix(".tmp")
+        with open(partial, "w", encoding="utf-8") as file:
+            file.write("".join(graph + "\n" for graph in graphs))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, record)
+        _sync_folder(folder)
+        return record
+
+    def _undo_interrupted_loads(self) -> None:
+        """Remove what interrupted non-atomic loads committed (see the module docstring)."""
+        assert self.folder is not None
+        folder = self.folder / LOADING
+        if not folder.is_dir():
+            return
+        for partial in folder.glob("*.tmp"):  # written before its load began: nothing to undo
+            partial.unlink()
+        for record in sorted(folder.glob("*.graphs")):
+            self._undo_load(record)
+
+    def _undo_load(self, record: Path) -> None:
+        """Remove the graphs a load record names and the union triples no graph states any
+        more; each step is idempotent, and the record goes last."""
+        for name in record.read_text(encoding="utf-8").split():
+            # Each graph alone in a transaction; ox.NamedNode refuses a name that is not an IRI.
+            self._store.remove_graph(ox.NamedNode(name))
+        # The union copy may have been committed without its named graph: a sweep of the
+        # default graph, not the usual retraction (which reads the named graph).
+        self._store.update(_SWEEP_UNION)
+        self.writes += 1
+        record.unlink()
 
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
         """Replace one named graph's content, and its share of the union, in one transaction.
@@ -366,7 +431,7 @@ class GraphStore(Protocol):
 
     def dump(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None: ...
 
-    def load_new_graphs(self, nquads: Iterable[str]) -> None: ...
+    def load_new_graphs(self, nquads: Iterable[str], *, graphs: Sequence[str] = ()) -> None: ...
 
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
 
@@ -402,6 +467,20 @@ class _Utf8Reader(io.RawIOBase):
             self._pending = self._pending[size:]
             filled += size
         return filled
+
+
+#: Delete from the default graph (the union) every triple that no named graph states.
+_SWEEP_UNION = "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make a rename inside ``folder`` durable (where the system lets a folder be synced)."""
+    with contextlib.suppress(OSError):
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
 
 
 def _retract_from_union(graph: str) -> str:

@@ -48,7 +48,7 @@ import pyoxigraph as ox
 import pytest
 
 from kg.parse import parse_text
-from kg.store.embedded import PRIMARY, SNAPSHOTS, KGStore, published_generation
+from kg.store.embedded import LOADING, PRIMARY, SNAPSHOTS, KGStore, published_generation
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
 #: Copies of each of the five seed pages: 5 * COPIES profile files.
@@ -104,8 +104,11 @@ def write_versions(seed_files: dict[str, Path], root: Path) -> tuple[Path, Path,
 #: BATCH (bytes per bulk load, "-" for the default) and POINT, a step at which the
 #: process group kills itself with SIGKILL: ``after:load_new_graphs:N``,
 #: ``after:replace_graph:N``, ``after:remove_graph:N`` (after the N-th call returned),
-#: ``before:hooks`` (the identity step's publish, after every graph write) or
-#: ``at:pointer`` (checkpoint written, the published pointer not yet switched).
+#: ``before:hooks`` (the identity step's publish, after every graph write),
+#: ``at:pointer`` (checkpoint written, the published pointer not yet switched) or
+#: ``partial:load:N:BOUND``: the atomic bound of a bulk load lowered to BOUND quads, and the
+#: N-th native bulk load of more quads commits its first half, then the process dies, as
+#: pyoxigraph's loader commits a load past its 1,000,000-quad unit in parts (issue 15 item 5).
 KILL_WRAPPER = """
 import os, signal, sys
 import kg.pipeline.ingest, kg.store.embedded
@@ -119,7 +122,37 @@ def die():
 if point != "-":
     when, name, *count = point.split(":")
     calls = [0]
-    if name == "hooks":
+    if when == "partial":
+        bound = int(count[1])
+        kg.pipeline.ingest.BULK_BATCH_QUADS = bound
+        kg.store.embedded.BULK_ATOMIC_QUADS = bound
+
+        class Partial:
+            def __init__(self, real):
+                self._real = real
+
+            def __getattr__(self, attr):
+                return getattr(self._real, attr)
+
+            def bulk_load(self, input=None, format=None, **kwargs):
+                data = input if isinstance(input, bytes) else input.read()
+                lines = data.splitlines(keepends=True)
+                if len(lines) > bound:
+                    calls[0] += 1
+                    if calls[0] == int(count[0]):
+                        self._real.bulk_load(input=b"".join(lines[: len(lines) // 2]), format=format)
+                        die()
+                return self._real.bulk_load(input=data, format=format, **kwargs)
+
+        real_open = kg.store.embedded.KGStore.open_writable.__func__
+
+        def open_writable(cls, folder):
+            store = real_open(cls, folder)
+            store._store = Partial(store._store)
+            return store
+
+        kg.store.embedded.KGStore.open_writable = classmethod(open_writable)
+    elif name == "hooks":
         import kg.pipeline.identity
         kg.pipeline.identity.IdentityResolution.publish = lambda self, *a, **k: die()
     elif name == "pointer":
@@ -565,3 +598,33 @@ def test_sigkill_while_pruning(corpus: Corpus, tmp_path: Path) -> None:
         f"no kill landed between two removals: {observed}"
     )
     no_drift(drift)
+
+
+def test_sigkill_inside_a_load_past_the_atomic_bound(corpus: Corpus, tmp_path: Path) -> None:
+    """Issue 15 item 5: a graph larger than one atomic bulk load, killed half-committed.
+
+    The bound is lowered (1,200 quads: four of the five seed pages are past it) and the
+    third such load commits half of its quads before the kill, as pyoxigraph does past
+    its commit unit. The next writer must find no part of a graph, and a re-run must
+    end as a clean run does.
+    """
+    store = tmp_path / "store"
+    command = ingest_command(corpus.v1, store, point="partial:load:3:1200")
+    assert run_and_kill(command, store, Kill(point="partial:load:3:1200"))
+    records = sorted((store / LOADING).glob("*.graphs")) if (store / LOADING).is_dir() else []
+    half_loaded = {
+        name for record in records for name in record.read_text(encoding="utf-8").split()
+    }
+    state = read_primary(store)  # opened for writing, as the next ingest opens it
+    versions = check_consistent(state, State(), corpus.clean_v1, "kill inside a large load")
+    assert records, "the kill did not land inside a load past the bound"
+    assert versions["missing"] and versions["after"], versions
+    assert not half_loaded & set(state.graphs), "a half-loaded graph is still there"
+    assert not list((store / LOADING).glob("*.graphs"))
+    run_clean(ingest_command(corpus.v1, store))
+    published = read_published(store)
+    assert published is not None
+    for final, what in ((read_primary(store), "store"), (published, "published checkpoint")):
+        assert_same_quads(
+            final, corpus.clean_v1, f"kill inside a large load, then a re-run ({what})"
+        )

@@ -14,6 +14,7 @@ import pytest
 from kg.identity.records import MentionKeys
 from kg.pipeline import ingest as ingest_module
 from kg.pipeline.ingest import ingest
+from kg.pipeline.limits import FileLimits
 from kg.pipeline.steps import FileToRead, IdentityPlan, ResolutionStep
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import KGStore
@@ -39,6 +40,7 @@ class RenamingStep:
         as_of: date,
         workers: int = 1,
         prune: bool = False,
+        limits: FileLimits | None = None,
     ) -> IdentityPlan:
         self.calls.append("prepare")
         keys = MentionKeys({"ada lindqvist": "ada q lindqvist"}, {}, {})

@@ -442,10 +442,11 @@ class RemoteStore:
     def _add_to_union(self, graph: str) -> str:
         return f"INSERT {{ GRAPH <{self.union_graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
 
-    def load_new_graphs(self, nquads: Iterable[str]) -> None:
+    def load_new_graphs(self, nquads: Iterable[str], *, graphs: Sequence[str] = ()) -> None:
         """Add graphs that are not in the store yet, from N-Quads lines (each graph
         with its default-graph copy, as :func:`kg.store.embedded.graph_with_union_copy` gives).
-        Leftovers of an interrupted earlier write of the same graph are cleared first.
+        Leftovers of an interrupted earlier write of the same graph are cleared first
+        (so ``graphs``, which the embedded store needs for large loads, is not needed).
 
         Whole graphs go in requests of about :data:`REQUEST_BATCH_BYTES`; each
         request adds its graphs and their union share (in one transaction where
@@ -454,23 +455,23 @@ class RemoteStore:
         data = "".join(nquads).encode("utf-8")
         if not data:
             return
-        graphs: dict[str, list[str]] = {}
+        by_graph: dict[str, list[str]] = {}
         defaults: list[str] = []
         try:
             for quad in ox.parse(data, ox.RdfFormat.N_QUADS):
                 if isinstance(quad.graph_name, ox.NamedNode):
-                    graphs.setdefault(quad.graph_name.value, []).append(_ntriple(quad))
+                    by_graph.setdefault(quad.graph_name.value, []).append(_ntriple(quad))
                 else:
                     defaults.append(_ntriple(quad))
         except SyntaxError as error:
             raise StoreError(f"invalid N-Quads for the store: {error}") from None
-        named = {line for lines in graphs.values() for line in lines}
+        named = {line for lines in by_graph.values() for line in lines}
         # The default-graph copies become one INSERT ... WHERE per graph; anything
         # else for the default graph goes into the union as it is.
         extra = [line for line in dict.fromkeys(defaults) if line not in named]
         batch: list[str] = []
         size = 0
-        for graph, lines in graphs.items():
+        for graph, lines in by_graph.items():
             operations = self._graph_operations(graph, lines)
             weight = sum(len(line) for line in lines)
             if batch and size + weight > REQUEST_BATCH_BYTES:
