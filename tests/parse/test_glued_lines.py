@@ -197,7 +197,7 @@ def test_parsed_glued_entry(
 
 
 def test_every_glued_line_has_exactly_one_valid_split(seed_lines: dict[str, list[str]]) -> None:
-    from kg.parse import _split  # the alternatives are internal: checked here once
+    from kg.parse.authors import _split  # the alternatives are internal: checked here once
 
     for line, *_ in GLUED:
         found = _split(seed_lines["002"][line - 1], ())
