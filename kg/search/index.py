@@ -35,11 +35,16 @@ from kg.search.query import ParsedQuery, SearchQueryError, parse, typo_distance,
 from kg.store.query import QueryBackend
 
 SIDECAR = "kg-index.json"
+#: Each entity's digest, read only by an update (it grows with the corpus; a search must
+#: not parse it: the small SIDECAR says which store version the index reflects).
+DIGESTS = "kg-digests.json"
 #: Bumped when the schema or the analysis changes: an older index is rebuilt.
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 ANALYZER = "kg_folded"
 #: Text fields searched, with their weights.
 TEXT_FIELDS = {"label": 3.0, "names": 3.0, "context": 1.2, "body": 1.0}
+#: A word in at least this many entity fields is not looked for with typos as well.
+COMMON_WORD = 8
 #: How much more every word in one field counts than the same words spread over fields.
 TOGETHER_BOOST = 2.0
 MAX_LIMIT = 100
@@ -114,6 +119,20 @@ def _read_sidecar(folder: Path) -> dict[str, Any]:
     return data if data.get("format") == INDEX_FORMAT else {}
 
 
+def _read_digests(folder: Path) -> dict[str, str]:
+    try:
+        data: dict[str, str] = json.loads((folder / DIGESTS).read_text())
+    except (OSError, ValueError):
+        return {}
+    return data
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
 @dataclass(frozen=True, slots=True)
 class IndexUpdate:
     store_version: str
@@ -140,14 +159,13 @@ def update_index(
     version = store_version or backend.version()
     sidecar = {} if rebuild else _read_sidecar(path)
     if sidecar.get("store_version") == version:
-        count = len(sidecar.get("digests", {}))
-        return IndexUpdate(version, count, 0, 0, 0)
+        return IndexUpdate(version, int(sidecar.get("documents", 0)), 0, 0, 0)
     if not sidecar and path.exists():
         # Rebuild, or an index of another format: start from an empty folder.
         for child in path.iterdir():
             if child.is_file():
                 child.unlink()
-    old: dict[str, str] = sidecar.get("digests", {})
+    old: dict[str, str] = _read_digests(path) if sidecar else {}
     new: dict[str, str] = {}
     index = _open(path, create=True)
     writer = index.writer(heap_size=64_000_000, num_threads=1)
@@ -170,9 +188,13 @@ def update_index(
         removed += 1
     writer.commit()
     writer.wait_merging_threads()
-    tmp = path / (SIDECAR + ".part")
-    tmp.write_text(json.dumps({"format": INDEX_FORMAT, "store_version": version, "digests": new}))
-    os.replace(tmp, path / SIDECAR)
+    # Digests first, then the sidecar that names the version: a crash between the two leaves
+    # the old version named, and the next update rereads and compares everything again.
+    _write_atomically(path / DIGESTS, json.dumps(new))
+    _write_atomically(
+        path / SIDECAR,
+        json.dumps({"format": INDEX_FORMAT, "store_version": version, "documents": len(new)}),
+    )
     return IndexUpdate(version, len(new), added, changed, removed)
 
 
@@ -252,9 +274,14 @@ class SearchIndex:
 
     # -- queries ------------------------------------------------------------------------------
 
-    def _word_query(self, word: str, *, prefix: bool) -> tantivy.Query:
+    def _word_query(self, word: str, *, prefix: bool, searcher: tantivy.Searcher) -> tantivy.Query:
         alternatives: list[tuple[tantivy.Occur, tantivy.Query]] = []
-        distance = typo_distance(word)
+        # A word many entities have is taken as written; a word the index lacks, or has only
+        # a few times (a typo in a page is a word too), is also looked for with typos: a
+        # Levenshtein automaton over every field's terms costs tens of ms at 100k papers, a
+        # term lookup microseconds.
+        frequency = sum(searcher.doc_freq(name, word) for name in TEXT_FIELDS)
+        distance = 0 if frequency >= COMMON_WORD else typo_distance(word)
         for name, weight in TEXT_FIELDS.items():
             exact = tantivy.Query.term_query(SCHEMA, name, word)
             alternatives.append(
@@ -269,9 +296,9 @@ class SearchIndex:
                 )
         return tantivy.Query.boolean_query(alternatives)
 
-    def _phrase_query(self, phrase: Sequence[str]) -> tantivy.Query:
+    def _phrase_query(self, phrase: Sequence[str], searcher: tantivy.Searcher) -> tantivy.Query:
         if len(phrase) == 1:
-            return self._word_query(phrase[0], prefix=False)
+            return self._word_query(phrase[0], prefix=False, searcher=searcher)
         return tantivy.Query.boolean_query(
             [
                 (
@@ -284,22 +311,27 @@ class SearchIndex:
             ]
         )
 
-    def _text_query(self, parsed: ParsedQuery, *, prefix: bool, every_word: bool) -> tantivy.Query:
+    def _text_query(
+        self, parsed: ParsedQuery, *, prefix: bool, every_word: bool, searcher: tantivy.Searcher
+    ) -> tantivy.Query:
         occur = tantivy.Occur.Must if every_word else tantivy.Occur.Should
         parts: list[tuple[tantivy.Occur, tantivy.Query]] = []
         for i, term in enumerate(parsed.terms):
             last = prefix and i == len(parsed.terms) - 1
             if len(term) == 1:
-                parts.append((occur, self._word_query(term[0], prefix=last)))
+                parts.append((occur, self._word_query(term[0], prefix=last, searcher=searcher)))
             else:
                 # Yi-Fan: the parts as a phrase ("Yi-Fan", "Yi Fan") or joined ("Yifan").
                 either = [
-                    (tantivy.Occur.Should, self._phrase_query(term)),
-                    (tantivy.Occur.Should, self._word_query("".join(term), prefix=last)),
+                    (tantivy.Occur.Should, self._phrase_query(term, searcher)),
+                    (
+                        tantivy.Occur.Should,
+                        self._word_query("".join(term), prefix=last, searcher=searcher),
+                    ),
                 ]
                 parts.append((occur, tantivy.Query.boolean_query(either)))
         for phrase in parsed.phrases:
-            parts.append((tantivy.Occur.Must, self._phrase_query(phrase)))
+            parts.append((tantivy.Occur.Must, self._phrase_query(phrase, searcher)))
         together = self._together_query(parsed)
         if together is not None:
             parts.append((tantivy.Occur.Should, together))
@@ -381,12 +413,15 @@ class SearchIndex:
             raise SearchQueryError(f"offset must be between 0 and {MAX_OFFSET}")
         _index, searcher = self._searcher()
         relaxed = False
-        query = self._combine(self._text_query(parsed, prefix=prefix, every_word=True), filters)
+        query = self._combine(
+            self._text_query(parsed, prefix=prefix, every_word=True, searcher=searcher), filters
+        )
         found = searcher.search(query, limit=limit, offset=offset, count=True)
         if _count(found) == 0 and len(parsed.terms) > 1:
             relaxed = True
             query = self._combine(
-                self._text_query(parsed, prefix=prefix, every_word=False), filters
+                self._text_query(parsed, prefix=prefix, every_word=False, searcher=searcher),
+                filters,
             )
             found = searcher.search(query, limit=limit, offset=offset, count=True)
         snippets = tantivy.SnippetGenerator.create(searcher, query, SCHEMA, "body")
@@ -489,7 +524,7 @@ def tokens(text: str) -> list[str]:
 
 def documents_in(folder: str | os.PathLike[str]) -> int:
     """How many entities an index folder holds (0 when there is none)."""
-    return len(_read_sidecar(Path(folder)).get("digests", {}))
+    return int(_read_sidecar(Path(folder)).get("documents", 0))
 
 
 def iter_kinds() -> Iterable[str]:
