@@ -96,11 +96,24 @@ FULL_BLOCK = 32
 TOP_K = 16
 
 
+def _ranked(matrix: np.ndarray, strings: Sequence[str]) -> np.ndarray:
+    """The scores of a block, with the pairs that share their first and last words (a
+    middle name written or not, "john smith" / "john robert smith": a name rule, but far
+    apart letter by letter) ranked above all others; pairs below the cut-off stay 0."""
+    words = [x.split() for x in strings]
+    first = np.unique([w[0] for w in words], return_inverse=True)[1]
+    last = np.unique([w[-1] for w in words], return_inverse=True)[1]
+    frame = (first[:, None] == first[None, :]) & (last[:, None] == last[None, :])
+    ranked = matrix.astype(np.int32)
+    ranked[frame & (matrix > 0)] += 101
+    return ranked
+
+
 def _best_partners(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """(rows, cols) with rows < cols: the pairs in which one name is among the ``k`` best
     scored partners of the other (scores 0 are no partners). Ties at the k-th place go to
     the earlier name, so that the outcome does not depend on numpy's selection order."""
-    scores = matrix.astype(np.int32)
+    scores = np.array(matrix, dtype=np.int32)
     np.fill_diagonal(scores, 0)
     # A stable sort on -score keeps equal scores in column order.
     order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
@@ -150,7 +163,7 @@ def pairs_from_blocks(
             strings, strings, scorer=scorer, score_cutoff=cutoff, dtype=np.uint8, workers=1
         )
         if len(members) > FULL_BLOCK:
-            rows, cols = _best_partners(matrix, TOP_K)
+            rows, cols = _best_partners(_ranked(matrix, strings), TOP_K)
         else:
             rows, cols = np.nonzero(np.triu(matrix, 1))
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
