@@ -57,3 +57,22 @@ def test_options_reached_by_the_context_keep_their_order() -> None:
     near = [["w0003 zhang", None], {"w0001 zhang", "x y"}, ("li wei",), {"w4000 zhang": 1}]
     assert _reached(options, near) == ["w0001 zhang", "w0003 zhang", "w4000 zhang"]
     assert _reached([], near) == []
+
+
+def test_a_middle_name_partner_is_kept_in_a_crowded_block() -> None:
+    """A middle name makes two forms of one name far apart letter by letter; in a crowded
+    block it still ranks among the kept partners."""
+    plain = crowded_block(200)
+    # Many names with the middle name "li"; the last is the first plain name with it.
+    middle = [f"{name.split()[0]} li zhang" for name in plain[1:60]] + ["weaaming li zhang"]
+    names = plain + middle
+    keys = lambda name: {"f:zhang|we"}  # noqa: E731
+    pairs = blocking.pairs_from_blocks(names, keys, 70.0, 2000, fuzz.token_sort_ratio)
+    a, b = 0, len(names) - 1
+    for x, y in ((a, b), (b, a)):  # letter by letter, each has more than TOP_K better partners
+        score = fuzz.token_sort_ratio(names[x], names[y])
+        better = sum(
+            1 for z in names if z != names[x] and fuzz.token_sort_ratio(names[x], z) > score
+        )
+        assert better > blocking.TOP_K
+    assert (a, b) in pairs
