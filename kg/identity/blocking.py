@@ -89,6 +89,43 @@ SMALL_BLOCK = 6
 EXACT_BLOCKS = ("c:", "s:", "t:")
 
 
+#: A block of more names than this (a common surname with a common start of a given name,
+#: ever larger as the corpus grows) keeps, for each name, only its TOP_K most similar
+#: partners: all its pairs would grow with the square of the corpus.
+FULL_BLOCK = 32
+TOP_K = 16
+
+
+def _ranked(matrix: np.ndarray, strings: Sequence[str]) -> np.ndarray:
+    """The scores of a block, with the pairs that share their first and last words (a
+    middle name written or not, "john smith" / "john robert smith": a name rule, but far
+    apart letter by letter) ranked above all others; pairs below the cut-off stay 0."""
+    words = [x.split() for x in strings]
+    first = np.unique([w[0] for w in words], return_inverse=True)[1]
+    last = np.unique([w[-1] for w in words], return_inverse=True)[1]
+    frame = (first[:, None] == first[None, :]) & (last[:, None] == last[None, :])
+    ranked = matrix.astype(np.int32)
+    ranked[frame & (matrix > 0)] += 101
+    return ranked
+
+
+def _best_partners(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, cols) with rows < cols: the pairs in which one name is among the ``k`` best
+    scored partners of the other (scores 0 are no partners). Ties at the k-th place go to
+    the earlier name, so that the outcome does not depend on numpy's selection order."""
+    scores = np.array(matrix, dtype=np.int32)
+    np.fill_diagonal(scores, 0)
+    # A stable sort on -score keeps equal scores in column order.
+    order = np.argsort(-scores, axis=1, kind="stable")[:, :k]
+    rows = np.repeat(np.arange(len(scores)), order.shape[1])
+    cols = order.ravel()
+    keep = scores[rows, cols] > 0
+    rows, cols = rows[keep], cols[keep]
+    low, high = np.minimum(rows, cols), np.maximum(rows, cols)
+    pairs = np.unique(np.stack([low, high], axis=1), axis=0)
+    return pairs[:, 0], pairs[:, 1]
+
+
 def pairs_from_blocks(
     items: Sequence[str],
     keys_of: Callable[[str], Iterable[str]],
@@ -125,7 +162,10 @@ def pairs_from_blocks(
         matrix = process.cdist(
             strings, strings, scorer=scorer, score_cutoff=cutoff, dtype=np.uint8, workers=1
         )
-        rows, cols = np.nonzero(np.triu(matrix, 1))
+        if len(members) > FULL_BLOCK:
+            rows, cols = _best_partners(_ranked(matrix, strings), TOP_K)
+        else:
+            rows, cols = np.nonzero(np.triu(matrix, 1))
         for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
             i, j = members[r], members[c]
             if i > j:

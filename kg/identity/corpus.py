@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from kg.identity.blocking import blocking_keys, pairs_from_blocks
-from kg.identity.names import is_initials, name_rule
+from kg.identity.names import is_initials, lookalike, name_rule
 from kg.identity.records import Constraint, Listing, Resolution, ResolveConfig, SourceSummary
 from kg.normalize import name_key, title_key
 
@@ -195,7 +195,8 @@ def curation_evidence(c: Constraint) -> tuple[str, ...]:
 
 def name_pairs(corpus: Corpus) -> dict[tuple[int, int], tuple[float, str | None]]:
     """Candidate pairs of full-name keys (key numbers) from blocking, with their similarity
-    and name rule; computed once per corpus."""
+    and name rule (None: no rule, but they look alike, :func:`kg.identity.names.lookalike`);
+    computed once per corpus."""
     if corpus.name_pairs is None:
         cfg = corpus.config
         keys = corpus.keys
@@ -207,10 +208,15 @@ def name_pairs(corpus: Corpus) -> dict[tuple[int, int], tuple[float, str | None]
             cfg.max_block,
             fuzz.token_sort_ratio,
         )
-        corpus.name_pairs = {
-            (full[x], full[y]): (sim, name_rule(keys[full[x]], keys[full[y]]))
-            for (x, y), sim in pairs.items()
-        }
+        out: dict[tuple[int, int], tuple[float, str | None]] = {}
+        for (x, y), sim in pairs.items():
+            a, b = keys[full[x]], keys[full[y]]
+            rule = name_rule(a, b)
+            # A pair that no rule joins matters only as a "distinct" look-alike; most
+            # pairs in a crowded block are neither, and every step would walk them again.
+            if rule is not None or lookalike(a, b, sim) is not None:
+                out[(full[x], full[y])] = (sim, rule)
+        corpus.name_pairs = out
     return corpus.name_pairs
 
 

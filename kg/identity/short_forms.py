@@ -220,7 +220,7 @@ def decide_mention(
                 near.extend(neighbours.get(y, ()) for y in options_of[x])
         near.extend(ctx.canonical[j2] for j2 in listings_of_paper(corpus).get(paper, ()))
         near.extend(ctx.profile_names.get(corpus.listing_source[j], ()) for j in js)
-        pool = [c for c in options if any(c in group for group in near)]
+        pool = _reached(options, near)
     candidates = ([key] if self_ok else []) + pool
     scored = _score_short_form(
         corpus, k, candidates, paper, js, others, owners, ctx, paper_listings, two_hop=False
@@ -249,6 +249,26 @@ def decide_mention(
     if best >= cfg.initials_evidence and best - runner >= cfg.initials_margin:
         return MentionOutcome(Candidate(best, top.name, top.evidence))
     return MentionOutcome(None, tuple(c for c in scored[:3] if c.score > 0 and c.name != key))
+
+
+def _reached(options: list[str], near: list[Collection[str]]) -> list[str]:
+    """The options (in their order) that some group of ``near`` holds.
+
+    The options of a common initials form ("w zhang") grow with the corpus, the
+    context of one mention does not: each group is walked when it is the smaller side
+    (or cannot be looked up), so the work is bounded by the context, not by
+    options x groups.
+    """
+    wanted = set(options)
+    found: set[str] = set()
+    for group in near:
+        if isinstance(group, (set, frozenset, dict)) and len(group) > len(wanted):
+            found.update(c for c in wanted if c in group)
+        else:
+            found.update(x for x in group if x in wanted)
+        if len(found) == len(wanted):
+            break
+    return [c for c in options if c in found]
 
 
 def _short_form_decisions(

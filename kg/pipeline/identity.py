@@ -11,7 +11,7 @@ module connects them to ingest and to the store:
   resolves, and hands ingest the alias-aware keys for pass 2 (mapping) plus the
   unchanged sources whose graphs the new decisions change. After loading,
   :meth:`~IdentityResolution.publish` replaces the identity graph ``graph/_identity``
-  atomically.
+  (atomically, or in sealed pieces when large: :meth:`KGStore.replace_large_graph`).
 * :func:`decision_report` reads the decisions back (``kg resolve --report``).
 """
 
@@ -373,7 +373,8 @@ class IdentityResolution:
         self._rendered = (scheme.identity_graph(), lines)
 
     def publish(self, store: KGStore, scheme: IriScheme) -> None:
-        """After loading: replace the identity graph with the decisions (one transaction)."""
+        """After loading: replace the identity graph with the decisions (one transaction, or
+        bounded pieces when it is large; its kg:inputDigest, written last, seals it)."""
         if self._skip or self.resolution is None:
             return
         if self._rendered is None or self._rendered[0] != scheme.identity_graph():
@@ -382,7 +383,7 @@ class IdentityResolution:
         assert self._rendered is not None
         graph, lines = self._rendered
         self._rendered = None
-        store.replace_graph(graph, lines)
+        store.replace_large_graph(graph, lines)
 
     @staticmethod
     def _stored_digest(store: KGStore, scheme: IriScheme) -> str | None:

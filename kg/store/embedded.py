@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import os
 import shutil
 import threading
@@ -73,6 +74,9 @@ QUAD_FORMATS = frozenset(f.key for f in formats.offers(formats.EXPORT) if f.data
 BULK_ATOMIC_QUADS = 500_000
 #: The graph of a scratch store (:meth:`KGStore.merged`) holding a dataset's merged default graph.
 MERGED_GRAPH = "urn:x-kg:merged-default-graph"
+#: :meth:`KGStore.replace_large_graph` writes a graph larger than this (counting its union
+#: copy) in pieces of this many quads, each its own transaction, so that memory stays bounded.
+PIECE_QUADS = BULK_ATOMIC_QUADS
 
 
 def resolve_store_path(store: str | os.PathLike[str] | None) -> Path:
@@ -351,6 +355,58 @@ class KGStore:
             + f"INSERT DATA {{\n{body}}}"
         )
 
+    def replace_large_graph(self, graph: str, ntriples: Iterable[str]) -> None:
+        """Replace a graph that may be too large for one transaction (the identity graph):
+        as :meth:`replace_graph` up to :data:`PIECE_QUADS` quads, else in pieces.
+
+        One transaction holds all its writes in memory (the identity graph of 1M papers,
+        millions of quads, did not fit in 16 GiB), so a large graph is written in pieces
+        of at most :data:`PIECE_QUADS` quads, each its own transaction: first the old
+        graph's statements about itself (subject: the graph IRI) go, then the rest of it,
+        piece by piece, each piece with its share of the union; then the new content is
+        bulk-loaded piece by piece with its union copy, its statements about itself
+        last. Those statements are the graph's seal (the identity graph's
+        ``kg:inputDigest``): a write killed part way leaves a graph without one, which
+        the next ingest takes for missing and writes again, and the default graph is the
+        union of the named graphs after every piece. Readers never see the pieces: they
+        read the published checkpoint, made after the whole ingest.
+        """
+        self._require_writable()
+        lines = ntriples if isinstance(ntriples, list) else list(ntriples)
+        held = self._held_quads(graph, PIECE_QUADS)
+        if 2 * max(len(lines), held) <= PIECE_QUADS:
+            self.replace_graph(graph, lines)
+            return
+        self.writes += 1
+        if held:
+            self._store.update(_retract_piece(graph, own_only=True))
+            while self._held_quads(graph, 1):
+                self.retract_piece(graph)
+            self._store.update(f"DROP SILENT GRAPH <{graph}>")
+        subject = f"<{graph}> "
+        ordered = [line for line in lines if not line.startswith(subject)]
+        ordered += [line for line in lines if line.startswith(subject)]
+        step = max(1, PIECE_QUADS // 2)  # each line is two quads: the graph's and the union's
+        for start in range(0, len(ordered), step):
+            self.load_piece(graph, ordered[start : start + step])
+
+    def retract_piece(self, graph: str) -> None:
+        """Remove up to :data:`PIECE_QUADS` / 2 triples of ``graph``, and from the union those
+        of them that no other graph states, in one transaction."""
+        self._store.update(_retract_piece(graph, limit=max(1, PIECE_QUADS // 2)))
+
+    def load_piece(self, graph: str, ntriples: list[str]) -> None:
+        """Bulk-load some triples of ``graph`` with their union copy (at most
+        :data:`BULK_ATOMIC_QUADS` quads: they commit as a whole)."""
+        data = "".join(graph_with_union_copy(ntriples, graph)).encode("utf-8")
+        if data:
+            self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+
+    def _held_quads(self, graph: str, cap: int) -> int:
+        """How many quads the store holds in ``graph``, counted up to ``cap`` + 1."""
+        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        return sum(1 for _ in itertools.islice(quads, cap + 1))
+
     def remove_graph(self, graph: str) -> None:
         """Remove a named graph and retract from the union what only it stated, in one transaction."""
         self._require_writable()
@@ -435,6 +491,8 @@ class GraphStore(Protocol):
 
     def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
 
+    def replace_large_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
+
     def remove_graph(self, graph: str) -> None: ...
 
     def flush(self) -> None: ...
@@ -488,6 +546,24 @@ def _retract_from_union(graph: str) -> str:
     return (
         "DELETE { ?s ?p ?o } WHERE { GRAPH <" + graph + "> { ?s ?p ?o } "
         "FILTER NOT EXISTS { GRAPH ?other { ?s ?p ?o } FILTER(?other != <" + graph + ">) } } ;\n"
+    )
+
+
+def _retract_piece(graph: str, *, limit: int = 0, own_only: bool = False) -> str:
+    """Update text deleting from ``graph`` up to ``limit`` triples (``own_only``: its
+    statements about itself), and from the default graph those of them that no other
+    graph states. A triple stated elsewhere leaves ``?u`` unbound (IF over an unbound
+    variable is an error, and BIND leaves it unbound), so the template skips its union
+    copy."""
+    where = (
+        f"GRAPH <{graph}> {{ <{graph}> ?p ?o }} BIND(<{graph}> AS ?s)"
+        if own_only
+        else f"{{ SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT {int(limit)} }}"
+    )
+    return (
+        f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} ?s ?p ?u }} WHERE {{ {where} "
+        f"BIND(IF(EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph}>) }}, "
+        "?unbound, ?o) AS ?u) }"
     )
 
 

@@ -100,10 +100,12 @@ def write_versions(seed_files: dict[str, Path], root: Path) -> tuple[Path, Path,
 
 # -- running and killing kg ingest ------------------------------------------------------
 
-#: ``kg ingest`` with two knobs, run as ``python -c KILL_WRAPPER BATCH POINT ingest ...``:
-#: BATCH (bytes per bulk load, "-" for the default) and POINT, a step at which the
+#: ``kg ingest`` with three knobs, run as ``python -c KILL_WRAPPER BATCH PIECE POINT ingest ...``:
+#: BATCH (bytes per bulk load, "-" for the default), PIECE (quads per piece of a large graph,
+#: kg.store.embedded.PIECE_QUADS, "-" for the default) and POINT, a step at which the
 #: process group kills itself with SIGKILL: ``after:load_new_graphs:N``,
-#: ``after:replace_graph:N``, ``after:remove_graph:N`` (after the N-th call returned),
+#: ``after:replace_graph:N``, ``after:remove_graph:N``, ``after:load_piece:N``,
+#: ``after:retract_piece:N`` (after the N-th call returned),
 #: ``before:hooks`` (the identity step's publish, after every graph write),
 #: ``at:pointer`` (checkpoint written, the published pointer not yet switched) or
 #: ``partial:load:N:BOUND``: the atomic bound of a bulk load lowered to BOUND quads, and the
@@ -112,9 +114,11 @@ def write_versions(seed_files: dict[str, Path], root: Path) -> tuple[Path, Path,
 KILL_WRAPPER = """
 import os, signal, sys
 import kg.pipeline.ingest, kg.store.embedded
-batch, point = sys.argv.pop(1), sys.argv.pop(1)
+batch, piece, point = sys.argv.pop(1), sys.argv.pop(1), sys.argv.pop(1)
 if batch != "-":
     kg.pipeline.ingest.BULK_BATCH_BYTES = int(batch)
+if piece != "-":
+    kg.store.embedded.PIECE_QUADS = int(piece)
 
 def die():
     os.killpg(os.getpgid(0), signal.SIGKILL)
@@ -183,6 +187,7 @@ def ingest_command(
     *,
     prune: bool = False,
     batch_bytes: int | None = None,
+    piece_quads: int | None = None,
     point: str | None = None,
 ) -> list[str]:
     tail = [
@@ -198,9 +203,17 @@ def ingest_command(
     ]
     if prune:
         tail.append("--prune")
-    if batch_bytes is None and point is None:
+    if batch_bytes is None and piece_quads is None and point is None:
         return [sys.executable, "-m", "kg.cli", *tail]
-    return [sys.executable, "-c", KILL_WRAPPER, str(batch_bytes or "-"), point or "-", *tail]
+    return [
+        sys.executable,
+        "-c",
+        KILL_WRAPPER,
+        str(batch_bytes or "-"),
+        str(piece_quads or "-"),
+        point or "-",
+        *tail,
+    ]
 
 
 #: Every run gets the same string-hash seed: identity resolution's output depended on set
@@ -228,6 +241,7 @@ class Kill:
     delay: float = 0.0
     point: str | None = None
     batch_bytes: int | None = None
+    piece_quads: int | None = None
 
     def __str__(self) -> str:
         return self.point if self.point else f"{self.kind}:{self.value:g}+{self.delay:g}s"
@@ -501,7 +515,12 @@ def _scenario(
             shutil.copytree(start, store)
         where = f"kill at {kill}"
         command = ingest_command(
-            source, store, prune=prune, batch_bytes=kill.batch_bytes, point=kill.point
+            source,
+            store,
+            prune=prune,
+            batch_bytes=kill.batch_bytes,
+            piece_quads=kill.piece_quads,
+            point=kill.point,
         )
         killed = run_and_kill(command, store, kill)
         leftovers = _bulk_files(store)
@@ -628,3 +647,29 @@ def test_sigkill_inside_a_load_past_the_atomic_bound(corpus: Corpus, tmp_path: P
         assert_same_quads(
             final, corpus.clean_v1, f"kill inside a large load, then a re-run ({what})"
         )
+
+
+#: A piece bound far below the identity graph's size, so that it is written in many pieces.
+SMALL_PIECE = 200
+
+
+def test_sigkill_inside_the_identity_graph_written_in_pieces(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    """The identity graph written in bounded pieces (KGStore.replace_large_graph): killed
+    between two pieces of a first write, and between two pieces of removing the old graph,
+    the store stays consistent and the next run writes it whole again."""
+    identity = next(g for g in corpus.clean_v1.graphs if g not in corpus.clean_v1.sources)
+    assert len(corpus.clean_v1.graphs[identity]) > 3 * SMALL_PIECE, "too few pieces to test"
+    kills = [Kill(point="after:load_piece:2", piece_quads=SMALL_PIECE)]
+    observed, drift = _scenario(tmp_path, None, corpus.v1, kills, State(), corpus.clean_v1)
+    assert all(o["killed"] for o in observed), observed
+    kills = [
+        Kill(point="after:retract_piece:1", piece_quads=SMALL_PIECE),
+        Kill(point="after:load_piece:1", piece_quads=SMALL_PIECE),
+    ]
+    changed, more = _scenario(
+        tmp_path / "v2", corpus.store_v1, corpus.v2, kills, corpus.clean_v1, corpus.clean_v2
+    )
+    assert all(o["killed"] for o in changed), changed
+    no_drift(drift + more)

@@ -489,6 +489,10 @@ class RemoteStore:
         lines = [_ntriple(t) for t in _parse_triples("".join(ntriples))]
         self._write(self._graph_operations(graph, lines))
 
+    def replace_large_graph(self, graph: str, ntriples: Iterable[str]) -> None:
+        """As :meth:`replace_graph`: the graph's own statements are written last there too."""
+        self.replace_graph(graph, ntriples)
+
     def _graph_operations(self, graph: str, lines: Sequence[str]) -> list[str]:
         """The operations that (re)write a graph and its union share, the graph's own statements last.
 

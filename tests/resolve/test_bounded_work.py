@@ -1,0 +1,78 @@
+"""Identity resolution's work stays near-linear: comparisons per block are bounded, and a
+short form's candidates are found through its context, not by scanning all its options."""
+
+from __future__ import annotations
+
+from rapidfuzz import fuzz
+
+import kg.identity.blocking as blocking
+from kg.identity.short_forms import _reached
+
+
+def crowded_block(n: int) -> list[str]:
+    """``n`` distinct given names that share one surname and their first two letters, plus a
+    typo of the first: every name lands in one large ``f:`` block."""
+    given = [f"we{chr(97 + i % 26)}{chr(97 + i // 26)}ming" for i in range(n)]
+    return [f"{g} zhang" for g in given] + [f"{given[0][:-1]} zhang"]
+
+
+def test_a_large_block_keeps_a_bounded_number_of_partners_per_name() -> None:
+    names = crowded_block(200)
+    keys = lambda name: {"f:zhang|we"}  # noqa: E731 - one block for all
+    pairs = blocking.pairs_from_blocks(names, keys, 70.0, 2000, fuzz.token_sort_ratio)
+    per_name = [0] * len(names)
+    for i, j in pairs:
+        per_name[i] += 1
+        per_name[j] += 1
+    # Without the bound nearly all 20,000 pairs of the block score above the cut-off.
+    assert len(pairs) <= len(names) * blocking.TOP_K
+    assert len(pairs) < len(names) * (len(names) - 1) // 4
+    # The typo of the first name is among its best partners and is kept.
+    assert (0, len(names) - 1) in pairs and pairs[(0, len(names) - 1)] > 0.9
+
+
+def test_a_small_block_keeps_every_pair_above_the_cutoff() -> None:
+    names = crowded_block(blocking.FULL_BLOCK - 1)
+    keys = lambda name: {"f:zhang|we"}  # noqa: E731
+    pairs = blocking.pairs_from_blocks(names, keys, 70.0, 2000, fuzz.token_sort_ratio)
+    above = sum(
+        1
+        for i in range(len(names))
+        for j in range(i + 1, len(names))
+        if fuzz.token_sort_ratio(names[i], names[j]) >= 70
+    )
+    assert len(pairs) == above
+
+
+def test_best_partners_break_ties_by_position() -> None:
+    import numpy as np
+
+    matrix = np.array([[100, 90, 90, 90], [90, 100, 0, 0], [90, 0, 100, 0], [90, 0, 0, 100]])
+    rows, cols = blocking._best_partners(matrix.astype(np.uint8), 1)
+    assert sorted(zip(rows.tolist(), cols.tolist(), strict=True)) == [(0, 1), (0, 2), (0, 3)]
+
+
+def test_options_reached_by_the_context_keep_their_order() -> None:
+    options = [f"w{i:04d} zhang" for i in range(5000)]
+    near = [["w0003 zhang", None], {"w0001 zhang", "x y"}, ("li wei",), {"w4000 zhang": 1}]
+    assert _reached(options, near) == ["w0001 zhang", "w0003 zhang", "w4000 zhang"]
+    assert _reached([], near) == []
+
+
+def test_a_middle_name_partner_is_kept_in_a_crowded_block() -> None:
+    """A middle name makes two forms of one name far apart letter by letter; in a crowded
+    block it still ranks among the kept partners."""
+    plain = crowded_block(200)
+    # Many names with the middle name "li"; the last is the first plain name with it.
+    middle = [f"{name.split()[0]} li zhang" for name in plain[1:60]] + ["weaaming li zhang"]
+    names = plain + middle
+    keys = lambda name: {"f:zhang|we"}  # noqa: E731
+    pairs = blocking.pairs_from_blocks(names, keys, 70.0, 2000, fuzz.token_sort_ratio)
+    a, b = 0, len(names) - 1
+    for x, y in ((a, b), (b, a)):  # letter by letter, each has more than TOP_K better partners
+        score = fuzz.token_sort_ratio(names[x], names[y])
+        better = sum(
+            1 for z in names if z != names[x] and fuzz.token_sort_ratio(names[x], z) > score
+        )
+        assert better > blocking.TOP_K
+    assert (a, b) in pairs

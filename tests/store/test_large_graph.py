@@ -1,0 +1,125 @@
+"""A graph too large for one transaction (the identity graph at 1M papers) is written in
+bounded pieces (:meth:`KGStore.replace_large_graph`), sealed by its own statements."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+import kg.store.embedded
+from kg.store.embedded import KGStore
+
+G = "http://example.org/graph/_identity"
+OTHER = "http://example.org/graph/source"
+
+
+def triples(n: int, tag: str) -> list[str]:
+    return [f'<http://example.org/s{i}> <http://example.org/p> "{tag}{i}" .\n' for i in range(n)]
+
+
+def seal(digest: str) -> str:
+    return f'<{G}> <http://example.org/inputDigest> "{digest}" .\n'
+
+
+def content(store: KGStore, graph: str | None) -> set[str]:
+    where = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+    return {
+        f"{q.subject} {q.predicate} {q.object} .\n"
+        for q in store._store.quads_for_pattern(None, None, None, where)
+    }
+
+
+def union_is_right(store: KGStore) -> None:
+    named = set().union(*(content(store, g) for g in store.named_graphs()))
+    assert content(store, None) == named
+
+
+@pytest.fixture
+def store(monkeypatch: pytest.MonkeyPatch) -> KGStore:
+    monkeypatch.setattr(kg.store.embedded, "PIECE_QUADS", 10)
+    store = KGStore.in_memory()
+    # Another graph shares some triples: they must stay in the union when G drops them.
+    store.load_new_graphs(
+        kg.store.embedded.graph_with_union_copy(triples(3, "old") + triples(2, "shared"), OTHER)
+    )
+    return store
+
+
+def test_a_large_graph_is_written_in_pieces_and_replaced(
+    store: KGStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pieces: list[int] = []
+    load_piece = KGStore.load_piece
+
+    def watched(self: KGStore, graph: str, lines: list[str]) -> None:
+        pieces.append(len(lines))
+        load_piece(self, graph, lines)
+
+    monkeypatch.setattr(KGStore, "load_piece", watched)
+    first = [*triples(12, "old"), seal("one")]
+    store.replace_large_graph(G, first)
+    assert content(store, G) == set(first)
+    assert pieces == [5, 5, 3] and max(pieces) * 2 <= kg.store.embedded.PIECE_QUADS
+    union_is_right(store)
+
+    second = triples(7, "new") + triples(2, "shared") + [seal("two")]
+    store.replace_large_graph(G, second)
+    assert content(store, G) == set(second)
+    union_is_right(store)
+    # What only the old G stated left the union; what OTHER states too stayed.
+    assert '<http://example.org/s5> <http://example.org/p> "old5" .\n' not in content(store, None)
+    assert '<http://example.org/s1> <http://example.org/p> "old1" .\n' in content(store, None)
+
+
+def test_an_interrupted_write_leaves_no_seal_and_a_right_union(
+    store: KGStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.replace_large_graph(G, [*triples(12, "old"), seal("one")])
+    calls = [0]
+    retract_piece = KGStore.retract_piece
+
+    def dies_on_the_second(self: KGStore, graph: str) -> None:
+        calls[0] += 1
+        if calls[0] == 2:
+            raise KeyboardInterrupt  # as a kill would, between two pieces
+        retract_piece(self, graph)
+
+    monkeypatch.setattr(KGStore, "retract_piece", dies_on_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        store.replace_large_graph(G, [*triples(12, "new"), seal("two")])
+    # The seal went first: the half-removed graph is not taken for a complete one.
+    assert seal("one") not in content(store, G) and content(store, G)
+    union_is_right(store)
+    monkeypatch.setattr(KGStore, "retract_piece", retract_piece)
+
+    load_piece = KGStore.load_piece
+    loads = [0]
+
+    def dies_on_the_last(self: KGStore, graph: str, lines: list[str]) -> None:
+        loads[0] += 1
+        if loads[0] == 3:
+            raise KeyboardInterrupt
+        load_piece(self, graph, lines)
+
+    monkeypatch.setattr(KGStore, "load_piece", dies_on_the_last)
+    with pytest.raises(KeyboardInterrupt):
+        store.replace_large_graph(G, [*triples(12, "new"), seal("two")])
+    assert seal("two") not in content(store, G) and len(content(store, G)) == 10
+    union_is_right(store)
+    monkeypatch.setattr(KGStore, "load_piece", load_piece)
+
+    # The next write repairs it.
+    store.replace_large_graph(G, [*triples(12, "new"), seal("two")])
+    assert content(store, G) == set([*triples(12, "new"), seal("two")])
+    union_is_right(store)
+
+
+def test_a_small_graph_is_still_one_transaction(
+    store: KGStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(KGStore, "load_piece", None)  # never called
+    monkeypatch.setattr(KGStore, "retract_piece", None)
+    store.replace_large_graph(G, [*triples(3, "a"), seal("one")])
+    store.replace_large_graph(G, [*triples(4, "b"), seal("two")])
+    assert content(store, G) == set([*triples(4, "b"), seal("two")])
+    union_is_right(store)
