@@ -167,6 +167,8 @@ def ingest_run(corpus: Path, store: Path, as_of: str, extra: list[str]) -> Run:
             BASE_IRI,
             "--no-progress",
             "--no-precompute",
+            # The search index is timed by bench.search, beside the ingest it is compared with.
+            "--no-search-index",
             *extra,
         ]
     )
