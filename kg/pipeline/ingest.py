@@ -13,6 +13,9 @@
 * A file that yields nothing (empty, binary, undecodable, no entry) is reported
   and leaves whatever the store already had for it untouched.
 * Graphs of files no longer present stay unless ``prune`` is set.
+* A changed file's replaced snapshot is kept in a history graph, in the replacing
+  transaction; so is a pruned source's last one unless ``prune_history`` is set
+  (:mod:`kg.pipeline.history`).
 * A run that writes nothing publishes nothing: same checkpoint, ETags, dumps.
 
 Parsing and mapping run in worker processes when there are many files; the
@@ -42,6 +45,7 @@ import pyoxigraph as ox
 from kg.identity.records import MentionKeys
 from kg.model import ParseFailure
 from kg.normalize import name_key
+from kg.pipeline import history
 from kg.pipeline.limits import (
     DEFAULT_LIMITS,
     FileLimits,
@@ -492,6 +496,7 @@ def ingest(
     resolution: ResolutionStep | None = None,
     publish: bool = True,
     limits: FileLimits | None = None,
+    prune_history: bool = False,
 ) -> IngestReport:
     """Ingest profile files and folders into ``store``; see the module docstring.
 
@@ -586,8 +591,16 @@ def ingest(
                     )
                     continue
                 loader.wait()  # a replacement reads the union: never beside a load
+                keep = history.archive_update(
+                    store,
+                    scheme,
+                    mapped.source,
+                    as_of=as_of,
+                    stored_sha=known_by_source[mapped.source].sha256,
+                    new_sha=mapped.sha256,
+                )
                 try:
-                    store.replace_graph(scheme.graph(mapped.source), mapped.lines)
+                    store.replace_graph(scheme.graph(mapped.source), mapped.lines, before=keep)
                 except (SyntaxError, ValueError) as error:
                     # One transaction: the stored version is untouched; go on with the rest.
                     report.outcomes.append(_refused(mapped, error))
@@ -624,9 +637,17 @@ def ingest(
     if prune:
         # A refused file (a name collision) still holds its name: its stored graph stays.
         present = {source for source, _ in files} | {o.source for o in missing}
+        history_graphs = history.history_graphs(store, scheme) if prune_history else []
         for state in known.values():
             if state.source not in present:
-                store.remove_graph(state.graph)
+                if prune_history:
+                    mine = [h for h in history_graphs if h.source == state.source]
+                    keep = history.drop_update(mine)
+                else:
+                    keep = history.archive_update(
+                        store, scheme, state.source, as_of=as_of, stored_sha=None, new_sha=None
+                    )
+                store.remove_graph(state.graph, before=keep)
                 report.outcomes.append(FileOutcome(state.source, "", "removed"))
 
     if resolution is not None:
