@@ -19,6 +19,14 @@ same transaction as the replacement (``KGStore.replace_graph(before=...)``):
 * ``profile/{source} prov:wasRevisionOf {history graph}#snapshot``: the current snapshot's
   link to the one it replaced (moved to the newest history graph at each archive).
 
+An unchanged file copied again on a later date moves its current snapshot's
+``dcterms:date`` to that date (:func:`redate_update`: the current state is then what a
+plain ingest of the latest crawl gives), and the date of its first copy is kept as
+``profile/{source} prov:generatedAtTime`` in the source's history head graph
+``graph/_history/{source}`` (an archived snapshot takes it along). A snapshot is thus
+current from its ``prov:generatedAtTime`` (else its ``dcterms:date``) until its
+``prov:invalidatedAtTime``; the reports over time use these intervals.
+
 History graphs are never part of the default graph (the union of the source graphs,
 kg.store.embedded): queries that name no graph see the current state exactly as a
 store without history would. ``GRAPH ?g`` patterns see them.
@@ -41,6 +49,8 @@ from urllib.parse import unquote
 
 import pyoxigraph as ox
 
+from kg.model import Profile
+from kg.parse import resolve_date
 from kg.rdf.iri import IriScheme
 from kg.rdf.namespace import DCTERMS, FOAF, KG, PROV, RDF, SCHEMA, XSD, sparql_prologue
 from kg.store.embedded import KGStore
@@ -55,6 +65,13 @@ _SNAPSHOT_DATE = (
 _HISTORY_GRAPHS = (
     sparql_prologue()
     + "SELECT DISTINCT ?g ?s WHERE { GRAPH ?g { ?s a kg:ArchivedSnapshot } } ORDER BY ?g"
+)
+
+
+_ALL_DATES = (
+    sparql_prologue()
+    + "SELECT ?g ?d WHERE { GRAPH ?g { ?g a kg:SourceDocument . "
+    + "?p a kg:ProfileSnapshot ; prov:wasDerivedFrom ?g ; dcterms:date ?d } }"
 )
 
 
@@ -76,6 +93,58 @@ def _snapshot_date(store: KGStore, scheme: IriScheme, source: str) -> date | Non
         except ValueError:
             return None
     return None
+
+
+def snapshot_dates(store: KGStore, scheme: IriScheme) -> dict[str, date]:
+    """The date of each stored source's current snapshot, by source name."""
+    out: dict[str, date] = {}
+    for row in store.query(_ALL_DATES):
+        source = scheme.source_of_graph(row["g"].value)
+        try:
+            day = date.fromisoformat(row["d"].value)
+        except ValueError:
+            continue
+        if source is not None:
+            out[source] = day
+    return out
+
+
+def only_the_date_moves(profile: Profile, stored: date | None) -> bool:
+    """Whether ``profile`` (an unchanged file parsed with a new as-of) maps to the stored
+    graph but for the snapshot's date: no yearless date of it resolves to another year."""
+    if stored is None:
+        return False
+    for entry in profile.papers:
+        if entry.year_inferred and entry.date is not None:
+            try:
+                if resolve_date(entry.date.month, entry.date.day, None, stored)[0] != entry.date:
+                    return False
+            except ValueError:
+                return False
+    return True
+
+
+def redate_update(scheme: IriScheme, sources: Iterable[str], as_of: date) -> str:
+    """One update moving the current snapshots of ``sources`` (unchanged files copied again)
+    to the date ``as_of``, in their graphs and in the default graph (only a source's own
+    graph states its snapshot's date, so the union copy moves with it)."""
+    rows = " ".join(
+        f"({_iri(scheme.graph(source))} {_iri(scheme.profile(source))} "
+        f"{_iri(scheme.history_head(source))})"
+        for source in sources
+    )
+    day = f'"{as_of.isoformat()}"^^<{XSD.date}>'
+    since = f"<{PROV.generatedAtTime}>"
+    return (
+        # The first copy of this content dates it (kept in the source's history head graph).
+        f"INSERT {{ GRAPH ?head {{ ?p {since} ?since }} }} WHERE {{ VALUES (?g ?p ?head) "
+        f"{{ {rows} }} GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?head {{ ?p {since} ?any }} }} "
+        f'BIND(STRDT(CONCAT(STR(?old), "T00:00:00Z"), <{XSD.dateTime}>) AS ?since) }} ;\n'
+        f"DELETE {{ GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} ?p <{DCTERMS.date}> ?old }} "
+        f"INSERT {{ GRAPH ?g {{ ?p <{DCTERMS.date}> {day} }} ?p <{DCTERMS.date}> {day} }} "
+        f"WHERE {{ VALUES (?g ?p ?head) {{ {rows} }} GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} }}"
+    )
 
 
 def _graph_exists(store: KGStore, graph: str) -> bool:
@@ -112,6 +181,7 @@ def archive_update(
     if _graph_exists(store, history):
         return ""
     g, p, h = _iri(scheme.graph(source)), _iri(scheme.profile(source)), _iri(history)
+    head = _iri(scheme.history_head(source))
     s, src, act = _iri(history + "#snapshot"), _iri(history + "#source"), _iri(history + "#parse")
     until = f'"{as_of.isoformat()}T00:00:00Z"^^<{XSD.dateTime}>'
     a, kg, prov = f"<{RDF.type}>", KG, PROV
@@ -143,6 +213,11 @@ def archive_update(
         f"INSERT {{ GRAPH {h} {{ {s} <{prov.wasRevisionOf}> ?prev }} }} WHERE {{ GRAPH ?hg {{ "
         f"{p} <{prov.wasRevisionOf}> ?prev }} }}",
         f"DELETE WHERE {{ GRAPH ?hg {{ {p} <{prov.wasRevisionOf}> ?prev }} }}",
+        # Since when its content was current (copied unchanged before its own date); the
+        # replacement's content is new: current since its own date.
+        f"INSERT {{ GRAPH {h} {{ {s} <{prov.generatedAtTime}> ?since }} }} WHERE {{ "
+        f"GRAPH {head} {{ {p} <{prov.generatedAtTime}> ?since }} }}",
+        f"DELETE WHERE {{ GRAPH {head} {{ {p} <{prov.generatedAtTime}> ?since }} }}",
     ]
     if new_sha is not None:
         operations.append(f"INSERT DATA {{ GRAPH {h} {{ {p} <{prov.wasRevisionOf}> {s} }} }}")
@@ -176,9 +251,10 @@ def history_graphs(store: KGStore, scheme: IriScheme) -> list[HistoryGraph]:
     return out
 
 
-def drop_update(graphs: Iterable[HistoryGraph]) -> str:
-    """Update operations removing history graphs and the revision links to their snapshots."""
-    operations = []
+def drop_update(graphs: Iterable[HistoryGraph], heads: Iterable[str] = ()) -> str:
+    """Update operations removing history graphs and the revision links to their snapshots
+    (and the history head graphs ``heads``)."""
+    operations = [f"DROP SILENT GRAPH {_iri(head)}" for head in heads]
     for item in graphs:
         operations.append(f"DROP SILENT GRAPH {_iri(item.graph)}")
         operations.append(

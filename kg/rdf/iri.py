@@ -17,6 +17,7 @@ profile snapshot    ``profile/{source}``                           source name
 source graph        ``graph/{source}``                             source name (file name)
 identity graph      ``graph/_identity``                            -
 history graph       ``graph/_history/{source}/{date}``             source name, snapshot date
+history head        ``graph/_history/{source}``                    source name
 archived snapshot   ``graph/_history/{source}/{date}#snapshot``    source name, snapshot date
 ==================  =============================================  ===========================
 
@@ -236,6 +237,11 @@ class IriScheme:
     def history_graph(self, source: str, day: date) -> str:
         """The graph that keeps ``source``'s snapshot of ``day`` once a later one replaced it."""
         return f"{self.history_graphs()}{quote(source, safe='')}/{day.isoformat()}"
+
+    def history_head(self, source: str) -> str:
+        """The history graph of what the current snapshot of ``source`` needs to be dated:
+        since when its content is current (``prov:generatedAtTime``)."""
+        return f"{self.history_graphs()}{quote(source, safe='')}"
 
     def archived_snapshot(self, source: str, day: date) -> str:
         return self.history_graph(source, day) + "#snapshot"
