@@ -2,8 +2,22 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from kg.pipeline.hooks import post_ingest_hooks
+from kg.pipeline.ingest import ingest
+from kg.store.embedded import KGStore
+from tests.conftest import TEST_BASE_IRI
+
+CHANGED = "000_ac1c864ae2d95ddb.txt"
 
 
 def test_the_author_page_draws_the_metric_history(client) -> None:  # type: ignore[no-untyped-def]
@@ -30,3 +44,56 @@ def test_the_reports_over_time_are_listed(client) -> None:  # type: ignore[no-un
         "crawl-changes",
         "fastest-growing-authors",
     } <= names
+
+
+# -- a store with history: VoID and dumps say so ----------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def history_app(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Iterator[Flask]:
+    """A store folder that saw the seeds on 2026-10-01 and again on 2026-11-01, one changed."""
+    from kg_server.app import create_app
+
+    from tests.server.conftest import close_app
+    from tests.store.test_history import NOV, OCT, SCHEME, _changed
+
+    folder = tmp_path_factory.mktemp("history-store") / "store"
+    crawl = tmp_path_factory.mktemp("crawl")
+    for name in ("a", "b"):
+        shutil.copytree(seeds_dir, crawl / name)
+    changed = crawl / "b" / CHANGED
+    changed.write_text(_changed(changed.read_text(encoding="utf-8")), encoding="utf-8")
+    store = KGStore.open_writable(folder)
+    for path, day in ((crawl / "a", OCT), (crawl / "b", NOV)):
+        ingest([path], store, scheme=SCHEME, as_of=day, post_ingest=post_ingest_hooks())
+    store.close()
+    app = create_app({"store": str(folder), "base_iri": TEST_BASE_IRI, "query_timeout": 10})
+    app.config["TESTING"] = True
+    yield app
+    close_app(app)
+
+
+def test_void_describes_the_history_subset(history_app: Flask) -> None:
+    from rdflib import Graph, Literal, Namespace, URIRef
+
+    void = Namespace("http://rdfs.org/ns/void#")
+    graph = Graph().parse(
+        data=history_app.test_client().get("/.well-known/void.ttl").data, format="turtle"
+    )
+    subset = URIRef(f"{TEST_BASE_IRI}.well-known/void#history")
+    assert (URIRef(f"{TEST_BASE_IRI}.well-known/void#dataset"), void.subset, subset) in graph
+    assert graph.value(subset, void.entities) == Literal(1)
+    assert int(graph.value(subset, void.triples)) > 15  # the snapshot, its papers, provenance
+    dumps = {str(o) for o in graph.objects(subset, void.dataDump)}
+    assert dumps == {f"{TEST_BASE_IRI}dumps/kg.nq.gz", f"{TEST_BASE_IRI}dumps/kg.trig.gz"}
+
+
+def test_the_nquads_dump_holds_the_history_graphs(history_app: Flask) -> None:
+    client = history_app.test_client()
+    response = client.get("/dumps/kg.nq.gz")
+    try:
+        body = gzip.decompress(response.data).decode("utf-8")
+    finally:
+        response.close()
+    history = f"<{TEST_BASE_IRI}graph/_history/{CHANGED}/2026-10-01> .\n"
+    assert sum(1 for line in body.splitlines(keepends=True) if line.endswith(history)) > 15
