@@ -31,7 +31,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from kg.pipeline import history
-from kg.pipeline.hooks import post_ingest_hooks
+from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import PRIMARY, SNAPSHOTS, KGStore, published_generation
@@ -113,7 +113,7 @@ def run(papers: int, crawls: int, change: float, seed: int, work: Path) -> list[
             store,
             scheme=scheme,
             as_of=day,
-            post_ingest=post_ingest_hooks(),
+            resolution=IdentityResolution(),
             progress=False,
         )
         seconds = time.perf_counter() - began

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from kg.pipeline.hooks import post_ingest_hooks
+from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
 from kg.store.embedded import KGStore
 from tests.conftest import TEST_BASE_IRI
@@ -65,7 +65,7 @@ def history_app(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> It
     changed.write_text(_changed(changed.read_text(encoding="utf-8")), encoding="utf-8")
     store = KGStore.open_writable(folder)
     for path, day in ((crawl / "a", OCT), (crawl / "b", NOV)):
-        ingest([path], store, scheme=SCHEME, as_of=day, post_ingest=post_ingest_hooks())
+        ingest([path], store, scheme=SCHEME, as_of=day, resolution=IdentityResolution())
     store.close()
     app = create_app({"store": str(folder), "base_iri": TEST_BASE_IRI, "query_timeout": 10})
     app.config["TESTING"] = True

@@ -17,10 +17,11 @@ import pyoxigraph as ox
 import pytest
 
 from kg.pipeline import history
-from kg.pipeline.hooks import post_ingest_hooks
+from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
-from kg.reports import ReportRunner, load_reports
+from kg.reports.catalog import load_reports
+from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
 from kg.store.query import LocalBackend
 from tests.conftest import TEST_BASE_IRI
@@ -71,7 +72,7 @@ def _ingest(store: KGStore, path: Path, day: date, **options: Any) -> Any:
         store,
         scheme=SCHEME,
         as_of=day,
-        post_ingest=post_ingest_hooks(),
+        resolution=IdentityResolution(),
         progress=False,
         **options,
     )
