@@ -12,7 +12,9 @@ two copies: a higher h-index, more citations and papers, and one new paper on th
 Each crawl is ingested as ``kg ingest`` does it (identity pass included, checkpoint
 published) into one store folder, with the crawl's date as ``--as-of``. Per crawl:
 ingest wall time, the store's size on disk (the primary database), its quads, the quads
-of the history graphs and their number; and the same against crawl 1.
+of the history graphs and their number; and the same against crawl 1. Last, the
+last crawl alone ingested into a fresh store (shown as crawl 0): the current state
+without history, the baseline the history's cost is measured against.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date
 from pathlib import Path
@@ -37,6 +40,7 @@ from kg.rdf.iri import IriScheme
 from kg.store.embedded import PRIMARY, SNAPSHOTS, KGStore, published_generation
 from kg.tools.generate import generate
 
+SCHEME = IriScheme("https://kg.example.org/")
 _H_INDEX = re.compile(r"^(h-index\s*)(\d+)$", re.M)
 _CITATIONS = re.compile(r"^([\d,]+)(\s*citations)$", re.M)
 _PAPERS = re.compile(r"^(\d+)(\s*papers)$", re.M)
@@ -85,18 +89,17 @@ def _month(start: date, months: int) -> date:
     return date(start.year + total // 12, total % 12 + 1, 1)
 
 
-def run(papers: int, crawls: int, change: float, seed: int, work: Path) -> list[Crawl]:
+def _crawls(
+    papers: int, crawls: int, change: float, seed: int, work: Path
+) -> Iterator[tuple[int, date, int, Path]]:
+    """Make the crawls one after the other in one folder: (number, date, changed files, folder)."""
     corpus = work / "corpus"
     generate(papers, corpus, seed=seed)
     current = work / "crawl"
     shutil.copytree(corpus / "profiles", current)
     files = sorted(current.rglob("*.txt"))
     rng = random.Random(seed)
-    scheme = IriScheme("https://kg.example.org/")
-    folder = work / "store"
     start = date(2026, 1, 1)
-    results: list[Crawl] = []
-    store = KGStore.open_writable(folder)  # one writer for all crawls, as a cron job's
     for number in range(1, crawls + 1):
         changed = 0
         if number > 1:
@@ -106,49 +109,75 @@ def run(papers: int, crawls: int, change: float, seed: int, work: Path) -> list[
                     _change(path.read_text(encoding="utf-8"), number, index, rng), encoding="utf-8"
                 )
             changed = len(chosen)
-        day = _month(start, number - 1)
-        began = time.perf_counter()
-        report = ingest(
-            [current],
-            store,
-            scheme=scheme,
-            as_of=day,
-            resolution=IdentityResolution(),
-            progress=False,
-        )
-        seconds = time.perf_counter() - began
-        graphs = history.history_graphs(store, scheme)
-        prefix = scheme.history_graphs()
-        rows = store.query(
-            "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?q ?o } "
-            "FILTER(STRSTARTS(STR(?g), ?p)) } GROUP BY ?p",
-            substitutions={"p": ox.Literal(prefix)},
-        )
-        history_quads = sum(int(r["n"].value) for r in rows)
-        quads = store.count_quads()
-        store.flush()
-        results.append(
-            Crawl(
-                number,
-                day.isoformat(),
-                changed,
-                round(seconds, 2),
-                _size(folder / PRIMARY),
-                _size(folder / SNAPSHOTS / (published_generation(folder) or "none")),
-                quads,
-                len(graphs),
-                history_quads,
-                report.summary(),
-            )
-        )
+        yield number, _month(start, number - 1), changed, current
+
+
+def _ingest(store: KGStore, folder: Path, day: date) -> tuple[float, str]:
+    began = time.perf_counter()
+    report = ingest(
+        [folder],
+        store,
+        scheme=SCHEME,
+        as_of=day,
+        resolution=IdentityResolution(),
+        progress=False,
+    )
+    return time.perf_counter() - began, report.summary()
+
+
+def run(papers: int, crawls: int, change: float, seed: int, work: Path) -> list[Crawl]:
+    """Ingest every crawl into one store, then the last crawl alone into a fresh one (the
+    baseline: what the current state costs without history), reported as crawl 0."""
+    folder = work / "store"
+    results: list[Crawl] = []
+    store = KGStore.open_writable(folder)  # one writer for all crawls, as a cron job's
+    last: tuple[date, Path] | None = None
+    for number, day, changed, current in _crawls(papers, crawls, change, seed, work):
+        seconds, summary = _ingest(store, current, day)
+        results.append(_measure(store, folder, number, day, changed, seconds, summary))
         print(_row(results[-1], results[0]), flush=True)
+        last = (day, current)
     store.close()
+    assert last is not None
+    fresh_folder = work / "fresh"
+    fresh = KGStore.open_writable(fresh_folder)
+    seconds, summary = _ingest(fresh, last[1], last[0])
+    results.append(_measure(fresh, fresh_folder, 0, last[0], 0, seconds, summary))
+    fresh.close()
+    print(_row(results[-1], results[0]), flush=True)
     return results
+
+
+def _measure(
+    store: KGStore, folder: Path, number: int, day: date, changed: int, seconds: float, summary: str
+) -> Crawl:
+    graphs = history.history_graphs(store, SCHEME)
+    rows = store.query(
+        "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?q ?o } "
+        "FILTER(STRSTARTS(STR(?g), ?p)) } GROUP BY ?p",
+        substitutions={"p": ox.Literal(SCHEME.history_graphs())},
+    )
+    history_quads = sum(int(r["n"].value) for r in rows)
+    quads = store.count_quads()
+    store.flush()
+    return Crawl(
+        number,
+        day.isoformat(),
+        changed,
+        round(seconds, 2),
+        _size(folder / PRIMARY),
+        _size(folder / SNAPSHOTS / (published_generation(folder) or "none")),
+        quads,
+        len(graphs),
+        history_quads,
+        summary,
+    )
 
 
 def _row(c: Crawl, first: Crawl) -> str:
     return (
-        f"| {c.crawl} | {c.as_of} | {c.changed_files} | {c.ingest_seconds:.1f} "
+        f"| {c.crawl or 'last crawl alone, fresh store'} | {c.as_of} | {c.changed_files} "
+        f"| {c.ingest_seconds:.1f} "
         f"({c.ingest_seconds / first.ingest_seconds:.2f}x) | {c.store_bytes / 1e6:.1f} "
         f"({c.store_bytes / first.store_bytes:.2f}x) | {c.checkpoint_bytes / 1e6:.1f} "
         f"({c.checkpoint_bytes / first.checkpoint_bytes:.2f}x) "

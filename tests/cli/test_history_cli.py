@@ -55,3 +55,19 @@ def test_operator_mistakes_are_one_line(tmp_path: Path, seeds_dir: Path) -> None
     ):
         code, out = _kg(*args, "--store", store)
         assert code == 2 and says in out and "Traceback" not in out, out
+
+
+def test_the_history_benchmark_runs(tmp_path: Path) -> None:
+    """A smoke run of bench/history.py: three crawls, then the last alone in a fresh store."""
+    from bench.history import run
+
+    results = run(200, 3, 0.2, 7, tmp_path)
+    assert [r.crawl for r in results] == [1, 2, 3, 0]
+    assert [r.history_graphs for r in results] == [
+        0,
+        results[1].changed_files,
+        2 * results[1].changed_files,
+        0,
+    ]
+    # What history adds is what the kept snapshots hold, nothing more.
+    assert results[2].quads - results[3].quads == results[2].history_quads
