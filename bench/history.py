@@ -72,7 +72,11 @@ def _change(text: str, crawl: int, index: int, rng: random.Random) -> str:
         lambda m: f"{int(m.group(1).replace(',', '')) + rng.randint(5, 200)}{m.group(2)}", text, 1
     )
     text = _PAPERS.sub(lambda m: f"{int(m.group(1)) + 1}{m.group(2)}", text, 1)
-    owner = text.split("\n", 1)[0].strip() or "A. Author"
+    # The owner's name is the first line of a page whose header has one (a page may start
+    # with its metrics, or with its first entry: then any name will do).
+    first = text.split("\n", 1)[0].strip()
+    named = first and _H_INDEX.search(text) and not any(ch.isdigit() for ch in first)
+    owner = first if named else "Alex Author"
     entry = (
         f"LGJan 1, 2030Code\nHistory Benchmark Paper {crawl}-{index}: Growth of Profiles\n\n"
         f"{owner}, B. Coauthor\n\nA paper added between two crawls.\n\n"
