@@ -38,7 +38,7 @@ from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import PRIMARY, SNAPSHOTS, KGStore, published_generation
-from kg.tools.generate import generate
+from kg.tools.generate import DEFAULT_AS_OF, generate
 
 SCHEME = IriScheme("https://kg.example.org/")
 _H_INDEX = re.compile(r"^(h-index\s*)(\d+)$", re.M)
@@ -90,7 +90,7 @@ def _change(text: str, crawl: int, index: int, rng: random.Random) -> str:
 
 def _month(start: date, months: int) -> date:
     total = start.month - 1 + months
-    return date(start.year + total // 12, total % 12 + 1, 1)
+    return date(start.year + total // 12, total % 12 + 1, min(start.day, 28))
 
 
 def _crawls(
@@ -98,12 +98,16 @@ def _crawls(
 ) -> Iterator[tuple[int, date, int, Path]]:
     """Make the crawls one after the other in one folder: (number, date, changed files, folder)."""
     corpus = work / "corpus"
-    generate(papers, corpus, seed=seed)
+    # The first crawl is dated the day the generator copies its pages: their yearless dates
+    # then resolve as on the site that day, and a month later still to the same years (a
+    # corpus dated after its first crawl would have dates "in the future", whose years move
+    # from crawl to crawl and make unchanged pages map again).
+    start = DEFAULT_AS_OF
+    generate(papers, corpus, seed=seed, as_of=start)
     current = work / "crawl"
     shutil.copytree(corpus / "profiles", current)
     files = sorted(current.rglob("*.txt"))
     rng = random.Random(seed)
-    start = date(2026, 1, 1)
     for number in range(1, crawls + 1):
         changed = 0
         if number > 1:
