@@ -208,6 +208,17 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
 @base_option
 @as_of_option
 @click.option("--prune", is_flag=True, help="Remove graphs of files no longer present in PATHS.")
+@click.option(
+    "--prune-history",
+    is_flag=True,
+    help="With --prune: drop a removed profile's history too (by default it is kept).",
+)
+@click.option(
+    "--dated-crawls",
+    is_flag=True,
+    help="Each PATH is a folder of crawls in sub-folders named YYYY-MM-DD: ingest them oldest "
+    "first, each with its folder's date as --as-of (see docs/history.md).",
+)
 @click.option("--workers", type=int, default=None, help="Parser processes (default: up to 4).")
 @click.option(
     "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
@@ -234,6 +245,8 @@ def ingest_command(
     base_iri: str | None,
     as_of: str | None,
     prune: bool,
+    prune_history: bool,
+    dated_crawls: bool,
     workers: int | None,
     progress: bool | None,
     curation: Path | None,
@@ -242,12 +255,36 @@ def ingest_command(
     precompute: bool,
     search_index: bool,
 ) -> None:
-    """Ingest profile files and folders into the store (idempotent)."""
+    """Ingest profile files and folders into the store (idempotent).
+
+    A changed profile's previous snapshot is kept in a history graph (docs/history.md).
+    """
     # Lazy: identity resolution (rapidfuzz, numpy) would add ~0.3 s to every command.
     from kg.identity.curation import DEFAULT_CURATION
+    from kg.pipeline.history import dated_crawls as crawl_folders
     from kg.pipeline.identity import IdentityResolution
-    from kg.pipeline.ingest import ingest
+    from kg.pipeline.ingest import IngestReport, ingest
     from kg.pipeline.limits import FileLimits
+
+    if prune_history and not prune:
+        raise click.BadParameter("--prune-history needs --prune", param_hint="--prune-history")
+    # One run per crawl date, oldest first: (as-of, paths).
+    runs: list[tuple[date, list[Path]]] = []
+    if dated_crawls:
+        if as_of:
+            raise click.BadParameter(
+                "--dated-crawls takes each crawl's date from its folder name", param_hint="--as-of"
+            )
+        by_day: dict[date, list[Path]] = {}
+        for path in paths:
+            try:
+                for day, crawl in crawl_folders(path):
+                    by_day.setdefault(day, []).append(crawl)
+            except ValueError as error:
+                raise click.BadParameter(str(error), param_hint="--dated-crawls") from error
+        runs = sorted(by_day.items())
+    else:
+        runs = [(_as_of(as_of), list(paths))]
 
     if curation is not None and not curation.is_file():
         raise click.BadParameter(f"no such file: {curation}", param_hint="--curation")
@@ -268,18 +305,27 @@ def ingest_command(
             raise
     folder = _location(store)
     resolution = IdentityResolution(curation)
+    generation: str | None = None
+    report = IngestReport()
+    failed: list[Any] = []  # the failed outcomes of every crawl
     try:
-        report = ingest(
-            paths,
-            store,
-            scheme=scheme,
-            as_of=_as_of(as_of),
-            prune=prune,
-            progress=progress,
-            workers=workers,
-            resolution=resolution,
-            limits=FileLimits.of(max_file_bytes, parse_timeout),
-        )
+        for day, run_paths in runs:
+            report = ingest(
+                run_paths,
+                store,
+                scheme=scheme,
+                as_of=day,
+                prune=prune,
+                prune_history=prune_history,
+                progress=progress,
+                workers=workers,
+                resolution=resolution,
+                limits=FileLimits.of(max_file_bytes, parse_timeout),
+            )
+            failed.extend(o for o in report.outcomes if o.failed)
+            if len(runs) > 1:
+                click.echo(f"crawl {day.isoformat()}: {report.summary()}")
+                generation = generation or report.generation
     except OSError as error:
         # A full disk, a read-only or vanished store folder: every write is one commit
         # and readers open the published checkpoint only, so the store stays intact.
@@ -304,13 +350,14 @@ def ingest_command(
             f"ingest them again: {', '.join(sorted(stale)[:10])}",
             err=True,
         )
-    for outcome in report.outcomes:
+    for outcome in failed:
         for failure in outcome.failures:
             where = outcome.path or outcome.source
             click.echo(f"{where}:{failure.line}: {failure.reason}", err=True)
         if outcome.status == "failed" and not outcome.failures:
             click.echo(f"{outcome.path}: failed", err=True)
     click.echo(f"ingest into {folder}: {report.summary()}")
+    report.generation = report.generation or generation
     if (
         precompute
         and report.generation is not None
@@ -320,7 +367,58 @@ def ingest_command(
         _precompute(store.folder, scheme)
     if search_index and isinstance(store, KGStore) and store.folder is not None:
         _update_search_index(store.folder, None, rebuild=False)
-    sys.exit(0 if report.ok else 1)
+    sys.exit(0 if not failed else 1)
+
+
+@main.group("history")
+def history_group() -> None:
+    """The archived profile snapshots (history graphs, docs/history.md)."""
+
+
+@history_group.command("list")
+@store_option
+@store_base_option
+def history_list_command(store_path: str | None) -> None:
+    """List the history graphs: source, snapshot date, graph IRI (tab-separated)."""
+    from kg.pipeline.history import history_graphs
+
+    store = _open_store(store_path)
+    try:
+        scheme = _scheme(_base_iri(store_path, click.get_current_context().meta.get("kg.base_iri")))
+        for item in history_graphs(cast(KGStore, store), scheme):
+            click.echo(f"{item.source}\t{item.day.isoformat()}\t{item.graph}")
+    finally:
+        store.close()
+
+
+@history_group.command("drop")
+@click.option(
+    "--before",
+    required=True,
+    metavar="YYYY-MM-DD",
+    help="Drop the archived snapshots dated before this day (the current state stays).",
+)
+@click.option("--source", default=None, help="Only this source (a profile's file name).")
+@store_option
+@store_base_option
+def history_drop_command(before: str, source: str | None, store_path: str | None) -> None:
+    """Drop archived profile snapshots older than a date, in one transaction, and publish."""
+    from kg.pipeline.history import drop_history
+
+    try:
+        day = date.fromisoformat(before)
+    except ValueError as error:
+        raise click.BadParameter(f"expected YYYY-MM-DD, got {before!r}") from error
+    scheme = _scheme(_base_iri(store_path, click.get_current_context().meta.get("kg.base_iri")))
+    store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
+    try:
+        dropped = drop_history(store, scheme, before=day, source=source)
+        generation = store.publish() if dropped and store.folder is not None else None
+    finally:
+        store.close()
+    click.echo(f"dropped {len(dropped)} archived snapshot(s) dated before {day.isoformat()}")
+    if generation is not None and isinstance(store, KGStore) and store.folder is not None:
+        _precompute(store.folder, scheme)
 
 
 def _update_search_index(folder: Path, index: Path | None, *, rebuild: bool) -> None:

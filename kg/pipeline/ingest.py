@@ -13,6 +13,9 @@
 * A file that yields nothing (empty, binary, undecodable, no entry) is reported
   and leaves whatever the store already had for it untouched.
 * Graphs of files no longer present stay unless ``prune`` is set.
+* A changed file's replaced snapshot is kept in a history graph, in the replacing
+  transaction; so is a pruned source's last one unless ``prune_history`` is set
+  (:mod:`kg.pipeline.history`).
 * A run that writes nothing publishes nothing: same checkpoint, ETags, dumps.
 
 Parsing and mapping run in worker processes when there are many files; the
@@ -42,6 +45,7 @@ import pyoxigraph as ox
 from kg.identity.records import MentionKeys
 from kg.model import ParseFailure
 from kg.normalize import name_key
+from kg.pipeline import history
 from kg.pipeline.limits import (
     DEFAULT_LIMITS,
     FileLimits,
@@ -121,6 +125,9 @@ class _Work:
     #: The graph of a source the store does not hold: the worker writes its N-Quads
     #: (with the union copy, ready for the bulk loader). None: a graph to replace (lines).
     new_graph: str | None = None
+    #: The stored snapshot's date: an unchanged file copied on another date is parsed
+    #: again to see whether only that date moves (kg.pipeline.history.redate_update).
+    known_date: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +146,8 @@ class _Mapped:
     #: The owner's name as the page gives it ("" if unknown): a stored source is only
     #: replaced by a page of the same owner (docs/sources.md).
     owner: str = ""
+    #: Unchanged, but copied on another date: only the snapshot's date is to move.
+    redate: bool = False
 
 
 def _source_name(name: str) -> str:
@@ -268,9 +277,11 @@ def _parse_and_map(
         failure = ParseFailure(work.source, 0, f"cannot read file: {error.strerror or error}")
         return _Mapped(work.source, work.path, "", False, [], 0, (failure,), False)
     sha = hashlib.sha256(data).hexdigest()
-    if sha == work.known_sha:
+    if sha == work.known_sha and work.known_date in (None, as_of):
         return _Mapped(work.source, work.path, sha, True, [], 0, (), True)
     profile = parse_limited(data, work.source, as_of, limits)
+    if sha == work.known_sha and history.only_the_date_moves(profile, work.known_date):
+        return _Mapped(work.source, work.path, sha, True, [], 0, (), True, redate=True)
     usable = bool(profile.papers)
     if not usable:
         lines: list[str] = []
@@ -492,6 +503,7 @@ def ingest(
     resolution: ResolutionStep | None = None,
     publish: bool = True,
     limits: FileLimits | None = None,
+    prune_history: bool = False,
 ) -> IngestReport:
     """Ingest profile files and folders into ``store``; see the module docstring.
 
@@ -508,9 +520,15 @@ def ingest(
     report = IngestReport(outcomes=list(missing))
     known = store.sources()
     known_by_source = {state.source: state for state in known.values()}
+    # Our own store only: an external store's union graph is not the default graph that
+    # redate_update writes (there an unchanged page keeps its first copy's date).
+    dates = history.snapshot_dates(store, scheme) if isinstance(store, KGStore) else {}
     works = [
         _Work(
-            source, str(path), known_by_source[source].sha256 if source in known_by_source else None
+            source,
+            str(path),
+            known_by_source[source].sha256 if source in known_by_source else None,
+            known_date=dates.get(source),
         )
         for source, path in files
     ]
@@ -538,7 +556,7 @@ def ingest(
     works = [
         w
         if w.source in known_by_source
-        else _Work(w.source, w.path, w.known_sha, scheme.graph(w.source))
+        else _Work(w.source, w.path, w.known_sha, scheme.graph(w.source), w.known_date)
         for w in works
     ]
     stream: Iterable[_Mapped] = _mapped_stream(
@@ -562,9 +580,12 @@ def ingest(
             loader.load(batch)
             batch, batch_bytes, batch_quads = [], 0, 0
 
+    redated: list[str] = []
     try:
         for mapped in stream:
             if mapped.unchanged:
+                if mapped.redate:
+                    redated.append(mapped.source)
                 report.outcomes.append(FileOutcome(mapped.source, mapped.path, "unchanged"))
                 continue
             if not mapped.usable:
@@ -586,8 +607,16 @@ def ingest(
                     )
                     continue
                 loader.wait()  # a replacement reads the union: never beside a load
+                keep = history.archive_update(
+                    store,
+                    scheme,
+                    mapped.source,
+                    as_of=as_of,
+                    stored_sha=known_by_source[mapped.source].sha256,
+                    new_sha=mapped.sha256,
+                )
                 try:
-                    store.replace_graph(scheme.graph(mapped.source), mapped.lines)
+                    store.replace_graph(scheme.graph(mapped.source), mapped.lines, before=keep)
                 except (SyntaxError, ValueError) as error:
                     # One transaction: the stored version is untouched; go on with the rest.
                     report.outcomes.append(_refused(mapped, error))
@@ -621,12 +650,24 @@ def ingest(
             for o in report.outcomes
         ]
 
+    if redated:
+        # Copied again, unchanged: the current snapshot's date is this copy's, no history.
+        store.update(history.redate_update(scheme, redated, as_of))
+
     if prune:
         # A refused file (a name collision) still holds its name: its stored graph stays.
         present = {source for source, _ in files} | {o.source for o in missing}
+        history_graphs = history.history_graphs(store, scheme) if prune_history else []
         for state in known.values():
             if state.source not in present:
-                store.remove_graph(state.graph)
+                if prune_history:
+                    mine = [h for h in history_graphs if h.source == state.source]
+                    keep = history.drop_update(mine, [scheme.history_head(state.source)])
+                else:
+                    keep = history.archive_update(
+                        store, scheme, state.source, as_of=as_of, stored_sha=None, new_sha=None
+                    )
+                store.remove_graph(state.graph, before=keep)
                 report.outcomes.append(FileOutcome(state.source, "", "removed"))
 
     if resolution is not None:

@@ -16,6 +16,9 @@ organization        ``org/{slug}``                                 affiliation t
 profile snapshot    ``profile/{source}``                           source name
 source graph        ``graph/{source}``                             source name (file name)
 identity graph      ``graph/_identity``                            -
+history graph       ``graph/_history/{source}/{date}``             source name, snapshot date
+history head        ``graph/_history/{source}``                    source name
+archived snapshot   ``graph/_history/{source}/{date}#snapshot``    source name, snapshot date
 ==================  =============================================  ===========================
 
 Source names are percent-encoded path segments; everything else is a slug of
@@ -29,6 +32,7 @@ import hashlib
 import ipaddress
 import string
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from urllib.parse import quote, unquote
 
@@ -49,6 +53,9 @@ KINDS: dict[str, str] = {
 }
 
 IDENTITY_GRAPH_NAME = "_identity"
+#: History graphs (kg.pipeline.history) are ``graph/_history/{source}/{date}``: a source name
+#: is one percent-encoded path segment, so no source graph can look like one.
+HISTORY_GRAPH_NAME = "_history"
 
 
 def _short_hash(text: str) -> str:
@@ -223,6 +230,22 @@ class IriScheme:
     def identity_graph(self) -> str:
         return self.graph(IDENTITY_GRAPH_NAME)
 
+    def history_graphs(self) -> str:
+        """The common prefix of every history graph (see :mod:`kg.pipeline.history`)."""
+        return f"{self.base}graph/{HISTORY_GRAPH_NAME}/"
+
+    def history_graph(self, source: str, day: date) -> str:
+        """The graph that keeps ``source``'s snapshot of ``day`` once a later one replaced it."""
+        return f"{self.history_graphs()}{quote(source, safe='')}/{day.isoformat()}"
+
+    def history_head(self, source: str) -> str:
+        """The history graph of what the current snapshot of ``source`` needs to be dated:
+        since when its content is current (``prov:generatedAtTime``)."""
+        return f"{self.history_graphs()}{quote(source, safe='')}"
+
+    def archived_snapshot(self, source: str, day: date) -> str:
+        return self.history_graph(source, day) + "#snapshot"
+
     def decision(self, key: str) -> str:
         return f"{self.base}decision/{_short_hash(key)}{_short_hash('x' + key)}"
 
@@ -234,7 +257,10 @@ class IriScheme:
         prefix = f"{self.base}graph/"
         if not graph_iri.startswith(prefix):
             return None
-        name = unquote(graph_iri[len(prefix) :])
+        rest = graph_iri[len(prefix) :]
+        if rest.startswith(HISTORY_GRAPH_NAME + "/"):
+            return None  # a history graph, not a source's
+        name = unquote(rest)
         return None if name == IDENTITY_GRAPH_NAME else name
 
     def kind_of(self, iri: str) -> str | None:

@@ -31,6 +31,7 @@ class KG(DefinedNamespace):
     Venue: URIRef  # where papers appear (arXiv for these preprints)
     ParseFailure: URIRef  # a line of a source document that could not be read
     IdentityDecision: URIRef  # an entity-resolution decision with its evidence
+    ArchivedSnapshot: URIRef  # a profile snapshot a later crawl replaced (history graphs)
 
     # Profile snapshot metrics and owner
     hIndex: URIRef

@@ -24,10 +24,12 @@ SHA-256 on their way to disk. File names come from the fixed registry
 the store's checkpoint name, checked against :data:`GENERATION_PATTERN`.
 
 The N-Quads and TriG dumps are the store's quads exactly: every named graph
-(one per source file, plus ``graph/_identity``) and the default graph, which is
-the materialised union of the named graphs (see :mod:`kg.store.embedded`). Loading the
-N-Quads dump into an empty store gives the same store. The Turtle dump is the
-default graph alone (the deduplicated union).
+(one per source file, ``graph/_identity``, and the profile history graphs
+``graph/_history/...`` of kg.pipeline.history) and the default graph, which is the
+materialised union of the source and identity graphs (see :mod:`kg.store.embedded`;
+the history is not in it). Loading the N-Quads dump into an empty store gives the same
+store. The Turtle dump is the default graph alone (the deduplicated union: the current
+state, without history).
 """
 
 from __future__ import annotations
@@ -103,9 +105,9 @@ class DumpFormat:
     @classmethod
     def of(cls, fmt: formats.Format) -> DumpFormat:
         what = (
-            "every named graph and the default (union) graph"
+            "every named graph (sources, identity, profile history) and the default (union) graph"
             if fmt.datasets
-            else "the default graph (the union of all sources)"
+            else "the default graph (the union of all sources: the current state, no history)"
         )
         return cls(
             fmt.key,

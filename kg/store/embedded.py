@@ -53,6 +53,7 @@ import pyoxigraph as ox
 
 from kg import formats
 from kg.errors import BadRequest, StoreError
+from kg.rdf.iri import HISTORY_GRAPH_NAME
 from kg.rdf.namespace import sparql_prologue
 from kg.settings import DEFAULT_STORE
 
@@ -325,8 +326,12 @@ class KGStore:
         self.writes += 1
         record.unlink()
 
-    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
+    def replace_graph(self, graph: str, ntriples: Iterable[str], *, before: str = "") -> None:
         """Replace one named graph's content, and its share of the union, in one transaction.
+
+        ``before``: SPARQL update operations (ending with ``;``) run first in the same
+        transaction, while the graph still holds its old content (kg.pipeline.history
+        keeps the replaced snapshot with them).
 
         A graph the store does not hold yet has nothing to retract: it is loaded as
         N-Quads (the graph and its default-graph copy) by ``Store.load``, also one
@@ -339,6 +344,8 @@ class KGStore:
         self.writes += 1
         lines = ntriples if isinstance(ntriples, list) else list(ntriples)
         if not self._store.contains_named_graph(ox.NamedNode(graph)):
+            if before:
+                self._store.update(before.rstrip().rstrip(";"))
             data = "".join(graph_with_union_copy(lines, graph)).encode("utf-8")
             if not data:
                 return
@@ -349,7 +356,8 @@ class KGStore:
             return
         body = "".join(lines)
         self._store.update(
-            _retract_from_union(graph)
+            before
+            + _retract_from_union(graph)
             + f"DROP SILENT GRAPH <{graph}> ;\n"
             + f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }} ;\n"
             + f"INSERT DATA {{\n{body}}}"
@@ -407,11 +415,12 @@ class KGStore:
         quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         return sum(1 for _ in itertools.islice(quads, cap + 1))
 
-    def remove_graph(self, graph: str) -> None:
-        """Remove a named graph and retract from the union what only it stated, in one transaction."""
+    def remove_graph(self, graph: str, *, before: str = "") -> None:
+        """Remove a named graph and retract from the union what only it stated, in one transaction
+        (``before``: update operations run first in it, as for :meth:`replace_graph`)."""
         self._require_writable()
         self.writes += 1
-        self._store.update(_retract_from_union(graph) + f"DROP SILENT GRAPH <{graph}>")
+        self._store.update(before + _retract_from_union(graph) + f"DROP SILENT GRAPH <{graph}>")
 
     def load_rdf(self, data: bytes | IO[bytes], fmt: str, *, graph: str | None = None) -> None:
         """Transactional load of RDF in any supported format (Graph Store Protocol, tests)."""
@@ -489,11 +498,11 @@ class GraphStore(Protocol):
 
     def load_new_graphs(self, nquads: Iterable[str], *, graphs: Sequence[str] = ()) -> None: ...
 
-    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
+    def replace_graph(self, graph: str, ntriples: Iterable[str], *, before: str = "") -> None: ...
 
     def replace_large_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
 
-    def remove_graph(self, graph: str) -> None: ...
+    def remove_graph(self, graph: str, *, before: str = "") -> None: ...
 
     def flush(self) -> None: ...
 
@@ -527,8 +536,15 @@ class _Utf8Reader(io.RawIOBase):
         return filled
 
 
-#: Delete from the default graph (the union) every triple that no named graph states.
-_SWEEP_UNION = "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } } }"
+#: What the IRI of every history graph contains (kg.rdf.iri: ``{base}graph/_history/...``).
+HISTORY_GRAPH_MARK = f"/graph/{HISTORY_GRAPH_NAME}/"
+
+#: Delete from the default graph (the union) every triple that no named graph states
+#: (history graphs aside: they are not part of the union).
+_SWEEP_UNION = (
+    "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER NOT EXISTS { GRAPH ?g { ?s ?p ?o } "
+    f'FILTER(!CONTAINS(STR(?g), "{HISTORY_GRAPH_MARK}")) }} }}'
+)
 
 
 def _sync_folder(folder: Path) -> None:
@@ -542,10 +558,15 @@ def _sync_folder(folder: Path) -> None:
 
 
 def _retract_from_union(graph: str) -> str:
-    """Update text deleting from the default graph the triples only ``graph`` states."""
+    """Update text deleting from the default graph the triples only ``graph`` states.
+
+    History graphs (kg.pipeline.history) are not part of the union: a triple that only
+    a history graph still states (the title of a paper no profile lists any more) goes.
+    """
     return (
         "DELETE { ?s ?p ?o } WHERE { GRAPH <" + graph + "> { ?s ?p ?o } "
-        "FILTER NOT EXISTS { GRAPH ?other { ?s ?p ?o } FILTER(?other != <" + graph + ">) } } ;\n"
+        "FILTER NOT EXISTS { GRAPH ?other { ?s ?p ?o } FILTER(?other != <" + graph + "> && "
+        '!CONTAINS(STR(?other), "' + HISTORY_GRAPH_MARK + '")) } } ;\n'
     )
 
 
@@ -562,7 +583,8 @@ def _retract_piece(graph: str, *, limit: int = 0, own_only: bool = False) -> str
     )
     return (
         f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} ?s ?p ?u }} WHERE {{ {where} "
-        f"BIND(IF(EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph}>) }}, "
+        f"BIND(IF(EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph}> && "
+        f'!CONTAINS(STR(?other), "{HISTORY_GRAPH_MARK}")) }}, '
         "?unbound, ?o) AS ?u) }"
     )
 

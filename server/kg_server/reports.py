@@ -710,6 +710,7 @@ def author_page(slug: str) -> Response:
     panels: dict[str, Any] = {}
     for name in (
         "author-timeline",
+        "author-metric-history",
         "author-papers",
         "coauthor-network",
         "coauthors",

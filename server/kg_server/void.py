@@ -8,6 +8,10 @@ One ``void:Dataset``, ``{base}.well-known/void#dataset``, with:
 * a ``void:classPartition`` per class (``void:class``, ``void:entities``) and a
   ``void:propertyPartition`` per property (``void:property``, ``void:triples``);
 * ``void:vocabulary`` for each vocabulary those classes and properties come from;
+* a ``void:subset`` ``{base}.well-known/void#history``: the profile history (the
+  snapshots later crawls replaced, one named graph each under ``{base}graph/_history/``,
+  never in the default graph), with its quads and archived snapshots counted and the
+  quad dumps (N-Quads, TriG) that include it;
 * ``void:dataDump`` for each file of :data:`kg.store.dumps.DUMP_FORMATS`,
   ``void:sparqlEndpoint`` ``{base}sparql``, ``void:uriSpace`` the base IRI,
   ``dcterms:license`` (the ``license`` setting), ``dcterms:modified`` (when the store's
@@ -73,6 +77,23 @@ ENTITIES_QUERY = (
 CLASSES_QUERY = "SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c FILTER(isIRI(?c)) } GROUP BY ?c ORDER BY ?c"
 PROPERTIES_QUERY = "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p ORDER BY ?p"
 
+#: The quads and archived snapshots of the history graphs (``?space``: their IRI prefix).
+HISTORY_QUERY = (
+    "SELECT ?space (COUNT(*) AS ?n) (COUNT(DISTINCT ?snapshot) AS ?snapshots) WHERE { "
+    "GRAPH ?g { ?s ?p ?o } "
+    "BIND(IF(?p = <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> "
+    "&& ?o = <https://w3id.org/scholarly-kg/ontology#ArchivedSnapshot>, ?s, ?unbound) AS ?snapshot) "
+    "FILTER(STRSTARTS(STR(?g), ?space)) } GROUP BY ?space"
+)
+HISTORY_FRAGMENT = "history"
+
+HISTORY_DESCRIPTION = (
+    "The profile snapshots that later crawls replaced (kg:ArchivedSnapshot), one named graph "
+    "per page and crawl date under graph/_history/, with their metrics, listed papers and "
+    "provenance. Not part of the default graph (queries that name no graph see the current "
+    "state); included in the N-Quads and TriG dumps; void:triples counts their quads and "
+    "void:entities the archived snapshots."
+)
 _CACHE_KEY = "kg_void"
 _cache_lock = threading.Lock()
 
@@ -86,6 +107,9 @@ class Statistics:
     entities: int
     classes: tuple[tuple[str, int], ...]
     properties: tuple[tuple[str, int], ...]
+    #: Quads in the history graphs and archived snapshots (kg.pipeline.history).
+    history_quads: int = 0
+    history_snapshots: int = 0
 
 
 def _count(outcome: Any) -> int:
@@ -111,7 +135,11 @@ def compute_statistics() -> Statistics:
     entities = _count(backend.run(QueryRequest(ENTITIES_QUERY, substitutions={"space": space})))
     classes = _pairs(backend.run(QueryRequest(CLASSES_QUERY)), "c")
     properties = _pairs(backend.run(QueryRequest(PROPERTIES_QUERY)), "p")
-    return Statistics(version, triples, entities, classes, properties)
+    prefix = ox.Literal(context.scheme.history_graphs())
+    history = backend.run(QueryRequest(HISTORY_QUERY, substitutions={"space": prefix})).rows
+    quads = int(history[0]["n"].value) if history else 0
+    snapshots = int(history[0]["snapshots"].value) if history else 0
+    return Statistics(version, triples, entities, classes, properties, quads, snapshots)
 
 
 def statistics() -> Statistics:
@@ -179,6 +207,18 @@ def void_triples(stats: Statistics) -> list[ox.Triple]:
         add(dataset, VOID.dataDump, ox.NamedNode(f"{base}dumps/{fmt.filename}"))
     for feature in FEATURES:
         add(dataset, VOID.feature, ox.NamedNode(feature))
+    # The profile history: in the quad dumps and GRAPH queries, not in the default graph.
+    subset = ox.NamedNode(f"{base}{VOID_PATH}#{HISTORY_FRAGMENT}")
+    add(dataset, VOID.subset, subset)
+    add(subset, RDF.type, ox.NamedNode(str(VOID.Dataset)))
+    add(subset, DCTERMS.title, ox.Literal("Profile history", language="en"))
+    add(subset, DCTERMS.description, ox.Literal(HISTORY_DESCRIPTION, language="en"))
+    add(subset, VOID.uriSpace, ox.Literal(context.scheme.history_graphs()))
+    add(subset, VOID.triples, integer(stats.history_quads))
+    add(subset, VOID.entities, integer(stats.history_snapshots))
+    for fmt in DUMP_FORMATS:
+        if fmt.quads:
+            add(subset, VOID.dataDump, ox.NamedNode(f"{base}dumps/{fmt.filename}"))
     add(dataset, VOID.triples, integer(stats.triples))
     add(dataset, VOID.entities, integer(stats.entities))
     add(dataset, VOID.classes, integer(len(stats.classes)))

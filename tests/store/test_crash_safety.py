@@ -48,7 +48,14 @@ import pyoxigraph as ox
 import pytest
 
 from kg.parse import parse_text
-from kg.store.embedded import LOADING, PRIMARY, SNAPSHOTS, KGStore, published_generation
+from kg.store.embedded import (
+    HISTORY_GRAPH_MARK,
+    LOADING,
+    PRIMARY,
+    SNAPSHOTS,
+    KGStore,
+    published_generation,
+)
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
 #: Copies of each of the five seed pages: 5 * COPIES profile files.
@@ -380,7 +387,9 @@ def check_consistent(state: State, before: State, after: State, where: str) -> d
         versions["same" if old and new else "before" if old else "after"] += 1
     stray = set(state.graphs) - all_sources - set(before.graphs) - set(after.graphs)
     assert not stray, f"{where}: unexpected graphs {sorted(stray)[:5]}"
-    union = frozenset().union(*state.graphs.values()) if state.graphs else frozenset()
+    # History graphs (kg.pipeline.history) are kept beside the union, not in it.
+    current = [t for g, t in state.graphs.items() if HISTORY_GRAPH_MARK not in g]
+    union = frozenset().union(*current) if current else frozenset()
     missing, extra = union - state.default, state.default - union
     assert not missing and not extra, (
         f"{where}: the default graph is not the union of the named graphs: "
@@ -418,7 +427,9 @@ def assert_same_quads(state: State, clean: State, where: str) -> None:
         assert got == want, (
             f"{where}: graph {graph}: {len(want - got)} triples missing, {len(got - want)} extra"
         )
-    union = frozenset().union(*state.graphs.values()) if state.graphs else frozenset()
+    # History graphs (kg.pipeline.history) are kept beside the union, not in it.
+    current = [t for g, t in state.graphs.items() if HISTORY_GRAPH_MARK not in g]
+    union = frozenset().union(*current) if current else frozenset()
     assert state.default == union, (
         f"{where}: the default graph is not the union of the named graphs"
     )

@@ -309,9 +309,9 @@ def test_a_replacement_never_runs_beside_a_bulk_load(
             with lock:
                 active[0] -= 1
 
-    def watched_replace(self: KGStore, graph: str, lines: list[str]) -> None:
+    def watched_replace(self: KGStore, graph: str, lines: list[str], **options: str) -> None:
         seen.append(active[0])
-        replace(self, graph, lines)
+        replace(self, graph, lines, **options)
 
     monkeypatch.setattr(KGStore, "load_new_graphs", slow_load)
     monkeypatch.setattr(KGStore, "replace_graph", watched_replace)

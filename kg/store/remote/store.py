@@ -25,6 +25,7 @@ from kg.sparql.guard import require_query
 from kg.sparql.rewrite import prepare_query, uses_graph
 from kg.sparql.text import scan, tokens
 from kg.store.embedded import (
+    HISTORY_GRAPH_MARK,
     QUAD_FORMATS,
     GraphStore,
     KGStore,
@@ -58,6 +59,12 @@ SPOOL_BYTES = 8 * 1024 * 1024
 MAX_LISTED_GRAPHS = 5000
 #: Time limit of the store operations of ingest, stats and export (seconds).
 STORE_TIMEOUT = 600.0
+
+
+def _operations(update: str) -> list[str]:
+    """Update text (operations each ending with ``;``) as one operation, or none."""
+    text = update.strip().rstrip(";").strip()
+    return [text] if text else []
 
 
 def _ntriple(quad: ox.Quad | ox.Triple) -> str:
@@ -436,7 +443,8 @@ class RemoteStore:
         return (
             f"DELETE {{ GRAPH <{self.union_graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} "
             f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} "
-            f"FILTER(?other != <{graph}> && ?other != <{self.union_graph}>) }} }}"
+            f"FILTER(?other != <{graph}> && ?other != <{self.union_graph}> && "
+            f'!CONTAINS(STR(?other), "{HISTORY_GRAPH_MARK}")) }} }}'
         )
 
     def _add_to_union(self, graph: str) -> str:
@@ -484,10 +492,11 @@ class RemoteStore:
         if batch:
             self._write(batch)
 
-    def replace_graph(self, graph: str, ntriples: Iterable[str]) -> None:
-        """Replace one named graph's content, and its share of the union, in one update request."""
+    def replace_graph(self, graph: str, ntriples: Iterable[str], *, before: str = "") -> None:
+        """Replace one named graph's content, and its share of the union, in one update request
+        (``before``: update operations sent first in it, see KGStore.replace_graph)."""
         lines = [_ntriple(t) for t in _parse_triples("".join(ntriples))]
-        self._write(self._graph_operations(graph, lines))
+        self._write(_operations(before) + self._graph_operations(graph, lines))
 
     def replace_large_graph(self, graph: str, ntriples: Iterable[str]) -> None:
         """As :meth:`replace_graph`: the graph's own statements are written last there too."""
@@ -520,9 +529,11 @@ class RemoteStore:
             *_insert_operations(graph, own),
         ]
 
-    def remove_graph(self, graph: str) -> None:
+    def remove_graph(self, graph: str, *, before: str = "") -> None:
         """Remove a named graph and retract from the union what only it stated, in one update request."""
-        self._write([self._retract_from_union(graph), f"DROP SILENT GRAPH <{graph}>"])
+        self._write(
+            [*_operations(before), self._retract_from_union(graph), f"DROP SILENT GRAPH <{graph}>"]
+        )
 
     def load_rdf(self, data: bytes | IO[bytes], fmt: str, *, graph: str | None = None) -> None:
         """Add RDF in any supported format to a named graph (or to the union), in one request."""

@@ -1,0 +1,230 @@
+"""History benchmark: what keeping every crawl costs (issue 18).
+
+Run from the repository root::
+
+    python -m bench.history                   # 10k papers, 12 monthly crawls, 10% changing
+    python -m bench.history --papers 100000
+    python -m bench.history --papers 2000 --crawls 4 --json out.json
+
+A corpus made by ``kg generate`` is crawl 1. Each later crawl (one a month) copies the
+previous one and changes about ``--change`` of the profiles the way a site does between
+two copies: a higher h-index, more citations and papers, and one new paper on the list.
+Each crawl is ingested as ``kg ingest`` does it (identity pass included, checkpoint
+published) into one store folder, with the crawl's date as ``--as-of``. Per crawl:
+ingest wall time, the store's size on disk (the primary database), its quads, the quads
+of the history graphs and their number; and the same against crawl 1. Last, the
+last crawl alone ingested into a fresh store (shown as crawl 0): the current state
+without history, the baseline the history's cost is measured against.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from kg.pipeline import history
+from kg.pipeline.identity import IdentityResolution
+from kg.pipeline.ingest import ingest
+from kg.rdf.iri import IriScheme
+from kg.store.embedded import PRIMARY, SNAPSHOTS, KGStore, published_generation
+from kg.tools.generate import DEFAULT_AS_OF, generate
+
+SCHEME = IriScheme("https://kg.example.org/")
+_H_INDEX = re.compile(r"^(h-index\s*)(\d+)$", re.M)
+_CITATIONS = re.compile(r"^([\d,]+)(\s*citations)$", re.M)
+_PAPERS = re.compile(r"^(\d+)(\s*papers)$", re.M)
+_LIST = re.compile(r"^(\d+)( Papers)\n\n", re.M)
+
+
+@dataclass
+class Crawl:
+    crawl: int
+    as_of: str
+    changed_files: int
+    ingest_seconds: float
+    store_bytes: int
+    checkpoint_bytes: int
+    quads: int
+    history_graphs: int
+    history_quads: int
+    summary: str
+
+
+def _size(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _change(text: str, crawl: int, index: int, rng: random.Random) -> str:
+    """The page one month later: metrics up, one more paper at the top of its list."""
+    text = _H_INDEX.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + rng.randint(0, 2)}", text, 1)
+    text = _CITATIONS.sub(
+        lambda m: f"{int(m.group(1).replace(',', '')) + rng.randint(5, 200)}{m.group(2)}", text, 1
+    )
+    text = _PAPERS.sub(lambda m: f"{int(m.group(1)) + 1}{m.group(2)}", text, 1)
+    # The owner's name is the first line of a page whose header has one (a page may start
+    # with its metrics, or with its first entry: then any name will do).
+    first = text.split("\n", 1)[0].strip()
+    named = first and _H_INDEX.search(text) and not any(ch.isdigit() for ch in first)
+    owner = first if named else "Alex Author"
+    entry = (
+        f"LGJan 1, 2030Code\nHistory Benchmark Paper {crawl}-{index}: Growth of Profiles\n\n"
+        f"{owner}, B. Coauthor\n\nA paper added between two crawls.\n\n"
+    )
+    match = _LIST.search(text)
+    if match is None:
+        return text.rstrip("\n") + "\n\n" + entry
+    head = f"{int(match.group(1)) + 1}{match.group(2)}\n\n"
+    return text[: match.start()] + head + entry + text[match.end() :]
+
+
+def _month(start: date, months: int) -> date:
+    total = start.month - 1 + months
+    return date(start.year + total // 12, total % 12 + 1, min(start.day, 28))
+
+
+def _crawls(
+    papers: int, crawls: int, change: float, seed: int, work: Path
+) -> Iterator[tuple[int, date, int, Path]]:
+    """Make the crawls one after the other in one folder: (number, date, changed files, folder)."""
+    corpus = work / "corpus"
+    # The first crawl is dated the day the generator copies its pages: their yearless dates
+    # then resolve as on the site that day, and a month later still to the same years (a
+    # corpus dated after its first crawl would have dates "in the future", whose years move
+    # from crawl to crawl and make unchanged pages map again).
+    start = DEFAULT_AS_OF
+    generate(papers, corpus, seed=seed, as_of=start)
+    current = work / "crawl"
+    shutil.copytree(corpus / "profiles", current)
+    files = sorted(current.rglob("*.txt"))
+    rng = random.Random(seed)
+    for number in range(1, crawls + 1):
+        changed = 0
+        if number > 1:
+            chosen = rng.sample(files, max(1, round(change * len(files))))
+            for index, path in enumerate(chosen):
+                path.write_text(
+                    _change(path.read_text(encoding="utf-8"), number, index, rng), encoding="utf-8"
+                )
+            changed = len(chosen)
+        yield number, _month(start, number - 1), changed, current
+
+
+def _ingest(store: KGStore, folder: Path, day: date) -> tuple[float, str]:
+    began = time.perf_counter()
+    report = ingest(
+        [folder],
+        store,
+        scheme=SCHEME,
+        as_of=day,
+        resolution=IdentityResolution(),
+        progress=False,
+    )
+    return time.perf_counter() - began, report.summary()
+
+
+def run(papers: int, crawls: int, change: float, seed: int, work: Path) -> list[Crawl]:
+    """Ingest every crawl into one store, then the last crawl alone into a fresh one (the
+    baseline: what the current state costs without history), reported as crawl 0."""
+    folder = work / "store"
+    results: list[Crawl] = []
+    store = KGStore.open_writable(folder)  # one writer for all crawls, as a cron job's
+    last: tuple[date, Path] | None = None
+    for number, day, changed, current in _crawls(papers, crawls, change, seed, work):
+        seconds, summary = _ingest(store, current, day)
+        results.append(_measure(store, folder, number, day, changed, seconds, summary))
+        print(_row(results[-1], results[0]), flush=True)
+        last = (day, current)
+    store.close()
+    assert last is not None
+    fresh_folder = work / "fresh"
+    fresh = KGStore.open_writable(fresh_folder)
+    seconds, summary = _ingest(fresh, last[1], last[0])
+    results.append(_measure(fresh, fresh_folder, 0, last[0], 0, seconds, summary))
+    fresh.close()
+    print(_row(results[-1], results[0]), flush=True)
+    return results
+
+
+def _measure(
+    store: KGStore, folder: Path, number: int, day: date, changed: int, seconds: float, summary: str
+) -> Crawl:
+    graphs = history.history_graphs(store, SCHEME)
+    rows = store.query(
+        "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?q ?o } "
+        "FILTER(STRSTARTS(STR(?g), ?p)) } GROUP BY ?p",
+        substitutions={"p": ox.Literal(SCHEME.history_graphs())},
+    )
+    history_quads = sum(int(r["n"].value) for r in rows)
+    quads = store.count_quads()
+    store.flush()
+    return Crawl(
+        number,
+        day.isoformat(),
+        changed,
+        round(seconds, 2),
+        _size(folder / PRIMARY),
+        _size(folder / SNAPSHOTS / (published_generation(folder) or "none")),
+        quads,
+        len(graphs),
+        history_quads,
+        summary,
+    )
+
+
+def _row(c: Crawl, first: Crawl) -> str:
+    return (
+        f"| {c.crawl or 'last crawl alone, fresh store'} | {c.as_of} | {c.changed_files} "
+        f"| {c.ingest_seconds:.1f} "
+        f"({c.ingest_seconds / first.ingest_seconds:.2f}x) | {c.store_bytes / 1e6:.1f} "
+        f"({c.store_bytes / first.store_bytes:.2f}x) | {c.checkpoint_bytes / 1e6:.1f} "
+        f"({c.checkpoint_bytes / first.checkpoint_bytes:.2f}x) "
+        f"| {c.quads:,} ({c.quads / first.quads:.3f}x) "
+        f"| {c.history_graphs} | {c.history_quads:,} |"
+    )
+
+
+HEADER = (
+    "| crawl | as of | changed files | ingest s (vs 1st) | database MB (vs 1st) "
+    "| checkpoint MB (vs 1st) | quads (vs 1st) | history graphs | history quads |\n"
+    "|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=10_000)
+    parser.add_argument("--crawls", type=int, default=12)
+    parser.add_argument("--change", type=float, default=0.10, help="share of profiles changing")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="kg-bench-history-") as tmp:
+        print(HEADER, flush=True)
+        results = run(args.papers, args.crawls, args.change, args.seed, Path(tmp))
+    if args.json is not None:
+        args.json.write_text(
+            json.dumps(
+                {
+                    "papers": args.papers,
+                    "change": args.change,
+                    "crawls": [asdict(r) for r in results],
+                },
+                indent=2,
+            ),
+            encoding="utf-8",
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,309 @@
+"""Profiles over time: the snapshot a later crawl replaces is kept in a history graph.
+
+A source's current state is its graph ``graph/{source}`` (kg.pipeline.ingest). When a
+*changed* file replaces it, :func:`archive_update` gives the SPARQL update that first
+copies the replaced snapshot into ``graph/_history/{source}/{date}`` (``date`` is the
+old snapshot's ``dcterms:date``, the ``--as-of`` of the crawl that read it), in the
+same transaction as the replacement (``KGStore.replace_graph(before=...)``):
+
+* ``{history graph}#snapshot``: typed ``kg:ProfileSnapshot`` and ``kg:ArchivedSnapshot``,
+  every statement the old snapshot made (date, metrics, owner, label, category, the
+  papers it listed), ``prov:specializationOf`` the current snapshot IRI
+  ``profile/{source}``, ``prov:invalidatedAtTime`` the date of the crawl that replaced
+  it, ``prov:wasRevisionOf`` the snapshot it had replaced, if any;
+* ``{history graph}#source``: the old copy of the page (``kg:SourceDocument``, never
+  named as a graph, so ingest does not take it for a stored source) with its file
+  name, SHA-256 and parse time, and the parse run (``#parse``);
+* the type and title of each listed paper, the owner's name and the category, so that
+  a paper or a profile gone from the current state is still named;
+* ``profile/{source} prov:wasRevisionOf {history graph}#snapshot``: the current snapshot's
+  link to the one it replaced (moved to the newest history graph at each archive).
+
+An unchanged file copied again on a later date moves its current snapshot's
+``dcterms:date`` to that date (:func:`redate_update`: the current state is then what a
+plain ingest of the latest crawl gives), and the date of its first copy is kept as
+``profile/{source} prov:generatedAtTime`` in the source's history head graph
+``graph/_history/{source}`` (an archived snapshot takes it along). A snapshot is thus
+current from its ``prov:generatedAtTime`` (else its ``dcterms:date``) until its
+``prov:invalidatedAtTime``; the reports over time use these intervals.
+
+History graphs are never part of the default graph (the union of the source graphs,
+kg.store.embedded): queries that name no graph see the current state exactly as a
+store without history would. ``GRAPH ?g`` patterns see them.
+
+Rules: one archived snapshot per source and date (a file changed again with the same
+``--as-of`` corrects that day's snapshot: nothing is archived); an unchanged file adds
+nothing (ingest skips it), nor does a source the identity pass maps again (same file);
+a pruned source's last snapshot is archived too (removed on the prune's date) unless
+``prune_history`` drops its history with it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote
+
+import pyoxigraph as ox
+
+from kg.model import Profile
+from kg.parse import resolve_date
+from kg.rdf.iri import IriScheme
+from kg.rdf.namespace import DCTERMS, FOAF, KG, PROV, RDF, SCHEMA, XSD, sparql_prologue
+from kg.store.embedded import KGStore
+
+#: Sub-folders of a folder of dated crawls (``kg ingest --dated-crawls``).
+CRAWL_FOLDER = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+_SNAPSHOT_DATE = (
+    sparql_prologue()
+    + "SELECT ?g ?p ?d WHERE { GRAPH ?g { ?p a kg:ProfileSnapshot ; dcterms:date ?d } }"
+)
+_HISTORY_GRAPHS = (
+    sparql_prologue()
+    + "SELECT DISTINCT ?g ?s WHERE { GRAPH ?g { ?s a kg:ArchivedSnapshot } } ORDER BY ?g"
+)
+
+
+_ALL_DATES = (
+    sparql_prologue()
+    + "SELECT ?g ?d WHERE { GRAPH ?g { ?g a kg:SourceDocument . "
+    + "?p a kg:ProfileSnapshot ; prov:wasDerivedFrom ?g ; dcterms:date ?d } }"
+)
+
+
+def _iri(value: str) -> str:
+    return str(ox.NamedNode(value))  # raises ValueError for an invalid IRI: never formatted raw
+
+
+def _snapshot_date(store: KGStore, scheme: IriScheme, source: str) -> date | None:
+    rows = store.query(
+        _SNAPSHOT_DATE,
+        substitutions={
+            "g": ox.NamedNode(scheme.graph(source)),
+            "p": ox.NamedNode(scheme.profile(source)),
+        },
+    )
+    for row in rows:
+        try:
+            return date.fromisoformat(row["d"].value)
+        except ValueError:
+            return None
+    return None
+
+
+def snapshot_dates(store: KGStore, scheme: IriScheme) -> dict[str, date]:
+    """The date of each stored source's current snapshot, by source name."""
+    out: dict[str, date] = {}
+    for row in store.query(_ALL_DATES):
+        source = scheme.source_of_graph(row["g"].value)
+        try:
+            day = date.fromisoformat(row["d"].value)
+        except ValueError:
+            continue
+        if source is not None:
+            out[source] = day
+    return out
+
+
+def only_the_date_moves(profile: Profile, stored: date | None) -> bool:
+    """Whether ``profile`` (an unchanged file parsed with a new as-of) maps to the stored
+    graph but for the snapshot's date: no yearless date of it resolves to another year."""
+    if stored is None:
+        return False
+    for entry in profile.papers:
+        if entry.year_inferred and entry.date is not None:
+            try:
+                if resolve_date(entry.date.month, entry.date.day, None, stored)[0] != entry.date:
+                    return False
+            except ValueError:
+                return False
+    return True
+
+
+def redate_update(scheme: IriScheme, sources: Iterable[str], as_of: date) -> str:
+    """One update moving the current snapshots of ``sources`` (unchanged files copied again)
+    to the date ``as_of``, in their graphs and in the default graph (only a source's own
+    graph states its snapshot's date, so the union copy moves with it)."""
+    rows = " ".join(
+        f"({_iri(scheme.graph(source))} {_iri(scheme.profile(source))} "
+        f"{_iri(scheme.history_head(source))})"
+        for source in sources
+    )
+    day = f'"{as_of.isoformat()}"^^<{XSD.date}>'
+    since = f"<{PROV.generatedAtTime}>"
+    return (
+        # The first copy of this content dates it (kept in the source's history head graph).
+        f"INSERT {{ GRAPH ?head {{ ?p {since} ?since }} }} WHERE {{ VALUES (?g ?p ?head) "
+        f"{{ {rows} }} GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?head {{ ?p {since} ?any }} }} "
+        f'BIND(STRDT(CONCAT(STR(?old), "T00:00:00Z"), <{XSD.dateTime}>) AS ?since) }} ;\n'
+        f"DELETE {{ GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} ?p <{DCTERMS.date}> ?old }} "
+        f"INSERT {{ GRAPH ?g {{ ?p <{DCTERMS.date}> {day} }} ?p <{DCTERMS.date}> {day} }} "
+        f"WHERE {{ VALUES (?g ?p ?head) {{ {rows} }} GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} }}"
+    )
+
+
+def _graph_exists(store: KGStore, graph: str) -> bool:
+    rows = store.query(
+        "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1",
+        substitutions={"g": ox.NamedNode(graph)},
+    )
+    return any(True for _ in rows)
+
+
+def archive_update(
+    store: KGStore,
+    scheme: IriScheme,
+    source: str,
+    *,
+    as_of: date,
+    stored_sha: str | None,
+    new_sha: str | None,
+) -> str:
+    """The update operations that keep ``source``'s stored snapshot in its history graph.
+
+    ``new_sha`` is the SHA-256 of the file that replaces it, None when the source is
+    removed (a prune). Returns "" when there is nothing to keep: the same file (the
+    identity pass maps it again), no stored snapshot, a snapshot of the same date as
+    the replacement (a correction of that day's crawl) or one already archived.
+    Run the text in the replacing transaction (``replace_graph(..., before=text)``).
+    """
+    if new_sha is not None and stored_sha is not None and new_sha == stored_sha:
+        return ""
+    day = _snapshot_date(store, scheme, source)
+    if day is None or (new_sha is not None and day == as_of):
+        return ""
+    history = scheme.history_graph(source, day)
+    if _graph_exists(store, history):
+        return ""
+    g, p, h = _iri(scheme.graph(source)), _iri(scheme.profile(source)), _iri(history)
+    head = _iri(scheme.history_head(source))
+    s, src, act = _iri(history + "#snapshot"), _iri(history + "#source"), _iri(history + "#parse")
+    until = f'"{as_of.isoformat()}T00:00:00Z"^^<{XSD.dateTime}>'
+    a, kg, prov = f"<{RDF.type}>", KG, PROV
+    operations = [
+        # The snapshot's own statements, on the archived snapshot's IRI.
+        f"INSERT {{ GRAPH {h} {{ {s} ?p ?o }} }} WHERE {{ GRAPH {g} {{ {p} ?p ?o "
+        f"FILTER(?p != <{prov.wasDerivedFrom}>) }} }}",
+        f"INSERT DATA {{ GRAPH {h} {{ {s} {a} <{kg.ArchivedSnapshot}> ; "
+        f"<{prov.wasDerivedFrom}> {src} ; <{prov.specializationOf}> {p} ; "
+        f"<{prov.invalidatedAtTime}> {until} . "
+        f"{src} {a} <{kg.SourceDocument}> , <{prov.Entity}> ; <{prov.specializationOf}> {g} ; "
+        f"<{prov.wasGeneratedBy}> {act} . {act} {a} <{prov.Activity}> }} }}",
+        # The old copy of the page: file name, checksum, parse time and run.
+        f"INSERT {{ GRAPH {h} {{ {src} ?p ?o }} }} WHERE {{ GRAPH {g} {{ {g} ?p ?o "
+        f"VALUES ?p {{ <{DCTERMS.identifier}> <{kg.sha256}> <{prov.generatedAtTime}> }} }} }}",
+        f"INSERT {{ GRAPH {h} {{ {act} ?p ?o . ?agent ?ap ?ao }} }} WHERE {{ GRAPH {g} {{ "
+        f"{g} <{prov.wasGeneratedBy}> ?run . ?run ?p ?o FILTER(?p != {a}) "
+        f"OPTIONAL {{ ?run <{prov.wasAssociatedWith}> ?agent . ?agent ?ap ?ao }} }} }}",
+        # What names the listed papers, the owner and the category once they are gone.
+        f"INSERT {{ GRAPH {h} {{ ?paper {a} <{SCHEMA.ScholarlyArticle}> ; "
+        f"<{DCTERMS.title}> ?title }} }} WHERE {{ GRAPH {g} {{ {p} <{kg.listsPaper}> ?paper . "
+        f"?paper <{DCTERMS.title}> ?title }} }}",
+        f"INSERT {{ GRAPH {h} {{ ?owner ?op ?oo }} }} WHERE {{ GRAPH {g} {{ "
+        f"{p} <{FOAF.primaryTopic}> ?owner . ?owner ?op ?oo "
+        f"VALUES ?op {{ {a} <{SCHEMA.name}> }} }} }}",
+        f"INSERT {{ GRAPH {h} {{ ?c ?cp ?co }} }} WHERE {{ GRAPH {g} {{ "
+        f"{p} <{DCTERMS.subject}> ?c . ?c ?cp ?co }} }}",
+        # The revision chain: this snapshot revised the one the current snapshot pointed to.
+        f"INSERT {{ GRAPH {h} {{ {s} <{prov.wasRevisionOf}> ?prev }} }} WHERE {{ GRAPH ?hg {{ "
+        f"{p} <{prov.wasRevisionOf}> ?prev }} }}",
+        f"DELETE WHERE {{ GRAPH ?hg {{ {p} <{prov.wasRevisionOf}> ?prev }} }}",
+        # Since when its content was current (copied unchanged before its own date); the
+        # replacement's content is new: current since its own date.
+        f"INSERT {{ GRAPH {h} {{ {s} <{prov.generatedAtTime}> ?since }} }} WHERE {{ "
+        f"GRAPH {head} {{ {p} <{prov.generatedAtTime}> ?since }} }}",
+        f"DELETE WHERE {{ GRAPH {head} {{ {p} <{prov.generatedAtTime}> ?since }} }}",
+    ]
+    if new_sha is not None:
+        operations.append(f"INSERT DATA {{ GRAPH {h} {{ {p} <{prov.wasRevisionOf}> {s} }} }}")
+    return "".join(op + " ;\n" for op in operations)
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryGraph:
+    """One history graph: its IRI, source name and snapshot date."""
+
+    graph: str
+    snapshot: str
+    source: str
+    day: date
+
+
+def history_graphs(store: KGStore, scheme: IriScheme) -> list[HistoryGraph]:
+    """Every history graph in the store, by IRI."""
+    prefix = scheme.history_graphs()
+    out: list[HistoryGraph] = []
+    for row in store.query(_HISTORY_GRAPHS):
+        graph = row["g"].value
+        if not graph.startswith(prefix):
+            continue
+        encoded, _, tail = graph[len(prefix) :].rpartition("/")
+        try:
+            day = date.fromisoformat(tail)
+        except ValueError:
+            continue
+        out.append(HistoryGraph(graph, row["s"].value, unquote(encoded), day))
+    return out
+
+
+def drop_update(graphs: Iterable[HistoryGraph], heads: Iterable[str] = ()) -> str:
+    """Update operations removing history graphs and the revision links to their snapshots
+    (and the history head graphs ``heads``)."""
+    operations = [f"DROP SILENT GRAPH {_iri(head)}" for head in heads]
+    for item in graphs:
+        operations.append(f"DROP SILENT GRAPH {_iri(item.graph)}")
+        operations.append(
+            f"DELETE WHERE {{ GRAPH ?g {{ ?x <{PROV.wasRevisionOf}> {_iri(item.snapshot)} }} }}"
+        )
+    return "".join(op + " ;\n" for op in operations)
+
+
+def drop_history(
+    store: KGStore, scheme: IriScheme, *, before: date, source: str | None = None
+) -> list[HistoryGraph]:
+    """Remove the archived snapshots dated before ``before`` (of one source, or all) in one
+    transaction; returns what was removed. The current state is never touched."""
+    doomed = [
+        item
+        for item in history_graphs(store, scheme)
+        if item.day < before and (source is None or item.source == source)
+    ]
+    text = drop_update(doomed)
+    if text:
+        store.update(text.rstrip().rstrip(";"))
+    return doomed
+
+
+def dated_crawls(folder: Path) -> list[tuple[date, Path]]:
+    """The sub-folders of a folder of dated crawls, oldest first.
+
+    Each sub-folder is named ``YYYY-MM-DD``, the date its pages were copied. Raises
+    ValueError naming the first entry that is not one (hidden entries are skipped),
+    or when there is none.
+    """
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: not a folder")
+    crawls: list[tuple[date, Path]] = []
+    for entry in sorted(folder.iterdir()):
+        if entry.name.startswith("."):
+            continue
+        day: date | None = None
+        if CRAWL_FOLDER.match(entry.name):
+            try:
+                day = date.fromisoformat(entry.name)
+            except ValueError:
+                day = None
+        if day is None or not entry.is_dir():
+            raise ValueError(
+                f"{entry}: a folder of dated crawls holds only sub-folders named YYYY-MM-DD "
+                "(the date their pages were copied)"
+            )
+        crawls.append((day, entry))
+    if not crawls:
+        raise ValueError(f"{folder}: no crawl sub-folders (named YYYY-MM-DD)")
+    return sorted(crawls)
