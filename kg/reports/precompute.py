@@ -90,7 +90,7 @@ class Written:
     bytes: int
 
 
-def _precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
+def precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
     """The reports that get files: whole-graph ones with default rows or a default binding."""
     names = []
     for name in reports:
@@ -212,7 +212,7 @@ def precompute(
     """
     job = _Job(store, reports, scheme, max_rows)
     written: list[Written] = []
-    for name in _precomputed_names(reports, scheme):
+    for name in precomputed_names(reports, scheme):
         for item in job.compute(name):
             written.append(item)
             if on_written:
@@ -283,7 +283,7 @@ def precompute_store(
     generation = published_generation(Path(folder))
     if generation is None:
         raise StoreError(f"no data in store {folder}: run `kg ingest PATH --store {folder}` first")
-    names = _precomputed_names(reports, scheme)
+    names = precomputed_names(reports, scheme)
     by_report: dict[str, list[Written]] = {}
     # spawn, not fork: `kg ingest` calls this with its writable store and its threads alive.
     with ProcessPoolExecutor(

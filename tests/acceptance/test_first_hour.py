@@ -98,6 +98,10 @@ def test_every_report_answers_rows_with_its_example_parameters(server: Server) -
     assert listing, "no reports listed"
     empty = []
     for report in listing:
+        if any(p["type"] == "date" for p in report["parameters"]):
+            # A report over time compares crawl dates: this store holds one crawl, ingested
+            # today. Their rows over two crawls: tests/server/test_reports_history.py.
+            continue
         params = {
             p["name"]: str(p["example"])
             for p in report["parameters"]

@@ -18,7 +18,7 @@ from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
 from kg.reports.definitions import Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY
-from kg.reports.precompute import precompute_store
+from kg.reports.precompute import precompute_store, precomputed_names
 from kg.reports.results import ReportResult
 from kg.reports.runner import ReportRunner
 from kg.reports.stored import (
@@ -69,7 +69,9 @@ def readonly(store_folder: Path) -> Iterator[KGStore]:
 
 
 def whole_graph(reports: Reports) -> list[str]:
-    return [name for name in reports if reports[name].cost == "whole-graph"]
+    """The whole-graph reports that get files (those with a default binding: not the reports
+    over time, whose crawl dates a reader must give)."""
+    return precomputed_names(reports, IriScheme(TEST_BASE_IRI))
 
 
 def same(a: ReportResult, b: ReportResult) -> None:

@@ -7,20 +7,34 @@ import json
 import os
 import socket
 import sys
-import time
-from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 import click
 import pyoxigraph as ox
 
 from kg import formats
+from kg.cli.common import (
+    F,
+    _as_of,
+    _base_iri,
+    _location,
+    _open_store,
+    _precompute,
+    _scheme,
+    as_of_option,
+    base_option,
+    setting_option,
+    store_base_option,
+    store_option,
+)
+from kg.cli.history import history_group
+from kg.cli.search import search_command, search_index_command, update_search_index
 from kg.errors import KGError, QuerySyntaxError
 from kg.rdf.iri import IriScheme
 from kg.rdf.namespace import PREFIXES
-from kg.settings import SETTINGS, Settings, from_environment, setting
+from kg.settings import SETTINGS, Settings
 from kg.sparql.errors import readable
 from kg.sparql.guard import unauthenticated_update_refusal
 from kg.sparql.results import write_boolean
@@ -31,99 +45,9 @@ from kg.store.embedded import (
     resolve_store_path,
     store_stats,
 )
-from kg.store.info import record_base_iri, resolve_base_iri
+from kg.store.info import record_base_iri
 from kg.store.query import LocalBackend
 from kg.store.remote import RemoteBackend, RemoteStore, describe_location, is_store_url, open_store
-
-
-def _as_of(value: str | None) -> date:
-    if not value:
-        return date.today()
-    try:
-        return date.fromisoformat(value)
-    except ValueError as error:
-        raise click.BadParameter(f"expected YYYY-MM-DD, got {value!r}") from error
-
-
-#: A command function, before or after click wraps it (what click's own decorators take).
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
-    """Keep an option that the command function does not take, for :func:`_open_store`."""
-    ctx.meta[f"kg.{param.name}"] = value
-    return value
-
-
-def setting_option(name: str, *param_decls: str, **overrides: Any) -> Callable[[F], F]:
-    """The click option of a setting of :mod:`kg.settings`: its flag, environment variable,
-    type and help come from the settings table (``overrides`` adjust them per command)."""
-    spec = setting(name)
-    assert spec.flag is not None, f"setting {name} has no flag"
-    options: dict[str, Any] = {
-        "envvar": spec.env,
-        "default": None,
-        "help": f"{spec.help} (env {spec.env})",
-    }
-    if spec.kind is bool:
-        options["is_flag"] = True
-    elif spec.kind is tuple:
-        options["multiple"] = True
-        options["help"] = f"{spec.help} (env {spec.env}; repeatable)"
-    else:
-        options["type"] = spec.kind
-    options.update(overrides)
-    return click.option(spec.flag, *(param_decls or (name,)), **options)
-
-
-def store_option(command: F) -> F:
-    """``--store FOLDER|URL``, and ``--update-url`` / ``--graph-store-url`` for an external store."""
-    command = setting_option("graph_store_url", expose_value=False, callback=_remember)(command)
-    command = setting_option("update_url", expose_value=False, callback=_remember)(command)
-    return setting_option("store", "store_path")(command)
-
-
-#: For commands that mint nothing: the base IRI defaults to the one the store records.
-store_base_option = setting_option("base_iri", expose_value=False, callback=_remember)
-
-
-def _base_iri(location: str | Path | None, explicit: str | None) -> str:
-    """The base IRI for the store at ``location``: ``explicit`` or the store's own (kg.store.info)."""
-    where = location if is_store_url(location) else resolve_store_path(location)
-    assert where is not None
-    try:
-        return resolve_base_iri(where, explicit)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--base-iri") from error
-
-
-def _open_store(
-    store_path: str | None, *, writable: bool = False, base_iri: str | None = None
-) -> KGStore | RemoteStore:
-    """The store ``--store`` names: a folder, or an external store by its query URL."""
-    meta = click.get_current_context().meta
-    return open_store(
-        store_path if is_store_url(store_path) else resolve_store_path(store_path),
-        writable=writable,
-        base_iri=base_iri or _base_iri(store_path, meta.get("kg.base_iri")),
-        update_url=meta.get("kg.update_url"),
-        graph_store_url=meta.get("kg.graph_store_url"),
-    )
-
-
-def _location(store: KGStore | RemoteStore) -> str:
-    """A store's folder or URL (without credentials), for messages."""
-    return describe_location(store)
-
-
-#: For commands that mint or read IRIs of an embedded store: defaults to the store's own.
-base_option = setting_option("base_iri")
-as_of_option = click.option(
-    "--as-of",
-    default=None,
-    metavar="YYYY-MM-DD",
-    help="Date the pages were copied; dates shown without a year are resolved against it (default today).",
-)
 
 
 class KGGroup(click.Group):
@@ -366,101 +290,8 @@ def ingest_command(
     ):
         _precompute(store.folder, scheme)
     if search_index and isinstance(store, KGStore) and store.folder is not None:
-        _update_search_index(store.folder, None, rebuild=False)
+        update_search_index(store.folder, None, rebuild=False)
     sys.exit(0 if not failed else 1)
-
-
-@main.group("history")
-def history_group() -> None:
-    """The archived profile snapshots (history graphs, docs/history.md)."""
-
-
-@history_group.command("list")
-@store_option
-@store_base_option
-def history_list_command(store_path: str | None) -> None:
-    """List the history graphs: source, snapshot date, graph IRI (tab-separated)."""
-    from kg.pipeline.history import history_graphs
-
-    store = _open_store(store_path)
-    try:
-        scheme = _scheme(_base_iri(store_path, click.get_current_context().meta.get("kg.base_iri")))
-        for item in history_graphs(cast(KGStore, store), scheme):
-            click.echo(f"{item.source}\t{item.day.isoformat()}\t{item.graph}")
-    finally:
-        store.close()
-
-
-@history_group.command("drop")
-@click.option(
-    "--before",
-    required=True,
-    metavar="YYYY-MM-DD",
-    help="Drop the archived snapshots dated before this day (the current state stays).",
-)
-@click.option("--source", default=None, help="Only this source (a profile's file name).")
-@store_option
-@store_base_option
-def history_drop_command(before: str, source: str | None, store_path: str | None) -> None:
-    """Drop archived profile snapshots older than a date, in one transaction, and publish."""
-    from kg.pipeline.history import drop_history
-
-    try:
-        day = date.fromisoformat(before)
-    except ValueError as error:
-        raise click.BadParameter(f"expected YYYY-MM-DD, got {before!r}") from error
-    scheme = _scheme(_base_iri(store_path, click.get_current_context().meta.get("kg.base_iri")))
-    store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
-    try:
-        dropped = drop_history(store, scheme, before=day, source=source)
-        generation = store.publish() if dropped and store.folder is not None else None
-    finally:
-        store.close()
-    click.echo(f"dropped {len(dropped)} archived snapshot(s) dated before {day.isoformat()}")
-    if generation is not None and isinstance(store, KGStore) and store.folder is not None:
-        _precompute(store.folder, scheme)
-
-
-def _update_search_index(folder: Path, index: Path | None, *, rebuild: bool) -> None:
-    """Bring the search index of an embedded store up to its published version."""
-    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
-    from kg.search.index import update_index
-
-    started = time.perf_counter()
-    store = KGStore.open_readonly(folder)
-    try:
-        update = update_index(
-            index or folder / "search",
-            LocalBackend(store),
-            store_version=store.generation,
-            rebuild=rebuild,
-        )
-    finally:
-        store.close()
-    click.echo(
-        f"search index: {update.documents} entities ({update.added} added, {update.changed} changed, "
-        f"{update.removed} removed) in {time.perf_counter() - started:.1f} s",
-        err=True,
-    )
-
-
-def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> None:
-    """Write the whole-graph reports of the store's newest checkpoint (kg.reports.precompute)."""
-    # Lazy: the report engines would add ~0.3-0.6 s to every command.
-    from kg.reports.precompute import precompute_store
-
-    started = time.perf_counter()
-    # The row cap the servers' results are computed for: kg serve --max-rows, or its environment.
-    max_rows = from_environment("max_rows") or setting("max_rows").default
-    # The ingest is over: its cores are free for the reports (one worker process per report at most).
-    generation, written = precompute_store(
-        folder, scheme, max_rows=max_rows, workers=workers or os.cpu_count() or 1
-    )
-    click.echo(
-        f"precomputed {len(written)} whole-graph report files for checkpoint {generation} "
-        f"in {time.perf_counter() - started:.1f} s",
-        err=True,
-    )
 
 
 @main.command("precompute")
@@ -984,103 +815,9 @@ def _cell(term: Any) -> str:
     return str(term.value)
 
 
-def _scheme(base_iri: str) -> IriScheme:
-    try:
-        return IriScheme(base_iri)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--base-iri") from error
-
-
-@main.command("search-index")
-@store_option
-@store_base_option
-@setting_option("search_index", "index_path", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--rebuild", is_flag=True, help="Rebuild from scratch instead of updating what changed."
-)
-def search_index_command(store_path: str | None, index_path: Path | None, rebuild: bool) -> None:
-    """Build or update the full-text search index of the store (kg search, /search)."""
-    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
-    from kg.search.index import update_index
-
-    if is_store_url(store_path):
-        if index_path is None:
-            raise click.UsageError("--search-index-dir FOLDER is required with an external store")
-        store = _open_store(store_path)
-        update = update_index(index_path, RemoteBackend(cast(RemoteStore, store)), rebuild=rebuild)
-        click.echo(f"search index {index_path}: {update.documents} entities", err=True)
-        return
-    folder = resolve_store_path(store_path)
-    if published_generation(folder) is None:
-        raise click.UsageError(f"no published store in {folder}: run `kg ingest` first")
-    _update_search_index(folder, index_path, rebuild=rebuild)
-
-
-@main.command("search")
-@click.argument("text")
-@store_option
-@setting_option("search_index", "index_path", type=click.Path(file_okay=False, path_type=Path))
-@click.option(
-    "--type",
-    "kind",
-    type=click.Choice(["paper", "author", "organization", "repository", "subject"]),
-)
-@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
-@click.option(
-    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
-)
-def search_command(
-    text: str,
-    store_path: str | None,
-    index_path: Path | None,
-    kind: str | None,
-    limit: int,
-    fmt: str,
-) -> None:
-    """Full-text search: papers, authors, organizations, repositories, subjects (typos forgiven)."""
-    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
-    from kg.search.index import Filters, SearchIndex
-    from kg.search.query import SearchQueryError
-
-    folder = index_path or resolve_store_path(store_path) / "search"
-    index = SearchIndex(folder)
-    if not index.exists:
-        raise click.UsageError(f"no search index in {folder}: run `kg search-index` first")
-    try:
-        result = index.search(text, Filters(kind=kind), limit=limit, facets=fmt == "json")
-    except SearchQueryError as error:
-        raise click.UsageError(str(error)) from error
-    if fmt == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "query": result.query,
-                    "total": result.total,
-                    "hits": [
-                        {
-                            "iri": h.iri,
-                            "type": h.kind,
-                            "label": h.label,
-                            "score": h.score,
-                            "snippet": h.snippet,
-                        }
-                        for h in result.hits
-                    ],
-                    "facets": result.facets,
-                },
-                indent=2,
-                ensure_ascii=False,
-            )
-        )
-        return
-    if not result.hits:
-        click.echo(f"no results for {text!r}")
-        return
-    width = max(len(h.kind) for h in result.hits)
-    for hit in result.hits:
-        click.echo(f"{hit.kind:<{width}}  {hit.label}  <{hit.iri}>")
-    if result.total > len(result.hits):
-        click.echo(f"({result.total} results; --limit shows more)")
+main.add_command(history_group)
+main.add_command(search_index_command)
+main.add_command(search_command)
 
 
 if __name__ == "__main__":

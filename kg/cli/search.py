@@ -1,0 +1,139 @@
+"""``kg search`` and ``kg search-index``: the full-text index beside the store."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import cast
+
+import click
+
+from kg.cli.common import (
+    _open_store,
+    setting_option,
+    store_base_option,
+    store_option,
+)
+from kg.store.embedded import (
+    KGStore,
+    published_generation,
+    resolve_store_path,
+)
+from kg.store.query import LocalBackend
+from kg.store.remote import RemoteBackend, RemoteStore, is_store_url
+
+
+def update_search_index(folder: Path, index: Path | None, *, rebuild: bool) -> None:
+    """Bring the search index of an embedded store up to its published version."""
+    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
+    from kg.search.index import update_index
+
+    started = time.perf_counter()
+    store = KGStore.open_readonly(folder)
+    try:
+        update = update_index(
+            index or folder / "search",
+            LocalBackend(store),
+            store_version=store.generation,
+            rebuild=rebuild,
+        )
+    finally:
+        store.close()
+    click.echo(
+        f"search index: {update.documents} entities ({update.added} added, {update.changed} changed, "
+        f"{update.removed} removed) in {time.perf_counter() - started:.1f} s",
+        err=True,
+    )
+
+
+@click.command("search-index")
+@store_option
+@store_base_option
+@setting_option("search_index", "index_path", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--rebuild", is_flag=True, help="Rebuild from scratch instead of updating what changed."
+)
+def search_index_command(store_path: str | None, index_path: Path | None, rebuild: bool) -> None:
+    """Build or update the full-text search index of the store (kg search, /search)."""
+    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
+    from kg.search.index import update_index
+
+    if is_store_url(store_path):
+        if index_path is None:
+            raise click.UsageError("--search-index-dir FOLDER is required with an external store")
+        store = _open_store(store_path)
+        update = update_index(index_path, RemoteBackend(cast(RemoteStore, store)), rebuild=rebuild)
+        click.echo(f"search index {index_path}: {update.documents} entities", err=True)
+        return
+    folder = resolve_store_path(store_path)
+    if published_generation(folder) is None:
+        raise click.UsageError(f"no published store in {folder}: run `kg ingest` first")
+    update_search_index(folder, index_path, rebuild=rebuild)
+
+
+@click.command("search")
+@click.argument("text")
+@store_option
+@setting_option("search_index", "index_path", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--type",
+    "kind",
+    type=click.Choice(["paper", "author", "organization", "repository", "subject"]),
+)
+@click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
+def search_command(
+    text: str,
+    store_path: str | None,
+    index_path: Path | None,
+    kind: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    """Full-text search: papers, authors, organizations, repositories, subjects (typos forgiven)."""
+    # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
+    from kg.search.index import Filters, SearchIndex
+    from kg.search.query import SearchQueryError
+
+    folder = index_path or resolve_store_path(store_path) / "search"
+    index = SearchIndex(folder)
+    if not index.exists:
+        raise click.UsageError(f"no search index in {folder}: run `kg search-index` first")
+    try:
+        result = index.search(text, Filters(kind=kind), limit=limit, facets=fmt == "json")
+    except SearchQueryError as error:
+        raise click.UsageError(str(error)) from error
+    if fmt == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "query": result.query,
+                    "total": result.total,
+                    "hits": [
+                        {
+                            "iri": h.iri,
+                            "type": h.kind,
+                            "label": h.label,
+                            "score": h.score,
+                            "snippet": h.snippet,
+                        }
+                        for h in result.hits
+                    ],
+                    "facets": result.facets,
+                },
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not result.hits:
+        click.echo(f"no results for {text!r}")
+        return
+    width = max(len(h.kind) for h in result.hits)
+    for hit in result.hits:
+        click.echo(f"{hit.kind:<{width}}  {hit.label}  <{hit.iri}>")
+    if result.total > len(result.hits):
+        click.echo(f"({result.total} results; --limit shows more)")
