@@ -10,8 +10,9 @@ The grammar is small on purpose (a search box, not a query language):
 Accents, case and hyphens are folded the way the index folds them
 (:func:`fold`). Nothing the user types reaches tantivy's own query parser, so
 there is no syntax to inject. A search text has at most :data:`MAX_QUERY_CHARS`
-characters and 1 to :data:`MAX_TERMS` words as written (runs of letters, digits or
-``_``, whatever is around them); anything else raises :class:`SearchQueryError` (400).
+characters and 1 to :data:`MAX_TERMS` words as written (runs of ASCII letters and
+digits or of any non-ASCII characters, whatever is around them); anything else raises
+:class:`SearchQueryError` (400).
 :data:`QUERY_PATTERN` says the same as a regular expression, for the OpenAPI
 schema of ``q``: :func:`check` and the pattern accept exactly the same texts.
 """
@@ -27,10 +28,20 @@ from kg.normalize import ascii_fold
 MAX_QUERY_CHARS = 500
 MAX_TERMS = 16
 _WORD = re.compile(r"\w+")
-#: 1 to MAX_TERMS runs of word characters, anything between and around them (Python's
-#: ``re``, as JSON Schema validators in Python apply it). Linear: a run of ``\w`` ends
-#: only where a ``\W`` starts, so each word has one way to match.
-QUERY_PATTERN = rf"^\W*\w+(?:\W+\w+){{0,{MAX_TERMS - 1}}}\W*$"
+#: What separates the words a search is measured in: ASCII other than letters and digits.
+#: Spelled out rather than ``\W``: Python's ``\w`` takes every script's letters, the
+#: ECMA-262 ``\w`` of JSON Schema patterns only ASCII ones, so only an explicit class reads
+#: the same in the server and in a client's validator. Non-ASCII characters are word
+#: characters here, so that any script can be searched.
+_SEPARATOR = r"\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f"
+_WRITTEN_WORD = re.compile(rf"[^{_SEPARATOR}]+")
+#: 1 to MAX_TERMS written words, anything between and around them: the OpenAPI pattern of
+#: ``q``, which :func:`check` applies by counting. Linear: a word ends only where a
+#: separator starts, so each has one way to match.
+QUERY_PATTERN = (
+    rf"^[{_SEPARATOR}]*[^{_SEPARATOR}]+"
+    rf"(?:[{_SEPARATOR}]+[^{_SEPARATOR}]+){{0,{MAX_TERMS - 1}}}[{_SEPARATOR}]*$"
+)
 #: The reason a text outside QUERY_PATTERN is refused.
 QUERY_RULE = (
     f"give 1 to {MAX_TERMS} words (letters or digits); quotes, hyphens and other signs "
@@ -89,7 +100,7 @@ def check(text: str) -> None:
     """
     if len(text) > MAX_QUERY_CHARS:
         raise SearchQueryError(f"the search text is longer than {MAX_QUERY_CHARS} characters")
-    written = len(_WORD.findall(text))
+    written = sum(1 for _ in _WRITTEN_WORD.finditer(text))
     if not written:
         raise SearchQueryError("the search has no word to look for (letters or digits)")
     if written > MAX_TERMS:
@@ -105,15 +116,15 @@ def within_limits(text: str) -> str:
     'a b c a b c a b c a b c a b c a'
     """
     text = text[:MAX_QUERY_CHARS]
-    ends = [match.end() for match in _WORD.finditer(text)]
+    ends = [match.end() for match in _WRITTEN_WORD.finditer(text)]
     return text[: ends[MAX_TERMS - 1]] if len(ends) > MAX_TERMS else text
 
 
 def parse(text: str) -> ParsedQuery:
     """Split user input into words and quoted phrases (validated by :func:`check`).
 
-    The result is empty only when every word folds away (a mark with no letter under it):
-    such a search finds nothing, it is not refused.
+    The result is empty when no written word has a letter or digit (``—``, ``¿``): such a
+    search finds nothing; it is not refused.
 
     >>> parse('fused "graph lasso" Ødegård Yi-Fan')
     ParsedQuery(terms=(('fused',), ('odegard',), ('yi', 'fan')), phrases=(('graph', 'lasso'),))

@@ -181,9 +181,16 @@ def test_bad_input_is_a_clear_error(seed_index: SearchIndex, text: str) -> None:
         seed_index.search(text)
 
 
+_Q_SCHEMA = {"type": "string", "pattern": QUERY_PATTERN, "maxLength": MAX_QUERY_CHARS}
+
+
 def _pattern_accepts(text: str) -> bool:
-    # As a JSON Schema validator reads the OpenAPI schema of `q`: maxLength, then pattern.
-    return len(text) <= MAX_QUERY_CHARS and re.search(QUERY_PATTERN, text) is not None
+    """Whether the OpenAPI schema of `q` takes a text, read by Python's `re` and by an
+    ECMA-262 validator (jsonschema_rs, what schemathesis uses): both must say the same."""
+    by_python = len(text) <= MAX_QUERY_CHARS and re.search(QUERY_PATTERN, text) is not None
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    assert jsonschema_rs.validator_for(_Q_SCHEMA).is_valid(text) == by_python, repr(text)
+    return by_python
 
 
 def _check_accepts(text: str) -> bool:
@@ -205,6 +212,9 @@ def _check_accepts(text: str) -> bool:
         '"graph lasso"',
         "_",
         "漢字",
+        "é",
+        "Ĥ ĩ",
+        "—",
         "½",
         "a\u0301",
         "\u0301",
