@@ -41,7 +41,8 @@ def _search_operation() -> dict[str, Any]:
     return {
         "get": {
             "tags": ["search"],
-            "operationId": "search_json",
+            # Not search_json: that is the search report's JSON operation (NAME_json).
+            "operationId": "fullTextSearch",
             "summary": "Full-text search",
             "description": "Papers, authors, organizations, repositories and subjects whose "
             "text has every word (typos forgiven by word length; where no entity has them "
