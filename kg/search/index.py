@@ -277,7 +277,8 @@ class SearchIndex:
         self.folder = Path(folder)
         self._lock = threading.Lock()
         self._index: tantivy.Index | None = None
-        self._version: str | None = None
+        #: The sidecar stamp the index was opened for.
+        self._opened_for: tuple[int, int, int] | None = None
         #: The sidecar as last read, and the (mtime, size, inode) of the file it was read from.
         self._sidecar: dict[str, Any] = {}
         self._sidecar_stamp: tuple[int, int, int] | None = None
@@ -310,11 +311,12 @@ class SearchIndex:
                 f"no search index in {self.folder}: run `kg search-index` (or ingest) to build it"
             )
         with self._lock:
-            if self._index is None:
+            if self._index is None or self._opened_for != self._sidecar_stamp:
+                # Opened again whenever the sidecar changes: an update commits new segments,
+                # and a rebuild (kg search-index --rebuild) replaces every file, perhaps
+                # under the same store version.
                 self._index = _open(self.folder, create=False)
-            if self._version != sidecar.get("store_version"):
-                self._index.reload()
-                self._version = sidecar.get("store_version")
+                self._opened_for = self._sidecar_stamp
             return self._index, self._index.searcher()
 
     @property
