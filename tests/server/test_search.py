@@ -120,3 +120,19 @@ def test_every_page_has_the_search_box(client: FlaskClient) -> None:
     for path in ("/reports", "/dumps", "/pages/author/xuyang-zhao", "/search"):
         html = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
         assert 'action="/search"' in html and 'name="q"' in html, path
+
+
+def test_a_rebuilt_index_is_seen_by_the_running_server(make_app) -> None:  # type: ignore[no-untyped-def]
+    from kg.search.index import update_index
+    from kg.store.embedded import KGStore
+    from kg.store.query import LocalBackend
+
+    app = make_app(writable=True, local=True)
+    client = app.test_client()
+    query = "/search.json?q=weiran+huang"
+    assert client.get(query).get_json()["total"] > 0
+    folder = app.extensions["kg"].settings.search_folder
+    version = app.extensions["kg"].backend.version()
+    # Rebuilt, under the same store version, from a store with nothing in it.
+    update_index(folder, LocalBackend(KGStore.in_memory()), store_version=version, rebuild=True)
+    assert client.get(query).get_json()["total"] == 0
