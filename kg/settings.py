@@ -273,7 +273,7 @@ class Settings:
         flag="--search-index-dir",
         env="KG_SEARCH_INDEX",
         kind=str,
-        commands=("serve", "search", "search-index"),
+        commands=("serve", "search", "search-index", "report"),
         help="Full-text search index folder (default: STORE/search; required with an external "
         "store's URL).",
     )

@@ -113,6 +113,13 @@ class Parameter:
     choices: tuple[str, ...] = ()
     #: A blank value counts as not given (HTML forms send empty fields); paging says no.
     blank_is_absent: bool = True
+    #: A regular expression a text value must match, applied with ``re.search`` as JSON
+    #: Schema validators apply ``pattern`` (the OpenAPI schema carries it as it is).
+    pattern: str | None = None
+    #: Why a value that does not match ``pattern`` is refused (the 400's reason).
+    pattern_reason: str = "not in the expected form"
+    #: Longest value in characters (None: :data:`MAX_STRING`).
+    max_length: int | None = None
 
     @property
     def type_label(self) -> str:
@@ -127,7 +134,10 @@ class Parameter:
 
     def parse(self, raw: str, scheme: IriScheme) -> tuple[str, Term]:
         """The normalised text and the RDF term of a value. Raises InvalidParameter."""
-        return PARAM_TYPES[self.type].parse(self, _check_length(self, raw), scheme)
+        _check_length(self, raw)
+        if self.pattern is not None and not re.search(self.pattern, raw):
+            raise _bad(self, self.pattern_reason)
+        return PARAM_TYPES[self.type].parse(self, raw, scheme)
 
     def read(self, raw: str | None, scheme: IriScheme) -> tuple[str, Term] | None:
         """A request's value (None: not given): its text and term, the default's when it is
@@ -158,8 +168,10 @@ class Parameter:
         if self.type == "choice":
             schema["enum"] = list(self.choices)
         if schema.get("type") == "string" and "enum" not in schema:
-            schema["maxLength"] = MAX_STRING
-            if self.required or not self.blank_is_absent:
+            schema["maxLength"] = self.max_length or MAX_STRING
+            if self.pattern is not None:
+                schema["pattern"] = self.pattern
+            elif self.required or not self.blank_is_absent:
                 # Blank is "not given": refused when a value is needed.
                 schema["pattern"] = schema.get("pattern", r"[^ \t\n\r\f\v]")
         if not self.required and self.blank_is_absent and not _accepts_blank(schema):
@@ -232,8 +244,9 @@ def _bad(param: Parameter, reason: str) -> InvalidParameter:
 
 
 def _check_length(param: Parameter, raw: str) -> str:
-    if len(raw) > MAX_STRING:
-        raise _bad(param, f"longer than {MAX_STRING} characters")
+    longest = param.max_length or MAX_STRING
+    if len(raw) > longest:
+        raise _bad(param, f"longer than {longest} characters")
     return raw
 
 

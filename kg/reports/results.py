@@ -46,6 +46,9 @@ class ReportResult:
     notes: tuple[str, ...] = ()
     #: Engine extras for the JSON answer (the network's Cytoscape elements).
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: False: not kept in the runner's cache for the store version (an answer that
+    #: depends on more than the version: the search report while its index catches up).
+    cacheable: bool = True
 
     def records(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
         """Rows ``start:stop`` as JSON-ready dicts (numbers, booleans, strings, None)."""

@@ -18,8 +18,9 @@ from typing import Any
 from kg.rdf.iri import IriScheme
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines import ENGINES
+from kg.reports.engines.base import TextIndex
 from kg.reports.engines.coauthor_graph import CoauthorGraph
-from kg.reports.engines.search import search_index
+from kg.reports.engines.search import answered_by_index, search_index
 from kg.reports.params import Term
 from kg.reports.results import Binding, ReportResult, bind, drop_parameter_columns
 from kg.reports.stored import PrecomputedReports, StoredRows, default_binding, reports_fingerprint
@@ -53,6 +54,7 @@ class ReportRunner:
         timeout: float | None = None,
         precomputed: PrecomputedReports | None = None,
         warm: bool = False,
+        text_index: TextIndex | None = None,
     ):
         self.reports = reports
         self.backend = backend
@@ -64,6 +66,9 @@ class ReportRunner:
         self.precomputed = precomputed
         #: Warm the whole-graph reports in a background thread whenever the version changes.
         self.warm_on_new_version = warm
+        #: The store's full-text index: the search report asks it when it is built for the
+        #: current version (kg.reports.engines.search).
+        self.text_index = text_index
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[Any, ...], ReportResult] = OrderedDict()
         self._cached_rows = 0
@@ -174,7 +179,8 @@ class ReportRunner:
         else:
             variables, rows, truncated = self.select(report, binding.substitutions(report))
             result = drop_parameter_columns(report, variables, rows, truncated)
-        self._cache_put(key, result)
+        if result.cacheable:
+            self._cache_put(key, result)
         return result
 
     def unknown_names(self, report: Report, binding: Binding) -> list[str]:
@@ -278,8 +284,11 @@ class ReportRunner:
                         self.run(report, binding)
                         done[report.name] = source
                 elif report.engine == "search":
-                    search_index(self, report)
-                    done[report.name] = source
+                    if answered_by_index(self):
+                        done[report.name] = "search index"
+                    else:
+                        search_index(self, report)
+                        done[report.name] = source
             except Exception as error:
                 done[report.name] = f"{type(error).__name__}: {error}"
         self.warmed = done

@@ -31,7 +31,14 @@ import tantivy
 
 from kg.errors import KGError
 from kg.search.documents import KINDS, SearchDocument, read_documents
-from kg.search.query import ParsedQuery, SearchQueryError, parse, typo_distance, words
+from kg.search.query import (
+    ParsedQuery,
+    SearchQueryError,
+    parse,
+    typo_distance,
+    within_limits,
+    words,
+)
 from kg.store.query import QueryBackend
 
 SIDECAR = "kg-index.json"
@@ -200,9 +207,15 @@ def update_index(
 
 @dataclass(frozen=True, slots=True)
 class Filters:
-    """Facet filters of a search (each optional)."""
+    """Facet filters of a search (each optional).
+
+    A ``from_year`` after ``to_year`` is an empty range: such a search finds nothing (it
+    is not refused: the OpenAPI schema cannot say that one parameter bounds another).
+    """
 
     kind: str | None = None
+    #: Any of these types (the search report's "authors or papers"); with ``kind``, both apply.
+    kinds: tuple[str, ...] = ()
     subject: str | None = None
     organization: str | None = None
     from_year: int | None = None
@@ -210,15 +223,18 @@ class Filters:
     has_code: bool | None = None
 
     def validate(self) -> Filters:
-        if self.kind is not None and self.kind not in KINDS:
-            raise SearchQueryError(f"unknown type {self.kind!r}; one of {', '.join(KINDS)}")
-        if (
+        for kind in (self.kind, *self.kinds):
+            if kind is not None and kind not in KINDS:
+                raise SearchQueryError(f"unknown type {kind!r}; one of {', '.join(KINDS)}")
+        return self
+
+    @property
+    def empty_range(self) -> bool:
+        return (
             self.from_year is not None
             and self.to_year is not None
             and self.from_year > self.to_year
-        ):
-            raise SearchQueryError("'from' is after 'to'")
-        return self
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,6 +245,19 @@ class Hit:
     score: float
     snippet: str
     year: int | None = None
+
+
+#: The facets a search counts (each present, empty when nothing matched).
+FACETS = ("type", "subject", "organization", "year", "has_code")
+
+
+@dataclass(frozen=True, slots=True)
+class Matches:
+    """The best matches of a text of any length (the search report's answer)."""
+
+    hits: list[Hit]
+    #: What the reader should know: the text was cut, no entity had every word, ...
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,29 +277,52 @@ class SearchIndex:
         self.folder = Path(folder)
         self._lock = threading.Lock()
         self._index: tantivy.Index | None = None
-        self._version: str | None = None
+        #: The sidecar stamp the index was opened for.
+        self._opened_for: tuple[int, int, int] | None = None
+        #: The sidecar as last read, and the (mtime, size, inode) of the file it was read from.
+        self._sidecar: dict[str, Any] = {}
+        self._sidecar_stamp: tuple[int, int, int] | None = None
 
     @property
     def exists(self) -> bool:
         return (self.folder / SIDECAR).is_file()
 
+    def sidecar(self) -> dict[str, Any]:
+        """The sidecar (store version, document count; empty without an index), reread only
+        when its file changes: every search asks, and a server answers many a second."""
+        try:
+            found = (self.folder / SIDECAR).stat()
+        except OSError:
+            stamp = None
+        else:
+            # An update replaces the file (os.replace): a new inode, whatever the clock's grain.
+            stamp = (found.st_mtime_ns, found.st_size, found.st_ino)
+        with self._lock:
+            if stamp is None:
+                self._sidecar, self._sidecar_stamp = {}, None
+            elif stamp != self._sidecar_stamp:
+                self._sidecar, self._sidecar_stamp = _read_sidecar(self.folder), stamp
+            return self._sidecar
+
     def _searcher(self) -> tuple[tantivy.Index, tantivy.Searcher]:
-        sidecar = _read_sidecar(self.folder)
+        sidecar = self.sidecar()
         if not sidecar:
             raise SearchIndexMissing(
                 f"no search index in {self.folder}: run `kg search-index` (or ingest) to build it"
             )
         with self._lock:
-            if self._index is None:
+            if self._index is None or self._opened_for != self._sidecar_stamp:
+                # Opened again whenever the sidecar changes: an update commits new segments,
+                # and a rebuild (kg search-index --rebuild) replaces every file, perhaps
+                # under the same store version.
                 self._index = _open(self.folder, create=False)
-            if self._version != sidecar.get("store_version"):
-                self._index.reload()
-                self._version = sidecar.get("store_version")
+                self._opened_for = self._sidecar_stamp
             return self._index, self._index.searcher()
 
     @property
     def store_version(self) -> str | None:
-        return _read_sidecar(self.folder).get("store_version")
+        version = self.sidecar().get("store_version")
+        return None if version is None else str(version)
 
     # -- queries ------------------------------------------------------------------------------
 
@@ -371,6 +423,15 @@ class SearchIndex:
         out: list[tuple[tantivy.Occur, tantivy.Query]] = []
         if filters.kind:
             out.append((must, tantivy.Query.term_query(SCHEMA, "kind", filters.kind)))
+        if filters.kinds:
+            either = tantivy.Query.boolean_query(
+                [
+                    (tantivy.Occur.Should, tantivy.Query.term_query(SCHEMA, "kind", kind))
+                    for kind in filters.kinds
+                ]
+            )
+            # Scored 0: a rarer type must not rank above a commoner one for being rare.
+            out.append((must, tantivy.Query.const_score_query(either, 0.0)))
         if filters.subject:
             out.append((must, tantivy.Query.term_query(SCHEMA, "subject", filters.subject)))
         if filters.organization:
@@ -412,6 +473,8 @@ class SearchIndex:
         if not 0 <= offset <= MAX_OFFSET:
             raise SearchQueryError(f"offset must be between 0 and {MAX_OFFSET}")
         _index, searcher = self._searcher()
+        if parsed.is_empty or filters.empty_range:
+            return SearchResult(text, 0, [], {name: {} for name in FACETS} if facets else {})
         relaxed = False
         query = self._combine(
             self._text_query(parsed, prefix=prefix, every_word=True, searcher=searcher), filters
@@ -465,7 +528,7 @@ class SearchIndex:
         }
         result = searcher.aggregate(query, spec)
         out: dict[str, dict[str, int]] = {}
-        for name in spec:
+        for name in FACETS:
             buckets = result.get(name, {}).get("buckets", [])
             counts = {str(_bucket_key(b["key"])): int(b["doc_count"]) for b in buckets}
             if name == "has_code":
@@ -476,6 +539,23 @@ class SearchIndex:
                 counts = dict(sorted(counts.items()))
             out[name] = counts
         return out
+
+    def best_matches(self, text: str, kinds: Sequence[str], *, limit: int) -> Matches:
+        """The best ``limit`` entities of these types for a text of any length, never refused:
+        a text over the search's limits is cut to them, one with no word finds nothing
+        (:class:`kg.reports.engines.base.TextIndex`, what the search report asks)."""
+        notes: list[str] = []
+        searched = within_limits(text)
+        if searched != text:
+            notes.append(f"only the beginning was searched for: {searched!r}")
+        try:
+            result = self.search(searched, Filters(kinds=tuple(kinds)), limit=limit, facets=False)
+        except SearchQueryError:
+            # Within the limits, only a text with no word is refused.
+            return Matches([], ("nothing to look for: the query has no letters or digits",))
+        if result.relaxed:
+            notes.append("no entry has every word: these have some of them")
+        return Matches(result.hits, tuple(notes))
 
     def complete(self, text: str, *, kind: str | None = None, limit: int = 10) -> list[Hit]:
         """Completions for a search box or a form field: the last word is a prefix."""

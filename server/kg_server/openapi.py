@@ -1,7 +1,8 @@
-"""The OpenAPI 3.1 document of the reports API (``/openapi.json``), generated from the .rq headers.
+"""The OpenAPI 3.1 document of the reports API and the search (``/openapi.json``).
 
-Every report gets a JSON and a CSV operation; each parameter's schema is the one the
-validator (:meth:`kg.reports.params.Parameter.read`) enforces, so the document and the
+Every report gets a JSON and a CSV operation, generated from the .rq headers; ``/search.json``
+gets one from :data:`kg_server.search.SEARCH_PARAMETERS`. Each parameter's schema is the one
+the validator (:meth:`kg.reports.params.Parameter.read`) enforces, so the document and the
 answers cannot drift (tests/server/test_openapi_contract.py runs schemathesis against it).
 """
 
@@ -14,6 +15,9 @@ from kg import formats
 from kg.reports.catalog import lists_papers
 from kg.reports.params import Parameter, paging_parameters
 from kg.reports.runner import ReportRunner
+from kg.search.documents import KINDS
+from kg.search.index import FACETS
+from kg_server.search import SEARCH_PARAMETERS
 
 _PROBLEM = {"$ref": "#/components/responses/Problem"}
 
@@ -31,6 +35,80 @@ def _openapi_parameter(param: Parameter) -> dict[str, Any]:
     if param.example is not None:
         entry["example"] = param.to_json()["example"]
     return entry
+
+
+def _search_operation() -> dict[str, Any]:
+    return {
+        "get": {
+            "tags": ["search"],
+            # Not search_json: that is the search report's JSON operation (NAME_json).
+            "operationId": "fullTextSearch",
+            "summary": "Full-text search",
+            "description": "Papers, authors, organizations, repositories and subjects whose "
+            "text has every word (typos forgiven by word length; where no entity has them "
+            "all, those with some of them and `relaxed` true), best first, with facet counts "
+            "of everything found. A `from` after `to` finds nothing.",
+            "parameters": [_openapi_parameter(param) for param in SEARCH_PARAMETERS],
+            "responses": {
+                "200": {
+                    "description": "One page of hits and the facets of all of them",
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/SearchResult"}
+                        }
+                    },
+                },
+                "400": _PROBLEM,
+                "414": _PROBLEM,
+                "503": {
+                    "description": "The server has no search index (RFC 9457 problem)",
+                    "content": {
+                        "application/problem+json": {
+                            "schema": {"$ref": "#/components/schemas/Problem"}
+                        }
+                    },
+                },
+            },
+        }
+    }
+
+
+_COUNTS = {"type": "object", "additionalProperties": {"type": "integer", "minimum": 0}}
+_SEARCH_SCHEMAS: dict[str, Any] = {
+    "SearchHit": {
+        "type": "object",
+        "properties": {
+            "iri": {"type": "string"},
+            "type": {"type": "string", "enum": list(KINDS)},
+            "label": {"type": "string"},
+            "score": {"type": "number"},
+            "snippet": {
+                "type": "string",
+                "description": "HTML: the text escaped, the matched words in <b>",
+            },
+            "year": {"type": "integer"},
+        },
+        "required": ["iri", "type", "label", "score", "snippet"],
+    },
+    "SearchResult": {
+        "type": "object",
+        "properties": {
+            "query": {"type": "string"},
+            "total": {"type": "integer", "minimum": 0},
+            "offset": {"type": "integer", "minimum": 0},
+            "limit": {"type": "integer", "minimum": 1},
+            "relaxed": {"type": "boolean"},
+            "hits": {"type": "array", "items": {"$ref": "#/components/schemas/SearchHit"}},
+            "facets": {
+                "type": "object",
+                "description": "Counts by facet value (empty with prefix=true)",
+                "properties": {name: _COUNTS for name in FACETS},
+                "additionalProperties": False,
+            },
+        },
+        "required": ["query", "total", "hits", "facets"],
+    },
+}
 
 
 def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[str, Any]:
@@ -53,6 +131,7 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
             }
         }
     }
+    paths["/search.json"] = _search_operation()
     paging_params = paging_parameters(reports.max_rows)
     for report in reports.reports.values():
         parameters = [_openapi_parameter(param) for param in report.parameters]
@@ -137,11 +216,12 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": "Scholarly knowledge graph: canned reports",
+            "title": "Scholarly knowledge graph: canned reports and search",
             "version": "1",
             "description": "Named, parameterised reports over the graph. Each report is a SPARQL query "
             "(queries/*.rq) whose header declares its parameters; author parameters take "
-            "an IRI or a name, paper parameters an IRI or a title.",
+            "an IRI or a name, paper parameters an IRI or a title. `/search.json` searches "
+            "the full-text index of papers, authors, organizations, repositories and subjects.",
         },
         "servers": [{"url": server_url}],
         "paths": paths,
@@ -175,6 +255,7 @@ def openapi_document(reports: ReportRunner, *, server_url: str = "/") -> dict[st
                     },
                     "required": ["title", "status", "detail"],
                 },
+                **_SEARCH_SCHEMAS,
                 "ReportList": {
                     "type": "object",
                     "properties": {"reports": {"type": "array", "items": {"type": "object"}}},

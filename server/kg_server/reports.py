@@ -63,6 +63,7 @@ from kg_server.labels import column_label
 from kg_server.linked_data import local_href, offers_for
 from kg_server.openapi import openapi_document
 from kg_server.pages import vendor_available
+from kg_server.search import index_of
 
 blueprint = Blueprint("reports", __name__)
 
@@ -100,6 +101,7 @@ def _load(state: BlueprintSetupState) -> None:
         timeout=context.settings.query_timeout,
         precomputed=PrecomputedReports(store_folder) if store_folder is not None else None,
         warm=warm,
+        text_index=index_of(app.extensions),
     )
     app.extensions["kg_reports"] = reports_runner
     if warm:

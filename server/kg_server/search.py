@@ -6,6 +6,10 @@ and ``prefix`` (true: the last word is a prefix, for autocomplete). The index
 is the store's (``<store>/search``), built by ``kg ingest`` and
 ``kg search-index``. Bad parameters answer 400 problem+json (HTML: the form
 with the message); nothing the user types reaches the store or a file path.
+
+The parameters are declared once, in :data:`SEARCH_PARAMETERS`: requests are
+validated with them (:meth:`kg.reports.params.Parameter.read`) and the OpenAPI
+document (:mod:`kg_server.openapi`) describes them from the same objects.
 """
 
 from __future__ import annotations
@@ -14,76 +18,167 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 
+from kg.errors import InvalidParameter
+from kg.reports.params import Parameter
 from kg.search.documents import KINDS
-from kg.search.index import Filters, Hit, SearchIndex, SearchIndexMissing, SearchResult
-from kg.search.query import SearchQueryError
+from kg.search.index import (
+    MAX_LIMIT,
+    MAX_OFFSET,
+    Filters,
+    Hit,
+    SearchIndex,
+    SearchIndexMissing,
+    SearchResult,
+)
+from kg.search.query import MAX_QUERY_CHARS, MAX_TERMS, QUERY_PATTERN, QUERY_RULE, SearchQueryError
 from kg_server.context import kg_context
 
 blueprint = Blueprint("search", __name__)
 
 DEFAULT_LIMIT = 20
-_BOOLEAN = {"true": True, "1": True, "false": False, "0": False}
+
+#: The parameters of /search and /search.json, for the validator and the OpenAPI document.
+SEARCH_PARAMETERS: tuple[Parameter, ...] = (
+    Parameter(
+        "q",
+        "string",
+        True,
+        None,
+        "fused lasso",
+        f"What to look for: 1 to {MAX_TERMS} words, at most {MAX_QUERY_CHARS} characters; "
+        '"quoted phrases" match as phrases; typos, accents, case and hyphens are forgiven.',
+        pattern=QUERY_PATTERN,
+        pattern_reason=QUERY_RULE,
+        max_length=MAX_QUERY_CHARS,
+    ),
+    Parameter("type", "choice", False, None, "paper", "Only entities of this type.", choices=KINDS),
+    Parameter(
+        "subject",
+        "string",
+        False,
+        None,
+        None,
+        "Only entities with this subject (its site code, as the subject facet lists it).",
+    ),
+    Parameter(
+        "organization",
+        "string",
+        False,
+        None,
+        None,
+        "Only entities of this organization (as the organization facet lists it).",
+    ),
+    Parameter(
+        "from",
+        "integer",
+        False,
+        None,
+        "2020",
+        "Only papers of this year or later (after `to`: nothing is found).",
+        minimum=0,
+        maximum=9999,
+    ),
+    Parameter(
+        "to",
+        "integer",
+        False,
+        None,
+        "2024",
+        "Only papers of this year or earlier.",
+        minimum=0,
+        maximum=9999,
+    ),
+    Parameter(
+        "has_code", "boolean", False, None, None, "Only papers with (true) or without (false) code."
+    ),
+    Parameter(
+        "prefix",
+        "boolean",
+        False,
+        None,
+        None,
+        "true: the last word is also a prefix (autocomplete); facets are not counted.",
+    ),
+    Parameter(
+        "limit",
+        "integer",
+        False,
+        str(DEFAULT_LIMIT),
+        None,
+        "Hits per page",
+        minimum=1,
+        maximum=MAX_LIMIT,
+    ),
+    Parameter("offset", "integer", False, "0", None, "Hits to skip", minimum=0, maximum=MAX_OFFSET),
+)
 
 
-def search_index() -> SearchIndex:
-    """The application's index (one per process), beside the embedded store."""
-    existing: SearchIndex | None = current_app.extensions.get("kg_search")
+def index_of(extensions: dict[str, Any]) -> SearchIndex | None:
+    """An application's index, from its ``extensions`` (one per process: /search and the
+    search report share it), beside the embedded store or where --search-index-dir says;
+    None without a folder."""
+    existing: SearchIndex | None = extensions.get("kg_search")
     if existing is None:
-        folder = kg_context().settings.search_folder
+        folder = extensions["kg"].settings.search_folder
         if folder is None:
-            raise SearchIndexMissing(
-                "this server has no search index: build one with `kg search-index "
-                "--search-index-dir FOLDER` and serve with the same --search-index-dir"
-            )
+            return None
         existing = SearchIndex(folder)
-        current_app.extensions["kg_search"] = existing
+        extensions["kg_search"] = existing
     return existing
 
 
-def _single(name: str) -> str | None:
-    values = request.args.getlist(name)
-    if len(values) > 1:
-        raise SearchQueryError(f"parameter {name!r} given more than once")
-    value = values[0].strip() if values else None
-    return value or None
+def search_index() -> SearchIndex:
+    """The application's index; raises SearchIndexMissing (503) when it has no folder."""
+    found = index_of(current_app.extensions)
+    if found is None:
+        raise SearchIndexMissing(
+            "this server has no search index: build one with `kg search-index "
+            "--search-index-dir FOLDER` and serve with the same --search-index-dir"
+        )
+    return found
 
 
-def _integer(name: str, default: int | None, low: int, high: int) -> int | None:
-    text = _single(name)
-    if text is None:
-        return default
-    if not text.isdigit() or len(text) > 6:
-        raise SearchQueryError(f"parameter {name!r} must be a whole number")
-    value = int(text)
-    if not low <= value <= high:
-        raise SearchQueryError(f"parameter {name!r} must be between {low} and {high}")
-    return value
+def _request_values() -> dict[str, str]:
+    """The request's value of each search parameter given (validated, normalised text).
 
-
-def _boolean(name: str) -> bool | None:
-    text = _single(name)
-    if text is None:
-        return None
-    if text.lower() not in _BOOLEAN:
-        raise SearchQueryError(f"parameter {name!r} must be true or false")
-    return _BOOLEAN[text.lower()]
+    Raises InvalidParameter (400) as :meth:`Parameter.read` says, and for a parameter
+    given twice. Other parameters are left alone (the page's links keep what they find).
+    """
+    scheme = kg_context().scheme
+    values: dict[str, str] = {}
+    for param in SEARCH_PARAMETERS:
+        given = request.args.getlist(param.name)
+        if len(given) > 1:
+            raise InvalidParameter(
+                f"parameter {param.name!r} is given {len(given)} times; give it once",
+                parameter=param.name,
+            )
+        read = param.read(given[0] if given else None, scheme)
+        if read is not None:
+            values[param.name] = read[0]
+    return values
 
 
 def _request() -> tuple[str, Filters, int, int, bool]:
-    text = _single("q")
-    if text is None:
-        raise SearchQueryError("parameter 'q' (the text to search for) is required")
+    values = _request_values()
+
+    def year(name: str) -> int | None:
+        return int(values[name]) if name in values else None
+
+    def text(name: str) -> str | None:
+        # Facet values are codes and names as the facets list them: spaces around are noise.
+        return values.get(name, "").strip() or None
+
     filters = Filters(
-        kind=_single("type"),
-        subject=_single("subject"),
-        organization=_single("organization"),
-        from_year=_integer("from", None, 0, 9999),
-        to_year=_integer("to", None, 0, 9999),
-        has_code=_boolean("has_code"),
+        kind=values.get("type"),
+        subject=text("subject"),
+        organization=text("organization"),
+        from_year=year("from"),
+        to_year=year("to"),
+        has_code={"true": True, "false": False}.get(values.get("has_code", "")),
     )
-    limit = _integer("limit", DEFAULT_LIMIT, 1, 100) or DEFAULT_LIMIT
-    offset = _integer("offset", 0, 0, 10_000) or 0
-    return text, filters, limit, offset, bool(_boolean("prefix"))
+    prefix = values.get("prefix") == "true"
+    return values["q"], filters, int(values["limit"]), int(values["offset"]), prefix
 
 
 def result_json(result: SearchResult, offset: int, limit: int) -> dict[str, Any]:
@@ -159,7 +254,7 @@ def search_page() -> Response:
                 json_url=_json_url(),
                 page_of=_page_of,
             )
-        except SearchQueryError as error:
+        except (SearchQueryError, InvalidParameter) as error:
             context["error"] = str(error)
             status = 400
     body = render_template("search.html", **context)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -119,3 +120,42 @@ def test_kg_report_says_who_a_misspelt_author_may_be(seed_store: Path) -> None:
     assert code == 0
     assert "note: no author named 'Weiran Huagn'; did you mean 'Weiran Huang'" in err
     assert "(0 rows)" in err
+
+
+ABSTRACT_WORDS = ["--param", "q=fused Lasso regularization", "--param", "kind=paper"]
+FEDERATED = "Heterogeneous Federated Learning on a Graph"
+
+
+def test_kg_report_search_asks_the_search_index(seed_store: Path) -> None:
+    code, out, err = kg_report(seed_store, "search", *ABSTRACT_WORDS, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["columns"] == ["type", "item", "label", "score"]
+    assert document["rows"][0]["label"] == FEDERATED  # words of its abstract, not its title
+    assert not document.get("notes")
+
+
+def test_kg_report_search_without_an_index_ranks_names_and_says_so(
+    seed_store: Path, tmp_path: Path
+) -> None:
+    # As `kg ingest --no-search-index` leaves a store: no STORE/search.
+    bare = tmp_path / "store"
+    shutil.copytree(seed_store, bare, ignore=shutil.ignore_patterns("search"))
+    code, out, err = kg_report(bare, "search", "--param", "q=weiran huagn")
+    assert code == 0, err
+    assert out.splitlines()[0].split() == ["type", "item", "label", "score"]
+    assert "Weiran Huang" in out.splitlines()[2]
+    assert "note: ranked by the similarity of names and titles" in err
+    assert "no search index" in err
+    # The index given by --search-index-dir (where an external store keeps it) is asked.
+    code, out, err = kg_report(
+        bare,
+        "search",
+        *ABSTRACT_WORDS,
+        "--search-index-dir",
+        str(seed_store / "search"),
+        "--format",
+        "json",
+    )
+    assert code == 0, err
+    assert json.loads(out)["rows"][0]["label"] == FEDERATED

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import kg.search.index as index_module
 from kg.search.index import Filters, SearchIndex, update_index
-from kg.search.query import MAX_QUERY_CHARS, SearchQueryError, fold, parse
+from kg.search.query import (
+    MAX_QUERY_CHARS,
+    MAX_TERMS,
+    QUERY_PATTERN,
+    SearchQueryError,
+    check,
+    fold,
+    parse,
+    within_limits,
+)
 from kg.store.embedded import KGStore
 from kg.store.query import LocalBackend
 from tests.conftest import TEST_BASE_IRI, ingest_into
@@ -160,11 +173,123 @@ def test_incremental_update_rewrites_only_changes(seed_store: Path, tmp_path: Pa
         pytest.param('"" ( ) * : ~ ^', id="operators-only"),
         pytest.param("x" * (MAX_QUERY_CHARS + 1), id="huge"),
         pytest.param(" ".join(["word"] * 40), id="too-many-words"),
+        pytest.param(" ".join(["word"] * (MAX_TERMS + 1)), id="one-word-too-many"),
     ],
 )
 def test_bad_input_is_a_clear_error(seed_index: SearchIndex, text: str) -> None:
     with pytest.raises(SearchQueryError):
         seed_index.search(text)
+
+
+_Q_SCHEMA = {"type": "string", "pattern": QUERY_PATTERN, "maxLength": MAX_QUERY_CHARS}
+
+
+def _pattern_accepts(text: str) -> bool:
+    """Whether the OpenAPI schema of `q` takes a text, read by Python's `re` and by an
+    ECMA-262 validator (jsonschema_rs, what schemathesis uses): both must say the same."""
+    by_python = len(text) <= MAX_QUERY_CHARS and re.search(QUERY_PATTERN, text) is not None
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")
+    assert jsonschema_rs.validator_for(_Q_SCHEMA).is_valid(text) == by_python, repr(text)
+    return by_python
+
+
+def _check_accepts(text: str) -> bool:
+    try:
+        check(text)
+    except SearchQueryError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        " \t\n",
+        "x",
+        " x\n",
+        "Yi-Fan",
+        '"graph lasso"',
+        "_",
+        "漢字",
+        "é",
+        "Ĥ ĩ",
+        "—",
+        "½",
+        "a\u0301",
+        "\u0301",
+        '"" * ~ ( )',
+        " ".join(["w"] * MAX_TERMS),
+        " ".join(["w"] * MAX_TERMS) + "\n",
+        " ".join(["w"] * (MAX_TERMS + 1)),
+        "x" * MAX_QUERY_CHARS,
+        "x" * (MAX_QUERY_CHARS + 1),
+        " " + "x" * MAX_QUERY_CHARS,
+    ],
+)
+def test_the_schema_pattern_and_the_check_accept_the_same_texts(text: str) -> None:
+    assert _pattern_accepts(text) == _check_accepts(text)
+
+
+@settings(max_examples=300, derandomize=True, database=None, deadline=None)
+@given(
+    st.text(max_size=40)
+    | st.lists(st.sampled_from(["w", " ", "-", '"', "é"]), max_size=60).map("".join)
+)
+def test_the_pattern_and_the_check_agree_on_any_text(text: str) -> None:
+    assert _pattern_accepts(text) == _check_accepts(text)
+
+
+@settings(max_examples=100, derandomize=True, database=None, deadline=None)
+@given(st.from_regex(QUERY_PATTERN).filter(lambda t: len(t) <= MAX_QUERY_CHARS))
+def test_a_text_the_pattern_accepts_is_searched_not_refused(
+    seed_index: SearchIndex, text: str
+) -> None:
+    assert seed_index.search(text, limit=1).total >= 0
+
+
+def test_within_limits_cuts_to_what_a_search_takes() -> None:
+    long_title = " ".join(f"w{i}" for i in range(MAX_TERMS + 5))
+    cut = within_limits(long_title)
+    assert _check_accepts(cut) and cut.split() == long_title.split()[:MAX_TERMS]
+    assert within_limits("fused lasso") == "fused lasso"
+
+
+def test_a_rebuilt_index_is_seen_and_its_sidecar_read_once_per_change(
+    seed_store: Path,
+    fixture_index: SearchIndex,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reads: list[Path] = []
+    real = index_module._read_sidecar
+
+    def counting(folder: Path) -> dict[str, object]:
+        reads.append(folder)
+        return real(folder)
+
+    monkeypatch.setattr(index_module, "_read_sidecar", counting)
+    folder = tmp_path / "index"
+    other = KGStore.open_readonly(fixture_index.folder.parent / "store")
+    try:
+        update_index(folder, LocalBackend(other), store_version="first")
+    finally:
+        other.close()
+    index = SearchIndex(folder)
+    title = "Heterogeneous Federated Learning on a Graph"
+    reads.clear()
+    for _ in range(5):
+        assert title not in [h.label for h in index.search("federated learning graph").hits]
+    assert index.store_version == "first"
+    assert len(reads) == 1  # not once per search
+    seeds = KGStore.open_readonly(seed_store)
+    try:
+        # `kg search-index --rebuild`: the same store version, other contents.
+        update_index(folder, LocalBackend(seeds), store_version="first", rebuild=True)
+    finally:
+        seeds.close()
+    assert title in [h.label for h in index.search("federated learning graph").hits]
+    assert len(reads) == 2
 
 
 def test_query_syntax_is_not_interpreted(seed_index: SearchIndex) -> None:

@@ -1,4 +1,4 @@
-"""The reports API answers as its OpenAPI document says (schemathesis, in-process WSGI).
+"""The reports API and /search.json answer as their OpenAPI document says (schemathesis, in-process WSGI).
 
 Every operation of /openapi.json gets generated requests, valid and invalid by the
 document: valid ones must not be refused, invalid ones must be refused with a 4xx,
@@ -57,6 +57,8 @@ def test_reports_api_keeps_its_openapi_contract(make_app: Callable[..., Flask]) 
         check.expected_statuses = [*check.expected_statuses, "414"]
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 20
+    # The search is in the document, so it is held to the same contract as the reports.
+    assert "/search.json" in {operation.path for operation in operations}
     failures: list[str] = []
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):

@@ -58,7 +58,11 @@ def test_prefix_mode_for_autocomplete(client: FlaskClient) -> None:
         pytest.param("q=learning&offset=-1", id="negative-offset"),
         pytest.param("q=learning&type=planet", id="unknown-type"),
         pytest.param("q=learning&has_code=maybe", id="bad-boolean"),
-        pytest.param("q=learning&from=2025&to=2020", id="years-reversed"),
+        pytest.param("q=+%09+", id="whitespace-only"),
+        pytest.param("q=" + "+w" * 17, id="too-many-words"),
+        pytest.param("q=+" + "x" * 500, id="long-with-spaces"),
+        pytest.param("q=learning&limit=1.5", id="fraction"),
+        pytest.param("q=learning&type=+paper", id="type-with-space"),
     ],
 )
 def test_bad_parameters_are_400_problems(client: FlaskClient, query: str) -> None:
@@ -66,6 +70,34 @@ def test_bad_parameters_are_400_problems(client: FlaskClient, query: str) -> Non
     assert response.status_code == 400
     assert response.mimetype == "application/problem+json"
     assert response.get_json()["detail"]
+
+
+def test_years_reversed_find_nothing(client: FlaskClient) -> None:
+    # The schema cannot say that `from` bounds `to`: an empty range, not a refusal.
+    response = client.get("/search.json?q=learning&from=2025&to=2020")
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["total"] == 0 and body["hits"] == []
+    assert set(body["facets"]) == {"type", "subject", "organization", "year", "has_code"}
+
+
+def test_search_json_is_in_the_openapi_document(client: FlaskClient) -> None:
+    from kg_server.search import SEARCH_PARAMETERS
+
+    document = client.get("/openapi.json").get_json()
+    operation = document["paths"]["/search.json"]["get"]
+    names = [p["name"] for p in operation["parameters"]]
+    assert names == [p.name for p in SEARCH_PARAMETERS]
+    assert set(names) >= {
+        "q", "type", "subject", "from", "to", "has_code", "organization", "limit", "offset"
+    }  # fmt: skip
+    q = next(p for p in operation["parameters"] if p["name"] == "q")
+    assert q["required"] and q["schema"]["maxLength"] == 500 and q["schema"]["pattern"]
+    result = document["components"]["schemas"]["SearchResult"]
+    assert set(result["required"]) == {"query", "total", "hits", "facets"}
+    hit = document["components"]["schemas"]["SearchHit"]
+    assert set(hit["required"]) == {"iri", "type", "label", "score", "snippet"}
+    assert set(operation["responses"]) >= {"200", "400", "503"}
 
 
 def test_search_page_lists_hits_with_facets_and_snippets(client: FlaskClient) -> None:
@@ -88,3 +120,19 @@ def test_every_page_has_the_search_box(client: FlaskClient) -> None:
     for path in ("/reports", "/dumps", "/pages/author/xuyang-zhao", "/search"):
         html = client.get(path, headers={"Accept": "text/html"}).get_data(as_text=True)
         assert 'action="/search"' in html and 'name="q"' in html, path
+
+
+def test_a_rebuilt_index_is_seen_by_the_running_server(make_app) -> None:  # type: ignore[no-untyped-def]
+    from kg.search.index import update_index
+    from kg.store.embedded import KGStore
+    from kg.store.query import LocalBackend
+
+    app = make_app(writable=True, local=True)
+    client = app.test_client()
+    query = "/search.json?q=weiran+huang"
+    assert client.get(query).get_json()["total"] > 0
+    folder = app.extensions["kg"].settings.search_folder
+    version = app.extensions["kg"].backend.version()
+    # Rebuilt, under the same store version, from a store with nothing in it.
+    update_index(folder, LocalBackend(KGStore.in_memory()), store_version=version, rebuild=True)
+    assert client.get(query).get_json()["total"] == 0

@@ -20,6 +20,49 @@ from kg.reports.results import Binding, ReportResult
 from kg.store.query import QueryBackend
 
 
+class IndexHit(Protocol):
+    """One match of a full-text index (:class:`kg.search.index.Hit`)."""
+
+    @property
+    def iri(self) -> str: ...
+
+    @property
+    def kind(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def score(self) -> float: ...
+
+
+class IndexMatches(Protocol):
+    """What a full-text index answers (:class:`kg.search.index.Matches`)."""
+
+    @property
+    def hits(self) -> Sequence[IndexHit]: ...
+
+    @property
+    def notes(self) -> tuple[str, ...]: ...
+
+
+class TextIndex(Protocol):
+    """The store's full-text index, as the search report uses it.
+
+    :class:`kg.search.index.SearchIndex` is one; the layer above hands it to the runner
+    (reports and search are siblings, so neither imports the other).
+    """
+
+    @property
+    def store_version(self) -> str | None:
+        """The store version the index is built for (None: it is not built)."""
+        ...
+
+    def best_matches(self, text: str, kinds: Sequence[str], *, limit: int) -> IndexMatches:
+        """The best ``limit`` entities of these types for any text (never refused)."""
+        ...
+
+
 class EngineRunner(Protocol):
     """The part of :class:`kg.reports.runner.ReportRunner` that engines use."""
 
@@ -28,6 +71,10 @@ class EngineRunner(Protocol):
     timeout: float | None
     #: Engine state that lives as long as one store version (search index, neighbours).
     memo: dict[str, Any]
+    #: The store's full-text index (None: there is none, or the caller did not say).
+    text_index: TextIndex | None
+
+    def version(self) -> str: ...
 
     def select(
         self, report: Report, substitutions: Mapping[str, Term], *, limit: int | None = -1

@@ -1,0 +1,130 @@
+"""The fuzzy `search` report answered by the store's search index, and its fallback.
+
+With an index built for the store version, the report asks it (words of abstracts too,
+typos forgiven, BM25 scores); without one, or while it lags behind the store, names and
+titles are ranked with rapidfuzz as before, a note says so, and the columns are the same.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+
+from kg.rdf.iri import IriScheme
+from kg.reports.catalog import load_reports
+from kg.reports.engines.search import NO_INDEX_NOTE, STALE_INDEX_NOTE
+from kg.reports.runner import ReportRunner
+from kg.search.index import SearchIndex, update_index
+from kg.store.embedded import KGStore
+from kg.store.query import LocalBackend
+from tests.conftest import TEST_BASE_IRI
+
+SCHEME = IriScheme(TEST_BASE_IRI)
+REPORTS = load_reports(scheme=SCHEME)
+COLUMNS = ("type", "item", "label", "score")
+PAPER = "Heterogeneous Federated Learning on a Graph"
+
+
+@pytest.fixture(scope="module")
+def store(seed_store: Path) -> Iterator[KGStore]:
+    opened = KGStore.open_readonly(seed_store)
+    yield opened
+    opened.close()
+
+
+def _runner(store: KGStore, index: SearchIndex | None) -> ReportRunner:
+    return ReportRunner(REPORTS, LocalBackend(store), SCHEME, text_index=index)
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        pytest.param({"q": "weiran huagn", "kind": "author"}, "Weiran Huang", id="misspelt-author"),
+        pytest.param({"q": "xuyang zhoa"}, "Xuyang Zhao", id="misspelt-author-any-kind"),
+        pytest.param({"q": "heterogenous federatd lerning grpah"}, PAPER, id="misspelt-title"),
+        # Words of the abstract only: names and titles alone (the fallback) cannot find it.
+        pytest.param({"q": "fused Lasso regularization", "kind": "paper"}, PAPER, id="abstract"),
+    ],
+)
+def test_the_report_is_answered_by_the_index(
+    store: KGStore, seed_store: Path, params: dict[str, str], expected: str
+) -> None:
+    runner = _runner(store, SearchIndex(seed_store / "search"))
+    result = runner.run_named("search", params)
+    assert result.rows and str(result.rows[0][2].value) == expected
+    assert NO_INDEX_NOTE not in result.notes and STALE_INDEX_NOTE not in result.notes
+
+
+def test_index_rows_keep_the_report_columns_and_kinds(store: KGStore, seed_store: Path) -> None:
+    runner = _runner(store, SearchIndex(seed_store / "search"))
+    result = runner.run_named("search", {"q": "learning"})
+    assert result.columns == COLUMNS and result.rows
+    # "any" is authors and papers, as the report always meant (not organizations, subjects).
+    assert {str(row[0].value) for row in result.rows} <= {"author", "paper"}
+    assert all(str(row[1].value).startswith(TEST_BASE_IRI) for row in result.rows)
+    scores = [float(row[3].value) for row in result.rows]
+    assert scores == sorted(scores, reverse=True)
+    papers = runner.run_named("search", {"q": "learning", "kind": "paper"})
+    assert {str(row[0].value) for row in papers.rows} == {"paper"}
+
+
+def test_a_long_title_is_searched_by_its_beginning(store: KGStore, seed_store: Path) -> None:
+    runner = _runner(store, SearchIndex(seed_store / "search"))
+    text = PAPER + " with many more words " * 4
+    result = runner.run_named("search", {"q": text, "kind": "paper"})
+    assert str(result.rows[0][2].value) == PAPER
+    assert any(note.startswith("only the beginning was searched for") for note in result.notes)
+    nothing = runner.run_named("search", {"q": "* ~ ()"})
+    assert nothing.rows == [] and nothing.notes
+
+
+def test_without_an_index_the_report_ranks_names_and_says_so(
+    store: KGStore, tmp_path: Path
+) -> None:
+    for index in (None, SearchIndex(tmp_path / "never-built")):
+        runner = _runner(store, index)
+        result = runner.run_named("search", {"q": "weiran huagn", "kind": "author"})
+        assert result.columns == COLUMNS
+        assert str(result.rows[0][2].value) == "Weiran Huang"
+        assert all(0 <= float(row[3].value) <= 100 for row in result.rows)
+        assert NO_INDEX_NOTE in result.notes
+
+
+def test_an_index_that_lags_is_not_used_and_its_catching_up_is_seen(
+    store: KGStore, tmp_path: Path
+) -> None:
+    folder = tmp_path / "index"
+    index = SearchIndex(folder)
+    update_index(folder, LocalBackend(store), store_version="an-older-version")
+    runner = _runner(store, index)
+    params = {"q": "fused Lasso regularization", "kind": "paper"}
+    lagging = runner.run_named("search", params)
+    assert STALE_INDEX_NOTE in lagging.notes
+    update_index(folder, LocalBackend(store), store_version=runner.version())
+    # Not answered from the cache of the fallback: the index is asked as soon as it is current.
+    current = runner.run_named("search", params)
+    assert STALE_INDEX_NOTE not in current.notes
+    assert str(current.rows[0][2].value) == PAPER
+
+
+def test_did_you_mean_comes_from_the_index(store: KGStore, seed_store: Path) -> None:
+    runner = _runner(store, SearchIndex(seed_store / "search"))
+    result = runner.run_named("author-papers", {"author": "Weiran Huagn"})
+    assert result.notes[0].startswith("no author named 'Weiran Huagn'; did you mean 'Weiran Huang'")
+
+
+def test_the_served_report_asks_the_index_in_every_format(client: FlaskClient) -> None:
+    query = "q=fused+Lasso+regularization&kind=paper"
+    document = client.get(f"/reports/search.json?{query}").get_json()
+    assert document["columns"] == list(COLUMNS)
+    assert document["rows"][0]["label"] == PAPER
+    assert not document.get("notes")
+    rows = list(csv.reader(io.StringIO(client.get(f"/reports/search.csv?{query}").get_data(True))))
+    assert rows[0] == list(COLUMNS) and rows[1][2] == PAPER
+    page = client.get(f"/reports/search?{query}", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and PAPER in page.get_data(as_text=True)
