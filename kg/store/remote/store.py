@@ -375,14 +375,15 @@ class RemoteStore:
             f"&& {variable} != <{self.union_graph}> && {variable} != <{self.meta_graph}>)"
         )
 
-    def graph_triples(self, graph: str) -> Iterator[ox.Triple]:
+    def graph_triples(self, graph: str, *, timeout: float | None = None) -> Iterator[ox.Triple]:
         """Stream one graph's triples: a Graph Store Protocol GET if there is a graph
-        store URL, else a CONSTRUCT."""
+        store URL, else a CONSTRUCT (``timeout``: for each wait, default the store's)."""
+        limit = self.timeout if timeout is None else timeout
         if self.endpoints.graph_store is not None:
             response = self.http.open(
                 self.endpoints.graph_store,
                 what=f"read of graph <{graph}>",
-                timeout=self.timeout,
+                timeout=limit,
                 accept=GRAPH_ACCEPT,
                 query=[("graph", graph)],
             )
@@ -392,6 +393,7 @@ class RemoteStore:
             response = self.send_query(
                 f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
                 graph_result=True,
+                timeout=limit,
             )
         with response:
             fmt = rdf_format(response.headers.get("Content-Type", ""))
@@ -402,6 +404,54 @@ class RemoteStore:
                 raise StoreError(
                     f"the store sent graph <{graph}> in a form that could not be read: {error}"
                 ) from None
+
+    def graph_ntriples(self, graph: str, budget: int, *, deadline: float) -> bytes:
+        """One graph as N-Triples, for a dataset merge (:func:`kg.store.embedded.collect_graphs`):
+        at most ``budget + 1`` triples (reading stops there), read by ``deadline`` (a
+        :func:`time.monotonic` time; QueryTimeout after it).
+
+        Each answer labels its blank nodes on its own, so two graphs' ``_:b0`` may be
+        different nodes: each graph's blank nodes are renamed apart, as an RDF merge of
+        graphs read separately does.
+        """
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            raise QueryTimeout(
+                "the query's dataset could not be read within the time limit",
+                timeout_seconds=self.timeout,
+            )
+        blank: dict[str, ox.BlankNode] = {}
+
+        def apart(term: Any) -> Any:
+            if isinstance(term, ox.BlankNode):
+                return blank.setdefault(term.value, ox.BlankNode())
+            return term
+
+        def triples() -> Iterator[ox.Triple]:
+            try:
+                for count, triple in enumerate(self.graph_triples(graph, timeout=timeout), 1):
+                    if count % 256 == 0 and time.monotonic() > deadline:
+                        raise QueryTimeout(
+                            f"graph <{graph}> of the query's dataset could not be read "
+                            "within the time limit",
+                            timeout_seconds=timeout,
+                        )
+                    subject, value = triple.subject, triple.object
+                    if isinstance(subject, ox.BlankNode) or isinstance(value, ox.BlankNode):
+                        triple = ox.Triple(apart(subject), triple.predicate, apart(value))
+                    yield triple
+                    if count > budget:
+                        return
+            except (OSError, TimeoutError) as error:
+                if is_timeout(error):
+                    raise QueryTimeout(
+                        f"graph <{graph}> of the query's dataset could not be read "
+                        "within the time limit",
+                        timeout_seconds=timeout,
+                    ) from None
+                raise StoreError(f"reading graph <{graph}> failed: {error}") from None
+
+        return ox.serialize(triples(), format=ox.RdfFormat.N_TRIPLES) or b""
 
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad as the embedded store holds it: the named graphs, then the union as the default graph."""
