@@ -26,7 +26,7 @@ from kg.rdf.namespace import PREFIXES
 from kg.sparql.errors import readable
 from kg.sparql.results import SelectResult, collect_solutions
 from kg.sparql.text import declared_dataset
-from kg.store.embedded import MERGED_GRAPH, DatasetGraphs, KGStore, merged_store
+from kg.store.embedded import MERGED_GRAPH, DatasetGraphs, GraphStore, KGStore, merged_store
 
 Kind = Literal["select", "ask", "graph"]
 
@@ -137,22 +137,24 @@ def execute(
     on the merge of those instead, and ``store`` is not read. Raises QuerySyntaxError
     for malformed text.
     """
+    target: GraphStore
     if graphs is not None:
-        store = merged_store(graphs)
+        target = merged_store(graphs)
+    elif store is None:
+        raise StoreError("no store to run the query on")
     else:
-        if store is None:
-            raise StoreError("no store to run the query on")
+        target = store
         merged = merged_dataset(store, request, PREFIXES if request.default_prefixes else None)
         if merged is not None:
-            store, request = merged
-    results = _evaluate(store, request)
+            target, request = merged
+    results = _evaluate(target, request)
     if request.result_format in NATIVE_RESULT_FORMATS and isinstance(results, ox.QuerySolutions):
         body = native_body(results, request.result_format, request.limit)
         if body is not None:
             return QueryOutcome("select", body=body)
         # Too long to be sure it is within the limit: evaluate again and count (the first
         # evaluation stopped after a bounded number of bytes).
-        results = _evaluate(store, request)
+        results = _evaluate(target, request)
     return _collect(results, request.limit)
 
 
@@ -212,10 +214,10 @@ def dataset_merge(request: QueryRequest, prefixes: Mapping[str, str] | None) -> 
 
 
 def merged_dataset(
-    store: KGStore, request: QueryRequest, prefixes: Mapping[str, str] | None
-) -> tuple[KGStore, QueryRequest] | None:
+    store: GraphStore, request: QueryRequest, prefixes: Mapping[str, str] | None
+) -> tuple[GraphStore, QueryRequest] | None:
     """The store and request to run instead when the request's dataset merges several
-    graphs of the embedded ``store`` (see :class:`DatasetMerge`), or None."""
+    graphs of ``store`` (see :class:`DatasetMerge`), or None."""
     merge = dataset_merge(request, prefixes)
     if merge is None:
         return None
@@ -225,7 +227,20 @@ def merged_dataset(
     return scratch, merge.request
 
 
-def _evaluate(store: KGStore, request: QueryRequest) -> Any:
+def evaluate(store: GraphStore, request: QueryRequest) -> Any:
+    """pyoxigraph's results of one request on either store, without a cap (``kg query``):
+    a dataset of several graphs is their merge, as in :func:`execute`.
+
+    Raises QuerySyntaxError (a readable message), BadRequest (a dataset too large to
+    merge) or StoreError.
+    """
+    merged = merged_dataset(store, request, PREFIXES if request.default_prefixes else None)
+    if merged is not None:
+        store, request = merged
+    return _evaluate(store, request)
+
+
+def _evaluate(store: GraphStore, request: QueryRequest) -> Any:
     options: dict[str, Any] = {}
     if request.default_prefixes:
         options["prefixes"] = PREFIXES

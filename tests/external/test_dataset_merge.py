@@ -27,7 +27,7 @@ from kg.errors import BadRequest
 from kg.store.query import QueryRequest
 from kg.store.remote import RemoteBackend, RemoteStore
 from tests.conftest import LiveServer
-from tests.external.conftest import SeededStore
+from tests.external.conftest import SeededStore, run_kg
 from tests.server.test_sparql_dataset_merge import SHARED
 
 pytestmark = pytest.mark.external
@@ -199,3 +199,24 @@ def test_a_dataset_too_large_to_merge_is_refused(
             backend.run(request)
     finally:
         backend.close()
+
+
+def test_kg_query_reads_the_merge(seeded_external: SeededStore, pair: tuple[str, str]) -> None:
+    """``kg query --store URL`` too (it reads the graphs with its own time limit)."""
+
+    def count(query: str) -> int:
+        result = run_kg(
+            "query",
+            *seeded_external.server.store_args(),
+            "--base-iri",
+            seeded_external.base_iri,
+            "--format",
+            "json",
+            query,
+        )
+        assert result.returncode == 0, result.stderr
+        return int(json.loads(result.stdout)["results"]["bindings"][0]["n"]["value"])
+
+    everything = f"FROM <{pair[0]}> FROM <{pair[1]}> WHERE {{ ?s ?p ?o }}"
+    merged = count(f"SELECT (COUNT(*) AS ?n) {everything}")
+    assert merged == count(f"SELECT (COUNT(DISTINCT *) AS ?n) {everything}") > 0

@@ -16,8 +16,7 @@ from kg.sparql.guard import check_query
 from kg.sparql.results import SelectResult
 from kg.sparql.rewrite import prepare_query
 from kg.store import query as query_module
-from kg.store.embedded import collect_graphs
-from kg.store.query import EMPTY_GRAPH, DatasetMerge, QueryOutcome, QueryRequest, dataset_merge
+from kg.store.query import DatasetMerge, QueryOutcome, QueryRequest, dataset_merge
 from kg.store.querypool import PooledBackend
 from kg.store.remote.http import RESULT_FORMS, is_timeout, rdf_format, results_format
 from kg.store.remote.store import VERSION_CHECK_SECONDS, RemoteStore
@@ -67,6 +66,8 @@ class RemoteBackend:
         self._version: str | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
+        # Apart from _lock: starting the pool takes a moment, and version() must not wait.
+        self._pool_lock = threading.Lock()
 
     def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
         limit = timeout if timeout is not None else self.timeout
@@ -111,15 +112,12 @@ class RemoteBackend:
     def _run_merged(self, merge: DatasetMerge, deadline: float, limit: float) -> QueryOutcome:
         """Read the dataset's graphs from the store, then run the query on their merge in a
         killable worker, all within ``limit`` seconds (see :class:`DatasetMerge`)."""
-
-        def read(name: str, budget: int) -> bytes:
-            if name == EMPTY_GRAPH:
-                return b""
-            return self.store.graph_ntriples(name, budget, deadline=deadline)
-
         try:
-            graphs = collect_graphs(
-                read, merge.defaults, merge.named, query_module.MAX_MERGED_TRIPLES
+            graphs = self.store.dataset_graphs(
+                merge.defaults,
+                merge.named,
+                max_triples=query_module.MAX_MERGED_TRIPLES,
+                deadline=deadline,
             )
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -132,7 +130,7 @@ class RemoteBackend:
 
     def _pool(self) -> PooledBackend:
         """The query workers of merged datasets, started at the first one."""
-        with self._lock:
+        with self._pool_lock:
             if self._closed:
                 raise ServiceUnavailable("the query service is shutting down")
             if self._merge_pool is None:
@@ -171,7 +169,7 @@ class RemoteBackend:
 
     def close(self) -> None:
         """Stop the query workers of merged datasets, if any were started."""
-        with self._lock:
+        with self._pool_lock:
             self._closed = True
             pool, self._merge_pool = self._merge_pool, None
         if pool is not None:

@@ -27,11 +27,15 @@ from kg.sparql.text import scan, tokens
 from kg.store.embedded import (
     HISTORY_GRAPH_MARK,
     QUAD_FORMATS,
+    DatasetGraphs,
     GraphStore,
     KGStore,
     SourceState,
+    collect_graphs,
+    merged_store,
     resolve_store_path,
 )
+from kg.store.query import EMPTY_GRAPH
 from kg.store.remote.http import (
     GRAPH_ACCEPT,
     RESULT_FORMS,
@@ -452,6 +456,35 @@ class RemoteStore:
                 raise StoreError(f"reading graph <{graph}> failed: {error}") from None
 
         return ox.serialize(triples(), format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def dataset_graphs(
+        self,
+        default_graph: Sequence[str],
+        named_graphs: Sequence[str],
+        *,
+        max_triples: int,
+        deadline: float,
+    ) -> DatasetGraphs:
+        """The graphs of a dataset to merge, read from the store by ``deadline`` (a
+        :func:`time.monotonic` time): see :func:`kg.store.embedded.collect_graphs`."""
+
+        def read(name: str, budget: int) -> bytes:
+            if name == EMPTY_GRAPH:  # in no store: nothing to ask for
+                return b""
+            return self.graph_ntriples(name, budget, deadline=deadline)
+
+        return collect_graphs(read, default_graph, named_graphs, max_triples)
+
+    def merged(
+        self, default_graph: list[str], named_graphs: list[str], *, max_triples: int
+    ) -> KGStore:
+        """As :meth:`KGStore.merged`: a scratch in-memory store holding the merge of
+        ``default_graph`` (read from this store within its time limit)."""
+        deadline = time.monotonic() + self.timeout
+        graphs = self.dataset_graphs(
+            default_graph, named_graphs, max_triples=max_triples, deadline=deadline
+        )
+        return merged_store(graphs, generation=self.generation)
 
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad as the embedded store holds it: the named graphs, then the union as the default graph."""
