@@ -154,6 +154,11 @@ def test_a_repeated_default_graph_uri_counts_each_triple_once(
             id="one-graph-twice",
         ),
         pytest.param(
+            "SELECT (COUNT(*) AS ?n) FROM <{a}> FROM <http://kg.test/graph/no-such-graph> "
+            "WHERE { ?s ?p ?o }",
+            id="a-graph-the-store-lacks",
+        ),
+        pytest.param(
             "SELECT ?t (COUNT(*) AS ?n) FROM <{a}> FROM <{b}> WHERE { ?s a ?t } "
             "GROUP BY ?t ORDER BY ?t",
             id="group-by",
