@@ -31,11 +31,9 @@ from kg.cli.common import (
 )
 from kg.cli.history import history_group
 from kg.cli.search import search_command, search_index_command, update_search_index
-from kg.errors import KGError, QuerySyntaxError
+from kg.errors import KGError
 from kg.rdf.iri import IriScheme
-from kg.rdf.namespace import PREFIXES
 from kg.settings import SETTINGS, Settings
-from kg.sparql.errors import readable
 from kg.sparql.guard import unauthenticated_update_refusal
 from kg.sparql.results import write_boolean
 from kg.store.dumps import generate_dumps
@@ -46,7 +44,7 @@ from kg.store.embedded import (
     store_stats,
 )
 from kg.store.info import record_base_iri
-from kg.store.query import LocalBackend
+from kg.store.query import LocalBackend, QueryRequest, evaluate
 from kg.store.remote import RemoteBackend, RemoteStore, describe_location, is_store_url, open_store
 
 
@@ -604,10 +602,8 @@ def query_command(sparql: str, store_path: str | None, fmt: str) -> None:
 
     text = sys.stdin.read() if sparql == "-" else sparql
     store = _open_store(store_path)
-    try:
-        result = store.query(text, prefixes=PREFIXES)
-    except SyntaxError as error:
-        raise QuerySyntaxError(readable(text, str(error), predeclared=PREFIXES)) from error
+    # Through kg.store.query: a dataset of several graphs (FROM twice) is their merge.
+    result = evaluate(store, QueryRequest(text, default_prefixes=True))
     if isinstance(result, ox.QueryBoolean):
         if fmt in ("table", "csv", "tsv"):
             click.echo(str(bool(result)).lower())

@@ -44,7 +44,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -191,31 +191,16 @@ class KGStore:
         self, default_graph: list[str], named_graphs: list[str], *, max_triples: int
     ) -> KGStore:
         """A scratch in-memory store whose graph :data:`MERGED_GRAPH` is the RDF merge (the
-        set union) of ``default_graph`` and whose other graphs are copies of ``named_graphs``.
-
-        A query's dataset of several graphs must be their merge (SPARQL 1.1, 13.2), but
-        Oxigraph evaluates a list of default graphs as a bag: a triple stated in two of
-        them matches twice. A store holds each quad once, so copying the graphs into
-        one graph of a fresh store makes the set. The copy goes through N-Triples, in
-        the engine (about 2 s per million triples). Raises BadRequest when the copy
-        would pass ``max_triples``.
+        set union) of ``default_graph`` and whose other graphs are copies of ``named_graphs``
+        (see :func:`merged_store`). The copy goes through N-Triples, in the engine (about
+        2 s per million triples). Raises BadRequest when the copy would pass ``max_triples``.
         """
-        scratch = ox.Store()
-        copied = 0
-        for names, merge in ((default_graph, True), (named_graphs, False)):
-            for name in dict.fromkeys(names):
-                graph = ox.NamedNode(name)
-                data = self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph) or b""
-                copied += data.count(b"\n")
-                if copied > max_triples:
-                    raise BadRequest(
-                        f"the query's dataset merges graphs of more than {max_triples:,} triples, "
-                        "more than this server copies for a merge: name fewer graphs, or read "
-                        "them one by one with GRAPH"
-                    )
-                target = ox.NamedNode(MERGED_GRAPH) if merge else graph
-                scratch.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
-        return KGStore(scratch, folder=None, writable=False, generation=self.generation)
+        graphs = collect_graphs(self._graph_ntriples, default_graph, named_graphs, max_triples)
+        return merged_store(graphs, generation=self.generation)
+
+    def _graph_ntriples(self, name: str, budget: int) -> bytes:
+        # Store-wide blank node ids: a blank node two graphs share stays one node.
+        return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)) or b""
 
     def update(self, sparql_update: str, *, base_iri: str | None = None) -> None:
         """Run a SPARQL update in one transaction (all or nothing)."""
@@ -464,6 +449,62 @@ class KGStore:
             raise StoreError("this store was opened read-only")
 
 
+@dataclass(frozen=True, slots=True)
+class DatasetGraphs:
+    """The graphs of a query's dataset, read for a merge (:func:`collect_graphs`), as
+    N-Triples: the default graphs, to be merged, and the named graphs. Plain bytes, so
+    that a query worker process can be sent them (an external store's are read outside it).
+    """
+
+    defaults: tuple[tuple[str, bytes], ...]
+    named: tuple[tuple[str, bytes], ...]
+
+
+def collect_graphs(
+    read: Callable[[str, int], bytes],
+    default_graph: Sequence[str],
+    named_graphs: Sequence[str],
+    max_triples: int,
+) -> DatasetGraphs:
+    """Read the graphs of a dataset to merge, each once, through ``read(name, budget)``
+    (a graph's N-Triples; it may stop after ``budget + 1`` triples, the caller's cue to
+    refuse). Raises BadRequest when they hold more than ``max_triples`` triples together:
+    the one place that decides how much a merge may copy, for every store.
+    """
+    copied = 0
+    parts: dict[bool, list[tuple[str, bytes]]] = {True: [], False: []}
+    for names, merge in ((default_graph, True), (named_graphs, False)):
+        for name in dict.fromkeys(names):
+            data = read(name, max_triples - copied)
+            copied += data.count(b"\n")
+            if copied > max_triples:
+                raise BadRequest(
+                    f"the query's dataset merges graphs of more than {max_triples:,} triples, "
+                    "more than this server copies for a merge: name fewer graphs, or read "
+                    "them one by one with GRAPH"
+                )
+            parts[merge].append((name, data))
+    return DatasetGraphs(tuple(parts[True]), tuple(parts[False]))
+
+
+def merged_store(graphs: DatasetGraphs, *, generation: str | None = None) -> KGStore:
+    """A scratch in-memory store whose graph :data:`MERGED_GRAPH` is the RDF merge (the set
+    union) of ``graphs.defaults`` and whose other graphs are copies of ``graphs.named``.
+
+    A query's dataset of several graphs must be their merge (SPARQL 1.1, 13.2), but
+    Oxigraph evaluates a list of default graphs as a bag: a triple stated in two of
+    them matches twice. A store holds each quad once, so copying the graphs into one
+    graph of a fresh store makes the set.
+    """
+    scratch = ox.Store()
+    for parts, merge in ((graphs.defaults, True), (graphs.named, False)):
+        for name, data in parts:
+            target = ox.NamedNode(MERGED_GRAPH if merge else name)
+            if data:
+                scratch.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+    return KGStore(scratch, folder=None, writable=False, generation=generation)
+
+
 class GraphStore(Protocol):
     """What ingest, its resolution step, stats and export use of a store: :class:`KGStore`
     (a folder) and :class:`kg.store.remote.RemoteStore` (an external SPARQL 1.1 store)
@@ -485,6 +526,10 @@ class GraphStore(Protocol):
         named_graphs: list[str] | None = None,
         prefixes: Mapping[str, str] | None = None,
     ) -> Any: ...
+
+    def merged(
+        self, default_graph: list[str], named_graphs: list[str], *, max_triples: int
+    ) -> KGStore: ...
 
     def update(self, sparql_update: str, *, base_iri: str | None = None) -> None: ...
 

@@ -26,7 +26,7 @@ from kg.rdf.namespace import PREFIXES
 from kg.sparql.errors import readable
 from kg.sparql.results import SelectResult, collect_solutions
 from kg.sparql.text import declared_dataset
-from kg.store.embedded import MERGED_GRAPH, KGStore
+from kg.store.embedded import MERGED_GRAPH, DatasetGraphs, GraphStore, KGStore, merged_store
 
 Kind = Literal["select", "ask", "graph"]
 
@@ -126,45 +126,73 @@ def update_parses(*, base_iri: str | None) -> Callable[[str], bool]:
     return parses
 
 
-def execute(store: KGStore, request: QueryRequest) -> QueryOutcome:
+def execute(
+    store: KGStore | None, request: QueryRequest, *, graphs: DatasetGraphs | None = None
+) -> QueryOutcome:
     """Run one request against an open store (used by every backend).
 
     The default graph is the store's (the union of all sources) unless the
-    request or the query itself (FROM, FROM NAMED) names a dataset. Raises QuerySyntaxError for malformed text.
+    request or the query itself (FROM, FROM NAMED) names a dataset. With ``graphs``
+    (a dataset read elsewhere for a merge: see :class:`DatasetMerge`), the request runs
+    on the merge of those instead, and ``store`` is not read. Raises QuerySyntaxError
+    for malformed text.
     """
-    merged = merged_dataset(store, request, PREFIXES if request.default_prefixes else None)
-    if merged is not None:
-        store, request = merged
-    results = _evaluate(store, request)
+    target: GraphStore
+    if graphs is not None:
+        target = merged_store(graphs)
+    elif store is None:
+        raise StoreError("no store to run the query on")
+    else:
+        target = store
+        merged = merged_dataset(store, request, PREFIXES if request.default_prefixes else None)
+        if merged is not None:
+            target, request = merged
+    results = _evaluate(target, request)
     if request.result_format in NATIVE_RESULT_FORMATS and isinstance(results, ox.QuerySolutions):
         body = native_body(results, request.result_format, request.limit)
         if body is not None:
             return QueryOutcome("select", body=body)
         # Too long to be sure it is within the limit: evaluate again and count (the first
         # evaluation stopped after a bounded number of bytes).
-        results = _evaluate(store, request)
+        results = _evaluate(target, request)
     return _collect(results, request.limit)
 
 
-#: The most triples copied to merge a dataset's default graph (see :func:`merged_dataset`):
+#: The most triples copied to merge a dataset's default graph (see :class:`DatasetMerge`):
 #: a few hundred profiles' graphs, copied in a few seconds (under the query timeout).
 MAX_MERGED_TRIPLES = 250_000
 
 
-def merged_dataset(
-    store: KGStore, request: QueryRequest, prefixes: Mapping[str, str] | None
-) -> tuple[KGStore, QueryRequest] | None:
-    """The store and request to run instead when the request's dataset merges several graphs.
+@dataclass(frozen=True, slots=True)
+class DatasetMerge:
+    """How to run a request whose dataset merges several graphs (:func:`dataset_merge`).
 
     The default graph of a dataset that names several graphs (``FROM`` twice, or
-    ``default-graph-uri`` repeated) is their RDF merge, a set; Oxigraph evaluates it as
-    the bag of their triples, so a triple two graphs state matches twice and every
-    COUNT is off. Rewriting the query cannot fix that in general (a triple pattern
-    made DISTINCT changes the counts of property paths, aggregates in subqueries, blank
-    nodes), so the graphs are copied into one graph of a scratch store, a set, and the
-    query runs there with that graph as its default graph: exactly the merge. Only
-    such datasets pay for the copy; the copy runs where the query runs, under its timeout.
+    ``default-graph-uri`` repeated) is their RDF merge, a set; Oxigraph (embedded, or the
+    Oxigraph server) evaluates it as the bag of their triples, so a triple two graphs
+    state matches twice and every COUNT is off. Rewriting the query cannot fix that in
+    general (a triple pattern made DISTINCT changes the counts of property paths,
+    aggregates in subqueries, blank nodes), so the graphs are copied into one graph of a
+    scratch store, a set, and the query runs there with that graph as its default graph:
+    exactly the merge. Only such datasets pay for the copy; the copy runs where the
+    query runs, under its timeout. The graphs are read where the store is: by the query
+    worker from the embedded store, by the server from an external one (then sent to a
+    query worker with the request: :meth:`kg.store.remote.RemoteBackend.run`).
     """
+
+    #: The request to run instead: on the scratch store when ``defaults`` is not empty,
+    #: else on the store itself (a dataset naming one graph several times).
+    request: QueryRequest
+    #: The graphs to merge into the scratch store's default graph (none, or two and more).
+    defaults: tuple[str, ...] = ()
+    #: The dataset's named graphs, copied beside the merge.
+    named: tuple[str, ...] = ()
+
+
+def dataset_merge(request: QueryRequest, prefixes: Mapping[str, str] | None) -> DatasetMerge | None:
+    """What a request's dataset needs for set semantics: None when it names no graph
+    more than once and at most one default graph (nothing to do), else a
+    :class:`DatasetMerge`. ``prefixes`` are those offered without PREFIX lines."""
     defaults, named = list(request.default_graph), list(request.named_graphs)
     if not defaults and not named:
         declared = declared_dataset(request.query, base_iri=request.base_iri, prefixes=prefixes)
@@ -174,20 +202,45 @@ def merged_dataset(
     unique = tuple(dict.fromkeys(defaults))
     if len(unique) == len(defaults) < 2:
         return None
+    # On the scratch store, named graphs are the dataset's only (none: an empty one).
+    named_graphs = tuple(named) or (EMPTY_GRAPH,)
     if len(unique) < 2:  # one graph named twice: that graph, which Oxigraph would read twice
-        return store, replace(
-            request, default_graph=unique, named_graphs=tuple(named) or (EMPTY_GRAPH,)
-        )
-    scratch = store.merged(defaults, named, max_triples=MAX_MERGED_TRIPLES)
-    return scratch, replace(
-        request,
-        default_graph=(MERGED_GRAPH,),
-        # On the scratch store, named graphs are the dataset's only (none: an empty one).
-        named_graphs=tuple(named) or (EMPTY_GRAPH,),
+        return DatasetMerge(replace(request, default_graph=unique, named_graphs=named_graphs))
+    return DatasetMerge(
+        replace(request, default_graph=(MERGED_GRAPH,), named_graphs=named_graphs),
+        unique,
+        tuple(named),
     )
 
 
-def _evaluate(store: KGStore, request: QueryRequest) -> Any:
+def merged_dataset(
+    store: GraphStore, request: QueryRequest, prefixes: Mapping[str, str] | None
+) -> tuple[GraphStore, QueryRequest] | None:
+    """The store and request to run instead when the request's dataset merges several
+    graphs of ``store`` (see :class:`DatasetMerge`), or None."""
+    merge = dataset_merge(request, prefixes)
+    if merge is None:
+        return None
+    if not merge.defaults:
+        return store, merge.request
+    scratch = store.merged(list(merge.defaults), list(merge.named), max_triples=MAX_MERGED_TRIPLES)
+    return scratch, merge.request
+
+
+def evaluate(store: GraphStore, request: QueryRequest) -> Any:
+    """pyoxigraph's results of one request on either store, without a cap (``kg query``):
+    a dataset of several graphs is their merge, as in :func:`execute`.
+
+    Raises QuerySyntaxError (a readable message), BadRequest (a dataset too large to
+    merge) or StoreError.
+    """
+    merged = merged_dataset(store, request, PREFIXES if request.default_prefixes else None)
+    if merged is not None:
+        store, request = merged
+    return _evaluate(store, request)
+
+
+def _evaluate(store: GraphStore, request: QueryRequest) -> Any:
     options: dict[str, Any] = {}
     if request.default_prefixes:
         options["prefixes"] = PREFIXES

@@ -33,7 +33,7 @@ from typing import Any
 
 from kg import errors
 from kg.errors import KGError, QueryTimeout, ServiceUnavailable, StoreError
-from kg.store.embedded import PUBLISHED, KGStore, published_generation
+from kg.store.embedded import PUBLISHED, DatasetGraphs, KGStore, published_generation
 from kg.store.query import QueryOutcome, QueryRequest, execute
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def _worker_main(
-    conn: Connection, folder: str, isolate_network: bool, memory_limit_mb: int, nice: int = 0
+    conn: Connection, folder: str | None, isolate_network: bool, memory_limit_mb: int, nice: int = 0
 ) -> None:
     sandboxed = _drop_network() if isolate_network else False
     _limit_memory(memory_limit_mb)
@@ -79,12 +79,17 @@ def _worker_main(
             return
         if message is None:
             return
-        generation, request = message
+        generation, request, graphs = message
         try:
-            if store is None or store.generation != generation:
-                store = None
-                store = KGStore.open_readonly(folder)
-            outcome = execute(store, request)
+            if graphs is not None:  # a dataset read elsewhere, to merge: no store to open
+                outcome = execute(None, request, graphs=graphs)
+            else:
+                if folder is None:
+                    raise StoreError("this query worker has no store; the request brought no data")
+                if store is None or store.generation != generation:
+                    store = None
+                    store = KGStore.open_readonly(folder)
+                outcome = execute(store, request)
             conn.send(("ok", outcome))
         except KGError as error:
             conn.send(("error", (type(error).__name__, error.detail)))
@@ -107,11 +112,13 @@ class _Worker:
 
 
 class PooledBackend:
-    """A pool of killable query worker processes over one store folder."""
+    """A pool of killable query worker processes over one store folder, or over no store
+    (``folder`` None): then every request brings its data (``graphs`` of :meth:`run`), as
+    the merged datasets of an external store do (:class:`kg.store.remote.RemoteBackend`)."""
 
     def __init__(
         self,
-        folder: str | os.PathLike[str],
+        folder: str | os.PathLike[str] | None,
         *,
         workers: int = 2,
         timeout: float = 30.0,
@@ -121,8 +128,8 @@ class PooledBackend:
         max_workers: int | None = None,
         nice: int = 0,
     ):
-        self.folder = Path(folder)
-        if published_generation(self.folder) is None:
+        self.folder = Path(folder) if folder is not None else None
+        if self.folder is not None and published_generation(self.folder) is None:
             raise StoreError(
                 f"no data in store {self.folder}: run `kg ingest PATH --store {self.folder}` first"
             )
@@ -141,7 +148,7 @@ class PooledBackend:
         self._context.set_forkserver_preload(["kg.store.querypool", "kg.store.query", "pyoxigraph"])
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._lock = threading.Lock()
-        self._generation = published_generation(self.folder)
+        self._generation = published_generation(self.folder) if self.folder else None
         self._generation_checked = 0.0
         self._pointer_mtime = 0.0
         self._closed = False
@@ -164,7 +171,13 @@ class PooledBackend:
         parent, child = self._context.Pipe()
         process = self._context.Process(
             target=_worker_main,
-            args=(child, str(self.folder), self.isolate_network, self.memory_limit_mb, self.nice),
+            args=(
+                child,
+                str(self.folder) if self.folder is not None else None,
+                self.isolate_network,
+                self.memory_limit_mb,
+                self.nice,
+            ),
             daemon=True,
             name="kg-query-worker",
         )
@@ -176,7 +189,7 @@ class PooledBackend:
     def version(self) -> str:
         """The published checkpoint; re-read at most four times a second."""
         now = time.monotonic()
-        if now - self._generation_checked > 0.25:
+        if self.folder is not None and now - self._generation_checked > 0.25:
             self._generation_checked = now
             try:
                 mtime = (self.folder / PUBLISHED).stat().st_mtime
@@ -192,7 +205,15 @@ class PooledBackend:
         self._generation_checked = 0.0
         self._pointer_mtime = -1.0
 
-    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
+    def run(
+        self,
+        request: QueryRequest,
+        *,
+        timeout: float | None = None,
+        graphs: DatasetGraphs | None = None,
+    ) -> QueryOutcome:
+        """Run ``request`` in a worker, stopped after ``timeout`` seconds; with ``graphs``, on
+        the merge of those (see :func:`kg.store.query.execute`) rather than on the store."""
         if self._closed:
             raise ServiceUnavailable("the query service is shutting down")
         limit = timeout if timeout is not None else self.timeout
@@ -204,7 +225,7 @@ class PooledBackend:
             )
         remaining = max(0.05, limit - (time.monotonic() - started))
         try:
-            worker.conn.send((self.version(), request))
+            worker.conn.send((self.version(), request, graphs))
             if not worker.conn.poll(remaining):
                 self._replace(worker)
                 worker = None

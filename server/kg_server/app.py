@@ -106,6 +106,9 @@ def _build_remote_backend(
             timeout=settings.query_timeout,
             service_allowlist=settings.service_allowlist,
             writable=settings.updates_enabled,
+            # Queries on merged datasets run in query processes, as many as the client pool's.
+            merge_workers=2 * max(1, settings.query_workers),
+            memory_limit_mb=settings.query_memory_mb,
         )
     return backend, (store if settings.updates_enabled else None)
 

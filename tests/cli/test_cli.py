@@ -150,6 +150,26 @@ def test_query_formats(seed_store: Path, fmt: str) -> None:
         assert out.splitlines()[0].strip() == "papers"
 
 
+def test_query_over_two_graphs_reads_their_merge(seed_store: Path) -> None:
+    """``FROM <a> FROM <b>`` is the RDF merge of the graphs (issue 16, 2): two profiles that
+    share a paper state some triples twice, and each counts once."""
+    from tests.server.test_sparql_dataset_merge import SHARED
+
+    def answer(query: str) -> list[dict[str, str]]:
+        code, out, err = run("query", "--store", str(seed_store), "--format", "json", query)
+        assert code == 0, err
+        rows = json.loads(out)["results"]["bindings"]
+        return [{k: v["value"] for k, v in row.items()} for row in rows]
+
+    pair = answer(SHARED)[0]
+    a, b = pair["a"], pair["b"]
+    everything = f"FROM <{a}> FROM <{b}> WHERE {{ ?s ?p ?o }}"
+    merged = int(answer(f"SELECT (COUNT(*) AS ?n) {everything}")[0]["n"])
+    assert merged == int(answer(f"SELECT (COUNT(DISTINCT *) AS ?n) {everything}")[0]["n"])
+    bag = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} VALUES ?g {{ <{a}> <{b}> }} }}"
+    assert merged < int(answer(bag)[0]["n"])
+
+
 def test_query_syntax_error_is_one_line(seed_store: Path) -> None:
     result = CliRunner().invoke(main, ["query", "--store", str(seed_store), "SELEKT nothing"])
     assert result.exit_code == 2

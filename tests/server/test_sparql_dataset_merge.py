@@ -123,3 +123,19 @@ def test_prefixed_and_relative_graph_names_resolve(client: Any, pair: tuple[str,
         "WHERE { ?s ?p ?o }"
     )
     assert number(client, query) == distinct_triples(client, pair)
+
+
+def test_a_dataset_too_large_to_merge_is_a_400(
+    make_app: Any, pair: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kg.store.query
+
+    client = make_app(local=True).test_client()  # in-process: the lowered cap reaches the query
+    a, b = pair
+    query = f"SELECT (COUNT(*) AS ?n) FROM <{a}> FROM <{b}> WHERE {{ ?s ?p ?o }}"
+    merged = number(client, query)
+    monkeypatch.setattr(kg.store.query, "MAX_MERGED_TRIPLES", merged - 1)
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 400
+    assert response.content_type == "application/problem+json"
+    assert "more than this server copies for a merge" in json.loads(response.data)["detail"]

@@ -27,11 +27,15 @@ from kg.sparql.text import scan, tokens
 from kg.store.embedded import (
     HISTORY_GRAPH_MARK,
     QUAD_FORMATS,
+    DatasetGraphs,
     GraphStore,
     KGStore,
     SourceState,
+    collect_graphs,
+    merged_store,
     resolve_store_path,
 )
+from kg.store.query import EMPTY_GRAPH
 from kg.store.remote.http import (
     GRAPH_ACCEPT,
     RESULT_FORMS,
@@ -375,14 +379,15 @@ class RemoteStore:
             f"&& {variable} != <{self.union_graph}> && {variable} != <{self.meta_graph}>)"
         )
 
-    def graph_triples(self, graph: str) -> Iterator[ox.Triple]:
+    def graph_triples(self, graph: str, *, timeout: float | None = None) -> Iterator[ox.Triple]:
         """Stream one graph's triples: a Graph Store Protocol GET if there is a graph
-        store URL, else a CONSTRUCT."""
+        store URL, else a CONSTRUCT (``timeout``: for each wait, default the store's)."""
+        limit = self.timeout if timeout is None else timeout
         if self.endpoints.graph_store is not None:
             response = self.http.open(
                 self.endpoints.graph_store,
                 what=f"read of graph <{graph}>",
-                timeout=self.timeout,
+                timeout=limit,
                 accept=GRAPH_ACCEPT,
                 query=[("graph", graph)],
             )
@@ -392,6 +397,7 @@ class RemoteStore:
             response = self.send_query(
                 f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}",
                 graph_result=True,
+                timeout=limit,
             )
         with response:
             fmt = rdf_format(response.headers.get("Content-Type", ""))
@@ -402,6 +408,83 @@ class RemoteStore:
                 raise StoreError(
                     f"the store sent graph <{graph}> in a form that could not be read: {error}"
                 ) from None
+
+    def graph_ntriples(self, graph: str, budget: int, *, deadline: float) -> bytes:
+        """One graph as N-Triples, for a dataset merge (:func:`kg.store.embedded.collect_graphs`):
+        at most ``budget + 1`` triples (reading stops there), read by ``deadline`` (a
+        :func:`time.monotonic` time; QueryTimeout after it).
+
+        Each answer labels its blank nodes on its own, so two graphs' ``_:b0`` may be
+        different nodes: each graph's blank nodes are renamed apart, as an RDF merge of
+        graphs read separately does.
+        """
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            raise QueryTimeout(
+                "the query's dataset could not be read within the time limit",
+                timeout_seconds=self.timeout,
+            )
+        blank: dict[str, ox.BlankNode] = {}
+
+        def apart(term: Any) -> Any:
+            if isinstance(term, ox.BlankNode):
+                return blank.setdefault(term.value, ox.BlankNode())
+            return term
+
+        def triples() -> Iterator[ox.Triple]:
+            try:
+                for count, triple in enumerate(self.graph_triples(graph, timeout=timeout), 1):
+                    if count % 256 == 0 and time.monotonic() > deadline:
+                        raise QueryTimeout(
+                            f"graph <{graph}> of the query's dataset could not be read "
+                            "within the time limit",
+                            timeout_seconds=timeout,
+                        )
+                    subject, value = triple.subject, triple.object
+                    if isinstance(subject, ox.BlankNode) or isinstance(value, ox.BlankNode):
+                        triple = ox.Triple(apart(subject), triple.predicate, apart(value))
+                    yield triple
+                    if count > budget:
+                        return
+            except (OSError, TimeoutError) as error:
+                if is_timeout(error):
+                    raise QueryTimeout(
+                        f"graph <{graph}> of the query's dataset could not be read "
+                        "within the time limit",
+                        timeout_seconds=timeout,
+                    ) from None
+                raise StoreError(f"reading graph <{graph}> failed: {error}") from None
+
+        return ox.serialize(triples(), format=ox.RdfFormat.N_TRIPLES) or b""
+
+    def dataset_graphs(
+        self,
+        default_graph: Sequence[str],
+        named_graphs: Sequence[str],
+        *,
+        max_triples: int,
+        deadline: float,
+    ) -> DatasetGraphs:
+        """The graphs of a dataset to merge, read from the store by ``deadline`` (a
+        :func:`time.monotonic` time): see :func:`kg.store.embedded.collect_graphs`."""
+
+        def read(name: str, budget: int) -> bytes:
+            if name == EMPTY_GRAPH:  # in no store: nothing to ask for
+                return b""
+            return self.graph_ntriples(name, budget, deadline=deadline)
+
+        return collect_graphs(read, default_graph, named_graphs, max_triples)
+
+    def merged(
+        self, default_graph: list[str], named_graphs: list[str], *, max_triples: int
+    ) -> KGStore:
+        """As :meth:`KGStore.merged`: a scratch in-memory store holding the merge of
+        ``default_graph`` (read from this store within its time limit)."""
+        deadline = time.monotonic() + self.timeout
+        graphs = self.dataset_graphs(
+            default_graph, named_graphs, max_triples=max_triples, deadline=deadline
+        )
+        return merged_store(graphs, generation=self.generation)
 
     def quads(self) -> Iterator[ox.Quad]:
         """Every quad as the embedded store holds it: the named graphs, then the union as the default graph."""
