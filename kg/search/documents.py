@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -149,9 +149,7 @@ class _Reads:
     def _scan(self, predicate: str) -> dict[str, list[Any]]:
         scan = self._scans.get(predicate)
         if scan is None:
-            scan = {}
-            for s, o in self.reader.pairs(predicate):
-                scan.setdefault(s, []).append(o)
+            scan = self.reader.scan(predicate)
             if predicate in _SHARED:
                 self._scans[predicate] = scan
         return scan
@@ -200,115 +198,150 @@ class _Reads:
         return out
 
 
-def _through(first: Links, second: dict[str, list[Any]]) -> Iterator[tuple[str, Any]]:
-    """(a, value) for a -first-> b -second-> value."""
-    for a, nodes in first.items():
-        for b in nodes:
-            for value in second.get(b, ()):
-                yield a, value
+@dataclass(slots=True)
+class _Draft:
+    labels: set[str] = field(default_factory=set)
+    names: set[str] = field(default_factory=set)
+    bodies: set[str] = field(default_factory=set)
+    context: set[str] = field(default_factory=set)
+    subjects: set[str] = field(default_factory=set)
+    organizations: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)
+    has_code: bool | None = None
+
+
+class _Drafts(dict[str, _Draft]):
+    def __missing__(self, iri: str) -> _Draft:
+        draft = self[iri] = _Draft()
+        return draft
 
 
 def _nodes(links: Links) -> set[str]:
     return {b for nodes in links.values() for b in nodes}
 
 
-def _paper_rows(reads: _Reads) -> Iterator[Row]:
+def _add(drafts: _Drafts, field_name: str, values: dict[str, list[Any]]) -> None:
+    """Each subject's values into one field of its draft."""
+    for iri, terms in values.items():
+        getattr(drafts[iri], field_name).update(t.value for t in terms)
+
+
+def _add_through(
+    drafts: _Drafts, field_name: str, first: Links, second: dict[str, list[Any]]
+) -> None:
+    """a -first-> b -second-> value: the values into a's field."""
+    for iri, nodes in first.items():
+        target: set[str] = getattr(drafts[iri], field_name)
+        for node in nodes:
+            for term in second.get(node, ()):
+                target.add(term.value)
+
+
+def _papers(reads: _Reads, drafts: _Drafts) -> None:
     papers = reads.typed("paper")
-    for name, predicate in (("label", TITLE), ("body", ABSTRACT), ("has_code", HAS_CODE)):
-        for s, values in reads.values(predicate, papers).items():
-            yield from ((s, name, v.value) for v in values)
-    for s, values in reads.values(DATE, papers).items():
-        for v in values:
-            year = _year(v)
-            if year is not None:
-                yield s, "year", year
+    _add(drafts, "labels", reads.values(TITLE, papers))
+    _add(drafts, "bodies", reads.values(ABSTRACT, papers))
+    for iri, terms in reads.values(HAS_CODE, papers).items():
+        drafts[iri].has_code = any(t.value == "true" for t in terms)
+    for iri, terms in reads.values(DATE, papers).items():
+        years = [int(y) for y in map(_year, terms) if y is not None]
+        if years:
+            drafts[iri].years.update(years)
     authorships = reads.links(ATTRIBUTION, papers)
-    written = reads.values(WRITTEN_NAME, _nodes(authorships))
-    yield from ((p, "context", v.value) for p, v in _through(authorships, written))
+    _add_through(drafts, "context", authorships, reads.values(WRITTEN_NAME, _nodes(authorships)))
     subjects = reads.links(SUBJECT, papers)
     concepts = _nodes(subjects)
-    yield from (
-        (p, "subject", v.value) for p, v in _through(subjects, reads.values(SITE_CODE, concepts))
-    )
-    yield from (
-        (p, "context", v.value) for p, v in _through(subjects, reads.values(PREF_LABEL, concepts))
-    )
+    _add_through(drafts, "subjects", subjects, reads.values(SITE_CODE, concepts))
+    _add_through(drafts, "context", subjects, reads.values(PREF_LABEL, concepts))
     orgs = reads.links(ORGANIZATION, papers)
     found = _nodes(orgs)
-    yield from (
-        (p, "organization", v.value) for p, v in _through(orgs, reads.values(IDENTIFIER, found))
-    )
-    yield from ((p, "context", v.value) for p, v in _through(orgs, reads.values(NAME, found)))
+    _add_through(drafts, "organizations", orgs, reads.values(IDENTIFIER, found))
+    _add_through(drafts, "context", orgs, reads.values(NAME, found))
 
 
-def _author_rows(reads: _Reads) -> Iterator[Row]:
+def _authors(reads: _Reads, drafts: _Drafts) -> None:
     authors = reads.typed("author")
-    for s, values in reads.values(NAME, authors).items():
-        yield from ((s, "label", v.value) for v in values)
+    _add(drafts, "labels", reads.values(NAME, authors))
     authorships = reads.linked_from(AGENT, authors)
-    written = reads.values(WRITTEN_NAME, _nodes(authorships))
-    yield from ((a, "names", v.value) for a, v in _through(authorships, written))
+    _add_through(drafts, "names", authorships, reads.values(WRITTEN_NAME, _nodes(authorships)))
     papers = reads.linked_from(AUTHOR, authors)
-    subjects = reads.links(SUBJECT, _nodes(papers))
-    codes = reads.values(SITE_CODE, _nodes(subjects))
-    by_paper = {p: [c for c in _through({p: concepts}, codes)] for p, concepts in subjects.items()}
-    for a, ps in papers.items():
+    listed = _nodes(papers)
+    # Each paper's site codes and organization identifiers, then each author's papers'.
+    subjects = reads.links(SUBJECT, listed)
+    codes = _Drafts()
+    _add_through(codes, "subjects", subjects, reads.values(SITE_CODE, _nodes(subjects)))
+    orgs = reads.links(ORGANIZATION, listed)
+    _add_through(codes, "organizations", orgs, reads.values(IDENTIFIER, _nodes(orgs)))
+    for iri, ps in papers.items():
+        draft = drafts[iri]
         for p in ps:
-            yield from ((a, "subject", v.value) for _, v in by_paper.get(p, ()))
-    orgs = reads.links(ORGANIZATION, _nodes(papers))
-    ids = reads.values(IDENTIFIER, _nodes(orgs))
-    for a, ps in papers.items():
-        for p in ps:
-            yield from (
-                (a, "organization", v.value) for _, v in _through({p: orgs.get(p, [])}, ids)
-            )
+            paper = codes.get(p)
+            if paper is not None:
+                draft.subjects |= paper.subjects
+                draft.organizations |= paper.organizations
 
 
-def _organization_rows(reads: _Reads) -> Iterator[Row]:
+def _organizations(reads: _Reads, drafts: _Drafts) -> None:
     orgs = reads.typed("organization")
-    for s, values in reads.values(NAME, orgs).items():
-        yield from ((s, "label", v.value) for v in values)
-    for s, values in reads.values(IDENTIFIER, orgs).items():
-        for v in values:
-            yield s, "names", v.value
-            yield s, "organization", v.value
+    _add(drafts, "labels", reads.values(NAME, orgs))
+    identifiers = reads.values(IDENTIFIER, orgs)
+    _add(drafts, "names", identifiers)
+    _add(drafts, "organizations", identifiers)
 
 
-def _repository_rows(reads: _Reads) -> Iterator[Row]:
+def _repositories(reads: _Reads, drafts: _Drafts) -> None:
     repos = reads.typed("repository")
-    for name, predicate in (
-        ("label", CODE_REPOSITORY),
-        ("names", NAME),
-        ("names", OWNER),
-        ("context", HOST),
-    ):
-        for s, values in reads.values(predicate, repos).items():
-            yield from ((s, name, v.value) for v in values)
+    _add(drafts, "labels", reads.values(CODE_REPOSITORY, repos))
+    _add(drafts, "names", reads.values(NAME, repos))
+    _add(drafts, "names", reads.values(OWNER, repos))
+    _add(drafts, "context", reads.values(HOST, repos))
     papers = reads.linked_from(HAS_REPOSITORY, repos)
-    titles = reads.values(TITLE, _nodes(papers))
-    yield from ((r, "context", v.value) for r, v in _through(papers, titles))
+    _add_through(drafts, "context", papers, reads.values(TITLE, _nodes(papers)))
 
 
-def _subject_rows(reads: _Reads) -> Iterator[Row]:
-    concepts = reads.typed("subject")
-    codes = reads.values(SITE_CODE, concepts)
+def _subjects(reads: _Reads, drafts: _Drafts) -> None:
     # A concept without a site code is no subject of the site. Its site code is not among
     # its names or facets: the UNION query this replaces bound it in branches that could
     # not see it (SPARQL evaluates each branch on its own), and the documents stay as they
     # were (a subject is found by its label and its notation, "cs.LG" being "cs" "lg").
-    coded = set(codes)
-    for name, predicate in (("label", PREF_LABEL), ("names", NOTATION)):
-        for s, values in reads.values(predicate, coded).items():
-            yield from ((s, name, v.value) for v in values)
+    coded = set(reads.values(SITE_CODE, reads.typed("subject")))
+    _add(drafts, "labels", reads.values(PREF_LABEL, coded))
+    _add(drafts, "names", reads.values(NOTATION, coded))
 
 
-_ROWS = {
-    "paper": _paper_rows,
-    "author": _author_rows,
-    "organization": _organization_rows,
-    "repository": _repository_rows,
-    "subject": _subject_rows,
+_READ = {
+    "paper": _papers,
+    "author": _authors,
+    "organization": _organizations,
+    "repository": _repositories,
+    "subject": _subjects,
 }
+
+
+def _documents(kind: str, drafts: _Drafts) -> Iterator[SearchDocument]:
+    for iri, draft in sorted(drafts.items()):
+        if not draft.labels:
+            continue
+        # Several labels (a merged author's names): the first in a stable order; the others
+        # are names. So is any choice among several abstracts or years (profiles differ).
+        label = min(draft.labels)
+        names = draft.names | draft.labels
+        if kind == "author":
+            # "Yi-Fan Zhang" is also found as "Yifan Zhang": the folded, joined spelling too.
+            names |= {name_key(n) for n in names}
+        names.discard(label)
+        yield SearchDocument(
+            iri=iri,
+            kind=kind,
+            label=label,
+            names=tuple(sorted(names)),
+            body=min(draft.bodies) if draft.bodies else "",
+            context=tuple(sorted(draft.context)),
+            subjects=tuple(sorted(draft.subjects)),
+            organizations=tuple(sorted(draft.organizations)),
+            year=min(draft.years) if draft.years else None,
+            has_code=draft.has_code,
+        )
 
 
 def read_documents(
@@ -322,10 +355,12 @@ def read_documents(
     if hasattr(source, "pairs"):
         reader = cast(GraphReader, source)
     else:
-        reader = reader_for(cast(QueryBackend, source), timeout=timeout)
+        reader = reader_for(source, timeout=timeout)
     reads = _Reads(reader, scope)
     for kind in KINDS:
-        yield from _fold(kind, _ROWS[kind](reads))
+        drafts = _Drafts()
+        _READ[kind](reads, drafts)
+        yield from _documents(kind, drafts)
 
 
 def stamps(reader: GraphReader, scope: Collection[str] | None = None) -> dict[str, str]:
@@ -379,59 +414,3 @@ def affected(
             if isinstance(o, ox.NamedNode)
         )
     return scope
-
-
-@dataclass(slots=True)
-class _Draft:
-    label: str = ""
-    names: set[str] = field(default_factory=set)
-    body: str = ""
-    context: set[str] = field(default_factory=set)
-    subjects: set[str] = field(default_factory=set)
-    organizations: set[str] = field(default_factory=set)
-    year: int | None = None
-    has_code: bool | None = None
-
-
-def _fold(kind: str, rows: Iterable[tuple[str, str, str]]) -> Iterator[SearchDocument]:
-    drafts: dict[str, _Draft] = {}
-    for iri, name, value in rows:
-        draft = drafts.setdefault(iri, _Draft())
-        if name == "label":
-            # Several labels (a merged author's names): keep the first in a stable order.
-            draft.label = min(draft.label, value) if draft.label else value
-            draft.names.add(value)
-        elif name == "names":
-            draft.names.add(value)
-        elif name == "body":
-            # Several abstracts (two profiles differ): the same one whatever the read order.
-            draft.body = min(draft.body, value) if draft.body else value
-        elif name == "context":
-            draft.context.add(value)
-        elif name == "subject":
-            draft.subjects.add(value)
-        elif name == "organization":
-            draft.organizations.add(value)
-        elif name == "year" and value.isdigit():
-            draft.year = min(draft.year, int(value)) if draft.year is not None else int(value)
-        elif name == "has_code":
-            draft.has_code = bool(draft.has_code) or value == "true"
-    for iri, draft in sorted(drafts.items()):
-        if not draft.label:
-            continue
-        names = set(draft.names)
-        # "Yi-Fan Zhang" is also found as "Yifan Zhang": index the folded, joined spelling too.
-        names.update(name_key(n) for n in draft.names if kind == "author")
-        names.discard(draft.label)
-        yield SearchDocument(
-            iri=iri,
-            kind=kind,
-            label=draft.label,
-            names=tuple(sorted(names)),
-            body=draft.body,
-            context=tuple(sorted(draft.context)),
-            subjects=tuple(sorted(draft.subjects)),
-            organizations=tuple(sorted(draft.organizations)),
-            year=draft.year,
-            has_code=draft.has_code,
-        )

@@ -51,6 +51,10 @@ class GraphReader(Protocol):
         only those with one of these subject (object) IRIs."""
         ...
 
+    def scan(self, predicate: str) -> dict[str, list[Term]]:
+        """Every subject of ``predicate`` in the union -> its objects."""
+        ...
+
     def mentions(
         self, types: Collection[str], graphs: Collection[str] | None = None
     ) -> dict[str, set[str]]:
@@ -151,6 +155,19 @@ class SparqlReader:
             for s, o in self._select(query):
                 yield s.value, o
 
+    def scan(self, predicate: str) -> dict[str, list[Term]]:
+        out: dict[str, list[Term]] = {}
+        get = out.get
+        # The hot loop of a full build (a row per statement): no generator in between.
+        for s, o in self._select(f"SELECT ?s ?o WHERE {{ ?s {ox.NamedNode(predicate)} ?o }}"):
+            key = s.value
+            objects = get(key)
+            if objects is None:
+                out[key] = [o]
+            else:
+                objects.append(o)
+        return out
+
     def mentions(
         self, types: Collection[str], graphs: Collection[str] | None = None
     ) -> dict[str, set[str]]:
@@ -183,9 +200,9 @@ class StoreReader(SparqlReader):
         super().__init__(backend or LocalBackend(store))
         self.store = store
 
-    def _select(self, query: str) -> Iterator[tuple[Any, ...]]:
-        for solution in self.store.query(query):
-            yield tuple(solution)
+    def _select(self, query: str) -> Iterator[Any]:
+        # Solutions unpack as tuples of terms.
+        return iter(self.store.query(query))
 
     def graphs(self) -> list[str]:
         return [g for g in self.store.named_graphs() if in_union(g)]
