@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 import kg.search.index as search_index
-from kg.search.documents import read_documents
+from kg.search.documents import AUTHOR, HAS_REPOSITORY, SUBJECT, affected, read_documents, stamps
 from kg.search.graph import SparqlReader, StoreReader
 from kg.search.index import DIGESTS, Filters, SearchIndex, update_index
 from kg.store.embedded import KGStore
@@ -203,5 +203,26 @@ def test_store_and_sparql_reads_give_the_same_documents(seed_store: Path) -> Non
             scoped = list(read_documents(reader, some))
             assert {d.iri for d in scoped} == some
             assert all(by_iri[(d.iri, d.kind)] == d for d in scoped)
+    finally:
+        store.close()
+
+
+def test_a_changed_subject_or_organization_reaches_the_papers_and_authors_naming_it(
+    seed_store: Path,
+) -> None:
+    # A subject's label shows in its papers' documents, and its site code in their
+    # authors': when a subject's stamp changes, they are read again (and, as for any paper
+    # read again, its repositories); when only a graph that lists it changed, they are not.
+    store = KGStore.open_readonly(seed_store)
+    try:
+        reader = StoreReader(store)
+        subject = f"{TEST_BASE_IRI}subject/LG"
+        papers = {s for s, _ in reader.pairs(SUBJECT, objects=[subject])}
+        authors = {o.value for _, o in reader.pairs(AUTHOR, subjects=papers)}
+        repos = {o.value for _, o in reader.pairs(HAS_REPOSITORY, subjects=papers)}
+        assert papers and authors and repos
+        assert affected(reader, {subject}, ()) == {subject}
+        assert affected(reader, {subject}, {subject}) == {subject} | papers | authors | repos
+        assert stamps(reader, {subject}) == {subject: stamps(reader)[subject]}
     finally:
         store.close()
