@@ -235,10 +235,14 @@ def update_index(
         mentioned = set().union(
             *(old.graphs[g][1] for g in changed if g in old.graphs), *fresh.values()
         )
-        if len(mentioned) <= FULL_READ_SHARE * max(len(old.digests), 1):
+        bound = FULL_READ_SHARE * max(len(old.digests), 1)
+        if len(mentioned) <= bound:
             stamps = documents.stamps(reader, mentioned)
             hubs = {x for x in mentioned if stamps.get(x) != old.stamps.get(x)}
             scope = documents.affected(reader, mentioned, hubs)
+            if len(scope) > bound:  # a subject of half the papers changed its label
+                scope = None
+        if scope is not None:
             state.stamps = {k: v for k, v in old.stamps.items() if k not in mentioned}
             state.stamps.update(stamps)
             state.graphs = {g: v for g, v in old.graphs.items() if g not in changed}
