@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -154,15 +154,15 @@ class _Reads:
                 self._scans[predicate] = scan
         return scan
 
-    def _whole(self, predicate: str, asked: int) -> bool:
+    def _whole(self, predicate: str, asked: int, cache: Mapping[str, Any]) -> bool:
         """Whether to scan the predicate rather than look up ``asked`` entities."""
-        return self.full and (predicate in self._scans or asked >= SCAN_FROM)
+        return self.full and (predicate in cache or asked >= SCAN_FROM)
 
     def values(self, predicate: str, subjects: Collection[str]) -> dict[str, list[Any]]:
         """Subject -> its objects of ``predicate`` (terms)."""
         if not subjects:
             return {}
-        if self._whole(predicate, len(subjects)):
+        if self._whole(predicate, len(subjects), self._scans):
             scan = self._scan(predicate)
             return {s: scan[s] for s in subjects if s in scan}
         out: dict[str, list[Any]] = {}
@@ -181,14 +181,10 @@ class _Reads:
         """Object IRI -> the subjects linking it by ``predicate``."""
         if not objects:
             return {}
-        if self._whole(predicate, len(objects)):
+        if self._whole(predicate, len(objects), self._inverse):
             inverse = self._inverse.get(predicate)
             if inverse is None:
-                inverse = {}
-                for s, values in self._scan(predicate).items():
-                    for o in values:
-                        if isinstance(o, ox.NamedNode):
-                            inverse.setdefault(o.value, []).append(s)
+                inverse = self.reader.scan_inverse(predicate)
                 if predicate in _SHARED:
                     self._inverse[predicate] = inverse
             return {o: inverse[o] for o in objects if o in inverse}

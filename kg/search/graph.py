@@ -55,6 +55,10 @@ class GraphReader(Protocol):
         """Every subject of ``predicate`` in the union -> its objects."""
         ...
 
+    def scan_inverse(self, predicate: str) -> dict[str, list[str]]:
+        """Every IRI object of ``predicate`` in the union -> the subjects linking it."""
+        ...
+
     def mentions(
         self, types: Collection[str], graphs: Collection[str] | None = None
     ) -> dict[str, set[str]]:
@@ -166,6 +170,19 @@ class SparqlReader:
                 out[key] = [o]
             else:
                 objects.append(o)
+        return out
+
+    def scan_inverse(self, predicate: str) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        get = out.get
+        query = f"SELECT ?o ?s WHERE {{ ?s {ox.NamedNode(predicate)} ?o FILTER(isIRI(?o)) }}"
+        for o, s in self._select(query):
+            key = o.value
+            subjects = get(key)
+            if subjects is None:
+                out[key] = [s.value]
+            else:
+                subjects.append(s.value)
         return out
 
     def mentions(
