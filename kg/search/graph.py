@@ -102,7 +102,16 @@ def _values(variable: str, iris: Sequence[str]) -> str:
     # The IRIs come from the store itself (no user text); ox.NamedNode refuses an invalid
     # one, and its text form is the escaped <...> token. A VALUES block of hundreds of
     # IRIs has no substitution form (substitutions bind one term per variable).
-    return f"VALUES ?{variable} {{ {' '.join(str(ox.NamedNode(i)) for i in iris)} }}"
+    return f"VALUES ?{variable} {{ {' '.join(filter(None, map(_iri_token, iris)))} }}"
+
+
+def _iri_token(iri: str) -> str | None:
+    """``<iri>``, or None for what is no IRI (a blank node's label: it cannot be asked for
+    by name, and the mapping mints none)."""
+    try:
+        return str(ox.NamedNode(iri))
+    except ValueError:
+        return None
 
 
 def _chunks(items: Collection[str]) -> Iterator[list[str]]:
@@ -192,7 +201,10 @@ class SparqlReader:
         kinds = _values("t", sorted(types))
         blocks = [""] if graphs is None else [_values("g", chunk) for chunk in _chunks(graphs)]
         for block in blocks:
-            query = f"SELECT DISTINCT ?g ?s WHERE {{ {block} {kinds} GRAPH ?g {{ ?s a ?t }} }}"
+            query = (
+                f"SELECT DISTINCT ?g ?s WHERE {{ {block} {kinds} GRAPH ?g {{ ?s a ?t }} "
+                "FILTER(isIRI(?s)) }"
+            )
             for g, s in self._select(query):
                 if in_union(g.value):
                     out.setdefault(g.value, set()).add(s.value)

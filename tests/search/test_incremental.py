@@ -226,3 +226,16 @@ def test_a_changed_subject_or_organization_reaches_the_papers_and_authors_naming
         assert stamps(reader, {subject}) == {subject: stamps(reader)[subject]}
     finally:
         store.close()
+
+
+def test_a_blank_node_label_is_never_asked_for_by_name(seed_store: Path) -> None:
+    # A VALUES block names IRIs only: a blank node's label is no IRI (ox.NamedNode refuses
+    # it), and asking for it would fail the whole update.
+    store = KGStore.open_readonly(seed_store)
+    try:
+        reader = SparqlReader(LocalBackend(store))
+        subject = f"{TEST_BASE_IRI}subject/LG"
+        pairs = list(reader.pairs(SUBJECT, objects=["b0", subject, "not an iri"]))
+        assert pairs and {o.value for _, o in pairs} == {subject}
+    finally:
+        store.close()
