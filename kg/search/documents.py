@@ -135,6 +135,7 @@ class _Reads:
         self._types: dict[str, set[str]] | None = None
         self._scans: dict[str, dict[str, list[Any]]] = {}
         self._inverse: dict[str, Links] = {}
+        self._links: dict[str, Links] = {}
         if scope is not None:
             types: dict[str, set[str]] = {}
             for s, o in reader.pairs(RDF_TYPE, subjects=scope):
@@ -172,10 +173,18 @@ class _Reads:
 
     def links(self, predicate: str, subjects: Collection[str]) -> Links:
         """Subject -> the IRIs it links by ``predicate`` (literal objects left out)."""
-        return {
-            s: [o.value for o in objects if isinstance(o, ox.NamedNode)]
-            for s, objects in self.values(predicate, subjects).items()
-        }
+        if not subjects:
+            return {}
+        if self._whole(predicate, len(subjects), self._links):
+            scan = self._links.get(predicate)
+            if scan is None:
+                scan = self._links[predicate] = self.reader.scan_links(predicate)
+            return {s: scan[s] for s in subjects if s in scan}
+        out: Links = {}
+        for s, o in self.reader.pairs(predicate, subjects=subjects):
+            if isinstance(o, ox.NamedNode):
+                out.setdefault(s, []).append(o.value)
+        return out
 
     def linked_from(self, predicate: str, objects: Collection[str]) -> Links:
         """Object IRI -> the subjects linking it by ``predicate``."""
@@ -263,18 +272,22 @@ def _authors(reads: _Reads, drafts: _Drafts) -> None:
     papers = reads.linked_from(AUTHOR, authors)
     listed = _nodes(papers)
     # Each paper's site codes and organization identifiers, then each author's papers'.
-    subjects = reads.links(SUBJECT, listed)
-    codes = _Drafts()
-    _add_through(codes, "subjects", subjects, reads.values(SITE_CODE, _nodes(subjects)))
-    orgs = reads.links(ORGANIZATION, listed)
-    _add_through(codes, "organizations", orgs, reads.values(IDENTIFIER, _nodes(orgs)))
-    for iri, ps in papers.items():
-        draft = drafts[iri]
-        for p in ps:
-            paper = codes.get(p)
-            if paper is not None:
-                draft.subjects |= paper.subjects
-                draft.organizations |= paper.organizations
+    for field_name, link, value in (
+        ("subjects", SUBJECT, SITE_CODE),
+        ("organizations", ORGANIZATION, IDENTIFIER),
+    ):
+        links = reads.links(link, listed)
+        values = reads.values(value, _nodes(links))
+        of_paper = {
+            p: {t.value for node in nodes for t in values.get(node, ())}
+            for p, nodes in links.items()
+        }
+        for iri, ps in papers.items():
+            target: set[str] = getattr(drafts[iri], field_name)
+            for p in ps:
+                found = of_paper.get(p)
+                if found:
+                    target |= found
 
 
 def _organizations(reads: _Reads, drafts: _Drafts) -> None:

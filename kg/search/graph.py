@@ -22,6 +22,7 @@ same way, and the embedded one can be read that way too (tests compare them).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Protocol
 
@@ -53,6 +54,10 @@ class GraphReader(Protocol):
 
     def scan(self, predicate: str) -> dict[str, list[Term]]:
         """Every subject of ``predicate`` in the union -> its objects."""
+        ...
+
+    def scan_links(self, predicate: str) -> dict[str, list[str]]:
+        """Every subject of ``predicate`` in the union -> the IRIs it links."""
         ...
 
     def scan_inverse(self, predicate: str) -> dict[str, list[str]]:
@@ -169,30 +174,25 @@ class SparqlReader:
                 yield s.value, o
 
     def scan(self, predicate: str) -> dict[str, list[Term]]:
-        out: dict[str, list[Term]] = {}
-        get = out.get
-        # The hot loop of a full build (a row per statement): no generator in between.
+        # The hot loops of a full build (a row per statement): no generator in between.
+        out: defaultdict[str, list[Term]] = defaultdict(list)
         for s, o in self._select(f"SELECT ?s ?o WHERE {{ ?s {ox.NamedNode(predicate)} ?o }}"):
-            key = s.value
-            objects = get(key)
-            if objects is None:
-                out[key] = [o]
-            else:
-                objects.append(o)
-        return out
+            out[s.value].append(o)
+        return dict(out)
+
+    def scan_links(self, predicate: str) -> dict[str, list[str]]:
+        out: defaultdict[str, list[str]] = defaultdict(list)
+        query = f"SELECT ?s ?o WHERE {{ ?s {ox.NamedNode(predicate)} ?o FILTER(isIRI(?o)) }}"
+        for s, o in self._select(query):
+            out[s.value].append(o.value)
+        return dict(out)
 
     def scan_inverse(self, predicate: str) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        get = out.get
+        out: defaultdict[str, list[str]] = defaultdict(list)
         query = f"SELECT ?o ?s WHERE {{ ?s {ox.NamedNode(predicate)} ?o FILTER(isIRI(?o)) }}"
         for o, s in self._select(query):
-            key = o.value
-            subjects = get(key)
-            if subjects is None:
-                out[key] = [s.value]
-            else:
-                subjects.append(s.value)
-        return out
+            out[o.value].append(s.value)
+        return dict(out)
 
     def mentions(
         self, types: Collection[str], graphs: Collection[str] | None = None
