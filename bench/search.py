@@ -10,7 +10,10 @@ One run, one machine, one corpus (made by ``kg generate``, reused between runs):
 
 * **Build**: ``kg ingest --no-search-index`` (timed), then ``kg search-index``
   (timed, wall and CPU, peak memory); the ratio of the two is the issue's
-  "index build at most 15% of the ingest". Index size on disk.
+  "index build at most 15% of the ingest" (wall clock, and CPU time, which a shared
+  machine's load distorts less: the ingest runs on every core, the build on one).
+  Index size on disk. Then one profile with a changed abstract is ingested again
+  (``kg ingest``, index on): the time the index update took, and what it rewrote.
 * **Latency in-process**: two-word queries (words drawn from titles) p50/p95;
   autocomplete (the first 3-5 letters of an author's name, type=author).
   **Over HTTP**: the same two-word queries on ``/search.json`` of a ``kg serve``
@@ -341,6 +344,34 @@ def http_latency(store: Path, queries: list[str], work: Path) -> dict[str, Any]:
         server.stop()
 
 
+def one_profile_changed(
+    profiles: Path, store: Path, info: dict[str, Any], work: Path
+) -> dict[str, Any]:
+    """Re-ingest one profile whose last abstract changed, as a crawl that changed one page
+    does: ``kg ingest`` brings the index up to date, and says how long that took."""
+    first = min(profiles.rglob("*.txt"))
+    changed = work / "search-changed"
+    shutil.rmtree(changed, ignore_errors=True)
+    changed.mkdir(parents=True)
+    text = first.read_text().rstrip("\n") + " Revised for the search benchmark.\n"
+    (changed / first.name).write_text(text)
+    run = timed(
+        [sys.executable, "-m", "kg.cli", "ingest", str(changed), "--store", str(store),
+         "--as-of", info["as_of"], "--base-iri", BASE_IRI, "--no-progress", "--no-precompute"]
+    )  # fmt: skip
+    found = re.search(
+        r"search index: (\d+) entities \((\d+) added, (\d+) changed, (\d+) removed\) in ([\d.]+) s",
+        run.stderr,
+    )
+    if run.returncode != 0 or found is None:
+        raise SystemExit(f"kg ingest of one changed profile failed:\n{run.stderr[-2000:]}")
+    return {
+        "ingest_seconds": round(run.seconds, 2),
+        "index_update_seconds": float(found.group(5)),
+        "documents_rewritten": sum(int(found.group(i)) for i in (2, 3, 4)),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -367,6 +398,7 @@ def main(argv: list[str] | None = None) -> int:
         # The store and index of an earlier run: latency and relevance only.
         log(f"reusing {store} (build figures not measured in this run)")
         ingest = build = None
+        update = None
     else:
         shutil.rmtree(store, ignore_errors=True)
         log(f"ingest {args.papers} papers (no search index)")
@@ -380,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
         build = timed([sys.executable, "-m", "kg.cli", "search-index", "--store", str(store)])
         if build.returncode != 0:
             raise SystemExit(f"kg search-index failed:\n{build.stderr[-2000:]}")
+        log("kg ingest of one changed profile (the index brought up to date)")
+        update = one_profile_changed(corpus / "profiles", store, info, args.work)
     index = SearchIndex(store / "search")
     rng = random.Random(args.seed)
     log("sampling")
@@ -399,6 +433,11 @@ def main(argv: list[str] | None = None) -> int:
         "load": round(loadavg(), 2),
         "corpus": info,
         "ingest_seconds": round(ingest.seconds, 2) if ingest else None,
+        "ingest_cpu_seconds": round(ingest.cpu_seconds, 2) if ingest else None,
+        "index_share_of_ingest_cpu": round(build.cpu_seconds / ingest.cpu_seconds, 3)
+        if build and ingest and ingest.cpu_seconds
+        else None,
+        "update_after_one_profile": update,
         "index_build_seconds": round(build.seconds, 2) if build else None,
         "index_build_cpu_seconds": round(build.cpu_seconds, 2) if build else None,
         "index_build_peak_rss_mib": round(build.peak_rss / 2**20, 1) if build else None,
@@ -426,7 +465,14 @@ def table(r: dict[str, Any]) -> str:
         "|---|---|---|",
         f"| index build | {r['index_build_seconds']} s ({r['index_build_cpu_seconds']} CPU s, peak {r['index_build_peak_rss_mib']} MiB) | |",
         f"| ingest without the index | {r['ingest_seconds']} s | |",
-        f"| build / ingest | {r['index_share_of_ingest']} | <= 15% |",
+        f"| build / ingest | {r['index_share_of_ingest']} (CPU: {r['index_build_cpu_seconds']} s / {r['ingest_cpu_seconds']} s = {r['index_share_of_ingest_cpu']}) | <= 15% |",
+        *(
+            [
+                f"| one changed profile re-ingested | ingest {u['ingest_seconds']} s, of which index update {u['index_update_seconds']} s ({u['documents_rewritten']} documents rewritten) | |"
+            ]
+            if (u := r.get("update_after_one_profile"))
+            else []
+        ),
         f"| index size | {r['index_bytes'] / 2**20:.1f} MiB (store {r['store_bytes'] / 2**20:.1f} MiB) | |",
         f"| two-word query, in-process | p50 {lat['p50_ms']} ms, p95 {lat['p95_ms']} ms | p50 <= 10 ms |",
         f"| two-word query, HTTP /search.json | p50 {r['two_words_http']['p50_ms']} ms, p95 {r['two_words_http']['p95_ms']} ms | p50 <= 20 ms |",

@@ -230,6 +230,7 @@ def ingest_command(
     generation: str | None = None
     report = IngestReport()
     failed: list[Any] = []  # the failed outcomes of every crawl
+    written: set[str] = set()  # the source graphs the crawls wrote (for the search index)
     try:
         for day, run_paths in runs:
             report = ingest(
@@ -245,6 +246,11 @@ def ingest_command(
                 limits=FileLimits.of(max_file_bytes, parse_timeout),
             )
             failed.extend(o for o in report.outcomes if o.failed)
+            written.update(
+                scheme.graph(o.source)
+                for o in report.outcomes
+                if o.status in ("added", "replaced", "removed")
+            )
             if len(runs) > 1:
                 click.echo(f"crawl {day.isoformat()}: {report.summary()}")
                 generation = generation or report.generation
@@ -288,7 +294,7 @@ def ingest_command(
     ):
         _precompute(store.folder, scheme)
     if search_index and isinstance(store, KGStore) and store.folder is not None:
-        update_search_index(store.folder, None, rebuild=False)
+        update_search_index(store.folder, None, rebuild=False, changed=written)
     sys.exit(0 if not failed else 1)
 
 

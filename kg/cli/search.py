@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Collection
 from pathlib import Path
 from typing import cast
 
@@ -24,8 +25,13 @@ from kg.store.query import LocalBackend
 from kg.store.remote import RemoteBackend, RemoteStore, is_store_url
 
 
-def update_search_index(folder: Path, index: Path | None, *, rebuild: bool) -> None:
-    """Bring the search index of an embedded store up to its published version."""
+def update_search_index(
+    folder: Path, index: Path | None, *, rebuild: bool, changed: Collection[str] = ()
+) -> None:
+    """Bring the search index of an embedded store up to its published version.
+
+    ``changed``: graphs the ingest wrote (the index also finds them by their fingerprints).
+    """
     # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
     from kg.search.index import update_index
 
@@ -37,6 +43,7 @@ def update_search_index(folder: Path, index: Path | None, *, rebuild: bool) -> N
             LocalBackend(store),
             store_version=store.generation,
             rebuild=rebuild,
+            changed_graphs=changed,
         )
     finally:
         store.close()

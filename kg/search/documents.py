@@ -1,21 +1,27 @@
 """What is searchable, read from a store as one :class:`SearchDocument` per entity.
 
-Five small queries (one per kind of entity); multi-valued fields are folded
-here. Works on every :class:`~kg.store.query.QueryBackend`, so an external
-SPARQL store is indexed the same way as the embedded one.
+Each kind's fields are read predicate by predicate through a
+:class:`~kg.search.graph.GraphReader` (index scans on the embedded store, lean
+``SELECT``s on an external one) and folded here: for the whole store (a build), or
+for the entities an update names (:func:`affected` says which: those of the
+changed source graphs and what reads them). Both give the same documents.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+import re
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
+
+import pyoxigraph as ox
 
 from kg.normalize import name_key
-from kg.rdf.namespace import sparql_prologue
-from kg.store.query import QueryBackend, QueryRequest
+from kg.rdf.namespace import KG_NAMESPACE
+from kg.search.graph import RDF_TYPE, GraphReader, reader_for
+from kg.store.query import QueryBackend
 
 #: Entity kinds, as the ``type`` facet names them.
 KINDS = ("paper", "author", "organization", "repository", "subject")
@@ -60,144 +66,360 @@ class SearchDocument:
         return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
-_PAPERS = """
-SELECT ?iri ?field ?value WHERE {
-  ?iri a schema:ScholarlyArticle .
-  {
-    ?iri dcterms:title ?value . BIND("label" AS ?field)
-  } UNION {
-    ?iri dcterms:abstract ?value . BIND("body" AS ?field)
-  } UNION {
-    ?iri dcterms:date ?date_ . BIND(STR(YEAR(?date_)) AS ?value) BIND("year" AS ?field)
-  } UNION {
-    ?iri kg:hasCode ?code_ . BIND(STR(?code_) AS ?value) BIND("has_code" AS ?field)
-  } UNION {
-    ?iri prov:qualifiedAttribution/kg:writtenName ?value . BIND("context" AS ?field)
-  } UNION {
-    ?iri dcterms:subject ?subject_ . ?subject_ kg:siteCode ?value . BIND("subject" AS ?field)
-  } UNION {
-    ?iri dcterms:subject/skos:prefLabel ?label_ . BIND(STR(?label_) AS ?value) BIND("context" AS ?field)
-  } UNION {
-    ?iri schema:sourceOrganization/schema:identifier ?value . BIND("organization" AS ?field)
-  } UNION {
-    ?iri schema:sourceOrganization/schema:name ?value . BIND("context" AS ?field)
-  }
+_SCHEMA = "https://schema.org/"
+_DCTERMS = "http://purl.org/dc/terms/"
+_PROV = "http://www.w3.org/ns/prov#"
+_SKOS = "http://www.w3.org/2004/02/skos/core#"
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+TITLE, ABSTRACT, DATE, SUBJECT = (_DCTERMS + n for n in ("title", "abstract", "date", "subject"))
+NAME, IDENTIFIER, AUTHOR, ORGANIZATION, CODE_REPOSITORY = (
+    _SCHEMA + n for n in ("name", "identifier", "author", "sourceOrganization", "codeRepository")
+)
+ATTRIBUTION, AGENT = _PROV + "qualifiedAttribution", _PROV + "agent"
+PREF_LABEL, NOTATION = _SKOS + "prefLabel", _SKOS + "notation"
+HAS_CODE, WRITTEN_NAME, SITE_CODE, HAS_REPOSITORY, OWNER, HOST = (
+    KG_NAMESPACE + n
+    for n in (
+        "hasCode",
+        "writtenName",
+        "siteCode",
+        "hasRepository",
+        "repositoryOwner",
+        "repositoryHost",
+    )
+)
+#: The class that makes an entity a document of each kind (a subject also needs a site code).
+TYPES = {
+    "paper": _SCHEMA + "ScholarlyArticle",
+    "author": _SCHEMA + "Person",
+    "organization": _SCHEMA + "Organization",
+    "repository": _SCHEMA + "SoftwareSourceCode",
+    "subject": _SKOS + "Concept",
 }
-"""
-_AUTHORS = """
-SELECT ?iri ?field ?value WHERE {
-  ?iri a schema:Person .
-  {
-    ?iri schema:name ?value . BIND("label" AS ?field)
-  } UNION {
-    ?authorship prov:agent ?iri ; kg:writtenName ?value . BIND("names" AS ?field)
-  } UNION {
-    ?paper schema:author ?iri ; dcterms:subject/kg:siteCode ?value . BIND("subject" AS ?field)
-  } UNION {
-    ?paper schema:author ?iri ; schema:sourceOrganization/schema:identifier ?value .
-    BIND("organization" AS ?field)
-  }
-}
-"""
-_ORGANIZATIONS = """
-SELECT ?iri ?field ?value WHERE {
-  ?iri a schema:Organization .
-  { ?iri schema:name ?value . BIND("label" AS ?field) }
-  UNION { ?iri schema:identifier ?value . BIND("names" AS ?field) }
-  UNION { ?iri schema:identifier ?value . BIND("organization" AS ?field) }
-}
-"""
-_REPOSITORIES = """
-SELECT ?iri ?field ?value WHERE {
-  ?iri a schema:SoftwareSourceCode .
-  { ?iri schema:codeRepository ?url_ . BIND(STR(?url_) AS ?value) BIND("label" AS ?field) }
-  UNION { ?iri schema:name ?value . BIND("names" AS ?field) }
-  UNION { ?iri kg:repositoryOwner ?value . BIND("names" AS ?field) }
-  UNION { ?iri kg:repositoryHost ?value . BIND("context" AS ?field) }
-  UNION { ?paper kg:hasRepository ?iri ; dcterms:title ?value . BIND("context" AS ?field) }
-}
-"""
-_SUBJECTS = """
-SELECT ?iri ?field ?value WHERE {
-  ?iri a skos:Concept ; kg:siteCode ?code_ .
-  { ?iri skos:prefLabel ?label_ . BIND(STR(?label_) AS ?value) BIND("label" AS ?field) }
-  UNION { BIND(?code_ AS ?value) BIND("names" AS ?field) }
-  UNION { ?iri skos:notation ?value . BIND("names" AS ?field) }
-  UNION { BIND(?code_ AS ?value) BIND("subject" AS ?field) }
-}
-"""
-QUERIES = {
-    "paper": _PAPERS,
-    "author": _AUTHORS,
-    "organization": _ORGANIZATIONS,
-    "repository": _REPOSITORIES,
-    "subject": _SUBJECTS,
-}
+#: Kinds whose fields other documents read (a paper shows its subjects' labels and its
+#: organizations' names): when their stamp changes, the documents that read them change.
+HUBS = ("organization", "subject")
+#: YEAR() of these datatypes is what the index keeps as a paper's year.
+_DATE_TYPES = frozenset(
+    _XSD + t for t in ("date", "dateTime", "dateTimeStamp", "gYear", "gYearMonth")
+)
+_YEAR = re.compile(r"(\d{4,})")
+
+#: Predicates several kinds read: scanned once in a full build, kept until it ends.
+_SHARED = frozenset(
+    [WRITTEN_NAME, TITLE, NAME, SUBJECT, SITE_CODE, PREF_LABEL, ORGANIZATION, IDENTIFIER]
+)
+#: From this many entities, a full build scans the whole predicate instead of asking for theirs.
+SCAN_FROM = 2_000
+
+Row = tuple[str, str, str]
+Links = dict[str, list[str]]
+
+
+def _year(term: Any) -> str | None:
+    datatype = getattr(term, "datatype", None)
+    if datatype is None or datatype.value not in _DATE_TYPES:
+        return None
+    match = _YEAR.match(term.value)
+    return str(int(match.group(1))) if match else None
+
+
+class _Reads:
+    """The lookups of one read: whole predicates (``scope`` None, a full build: one scan per
+    predicate, kept while several kinds need it, and joined here) or the pairs of given
+    entities (an update: ``VALUES`` blocks of their IRIs)."""
+
+    def __init__(self, reader: GraphReader, scope: Collection[str] | None):
+        self.reader = reader
+        self.full = scope is None
+        self._types: dict[str, set[str]] | None = None
+        self._scans: dict[str, dict[str, list[Any]]] = {}
+        self._inverse: dict[str, Links] = {}
+        self._links: dict[str, Links] = {}
+        if scope is not None:
+            types: dict[str, set[str]] = {}
+            for s, o in reader.pairs(RDF_TYPE, subjects=scope):
+                types.setdefault(o.value, set()).add(s)
+            self._types = types
+
+    def typed(self, kind: str) -> set[str]:
+        if self._types is not None:
+            return set(self._types.get(TYPES[kind], ()))
+        return {s for s, _ in self.reader.pairs(RDF_TYPE, objects=[TYPES[kind]])}
+
+    def _scan(self, predicate: str) -> dict[str, list[Any]]:
+        scan = self._scans.get(predicate)
+        if scan is None:
+            scan = self.reader.scan(predicate)
+            if predicate in _SHARED:
+                self._scans[predicate] = scan
+        return scan
+
+    def _whole(self, predicate: str, asked: int, cache: Mapping[str, Any]) -> bool:
+        """Whether to scan the predicate rather than look up ``asked`` entities."""
+        return self.full and (predicate in cache or asked >= SCAN_FROM)
+
+    def values(self, predicate: str, subjects: Collection[str]) -> dict[str, list[Any]]:
+        """Subject -> its objects of ``predicate`` (terms)."""
+        if not subjects:
+            return {}
+        if self._whole(predicate, len(subjects), self._scans):
+            scan = self._scan(predicate)
+            return {s: scan[s] for s in subjects if s in scan}
+        out: dict[str, list[Any]] = {}
+        for s, o in self.reader.pairs(predicate, subjects=subjects):
+            out.setdefault(s, []).append(o)
+        return out
+
+    def links(self, predicate: str, subjects: Collection[str]) -> Links:
+        """Subject -> the IRIs it links by ``predicate`` (literal objects left out)."""
+        if not subjects:
+            return {}
+        if self._whole(predicate, len(subjects), self._links):
+            scan = self._links.get(predicate)
+            if scan is None:
+                scan = self._links[predicate] = self.reader.scan_links(predicate)
+            return {s: scan[s] for s in subjects if s in scan}
+        out: Links = {}
+        for s, o in self.reader.pairs(predicate, subjects=subjects):
+            if isinstance(o, ox.NamedNode):
+                out.setdefault(s, []).append(o.value)
+        return out
+
+    def linked_from(self, predicate: str, objects: Collection[str]) -> Links:
+        """Object IRI -> the subjects linking it by ``predicate``."""
+        if not objects:
+            return {}
+        if self._whole(predicate, len(objects), self._inverse):
+            inverse = self._inverse.get(predicate)
+            if inverse is None:
+                inverse = self.reader.scan_inverse(predicate)
+                if predicate in _SHARED:
+                    self._inverse[predicate] = inverse
+            return {o: inverse[o] for o in objects if o in inverse}
+        out: Links = {}
+        for s, o in self.reader.pairs(predicate, objects=objects):
+            out.setdefault(o.value, []).append(s)
+        return out
 
 
 @dataclass(slots=True)
 class _Draft:
-    label: str = ""
+    labels: set[str] = field(default_factory=set)
     names: set[str] = field(default_factory=set)
-    body: str = ""
+    bodies: set[str] = field(default_factory=set)
     context: set[str] = field(default_factory=set)
     subjects: set[str] = field(default_factory=set)
     organizations: set[str] = field(default_factory=set)
-    year: int | None = None
+    years: set[int] = field(default_factory=set)
     has_code: bool | None = None
 
 
-def _fold(kind: str, rows: list[dict[str, Any]]) -> Iterator[SearchDocument]:
-    drafts: dict[str, _Draft] = {}
-    for row in rows:
-        if row.get("value") is None:  # e.g. YEAR() of a date the store cannot read
-            continue
-        draft = drafts.setdefault(row["iri"].value, _Draft())
-        name, value = row["field"].value, row["value"].value
-        if name == "label":
-            # Several labels (a merged author's names): keep the first in a stable order.
-            draft.label = min(draft.label, value) if draft.label else value
-            draft.names.add(value)
-        elif name == "names":
-            draft.names.add(value)
-        elif name == "body":
-            draft.body = value
-        elif name == "context":
-            draft.context.add(value)
-        elif name == "subject":
-            draft.subjects.add(value)
-        elif name == "organization":
-            draft.organizations.add(value)
-        elif name == "year" and value.isdigit():
-            draft.year = int(value)
-        elif name == "has_code":
-            draft.has_code = value == "true"
+class _Drafts(dict[str, _Draft]):
+    def __missing__(self, iri: str) -> _Draft:
+        draft = self[iri] = _Draft()
+        return draft
+
+
+def _nodes(links: Links) -> set[str]:
+    return {b for nodes in links.values() for b in nodes}
+
+
+def _add(drafts: _Drafts, field_name: str, values: dict[str, list[Any]]) -> None:
+    """Each subject's values into one field of its draft."""
+    for iri, terms in values.items():
+        getattr(drafts[iri], field_name).update(t.value for t in terms)
+
+
+def _add_through(
+    drafts: _Drafts, field_name: str, first: Links, second: dict[str, list[Any]]
+) -> None:
+    """a -first-> b -second-> value: the values into a's field."""
+    for iri, nodes in first.items():
+        target: set[str] = getattr(drafts[iri], field_name)
+        for node in nodes:
+            for term in second.get(node, ()):
+                target.add(term.value)
+
+
+def _papers(reads: _Reads, drafts: _Drafts) -> None:
+    papers = reads.typed("paper")
+    _add(drafts, "labels", reads.values(TITLE, papers))
+    _add(drafts, "bodies", reads.values(ABSTRACT, papers))
+    for iri, terms in reads.values(HAS_CODE, papers).items():
+        drafts[iri].has_code = any(t.value == "true" for t in terms)
+    for iri, terms in reads.values(DATE, papers).items():
+        years = [int(y) for y in map(_year, terms) if y is not None]
+        if years:
+            drafts[iri].years.update(years)
+    authorships = reads.links(ATTRIBUTION, papers)
+    _add_through(drafts, "context", authorships, reads.values(WRITTEN_NAME, _nodes(authorships)))
+    subjects = reads.links(SUBJECT, papers)
+    concepts = _nodes(subjects)
+    _add_through(drafts, "subjects", subjects, reads.values(SITE_CODE, concepts))
+    _add_through(drafts, "context", subjects, reads.values(PREF_LABEL, concepts))
+    orgs = reads.links(ORGANIZATION, papers)
+    found = _nodes(orgs)
+    _add_through(drafts, "organizations", orgs, reads.values(IDENTIFIER, found))
+    _add_through(drafts, "context", orgs, reads.values(NAME, found))
+
+
+def _authors(reads: _Reads, drafts: _Drafts) -> None:
+    authors = reads.typed("author")
+    _add(drafts, "labels", reads.values(NAME, authors))
+    authorships = reads.linked_from(AGENT, authors)
+    _add_through(drafts, "names", authorships, reads.values(WRITTEN_NAME, _nodes(authorships)))
+    papers = reads.linked_from(AUTHOR, authors)
+    listed = _nodes(papers)
+    # Each paper's site codes and organization identifiers, then each author's papers'.
+    for field_name, link, value in (
+        ("subjects", SUBJECT, SITE_CODE),
+        ("organizations", ORGANIZATION, IDENTIFIER),
+    ):
+        links = reads.links(link, listed)
+        values = reads.values(value, _nodes(links))
+        of_paper = {
+            p: {t.value for node in nodes for t in values.get(node, ())}
+            for p, nodes in links.items()
+        }
+        for iri, ps in papers.items():
+            target: set[str] = getattr(drafts[iri], field_name)
+            for p in ps:
+                found = of_paper.get(p)
+                if found:
+                    target |= found
+
+
+def _organizations(reads: _Reads, drafts: _Drafts) -> None:
+    orgs = reads.typed("organization")
+    _add(drafts, "labels", reads.values(NAME, orgs))
+    identifiers = reads.values(IDENTIFIER, orgs)
+    _add(drafts, "names", identifiers)
+    _add(drafts, "organizations", identifiers)
+
+
+def _repositories(reads: _Reads, drafts: _Drafts) -> None:
+    repos = reads.typed("repository")
+    _add(drafts, "labels", reads.values(CODE_REPOSITORY, repos))
+    _add(drafts, "names", reads.values(NAME, repos))
+    _add(drafts, "names", reads.values(OWNER, repos))
+    _add(drafts, "context", reads.values(HOST, repos))
+    papers = reads.linked_from(HAS_REPOSITORY, repos)
+    _add_through(drafts, "context", papers, reads.values(TITLE, _nodes(papers)))
+
+
+def _subjects(reads: _Reads, drafts: _Drafts) -> None:
+    # A concept without a site code is no subject of the site. Its site code is not among
+    # its names or facets: the UNION query this replaces bound it in branches that could
+    # not see it (SPARQL evaluates each branch on its own), and the documents stay as they
+    # were (a subject is found by its label and its notation, "cs.LG" being "cs" "lg").
+    coded = set(reads.values(SITE_CODE, reads.typed("subject")))
+    _add(drafts, "labels", reads.values(PREF_LABEL, coded))
+    _add(drafts, "names", reads.values(NOTATION, coded))
+
+
+_READ = {
+    "paper": _papers,
+    "author": _authors,
+    "organization": _organizations,
+    "repository": _repositories,
+    "subject": _subjects,
+}
+
+
+def _documents(kind: str, drafts: _Drafts) -> Iterator[SearchDocument]:
     for iri, draft in sorted(drafts.items()):
-        if not draft.label:
+        if not draft.labels:
             continue
-        names = set(draft.names)
-        # "Yi-Fan Zhang" is also found as "Yifan Zhang": index the folded, joined spelling too.
-        names.update(name_key(n) for n in draft.names if kind == "author")
-        names.discard(draft.label)
+        # Several labels (a merged author's names): the first in a stable order; the others
+        # are names. So is any choice among several abstracts or years (profiles differ).
+        label = min(draft.labels)
+        names = draft.names | draft.labels
+        if kind == "author":
+            # "Yi-Fan Zhang" is also found as "Yifan Zhang": the folded, joined spelling too.
+            names |= {name_key(n) for n in names}
+        names.discard(label)
         yield SearchDocument(
             iri=iri,
             kind=kind,
-            label=draft.label,
+            label=label,
             names=tuple(sorted(names)),
-            body=draft.body,
+            body=min(draft.bodies) if draft.bodies else "",
             context=tuple(sorted(draft.context)),
             subjects=tuple(sorted(draft.subjects)),
             organizations=tuple(sorted(draft.organizations)),
-            year=draft.year,
+            year=min(draft.years) if draft.years else None,
             has_code=draft.has_code,
         )
 
 
 def read_documents(
-    backend: QueryBackend, *, timeout: float | None = None
+    source: QueryBackend | GraphReader,
+    scope: Collection[str] | None = None,
+    *,
+    timeout: float | None = None,
 ) -> Iterator[SearchDocument]:
-    """Every searchable entity of the store, kind by kind."""
-    prologue = sparql_prologue()
+    """The searchable entities of the store (``scope``: only those of these IRIs), kind by kind."""
+    # A backend is read through its reader; a reader (an update's, already made) as it is.
+    if hasattr(source, "pairs"):
+        reader = cast(GraphReader, source)
+    else:
+        reader = reader_for(source, timeout=timeout)
+    reads = _Reads(reader, scope)
     for kind in KINDS:
-        outcome = backend.run(QueryRequest(prologue + QUERIES[kind]), timeout=timeout)
-        yield from _fold(kind, outcome.rows)
+        drafts = _Drafts()
+        _READ[kind](reads, drafts)
+        yield from _documents(kind, drafts)
+
+
+def stamps(reader: GraphReader, scope: Collection[str] | None = None) -> dict[str, str]:
+    """For each organization and subject (of ``scope``): a digest of what other documents
+    read of it (a subject's site codes and labels, an organization's identifiers and names).
+
+    An update compares them with the stored ones: only when one changed are the papers
+    that name it (and their authors) read again, not whenever a profile lists it.
+    """
+    reads = _Reads(reader, scope)
+    fields = {"organization": (IDENTIFIER, NAME), "subject": (SITE_CODE, PREF_LABEL)}
+    iris = {kind: reads.typed(kind) for kind in HUBS}
+    out: dict[str, str] = {}
+    for kind, predicates in fields.items():
+        values = [reads.values(p, iris[kind]) for p in predicates]
+        for iri in iris[kind]:
+            payload = json.dumps(
+                [
+                    out.get(iri, ""),
+                    kind,
+                    *(sorted({v.value for v in vs.get(iri, ())}) for vs in values),
+                ]
+            )
+            out[iri] = hashlib.sha256(payload.encode()).hexdigest()[:16]
+    return out
+
+
+def affected(
+    reader: GraphReader, mentioned: Collection[str], changed_hubs: Collection[str]
+) -> set[str]:
+    """The entities whose documents may change when the graphs that type ``mentioned`` change.
+
+    A source graph types every entity it says anything about (kg.rdf.map: a paper, each
+    of its authors, its subjects, organizations and repositories; an authorship's paper
+    and agent), in its old and new versions alike. Beyond those: the authors and
+    repositories of a mentioned paper (an author shows their papers' subjects, a repository
+    its papers' titles), and the papers (and their authors) naming an organization or
+    subject whose stamp changed (``changed_hubs``, see :func:`stamps`).
+    """
+    scope = set(mentioned)
+    hubs = set(changed_hubs)
+    papers = set(scope)
+    for predicate in (SUBJECT, ORGANIZATION):
+        if hubs:
+            papers.update(s for s, _ in reader.pairs(predicate, objects=hubs))
+    scope |= papers
+    for predicate in (AUTHOR, HAS_REPOSITORY):
+        scope.update(
+            o.value
+            for _, o in reader.pairs(predicate, subjects=papers)
+            if isinstance(o, ox.NamedNode)
+        )
+    return scope

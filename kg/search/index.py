@@ -4,13 +4,16 @@ Layout of an index folder (``<store>/search`` for the embedded store, a folder
 of the operator's choosing for an external one)::
 
     <folder>/           tantivy's own files (segments, meta.json)
-    <folder>/kg-index.json   which store version it reflects and each entity's digest
+    <folder>/kg-index.json     which store version it reflects (all a search reads)
+    <folder>/kg-digests.json   each entity's digest, and each graph's fingerprint and entities
 
-:func:`update_index` brings an index up to a store version: it reads every
-searchable entity (:func:`~kg.search.documents.read_documents`), and rewrites
-only those whose digest changed (deleting those gone), then commits and writes
-the sidecar. An index that already reflects the version is left alone, so an
-unchanged re-ingest costs one small file read.
+:func:`update_index` brings an index up to a store version. The first time it reads
+every searchable entity (:func:`~kg.search.documents.read_documents`, a scan per
+predicate); after that, only the entities of the source graphs that changed (a new
+checksum or parse time, added or gone) and the documents that read them. It
+rewrites only the documents whose digest changed, deletes those gone, commits, and
+writes the state and then the sidecar. An index that already reflects the version
+is left alone, so an unchanged re-ingest costs one small file read.
 
 :class:`SearchIndex` answers searches (ranked hits with a snippet, facets by
 type, subject, year, code and organization, paging) and completions.
@@ -22,7 +25,7 @@ import html
 import json
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +33,9 @@ from typing import Any
 import tantivy
 
 from kg.errors import KGError
-from kg.search.documents import KINDS, SearchDocument, read_documents
+from kg.search import documents
+from kg.search.documents import KINDS, TYPES, SearchDocument, read_documents
+from kg.search.graph import reader_for
 from kg.search.query import (
     ParsedQuery,
     SearchQueryError,
@@ -46,7 +51,10 @@ SIDECAR = "kg-index.json"
 #: not parse it: the small SIDECAR says which store version the index reflects).
 DIGESTS = "kg-digests.json"
 #: Bumped when the schema or the analysis changes: an older index is rebuilt.
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
+#: An update that would read more than this share of the entities reads them all instead
+#: (whole-predicate scans cost less per entity than lookups of many).
+FULL_READ_SHARE = 0.3
 ANALYZER = "kg_folded"
 #: Text fields searched, with their weights.
 TEXT_FIELDS = {"label": 3.0, "names": 3.0, "context": 1.2, "body": 1.0}
@@ -126,12 +134,38 @@ def _read_sidecar(folder: Path) -> dict[str, Any]:
     return data if data.get("format") == INDEX_FORMAT else {}
 
 
-def _read_digests(folder: Path) -> dict[str, str]:
+@dataclass(slots=True)
+class _State:
+    """What an update compares with (DIGESTS): each entity's digest, each organization's and
+    subject's stamp (kg.search.documents.stamps), and each graph of the union's fingerprint
+    with the entities it types (its mentions, as indices into one list of IRIs)."""
+
+    digests: dict[str, str] = field(default_factory=dict)
+    stamps: dict[str, str] = field(default_factory=dict)
+    graphs: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
+
+    def dumps(self) -> str:
+        iris = sorted(set().union(*(m for _, m in self.graphs.values())))
+        number = {iri: i for i, iri in enumerate(iris)}
+        graphs = {
+            g: [fp, sorted(number[i] for i in mentions)]
+            for g, (fp, mentions) in self.graphs.items()
+        }
+        return json.dumps(
+            {"digests": self.digests, "stamps": self.stamps, "iris": iris, "graphs": graphs}
+        )
+
+
+def _read_state(folder: Path) -> _State | None:
     try:
-        data: dict[str, str] = json.loads((folder / DIGESTS).read_text())
-    except (OSError, ValueError):
-        return {}
-    return data
+        data = json.loads((folder / DIGESTS).read_text())
+        iris = data["iris"]
+        graphs = {
+            g: (fp, {iris[i] for i in numbers}) for g, (fp, numbers) in data["graphs"].items()
+        }
+        return _State(dict(data["digests"]), dict(data["stamps"]), graphs)
+    except (OSError, ValueError, KeyError, TypeError, IndexError):
+        return None
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -160,49 +194,105 @@ def update_index(
     store_version: str | None = None,
     rebuild: bool = False,
     timeout: float | None = None,
+    changed_graphs: Collection[str] = (),
 ) -> IndexUpdate:
-    """Bring the index in ``folder`` up to the backend's store version (only changes written)."""
+    """Bring the index in ``folder`` up to the backend's store version (only changes written).
+
+    Only the entities of the graphs that changed since the index was written (a new
+    fingerprint, new or gone; ``changed_graphs`` adds those the caller knows rewrote)
+    are read again, with those whose documents read them (:func:`kg.search.documents.affected`);
+    without an index, or when most of the store changed, every entity is read.
+    """
     path = Path(folder)
     version = store_version or backend.version()
     sidecar = {} if rebuild else _read_sidecar(path)
     if sidecar.get("store_version") == version:
         return IndexUpdate(version, int(sidecar.get("documents", 0)), 0, 0, 0)
-    if not sidecar and path.exists():
+    old = _read_state(path) if sidecar else None
+    if old is None and path.exists():
         # Rebuild, or an index of another format: start from an empty folder.
         for child in path.iterdir():
             if child.is_file():
                 child.unlink()
-    old: dict[str, str] = _read_digests(path) if sidecar else {}
-    new: dict[str, str] = {}
+        sidecar = {}
+    reader = reader_for(backend, timeout=timeout)
+    current = {g: "" for g in reader.graphs()}
+    current.update((g, fp) for g, fp in reader.fingerprints().items() if g in current)
+    state = _State()
+    scope: set[str] | None = None
+    if old is not None:
+        changed = {
+            g
+            for g, fp in current.items()
+            if not fp or g not in old.graphs or old.graphs[g][0] != fp
+        }
+        changed |= old.graphs.keys() - current.keys()
+        changed |= set(changed_graphs) & (current.keys() | old.graphs.keys())
+        if not changed:
+            _write_sidecar(path, version, len(old.digests))
+            return IndexUpdate(version, len(old.digests), 0, 0, 0)
+        fresh = reader.mentions(TYPES.values(), sorted(changed & current.keys()))
+        mentioned = set().union(
+            *(old.graphs[g][1] for g in changed if g in old.graphs), *fresh.values()
+        )
+        bound = FULL_READ_SHARE * max(len(old.digests), 1)
+        if len(mentioned) <= bound:
+            stamps = documents.stamps(reader, mentioned)
+            hubs = {x for x in mentioned if stamps.get(x) != old.stamps.get(x)}
+            scope = documents.affected(reader, mentioned, hubs)
+            if len(scope) > bound:  # a subject of half the papers changed its label
+                scope = None
+        if scope is not None:
+            state.stamps = {k: v for k, v in old.stamps.items() if k not in mentioned}
+            state.stamps.update(stamps)
+            state.graphs = {g: v for g, v in old.graphs.items() if g not in changed}
+            state.graphs.update((g, (current[g], fresh.get(g, set()))) for g in fresh)
+            state.digests = dict(old.digests)
+            if not scope:
+                # Only graphs that type no searchable entity (the identity graph) changed.
+                _write_atomically(path / DIGESTS, state.dumps())
+                _write_sidecar(path, version, len(state.digests))
+                return IndexUpdate(version, len(state.digests), 0, 0, 0)
+    if scope is None:
+        state.stamps = documents.stamps(reader)
+        mentions = reader.mentions(TYPES.values())
+        state.graphs = {g: (fp, mentions.get(g, set())) for g, fp in current.items()}
+    previous = old.digests if old is not None else {}
     index = _open(path, create=True)
     writer = index.writer(heap_size=64_000_000, num_threads=1)
-    added = changed = 0
-    for doc in read_documents(backend, timeout=timeout):
+    added = changed_docs = 0
+    seen: set[str] = set()
+    for doc in read_documents(reader, scope):
         digest = doc.digest
-        new[doc.iri] = digest
-        previous = old.get(doc.iri)
-        if previous == digest:
+        seen.add(doc.iri)
+        state.digests[doc.iri] = digest
+        before = previous.get(doc.iri)
+        if before == digest:
             continue
-        if previous is None:
+        if before is None:
             added += 1
         else:
-            changed += 1
+            changed_docs += 1
             writer.delete_documents_by_term("iri", doc.iri)
         writer.add_document(_document(doc))
-    removed = 0
-    for iri in old.keys() - new.keys():
+    gone = (previous.keys() if scope is None else scope & previous.keys()) - seen
+    for iri in gone:
         writer.delete_documents_by_term("iri", iri)
-        removed += 1
+        state.digests.pop(iri, None)
     writer.commit()
     writer.wait_merging_threads()
-    # Digests first, then the sidecar that names the version: a crash between the two leaves
-    # the old version named, and the next update rereads and compares everything again.
-    _write_atomically(path / DIGESTS, json.dumps(new))
+    # The state first, then the sidecar that names the version: a crash between the two
+    # leaves the old version named, and the next update reads the changed graphs again.
+    _write_atomically(path / DIGESTS, state.dumps())
+    _write_sidecar(path, version, len(state.digests))
+    return IndexUpdate(version, len(state.digests), added, changed_docs, len(gone))
+
+
+def _write_sidecar(path: Path, version: str, documents: int) -> None:
     _write_atomically(
         path / SIDECAR,
-        json.dumps({"format": INDEX_FORMAT, "store_version": version, "documents": len(new)}),
+        json.dumps({"format": INDEX_FORMAT, "store_version": version, "documents": documents}),
     )
-    return IndexUpdate(version, len(new), added, changed, removed)
 
 
 @dataclass(frozen=True, slots=True)

@@ -243,6 +243,18 @@ class KGStore:
     def quads(self) -> Iterator[ox.Quad]:
         return iter(self._store)
 
+    def match(
+        self,
+        subject: ox.NamedNode | ox.BlankNode | None,
+        predicate: ox.NamedNode | None,
+        obj: ox.NamedNode | ox.BlankNode | ox.Literal | None,
+        graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph | None,
+    ) -> Iterator[ox.Quad]:
+        """The quads matching a pattern (None matches anything; ``ox.DefaultGraph()`` is the
+        union): one index scan, without a query's parsing and planning (kg.search reads
+        hundreds of thousands of field values this way)."""
+        return iter(self._store.quads_for_pattern(subject, predicate, obj, graph))
+
     # -- writing ---------------------------------------------------------------
 
     def load_new_graphs(self, nquads: Iterable[str], *, graphs: Sequence[str] = ()) -> None:
