@@ -19,8 +19,10 @@ The world it draws, and why:
   first (``Zhang Yifan``), transliterations (``Aleksandr`` / ``Alexander``),
   rare typos; some papers initial their whole author list. Hard distractors
   come for free: many people share a surname, and initials collide.
-* **Papers**: titles from a grammar, unique per title key; abstracts with the
-  markup the site shows (``$...$``, ``\textbf``, ``\\%``, code links);
+* **Papers**: titles from a grammar, unique per title key; abstracts as long and as
+  distinctive as real ones (each names its own method, data sets, models and figures,
+  in its lab's topic vocabulary, see :mod:`.abstracts`), with the markup the site shows
+  (``$...$``, ``\textbf``, ``\\%``, code links);
   near-titled **sibling** papers (one word changed, often the same authors, a
   different abstract) that must not merge; cross-listed papers whose title is
   written slightly differently in one profile (true near-duplicates).
@@ -44,9 +46,9 @@ Files are written one lab at a time, so memory stays flat as N grows.
 
 The package, by concern: :mod:`.names` and :mod:`.western_names` (name pools),
 :mod:`.spelling` and :mod:`.people` (people and the forms of their names), :mod:`.text`
-(titles and abstracts), :mod:`.layout` (a page as the site lays it out), :mod:`.writer`
-(truth.json), :mod:`.model` (knobs, statistics, people and papers); this module draws
-the labs and writes the corpus.
+(titles), :mod:`.abstracts` and :mod:`.vocabulary` (abstracts), :mod:`.layout` (a page
+as the site lays it out), :mod:`.writer` (truth.json), :mod:`.model` (knobs, statistics,
+people and papers); this module draws the labs and writes the corpus.
 """
 
 from __future__ import annotations
@@ -57,14 +59,15 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 from pathlib import Path
 
+from kg.tools.generate.abstracts import Topic, Vocabulary, abstract
 from kg.tools.generate.layout import AFFILIATIONS, CATEGORIES, render_profile
 from kg.tools.generate.model import GenerateStats, Paper, Person, Proportions
 from kg.tools.generate.people import People
 from kg.tools.generate.spelling import ascii_fold, initials
 from kg.tools.generate.text import (
-    abstract,
     acronym,
     hash_title,
     sibling_title,
@@ -82,6 +85,13 @@ TRUTH_FORMAT = "kg-generate-truth/1"
 DEFAULT_AS_OF = date(2026, 11, 21)
 
 
+#: Authors per paper, and how often.
+_SIZES = (2, 3, 4, 5, 6, 7, 8)
+_SIZE_WEIGHTS = tuple(accumulate((10, 15, 22, 20, 15, 10, 8)))
+#: The ten years before the copy date: recent years are busier.
+_YEAR_WEIGHTS = tuple(accumulate(1.3**i for i in range(10)))
+
+
 def _weighted_category(rng: random.Random) -> str:
     total = sum(w for _, w in CATEGORIES)
     x = rng.random() * total
@@ -95,8 +105,7 @@ def _weighted_category(rng: random.Random) -> str:
 def _day(rng: random.Random, as_of: date) -> date:
     # Recent years are busier: pick a year with weight growing towards the copy year.
     years = list(range(as_of.year - 9, as_of.year + 1))
-    weights = [1.3**i for i in range(len(years))]
-    year = rng.choices(years, weights)[0]
+    year = rng.choices(years, cum_weights=_YEAR_WEIGHTS)[0]
     start = date(year, 1, 1)
     end = min(date(year, 12, 31), as_of - timedelta(days=1))
     return start + timedelta(days=rng.randrange((end - start).days + 1))
@@ -111,6 +120,8 @@ class _World:
     as_of: date
     people: People
     stats: GenerateStats
+    vocabulary: Vocabulary
+    text_rng: random.Random
     used_titles: set[int] = field(default_factory=set)
     siblings: list[tuple[int, int]] = field(default_factory=list)
     movers: list[int] = field(default_factory=list)
@@ -144,7 +155,10 @@ def generate(
     rng = random.Random(seed)
     root = Path(out)
     (root / "profiles").mkdir(parents=True, exist_ok=True)
-    world = _World(rng, props, as_of, People(rng, props), GenerateStats())
+    vocabulary = Vocabulary(seed)
+    world = _World(
+        rng, props, as_of, People(rng, props), GenerateStats(), vocabulary, vocabulary.text_rng()
+    )
     stats = world.stats
     with (root / "truth.json").open("w", encoding="utf-8") as truth:
         truth.write(
@@ -207,7 +221,8 @@ def _lab(
     if world.movers and rng.random() < 0.5:
         members.append(people.people[world.movers.pop(rng.randrange(len(world.movers)))])
     world.movers.extend(m.pid for m in members if rng.random() < props.mover)
-    weights = [rng.paretovariate(1.5) for _ in members]
+    # Cumulative weights, once: choices() would add them up again on every call.
+    weights = list(accumulate(rng.paretovariate(1.5) for _ in members))
     tags = tuple(rng.sample(AFFILIATIONS, 2)) if rng.random() < props.affiliation_files else ()
     # Collaborations recur: outside co-authors come mostly from a few partner labs.
     recent = world.recent_labs
@@ -217,10 +232,11 @@ def _lab(
     recent.append(pis + members)
     if len(recent) > 200:
         recent.pop(rng.randrange(len(recent)))
+    topics = world.vocabulary.lab_topics(lab)
     lab_papers: list[Paper] = []
     while len(lab_papers) < n_papers:
-        size = rng.choices((2, 3, 4, 5, 6, 7, 8), (10, 15, 22, 20, 15, 10, 8))[0]
-        chosen: list[Person] = [rng.choices(members, weights)[0]]
+        size = rng.choices(_SIZES, cum_weights=_SIZE_WEIGHTS)[0]
+        chosen: list[Person] = [rng.choices(members, cum_weights=weights)[0]]
         taken = {chosen[0].pid} | {p.pid for p in pis}
         while len(chosen) < size - 1:
             if rng.random() < props.outsider:
@@ -230,7 +246,7 @@ def _lab(
                 else:
                     cand = people.people[rng.randrange(len(people.people))]
             else:
-                cand = rng.choices(members, weights)[0]
+                cand = rng.choices(members, cum_weights=weights)[0]
             if cand.pid not in taken:
                 chosen.append(cand)
                 taken.add(cand.pid)
@@ -243,15 +259,19 @@ def _lab(
             if other is not pi and rng.random() < 0.3:
                 chosen.insert(len(chosen) - 1, other)
         title, slots = unique_title(rng, world.used_titles)
-        paper = _new_paper(world, title, chosen)
+        paper = _new_paper(world, title, chosen, topics)
         lab_papers.append(paper)
         if rng.random() < props.sibling and len(lab_papers) < n_papers:
             alt = sibling_title(title, slots, rng)
             if alt is not None and hash_title(alt) not in world.used_titles:
                 world.used_titles.add(hash_title(alt))
                 same = rng.random() < 0.6
-                twin_authors = chosen if same else [rng.choices(members, weights)[0], pi]
-                twin = _new_paper(world, alt, list({p.pid: p for p in twin_authors}.values()))
+                twin_authors = (
+                    chosen if same else [rng.choices(members, cum_weights=weights)[0], pi]
+                )
+                twin = _new_paper(
+                    world, alt, list({p.pid: p for p in twin_authors}.values()), topics
+                )
                 if rng.random() < 0.5:
                     twin.day = min(
                         world.as_of - timedelta(days=1),
@@ -308,7 +328,7 @@ def _lab(
         yield path, text, owner, entries
 
 
-def _new_paper(world: _World, title: str, authors: list[Person]) -> Paper:
+def _new_paper(world: _World, title: str, authors: list[Person], topics: list[Topic]) -> Paper:
     rng, props = world.rng, world.props
     code = rng.random() < props.code
     url = None
@@ -327,6 +347,10 @@ def _new_paper(world: _World, title: str, authors: list[Person]) -> Paper:
         written.append(name)
         world.stats.variant_mentions += int(name != person.name)
     world.next_paper += 1
+    # Abstracts have their own random stream: what they say does not shift the rest.
+    text_rng = world.text_rng
+    topic = topics[0] if len(topics) == 1 or text_rng.random() < 0.6 else text_rng.choice(topics)
+    latex = text_rng.random() < props.latex
     return Paper(
         world.next_paper,
         title,
@@ -334,6 +358,6 @@ def _new_paper(world: _World, title: str, authors: list[Person]) -> Paper:
         _weighted_category(rng),
         [p.pid for p in authors],
         written,
-        abstract(rng, title, url, rng.random() < props.latex),
+        abstract(text_rng, topic, title, url, latex),
         code,
     )

@@ -1,0 +1,241 @@
+"""The words abstracts are made of: real technical vocabulary, and the parts that coined
+words, method names, data sets and models are built from.
+
+Lists are ordered roughly from common to rare; :mod:`.abstracts` draws from them with
+Zipf-like weights, shuffled per topic, so that a topic's common words are another topic's
+rare ones, as in a real corpus.
+"""
+
+from __future__ import annotations
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+#: Adjectives that qualify a method, a model or a setting.
+MODIFIERS = _words(
+    """
+    sparse robust adaptive hierarchical latent stochastic scalable efficient contrastive
+    generative causal variational bayesian convex nonconvex distributed federated private
+    multimodal structured implicit explicit discrete continuous temporal spatial spectral
+    geometric equivariant invariant modular compositional recurrent autoregressive
+    non-autoregressive bidirectional multiscale low-rank high-dimensional nonparametric
+    semiparametric parametric asymptotic finite-sample minimax online offline streaming
+    incremental asynchronous decentralized heterogeneous homogeneous nonstationary stationary
+    anisotropic isotropic deterministic randomized greedy approximate exact differentiable
+    piecewise monotone submodular subgaussian heavy-tailed long-tailed imbalanced noisy
+    adversarial certified calibrated conformal interpretable faithful grounded multilingual
+    cross-lingual zero-shot few-shot instruction-following retrieval-augmented tool-augmented
+    token-level sequence-level step-wise curriculum-based uncertainty-aware cost-sensitive
+    memory-efficient communication-efficient label-efficient physics-informed data-driven
+    model-based model-free on-policy off-policy hybrid coarse-to-fine end-to-end two-stage
+    lightweight training-free plug-and-play mixed-precision quantized pruned distilled
+    overparameterized underdetermined ill-posed well-posed regularized penalized kernelized
+    nonlinear linearized bilinear quadratic polynomial orthogonal unitary symplectic
+    hamiltonian lagrangian riemannian hyperbolic euclidean topological combinatorial
+    probabilistic information-theoretic game-theoretic mechanistic counterfactual
+    interventional observational longitudinal cross-sectional multivariate univariate
+    categorical ordinal relational graph-structured tabular volumetric panoramic egocentric
+    allocentric articulated deformable rigid photorealistic neural symbolic neuro-symbolic
+    """
+)
+
+#: Technical nouns: what a paper is about.
+CONCEPTS = _words(
+    """
+    attention representation alignment reasoning retrieval generalization robustness
+    optimization regularization calibration uncertainty inference estimation prediction
+    segmentation detection tracking reconstruction compression quantization distillation
+    pruning sampling exploration planning control memory routing tokenization embedding
+    clustering ranking recommendation translation summarization parsing grounding captioning
+    forecasting imputation denoising deblurring superresolution registration localization
+    navigation manipulation locomotion grasping scheduling allocation pricing auctions
+    matching transport diffusion flows kernels graphs hypergraphs manifolds topology geometry
+    curvature spectrum eigenvalues wavelets splines polynomials tensors factorization
+    decomposition sparsity rank entropy divergence likelihood posterior priors marginals
+    identifiability causality confounding interventions counterfactuals fairness privacy
+    watermarking unlearning memorization hallucination jailbreaks toxicity bias consistency
+    faithfulness interpretability attribution saliency probing steering editing pretraining
+    finetuning prompting chain-of-thought self-consistency verification reward preference
+    feedback bandits regret exploration policies trajectories rollouts simulators
+    environments agents curricula benchmarks datasets annotations labels pseudo-labels
+    augmentation mixup dropout normalization initialization warmup momentum preconditioning
+    curvature hessians gradients jacobians backpropagation checkpointing parallelism
+    pipelining sharding caching prefetching batching throughput latency bandwidth energy
+    hardware accelerators compilers kernels sparsification speculative decoding beams
+    vocabulary morphology syntax semantics pragmatics discourse coreference entities
+    relations events knowledge ontologies schemas queries databases indexing hashing
+    sketches streams anomalies outliers drift shift adaptation transfer continual
+    forgetting replay meta-learning hypernetworks mixtures experts routers gating
+    recurrence convolution pooling upsampling skip-connections residuals transformers
+    state-space autoencoders codebooks vector-quantization latents denoisers score-matching
+    guidance classifiers detectors encoders decoders tokenizers adapters prompts
+    instructions demonstrations rationales explanations critiques debates consensus
+    voting aggregation synchronization gossip consensus robustness certification
+    verification abstraction invariants synthesis programs proofs theorems lemmas
+    conjectures tactics solvers heuristics relaxations duality convexity smoothness
+    stability contraction mixing concentration martingales ergodicity stationarity
+    seasonality trends periodicity volatility correlations covariances precision
+    heteroscedasticity multicollinearity endogeneity instruments propensity matching
+    stratification bootstrapping permutation jackknife resampling conformity quantiles
+    extremes tails copulas dependence networks communities motifs centrality percolation
+    epidemics contagion diffusion opinion polarization misinformation moderation
+    accessibility usability interaction visualization dashboards provenance lineage
+    reproducibility auditing governance accountability licensing consent
+    """
+)
+
+#: Nouns naming the thing a method is (the head of "a sparse spectral estimator").
+HEADS = _words(
+    """
+    framework method approach model algorithm estimator objective loss regularizer
+    architecture module layer mechanism encoder decoder representation pipeline procedure
+    scheme strategy protocol benchmark dataset metric criterion test bound analysis
+    formulation relaxation solver sampler scheduler router controller planner policy critic
+    verifier generator discriminator retriever reranker tokenizer adapter prompt library
+    toolkit simulator environment sketch kernel prior surrogate proxy baseline heuristic
+    recipe parameterization decomposition embedding codebook projection filter operator
+    transform network graph
+    """
+)
+
+#: What the data are: things in the world that papers model (plural nouns).
+OBJECTS = _words(
+    """
+    images videos documents sentences tokens molecules proteins genes cells tissues
+    radiographs scans spectra trajectories sensors satellites galaxies stars earthquakes
+    glaciers rivers crops forests fires floods storms hurricanes aerosols clouds emissions
+    buildings bridges roads vehicles pedestrians drones robots grippers joints prosthetics
+    patients hospitals prescriptions symptoms diagnoses electrocardiograms electroencephalograms
+    biopsies mammograms retinas tumors lesions vaccines antibodies enzymes ligands crystals
+    alloys polymers catalysts batteries electrolytes membranes semiconductors qubits circuits
+    chips transistors photons lasers antennas radars channels packets routers datacenters
+    servers logs traces invoices transactions loans markets portfolios auctions contracts
+    claims policies statutes courts elections legislators voters surveys census households
+    students classrooms textbooks essays exams lectures recipes songs lyrics poems novels
+    tweets posts comments reviews memes podcasts speakers accents dialects languages
+    repositories commits patches bugs tests compilers binaries malware phishing passwords
+    fingerprints faces gestures poses skeletons hands garments shoes furniture scenes rooms
+    meshes surfaces volumes terrains maps streets cities neighborhoods commuters taxis
+    flights ships ports warehouses shipments inventories farms livestock fisheries bees
+    birds insects plants seeds soils wetlands oceans coral plankton microbiomes viruses
+    bacteria pathogens outbreaks wildfires droughts heatwaves tides wind solar grids
+    """
+)
+
+#: Verbs for what a method does (third person).
+VERBS = _words(
+    """
+    learns estimates predicts aligns decomposes factorizes reweights rescales prunes
+    distills compresses quantizes routes retrieves reranks samples denoises reconstructs
+    encodes decodes projects interpolates extrapolates regularizes penalizes constrains
+    relaxes linearizes approximates bounds certifies verifies calibrates adapts transfers
+    aggregates synchronizes partitions clusters ranks matches tracks segments localizes
+    detects generates edits steers probes attributes explains summarizes translates parses
+    grounds plans schedules allocates caches shards batches prefetches parallelizes
+    amortizes marginalizes conditions infers identifies disentangles composes orchestrates
+    """
+)
+
+#: What results are measured in.
+METRICS = (
+    "accuracy",
+    "F1",
+    "exact match",
+    "perplexity",
+    "BLEU",
+    "ROUGE-L",
+    "AUROC",
+    "mean average precision",
+    "recall at 10",
+    "NDCG",
+    "expected calibration error",
+    "top-1 accuracy",
+    "mIoU",
+    "PSNR",
+    "FID",
+    "success rate",
+    "return",
+    "regret",
+    "wall-clock time",
+    "throughput",
+    "memory footprint",
+    "energy use",
+    "mean absolute error",
+    "RMSE",
+    "pass@1",
+    "win rate",
+    "coverage",
+    "worst-group accuracy",
+    "Dice score",
+    "sample efficiency",
+)
+
+#: Parts of coined technical words ("photo" + "acoustic"), as the sciences make them.
+PREFIXES = _words(
+    """
+    photo electro magneto thermo hydro chrono neuro cardio geo bio nano micro aero cryo
+    spectro piezo opto immuno cyto litho seismo radio acousto gluco myo osteo derm hemo
+    chemo mechano baro tribo iono helio astro paleo ortho para meta poly mono hetero homo
+    iso allo xeno endo exo peri trans
+    """
+)
+SUFFIXES = _words(
+    """
+    acoustic elastic kinetic genic tropic morphic static lytic chromic phoretic plastic
+    metric graphic dynamic tonic scopic thermal magnetic conductive luminescent resistive
+    catalytic synthetic genomic proteomic cellular vascular spatial temporal sensory
+    motor lithic chemical physical optical nuclear mechanical spectral tactile
+    """
+)
+
+#: Pieces of names given to methods, data sets and systems ("Long" + "Bench").
+NAME_HEADS = _words(
+    """
+    Long Wiki Med Code Math Chem Bio Geo Astro Legal Fin Edu Agri Eco Neuro Cardio Onco
+    Retina Derm Path Radio Sat Aero Auto Robo Nav Drive City Urban Traffic Grid Power Solar
+    Wind Ocean Climate Storm Quake Flood Fire Crop Plant Soil Seed Cell Gene Prot Mol Drug
+    Vax Chart Table Doc Form Scene Room Pose Hand Face Voice Speech Music Song Poem Story
+    News Tweet Post Forum Review Query Search Graph Net Web Mail Chat Dialog Agent Tool Plan
+    Proof Logic Theorem Lean Spider Hop Multi Omni Uni Poly Meta Hyper Micro Nano Tiny Mini
+    Open Free Fast Quick Deep Dense Sparse Light Swift Sharp Clear True Fair Safe Secure
+    Trust Vera Echo Nova Atlas Orion Vega Lyra Helix Prism Quartz Cobalt Ember Aurora
+    """
+)
+NAME_TAILS = _words(
+    """
+    Bench QA Net Former Match Mix Flow Rank Tune Prompt Graph Diff Gen Edit Eval Set Suite
+    Arena Hub Base Bank Corpus Data Pile Book Log Trace Map Scope Lens Sense Seg Det Track
+    Pose Plan Nav Sim Gym World Lab Kit Pro Zero Star Verse Mind Think Reason Coder Chem Med
+    Vision Speech Sound Voice Text Doc Table Chart Sum Tox Safe Guard Shield
+    """
+)
+
+#: Model families abstracts name, with a version and a size.
+MODEL_FAMILIES = (
+    "Llama",
+    "Qwen",
+    "Mistral",
+    "Gemma",
+    "Phi",
+    "GPT",
+    "BERT",
+    "RoBERTa",
+    "DeBERTa",
+    "ResNet",
+    "ViT",
+    "Swin",
+    "CLIP",
+    "DINO",
+    "Falcon",
+    "OLMo",
+    "Pythia",
+    "DeepSeek",
+    "Mamba",
+    "Whisper",
+    "ConvNeXt",
+    "EfficientNet",
+    "UNet",
+    "GraphSAGE",
+)
