@@ -33,15 +33,33 @@ from typing import TYPE_CHECKING, TypeVar
 
 from kg.tools.generate.text import PROBLEMS, TASKS, acronym
 from kg.tools.generate.vocabulary import (
+    ADVERBS,
+    ANALYSIS,
+    APPROACHES,
     CONCEPTS,
+    EFFECTIVE,
+    EXISTING,
+    EXPERIMENTS,
+    HARD,
     HEADS,
+    IMPROVES,
+    KEY,
+    MANNERS,
     METRICS,
     MODEL_FAMILIES,
     MODIFIERS,
     NAME_HEADS,
     NAME_TAILS,
+    NOUN_SUFFIXES,
+    NUMEROUS,
     OBJECTS,
+    OPENERS,
     PREFIXES,
+    PROBLEMATIC,
+    PROPOSE,
+    REDUCES,
+    SHOW,
+    SIGNIFICANT,
     SUFFIXES,
     VERBS,
 )
@@ -52,7 +70,6 @@ if TYPE_CHECKING:
 __all__ = ["Vocabulary", "abstract"]
 
 _T = TypeVar("_T")
-_CONCEPTS = tuple(dict.fromkeys(CONCEPTS))
 _TASK = re.compile("|".join(re.escape(t) for t in sorted(TASKS, key=len, reverse=True)))
 #: How many topics there are; labs draw among them with Zipf-like weights.
 TOPICS = 400
@@ -86,6 +103,15 @@ class FastRandom(random.Random):
         return a + int(self.random() * (b - a + 1))
 
 
+def _a(word: str) -> str:
+    """``word`` with its indefinite article ("a sparse", "an implicit", "a unitary")."""
+    if (word[:1] in "aeio" and not word.startswith(("eu", "one"))) or (
+        word[:1] == "u" and not word.startswith(("uni", "usa", "uti"))
+    ):
+        return "an " + word
+    return "a " + word
+
+
 def _cap(text: str) -> str:
     return text[:1].upper() + text[1:]
 
@@ -109,22 +135,35 @@ _PLURALS = {head: plural(head) for head in HEADS}
 class Topic:
     """One topic's vocabulary: the shared word lists in the topic's own order."""
 
-    __slots__ = ("coined", "concepts", "heads", "modifiers", "names", "objects", "verbs")
+    __slots__ = (
+        "coined",
+        "coined_nouns",
+        "concepts",
+        "heads",
+        "modifiers",
+        "names",
+        "objects",
+        "verbs",
+    )
 
     def __init__(self, rng: random.Random) -> None:
         def shuffled(words: tuple[str, ...]) -> tuple[str, ...]:
-            order = list(words)
-            rng.shuffle(order)
-            return tuple(order)
+            # The lists run from common to rare; a topic keeps that tendency loosely (a
+            # word's rank scaled by a log-normal factor), so that each topic has its own
+            # common words and the lists' tails stay rare overall.
+            keys = [(i + 1) * rng.lognormvariate(0, 2.5) for i in range(len(words))]
+            return tuple(w for _k, w in sorted(zip(keys, dict.fromkeys(words), strict=False)))
 
-        self.concepts = shuffled(_CONCEPTS)
+        self.concepts = shuffled(CONCEPTS)
         self.modifiers = shuffled(MODIFIERS)
         self.objects = shuffled(OBJECTS)
         self.heads = shuffled(HEADS)
         self.verbs = shuffled(VERBS)
         # Name spaces too large to shuffle: rank r maps to (a*r + b) mod size, a bijection.
         self.names = _affine(rng, len(NAME_HEADS) * len(NAME_TAILS))
-        self.coined = _affine(rng, len(PREFIXES) * len(SUFFIXES))
+        # Two or three parts: prefix (+ prefix) + suffix.
+        self.coined = _affine(rng, len(PREFIXES) * (len(PREFIXES) + 1) * len(SUFFIXES))
+        self.coined_nouns = _affine(rng, len(PREFIXES) * len(NOUN_SUFFIXES))
 
 
 def _affine(rng: random.Random, size: int) -> tuple[int, int, int]:
@@ -181,6 +220,8 @@ class _Cast:
         self.rng, self.topic, self.latex = rng, topic, latex
         self.c = [self.concept() for _ in range(4)]
         self.m = [self.modifier() for _ in range(3)]
+        if rng.random() < 0.4:  # the paper's own term, which it keeps coming back to
+            self.m[0] = self.coined()
         self.o = [self.objects() for _ in range(2)]
         self.head = topic.heads[zipf(rng, len(topic.heads))]
         self.heads = _PLURALS[self.head]
@@ -201,13 +242,26 @@ class _Cast:
         return x
 
     # The draws below inline zipf(): they are most of an abstract's work.
-    def concept(self) -> str:
-        words = self.topic.concepts
+    def w(self, words: tuple[str, ...]) -> str:
+        """One way of saying it, the usual ones more often."""
         return words[int((len(words) + 1) ** self.rng.random()) - 1]
 
+    def concept(self) -> str:
+        x = self.rng.random()
+        if x < 0.05:  # a field's own noun: "magnetometry", "photolysis"
+            a, b, size = self.topic.coined_nouns
+            i = (a * zipf(self.rng, size) + b) % size
+            first, second = divmod(i, len(NOUN_SUFFIXES))
+            return PREFIXES[first] + NOUN_SUFFIXES[second]
+        words = self.topic.concepts
+        return words[int((len(words) + 1) ** ((x - 0.05) / 0.95)) - 1]
+
     def modifier(self) -> str:
+        x = self.rng.random()
+        if x < 0.08:
+            return self.coined()
         words = self.topic.modifiers
-        return words[int((len(words) + 1) ** self.rng.random()) - 1]
+        return words[int((len(words) + 1) ** ((x - 0.08) / 0.92)) - 1]
 
     def objects(self) -> str:
         words = self.topic.objects
@@ -218,9 +272,16 @@ class _Cast:
         return words[int((len(words) + 1) ** self.rng.random()) - 1]
 
     def coined(self) -> str:
+        """A field's own adjective: "photoacoustic", "magnetohydrodynamic" (the long tail)."""
         a, b, size = self.topic.coined
         i = (a * zipf(self.rng, size) + b) % size
-        return PREFIXES[i // len(SUFFIXES)] + SUFFIXES[i % len(SUFFIXES)]
+        i, suffix = divmod(i, len(SUFFIXES))
+        first, second = divmod(i, len(PREFIXES) + 1)
+        # Most coined words have two parts, a few three.
+        if second and self.rng.random() < 0.75:
+            second = 0
+        word = PREFIXES[second - 1] + SUFFIXES[suffix] if second else SUFFIXES[suffix]
+        return PREFIXES[first] + word
 
     def dataset(self) -> str:
         # Half the time from the corpus-wide order (the few data sets everybody uses).
@@ -259,14 +320,14 @@ class _Cast:
                 if len(name) < 3 or rng.random() < 0.4:
                     name = acronym(rng)
                 bold = self.bold(name)
-                return name, f"{bold} ({' '.join(words)}), a "
+                return name, f"{bold} ({' '.join(words)}), "
             if x < 0.65:
                 name = rng.choice(NAME_HEADS) + rng.choice(NAME_TAILS)
             elif x < 0.8:
                 name = acronym(rng)
             else:
-                return None, "a "
-        return name, f"{self.bold(name)}, a "
+                return None, ""
+        return name, f"{self.bold(name)}, "
 
     def bold(self, name: str) -> str:
         if self.latex and self.rng.random() < 0.4:
@@ -295,12 +356,30 @@ class _Cast:
         return f"\\({body}\\)" if rng.random() < 0.25 else f"${body}$"
 
 
+_STATES = (
+    "is central to",
+    "underpins",
+    "remains a bottleneck for",
+    "is increasingly used in",
+    "has become standard in",
+    "plays a key role in",
+    "is widely studied in",
+    "shapes",
+    "limits",
+    "is essential for",
+    "drives progress in",
+    "is poorly understood in",
+)
+
+
 def _context(k: _Cast) -> str:
-    rng, c, m, o = k.rng, k.c, k.m, k.o
-    x = k.pick(0, 7)
+    rng, c, m, o, w = k.rng, k.c, k.m, k.o, k.w
+    if rng.random() < 0.5:
+        return _cap(f"{_phrase(k)} {w(_STATES)} {_phrase(k)}, {_applications(k)}.")
+    x = k.pick(0, 10)
     if x == 0:
         return (
-            f"{_cap(c[0])} is a central problem in {c[1]} for {o[0]}, with applications "
+            f"{_cap(c[0])} is {_a(w(KEY))} problem in {c[1]} for {o[0]}, with applications "
             f"ranging from {k.concept()} to {k.concept()}."
         )
     if x == 1:
@@ -314,35 +393,88 @@ def _context(k: _Cast) -> str:
             f"{o[0]} remains poorly understood."
         )
     if x == 3:
-        return f"Learning {m[0]} {c[0]} from {o[0]} is hard because of {rng.choice(PROBLEMS)}."
+        return f"Learning {m[0]} {c[0]} from {o[0]} is {w(HARD)} because of {rng.choice(PROBLEMS)}."
     if x == 4:
         return (
-            f"{_cap(o[0])} and {o[1]} are increasingly studied with {c[1]}, and {m[0]} "
-            f"{c[0]} is now a standard tool for {k.concept()}."
+            f"{_cap(o[0])} and {o[1]} are increasingly studied through {c[1]}, and {m[0]} "
+            f"{c[0]} has become a common tool for {k.concept()}."
         )
     if x == 5:
         return (
-            f"Recent work on {c[0]} has shown that {m[0]} {k.heads} can capture {k.concept()} "
+            f"Recent work on {c[0]} suggests that {m[0]} {k.heads} capture {k.concept()} "
             f"in {o[0]} far better than {m[1]} ones."
         )
+    if x == 6:
+        return (
+            f"Many questions about {o[0]} reduce to {c[0]}: given {m[0]} observations, "
+            f"recover the {k.concept()} that produced them."
+        )
+    if x == 7:
+        return (
+            f"The {w(KEY)} obstacle to deploying {c[1]} on {o[0]} is {c[0]}, which "
+            f"{w(EXISTING)} {w(APPROACHES)} treat as {_a(m[1])} afterthought."
+        )
+    if x == 8:
+        return (
+            f"Whether {m[0]} {c[0]} helps {k.concept()} on {o[0]} is an open question, "
+            f"and the evidence so far is mixed."
+        )
     return (
-        f"Many questions about {o[0]} reduce to {c[0]}: given {m[0]} observations, "
-        f"recover the {k.concept()} that produced them."
+        f"{_cap(c[1])} over {o[0]} has attracted growing interest, driven by {m[1]} "
+        f"{k.concept()} and by the availability of {k.modifier()} {o[1]}."
     )
 
 
+def _task(k: _Cast, task: str) -> str:
+    x = k.rng.randrange(3)
+    if x == 0:
+        return f"We focus on {task}, where {k.c[1]} is the {k.w(KEY)} difficulty."
+    if x == 1:
+        return f"In {task}, this shows up as {k.modifier()} {k.concept()}."
+    return f"{_cap(task)} is a case in point: {k.objects()} rarely come with {k.c[1]}."
+
+
+def _applications(k: _Cast) -> str:
+    x = k.rng.random()
+    if x < 0.3:
+        return f"from {k.objects()} to {k.objects()}"
+    if x < 0.6:
+        return f"with uses in {k.concept()} and {k.concept()}"
+    return f"especially for {k.modifier()} {k.objects()}"
+
+
+_CONDITIONS = (
+    "when faced with",
+    "in the presence of",
+    "under",
+    "once confronted with",
+    "for",
+    "when applied to",
+    "in settings with",
+    "as soon as they meet",
+    "when scaled to",
+    "when trained on",
+    "whenever there is",
+)
+
+
 def _gap(k: _Cast) -> str:
-    rng, c, m, o = k.rng, k.c, k.m, k.o
-    x = k.pick(1, 5)
+    rng, c, m, o, w = k.rng, k.c, k.m, k.o, k.w
+    if rng.random() < 0.5:
+        return (
+            f"{_cap(w(EXISTING))} {w(APPROACHES)} for {_phrase(k)} are {w(PROBLEMATIC)} "
+            f"{w(_CONDITIONS)} {_phrase(k)}."
+        )
+    x = k.pick(1, 8)
     if x == 0:
         return (
-            f"However, existing {k.heads} handle {c[1]} only implicitly, which leads to "
+            f"However, {w(EXISTING)} {k.heads} handle {c[1]} only implicitly, which leads to "
             f"{rng.choice(PROBLEMS)} when {o[0]} are {m[2]}."
         )
     if x == 1:
         return (
-            f"Existing approaches, such as {k.concept()} and {k.concept()}, reduce "
-            f"{k.concept()} but suffer from {rng.choice(PROBLEMS)}."
+            f"{_cap(w(EXISTING))} {w(APPROACHES)}, such as {k.concept()} and {k.concept()}, "
+            f"reduce {k.concept()} but suffer from {rng.choice(PROBLEMS)}."
         )
     if x == 2:
         return (
@@ -351,12 +483,27 @@ def _gap(k: _Cast) -> str:
         )
     if x == 3:
         return (
-            f"These methods scale poorly: their cost grows {rng.choice(_GROWTH)} in the number "
-            f"of {o[0]}, and they cannot exploit {c[2]}."
+            f"These {w(APPROACHES)} scale poorly: their cost grows {rng.choice(_GROWTH)} in "
+            f"the number of {o[0]}, and they cannot exploit {c[2]}."
+        )
+    if x == 4:
+        return (
+            f"The {m[1]} setting, where {o[1]} arrive without {k.concept()}, has received "
+            f"little attention, and {w(EXISTING)} {k.heads} degrade sharply in it."
+        )
+    if x == 5:
+        return (
+            f"Yet {w(EXISTING)} {w(APPROACHES)} are {w(PROBLEMATIC)} when {c[2]} is "
+            f"{m[2]}, as it is for most {o[0]}."
+        )
+    if x == 6:
+        return (
+            f"A {w(KEY)} limitation is that {k.concept()} and {c[2]} are {k.verb()[:-1]}ed "
+            f"separately, so errors in one propagate to the other."
         )
     return (
-        f"The {m[1]} setting, where {o[1]} arrive without {k.concept()}, has received "
-        f"little attention, and current {k.heads} degrade sharply in it."
+        f"Despite this progress, little is known about how {c[2]} interacts with "
+        f"{k.concept()}, and {w(EXISTING)} {k.heads} offer no guarantees."
     )
 
 
@@ -364,99 +511,169 @@ def _contribution(k: _Cast) -> str:
     c, m, o = k.c, k.m, k.o
     lead = k.rng.choice(
         (
-            "To address this, we propose",
-            "In this paper, we introduce",
-            "We present",
-            "This work develops",
-            "We propose",
+            f"To address this, we {k.w(PROPOSE)}",
+            f"In this paper, we {k.w(PROPOSE)}",
+            f"We {k.w(PROPOSE)}",
+            f"This work {k.w(PROPOSE)}s",
+            f"Here we {k.w(PROPOSE)}",
+            f"Motivated by this, we {k.w(PROPOSE)}",
         )
     )
     return (
-        f"{lead} {k.intro}{m[0]} {c[0]} {k.head} that {k.verb()} {c[2]} "
+        f"{lead} {k.intro}{_a(m[0])} {c[0]} {k.head} that {k.verb()} {c[2]} "
         f"{k.rng.choice(_PREPS)} {o[0]}."
     )
 
 
+def _phrase(k: _Cast) -> str:
+    """A noun phrase from the paper's vocabulary, in one of the shapes abstracts use."""
+    x = k.rng.random()
+    if x < 0.3:
+        return f"{k.modifier()} {k.concept()}"
+    if x < 0.45:
+        return f"the {k.concept()} of {k.modifier()} {k.objects()}"
+    if x < 0.6:
+        return f"{k.concept()} and {k.concept()}"
+    if x < 0.7:
+        return f"{k.modifier()} {k.objects()}"
+    if x < 0.8:
+        return f"{k.concept()}-{k.rng.choice(_SUFFIX_WORDS)} {k.concept()}"
+    if x < 0.9:
+        return f"the {k.c[k.rng.randrange(4)]} of each {k.rng.choice(HEADS)}"
+    return f"{_a(k.coined())} {k.concept()}"
+
+
+_SUFFIX_WORDS = ("aware", "guided", "free", "based", "driven", "level", "specific", "invariant")
+
+
+def _method(k: _Cast) -> str:
+    """A method sentence put together from parts, as most of an abstract's middle is."""
+    rng = k.rng
+    x = rng.random()
+    if x < 0.4:
+        subject = k.ref
+    elif x < 0.7:
+        subject = f"the {k.modifier()} {rng.choice(HEADS)}"
+    else:
+        subject = f"each {rng.choice(HEADS)}"
+    verb = k.verb() if rng.random() < 0.7 else f"{k.w(ADVERBS)} {k.verb()}"
+    text = f"{subject} {verb} {_phrase(k)}"
+    if rng.random() < 0.7:
+        text += f" {k.w(MANNERS)} {_phrase(k)}"
+    if rng.random() < 0.3:
+        text += f", which {k.verb()} {_phrase(k)}"
+    if rng.random() < 0.45:
+        return f"{k.w(OPENERS)} {text}."
+    return _cap(text) + "."
+
+
 def _detail(k: _Cast) -> str:
-    rng, c, m = k.rng, k.c, k.m
-    x = k.pick(2, 8)
+    rng, c, m, w = k.rng, k.c, k.m, k.w
+    if rng.random() < 0.8:  # most method sentences are put together from parts
+        return _method(k)
+    x = k.pick(2, 11)
     if x == 0:
         return (
             f"{_cap(k.ref)} {k.verb()} {k.modifier()} {k.concept()} {rng.choice(_PREPS)} "
-            f"{k.objects()}, and then {k.verb()} the resulting {c[3]} with a {m[1]} "
-            f"{k.rng.choice(HEADS)}."
+            f"{k.objects()}, and then {k.verb()} the resulting {c[3]} with {_a(m[1])} "
+            f"{rng.choice(HEADS)}."
         )
     if x == 1:
         return (
-            f"The key idea is to treat {c[2]} as a {k.modifier()} {k.concept()}, which "
-            f"{k.verb()} {c[3]} without {k.concept()}."
+            f"The {w(KEY)} idea is to treat {c[2]} as {_a(k.modifier())} {k.concept()}, "
+            f"which {k.verb()} {c[3]} without {k.concept()}."
         )
     if x == 2:
         return (
-            f"{_cap(k.ref)} combines a {k.modifier()} {rng.choice(HEADS)} with a "
-            f"{k.coined()} {k.concept()} {rng.choice(HEADS)}, trained jointly end-to-end."
+            f"{_cap(k.ref)} combines {_a(k.modifier())} {rng.choice(HEADS)} with "
+            f"{_a(k.coined())} {k.concept()} {rng.choice(HEADS)}, trained jointly end-to-end."
         )
     if x == 3:
         return (
-            f"Unlike prior {k.heads}, {k.ref} requires no {k.concept()} and adds only "
+            f"Unlike {w(EXISTING)} {k.heads}, {k.ref} requires no {k.concept()} and adds only "
             f"{rng.choice(('a few', str(rng.randint(2, 64)) + 'K', '0.' + str(rng.randint(1, 9)) + '%'))} "
             f"parameters."
         )
     if x == 4:
         return (
-            f"We encode {c[3]} with a {k.coined()} {k.concept()}, so that {k.modifier()} "
+            f"We encode {c[3]} with {_a(k.coined())} {k.concept()}, so that {k.modifier()} "
             f"{k.objects()} share {k.concept()}."
         )
     if x == 5:
         return (
-            f"A {k.modifier()} {k.concept()} term keeps the {c[1]} {k.modifier()} throughout "
-            f"training, and a {k.modifier()} {k.concept()} step {k.verb()} it at test time."
+            f"{_cap(_a(k.modifier()))} {k.concept()} term keeps the {c[1]} {k.modifier()} "
+            f"throughout training, and {_a(k.modifier())} {k.concept()} step {k.verb()} it "
+            f"at test time."
         )
     if x == 6:
         return (
             f"Specifically, {k.ref} {k.verb()} the {k.concept()} {rng.choice(_PREPS)} "
             f"{k.modifier()} {k.objects()} and {k.verb()} the {c[0]} in a single pass."
         )
+    if x == 7:
+        return (
+            f"To make this tractable, we "
+            f"{rng.choice(('approximate', 'relax', 'factorize', 'sketch', 'linearize', 'bound'))} "
+            f"the {k.concept()} by {_a(k.modifier())} {rng.choice(HEADS)} whose {k.concept()} "
+            f"is computed in closed form."
+        )
+    if x == 8:
+        return (
+            f"At its core is {_a(k.modifier())} {rng.choice(HEADS)} over {k.concept()}, "
+            f"learned from {k.modifier()} {k.objects()} with {k.concept()} as supervision."
+        )
+    if x == 9:
+        return (
+            f"Each {rng.choice(HEADS)} {k.verb()} its own {k.concept()}, and a "
+            f"{k.modifier()} {k.concept()} {rng.choice(HEADS)} reconciles them."
+        )
     return (
-        f"To make this tractable, we {rng.choice(('approximate', 'relax', 'factorize', 'sketch'))} "
-        f"the {k.concept()} by a {k.modifier()} {rng.choice(HEADS)} whose {k.concept()} is "
-        f"computed in closed form."
+        f"We instantiate {k.ref} with {k.model()} and {_a(k.coined())} {rng.choice(HEADS)}, "
+        f"and {w(SHOW)} that the two are complementary."
     )
 
 
 def _theory(k: _Cast) -> str:
     rng, c, m = k.rng, k.c, k.m
-    if rng.random() < 0.5:
+    x = rng.randrange(3)
+    if x == 0:
         return (
-            f"We prove that {k.ref} attains {k.math()} {c[2]} under {m[2]} {k.concept()} "
+            f"We prove that {k.ref} attains {k.math()} error in {c[2]} under {m[2]} {k.concept()} "
             f"assumptions, matching the known lower bound."
         )
+    if x == 1:
+        return (
+            f"Theoretically, we derive {_a(k.modifier())} bound on the {k.concept()} that "
+            f"depends only on the {k.concept()} of the {k.objects()}, and show it is tight up "
+            f"to {k.math()}."
+        )
     return (
-        f"Theoretically, we derive a {k.modifier()} bound on the {k.concept()} that depends "
-        f"only on the {k.concept()} of the {k.objects()}, and show it is tight up to {k.math()}."
+        f"Our {k.w(ANALYSIS)} identifies {k.concept()} as the quantity that governs "
+        f"{c[2]}, with a rate of {k.math()} in the {m[1]} regime."
     )
 
 
 def _experiments(k: _Cast) -> str:
-    rng = k.rng
-    x = k.pick(3, 5)
+    rng, w = k.rng, k.w
+    x = k.pick(3, 8)
     gain = f"{rng.randint(1, 25)}.{rng.randint(0, 9)}"
     metric = METRICS[zipf(rng, len(METRICS))]
     if x == 0:
         return (
-            f"Experiments on {k.dataset()}, {k.dataset()} and {k.dataset()} show that {k.ref} "
-            f"improves {metric} by {gain} points over {k.modifier()} {k.concept()} baselines."
+            f"{_cap(w(EXPERIMENTS))} on {k.dataset()}, {k.dataset()} and {k.dataset()} "
+            f"{w(SHOW)} that {k.ref} {w(IMPROVES)} {metric} by {gain} points over "
+            f"{k.modifier()} {k.concept()} baselines."
         )
     if x == 1:
         return (
-            f"Extensive experiments across {k.model()} and {k.model()} backbones demonstrate "
-            f"that {k.ref} consistently outperforms {k.concept()} and {k.concept()} baselines "
-            f"on {rng.randint(3, 31)} benchmarks."
+            f"Extensive {w(EXPERIMENTS)} across {k.model()} and {k.model()} backbones "
+            f"{w(SHOW)} that {k.ref} consistently outperforms {k.concept()} and "
+            f"{k.concept()} baselines on {rng.randint(3, 31)} benchmarks."
         )
     if x == 2:
         return (
             f"On {rng.randint(2, 900) * 100:,} {k.objects()} from {k.dataset()}, {k.ref} "
-            f"reduces {metric} by {k.percent(gain)} while using "
+            f"{w(REDUCES)} the error by {k.percent(gain)} while using "
             f"{rng.randint(2, 12)}x fewer {k.concept()}."
         )
     if x == 3:
@@ -465,32 +682,87 @@ def _experiments(k: _Cast) -> str:
             f"it reaches {k.percent(str(rng.randint(40, 99)) + '.' + str(rng.randint(0, 9)))} "
             f"{metric}, against {k.percent(str(rng.randint(20, 80)))} for the best baseline."
         )
+    if x == 4:
+        return (
+            f"In simulations and on {rng.randint(1990, 2025)} {k.objects()} data, {k.ref} "
+            f"recovers the {k.c[1]} {gain}{'x' if rng.random() < 0.5 else ' times'} more "
+            f"accurately than {k.modifier()} {k.concept()}."
+        )
+    if x == 5:
+        return (
+            f"{_cap(w(EXPERIMENTS))} on {w(NUMEROUS)} collections of {k.objects()} "
+            f"{w(SHOW)} {_a(w(SIGNIFICANT))} gain in {metric} ({k.percent(gain)}) at "
+            f"{rng.choice(('no', 'little', 'modest', 'negligible'))} extra cost."
+        )
+    if x == 6:
+        return (
+            f"Compared with {k.model()}, {k.ref} {w(IMPROVES)} {metric} from "
+            f"{rng.randint(20, 60)}.{rng.randint(0, 9)} to {rng.randint(61, 95)}.{rng.randint(0, 9)} "
+            f"on {k.dataset()}."
+        )
     return (
-        f"In simulations and on {rng.randint(1990, 2025)} {k.objects()} data, {k.ref} "
-        f"recovers the {k.c[1]} with {gain}{'x' if rng.random() < 0.5 else ' times'} lower "
-        f"{metric} than {k.modifier()} {k.concept()}."
+        f"On {k.dataset()}, a new {k.modifier()} benchmark of {rng.randint(2, 90) * 100} "
+        f"{k.objects()}, {k.ref} is the only {k.head} to exceed "
+        f"{k.percent(str(rng.randint(30, 90)))} {metric}."
     )
 
 
 def _finding(k: _Cast) -> str:
-    rng, c = k.rng, k.c
-    x = k.pick(4, 4)
+    rng, c, w = k.rng, k.c, k.w
+    if rng.random() < 0.5:
+        return (
+            f"{_cap(w(_RESULTS))} {w(SHOW)} that {_phrase(k)} {k.verb()} {_phrase(k)} "
+            f"{w(MANNERS)} {_phrase(k)}."
+        )
+    x = k.pick(4, 7)
     if x == 0:
         return (
-            f"Further analysis shows that {c[2]} matters more than {k.concept()}, and that "
-            f"gains are largest on {k.modifier()} {k.objects()}."
+            f"Further {w(ANALYSIS)} shows that {c[2]} matters more than {k.concept()}, and "
+            f"that gains are largest on {k.modifier()} {k.objects()}."
         )
     if x == 1:
-        return f"Ablations attribute most of the improvement to the {k.modifier()} {rng.choice(HEADS)}."
+        return (
+            f"Ablations attribute most of the improvement to the {k.modifier()} "
+            f"{rng.choice(HEADS)}."
+        )
     if x == 2:
         return (
             f"Surprisingly, {k.concept()} alone recovers {k.percent(str(rng.randint(30, 95)))} "
             f"of the gain, which suggests that {c[3]} is the bottleneck."
         )
+    if x == 3:
+        return (
+            f"We also find that {k.ref} {k.verb()} {k.concept()} it was never trained on, "
+            f"including {k.modifier()} {k.objects()}."
+        )
+    if x == 4:
+        return (
+            f"The learned {k.concept()} is {w(EFFECTIVE)} and interpretable: it aligns with "
+            f"{k.modifier()} {k.concept()} annotated by experts."
+        )
+    if x == 5:
+        return (
+            f"These results {w(SHOW)} that {k.modifier()} {c[0]} is {_a(w(EFFECTIVE))} "
+            f"alternative to {k.concept()} for {k.objects()}."
+        )
     return (
-        f"We also find that {k.ref} {k.verb()} {k.concept()} it was never trained on, "
-        f"including {k.modifier()} {k.objects()}."
+        f"Our {w(ANALYSIS)} also exposes failure cases: {k.modifier()} {k.objects()} and "
+        f"{k.concept()} with {k.modifier()} {k.concept()}."
     )
+
+
+_RESULTS = (
+    "our results",
+    "further analyses",
+    "ablations",
+    "case studies",
+    "qualitative examples",
+    "these findings",
+    "probing experiments",
+    "error analyses",
+    "visualizations",
+    "controlled studies",
+)
 
 
 def _release(k: _Cast) -> str:
@@ -559,11 +831,9 @@ def abstract(
         length += len(s) + 1
     contribution = _contribution(k)
     sentences = [*context, *gap, contribution, *details, *theory, *experiments, *findings]
-    task = _TASK.search(title)
-    if task:  # the title's task, restated as abstracts do
-        sentences.insert(
-            1, f"We focus on {task.group().lower()}, where {k.c[1]} is the main difficulty."
-        )
+    task = _TASK.search(title) if rng.random() < 0.4 else None
+    if task:  # the title's task, restated as some abstracts do
+        sentences.insert(1, _task(k, task.group().lower()))
     if latex and rng.random() < 0.6:
         _markup(k, sentences, sentences.index(contribution) + 1)
     if rng.random() < 0.1:

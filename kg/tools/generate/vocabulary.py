@@ -63,7 +63,7 @@ CONCEPTS = _words(
     augmentation mixup dropout normalization initialization warmup momentum preconditioning
     curvature hessians gradients jacobians backpropagation checkpointing parallelism
     pipelining sharding caching prefetching batching throughput latency bandwidth energy
-    hardware accelerators compilers kernels sparsification speculative decoding beams
+    hardware accelerators compilers kernels sparsification drafting decoding beams
     vocabulary morphology syntax semantics pragmatics discourse coreference entities
     relations events knowledge ontologies schemas queries databases indexing hashing
     sketches streams anomalies outliers drift shift adaptation transfer continual
@@ -238,4 +238,244 @@ MODEL_FAMILIES = (
     "EfficientNet",
     "UNet",
     "GraphSAGE",
+)
+
+
+# Ways of saying the same thing. Authors phrase the glue of an abstract in many ways; with
+# one phrasing per slot, the glue words would be in every abstract. Ordered from common
+# to rare, like the lists above.
+EXISTING = _words(
+    """
+    existing prior current previous standard conventional popular classical mainstream
+    earlier typical leading widely-used off-the-shelf established contemporary
+    """
+)
+APPROACHES = _words(
+    """
+    approaches methods techniques models algorithms pipelines systems solutions frameworks
+    heuristics recipes strategies formulations baselines schemes
+    """
+)
+IMPROVES = _words(
+    """
+    improves boosts raises increases enhances lifts advances strengthens sharpens elevates
+    """
+)
+REDUCES = _words("reduces cuts lowers decreases shrinks halves trims curbs diminishes")
+SHOW = _words(
+    """
+    show demonstrate confirm indicate reveal suggest establish verify illustrate attest
+    """
+)
+EXPERIMENTS = _words(
+    """
+    experiments evaluations studies tests trials simulations benchmarks comparisons
+    analyses ablations
+    """
+)
+SIGNIFICANT = _words(
+    """
+    significant substantial consistent large marked notable sizeable clear steady strong
+    considerable pronounced
+    """
+)
+PROBLEMATIC = _words(
+    """
+    brittle costly fragile unreliable inefficient inaccurate unstable biased slow wasteful
+    opaque limited restrictive impractical error-prone
+    """
+)
+HARD = _words(
+    """
+    hard difficult challenging nontrivial delicate demanding subtle intractable elusive
+    """
+)
+PROPOSE = _words(
+    """
+    propose introduce present develop design describe formulate devise construct study
+    """
+)
+KEY = _words("key central main core crucial principal essential fundamental primary")
+EFFECTIVE = _words(
+    """
+    effective efficient accurate scalable simple robust practical flexible general
+    principled versatile reliable
+    """
+)
+NUMEROUS = _words("several multiple many various diverse numerous eleven twelve five seven")
+ANALYSIS = _words(
+    """
+    analysis investigation examination inspection study diagnosis breakdown dissection
+    """
+)
+
+
+# The long tail of each list: rarer words, from the sciences beyond machine learning.
+MODIFIERS += _words(
+    """
+    acyclic additive affine algebraic allometric ambient amortized analytic angular
+    antisymmetric aperiodic arbitrary asymmetric atomistic auxiliary axial banded baroclinic
+    barotropic benign binary binomial biophysical bipartite blind bounded branching brittle
+    canonical cardinal catalytic cellular centralized chaotic chiral circular clinical
+    coarse coherent collaborative collective compact comparative competitive complementary
+    concave concurrent conditional confounded conjugate conservative constrained contextual
+    contractive convective cooperative coordinated correlated coupled covariant critical
+    cumulative cyclic damped deformable degenerate dense diagonal diffusive dimensionless
+    directed dissipative divergent dominant dormant dual dyadic dynamical eccentric ecological
+    elastic electrostatic elliptic embedded emergent empirical endogenous entropic ergodic
+    evolutionary excitatory exogenous exponential extensible extrinsic factorial feasible
+    fine-grained fluid forward fractional fragmented functional gaussian genomic global
+    gradient-free granular gravitational harmonic hidden holistic homologous hyperspectral
+    idiosyncratic immersive inductive inertial infinite inhibitory inhomogeneous integral
+    intermittent intrinsic inverse irreducible irreversible iterative joint kinematic laminar
+    large-scale lateral layered lexical linear local logarithmic longitudinal lossless lossy
+    macroscopic marginal masked maximal medial mesoscale metabolic microscopic minimal mixed
+    modal molecular monotonic morphological multiplicative multistage mutual narrow nested
+    nominal normative numerical oblique occluded optimal ordinary orthotropic oscillatory
+    paired parallel partial passive periodic peripheral persistent perturbative phenotypic
+    planar plastic pointwise populational porous positional posterior predictive preemptive
+    primal projective proximal pseudo-random radial random rational reactive recursive
+    redundant reflexive regional relative residual resonant reversible rotational saturated
+    scalar seasonal secondary selective semantic sequential shallow sheared shifted singular
+    skewed smooth social soft solvable spatiotemporal stable static statistical steady
+    stiff strategic stratified subcellular sublinear superlinear supervised surrogate
+    synchronous synthetic systematic tangential targeted tempered tensorial terminal textual
+    thermal thin threshold tight topical torsional total transient translational transverse
+    triangular truncated turbulent uniform unimodal unitary universal unlabeled unobserved
+    unstructured upstream vectorial viscous visual volatile weak weighted wide
+    """
+)
+CONCEPTS += _words(
+    """
+    absorption acceleration accretion acidity acoustics activation adhesion adsorption
+    advection aggregation albedo allostery amplification anisotropy annealing apoptosis
+    arbitrage asymmetry attenuation autophagy backscatter bandgap baroreflex biodiversity
+    bioavailability birefringence buoyancy capacitance carbonation cavitation chirality
+    chromatin circadian clearance coagulation coalescence cognition coherence cohesion
+    colonization combustion commensality compliance conductance conductivity connectivity
+    convection corrosion cosmology creep crystallinity cytotoxicity deformation degradation
+    dehydration demography deposition desalination desorption dielectrics differentiation
+    dispersal dispersion dissipation dissolution dosimetry ductility dynamo ecotoxicity
+    elasticity electrophoresis emission emulsification endocytosis entanglement enthalpy
+    epigenetics equilibrium erosion evaporation excitability expression extinction
+    fatigue fermentation fertility fibrosis filtration fission flocculation fluorescence
+    fluxes foraging fracture friction fusion gentrification germination glycolysis
+    granularity gravitation habitat hardness heritability homeostasis hysteresis immunity
+    impedance incidence inflammation inflation inheritance insulation interference ionization
+    irradiance irrigation isomerization kinetics lactation leakage lensing liquidity
+    luminosity magnetization malnutrition mechanotransduction meiosis metastasis methylation
+    migration mineralization mitosis mobility morbidity mortality mutation myelination
+    neurogenesis nucleation nutrition obesity oscillation osmolarity oxidation
+    permeability phosphorylation photosynthesis piezoelectricity plasticity pollination
+    porosity precipitation predation productivity proliferation propagation proteolysis
+    radiation rainfall recombination redshift reflectance refraction regeneration
+    remittances resilience resistivity respiration rheology rigidity runoff salinity
+    scattering sedimentation segregation senescence signaling solubility speciation
+    stiffness subsidence superconductivity supercooling surfactants symbiosis synapses
+    tariffs taxation tectonics thermoregulation torque toughness transcription
+    translocation transpiration turbulence unemployment upwelling urbanization vaccination
+    valuation vascularization velocity viscosity visibility vorticity weathering wettability
+    yield
+    """
+)
+OBJECTS += _words(
+    """
+    aquifers archives asteroids auroras axons beetles biofilms bioreactors blastocysts
+    boreholes brains canopies capillaries cartilage catchments chromosomes cochleas comets
+    condensates corneas cortices cyclones dendrites dunes dwellings embryos enterprises
+    estuaries exoplanets factories ferns firms fungi gels genomes grasslands hippocampi
+    hydrogels ice-sheets implants kidneys lakes lattices leaves lichens livers lungs
+    magnetars mangroves manuscripts marshes megacities meteorites microgrids mitochondria
+    monsoons mosquitoes muscles nanotubes nebulae neurons nurseries orchards organoids
+    parishes pastures peatlands pipelines plasmas plates pollinators pulsars quasars
+    railways reefs refineries reservoirs retailers ribosomes rodents saplings savannas
+    schools sediments shorelines skyscrapers slums smallholders spindles spores startups
+    stomata substations supernovae synapses teeth thunderstorms trees turbines vineyards
+    volcanoes wastewater watersheds wells whales wineries workers zebrafish
+    """
+)
+VERBS += _words(
+    """
+    absorbs accelerates accommodates accumulates activates amplifies anchors annotates
+    anticipates assembles augments balances bridges buffers captures characterizes
+    coarsens collapses combines compensates complements condenses coordinates corrects
+    couples curates dampens deblurs delineates densifies discretizes disperses distorts
+    embeds emulates enforces enriches equalizes exploits filters fuses gates hashes
+    homogenizes imputes integrates isolates localizes mines mitigates models normalizes
+    perturbs pools propagates quantifies randomizes recalibrates recovers refines
+    resamples restores screens simulates smooths sparsifies stabilizes stratifies
+    subsamples tiles tokenizes triangulates unrolls upsamples warps whitens
+    """
+)
+
+#: Openings of a method sentence.
+OPENERS = (
+    "Specifically,",
+    "Concretely,",
+    "In particular,",
+    "To this end,",
+    "Moreover,",
+    "In addition,",
+    "Crucially,",
+    "At each step,",
+    "During training,",
+    "At inference time,",
+    "Building on this,",
+    "In practice,",
+    "Formally,",
+    "Intuitively,",
+    "Internally,",
+    "Beyond that,",
+    "On top of this,",
+    "As a result,",
+    "Notably,",
+    "To stabilize learning,",
+    "For efficiency,",
+    "Unlike earlier designs,",
+    "In contrast to fixed schedules,",
+    "Under the hood,",
+)
+#: Ends of a method sentence ({} is filled by the sentence).
+MANNERS = (
+    "via",
+    "using",
+    "through",
+    "by means of",
+    "with the help of",
+    "guided by",
+    "conditioned on",
+    "informed by",
+    "regularized by",
+    "supervised by",
+    "weighted by",
+    "in the spirit of",
+    "borrowing ideas from",
+    "on top of",
+    "in place of",
+    "instead of",
+    "without",
+    "while preserving",
+    "while controlling",
+    "at the level of",
+)
+
+#: Ends of coined nouns ("magneto" + "metry").
+NOUN_SUFFIXES = _words(
+    """
+    metry graphy scopy genesis lysis stasis kinesis phoresis tropism morphism plasty
+    logy nomics dynamics mechanics statics therapy sensing chemistry physics
+    """
+)
+#: Adverbs a method sentence may qualify its verb with.
+ADVERBS = _words(
+    """
+    jointly explicitly implicitly adaptively automatically iteratively progressively
+    selectively dynamically locally globally sequentially simultaneously provably
+    empirically efficiently approximately exactly robustly stochastically greedily lazily
+    recursively hierarchically incrementally collaboratively adversarially symmetrically
+    uniformly sparsely densely partially fully loosely tightly softly directly indirectly
+    continuously periodically randomly deterministically geometrically spectrally causally
+    temporally spatially linearly monotonically smoothly coherently independently
+    conditionally asymptotically analytically numerically heuristically opportunistically
+    """
 )
