@@ -139,11 +139,15 @@ class Topic:
         "coined",
         "coined_nouns",
         "concepts",
+        "concepts_n",
         "heads",
         "modifiers",
+        "modifiers_n",
         "names",
         "objects",
+        "objects_n",
         "verbs",
+        "verbs_n",
     )
 
     def __init__(self, rng: random.Random) -> None:
@@ -159,6 +163,11 @@ class Topic:
         self.objects = shuffled(OBJECTS)
         self.heads = shuffled(HEADS)
         self.verbs = shuffled(VERBS)
+        # len + 1 of each, for the Zipf draws
+        self.concepts_n = len(self.concepts) + 1.0
+        self.modifiers_n = len(self.modifiers) + 1.0
+        self.objects_n = len(self.objects) + 1.0
+        self.verbs_n = len(self.verbs) + 1.0
         # Name spaces too large to shuffle: rank r maps to (a*r + b) mod size, a bijection.
         self.names = _affine(rng, len(NAME_HEADS) * len(NAME_TAILS))
         # Two or three parts: prefix (+ prefix) + suffix.
@@ -210,6 +219,7 @@ class _Cast:
         "m",
         "name",
         "o",
+        "random",
         "ref",
         "rng",
         "topic",
@@ -218,6 +228,7 @@ class _Cast:
 
     def __init__(self, rng: random.Random, topic: Topic, title: str, latex: bool) -> None:
         self.rng, self.topic, self.latex = rng, topic, latex
+        self.random = rng.random
         self.c = [self.concept() for _ in range(4)]
         self.m = [self.modifier() for _ in range(3)]
         if rng.random() < 0.4:  # the paper's own term, which it keeps coming back to
@@ -244,32 +255,32 @@ class _Cast:
     # The draws below inline zipf(): they are most of an abstract's work.
     def w(self, words: tuple[str, ...]) -> str:
         """One way of saying it, the usual ones more often."""
-        return words[int((len(words) + 1) ** self.rng.random()) - 1]
+        return words[int((len(words) + 1) ** self.random()) - 1]
 
     def concept(self) -> str:
-        x = self.rng.random()
+        x = self.random()
         if x < 0.05:  # a field's own noun: "magnetometry", "photolysis"
             a, b, size = self.topic.coined_nouns
             i = (a * zipf(self.rng, size) + b) % size
             first, second = divmod(i, len(NOUN_SUFFIXES))
             return PREFIXES[first] + NOUN_SUFFIXES[second]
-        words = self.topic.concepts
-        return words[int((len(words) + 1) ** ((x - 0.05) / 0.95)) - 1]
+        t = self.topic
+        return t.concepts[int(t.concepts_n ** ((x - 0.05) / 0.95)) - 1]
 
     def modifier(self) -> str:
-        x = self.rng.random()
+        x = self.random()
         if x < 0.08:
             return self.coined()
-        words = self.topic.modifiers
-        return words[int((len(words) + 1) ** ((x - 0.08) / 0.92)) - 1]
+        t = self.topic
+        return t.modifiers[int(t.modifiers_n ** ((x - 0.08) / 0.92)) - 1]
 
     def objects(self) -> str:
-        words = self.topic.objects
-        return words[int((len(words) + 1) ** self.rng.random()) - 1]
+        t = self.topic
+        return t.objects[int(t.objects_n ** self.random()) - 1]
 
     def verb(self) -> str:
-        words = self.topic.verbs
-        return words[int((len(words) + 1) ** self.rng.random()) - 1]
+        t = self.topic
+        return t.verbs[int(t.verbs_n ** self.random()) - 1]
 
     def coined(self) -> str:
         """A field's own adjective: "photoacoustic", "magnetohydrodynamic" (the long tail)."""
@@ -434,13 +445,16 @@ def _task(k: _Cast, task: str) -> str:
     return f"{_cap(task)} is a case in point: {k.objects()} rarely come with {k.c[1]}."
 
 
+_NOTABLY = ("especially", "notably", "in particular", "above all", "not least", "chiefly")
+
+
 def _applications(k: _Cast) -> str:
     x = k.rng.random()
     if x < 0.3:
         return f"from {k.objects()} to {k.objects()}"
     if x < 0.6:
         return f"with uses in {k.concept()} and {k.concept()}"
-    return f"especially for {k.modifier()} {k.objects()}"
+    return f"{k.w(_NOTABLY)} for {k.modifier()} {k.objects()}"
 
 
 _CONDITIONS = (
@@ -633,8 +647,16 @@ def _detail(k: _Cast) -> str:
     )
 
 
+_PROVE = ("prove", "show", "establish", "derive", "argue", "verify formally", "characterize when")
+
+
 def _theory(k: _Cast) -> str:
     rng, c, m = k.rng, k.c, k.m
+    if rng.random() < 0.6:
+        return (
+            f"{rng.choice(('We', 'Theoretically, we', 'Under mild conditions, we', 'In addition, we'))} "
+            f"{k.w(_PROVE)} that {_phrase(k)} {k.verb()} {_phrase(k)} {k.w(MANNERS)} {_phrase(k)}."
+        )
     x = rng.randrange(3)
     if x == 0:
         return (
@@ -653,8 +675,18 @@ def _theory(k: _Cast) -> str:
     )
 
 
+_WHERE = ("On", "Across", "In experiments on", "Evaluated on", "Tested on", "Using", "On both")
+
+
 def _experiments(k: _Cast) -> str:
     rng, w = k.rng, k.w
+    if rng.random() < 0.5:
+        data = k.dataset() if rng.random() < 0.5 else f"{k.dataset()} and {k.dataset()}"
+        return (
+            f"{w(_WHERE)} {data}, {k.ref} {w(IMPROVES)} "
+            f"{METRICS[zipf(rng, len(METRICS))]} {w(MANNERS)} {_phrase(k)}"
+            f"{rng.choice(('', ' by a wide margin', ' over ' + w(EXISTING) + ' ' + w(APPROACHES)))}."
+        )
     x = k.pick(3, 8)
     gain = f"{rng.randint(1, 25)}.{rng.randint(0, 9)}"
     metric = METRICS[zipf(rng, len(METRICS))]

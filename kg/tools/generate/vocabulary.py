@@ -479,3 +479,77 @@ ADVERBS = _words(
     conditionally asymptotically analytically numerically heuristically opportunistically
     """
 )
+
+# More of the tail: general scholarly words every field uses now and then.
+MODIFIERS += _words(
+    """
+    abrupt abundant accessible accountable actionable adjustable admissible aggregate
+    agnostic aligned ambiguous amenable analogous ancillary annual anomalous apparent
+    applicable arbitrated archival assistive atypical audible augmented autonomous
+    available balanced baseline biased bimodal blended bottom-up bursty causal-aware
+    censored chronic circumstantial clustered cognitive coincident commensurate
+    communal concise concrete confident congruent consensual consistent contiguous
+    contested controllable conversational corrective costless credible cross-modal
+    cross-domain crowdsourced curated customary cyclical daily decisive declarative
+    decoupled deep default deferred definitive deliberate demographic dependable
+    descriptive detailed diagnostic disaggregated disjoint disparate distal diurnal
+    domain-specific dormant drastic durable early economical editorial elementary
+    elevated eligible encrypted endemic enduring enriched entangled episodic equitable
+    erroneous ethical everyday evolving excessive expensive experimental expressive
+    extensive extreme factual fallible familiar favorable federal fictional fixed flexible
+    fluent focal foreign formal fragile frequent frugal generic genuine gradual graphical
+    habitual handcrafted hazardous held-out hierarchic historic hypothetical idealized
+    immutable impartial imperfect implausible inclusive inconsistent independent indirect
+    individual informal inherent initial innate instantaneous institutional intense
+    interactive intermediate internal international intuitive invasive irregular isolated
+    known late latent-space lenient lifelong limited literal live logical long-range
+    low-resource manual massive mature measurable mechanistic medical mild minor
+    misaligned missing mobile moderate modest multi-hop multi-turn municipal mutable
+    national native natural nearby negative neutral nominal novel objective obscure
+    occasional open-ended operational opportunistic ordered organic overlapping
+    paradoxical partisan patchy perceptual permanent personal physical plausible
+    pluralistic political popular portable practical precise preliminary premature
+    prescriptive prevalent primary principled prior private procedural prolonged
+    prospective provisional public qualitative quantitative rapid rare real-time
+    realistic recent reciprocal recurring referential regulatory reliable remote
+    repeated representative resilient retrospective rich rough routine rural safe scarce
+    scientific seasonal self-reported semi-structured sensitive shared short-term silent
+    simulated situated skilled slow small-scale societal spontaneous stale standardized
+    stringent subjective subtle successive sudden sufficient superficial suspicious
+    sustainable tacit tentative theoretical timely tolerant traditional transparent
+    trustworthy typical ubiquitous unbiased uncertain uneven unfamiliar unified unknown
+    unreliable unseen unstable urban usable valid variable verbal verifiable vulnerable
+    web-scale well-known worldwide
+    """
+)
+CONCEPTS += _words(
+    """
+    abstention accountability adherence admissibility affordance agency ambiguity
+    anonymity arbitration articulation assimilation attrition authorship autonomy
+    benchmarking bottlenecks burden cadence capacity cascades censorship certainty
+    churn citation coercion collusion commitment comparability competence complexity
+    composition comprehension compromise congestion connotation consolidation
+    contamination contention continuity controllability convergence cooperation
+    coordination coverage credibility criticality curation deception deliberation
+    dependency deployment desirability deterrence diagnosability disagreement
+    discoverability disparity displacement disruption distortion diversity dominance
+    duplication durability efficacy elicitation eligibility emergence empathy
+    engagement equity escalation ethics evidence expertise explainability exposure
+    expressiveness extrapolation falsifiability familiarity feasibility fidelity
+    flexibility fluency fragility friction generality granularity heterogeneity
+    hierarchy hindsight homophily hypotheses imbalance immersion impartiality
+    incentives inclusion inconsistency independence inequality informativeness
+    instability integrity intent interoperability intuition invariance legibility
+    leniency literacy locality longevity maintainability manipulability mediation
+    mismatch misuse modularity monotonicity motivation narratives negotiation novelty
+    nuance objectivity obsolescence occlusion openness originality oversight ownership
+    parsimony participation perception persistence persuasion plausibility portability
+    predictability prevalence proficiency provenance proximity readability realism
+    reciprocity redundancy reliability relevance representativeness reputation
+    responsiveness reusability salience scalability scarcity scrutiny selectivity
+    sensitivity serendipity simplicity specificity specification stakeholders
+    standardization stewardship subjectivity sufficiency sustainability tolerance
+    traceability tractability transparency trust uncertainty understandability
+    uniformity usability validity variability versatility vulnerability
+    """
+)
