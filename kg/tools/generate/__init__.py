@@ -76,10 +76,13 @@ from kg.tools.generate.text import (
 )
 from kg.tools.generate.writer import JsonArrayWriter
 
-__all__ = ["GenerateStats", "generate"]
+__all__ = ["CORPUS_VERSION", "GenerateStats", "generate"]
 
 
 TRUTH_FORMAT = "kg-generate-truth/1"
+#: What a seed draws: raised whenever the same seed writes different pages, so that a corpus
+#: kept by the benchmarks is made again (2: abstracts as long and distinctive as real ones).
+CORPUS_VERSION = 2
 
 
 DEFAULT_AS_OF = date(2026, 11, 21)
