@@ -262,7 +262,7 @@ def _lab(
             if other is not pi and rng.random() < 0.3:
                 chosen.insert(len(chosen) - 1, other)
         title, slots = unique_title(rng, world.used_titles)
-        paper = _new_paper(world, title, chosen, topics)
+        paper = _new_paper(world, title, chosen)
         lab_papers.append(paper)
         if rng.random() < props.sibling and len(lab_papers) < n_papers:
             alt = sibling_title(title, slots, rng)
@@ -272,9 +272,7 @@ def _lab(
                 twin_authors = (
                     chosen if same else [rng.choices(members, cum_weights=weights)[0], pi]
                 )
-                twin = _new_paper(
-                    world, alt, list({p.pid: p for p in twin_authors}.values()), topics
-                )
+                twin = _new_paper(world, alt, list({p.pid: p for p in twin_authors}.values()))
                 if rng.random() < 0.5:
                     twin.day = min(
                         world.as_of - timedelta(days=1),
@@ -308,6 +306,7 @@ def _lab(
     for pid in list(by_person):
         by_person[pid] = [paper for paper in by_person[pid] if paper.pid in listed]
     stats.papers += len(listed)
+    _write_abstracts(world, [paper for paper in lab_papers if paper.pid in listed], topics)
     listed_title: dict[int, str] = {}
     for owner in owners:
         own = list(by_person.get(owner.pid, []))
@@ -331,7 +330,7 @@ def _lab(
         yield path, text, owner, entries
 
 
-def _new_paper(world: _World, title: str, authors: list[Person], topics: list[Topic]) -> Paper:
+def _new_paper(world: _World, title: str, authors: list[Person]) -> Paper:
     rng, props = world.rng, world.props
     code = rng.random() < props.code
     url = None
@@ -350,10 +349,6 @@ def _new_paper(world: _World, title: str, authors: list[Person], topics: list[To
         written.append(name)
         world.stats.variant_mentions += int(name != person.name)
     world.next_paper += 1
-    # Abstracts have their own random stream: what they say does not shift the rest.
-    text_rng = world.text_rng
-    topic = topics[0] if len(topics) == 1 or text_rng.random() < 0.6 else text_rng.choice(topics)
-    latex = text_rng.random() < props.latex
     return Paper(
         world.next_paper,
         title,
@@ -361,6 +356,20 @@ def _new_paper(world: _World, title: str, authors: list[Person], topics: list[To
         _weighted_category(rng),
         [p.pid for p in authors],
         written,
-        abstract(text_rng, topic, title, url, latex),
+        "",  # written once the paper is known to be listed (see _write_abstracts)
         code,
+        url,
     )
+
+
+def _write_abstracts(world: _World, papers: list[Paper], topics: list[Topic]) -> None:
+    """The abstracts of a lab's listed papers (a paper on nobody's page needs none).
+
+    They have their own random stream: what they say does not shift the rest.
+    """
+    text_rng, latex_share = world.text_rng, world.props.latex
+    for paper in papers:
+        pick = len(topics) > 1 and text_rng.random() >= 0.6
+        topic = text_rng.choice(topics) if pick else topics[0]
+        latex = text_rng.random() < latex_share
+        paper.abstract = abstract(text_rng, topic, paper.title, paper.code_url, latex)

@@ -68,3 +68,4 @@ class Paper:
     written: list[str]  # the names as the paper's metadata writes them
     abstract: str
     code: bool
+    code_url: str | None = None  # the repository the abstract links to, if any
