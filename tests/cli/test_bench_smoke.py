@@ -98,3 +98,16 @@ def test_a_kept_corpus_from_another_generator_is_made_again(tmp_path: Path) -> N
     again, remade = make_corpus(20, 3, tmp_path)
     assert again == folder and remade["generator"] == CORPUS_VERSION
     assert not (folder / "stale").exists()
+
+
+def test_abstract_realism_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bench.abstracts` compares a corpus's abstracts with the seeds' (here a
+    corpus with itself, which needs no seeds)."""
+    from bench.abstracts import main
+    from kg.tools.generate import generate
+
+    generate(300, tmp_path, seed=2)
+    profiles = str(tmp_path / "profiles")
+    assert main([profiles, "--seeds", profiles]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("seeds") and "unique_share" in lines[3]
