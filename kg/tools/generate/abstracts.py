@@ -14,14 +14,17 @@ are built the same way:
   few names are common and most are rare, a metric and figures. Every word is drawn with
   Zipf-like weights (rank ``r`` with probability about ``1/r``), as word frequencies are.
 * **Sentences by role**, in the order abstracts use: context, gap, contribution, method
-  details, theory, experiments, findings, release, code. Each role has several phrasings;
-  the optional roles are added until the abstract reaches a length drawn from the seeds'
-  (mean about 1,350 characters, 600 to 1,900).
-* **Markup** on about one abstract in five (``$...$``, ``\\(...\\)``, ``\\textbf``,
+  details, theory, experiments, findings, release, code. Most are put together from parts
+  (a subject, a verb, noun phrases, a manner), the others take one of a role's fixed
+  phrasings, whose glue words vary too: with one phrasing per role, the glue words would
+  be in every abstract. Optional roles are added until the abstract reaches a length
+  drawn from the seeds' (mean about 1,350 characters, 600 to 1,900).
+* **Markup** on about one abstract in four (``$...$``, ``\\(...\\)``, ``\\textbf``,
   ``**bold**``, ``\\emph``, ``\\%``, LaTeX quotes, Greek letters), as the seeds have it.
 
-Each paper's abstract has its own random stream, seeded from the corpus seed and the
-paper number, so a change here changes the abstracts only, not the people or titles.
+Abstracts draw from their own random stream (:meth:`Vocabulary.text_rng`), apart from
+the one people, titles and pages use, so a change here changes the abstracts only.
+``python -m bench.abstracts`` compares them with the seeds'.
 """
 
 from __future__ import annotations
@@ -830,7 +833,7 @@ def _markup(k: _Cast, sentences: list[str], at: int) -> None:
 def abstract(
     rng: random.Random, topic: Topic, title: str, code_url: str | None, latex: bool
 ) -> str:
-    """An abstract for the paper titled ``title`` (``rng`` is the paper's own stream)."""
+    """An abstract for the paper titled ``title``, drawn from ``rng`` (the abstracts' stream)."""
     k = _Cast(rng, topic, title, latex)
     target = min(1950, max(560, int(rng.gauss(1330, 300))))
     context = [_context(k)]
