@@ -46,9 +46,10 @@ Files are written one lab at a time, so memory stays flat as N grows.
 
 The package, by concern: :mod:`.names` and :mod:`.western_names` (name pools),
 :mod:`.spelling` and :mod:`.people` (people and the forms of their names), :mod:`.text`
-(titles), :mod:`.abstracts` and :mod:`.vocabulary` (abstracts), :mod:`.layout` (a page
-as the site lays it out), :mod:`.writer` (truth.json), :mod:`.model` (knobs, statistics,
-people and papers); this module draws the labs and writes the corpus.
+(titles), :mod:`.abstracts`, :mod:`.sentences`, :mod:`.topics` and :mod:`.vocabulary`
+(abstracts), :mod:`.layout` (a page as the site lays it out), :mod:`.writer`
+(truth.json), :mod:`.model` (knobs, statistics, people and papers); this module draws the
+labs and writes the corpus.
 """
 
 from __future__ import annotations
