@@ -189,3 +189,12 @@ def test_abstracts_have_their_own_random_stream(
     a, b = (json.loads((tmp_path / d / "truth.json").read_text("utf-8")) for d in ("a", "b"))
     assert a["stats"].pop("bytes") > b["stats"].pop("bytes")
     assert a == b
+
+
+def test_abstracts_carry_markup_as_often_as_the_seeds(
+    corpus: tuple[Path, dict[str, Any]],
+) -> None:
+    """26 of the seeds' 104 abstracts have LaTeX or Markdown ($, \\%, \\textbf, **...**)."""
+    abstracts = _abstracts(*corpus)
+    marked = sum(1 for a in abstracts if "$" in a or "\\" in a.replace("\\href", "") or "**" in a)
+    assert 0.15 < marked / len(abstracts) < 0.35
