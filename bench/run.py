@@ -91,11 +91,17 @@ def log(message: str) -> None:
 
 
 def make_corpus(papers: int, seed: int, work: Path) -> tuple[Path, dict[str, Any]]:
-    """A generated corpus (made once, reused while its marker says it is complete)."""
+    """A generated corpus (made once, reused while its marker says it is complete and was
+    written by the generator of this checkout: one that draws other pages for the seed
+    makes it again)."""
+    from kg.tools.generate import CORPUS_VERSION
+
     folder = work / f"corpus-{papers}-s{seed}"
     marker = folder / ".complete.json"
     if marker.is_file():
-        return folder, json.loads(marker.read_text())
+        made = json.loads(marker.read_text())
+        if made.get("generator") == CORPUS_VERSION:
+            return folder, made
     shutil.rmtree(folder, ignore_errors=True)
     log(f"generating {papers} papers into {folder}")
     started = time.perf_counter()
@@ -132,6 +138,7 @@ def make_corpus(papers: int, seed: int, work: Path) -> tuple[Path, dict[str, Any
         "bytes": size,
         "as_of": as_of,
         "generate_seconds": round(time.perf_counter() - started, 2),
+        "generator": CORPUS_VERSION,
     }
     marker.write_text(json.dumps(info))
     return folder, info

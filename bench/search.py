@@ -24,10 +24,10 @@ One run, one machine, one corpus (made by ``kg generate``, reused between runs):
 * **Relevance**, on the seeds (real abstracts) and on the generated corpus:
   for sampled papers, four to six words drawn from the abstract must find the
   paper first (the issue's measure); on the generated corpus also with the
-  abstract's most distinctive words (lowest document frequency), because the
-  generator writes abstracts from shared sentence templates, so that words drawn
-  at random often name many papers equally; for sampled authors, the name with one typo, and for names
-  with accents the name without them, must find the person in the top 3.
+  abstract's most distinctive words (lowest document frequency), the query of a
+  user who knows what the paper is about; for sampled authors, the name with one
+  typo, and for names with accents the name without them, must find the person in
+  the top 3.
 """
 
 from __future__ import annotations

@@ -83,3 +83,31 @@ def test_inlined_report_query_gives_the_rows_of_substitutions(seed_store: Path, 
     columns = [substituted.select.variables[i] for i in keep]
     index = [inlined.select.variables.index(c) for c in columns]
     assert sorted(tuple(str(row[i]) for i in index) for row in inlined.select.rows) == expected
+
+
+def test_a_kept_corpus_from_another_generator_is_made_again(tmp_path: Path) -> None:
+    from bench.run import make_corpus
+    from kg.tools.generate import CORPUS_VERSION
+
+    folder, info = make_corpus(20, 3, tmp_path)
+    assert info["generator"] == CORPUS_VERSION
+    assert make_corpus(20, 3, tmp_path) == (folder, info)  # kept
+    marker = folder / ".complete.json"
+    marker.write_text(json.dumps({**info, "generator": CORPUS_VERSION - 1}))
+    (folder / "stale").write_text("from the old generator")
+    again, remade = make_corpus(20, 3, tmp_path)
+    assert again == folder and remade["generator"] == CORPUS_VERSION
+    assert not (folder / "stale").exists()
+
+
+def test_abstract_realism_figures(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`python -m bench.abstracts` compares a corpus's abstracts with the seeds' (here a
+    corpus with itself, which needs no seeds)."""
+    from bench.abstracts import main
+    from kg.tools.generate import generate
+
+    generate(300, tmp_path, seed=2)
+    profiles = str(tmp_path / "profiles")
+    assert main([profiles, "--seeds", profiles]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 4 and lines[0].startswith("seeds") and "unique_share" in lines[3]

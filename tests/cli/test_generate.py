@@ -136,3 +136,65 @@ def test_kg_generate_command(tmp_path: Path) -> None:
         .exit_code
         == 2
     )
+
+
+def _abstracts(root: Path, truth: dict[str, Any]) -> list[str]:
+    """Every distinct abstract of the corpus, read back by the parser."""
+    as_of = date.fromisoformat(truth["as_of"])
+    found: dict[str, None] = {}
+    for f in truth["files"]:
+        for paper in parse_file(root / f["file"], as_of=as_of).papers:
+            if paper.abstract:
+                found[paper.abstract] = None
+    return list(found)
+
+
+def test_abstracts_are_as_long_as_real_ones(corpus: tuple[Path, dict[str, Any]]) -> None:
+    """The seeds' abstracts: 624 to 1,912 characters, mean 1,346, median about 1,300."""
+    lengths = sorted(len(a) for a in _abstracts(*corpus))
+    n = len(lengths)
+    assert n > 2000
+    assert 1100 < sum(lengths) / n < 1600
+    assert lengths[n // 10] > 850 and lengths[9 * n // 10] < 1950
+    assert lengths[0] >= 400
+
+
+def test_abstracts_are_distinctive(corpus: tuple[Path, dict[str, Any]]) -> None:
+    """Like real abstracts, each names things few others do (a method, data, a coined term)
+    and the corpus's vocabulary is large, with word frequencies falling off like Zipf's."""
+    abstracts = _abstracts(*corpus)
+    words = [set(re.findall(r"[a-z][a-z-]{3,}", a.lower())) for a in abstracts]
+    frequency = Counter(w for ws in words for w in ws)
+    assert len(frequency) > 5000
+    rare = sum(1 for ws in words if sum(1 for w in ws if frequency[w] <= 3) >= 2)
+    assert rare / len(abstracts) > 0.9
+    # Zipf-like: a few words are in most abstracts, most words in very few.
+    by_rank = [count for _word, count in frequency.most_common()]
+    assert by_rank[0] > 0.5 * len(abstracts) and by_rank[len(by_rank) // 2] <= 3
+    # No two share a long run of sentences, as template-made abstracts did.
+    openings = Counter(" ".join(a.split()[:25]) for a in abstracts)
+    assert openings.most_common(1)[0][1] == 1
+
+
+def test_abstracts_have_their_own_random_stream(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What an abstract says does not shift the people, titles and pages drawn after it."""
+    import kg.tools.generate as package
+
+    generate(200, tmp_path / "a", seed=4)
+    original = package.abstract
+    monkeypatch.setattr(package, "abstract", lambda *args: original(*args)[:100])
+    generate(200, tmp_path / "b", seed=4)
+    a, b = (json.loads((tmp_path / d / "truth.json").read_text("utf-8")) for d in ("a", "b"))
+    assert a["stats"].pop("bytes") > b["stats"].pop("bytes")
+    assert a == b
+
+
+def test_abstracts_carry_markup_as_often_as_the_seeds(
+    corpus: tuple[Path, dict[str, Any]],
+) -> None:
+    """26 of the seeds' 104 abstracts have LaTeX or Markdown ($, \\%, \\textbf, **...**)."""
+    abstracts = _abstracts(*corpus)
+    marked = sum(1 for a in abstracts if "$" in a or "\\" in a.replace("\\href", "") or "**" in a)
+    assert 0.15 < marked / len(abstracts) < 0.35

@@ -19,8 +19,10 @@ The world it draws, and why:
   first (``Zhang Yifan``), transliterations (``Aleksandr`` / ``Alexander``),
   rare typos; some papers initial their whole author list. Hard distractors
   come for free: many people share a surname, and initials collide.
-* **Papers**: titles from a grammar, unique per title key; abstracts with the
-  markup the site shows (``$...$``, ``\textbf``, ``\\%``, code links);
+* **Papers**: titles from a grammar, unique per title key; abstracts as long and as
+  distinctive as real ones (each names its own method, data sets, models and figures,
+  in its lab's topic vocabulary, see :mod:`.abstracts`), with the markup the site shows
+  (``$...$``, ``\textbf``, ``\\%``, code links);
   near-titled **sibling** papers (one word changed, often the same authors, a
   different abstract) that must not merge; cross-listed papers whose title is
   written slightly differently in one profile (true near-duplicates).
@@ -44,9 +46,10 @@ Files are written one lab at a time, so memory stays flat as N grows.
 
 The package, by concern: :mod:`.names` and :mod:`.western_names` (name pools),
 :mod:`.spelling` and :mod:`.people` (people and the forms of their names), :mod:`.text`
-(titles and abstracts), :mod:`.layout` (a page as the site lays it out), :mod:`.writer`
-(truth.json), :mod:`.model` (knobs, statistics, people and papers); this module draws
-the labs and writes the corpus.
+(titles), :mod:`.abstracts`, :mod:`.sentences`, :mod:`.topics` and :mod:`.vocabulary`
+(abstracts), :mod:`.layout` (a page as the site lays it out), :mod:`.writer`
+(truth.json), :mod:`.model` (knobs, statistics, people and papers); this module draws the
+labs and writes the corpus.
 """
 
 from __future__ import annotations
@@ -57,14 +60,15 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import accumulate
 from pathlib import Path
 
+from kg.tools.generate.abstracts import Topic, Vocabulary, abstract
 from kg.tools.generate.layout import AFFILIATIONS, CATEGORIES, render_profile
 from kg.tools.generate.model import GenerateStats, Paper, Person, Proportions
 from kg.tools.generate.people import People
 from kg.tools.generate.spelling import ascii_fold, initials
 from kg.tools.generate.text import (
-    abstract,
     acronym,
     hash_title,
     sibling_title,
@@ -73,13 +77,23 @@ from kg.tools.generate.text import (
 )
 from kg.tools.generate.writer import JsonArrayWriter
 
-__all__ = ["GenerateStats", "generate"]
+__all__ = ["CORPUS_VERSION", "GenerateStats", "generate"]
 
 
 TRUTH_FORMAT = "kg-generate-truth/1"
+#: What a seed draws: raised whenever the same seed writes different pages, so that a corpus
+#: kept by the benchmarks is made again (2: abstracts as long and distinctive as real ones).
+CORPUS_VERSION = 2
 
 
 DEFAULT_AS_OF = date(2026, 11, 21)
+
+
+#: Authors per paper, and how often.
+_SIZES = (2, 3, 4, 5, 6, 7, 8)
+_SIZE_WEIGHTS = tuple(accumulate((10, 15, 22, 20, 15, 10, 8)))
+#: The ten years before the copy date: recent years are busier.
+_YEAR_WEIGHTS = tuple(accumulate(1.3**i for i in range(10)))
 
 
 def _weighted_category(rng: random.Random) -> str:
@@ -95,8 +109,7 @@ def _weighted_category(rng: random.Random) -> str:
 def _day(rng: random.Random, as_of: date) -> date:
     # Recent years are busier: pick a year with weight growing towards the copy year.
     years = list(range(as_of.year - 9, as_of.year + 1))
-    weights = [1.3**i for i in range(len(years))]
-    year = rng.choices(years, weights)[0]
+    year = rng.choices(years, cum_weights=_YEAR_WEIGHTS)[0]
     start = date(year, 1, 1)
     end = min(date(year, 12, 31), as_of - timedelta(days=1))
     return start + timedelta(days=rng.randrange((end - start).days + 1))
@@ -111,6 +124,8 @@ class _World:
     as_of: date
     people: People
     stats: GenerateStats
+    vocabulary: Vocabulary
+    text_rng: random.Random
     used_titles: set[int] = field(default_factory=set)
     siblings: list[tuple[int, int]] = field(default_factory=list)
     movers: list[int] = field(default_factory=list)
@@ -144,7 +159,10 @@ def generate(
     rng = random.Random(seed)
     root = Path(out)
     (root / "profiles").mkdir(parents=True, exist_ok=True)
-    world = _World(rng, props, as_of, People(rng, props), GenerateStats())
+    vocabulary = Vocabulary(seed)
+    world = _World(
+        rng, props, as_of, People(rng, props), GenerateStats(), vocabulary, vocabulary.text_rng()
+    )
     stats = world.stats
     with (root / "truth.json").open("w", encoding="utf-8") as truth:
         truth.write(
@@ -207,7 +225,8 @@ def _lab(
     if world.movers and rng.random() < 0.5:
         members.append(people.people[world.movers.pop(rng.randrange(len(world.movers)))])
     world.movers.extend(m.pid for m in members if rng.random() < props.mover)
-    weights = [rng.paretovariate(1.5) for _ in members]
+    # Cumulative weights, once: choices() would add them up again on every call.
+    weights = list(accumulate(rng.paretovariate(1.5) for _ in members))
     tags = tuple(rng.sample(AFFILIATIONS, 2)) if rng.random() < props.affiliation_files else ()
     # Collaborations recur: outside co-authors come mostly from a few partner labs.
     recent = world.recent_labs
@@ -217,10 +236,11 @@ def _lab(
     recent.append(pis + members)
     if len(recent) > 200:
         recent.pop(rng.randrange(len(recent)))
+    topics = world.vocabulary.lab_topics(lab)
     lab_papers: list[Paper] = []
     while len(lab_papers) < n_papers:
-        size = rng.choices((2, 3, 4, 5, 6, 7, 8), (10, 15, 22, 20, 15, 10, 8))[0]
-        chosen: list[Person] = [rng.choices(members, weights)[0]]
+        size = rng.choices(_SIZES, cum_weights=_SIZE_WEIGHTS)[0]
+        chosen: list[Person] = [rng.choices(members, cum_weights=weights)[0]]
         taken = {chosen[0].pid} | {p.pid for p in pis}
         while len(chosen) < size - 1:
             if rng.random() < props.outsider:
@@ -230,7 +250,7 @@ def _lab(
                 else:
                     cand = people.people[rng.randrange(len(people.people))]
             else:
-                cand = rng.choices(members, weights)[0]
+                cand = rng.choices(members, cum_weights=weights)[0]
             if cand.pid not in taken:
                 chosen.append(cand)
                 taken.add(cand.pid)
@@ -250,7 +270,9 @@ def _lab(
             if alt is not None and hash_title(alt) not in world.used_titles:
                 world.used_titles.add(hash_title(alt))
                 same = rng.random() < 0.6
-                twin_authors = chosen if same else [rng.choices(members, weights)[0], pi]
+                twin_authors = (
+                    chosen if same else [rng.choices(members, cum_weights=weights)[0], pi]
+                )
                 twin = _new_paper(world, alt, list({p.pid: p for p in twin_authors}.values()))
                 if rng.random() < 0.5:
                     twin.day = min(
@@ -285,6 +307,7 @@ def _lab(
     for pid in list(by_person):
         by_person[pid] = [paper for paper in by_person[pid] if paper.pid in listed]
     stats.papers += len(listed)
+    _write_abstracts(world, [paper for paper in lab_papers if paper.pid in listed], topics)
     listed_title: dict[int, str] = {}
     for owner in owners:
         own = list(by_person.get(owner.pid, []))
@@ -334,6 +357,20 @@ def _new_paper(world: _World, title: str, authors: list[Person]) -> Paper:
         _weighted_category(rng),
         [p.pid for p in authors],
         written,
-        abstract(rng, title, url, rng.random() < props.latex),
+        "",  # written once the paper is known to be listed (see _write_abstracts)
         code,
+        url,
     )
+
+
+def _write_abstracts(world: _World, papers: list[Paper], topics: list[Topic]) -> None:
+    """The abstracts of a lab's listed papers (a paper on nobody's page needs none).
+
+    They have their own random stream: what they say does not shift the rest.
+    """
+    text_rng, latex_share = world.text_rng, world.props.latex
+    for paper in papers:
+        pick = len(topics) > 1 and text_rng.random() >= 0.6
+        topic = text_rng.choice(topics) if pick else topics[0]
+        latex = text_rng.random() < latex_share
+        paper.abstract = abstract(text_rng, topic, paper.title, paper.code_url, latex)

@@ -17,7 +17,7 @@ class Proportions:
     truncated_page: float = 0.1
     affiliation_files: float = 0.12
     code: float = 0.22
-    latex: float = 0.18
+    latex: float = 0.29  # abstracts that may carry markup; about 25% do, as in the seeds
     variant_mention: float = 0.07
     initials_paper: float = 0.02
     typo_share: float = 0.05
@@ -68,3 +68,4 @@ class Paper:
     written: list[str]  # the names as the paper's metadata writes them
     abstract: str
     code: bool
+    code_url: str | None = None  # the repository the abstract links to, if any

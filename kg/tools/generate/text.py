@@ -1,5 +1,5 @@
 """Paper titles from a grammar (unique by title key), their near-titled siblings and variant
-spellings, and abstracts with the markup the site shows.
+spellings (the abstracts are in :mod:`.abstracts`).
 """
 
 from __future__ import annotations
@@ -323,52 +323,6 @@ def title_variant(title: str, rng: random.Random) -> tuple[str, bool]:
         words[i] = typo(words[i], rng)
         return " ".join(words), True
     return title, False
-
-
-def abstract(rng: random.Random, title: str, code_url: str | None, latex: bool) -> str:
-    task = rng.choice(TASKS).lower()
-    noun = rng.choice(NOUNS).lower()
-    problem = rng.choice(PROBLEMS)
-    n = rng.randint(3, 31)
-    gain = rng.randint(2, 40)
-    sentences = [
-        f"{rng.choice(('Recent', 'Existing', 'Current', 'Popular'))} approaches to {task} rely on {noun}, "
-        f"which suffer from {problem}.",
-        f"We revisit {rng.choice(TASKS).lower()} from this angle and show that a simple change to the "
-        f"training objective removes most of this gap.",
-        f"Across {n} benchmarks, our method improves over strong baselines by {gain}"
-        + ("\\%" if latex and rng.random() < 0.5 else "%")
-        + " on average.",
-    ]
-    if latex:
-        choice = rng.randrange(4)
-        if choice == 0:
-            sentences.insert(
-                1, f"We prove a bound of $\\mathcal{{O}}(\\sqrt{{T}}\\log {n})$ on the regret."
-            )
-        elif choice == 1:
-            sentences.insert(
-                1, f"We introduce \\textbf{{{acronym(rng)}}}, which uses $k={n}$ anchors per step."
-            )
-        elif choice == 2:
-            sentences.insert(
-                1, "The estimator is unbiased when $\\alpha \\to 0$ and ``stable'' otherwise."
-            )
-        else:
-            sentences.insert(
-                1, f"Training takes \\(r={gain}\\) rounds, \\emph{{i.e.}} far fewer than before."
-            )
-    if rng.random() < 0.4:
-        sentences.append(f"We further analyse {rng.choice(PROBLEMS)} and release all data.")
-    if code_url:
-        form = rng.random()
-        if form < 0.8:
-            sentences.append(f"Code is available at {code_url}.")
-        elif form < 0.9:
-            sentences.append(f"Code: {code_url}")
-        else:
-            sentences.append(f"See \\href{{{code_url}}}{{{code_url}}}.")
-    return " ".join(sentences)
 
 
 def hash_title(title: str) -> int:
