@@ -31,6 +31,8 @@ from kg.search.graph import RDF_TYPE, GraphReader, Term
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _TYPE_TOKEN = f"<{RDF_TYPE}>"
 _KINDS = frozenset(TYPES.values())
+#: The object of an rdf:type line, with its end, -> the searchable class it names.
+_KIND_OF = {f"<{kind}> .": kind for kind in _KINDS}
 #: ECHAR and UCHAR escapes of N-Triples (kg.rdf.map writes \\ \" \n \r; any is read).
 _ESCAPE = re.compile(r"\\(?:u([0-9A-Fa-f]{4})|U([0-9A-Fa-f]{8})|(.))", re.S)
 _ECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
@@ -193,6 +195,7 @@ class IngestedGraphs:
         """Keep the wanted statements of one graph's N-Triples; the entities it types."""
         wanted, literals, links, types = self._wanted, self.literals, self.links, self.types
         names, iri_of = self._names, self._iri
+        kind_of = _KIND_OF
         typed: set[str] = set()
         for line in text.split("\n"):
             if not line:
@@ -205,14 +208,15 @@ class IngestedGraphs:
                 raise ValueError(f"not an N-Triples line: {line[:80]}")
             s = names.get(subject) or iri_of(subject)
             if name is RDF_TYPE:
-                kind = rest[1:-3]
-                if rest[0] == "<" and kind in _KINDS:
+                kind = kind_of.get(rest)
+                if kind is not None:
                     types[kind].add(s)
                     typed.add(s)
                 continue
             if rest[0] == '"':
                 if rest[-3] == '"':  # a plain string, as the mapping writes most
-                    value = Value(unescape(rest[1:-3]))
+                    text = rest[1:-3]
+                    value = Value(unescape(text) if "\\" in text else text)
                 else:
                     value = self._typed_literal(rest[:-2])
                 held = literals[name].get(s)
