@@ -21,6 +21,7 @@ type, subject, year, code and organization, paging) and completions.
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import os
@@ -271,19 +272,27 @@ def update_index(
     writer = index.writer(heap_size=64_000_000, num_threads=1)
     added = changed_docs = 0
     seen: set[str] = set()
-    for doc in read_documents(full, scope):
-        digest = doc.digest
-        seen.add(doc.iri)
-        state.digests[doc.iri] = digest
-        before = previous.get(doc.iri)
-        if before == digest:
-            continue
-        if before is None:
-            added += 1
-        else:
-            changed_docs += 1
-            writer.delete_documents_by_term("iri", doc.iri)
-        writer.add_document(_document(doc))
+    # The drafts and documents are many small objects without cycles: the cyclic collector
+    # would walk them (and all else the process holds) again and again as they pile up.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for doc in read_documents(full, scope):
+            digest = doc.digest
+            seen.add(doc.iri)
+            state.digests[doc.iri] = digest
+            before = previous.get(doc.iri)
+            if before == digest:
+                continue
+            if before is None:
+                added += 1
+            else:
+                changed_docs += 1
+                writer.delete_documents_by_term("iri", doc.iri)
+            writer.add_document(_document(doc))
+    finally:
+        if collecting:
+            gc.enable()
     gone = (previous.keys() if scope is None else scope & previous.keys()) - seen
     for iri in gone:
         writer.delete_documents_by_term("iri", iri)
