@@ -231,6 +231,14 @@ def ingest_command(
     report = IngestReport()
     failed: list[Any] = []  # the failed outcomes of every crawl
     written: set[str] = set()  # the source graphs the crawls wrote (for the search index)
+    # A first build makes its documents from the triples this ingest writes (not read back
+    # from the store): worth it for one run into our own store; it gives up by itself as
+    # soon as the store held, replaced or removed anything it was not shown.
+    ingested = None
+    if search_index and len(runs) == 1 and isinstance(store, KGStore) and store.folder is not None:
+        from kg.search.memory import IngestedGraphs
+
+        ingested = IngestedGraphs()
     try:
         for day, run_paths in runs:
             report = ingest(
@@ -244,6 +252,7 @@ def ingest_command(
                 workers=workers,
                 resolution=resolution,
                 limits=FileLimits.of(max_file_bytes, parse_timeout),
+                observer=ingested,
             )
             failed.extend(o for o in report.outcomes if o.failed)
             written.update(
@@ -294,7 +303,7 @@ def ingest_command(
     ):
         _precompute(store.folder, scheme)
     if search_index and isinstance(store, KGStore) and store.folder is not None:
-        update_search_index(store.folder, None, rebuild=False, changed=written)
+        update_search_index(store.folder, None, rebuild=False, changed=written, ingested=ingested)
     sys.exit(0 if not failed else 1)
 
 

@@ -45,7 +45,7 @@ from kg.pipeline.limits import (
     parse_limited,
     read_limited,
 )
-from kg.pipeline.steps import FileToRead, IdentityPlan
+from kg.pipeline.steps import FileToRead, IdentityPlan, WrittenGraph
 from kg.pipeline.workers import worker_pool
 from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
 from kg.rdf.iri import IriScheme
@@ -372,11 +372,12 @@ class IdentityResolution:
         lines.append(input_digest_ntriple(scheme, self.digest))
         self._rendered = (scheme.identity_graph(), lines)
 
-    def publish(self, store: KGStore, scheme: IriScheme) -> None:
+    def publish(self, store: KGStore, scheme: IriScheme) -> WrittenGraph | None:
         """After loading: replace the identity graph with the decisions (one transaction, or
-        bounded pieces when it is large; its kg:inputDigest, written last, seals it)."""
+        bounded pieces when it is large; its kg:inputDigest, written last, seals it).
+        Returns the graph and its lines (None: the stored one was kept)."""
         if self._skip or self.resolution is None:
-            return
+            return None
         if self._rendered is None or self._rendered[0] != scheme.identity_graph():
             self._rendered = None
             self.render(scheme)
@@ -384,6 +385,7 @@ class IdentityResolution:
         graph, lines = self._rendered
         self._rendered = None
         store.replace_large_graph(graph, lines)
+        return graph, lines
 
     @staticmethod
     def _stored_digest(store: KGStore, scheme: IriScheme) -> str | None:

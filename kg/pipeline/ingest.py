@@ -53,7 +53,7 @@ from kg.pipeline.limits import (
     parse_limited,
     read_limited,
 )
-from kg.pipeline.steps import ResolutionStep
+from kg.pipeline.steps import GraphObserver, ResolutionStep
 from kg.pipeline.workers import worker_pool
 from kg.rdf.iri import IriScheme
 from kg.rdf.map import profile_ntriples
@@ -148,6 +148,8 @@ class _Mapped:
     owner: str = ""
     #: Unchanged, but copied on another date: only the snapshot's date is to move.
     redate: bool = False
+    #: Where the plain N-Triples (the union copy) start in ``nquads``.
+    triples_at: int = 0
 
 
 def _source_name(name: str) -> str:
@@ -302,6 +304,7 @@ def _parse_and_map(
     if usable and work.new_graph is not None:
         # One string instead of a list of lines: one object to pickle, and the main
         # process only appends it to the batch.
+        nquads = _with_union_copy(lines, work.new_graph)
         return _Mapped(
             work.source,
             work.path,
@@ -311,9 +314,10 @@ def _parse_and_map(
             len(profile.papers),
             profile.failures,
             usable,
-            _with_union_copy(lines, work.new_graph),
+            nquads,
             2 * len(lines),
             profile.owner.name or "",
+            triples_at=len(nquads) - sum(map(len, lines)),
         )
     return _Mapped(
         work.source,
@@ -504,13 +508,15 @@ def ingest(
     publish: bool = True,
     limits: FileLimits | None = None,
     prune_history: bool = False,
+    observer: GraphObserver | None = None,
 ) -> IngestReport:
     """Ingest profile files and folders into ``store``; see the module docstring.
 
     ``resolution`` decides identity (:class:`kg.pipeline.identity.IdentityResolution`;
     None: the plain name and title keys, no identity graph). ``limits``: the size and
     parse time a file may take (:mod:`kg.pipeline.limits`; None: the settings' defaults);
-    a file over them fails on its own.
+    a file over them fails on its own. ``observer`` is shown each graph written whole and
+    told of every other write (:class:`kg.pipeline.steps.GraphObserver`).
 
     Never raises for bad input: each file's outcome is in the report. Raises
     :class:`kg.errors.StoreError` only when the store itself cannot be written.
@@ -520,6 +526,8 @@ def ingest(
     report = IngestReport(outcomes=list(missing))
     known = store.sources()
     known_by_source = {state.source: state for state in known.values()}
+    if observer is not None and known:
+        observer.unseen(next(iter(known.values())).graph, "held before this ingest")
     # Our own store only: an external store's union graph is not the default graph that
     # redate_update writes (there an unchanged page keeps its first copy's date).
     dates = history.snapshot_dates(store, scheme) if isinstance(store, KGStore) else {}
@@ -615,6 +623,8 @@ def ingest(
                     stored_sha=known_by_source[mapped.source].sha256,
                     new_sha=mapped.sha256,
                 )
+                if observer is not None:
+                    observer.unseen(scheme.graph(mapped.source), "replaced")
                 try:
                     store.replace_graph(scheme.graph(mapped.source), mapped.lines, before=keep)
                 except (SyntaxError, ValueError) as error:
@@ -629,6 +639,8 @@ def ingest(
                 batch.append(
                     _Batched(mapped.source, scheme.graph(mapped.source), mapped.nquads, count)
                 )
+                if observer is not None:
+                    observer.graph(scheme.graph(mapped.source), mapped.nquads, mapped.triples_at)
                 batch_bytes += size
                 batch_quads += count
                 status = "added"
@@ -643,6 +655,8 @@ def ingest(
     finally:
         loader.close()
     if loader.rejected:
+        if observer is not None:
+            observer.unseen(scheme.graph(min(loader.rejected)), "refused by the store")
         report.outcomes = [
             _refused(o, loader.rejected[o.source])
             if o.status == "added" and o.source in loader.rejected
@@ -652,6 +666,8 @@ def ingest(
 
     if redated:
         # Copied again, unchanged: the current snapshot's date is this copy's, no history.
+        if observer is not None:
+            observer.unseen(scheme.graph(redated[0]), "redated")
         store.update(history.redate_update(scheme, redated, as_of))
 
     if prune:
@@ -667,11 +683,15 @@ def ingest(
                     keep = history.archive_update(
                         store, scheme, state.source, as_of=as_of, stored_sha=None, new_sha=None
                     )
+                if observer is not None:
+                    observer.unseen(state.graph, "removed")
                 store.remove_graph(state.graph, before=keep)
                 report.outcomes.append(FileOutcome(state.source, "", "removed"))
 
     if resolution is not None:
-        resolution.publish(store, scheme)
+        written = resolution.publish(store, scheme)
+        if observer is not None and written is not None:
+            observer.graph(written[0], "".join(written[1]))
     # Nothing written, nothing published: the same checkpoint, ETags, dumps and
     # precomputed reports (an hourly cron job must not defeat every harvester's cache).
     wrote = getattr(store, "writes", 1) != writes_before

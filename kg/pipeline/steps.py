@@ -9,7 +9,8 @@ evidence across files, so it is a step with three calls, each at its place in
    must be mapped again;
 2. :meth:`ResolutionStep.render` while the last bulk loads run: prepares what
    :meth:`~ResolutionStep.publish` will write, without touching the store;
-3. :meth:`ResolutionStep.publish` after loading: writes the step's own graph.
+3. :meth:`ResolutionStep.publish` after loading: writes the step's own graph (and
+   returns it, for a :class:`GraphObserver`).
 
 :class:`kg.pipeline.identity.IdentityResolution` is the implementation; another
 strategy implements the same three methods.
@@ -27,10 +28,12 @@ from kg.pipeline.limits import FileLimits
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import KGStore
 
-__all__ = ["FileToRead", "IdentityPlan", "ResolutionStep"]
+__all__ = ["FileToRead", "GraphObserver", "IdentityPlan", "ResolutionStep", "WrittenGraph"]
 
 #: A file ingest reads: (source name, path, SHA-256 the store holds for it or None).
 FileToRead = tuple[str, str, str | None]
+#: A graph written whole: (graph IRI, its N-Triples lines).
+WrittenGraph = tuple[str, list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,24 @@ class ResolutionStep(Protocol):
         """While the last loads run: prepare what :meth:`publish` writes (no store access)."""
         ...
 
-    def publish(self, store: KGStore, scheme: IriScheme) -> None:
-        """After loading: write the step's graph into ``store``."""
+    def publish(self, store: KGStore, scheme: IriScheme) -> WrittenGraph | None:
+        """After loading: write the step's graph into ``store``; returns it when it wrote
+        it whole (None: nothing written, or not said)."""
         ...
+
+
+class GraphObserver(Protocol):
+    """Sees the graphs an ingest writes (the search index makes its documents from them).
+
+    :meth:`graph` is shown every graph the ingest writes whole (a new source's, the
+    resolution step's), :meth:`unseen` every other write (a replaced, removed, redated or
+    refused graph, a store that already held graphs): an observer trusts what it saw only
+    when nothing was unseen. Called from the ingest's main thread; it must not raise.
+    """
+
+    def graph(self, graph: str, ntriples: str, start: int = 0) -> None:
+        """``graph``'s N-Triples: ``ntriples`` from offset ``start`` (before it, the same
+        triples as N-Quads: the bulk load's text)."""
+        ...
+
+    def unseen(self, graph: str, why: str) -> None: ...

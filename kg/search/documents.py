@@ -105,6 +105,15 @@ _DATE_TYPES = frozenset(
 )
 _YEAR = re.compile(r"(\d{4,})")
 
+#: Every predicate the documents, their stamps and an update's scope read (rdf:type aside):
+#: kg.search.memory keeps these of the triples an ingest writes.
+READ_PREDICATES = frozenset(
+    {
+        *(TITLE, ABSTRACT, DATE, HAS_CODE, ATTRIBUTION, AGENT, WRITTEN_NAME, AUTHOR, SUBJECT),
+        *(SITE_CODE, PREF_LABEL, NOTATION, ORGANIZATION, IDENTIFIER, NAME, CODE_REPOSITORY),
+        *(OWNER, HOST, HAS_REPOSITORY),
+    }
+)
 #: Predicates several kinds read: scanned once in a full build, kept until it ends.
 _SHARED = frozenset(
     [WRITTEN_NAME, TITLE, NAME, SUBJECT, SITE_CODE, PREF_LABEL, ORGANIZATION, IDENTIFIER]

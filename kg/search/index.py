@@ -21,6 +21,7 @@ type, subject, year, code and organization, paging) and completions.
 
 from __future__ import annotations
 
+import gc
 import html
 import json
 import os
@@ -35,7 +36,8 @@ import tantivy
 from kg.errors import KGError
 from kg.search import documents
 from kg.search.documents import KINDS, TYPES, SearchDocument, read_documents
-from kg.search.graph import reader_for
+from kg.search.graph import GraphReader, reader_for
+from kg.search.memory import IngestedGraphs
 from kg.search.query import (
     ParsedQuery,
     SearchQueryError,
@@ -181,6 +183,8 @@ class IndexUpdate:
     added: int
     changed: int
     removed: int
+    #: The documents were made from the ingest's triples (kg.search.memory), not read back.
+    from_ingest: bool = False
 
     @property
     def unchanged(self) -> bool:
@@ -195,13 +199,16 @@ def update_index(
     rebuild: bool = False,
     timeout: float | None = None,
     changed_graphs: Collection[str] = (),
+    ingested: IngestedGraphs | None = None,
 ) -> IndexUpdate:
     """Bring the index in ``folder`` up to the backend's store version (only changes written).
 
     Only the entities of the graphs that changed since the index was written (a new
     fingerprint, new or gone; ``changed_graphs`` adds those the caller knows rewrote)
     are read again, with those whose documents read them (:func:`kg.search.documents.affected`);
-    without an index, or when most of the store changed, every entity is read.
+    without an index, or when most of the store changed, every entity is read: from
+    ``ingested`` (the triples the ingest just wrote, :mod:`kg.search.memory`) when it saw
+    every graph of the store whole, else from the store.
     """
     path = Path(folder)
     version = store_version or backend.version()
@@ -253,28 +260,39 @@ def update_index(
                 _write_atomically(path / DIGESTS, state.dumps())
                 _write_sidecar(path, version, len(state.digests))
                 return IndexUpdate(version, len(state.digests), 0, 0, 0)
+    full: GraphReader = reader
     if scope is None:
-        state.stamps = documents.stamps(reader)
-        mentions = reader.mentions(TYPES.values())
+        if ingested is not None:
+            full = ingested.reader(current.keys(), reader) or reader
+        state.stamps = documents.stamps(full)
+        mentions = full.mentions(TYPES.values())
         state.graphs = {g: (fp, mentions.get(g, set())) for g, fp in current.items()}
     previous = old.digests if old is not None else {}
     index = _open(path, create=True)
     writer = index.writer(heap_size=64_000_000, num_threads=1)
     added = changed_docs = 0
     seen: set[str] = set()
-    for doc in read_documents(reader, scope):
-        digest = doc.digest
-        seen.add(doc.iri)
-        state.digests[doc.iri] = digest
-        before = previous.get(doc.iri)
-        if before == digest:
-            continue
-        if before is None:
-            added += 1
-        else:
-            changed_docs += 1
-            writer.delete_documents_by_term("iri", doc.iri)
-        writer.add_document(_document(doc))
+    # The drafts and documents are many small objects without cycles: the cyclic collector
+    # would walk them (and all else the process holds) again and again as they pile up.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for doc in read_documents(full, scope):
+            digest = doc.digest
+            seen.add(doc.iri)
+            state.digests[doc.iri] = digest
+            before = previous.get(doc.iri)
+            if before == digest:
+                continue
+            if before is None:
+                added += 1
+            else:
+                changed_docs += 1
+                writer.delete_documents_by_term("iri", doc.iri)
+            writer.add_document(_document(doc))
+    finally:
+        if collecting:
+            gc.enable()
     gone = (previous.keys() if scope is None else scope & previous.keys()) - seen
     for iri in gone:
         writer.delete_documents_by_term("iri", iri)
@@ -285,7 +303,9 @@ def update_index(
     # leaves the old version named, and the next update reads the changed graphs again.
     _write_atomically(path / DIGESTS, state.dumps())
     _write_sidecar(path, version, len(state.digests))
-    return IndexUpdate(version, len(state.digests), added, changed_docs, len(gone))
+    return IndexUpdate(
+        version, len(state.digests), added, changed_docs, len(gone), full is not reader
+    )
 
 
 def _write_sidecar(path: Path, version: str, documents: int) -> None:
