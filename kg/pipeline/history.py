@@ -34,7 +34,8 @@ store without history would. ``GRAPH ?g`` patterns see them.
 Rules: one archived snapshot per source and date (a file changed again with the same
 ``--as-of`` corrects that day's snapshot: nothing is archived); an unchanged file adds
 nothing (ingest skips it), nor does a changed file whose snapshot shows the same content
-(:func:`same_snapshot_content`: its first copy's date is kept, as for an unchanged file), nor does a source the identity pass maps again (same file);
+(:func:`same_snapshot_content`: its first copy's date is kept, as for an unchanged file),
+nor does a source the identity pass maps again (same file);
 a pruned source's last snapshot is archived too (removed on the prune's date) unless
 ``prune_history`` drops its history with it.
 """
