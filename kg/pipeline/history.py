@@ -33,7 +33,9 @@ store without history would. ``GRAPH ?g`` patterns see them.
 
 Rules: one archived snapshot per source and date (a file changed again with the same
 ``--as-of`` corrects that day's snapshot: nothing is archived); an unchanged file adds
-nothing (ingest skips it), nor does a source the identity pass maps again (same file);
+nothing (ingest skips it), nor does a changed file whose snapshot shows the same content
+(:func:`same_snapshot_content`: its first copy's date is kept, as for an unchanged file),
+nor does a source the identity pass maps again (same file);
 a pruned source's last snapshot is archived too (removed on the prune's date) unless
 ``prune_history`` drops its history with it.
 """
@@ -41,7 +43,7 @@ a pruned source's last snapshot is archived too (removed on the prune's date) un
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -128,19 +130,11 @@ def redate_update(scheme: IriScheme, sources: Iterable[str], as_of: date) -> str
     """One update moving the current snapshots of ``sources`` (unchanged files copied again)
     to the date ``as_of``, in their graphs and in the default graph (only a source's own
     graph states its snapshot's date, so the union copy moves with it)."""
-    rows = " ".join(
-        f"({_iri(scheme.graph(source))} {_iri(scheme.profile(source))} "
-        f"{_iri(scheme.history_head(source))})"
-        for source in sources
-    )
+    rows = " ".join(_source_row(scheme, source) for source in sources)
     day = f'"{as_of.isoformat()}"^^<{XSD.date}>'
-    since = f"<{PROV.generatedAtTime}>"
     return (
         # The first copy of this content dates it (kept in the source's history head graph).
-        f"INSERT {{ GRAPH ?head {{ ?p {since} ?since }} }} WHERE {{ VALUES (?g ?p ?head) "
-        f"{{ {rows} }} GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} "
-        f"FILTER NOT EXISTS {{ GRAPH ?head {{ ?p {since} ?any }} }} "
-        f'BIND(STRDT(CONCAT(STR(?old), "T00:00:00Z"), <{XSD.dateTime}>) AS ?since) }} ;\n'
+        _first_copy_update(rows) + " ;\n"
         f"DELETE {{ GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} ?p <{DCTERMS.date}> ?old }} "
         f"INSERT {{ GRAPH ?g {{ ?p <{DCTERMS.date}> {day} }} ?p <{DCTERMS.date}> {day} }} "
         f"WHERE {{ VALUES (?g ?p ?head) {{ {rows} }} GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} }}"
@@ -155,6 +149,70 @@ def _graph_exists(store: KGStore, graph: str) -> bool:
     return any(True for _ in rows)
 
 
+#: What an archived snapshot keeps of a profile (besides provenance): the snapshot's own
+#: statements but its date and source, and the titles of the papers it lists.
+_SNAPSHOT_STATEMENTS = (
+    sparql_prologue()
+    + "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } "
+    + "FILTER(?p NOT IN (dcterms:date, prov:wasDerivedFrom)) }"
+)
+_LISTED_TITLES = (
+    sparql_prologue()
+    + "SELECT ?g ?s ?paper ?title WHERE { GRAPH ?g { ?s kg:listsPaper ?paper . "
+    + "?paper dcterms:title ?title } }"
+)
+
+
+def _snapshot_content(store: KGStore, graph: str, snapshot: str) -> frozenset[tuple[str, ...]]:
+    """What an archive of the snapshot would keep, as N-Triples terms (the store's
+    canonical forms, so that two stores compare alike)."""
+    bound = {"g": ox.NamedNode(graph), "s": ox.NamedNode(snapshot)}
+    statements = {
+        (str(r["p"]), str(r["o"])) for r in store.query(_SNAPSHOT_STATEMENTS, substitutions=bound)
+    }
+    titles = {
+        ("listed", str(r["paper"]), str(r["title"]))
+        for r in store.query(_LISTED_TITLES, substitutions=bound)
+    }
+    return frozenset(statements | titles)
+
+
+def same_snapshot_content(
+    store: KGStore, scheme: IriScheme, source: str, new_lines: Sequence[str]
+) -> bool:
+    """Whether the page replacing ``source``'s stored graph (its N-Triples ``new_lines``)
+    shows what the stored snapshot shows: the same metrics, owner, category and papers.
+
+    A page copied again prints its bytes anew (the site writes a date without its year
+    only in the current calendar year, so every page of last year changes in January)
+    without saying anything new: archiving its old snapshot would keep a copy that
+    differs from the next only by its date."""
+    graph, snapshot = scheme.graph(source), scheme.profile(source)
+    scratch = KGStore.in_memory()
+    scratch.load_rdf("".join(new_lines).encode("utf-8"), "ntriples", graph=graph)
+    return _snapshot_content(store, graph, snapshot) == _snapshot_content(scratch, graph, snapshot)
+
+
+def _first_copy_update(rows: str) -> str:
+    """The update recording, for each (?g ?p ?head) of ``rows`` (a VALUES block body),
+    the date of the current snapshot's first copy in the source's history head graph,
+    unless it is recorded already: the snapshot's date is about to move."""
+    since = f"<{PROV.generatedAtTime}>"
+    return (
+        f"INSERT {{ GRAPH ?head {{ ?p {since} ?since }} }} WHERE {{ VALUES (?g ?p ?head) "
+        f"{{ {rows} }} GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} "
+        f"FILTER NOT EXISTS {{ GRAPH ?head {{ ?p {since} ?any }} }} "
+        f'BIND(STRDT(CONCAT(STR(?old), "T00:00:00Z"), <{XSD.dateTime}>) AS ?since) }}'
+    )
+
+
+def _source_row(scheme: IriScheme, source: str) -> str:
+    return (
+        f"({_iri(scheme.graph(source))} {_iri(scheme.profile(source))} "
+        f"{_iri(scheme.history_head(source))})"
+    )
+
+
 def archive_update(
     store: KGStore,
     scheme: IriScheme,
@@ -163,13 +221,17 @@ def archive_update(
     as_of: date,
     stored_sha: str | None,
     new_sha: str | None,
+    new_lines: Sequence[str] | None = None,
 ) -> str:
     """The update operations that keep ``source``'s stored snapshot in its history graph.
 
     ``new_sha`` is the SHA-256 of the file that replaces it, None when the source is
-    removed (a prune). Returns "" when there is nothing to keep: the same file (the
-    identity pass maps it again), no stored snapshot, a snapshot of the same date as
-    the replacement (a correction of that day's crawl) or one already archived.
+    removed (a prune); ``new_lines``, its N-Triples. Returns "" when there is nothing to
+    keep: the same file (the identity pass maps it again), no stored snapshot, a
+    snapshot of the same date as the replacement (a correction of that day's crawl) or
+    one already archived. A replacement that shows the same snapshot content (see
+    :func:`same_snapshot_content`) keeps nothing either: as for a page copied again
+    unchanged, only the date of the content's first copy is recorded.
     Run the text in the replacing transaction (``replace_graph(..., before=text)``).
     """
     if new_sha is not None and stored_sha is not None and new_sha == stored_sha:
@@ -177,6 +239,8 @@ def archive_update(
     day = _snapshot_date(store, scheme, source)
     if day is None or (new_sha is not None and day == as_of):
         return ""
+    if new_lines is not None and same_snapshot_content(store, scheme, source, new_lines):
+        return _first_copy_update(_source_row(scheme, source)) + " ;\n"
     history = scheme.history_graph(source, day)
     if _graph_exists(store, history):
         return ""

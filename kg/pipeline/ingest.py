@@ -622,6 +622,7 @@ def ingest(
                     as_of=as_of,
                     stored_sha=known_by_source[mapped.source].sha256,
                     new_sha=mapped.sha256,
+                    new_lines=mapped.lines,
                 )
                 if observer is not None:
                     observer.unseen(scheme.graph(mapped.source), "replaced")

@@ -8,6 +8,7 @@ one profile changed (h-index 39 -> 41, one more paper).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -359,3 +360,65 @@ def test_dated_crawls_are_taken_oldest_first(tmp_path: Path) -> None:
         "2026-01-15",
         "2026-11-01",
     ]
+
+
+# -- a page printed anew without anything new ----------------------------------------------------
+
+_MONTHS = "Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec"
+#: A dateline without a year (PROFILE_FORMAT.md: CAT MON " " DAY ["Code"]).
+_YEARLESS = re.compile(rf"^([A-Z]+?)({_MONTHS}) (\d{{1,2}})(Code)?$", re.MULTILINE)
+
+
+def _printed_next_year(text: str, year: int) -> str:
+    """The page as the site prints it once ``year`` is over: every date with its year."""
+    return _YEARLESS.sub(lambda m: f"{m[1]}{m[2]} {m[3]}, {year}{m[4] or ''}", text)
+
+
+def test_a_page_printed_anew_with_the_same_content_adds_no_history(
+    seeds_dir: Path, tmp_path: Path
+) -> None:
+    """In January the site prints last year's dates with their year: every such page changes
+    its bytes, not what it says. Its snapshot is not archived (an archive would differ from
+    the next snapshot only by its date); the first copy's date is kept, as for an unchanged
+    page, and the current state is what a plain ingest of the new crawl gives."""
+    copied, january = date(2026, 11, 21), date(2027, 1, 15)
+    reprinted = tmp_path / "2027-01-15"
+    reprinted.mkdir()
+    changed = []
+    for page in sorted(seeds_dir.glob("*.txt")):
+        text = page.read_text(encoding="utf-8")
+        new = _printed_next_year(text, copied.year)
+        if new != text:
+            changed.append(page.name)
+        (reprinted / page.name).write_text(new, encoding="utf-8")
+    assert changed  # the seeds print dates of 2026 without their year
+
+    store = KGStore.in_memory()
+    _ingest(store, seeds_dir, copied)
+    report = _ingest(store, reprinted, january)
+    assert report.count("replaced") == len(changed)
+    assert history.history_graphs(store, SCHEME) == []
+    rows = _run(store, "author-metric-history", author="Xuyang Zhao")
+    assert [(r["date"], r["last_copied"], r["h_index"]) for r in rows] == [
+        ("2026-11-21", "2027-01-15", 39)
+    ]
+    fresh = KGStore.in_memory()
+    _ingest(fresh, reprinted, january)
+    assert _default_graph(store) == _default_graph(fresh)
+
+
+def test_a_page_printed_anew_with_new_content_is_archived(crawls: Path, tmp_path: Path) -> None:
+    """The same reprint, with one profile's h-index changed too: that snapshot is kept."""
+    january = date(2027, 1, 15)
+    reprinted = tmp_path / "2027-01-15"
+    shutil.copytree(crawls / OCT.isoformat(), reprinted)
+    for page in reprinted.glob("*.txt"):
+        page.write_text(
+            _printed_next_year(page.read_text(encoding="utf-8"), 2026), encoding="utf-8"
+        )
+    page = reprinted / CHANGED
+    page.write_text(page.read_text(encoding="utf-8").replace("h-index39\n", "h-index40\n", 1))
+    store = KGStore.in_memory()
+    _ingest(store, crawls / OCT.isoformat(), OCT)
+    _ingest(store, reprinted, january)
+    assert [h.source for h in history.history_graphs(store, SCHEME)] == [CHANGED]
