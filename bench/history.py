@@ -7,8 +7,11 @@ Run from the repository root::
     python -m bench.history --papers 2000 --crawls 4 --json out.json
 
 A corpus made by ``kg generate`` is crawl 1. Each later crawl (one a month) copies the
-previous one and changes about ``--change`` of the profiles the way a site does between
-two copies: a higher h-index, more citations and papers, and one new paper on the list.
+previous one as the site prints it on the crawl's date (a date is shown without its year
+in the current calendar year only, so the first crawl of a new year shows last year's
+yearless dates with their year: ``kg.tools.generate.layout.reprint_dates``) and changes
+about ``--change`` of the profiles the way a site does between two copies: a higher
+h-index, more citations and papers, and one new paper, of the month before, on the list.
 Each crawl is ingested as ``kg ingest`` does it (identity pass included, checkpoint
 published) into one store folder, with the crawl's date as ``--as-of``. Per crawl:
 ingest wall time, the store's size on disk (the primary database), its quads, the quads
@@ -28,7 +31,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,6 +42,7 @@ from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import PRIMARY, SNAPSHOTS, KGStore, published_generation
 from kg.tools.generate import DEFAULT_AS_OF, generate
+from kg.tools.generate.layout import date_line, reprint_dates
 
 SCHEME = IriScheme("https://kg.example.org/")
 _H_INDEX = re.compile(r"^(h-index\s*)(\d+)$", re.M)
@@ -52,6 +56,7 @@ class Crawl:
     crawl: int
     as_of: str
     changed_files: int
+    reprinted_files: int  # unchanged pages whose dates the site prints otherwise (new year)
     ingest_seconds: float
     store_bytes: int
     checkpoint_bytes: int
@@ -65,8 +70,9 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def _change(text: str, crawl: int, index: int, rng: random.Random) -> str:
-    """The page one month later: metrics up, one more paper at the top of its list."""
+def _change(text: str, crawl: int, index: int, day: date, rng: random.Random) -> str:
+    """The page one month later (copied on ``day``): metrics up, one more paper, of the
+    month before, at the top of its list."""
     text = _H_INDEX.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + rng.randint(0, 2)}", text, 1)
     text = _CITATIONS.sub(
         lambda m: f"{int(m.group(1).replace(',', '')) + rng.randint(5, 200)}{m.group(2)}", text, 1
@@ -77,8 +83,9 @@ def _change(text: str, crawl: int, index: int, rng: random.Random) -> str:
     first = text.split("\n", 1)[0].strip()
     named = first and _H_INDEX.search(text) and not any(ch.isdigit() for ch in first)
     owner = first if named else "Alex Author"
+    published = day - timedelta(days=rng.randint(1, 28))
     entry = (
-        f"LGJan 1, 2030Code\nHistory Benchmark Paper {crawl}-{index}: Growth of Profiles\n\n"
+        f"{date_line('LG', published, True, day)}\nHistory Benchmark Paper {crawl}-{index}: Growth of Profiles\n\n"
         f"{owner}, B. Coauthor\n\nA paper added between two crawls.\n\n"
     )
     match = _LIST.search(text)
@@ -95,8 +102,9 @@ def _month(start: date, months: int) -> date:
 
 def _crawls(
     papers: int, crawls: int, change: float, seed: int, work: Path
-) -> Iterator[tuple[int, date, int, Path]]:
-    """Make the crawls one after the other in one folder: (number, date, changed files, folder)."""
+) -> Iterator[tuple[int, date, int, int, Path]]:
+    """Make the crawls one after the other in one folder: (number, date, changed files,
+    files only reprinted, folder)."""
     corpus = work / "corpus"
     # The first crawl is dated the day the generator copies its pages: their yearless dates
     # then resolve as on the site that day, and a month later still to the same years (a
@@ -108,16 +116,27 @@ def _crawls(
     shutil.copytree(corpus / "profiles", current)
     files = sorted(current.rglob("*.txt"))
     rng = random.Random(seed)
+    printed_on = start
     for number in range(1, crawls + 1):
-        changed = 0
+        day = _month(start, number - 1)
+        changed = reprinted = 0
         if number > 1:
             chosen = rng.sample(files, max(1, round(change * len(files))))
+            picked = set(chosen)
+            # Every page as the site shows it on this crawl's date: byte for byte the previous
+            # copy, unless a new year has begun (last year's yearless dates get their year).
+            for path in files:
+                before = path.read_text(encoding="utf-8")
+                after = reprint_dates(before, printed_on, day)
+                if after != before:
+                    path.write_text(after, encoding="utf-8")
+                    reprinted += path not in picked
             for index, path in enumerate(chosen):
-                path.write_text(
-                    _change(path.read_text(encoding="utf-8"), number, index, rng), encoding="utf-8"
-                )
+                text = path.read_text(encoding="utf-8")
+                path.write_text(_change(text, number, index, day, rng), encoding="utf-8")
             changed = len(chosen)
-        yield number, _month(start, number - 1), changed, current
+        printed_on = day
+        yield number, day, changed, reprinted, current
 
 
 def _ingest(store: KGStore, folder: Path, day: date) -> tuple[float, str]:
@@ -140,9 +159,9 @@ def run(papers: int, crawls: int, change: float, seed: int, work: Path) -> list[
     results: list[Crawl] = []
     store = KGStore.open_writable(folder)  # one writer for all crawls, as a cron job's
     last: tuple[date, Path] | None = None
-    for number, day, changed, current in _crawls(papers, crawls, change, seed, work):
+    for number, day, changed, reprinted, current in _crawls(papers, crawls, change, seed, work):
         seconds, summary = _ingest(store, current, day)
-        results.append(_measure(store, folder, number, day, changed, seconds, summary))
+        results.append(_measure(store, folder, number, day, (changed, reprinted), seconds, summary))
         print(_row(results[-1], results[0]), flush=True)
         last = (day, current)
     store.close()
@@ -150,14 +169,20 @@ def run(papers: int, crawls: int, change: float, seed: int, work: Path) -> list[
     fresh_folder = work / "fresh"
     fresh = KGStore.open_writable(fresh_folder)
     seconds, summary = _ingest(fresh, last[1], last[0])
-    results.append(_measure(fresh, fresh_folder, 0, last[0], 0, seconds, summary))
+    results.append(_measure(fresh, fresh_folder, 0, last[0], (0, 0), seconds, summary))
     fresh.close()
     print(_row(results[-1], results[0]), flush=True)
     return results
 
 
 def _measure(
-    store: KGStore, folder: Path, number: int, day: date, changed: int, seconds: float, summary: str
+    store: KGStore,
+    folder: Path,
+    number: int,
+    day: date,
+    changed: tuple[int, int],
+    seconds: float,
+    summary: str,
 ) -> Crawl:
     graphs = history.history_graphs(store, SCHEME)
     rows = store.query(
@@ -171,7 +196,7 @@ def _measure(
     return Crawl(
         number,
         day.isoformat(),
-        changed,
+        *changed,
         round(seconds, 2),
         _size(folder / PRIMARY),
         _size(folder / SNAPSHOTS / (published_generation(folder) or "none")),
@@ -185,6 +210,7 @@ def _measure(
 def _row(c: Crawl, first: Crawl) -> str:
     return (
         f"| {c.crawl or 'last crawl alone, fresh store'} | {c.as_of} | {c.changed_files} "
+        f"| {c.reprinted_files} "
         f"| {c.ingest_seconds:.1f} "
         f"({c.ingest_seconds / first.ingest_seconds:.2f}x) | {c.store_bytes / 1e6:.1f} "
         f"({c.store_bytes / first.store_bytes:.2f}x) | {c.checkpoint_bytes / 1e6:.1f} "
@@ -195,9 +221,9 @@ def _row(c: Crawl, first: Crawl) -> str:
 
 
 HEADER = (
-    "| crawl | as of | changed files | ingest s (vs 1st) | database MB (vs 1st) "
+    "| crawl | as of | changed files | only reprinted | ingest s (vs 1st) | database MB (vs 1st) "
     "| checkpoint MB (vs 1st) | quads (vs 1st) | history graphs | history quads |\n"
-    "|---|---|---|---|---|---|---|---|---|"
+    "|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
