@@ -14,7 +14,7 @@ about ``--change`` of the profiles the way a site does between two copies: a hig
 h-index, more citations and papers, and one new paper, of the month before, on the list.
 Each crawl is ingested as ``kg ingest`` does it (identity pass included, checkpoint
 published) into one store folder, with the crawl's date as ``--as-of``. Per crawl:
-ingest wall time, the store's size on disk (the primary database), its quads, the quads
+ingest wall time and CPU time (with the load average before and after), the store's size on disk (the primary database), its quads, the quads
 of the history graphs and their number; and the same against crawl 1. Last, the
 last crawl alone ingested into a fresh store (shown as crawl 0): the current state
 without history, the baseline the history's cost is measured against.
@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import re
+import resource
 import shutil
 import tempfile
 import time
@@ -58,6 +60,11 @@ class Crawl:
     changed_files: int
     reprinted_files: int  # unchanged pages whose dates the site prints otherwise (new year)
     ingest_seconds: float
+    #: CPU seconds of the ingest (this process, its threads and its worker processes): on a
+    #: shared machine the wall time follows the load, the CPU time much less.
+    cpu_seconds: float
+    #: The 1-minute load average before and after the ingest.
+    load: tuple[float, float]
     store_bytes: int
     checkpoint_bytes: int
     quads: int
@@ -139,8 +146,19 @@ def _crawls(
         yield number, day, changed, reprinted, current
 
 
-def _ingest(store: KGStore, folder: Path, day: date) -> tuple[float, str]:
-    began = time.perf_counter()
+def _cpu() -> float:
+    # The workers count once ingest has joined them (its pool is closed when it returns).
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+Timing = tuple[float, float, tuple[float, float], str]  # wall s, CPU s, load, summary
+
+
+def _ingest(store: KGStore, folder: Path, day: date) -> Timing:
+    load = os.getloadavg()[0]
+    began, cpu = time.perf_counter(), _cpu()
     report = ingest(
         [folder],
         store,
@@ -149,7 +167,8 @@ def _ingest(store: KGStore, folder: Path, day: date) -> tuple[float, str]:
         resolution=IdentityResolution(),
         progress=False,
     )
-    return time.perf_counter() - began, report.summary()
+    seconds, cpu = time.perf_counter() - began, _cpu() - cpu
+    return seconds, cpu, (load, os.getloadavg()[0]), report.summary()
 
 
 def run(papers: int, crawls: int, change: float, seed: int, work: Path) -> list[Crawl]:
@@ -160,16 +179,16 @@ def run(papers: int, crawls: int, change: float, seed: int, work: Path) -> list[
     store = KGStore.open_writable(folder)  # one writer for all crawls, as a cron job's
     last: tuple[date, Path] | None = None
     for number, day, changed, reprinted, current in _crawls(papers, crawls, change, seed, work):
-        seconds, summary = _ingest(store, current, day)
-        results.append(_measure(store, folder, number, day, (changed, reprinted), seconds, summary))
+        timing = _ingest(store, current, day)
+        results.append(_measure(store, folder, number, day, (changed, reprinted), timing))
         print(_row(results[-1], results[0]), flush=True)
         last = (day, current)
     store.close()
     assert last is not None
     fresh_folder = work / "fresh"
     fresh = KGStore.open_writable(fresh_folder)
-    seconds, summary = _ingest(fresh, last[1], last[0])
-    results.append(_measure(fresh, fresh_folder, 0, last[0], (0, 0), seconds, summary))
+    timing = _ingest(fresh, last[1], last[0])
+    results.append(_measure(fresh, fresh_folder, 0, last[0], (0, 0), timing))
     fresh.close()
     print(_row(results[-1], results[0]), flush=True)
     return results
@@ -181,9 +200,9 @@ def _measure(
     number: int,
     day: date,
     changed: tuple[int, int],
-    seconds: float,
-    summary: str,
+    timing: Timing,
 ) -> Crawl:
+    seconds, cpu, load, summary = timing
     graphs = history.history_graphs(store, SCHEME)
     rows = store.query(
         "SELECT ?p (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?q ?o } "
@@ -198,6 +217,8 @@ def _measure(
         day.isoformat(),
         *changed,
         round(seconds, 2),
+        round(cpu, 2),
+        load,
         _size(folder / PRIMARY),
         _size(folder / SNAPSHOTS / (published_generation(folder) or "none")),
         quads,
@@ -212,7 +233,9 @@ def _row(c: Crawl, first: Crawl) -> str:
         f"| {c.crawl or 'last crawl alone, fresh store'} | {c.as_of} | {c.changed_files} "
         f"| {c.reprinted_files} "
         f"| {c.ingest_seconds:.1f} "
-        f"({c.ingest_seconds / first.ingest_seconds:.2f}x) | {c.store_bytes / 1e6:.1f} "
+        f"({c.ingest_seconds / first.ingest_seconds:.2f}x) | {c.cpu_seconds:.1f} "
+        f"({c.cpu_seconds / first.cpu_seconds:.2f}x) | {c.load[0]:.1f}-{c.load[1]:.1f} "
+        f"| {c.store_bytes / 1e6:.1f} "
         f"({c.store_bytes / first.store_bytes:.2f}x) | {c.checkpoint_bytes / 1e6:.1f} "
         f"({c.checkpoint_bytes / first.checkpoint_bytes:.2f}x) "
         f"| {c.quads:,} ({c.quads / first.quads:.3f}x) "
@@ -221,9 +244,9 @@ def _row(c: Crawl, first: Crawl) -> str:
 
 
 HEADER = (
-    "| crawl | as of | changed files | only reprinted | ingest s (vs 1st) | database MB (vs 1st) "
+    "| crawl | as of | changed files | only reprinted | ingest s (vs 1st) | CPU s (vs 1st) | load | database MB (vs 1st) "
     "| checkpoint MB (vs 1st) | quads (vs 1st) | history graphs | history quads |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
+    "|---|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
