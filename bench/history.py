@@ -11,7 +11,8 @@ previous one as the site prints it on the crawl's date (a date is shown without 
 in the current calendar year only, so the first crawl of a new year shows last year's
 yearless dates with their year: ``kg.tools.generate.layout.reprint_dates``) and changes
 about ``--change`` of the profiles the way a site does between two copies: a higher
-h-index, more citations and papers, and one new paper, of the month before, on the list.
+h-index, more citations and papers, and one new paper, of the month before, on the list
+(title, abstract and co-author drawn by the generator, as unlike each other as its papers).
 Each crawl is ingested as ``kg ingest`` does it (identity pass included, checkpoint
 published) into one store folder, with the crawl's date as ``--as-of``. Per crawl:
 ingest wall time and CPU time (with the load average before and after), the store's size on disk (the primary database), its quads, the quads
@@ -45,6 +46,8 @@ from kg.rdf.iri import IriScheme
 from kg.store.embedded import PRIMARY, SNAPSHOTS, KGStore, published_generation
 from kg.tools.generate import DEFAULT_AS_OF, generate
 from kg.tools.generate.layout import date_line, reprint_dates
+from kg.tools.generate.text import abstract, hash_title, unique_title
+from kg.tools.generate.western_names import WEST_GIVEN, WEST_SURNAMES
 
 SCHEME = IriScheme("https://kg.example.org/")
 _H_INDEX = re.compile(r"^(h-index\s*)(\d+)$", re.M)
@@ -77,9 +80,12 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def _change(text: str, crawl: int, index: int, day: date, rng: random.Random) -> str:
+def _change(text: str, day: date, rng: random.Random, used: set[int]) -> str:
     """The page one month later (copied on ``day``): metrics up, one more paper, of the
-    month before, at the top of its list."""
+    month before, at the top of its list: a title and an abstract drawn as the generator
+    draws them (a title unlike every other, ``used`` holding their hashes), the owner and
+    a new co-author (papers made alike, same title pattern and abstract, would be compared
+    with each other by identity resolution at every crawl, a cost real papers do not have)."""
     text = _H_INDEX.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + rng.randint(0, 2)}", text, 1)
     text = _CITATIONS.sub(
         lambda m: f"{int(m.group(1).replace(',', '')) + rng.randint(5, 200)}{m.group(2)}", text, 1
@@ -91,9 +97,11 @@ def _change(text: str, crawl: int, index: int, day: date, rng: random.Random) ->
     named = first and _H_INDEX.search(text) and not any(ch.isdigit() for ch in first)
     owner = first if named else "Alex Author"
     published = day - timedelta(days=rng.randint(1, 28))
+    title, _ = unique_title(rng, used)
+    coauthor = f"{rng.choice(WEST_GIVEN)} {rng.choice(WEST_SURNAMES)}"
     entry = (
-        f"{date_line('LG', published, True, day)}\nHistory Benchmark Paper {crawl}-{index}: Growth of Profiles\n\n"
-        f"{owner}, B. Coauthor\n\nA paper added between two crawls.\n\n"
+        f"{date_line('LG', published, True, day)}\n{title}\n\n{owner}, {coauthor}\n\n"
+        f"{abstract(rng, title, None, False)}\n\n"
     )
     match = _LIST.search(text)
     if match is None:
@@ -119,6 +127,9 @@ def _crawls(
     # from crawl to crawl and make unchanged pages map again).
     start = DEFAULT_AS_OF
     generate(papers, corpus, seed=seed, as_of=start)
+    truth = json.loads((corpus / "truth.json").read_text(encoding="utf-8"))
+    used = {hash_title(entry[2]) for page in truth["files"] for entry in page["entries"]}
+    del truth
     current = work / "crawl"
     shutil.copytree(corpus / "profiles", current)
     files = sorted(current.rglob("*.txt"))
@@ -138,9 +149,9 @@ def _crawls(
                 if after != before:
                     path.write_text(after, encoding="utf-8")
                     reprinted += path not in picked
-            for index, path in enumerate(chosen):
+            for path in chosen:
                 text = path.read_text(encoding="utf-8")
-                path.write_text(_change(text, number, index, day, rng), encoding="utf-8")
+                path.write_text(_change(text, day, rng, used), encoding="utf-8")
             changed = len(chosen)
         printed_on = day
         yield number, day, changed, reprinted, current
