@@ -15,10 +15,11 @@ h-index, more citations and papers, and one new paper, of the month before, on t
 (title, abstract and co-author drawn by the generator, as unlike each other as its papers).
 Each crawl is ingested as ``kg ingest`` does it (identity pass included, checkpoint
 published) into one store folder, with the crawl's date as ``--as-of``. Per crawl:
-ingest wall time and CPU time (with the load average before and after), the store's size on disk (the primary database), its quads, the quads
-of the history graphs and their number; and the same against crawl 1. Last, the
-last crawl alone ingested into a fresh store (shown as crawl 0): the current state
-without history, the baseline the history's cost is measured against.
+ingest wall time and CPU time (with the load average before and after), the store's
+size on disk (the primary database), its quads, the quads of the history graphs and
+their number; and the same against crawl 1. Last, the last crawl alone ingested into a
+fresh store (shown as crawl 0): the current state without history, the baseline the
+history's cost is measured against.
 """
 
 from __future__ import annotations
