@@ -46,8 +46,9 @@ from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import PRIMARY, SNAPSHOTS, KGStore, published_generation
 from kg.tools.generate import DEFAULT_AS_OF, generate
+from kg.tools.generate.abstracts import Vocabulary, abstract
 from kg.tools.generate.layout import date_line, reprint_dates
-from kg.tools.generate.text import abstract, hash_title, unique_title
+from kg.tools.generate.text import hash_title, unique_title
 from kg.tools.generate.western_names import WEST_GIVEN, WEST_SURNAMES
 
 SCHEME = IriScheme("https://kg.example.org/")
@@ -81,10 +82,13 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def _change(text: str, day: date, rng: random.Random, used: set[int]) -> str:
+def _change(
+    text: str, day: date, rng: random.Random, used: set[int], vocabulary: Vocabulary, lab: int
+) -> str:
     """The page one month later (copied on ``day``): metrics up, one more paper, of the
     month before, at the top of its list: a title and an abstract drawn as the generator
-    draws them (a title unlike every other, ``used`` holding their hashes), the owner and
+    draws them (a title unlike every other, ``used`` holding their hashes; an abstract in
+    the main topic of the page's lab, ``lab``), the owner and
     a new co-author (papers made alike, same title pattern and abstract, would be compared
     with each other by identity resolution at every crawl, a cost real papers do not have)."""
     text = _H_INDEX.sub(lambda m: f"{m.group(1)}{int(m.group(2)) + rng.randint(0, 2)}", text, 1)
@@ -102,7 +106,7 @@ def _change(text: str, day: date, rng: random.Random, used: set[int]) -> str:
     coauthor = f"{rng.choice(WEST_GIVEN)} {rng.choice(WEST_SURNAMES)}"
     entry = (
         f"{date_line('LG', published, True, day)}\n{title}\n\n{owner}, {coauthor}\n\n"
-        f"{abstract(rng, title, None, False)}\n\n"
+        f"{abstract(rng, vocabulary.lab_topics(lab)[0], title, None, False)}\n\n"
     )
     match = _LIST.search(text)
     if match is None:
@@ -131,6 +135,7 @@ def _crawls(
     truth = json.loads((corpus / "truth.json").read_text(encoding="utf-8"))
     used = {hash_title(entry[2]) for page in truth["files"] for entry in page["entries"]}
     del truth
+    vocabulary = Vocabulary(seed)
     current = work / "crawl"
     shutil.copytree(corpus / "profiles", current)
     files = sorted(current.rglob("*.txt"))
@@ -152,7 +157,9 @@ def _crawls(
                     reprinted += path not in picked
             for path in chosen:
                 text = path.read_text(encoding="utf-8")
-                path.write_text(_change(text, day, rng, used), encoding="utf-8")
+                # A page is named {lab:06d}_{owner}_{digest}.txt (kg.tools.generate).
+                lab = int(path.name.split("_", 1)[0])
+                path.write_text(_change(text, day, rng, used, vocabulary, lab), encoding="utf-8")
             changed = len(chosen)
         printed_on = day
         yield number, day, changed, reprinted, current
