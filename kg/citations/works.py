@@ -99,9 +99,14 @@ WHERE {
       OPTIONAL { ?paper schema:sourceOrganization ?organization_ }
       BIND(COALESCE(YEAR(?date_), 0) AS ?year_)
       FILTER(COALESCE(?paper = ?only_paper, true))
-      FILTER(COALESCE(?author_ = ?only_author, true))
-      FILTER(COALESCE(?subject_ = ?only_subject, true))
-      FILTER(COALESCE(?organization_ = ?only_organization, true))
+      # A filter not given is unbound: isIRI errs and the outer COALESCE keeps the paper. A
+      # filter given keeps only a paper with that value: one without the field (unbound
+      # after its OPTIONAL) errs in the comparison and is left out. (BOUND() of a
+      # substituted variable is false in pyoxigraph 0.5, hence isIRI.)
+      FILTER(COALESCE(IF(isIRI(?only_author), COALESCE(?author_ = ?only_author, false), true), true))
+      FILTER(COALESCE(IF(isIRI(?only_subject), COALESCE(?subject_ = ?only_subject, false), true), true))
+      FILTER(COALESCE(IF(isIRI(?only_organization),
+        COALESCE(?organization_ = ?only_organization, false), true), true))
       FILTER(COALESCE(?year_ >= ?from_year, true))
       FILTER(COALESCE(?year_ <= ?to_year, true))
     }

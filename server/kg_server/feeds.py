@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import NotFound
 
-from kg.citations.feeds import atom_feed
-from kg.citations.works import Work, load_works
+from kg.citations.feeds import atom_feed, entry_date, first_listed, latest_works
+from kg.citations.works import MAX_WORKS, Work, load_works
 from kg_server.context import kg_context
 
 blueprint = Blueprint("feeds", __name__)
@@ -40,20 +40,52 @@ def _entity_label(iri: str, works: list[Work], kind: str) -> str:
     return iri.rsplit("/", 1)[-1]
 
 
-def _answer(works: list[Work], *, feed_id: str, title: str, page_url: str) -> Response:
+def _works(kind: str | None = None, iri: str | None = None) -> tuple[list[Work], dict[str, date]]:
+    """The papers of a feed (of the entity ``iri`` of ``kind``, or all) and, when the store
+    keeps history, when a profile first listed each (the entries' dates)."""
+    context = kg_context()
+    timeout = context.settings.query_timeout
+    author = iri if kind == "author" else None
+    subject = iri if kind == "subject" else None
+    organization = iri if kind == "org" else None
+    listed = first_listed(
+        context.backend,
+        author=author,
+        subject=subject,
+        organization=organization,
+        timeout=timeout,
+    )
+    # With history the newest entries are the papers listed last, whatever their own dates:
+    # every paper is a candidate (load_works reads them all anyway before keeping the newest).
+    works = load_works(
+        context.backend,
+        author=author,
+        subject=subject,
+        organization=organization,
+        limit=max(len(listed), MAX_WORKS),
+        timeout=timeout,
+    )
+    return works, listed
+
+
+def _answer(
+    works: list[Work], listed: dict[str, date], *, feed_id: str, title: str, page_url: str
+) -> Response:
     context = kg_context()
     etag = hashlib.sha256(f"{context.backend.version()}|{request.path}".encode()).hexdigest()[:32]
+    latest = latest_works(works, listed)
     body = atom_feed(
-        works,
+        latest,
         feed_id=feed_id,
         title=title,
         self_url=request.base_url,
         page_url=page_url,
-        page_of={w.iri: _paper_page(w.iri) for w in works},
+        page_of={w.iri: _paper_page(w.iri) for w in latest},
+        listed=listed,
     )
     response = Response(body, mimetype=ATOM)
     response.set_etag(etag)
-    newest = max((w.issued for w in works if w.issued), default=None)
+    newest = max((d for d in (entry_date(w, listed) for w in latest) if d), default=None)
     if newest is not None:
         response.last_modified = datetime.combine(newest, datetime.min.time(), tzinfo=UTC)
     response.headers["Cache-Control"] = "public, max-age=300"
@@ -73,9 +105,10 @@ def _paper_page(iri: str) -> str:
 @blueprint.get("/feeds/latest.atom")
 def latest() -> Response:
     context = kg_context()
-    works = load_works(context.backend, timeout=context.settings.query_timeout)
+    works, listed = _works()
     return _answer(
         works,
+        listed,
         feed_id=context.scheme.base,
         title="Latest papers · Scholarly Knowledge Graph",
         page_url=request.host_url,
@@ -88,18 +121,13 @@ def entity(kind: str, name: str) -> Response:
         raise NotFound("no such feed")
     context = kg_context()
     iri = f"{context.scheme.base}{kind}/{name}"
-    works = load_works(
-        context.backend,
-        timeout=context.settings.query_timeout,
-        author=iri if kind == "author" else None,
-        subject=iri if kind == "subject" else None,
-        organization=iri if kind == "org" else None,
-    )
+    works, listed = _works(kind, iri)
     if not works:
         raise NotFound(f"no papers for {iri}")
     label = _entity_label(iri, works, kind)
     return _answer(
         works,
+        listed,
         feed_id=iri,
         title=f"Latest papers of {FEED_KINDS[kind]} {label} · Scholarly Knowledge Graph",
         page_url=iri,

@@ -198,3 +198,27 @@ def test_abstracts_carry_markup_as_often_as_the_seeds(
     abstracts = _abstracts(*corpus)
     marked = sum(1 for a in abstracts if "$" in a or "\\" in a.replace("\\href", "") or "**" in a)
     assert 0.15 < marked / len(abstracts) < 0.35
+
+
+def test_pages_reprinted_on_a_later_date_read_the_same(tmp_path: Path) -> None:
+    """A page as the site shows it on a later date (bench/history.py's crawls): the same
+    bytes within the copy year; after the new year, last year's yearless dates get their
+    year, and the parser reads the same dates from it as from the first copy."""
+    from kg.tools.generate.layout import reprint_dates
+
+    first, same_year, next_year = date(2026, 11, 21), date(2026, 12, 21), date(2027, 1, 21)
+    generate(400, tmp_path, seed=3, as_of=first)
+    pages = sorted(tmp_path.rglob("*.txt"))
+    moved = 0
+    for path in pages:
+        text = path.read_text(encoding="utf-8")
+        assert reprint_dates(text, first, same_year) == text
+        later = reprint_dates(text, first, next_year)
+        moved += later != text
+        copy = tmp_path / "later.txt"
+        copy.write_text(later, encoding="utf-8")
+        before = [e.date for e in parse_file(path, as_of=first).papers]
+        after = parse_file(copy, as_of=next_year).papers
+        assert [e.date for e in after] == before, path.name
+        assert not any(e.year_inferred for e in after)
+    assert moved > len(pages) // 2  # the copy year is the busiest

@@ -41,6 +41,10 @@ def test_organization_feed(client: FlaskClient) -> None:
     assert response.status_code == 200
     feed = feedparser.parse(response.data)
     assert not feed.bozo and feed.entries
+    # The organization's papers, and only those (not the papers that name no organization).
+    papers = {row["paper"] for row in orgs["rows"] if row["org"] == iri}
+    assert len(papers) < 50
+    assert {entry.id for entry in feed.entries} == papers
 
 
 def test_author_feed_entries_are_the_authors_papers(client: FlaskClient) -> None:

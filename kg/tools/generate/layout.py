@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import date
 
 from kg.tools.generate.model import Paper, Person, Proportions
@@ -46,6 +47,40 @@ def date_line(category: str, day: date, code: bool, as_of: date) -> str:
     if day.year != as_of.year:
         text += f", {day.year}"
     return text + ("Code" if code else "")
+
+
+# A date line as date_line prints it: category, "Mon D", ", YYYY" unless the copy year, "Code".
+_CATEGORY = "|".join(c for c, _ in CATEGORIES)
+_DATE_LINE = re.compile(
+    rf"^({_CATEGORY})({'|'.join(MONTHS)}) (\d{{1,2}})(?:, (\d{{4}}))?(Code)?$", re.M
+)
+
+
+def reprint_dates(text: str, printed_on: date, as_of: date) -> str:
+    """``text``, a page as the site printed it on ``printed_on``, as it prints it on ``as_of``.
+
+    The site shows a date without its year in the current calendar year only (``date_line``),
+    so a page copied again after a new year has begun shows last year's yearless dates with
+    their year; within one year its bytes do not change. A yearless date is in the year it
+    was printed (the generator never prints a date after the copy date).
+
+    >>> page = "LGFeb 3Code\\nA Title\\n\\nCVDec 9, 2025\\nAnother"
+    >>> print(reprint_dates(page, date(2026, 11, 21), date(2027, 1, 21)))
+    LGFeb 3, 2026Code
+    A Title
+    <BLANKLINE>
+    CVDec 9, 2025
+    Another
+    >>> reprint_dates(page, date(2026, 11, 21), date(2026, 12, 21)) == page
+    True
+    """
+
+    def one(match: re.Match[str]) -> str:
+        category, month, day, year, code = match.groups()
+        printed = date(int(year) if year else printed_on.year, MONTHS.index(month) + 1, int(day))
+        return date_line(category, printed, code is not None, as_of)
+
+    return _DATE_LINE.sub(one, text)
 
 
 def metrics(rng: random.Random, papers: int) -> list[str]:
