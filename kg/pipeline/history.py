@@ -126,17 +126,30 @@ def only_the_date_moves(profile: Profile, stored: date | None) -> bool:
     return True
 
 
-def redate_update(scheme: IriScheme, sources: Iterable[str], as_of: date) -> str:
+def redate_update(
+    scheme: IriScheme, sources: Iterable[str], as_of: date, *, union_graph: str | None = None
+) -> str:
     """One update moving the current snapshots of ``sources`` (unchanged files copied again)
-    to the date ``as_of``, in their graphs and in the default graph (only a source's own
-    graph states its snapshot's date, so the union copy moves with it)."""
+    to the date ``as_of``, in their graphs and in the union copy (only a source's own
+    graph states its snapshot's date, so the union copy moves with it).
+
+    ``union_graph`` is the store's ``union_graph``: None where the union is the update's
+    default graph (:class:`KGStore`), else the named graph holding it (an external store,
+    :class:`kg.store.remote.RemoteStore`, whose updates address the store's own default
+    graph, which is not the union)."""
     rows = " ".join(_source_row(scheme, source) for source in sources)
     day = f'"{as_of.isoformat()}"^^<{XSD.date}>'
+
+    def in_union(pattern: str) -> str:
+        return pattern if union_graph is None else f"GRAPH {_iri(union_graph)} {{ {pattern} }}"
+
     return (
         # The first copy of this content dates it (kept in the source's history head graph).
         _first_copy_update(rows) + " ;\n"
-        f"DELETE {{ GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} ?p <{DCTERMS.date}> ?old }} "
-        f"INSERT {{ GRAPH ?g {{ ?p <{DCTERMS.date}> {day} }} ?p <{DCTERMS.date}> {day} }} "
+        f"DELETE {{ GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} "
+        f"{in_union(f'?p <{DCTERMS.date}> ?old')} }} "
+        f"INSERT {{ GRAPH ?g {{ ?p <{DCTERMS.date}> {day} }} "
+        f"{in_union(f'?p <{DCTERMS.date}> {day}')} }} "
         f"WHERE {{ VALUES (?g ?p ?head) {{ {rows} }} GRAPH ?g {{ ?p <{DCTERMS.date}> ?old }} }}"
     )
 

@@ -528,9 +528,7 @@ def ingest(
     known_by_source = {state.source: state for state in known.values()}
     if observer is not None and known:
         observer.unseen(next(iter(known.values())).graph, "held before this ingest")
-    # Our own store only: an external store's union graph is not the default graph that
-    # redate_update writes (there an unchanged page keeps its first copy's date).
-    dates = history.snapshot_dates(store, scheme) if isinstance(store, KGStore) else {}
+    dates = history.snapshot_dates(store, scheme)
     works = [
         _Work(
             source,
@@ -669,7 +667,7 @@ def ingest(
         # Copied again, unchanged: the current snapshot's date is this copy's, no history.
         if observer is not None:
             observer.unseen(scheme.graph(redated[0]), "redated")
-        store.update(history.redate_update(scheme, redated, as_of))
+        store.update(history.redate_update(scheme, redated, as_of, union_graph=store.union_graph))
 
     if prune:
         # A refused file (a name collision) still holds its name: its stored graph stays.

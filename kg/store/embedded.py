@@ -106,6 +106,11 @@ class KGStore:
     1
     """
 
+    #: The named graph that holds the union of the source graphs in an update: None, the
+    #: union is this store's default graph (an external store names one:
+    #: :attr:`kg.store.remote.RemoteStore.union_graph`).
+    union_graph: str | None = None
+
     def __init__(
         self, store: ox.Store, *, folder: Path | None, writable: bool, generation: str | None
     ):
@@ -527,6 +532,9 @@ class GraphStore(Protocol):
 
     @property
     def generation(self) -> str | None: ...
+
+    @property
+    def union_graph(self) -> str | None: ...
 
     def query(
         self,

@@ -89,19 +89,16 @@ def _report_names() -> list[Any]:
         pytest.param(
             name,
             id=name,
-            marks=pytest.mark.skip(reason=OVER_TIME)
-            if any(p.type == "date" for p in reports[name].parameters)
-            else (),
         )
         for name in reports
     ]
 
 
-#: The reports over time (a crawl-date parameter) read the history graphs, which an external
-#: store keeps differently (there a re-crawled page's snapshot date does not move:
-#: docs/history.md); on the seeds their rows differ from the embedded store's (issue 18,
-#: left open). They are compared on the embedded store in tests/server/test_reports_history.py.
-OVER_TIME = "a report over time: not yet the same on external stores (issue 18)"
+def _over_time(report: Any) -> bool:
+    """A report over time (a crawl-date parameter): the seeds are one crawl, so it is compared
+    here with its required parameters only (its optional filters would leave no row on them);
+    tests/external/test_history.py compares it over several dated crawls."""
+    return any(p.type == "date" for p in report.parameters)
 
 
 def _order_keys(query: str) -> list[str] | None:
@@ -151,6 +148,15 @@ def _order_keys(query: str) -> list[str] | None:
 KNOWN_DEVIATIONS: dict[tuple[str, str], str] = {
     # Virtuoso divides an integer by an integer as integers (SPARQL 1.1: xsd:decimal); the
     # reports are written with decimal literals (papers-with-code: / 1000.0) so that none is listed.
+}
+
+
+#: Where a store does not order by an aggregate's alias (SAMPLE(...) AS ?x): the order is
+#: compared on the other ORDER BY keys only (Virtuoso 7 leaves rows tied on them unsorted:
+#: docs/external-stores.md).
+UNORDERED_ALIASES: dict[tuple[str, str], set[str]] = {
+    ("virtuoso", "papers-listed-since"): {"paper_title"},
+    ("virtuoso", "fastest-growing-authors"): {"author_name"},
 }
 
 
@@ -206,7 +212,11 @@ def test_every_report_answers_as_on_the_embedded_store(
     scheme = IriScheme(seeded_external.base_iri)
     reports = load_reports(scheme=scheme)
     report = reports[name]
-    raw = {p.name: p.example for p in report.parameters if p.example is not None}
+    raw = {
+        p.name: p.example
+        for p in report.parameters
+        if p.example is not None and (p.required or not _over_time(report))
+    }
     binding = bind(report, raw, scheme)
     store = RemoteStore.open(seeded_external.server.query, base_iri=seeded_external.base_iri)
     remote = ReportRunner(reports, RemoteBackend(store, timeout=60), scheme, timeout=60)
@@ -229,8 +239,9 @@ def test_every_report_answers_as_on_the_embedded_store(
     keys = _order_keys(report.query)
     if keys is not None:
         prefix: list[str] = []
+        unordered = UNORDERED_ALIASES.get((seeded_external.server.name, name), set())
         for key in keys:  # the ordering is checkable as far as its keys are output columns
-            if key not in expected[0]:
+            if key not in expected[0] or key in unordered:
                 break
             prefix.append(key)
         assert [[row[k] for k in prefix] for row in got] == [

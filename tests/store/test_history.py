@@ -422,3 +422,25 @@ def test_a_page_printed_anew_with_new_content_is_archived(crawls: Path, tmp_path
     _ingest(store, crawls / OCT.isoformat(), OCT)
     _ingest(store, reprinted, january)
     assert [h.source for h in history.history_graphs(store, SCHEME)] == [CHANGED]
+
+
+def test_the_date_update_moves_the_union_copy_where_the_store_keeps_it() -> None:
+    """An external store keeps the union in a named graph (kg.store.remote): the date update
+    names it there, and leaves the update's default graph (not the union) alone."""
+    store = KGStore.in_memory()
+    source, union = "a.txt", f"{TEST_BASE_IRI}graph/_union"
+    date_p = "http://purl.org/dc/terms/date"
+    old = f'"{OCT.isoformat()}"^^<http://www.w3.org/2001/XMLSchema#date>'
+    triple = f"<{SCHEME.profile(source)}> <{date_p}> {old}"
+    store.update(f"INSERT DATA {{ GRAPH <{SCHEME.graph(source)}> {{ {triple} }} }}")
+    store.update(f"INSERT DATA {{ GRAPH <{union}> {{ {triple} }} }}")
+    store.update(history.redate_update(SCHEME, [source], NOV, union_graph=union))
+    rows = store.query(
+        f"SELECT ?g ?d WHERE {{ GRAPH ?g {{ <{SCHEME.profile(source)}> <{date_p}> ?d }} }}"
+    )
+    assert {(r["g"].value, r["d"].value) for r in rows} == {
+        (SCHEME.graph(source), NOV.isoformat()),
+        (union, NOV.isoformat()),
+    }
+    default = f"ASK {{ <{SCHEME.profile(source)}> <{date_p}> ?d }}"
+    assert not store.query(default)
