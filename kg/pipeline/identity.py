@@ -45,7 +45,12 @@ from kg.pipeline.limits import (
     read_limited,
 )
 from kg.pipeline.steps import FileToRead, IdentityPlan, WrittenGraph
-from kg.pipeline.summaries import StoredSource, cached_sources, stored_sources
+from kg.pipeline.summaries import (
+    StoredSource,
+    cached_sources,
+    forget_sources,
+    stored_sources,
+)
 from kg.pipeline.workers import worker_pool
 from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
 from kg.rdf.iri import IriScheme
@@ -238,6 +243,10 @@ class IdentityResolution:
                 len(self.stale_elsewhere),
                 ", ".join(sorted(self.stale_elsewhere)[:10]),
             )
+        if remap:
+            # Mapped again from the same file: their fingerprint moves only with the parse
+            # time, which two ingests in one second share; so they leave the cache now.
+            forget_sources(store, scheme, [stored[source].graph for source in remap])
         return IdentityPlan(keys=keys, remap=frozenset(remap))
 
     def render(self, scheme: IriScheme) -> None:

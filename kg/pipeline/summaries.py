@@ -229,6 +229,20 @@ def cached_sources(
     return dict(sorted(out.items(), key=lambda item: order[item[1].graph]))
 
 
+def forget_sources(store: KGStore, scheme: IriScheme, graphs: Iterable[str]) -> None:
+    """Drop ``graphs`` from the store folder's cache: ingest is about to write them again
+    from the same file (a remap), which moves their fingerprint only by the parse time,
+    in whole seconds: two ingests in one second would leave the old entry looking current."""
+    folder = getattr(store, "folder", None)
+    doomed = set(graphs)
+    if folder is None or not doomed:
+        return
+    path = Path(folder) / CACHE_FILE
+    cached = _load(path, scheme.base)
+    if doomed & cached.keys():
+        _save(path, scheme.base, {g: hit for g, hit in cached.items() if g not in doomed})
+
+
 def _encode(stored: StoredSource) -> list[Any]:
     summary = stored.summary
     listings = []

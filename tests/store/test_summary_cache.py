@@ -168,3 +168,36 @@ def test_crawls_with_the_cache_store_what_crawls_without_it_store(
             assert report.count("replaced") == (1 if crawl else 0)
     assert (folders["cached"] / CACHE_FILE).is_file()
     assert _export(folders["cached"]) == _export(folders["uncached"])
+
+
+def test_forgotten_graphs_are_read_again(store: KGStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    graphs = graphs_of(store)
+    cached_sources(store, SCHEME, graphs)
+    summaries.forget_sources(store, SCHEME, graphs[:2])
+    assert store.folder is not None
+    assert set(summaries._load(store.folder / CACHE_FILE, SCHEME.base)) == set(graphs[2:])
+    seen = reads(monkeypatch)
+    assert plain(cached_sources(store, SCHEME, graphs)) == plain(
+        stored_sources(store, SCHEME, graphs)
+    )
+    assert seen[0] == sorted(graphs[:2])
+
+
+def test_sources_mapped_again_leave_the_cache(
+    store: KGStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A remap rewrites a graph from the same file: only its parse time, in whole seconds,
+    would tell the cache, so prepare drops it from the cache before mapping."""
+    graphs = graphs_of(store)
+    cached_sources(store, SCHEME, graphs)
+    stale = {st.summary.source for st in stored_sources(store, SCHEME, graphs[:1]).values()}
+    monkeypatch.setattr(
+        "kg.pipeline.identity.is_stale", lambda stored, keys, scheme: stored.summary.source in stale
+    )
+    # The identity graph's digest says nothing changed: make the step resolve anyway.
+    monkeypatch.setattr(IdentityResolution, "_stored_digest", staticmethod(lambda s, sc: None))
+    works = [(state.source, "/nonexistent", state.sha256) for state in store.sources().values()]
+    plan = IdentityResolution().prepare(store, SCHEME, works, as_of=SEED_AS_OF)
+    assert plan.remap == frozenset(stale)
+    assert store.folder is not None
+    assert set(summaries._load(store.folder / CACHE_FILE, SCHEME.base)) == set(graphs[1:])
