@@ -10,7 +10,9 @@ full (issue 18).
 So a store folder keeps what was read in ``DIR/identity/summaries.json``, each source
 graph's summary under its *fingerprint*: the file's SHA-256 and the parse time its graph
 records. Ingest rewrites a graph only by mapping a file again, which gives it a new parse
-time, so a graph whose fingerprint is unchanged holds what was read. The next ingest reads
+time, so a graph whose fingerprint is unchanged holds what was read (a source mapped again
+from the same file, whose parse time alone, in whole seconds, would tell, leaves the cache
+before it is rewritten: :func:`forget_sources`). The next ingest reads
 only the graphs whose fingerprint moved (each graph alone when they are few) and takes the
 rest from the file, then writes the file again for the graphs it kept. The file is a
 cache: written whole and renamed into place, ignored when it is missing, unreadable or of
