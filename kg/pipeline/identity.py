@@ -7,7 +7,8 @@ module connects them to ingest and to the store:
 * :class:`IdentityResolution` is the resolution step of ingest
   (:class:`kg.pipeline.steps.ResolutionStep`). Before mapping,
   :meth:`~IdentityResolution.prepare` (pass 1) summarises the new and changed files
-  (in worker processes), reads what the store already holds (:func:`stored_sources`),
+  (in worker processes), reads what the store already holds (:mod:`kg.pipeline.summaries`:
+  the graphs rewritten since the last ingest from the store, the rest from its cache),
   resolves, and hands ingest the alias-aware keys for pass 2 (mapping) plus the
   unchanged sources whose graphs the new decisions change. After loading,
   :meth:`~IdentityResolution.publish` replaces the identity graph ``graph/_identity``
@@ -17,19 +18,17 @@ module connects them to ingest and to the store:
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from kg.identity.curation import curation_constraints, load_curation
 from kg.identity.resolve import (
-    Listing,
     MentionKeys,
     Resolution,
     ResolveConfig,
@@ -46,6 +45,12 @@ from kg.pipeline.limits import (
     read_limited,
 )
 from kg.pipeline.steps import FileToRead, IdentityPlan, WrittenGraph
+from kg.pipeline.summaries import (
+    StoredSource,
+    cached_sources,
+    forget_sources,
+    stored_sources,
+)
 from kg.pipeline.workers import worker_pool
 from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
 from kg.rdf.iri import IriScheme
@@ -70,127 +75,7 @@ def input_digest(sources: Mapping[str, str], curation: Iterable[str]) -> str:
     return h.hexdigest()
 
 
-# --- what the store already holds ---------------------------------------------------------
-
-_LISTINGS = (
-    sparql_prologue()
-    + """
-SELECT ?g ?paper ?title ?date ?trunc (SUBSTR(STR(?abs), 1, 300) AS ?head) WHERE {
-  GRAPH ?g {
-    ?snap kg:listsPaper ?paper .
-    ?paper dcterms:title ?title ; kg:authorListTruncated ?trunc .
-    OPTIONAL { ?paper dcterms:date ?date }
-    OPTIONAL { ?paper dcterms:abstract ?abs }
-  }
-}"""
-)
-_AUTHORSHIPS = (
-    sparql_prologue()
-    + """
-SELECT ?g ?paper ?pos ?name ?agent WHERE {
-  GRAPH ?g {
-    ?paper prov:qualifiedAttribution ?a .
-    ?a schema:position ?pos ; kg:writtenName ?name ; prov:agent ?agent .
-  }
-}"""
-)
-_OWNERS = (
-    sparql_prologue()
-    + """
-SELECT ?g ?owner ?name ?label ?inferred WHERE {
-  GRAPH ?g {
-    ?snap a kg:ProfileSnapshot ; kg:ownerInferred ?inferred .
-    OPTIONAL { ?snap rdfs:label ?label }
-    OPTIONAL { ?snap foaf:primaryTopic ?owner . ?owner schema:name ?name }
-  }
-}"""
-)
-
-
-@dataclass
-class StoredSource:
-    """A source graph as the store holds it: its summary and the IRIs it used."""
-
-    graph: str
-    summary: SourceSummary
-    #: (title, position, written name) -> author IRI, and title -> paper IRI, as stored.
-    author_iris: dict[tuple[str, int, str], str] = field(default_factory=dict)
-    paper_iris: dict[str, str] = field(default_factory=dict)
-    owner_iri: str | None = None
-
-
-def stored_sources(
-    store: KGStore, scheme: IriScheme, graphs: Iterable[str]
-) -> dict[str, StoredSource]:
-    """Summaries of the given source graphs, read back from the store (three bounded queries)."""
-    wanted: dict[str, str] = {}
-    for g in graphs:
-        source = scheme.source_of_graph(g)
-        if source is not None:
-            wanted[g] = source
-    if not wanted:
-        return {}
-    papers: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
-    for row in store.query(_LISTINGS):
-        g = row["g"].value
-        if g not in wanted:
-            continue
-        paper = row["paper"].value
-        entry = papers[g].setdefault(
-            paper, {"titles": set(), "date": None, "trunc": False, "head": "", "authors": {}}
-        )
-        entry["titles"].add(row["title"].value)
-        if row["date"] is not None:
-            with contextlib.suppress(ValueError):
-                entry["date"] = date.fromisoformat(row["date"].value)
-        entry["trunc"] = row["trunc"].value == "true"
-        if row["head"] is not None:
-            entry["head"] = row["head"].value
-    for row in store.query(_AUTHORSHIPS):
-        g = row["g"].value
-        if g not in wanted:
-            continue
-        held = papers[g].get(row["paper"].value)
-        if held is not None:
-            held["authors"][int(row["pos"].value)] = (row["name"].value, row["agent"].value)
-    owners: dict[str, tuple[str | None, str | None, bool]] = {}
-    for row in store.query(_OWNERS):
-        g = row["g"].value
-        if g not in wanted:
-            continue
-        source = wanted[g]
-        label = row["label"].value if row["label"] is not None else ""
-        name = row["name"].value if row["name"] is not None else None
-        owner = row["owner"].value if row["owner"] is not None else None
-        previous = owners.get(g)
-        # The snapshot's label is "Profile of NAME (SOURCE)": prefer the name it shows.
-        if previous is None or (name and label == f"Profile of {name} ({source})"):
-            owners[g] = (name, owner, row["inferred"].value == "true")
-    out: dict[str, StoredSource] = {}
-    for g, source in wanted.items():
-        name, owner_iri, inferred = owners.get(g, (None, None, False))
-        stored = StoredSource(g, SourceSummary(source, name, inferred, ()), owner_iri=owner_iri)
-        listings = []
-        for paper, entry in sorted(papers.get(g, {}).items()):
-            ordered = [entry["authors"][p] for p in sorted(entry["authors"])]
-            for title in sorted(entry["titles"]):
-                stored.paper_iris[title] = paper
-                for pos, (written, agent) in enumerate(ordered, 1):
-                    stored.author_iris[(title, pos, written)] = agent
-                listings.append(
-                    Listing(
-                        source,
-                        0,
-                        title,
-                        entry["date"],
-                        tuple(n for n, _ in ordered),
-                        entry["trunc"],
-                        entry["head"],
-                    )
-                )
-        stored.summary = SourceSummary(source, name, inferred, tuple(listings))
-        out[source] = stored
-    return out
+# --- what the store already holds (read by kg.pipeline.summaries) ---------------------------
 
 
 def is_stale(stored: StoredSource, keys: MentionKeys, scheme: IriScheme) -> bool:
@@ -318,7 +203,7 @@ class IdentityResolution:
             return IdentityPlan(skipped=True)
         self._skip = False
         kept = [known[s] for s in known if s not in fresh and s not in removed]
-        stored = stored_sources(store, scheme, kept)
+        stored = cached_sources(store, scheme, kept)
         summaries = sorted(
             [st.summary for st in stored.values()] + [s for s in fresh.values() if s is not None],
             key=lambda s: s.source,
@@ -358,6 +243,10 @@ class IdentityResolution:
                 len(self.stale_elsewhere),
                 ", ".join(sorted(self.stale_elsewhere)[:10]),
             )
+        if remap:
+            # Mapped again from the same file: their fingerprint moves only with the parse
+            # time, which two ingests in one second share; so they leave the cache now.
+            forget_sources(store, scheme, [stored[source].graph for source in remap])
         return IdentityPlan(keys=keys, remap=frozenset(remap))
 
     def render(self, scheme: IriScheme) -> None:

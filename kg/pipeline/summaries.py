@@ -1,0 +1,328 @@
+"""What identity resolution reads of the sources the store already holds, and its cache.
+
+Resolution sees the whole corpus (docs/identity.md, "Where it runs"): the summary of each
+new or changed file (pass 1) and of every source the store already holds, read back with
+three queries (listings, authorships, owners: :func:`stored_sources`). Reading them back
+costs about 40 microseconds a row, 3 s of CPU at 10k papers, 10k and more rows a second
+however few files changed; a monthly crawl that changes 10 % of the profiles paid it in
+full (issue 18).
+
+So a store folder keeps what was read in ``DIR/identity/summaries.json``, each source
+graph's summary under its *fingerprint*: the file's SHA-256 and the parse time its graph
+records. Ingest rewrites a graph only by mapping a file again, which gives it a new parse
+time, so a graph whose fingerprint is unchanged holds what was read (a source mapped again
+from the same file, whose parse time alone, in whole seconds, would tell, leaves the cache
+before it is rewritten: :func:`forget_sources`). The next ingest reads
+only the graphs whose fingerprint moved (each graph alone when they are few) and takes the
+rest from the file, then writes the file again for the graphs it kept. The file is a
+cache: written whole and renamed into place, ignored when it is missing, unreadable or of
+another format, and a graph not found in it is read from the store. A graph edited in
+place by a SPARQL update (keeping its checksum and parse time) is not seen as changed:
+delete the file, or ingest the profile again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.identity.resolve import Listing, SourceSummary
+from kg.rdf.iri import IriScheme
+from kg.rdf.namespace import sparql_prologue
+from kg.store.embedded import KGStore
+
+#: The cache file, under the store folder.
+CACHE_FILE = Path("identity") / "summaries.json"
+#: Its format: a file of another format is ignored (and replaced by the next ingest).
+CACHE_FORMAT = 1
+#: Missing graphs are read one by one (a query per graph and kind, a few ms each) when
+#: they are at most this share of the store's sources; else with the three whole-store queries.
+ONE_BY_ONE_SHARE = 0.25
+
+_LISTINGS = (
+    sparql_prologue()
+    + """
+SELECT ?g ?paper ?title ?date ?trunc (SUBSTR(STR(?abs), 1, 300) AS ?head) WHERE {
+  GRAPH ?g {
+    ?snap kg:listsPaper ?paper .
+    ?paper dcterms:title ?title ; kg:authorListTruncated ?trunc .
+    OPTIONAL { ?paper dcterms:date ?date }
+    OPTIONAL { ?paper dcterms:abstract ?abs }
+  }
+}"""
+)
+_AUTHORSHIPS = (
+    sparql_prologue()
+    + """
+SELECT ?g ?paper ?pos ?name ?agent WHERE {
+  GRAPH ?g {
+    ?paper prov:qualifiedAttribution ?a .
+    ?a schema:position ?pos ; kg:writtenName ?name ; prov:agent ?agent .
+  }
+}"""
+)
+_OWNERS = (
+    sparql_prologue()
+    + """
+SELECT ?g ?owner ?name ?label ?inferred WHERE {
+  GRAPH ?g {
+    ?snap a kg:ProfileSnapshot ; kg:ownerInferred ?inferred .
+    OPTIONAL { ?snap rdfs:label ?label }
+    OPTIONAL { ?snap foaf:primaryTopic ?owner . ?owner schema:name ?name }
+  }
+}"""
+)
+_FINGERPRINTS = (
+    sparql_prologue() + "SELECT ?g ?sha ?at WHERE { GRAPH ?g { ?g a kg:SourceDocument . "
+    "OPTIONAL { ?g kg:sha256 ?sha } OPTIONAL { ?g prov:generatedAtTime ?at } } }"
+)
+
+
+@dataclass
+class StoredSource:
+    """A source graph as the store holds it: its summary and the IRIs it used."""
+
+    graph: str
+    summary: SourceSummary
+    #: (title, position, written name) -> author IRI, and title -> paper IRI, as stored.
+    author_iris: dict[tuple[str, int, str], str] = field(default_factory=dict)
+    paper_iris: dict[str, str] = field(default_factory=dict)
+    owner_iri: str | None = None
+
+
+def stored_sources(
+    store: KGStore, scheme: IriScheme, graphs: Iterable[str], *, one_by_one: bool = False
+) -> dict[str, StoredSource]:
+    """Summaries of the given source graphs, read back from the store: three whole-store
+    queries, or (``one_by_one``) three queries per graph, which read the same rows of it."""
+    wanted: dict[str, str] = {}
+    for g in graphs:
+        source = scheme.source_of_graph(g)
+        if source is not None:
+            wanted[g] = source
+    if not wanted:
+        return {}
+
+    def rows(query: str) -> Iterator[Any]:
+        if not one_by_one:
+            yield from store.query(query)
+            return
+        for g in wanted:
+            yield from store.query(query, substitutions={"g": ox.NamedNode(g)})
+
+    papers: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    for row in rows(_LISTINGS):
+        g = row["g"].value
+        if g not in wanted:
+            continue
+        paper = row["paper"].value
+        entry = papers[g].setdefault(
+            paper, {"titles": set(), "date": None, "trunc": False, "head": "", "authors": {}}
+        )
+        entry["titles"].add(row["title"].value)
+        if row["date"] is not None:
+            with contextlib.suppress(ValueError):
+                entry["date"] = date.fromisoformat(row["date"].value)
+        entry["trunc"] = row["trunc"].value == "true"
+        if row["head"] is not None:
+            entry["head"] = row["head"].value
+    for row in rows(_AUTHORSHIPS):
+        g = row["g"].value
+        if g not in wanted:
+            continue
+        held = papers[g].get(row["paper"].value)
+        if held is not None:
+            held["authors"][int(row["pos"].value)] = (row["name"].value, row["agent"].value)
+    owners: dict[str, tuple[str | None, str | None, bool]] = {}
+    for row in rows(_OWNERS):
+        g = row["g"].value
+        if g not in wanted:
+            continue
+        source = wanted[g]
+        label = row["label"].value if row["label"] is not None else ""
+        name = row["name"].value if row["name"] is not None else None
+        owner = row["owner"].value if row["owner"] is not None else None
+        previous = owners.get(g)
+        # The snapshot's label is "Profile of NAME (SOURCE)": prefer the name it shows.
+        if previous is None or (name and label == f"Profile of {name} ({source})"):
+            owners[g] = (name, owner, row["inferred"].value == "true")
+    out: dict[str, StoredSource] = {}
+    for g, source in wanted.items():
+        name, owner_iri, inferred = owners.get(g, (None, None, False))
+        stored = StoredSource(g, SourceSummary(source, name, inferred, ()), owner_iri=owner_iri)
+        listings = []
+        for paper, entry in sorted(papers.get(g, {}).items()):
+            ordered = [entry["authors"][p] for p in sorted(entry["authors"])]
+            for title in sorted(entry["titles"]):
+                stored.paper_iris[title] = paper
+                for pos, (written, agent) in enumerate(ordered, 1):
+                    stored.author_iris[(title, pos, written)] = agent
+                listings.append(
+                    Listing(
+                        source,
+                        0,
+                        title,
+                        entry["date"],
+                        tuple(n for n, _ in ordered),
+                        entry["trunc"],
+                        entry["head"],
+                    )
+                )
+        stored.summary = SourceSummary(source, name, inferred, tuple(listings))
+        out[source] = stored
+    return out
+
+
+def fingerprints(store: KGStore) -> dict[str, str]:
+    """Per source graph, its file's SHA-256 and its parse time (all of them, should a graph
+    hold several): what changes whenever ingest writes the graph."""
+    out: dict[str, set[str]] = defaultdict(set)
+    for row in store.query(_FINGERPRINTS):
+        sha = row["sha"].value if row["sha"] is not None else ""
+        at = row["at"].value if row["at"] is not None else ""
+        out[row["g"].value].add(f"{sha}@{at}")
+    return {g: "|".join(sorted(values)) for g, values in out.items()}
+
+
+def cached_sources(
+    store: KGStore, scheme: IriScheme, graphs: Iterable[str]
+) -> dict[str, StoredSource]:
+    """:func:`stored_sources` of ``graphs``, taking those whose fingerprint is unchanged from
+    the store folder's cache (see the module docstring), and writing the cache again.
+    A store that is no folder (in memory, external) is read whole, as before."""
+    wanted = list(graphs)
+    folder = getattr(store, "folder", None)
+    if folder is None or not wanted:
+        return stored_sources(store, scheme, wanted)
+    path = Path(folder) / CACHE_FILE
+    prints = fingerprints(store)
+    cached = _load(path, scheme.base)
+    out: dict[str, StoredSource] = {}
+    #: What the cache will hold: the entries used as they were read (not encoded again).
+    keep: dict[str, Any] = {}
+    missing: list[str] = []
+    for g in wanted:
+        hit = cached.get(g)
+        stored = _decode(g, hit[1]) if hit is not None and hit[0] == prints.get(g) else None
+        if stored is None:
+            missing.append(g)
+        else:
+            out[stored.summary.source] = stored
+            keep[g] = hit
+    if missing:
+        one_by_one = len(missing) <= ONE_BY_ONE_SHARE * max(1, len(prints))
+        for stored in stored_sources(store, scheme, missing, one_by_one=one_by_one).values():
+            out[stored.summary.source] = stored
+            if stored.graph in prints:
+                keep[stored.graph] = [prints[stored.graph], _encode(stored)]
+    if missing or len(keep) != len(cached):
+        _save(path, scheme.base, keep)
+    # In the order the graphs were asked for, as stored_sources gives them.
+    order = {g: i for i, g in enumerate(wanted)}
+    return dict(sorted(out.items(), key=lambda item: order[item[1].graph]))
+
+
+def forget_sources(store: KGStore, scheme: IriScheme, graphs: Iterable[str]) -> None:
+    """Drop ``graphs`` from the store folder's cache: ingest is about to write them again
+    from the same file (a remap), which moves their fingerprint only by the parse time,
+    in whole seconds: two ingests in one second would leave the old entry looking current."""
+    folder = getattr(store, "folder", None)
+    doomed = set(graphs)
+    if folder is None or not doomed:
+        return
+    path = Path(folder) / CACHE_FILE
+    cached = _load(path, scheme.base)
+    if doomed & cached.keys():
+        _save(path, scheme.base, {g: hit for g, hit in cached.items() if g not in doomed})
+
+
+def _encode(stored: StoredSource) -> list[Any]:
+    summary = stored.summary
+    listings = []
+    for listing in summary.listings:
+        agents = [
+            stored.author_iris[(listing.title, pos, written)]
+            for pos, written in enumerate(listing.authors, 1)
+        ]
+        listings.append(
+            [
+                listing.title,
+                listing.date.isoformat() if listing.date else None,
+                list(listing.authors),
+                agents,
+                listing.truncated,
+                listing.abstract,
+                stored.paper_iris[listing.title],
+            ]
+        )
+    return [summary.source, summary.owner, summary.owner_inferred, stored.owner_iri, listings]
+
+
+def _decode(graph: str, data: Any) -> StoredSource | None:
+    """The entry :func:`_encode` wrote, or None if it is malformed."""
+    try:
+        return _decoded(graph, data)
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _decoded(graph: str, data: Any) -> StoredSource:
+    source, owner, inferred, owner_iri, rows = data
+    stored = StoredSource(graph, SourceSummary(source, owner, inferred, ()), owner_iri=owner_iri)
+    listings = []
+    # The same insertion order as stored_sources: a title met twice keeps its last IRIs.
+    for title, day, authors, agents, truncated, head, paper in rows:
+        stored.paper_iris[title] = paper
+        for pos, (written, agent) in enumerate(zip(authors, agents, strict=True), 1):
+            stored.author_iris[(title, pos, written)] = agent
+        listings.append(
+            Listing(
+                source,
+                0,
+                title,
+                date.fromisoformat(day) if day else None,
+                tuple(authors),
+                truncated,
+                head,
+            )
+        )
+    stored.summary = SourceSummary(source, owner, inferred, tuple(listings))
+    return stored
+
+
+def _load(path: Path, base: str) -> dict[str, Any]:
+    """The cache's entries, graph -> [fingerprint, entry] (entries are decoded when used);
+    none if it is missing, unreadable, of another format or of another base IRI."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != CACHE_FORMAT or data.get("base") != base:
+            return {}
+        return {
+            g: hit
+            for g, hit in data["graphs"].items()
+            if isinstance(hit, list) and len(hit) == 2 and isinstance(hit[0], str)
+        }
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return {}
+
+
+def _save(path: Path, base: str, entries: dict[str, Any]) -> None:
+    """Write the cache whole, renamed into place (a cache: a failure only loses it)."""
+    data = {"format": CACHE_FORMAT, "base": base, "graphs": dict(sorted(entries.items()))}
+    partial = path.with_name(path.name + ".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            partial.unlink()
