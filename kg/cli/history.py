@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import cast
 
@@ -26,19 +27,35 @@ def history_group() -> None:
 
 
 @history_group.command("list")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["tsv", "json"]),
+    default="tsv",
+    show_default=True,
+    help="tsv: source, snapshot date, graph IRI a line; json: an array of objects.",
+)
 @store_option
 @store_base_option
-def history_list_command(store_path: str | None) -> None:
-    """List the history graphs: source, snapshot date, graph IRI (tab-separated)."""
+def history_list_command(output_format: str, store_path: str | None) -> None:
+    """List the history graphs: source, snapshot date, graph IRI."""
     from kg.pipeline.history import history_graphs
 
     store = _open_store(store_path)
     try:
         scheme = _scheme(_base_iri(store_path, click.get_current_context().meta.get("kg.base_iri")))
-        for item in history_graphs(cast(KGStore, store), scheme):
-            click.echo(f"{item.source}\t{item.day.isoformat()}\t{item.graph}")
+        graphs = history_graphs(cast(KGStore, store), scheme)
     finally:
         store.close()
+    if output_format == "json":
+        rows = [
+            {"source": item.source, "date": item.day.isoformat(), "graph": item.graph}
+            for item in graphs
+        ]
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    for item in graphs:
+        click.echo(f"{item.source}\t{item.day.isoformat()}\t{item.graph}")
 
 
 @history_group.command("drop")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -38,6 +39,10 @@ def test_dated_crawls_are_ingested_in_order_and_history_can_be_dropped(
     assert "crawl 2026-10-01: 5 added" in out and "crawl 2026-11-01: 0 added, 1 replaced" in out
     code, out = _kg("history", "list", "--store", store)
     assert code == 0 and out.split("\t")[:2] == [CHANGED, "2026-10-01"], out
+    code, out = _kg("history", "list", "--store", store, "--format", "json")
+    assert code == 0, out
+    assert [(r["source"], r["date"]) for r in json.loads(out)] == [(CHANGED, "2026-10-01")]
+    assert json.loads(out)[0]["graph"].startswith(f"{TEST_BASE_IRI}graph/_history/")
     code, out = _kg("history", "drop", "--before", "2026-10-02", "--store", store)
     assert code == 0 and "dropped 1 archived snapshot" in out, out
     assert _kg("history", "list", "--store", store) == (0, "")
