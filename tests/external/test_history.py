@@ -184,3 +184,15 @@ def test_the_new_paper_is_new_since_mid_october_on_the_external_store(history: H
     runner = ReportRunner(reports, RemoteBackend(store, timeout=60), scheme, timeout=60)
     rows = runner.run(report, bind(report, {"since": "2026-10-15"}, scheme)).records()
     assert [(r["paper_title"], r["first_listed"]) for r in rows] == [(NEW_TITLE, "2026-11-01")]
+
+
+def test_a_wrong_base_iri_names_every_base_the_store_holds(
+    history: History, seeded_external: Any
+) -> None:
+    """The store now holds the data of two bases (the seeds' and these crawls'): an operator
+    who passes neither is told both."""
+    result = run_kg("stats", *history.server.store_args(), "--base-iri", "http://elsewhere.test/")
+    assert result.returncode == 2
+    assert f"--base-iri {history.base_iri}" in result.stderr, result.stderr
+    assert f"--base-iri {seeded_external.base_iri}" in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr

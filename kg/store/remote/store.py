@@ -687,11 +687,17 @@ class RemoteStore:
         other = next((row["g"].value for row in rows), None)
         if other is not None and other.startswith(self.graph_prefix):
             return ""  # the project's graphs, loaded without it (a bulk load): no version yet
-        if other is not None and "/graph/" in other:
-            base = other[: other.rindex("/graph/") + 1]
+        # Every base whose ingest recorded itself, else the base of a graph found: a store
+        # may hold the data of several bases, and the operator must see each of them.
+        bases = self.recorded_bases()
+        if not bases and other is not None and "/graph/" in other:
+            bases = [other[: other.rindex("/graph/") + 1]]
+        if bases:
+            choices = " or ".join(f"--base-iri {base}" for base in bases)
             raise StoreError(
-                f"no data for the base IRI {self.scheme.base} in the store at {self.location}; it holds data "
-                f"ingested with --base-iri {base}: pass that (or set KG_BASE_IRI)"
+                f"no data for the base IRI {self.scheme.base} in the store at {self.location}; "
+                f"it holds data ingested with {choices}: pass "
+                f"{'that' if len(bases) == 1 else 'one of them'} (or set KG_BASE_IRI)"
             )
         raise StoreError(
             f"no data for the base IRI {self.scheme.base} in the store at {self.location}. "
