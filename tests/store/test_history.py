@@ -48,6 +48,13 @@ HISTORY_REPORTS = {
     "fastest-growing-authors",
 }
 REPORTS = load_reports()
+SEEDS = [
+    "000_ac1c864ae2d95ddb.txt",
+    "001_567876b7f542bf29.txt",
+    "002_9773ab9e62c767ff.txt",
+    "003_7707062aadfcc580.txt",
+    "004_6a2e0b437ba59670.txt",
+]
 
 
 def _changed(text: str) -> str:
@@ -145,6 +152,42 @@ def test_the_between_crawls_report_shows_the_change(two_crawls: KGStore) -> None
     )
     assert (growth[0]["author"], growth[0]["growth"]) == (OWNER, 2)
     assert all(r["growth"] == 0 for r in growth[1:])
+
+
+UNNAMED = "009_unnamed.txt"
+
+
+def _unnamed(text: str, h_index: int) -> str:
+    """Seed 001 without its header name: every entry is cut by 'et al.', so no owner can be
+    told (kg.parse.header: confidence "none")."""
+    assert text.startswith("Lizhu Zhang\n") and "h-index12\n" in text
+    return text.removeprefix("Lizhu Zhang\n").replace("h-index12\n", f"h-index{h_index}\n", 1)
+
+
+def test_a_page_without_an_owner_grows_as_one_row(tmp_path: Path, seeds_dir: Path) -> None:
+    """A page whose owner is unknown is one row with no author: the owner's name was looked
+    up through an unbound ?author, which matched every author of the store (one row each)."""
+    store = KGStore.in_memory()
+    seed = (seeds_dir / "001_567876b7f542bf29.txt").read_text(encoding="utf-8")
+    for day, h_index in ((OCT, 12), (NOV, 15)):
+        folder = tmp_path / day.isoformat()
+        shutil.copytree(seeds_dir, folder)
+        (folder / UNNAMED).write_text(_unnamed(seed, h_index), encoding="utf-8")
+        _ingest(store, folder, day)
+    growth = _run(
+        store,
+        "fastest-growing-authors",
+        **{"from": "2026-10-01", "to": "2026-11-01", "metric": "h_index"},
+    )
+    assert [(r["source"], r["author"], r["growth"]) for r in growth[:1]] == [(UNNAMED, None, 3)]
+    # One row a page that shows an h-index (seed 002 shows no metrics).
+    assert sorted(r["source"] for r in growth) == sorted(
+        [*(s for s in SEEDS if not s.startswith("002_")), UNNAMED]
+    )
+    changes = _run(store, "crawl-changes", **{"from": "2026-10-01", "to": "2026-11-01"})
+    assert [(r["source"], r["what_label"], r["before"], r["after"], r["owner"]) for r in changes] == [
+        (UNNAMED, "h_index", 12, 15, None)
+    ]
 
 
 def _example(name: str) -> dict[str, str]:
