@@ -185,9 +185,9 @@ def test_a_page_without_an_owner_grows_as_one_row(tmp_path: Path, seeds_dir: Pat
         [*(s for s in SEEDS if not s.startswith("002_")), UNNAMED]
     )
     changes = _run(store, "crawl-changes", **{"from": "2026-10-01", "to": "2026-11-01"})
-    assert [(r["source"], r["what_label"], r["before"], r["after"], r["owner"]) for r in changes] == [
-        (UNNAMED, "h_index", 12, 15, None)
-    ]
+    assert [
+        (r["source"], r["what_label"], r["before"], r["after"], r["owner"]) for r in changes
+    ] == [(UNNAMED, "h_index", 12, 15, None)]
 
 
 def _example(name: str) -> dict[str, str]:
