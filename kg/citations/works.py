@@ -221,11 +221,12 @@ def load_works(
     from_year: int | None = None,
     to_year: int | None = None,
     papers: Sequence[str] | None = None,
-    limit: int = MAX_WORKS,
+    limit: int | None = None,
     timeout: float | None = None,
 ) -> list[Work]:
     """The papers that match every filter given (IRIs for the entities), newest first;
-    with ``papers`` (paper IRIs), only those, in that order (duplicates dropped).
+    with ``papers`` (paper IRIs), only those, in that order (duplicates dropped); at most
+    ``limit`` of them (default :data:`MAX_WORKS`).
 
     Raises ValueError for a string in ``papers`` that is no IRI, and the backend's errors.
 
@@ -234,6 +235,7 @@ def load_works(
     >>> load_works(LocalBackend(KGStore.in_memory()))
     []
     """
+    limit = MAX_WORKS if limit is None else limit
     bindings: dict[str, Any] = {}
     for name, iri in (
         ("only_paper", paper),

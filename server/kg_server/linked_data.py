@@ -72,6 +72,7 @@ from werkzeug.routing import RequestRedirect
 
 from kg import formats
 from kg.citations import csl
+from kg.citations import works as citation_works
 from kg.citations.render import render as render_citations
 from kg.citations.works import load_works
 from kg.errors import NotFound
@@ -643,16 +644,21 @@ def _citation(
 
     def build() -> Rendered | None:
         context = kg_context()
+        # One more than is shown: an author's bibliography cut at MAX_WORKS says so
+        # (X-Description-Truncated, as a description cut at its limit).
         works = load_works(
             context.backend,
             paper=iri if kind == "paper" else None,
             author=iri if kind == "author" else None,
             timeout=context.settings.query_timeout,
+            limit=citation_works.MAX_WORKS + 1,
         )
         if not works:
             return None
-        body = render_citations(works, fmt.key, style=style or csl.DEFAULT_STYLE)
-        return Rendered(body, fmt.content_type, None)
+        shown = citation_works.MAX_WORKS
+        note = f"papers; limit={shown}" if len(works) > shown else None
+        body = render_citations(works[:shown], fmt.key, style=style or csl.DEFAULT_STYLE)
+        return Rendered(body, fmt.content_type, note)
 
     if not_modified(etag):
         response = Response(status=304)
@@ -661,6 +667,8 @@ def _citation(
         if rendered is None:
             return None
         response = Response(rendered.body, content_type=fmt.content_type)
+        if rendered.truncation_note:
+            response.headers[TRUNCATED_HEADER] = rendered.truncation_note
         filename = path.rsplit("/", 1)[-1] + "." + fmt.extension
         response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
     finish(response, path=path, fmt=fmt, negotiated=negotiated, etag=etag, offers=offers)

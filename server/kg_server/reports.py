@@ -298,7 +298,13 @@ def _papers_response(run: Run, fmt: Format) -> Response:
     column = result.columns.index("paper")
     papers = [row[column].value for row in result.rows if row[column] is not None]
     context = kg_context()
-    works = load_works(context.backend, papers=papers, timeout=context.settings.query_timeout)
+    # Every paper of the rows (at most --max-rows of them), not load_works' default cap.
+    works = load_works(
+        context.backend,
+        papers=papers,
+        timeout=context.settings.query_timeout,
+        limit=len(papers),
+    )
     response = Response(render_citations(works, fmt.key), content_type=fmt.content_type)
     response.headers["Content-Disposition"] = (
         f'inline; filename="{run.report.name}.{fmt.extension}"'

@@ -22,6 +22,7 @@ from flask.testing import FlaskClient
 
 from kg import formats
 from kg.citations import csl
+from kg.citations import works as citation_works
 from kg.citations.works import Work, load_works
 from kg.cli import main as cli_main
 from kg.store.embedded import KGStore
@@ -329,6 +330,28 @@ def test_the_author_papers_report_downloads_as_citations(
         ).status_code
         == 304
     )
+
+
+def test_a_bibliography_cut_at_its_limit_says_so(
+    make_app: Callable[..., Flask], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An author's bibliography holds at most MAX_WORKS papers and says when it was cut; the
+    report of the author's papers downloads every paper of its rows (it was cut at
+    MAX_WORKS without a word)."""
+    monkeypatch.setattr(citation_works, "MAX_WORKS", 10)
+    client = make_app(local=True).test_client()
+    cut = client.get(f"{AUTHOR}.bib")
+    assert cut.status_code == 200
+    assert cut.headers["X-Description-Truncated"] == "papers; limit=10"
+    assert len(read_bibtex(cut.data)) == 10
+    report = client.get("/reports/author-papers.bib", query_string={"author": "Xuyang Zhao"})
+    assert report.status_code == 200
+    assert "X-Report-Truncated" not in report.headers
+    assert len(read_bibtex(report.data)) == 15
+    monkeypatch.setattr(citation_works, "MAX_WORKS", 15)
+    whole = make_app(local=True).test_client().get(f"{AUTHOR}.bib")
+    assert "X-Description-Truncated" not in whole.headers
+    assert len(read_bibtex(whole.data)) == 15
 
 
 def test_only_reports_of_papers_offer_citations(http: FlaskClient) -> None:
