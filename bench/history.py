@@ -82,7 +82,7 @@ def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
-def _change(
+def changed_page(
     text: str, day: date, rng: random.Random, used: set[int], vocabulary: Vocabulary, lab: int
 ) -> str:
     """The page one month later (copied on ``day``): metrics up, one more paper, of the
@@ -159,7 +159,9 @@ def _crawls(
                 text = path.read_text(encoding="utf-8")
                 # A page is named {lab:06d}_{owner}_{digest}.txt (kg.tools.generate).
                 lab = int(path.name.split("_", 1)[0])
-                path.write_text(_change(text, day, rng, used, vocabulary, lab), encoding="utf-8")
+                path.write_text(
+                    changed_page(text, day, rng, used, vocabulary, lab), encoding="utf-8"
+                )
             changed = len(chosen)
         printed_on = day
         yield number, day, changed, reprinted, current
