@@ -46,6 +46,12 @@ def test_bench_quick_run_writes_figures_and_a_table(tmp_path: Path) -> None:
     assert load["papers"] == 60 and load["quads"] > 0
     assert load["ingest"]["seconds"] > 0 and load["raw_bulk_load"]["seconds"] > 0
     assert load["ingest"]["peak_pss_bytes"] > 0 and load["raw_bulk_load"]["peak_pss_bytes"] > 0
+    # The distinct triples are fewer than the quads (each page's graph and the union hold
+    # a triple twice at least), and every store on disk has a size.
+    distinct = load["distinct"]
+    assert 0 < distinct["triples"] < load["quads"]
+    assert distinct["store_bytes"] > 0 and load["store_bytes"] > load["raw_store_bytes"] > 0
+    assert "distinct triples" in done.stdout
     assert results["reports"], "every report is timed in-process"
     assert all(r["n"] > 0 or r["errors"] or r["timeout"] for r in results["reports"].values())
 
