@@ -140,15 +140,17 @@ class _Mapped:
     papers: int
     failures: tuple[ParseFailure, ...]
     usable: bool
-    #: A new graph's N-Quads text (see _Work.new_graph) and its number of quads.
-    nquads: str = ""
+    #: A new graph's N-Quads as UTF-8 (see _Work.new_graph) and its number of quads. Bytes,
+    #: not text: a str crosses from the worker encoded by pickle and decoded again, then
+    #: the loader encodes it once more; UTF-8 goes to the bulk loader as it came.
+    nquads: bytes = b""
     quads: int = 0
     #: The owner's name as the page gives it ("" if unknown): a stored source is only
     #: replaced by a page of the same owner (docs/sources.md).
     owner: str = ""
     #: Unchanged, but copied on another date: only the snapshot's date is to move.
     redate: bool = False
-    #: Where the plain N-Triples (the union copy) start in ``nquads``.
+    #: The byte offset in ``nquads`` where the plain N-Triples (the union copy) start.
     triples_at: int = 0
 
 
@@ -302,9 +304,9 @@ def _parse_and_map(
             paper_key=bound.paper_key,
         )
     if usable and work.new_graph is not None:
-        # One string instead of a list of lines: one object to pickle, and the main
+        # One bytes object instead of a list of lines: one object to pickle, and the main
         # process only appends it to the batch.
-        nquads = _with_union_copy(lines, work.new_graph)
+        nquads, triples_at = _with_union_copy(lines, work.new_graph)
         return _Mapped(
             work.source,
             work.path,
@@ -317,7 +319,7 @@ def _parse_and_map(
             nquads,
             2 * len(lines),
             profile.owner.name or "",
-            triples_at=len(nquads) - sum(map(len, lines)),
+            triples_at=triples_at,
         )
     return _Mapped(
         work.source,
@@ -371,18 +373,21 @@ def _mapped_stream(
                 future.cancel()
 
 
-def _with_union_copy(lines: list[str], graph: str) -> str:
-    """A new graph's N-Quads text, its named graph then its default-graph copy.
+def _with_union_copy(lines: list[str], graph: str) -> tuple[bytes, int]:
+    """A new graph's N-Quads as UTF-8, its named graph then its default-graph copy, and
+    the byte offset where the copy (the plain N-Triples) starts.
 
-    One ``str.replace`` over the file's text instead of a Python loop over its
+    One ``replace`` over the file's text instead of a Python loop over its
     lines: every N-Triples line ends with ``" .\n"``, and nothing else does
     (newlines inside literals are escaped); if the count says otherwise, the
     line-by-line :func:`kg.store.embedded.graph_with_union_copy` is used.
     """
-    text = "".join(lines)
-    if text.count(" .\n") != len(lines):
-        return "".join(graph_with_union_copy(lines, graph))
-    return text.replace(" .\n", f" <{graph}> .\n") + text
+    text = "".join(lines).encode("utf-8")
+    if text.count(b" .\n") != len(lines):
+        named = "".join(list(graph_with_union_copy(lines, graph))[: len(lines)]).encode("utf-8")
+    else:
+        named = text.replace(b" .\n", f" <{graph}> .\n".encode())
+    return named + text, len(named)
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,7 +396,7 @@ class _Batched:
 
     source: str
     graph: str
-    nquads: str
+    nquads: bytes
     quads: int
 
 
@@ -639,7 +644,8 @@ def ingest(
                     _Batched(mapped.source, scheme.graph(mapped.source), mapped.nquads, count)
                 )
                 if observer is not None:
-                    observer.graph(scheme.graph(mapped.source), mapped.nquads, mapped.triples_at)
+                    triples = mapped.nquads[mapped.triples_at :].decode("utf-8")
+                    observer.graph(scheme.graph(mapped.source), triples)
                 batch_bytes += size
                 batch_quads += count
                 status = "added"
