@@ -398,6 +398,8 @@ class _Batched:
     graph: str
     nquads: bytes
     quads: int
+    #: Where its default-graph copy starts in ``nquads`` (bytes).
+    triples_at: int = 0
 
 
 class _Loader:
@@ -443,13 +445,14 @@ class _Loader:
                 return
 
     def _load(self, batch: list[_Batched]) -> None:
-        texts = [item.nquads for item in batch]
         try:
             if sum(item.quads for item in batch) > BULK_BATCH_QUADS:
                 # Not one commit: the store records the graphs first (a crash is undone).
-                self._store.load_new_graphs(texts, graphs=[item.graph for item in batch])
+                self._store.load_new_graphs(
+                    [item.nquads for item in batch], graphs=[item.graph for item in batch]
+                )
             else:
-                self._store.load_new_graphs(texts)
+                self._store.load_new_graphs(_union_once(batch))
             return
         except (SyntaxError, ValueError) as error:
             if len(batch) == 1:
@@ -487,6 +490,38 @@ class _Loader:
         if self._error is not None:
             error, self._error = self._error, None
             raise error
+
+
+def _union_once(batch: Sequence[_Batched]) -> list[bytes | memoryview]:
+    """The N-Quads of a batch of new graphs that commits as one, each default-graph triple once.
+
+    Each graph's text carries its own copy of its triples for the union, and the graphs
+    of one batch share many (a paper on the pages of a lab's members: its title, date,
+    abstract, authors), about 15 % of the quads of a 10k-paper ingest; the bulk loader
+    stores the default graph as a set, but parses and sorts every copy it is given, at
+    about the cost of a quad it keeps. A copy is dropped here only when an equal line of
+    the same batch goes before it: the load commits as a whole (else it is refused as a
+    whole and loaded again graph by graph, each with all its copies), so the store gets
+    exactly what all the copies would give. Not across batches: another batch may
+    still be refused. A line is one statement (N-Quads has no line breaks inside one),
+    so equal lines are the same triple.
+    """
+    if len(batch) < 2:
+        return [item.nquads for item in batch]
+    seen: set[bytes] = set()
+    parts: list[bytes | memoryview] = []
+    for item in batch:
+        # The batch is kept for a refused load: its named graphs are read from it, not copied.
+        parts.append(memoryview(item.nquads)[: item.triples_at])
+        lines = item.nquads[item.triples_at :].split(b"\n")
+        tail = lines.pop()  # b"" after the last newline
+        fresh = [line for line in lines if line not in seen]
+        seen.update(fresh)
+        if fresh:
+            parts.append(b"\n".join(fresh) + b"\n")
+        if tail:
+            parts.append(tail)
+    return parts
 
 
 def _first_line(error: BaseException) -> str:
@@ -641,7 +676,13 @@ def ingest(
                 if batch_bytes + size > BULK_BATCH_BYTES or batch_quads + count > BULK_BATCH_QUADS:
                     flush_batch()
                 batch.append(
-                    _Batched(mapped.source, scheme.graph(mapped.source), mapped.nquads, count)
+                    _Batched(
+                        mapped.source,
+                        scheme.graph(mapped.source),
+                        mapped.nquads,
+                        count,
+                        mapped.triples_at,
+                    )
                 )
                 if observer is not None:
                     triples = mapped.nquads[mapped.triples_at :].decode("utf-8")

@@ -263,7 +263,9 @@ class KGStore:
 
     # -- writing ---------------------------------------------------------------
 
-    def load_new_graphs(self, nquads: Iterable[str | bytes], *, graphs: Sequence[str] = ()) -> None:
+    def load_new_graphs(
+        self, nquads: Iterable[str | bytes | memoryview], *, graphs: Sequence[str] = ()
+    ) -> None:
         """Bulk-load N-Quads text or UTF-8 (graphs that are not in the store yet).
 
         Give it whole graphs only, each with its default-graph copy (see
@@ -581,7 +583,7 @@ class GraphStore(Protocol):
     def dump(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None: ...
 
     def load_new_graphs(
-        self, nquads: Iterable[str | bytes], *, graphs: Sequence[str] = ()
+        self, nquads: Iterable[str | bytes | memoryview], *, graphs: Sequence[str] = ()
     ) -> None: ...
 
     def replace_graph(self, graph: str, ntriples: Iterable[str], *, before: str = "") -> None: ...
@@ -601,7 +603,7 @@ class _Utf8Reader(io.RawIOBase):
     """A binary stream of the UTF-8 of some strings, encoded one string at a time (parts
     that are bytes already are taken as they are)."""
 
-    def __init__(self, parts: Iterable[str | bytes]):
+    def __init__(self, parts: Iterable[str | bytes | memoryview]):
         self._parts = iter(parts)
         self._pending = memoryview(b"")
 

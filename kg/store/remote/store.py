@@ -533,7 +533,9 @@ class RemoteStore:
     def _add_to_union(self, graph: str) -> str:
         return f"INSERT {{ GRAPH <{self.union_graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
 
-    def load_new_graphs(self, nquads: Iterable[str | bytes], *, graphs: Sequence[str] = ()) -> None:
+    def load_new_graphs(
+        self, nquads: Iterable[str | bytes | memoryview], *, graphs: Sequence[str] = ()
+    ) -> None:
         """Add graphs that are not in the store yet, from N-Quads lines or UTF-8 (each graph
         with its default-graph copy, as :func:`kg.store.embedded.graph_with_union_copy` gives).
         Leftovers of an interrupted earlier write of the same graph are cleared first
