@@ -33,7 +33,7 @@ import queue
 import sys
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -349,7 +349,7 @@ def _mapped_stream(
     workers: int,
     keys: MentionKeys | None = None,
     limits: FileLimits = DEFAULT_LIMITS,
-) -> Iterator[_Mapped]:
+) -> Generator[_Mapped, None, None]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
         for work in works:
             yield _parse_and_map(work, base, as_of, parsed_at, keys, limits)
@@ -605,9 +605,8 @@ def ingest(
         else _Work(w.source, w.path, w.known_sha, scheme.graph(w.source), w.known_date)
         for w in works
     ]
-    stream: Iterable[_Mapped] = _mapped_stream(
-        works, scheme.base, as_of, parsed_at, workers, keys, limits
-    )
+    mapping = _mapped_stream(works, scheme.base, as_of, parsed_at, workers, keys, limits)
+    stream: Iterable[_Mapped] = mapping
     if show:
         from tqdm import tqdm
 
@@ -699,6 +698,11 @@ def ingest(
         if resolution is not None:
             resolution.render(scheme)
     finally:
+        # A failure part way (a load the store refused, a full disk) leaves the mapping
+        # unfinished: its worker pool is shut down here, in this thread, not whenever the
+        # cyclic collector reaches the generator, which may be in the pool's own manager
+        # thread (it cannot join itself: an unraisable RuntimeError in a later ingest).
+        mapping.close()
         loader.close()
     if loader.rejected:
         if observer is not None:

@@ -107,3 +107,28 @@ def test_one_batch_of_pages_sharing_papers_loads_each_union_triple_once(
     _ingest(tmp_path / "alone", profiles)
     assert len(loaded) == 1 + ingest_module.PARALLEL_THRESHOLD + 6
     assert _stored(tmp_path / "batched") == _stored(tmp_path / "alone")
+
+
+def test_a_failed_load_shuts_the_worker_pool_down_before_ingest_raises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not left to the garbage collector: while the error (and so the ingest's frame) is held,
+    no worker process is left."""
+    import multiprocessing
+
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    examples = sorted(EXAMPLES.glob("*.txt"))
+    for index in range(ingest_module.PARALLEL_THRESHOLD * 2):
+        source = examples[index % len(examples)]
+        (profiles / f"{index:03d}-{source.name}").write_bytes(source.read_bytes())
+
+    def broken(self: KGStore, nquads: object, **options: object) -> None:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(KGStore, "load_new_graphs", broken)
+    monkeypatch.setattr(ingest_module, "BULK_BATCH_BYTES", 1)
+    with pytest.raises(OSError, match="disk full") as raised:
+        _ingest(tmp_path / "store", profiles)
+    assert raised.traceback  # the frames stay referenced
+    assert multiprocessing.active_children() == []
