@@ -170,17 +170,27 @@ _T = {  # predicates and classes, pre-rendered once
     "seeAlso": _P["RDFS.seeAlso"],
 }
 
-_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
+
+def _escaped(value: str) -> str:
+    """``value`` with the four characters an N-Triples string cannot hold as they are escaped.
+
+    Four ``str.replace`` calls rather than one ``str.translate`` with a table: translate
+    looks every character up (0.53 s for the 37M characters of literals of a 10k-paper
+    store), while a replace that finds nothing is a fast scan that returns its input,
+    and nearly no literal holds one of them (0.11 s). The backslash goes first, so that
+    the backslashes of the other escapes are not doubled.
+    """
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
 
 
 def literal(value: str, lang: str | None = None) -> str:
     """An N-Triples string literal."""
-    text = '"' + value.translate(_ESCAPES) + '"'
+    text = '"' + _escaped(value) + '"'
     return text + "@" + lang if lang else text
 
 
 def typed(value: object, datatype: str) -> str:
-    return f'"{str(value).translate(_ESCAPES)}"^^<{datatype}>'
+    return f'"{_escaped(str(value))}"^^<{datatype}>'
 
 
 _XSD_INTEGER = str(XSD.integer)

@@ -263,8 +263,10 @@ class KGStore:
 
     # -- writing ---------------------------------------------------------------
 
-    def load_new_graphs(self, nquads: Iterable[str], *, graphs: Sequence[str] = ()) -> None:
-        """Bulk-load N-Quads text (graphs that are not in the store yet).
+    def load_new_graphs(
+        self, nquads: Iterable[str | bytes | memoryview], *, graphs: Sequence[str] = ()
+    ) -> None:
+        """Bulk-load N-Quads text or UTF-8 (graphs that are not in the store yet).
 
         Give it whole graphs only, each with its default-graph copy (see
         :func:`graph_with_union_copy`). Up to :data:`BULK_ATOMIC_QUADS` quads, one
@@ -580,7 +582,9 @@ class GraphStore(Protocol):
 
     def dump(self, output: IO[bytes], fmt: str, *, graph: str | None = None) -> None: ...
 
-    def load_new_graphs(self, nquads: Iterable[str], *, graphs: Sequence[str] = ()) -> None: ...
+    def load_new_graphs(
+        self, nquads: Iterable[str | bytes | memoryview], *, graphs: Sequence[str] = ()
+    ) -> None: ...
 
     def replace_graph(self, graph: str, ntriples: Iterable[str], *, before: str = "") -> None: ...
 
@@ -596,9 +600,10 @@ class GraphStore(Protocol):
 
 
 class _Utf8Reader(io.RawIOBase):
-    """A binary stream of the UTF-8 of some strings, encoded one string at a time."""
+    """A binary stream of the UTF-8 of some strings, encoded one string at a time (parts
+    that are bytes already are taken as they are)."""
 
-    def __init__(self, parts: Iterable[str]):
+    def __init__(self, parts: Iterable[str | bytes | memoryview]):
         self._parts = iter(parts)
         self._pending = memoryview(b"")
 
@@ -612,7 +617,7 @@ class _Utf8Reader(io.RawIOBase):
                 part = next(self._parts, None)
                 if part is None:
                     break
-                self._pending = memoryview(part.encode("utf-8"))
+                self._pending = memoryview(part.encode("utf-8") if isinstance(part, str) else part)
             size = min(len(buffer) - filled, len(self._pending))
             buffer[filled : filled + size] = self._pending[:size]
             self._pending = self._pending[size:]

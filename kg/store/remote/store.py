@@ -533,8 +533,10 @@ class RemoteStore:
     def _add_to_union(self, graph: str) -> str:
         return f"INSERT {{ GRAPH <{self.union_graph}> {{ ?s ?p ?o }} }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
 
-    def load_new_graphs(self, nquads: Iterable[str], *, graphs: Sequence[str] = ()) -> None:
-        """Add graphs that are not in the store yet, from N-Quads lines (each graph
+    def load_new_graphs(
+        self, nquads: Iterable[str | bytes | memoryview], *, graphs: Sequence[str] = ()
+    ) -> None:
+        """Add graphs that are not in the store yet, from N-Quads lines or UTF-8 (each graph
         with its default-graph copy, as :func:`kg.store.embedded.graph_with_union_copy` gives).
         Leftovers of an interrupted earlier write of the same graph are cleared first
         (so ``graphs``, which the embedded store needs for large loads, is not needed).
@@ -543,7 +545,7 @@ class RemoteStore:
         request adds its graphs and their union share (in one transaction where
         the store makes a request one; see :meth:`_graph_operations`).
         """
-        data = "".join(nquads).encode("utf-8")
+        data = b"".join(p.encode("utf-8") if isinstance(p, str) else p for p in nquads)
         if not data:
             return
         by_graph: dict[str, list[str]] = {}
