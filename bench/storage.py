@@ -8,7 +8,7 @@ Run from the repository root::
 
 One corpus (``kg generate``, seed 7) is ingested once, as the benchmark does it (``kg ingest
 --no-precompute --no-search-index``), and exported (``kg export --format nquads``). From that
-export five layouts are written as N-Quads and each is loaded by pyoxigraph's ``bulk_load`` into
+export six layouts are written as N-Quads and each is loaded by pyoxigraph's ``bulk_load`` into
 a fresh on-disk store, in a child process timed as the raw loader of ``python -m bench`` is
 (wall and CPU seconds, peak memory of the process tree, the store's size on disk after
 ``flush``, its quads):
@@ -27,10 +27,16 @@ a fresh on-disk store, in a child process timed as the raw loader of ``python -m
   <<( s p o )>>`` (an RDF 1.2 triple term) per such triple. Oxigraph's union then holds
   each data triple once (a set), plus the provenance triples, which are distinct too;
 * **E** as D with per-triple provenance only (one ``alsoStates`` quad per extra statement):
-  the simplest exact encoding, shown for what the per-subject markers of D save.
+  the simplest exact encoding, shown for what the per-subject markers of D save;
+* **F** every distinct triple once in the *default* graph (as in B), and each source graph
+  holding only provenance: D's two kinds of quad, for every triple it states (not only those
+  stored elsewhere). Queries read the default graph as today, without the union option.
+  (Oxigraph indexes a default-graph triple three times and a named-graph quad six times,
+  which is why D cannot be as small as B.)
 
 Graph ``g`` of the product is recovered from D exactly (the run checks it, graph by graph,
-against the export, for up to ``--check-graphs`` graphs)::
+against the export, for up to ``--check-graphs`` graphs; F likewise, without the first
+branch and with ``?s ?p ?o`` read from the default graph)::
 
     { GRAPH ?g { ?s ?p ?o } }                            # what g owns, provenance aside
     UNION { GRAPH ?g { ?g bench:statesAllAbout ?s } ?s ?p ?o }   # from the union
@@ -81,8 +87,10 @@ LAYOUTS = {
     "C": "source graphs only (Oxigraph's bag union)",
     "D": "each triple once + provenance per (subject, source), triple-level where partial",
     "E": "each triple once + provenance per (triple, extra source)",
+    "F": "each triple once in the default graph + provenance per (subject or triple, source)",
 }
-UNION = {"A": False, "B": False, "C": True, "D": True, "E": True}
+UNION = {"A": False, "B": False, "C": True, "D": True, "E": True, "F": False}
+DERIVED = "BCDEF"
 
 
 @dataclass
@@ -102,6 +110,10 @@ class Sharing:
     full_pairs: int = 0
     #: D's per-triple quads for the other pairs.
     partial_triples: int = 0
+    #: F's provenance: (subject, graph) pairs of all statements where the graph states every
+    #: triple about the subject (one quad each), and per-triple quads for the other pairs.
+    f_full_pairs: int = 0
+    f_partial_triples: int = 0
     #: Triples of the default graph no named graph states (none expected).
     orphans: int = 0
     graphs: int = 0
@@ -109,6 +121,10 @@ class Sharing:
     @property
     def d_provenance(self) -> int:
         return self.full_pairs + self.partial_triples
+
+    @property
+    def f_provenance(self) -> int:
+        return self.f_full_pairs + self.f_partial_triples
 
 
 @dataclass
@@ -151,9 +167,9 @@ def _triples_by_subject(
 
 
 def derive_layouts(store_folder: Path, out: Path) -> tuple[dict[str, Path], Sharing]:
-    """Write layouts B to E as N-Quads from a store holding layout A."""
+    """Write layouts B to F as N-Quads from a store holding layout A."""
     store = ox.Store.read_only(str(store_folder))
-    files = {name: out / f"layout-{name}.nq" for name in "BCDE"}
+    files = {name: out / f"layout-{name}.nq" for name in DERIVED}
     sharing = Sharing()
     graphs_seen: set[str] = set()
     with (
@@ -161,9 +177,10 @@ def derive_layouts(store_folder: Path, out: Path) -> tuple[dict[str, Path], Shar
         files["C"].open("w", encoding="utf-8") as c,
         files["D"].open("w", encoding="utf-8") as d,
         files["E"].open("w", encoding="utf-8") as e,
+        files["F"].open("w", encoding="utf-8") as f,
     ):
         for subject, quads in _triples_by_subject(store):
-            _subject_layouts(store, subject, quads, (b, c, d, e), sharing, graphs_seen)
+            _subject_layouts(store, subject, quads, (b, c, d, e, f), sharing, graphs_seen)
     sharing.graphs = len(graphs_seen)
     del store
     return files, sharing
@@ -173,17 +190,18 @@ def _subject_layouts(
     store: ox.Store,
     subject: ox.NamedNode | ox.BlankNode | ox.Triple,
     quads: list[ox.Quad],
-    out: tuple[TextIO, TextIO, TextIO, TextIO],
+    out: tuple[TextIO, TextIO, TextIO, TextIO, TextIO],
     sharing: Sharing,
     graphs_seen: set[str],
 ) -> None:
-    b, c, d, e = out
-    # Per graph: the triples about this subject it states but does not own.
+    b, c, d, e, f = out
+    # Per graph: the triples about this subject it states but does not own, and all it states.
     elsewhere: dict[str, list[str]] = {}
-    stated: dict[str, int] = {}
+    stated: dict[str, list[str]] = {}
     for quad in quads:
         triple = f"{quad.subject} {quad.predicate} {quad.object}"
         b.write(triple + " .\n")
+        f.write(triple + " .\n")
         graphs = sorted(
             str(q.graph_name)
             for q in store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
@@ -199,7 +217,7 @@ def _subject_layouts(
         graphs_seen.update(graphs)
         for graph in graphs:
             c.write(f"{triple} {graph} .\n")
-            stated[graph] = stated.get(graph, 0) + 1
+            stated.setdefault(graph, []).append(triple)
         owner = graphs[0]  # lexically first: N-Triples IRIs sort as their text
         d.write(f"{triple} {owner} .\n")
         e.write(f"{triple} {owner} .\n")
@@ -211,20 +229,34 @@ def _subject_layouts(
                 e.write(f"{graph} {ALSO_STATES} <<( {triple} )>> {graph} .\n")
     for graph, triples in elsewhere.items():
         sharing.subject_pairs += 1
-        if stated[graph] == len(quads):  # this graph states everything about the subject
+        if len(stated[graph]) == len(quads):  # this graph states everything about the subject
             sharing.full_pairs += 1
             d.write(f"{graph} {STATES_ALL} {subject} {graph} .\n")
         else:
             sharing.partial_triples += len(triples)
             for triple in triples:
                 d.write(f"{graph} {ALSO_STATES} <<( {triple} )>> {graph} .\n")
+    for graph, triples in stated.items():
+        if len(triples) == len(quads):
+            sharing.f_full_pairs += 1
+            f.write(f"{graph} {STATES_ALL} {subject} {graph} .\n")
+        else:
+            sharing.f_partial_triples += len(triples)
+            for triple in triples:
+                f.write(f"{graph} {ALSO_STATES} <<( {triple} )>> {graph} .\n")
 
 
-# -- recovery: each graph of the product from layout D ---------------------------------------
+# -- recovery: each graph of the product from layouts D and F -------------------------------
 
 RECOVER = f"""SELECT ?g ?s ?p ?o WHERE {{
   {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?p NOT IN ({PROVENANCE})) }}
   UNION {{ GRAPH ?g {{ ?g <{STATES_ALL.value}> ?s }} ?s ?p ?o FILTER(?p NOT IN ({PROVENANCE})) }}
+  UNION {{ GRAPH ?g {{ ?g <{ALSO_STATES.value}> ?t }}
+          BIND(SUBJECT(?t) AS ?s) BIND(PREDICATE(?t) AS ?p) BIND(OBJECT(?t) AS ?o) }}
+}}"""
+#: F: the data is the default graph, a source graph holds only its provenance.
+RECOVER_F = f"""SELECT ?g ?s ?p ?o WHERE {{
+  {{ GRAPH ?g {{ ?g <{STATES_ALL.value}> ?s }} ?s ?p ?o }}
   UNION {{ GRAPH ?g {{ ?g <{ALSO_STATES.value}> ?t }}
           BIND(SUBJECT(?t) AS ?s) BIND(PREDICATE(?t) AS ?p) BIND(OBJECT(?t) AS ?o) }}
 }}"""
@@ -239,16 +271,18 @@ def _triples(store: ox.Store, query: str, graph: ox.NamedNode, union: bool) -> l
     return [f"{r['s']} {r['p']} {r['o']}" for r in rows]
 
 
-def check_recovery(a: ox.Store, d: ox.Store, limit: int, seed: int) -> dict[str, Any]:
-    """Recover graphs of the product from D and compare them, as sets, with A's (a triple a
-    graph owns about a subject it also states wholly comes twice: the rows are a set)."""
+def check_recovery(
+    a: ox.Store, layout: ox.Store, recover: str, union: bool, limit: int, seed: int
+) -> dict[str, Any]:
+    """Recover graphs of the product from a layout and compare them, as sets, with A's (in D
+    a triple a graph owns about a subject it also states wholly comes twice: rows are a set)."""
     names = sorted(g.value for g in a.named_graphs() if isinstance(g, ox.NamedNode))
     picked = names if len(names) <= limit else random.Random(seed).sample(names, limit)
     mismatches: list[str] = []
     for name in picked:
         graph = ox.NamedNode(name)
         expected = set(_triples(a, OWN, graph, False))
-        if set(_triples(d, RECOVER, graph, True)) != expected:
+        if set(_triples(layout, recover, graph, union)) != expected:
             mismatches.append(name)
     return {
         "graphs": len(names),
@@ -398,16 +432,19 @@ def run(
     stores = {name: layouts_dir / f"store-{name}" for name in LAYOUTS}
     try:
         loads = {"A": _load("A", files["A"], stores["A"])}
-        progress("deriving layouts B-E from A")
+        progress("deriving layouts B-F from A")
         began = time.perf_counter()
         derived, sharing = derive_layouts(stores["A"], layouts_dir)
         derive_seconds = time.perf_counter() - began
         files.update(derived)
-        for name in "BCDE":
+        for name in DERIVED:
             loads[name] = _load(name, files[name], stores[name])
         opened = {name: ox.Store.read_only(str(path)) for name, path in stores.items()}
-        progress("checking that D gives back every source graph")
-        recovery = check_recovery(opened["A"], opened["D"], check_graphs, seed)
+        progress("checking that D and F give back every source graph")
+        recovery = {
+            name: check_recovery(opened["A"], opened[name], text, UNION[name], check_graphs, seed)
+            for name, text in (("D", RECOVER), ("F", RECOVER_F))
+        }
         todo = queries(opened["B"])
         timings: dict[str, Any] = {}
         for name, store in opened.items():
@@ -432,7 +469,11 @@ def run(
         },
         "derive_seconds": round(derive_seconds, 2),
         "layouts": {name: asdict(load) for name, load in loads.items()},
-        "sharing": {**asdict(sharing), "d_provenance": sharing.d_provenance},
+        "sharing": {
+            **asdict(sharing),
+            "d_provenance": sharing.d_provenance,
+            "f_provenance": sharing.f_provenance,
+        },
         "recovery": recovery,
         "queries": timings,
         "load": watch.summary(),
@@ -484,9 +525,15 @@ def table(results: dict[str, Any]) -> str:
         f"({s['extra_statements']:,} statements beyond the first). D's provenance: "
         f"{s['full_pairs']:,} whole-subject quads + {s['partial_triples']:,} per-triple quads "
         f"= {s['d_provenance']:,} (of {s['subject_pairs']:,} (subject, graph) pairs); "
-        f"E's: {s['extra_statements']:,}. Triples in no named graph: {s['orphans']}.",
-        f"Recovery of the source graphs from D: {r['checked']} of {r['graphs']} checked, "
-        f"{r['mismatched']} differ.",
+        f"E's: {s['extra_statements']:,}; F's (every statement): {s['f_full_pairs']:,} "
+        f"whole-subject + {s['f_partial_triples']:,} per-triple = {s['f_provenance']:,}. "
+        f"Triples in no named graph: {s['orphans']}.",
+        "Recovery of the source graphs: "
+        + "; ".join(
+            f"from {name}, {x['checked']} of {x['graphs']} checked, {x['mismatched']} differ"
+            for name, x in r.items()
+        )
+        + ".",
         "",
         "| query (ms, median; rows or value) | "
         + " | ".join(f"{n}{' (union)' if UNION[n] else ''}" for n in LAYOUTS)
