@@ -8,7 +8,7 @@ Run from the repository root::
 
 One corpus (``kg generate``, seed 7) is ingested once, as the benchmark does it (``kg ingest
 --no-precompute --no-search-index``), and exported (``kg export --format nquads``). From that
-export six layouts are written as N-Quads and each is loaded by pyoxigraph's ``bulk_load`` into
+export seven layouts are written as N-Quads and each is loaded by pyoxigraph's ``bulk_load`` into
 a fresh on-disk store, in a child process timed as the raw loader of ``python -m bench`` is
 (wall and CPU seconds, peak memory of the process tree, the store's size on disk after
 ``flush``, its quads):
@@ -33,10 +33,12 @@ a fresh on-disk store, in a child process timed as the raw loader of ``python -m
   stored elsewhere). Queries read the default graph as today, without the union option.
   (Oxigraph indexes a default-graph triple three times and a named-graph quad six times,
   which is why D cannot be as small as B.)
+* **G** as F with the provenance triples in the default graph too: no named graph at all,
+  a source page is only the subject of its provenance triples.
 
 Graph ``g`` of the product is recovered from D exactly (the run checks it, graph by graph,
-against the export, for up to ``--check-graphs`` graphs; F likewise, without the first
-branch and with ``?s ?p ?o`` read from the default graph)::
+against the export, for up to ``--check-graphs`` graphs; F and G likewise, without
+the first branch and with ``?s ?p ?o`` read from the default graph)::
 
     { GRAPH ?g { ?s ?p ?o } }                            # what g owns, provenance aside
     UNION { GRAPH ?g { ?g bench:statesAllAbout ?s } ?s ?p ?o }   # from the union
@@ -88,9 +90,10 @@ LAYOUTS = {
     "D": "each triple once + provenance per (subject, source), triple-level where partial",
     "E": "each triple once + provenance per (triple, extra source)",
     "F": "each triple once in the default graph + provenance per (subject or triple, source)",
+    "G": "as F with the provenance in the default graph too (no named graph)",
 }
-UNION = {"A": False, "B": False, "C": True, "D": True, "E": True, "F": False}
-DERIVED = "BCDEF"
+UNION = {"A": False, "B": False, "C": True, "D": True, "E": True, "F": False, "G": False}
+DERIVED = "BCDEFG"
 
 
 @dataclass
@@ -136,6 +139,8 @@ class Load:
     peak_pss_bytes: int
     store_bytes: int
     load: dict[str, float] = field(default_factory=dict)
+    #: Wall seconds of every repeat (the figures above are medians).
+    runs: list[float] = field(default_factory=list)
 
 
 def _size(folder: Path) -> int:
@@ -167,7 +172,7 @@ def _triples_by_subject(
 
 
 def derive_layouts(store_folder: Path, out: Path) -> tuple[dict[str, Path], Sharing]:
-    """Write layouts B to F as N-Quads from a store holding layout A."""
+    """Write layouts B to G as N-Quads from a store holding layout A."""
     store = ox.Store.read_only(str(store_folder))
     files = {name: out / f"layout-{name}.nq" for name in DERIVED}
     sharing = Sharing()
@@ -178,9 +183,10 @@ def derive_layouts(store_folder: Path, out: Path) -> tuple[dict[str, Path], Shar
         files["D"].open("w", encoding="utf-8") as d,
         files["E"].open("w", encoding="utf-8") as e,
         files["F"].open("w", encoding="utf-8") as f,
+        files["G"].open("w", encoding="utf-8") as g,
     ):
         for subject, quads in _triples_by_subject(store):
-            _subject_layouts(store, subject, quads, (b, c, d, e, f), sharing, graphs_seen)
+            _subject_layouts(store, subject, quads, (b, c, d, e, f, g), sharing, graphs_seen)
     sharing.graphs = len(graphs_seen)
     del store
     return files, sharing
@@ -190,11 +196,11 @@ def _subject_layouts(
     store: ox.Store,
     subject: ox.NamedNode | ox.BlankNode | ox.Triple,
     quads: list[ox.Quad],
-    out: tuple[TextIO, TextIO, TextIO, TextIO, TextIO],
+    out: tuple[TextIO, TextIO, TextIO, TextIO, TextIO, TextIO],
     sharing: Sharing,
     graphs_seen: set[str],
 ) -> None:
-    b, c, d, e, f = out
+    b, c, d, e, f, g = out
     # Per graph: the triples about this subject it states but does not own, and all it states.
     elsewhere: dict[str, list[str]] = {}
     stated: dict[str, list[str]] = {}
@@ -202,6 +208,7 @@ def _subject_layouts(
         triple = f"{quad.subject} {quad.predicate} {quad.object}"
         b.write(triple + " .\n")
         f.write(triple + " .\n")
+        g.write(triple + " .\n")
         graphs = sorted(
             str(q.graph_name)
             for q in store.quads_for_pattern(quad.subject, quad.predicate, quad.object, None)
@@ -240,10 +247,12 @@ def _subject_layouts(
         if len(triples) == len(quads):
             sharing.f_full_pairs += 1
             f.write(f"{graph} {STATES_ALL} {subject} {graph} .\n")
+            g.write(f"{graph} {STATES_ALL} {subject} .\n")
         else:
             sharing.f_partial_triples += len(triples)
             for triple in triples:
                 f.write(f"{graph} {ALSO_STATES} <<( {triple} )>> {graph} .\n")
+                g.write(f"{graph} {ALSO_STATES} <<( {triple} )>> .\n")
 
 
 # -- recovery: each graph of the product from layouts D and F -------------------------------
@@ -258,6 +267,12 @@ RECOVER = f"""SELECT ?g ?s ?p ?o WHERE {{
 RECOVER_F = f"""SELECT ?g ?s ?p ?o WHERE {{
   {{ GRAPH ?g {{ ?g <{STATES_ALL.value}> ?s }} ?s ?p ?o }}
   UNION {{ GRAPH ?g {{ ?g <{ALSO_STATES.value}> ?t }}
+          BIND(SUBJECT(?t) AS ?s) BIND(PREDICATE(?t) AS ?p) BIND(OBJECT(?t) AS ?o) }}
+}}"""
+#: G: everything is the default graph; a source is only named by its provenance triples.
+RECOVER_G = f"""SELECT ?g ?s ?p ?o WHERE {{
+  {{ ?g <{STATES_ALL.value}> ?s . ?s ?p ?o FILTER(?p NOT IN ({PROVENANCE})) }}
+  UNION {{ ?g <{ALSO_STATES.value}> ?t
           BIND(SUBJECT(?t) AS ?s) BIND(PREDICATE(?t) AS ?p) BIND(OBJECT(?t) AS ?o) }}
 }}"""
 OWN = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
@@ -408,16 +423,31 @@ def _load(name: str, nquads: Path, target: Path) -> Load:
     return result
 
 
+def _median_load(loads: list[Load]) -> Load:
+    return Load(
+        quads=loads[0].quads,
+        file_bytes=loads[0].file_bytes,
+        seconds=median([x.seconds for x in loads]),
+        cpu_seconds=median([x.cpu_seconds for x in loads]),
+        peak_pss_bytes=int(median([x.peak_pss_bytes for x in loads])),
+        store_bytes=int(median([x.store_bytes for x in loads])),
+        load=loads[-1].load,
+        runs=[x.seconds for x in loads],
+    )
+
+
 def run(
     papers: int,
     work: Path,
     *,
     seed: int = SEED,
     repeats: int = 3,
+    load_repeats: int = 1,
     check_graphs: int = 200,
     progress: Callable[[str], None] = log,
 ) -> dict[str, Any]:
-    """Ingest, export, derive and load every layout, check D, time the queries."""
+    """Ingest, export, derive and load every layout (``load_repeats`` times, interleaved: A,
+    B, ..., F, A, B, ...; medians), check D and F, time the queries."""
     watch = LoadWatch()
     watch.start()
     corpus, info = make_corpus(papers, seed, work)
@@ -431,19 +461,22 @@ def run(
     export(ingested, files["A"])
     stores = {name: layouts_dir / f"store-{name}" for name in LAYOUTS}
     try:
-        loads = {"A": _load("A", files["A"], stores["A"])}
-        progress("deriving layouts B-F from A")
+        loads = {"A": [_load("A", files["A"], stores["A"])]}
+        progress("deriving layouts B-G from A")
         began = time.perf_counter()
         derived, sharing = derive_layouts(stores["A"], layouts_dir)
         derive_seconds = time.perf_counter() - began
         files.update(derived)
         for name in DERIVED:
-            loads[name] = _load(name, files[name], stores[name])
+            loads[name] = [_load(name, files[name], stores[name])]
+        for _ in range(load_repeats - 1):
+            for name in LAYOUTS:
+                loads[name].append(_load(name, files[name], stores[name]))
         opened = {name: ox.Store.read_only(str(path)) for name, path in stores.items()}
-        progress("checking that D and F give back every source graph")
+        progress("checking that D, F and G give back every source graph")
         recovery = {
             name: check_recovery(opened["A"], opened[name], text, UNION[name], check_graphs, seed)
-            for name, text in (("D", RECOVER), ("F", RECOVER_F))
+            for name, text in (("D", RECOVER), ("F", RECOVER_F), ("G", RECOVER_G))
         }
         todo = queries(opened["B"])
         timings: dict[str, Any] = {}
@@ -468,7 +501,7 @@ def run(
             "store_bytes": _size(ingested / PRIMARY),
         },
         "derive_seconds": round(derive_seconds, 2),
-        "layouts": {name: asdict(load) for name, load in loads.items()},
+        "layouts": {name: asdict(_median_load(runs)) for name, runs in loads.items()},
         "sharing": {
             **asdict(sharing),
             "d_provenance": sharing.d_provenance,
@@ -558,6 +591,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each query")
     parser.add_argument(
+        "--load-repeats", type=int, default=1, help="bulk loads of each layout (interleaved)"
+    )
+    parser.add_argument(
         "--check-graphs", type=int, default=200, help="source graphs recovered from D and compared"
     )
     parser.add_argument(
@@ -565,11 +601,16 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
     args = parser.parse_args(argv)
-    if args.papers < 1 or args.repeats < 1:
-        parser.error("--papers and --repeats must be at least 1")
+    if min(args.papers, args.repeats, args.load_repeats) < 1:
+        parser.error("--papers, --repeats and --load-repeats must be at least 1")
     with _workdir(args.work) as work:
         results = run(
-            args.papers, work, seed=args.seed, repeats=args.repeats, check_graphs=args.check_graphs
+            args.papers,
+            work,
+            seed=args.seed,
+            repeats=args.repeats,
+            load_repeats=args.load_repeats,
+            check_graphs=args.check_graphs,
         )
     text = json.dumps(results, indent=2)
     print(table(results), flush=True)
