@@ -44,11 +44,11 @@ the first branch and with ``?s ?p ?o`` read from the default graph)::
     UNION { GRAPH ?g { ?g bench:statesAllAbout ?s } ?s ?p ?o }   # from the union
     UNION { GRAPH ?g { ?g bench:alsoStates ?t } }        # ?s ?p ?o = SUBJECT/PREDICATE/OBJECT(?t)
 
-A few queries are then timed in-process on each store (C, D and E read with
-``use_default_graph_as_union``): COUNT(*) of the default graph, the same without the
-provenance triples and over DISTINCT triples (set semantics hold where these equal B's
-quads), a non-DISTINCT count per author, and four reports of ``queries/``, with their row
-counts and whether their rows equal B's.
+A few queries are then timed on each store, each in a child process stopped past
+``--query-budget`` seconds (C, D and E read with ``use_default_graph_as_union``): COUNT(*) of
+the default graph, the same without the provenance triples and over DISTINCT triples (set
+semantics hold where these equal B's quads), a non-DISTINCT count per author, and four
+reports of ``queries/``, with their row counts and whether their rows equal B's.
 
 The markdown table goes to standard output, then the figures as JSON (also to ``--json``).
 The stores are deleted at the end (the corpus, the ingested store and the export are kept
@@ -62,6 +62,7 @@ import hashlib
 import json
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -74,7 +75,7 @@ from typing import Any, TextIO
 import pyoxigraph as ox
 
 from bench.measure import LoadWatch, machine, median
-from bench.run import BASE_IRI, SEED, export, ingest_run, log, make_corpus, raw_run
+from bench.run import BASE_IRI, ROOT, SEED, export, ingest_run, log, make_corpus, raw_run
 from kg.store.embedded import PRIMARY
 
 MiB = 1024 * 1024
@@ -363,32 +364,70 @@ def _digest(rows: list[tuple[str, ...]]) -> str:
     return hashlib.sha256("\n".join(sorted("\t".join(r) for r in rows)).encode()).hexdigest()[:12]
 
 
-def time_queries(store: ox.Store, union: bool, todo: list[Query], repeats: int) -> dict[str, Any]:
-    """Median milliseconds of each query (after one run not counted), its rows and a digest."""
-    out: dict[str, Any] = {}
-    for query in todo:
-        samples: list[float] = []
-        rows: list[tuple[str, ...]] = []
-        for index in range(repeats + 1):
-            began = time.perf_counter()
-            result = store.query(
-                query.text,
-                substitutions=query.substitutions,
-                use_default_graph_as_union=union,
-            )
-            assert isinstance(result, ox.QuerySolutions)
-            names = [v.value for v in result.variables]
-            rows = [tuple("" if s[n] is None else str(s[n]) for n in names) for s in result]
-            if index:
-                samples.append(time.perf_counter() - began)
-        first = rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else None
-        out[query.name] = {
-            "ms": round(median(samples) * 1e3, 2),
-            "rows": len(rows),
-            "value": first.split('"')[1] if first and first.startswith('"') else None,
-            "digest": _digest(rows),
-        }
-    return out
+def _term(text: str) -> Any:
+    """A term from its N-Triples text (as ``str(term)`` writes it)."""
+    (triple,) = ox.parse(f"<urn:s> <urn:p> {text} .".encode(), format=ox.RdfFormat.N_TRIPLES)
+    return triple.object
+
+
+def query_child() -> None:
+    """Run one query on one store (a JSON request on standard input; a JSON answer on standard
+    output): in a child process, so that a query past its budget can be stopped (a bag union
+    can multiply rows without bound, and pyoxigraph cannot cancel a query)."""
+    job = json.load(sys.stdin)
+    store = ox.Store.read_only(job["store"])
+    substitutions = {ox.Variable(k): _term(v) for k, v in job["substitutions"].items()}
+    samples: list[float] = []
+    rows: list[tuple[str, ...]] = []
+    for index in range(job["repeats"] + 1):  # the first run is not counted
+        began = time.perf_counter()
+        result = store.query(
+            job["text"], substitutions=substitutions, use_default_graph_as_union=job["union"]
+        )
+        assert isinstance(result, ox.QuerySolutions)
+        names = [v.value for v in result.variables]
+        rows = [tuple("" if s[n] is None else str(s[n]) for n in names) for s in result]
+        if index:
+            samples.append(time.perf_counter() - began)
+    first = rows[0][0] if len(rows) == 1 and len(rows[0]) == 1 else None
+    answer = {
+        "ms": round(median(samples) * 1e3, 2),
+        "rows": len(rows),
+        "value": first.split('"')[1] if first and first.startswith('"') else None,
+        "digest": _digest(rows),
+        "timeout": False,
+    }
+    print(json.dumps(answer))
+
+
+def time_query(
+    store: Path, union: bool, query: Query, repeats: int, budget: float
+) -> dict[str, Any]:
+    """Median milliseconds of a query (after one run not counted), its rows and their digest;
+    ``timeout`` if its runs take more than ``budget`` seconds."""
+    job = {
+        "store": str(store),
+        "union": union,
+        "text": query.text,
+        "substitutions": {k.value: str(v) for k, v in query.substitutions.items()},
+        "repeats": repeats,
+    }
+    command = [sys.executable, "-c", "from bench.storage import query_child; query_child()"]
+    try:
+        done = subprocess.run(
+            command,
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            cwd=str(ROOT),
+            timeout=budget,
+        )
+    except subprocess.TimeoutExpired:
+        return {"ms": None, "rows": None, "value": None, "digest": None, "timeout": True}
+    if done.returncode != 0:
+        raise RuntimeError(f"query {query.name} failed on {store}:\n{done.stderr[-2000:]}")
+    answer: dict[str, Any] = json.loads(done.stdout)
+    return answer
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -443,6 +482,7 @@ def run(
     seed: int = SEED,
     repeats: int = 3,
     load_repeats: int = 1,
+    query_budget: float = 300.0,
     check_graphs: int = 200,
     progress: Callable[[str], None] = log,
 ) -> dict[str, Any]:
@@ -479,11 +519,13 @@ def run(
             for name, text in (("D", RECOVER), ("F", RECOVER_F), ("G", RECOVER_G))
         }
         todo = queries(opened["B"])
-        timings: dict[str, Any] = {}
-        for name, store in opened.items():
-            progress(f"queries on {name}")
-            timings[name] = time_queries(store, UNION[name], todo, repeats)
         del opened
+        timings: dict[str, Any] = {}
+        for name, path in stores.items():
+            progress(f"queries on {name}")
+            timings[name] = {
+                q.name: time_query(path, UNION[name], q, repeats, query_budget) for q in todo
+            }
     finally:
         for path in stores.values():
             shutil.rmtree(path, ignore_errors=True)
@@ -501,6 +543,7 @@ def run(
             "store_bytes": _size(ingested / PRIMARY),
         },
         "derive_seconds": round(derive_seconds, 2),
+        "query_budget": query_budget,
         "layouts": {name: asdict(_median_load(runs)) for name, runs in loads.items()},
         "sharing": {
             **asdict(sharing),
@@ -578,6 +621,9 @@ def table(results: dict[str, Any]) -> str:
         cells = []
         for name in LAYOUTS:
             q = timings[name][query]
+            if q["timeout"]:
+                cells.append(f"over {results['query_budget']:.0f} s")
+                continue
             shown = q["value"] if q["value"] is not None else f"{q['rows']} rows"
             same = "" if q["digest"] == ref["digest"] else " **differs**"
             cells.append(f"{q['ms']:,.1f} ({shown}{same})")
@@ -592,6 +638,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each query")
     parser.add_argument(
         "--load-repeats", type=int, default=1, help="bulk loads of each layout (interleaved)"
+    )
+    parser.add_argument(
+        "--query-budget", type=float, default=300.0, help="seconds a query may take (all runs)"
     )
     parser.add_argument(
         "--check-graphs", type=int, default=200, help="source graphs recovered from D and compared"
@@ -610,6 +659,7 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             repeats=args.repeats,
             load_repeats=args.load_repeats,
+            query_budget=args.query_budget,
             check_graphs=args.check_graphs,
         )
     text = json.dumps(results, indent=2)

@@ -119,6 +119,7 @@ def test_abstract_realism_figures(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert len(lines) == 4 and lines[0].startswith("seeds") and "unique_share" in lines[3]
 
 
+@pytest.mark.slow  # about 30 s on 2 cores: each query runs in a child process
 def test_storage_layouts_benchmark_runs(tmp_path: Path) -> None:
     """A smoke run of bench/storage.py: every layout loaded, D, E and F hold each triple once,
     D, F and G give back every source graph, and the bag union of C is visibly a bag."""
