@@ -117,3 +117,39 @@ def test_abstract_realism_figures(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert main([profiles, "--seeds", profiles]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4 and lines[0].startswith("seeds") and "unique_share" in lines[3]
+
+
+@pytest.mark.slow  # about 30 s on 2 cores: each query runs in a child process
+def test_storage_layouts_benchmark_runs(tmp_path: Path) -> None:
+    """A smoke run of bench/storage.py: every layout loaded, D, E and F hold each triple once,
+    D, F and G give back every source graph, and the bag union of C is visibly a bag."""
+    from bench.storage import run, table
+
+    results = run(60, tmp_path, repeats=1, progress=lambda _: None)
+    layouts, sharing = results["layouts"], results["sharing"]
+    quads = {name: layouts[name]["quads"] for name in "ABCDEFG"}
+    assert sharing["shared_triples"] > 0 and sharing["orphans"] == 0
+    assert quads["B"] == sharing["distinct_triples"]
+    assert quads["A"] == quads["B"] + quads["C"]  # the union plus every graph
+    assert quads["C"] == quads["B"] + sharing["extra_statements"]
+    assert quads["D"] == quads["B"] + sharing["d_provenance"] < quads["E"] == quads["C"]
+    assert quads["F"] == quads["G"] == quads["B"] + sharing["f_provenance"]
+    assert all(layouts[name]["store_bytes"] > 0 for name in "ABCDEFG")
+    for name in ("D", "F", "G"):  # every source graph comes back, exactly
+        recovery = results["recovery"][name]
+        assert recovery["checked"] == recovery["graphs"] > 1 and recovery["mismatched"] == 0
+    timed = results["queries"]
+    b_count = str(quads["B"])
+    for name in ("D", "E"):  # a set: the union's data triples are B's, none twice
+        assert timed[name]["data triples"]["value"] == b_count
+        assert timed[name]["distinct triples"]["value"] == timed[name]["triples"]["value"]
+    assert timed["C"]["triples"]["value"] == str(quads["C"]) != b_count  # a bag
+    assert timed["F"]["triples"]["value"] == b_count  # the default graph is B
+    assert timed["G"]["data triples"]["value"] == b_count
+    reports = [q for q in timed["B"] if q.startswith("report ")]
+    assert "report author-papers" in reports
+    for query in reports:
+        for name in ("A", "D", "E", "F", "G"):
+            assert timed[name][query]["digest"] == timed["B"][query]["digest"], (name, query)
+    assert "| D |" in table(results)
+    assert not list(tmp_path.glob("layouts-60/store-*")), "the stores are deleted"
