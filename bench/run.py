@@ -238,8 +238,14 @@ def raw_run(nquads: Path, target: Path, count: bool) -> tuple[Run, dict[str, Any
 
 
 def disk_bytes(folder: Path) -> int:
-    """Bytes of the files under a folder (a store on disk)."""
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    """Bytes of the files under a folder (a store on disk), each file once: a checkpoint
+    hard-links the database's files (at 1M papers a plain sum counted 43.3 GB of 21.7)."""
+    sizes = {}
+    for path in folder.rglob("*"):
+        if path.is_file():
+            found = path.stat()
+            sizes[(found.st_dev, found.st_ino)] = found.st_size
+    return sum(sizes.values())
 
 
 def export(store: Path, output: Path, fmt: str = "nquads") -> float:

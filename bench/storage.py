@@ -75,7 +75,17 @@ from typing import Any, TextIO
 import pyoxigraph as ox
 
 from bench.measure import LoadWatch, machine, median
-from bench.run import BASE_IRI, ROOT, SEED, export, ingest_run, log, make_corpus, raw_run
+from bench.run import (
+    BASE_IRI,
+    ROOT,
+    SEED,
+    disk_bytes,
+    export,
+    ingest_run,
+    log,
+    make_corpus,
+    raw_run,
+)
 from kg.store.embedded import PRIMARY
 
 MiB = 1024 * 1024
@@ -142,10 +152,6 @@ class Load:
     load: dict[str, float] = field(default_factory=dict)
     #: Wall seconds of every repeat (the figures above are medians).
     runs: list[float] = field(default_factory=list)
-
-
-def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 # -- the layouts -----------------------------------------------------------------------------
@@ -451,7 +457,7 @@ def _load(name: str, nquads: Path, target: Path) -> Load:
         seconds=round(run.seconds, 3),
         cpu_seconds=round(run.cpu_seconds, 3),
         peak_pss_bytes=run.peak_pss,
-        store_bytes=_size(target),
+        store_bytes=disk_bytes(target),
         load=run.load,
     )
     log(
@@ -540,7 +546,7 @@ def run(
             "seconds": round(ingest.seconds, 3),
             "cpu_seconds": round(ingest.cpu_seconds, 3),
             "peak_pss_bytes": ingest.peak_pss,
-            "store_bytes": _size(ingested / PRIMARY),
+            "store_bytes": disk_bytes(ingested / PRIMARY),
         },
         "derive_seconds": round(derive_seconds, 2),
         "query_budget": query_budget,
