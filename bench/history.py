@@ -40,6 +40,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from bench.run import disk_bytes
 from kg.pipeline import history
 from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
@@ -76,10 +77,6 @@ class Crawl:
     history_graphs: int
     history_quads: int
     summary: str
-
-
-def _size(folder: Path) -> int:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def changed_page(
@@ -240,8 +237,8 @@ def _measure(
         round(seconds, 2),
         round(cpu, 2),
         load,
-        _size(folder / PRIMARY),
-        _size(folder / SNAPSHOTS / (published_generation(folder) or "none")),
+        disk_bytes(folder / PRIMARY),
+        disk_bytes(folder / SNAPSHOTS / (published_generation(folder) or "none")),
         quads,
         len(graphs),
         history_quads,
