@@ -511,9 +511,7 @@ def precomputed_reports(store: Path) -> set[str]:
     return {path.name.split(".")[0] for path in folder.glob("*.json")}
 
 
-def http_skips(
-    in_process: dict[str, Any], precomputed: set[str], budget: float
-) -> dict[str, str]:
+def http_skips(in_process: dict[str, Any], precomputed: set[str], budget: float) -> dict[str, str]:
     """The reports left out of the HTTP runs, with why: those whose query ran past the time
     limit in-process, where they would only keep a server thread busy, unless the server
     answers them from a precomputed file (the whole-graph reports at 1M papers)."""

@@ -27,14 +27,18 @@ from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
 from kg.reports.definitions import Reports
+from kg.reports.engines.coauthor_graph import CoauthorGraph
 from kg.reports.runner import ReportRunner
 from kg.reports.stored import (
+    COAUTHOR_GRAPH_REPORT,
     DATA_SUFFIX,
     FORMAT,
+    GRAPH_SUFFIX,
     PRECOMPUTED,
     PrecomputedReports,
     default_binding,
     default_substitutions,
+    pairs_fingerprint,
     query_fingerprint,
     reports_fingerprint,
     substitution_key,
@@ -58,9 +62,11 @@ def _write_atomic(path: Path, data: bytes) -> None:
             tmp.unlink()
 
 
-def _write_pair(meta_path: Path, meta: dict[str, Any], data: bytes) -> int:
+def _write_pair(
+    meta_path: Path, meta: dict[str, Any], data: bytes, suffix: str = DATA_SUFFIX
+) -> int:
     """Write a data file, then its side file; returns the size of the data in bytes."""
-    _write_atomic(meta_path.with_suffix(f".{DATA_SUFFIX}"), data)
+    _write_atomic(meta_path.with_suffix(f".{suffix}"), data)
     meta = {
         **meta,
         "format": FORMAT,
@@ -103,6 +109,16 @@ def precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
     return names
 
 
+def precompute_tasks(reports: Reports, scheme: IriScheme) -> list[str]:
+    """What a precompute computes, a report name a task: the co-author graph of
+    collaboration-path first (it is among the longest), then :func:`precomputed_names`."""
+    names = precomputed_names(reports, scheme)
+    coauthors = reports.get(COAUTHOR_GRAPH_REPORT)
+    if coauthors is not None and coauthors.engine == COAUTHOR_GRAPH_REPORT:
+        names.insert(0, COAUTHOR_GRAPH_REPORT)
+    return names
+
+
 class _Job:
     """What computing the reports of one generation needs (in this process or a worker)."""
 
@@ -134,9 +150,26 @@ class _Job:
         return self._runner
 
     def compute(self, name: str) -> list[Written]:
-        """Write the files of one report: its rows, then its engine result."""
+        """Write the files of one report: its rows, then its engine result (collaboration-path:
+        its co-author graph)."""
         report = self.reports[name]
         written: list[Written] = []
+        if name == COAUTHOR_GRAPH_REPORT and report.engine == COAUTHOR_GRAPH_REPORT:
+            started = time.perf_counter()
+            graph = CoauthorGraph.from_backend(LocalBackend(self.store))
+            size = _write_pair(
+                self.target / f"{name}.graph.json",
+                {
+                    "kind": "graph",
+                    "report": name,
+                    "generation": self.generation,
+                    "query": pairs_fingerprint(),
+                    "count": graph.edge_count,
+                },
+                graph.to_npz(),
+                GRAPH_SUFFIX,
+            )
+            return [Written(name, "graph", graph.edge_count, time.perf_counter() - started, size)]
         substitutions = default_substitutions(report, self.scheme)
         if substitutions is not None:
             started = time.perf_counter()
@@ -212,7 +245,7 @@ def precompute(
     """
     job = _Job(store, reports, scheme, max_rows)
     written: list[Written] = []
-    for name in precomputed_names(reports, scheme):
+    for name in precompute_tasks(reports, scheme):
         for item in job.compute(name):
             written.append(item)
             if on_written:
@@ -283,7 +316,7 @@ def precompute_store(
     generation = published_generation(Path(folder))
     if generation is None:
         raise StoreError(f"no data in store {folder}: run `kg ingest PATH --store {folder}` first")
-    names = precomputed_names(reports, scheme)
+    names = precompute_tasks(reports, scheme)
     by_report: dict[str, list[Written]] = {}
     # spawn, not fork: `kg ingest` calls this with its writable store and its threads alive.
     with ProcessPoolExecutor(

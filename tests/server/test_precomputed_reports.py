@@ -11,13 +11,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyoxigraph as ox
 import pytest
 
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
 from kg.reports.definitions import Reports
-from kg.reports.engines.coauthor_graph import PAIRS_QUERY
+from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
 from kg.reports.precompute import precompute_store, precomputed_names
 from kg.reports.results import ReportResult
 from kg.reports.runner import ReportRunner
@@ -435,8 +436,10 @@ def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Re
     runner: ReportRunner = app.extensions["kg_reports"]
     deadline = _wait_for_warm_up(runner, reports)
     assert runner.warmed == {name: "precomputed" for name in whole_graph(reports)}
-    # The only query of the warm-up: the co-author graph of collaboration-path (kg.reports.engines.coauthor_graph).
-    assert [q.query for q in spy.queries] == [PAIRS_QUERY]
+    # The warm-up runs no query: even the co-author graph of collaboration-path is read from its file.
+    assert spy.queries == []
+    graph = runner.coauthor_graph()
+    assert graph is not None and graph.version == runner.version()
     # Readiness: /healthz says so once the warm-up of this version is done, not before.
     while (
         runner._warming is not None and runner._warming.is_alive() and time.monotonic() < deadline
@@ -478,3 +481,63 @@ def test_an_external_store_has_no_precomputed_reports() -> None:
 
     remote = RemoteStore(Endpoints.from_urls("http://127.0.0.1:9/query"), base_iri=TEST_BASE_IRI)
     assert _store_folder(RemoteBackend(remote)) is None
+
+
+def test_the_precomputed_coauthor_graph_is_the_one_the_store_gives(
+    readonly: KGStore, store_folder: Path
+) -> None:
+    generation = readonly.generation
+    assert generation is not None
+    stored = PrecomputedReports(store_folder).coauthor_graph(generation)
+    built = CoauthorGraph.from_backend(LocalBackend(readonly))
+    assert stored is not None and stored.edge_count > 0
+    assert (stored.authors, stored.papers) == (built.authors, built.papers)
+    for name in ("offsets", "neighbours", "via"):
+        assert np.array_equal(getattr(stored, name), getattr(built, name)), name
+    assert stored.version == generation
+    # Read for its own generation only.
+    assert PrecomputedReports(store_folder).coauthor_graph("01700000000000000000") is None
+
+
+@pytest.mark.parametrize("damage", ["cut", "edited-meta", "other-query"])
+def test_a_damaged_coauthor_graph_file_is_built_again(
+    tmp_path: Path, store_folder: Path, reports: Reports, damage: str
+) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(store_folder, folder)
+    store = KGStore.open_readonly(folder)
+    try:
+        generation = store.generation
+        assert generation is not None
+        meta_path = folder / PRECOMPUTED / generation / "collaboration-path.graph.json"
+        data_path = meta_path.with_suffix(".npz")
+        if damage == "cut":
+            data_path.write_bytes(data_path.read_bytes()[:-100])
+        else:
+            meta = json.loads(meta_path.read_text())
+            if damage == "edited-meta":
+                meta["generation"] = "01700000000000000000"
+            else:
+                meta["query"] = hashlib.sha256(b"another query").hexdigest()
+            meta_path.write_text(json.dumps(meta))
+        assert PrecomputedReports(folder).coauthor_graph(generation) is None
+        spy = SpyBackend(store)
+        runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
+        graph = runner.build_coauthor_graph()
+        assert [q.query for q in spy.queries] == [PAIRS_QUERY]
+        assert graph.edge_count == CoauthorGraph.from_backend(LocalBackend(store)).edge_count
+    finally:
+        store.close()
+
+
+def test_a_coauthor_graph_archive_that_does_not_fit_together_is_refused() -> None:
+    graph = CoauthorGraph.from_pairs([("p1", "a"), ("p1", "b"), ("p2", "b"), ("p2", "c")])
+    again = CoauthorGraph.from_npz(graph.to_npz(), version="v")
+    assert again.coauthors("b") == graph.coauthors("b") == {"a": "p1", "c": "p2"}
+    broken = CoauthorGraph(
+        graph.authors[:-1], graph.papers, graph.offsets, graph.neighbours, graph.via
+    )
+    with pytest.raises(ValueError):
+        CoauthorGraph.from_npz(broken.to_npz(), version="v")
+    with pytest.raises(ValueError):
+        CoauthorGraph.from_npz(b"not an archive", version="v")

@@ -125,6 +125,46 @@ class CoauthorGraph:
             ]
         return cls.from_pairs(pairs, version=version)
 
+    # -- as a file (kg precompute writes it beside the store; a server's warm-up reads it)
+
+    def to_npz(self) -> bytes:
+        """The graph as an uncompressed NumPy ``.npz`` archive: the three arrays, and the
+        author and paper IRIs as UTF-8 lines (an IRI holds no line break). No pickles."""
+        out = io.BytesIO()
+        np.savez(
+            out,
+            offsets=self.offsets,
+            neighbours=self.neighbours,
+            via=self.via,
+            authors=np.frombuffer("\n".join(self.authors).encode("utf-8"), dtype=np.uint8),
+            papers=np.frombuffer("\n".join(self.papers).encode("utf-8"), dtype=np.uint8),
+        )
+        return out.getvalue()
+
+    @classmethod
+    def from_npz(cls, data: bytes, *, version: str) -> CoauthorGraph:
+        """Read :meth:`to_npz`'s archive back. Raises ValueError when it is not one, or when
+        its arrays do not fit together (a file cut short or edited is never half-used)."""
+        try:
+            with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+                offsets = arrays["offsets"]
+                neighbours = arrays["neighbours"]
+                via = arrays["via"]
+                authors = _lines(arrays["authors"])
+                papers = _lines(arrays["papers"])
+        except (OSError, KeyError, EOFError, UnicodeDecodeError) as error:
+            raise ValueError(f"not a co-author graph archive: {error}") from None
+        if (
+            any(a.dtype != np.int32 or a.ndim != 1 for a in (offsets, neighbours, via))
+            or len(offsets) != len(authors) + 1
+            or len(neighbours) != len(via)
+            or (len(offsets) and (offsets[0] != 0 or int(offsets[-1]) != len(neighbours)))
+            or (len(neighbours) and int(neighbours.max()) >= len(authors))
+            or (len(via) and int(via.max()) >= len(papers))
+        ):
+            raise ValueError("the co-author graph archive's arrays do not fit together")
+        return cls(authors, papers, offsets, neighbours, via, version)
+
     # -- size
 
     @property
@@ -324,6 +364,12 @@ def _tsv_iri_pairs(body: bytes) -> Iterable[tuple[str, str]]:
             and author.endswith(">")
         ):
             yield paper[1:-1], author[1:-1]
+
+
+def _lines(array: npt.NDArray[np.uint8]) -> list[str]:
+    """IRIs stored as UTF-8 lines (an empty array: no IRI)."""
+    text = array.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
 
 
 def _is_iri(term: object) -> bool:
