@@ -280,9 +280,10 @@ class ReportRunner:
                     "precomputed" if self._has_precomputed(version, report, binding) else "query"
                 )
                 if binding is not None:
+                    # Already there when an engine ran it (the ambiguity engine, top authors).
                     if self._cache_get((version, report.name, binding.key())) is None:
                         self.run(report, binding)
-                        done[report.name] = source
+                    done[report.name] = source
                 elif report.engine == "search":
                     if answered_by_index(self):
                         done[report.name] = "search index"

@@ -541,3 +541,33 @@ def test_a_coauthor_graph_archive_that_does_not_fit_together_is_refused() -> Non
         CoauthorGraph.from_npz(broken.to_npz(), version="v")
     with pytest.raises(ValueError):
         CoauthorGraph.from_npz(b"not an archive", version="v")
+
+
+@pytest.mark.parametrize("min_papers", ["2", "3", "5"])
+def test_the_ambiguity_engine_reads_the_top_authors_from_their_default_rows(
+    readonly: KGStore, store_folder: Path, reports: Reports, min_papers: str
+) -> None:
+    """possible-duplicate-authors?min_papers=N cuts the precomputed top-authors rows instead of
+    running top-authors-by-papers for N (a whole-graph query: minutes at 1M papers); the
+    authors it considers are those of that query, in its order."""
+    spy = SpyBackend(readonly)
+    runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
+    runner.run_named("possible-duplicate-authors", {"min_papers": min_papers})
+    top_query = reports["top-authors-by-papers"].query
+    assert [q for q in spy.queries if q.query == top_query] == []
+    live = ReportRunner(reports, LocalBackend(readonly), SCHEME)
+    wanted = live.run_named("top-authors-by-papers", {"min_papers": min_papers})
+    default = live.run_named("top-authors-by-papers", {})
+    at = {c: i for i, c in enumerate(default.columns)}
+    cut = [
+        (row[at["author"]], row[at["papers"]])
+        for row in default.rows
+        if int(row[at["papers"]].value) >= int(min_papers)
+    ]
+    w_at = {c: i for i, c in enumerate(wanted.columns)}
+    # Authors that tie on papers and name may come in either order: compare as sorted lists.
+    key = lambda pair: (-int(pair[1].value), pair[0].value)  # noqa: E731
+    assert sorted(cut, key=key) == sorted(
+        ((row[w_at["author"]], row[w_at["papers"]]) for row in wanted.rows), key=key
+    )
+    assert cut  # the seeds have authors with that many papers
