@@ -298,9 +298,14 @@ def declared_dataset(
     >>> declared_dataset("SELECT * FROM <http://e/a> FROM NAMED <b> {}", base_iri="http://e/")
     (['http://e/a'], ['http://e/b'])
     """
+    found = scan(text)
+    if not found.has_from:
+        # Most queries name no graph: one pass over the text, not two (this runs for every
+        # query a query process answers).
+        return None
     toks = tokens(text)
     known = dict(prefixes or {})
-    known.update(scan(text).prefixes)
+    known.update(found.prefixes)
     defaults: list[str] = []
     named: list[str] = []
     depth = 0
