@@ -34,6 +34,7 @@ from typing import IO, Any
 
 from kg.identity.curation import Curation, curation_constraints
 from kg.identity.resolve import (
+    Listing,
     MentionKeys,
     Resolution,
     ResolveConfig,
@@ -96,17 +97,49 @@ def summarise_files(
 ) -> list[Summarised]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
         return [summarise_file(s, p, k, as_of, limits) for s, p, k in works]
+    shared = _Shared()
     with worker_pool(workers) as pool:
         chunk = max(1, min(256, len(works) // (workers * 8)))
-        return list(
-            pool.map(
+        return [
+            shared.of(done)
+            for done in pool.map(
                 summarise_file,
                 *zip(*works, strict=True),
                 [as_of] * len(works),
                 [limits] * len(works),
                 chunksize=chunk,
             )
+        ]
+
+
+class _Shared:
+    """Summaries that come from worker processes, with one object per distinct name, title,
+    abstract and date (each came as its own copy: at 1M papers, 3.9M author names for
+    400k distinct ones, 1.4M listings of 1M titles; about a third of the summaries' memory)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[object, Any] = {}
+
+    def of(self, done: Summarised) -> Summarised:
+        s = done.summary
+        if s is None:
+            return done
+        one = self._seen.setdefault
+        listings = tuple(
+            Listing(
+                li.source,
+                li.line,
+                one(li.title, li.title),
+                one(li.date, li.date),
+                tuple([one(name, name) for name in li.authors]),
+                li.truncated,
+                one(li.abstract, li.abstract),
+            )
+            for li in s.listings
         )
+        owner = one(s.owner, s.owner) if s.owner else s.owner
+        summary = SourceSummary(s.source, owner, s.owner_inferred, listings)
+        return Summarised(done.source, done.sha256, done.unchanged, summary)
 
 
 # --- what resolution is asked and answers ------------------------------------------------------

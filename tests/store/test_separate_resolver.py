@@ -15,6 +15,7 @@ from kg.pipeline import identity as identity_module
 from kg.pipeline import resolver as resolver_module
 from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
+from kg.pipeline.limits import DEFAULT_LIMITS
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import KGStore
 from kg.tools.generate import generate
@@ -82,3 +83,22 @@ def test_a_failure_in_the_separate_process_reaches_the_caller(
     monkeypatch.setattr(resolver_module, "resolve", broken)  # the child is forked: it has it
     with pytest.raises(RuntimeError, match="ValueError: a bug in resolution"):
         _ingest(tmp_path / "store", corpus, 2)
+
+
+def test_summaries_from_worker_processes_share_their_strings(
+    corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each name, title, abstract and date is one object however many listings carry it
+    (they came from the workers as copies: a third of the summaries' memory at 1M papers)."""
+    works = [(p.name, str(p), None) for p in sorted(corpus.rglob("*.txt"))]
+    alone = resolver_module.summarise_files(works, SEED_AS_OF, 1, DEFAULT_LIMITS)
+    monkeypatch.setattr(resolver_module, "PARALLEL_THRESHOLD", 1)
+    pooled = resolver_module.summarise_files(works, SEED_AS_OF, 2, DEFAULT_LIMITS)
+    assert pooled == alone  # the same values
+    summaries = [done.summary for done in pooled if done.summary is not None]
+    written = [name for s in summaries for listing in s.listings for name in listing.authors]
+    objects: dict[str, set[int]] = {}
+    for name in written:
+        objects.setdefault(name, set()).add(id(name))
+    assert len(written) > 2 * len(objects)  # names recur
+    assert all(len(ids) == 1 for ids in objects.values())
