@@ -7,7 +7,8 @@ module connects them to ingest and to the store:
 * :class:`IdentityResolution` is the resolution step of ingest
   (:class:`kg.pipeline.steps.ResolutionStep`). Before mapping,
   :meth:`~IdentityResolution.prepare` (pass 1) summarises the new and changed files
-  (in worker processes), reads what the store already holds (:mod:`kg.pipeline.summaries`:
+  (in worker processes; a large ingest in a process of its own: :mod:`kg.pipeline.resolver`),
+  reads what the store already holds (:mod:`kg.pipeline.summaries`:
   the graphs rewritten since the last ingest from the store, the rest from its cache),
   resolves, and hands ingest the alias-aware keys for pass 2 (mapping) plus the
   unchanged sources whose graphs the new decisions change. After loading,
@@ -93,7 +94,9 @@ class IdentityResolution:
 
     ``curation`` is a curation file (None: none). ``config`` tunes
     :mod:`kg.identity.resolve`. After an ingest, :attr:`resolution`, :attr:`problems`
-    and :attr:`stale_elsewhere` say what happened.
+    and :attr:`stale_elsewhere` say what happened; :attr:`resolution` is None when pass 1
+    ran in a process of its own (from :data:`kg.pipeline.resolver.SEPARATE_THRESHOLD`
+    files: its decisions are in the identity graph).
     """
 
     def __init__(
