@@ -7,7 +7,8 @@ module connects them to ingest and to the store:
 * :class:`IdentityResolution` is the resolution step of ingest
   (:class:`kg.pipeline.steps.ResolutionStep`). Before mapping,
   :meth:`~IdentityResolution.prepare` (pass 1) summarises the new and changed files
-  (in worker processes), reads what the store already holds (:mod:`kg.pipeline.summaries`:
+  (in worker processes; a large ingest in a process of its own: :mod:`kg.pipeline.resolver`),
+  reads what the store already holds (:mod:`kg.pipeline.summaries`:
   the graphs rewritten since the last ingest from the store, the rest from its cache),
   resolves, and hands ingest the alias-aware keys for pass 2 (mapping) plus the
   unchanged sources whose graphs the new decisions change. After loading,
@@ -23,27 +24,13 @@ import logging
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from kg.identity.curation import curation_constraints, load_curation
-from kg.identity.resolve import (
-    MentionKeys,
-    Resolution,
-    ResolveConfig,
-    SourceSummary,
-    resolve,
-    summarize,
-)
-from kg.normalize import name_key, title_key
-from kg.pipeline.limits import (
-    DEFAULT_LIMITS,
-    FileLimits,
-    FileTooLarge,
-    parse_limited,
-    read_limited,
-)
+from kg.identity.curation import load_curation
+from kg.identity.resolve import MentionKeys, Resolution, ResolveConfig
+from kg.pipeline.limits import DEFAULT_LIMITS, FileLimits
+from kg.pipeline.resolver import SEPARATE_THRESHOLD, LocalResolver, Request, SeparateResolver
 from kg.pipeline.steps import FileToRead, IdentityPlan, WrittenGraph
 from kg.pipeline.summaries import (
     StoredSource,
@@ -51,16 +38,12 @@ from kg.pipeline.summaries import (
     forget_sources,
     stored_sources,
 )
-from kg.pipeline.workers import worker_pool
-from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
 from kg.rdf.iri import IriScheme
 from kg.rdf.namespace import sparql_prologue
 from kg.store.embedded import KGStore
 
 log = logging.getLogger(__name__)
 
-#: Below this many files, pass 1 runs in this process.
-PARALLEL_THRESHOLD = 64
 #: Part of the identity graph's kg:inputDigest: a new resolver version resolves again.
 RESOLVER_VERSION = "2"
 
@@ -102,49 +85,6 @@ def is_stale(stored: StoredSource, keys: MentionKeys, scheme: IriScheme) -> bool
     return False
 
 
-# --- pass 1: summaries of the files an ingest reads ------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class _Pass1:
-    source: str
-    sha256: str
-    unchanged: bool
-    summary: SourceSummary | None  # None: unreadable or no paper
-
-
-def _summarise_file(
-    source: str, path: str, known_sha: str | None, as_of: date, limits: FileLimits
-) -> _Pass1:
-    try:
-        data = read_limited(path, source, limits)
-    except (OSError, FileTooLarge):  # pass 2 reports it
-        return _Pass1(source, "", False, None)
-    sha = hashlib.sha256(data).hexdigest()
-    if sha == known_sha:
-        return _Pass1(source, sha, True, None)
-    profile = parse_limited(data, source, as_of, limits)
-    return _Pass1(source, sha, False, summarize(profile) if profile.papers else None)
-
-
-def _pass1(
-    works: Sequence[FileToRead], as_of: date, workers: int, limits: FileLimits
-) -> list[_Pass1]:
-    if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
-        return [_summarise_file(s, p, k, as_of, limits) for s, p, k in works]
-    with worker_pool(workers) as pool:
-        chunk = max(1, min(256, len(works) // (workers * 8)))
-        return list(
-            pool.map(
-                _summarise_file,
-                *zip(*works, strict=True),
-                [as_of] * len(works),
-                [limits] * len(works),
-                chunksize=chunk,
-            )
-        )
-
-
 # --- the step ------------------------------------------------------------------------------
 
 
@@ -154,7 +94,9 @@ class IdentityResolution:
 
     ``curation`` is a curation file (None: none). ``config`` tunes
     :mod:`kg.identity.resolve`. After an ingest, :attr:`resolution`, :attr:`problems`
-    and :attr:`stale_elsewhere` say what happened.
+    and :attr:`stale_elsewhere` say what happened; :attr:`resolution` is None when pass 1
+    ran in a process of its own (from :data:`kg.pipeline.resolver.SEPARATE_THRESHOLD`
+    files: its decisions are in the identity graph).
     """
 
     def __init__(
@@ -171,6 +113,8 @@ class IdentityResolution:
         self.digest = ""
         #: (identity graph, its lines) once rendered for the current resolution.
         self._rendered: tuple[str, list[str]] | None = None
+        #: Pass 1 of the current ingest, until its graph is published.
+        self._resolver: LocalResolver | SeparateResolver | None = None
 
     def prepare(
         self,
@@ -186,46 +130,54 @@ class IdentityResolution:
         """Pass 1 of ingest: resolve over the files ``works`` (source, path, stored SHA-256)
         and the rest of the store. Never raises for bad input."""
         self._rendered = None
+        self._close_resolver()
         curation = load_curation(self.curation_path)
         states = store.sources().values()
         known = {state.source: state.graph for state in states}
-        pass1 = _pass1(works, as_of, workers, limits or DEFAULT_LIMITS)
-        fresh = {p.source: p.summary for p in pass1 if not p.unchanged and p.summary is not None}
         present = {source for source, _, _ in works}
         removed = {s for s in known if prune and s not in present}
-        # What the store will hold after this ingest, and so what resolution reads.
-        after = {state.source: state.sha256 for state in states if state.source not in removed}
-        after.update({p.source: p.sha256 for p in pass1 if p.source in fresh})
-        self.digest = input_digest(after, curation.texts)
-        if after and self.digest == self._stored_digest(store, scheme):
-            self._skip = True
-            self.problems = list(curation.problems)
-            return IdentityPlan(skipped=True)
-        self._skip = False
-        kept = [known[s] for s in known if s not in fresh and s not in removed]
-        stored = cached_sources(store, scheme, kept)
-        summaries = sorted(
-            [st.summary for st in stored.values()] + [s for s in fresh.values() if s is not None],
-            key=lambda s: s.source,
-        )
-        author_keys, paper_keys = _all_keys(summaries)
-        stored_author_iris = {iri for st in stored.values() for iri in st.author_iris.values()}
-        stored_author_iris |= {st.owner_iri for st in stored.values() if st.owner_iri}
-        stored_paper_iris = {iri for st in stored.values() for iri in st.paper_iris.values()}
-        pinned_authors = {k for k in author_keys if scheme.author_from_key(k) in stored_author_iris}
-        pinned_papers = {k for k in paper_keys if scheme.paper_from_key(k) in stored_paper_iris}
-        constraints, problems = curation_constraints(curation, scheme, author_keys, paper_keys)
-        resolution = resolve(
-            summaries,
-            pinned_authors=pinned_authors,
-            pinned_papers=pinned_papers,
-            constraints=constraints,
-            config=self.config,
-        )
-        self.resolution = resolution
-        self.problems = problems + list(resolution.warnings)
-        self._display, self._titles = _display_names(summaries)
-        keys = resolution.keys()
+        stored_digest = self._stored_digest(store, scheme) if known else None
+        # A large pass 1 runs in a process of its own, whose memory all goes back to the
+        # system when it ends (kg.pipeline.resolver); a small one here.
+        apart = len(works) + len(known) >= SEPARATE_THRESHOLD
+        kind = SeparateResolver if apart else LocalResolver
+        resolver = kind(works, as_of, workers, limits or DEFAULT_LIMITS)
+        self._resolver = resolver
+        try:
+            seen = resolver.seen()
+            fresh = {p.source: p.sha256 for p in seen if not p.unchanged and p.usable}
+            # What the store will hold after this ingest, and so what resolution reads.
+            after = {state.source: state.sha256 for state in states if state.source not in removed}
+            after.update(fresh)
+            self.digest = input_digest(after, curation.texts)
+            if after and self.digest == stored_digest:
+                self._skip = True
+                self.problems = list(curation.problems)
+                self._close_resolver()
+                return IdentityPlan(skipped=True)
+            self._skip = False
+            kept = [known[s] for s in known if s not in fresh and s not in removed]
+            stored = cached_sources(store, scheme, kept)
+            author_iris = {iri for st in stored.values() for iri in st.author_iris.values()}
+            author_iris |= {st.owner_iri for st in stored.values() if st.owner_iri}
+            request = Request(
+                tuple(st.summary for st in stored.values()),
+                frozenset(author_iris),
+                frozenset(iri for st in stored.values() for iri in st.paper_iris.values()),
+                curation,
+                scheme,
+                self.config,
+                self.digest,
+            )
+            del author_iris
+            resolved = resolver.resolve(request)
+            del request
+        except BaseException:
+            self._close_resolver()
+            raise
+        self.resolution = resolver.resolution
+        self.problems = list(resolved.problems)
+        keys = resolved.keys
         remap = set()
         self.stale_elsewhere = []
         for source, st in stored.items():
@@ -252,20 +204,15 @@ class IdentityResolution:
     def render(self, scheme: IriScheme) -> None:
         """Write the identity graph's text ahead of :meth:`publish` (ingest calls this
         while its last bulk loads run; the store is written only by :meth:`publish`)."""
-        if self._skip or self.resolution is None or self._rendered is not None:
+        if self._skip or self._resolver is None or self._rendered is not None:
             return
-        lines = identity_ntriples(
-            self.resolution, scheme, display=self._display, titles=self._titles
-        )
-        # Written last, in the same transaction: a graph with this digest is complete.
-        lines.append(input_digest_ntriple(scheme, self.digest))
-        self._rendered = (scheme.identity_graph(), lines)
+        self._rendered = (scheme.identity_graph(), self._resolver.lines(scheme))
 
     def publish(self, store: KGStore, scheme: IriScheme) -> WrittenGraph | None:
         """After loading: replace the identity graph with the decisions (one transaction, or
         bounded pieces when it is large; its kg:inputDigest, written last, seals it).
         Returns the graph and its lines (None: the stored one was kept)."""
-        if self._skip or self.resolution is None:
+        if self._skip or self._resolver is None:
             return None
         if self._rendered is None or self._rendered[0] != scheme.identity_graph():
             self._rendered = None
@@ -273,8 +220,14 @@ class IdentityResolution:
         assert self._rendered is not None
         graph, lines = self._rendered
         self._rendered = None
+        self._close_resolver()
         store.replace_large_graph(graph, lines)
         return graph, lines
+
+    def _close_resolver(self) -> None:
+        if self._resolver is not None:
+            self._resolver.close()
+            self._resolver = None
 
     @staticmethod
     def _stored_digest(store: KGStore, scheme: IriScheme) -> str | None:
@@ -287,41 +240,6 @@ class IdentityResolution:
         for row in rows:
             return str(row["d"].value)
         return None
-
-
-def _all_keys(summaries: Iterable[SourceSummary]) -> tuple[set[str], set[str]]:
-    names: set[str] = set()
-    titles: set[str] = set()
-    for s in summaries:
-        if s.owner:
-            names.add(s.owner)
-        for listing in s.listings:
-            names.update(listing.authors)
-            titles.add(listing.title)
-    return {name_key(n) for n in names}, {title_key(t) for t in titles}
-
-
-def _display_names(summaries: Iterable[SourceSummary]) -> tuple[dict[str, str], dict[str, str]]:
-    """Per name (title) key, the first spelling met: owners after each source's listings."""
-    names: dict[str, str] = {}
-    titles: dict[str, str] = {}
-    # A spelling met before already set its key (setdefault keeps the first): only new
-    # spellings need a key, a few per cent of the mentions of a large corpus.
-    seen_names: set[str] = set()
-    seen_titles: set[str] = set()
-    for s in summaries:
-        for listing in s.listings:
-            if listing.title not in seen_titles:
-                seen_titles.add(listing.title)
-                titles.setdefault(title_key(listing.title), listing.title)
-            for n in listing.authors:
-                if n not in seen_names:
-                    seen_names.add(n)
-                    names.setdefault(name_key(n), n)
-        if s.owner and s.owner not in seen_names:
-            seen_names.add(s.owner)
-            names.setdefault(name_key(s.owner), s.owner)
-    return names, titles
 
 
 # --- the report ---------------------------------------------------------------------------------

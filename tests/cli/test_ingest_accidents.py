@@ -100,3 +100,49 @@ def test_workers_die_with_a_killed_ingest(tmp_path: Path, seeds_dir: Path) -> No
     for pid in survivors:  # do not leave them behind if the test fails
         os.kill(pid, signal.SIGKILL)
     assert survivors == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux-only")
+def test_the_separate_resolver_and_its_workers_die_with_a_killed_ingest(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    """Pass 1 in a process of its own (kg.pipeline.resolver) parses with worker processes of
+    its own: the main process killed alone takes all of them with it."""
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    for k in range(60):
+        for seed in sorted(seeds_dir.iterdir()):
+            shutil.copy(seed, profiles / f"{k:03d}_{seed.name}")
+    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'server'}"}
+    script = (
+        "import sys, kg.pipeline.identity as m; m.SEPARATE_THRESHOLD = 1; "
+        "from kg.cli import main; sys.argv[0] = 'kg'; main()"
+    )
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-c", script, "ingest", "--store", str(tmp_path / "store")),
+            *("--workers", "2", "--no-progress", "--no-precompute", str(profiles)),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    family: list[int] = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        children = _children(process.pid)
+        family = children + [g for c in children for g in _children(c)]
+        if len(family) >= 3:  # the resolver and its two parsers
+            break
+        time.sleep(0.01)
+    if process.poll() is not None or len(family) < 3:
+        pytest.fail("the ingest finished before its resolver's workers were seen")
+    process.send_signal(signal.SIGKILL)  # the main process alone, not its group
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in family):
+        time.sleep(0.05)
+    survivors = [pid for pid in family if _alive(pid)]
+    for pid in survivors:  # do not leave them behind if the test fails
+        os.kill(pid, signal.SIGKILL)
+    assert survivors == []

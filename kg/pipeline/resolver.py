@@ -1,0 +1,388 @@
+"""Pass 1 of ingest (parse every file into summaries, resolve, write the identity graph's
+text), in this process or in a process of its own.
+
+Resolution reads the whole corpus at once. At 1M papers the ingest's process grew to 4.2 GB
+while resolving, and kept 3.5 GB of it through mapping and loading, beside the store's
+own loader: CPython gives memory back to the system only in whole arenas, and the few
+objects that outlive resolution (its answer, the display names) pin most of them. So a
+large ingest runs pass 1 in a child process (:class:`SeparateResolver`), which hands back
+only what mapping needs (the alias-aware keys, a few MB) and writes the identity graph's
+N-Triples to an anonymous temporary file; when it exits, all of its memory is the
+system's again. A small ingest resolves here (:class:`LocalResolver`): the same
+functions, without a process to start.
+
+Both speak in two steps, because the ingest needs the store in between, and only the
+ingest's process touches the store: :meth:`~LocalResolver.seen` parses the files and says
+what each was (:class:`Seen`); the ingest then decides whether anything changed and which
+stored summaries resolution also reads, and :meth:`~LocalResolver.resolve` resolves
+(:class:`Request` in, :class:`Resolved` out).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import multiprocessing
+import multiprocessing.connection
+import os
+import tempfile
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+from kg.identity.curation import Curation, curation_constraints
+from kg.identity.resolve import (
+    Listing,
+    MentionKeys,
+    Resolution,
+    ResolveConfig,
+    SourceSummary,
+    resolve,
+    summarize,
+)
+from kg.normalize import name_key, title_key
+from kg.pipeline.limits import FileLimits, FileTooLarge, parse_limited, read_limited
+from kg.pipeline.steps import FileToRead
+from kg.pipeline.workers import die_with_parent, worker_pool
+from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
+from kg.rdf.iri import IriScheme
+
+#: Below this many files, pass 1 parses in the resolving process itself.
+PARALLEL_THRESHOLD = 64
+#: From this many files (read and stored), pass 1 runs in a process of its own.
+SEPARATE_THRESHOLD = 1000
+
+
+# --- what pass 1 reads -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Summarised:
+    """One file as pass 1 read it."""
+
+    source: str
+    sha256: str
+    unchanged: bool
+    summary: SourceSummary | None  # None: unreadable or no paper
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """What the ingest learns of one file from pass 1 (the summary stays with resolution)."""
+
+    source: str
+    sha256: str
+    unchanged: bool
+    usable: bool
+
+
+def summarise_file(
+    source: str, path: str, known_sha: str | None, as_of: date, limits: FileLimits
+) -> Summarised:
+    try:
+        data = read_limited(path, source, limits)
+    except (OSError, FileTooLarge):  # pass 2 reports it
+        return Summarised(source, "", False, None)
+    sha = hashlib.sha256(data).hexdigest()
+    if sha == known_sha:
+        return Summarised(source, sha, True, None)
+    profile = parse_limited(data, source, as_of, limits)
+    return Summarised(source, sha, False, summarize(profile) if profile.papers else None)
+
+
+def summarise_files(
+    works: Sequence[FileToRead], as_of: date, workers: int, limits: FileLimits
+) -> list[Summarised]:
+    if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
+        return [summarise_file(s, p, k, as_of, limits) for s, p, k in works]
+    shared = _Shared()
+    with worker_pool(workers) as pool:
+        chunk = max(1, min(256, len(works) // (workers * 8)))
+        return [
+            shared.of(done)
+            for done in pool.map(
+                summarise_file,
+                *zip(*works, strict=True),
+                [as_of] * len(works),
+                [limits] * len(works),
+                chunksize=chunk,
+            )
+        ]
+
+
+class _Shared:
+    """Summaries that come from worker processes, with one object per distinct name, title,
+    abstract and date (each came as its own copy: at 1M papers, 3.9M author names for
+    400k distinct ones, 1.4M listings of 1M titles; about a third of the summaries' memory)."""
+
+    def __init__(self) -> None:
+        self._seen: dict[object, Any] = {}
+
+    def of(self, done: Summarised) -> Summarised:
+        s = done.summary
+        if s is None:
+            return done
+        one = self._seen.setdefault
+        listings = tuple(
+            Listing(
+                li.source,
+                li.line,
+                one(li.title, li.title),
+                one(li.date, li.date),
+                tuple([one(name, name) for name in li.authors]),
+                li.truncated,
+                one(li.abstract, li.abstract),
+            )
+            for li in s.listings
+        )
+        owner = one(s.owner, s.owner) if s.owner else s.owner
+        summary = SourceSummary(s.source, owner, s.owner_inferred, listings)
+        return Summarised(done.source, done.sha256, done.unchanged, summary)
+
+
+# --- what resolution is asked and answers ------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """What the ingest adds to the files' summaries for resolution."""
+
+    #: Summaries of the sources the store holds and keeps (not read again from files).
+    stored: tuple[SourceSummary, ...]
+    #: The author and paper IRIs those stored graphs use (their keys are preferred).
+    stored_author_iris: frozenset[str]
+    stored_paper_iris: frozenset[str]
+    curation: Curation
+    scheme: IriScheme
+    config: ResolveConfig | None
+    #: The identity graph's kg:inputDigest (its seal, written last).
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """Resolution's answer: the keys mapping uses, and the problems to report."""
+
+    keys: MentionKeys
+    problems: tuple[str, ...]
+
+
+def resolve_request(
+    fresh: Iterable[SourceSummary], request: Request
+) -> tuple[Resolution, list[str], dict[str, str], dict[str, str]]:
+    """Resolve the fresh summaries with the stored ones: the resolution, the problems
+    (curation's and resolution's warnings) and the display names and titles per key."""
+    summaries = sorted([*request.stored, *fresh], key=lambda s: s.source)
+    author_keys, paper_keys = _all_keys(summaries)
+    scheme = request.scheme
+    pinned_authors = {
+        k for k in author_keys if scheme.author_from_key(k) in request.stored_author_iris
+    }
+    pinned_papers = {k for k in paper_keys if scheme.paper_from_key(k) in request.stored_paper_iris}
+    constraints, problems = curation_constraints(request.curation, scheme, author_keys, paper_keys)
+    del author_keys, paper_keys
+    resolution = resolve(
+        summaries,
+        pinned_authors=pinned_authors,
+        pinned_papers=pinned_papers,
+        constraints=constraints,
+        config=request.config,
+    )
+    display, titles = _display_names(summaries)
+    return resolution, problems + list(resolution.warnings), display, titles
+
+
+def identity_lines(
+    resolution: Resolution,
+    scheme: IriScheme,
+    digest: str,
+    display: Mapping[str, str],
+    titles: Mapping[str, str],
+) -> list[str]:
+    """The identity graph's N-Triples, its kg:inputDigest last (a graph with it is complete)."""
+    lines = identity_ntriples(resolution, scheme, display=display, titles=titles)
+    lines.append(input_digest_ntriple(scheme, digest))
+    return lines
+
+
+def _all_keys(summaries: Iterable[SourceSummary]) -> tuple[set[str], set[str]]:
+    names: set[str] = set()
+    titles: set[str] = set()
+    for s in summaries:
+        if s.owner:
+            names.add(s.owner)
+        for listing in s.listings:
+            names.update(listing.authors)
+            titles.add(listing.title)
+    return {name_key(n) for n in names}, {title_key(t) for t in titles}
+
+
+def _display_names(summaries: Iterable[SourceSummary]) -> tuple[dict[str, str], dict[str, str]]:
+    """Per name (title) key, the first spelling met: owners after each source's listings."""
+    names: dict[str, str] = {}
+    titles: dict[str, str] = {}
+    # A spelling met before already set its key (setdefault keeps the first): only new
+    # spellings need a key, a few per cent of the mentions of a large corpus.
+    seen_names: set[str] = set()
+    seen_titles: set[str] = set()
+    for s in summaries:
+        for listing in s.listings:
+            if listing.title not in seen_titles:
+                seen_titles.add(listing.title)
+                titles.setdefault(title_key(listing.title), listing.title)
+            for n in listing.authors:
+                if n not in seen_names:
+                    seen_names.add(n)
+                    names.setdefault(name_key(n), n)
+        if s.owner and s.owner not in seen_names:
+            seen_names.add(s.owner)
+            names.setdefault(name_key(s.owner), s.owner)
+    return names, titles
+
+
+# --- where it runs -----------------------------------------------------------------------------
+
+
+class LocalResolver:
+    """Pass 1 in this process: the resolution and the identity graph's lines are kept here
+    (:attr:`resolution`; the lines are made by :meth:`lines` when asked)."""
+
+    def __init__(
+        self, works: Sequence[FileToRead], as_of: date, workers: int, limits: FileLimits
+    ) -> None:
+        self._args = (works, as_of, workers, limits)
+        self._fresh: list[SourceSummary] = []
+        self.resolution: Resolution | None = None
+        self._names: tuple[dict[str, str], dict[str, str]] = ({}, {})
+        self._request: Request | None = None
+
+    def seen(self) -> list[Seen]:
+        done = summarise_files(*self._args)
+        self._fresh = [s.summary for s in done if not s.unchanged and s.summary is not None]
+        return [Seen(s.source, s.sha256, s.unchanged, s.summary is not None) for s in done]
+
+    def resolve(self, request: Request) -> Resolved:
+        fresh, self._fresh = self._fresh, []
+        self.resolution, problems, *names = resolve_request(fresh, request)
+        self._names = (names[0], names[1])
+        self._request = request
+        return Resolved(self.resolution.keys(), tuple(problems))
+
+    def lines(self, scheme: IriScheme) -> list[str]:
+        """The identity graph's lines (for ``scheme``: the one prepare had, as a rule)."""
+        assert self.resolution is not None and self._request is not None
+        return identity_lines(self.resolution, scheme, self._request.digest, *self._names)
+
+    def close(self) -> None:
+        self._fresh = []
+
+
+class SeparateResolver:
+    """Pass 1 in a child process (forked: it starts with this one's memory and needs
+    nothing pickled but the request); the identity graph's lines for the request's scheme
+    are written to an anonymous temporary file, read back by :meth:`lines`.
+
+    The child is killed with this process (:func:`kg.pipeline.workers.die_with_parent`),
+    touches no store, and its failure is raised here as a RuntimeError with its traceback.
+    """
+
+    def __init__(
+        self, works: Sequence[FileToRead], as_of: date, workers: int, limits: FileLimits
+    ) -> None:
+        self.resolution: Resolution | None = None  # the answer stays in the child
+        # Anonymous (unlinked at once): nothing is left behind, whatever kills us.
+        self._file: IO[bytes] = tempfile.TemporaryFile(prefix="kg-identity-")  # noqa: SIM115
+        self._scheme: IriScheme | None = None
+        ours, theirs = multiprocessing.Pipe()
+        self._conn = ours
+        context = multiprocessing.get_context("fork")
+        self._process = context.Process(
+            target=_child,
+            args=(theirs, os.getpid(), works, as_of, workers, limits, self._file.fileno()),
+            name="kg-resolve",
+        )
+        self._process.start()
+        theirs.close()
+
+    def seen(self) -> list[Seen]:
+        seen: list[Seen] = self._receive()
+        return seen
+
+    def resolve(self, request: Request) -> Resolved:
+        self._conn.send(request)
+        self._scheme = request.scheme
+        resolved: Resolved = self._receive()
+        self._stop()
+        return resolved
+
+    def lines(self, scheme: IriScheme) -> list[str]:
+        if self._scheme is None or scheme.identity_graph() != self._scheme.identity_graph():
+            raise RuntimeError("the identity graph was written for another IRI scheme")
+        self._file.seek(0)
+        text = self._file.read().decode("utf-8")
+        return text.splitlines(keepends=True)
+
+    def close(self) -> None:
+        self._stop()
+        self._file.close()
+
+    def _receive(self) -> Any:
+        try:
+            kind, value = self._conn.recv()
+        except (EOFError, OSError):
+            self._stop()
+            raise RuntimeError(
+                f"identity resolution's process ended without an answer "
+                f"(exit code {self._process.exitcode}; out of memory?)"
+            ) from None
+        if kind == "error":
+            self._stop()
+            raise RuntimeError(f"identity resolution failed in its process:\n{value}")
+        return value
+
+    def _stop(self) -> None:
+        if self._process.is_alive() or self._process.exitcode is None:
+            with contextlib.suppress(OSError):
+                self._conn.send(None)  # "nothing more": the child ends
+            self._process.join(timeout=30)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+        self._conn.close()
+
+
+def _child(
+    conn: multiprocessing.connection.Connection,
+    parent: int,
+    works: Sequence[FileToRead],
+    as_of: date,
+    workers: int,
+    limits: FileLimits,
+    out: int,
+) -> None:
+    """The child of :class:`SeparateResolver`: pass 1, then resolution when asked."""
+    die_with_parent(parent)
+    try:
+        local = LocalResolver(works, as_of, workers, limits)
+        conn.send(("ok", local.seen()))
+        request = conn.recv()
+        if request is None:
+            return
+        resolved = local.resolve(request)
+        lines = local.lines(request.scheme)
+        local.resolution = None
+        with os.fdopen(out, "wb", closefd=False) as handle:
+            for start in range(0, len(lines), 65536):
+                handle.write("".join(lines[start : start + 65536]).encode("utf-8"))
+        del lines
+        conn.send(("ok", resolved))
+        conn.recv()  # the parent's "nothing more" (or the pipe closed)
+    except (EOFError, OSError, KeyboardInterrupt):
+        pass  # the parent is gone or stopped us
+    except BaseException:
+        with contextlib.suppress(OSError):
+            conn.send(("error", traceback.format_exc()))
+    finally:
+        conn.close()
