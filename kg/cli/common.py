@@ -131,8 +131,10 @@ def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> 
     generation, written = precompute_store(
         folder, scheme, max_rows=max_rows, workers=workers or os.cpu_count() or 1
     )
+    graphs = sum(1 for item in written if item.kind == "graph")
     click.echo(
-        f"precomputed {len(written)} whole-graph report files for checkpoint {generation} "
-        f"in {time.perf_counter() - started:.1f} s",
+        f"precomputed {len(written) - graphs} whole-graph report files"
+        + (" and the co-author graph" if graphs else "")
+        + f" for checkpoint {generation} in {time.perf_counter() - started:.1f} s",
         err=True,
     )

@@ -67,7 +67,8 @@ def test_precompute_command_fills_an_existing_store(
     files = folder / PRECOMPUTED / str(published_generation(folder))
     assert (files / "venues.rows.json").is_file() and (files / "venues.rows.tsv").is_file()
     assert (
-        f"precomputed {len(list(files.glob('*.json')))} whole-graph report files" in result.output
+        f"precomputed {len(list(files.glob('*.json'))) - 1} whole-graph report files and the "
+        "co-author graph" in result.output
     )
 
 
