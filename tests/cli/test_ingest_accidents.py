@@ -65,23 +65,45 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux-only")
-def test_workers_die_with_a_killed_ingest(tmp_path: Path, seeds_dir: Path) -> None:
+def _start_ingest(tmp_path: Path, seeds_dir: Path, *python: str) -> subprocess.Popen[bytes]:
+    """``python ... ingest`` (``python``: how to start kg's command) over 60 copies of each seed:
+    enough files for worker processes (PARALLEL_THRESHOLD)."""
     profiles = tmp_path / "profiles"
     profiles.mkdir()
-    for k in range(60):  # enough files for worker processes (PARALLEL_THRESHOLD)
+    for k in range(60):
         for seed in sorted(seeds_dir.iterdir()):
             shutil.copy(seed, profiles / f"{k:03d}_{seed.name}")
     env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'server'}"}
-    process = subprocess.Popen(
+    return subprocess.Popen(
         [
-            *(sys.executable, "-m", "kg.cli", "ingest", "--store", str(tmp_path / "store")),
+            *(sys.executable, *python, "ingest", "--store", str(tmp_path / "store")),
             *("--workers", "2", "--no-progress", "--no-precompute", str(profiles)),
         ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+def _kill_alone_and_count_survivors(
+    process: subprocess.Popen[bytes], family: list[int]
+) -> list[int]:
+    """SIGKILL the main process alone (not its group); the pids of ``family`` still alive 10 s
+    later (killed then, so that a failing test leaves nothing behind)."""
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(_alive(pid) for pid in family):
+        time.sleep(0.05)
+    survivors = [pid for pid in family if _alive(pid)]
+    for pid in survivors:
+        os.kill(pid, signal.SIGKILL)
+    return survivors
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux-only")
+def test_workers_die_with_a_killed_ingest(tmp_path: Path, seeds_dir: Path) -> None:
+    process = _start_ingest(tmp_path, seeds_dir, "-m", "kg.cli")
     workers: list[int] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
@@ -91,15 +113,7 @@ def test_workers_die_with_a_killed_ingest(tmp_path: Path, seeds_dir: Path) -> No
         time.sleep(0.01)
     if process.poll() is not None or len(workers) < 2:
         pytest.fail("the ingest finished before its workers were seen: make the corpus larger")
-    process.send_signal(signal.SIGKILL)  # the main process alone, not its group
-    process.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in workers):
-        time.sleep(0.05)
-    survivors = [pid for pid in workers if _alive(pid)]
-    for pid in survivors:  # do not leave them behind if the test fails
-        os.kill(pid, signal.SIGKILL)
-    assert survivors == []
+    assert _kill_alone_and_count_survivors(process, workers) == []
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux-only")
@@ -108,25 +122,11 @@ def test_the_separate_resolver_and_its_workers_die_with_a_killed_ingest(
 ) -> None:
     """Pass 1 in a process of its own (kg.pipeline.resolver) parses with worker processes of
     its own: the main process killed alone takes all of them with it."""
-    profiles = tmp_path / "profiles"
-    profiles.mkdir()
-    for k in range(60):
-        for seed in sorted(seeds_dir.iterdir()):
-            shutil.copy(seed, profiles / f"{k:03d}_{seed.name}")
-    env = {**os.environ, "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'server'}"}
     script = (
         "import sys, kg.pipeline.identity as m; m.SEPARATE_THRESHOLD = 1; "
         "from kg.cli import main; sys.argv[0] = 'kg'; main()"
     )
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-c", script, "ingest", "--store", str(tmp_path / "store")),
-            *("--workers", "2", "--no-progress", "--no-precompute", str(profiles)),
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process = _start_ingest(tmp_path, seeds_dir, "-c", script)
     family: list[int] = []
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and process.poll() is None:
@@ -137,12 +137,4 @@ def test_the_separate_resolver_and_its_workers_die_with_a_killed_ingest(
         time.sleep(0.01)
     if process.poll() is not None or len(family) < 3:
         pytest.fail("the ingest finished before its resolver's workers were seen")
-    process.send_signal(signal.SIGKILL)  # the main process alone, not its group
-    process.wait()
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and any(_alive(pid) for pid in family):
-        time.sleep(0.05)
-    survivors = [pid for pid in family if _alive(pid)]
-    for pid in survivors:  # do not leave them behind if the test fails
-        os.kill(pid, signal.SIGKILL)
-    assert survivors == []
+    assert _kill_alone_and_count_survivors(process, family) == []
