@@ -39,7 +39,7 @@ import shutil
 import sys
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -499,16 +499,20 @@ def reports_in_process(
     return out, entities, (backend, reports, scheme)
 
 
-def precomputed_reports(store: Path) -> set[str]:
-    """The reports with a precomputed file for the store's published checkpoint (``kg
-    precompute``): a server answers their default binding from the file."""
-    from kg.reports.stored import PRECOMPUTED
+def precomputed_reports(store: Path, names: Iterable[str]) -> set[str]:
+    """Those of ``names`` whose answer ``kg precompute`` wrote for the store's published
+    checkpoint (rows or an engine's result): a server answers their default binding from it."""
+    from kg.reports.stored import PrecomputedReports
     from kg.store.embedded import published_generation
 
-    folder = store / PRECOMPUTED / str(published_generation(store))
-    if not folder.is_dir():
-        return set()
-    return {path.name.split(".")[0] for path in folder.glob("*.json")}
+    stored = PrecomputedReports(store)
+    generation = str(published_generation(store))
+    return {
+        name
+        for name in names
+        for kind in ("rows", "result")
+        if (path := stored.path(generation, name, kind)) is not None and path.is_file()
+    }
 
 
 def http_skips(in_process: dict[str, Any], precomputed: set[str], budget: float) -> dict[str, str]:
@@ -1335,7 +1339,11 @@ def main(argv: list[str] | None = None) -> int:
         results["entities"] = {"authors": entities.authors[:5], "papers": entities.papers[:5]}
         _checkpoint(results, args)
         if not args.skip_http:
-            skip = http_skips(results["reports"], precomputed_reports(store), args.report_budget)
+            skip = http_skips(
+                results["reports"],
+                precomputed_reports(store, results["reports"]),
+                args.report_budget,
+            )
             try:
                 results["http"] = http_phase(store, local, entities, args, work, skip)
             except Exception as error:  # keep what was measured; say what failed
