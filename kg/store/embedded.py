@@ -401,12 +401,19 @@ class KGStore:
         the next ingest takes for missing and writes again, and the default graph is the
         union of the named graphs after every piece. Readers never see the pieces: they
         read the published checkpoint, made after the whole ingest.
+
+        ``ntriples`` is read once, as it comes (an iterator over a file is never held
+        whole: at 1M papers the identity graph's lines were about 1 GB as one list); only
+        one piece and the graph's statements about itself are held at a time. A stream
+        that fails part way leaves the graph unsealed, as a kill does.
         """
         self._require_writable()
-        lines = ntriples if isinstance(ntriples, list) else list(ntriples)
+        step = max(1, PIECE_QUADS // 2)  # each line is two quads: the graph's and the union's
+        stream = iter(ntriples)
+        piece = list(itertools.islice(stream, step + 1))
         held = self._held_quads(graph, PIECE_QUADS)
-        if 2 * max(len(lines), held) <= PIECE_QUADS:
-            self.replace_graph(graph, lines)
+        if len(piece) <= step and 2 * held <= PIECE_QUADS:
+            self.replace_graph(graph, piece)
             return
         self.writes += 1
         if held:
@@ -415,11 +422,20 @@ class KGStore:
                 self.retract_piece(graph)
             self._store.update(f"DROP SILENT GRAPH <{graph}>")
         subject = f"<{graph}> "
-        ordered = [line for line in lines if not line.startswith(subject)]
-        ordered += [line for line in lines if line.startswith(subject)]
-        step = max(1, PIECE_QUADS // 2)  # each line is two quads: the graph's and the union's
-        for start in range(0, len(ordered), step):
-            self.load_piece(graph, ordered[start : start + step])
+        own = [line for line in piece if line.startswith(subject)]  # the seal: loaded last
+        content = [line for line in piece if not line.startswith(subject)]
+        del piece
+        for line in stream:
+            if len(content) >= step:
+                self.load_piece(graph, content[:step])
+                content = content[step:]
+            if line.startswith(subject):
+                own.append(line)
+            else:
+                content.append(line)
+        content += own
+        for start in range(0, len(content), step):
+            self.load_piece(graph, content[start : start + step])
 
     def retract_piece(self, graph: str) -> None:
         """Remove up to :data:`PIECE_QUADS` / 2 triples of ``graph``, and from the union those
