@@ -31,7 +31,7 @@ from kg.identity.curation import load_curation
 from kg.identity.resolve import MentionKeys, Resolution, ResolveConfig
 from kg.pipeline.limits import DEFAULT_LIMITS, FileLimits
 from kg.pipeline.resolver import SEPARATE_THRESHOLD, LocalResolver, Request, SeparateResolver
-from kg.pipeline.steps import FileToRead, IdentityPlan, WrittenGraph
+from kg.pipeline.steps import FileToRead, GraphObserver, IdentityPlan
 from kg.pipeline.summaries import (
     StoredSource,
     cached_sources,
@@ -111,8 +111,9 @@ class IdentityResolution:
         self._titles: dict[str, str] = {}
         self._skip = False
         self.digest = ""
-        #: (identity graph, its lines) once rendered for the current resolution.
-        self._rendered: tuple[str, list[str]] | None = None
+        #: (identity graph, its lines: a list, or read from pass 1's file as taken) once
+        #: rendered for the current resolution.
+        self._rendered: tuple[str, Iterable[str]] | None = None
         #: Pass 1 of the current ingest, until its graph is published.
         self._resolver: LocalResolver | SeparateResolver | None = None
 
@@ -203,26 +204,36 @@ class IdentityResolution:
 
     def render(self, scheme: IriScheme) -> None:
         """Write the identity graph's text ahead of :meth:`publish` (ingest calls this
-        while its last bulk loads run; the store is written only by :meth:`publish`)."""
+        while its last bulk loads run; the store is written only by :meth:`publish`).
+        Pass 1 in a process of its own wrote it already: its lines stay in their file,
+        read piece by piece as the store takes them."""
         if self._skip or self._resolver is None or self._rendered is not None:
             return
         self._rendered = (scheme.identity_graph(), self._resolver.lines(scheme))
 
-    def publish(self, store: KGStore, scheme: IriScheme) -> WrittenGraph | None:
+    def publish(
+        self, store: KGStore, scheme: IriScheme, observer: GraphObserver | None = None
+    ) -> None:
         """After loading: replace the identity graph with the decisions (one transaction, or
-        bounded pieces when it is large; its kg:inputDigest, written last, seals it).
-        Returns the graph and its lines (None: the stored one was kept)."""
+        bounded pieces when it is large; its kg:inputDigest, written last, seals it), and
+        show it to ``observer``. Nothing is written when the stored graph is kept."""
         if self._skip or self._resolver is None:
-            return None
+            return
         if self._rendered is None or self._rendered[0] != scheme.identity_graph():
             self._rendered = None
             self.render(scheme)
         assert self._rendered is not None
         graph, lines = self._rendered
         self._rendered = None
-        self._close_resolver()
-        store.replace_large_graph(graph, lines)
-        return graph, lines
+        try:
+            store.replace_large_graph(graph, lines)
+            if observer is not None:
+                # Whole, for the observer only (a list of lines is rendered again, cheaply;
+                # a file is read again from its start).
+                text = "".join(lines if isinstance(lines, list) else self._resolver.lines(scheme))
+                observer.graph(graph, text)
+        finally:
+            self._close_resolver()
 
     def _close_resolver(self) -> None:
         if self._resolver is not None:

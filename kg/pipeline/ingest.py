@@ -739,9 +739,7 @@ def ingest(
                 report.outcomes.append(FileOutcome(state.source, "", "removed"))
 
     if resolution is not None:
-        written = resolution.publish(store, scheme)
-        if observer is not None and written is not None:
-            observer.graph(written[0], "".join(written[1]))
+        resolution.publish(store, scheme, observer)
     # Nothing written, nothing published: the same checkpoint, ETags, dumps and
     # precomputed reports (an hourly cron job must not defeat every harvester's cache).
     wrote = getattr(store, "writes", 1) != writes_before

@@ -10,7 +10,7 @@ evidence across files, so it is a step with three calls, each at its place in
 2. :meth:`ResolutionStep.render` while the last bulk loads run: prepares what
    :meth:`~ResolutionStep.publish` will write, without touching the store;
 3. :meth:`ResolutionStep.publish` after loading: writes the step's own graph (and
-   returns it, for a :class:`GraphObserver`).
+   shows it to a :class:`GraphObserver`).
 
 :class:`kg.pipeline.identity.IdentityResolution` is the implementation; another
 strategy implements the same three methods.
@@ -28,12 +28,10 @@ from kg.pipeline.limits import FileLimits
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import KGStore
 
-__all__ = ["FileToRead", "GraphObserver", "IdentityPlan", "ResolutionStep", "WrittenGraph"]
+__all__ = ["FileToRead", "GraphObserver", "IdentityPlan", "ResolutionStep"]
 
 #: A file ingest reads: (source name, path, SHA-256 the store holds for it or None).
 FileToRead = tuple[str, str, str | None]
-#: A graph written whole: (graph IRI, its N-Triples lines).
-WrittenGraph = tuple[str, list[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +70,11 @@ class ResolutionStep(Protocol):
         """While the last loads run: prepare what :meth:`publish` writes (no store access)."""
         ...
 
-    def publish(self, store: KGStore, scheme: IriScheme) -> WrittenGraph | None:
-        """After loading: write the step's graph into ``store``; returns it when it wrote
-        it whole (None: nothing written, or not said)."""
+    def publish(
+        self, store: KGStore, scheme: IriScheme, observer: GraphObserver | None = None
+    ) -> None:
+        """After loading: write the step's graph into ``store``, and show it to ``observer``
+        when it wrote it whole (else tell it :meth:`GraphObserver.unseen`, if it wrote)."""
         ...
 
 

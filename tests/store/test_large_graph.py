@@ -123,3 +123,38 @@ def test_a_small_graph_is_still_one_transaction(
     store.replace_large_graph(G, [*triples(4, "b"), seal("two")])
     assert content(store, G) == set([*triples(4, "b"), seal("two")])
     union_is_right(store)
+
+
+def test_a_large_graph_is_read_as_it_is_written(
+    store: KGStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lines given as an iterator (the identity graph read from pass 1's file) are taken
+    piece by piece: when a piece is loaded, at most one piece more has been read, never
+    the whole graph (at 1M papers its lines were about 1 GB as one list)."""
+    taken = [0]
+
+    def stream(lines: list[str]):  # type: ignore[no-untyped-def]
+        for line in lines:
+            taken[0] += 1
+            yield line
+
+    read_when_loaded: list[int] = []
+    load_piece = KGStore.load_piece
+
+    def watched(self: KGStore, graph: str, lines: list[str]) -> None:
+        read_when_loaded.append(taken[0])
+        load_piece(self, graph, lines)
+
+    monkeypatch.setattr(KGStore, "load_piece", watched)
+    lines = [*triples(40, "new"), seal("one")]
+    store.replace_large_graph(G, stream(lines))
+    assert content(store, G) == set(lines)
+    union_is_right(store)
+    step = kg.store.embedded.PIECE_QUADS // 2
+    assert len(read_when_loaded) == 9, read_when_loaded  # 40 triples and the seal, 5 a piece
+    loaded = [step * (i + 1) for i in range(len(read_when_loaded) - 1)]
+    # Each piece was loaded with at most one piece (and one line) more read than it holds.
+    assert all(
+        read <= done + step + 1 for read, done in zip(read_when_loaded, loaded, strict=False)
+    ), read_when_loaded
+    assert read_when_loaded[0] < len(lines) // 2

@@ -15,7 +15,7 @@ from kg.identity.records import MentionKeys
 from kg.pipeline import ingest as ingest_module
 from kg.pipeline.ingest import ingest
 from kg.pipeline.limits import FileLimits
-from kg.pipeline.steps import FileToRead, IdentityPlan, ResolutionStep
+from kg.pipeline.steps import FileToRead, GraphObserver, IdentityPlan, ResolutionStep
 from kg.rdf.iri import IriScheme
 from kg.store.embedded import KGStore
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
@@ -49,7 +49,9 @@ class RenamingStep:
     def render(self, scheme: IriScheme) -> None:
         self.calls.append("render")
 
-    def publish(self, store: KGStore, scheme: IriScheme) -> None:
+    def publish(
+        self, store: KGStore, scheme: IriScheme, observer: GraphObserver | None = None
+    ) -> None:
         self.calls.append("publish")
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable, Sized
 from pathlib import Path
 
 import pytest
 
+import kg.store.embedded
 from kg.identity.resolve import SourceSummary
 from kg.pipeline import identity as identity_module
 from kg.pipeline import resolver as resolver_module
@@ -71,6 +73,39 @@ def test_a_separate_pass_1_makes_the_same_store(
     identity = f"<{SCHEME.identity_graph()}>"
     assert any(line.endswith(f"{identity} .") for line in separate)
     assert separate == local
+
+
+def test_the_identity_graph_goes_from_its_file_to_the_store_in_pieces(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pass 1 in its own process writes the identity graph to a file; the ingest's process
+    hands it to the store as read, never as one list (at 1M papers about 1 GB of lines),
+    and the store takes it piece by piece: the same store as pass 1 here makes."""
+    monkeypatch.setattr(identity_module, "SEPARATE_THRESHOLD", 10**9)
+    _, local = _ingest(tmp_path / "local", corpus, 1)
+    given: list[Iterable[str]] = []
+    pieces: list[int] = []
+    replace = KGStore.replace_large_graph
+    load_piece = KGStore.load_piece
+
+    def watched(self: KGStore, graph: str, ntriples: Iterable[str]) -> None:
+        given.append(ntriples)
+        replace(self, graph, ntriples)
+
+    def counted(self: KGStore, graph: str, lines: list[str]) -> None:
+        pieces.append(len(lines))
+        load_piece(self, graph, lines)
+
+    monkeypatch.setattr(KGStore, "replace_large_graph", watched)
+    monkeypatch.setattr(KGStore, "load_piece", counted)
+    monkeypatch.setattr(kg.store.embedded, "PIECE_QUADS", 100)
+    monkeypatch.setattr(identity_module, "SEPARATE_THRESHOLD", 1)
+    _, separate = _ingest(tmp_path / "separate", corpus, 1)
+    assert separate == local
+    assert len(given) == 1 and not isinstance(given[0], Sized), given  # a stream, not a list
+    identity = f"<{SCHEME.identity_graph()}> ."
+    assert sum(pieces) == sum(1 for line in separate if line.endswith(identity))
+    assert len(pieces) > 3 and max(pieces) <= 50, pieces
 
 
 def test_a_failure_in_the_separate_process_reaches_the_caller(
