@@ -118,12 +118,19 @@ def precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
 
 def precompute_tasks(reports: Reports, scheme: IriScheme) -> list[str]:
     """What a precompute computes, a report name a task: the co-author graph of
-    collaboration-path first (it is among the longest), then :func:`precomputed_names`."""
+    collaboration-path first (it is among the longest), then :func:`precomputed_names`,
+    an engine that runs other reports after them (the ambiguity engine reads the rows of
+    top-authors-by-papers from their file once it is written, else it runs that query)."""
     names = precomputed_names(reports, scheme)
     coauthors = reports.get(COAUTHOR_GRAPH_REPORT)
     if coauthors is not None and coauthors.engine == COAUTHOR_GRAPH_REPORT:
         names.insert(0, COAUTHOR_GRAPH_REPORT)
-    return names
+
+    def runs_others(name: str) -> bool:
+        engine = ENGINES.get(reports[name].engine or "")
+        return engine is not None and bool(engine.runs)
+
+    return [n for n in names if not runs_others(n)] + [n for n in names if runs_others(n)]
 
 
 class _Job:
@@ -361,6 +368,11 @@ def precompute(
     return written
 
 
+def _in_report_order(reports: Reports, names: list[str]) -> list[str]:
+    order = list(reports)
+    return sorted(names, key=lambda name: order.index(name) if name in order else -1)
+
+
 #: The order of a task's files.
 _KINDS = ("graph", "rows", "result")
 
@@ -498,7 +510,9 @@ def precompute_store(
             todo[name] = left
     if not todo:
         remove_stale(Path(folder))
-        return generation, [item for name in names for item in by_report[name]]
+        return generation, [
+            item for name in _in_report_order(reports, names) for item in by_report[name]
+        ]
     # spawn, not fork: `kg ingest` calls this with its writable store and its threads alive.
     with ProcessPoolExecutor(
         max_workers=min(workers, len(todo)),
@@ -522,7 +536,9 @@ def precompute_store(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     remove_stale(Path(folder))
-    return generation, [item for name in names for item in by_report[name]]
+    return generation, [
+        item for name in _in_report_order(reports, names) for item in by_report[name]
+    ]
 
 
 def remove_stale(folder: Path) -> None:

@@ -44,6 +44,13 @@ before its side file, so a reader never sees half a file, and one that reads a s
 while the next precompute replaces the ``.tsv`` finds the digest wrong. The folders of
 generations whose checkpoint is gone are removed by the next precompute.
 
+A file whose inputs did not change is not computed again: each write to the store notes
+the predicates it may change (:mod:`kg.store.changes`), and a file of the previous checkpoint
+whose query (or engine, with the reports it runs) reads none of the predicates changed since
+is copied into the new generation, its side file naming the new generation
+(:mod:`kg.reports.incremental`); only when its query text, substitutions, row cap and the
+code that wrote it (pyoxigraph, the engines: ``code`` in the side file) are the same.
+
 The reports are independent (an engine that needs its own query's rows computes them
 in the same task), so :func:`kg.reports.precompute.precompute_store` runs them in worker processes, each with
 the published checkpoint open read-only.

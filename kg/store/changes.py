@@ -232,9 +232,11 @@ def changes_between(
         if current == older:
             return touched
         record = read_record(folder, current)
-        if record is None or record[0] is None:
+        if record is None:
             return None
         after, step = record
+        if after is None:
+            return None  # the first checkpoint: ``older`` is not before it
         touched.merge(step)
         current = after
     return None
