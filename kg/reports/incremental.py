@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from kg.store.changes import ANY, Touched
+from kg.store.changes import ANY, RDF_TYPE, Touched, key
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,13 @@ def _meets(reads: frozenset[str] | None, touched: set[str] | None) -> bool:
         return False  # nothing touched there
     if reads is ANY or touched is ANY:
         return True
-    return not reads.isdisjoint(touched)
+    if not reads.isdisjoint(touched):
+        return True
+    # rdf:type is noted with its class (kg.store.changes.key); the bare rdf:type is any class.
+    typed = f"{RDF_TYPE} "
+    if RDF_TYPE in reads and any(t.startswith(typed) for t in touched):
+        return True
+    return RDF_TYPE in touched and any(r.startswith(typed) for r in reads)
 
 
 EVERYTHING = Reads(ANY, ANY)
@@ -122,8 +128,8 @@ def _walk(node: Any, in_graph: bool, found: _Found) -> int:
             # Statements not translated to algebra (not expected): read as "anything" here.
             found.add(in_graph, None)
         if name == "BGP":
-            for _s, predicate, _o in node.triples:
-                _predicate(predicate, in_graph, found)
+            for _s, predicate, obj in node.triples:
+                _predicate(predicate, in_graph, found, obj)
                 patterns += 1
         inside = in_graph or name == "Graph"
         for value in node.values():
@@ -141,12 +147,13 @@ def _translated(pattern: Any) -> bool:
     return not name.startswith(("GroupGraphPattern", "TriplesBlock"))
 
 
-def _predicate(predicate: Any, in_graph: bool, found: _Found) -> None:
+def _predicate(predicate: Any, in_graph: bool, found: _Found, obj: Any = None) -> None:
     from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
     from rdflib.term import URIRef
 
     if isinstance(predicate, URIRef):
-        found.add(in_graph, str(predicate))
+        # rdf:type of a given class reads that class's statements only (kg.store.changes.key).
+        found.add(in_graph, key(str(predicate), str(obj) if isinstance(obj, URIRef) else None))
     elif isinstance(predicate, InvPath):
         _predicate(predicate.arg, in_graph, found)
     elif isinstance(predicate, MulPath) and not predicate.zero:

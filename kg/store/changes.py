@@ -46,7 +46,25 @@ PENDING = "pending"
 ANY: None = None
 _ANY_JSON = "*"
 #: The predicate of an N-Triples or N-Quads line whose subject is an IRI or a blank node.
-_PREDICATE = re.compile(rb"^(?:<[^>]*>|_:\S+) <([^>]*)>", re.MULTILINE)
+_PREDICATE = re.compile(rb"^(?:<[^>]*>|_:\S+) <([^>]*)>(?: <([^>]*)>)?", re.MULTILINE)
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def key(predicate: str, obj: str | None = None) -> str:
+    """What a statement is noted as: its predicate, and for ``rdf:type`` the class too
+    (``"<rdf:type IRI> <class IRI>"``: most reports read the type of one class or two, and a
+    changed paper or decision says nothing about profiles). A type whose class is not an IRI
+    (or not known) is the bare ``rdf:type``: any class."""
+    if predicate == RDF_TYPE and obj is not None:
+        return f"{RDF_TYPE} {obj}"
+    return predicate
+
+
+def _key_of(match: re.Match[bytes]) -> str:
+    obj = match.group(2)
+    return key(match.group(1).decode("utf-8"), None if obj is None else obj.decode("utf-8"))
+
+
 _GENERATION = re.compile(r"^[0-9A-Za-z_-]{1,64}$")
 
 
@@ -115,17 +133,17 @@ def predicates_of_lines(lines: Iterable[str]) -> set[str]:
             if line.strip() and not line.lstrip().startswith("#"):
                 raise ValueError(f"not an N-Triples statement: {line[:80]!r}")
             continue
-        out.add(match.group(1).decode("utf-8"))
+        out.add(_key_of(match))
     return out
 
 
 def predicates_of_text(data: bytes) -> set[str] | None:
     """The predicates of N-Quads text (None when a statement line has none that can be read)."""
-    found = _PREDICATE.findall(data)
+    found = [_key_of(match) for match in _PREDICATE.finditer(data)]
     statements = sum(
         1 for line in data.splitlines() if line.strip() and not line.lstrip().startswith(b"#")
     )
-    return {p.decode("utf-8") for p in found} if statements == len(found) else None
+    return set(found) if statements == len(found) else None
 
 
 #: New graphs' text scanned for predicates per writer handle, at most: past this much (a

@@ -545,7 +545,13 @@ class KGStore:
             self._note(Touched())
             return
         quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-        found = {quad.predicate.value for quad in quads}
+        found = {
+            changes.key(
+                quad.predicate.value,
+                quad.object.value if isinstance(quad.object, ox.NamedNode) else None,
+            )
+            for quad in quads
+        }
         self._note(Touched(found, set(found)))
 
     # -- publishing ------------------------------------------------------------

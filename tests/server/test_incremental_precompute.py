@@ -21,6 +21,7 @@ from kg.reports.incremental import EVERYTHING, query_reads
 from kg.reports.precompute import precompute_store
 from kg.reports.stored import PRECOMPUTED, parse_rows
 from kg.store import changes
+from kg.store.changes import RDF_TYPE
 from kg.store.embedded import KGStore
 from kg.store.query import QueryRequest
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
@@ -232,11 +233,7 @@ def test_what_a_query_reads() -> None:
         "PREFIX s: <http://s/> SELECT * WHERE { ?a s:p/^s:q ?b . "
         "GRAPH ?g { ?a s:r ?c } FILTER NOT EXISTS { ?b a s:C } }"
     )
-    assert reads.default == {
-        "http://s/p",
-        "http://s/q",
-        "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
-    }
+    assert reads.default == {"http://s/p", "http://s/q", f"{RDF_TYPE} http://s/C"}
     assert reads.named == {"http://s/r"}
     # A variable predicate reads anything (there); a dataset of its own, anything at all.
     assert query_reads("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }").named is None
@@ -245,3 +242,11 @@ def test_what_a_query_reads() -> None:
     assert query_reads("SELECT * WHERE { GRAPH ?g { } }").named is None
     assert query_reads("not sparql") == EVERYTHING
     assert query_reads("SELECT * WHERE { ?a <http://s/p>* ?b }").default is None
+    # rdf:type is read (and noted as changed) with its class; a variable class is any class.
+    assert query_reads("SELECT * WHERE { ?a a ?c }").default == {RDF_TYPE}
+    other = changes.Touched({f"{RDF_TYPE} http://s/D"}, set())
+    assert not reads.affected_by(other)
+    assert query_reads("SELECT * WHERE { ?a a ?c }").affected_by(other)
+    assert reads.affected_by(changes.Touched({RDF_TYPE}, set()))
+    assert not reads.affected_by(changes.Touched(set(), {"http://s/p"}))
+    assert reads.affected_by(changes.Touched(set(), changes.ANY))
