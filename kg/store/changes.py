@@ -46,7 +46,8 @@ PENDING = "pending"
 ANY: None = None
 _ANY_JSON = "*"
 #: The predicate of an N-Triples or N-Quads line whose subject is an IRI or a blank node.
-_PREDICATE = re.compile(rb"^(?:<[^>]*>|_:\S+) <([^>]*)>(?: <([^>]*)>)?", re.MULTILINE)
+#: (IRIs as N-Triples writes them: no space, no "<" inside; a quoted triple does not match.)
+_PREDICATE = re.compile(rb"^(?:<[^<>\s]*>|_:[^\s<>]+) <([^<>\s]*)>(?: <([^<>\s]*)>)?", re.MULTILINE)
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
