@@ -132,9 +132,11 @@ def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> 
         folder, scheme, max_rows=max_rows, workers=workers or os.cpu_count() or 1
     )
     graphs = sum(1 for item in written if item.kind == "graph")
+    carried = sum(1 for item in written if item.carried)
     click.echo(
         f"precomputed {len(written) - graphs} whole-graph report files"
         + (" and the co-author graph" if graphs else "")
-        + f" for checkpoint {generation} in {time.perf_counter() - started:.1f} s",
+        + f" for checkpoint {generation} in {time.perf_counter() - started:.1f} s"
+        + (f" ({carried} unchanged since the previous checkpoint, copied)" if carried else ""),
         err=True,
     )

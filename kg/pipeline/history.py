@@ -55,6 +55,7 @@ from kg.model import Profile
 from kg.parse import resolve_date
 from kg.rdf.iri import IriScheme
 from kg.rdf.namespace import DCTERMS, FOAF, KG, PROV, RDF, SCHEMA, XSD, sparql_prologue
+from kg.store.changes import ANY, Touched
 from kg.store.embedded import KGStore
 
 #: Sub-folders of a folder of dated crawls (``kg ingest --dated-crawls``).
@@ -124,6 +125,15 @@ def only_the_date_moves(profile: Profile, stored: date | None) -> bool:
             except ValueError:
                 return False
     return True
+
+
+#: What the updates of :func:`archive_update` and :func:`drop_update` may change
+#: (kg.store.changes): only history graphs and the history head graphs, named graphs all;
+#: every one of their operations writes inside ``GRAPH``, none the union.
+ARCHIVE_TOUCHES = Touched(default=set(), named=ANY)
+#: What :func:`redate_update` may change: the snapshots' dates, in the union and the source
+#: graphs, and the dates of first copies in the history head graphs.
+REDATE_TOUCHES = Touched(default={str(DCTERMS.date)}, named=ANY)
 
 
 def redate_update(

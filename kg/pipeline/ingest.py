@@ -664,7 +664,12 @@ def ingest(
                 if observer is not None:
                     observer.unseen(scheme.graph(mapped.source), "replaced")
                 try:
-                    store.replace_graph(scheme.graph(mapped.source), mapped.lines, before=keep)
+                    store.replace_graph(
+                        scheme.graph(mapped.source),
+                        mapped.lines,
+                        before=keep,
+                        before_touches=history.ARCHIVE_TOUCHES,
+                    )
                 except (SyntaxError, ValueError) as error:
                     # One transaction: the stored version is untouched; go on with the rest.
                     report.outcomes.append(_refused(mapped, error))
@@ -718,7 +723,10 @@ def ingest(
         # Copied again, unchanged: the current snapshot's date is this copy's, no history.
         if observer is not None:
             observer.unseen(scheme.graph(redated[0]), "redated")
-        store.update(history.redate_update(scheme, redated, as_of, union_graph=store.union_graph))
+        store.update(
+            history.redate_update(scheme, redated, as_of, union_graph=store.union_graph),
+            touches=history.REDATE_TOUCHES,
+        )
 
     if prune:
         # A refused file (a name collision) still holds its name: its stored graph stays.
@@ -735,7 +743,7 @@ def ingest(
                     )
                 if observer is not None:
                     observer.unseen(state.graph, "removed")
-                store.remove_graph(state.graph, before=keep)
+                store.remove_graph(state.graph, before=keep, before_touches=history.ARCHIVE_TOUCHES)
                 report.outcomes.append(FileOutcome(state.source, "", "removed"))
 
     if resolution is not None:

@@ -27,7 +27,10 @@ from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
 from kg.reports.definitions import Reports
-from kg.reports.engines.coauthor_graph import CoauthorGraph
+from kg.reports.engines import ENGINES
+from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
+from kg.reports.incremental import EVERYTHING, Reads, query_reads
+from kg.reports.incremental import union as union_reads
 from kg.reports.runner import ReportRunner
 from kg.reports.stored import (
     COAUTHOR_GRAPH_REPORT,
@@ -36,6 +39,7 @@ from kg.reports.stored import (
     GRAPH_SUFFIX,
     PRECOMPUTED,
     PrecomputedReports,
+    code_fingerprint,
     default_binding,
     default_substitutions,
     pairs_fingerprint,
@@ -44,6 +48,7 @@ from kg.reports.stored import (
     substitution_key,
 )
 from kg.sparql.results import SelectResult, write_tsv
+from kg.store.changes import Touched, changes_between
 from kg.store.embedded import SNAPSHOTS, KGStore, published_generation
 from kg.store.query import LocalBackend, QueryRequest, execute
 
@@ -87,13 +92,15 @@ def _count_solutions(data: bytes) -> int:
 
 @dataclass(frozen=True, slots=True)
 class Written:
-    """One precomputed file: which report, rows or result, how many rows, how long it took."""
+    """One precomputed file: which report, rows or result, how many rows, how long it took;
+    ``carried``: copied from an earlier checkpoint's files (:mod:`kg.reports.incremental`)."""
 
     report: str
     kind: str
     rows: int
     seconds: float
     bytes: int
+    carried: bool = False
 
 
 def precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
@@ -111,12 +118,19 @@ def precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
 
 def precompute_tasks(reports: Reports, scheme: IriScheme) -> list[str]:
     """What a precompute computes, a report name a task: the co-author graph of
-    collaboration-path first (it is among the longest), then :func:`precomputed_names`."""
+    collaboration-path first (it is among the longest), then :func:`precomputed_names`,
+    an engine that runs other reports after them (the ambiguity engine reads the rows of
+    top-authors-by-papers from their file once it is written, else it runs that query)."""
     names = precomputed_names(reports, scheme)
     coauthors = reports.get(COAUTHOR_GRAPH_REPORT)
     if coauthors is not None and coauthors.engine == COAUTHOR_GRAPH_REPORT:
         names.insert(0, COAUTHOR_GRAPH_REPORT)
-    return names
+
+    def runs_others(name: str) -> bool:
+        engine = ENGINES.get(reports[name].engine or "")
+        return engine is not None and bool(engine.runs)
+
+    return [n for n in names if not runs_others(n)] + [n for n in names if runs_others(n)]
 
 
 class _Job:
@@ -149,9 +163,96 @@ class _Job:
             )
         return self._runner
 
-    def compute(self, name: str) -> list[Written]:
+    def kinds(self, name: str) -> list[str]:
+        """The files a task writes: "graph", or "rows" and (an engine report) "result"."""
+        report = self.reports[name]
+        if name == COAUTHOR_GRAPH_REPORT and report.engine == COAUTHOR_GRAPH_REPORT:
+            return ["graph"]
+        kinds = []
+        if default_substitutions(report, self.scheme) is not None:
+            kinds.append("rows")
+        if report.engine is not None and default_binding(report, self.scheme) is not None:
+            kinds.append("result")
+        return kinds
+
+    def reads(self, name: str, kind: str) -> Reads:
+        """What a file's content depends on (:mod:`kg.reports.incremental`)."""
+        if kind == "graph":
+            return query_reads(PAIRS_QUERY)
+        if kind == "rows":
+            return query_reads(self.reports[name].query)
+        # An engine's answer: its query, the co-author pairs, and the reports it runs.
+        return union_reads([query_reads(PAIRS_QUERY), *self._engine_reads(name, set())])
+
+    def _engine_reads(self, name: str, seen: set[str]) -> list[Reads]:
+        """What a report reads, with the reports its engine runs (and theirs)."""
+        if name in seen:
+            return []
+        seen.add(name)
+        report = self.reports.get(name)
+        if report is None:
+            return [EVERYTHING]
+        out = [query_reads(report.query)]
+        if report.engine is not None:
+            engine = ENGINES.get(report.engine)
+            if engine is None or engine.runs is None:
+                return [EVERYTHING]
+            for other in engine.runs:
+                out.extend(self._engine_reads(other, seen))
+        return out
+
+    def expected(self, name: str, kind: str) -> dict[str, Any]:
+        """What a side file of this generation must say (but its generation and its data)."""
+        report = self.reports[name]
+        if kind == "graph":
+            return {
+                "kind": kind,
+                "report": name,
+                "query": pairs_fingerprint(),
+                "code": code_fingerprint(),
+            }
+        if kind == "rows":
+            substitutions = default_substitutions(report, self.scheme) or {}
+            return {
+                "kind": kind,
+                "report": name,
+                "query": query_fingerprint(report),
+                "substitutions": substitution_key(substitutions),
+                "code": code_fingerprint(),
+            }
+        binding = default_binding(report, self.scheme)
+        assert binding is not None
+        return {
+            "kind": kind,
+            "report": name,
+            "reports": self.fingerprint,
+            "max_rows": self.max_rows,
+            "binding": [list(item) for item in binding.key()],
+            "code": code_fingerprint(),
+        }
+
+    def carry(self, name: str, kind: str, previous: str) -> Written | None:
+        """Copy a file of checkpoint ``previous`` into this generation, when it is there,
+        checks out (size and digest) and was computed from the same query, substitutions,
+        reports and row cap as this generation's would be. None otherwise."""
+        started = time.perf_counter()
+        suffix = GRAPH_SUFFIX if kind == "graph" else DATA_SUFFIX
+        loaded = PrecomputedReports(self.target.parent.parent).checked(previous, name, kind, suffix)
+        if loaded is None:
+            return None
+        meta, data = loaded
+        expected = self.expected(name, kind)
+        if any(meta.get(key) != value for key, value in expected.items()):
+            return None
+        kept = {k: v for k, v in meta.items() if k not in ("format", "bytes", "sha256")}
+        kept["generation"] = self.generation
+        size = _write_pair(self.target / f"{name}.{kind}.json", kept, data, suffix)
+        count = int(meta.get("count") or 0)
+        return Written(name, kind, count, time.perf_counter() - started, size, carried=True)
+
+    def compute(self, name: str, kinds: frozenset[str] | None = None) -> list[Written]:
         """Write the files of one report: its rows, then its engine result (collaboration-path:
-        its co-author graph)."""
+        its co-author graph); ``kinds``: only those of them (None: all)."""
         report = self.reports[name]
         written: list[Written] = []
         if name == COAUTHOR_GRAPH_REPORT and report.engine == COAUTHOR_GRAPH_REPORT:
@@ -164,6 +265,7 @@ class _Job:
                     "report": name,
                     "generation": self.generation,
                     "query": pairs_fingerprint(),
+                    "code": code_fingerprint(),
                     "count": graph.edge_count,
                 },
                 graph.to_npz(),
@@ -171,7 +273,7 @@ class _Job:
             )
             return [Written(name, "graph", graph.edge_count, time.perf_counter() - started, size)]
         substitutions = default_substitutions(report, self.scheme)
-        if substitutions is not None:
+        if substitutions is not None and (kinds is None or "rows" in kinds):
             started = time.perf_counter()
             # The store writes the solutions as it evaluates them (no row cap, no Python terms),
             # exactly as a live select() evaluates the same request.
@@ -192,13 +294,18 @@ class _Job:
                     "generation": self.generation,
                     "query": query_fingerprint(report),
                     "substitutions": substitution_key(substitutions),
+                    "code": code_fingerprint(),
                     "count": count,
                 },
                 outcome.body,
             )
             written.append(Written(name, "rows", count, time.perf_counter() - started, size))
         binding = default_binding(report, self.scheme)
-        if report.engine is not None and binding is not None:
+        if (
+            report.engine is not None
+            and binding is not None
+            and (kinds is None or "result" in kinds)
+        ):
             started = time.perf_counter()
             result = self.runner().run(report, binding)
             out = io.BytesIO()
@@ -212,6 +319,7 @@ class _Job:
                     "reports": self.fingerprint,
                     "max_rows": self.max_rows,
                     "binding": [list(item) for item in binding.key()],
+                    "code": code_fingerprint(),
                     "count": len(result.rows),
                     "truncated": result.truncated,
                     "notes": list(result.notes),
@@ -232,9 +340,12 @@ def precompute(
     *,
     max_rows: int = 100_000,
     on_written: Callable[[Written], None] | None = None,
+    incremental: bool = True,
 ) -> list[Written]:
     """Compute and write the whole-graph reports of the store's generation (a folder store), one
-    after the other in this process.
+    after the other in this process. With ``incremental``, a file whose inputs no write
+    touched since an earlier checkpoint's files were written is copied from those
+    (:mod:`kg.reports.incremental`).
 
     ``store`` is read as it is (open the published checkpoint read-only:
     :func:`precompute_store`, which also runs them in parallel); ``max_rows`` is the row
@@ -245,14 +356,67 @@ def precompute(
     """
     job = _Job(store, reports, scheme, max_rows)
     written: list[Written] = []
-    for name in precompute_tasks(reports, scheme):
-        for item in job.compute(name):
+    for name, items, left in _carry_over(job, precompute_tasks(reports, scheme), incremental):
+        if left is None or left:
+            items = sorted(items + job.compute(name, left), key=lambda w: _KINDS.index(w.kind))
+        for item in items:
             written.append(item)
             if on_written:
                 on_written(item)
     assert store.folder is not None
     remove_stale(Path(store.folder))
     return written
+
+
+def _in_report_order(reports: Reports, names: list[str]) -> list[str]:
+    order = list(reports)
+    return sorted(names, key=lambda name: order.index(name) if name in order else -1)
+
+
+#: The order of a task's files.
+_KINDS = ("graph", "rows", "result")
+
+
+def previous_files(folder: Path, generation: str) -> tuple[str, Touched] | None:
+    """The newest earlier checkpoint that has precomputed files, and what the writes
+    since it touched (:mod:`kg.store.changes`); None when there is none, or when the
+    records of the checkpoints in between are not all there."""
+    root = folder / PRECOMPUTED
+    if not root.is_dir():
+        return None
+    earlier = sorted(
+        (e.name for e in root.iterdir() if e.is_dir() and e.name < generation), reverse=True
+    )
+    for previous in earlier[:1]:
+        touched = changes_between(folder, previous, generation)
+        if touched is not None:
+            return previous, touched
+    return None
+
+
+def _carry_over(
+    job: _Job, names: list[str], enabled: bool
+) -> list[tuple[str, list[Written], frozenset[str] | None]]:
+    """For each task: the files copied from an earlier checkpoint (whose inputs the writes
+    since did not touch), and the kinds left to compute (None: all, empty: none)."""
+    found = previous_files(job.target.parent.parent, job.generation) if enabled else None
+    if found is None:
+        return [(name, [], None) for name in names]
+    previous, touched = found
+    out: list[tuple[str, list[Written], frozenset[str] | None]] = []
+    for name in names:
+        carried: list[Written] = []
+        left: set[str] = set()
+        for kind in job.kinds(name):
+            item = None
+            if not job.reads(name, kind).affected_by(touched):
+                item = job.carry(name, kind, previous)
+            if item is None:
+                left.add(kind)
+            else:
+                carried.append(item)
+        out.append((name, carried, frozenset(left)))
+    return out
 
 
 #: The job of a worker process, made by its first task (an error there reaches the caller as
@@ -266,7 +430,7 @@ def _worker_start(*args: Any) -> None:
     _worker_args = args
 
 
-def _worker_compute(name: str) -> list[Written]:
+def _worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Written]:
     global _worker_job
     if _worker_job is None:
         assert _worker_args is not None
@@ -279,7 +443,7 @@ def _worker_compute(name: str) -> list[Written]:
                 f"store {folder} moved on from checkpoint {generation} to {store.generation}"
             )
         _worker_job = _Job(store, reports, scheme, max_rows)
-    return _worker_job.compute(name)
+    return _worker_job.compute(name, kinds)
 
 
 def precompute_store(
@@ -290,6 +454,7 @@ def precompute_store(
     max_rows: int = 100_000,
     on_written: Callable[[Written], None] | None = None,
     workers: int = 1,
+    incremental: bool = True,
 ) -> tuple[str, list[Written]]:
     """Precompute the whole-graph reports of the newest published checkpoint of a store folder.
 
@@ -299,7 +464,7 @@ def precompute_store(
     one process to the next). Returns the generation and the files written, in report
     order. Raises StoreError when the folder holds no published checkpoint (or a newer
     one is published while the workers start), ReportDefinitionError for a broken
-    report file.
+    report file. ``incremental``: as for :func:`precompute`.
 
     >>> precompute_store("data/store", IriScheme(), workers=os.cpu_count() or 1)  # doctest: +SKIP
     ('01763000000000000000', [Written(report='organizations', kind='rows', ...), ...])
@@ -308,7 +473,14 @@ def precompute_store(
     if workers <= 1:
         store = KGStore.open_readonly(folder)
         try:
-            written = precompute(store, reports, scheme, max_rows=max_rows, on_written=on_written)
+            written = precompute(
+                store,
+                reports,
+                scheme,
+                max_rows=max_rows,
+                on_written=on_written,
+                incremental=incremental,
+            )
             return store.generation or "", written
         finally:
             store.close()
@@ -318,18 +490,44 @@ def precompute_store(
         raise StoreError(f"no data in store {folder}: run `kg ingest PATH --store {folder}` first")
     names = precompute_tasks(reports, scheme)
     by_report: dict[str, list[Written]] = {}
+    # What can be copied from an earlier checkpoint is copied here; the rest goes to workers.
+    store = KGStore.open_readonly(folder)
+    try:
+        if store.generation != generation:
+            raise StoreError(
+                f"store {folder} moved on from checkpoint {generation} to {store.generation}"
+            )
+        plan = _carry_over(_Job(store, reports, scheme, max_rows), names, incremental)
+    finally:
+        store.close()
+    todo: dict[str, frozenset[str] | None] = {}
+    for name, carried, left in plan:
+        by_report[name] = carried
+        for item in carried:
+            if on_written:
+                on_written(item)
+        if left is None or left:
+            todo[name] = left
+    if not todo:
+        remove_stale(Path(folder))
+        return generation, [
+            item for name in _in_report_order(reports, names) for item in by_report[name]
+        ]
     # spawn, not fork: `kg ingest` calls this with its writable store and its threads alive.
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(names)) or 1,
+        max_workers=min(workers, len(todo)),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_start,
         initargs=(str(folder), generation, reports, scheme, max_rows),
     ) as pool:
-        futures = {pool.submit(_worker_compute, name): name for name in names}
+        futures = {pool.submit(_worker_compute, name, left): name for name, left in todo.items()}
         try:
             for future in as_completed(futures):
                 items = future.result()
-                by_report[futures[future]] = items
+                name = futures[future]
+                by_report[name] = sorted(
+                    by_report[name] + items, key=lambda w: _KINDS.index(w.kind)
+                )
                 for item in items:
                     if on_written:
                         on_written(item)
@@ -338,7 +536,9 @@ def precompute_store(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
     remove_stale(Path(folder))
-    return generation, [item for name in names for item in by_report[name]]
+    return generation, [
+        item for name in _in_report_order(reports, names) for item in by_report[name]
+    ]
 
 
 def remove_stale(folder: Path) -> None:

@@ -44,6 +44,13 @@ before its side file, so a reader never sees half a file, and one that reads a s
 while the next precompute replaces the ``.tsv`` finds the digest wrong. The folders of
 generations whose checkpoint is gone are removed by the next precompute.
 
+A file whose inputs did not change is not computed again: each write to the store notes
+the predicates it may change (:mod:`kg.store.changes`), and a file of the previous checkpoint
+whose query (or engine, with the reports it runs) reads none of the predicates changed since
+is copied into the new generation, its side file naming the new generation
+(:mod:`kg.reports.incremental`); only when its query text, substitutions, row cap and the
+code that wrote it (pyoxigraph, the engines: ``code`` in the side file) are the same.
+
 The reports are independent (an engine that needs its own query's rows computes them
 in the same task), so :func:`kg.reports.precompute.precompute_store` runs them in worker processes, each with
 the published checkpoint open read-only.
@@ -57,6 +64,7 @@ This module is the read side and the keys both sides share; writing is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -130,6 +138,19 @@ def reports_fingerprint(reports: Reports) -> str:
     for name in sorted(reports):
         report = reports[name]
         digest.update(f"{name}\0{report.engine or ''}\0{report.query}\0".encode())
+    return digest.hexdigest()
+
+
+@functools.cache
+def code_fingerprint() -> str:
+    """Changes with the code that writes the files: pyoxigraph (it evaluates the queries and
+    writes the rows) and the report engines (results, the co-author graph). A file is
+    carried into a later checkpoint (kg.reports.incremental) only when this is the same."""
+    import kg.reports.engines as engines
+
+    digest = hashlib.sha256(f"pyoxigraph {ox.__version__}\0".encode())
+    for path in sorted(Path(engines.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -218,6 +239,13 @@ class PrecomputedReports:
         if len(data) != meta.get("bytes") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
             return None  # cut short, edited, or replaced by a later precompute
         return meta, data
+
+    def checked(
+        self, generation: str, report: str, kind: str, suffix: str = DATA_SUFFIX
+    ) -> tuple[dict[str, Any], bytes] | None:
+        """A file's side file and data, when both are there and agree (None otherwise):
+        what ``kg precompute`` copies into a later checkpoint whose writes left it as it is."""
+        return self._load(generation, report, kind, suffix)
 
     def rows(
         self, generation: str, report: Report, substitutions: Mapping[str, Any]

@@ -57,6 +57,8 @@ from kg.errors import BadRequest, StoreError
 from kg.rdf.iri import HISTORY_GRAPH_NAME
 from kg.rdf.namespace import sparql_prologue
 from kg.settings import DEFAULT_STORE
+from kg.store import changes
+from kg.store.changes import ANY, Touched
 
 PRIMARY = "oxigraph"
 SNAPSHOTS = "snapshots"
@@ -121,6 +123,12 @@ class KGStore:
         self.generation = generation
         #: Write calls made through this handle: ingest publishes only when it wrote.
         self.writes = 0
+        #: What the writes through this handle may have changed since the checkpoint
+        #: ``_after`` (kg.store.changes); any predicate until :meth:`open_writable` knows
+        #: the primary holds that checkpoint and nothing more.
+        self.touched = Touched.everything()
+        self._after: str | None = None
+        self._pending = False
 
     # -- opening ---------------------------------------------------------------
 
@@ -146,6 +154,10 @@ class KGStore:
             with contextlib.suppress(OSError):
                 leftover.unlink()
         handle = cls(store, folder=path, writable=True, generation=None)
+        handle._after = published_generation(path)
+        if handle._after is not None and not changes.pending_path(path).exists():
+            # No unpublished writes since that checkpoint: what changes from here is noted.
+            handle.touched = Touched()
         handle._undo_interrupted_loads()
         return handle
 
@@ -208,10 +220,14 @@ class KGStore:
         # Store-wide blank node ids: a blank node two graphs share stays one node.
         return self._store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.NamedNode(name)) or b""
 
-    def update(self, sparql_update: str, *, base_iri: str | None = None) -> None:
-        """Run a SPARQL update in one transaction (all or nothing)."""
+    def update(
+        self, sparql_update: str, *, base_iri: str | None = None, touches: Touched | None = None
+    ) -> None:
+        """Run a SPARQL update in one transaction (all or nothing). ``touches``: what it may
+        change (kg.store.changes), when the caller knows; else anything."""
         self._require_writable()
         self.writes += 1
+        self._note(touches or Touched.everything())
         self._store.update(sparql_update, base_iri=base_iri)
 
     def count_quads(self) -> int:
@@ -277,6 +293,9 @@ class KGStore:
         """
         self._require_writable()
         self.writes += 1
+        self._note(Touched())
+        if not self.touched.is_everything:
+            nquads = changes.tap_predicates(nquads, self.touched)
         record = self._record_load(graphs) if graphs and self.folder is not None else None
         # The loader reads the text as it is encoded, piece by piece: no joined copy of
         # the batch (tens of MB, twice: the string and its UTF-8) is ever built.
@@ -324,6 +343,7 @@ class KGStore:
         more; each step is idempotent, and the record goes last."""
         for name in record.read_text(encoding="utf-8").split():
             # Each graph alone in a transaction; ox.NamedNode refuses a name that is not an IRI.
+            self._note(Touched.everything())
             self._store.remove_graph(ox.NamedNode(name))
         # The union copy may have been committed without its named graph: a sweep of the
         # default graph, not the usual retraction (which reads the named graph).
@@ -331,12 +351,20 @@ class KGStore:
         self.writes += 1
         record.unlink()
 
-    def replace_graph(self, graph: str, ntriples: Iterable[str], *, before: str = "") -> None:
+    def replace_graph(
+        self,
+        graph: str,
+        ntriples: Iterable[str],
+        *,
+        before: str = "",
+        before_touches: Touched | None = None,
+    ) -> None:
         """Replace one named graph's content, and its share of the union, in one transaction.
 
         ``before``: SPARQL update operations (ending with ``;``) run first in the same
         transaction, while the graph still holds its old content (kg.pipeline.history
-        keeps the replaced snapshot with them).
+        keeps the replaced snapshot with them); ``before_touches``: what they may change
+        (kg.store.changes; None: anything).
 
         Only the difference is written: the stored graph is read (as N-Triples, which is
         what the mapping writes), and the update deletes the statements the new content
@@ -355,7 +383,10 @@ class KGStore:
         self._require_writable()
         self.writes += 1
         lines = ntriples if isinstance(ntriples, list) else list(ntriples)
+        if before:
+            self._note(before_touches or Touched.everything())
         if not self._store.contains_named_graph(ox.NamedNode(graph)):
+            self._note_lines(lines)
             if before:
                 self._store.update(before.rstrip().rstrip(";"))
             data = _nquads_reader(lines, graph)
@@ -377,6 +408,8 @@ class KGStore:
         wanted = dict.fromkeys(lines)
         gone = sorted(line for line in stored if line not in wanted)
         added = "".join(line for line in wanted if line not in stored)
+        # Only the statements that go or come change anything, in the graph and the union.
+        self._note_lines(itertools.chain(gone, (line for line in wanted if line not in stored)))
         operations = before
         if gone:
             operations += f"DELETE DATA {{ GRAPH <{graph}> {{\n{''.join(gone)}}} }} ;\n"
@@ -416,6 +449,8 @@ class KGStore:
             self.replace_graph(graph, piece)
             return
         self.writes += 1
+        # What it holds goes (the new content is noted piece by piece by load_piece).
+        self._note_graph(graph)
         if held:
             self._store.update(_retract_piece(graph, own_only=True))
             while self._held_quads(graph, 1):
@@ -440,11 +475,13 @@ class KGStore:
     def retract_piece(self, graph: str) -> None:
         """Remove up to :data:`PIECE_QUADS` / 2 triples of ``graph``, and from the union those
         of them that no other graph states, in one transaction."""
+        self._note_graph(graph)
         self._store.update(_retract_piece(graph, limit=max(1, PIECE_QUADS // 2)))
 
     def load_piece(self, graph: str, ntriples: list[str]) -> None:
         """Bulk-load some triples of ``graph`` with their union copy (at most
         :data:`BULK_ATOMIC_QUADS` quads: they commit as a whole)."""
+        self._note_lines(ntriples)
         data = _nquads_reader(ntriples, graph)
         if data.peek(1):
             self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
@@ -454,17 +491,24 @@ class KGStore:
         quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
         return sum(1 for _ in itertools.islice(quads, cap + 1))
 
-    def remove_graph(self, graph: str, *, before: str = "") -> None:
+    def remove_graph(
+        self, graph: str, *, before: str = "", before_touches: Touched | None = None
+    ) -> None:
         """Remove a named graph and retract from the union what only it stated, in one transaction
-        (``before``: update operations run first in it, as for :meth:`replace_graph`)."""
+        (``before``, ``before_touches``: update operations run first in it, as for
+        :meth:`replace_graph`)."""
         self._require_writable()
         self.writes += 1
+        if before:
+            self._note(before_touches or Touched.everything())
+        self._note_graph(graph)
         self._store.update(before + _retract_from_union(graph) + f"DROP SILENT GRAPH <{graph}>")
 
     def load_rdf(self, data: bytes | IO[bytes], fmt: str, *, graph: str | None = None) -> None:
         """Transactional load of RDF in any supported format (Graph Store Protocol, tests)."""
         self._require_writable()
         self.writes += 1
+        self._note(Touched.everything())
         options: dict[str, Any] = {}
         if graph is not None:
             options["to_graph"] = ox.NamedNode(graph)
@@ -473,6 +517,42 @@ class KGStore:
     def flush(self) -> None:
         if self.writable and self.folder is not None:
             self._store.flush()
+
+    # -- what the writes touch (kg.store.changes) --------------------------------
+
+    def _note(self, touched: Touched) -> None:
+        """Before a write: say durably that the primary is being written (the first time),
+        and note what the write may change."""
+        if self.folder is not None and not self._pending:
+            changes.mark_pending(self.folder)
+            self._pending = True
+        self.touched.merge(touched)
+
+    def _note_lines(self, lines: Iterable[str]) -> None:
+        """Note the predicates of N-Triples lines as touched in a named graph and the union."""
+        if self.touched.is_everything:
+            self._note(Touched())
+            return
+        try:
+            found: set[str] | None = changes.predicates_of_lines(lines)
+        except ValueError:
+            found = ANY
+        self._note(Touched(found, None if found is None else set(found)))
+
+    def _note_graph(self, graph: str) -> None:
+        """Note the predicates ``graph`` holds now as touched (it is about to lose them)."""
+        if self.touched.is_everything:
+            self._note(Touched())
+            return
+        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+        found = {
+            changes.key(
+                quad.predicate.value,
+                quad.object.value if isinstance(quad.object, ox.NamedNode) else None,
+            )
+            for quad in quads
+        }
+        self._note(Touched(found, set(found)))
 
     # -- publishing ------------------------------------------------------------
 
@@ -490,6 +570,10 @@ class KGStore:
         pointer = self.folder / (PUBLISHED + ".tmp")
         pointer.write_text(generation + "\n", encoding="utf-8")
         os.replace(pointer, self.folder / PUBLISHED)
+        # After the pointer: a record for a checkpoint that never got published would let
+        # the next writer start from an older one with no note of these writes.
+        changes.write_record(self.folder, generation, self._after, self.touched)
+        self.touched, self._after, self._pending = Touched(), generation, False
         _collect_old_snapshots(snapshots, keep={generation})
         self.generation = generation
         return generation
@@ -588,7 +672,9 @@ class GraphStore(Protocol):
         self, default_graph: list[str], named_graphs: list[str], *, max_triples: int
     ) -> KGStore: ...
 
-    def update(self, sparql_update: str, *, base_iri: str | None = None) -> None: ...
+    def update(
+        self, sparql_update: str, *, base_iri: str | None = None, touches: Touched | None = None
+    ) -> None: ...
 
     def count_quads(self) -> int: ...
 
@@ -602,11 +688,20 @@ class GraphStore(Protocol):
         self, nquads: Iterable[str | bytes | memoryview], *, graphs: Sequence[str] = ()
     ) -> None: ...
 
-    def replace_graph(self, graph: str, ntriples: Iterable[str], *, before: str = "") -> None: ...
+    def replace_graph(
+        self,
+        graph: str,
+        ntriples: Iterable[str],
+        *,
+        before: str = "",
+        before_touches: Touched | None = None,
+    ) -> None: ...
 
     def replace_large_graph(self, graph: str, ntriples: Iterable[str]) -> None: ...
 
-    def remove_graph(self, graph: str, *, before: str = "") -> None: ...
+    def remove_graph(
+        self, graph: str, *, before: str = "", before_touches: Touched | None = None
+    ) -> None: ...
 
     def flush(self) -> None: ...
 

@@ -10,12 +10,17 @@ from kg.reports.engines.network import _network
 from kg.reports.engines.search import _search
 
 ENGINES: dict[str, Engine] = {
-    "network": Engine(_network, columns=("paper", "members")),
+    "network": Engine(_network, columns=("paper", "members"), runs=()),
     "communities": Engine(
         _communities,
         columns=("paper", "paper_title", "date", "subject_code", "coauthor", "coauthor_name"),
+        runs=(),
     ),
-    "ambiguity": Engine(_ambiguity, columns=("signal", "author", "author_name")),
+    "ambiguity": Engine(
+        _ambiguity,
+        columns=("signal", "author", "author_name"),
+        runs=("top-authors-by-papers", "author-communities"),
+    ),
     "collaboration-path": Engine(
         _collaboration_path, binds=("author",), columns=("coauthor", "via_paper")
     ),

@@ -94,6 +94,9 @@ class Engine:
     binds: tuple[str, ...] = ()
     #: Variables the engine reads from the query's rows.
     columns: tuple[str, ...] = ()
+    #: The other reports it runs (``run_named``), on which its answer depends besides its
+    #: own query and the co-author pairs; None: it may run any (kg.reports.incremental).
+    runs: tuple[str, ...] | None = None
 
 
 def positions(variables: Sequence[str]) -> dict[str, int]:

@@ -24,6 +24,7 @@ from kg.settings import DEFAULT_BASE_IRI
 from kg.sparql.guard import require_query
 from kg.sparql.rewrite import prepare_query, uses_graph
 from kg.sparql.text import scan, tokens
+from kg.store.changes import Touched
 from kg.store.embedded import (
     HISTORY_GRAPH_MARK,
     QUAD_FORMATS,
@@ -577,9 +578,17 @@ class RemoteStore:
         if batch:
             self._write(batch)
 
-    def replace_graph(self, graph: str, ntriples: Iterable[str], *, before: str = "") -> None:
+    def replace_graph(
+        self,
+        graph: str,
+        ntriples: Iterable[str],
+        *,
+        before: str = "",
+        before_touches: Touched | None = None,
+    ) -> None:
         """Replace one named graph's content, and its share of the union, in one update request
-        (``before``: update operations sent first in it, see KGStore.replace_graph)."""
+        (``before``: update operations sent first in it, see KGStore.replace_graph; an
+        external store keeps no change records, so ``before_touches`` is not used)."""
         lines = [_ntriple(t) for t in _parse_triples("".join(ntriples))]
         self._write(_operations(before) + self._graph_operations(graph, lines))
 
@@ -614,8 +623,11 @@ class RemoteStore:
             *_insert_operations(graph, own),
         ]
 
-    def remove_graph(self, graph: str, *, before: str = "") -> None:
-        """Remove a named graph and retract from the union what only it stated, in one update request."""
+    def remove_graph(
+        self, graph: str, *, before: str = "", before_touches: Touched | None = None
+    ) -> None:
+        """Remove a named graph and retract from the union what only it stated, in one update
+        request (``before_touches`` is not used, as for :meth:`replace_graph`)."""
         self._write(
             [*_operations(before), self._retract_from_union(graph), f"DROP SILENT GRAPH <{graph}>"]
         )
@@ -631,10 +643,13 @@ class RemoteStore:
             operations.append(self._add_to_union(graph))
         self._write(operations)
 
-    def update(self, sparql_update: str, *, base_iri: str | None = None) -> None:
+    def update(
+        self, sparql_update: str, *, base_iri: str | None = None, touches: Touched | None = None
+    ) -> None:
         """Forward a SPARQL Update (the endpoint's, after its checks) to the update URL,
         with the version bump in the same request. It addresses the store's own
-        dataset: its default graph is not the union."""
+        dataset: its default graph is not the union. (``touches`` is not used: an external
+        store keeps no change records.)"""
         text = (f"BASE <{base_iri}> " if base_iri else "") + sparql_update
         toks = tokens(text)
         separator = "\n" if toks and toks[-1].text == ";" else "\n;\n"
