@@ -21,6 +21,7 @@ from kg.identity.names import (
     initials_compatible,
     is_initials,
     lookalike,
+    name_parts,
     short_and_long,
 )
 from kg.identity.records import Decision, DecisionKind, Resolution
@@ -47,6 +48,8 @@ class Facts:
         self.cache: dict[int, KeyFacts] = {}
         self.members: dict[str, list[int]] | None = None
         self._sources: dict[int, set[int]] = {}
+        self._initials: dict[int, list[tuple[str, str]]] = {}
+        self._by_word: dict[int, dict[str, list[str]]] = {}
 
     def __call__(self, k: int) -> KeyFacts:
         hit = self.cache.get(k)
@@ -68,6 +71,27 @@ class Facts:
                 if owner >= 0 and owner != k and corpus.listings[j].truncated:
                     coauthors.add(self.owner_key(owner))  # an author, hidden by "et al."
             hit = self.cache[k] = KeyFacts(dict(slots), coauthors, sources)
+        return hit
+
+    def initials_of(self, k: int) -> list[tuple[str, str]]:
+        """The co-authors of ``k`` written as initials, each with its surname's first word."""
+        hit = self._initials.get(k)
+        if hit is None:
+            hit = self._initials[k] = [
+                (x, name_parts(x)[1].split()[0]) for x in self(k).coauthors if is_initials(x)
+            ]
+        return hit
+
+    def by_word(self, k: int) -> dict[str, list[str]]:
+        """The co-authors of ``k`` by each word of their names (to find the names that an
+        initials form can fit: they hold its surname)."""
+        hit = self._by_word.get(k)
+        if hit is None:
+            index: dict[str, list[str]] = defaultdict(list)
+            for y in self(k).coauthors:
+                for word in set(y.split()):
+                    index[word].append(y)
+            hit = self._by_word[k] = dict(index)
         return hit
 
     def sources_of(self, k: int) -> set[int]:
@@ -135,16 +159,8 @@ def _pair_evidence(
         )
     # Co-authors written as initials on one side that fit a co-author of the other.
     loose = sorted(
-        {
-            x
-            for x, other in ((x, fb.coauthors) for x in fa.coauthors - shared)
-            if is_initials(x) and any(initials_compatible(x, y) for y in other)
-        }
-        | {
-            x
-            for x, other in ((x, fa.coauthors) for x in fb.coauthors - shared)
-            if is_initials(x) and any(initials_compatible(x, y) for y in other)
-        }
+        _fitting(facts.initials_of(a), shared, facts.by_word(b))
+        | _fitting(facts.initials_of(b), shared, facts.by_word(a))
     )
     if loose:
         weights.extend([cfg.w_coauthor_initials] * min(len(loose), 2))
@@ -177,6 +193,20 @@ def _pair_evidence(
             )
     circle = min(len(fa.coauthors - selves), len(fb.coauthors - selves)) or 1
     return False, combine(weights), evidence, len(shared) / circle
+
+
+def _fitting(
+    initials: list[tuple[str, str]], shared: set[str], by_word: Mapping[str, list[str]]
+) -> set[str]:
+    """The initials forms (with their surname's first word) outside ``shared`` that fit a
+    name of ``by_word``. Only the names holding that word can fit: testing every pair of the
+    two co-author circles cost their product, which grows with the square of a common
+    name's mentions."""
+    return {
+        x
+        for x, word in initials
+        if x not in shared and any(initials_compatible(x, y) for y in by_word.get(word, ()))
+    }
 
 
 def _one_reading(corpus: Corpus, a: str, b: str) -> str | None:

@@ -31,6 +31,8 @@ class ShortFormContext:
     #: per source: the authors written in full (not attached per paper) on its listings, with
     #: the number of its listings that name them
     profile_names: dict[int, Counter[str]] = field(default_factory=dict)
+    #: per short form key: its co-authors over all its listings, counted (made when asked)
+    circles: dict[int, Counter[str]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -497,11 +499,7 @@ def _mention_evidence(
     pool = others - {c}
     if is_self:
         # The short form's own other papers: their co-authors, as written there.
-        circle: set[str] = set()
-        for j in corpus.mentions_of[k]:
-            if corpus.paper_of_listing[j] != paper:
-                circle.update(x for x in ctx.canonical[j] if x != key)
-        shared = sorted(pool & circle)
+        shared = sorted(_own_circle(corpus, k, listings, ctx).within(pool))
     else:
         shared = sorted(x for x in pool if c in ctx.neighbours.get(x, ()))
     if shared:
@@ -524,12 +522,11 @@ def _mention_evidence(
             )
     if two_hop:
         # Co-authors here who have a co-author in common with c elsewhere (one community).
-        mine_nb = (
-            ctx.neighbours.get(c, set()) if not is_self else _own_circle(corpus, k, paper, ctx)
-        )
+        own = _own_circle(corpus, k, listings, ctx) if is_self else None
         hops = []
         for x in sorted(pool - set(shared)):
-            via = ctx.neighbours.get(x, set()) & mine_nb
+            theirs = ctx.neighbours.get(x, set())
+            via = own.within(theirs) if own is not None else theirs & ctx.neighbours.get(c, set())
             via -= pool
             via.discard(c)
             via.discard(key)
@@ -545,11 +542,44 @@ def _mention_evidence(
     return combine(weights), "; ".join(why) or "no evidence"
 
 
-def _own_circle(corpus: Corpus, k: int, paper: str, ctx: ShortFormContext) -> set[str]:
-    """The co-authors of the short form ``k`` on its other papers."""
+@dataclass(frozen=True, slots=True)
+class OwnCircle:
+    """The co-authors of a short form on its papers other than one, as counts: per co-author,
+    on how many of the form's listings in all (``total``) and on this paper's (``here``).
+
+    A set per paper, made from all the form's listings, cost the square of its mentions (a
+    common name has thousands at 1M papers); the counts of all listings are made once.
+    """
+
+    total: Counter[str]
+    here: Counter[str]
+
+    def __contains__(self, x: object) -> bool:
+        if not isinstance(x, str):
+            return False
+        return self.total.get(x, 0) > self.here.get(x, 0)
+
+    def within(self, group: Collection[str]) -> set[str]:
+        """The members of ``group`` in the circle (walking the smaller side)."""
+        if len(group) <= len(self.total) or not isinstance(group, (set, frozenset, dict)):
+            return {x for x in group if x in self}
+        return {x for x in self.total if x in group and x in self}
+
+
+def _own_circle(corpus: Corpus, k: int, listings: list[int], ctx: ShortFormContext) -> OwnCircle:
+    """The co-authors of the short form ``k`` on its papers other than the one of
+    ``listings`` (all the form's listings of that paper)."""
+    total = ctx.circles.get(k)
+    if total is None:
+        total = ctx.circles[k] = _coauthor_counts(corpus, k, corpus.mentions_of[k], ctx)
+    return OwnCircle(total, _coauthor_counts(corpus, k, listings, ctx))
+
+
+def _coauthor_counts(
+    corpus: Corpus, k: int, listings: list[int], ctx: ShortFormContext
+) -> Counter[str]:
     key = corpus.keys[k]
-    circle: set[str] = set()
-    for j in corpus.mentions_of[k]:
-        if corpus.paper_of_listing[j] != paper:
-            circle.update(x for x in ctx.canonical[j] if x != key)
-    return circle
+    counts: Counter[str] = Counter()
+    for j in listings:
+        counts.update({x for x in ctx.canonical[j] if x != key})
+    return counts

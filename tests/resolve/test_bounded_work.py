@@ -4,10 +4,14 @@ short form's candidates are found through its context, not by scanning all its o
 from __future__ import annotations
 
 import tracemalloc
+from datetime import date
 
 from rapidfuzz import fuzz
 
+import kg.identity.authors as authors
 import kg.identity.blocking as blocking
+import kg.identity.short_forms as short_forms
+from kg.identity.resolve import Listing, SourceSummary, resolve
 from kg.identity.short_forms import _reached
 
 
@@ -105,3 +109,79 @@ def test_the_items_sharing_a_key_are_compared_whether_two_or_more() -> None:
     keys = {"alpha beta": ["x", "y"], "alpha betta": ["x"], "alpha bxta": ["y"], "gamma": ["z"]}
     pairs = blocking.pairs_from_blocks(items, keys.__getitem__, 50, 2000)
     assert set(pairs) == {(0, 1), (0, 2)}
+
+
+def _word(i: int) -> str:
+    """A distinct letters-only word for ``i`` (names keep letters only)."""
+    out = ""
+    while True:
+        out += chr(97 + i % 26)
+        i //= 26
+        if not i:
+            return "kor" + out
+
+
+def _one_author_papers(name: str, coauthors: list[str], tag: str) -> SourceSummary:
+    listings = tuple(
+        Listing(f"{tag}.txt", i + 1, f"{tag} paper {_word(i)}", date(2020, 1, 1), (name, co), False)
+        for i, co in enumerate(coauthors)
+    )
+    return SourceSummary(f"{tag}.txt", None, False, listings)
+
+
+def test_initials_fitting_a_pairs_coauthors_is_not_tested_pair_by_pair(monkeypatch) -> None:
+    """Two look-alike names (a typo) with many co-authors each: the co-authors written as
+    initials on one side are matched to the other side's names through their surname, not
+    against each of them (that was the product of two circles growing with the corpus)."""
+    n = 60
+    calls = []
+    real = authors.initials_compatible
+
+    def counted(a: str, b: str) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(authors, "initials_compatible", counted)
+    initials = [f"Q. {_word(i).title()}" for i in range(n)]
+    # The last fits the first initials form: the check is made, and finds it.
+    full = [f"Quentin {_word(i + n).title()}" for i in range(n - 1)] + [f"Quentin {_word(0)}"]
+    res = resolve(
+        [
+            _one_author_papers("Jonathan Smith", initials, "a"),
+            _one_author_papers("Jonathon Smith", full, "b"),
+        ]
+    )
+    assert any(d.keys == ("jonathan smith", "jonathon smith") for d in res.decisions)
+    # The fitting one is tested (and found: the short-form step then attaches it); pair by
+    # pair it was n * n per run (3,600 each).
+    assert ("q kora", "quentin kora") in calls
+    assert len(calls) <= 4 * n
+
+
+def test_a_short_forms_own_circle_is_read_once_not_once_per_paper(monkeypatch) -> None:
+    """A shorter form ("Meera Desai" next to "Meera Karthik Desai") on many papers: deciding
+    each of its papers reads its co-authors elsewhere from counts made once, not from all its
+    listings again (the square of a common name's mentions)."""
+    n = 80
+    reads = [0]
+
+    class CountingList(list):  # type: ignore[type-arg]
+        def __getitem__(self, i):  # type: ignore[no-untyped-def]
+            reads[0] += 1
+            return super().__getitem__(i)
+
+    real = short_forms.canonical_authors
+    monkeypatch.setattr(
+        short_forms, "canonical_authors", lambda corpus, res: CountingList(real(corpus, res))
+    )
+    coauthors = [f"Quentin {_word(i).title()}" for i in range(n)]
+    res = resolve(
+        [
+            _one_author_papers("Meera Desai", coauthors, "a"),
+            _one_author_papers("Meera Karthik Desai", ["Ada Quill"], "b"),
+        ]
+    )
+    assert "meera desai" not in res.author_alias  # decided per paper, and it stays itself
+    # Two runs of the step, each reading every listing a few times; per paper over all the
+    # form's listings it was 2 * n * n (12,800).
+    assert reads[0] <= 20 * n
