@@ -114,6 +114,17 @@ class Facts:
             out |= self(k).coauthors
         return out
 
+    def neighbours_in(self, entity: str, group: set[str]) -> set[str]:
+        """``self.neighbours(entity) & group``, without making the union of a common
+        co-author's circles (asked for by many pairs, each union as large as the circle)."""
+        if self.members is None:
+            self.neighbours(entity)
+        assert self.members is not None
+        out: set[str] = set()
+        for k in self.members.get(entity, ()):
+            out |= self(k).coauthors & group
+        return out
+
     def owner_key(self, owner: int) -> str:
         key = self.corpus.keys[owner]
         return self.alias.get(key, key)
@@ -271,7 +282,7 @@ def _context_evidence(
         if len(mine) > len(theirs):
             mine, theirs = theirs, mine
         for x in sorted(mine):
-            together = facts.neighbours(x) & theirs
+            together = facts.neighbours_in(x, theirs)
             if together:
                 weights.append(cfg.w_two_hop)
                 evidence.append(
