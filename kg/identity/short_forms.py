@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 
 from kg.identity.corpus import Corpus, canonical_authors, combine, listings_of_paper, name_pairs
 from kg.identity.names import (
-    initials_compatible,
     is_initials,
     name_parts,
     name_rule,
@@ -165,17 +164,46 @@ def initials_options(
         index[f"{tokens[0][0]}|{tokens[-1]}"].add(canon)
         index[f"{tokens[-1][0]}|{tokens[0]}"].add(canon)
     options_of: dict[str, list[str]] = {}
+    # The full names of one slot, by the initials they give for one surname: the initials
+    # forms of a common name ("w zhang", "w j zhang", "zhang w", ...) share them, and testing
+    # each form against each full name of its slot grew with the square of the corpus.
+    fitting: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
     for k, key in enumerate(keys):
         if not is_initials(key) or key in alias or not corpus.mentions_of[k]:
             continue
         given, surname = name_parts(key)
+        slot = f"{given[0]}|{surname.split()[-1]}"
+        words = tuple(surname.split())
+        by_initials = fitting.get((slot, words))
+        if by_initials is None:
+            by_initials = fitting[(slot, words)] = _by_initials(index.get(slot, ()), words)
+        letters = "".join(given)
         options = sorted(
-            c
-            for c in index.get(f"{given[0]}|{surname.split()[-1]}", ())
-            if initials_compatible(key, c)
+            {
+                c
+                for full, names in by_initials.items()
+                if full[0] == letters[0] and (full.startswith(letters) or letters.startswith(full))
+                for c in names
+            }
         )
         options_of[key] = [c for c in options if c not in cannot.get(key, ())]
     return options_of
+
+
+def _by_initials(names: Collection[str], surname: tuple[str, ...]) -> dict[str, list[str]]:
+    """``names`` by the initials of their given names where the rest is ``surname`` (in
+    either order, as :func:`kg.identity.names.initials_compatible` reads them): a form whose
+    letters and those initials are one the prefix of the other fits the name."""
+    out: dict[str, list[str]] = defaultdict(list)
+    n = len(surname)
+    for c in names:
+        tokens = c.split()
+        if len(tokens) <= n:
+            continue
+        for given, tail in ((tokens[:-n], tokens[-n:]), (tokens[n:], tokens[:n])):
+            if tuple(tail) == surname:
+                out["".join(t[0] for t in given)].append(c)
+    return dict(out)
 
 
 def _fuller_names(

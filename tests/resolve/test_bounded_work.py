@@ -11,6 +11,8 @@ from rapidfuzz import fuzz
 import kg.identity.authors as authors
 import kg.identity.blocking as blocking
 import kg.identity.short_forms as short_forms
+from kg.identity.corpus import build_corpus
+from kg.identity.names import initials_compatible, is_initials
 from kg.identity.resolve import Listing, SourceSummary, resolve
 from kg.identity.short_forms import _reached
 
@@ -185,3 +187,27 @@ def test_a_short_forms_own_circle_is_read_once_not_once_per_paper(monkeypatch) -
     # Two runs of the step, each reading every listing a few times; per paper over all the
     # form's listings it was 2 * n * n (12,800).
     assert reads[0] <= 20 * n
+
+
+def test_initials_options_walk_a_slot_once_per_surname(monkeypatch) -> None:
+    """The initials forms of a common name share their slot's full names, grouped once by
+    the initials they give; the options are those that ``initials_compatible`` accepts."""
+    n = 120
+    full = [f"W{_word(i)} {'J' + _word(i) + ' ' if i % 3 == 0 else ''}Zhang" for i in range(n)]
+    forms = ["W. Zhang", "W. J. Zhang", "Zhang W.", "W. K. Zhang", "W. Zhang Li"]
+    walked = []
+    real = short_forms._by_initials
+
+    def counted(names, surname):  # type: ignore[no-untyped-def]
+        walked.extend(names)
+        return real(names, surname)
+
+    monkeypatch.setattr(short_forms, "_by_initials", counted)
+    listing = Listing("a.txt", 1, "A Study", date(2020, 1, 1), (*full, *forms), False)
+    corpus = build_corpus([SourceSummary("a.txt", None, False, (listing,))])
+    options = short_forms.initials_options(corpus, {}, {})
+    fulls = [k for k in corpus.keys if not is_initials(k)]
+    for form in ("w zhang", "w j zhang", "zhang w", "w k zhang"):
+        assert options[form] == sorted(c for c in fulls if initials_compatible(form, c))
+    assert len(options["w zhang"]) == n and len(options["w k zhang"]) == n - (n + 2) // 3
+    assert len(walked) <= 2 * n  # once per (slot, surname), not once per form
