@@ -49,6 +49,7 @@ class Facts:
         self.members: dict[str, list[int]] | None = None
         self._sources: dict[int, set[int]] = {}
         self._initials: dict[int, list[tuple[str, str]]] = {}
+        self._initials_word: dict[str, str] = {}
         self._by_word: dict[int, dict[str, list[str]]] = {}
 
     def __call__(self, k: int) -> KeyFacts:
@@ -77,9 +78,15 @@ class Facts:
         """The co-authors of ``k`` written as initials, each with its surname's first word."""
         hit = self._initials.get(k)
         if hit is None:
-            hit = self._initials[k] = [
-                (x, name_parts(x)[1].split()[0]) for x in self(k).coauthors if is_initials(x)
-            ]
+            words = self._initials_word  # one look per distinct name, not per key it is near
+            hit = []
+            for x in self(k).coauthors:
+                word = words.get(x)
+                if word is None:
+                    word = words[x] = name_parts(x)[1].split()[0] if is_initials(x) else ""
+                if word:
+                    hit.append((x, word))
+            self._initials[k] = hit
         return hit
 
     def by_word(self, k: int) -> dict[str, list[str]]:
@@ -170,8 +177,8 @@ def _pair_evidence(
         )
     # Co-authors written as initials on one side that fit a co-author of the other.
     loose = sorted(
-        _fitting(facts.initials_of(a), shared, facts.by_word(b))
-        | _fitting(facts.initials_of(b), shared, facts.by_word(a))
+        _fitting(facts, facts.initials_of(a), shared, b)
+        | _fitting(facts, facts.initials_of(b), shared, a)
     )
     if loose:
         weights.extend([cfg.w_coauthor_initials] * min(len(loose), 2))
@@ -207,12 +214,15 @@ def _pair_evidence(
 
 
 def _fitting(
-    initials: list[tuple[str, str]], shared: set[str], by_word: Mapping[str, list[str]]
+    facts: Facts, initials: list[tuple[str, str]], shared: set[str], other: int
 ) -> set[str]:
     """The initials forms (with their surname's first word) outside ``shared`` that fit a
-    name of ``by_word``. Only the names holding that word can fit: testing every pair of the
-    two co-author circles cost their product, which grows with the square of a common
-    name's mentions."""
+    co-author of the name key ``other``. Only the names holding that word can fit: testing
+    every pair of the two co-author circles cost their product, which grows with the square
+    of a common name's mentions."""
+    if not initials:
+        return set()
+    by_word = facts.by_word(other)
     return {
         x
         for x, word in initials
