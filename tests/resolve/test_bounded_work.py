@@ -211,3 +211,22 @@ def test_initials_options_walk_a_slot_once_per_surname(monkeypatch) -> None:
         assert options[form] == sorted(c for c in fulls if initials_compatible(form, c))
     assert len(options["w zhang"]) == n and len(options["w k zhang"]) == n - (n + 2) // 3
     assert len(walked) <= 2 * n  # once per (slot, surname), not once per form
+
+
+def test_pairs_scored_in_batches_are_the_pairs_scored_at_once(monkeypatch) -> None:
+    """Blocks are scored in batches (bounded arrays): a pair that several blocks, in several
+    batches, share keeps its best score and its first place; small, crowded and exact blocks
+    keep their own scoring (direct, cdist's rounded score, the better of two scorers)."""
+    names = crowded_block(60) + [f"zhang {g.split()[0]}" for g in crowded_block(8)[:8]]
+    names += [f"wei{chr(97 + i)} zhang" for i in range(5)] + ["weia zhang li"]
+    at_once = blocking.pairs_from_blocks(
+        names, blocking.blocking_keys, 70.0, 2000, fuzz.token_sort_ratio
+    )
+    monkeypatch.setattr(blocking, "BATCH_PAIRS", 7)
+    batched = blocking.pairs_from_blocks(
+        names, blocking.blocking_keys, 70.0, 2000, fuzz.token_sort_ratio
+    )
+    assert list(batched.items()) == list(at_once.items())
+    # A pair of two names of a small block: the scorer's own (unrounded) score.
+    a, b = names.index("weia zhang"), names.index("weib zhang")
+    assert at_once[(a, b)] == fuzz.token_sort_ratio(names[a], names[b]) / 100
