@@ -234,8 +234,8 @@ def _score_batch(
             score = process.cpdist(
                 left, right, scorer=scorer, score_cutoff=cutoff, dtype=np.float64
             )[back]
-            # cdist's scores (uint8) were rounded, half to even as numpy rounds.
-            score = np.where(kind[mask] == _ROUNDED, np.round(score), score)
+            # cdist's scores (uint8) were rounded half up (92.5 -> 93), not as np.round.
+            score = np.where(kind[mask] == _ROUNDED, np.floor(score + 0.5), score)
             keep[mask] = score > 0
         value[mask] = score / 100.0
     ii, jj, pos, value = ii[keep], jj[keep], pos[keep], value[keep]

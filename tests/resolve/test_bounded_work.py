@@ -230,3 +230,13 @@ def test_pairs_scored_in_batches_are_the_pairs_scored_at_once(monkeypatch) -> No
     # A pair of two names of a small block: the scorer's own (unrounded) score.
     a, b = names.index("weia zhang"), names.index("weib zhang")
     assert at_once[(a, b)] == fuzz.token_sort_ratio(names[a], names[b]) / 100
+
+
+def test_a_crowded_blocks_scores_are_rounded_as_cdist_rounds() -> None:
+    """A block of more than SMALL_BLOCK items was scored with cdist into whole numbers,
+    rounded half up: 92.5 is 93, as before the pairs were scored together."""
+    a, b = "calibrated decoders for link prediction", "calibrateed detectors for link prediction"
+    assert fuzz.ratio(a, b) == 92.5
+    items = [a, b] + [f"unrelated title number {i}" for i in range(blocking.SMALL_BLOCK)]
+    pairs = blocking.pairs_from_blocks(items, lambda item: ["k"], 85, 2000)
+    assert pairs[(0, 1)] == 0.93
