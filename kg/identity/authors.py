@@ -21,6 +21,7 @@ from kg.identity.names import (
     initials_compatible,
     is_initials,
     lookalike,
+    name_parts,
     short_and_long,
 )
 from kg.identity.records import Decision, DecisionKind, Resolution
@@ -47,6 +48,9 @@ class Facts:
         self.cache: dict[int, KeyFacts] = {}
         self.members: dict[str, list[int]] | None = None
         self._sources: dict[int, set[int]] = {}
+        self._initials: dict[int, list[tuple[str, str]]] = {}
+        self._initials_word: dict[str, str] = {}
+        self._by_word: dict[int, dict[str, list[str]]] = {}
 
     def __call__(self, k: int) -> KeyFacts:
         hit = self.cache.get(k)
@@ -70,6 +74,33 @@ class Facts:
             hit = self.cache[k] = KeyFacts(dict(slots), coauthors, sources)
         return hit
 
+    def initials_of(self, k: int) -> list[tuple[str, str]]:
+        """The co-authors of ``k`` written as initials, each with its surname's first word."""
+        hit = self._initials.get(k)
+        if hit is None:
+            words = self._initials_word  # one look per distinct name, not per key it is near
+            hit = []
+            for x in self(k).coauthors:
+                word = words.get(x)
+                if word is None:
+                    word = words[x] = name_parts(x)[1].split()[0] if is_initials(x) else ""
+                if word:
+                    hit.append((x, word))
+            self._initials[k] = hit
+        return hit
+
+    def by_word(self, k: int) -> dict[str, list[str]]:
+        """The co-authors of ``k`` by each word of their names (to find the names that an
+        initials form can fit: they hold its surname)."""
+        hit = self._by_word.get(k)
+        if hit is None:
+            index: dict[str, list[str]] = defaultdict(list)
+            for y in self(k).coauthors:
+                for word in set(y.split()):
+                    index[word].append(y)
+            hit = self._by_word[k] = dict(index)
+        return hit
+
     def sources_of(self, k: int) -> set[int]:
         """The sources that list the name key ``k`` (cheaper than ``self(k).sources``)."""
         hit = self._sources.get(k)
@@ -88,6 +119,17 @@ class Facts:
         out: set[str] = set()
         for k in self.members.get(entity, ()):
             out |= self(k).coauthors
+        return out
+
+    def neighbours_in(self, entity: str, group: set[str]) -> set[str]:
+        """``self.neighbours(entity) & group``, without making the union of a common
+        co-author's circles (asked for by many pairs, each union as large as the circle)."""
+        if self.members is None:
+            self.neighbours(entity)
+        assert self.members is not None
+        out: set[str] = set()
+        for k in self.members.get(entity, ()):
+            out |= self(k).coauthors & group
         return out
 
     def owner_key(self, owner: int) -> str:
@@ -135,16 +177,8 @@ def _pair_evidence(
         )
     # Co-authors written as initials on one side that fit a co-author of the other.
     loose = sorted(
-        {
-            x
-            for x, other in ((x, fb.coauthors) for x in fa.coauthors - shared)
-            if is_initials(x) and any(initials_compatible(x, y) for y in other)
-        }
-        | {
-            x
-            for x, other in ((x, fa.coauthors) for x in fb.coauthors - shared)
-            if is_initials(x) and any(initials_compatible(x, y) for y in other)
-        }
+        _fitting(facts, facts.initials_of(a), shared, b)
+        | _fitting(facts, facts.initials_of(b), shared, a)
     )
     if loose:
         weights.extend([cfg.w_coauthor_initials] * min(len(loose), 2))
@@ -177,6 +211,23 @@ def _pair_evidence(
             )
     circle = min(len(fa.coauthors - selves), len(fb.coauthors - selves)) or 1
     return False, combine(weights), evidence, len(shared) / circle
+
+
+def _fitting(
+    facts: Facts, initials: list[tuple[str, str]], shared: set[str], other: int
+) -> set[str]:
+    """The initials forms (with their surname's first word) outside ``shared`` that fit a
+    co-author of the name key ``other``. Only the names holding that word can fit: testing
+    every pair of the two co-author circles cost their product, which grows with the square
+    of a common name's mentions."""
+    if not initials:
+        return set()
+    by_word = facts.by_word(other)
+    return {
+        x
+        for x, word in initials
+        if x not in shared and any(initials_compatible(x, y) for y in by_word.get(word, ()))
+    }
 
 
 def _one_reading(corpus: Corpus, a: str, b: str) -> str | None:
@@ -241,7 +292,7 @@ def _context_evidence(
         if len(mine) > len(theirs):
             mine, theirs = theirs, mine
         for x in sorted(mine):
-            together = facts.neighbours(x) & theirs
+            together = facts.neighbours_in(x, theirs)
             if together:
                 weights.append(cfg.w_two_hop)
                 evidence.append(

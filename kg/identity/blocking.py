@@ -134,6 +134,130 @@ def _best_partners(matrix: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     return pairs[:, 0], pairs[:, 1]
 
 
+#: Pairs gathered from blocks before they are scored together (bounds the arrays' memory).
+BATCH_PAIRS = 1 << 20
+
+# How a gathered pair is scored, by the kind of block it came from (the answer is the one
+# block-by-block scoring gave: direct calls for small blocks, cdist's rounded scores for the
+# others, the better of ratio and the scorer in an exact block).
+_EXACT, _SMALL, _ROUNDED, _GIVEN = 0, 1, 2, 3
+
+
+class _Batch:
+    """Pairs of items (i < j) gathered block by block, in the order the blocks and their
+    pairs come, with the kind of block each came from."""
+
+    def __init__(self) -> None:
+        self.sized: dict[int, tuple[list[list[int]], list[int], list[int]]] = {}
+        self.given: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.rows = 0
+        self.blocks = 0
+
+    def add(self, members: list[int], kind: int) -> None:
+        lists, order, kinds = self.sized.setdefault(len(members), ([], [], []))
+        lists.append(members)
+        order.append(self.blocks)
+        kinds.append(kind)
+        self.blocks += 1
+        self.rows += len(members) * (len(members) - 1) // 2
+
+    def add_scored(self, low: np.ndarray, high: np.ndarray, scores: np.ndarray) -> None:
+        self.given.append((self.blocks, low, high, scores))
+        self.blocks += 1
+        self.rows += len(low)
+
+    def arrays(self) -> tuple[np.ndarray, ...]:
+        """(i, j, first position, kind, given score) of every gathered pair."""
+        parts = []
+        for size, (lists, order, kinds) in self.sized.items():
+            rows, cols = np.triu_indices(size, 1)  # (x, y) in order, as the loops went
+            members = np.array(lists, dtype=np.int64)
+            n = len(rows)
+            starts = np.repeat(np.array(order, dtype=np.int64), n)
+            pos = starts * _MAX_PAIRS + np.tile(np.arange(n, dtype=np.int64), len(lists))
+            parts.append(
+                (
+                    members[:, rows].ravel(),
+                    members[:, cols].ravel(),
+                    pos,
+                    np.repeat(np.array(kinds, dtype=np.int8), n),
+                    np.zeros(n * len(lists)),
+                )
+            )
+        for given_block, low, high, scores in self.given:
+            n = len(low)
+            parts.append(
+                (
+                    low.astype(np.int64),
+                    high.astype(np.int64),
+                    given_block * _MAX_PAIRS + np.arange(n, dtype=np.int64),
+                    np.full(n, _GIVEN, dtype=np.int8),
+                    scores.astype(np.float64),
+                )
+            )
+        return tuple(np.concatenate([p[k] for p in parts]) for k in range(5))
+
+
+#: More pairs than one block can have (max_block names): positions are block * this + pair.
+_MAX_PAIRS = 1 << 32
+
+
+def _score_batch(
+    batch: _Batch,
+    items: Sequence[str],
+    cutoff: float,
+    scorer: Callable[..., float],
+    pairs: dict[tuple[int, int], float],
+) -> None:
+    """Score a batch's pairs with rapidfuzz's ``cpdist`` (each distinct pair once) and merge
+    them into ``pairs`` (the best score of a pair; a pair keeps the place it first had)."""
+    if not batch.rows:
+        return
+    ii, jj, pos, kind, given = batch.arrays()
+    value = given
+    scored = (kind == _SMALL) | (kind == _ROUNDED)
+    exact = kind == _EXACT
+    keep = ~scored  # exact blocks keep every pair, large blocks the pairs they chose
+    for mask, is_exact in ((scored, False), (exact, True)):
+        if not mask.any():
+            continue
+        code = ii[mask] * len(items) + jj[mask]
+        distinct, back = np.unique(code, return_inverse=True)
+        left = [items[c] for c in (distinct // len(items)).tolist()]
+        right = [items[c] for c in (distinct % len(items)).tolist()]
+        if is_exact:
+            score = np.maximum(
+                process.cpdist(left, right, scorer=fuzz.ratio, dtype=np.float64),
+                process.cpdist(left, right, scorer=scorer, dtype=np.float64),
+            )[back]
+        else:
+            score = process.cpdist(
+                left, right, scorer=scorer, score_cutoff=cutoff, dtype=np.float64
+            )[back]
+            # cdist's scores (uint8) were rounded half up (92.5 -> 93), not as np.round.
+            score = np.where(kind[mask] == _ROUNDED, np.floor(score + 0.5), score)
+            keep[mask] = score > 0
+        value[mask] = score / 100.0
+    ii, jj, pos, value = ii[keep], jj[keep], pos[keep], value[keep]
+    if not len(ii):
+        return
+    # Per distinct pair: its best score, and the place of its first occurrence.
+    code = ii * len(items) + jj
+    order = np.lexsort((pos, code))
+    code, pos, value = code[order], pos[order], value[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    best = np.maximum.reduceat(value, starts)
+    first = pos[starts]
+    code = code[starts]
+    seq = np.argsort(first, kind="stable")
+    n = len(items)
+    for c, v in zip(code[seq].tolist(), best[seq].tolist(), strict=True):
+        key = (c // n, c % n)
+        held = pairs.get(key)
+        if held is None or v > held:
+            pairs[key] = v
+
+
 def pairs_from_blocks(
     items: Sequence[str],
     keys_of: Callable[[str], Iterable[str]],
@@ -143,40 +267,32 @@ def pairs_from_blocks(
 ) -> dict[tuple[int, int], float]:
     """Candidate pairs (i < j) with their ``scorer`` score in [0, 1], block by block.
 
-    Each block is scored with rapidfuzz's vectorised ``process.cdist`` (a pair
-    of two with one call); no pair outside a shared block is ever scored.
+    The pairs of blocks up to :data:`FULL_BLOCK` names are gathered and scored together with
+    rapidfuzz's vectorised ``process.cpdist``, each distinct pair once (a pair shares several
+    blocks; calling the scorer pair by pair from Python was most of the time); a larger
+    block is scored with ``process.cdist`` and keeps its best partners. No pair outside a
+    shared block is ever scored.
     """
     pairs: dict[tuple[int, int], float] = {}
+    batch = _Batch()
     for key, members in _blocks(items, keys_of, cap):
-        strings = [items[i] for i in members]
         if key.startswith(EXACT_BLOCKS):
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    i, j = sorted((members[x], members[y]))
-                    exact = (
-                        max(fuzz.ratio(strings[x], strings[y]), scorer(strings[x], strings[y]))
-                        / 100
-                    )
-                    pairs[(i, j)] = max(pairs.get((i, j), 0.0), exact)
-            continue
-        if len(members) <= SMALL_BLOCK:  # a few direct calls beat cdist's set-up
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    score = scorer(strings[x], strings[y], score_cutoff=cutoff)
-                    if score:
-                        i, j = sorted((members[x], members[y]))
-                        pairs[(i, j)] = max(pairs.get((i, j), 0.0), score / 100.0)
-            continue
-        matrix = process.cdist(
-            strings, strings, scorer=scorer, score_cutoff=cutoff, dtype=np.uint8, workers=1
-        )
-        if len(members) > FULL_BLOCK:
-            rows, cols = _best_partners(_ranked(matrix, strings), TOP_K)
+            batch.add(members, _EXACT)
+        elif len(members) <= SMALL_BLOCK:
+            batch.add(members, _SMALL)
+        elif len(members) <= FULL_BLOCK:
+            batch.add(members, _ROUNDED)
         else:
-            rows, cols = np.nonzero(np.triu(matrix, 1))
-        for r, c in zip(rows.tolist(), cols.tolist(), strict=True):
-            i, j = members[r], members[c]
-            if i > j:
-                i, j = j, i
-            pairs[(i, j)] = max(pairs.get((i, j), 0.0), matrix[r, c] / 100.0)
+            strings = [items[i] for i in members]
+            matrix = process.cdist(
+                strings, strings, scorer=scorer, score_cutoff=cutoff, dtype=np.uint8, workers=1
+            )
+            rows, cols = _best_partners(_ranked(matrix, strings), TOP_K)
+            index = np.array(members, dtype=np.int64)
+            low, high = index[rows], index[cols]  # members are in ascending order
+            batch.add_scored(low, high, matrix[rows, cols].astype(np.float64) / 100.0)
+        if batch.rows >= BATCH_PAIRS:
+            _score_batch(batch, items, cutoff, scorer, pairs)
+            batch = _Batch()
+    _score_batch(batch, items, cutoff, scorer, pairs)
     return pairs

@@ -195,11 +195,19 @@ def curation_evidence(c: Constraint) -> tuple[str, ...]:
 
 def name_pairs(corpus: Corpus) -> dict[tuple[int, int], tuple[float, str | None]]:
     """Candidate pairs of full-name keys (key numbers) from blocking, with their similarity
-    and name rule (None: no rule, but they look alike, :func:`kg.identity.names.lookalike`);
-    computed once per corpus."""
+    and name rule (None: no rule, but they look alike, :func:`kg.identity.names.lookalike`,
+    and one profile writes both); computed once per corpus."""
     if corpus.name_pairs is None:
         cfg = corpus.config
         keys = corpus.keys
+        sources: dict[int, set[int]] = {}
+
+        def sources_of(k: int) -> set[int]:
+            hit = sources.get(k)
+            if hit is None:
+                hit = sources[k] = {corpus.listing_source[j] for j in corpus.mentions_of[k]}
+            return hit
+
         full = [i for i, k in enumerate(keys) if " " in k and not is_initials(k)]
         pairs = pairs_from_blocks(
             [keys[i] for i in full],
@@ -212,9 +220,14 @@ def name_pairs(corpus: Corpus) -> dict[tuple[int, int], tuple[float, str | None]
         for (x, y), sim in pairs.items():
             a, b = keys[full[x]], keys[full[y]]
             rule = name_rule(a, b)
-            # A pair that no rule joins matters only as a "distinct" look-alike; most
-            # pairs in a crowded block are neither, and every step would walk them again.
-            if rule is not None or lookalike(a, b, sim) is not None:
+            # A pair that no rule joins matters only as a "distinct" look-alike, recorded
+            # only where a reader could confuse them: on one profile. Most pairs in a crowded
+            # block are neither; their number grows with the square of the name density, and
+            # every step would walk them again.
+            if rule is not None or (
+                not sources_of(full[x]).isdisjoint(sources_of(full[y]))
+                and lookalike(a, b, sim) is not None
+            ):
                 out[(full[x], full[y])] = (sim, rule)
         corpus.name_pairs = out
     return corpus.name_pairs

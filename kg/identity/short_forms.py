@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 
 from kg.identity.corpus import Corpus, canonical_authors, combine, listings_of_paper, name_pairs
 from kg.identity.names import (
-    initials_compatible,
     is_initials,
     name_parts,
     name_rule,
@@ -31,6 +30,8 @@ class ShortFormContext:
     #: per source: the authors written in full (not attached per paper) on its listings, with
     #: the number of its listings that name them
     profile_names: dict[int, Counter[str]] = field(default_factory=dict)
+    #: per short form key: its co-authors over all its listings, counted (made when asked)
+    circles: dict[int, Counter[str]] = field(default_factory=dict)
 
     @classmethod
     def of(
@@ -163,17 +164,46 @@ def initials_options(
         index[f"{tokens[0][0]}|{tokens[-1]}"].add(canon)
         index[f"{tokens[-1][0]}|{tokens[0]}"].add(canon)
     options_of: dict[str, list[str]] = {}
+    # The full names of one slot, by the initials they give for one surname: the initials
+    # forms of a common name ("w zhang", "w j zhang", "zhang w", ...) share them, and testing
+    # each form against each full name of its slot grew with the square of the corpus.
+    fitting: dict[tuple[str, tuple[str, ...]], dict[str, list[str]]] = {}
     for k, key in enumerate(keys):
         if not is_initials(key) or key in alias or not corpus.mentions_of[k]:
             continue
         given, surname = name_parts(key)
+        slot = f"{given[0]}|{surname.split()[-1]}"
+        words = tuple(surname.split())
+        by_initials = fitting.get((slot, words))
+        if by_initials is None:
+            by_initials = fitting[(slot, words)] = _by_initials(index.get(slot, ()), words)
+        letters = "".join(given)
         options = sorted(
-            c
-            for c in index.get(f"{given[0]}|{surname.split()[-1]}", ())
-            if initials_compatible(key, c)
+            {
+                c
+                for full, names in by_initials.items()
+                if full[0] == letters[0] and (full.startswith(letters) or letters.startswith(full))
+                for c in names
+            }
         )
         options_of[key] = [c for c in options if c not in cannot.get(key, ())]
     return options_of
+
+
+def _by_initials(names: Collection[str], surname: tuple[str, ...]) -> dict[str, list[str]]:
+    """``names`` by the initials of their given names where the rest is ``surname`` (in
+    either order, as :func:`kg.identity.names.initials_compatible` reads them): a form whose
+    letters and those initials are one the prefix of the other fits the name."""
+    out: dict[str, list[str]] = defaultdict(list)
+    n = len(surname)
+    for c in names:
+        tokens = c.split()
+        if len(tokens) <= n:
+            continue
+        for given, tail in ((tokens[:-n], tokens[-n:]), (tokens[n:], tokens[:n])):
+            if tuple(tail) == surname:
+                out["".join(t[0] for t in given)].append(c)
+    return dict(out)
 
 
 def _fuller_names(
@@ -497,11 +527,7 @@ def _mention_evidence(
     pool = others - {c}
     if is_self:
         # The short form's own other papers: their co-authors, as written there.
-        circle: set[str] = set()
-        for j in corpus.mentions_of[k]:
-            if corpus.paper_of_listing[j] != paper:
-                circle.update(x for x in ctx.canonical[j] if x != key)
-        shared = sorted(pool & circle)
+        shared = sorted(_own_circle(corpus, k, listings, ctx).within(pool))
     else:
         shared = sorted(x for x in pool if c in ctx.neighbours.get(x, ()))
     if shared:
@@ -524,12 +550,11 @@ def _mention_evidence(
             )
     if two_hop:
         # Co-authors here who have a co-author in common with c elsewhere (one community).
-        mine_nb = (
-            ctx.neighbours.get(c, set()) if not is_self else _own_circle(corpus, k, paper, ctx)
-        )
+        own = _own_circle(corpus, k, listings, ctx) if is_self else None
         hops = []
         for x in sorted(pool - set(shared)):
-            via = ctx.neighbours.get(x, set()) & mine_nb
+            theirs = ctx.neighbours.get(x, set())
+            via = own.within(theirs) if own is not None else theirs & ctx.neighbours.get(c, set())
             via -= pool
             via.discard(c)
             via.discard(key)
@@ -545,11 +570,44 @@ def _mention_evidence(
     return combine(weights), "; ".join(why) or "no evidence"
 
 
-def _own_circle(corpus: Corpus, k: int, paper: str, ctx: ShortFormContext) -> set[str]:
-    """The co-authors of the short form ``k`` on its other papers."""
+@dataclass(frozen=True, slots=True)
+class OwnCircle:
+    """The co-authors of a short form on its papers other than one, as counts: per co-author,
+    on how many of the form's listings in all (``total``) and on this paper's (``here``).
+
+    A set per paper, made from all the form's listings, cost the square of its mentions (a
+    common name has thousands at 1M papers); the counts of all listings are made once.
+    """
+
+    total: Counter[str]
+    here: Counter[str]
+
+    def __contains__(self, x: object) -> bool:
+        if not isinstance(x, str):
+            return False
+        return self.total.get(x, 0) > self.here.get(x, 0)
+
+    def within(self, group: Collection[str]) -> set[str]:
+        """The members of ``group`` in the circle (walking the smaller side)."""
+        if len(group) <= len(self.total) or not isinstance(group, (set, frozenset, dict)):
+            return {x for x in group if x in self}
+        return {x for x in self.total if x in group and x in self}
+
+
+def _own_circle(corpus: Corpus, k: int, listings: list[int], ctx: ShortFormContext) -> OwnCircle:
+    """The co-authors of the short form ``k`` on its papers other than the one of
+    ``listings`` (all the form's listings of that paper)."""
+    total = ctx.circles.get(k)
+    if total is None:
+        total = ctx.circles[k] = _coauthor_counts(corpus, k, corpus.mentions_of[k], ctx)
+    return OwnCircle(total, _coauthor_counts(corpus, k, listings, ctx))
+
+
+def _coauthor_counts(
+    corpus: Corpus, k: int, listings: list[int], ctx: ShortFormContext
+) -> Counter[str]:
     key = corpus.keys[k]
-    circle: set[str] = set()
-    for j in corpus.mentions_of[k]:
-        if corpus.paper_of_listing[j] != paper:
-            circle.update(x for x in ctx.canonical[j] if x != key)
-    return circle
+    counts: Counter[str] = Counter()
+    for j in listings:
+        counts.update({x for x in ctx.canonical[j] if x != key})
+    return counts

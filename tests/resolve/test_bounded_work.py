@@ -4,10 +4,16 @@ short form's candidates are found through its context, not by scanning all its o
 from __future__ import annotations
 
 import tracemalloc
+from datetime import date
 
 from rapidfuzz import fuzz
 
+import kg.identity.authors as authors
 import kg.identity.blocking as blocking
+import kg.identity.short_forms as short_forms
+from kg.identity.corpus import build_corpus
+from kg.identity.names import initials_compatible, is_initials
+from kg.identity.resolve import Listing, SourceSummary, resolve
 from kg.identity.short_forms import _reached
 
 
@@ -105,3 +111,132 @@ def test_the_items_sharing_a_key_are_compared_whether_two_or_more() -> None:
     keys = {"alpha beta": ["x", "y"], "alpha betta": ["x"], "alpha bxta": ["y"], "gamma": ["z"]}
     pairs = blocking.pairs_from_blocks(items, keys.__getitem__, 50, 2000)
     assert set(pairs) == {(0, 1), (0, 2)}
+
+
+def _word(i: int) -> str:
+    """A distinct letters-only word for ``i`` (names keep letters only)."""
+    out = ""
+    while True:
+        out += chr(97 + i % 26)
+        i //= 26
+        if not i:
+            return "kor" + out
+
+
+def _one_author_papers(name: str, coauthors: list[str], tag: str) -> SourceSummary:
+    listings = tuple(
+        Listing(f"{tag}.txt", i + 1, f"{tag} paper {_word(i)}", date(2020, 1, 1), (name, co), False)
+        for i, co in enumerate(coauthors)
+    )
+    return SourceSummary(f"{tag}.txt", None, False, listings)
+
+
+def test_initials_fitting_a_pairs_coauthors_is_not_tested_pair_by_pair(monkeypatch) -> None:
+    """Two look-alike names (a typo) with many co-authors each: the co-authors written as
+    initials on one side are matched to the other side's names through their surname, not
+    against each of them (that was the product of two circles growing with the corpus)."""
+    n = 60
+    calls = []
+    real = authors.initials_compatible
+
+    def counted(a: str, b: str) -> bool:
+        calls.append((a, b))
+        return real(a, b)
+
+    monkeypatch.setattr(authors, "initials_compatible", counted)
+    initials = [f"Q. {_word(i).title()}" for i in range(n)]
+    # The last fits the first initials form: the check is made, and finds it.
+    full = [f"Quentin {_word(i + n).title()}" for i in range(n - 1)] + [f"Quentin {_word(0)}"]
+    res = resolve(
+        [
+            _one_author_papers("Jonathan Smith", initials, "a"),
+            _one_author_papers("Jonathon Smith", full, "b"),
+        ]
+    )
+    assert any(d.keys == ("jonathan smith", "jonathon smith") for d in res.decisions)
+    # The fitting one is tested (and found: the short-form step then attaches it); pair by
+    # pair it was n * n per run (3,600 each).
+    assert ("q kora", "quentin kora") in calls
+    assert len(calls) <= 4 * n
+
+
+def test_a_short_forms_own_circle_is_read_once_not_once_per_paper(monkeypatch) -> None:
+    """A shorter form ("Meera Desai" next to "Meera Karthik Desai") on many papers: deciding
+    each of its papers reads its co-authors elsewhere from counts made once, not from all its
+    listings again (the square of a common name's mentions)."""
+    n = 80
+    reads = [0]
+
+    class CountingList(list):  # type: ignore[type-arg]
+        def __getitem__(self, i):  # type: ignore[no-untyped-def]
+            reads[0] += 1
+            return super().__getitem__(i)
+
+    real = short_forms.canonical_authors
+    monkeypatch.setattr(
+        short_forms, "canonical_authors", lambda corpus, res: CountingList(real(corpus, res))
+    )
+    coauthors = [f"Quentin {_word(i).title()}" for i in range(n)]
+    res = resolve(
+        [
+            _one_author_papers("Meera Desai", coauthors, "a"),
+            _one_author_papers("Meera Karthik Desai", ["Ada Quill"], "b"),
+        ]
+    )
+    assert "meera desai" not in res.author_alias  # decided per paper, and it stays itself
+    # Two runs of the step, each reading every listing a few times; per paper over all the
+    # form's listings it was 2 * n * n (12,800).
+    assert reads[0] <= 20 * n
+
+
+def test_initials_options_walk_a_slot_once_per_surname(monkeypatch) -> None:
+    """The initials forms of a common name share their slot's full names, grouped once by
+    the initials they give; the options are those that ``initials_compatible`` accepts."""
+    n = 120
+    full = [f"W{_word(i)} {'J' + _word(i) + ' ' if i % 3 == 0 else ''}Zhang" for i in range(n)]
+    forms = ["W. Zhang", "W. J. Zhang", "Zhang W.", "W. K. Zhang", "W. Zhang Li"]
+    walked = []
+    real = short_forms._by_initials
+
+    def counted(names, surname):  # type: ignore[no-untyped-def]
+        walked.extend(names)
+        return real(names, surname)
+
+    monkeypatch.setattr(short_forms, "_by_initials", counted)
+    listing = Listing("a.txt", 1, "A Study", date(2020, 1, 1), (*full, *forms), False)
+    corpus = build_corpus([SourceSummary("a.txt", None, False, (listing,))])
+    options = short_forms.initials_options(corpus, {}, {})
+    fulls = [k for k in corpus.keys if not is_initials(k)]
+    for form in ("w zhang", "w j zhang", "zhang w", "w k zhang"):
+        assert options[form] == sorted(c for c in fulls if initials_compatible(form, c))
+    assert len(options["w zhang"]) == n and len(options["w k zhang"]) == n - (n + 2) // 3
+    assert len(walked) <= 2 * n  # once per (slot, surname), not once per form
+
+
+def test_pairs_scored_in_batches_are_the_pairs_scored_at_once(monkeypatch) -> None:
+    """Blocks are scored in batches (bounded arrays): a pair that several blocks, in several
+    batches, share keeps its best score and its first place; small, crowded and exact blocks
+    keep their own scoring (direct, cdist's rounded score, the better of two scorers)."""
+    names = crowded_block(60) + [f"zhang {g.split()[0]}" for g in crowded_block(8)[:8]]
+    names += [f"wei{chr(97 + i)} zhang" for i in range(5)] + ["weia zhang li"]
+    at_once = blocking.pairs_from_blocks(
+        names, blocking.blocking_keys, 70.0, 2000, fuzz.token_sort_ratio
+    )
+    monkeypatch.setattr(blocking, "BATCH_PAIRS", 7)
+    batched = blocking.pairs_from_blocks(
+        names, blocking.blocking_keys, 70.0, 2000, fuzz.token_sort_ratio
+    )
+    assert list(batched.items()) == list(at_once.items())
+    # A pair of two names of a small block: the scorer's own (unrounded) score.
+    a, b = names.index("weia zhang"), names.index("weib zhang")
+    assert at_once[(a, b)] == fuzz.token_sort_ratio(names[a], names[b]) / 100
+
+
+def test_a_crowded_blocks_scores_are_rounded_as_cdist_rounds() -> None:
+    """A block of more than SMALL_BLOCK items was scored with cdist into whole numbers,
+    rounded half up: 92.5 is 93, as before the pairs were scored together."""
+    a, b = "calibrated decoders for link prediction", "calibrateed detectors for link prediction"
+    assert fuzz.ratio(a, b) == 92.5
+    items = [a, b] + [f"unrelated title number {i}" for i in range(blocking.SMALL_BLOCK)]
+    pairs = blocking.pairs_from_blocks(items, lambda item: ["k"], 85, 2000)
+    assert pairs[(0, 1)] == 0.93
