@@ -236,6 +236,40 @@ class StoreReader(SparqlReader):
     def graphs(self) -> list[str]:
         return [g for g in self.store.named_graphs() if in_union(g)]
 
+    def pairs(
+        self,
+        predicate: str,
+        *,
+        subjects: Collection[str] | None = None,
+        objects: Collection[str] | None = None,
+    ) -> Iterator[tuple[str, Term]]:
+        if subjects is None and objects is None:
+            yield from super().pairs(predicate)
+            return
+        # Some entities' values (an update, a full build's batches): an index lookup each in
+        # the default graph (the union), without a query to parse and plan per VALUES block.
+        quads = self.store._store.quads_for_pattern
+        p, union = ox.NamedNode(predicate), ox.DefaultGraph()
+        if subjects is not None:
+            for s in subjects:
+                node = _node(s)
+                if node is not None:
+                    for quad in quads(node, p, None, union):
+                        yield s, quad.object
+            return
+        for o in objects or ():
+            node = _node(o)
+            if node is not None:
+                for quad in quads(None, p, node, union):
+                    yield quad.subject.value, quad.object
+
+
+def _node(iri: str) -> ox.NamedNode | None:
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        return None
+
 
 def reader_for(backend: QueryBackend, *, timeout: float | None = None) -> GraphReader:
     """Index scans on the embedded store in this process, SPARQL on anything else."""

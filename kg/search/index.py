@@ -35,7 +35,7 @@ import tantivy
 
 from kg.errors import KGError
 from kg.search import documents
-from kg.search.documents import KINDS, TYPES, SearchDocument, read_documents
+from kg.search.documents import KINDS, TYPES, SearchDocument, read_documents, read_in_batches
 from kg.search.graph import GraphReader, reader_for
 from kg.search.memory import IngestedGraphs
 from kg.search.query import (
@@ -144,7 +144,7 @@ class _State:
 
     digests: dict[str, str] = field(default_factory=dict)
     stamps: dict[str, str] = field(default_factory=dict)
-    graphs: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
+    graphs: dict[str, tuple[str, Collection[str]]] = field(default_factory=dict)
 
     def dumps(self) -> str:
         iris = sorted(set().union(*(m for _, m in self.graphs.values())))
@@ -264,9 +264,8 @@ def update_index(
     if scope is None:
         if ingested is not None:
             full = ingested.reader(current.keys(), reader) or reader
-        state.stamps = documents.stamps(full)
-        mentions = full.mentions(TYPES.values())
-        state.graphs = {g: (fp, mentions.get(g, set())) for g, fp in current.items()}
+        state.stamps = _stamps(full)
+        state.graphs = _mentions(full, current)
     previous = old.digests if old is not None else {}
     index = _open(path, create=True)
     writer = index.writer(heap_size=64_000_000, num_threads=1)
@@ -277,7 +276,7 @@ def update_index(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for doc in read_documents(full, scope):
+        for doc in read_documents(full, scope) if scope is not None else read_in_batches(full):
             digest = doc.digest
             seen.add(doc.iri)
             state.digests[doc.iri] = digest
@@ -306,6 +305,34 @@ def update_index(
     return IndexUpdate(
         version, len(state.digests), added, changed_docs, len(gone), full is not reader
     )
+
+
+def _stamps(reader: GraphReader) -> dict[str, str]:
+    """Every organization's and subject's stamp, read a batch of them at a time (the same
+    stamps as one whole read, which holds every name of the store at once)."""
+    hubs = sorted({iri for kind in documents.HUBS for iri in documents.members(reader, kind)})
+    out: dict[str, str] = {}
+    for start in range(0, len(hubs), documents.BATCH):
+        out.update(documents.stamps(reader, hubs[start : start + documents.BATCH]))
+    return out
+
+
+def _mentions(
+    reader: GraphReader, graphs: dict[str, str]
+) -> dict[str, tuple[str, Collection[str]]]:
+    """Each graph's fingerprint and the entities it types, read a batch of graphs at a
+    time; each IRI held once however many graphs type it, each graph's as a tuple (a set
+    of a few hundred IRIs takes several times the room)."""
+    names: dict[str, str] = {}
+    out: dict[str, tuple[str, Collection[str]]] = {}
+    ordered = list(graphs)
+    step = max(1, documents.BATCH // 10)
+    for start in range(0, len(ordered), step):
+        chunk = ordered[start : start + step]
+        found = reader.mentions(TYPES.values(), chunk)
+        for g in chunk:
+            out[g] = (graphs[g], tuple(names.setdefault(i, i) for i in found.get(g, ())))
+    return out
 
 
 def _write_sidecar(path: Path, version: str, documents: int) -> None:
