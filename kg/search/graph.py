@@ -261,7 +261,8 @@ class StoreReader(SparqlReader):
             node = _node(o)
             if node is not None:
                 for quad in quads(None, p, node, union):
-                    yield quad.subject.value, quad.object
+                    if not isinstance(quad.subject, ox.Triple):  # no quoted triples written
+                        yield quad.subject.value, quad.object
 
 
 def _node(iri: str) -> ox.NamedNode | None:

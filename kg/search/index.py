@@ -162,8 +162,10 @@ def _read_state(folder: Path) -> _State | None:
     try:
         data = json.loads((folder / DIGESTS).read_text())
         iris = data["iris"]
-        graphs = {
-            g: (fp, {iris[i] for i in numbers}) for g, (fp, numbers) in data["graphs"].items()
+        # Each graph's entities as a tuple of the one list's strings (a set takes several
+        # times the room, and an update reads few of them).
+        graphs: dict[str, tuple[str, Collection[str]]] = {
+            g: (fp, tuple(iris[i] for i in numbers)) for g, (fp, numbers) in data["graphs"].items()
         }
         return _State(dict(data["digests"]), dict(data["stamps"]), graphs)
     except (OSError, ValueError, KeyError, TypeError, IndexError):
