@@ -18,10 +18,11 @@ import pytest
 
 import kg.search.documents as documents_module
 import kg.search.index as index_module
-from kg.search.documents import read_documents, read_in_batches
+from kg.search.documents import ABSTRACT, TITLE, read_documents, read_in_batches
 from kg.search.graph import SparqlReader, StoreReader
 from kg.search.index import DIGESTS, SearchIndex, update_index
-from kg.store.embedded import KGStore
+from kg.search.memory import IngestedGraphs
+from kg.store.embedded import KGStore, graph_with_union_copy
 from kg.store.query import LocalBackend
 
 
@@ -105,3 +106,34 @@ def test_a_batched_build_is_the_whole_read_build(
         assert first.total == second.total > 0
         assert [h.iri for h in first.hits] == [h.iri for h in second.hits]
         assert first.facets == second.facets
+
+
+def test_the_ingest_observer_keeps_no_abstract_and_its_documents_still_have_them(
+    tmp_path: Path,
+) -> None:
+    # The abstracts are most of the text an ingest writes: the observer, which lives in the
+    # ingest's process through the whole load, leaves them in the store.
+    paper = "http://example.org/paper/1"
+    lines = [
+        f"<{paper}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/ScholarlyArticle> .\n",
+        f'<{paper}> <{TITLE}> "A title" .\n',
+        f'<{paper}> <{ABSTRACT}> "{"an abstract of many words " * 40}" .\n',
+    ]  # fmt: skip
+    graph = "http://example.org/graph/1"
+    store = KGStore.open_writable(tmp_path / "store")
+    try:
+        nquads = "".join(graph_with_union_copy(lines, graph))
+        store.load_new_graphs([nquads])
+        ingested = IngestedGraphs()
+        ingested.graph(graph, nquads, len(nquads) - len("".join(lines)))
+        kept = sum(
+            len(v.value) for d in ingested.literals.values() for vs in d.values() for v in vs
+        )
+        assert ABSTRACT not in ingested.literals and kept < 100
+        memory = ingested.reader([graph], StoreReader(store))
+        assert memory is not None, ingested.broken
+        docs = list(read_in_batches(memory))
+        assert docs == list(read_documents(StoreReader(store)))
+        assert docs[0].body.startswith("an abstract of many words")
+    finally:
+        store.close()
