@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import gc
 import html
+import itertools
 import json
 import os
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -146,16 +147,49 @@ class _State:
     stamps: dict[str, str] = field(default_factory=dict)
     graphs: dict[str, tuple[str, Collection[str]]] = field(default_factory=dict)
 
-    def dumps(self) -> str:
+    def chunks(self, size: int = 50_000) -> Iterator[str]:
+        """The JSON text of :meth:`dumps`, in pieces of about ``size`` entries: written as
+        they come, it is never one string (hundreds of MB at a million papers)."""
         iris = sorted(set().union(*(m for _, m in self.graphs.values())))
         number = {iri: i for i, iri in enumerate(iris)}
-        graphs = {
-            g: [fp, sorted(number[i] for i in mentions)]
+        yield '{"digests": '
+        yield from _json_pieces(self.digests, size)
+        yield ', "stamps": '
+        yield json.dumps(self.stamps)
+        yield ', "iris": ['
+        for start in range(0, len(iris), size):
+            yield (", " if start else "") + json.dumps(iris[start : start + size])[1:-1]
+        yield '], "graphs": '
+        graphs = (
+            (g, [fp, sorted(number[i] for i in mentions)])
             for g, (fp, mentions) in self.graphs.items()
-        }
-        return json.dumps(
-            {"digests": self.digests, "stamps": self.stamps, "iris": iris, "graphs": graphs}
         )
+        yield from _json_pieces(graphs, size // 10)
+        yield "}"
+
+
+def _json_pieces(items: Mapping[str, Any] | Iterable[tuple[str, Any]], size: int) -> Iterator[str]:
+    """A JSON object of ``items`` (a mapping, or key-value pairs), ``size`` entries a piece:
+    the C encoder for each piece, the pieces joined as one object."""
+    pairs = iter(items.items() if isinstance(items, Mapping) else items)
+    yield "{"
+    first = True
+    while True:
+        piece = dict(itertools.islice(pairs, max(size, 1)))
+        if not piece:
+            break
+        yield ("" if first else ", ") + json.dumps(piece)[1:-1]
+        first = False
+    yield "}"
+
+
+def _write_state(path: Path, state: _State) -> None:
+    """The update state, written piece by piece then put in place (:func:`_write_atomically`)."""
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w") as out:
+        for chunk in state.chunks():
+            out.write(chunk)
+    os.replace(tmp, path)
 
 
 def _read_state(folder: Path) -> _State | None:
@@ -259,7 +293,7 @@ def update_index(
             state.digests = dict(old.digests)
             if not scope:
                 # Only graphs that type no searchable entity (the identity graph) changed.
-                _write_atomically(path / DIGESTS, state.dumps())
+                _write_state(path / DIGESTS, state)
                 _write_sidecar(path, version, len(state.digests))
                 return IndexUpdate(version, len(state.digests), 0, 0, 0)
     full: GraphReader = reader
@@ -302,7 +336,7 @@ def update_index(
     writer.wait_merging_threads()
     # The state first, then the sidecar that names the version: a crash between the two
     # leaves the old version named, and the next update reads the changed graphs again.
-    _write_atomically(path / DIGESTS, state.dumps())
+    _write_state(path / DIGESTS, state)
     _write_sidecar(path, version, len(state.digests))
     return IndexUpdate(
         version, len(state.digests), added, changed_docs, len(gone), full is not reader

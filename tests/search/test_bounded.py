@@ -137,3 +137,25 @@ def test_the_ingest_observer_keeps_no_abstract_and_its_documents_still_have_them
         assert docs[0].body.startswith("an abstract of many words")
     finally:
         store.close()
+
+
+def test_the_update_state_is_written_in_pieces() -> None:
+    # At a million papers the state is 1.5 million digests: written as one JSON string it
+    # was hundreds of MB beside everything else; in pieces, the same text.
+    digests = {f"http://example.org/e/{i}": f"{i:032x}" for i in range(1_000)}
+    graphs: dict[str, tuple[str, Collection[str]]] = {
+        f"http://example.org/g/{g}": (f"sha{g}@t", tuple(list(digests)[g::7])) for g in range(7)
+    }
+    state = index_module._State(digests, {"http://example.org/e/1": "ab"}, graphs)
+    pieces = list(state.chunks(size=100))
+    assert max(len(p) for p in pieces) < 100 * 60
+    iris = sorted(digests)
+    expected = {
+        "digests": digests,
+        "stamps": {"http://example.org/e/1": "ab"},
+        "iris": iris,
+        "graphs": {
+            g: [fp, sorted(iris.index(i) for i in members)] for g, (fp, members) in graphs.items()
+        },
+    }
+    assert "".join(pieces) == json.dumps(expected)
