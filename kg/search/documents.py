@@ -4,7 +4,8 @@ Each kind's fields are read predicate by predicate through a
 :class:`~kg.search.graph.GraphReader` (index scans on the embedded store, lean
 ``SELECT``s on an external one) and folded here: for the whole store (a build), or
 for the entities an update names (:func:`affected` says which: those of the
-changed source graphs and what reads them). Both give the same documents.
+changed source graphs and what reads them), or for the whole store a batch at a time
+(:func:`read_in_batches`, what a build does: bounded memory). All give the same documents.
 """
 
 from __future__ import annotations

@@ -10,11 +10,11 @@
   the graph is rewritten (its file's checksum and its parse time);
 * :meth:`GraphReader.graphs`: the graphs of the union.
 
-:class:`StoreReader` answers them on the embedded store with index scans
-(``quads_for_pattern``): reading a predicate's values that way costs about a
-microsecond each, where one wide ``UNION`` query with ``BIND`` per field made the
-store join and project every row (900k rows for the papers at 100k papers, most
-of the build). :class:`SparqlReader` answers them with one small ``SELECT`` per
+:class:`StoreReader` answers them on the embedded store: a whole predicate with one
+lean ``SELECT`` (one wide ``UNION`` query with ``BIND`` per field made the store join
+and project every row, 900k rows for the papers at 100k papers, most of the build),
+some entities' values with an index lookup each in the union (``quads_for_pattern`` on
+the default graph), as a full build's batches and an update ask. :class:`SparqlReader` answers them with one small ``SELECT`` per
 predicate (``?s <p> ?o``, with a ``VALUES`` block for some subjects or objects)
 on any :class:`~kg.store.query.QueryBackend`, so an external store is indexed the
 same way, and the embedded one can be read that way too (tests compare them).

@@ -8,8 +8,9 @@ of the operator's choosing for an external one)::
     <folder>/kg-digests.json   each entity's digest, and each graph's fingerprint and entities
 
 :func:`update_index` brings an index up to a store version. The first time it reads
-every searchable entity (:func:`~kg.search.documents.read_documents`, a scan per
-predicate); after that, only the entities of the source graphs that changed (a new
+every searchable entity, a batch at a time (:func:`~kg.search.documents.read_in_batches`:
+its memory does not grow with the corpus, the writer gets each batch's documents as they
+are made and flushes segments by its own bounded heap); after that, only the entities of the source graphs that changed (a new
 checksum or parse time, added or gone) and the documents that read them. It
 rewrites only the documents whose digest changed, deletes those gone, commits, and
 writes the state and then the sidecar. An index that already reflects the version
