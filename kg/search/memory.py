@@ -5,7 +5,8 @@ IRI and literal it returns (about 5 µs each, a million at 30k papers). A ``kg i
 into an empty store has those triples in hand, as the N-Triples text it bulk-loads:
 :class:`IngestedGraphs` (a :class:`kg.pipeline.steps.GraphObserver`) keeps, from that
 text, the statements of the predicates the documents read
-(:data:`kg.search.documents.READ_PREDICATES`) and which entities each graph types, and
+(:data:`kg.search.documents.READ_PREDICATES`; the abstracts, most of the text, are looked
+up in the store a batch at a time: :data:`FROM_STORE`) and which entities each graph types, and
 :class:`MemoryReader` answers the :class:`~kg.search.graph.GraphReader` lookups from
 them. :mod:`kg.search.documents` folds the same statements with the same code, so the
 documents are those a read from the store gives.
