@@ -264,6 +264,39 @@ class StoreReader(SparqlReader):
                     if not isinstance(quad.subject, ox.Triple):  # no quoted triples written
                         yield quad.subject.value, quad.object
 
+    def mentions(
+        self, types: Collection[str], graphs: Collection[str] | None = None
+    ) -> dict[str, set[str]]:
+        # Index scans, not the SELECT DISTINCT of SparqlReader: the store would hold every
+        # row to make them distinct, and with a VALUES block of graphs it read every typed
+        # entity of the store once per block (1,470 s for the 7,420 graphs at 100k papers).
+        quads = self.store._store.quads_for_pattern
+        rdf_type = ox.NamedNode(RDF_TYPE)
+        kinds = [ox.NamedNode(t) for t in types]
+        if graphs is None:
+            out: dict[str, set[str]] = {}
+            for kind in kinds:
+                for quad in quads(None, rdf_type, kind, None):
+                    where, s = quad.graph_name, quad.subject
+                    # Named graphs of the union (not the history), IRI subjects.
+                    if (
+                        isinstance(where, ox.NamedNode)
+                        and isinstance(s, ox.NamedNode)
+                        and in_union(where.value)
+                    ):
+                        out.setdefault(where.value, set()).add(s.value)
+            return out
+        out = {g: set() for g in graphs}
+        for graph, found in out.items():
+            node = _node(graph)
+            if node is None or not in_union(graph):
+                continue
+            for kind in kinds:
+                for quad in quads(None, rdf_type, kind, node):
+                    if isinstance(quad.subject, ox.NamedNode):
+                        found.add(quad.subject.value)
+        return out
+
 
 def _node(iri: str) -> ox.NamedNode | None:
     try:

@@ -159,3 +159,14 @@ def test_the_update_state_is_written_in_pieces() -> None:
         },
     }
     assert "".join(pieces) == json.dumps(expected)
+
+
+def test_the_store_reader_reads_the_mentions_sparql_reads(store: KGStore) -> None:
+    # Index scans per graph and type instead of one SELECT DISTINCT per block of graphs
+    # (which read every typed entity of the store once per block).
+    fast, sparql = StoreReader(store), SparqlReader(LocalBackend(store))
+    kinds = list(documents_module.TYPES.values())
+    whole = fast.mentions(kinds)
+    assert whole == sparql.mentions(kinds) and sum(map(len, whole.values())) > 100
+    some = [*sorted(whole)[:3], "http://example.org/no-such-graph"]
+    assert fast.mentions(kinds, some) == sparql.mentions(kinds, some)
