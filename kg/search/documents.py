@@ -4,7 +4,8 @@ Each kind's fields are read predicate by predicate through a
 :class:`~kg.search.graph.GraphReader` (index scans on the embedded store, lean
 ``SELECT``s on an external one) and folded here: for the whole store (a build), or
 for the entities an update names (:func:`affected` says which: those of the
-changed source graphs and what reads them). Both give the same documents.
+changed source graphs and what reads them), or for the whole store a batch at a time
+(:func:`read_in_batches`, what a build does: bounded memory). All give the same documents.
 """
 
 from __future__ import annotations
@@ -138,14 +139,19 @@ class _Reads:
     predicate, kept while several kinds need it, and joined here) or the pairs of given
     entities (an update: ``VALUES`` blocks of their IRIs)."""
 
-    def __init__(self, reader: GraphReader, scope: Collection[str] | None):
+    def __init__(
+        self, reader: GraphReader, scope: Collection[str] | None, *, kind: str | None = None
+    ):
         self.reader = reader
         self.full = scope is None
         self._types: dict[str, set[str]] | None = None
         self._scans: dict[str, dict[str, list[Any]]] = {}
         self._inverse: dict[str, Links] = {}
         self._links: dict[str, Links] = {}
-        if scope is not None:
+        if scope is not None and kind is not None:
+            # Known to be of this kind (read_in_batches): no lookup of their types.
+            self._types = {TYPES[kind]: set(scope)}
+        elif scope is not None:
             types: dict[str, set[str]] = {}
             for s, o in reader.pairs(RDF_TYPE, subjects=scope):
                 types.setdefault(o.value, set()).add(s)
@@ -379,6 +385,40 @@ def read_documents(
         drafts = _Drafts()
         _READ[kind](reads, drafts)
         yield from _documents(kind, drafts)
+
+
+#: Entities per batch of a full build read in batches (:func:`read_in_batches`): each batch's
+#: values are looked up, folded into documents and dropped before the next is read.
+BATCH = 5_000
+
+
+def members(reader: GraphReader, kind: str) -> list[str]:
+    """The IRIs of one kind's entities in the union, sorted (a full build's order)."""
+    return sorted({s for s, _ in reader.pairs(RDF_TYPE, objects=[TYPES[kind]])})
+
+
+def read_in_batches(reader: GraphReader, batch: int | None = None) -> Iterator[SearchDocument]:
+    """The documents :func:`read_documents` gives for the whole store, in the same order,
+    read ``batch`` entities at a time.
+
+    A whole-store read holds every value of the predicates it scans and a draft of every
+    entity of a kind at once (gigabytes at a million papers); here only one batch's are
+    held, and each entity's fields are looked up as an update's are (so the documents are
+    the same: an update relies on that). The IRIs of one kind are held throughout.
+    """
+    batch = BATCH if batch is None else batch
+    if batch < 1:
+        raise ValueError("a batch holds at least one entity")
+    for kind in KINDS:
+        iris = members(reader, kind)
+        for start in range(0, len(iris), batch):
+            scope = iris[start : start + batch]
+            drafts = _Drafts()
+            # Only this kind's documents of the batch: an IRI typed twice (an organization
+            # that is also a subject) is read again with its other kind's batch.
+            _READ[kind](_Reads(reader, scope, kind=kind), drafts)
+            yield from _documents(kind, drafts)
+        del iris
 
 
 def stamps(reader: GraphReader, scope: Collection[str] | None = None) -> dict[str, str]:

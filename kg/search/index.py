@@ -8,8 +8,9 @@ of the operator's choosing for an external one)::
     <folder>/kg-digests.json   each entity's digest, and each graph's fingerprint and entities
 
 :func:`update_index` brings an index up to a store version. The first time it reads
-every searchable entity (:func:`~kg.search.documents.read_documents`, a scan per
-predicate); after that, only the entities of the source graphs that changed (a new
+every searchable entity, a batch at a time (:func:`~kg.search.documents.read_in_batches`:
+its memory does not grow with the corpus, the writer gets each batch's documents as they
+are made and flushes segments by its own bounded heap); after that, only the entities of the source graphs that changed (a new
 checksum or parse time, added or gone) and the documents that read them. It
 rewrites only the documents whose digest changed, deletes those gone, commits, and
 writes the state and then the sidecar. An index that already reflects the version
@@ -23,10 +24,11 @@ from __future__ import annotations
 
 import gc
 import html
+import itertools
 import json
 import os
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +37,7 @@ import tantivy
 
 from kg.errors import KGError
 from kg.search import documents
-from kg.search.documents import KINDS, TYPES, SearchDocument, read_documents
+from kg.search.documents import KINDS, TYPES, SearchDocument, read_documents, read_in_batches
 from kg.search.graph import GraphReader, reader_for
 from kg.search.memory import IngestedGraphs
 from kg.search.query import (
@@ -144,26 +146,61 @@ class _State:
 
     digests: dict[str, str] = field(default_factory=dict)
     stamps: dict[str, str] = field(default_factory=dict)
-    graphs: dict[str, tuple[str, set[str]]] = field(default_factory=dict)
+    graphs: dict[str, tuple[str, Collection[str]]] = field(default_factory=dict)
 
-    def dumps(self) -> str:
+    def chunks(self, size: int = 50_000) -> Iterator[str]:
+        """The JSON text of :meth:`dumps`, in pieces of about ``size`` entries: written as
+        they come, it is never one string (hundreds of MB at a million papers)."""
         iris = sorted(set().union(*(m for _, m in self.graphs.values())))
         number = {iri: i for i, iri in enumerate(iris)}
-        graphs = {
-            g: [fp, sorted(number[i] for i in mentions)]
+        yield '{"digests": '
+        yield from _json_pieces(self.digests, size)
+        yield ', "stamps": '
+        yield json.dumps(self.stamps)
+        yield ', "iris": ['
+        for start in range(0, len(iris), size):
+            yield (", " if start else "") + json.dumps(iris[start : start + size])[1:-1]
+        yield '], "graphs": '
+        graphs = (
+            (g, [fp, sorted(number[i] for i in mentions)])
             for g, (fp, mentions) in self.graphs.items()
-        }
-        return json.dumps(
-            {"digests": self.digests, "stamps": self.stamps, "iris": iris, "graphs": graphs}
         )
+        yield from _json_pieces(graphs, size // 10)
+        yield "}"
+
+
+def _json_pieces(items: Mapping[str, Any] | Iterable[tuple[str, Any]], size: int) -> Iterator[str]:
+    """A JSON object of ``items`` (a mapping, or key-value pairs), ``size`` entries a piece:
+    the C encoder for each piece, the pieces joined as one object."""
+    pairs = iter(items.items() if isinstance(items, Mapping) else items)
+    yield "{"
+    first = True
+    while True:
+        piece = dict(itertools.islice(pairs, max(size, 1)))
+        if not piece:
+            break
+        yield ("" if first else ", ") + json.dumps(piece)[1:-1]
+        first = False
+    yield "}"
+
+
+def _write_state(path: Path, state: _State) -> None:
+    """The update state, written piece by piece then put in place (:func:`_write_atomically`)."""
+    tmp = path.with_name(path.name + ".part")
+    with tmp.open("w") as out:
+        for chunk in state.chunks():
+            out.write(chunk)
+    os.replace(tmp, path)
 
 
 def _read_state(folder: Path) -> _State | None:
     try:
         data = json.loads((folder / DIGESTS).read_text())
         iris = data["iris"]
-        graphs = {
-            g: (fp, {iris[i] for i in numbers}) for g, (fp, numbers) in data["graphs"].items()
+        # Each graph's entities as a tuple of the one list's strings (a set takes several
+        # times the room, and an update reads few of them).
+        graphs: dict[str, tuple[str, Collection[str]]] = {
+            g: (fp, tuple(iris[i] for i in numbers)) for g, (fp, numbers) in data["graphs"].items()
         }
         return _State(dict(data["digests"]), dict(data["stamps"]), graphs)
     except (OSError, ValueError, KeyError, TypeError, IndexError):
@@ -257,16 +294,15 @@ def update_index(
             state.digests = dict(old.digests)
             if not scope:
                 # Only graphs that type no searchable entity (the identity graph) changed.
-                _write_atomically(path / DIGESTS, state.dumps())
+                _write_state(path / DIGESTS, state)
                 _write_sidecar(path, version, len(state.digests))
                 return IndexUpdate(version, len(state.digests), 0, 0, 0)
     full: GraphReader = reader
     if scope is None:
         if ingested is not None:
             full = ingested.reader(current.keys(), reader) or reader
-        state.stamps = documents.stamps(full)
-        mentions = full.mentions(TYPES.values())
-        state.graphs = {g: (fp, mentions.get(g, set())) for g, fp in current.items()}
+        state.stamps = _stamps(full)
+        state.graphs = _mentions(full, current)
     previous = old.digests if old is not None else {}
     index = _open(path, create=True)
     writer = index.writer(heap_size=64_000_000, num_threads=1)
@@ -277,7 +313,7 @@ def update_index(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for doc in read_documents(full, scope):
+        for doc in read_documents(full, scope) if scope is not None else read_in_batches(full):
             digest = doc.digest
             seen.add(doc.iri)
             state.digests[doc.iri] = digest
@@ -301,11 +337,39 @@ def update_index(
     writer.wait_merging_threads()
     # The state first, then the sidecar that names the version: a crash between the two
     # leaves the old version named, and the next update reads the changed graphs again.
-    _write_atomically(path / DIGESTS, state.dumps())
+    _write_state(path / DIGESTS, state)
     _write_sidecar(path, version, len(state.digests))
     return IndexUpdate(
         version, len(state.digests), added, changed_docs, len(gone), full is not reader
     )
+
+
+def _stamps(reader: GraphReader) -> dict[str, str]:
+    """Every organization's and subject's stamp, read a batch of them at a time (the same
+    stamps as one whole read, which holds every name of the store at once)."""
+    hubs = sorted({iri for kind in documents.HUBS for iri in documents.members(reader, kind)})
+    out: dict[str, str] = {}
+    for start in range(0, len(hubs), documents.BATCH):
+        out.update(documents.stamps(reader, hubs[start : start + documents.BATCH]))
+    return out
+
+
+def _mentions(
+    reader: GraphReader, graphs: dict[str, str]
+) -> dict[str, tuple[str, Collection[str]]]:
+    """Each graph's fingerprint and the entities it types, read a batch of graphs at a
+    time; each IRI held once however many graphs type it, each graph's as a tuple (a set
+    of a few hundred IRIs takes several times the room)."""
+    names: dict[str, str] = {}
+    out: dict[str, tuple[str, Collection[str]]] = {}
+    ordered = list(graphs)
+    step = max(1, documents.BATCH // 10)
+    for start in range(0, len(ordered), step):
+        chunk = ordered[start : start + step]
+        found = reader.mentions(TYPES.values(), chunk)
+        for g in chunk:
+            out[g] = (graphs[g], tuple(names.setdefault(i, i) for i in found.get(g, ())))
+    return out
 
 
 def _write_sidecar(path: Path, version: str, documents: int) -> None:

@@ -5,7 +5,8 @@ IRI and literal it returns (about 5 µs each, a million at 30k papers). A ``kg i
 into an empty store has those triples in hand, as the N-Triples text it bulk-loads:
 :class:`IngestedGraphs` (a :class:`kg.pipeline.steps.GraphObserver`) keeps, from that
 text, the statements of the predicates the documents read
-(:data:`kg.search.documents.READ_PREDICATES`) and which entities each graph types, and
+(:data:`kg.search.documents.READ_PREDICATES`; the abstracts, most of the text, are looked
+up in the store a batch at a time: :data:`FROM_STORE`) and which entities each graph types, and
 :class:`MemoryReader` answers the :class:`~kg.search.graph.GraphReader` lookups from
 them. :mod:`kg.search.documents` folds the same statements with the same code, so the
 documents are those a read from the store gives.
@@ -26,12 +27,17 @@ from collections.abc import Collection, Iterator
 
 import pyoxigraph as ox
 
-from kg.search.documents import READ_PREDICATES, TYPES
+from kg.search.documents import ABSTRACT, READ_PREDICATES, TYPES
 from kg.search.graph import RDF_TYPE, GraphReader, Term
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _TYPE_TOKEN = f"<{RDF_TYPE}>"
 _KINDS = frozenset(TYPES.values())
+#: Read from the store, not kept: the abstracts are most of the text (1.3 kB a paper, 1.3 GB
+#: at a million papers, held in the ingest's process from its first load to the index); a
+#: build looks up one batch's at a time, one index lookup a paper.
+FROM_STORE = frozenset({ABSTRACT})
+KEPT = READ_PREDICATES - FROM_STORE
 #: The object of an rdf:type line, with its end, -> the searchable class it names.
 _KIND_OF = {f"<{kind}> .": kind for kind in _KINDS}
 #: ECHAR and UCHAR escapes of N-Triples (kg.rdf.map writes \\ \" \n \r; any is read).
@@ -77,10 +83,10 @@ class IngestedGraphs:
     """
 
     def __init__(self) -> None:
-        self._wanted = {f"<{p}>": p for p in READ_PREDICATES}
+        self._wanted = {f"<{p}>": p for p in KEPT}
         self._wanted[_TYPE_TOKEN] = RDF_TYPE
-        self.literals: dict[str, dict[str, list[Value]]] = {p: {} for p in READ_PREDICATES}
-        self.links: dict[str, dict[str, list[str]]] = {p: {} for p in READ_PREDICATES}
+        self.literals: dict[str, dict[str, list[Value]]] = {p: {} for p in KEPT}
+        self.links: dict[str, dict[str, list[str]]] = {p: {} for p in KEPT}
         self.types: dict[str, set[str]] = {t: set() for t in _KINDS}
         self.mentions: dict[str, set[str]] = {}
         #: Why it cannot stand for the store (None: it can, if it saw every graph).
@@ -136,8 +142,8 @@ class IngestedGraphs:
         return MemoryReader(self, base)
 
     def _drop(self) -> None:
-        self.literals = {p: {} for p in READ_PREDICATES}
-        self.links = {p: {} for p in READ_PREDICATES}
+        self.literals = {p: {} for p in KEPT}
+        self.links = {p: {} for p in KEPT}
         self.types = {t: set() for t in _KINDS}
         self._names, self._typed = {}, {}
 
@@ -251,7 +257,8 @@ class IngestedGraphs:
 
 class MemoryReader:
     """The :class:`~kg.search.graph.GraphReader` of :class:`IngestedGraphs` (a full build's reads
-    and an update's lookups alike); ``base`` answers the graphs and their fingerprints."""
+    and an update's lookups alike); ``base`` answers the graphs, their fingerprints and the
+    predicates not kept (:data:`FROM_STORE`)."""
 
     def __init__(self, ingested: IngestedGraphs, base: GraphReader):
         self.ingested = ingested
@@ -272,6 +279,9 @@ class MemoryReader:
     ) -> Iterator[tuple[str, Term]]:
         if predicate == RDF_TYPE:
             yield from self._type_pairs(subjects, objects)
+            return
+        if predicate in FROM_STORE:
+            yield from self.base.pairs(predicate, subjects=subjects, objects=objects)
             return
         self._check(predicate)
         literals = self.ingested.literals[predicate]
@@ -308,6 +318,8 @@ class MemoryReader:
             raise KeyError(f"only the searchable classes are kept, not {sorted(unknown)}")
 
     def scan(self, predicate: str) -> dict[str, list[Term]]:
+        if predicate in FROM_STORE:
+            return self.base.scan(predicate)
         self._check(predicate)
         literals = self.ingested.literals[predicate]
         links = self.ingested.links[predicate]
@@ -321,10 +333,14 @@ class MemoryReader:
         return dict(out)
 
     def scan_links(self, predicate: str) -> dict[str, list[str]]:
+        if predicate in FROM_STORE:
+            return self.base.scan_links(predicate)
         self._check(predicate)
         return self.ingested.links[predicate]
 
     def scan_inverse(self, predicate: str) -> dict[str, list[str]]:
+        if predicate in FROM_STORE:
+            return self.base.scan_inverse(predicate)
         self._check(predicate)
         inverse = self._inverse.get(predicate)
         if inverse is None:

@@ -141,7 +141,14 @@ def test_an_update_reads_only_what_changed_and_equals_a_rebuild(
         scopes.append(None if scope is None else set(scope))
         return real(reader, scope, **options)
 
+    batched = search_index.read_in_batches
+
+    def spy_full(reader: Any, batch: Any = None) -> Any:
+        scopes.append(None)  # every entity, a batch at a time
+        return batched(reader, batch)
+
     monkeypatch.setattr(search_index, "read_documents", spy)
+    monkeypatch.setattr(search_index, "read_in_batches", spy_full)
     _edit(profiles / CHANGED)
     _ingest(store, profiles)
     update = _update(store, index)

@@ -1,0 +1,172 @@
+"""A full build of the search index holds a batch of entities at a time, not the store.
+
+At a million papers a whole-store read (every title, abstract and written name at once,
+and a draft of every paper) took 9.4 GB; a build now reads and folds ``BATCH`` entities
+at a time (kg.search.documents.read_in_batches). Counted here, not timed: no
+whole-predicate scan, and never more than a batch of drafts at once; the documents, the
+digests and the searches stay those of a whole read.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kg.search.documents as documents_module
+import kg.search.index as index_module
+from kg.search.documents import ABSTRACT, TITLE, read_documents, read_in_batches
+from kg.search.graph import SparqlReader, StoreReader
+from kg.search.index import DIGESTS, SearchIndex, update_index
+from kg.search.memory import IngestedGraphs
+from kg.store.embedded import KGStore, graph_with_union_copy
+from kg.store.query import LocalBackend
+
+
+class CountingReader(StoreReader):
+    """A store reader that counts what it is asked."""
+
+    def __init__(self, store: KGStore):
+        super().__init__(store)
+        self.scans: list[str] = []
+        self.mention_graphs: list[int] = []
+
+    def scan(self, predicate: str) -> dict[str, list[Any]]:
+        self.scans.append(predicate)
+        return super().scan(predicate)
+
+    def scan_links(self, predicate: str) -> dict[str, list[str]]:
+        self.scans.append(predicate)
+        return super().scan_links(predicate)
+
+    def scan_inverse(self, predicate: str) -> dict[str, list[str]]:
+        self.scans.append(predicate)
+        return super().scan_inverse(predicate)
+
+    def mentions(
+        self, types: Collection[str], graphs: Collection[str] | None = None
+    ) -> dict[str, set[str]]:
+        self.mention_graphs.append(-1 if graphs is None else len(graphs))
+        return super().mentions(types, graphs)
+
+
+@pytest.fixture()
+def store(seed_store: Path) -> Iterator[KGStore]:
+    opened = KGStore.open_readonly(seed_store)
+    yield opened
+    opened.close()
+
+
+def test_batches_give_the_documents_of_a_whole_read(store: KGStore) -> None:
+    whole = list(read_documents(StoreReader(store)))
+    assert len(whole) > 100
+    for batch in (1, 7, 10_000):
+        assert list(read_in_batches(StoreReader(store), batch)) == whole
+    # The store reader's lookups (index scans of the union) and SPARQL's agree.
+    assert list(read_in_batches(SparqlReader(LocalBackend(store)), 13)) == whole
+
+
+def test_a_full_build_holds_one_batch_of_drafts_and_scans_nothing(
+    store: KGStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reader = CountingReader(store)
+    monkeypatch.setattr(index_module, "reader_for", lambda backend, timeout=None: reader)
+    monkeypatch.setattr(documents_module, "BATCH", 20)
+    held: list[int] = []
+    folding = documents_module._documents
+
+    def counted(kind: str, drafts: Any) -> Any:
+        held.append(len(drafts))
+        return folding(kind, drafts)
+
+    monkeypatch.setattr(documents_module, "_documents", counted)
+    update = update_index(tmp_path / "index", LocalBackend(store))
+    assert update.documents > 100
+    assert reader.scans == []  # no predicate read whole
+    assert held and max(held) <= 20
+    assert len(held) >= update.documents // 20  # a kind's entities in several batches
+    assert reader.mention_graphs and -1 not in reader.mention_graphs
+    assert max(reader.mention_graphs) <= 20
+
+
+def test_a_batched_build_is_the_whole_read_build(
+    store: KGStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = tmp_path / "whole"
+    update_index(whole, LocalBackend(store))
+    monkeypatch.setattr(documents_module, "BATCH", 3)
+    batched = tmp_path / "batched"
+    update_index(batched, LocalBackend(store))
+    assert json.loads((whole / DIGESTS).read_text()) == json.loads((batched / DIGESTS).read_text())
+    for text in ("graph", "learning", "university"):
+        first, second = (SearchIndex(f).search(text, limit=50) for f in (whole, batched))
+        assert first.total == second.total > 0
+        assert [h.iri for h in first.hits] == [h.iri for h in second.hits]
+        assert first.facets == second.facets
+
+
+def test_the_ingest_observer_keeps_no_abstract_and_its_documents_still_have_them(
+    tmp_path: Path,
+) -> None:
+    # The abstracts are most of the text an ingest writes: the observer, which lives in the
+    # ingest's process through the whole load, leaves them in the store.
+    paper = "http://example.org/paper/1"
+    lines = [
+        f"<{paper}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <https://schema.org/ScholarlyArticle> .\n",
+        f'<{paper}> <{TITLE}> "A title" .\n',
+        f'<{paper}> <{ABSTRACT}> "{"an abstract of many words " * 40}" .\n',
+    ]  # fmt: skip
+    graph = "http://example.org/graph/1"
+    store = KGStore.open_writable(tmp_path / "store")
+    try:
+        nquads = "".join(graph_with_union_copy(lines, graph))
+        store.load_new_graphs([nquads])
+        ingested = IngestedGraphs()
+        ingested.graph(graph, nquads, len(nquads) - len("".join(lines)))
+        kept = sum(
+            len(v.value) for d in ingested.literals.values() for vs in d.values() for v in vs
+        )
+        assert ABSTRACT not in ingested.literals and kept < 100
+        memory = ingested.reader([graph], StoreReader(store))
+        assert memory is not None, ingested.broken
+        docs = list(read_in_batches(memory))
+        assert docs == list(read_documents(StoreReader(store)))
+        assert docs[0].body.startswith("an abstract of many words")
+    finally:
+        store.close()
+
+
+def test_the_update_state_is_written_in_pieces() -> None:
+    # At a million papers the state is 1.5 million digests: written as one JSON string it
+    # was hundreds of MB beside everything else; in pieces, the same text.
+    digests = {f"http://example.org/e/{i}": f"{i:032x}" for i in range(1_000)}
+    graphs: dict[str, tuple[str, Collection[str]]] = {
+        f"http://example.org/g/{g}": (f"sha{g}@t", tuple(list(digests)[g::7])) for g in range(7)
+    }
+    state = index_module._State(digests, {"http://example.org/e/1": "ab"}, graphs)
+    pieces = list(state.chunks(size=100))
+    assert max(len(p) for p in pieces) < 100 * 80  # about 64 characters an entry
+    iris = sorted(digests)
+    expected = {
+        "digests": digests,
+        "stamps": {"http://example.org/e/1": "ab"},
+        "iris": iris,
+        "graphs": {
+            g: [fp, sorted(iris.index(i) for i in members)] for g, (fp, members) in graphs.items()
+        },
+    }
+    assert "".join(pieces) == json.dumps(expected)
+
+
+def test_the_store_reader_reads_the_mentions_sparql_reads(store: KGStore) -> None:
+    # Index scans per graph and type instead of one SELECT DISTINCT per block of graphs
+    # (which read every typed entity of the store once per block).
+    fast, sparql = StoreReader(store), SparqlReader(LocalBackend(store))
+    kinds = list(documents_module.TYPES.values())
+    whole = fast.mentions(kinds)
+    assert whole == sparql.mentions(kinds) and sum(map(len, whole.values())) > 100
+    some = [*sorted(whole)[:3], "http://example.org/no-such-graph"]
+    assert fast.mentions(kinds, some) == sparql.mentions(kinds, some)
