@@ -23,6 +23,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
+from rdflib.plugins.sparql import prepareQuery
+from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef
+
 from kg.store.changes import ANY, RDF_TYPE, Touched, key
 
 
@@ -73,10 +79,6 @@ def union(reads: Iterable[Reads]) -> Reads:
 def query_reads(query: str) -> Reads:
     """What a SPARQL query reads (see the module docstring); :data:`EVERYTHING` for a query
     this cannot read through."""
-    # Lazy: rdflib's SPARQL parser takes a while to import, and only a precompute that
-    # has earlier files to take over needs it.
-    from rdflib.plugins.sparql import prepareQuery
-
     try:
         parsed = prepareQuery(query)
     except Exception:
@@ -113,9 +115,6 @@ class _Found:
 
 def _walk(node: Any, in_graph: bool, found: _Found) -> int:
     """Note the predicates of the patterns under ``node``; returns how many patterns."""
-    from rdflib.plugins.sparql.algebra import translateGroupGraphPattern
-    from rdflib.plugins.sparql.parserutils import CompValue
-
     patterns = 0
     if isinstance(node, CompValue):
         name = node.name
@@ -148,8 +147,6 @@ def _translated(pattern: Any) -> bool:
 
 
 def _predicate(predicate: Any, in_graph: bool, found: _Found, obj: Any = None) -> None:
-    from rdflib.paths import AlternativePath, InvPath, MulPath, SequencePath
-    from rdflib.term import URIRef
 
     if isinstance(predicate, URIRef):
         # rdf:type of a given class reads that class's statements only (kg.store.changes.key).

@@ -78,6 +78,7 @@ import pyoxigraph as ox
 
 from kg.errors import InvalidParameter
 from kg.rdf.iri import IriScheme
+from kg.reports import engines
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
 from kg.reports.results import Binding, ReportResult, bind
@@ -146,8 +147,6 @@ def code_fingerprint() -> str:
     """Changes with the code that writes the files: pyoxigraph (it evaluates the queries and
     writes the rows) and the report engines (results, the co-author graph). A file is
     carried into a later checkpoint (kg.reports.incremental) only when this is the same."""
-    import kg.reports.engines as engines
-
     digest = hashlib.sha256(f"pyoxigraph {ox.__version__}\0".encode())
     for path in sorted(Path(engines.__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
