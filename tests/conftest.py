@@ -37,7 +37,9 @@ def w3c_dir() -> Path:
 
 # -- stores and servers -----------------------------------------------------------
 
+import contextlib  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -137,8 +139,14 @@ class LiveServer:
             *(extra_args or []),
         ]
         environment = {**os.environ, **(env or {})}
+        # A session of its own: stop() can kill what the server leaves behind (a worker
+        # stuck on its way out keeps the output pipe open, and the drain thread with it).
         self.process = subprocess.Popen(
-            args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+            args,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         # Keep reading the server's output so that a full pipe never blocks it.
         self.output: collections.deque[str] = collections.deque(maxlen=2000)
@@ -173,6 +181,11 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        # Whatever of its session is still there: in CI a granian worker once hung in
+        # multiprocessing's exit handler, joining a query worker, after the server was
+        # killed; it held the pipe open and close() below waited for the drain thread forever.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self._drain.join(timeout=5)
         if self.process.stdout is not None:
             self.process.stdout.close()  # an open pipe is a ResourceWarning, and warnings are errors
