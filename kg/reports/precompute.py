@@ -261,11 +261,8 @@ class _Job:
             size = _write_pair(
                 self.target / f"{name}.graph.json",
                 {
-                    "kind": "graph",
-                    "report": name,
+                    **self.expected(name, "graph"),
                     "generation": self.generation,
-                    "query": pairs_fingerprint(),
-                    "code": code_fingerprint(),
                     "count": graph.edge_count,
                 },
                 graph.to_npz(),
@@ -288,15 +285,7 @@ class _Job:
             count = _count_solutions(outcome.body)
             size = _write_pair(
                 self.target / f"{name}.rows.json",
-                {
-                    "kind": "rows",
-                    "report": name,
-                    "generation": self.generation,
-                    "query": query_fingerprint(report),
-                    "substitutions": substitution_key(substitutions),
-                    "code": code_fingerprint(),
-                    "count": count,
-                },
+                {**self.expected(name, "rows"), "generation": self.generation, "count": count},
                 outcome.body,
             )
             written.append(Written(name, "rows", count, time.perf_counter() - started, size))
@@ -313,13 +302,9 @@ class _Job:
             size = _write_pair(
                 self.target / f"{name}.result.json",
                 {
-                    "kind": "result",
-                    "report": name,
+                    # What a later checkpoint checks before copying it (expected()), and more.
+                    **self.expected(name, "result"),
                     "generation": self.generation,
-                    "reports": self.fingerprint,
-                    "max_rows": self.max_rows,
-                    "binding": [list(item) for item in binding.key()],
-                    "code": code_fingerprint(),
                     "count": len(result.rows),
                     "truncated": result.truncated,
                     "notes": list(result.notes),
