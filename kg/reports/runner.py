@@ -285,7 +285,10 @@ class ReportRunner:
                         self.run(report, binding)
                     done[report.name] = source
                 elif report.engine == "search":
-                    if answered_by_index(self):
+                    index = answered_by_index(self)
+                    if index is not None:
+                        # Its first search would otherwise read the index from disk.
+                        index.prefetch()
                         done[report.name] = "search index"
                     else:
                         search_index(self, report)

@@ -498,6 +498,41 @@ class SearchIndex:
         version = self.sidecar().get("store_version")
         return None if version is None else str(version)
 
+    def prefetch(self, *, chunk_bytes: int = 1 << 22) -> int:
+        """Read the files of the index's live segments once and open a searcher, so that the
+        first searches after a server starts find them in the page cache. Returns the bytes
+        read (0 without an index).
+
+        Why: tantivy reads its files through memory maps, page by page, so a cold index
+        costs a search one disk read per term, posting list and stored document it touches.
+        At 1M papers (1.7 GB) a first search took 335 ms cold and 25 ms once the files had
+        been read (4.9 s for all of them); docs/search.md. Files of segments that meta.json
+        no longer lists (left for tantivy's garbage collection) are not read; a file that
+        goes away meanwhile is skipped.
+        """
+        try:
+            meta = json.loads((self.folder / "meta.json").read_text(encoding="utf-8"))
+            live = {str(segment["segment_id"]).replace("-", "") for segment in meta["segments"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+        total = 0
+        buffer = bytearray(chunk_bytes)
+        for path in sorted(self.folder.iterdir()):
+            # A segment's files: <id>.term, <id>.store, ..., and <id>.<opstamp>.del.
+            if path.name.split(".", 1)[0] not in live:
+                continue
+            try:
+                with path.open("rb", buffering=0) as file:
+                    while read := file.readinto(buffer):
+                        total += read
+            except OSError:
+                continue
+        try:
+            self._searcher()
+        except SearchIndexMissing:
+            return 0
+        return total
+
     # -- queries ------------------------------------------------------------------------------
 
     def _word_query(self, word: str, *, prefix: bool, searcher: tantivy.Searcher) -> tantivy.Query:

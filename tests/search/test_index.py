@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from collections.abc import Iterator
@@ -300,3 +301,22 @@ def test_query_syntax_is_not_interpreted(seed_index: SearchIndex) -> None:
 
 def test_fold() -> None:
     assert fold("Ødegård Yi-Fan") == "odegard yifan"
+
+
+def test_prefetch_reads_the_live_segments_only(seed_store: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "index"
+    store = KGStore.open_readonly(seed_store)
+    try:
+        update_index(folder, LocalBackend(store))
+    finally:
+        store.close()
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    live = {segment["segment_id"].replace("-", "") for segment in meta["segments"]}
+    expected = sum(
+        path.stat().st_size for path in folder.iterdir() if path.name.split(".", 1)[0] in live
+    )
+    # A file of a segment meta.json no longer lists (tantivy collects it later) is not read.
+    (folder / ("0" * 32 + ".store")).write_bytes(b"x" * 1000)
+    assert live and expected > 0
+    assert SearchIndex(folder).prefetch(chunk_bytes=4096) == expected
+    assert SearchIndex(tmp_path / "no-index").prefetch() == 0

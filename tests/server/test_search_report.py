@@ -128,3 +128,22 @@ def test_the_served_report_asks_the_index_in_every_format(client: FlaskClient) -
     assert rows[0] == list(COLUMNS) and rows[1][2] == PAPER
     page = client.get(f"/reports/search?{query}", headers={"Accept": "text/html"})
     assert page.status_code == 200 and PAPER in page.get_data(as_text=True)
+
+
+class _CountingIndex(SearchIndex):
+    prefetched = 0
+
+    def prefetch(self, *, chunk_bytes: int = 1 << 22) -> int:
+        read = super().prefetch(chunk_bytes=chunk_bytes)
+        self.prefetched += read
+        return read
+
+
+def test_warming_reads_the_index_ahead_of_the_first_search(
+    store: KGStore, seed_store: Path
+) -> None:
+    index = _CountingIndex(seed_store / "search")
+    runner = _runner(store, index)
+    done = runner.warm()
+    assert done["search"] == "search index"
+    assert index.prefetched > 0

@@ -62,6 +62,10 @@ class TextIndex(Protocol):
         """The best ``limit`` entities of these types for any text (never refused)."""
         ...
 
+    def prefetch(self) -> int:
+        """Bring the index into the page cache ahead of the first search; the bytes read."""
+        ...
+
 
 class EngineRunner(Protocol):
     """The part of :class:`kg.reports.runner.ReportRunner` that engines use."""
