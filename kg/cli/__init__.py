@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import socket
 import sys
 from datetime import date
@@ -19,7 +20,9 @@ from kg.cli.common import (
     F,
     _as_of,
     _base_iri,
+    _check_ingest_inputs,
     _location,
+    _new_folder,
     _open_store,
     _precompute,
     _scheme,
@@ -136,6 +139,12 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
     help="With --prune: drop a removed profile's history too (by default it is kept).",
 )
 @click.option(
+    "--allow-prune-all",
+    is_flag=True,
+    help="With --prune: go on when no stored profile is among the files, removing them all "
+    "(refused otherwise: an empty, unmounted or wrong folder would empty the store).",
+)
+@click.option(
     "--dated-crawls",
     is_flag=True,
     help="Each PATH is a folder of crawls in sub-folders named YYYY-MM-DD: ingest them oldest "
@@ -168,6 +177,7 @@ def ingest_command(
     as_of: str | None,
     prune: bool,
     prune_history: bool,
+    allow_prune_all: bool,
     dated_crawls: bool,
     workers: int | None,
     progress: bool | None,
@@ -190,6 +200,8 @@ def ingest_command(
 
     if prune_history and not prune:
         raise click.BadParameter("--prune-history needs --prune", param_hint="--prune-history")
+    if allow_prune_all and not prune:
+        raise click.BadParameter("--allow-prune-all needs --prune", param_hint="--allow-prune-all")
     # One run per crawl date, oldest first: (as-of, paths).
     runs: list[tuple[date, list[Path]]] = []
     if dated_crawls:
@@ -207,6 +219,7 @@ def ingest_command(
         runs = sorted(by_day.items())
     else:
         runs = [(_as_of(as_of), list(paths))]
+    _check_ingest_inputs(runs, allow_empty=prune and allow_prune_all)
 
     if curation is not None and not curation.is_file():
         raise click.BadParameter(f"no such file: {curation}", param_hint="--curation")
@@ -215,6 +228,7 @@ def ingest_command(
     # The store's recorded base unless one is given (a different one is refused): one store,
     # one URI space, so that every later command finds what this ingest minted.
     scheme = _scheme(_base_iri(store_path, base_iri))
+    created = None if is_store_url(store_path) else _new_folder(resolve_store_path(store_path))
     # ingest and its resolution step are annotated with KGStore; an external store's RemoteStore
     # provides the same interface (kg.store.embedded.GraphStore, checked by mypy in kg.store.remote).
     store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
@@ -253,6 +267,7 @@ def ingest_command(
                 resolution=resolution,
                 limits=FileLimits.of(max_file_bytes, parse_timeout),
                 observer=ingested,
+                prune_all=allow_prune_all,
             )
             failed.extend(o for o in report.outcomes if o.failed)
             written.update(
@@ -294,6 +309,12 @@ def ingest_command(
         if outcome.status == "failed" and not outcome.failures:
             click.echo(f"{outcome.path}: failed", err=True)
     click.echo(f"ingest into {folder}: {report.summary()}")
+    if created is not None and not written:
+        # A first ingest that stored nothing (a file that is no profile): no empty store is
+        # left behind for a server to serve as if it were the data.
+        shutil.rmtree(created, ignore_errors=True)
+        click.echo(f"nothing was stored: no store was created at {folder}", err=True)
+        sys.exit(1 if failed else 0)
     report.generation = report.generation or generation
     if (
         precompute

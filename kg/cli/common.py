@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 
 import click
 
+from kg.errors import KGError
 from kg.rdf.iri import IriScheme
 from kg.settings import from_environment, setting
 from kg.store.embedded import (
@@ -140,3 +141,34 @@ def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> 
         + (f" ({carried} unchanged since the previous checkpoint, copied)" if carried else ""),
         err=True,
     )
+
+
+def _check_ingest_inputs(runs: list[tuple[date, list[Path]]], *, allow_empty: bool) -> None:
+    """Refuse an ingest whose paths are missing or hold nothing, before any store is opened:
+    a typo or an unmounted disk then creates, writes and publishes nothing (a wrong path used
+    to create an empty store, and with --prune to empty a full one)."""
+    from kg.pipeline.ingest import holds_profiles  # lazy, as the ingest command's own imports
+
+    paths = [path for _, run_paths in runs for path in run_paths]
+    absent = [str(path) for path in paths if not path.exists()]
+    if absent:
+        raise KGError(
+            f"no such file or folder: {', '.join(absent)}; nothing was ingested "
+            "(the store was not opened)"
+        )
+    if not allow_empty and not any(holds_profiles(path) for path in paths):
+        raise KGError(
+            f"nothing to ingest: no profile file (*.txt) in {', '.join(map(str, paths))}; "
+            "nothing was ingested (the store was not opened)"
+        )
+
+
+def _new_folder(folder: Path) -> Path | None:
+    """The outermost of ``folder`` and its parents that does not exist yet (None: it exists),
+    so that an ingest that stores nothing can remove the folders it made."""
+    created = None
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        created = candidate
+    return created

@@ -33,7 +33,7 @@ import queue
 import sys
 import threading
 from collections import deque
-from collections.abc import Generator, Iterable, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -42,6 +42,7 @@ from typing import Literal
 
 import pyoxigraph as ox
 
+from kg.errors import KGError
 from kg.identity.records import MentionKeys
 from kg.model import ParseFailure
 from kg.normalize import name_key
@@ -58,7 +59,7 @@ from kg.pipeline.workers import worker_pool
 from kg.rdf.iri import IriScheme
 from kg.rdf.map import profile_ntriples
 from kg.rdf.namespace import sparql_prologue
-from kg.store.embedded import KGStore, graph_with_union_copy, published_generation
+from kg.store.embedded import KGStore, SourceState, graph_with_union_copy, published_generation
 
 Status = Literal["added", "replaced", "unchanged", "failed", "removed"]
 
@@ -190,12 +191,8 @@ def discover(
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for file in sorted(path.rglob("*")):
-                relative = file.relative_to(path)
-                if any(part.startswith(".") for part in relative.parts):
-                    continue
-                if file.is_file() and file.suffix.lower() in PROFILE_SUFFIXES:
-                    add(file)
+            for file in sorted(_folder_profiles(path)):
+                add(file)
         elif path.is_file():
             add(path)
         else:
@@ -218,6 +215,25 @@ def discover(
                 failure = ParseFailure(source, 0, reason)
                 missing.append(FileOutcome(source, str(file), "failed", failures=(failure,)))
     return sorted((source, files[0]) for source, files in found.items() if len(files) == 1), missing
+
+
+def _folder_profiles(folder: Path) -> Iterator[Path]:
+    """The profile files under ``folder``, as found (``*.txt``, hidden files and folders skipped)."""
+    for file in folder.rglob("*"):
+        relative = file.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if file.is_file() and file.suffix.lower() in PROFILE_SUFFIXES:
+            yield file
+
+
+def holds_profiles(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` gives :func:`discover` a file: a file, or a folder with a profile file
+    in it (the walk stops at the first one, so a large corpus costs a few directory reads)."""
+    path = Path(path)
+    if path.is_dir():
+        return next(_folder_profiles(path), None) is not None
+    return path.is_file()
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -535,6 +551,38 @@ def _refused(item: _Mapped | FileOutcome, error: BaseException | str) -> FileOut
     return FileOutcome(item.source, item.path, "failed", 0, (*item.failures, failure))
 
 
+class PruneRefused(KGError):
+    """A prune refused before anything was written (see :func:`ingest`)."""
+
+    status, type, title = 409, "prune-refused", "Prune refused"
+
+
+def _check_prune(
+    paths: Sequence[str | os.PathLike[str]],
+    files: Sequence[tuple[str, Path]],
+    refused: Sequence[FileOutcome],
+    known: Mapping[str, SourceState],
+    prune_all: bool,
+) -> None:
+    """Refuse a prune whose picture of the corpus is wrong (see :func:`ingest`)."""
+    absent = [str(path) for path in paths if not Path(path).exists()]
+    if absent:
+        # A missing folder's files would all look removed.
+        raise PruneRefused(
+            f"--prune needs every path to exist: no such file or folder: {', '.join(absent)}; "
+            "nothing was changed"
+        )
+    # As the prune itself counts them: a refused name (a collision) keeps its stored graph.
+    present = {source for source, _ in files} | {outcome.source for outcome in refused}
+    if prune_all or not known or any(state.source in present for state in known.values()):
+        return
+    raise PruneRefused(
+        f"--prune would remove all {len(known)} profiles the store holds (no file of this run "
+        "is one of them): nothing was changed; check the paths, or add --allow-prune-all if "
+        "every stored profile is to go"
+    )
+
+
 def ingest(
     paths: Iterable[str | os.PathLike[str]],
     store: KGStore,
@@ -549,6 +597,7 @@ def ingest(
     limits: FileLimits | None = None,
     prune_history: bool = False,
     observer: GraphObserver | None = None,
+    prune_all: bool = False,
 ) -> IngestReport:
     """Ingest profile files and folders into ``store``; see the module docstring.
 
@@ -559,12 +608,18 @@ def ingest(
     told of every other write (:class:`kg.pipeline.steps.GraphObserver`).
 
     Never raises for bad input: each file's outcome is in the report. Raises
-    :class:`kg.errors.StoreError` only when the store itself cannot be written.
+    :class:`kg.errors.StoreError` only when the store itself cannot be written, and
+    :class:`PruneRefused`, before writing anything, for a ``prune`` that cannot be meant:
+    with a path that does not exist, or one that would remove every stored profile and keep
+    none (an empty or wrong folder) unless ``prune_all`` says it is meant.
     """
     writes_before = getattr(store, "writes", 0)
+    paths = list(paths)
     files, missing = discover(paths)
     report = IngestReport(outcomes=list(missing))
     known = store.sources()
+    if prune:
+        _check_prune(paths, files, missing, known, prune_all)
     known_by_source = {state.source: state for state in known.values()}
     if observer is not None and known:
         observer.unseen(next(iter(known.values())).graph, "held before this ingest")

@@ -1,32 +1,20 @@
 """Worker processes that die with the process that started them (issue 15 item 8).
 
 A ``kg ingest`` killed on its own (SIGKILL of the main process only, an OOM kill)
-left its parser processes waiting forever for work. Each worker asks the kernel for
-SIGKILL when its parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``), and checks once
-that the parent did not die before that request (then nobody would send it).
+left its parser processes waiting forever for work: each worker is killed with its
+parent (:func:`kg.store.lifetime.die_with_parent`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import ctypes.util
 import os
-import signal
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-_PR_SET_PDEATHSIG = 1
+from kg.store.lifetime import die_with_parent
 
-
-def die_with_parent(parent: int) -> None:
-    """In a child process: be killed when ``parent`` (its parent's pid) exits."""
-    with contextlib.suppress(OSError, AttributeError):  # not Linux: nothing to ask
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the request: too late for it
-        os._exit(1)
+__all__ = ["die_with_parent", "worker_pool"]
 
 
 def _start(parent: int, initializer: Callable[..., None] | None, args: tuple[Any, ...]) -> None:

@@ -13,7 +13,12 @@ Workers also:
 * cap their address space (``memory_limit_mb``) so that one query cannot take
   the machine's memory;
 * drop network access where the OS allows it (a private network namespace),
-  as a second line of defence behind the SERVICE/LOAD check of the endpoint.
+  as a second line of defence behind the SERVICE/LOAD check of the endpoint;
+* end with the process that owns the pool, however it ends: closing the pool (also
+  at that process's exit, before multiprocessing's exit handler, whose join has no
+  time limit) stops them, SIGTERM then SIGKILL within a bounded wait; and each
+  worker watches its owner (a thread waiting on a pidfd), so that an owner killed
+  outright takes its workers with it, even one in the middle of a query.
 """
 
 from __future__ import annotations
@@ -24,9 +29,12 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import select
+import signal
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing import util as mp_util
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -41,6 +49,10 @@ log = logging.getLogger(__name__)
 CLONE_NEWNET = 0x40000000
 #: How long a request waits for an idle worker before the pool starts another.
 GROW_AFTER_SECONDS = 0.15
+#: How long a closing pool lets its workers end on SIGTERM before it kills them.
+STOP_GRACE_SECONDS = 2.0
+#: How long a new worker may take to answer its first message.
+START_TIMEOUT_SECONDS = 60.0
 
 
 def _drop_network() -> bool:
@@ -63,9 +75,19 @@ def _limit_memory(megabytes: int) -> None:
 
 
 def _worker_main(
-    conn: Connection, folder: str | None, isolate_network: bool, memory_limit_mb: int, nice: int = 0
+    conn: Connection,
+    folder: str | None,
+    isolate_network: bool,
+    memory_limit_mb: int,
+    nice: int = 0,
+    owner: int = 0,
 ) -> None:
+    # Ctrl-C in a terminal reaches the whole process group: the pool's process decides when
+    # its workers end (kg serve stops them), and a traceback from each helps nobody.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     sandboxed = _drop_network() if isolate_network else False
+    if owner:
+        _exit_with(owner)
     _limit_memory(memory_limit_mb)
     if nice > 0:
         with contextlib.suppress(OSError):
@@ -104,11 +126,102 @@ def _worker_main(
             conn.send(("error", ("StoreError", f"query failed: {error}")))
 
 
-@dataclass(slots=True)
+def _exit_with(owner: int) -> None:
+    """End this process as soon as the process ``owner`` ends, whatever this one is doing.
+
+    The kernel's parent-death signal cannot do it: a worker's parent is the fork server,
+    which lives on while any of its children does (each holds its "alive" pipe), so a
+    worker in a long query kept the fork server, and itself, alive after its owner was
+    killed. A thread waits on the owner's pidfd instead (a poll every half second where
+    there is none); pyoxigraph releases the GIL while it evaluates, so the thread runs
+    during a query.
+    """
+    try:
+        handle: int | None = os.pidfd_open(owner)
+    except ProcessLookupError:
+        os._exit(1)
+    except (AttributeError, OSError):  # not Linux 5.3 or later
+        handle = None
+
+    def watch() -> None:
+        if handle is not None:
+            watcher = select.poll()
+            watcher.register(handle, select.POLLIN)
+            while not watcher.poll():  # readable once the owner has exited
+                pass
+        else:
+            while _alive(owner):
+                time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kg-owner-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process: it exists
+    return True
+
+
+@dataclass(slots=True, eq=False)  # compared by identity: kept in a set
 class _Worker:
     process: Any
     conn: Connection
     sandboxed: bool = False
+
+
+class _Processes:
+    """The worker processes a pool started and did not stop yet, idle or busy.
+
+    Held by the pool's exit finalizer instead of the pool itself, which stays free to be
+    collected (its workers are stopped then too). A worker started after the pool closed
+    (a replacement on its way as the server stopped) is stopped by :meth:`add`: left
+    running, multiprocessing's exit handler would join it forever, since it would wait
+    on its pipe for a request.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.live: set[_Worker] = set()
+        self.closed = False
+
+    def add(self, worker: _Worker) -> bool:
+        with self.lock:
+            if not self.closed:
+                self.live.add(worker)
+                return True
+        _stop([worker])
+        return False
+
+    def discard(self, worker: _Worker) -> None:
+        with self.lock:
+            self.live.discard(worker)
+
+    def stop(self) -> None:
+        with self.lock:
+            self.closed = True
+            workers, self.live = list(self.live), set()
+        _stop(workers)
+
+
+def _stop(workers: list[_Worker], grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM, a shared wait of ``grace`` seconds, then SIGKILL for what is left."""
+    for worker in workers:
+        with contextlib.suppress(Exception):
+            worker.process.terminate()
+    deadline = time.monotonic() + grace
+    for worker in workers:
+        with contextlib.suppress(Exception):
+            worker.process.join(max(0.0, deadline - time.monotonic()))
+    for worker in workers:
+        with contextlib.suppress(Exception):
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(1.0)
 
 
 class PooledBackend:
@@ -152,6 +265,12 @@ class PooledBackend:
         self._generation_checked = 0.0
         self._pointer_mtime = 0.0
         self._closed = False
+        self._processes = _Processes()
+        # Before multiprocessing's own exit handler (priority >= 0 runs first), which would
+        # otherwise SIGTERM the workers and join each without a time limit.
+        self._finalizer = mp_util.Finalize(
+            self, _Processes.stop, args=(self._processes,), exitpriority=10
+        )
         self.size = max(1, workers)
         # When every worker is busy (runaway queries hold theirs until the
         # timeout), the pool grows up to this many instead of making cheap
@@ -177,14 +296,28 @@ class PooledBackend:
                 self.isolate_network,
                 self.memory_limit_mb,
                 self.nice,
+                os.getpid(),
             ),
             daemon=True,
             name="kg-query-worker",
         )
         process.start()
         child.close()
-        _hello, sandboxed = parent.recv()
-        return _Worker(process, parent, bool(sandboxed))
+        worker = _Worker(process, parent)
+        if not self._processes.add(worker):
+            parent.close()
+            raise ServiceUnavailable("the query service is shutting down")
+        try:
+            if not parent.poll(START_TIMEOUT_SECONDS):
+                raise ServiceUnavailable("a new query worker did not start in time")
+            _hello, sandboxed = parent.recv()
+        except BaseException:
+            self._processes.discard(worker)
+            _stop([worker], grace=0.0)
+            parent.close()
+            raise
+        worker.sandboxed = bool(sandboxed)
+        return worker
 
     def version(self) -> str:
         """The published checkpoint; re-read at most four times a second."""
@@ -285,6 +418,7 @@ class PooledBackend:
         threading.Thread(target=self._start_replacement, daemon=True).start()
 
     def _replace(self, worker: _Worker) -> None:
+        self._processes.discard(worker)
         with contextlib.suppress(Exception):
             worker.process.kill()
             worker.process.join(timeout=5)
@@ -307,17 +441,16 @@ class PooledBackend:
         raise Forbidden("this server opened the store read-only; updates need a writable store")
 
     def close(self) -> None:
+        """Stop every worker, idle or busy (a request running on one gets ServiceUnavailable)."""
         self._closed = True
+        self._finalizer()  # runs _Processes.stop once, here or at exit
         while True:
             try:
                 worker = self._idle.get_nowait()
             except queue.Empty:
                 break
             with contextlib.suppress(Exception):
-                worker.conn.send(None)
-                worker.process.join(timeout=2)
-                if worker.process.is_alive():
-                    worker.process.kill()
+                worker.conn.close()
 
 
 class LanedBackend:

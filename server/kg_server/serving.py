@@ -26,12 +26,14 @@ import contextvars
 import io
 import json
 import logging
+import multiprocessing
 import sys
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from kg.errors import KGError, PayloadTooLarge, RequestTimeout, ServiceUnavailable, TooManyRequests
+from kg.store.lifetime import die_with_parent
 from kg_server.app import create_app
 from kg_server.config import Settings, load_settings
 from kg_server.errors import PROBLEM_JSON
@@ -362,6 +364,12 @@ def _problem(error: KGError, path: str | None) -> tuple[int, list[tuple[bytes, b
 
 def create_asgi_app(config: Settings | None = None) -> BoundedWSGI:
     """What ``kg serve`` hands to granian (its settings come from the ``KG_*`` environment)."""
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.pid is not None:
+        # A granian worker: killed with granian's main process, which alone would stop it
+        # (a main process killed outright left the worker serving the port, its query
+        # processes with it; they follow it, see kg.store.querypool).
+        die_with_parent(parent.pid)
     settings = load_settings(config)
     return BoundedWSGI(
         create_app(settings),
