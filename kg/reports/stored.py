@@ -69,7 +69,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,7 +81,7 @@ from kg.rdf.iri import IriScheme
 from kg.reports import engines
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
-from kg.reports.results import Binding, ReportResult, bind
+from kg.reports.results import Binding, ReportResult, bind, store_defaults
 
 #: The folder of a store that holds the precomputed reports, one sub-folder per generation.
 PRECOMPUTED = "reports"
@@ -153,24 +153,46 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def default_substitutions(report: Report, scheme: IriScheme) -> dict[str, Any] | None:
-    """What the report's query binds when no parameter is given (defaults only), or None
-    when a parameter the query binds is required."""
-    out: dict[str, Any] = {}
+def default_substitutions(
+    report: Report, scheme: IriScheme, crawl_dates: Sequence[str] | None = None
+) -> dict[str, Any] | None:
+    """What the report's query binds when no parameter is given (defaults, and store
+    defaults read from ``crawl_dates``: :mod:`kg.reports.crawls`), or None when a parameter
+    the query binds is required or has a store default the store cannot give."""
+    if any(param.required for param in report.sparql_parameters):
+        return None
+    values: dict[str, str] = {}
+    terms: dict[str, Any] = {}
     for param in report.sparql_parameters:
-        if param.required:
-            return None
         if param.default is not None:
-            out[param.name] = param.parse(param.default, scheme)[1]
-    return out
+            values[param.name], terms[param.name] = param.parse(param.default, scheme)
+    _notes, unresolved = store_defaults(report, values, terms, scheme, crawl_dates or ())
+    if unresolved:
+        return None
+    bound = {param.name for param in report.sparql_parameters}
+    return {name: term for name, term in terms.items() if name in bound}
 
 
-def default_binding(report: Report, scheme: IriScheme) -> Binding | None:
+def default_binding(
+    report: Report, scheme: IriScheme, crawl_dates: Sequence[str] | None = None
+) -> Binding | None:
     """The binding of a request that gives no parameter, or None when one is required."""
     try:
-        return bind(report, {}, scheme)
+        return bind(report, {}, scheme, crawl_dates=crawl_dates)
     except InvalidParameter:
         return None
+
+
+def has_default_rows(report: Report) -> bool:
+    """Whether the report's query runs with no parameter given (on a store that has the
+    crawl dates its store defaults need): it may get a precomputed rows file."""
+    return not any(param.required for param in report.sparql_parameters)
+
+
+def has_default_binding(report: Report) -> bool:
+    """Whether a request may give no parameter (as :func:`has_default_rows`, engine
+    parameters included)."""
+    return not any(param.required for param in report.parameters)
 
 
 # -- reading ---------------------------------------------------------------------------------
