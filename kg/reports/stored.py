@@ -32,7 +32,11 @@ every paper -> author pair of the store (about 3 minutes at 1M papers, 1-2 s to 
 default binding (no optional filter), and the whole-graph input of the search and
 ambiguity engines. *Results* serve :meth:`kg.reports.runner.ReportRunner.run` for an engine
 report whose answer is more than its query's rows. A request that binds something else
-(an optional filter, another ``min_papers``) runs the query as before.
+(an optional filter, another ``min_papers``) runs the query as before. A default that is
+a crawl date of the store (the reports over time: :mod:`kg.reports.crawls`) is resolved
+for the checkpoint before the file is written and before it is looked up, so the file
+answers the request without dates and the one that gives the same dates alike; after a
+new crawl the dates differ and an older checkpoint's file is not carried over.
 
 A stored answer must be exactly what a live query gives, so a file is used only when
 its side file names the generation the server reads, the report, the same substitutions,
