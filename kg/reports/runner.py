@@ -282,8 +282,9 @@ class ReportRunner:
         )
 
     def whole_graph_warmups(self) -> list[Report]:
-        """What warming runs: each whole-graph report with its default binding (none: the
-        report needs a parameter, and only its engine's whole-graph input is prepared)."""
+        """What warming runs: each whole-graph report, with its default binding (:meth:`warm`
+        makes it, crawl dates resolved; none: the report needs a parameter, and only its
+        engine's whole-graph input is prepared)."""
         return [report for report in self.reports.values() if report.cost == "whole-graph"]
 
     def warm(self, version: str | None = None) -> dict[str, str]:
