@@ -14,7 +14,10 @@ A report file starts with a header of comment lines, then the query::
     SELECT ...
 
 A ``param`` line has fields separated by ``" | "``: the name, the type
-(:mod:`kg.reports.params`), ``required`` or ``optional`` or ``default: VALUE``, then
+(:mod:`kg.reports.params`), ``required`` or ``optional`` or ``default: VALUE`` or ``store-default: SPEC`` (a crawl date
+read from the store when the request leaves it out: ``latest-crawl``, or
+``crawl-before(NAME)``, the latest crawl date before parameter NAME's value;
+:mod:`kg.reports.crawls`), then
 ``example: VALUE`` and the flag ``engine`` (the report's Python engine consumes the
 value; it is not bound in the query) in any order, and last the description. ``chart``
 hints how the HTML page draws the rows (``bar``, ``line`` with ``x=``, ``y=``
@@ -36,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from kg.errors import NotFound
+from kg.reports.crawls import StoreDefault, parse_store_default
 from kg.reports.params import PARAM_TYPES, RESERVED, Parameter
 from kg.resources import data_dir
 
@@ -147,15 +151,19 @@ def _parse_param(value: str) -> Parameter:
         raise ValueError(f"parameter name {name!r} is reserved for paging and formats")
     kind, minimum, maximum, choices = _parse_type(type_spec)
     default: str | None = None
+    store_default: StoreDefault | None = None
     if presence == "required":
         required = True
     elif presence == "optional":
         required = False
     elif presence.startswith("default:"):
         required, default = False, presence[len("default:") :].strip()
+    elif presence.startswith("store-default:"):
+        required, store_default = False, parse_store_default(presence[len("store-default:") :])
     else:
         raise ValueError(
-            f"third field of param {name!r} must be required, optional or default: VALUE"
+            f"third field of param {name!r} must be required, optional or default: VALUE "
+            "(or store-default: latest-crawl or crawl-before(PARAMETER))"
         )
     example: str | None = None
     engine = False
@@ -171,8 +179,20 @@ def _parse_param(value: str) -> Parameter:
             description = item
     if not description:
         raise ValueError(f"param {name!r} has no description")
+    if store_default is not None and kind != "date":
+        raise ValueError(f"param {name!r}: a store-default is a crawl date: its type must be date")
     return Parameter(
-        name, kind, required, default, example, description, engine, minimum, maximum, choices
+        name,
+        kind,
+        required,
+        default,
+        example,
+        description,
+        engine,
+        minimum,
+        maximum,
+        choices,
+        store_default=store_default,
     )
 
 
@@ -252,6 +272,12 @@ def parse_report(path: Path, text: str | None = None) -> Report:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         raise ReportDefinitionError(path, f"parameter declared twice: {', '.join(duplicates)}")
+    for param in params:
+        before = param.store_default.before if param.store_default else None
+        if before is not None and (before == param.name or before not in names):
+            raise ReportDefinitionError(
+                path, f"param {param.name!r}: crawl-before({before}) names no other parameter"
+            )
     cost = fields.get("cost", "entity")
     if cost not in COSTS:
         raise ReportDefinitionError(path, f"cost must be one of {', '.join(COSTS)}, not {cost!r}")

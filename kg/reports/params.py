@@ -35,6 +35,7 @@ from kg.errors import InvalidParameter
 from kg.rdf.iri import IriScheme
 from kg.rdf.map import SUBJECTS
 from kg.rdf.namespace import XSD
+from kg.reports.crawls import StoreDefault
 
 #: Longest value any parameter accepts (a longer one is refused, whatever its type).
 MAX_STRING = 1000
@@ -120,6 +121,9 @@ class Parameter:
     pattern_reason: str = "not in the expected form"
     #: Longest value in characters (None: :data:`MAX_STRING`).
     max_length: int | None = None
+    #: Left out, the value is read from the store (the latest crawl date, ...): resolved by
+    #: :func:`kg.reports.results.bind`, not by :meth:`read` (which knows no store).
+    store_default: StoreDefault | None = None
 
     @property
     def type_label(self) -> str:
@@ -189,6 +193,9 @@ class Parameter:
         }
         if self.default is not None:
             out["default"] = _json_value(self, self.default)
+        if self.store_default is not None:
+            out["store_default"] = self.store_default.spec
+            out["default_description"] = self.store_default.description
         if self.example is not None:
             out["example"] = _json_value(self, self.example)
         if self.choices:

@@ -26,11 +26,13 @@ from typing import Any
 from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
+from kg.reports.crawls import crawl_dates
 from kg.reports.definitions import Reports
 from kg.reports.engines import ENGINES
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
 from kg.reports.incremental import EVERYTHING, Reads, query_reads
 from kg.reports.incremental import union as union_reads
+from kg.reports.results import Binding
 from kg.reports.runner import ReportRunner
 from kg.reports.stored import (
     COAUTHOR_GRAPH_REPORT,
@@ -42,6 +44,8 @@ from kg.reports.stored import (
     code_fingerprint,
     default_binding,
     default_substitutions,
+    has_default_binding,
+    has_default_rows,
     pairs_fingerprint,
     query_fingerprint,
     reports_fingerprint,
@@ -104,13 +108,13 @@ class Written:
 
 
 def precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
-    """The reports that get files: whole-graph ones with default rows or a default binding."""
+    """The reports that get files: whole-graph ones with default rows or a default binding
+    (a report whose defaults are crawl dates gets them when the store has those dates)."""
     names = []
     for name in reports:
         report = reports[name]
         if report.cost == "whole-graph" and (
-            default_substitutions(report, scheme) is not None
-            or (report.engine is not None and default_binding(report, scheme) is not None)
+            has_default_rows(report) or (report.engine is not None and has_default_binding(report))
         ):
             names.append(name)
     return names
@@ -136,7 +140,14 @@ def precompute_tasks(reports: Reports, scheme: IriScheme) -> list[str]:
 class _Job:
     """What computing the reports of one generation needs (in this process or a worker)."""
 
-    def __init__(self, store: KGStore, reports: Reports, scheme: IriScheme, max_rows: int):
+    def __init__(
+        self,
+        store: KGStore,
+        reports: Reports,
+        scheme: IriScheme,
+        max_rows: int,
+        dates: tuple[str, ...] | None = None,
+    ):
         if store.folder is None or store.generation is None:
             raise StoreError("only a published store folder has precomputed reports")
         self.store = store
@@ -147,6 +158,20 @@ class _Job:
         self.target = Path(store.folder) / PRECOMPUTED / self.generation
         self.fingerprint = reports_fingerprint(reports)
         self._runner: ReportRunner | None = None
+        self._dates = dates
+
+    def crawl_dates(self) -> tuple[str, ...]:
+        """The checkpoint's crawl dates, which the store defaults of the reports over time
+        resolve to (read once: the workers get them from the main process)."""
+        if self._dates is None:
+            self._dates = crawl_dates(LocalBackend(self.store))
+        return self._dates
+
+    def default_substitutions(self, name: str) -> dict[str, Any] | None:
+        return default_substitutions(self.reports[name], self.scheme, self.crawl_dates())
+
+    def default_binding(self, name: str) -> Binding | None:
+        return default_binding(self.reports[name], self.scheme, self.crawl_dates())
 
     def runner(self) -> ReportRunner:
         if self._runner is None:
@@ -169,9 +194,9 @@ class _Job:
         if name == COAUTHOR_GRAPH_REPORT and report.engine == COAUTHOR_GRAPH_REPORT:
             return ["graph"]
         kinds = []
-        if default_substitutions(report, self.scheme) is not None:
+        if self.default_substitutions(name) is not None:
             kinds.append("rows")
-        if report.engine is not None and default_binding(report, self.scheme) is not None:
+        if report.engine is not None and self.default_binding(name) is not None:
             kinds.append("result")
         return kinds
 
@@ -212,7 +237,9 @@ class _Job:
                 "code": code_fingerprint(),
             }
         if kind == "rows":
-            substitutions = default_substitutions(report, self.scheme) or {}
+            # Crawl dates resolved for this checkpoint: a file of an earlier one whose
+            # default dates were others (a crawl since) does not match, and is not copied.
+            substitutions = self.default_substitutions(name) or {}
             return {
                 "kind": kind,
                 "report": name,
@@ -220,7 +247,7 @@ class _Job:
                 "substitutions": substitution_key(substitutions),
                 "code": code_fingerprint(),
             }
-        binding = default_binding(report, self.scheme)
+        binding = self.default_binding(name)
         assert binding is not None
         return {
             "kind": kind,
@@ -269,7 +296,7 @@ class _Job:
                 GRAPH_SUFFIX,
             )
             return [Written(name, "graph", graph.edge_count, time.perf_counter() - started, size)]
-        substitutions = default_substitutions(report, self.scheme)
+        substitutions = self.default_substitutions(name)
         if substitutions is not None and (kinds is None or "rows" in kinds):
             started = time.perf_counter()
             # The store writes the solutions as it evaluates them (no row cap, no Python terms),
@@ -289,7 +316,7 @@ class _Job:
                 outcome.body,
             )
             written.append(Written(name, "rows", count, time.perf_counter() - started, size))
-        binding = default_binding(report, self.scheme)
+        binding = self.default_binding(name)
         if (
             report.engine is not None
             and binding is not None
@@ -407,7 +434,7 @@ def _carry_over(
 #: The job of a worker process, made by its first task (an error there reaches the caller as
 #: that task's error, where one in a pool initializer would only break the pool).
 _worker_job: _Job | None = None
-_worker_args: tuple[str, str, Reports, IriScheme, int] | None = None
+_worker_args: tuple[str, str, Reports, IriScheme, int, tuple[str, ...]] | None = None
 
 
 def _worker_start(*args: Any) -> None:
@@ -419,7 +446,7 @@ def _worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Writ
     global _worker_job
     if _worker_job is None:
         assert _worker_args is not None
-        folder, generation, reports, scheme, max_rows = _worker_args
+        folder, generation, reports, scheme, max_rows, dates = _worker_args
         store = KGStore.open_readonly(folder)
         if store.generation != generation:
             # A newer checkpoint was published meanwhile: its own precompute writes its files.
@@ -427,7 +454,7 @@ def _worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Writ
             raise StoreError(
                 f"store {folder} moved on from checkpoint {generation} to {store.generation}"
             )
-        _worker_job = _Job(store, reports, scheme, max_rows)
+        _worker_job = _Job(store, reports, scheme, max_rows, dates)
     return _worker_job.compute(name, kinds)
 
 
@@ -482,7 +509,9 @@ def precompute_store(
             raise StoreError(
                 f"store {folder} moved on from checkpoint {generation} to {store.generation}"
             )
-        plan = _carry_over(_Job(store, reports, scheme, max_rows), names, incremental)
+        job = _Job(store, reports, scheme, max_rows)
+        plan = _carry_over(job, names, incremental)
+        dates = job.crawl_dates()
     finally:
         store.close()
     todo: dict[str, frozenset[str] | None] = {}
@@ -503,7 +532,7 @@ def precompute_store(
         max_workers=min(workers, len(todo)),
         mp_context=multiprocessing.get_context("spawn"),
         initializer=_worker_start,
-        initargs=(str(folder), generation, reports, scheme, max_rows),
+        initargs=(str(folder), generation, reports, scheme, max_rows, dates),
     ) as pool:
         futures = {pool.submit(_worker_compute, name, left): name for name, left in todo.items()}
         try:

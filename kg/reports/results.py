@@ -24,6 +24,14 @@ class Binding:
     #: The text of each author or paper parameter given as a name or title (not an IRI),
     #: for the hint when nothing has that name.
     names: Mapping[str, str] = field(default_factory=dict)
+    #: What a reader is told about values read from the store (``store-default``): which
+    #: crawl dates were taken, or why none was. Not part of :meth:`key`: a request that gives
+    #: the same dates is the same run.
+    notes: tuple[str, ...] = ()
+    #: Parameters left out whose store default the store cannot give (one crawl date: none
+    #: before it). The report then answers no rows (the runner does not query): unbound,
+    #: the query would answer another question.
+    unresolved: tuple[str, ...] = ()
 
     def key(self) -> tuple[tuple[str, str], ...]:
         return tuple(sorted(self.values.items()))
@@ -58,13 +66,21 @@ class ReportResult:
         ]
 
 
-def bind(report: Report, raw: Mapping[str, str], scheme: IriScheme) -> Binding:
+def bind(
+    report: Report,
+    raw: Mapping[str, str],
+    scheme: IriScheme,
+    *,
+    crawl_dates: Sequence[str] | None = None,
+) -> Binding:
     """Check request parameters against a report's header.
 
     A blank value counts as absent (:meth:`kg.reports.params.Parameter.read`). Absent optional parameters take their
-    default (or stay unbound). Raises InvalidParameter for a missing required
-    parameter, an unknown one (names starting with ``_`` and the paging names
-    are ignored) or a bad value.
+    default (or stay unbound). An absent parameter with a ``store-default`` takes it from
+    ``crawl_dates`` (the store's, oldest first: :func:`kg.reports.crawls.crawl_dates`;
+    None: not known, it stays unresolved), with a note saying so. Raises InvalidParameter
+    for a missing required parameter, an unknown one (names starting with ``_`` and the
+    paging names are ignored) or a bad value.
     """
     known = {p.name for p in report.parameters}
     unknown = sorted(
@@ -86,7 +102,42 @@ def bind(report: Report, raw: Mapping[str, str], scheme: IriScheme) -> Binding:
             values[param.name], terms[param.name] = read
             if given is not None and param.type in NAMED_TYPES and not looks_like_iri(given):
                 names[param.name] = given.strip(SPACES)
-    return Binding(values, terms, names)
+    notes, unresolved = store_defaults(report, values, terms, scheme, crawl_dates or ())
+    return Binding(values, terms, names, notes, unresolved)
+
+
+def store_defaults(
+    report: Report,
+    values: dict[str, str],
+    terms: dict[str, Term],
+    scheme: IriScheme,
+    dates: Sequence[str],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Fill in the store defaults of the parameters left out (in ``values`` and ``terms``);
+    the notes for the reader and the parameters left unresolved. A default that depends on
+    another parameter (``crawl-before(to)``) waits for that one's value."""
+    waiting = [p for p in report.parameters if p.store_default is not None and p.name not in values]
+    notes: list[str] = []
+    unresolved: list[str] = []
+    while waiting:
+        ready = [
+            p
+            for p in waiting
+            if p.store_default is not None
+            and not any(p.store_default.before == other.name for other in waiting)
+        ]
+        if not ready:  # a cycle of crawl-before: none can be resolved
+            ready = waiting
+        for param in ready:
+            assert param.store_default is not None
+            value = param.store_default.resolve(values, dates) if dates else None
+            if value is not None:
+                values[param.name], terms[param.name] = param.parse(value, scheme)
+            else:
+                unresolved.append(param.name)
+            notes.append(param.store_default.note(param.name, value, values))
+        waiting = [p for p in waiting if p not in ready]
+    return tuple(notes), tuple(unresolved)
 
 
 def drop_parameter_columns(

@@ -15,7 +15,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from kg.errors import InvalidParameter
 from kg.rdf.iri import IriScheme
+from kg.reports.catalog import projected_columns
+from kg.reports.crawls import crawl_dates
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines import ENGINES
 from kg.reports.engines.base import TextIndex
@@ -23,7 +26,7 @@ from kg.reports.engines.coauthor_graph import CoauthorGraph
 from kg.reports.engines.search import answered_by_index, search_index
 from kg.reports.params import Term
 from kg.reports.results import Binding, ReportResult, bind, drop_parameter_columns
-from kg.reports.stored import PrecomputedReports, StoredRows, default_binding, reports_fingerprint
+from kg.reports.stored import PrecomputedReports, StoredRows, reports_fingerprint
 from kg.store.query import QueryBackend, QueryRequest
 
 #: Whole-graph reports may run this many times the query time limit (once per store version).
@@ -131,7 +134,30 @@ class ReportRunner:
     # -- running
 
     def bind(self, report: Report, raw: Mapping[str, str]) -> Binding:
-        return bind(report, raw, self.scheme)
+        """A request's binding; a parameter with a store default that it leaves out takes
+        the store's crawl date (:meth:`crawl_dates`). Raises InvalidParameter."""
+        dates = self.crawl_dates() if any(p.store_default for p in report.parameters) else None
+        return bind(report, raw, self.scheme, crawl_dates=dates)
+
+    def default_binding(self, report: Report) -> Binding | None:
+        """The binding of a request that gives no parameter (store defaults resolved), or
+        None when one is required."""
+        try:
+            return self.bind(report, {})
+        except InvalidParameter:
+            return None
+
+    def crawl_dates(self) -> tuple[str, ...]:
+        """The store's crawl dates (:func:`kg.reports.crawls.crawl_dates`), read once per
+        store version (the warm-up reads them first). Raises what the backend raises."""
+        self.version()
+        memo = self.memo  # a new version gets a new memo: this one is then dropped
+        dates = memo.get("crawl-dates")
+        if dates is None:
+            dates = crawl_dates(self.backend, timeout=self.timeout)
+            memo["crawl-dates"] = dates
+        assert isinstance(dates, tuple)
+        return dates
 
     def select(
         self, report: Report, substitutions: Mapping[str, Term], *, limit: int | None = -1
@@ -160,9 +186,18 @@ class ReportRunner:
 
     def run(self, report: Report, binding: Binding) -> ReportResult:
         """The report's result for these parameters (from the cache when the store has not changed)."""
+        if binding.unresolved:
+            # A crawl date the store does not have (one crawl: none before it): nothing to
+            # compare, and the query with it unbound would answer another question.
+            hidden = {p.name for p in report.sparql_parameters}
+            columns = tuple(c for c in projected_columns(report) if c not in hidden)
+            return ReportResult(columns, [], notes=binding.notes, cacheable=False)
         key = (self.version(), report.name, binding.key())
         cached = self._cache_get(key)
         result = cached if cached is not None else self._compute(key, report, binding)
+        if binding.notes:
+            # Not cached with the rows: a request that gives the same dates gets no such note.
+            result = replace(result, notes=(*binding.notes, *result.notes))
         if not result.rows and binding.names:
             # Not cached with the rows: the hint quotes the name as this request wrote it.
             hints = self.unknown_names(report, binding)
@@ -246,14 +281,11 @@ class ReportRunner:
             self.version(), report, binding, fingerprint=self._fingerprint, max_rows=self.max_rows
         )
 
-    def whole_graph_warmups(self) -> list[tuple[Report, Binding | None]]:
-        """What warming runs: each whole-graph report with its default binding (None: the
-        report needs a parameter, and only its engine's whole-graph input is prepared)."""
-        return [
-            (report, default_binding(report, self.scheme))
-            for report in self.reports.values()
-            if report.cost == "whole-graph"
-        ]
+    def whole_graph_warmups(self) -> list[Report]:
+        """What warming runs: each whole-graph report, with its default binding (:meth:`warm`
+        makes it, crawl dates resolved; none: the report needs a parameter, and only its
+        engine's whole-graph input is prepared)."""
+        return [report for report in self.reports.values() if report.cost == "whole-graph"]
 
     def warm(self, version: str | None = None) -> dict[str, str]:
         """Fill the cache with the whole-graph reports of the current version.
@@ -272,14 +304,18 @@ class ReportRunner:
                 self.build_coauthor_graph()
             except Exception as error:
                 done["collaboration-path"] = f"co-author graph: {type(error).__name__}: {error}"
-        for report, binding in self.whole_graph_warmups():
+        for report in self.whole_graph_warmups():
             if self.version() != version:
                 break
             try:
+                # A store default (a crawl date) is read here, once per version, for them all.
+                binding = self.default_binding(report)
                 source = (
                     "precomputed" if self._has_precomputed(version, report, binding) else "query"
                 )
-                if binding is not None:
+                if binding is not None and binding.unresolved:
+                    done[report.name] = "no crawl date for " + ", ".join(binding.unresolved)
+                elif binding is not None:
                     # Already there when an engine ran it (the ambiguity engine, top authors).
                     if self._cache_get((version, report.name, binding.key())) is None:
                         self.run(report, binding)

@@ -32,7 +32,11 @@ every paper -> author pair of the store (about 3 minutes at 1M papers, 1-2 s to 
 default binding (no optional filter), and the whole-graph input of the search and
 ambiguity engines. *Results* serve :meth:`kg.reports.runner.ReportRunner.run` for an engine
 report whose answer is more than its query's rows. A request that binds something else
-(an optional filter, another ``min_papers``) runs the query as before.
+(an optional filter, another ``min_papers``) runs the query as before. A default that is
+a crawl date of the store (the reports over time: :mod:`kg.reports.crawls`) is resolved
+for the checkpoint before the file is written and before it is looked up, so the file
+answers the request without dates and the one that gives the same dates alike; after a
+new crawl the dates differ and an older checkpoint's file is not carried over.
 
 A stored answer must be exactly what a live query gives, so a file is used only when
 its side file names the generation the server reads, the report, the same substitutions,
@@ -69,7 +73,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,7 +85,7 @@ from kg.rdf.iri import IriScheme
 from kg.reports import engines
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
-from kg.reports.results import Binding, ReportResult, bind
+from kg.reports.results import Binding, ReportResult, bind, store_defaults
 
 #: The folder of a store that holds the precomputed reports, one sub-folder per generation.
 PRECOMPUTED = "reports"
@@ -153,24 +157,46 @@ def code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def default_substitutions(report: Report, scheme: IriScheme) -> dict[str, Any] | None:
-    """What the report's query binds when no parameter is given (defaults only), or None
-    when a parameter the query binds is required."""
-    out: dict[str, Any] = {}
+def default_substitutions(
+    report: Report, scheme: IriScheme, crawl_dates: Sequence[str] | None = None
+) -> dict[str, Any] | None:
+    """What the report's query binds when no parameter is given (defaults, and store
+    defaults read from ``crawl_dates``: :mod:`kg.reports.crawls`), or None when a parameter
+    the query binds is required or has a store default the store cannot give."""
+    if any(param.required for param in report.sparql_parameters):
+        return None
+    values: dict[str, str] = {}
+    terms: dict[str, Any] = {}
     for param in report.sparql_parameters:
-        if param.required:
-            return None
         if param.default is not None:
-            out[param.name] = param.parse(param.default, scheme)[1]
-    return out
+            values[param.name], terms[param.name] = param.parse(param.default, scheme)
+    _notes, unresolved = store_defaults(report, values, terms, scheme, crawl_dates or ())
+    if unresolved:
+        return None
+    bound = {param.name for param in report.sparql_parameters}
+    return {name: term for name, term in terms.items() if name in bound}
 
 
-def default_binding(report: Report, scheme: IriScheme) -> Binding | None:
+def default_binding(
+    report: Report, scheme: IriScheme, crawl_dates: Sequence[str] | None = None
+) -> Binding | None:
     """The binding of a request that gives no parameter, or None when one is required."""
     try:
-        return bind(report, {}, scheme)
+        return bind(report, {}, scheme, crawl_dates=crawl_dates)
     except InvalidParameter:
         return None
+
+
+def has_default_rows(report: Report) -> bool:
+    """Whether the report's query runs with no parameter given (on a store that has the
+    crawl dates its store defaults need): it may get a precomputed rows file."""
+    return not any(param.required for param in report.sparql_parameters)
+
+
+def has_default_binding(report: Report) -> bool:
+    """Whether a request may give no parameter (as :func:`has_default_rows`, engine
+    parameters included)."""
+    return not any(param.required for param in report.parameters)
 
 
 # -- reading ---------------------------------------------------------------------------------

@@ -402,10 +402,13 @@ def _short_name(iri: str, scheme: IriScheme) -> str:
 def _form_fields(
     report: Report, args: Mapping[str, str], binding: Binding | None
 ) -> list[dict[str, Any]]:
-    """The form's inputs: the given value, else the example for a required parameter."""
+    """The form's inputs: the given value, else the example for a required parameter, the
+    date a store default took (the reader sees which was used) or the default."""
     fields = []
     for param in report.parameters:
         given = args.get(param.name)
+        if given is None and param.store_default is not None and binding is not None:
+            given = binding.values.get(param.name, "")
         if given is None:
             given = param.example if param.required else (param.default or "")
         input_type = {"integer": "number", "year": "number"}.get(param.type, "text")

@@ -27,11 +27,20 @@ def kg_report(seed_store: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
+def example_params(name: str) -> dict[str, str]:
+    """The examples of the required parameters, and of the crawl dates (the seed store has
+    one crawl: left out, the reports between two crawls have nothing to compare)."""
+    return {
+        p.name: p.example
+        for p in REPORTS[name].parameters
+        if (p.required or p.store_default is not None) and p.example is not None
+    }
+
+
 def example_args(name: str) -> list[str]:
     args: list[str] = []
-    for param in REPORTS[name].parameters:
-        if param.required and param.example is not None:
-            args += ["--param", f"{param.name}={param.example}"]
+    for key, value in example_params(name).items():
+        args += ["--param", f"{key}={value}"]
     return args
 
 
@@ -40,14 +49,26 @@ def test_kg_report_gives_the_rows_of_the_http_report(client, seed_store: Path, n
     code, out, err = kg_report(seed_store, name, *example_args(name), "--format", "json")
     assert code == 0, err
     document = json.loads(out)
-    params = {
-        p.name: p.example for p in REPORTS[name].parameters if p.required and p.example is not None
-    }
+    params = example_params(name)
     http = client.get(f"/reports/{name}.json?{urlencode({**params, 'limit': 100000})}").get_json()
     assert document["rows"], name
     assert document["columns"] == http["columns"]
     assert document["rows"] == http["rows"]
     assert document["parameters"] == http["parameters"]
+
+
+def test_kg_report_without_dates_says_which_crawl_dates_it_took(seed_store: Path) -> None:
+    """The seed store is one crawl (2026-11-21): the papers new in it, and nothing to compare
+    the crawl with (a note, no rows)."""
+    code, out, err = kg_report(seed_store, "papers-listed-since", "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    assert document["parameters"] == {"since": "2026-11-21"} and document["rows"]
+    assert document["notes"] == ["since not given: 2026-11-21, the latest crawl date in the store"]
+    code, out, err = kg_report(seed_store, "crawl-changes")
+    assert code == 0, err
+    assert "note: from not given, and the store has no crawl date before 2026-11-21" in err
+    assert "(0 rows)" in err
 
 
 def test_kg_report_csv_equals_the_http_csv(client, seed_store: Path) -> None:  # type: ignore[no-untyped-def]

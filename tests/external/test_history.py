@@ -171,6 +171,27 @@ def test_the_reports_over_time_answer_as_on_the_embedded_store(
     assert [[row[k] for k in keys] for row in got] == [[row[k] for k in keys] for row in expected]
 
 
+@pytest.mark.parametrize(
+    "name", ["crawl-changes", "fastest-growing-authors", "papers-listed-since"]
+)
+def test_dates_left_out_are_the_external_stores_crawl_dates(history: History, name: str) -> None:
+    """The store defaults (kg.reports.crawls) are read from the external store as from the
+    embedded one: the same crawl dates, so the same binding."""
+    from kg.reports.catalog import load_reports
+    from kg.reports.runner import ReportRunner
+
+    scheme = IriScheme(history.base_iri)
+    reports = load_reports(scheme=scheme)
+    store = RemoteStore.open(history.server.query, base_iri=history.base_iri)
+    remote = ReportRunner(reports, RemoteBackend(store, timeout=60), scheme, timeout=60)
+    local = ReportRunner(reports, LocalBackend(KGStore.open_readonly(history.embedded)), scheme)
+    assert remote.crawl_dates() == local.crawl_dates()
+    assert len(local.crawl_dates()) >= 2
+    binding = remote.bind(reports[name], {})
+    assert binding.values == local.bind(reports[name], {}).values
+    assert binding.unresolved == () and binding.notes
+
+
 def test_the_new_paper_is_new_since_mid_october_on_the_external_store(history: History) -> None:
     """The issue's case, read on the external store itself."""
     from kg.reports.catalog import load_reports

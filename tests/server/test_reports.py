@@ -21,8 +21,12 @@ WEIRAN = f"{TEST_BASE_IRI}author/weiran-huang"
 
 
 def example_params(name: str) -> dict[str, str]:
+    """The examples of the required parameters, and of the crawl dates (the seed store has
+    one crawl: left out, the reports between two crawls have nothing to compare)."""
     return {
-        p.name: p.example for p in REPORTS[name].parameters if p.required and p.example is not None
+        p.name: p.example
+        for p in REPORTS[name].parameters
+        if (p.required or p.store_default is not None) and p.example is not None
     }
 
 

@@ -17,6 +17,7 @@ import pytest
 from kg.errors import InvalidParameter, NotFound
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports, validate_report
+from kg.reports.crawls import CRAWL_DATES_QUERY
 from kg.reports.definitions import (
     QUERIES_DIR,
     ReportDefinitionError,
@@ -165,6 +166,21 @@ BROKEN = [
         GOOD.replace("| year | required", "| year | sometimes"),
         "required, optional or default",
         id="bad-presence",
+    ),
+    pytest.param(
+        GOOD.replace("| year | required", "| year | store-default: latest-crawl"),
+        "its type must be date",
+        id="store-default-not-a-date",
+    ),
+    pytest.param(
+        GOOD.replace("year | year | required", "year | date | store-default: last-tuesday"),
+        "unknown store-default 'last-tuesday'",
+        id="unknown-store-default",
+    ),
+    pytest.param(
+        GOOD.replace("year | year | required", "year | date | store-default: crawl-before(to)"),
+        "crawl-before(to) names no other parameter",
+        id="crawl-before-nothing",
     ),
     pytest.param(
         GOOD.replace("param: year |", "param: limit |").replace("?year", "?limit"),
@@ -414,7 +430,8 @@ def test_hostile_values_never_change_the_query(
         assert hostile == nothing, f"{name}?{param}={value[:30]!r}"
         assert backend.requests, name
         # The text is the file's, always (or the fixed ones behind the "did you mean" hint).
-        allowed = {report.query, EXISTS_QUERY, runner.reports["search"].query}
+        # (or the crawl dates a left-out date parameter defaults to).
+        allowed = {report.query, EXISTS_QUERY, runner.reports["search"].query, CRAWL_DATES_QUERY}
         for request in backend.requests:
             assert request.query in allowed, name
             for term in (request.substitutions or {}).values():
