@@ -107,11 +107,20 @@ def _from_graph(runner: EngineRunner, graph: CoauthorGraph, minimum: int) -> Rep
 
 def _names(runner: EngineRunner, wanted: dict[str, int]) -> dict[str, list[str]] | None:
     """The names of the wanted authors, None when one is not a plain string."""
+    if not wanted:
+        return {}
     timeout = None if runner.timeout is None else runner.timeout * WHOLE_GRAPH_TIMEOUT_FACTOR
     outcome = runner.backend.run(QueryRequest(NAMES_QUERY, result_format="tsv"), timeout=timeout)
     rows: Any
     if outcome.body is not None:
-        solutions = ox.parse_query_results(outcome.body, ox.QueryResultsFormat.TSV)
+        # Only the lines of wanted authors become terms: a TSV line is one solution (line
+        # breaks in literals are escaped), its first field the author as written in the pairs.
+        header, _newline, body = outcome.body.partition(b"\n")
+        keys = {f"<{iri}>".encode() for iri in wanted}
+        kept = [line for line in body.split(b"\n") if line.partition(b"\t")[0] in keys]
+        solutions = ox.parse_query_results(
+            b"\n".join([header, *kept, b""]), ox.QueryResultsFormat.TSV
+        )
         assert isinstance(solutions, ox.QuerySolutions)
         rows = (tuple(solution) for solution in solutions)
     else:  # a backend that does not write native formats (an external store)
