@@ -27,8 +27,9 @@ from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
 from kg.reports.crawls import crawl_dates
-from kg.reports.definitions import Reports
+from kg.reports.definitions import Report, Reports
 from kg.reports.engines import ENGINES
+from kg.reports.engines.base import Engine
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
 from kg.reports.incremental import EVERYTHING, Reads, query_reads
 from kg.reports.incremental import union as union_reads
@@ -114,27 +115,43 @@ def precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
     for name in reports:
         report = reports[name]
         if report.cost == "whole-graph" and (
-            has_default_rows(report) or (report.engine is not None and has_default_binding(report))
+            _has_rows(report) or (report.engine is not None and has_default_binding(report))
         ):
             names.append(name)
     return names
 
 
+def _engine(report: Report) -> Engine | None:
+    return None if report.engine is None else ENGINES.get(report.engine)
+
+
+def _has_rows(report: Report) -> bool:
+    """Whether the report's query rows for its default binding get a file (on a store that
+    has the crawl dates its store defaults need): a plain report's are its answer; an
+    engine's only when the engine reads them."""
+    engine = _engine(report)
+    if engine is not None and not engine.reads_rows:
+        return False
+    return has_default_rows(report)
+
+
 def precompute_tasks(reports: Reports, scheme: IriScheme) -> list[str]:
     """What a precompute computes, a report name a task: the co-author graph of
     collaboration-path first (it is among the longest), then :func:`precomputed_names`,
-    an engine that runs other reports after them (the ambiguity engine reads the rows of
-    top-authors-by-papers from their file once it is written, else it runs that query)."""
+    an engine that runs other reports or reads the co-author graph after them (the
+    ambiguity engine reads the rows of top-authors-by-papers from their file once it is
+    written, else it runs that query; the coauthor-counts engine reads the graph's file,
+    else it builds the graph again)."""
     names = precomputed_names(reports, scheme)
     coauthors = reports.get(COAUTHOR_GRAPH_REPORT)
     if coauthors is not None and coauthors.engine == COAUTHOR_GRAPH_REPORT:
         names.insert(0, COAUTHOR_GRAPH_REPORT)
 
-    def runs_others(name: str) -> bool:
-        engine = ENGINES.get(reports[name].engine or "")
-        return engine is not None and bool(engine.runs)
+    def later(name: str) -> bool:
+        engine = _engine(reports[name])
+        return engine is not None and (bool(engine.runs) or engine.graph)
 
-    return [n for n in names if not runs_others(n)] + [n for n in names if runs_others(n)]
+    return [n for n in names if not later(n)] + [n for n in names if later(n)]
 
 
 class _Job:
@@ -194,7 +211,7 @@ class _Job:
         if name == COAUTHOR_GRAPH_REPORT and report.engine == COAUTHOR_GRAPH_REPORT:
             return ["graph"]
         kinds = []
-        if self.default_substitutions(name) is not None:
+        if _has_rows(report) and self.default_substitutions(name) is not None:
             kinds.append("rows")
         if report.engine is not None and self.default_binding(name) is not None:
             kinds.append("result")
@@ -297,7 +314,7 @@ class _Job:
             )
             return [Written(name, "graph", graph.edge_count, time.perf_counter() - started, size)]
         substitutions = self.default_substitutions(name)
-        if substitutions is not None and (kinds is None or "rows" in kinds):
+        if substitutions is not None and _has_rows(report) and (kinds is None or "rows" in kinds):
             started = time.perf_counter()
             # The store writes the solutions as it evaluates them (no row cap, no Python terms),
             # exactly as a live select() evaluates the same request.

@@ -21,17 +21,13 @@ from kg.reports.catalog import projected_columns
 from kg.reports.crawls import crawl_dates
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines import ENGINES
-from kg.reports.engines.base import TextIndex
+from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, TextIndex
 from kg.reports.engines.coauthor_graph import CoauthorGraph
 from kg.reports.engines.search import answered_by_index, search_index
 from kg.reports.params import Term
 from kg.reports.results import Binding, ReportResult, bind, drop_parameter_columns
 from kg.reports.stored import PrecomputedReports, StoredRows, reports_fingerprint
 from kg.store.query import QueryBackend, QueryRequest
-
-#: Whole-graph reports may run this many times the query time limit (once per store version).
-WHOLE_GRAPH_TIMEOUT_FACTOR = 4.0
-
 
 #: Whether anything is said about an entity (an author or paper given by name exists).
 EXISTS_QUERY = "SELECT ?entity WHERE { ?entity ?p ?o } LIMIT 1"

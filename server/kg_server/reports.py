@@ -50,6 +50,7 @@ from kg.formats import Format
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import lists_papers, load_reports
 from kg.reports.definitions import Report
+from kg.reports.engines import ENGINES
 from kg.reports.params import DEFAULT_LIMIT, paging_parameters
 from kg.reports.render import csv_chunks, result_document
 from kg.reports.results import Binding, ReportResult
@@ -593,6 +594,7 @@ def _html_response(name: str) -> Response:
         csv_url=report_url(report.name, values, suffix=".csv") if binding else None,
         paper_downloads=bibliography_urls(report, values) if binding else [],
         query_page=_query_page_link(report, binding),
+        engine_summary=ENGINES[report.engine].summary if report.engine in ENGINES else "",
         values=values,
     )
     response = Response(body, status=400 if error else 200, mimetype="text/html")

@@ -269,3 +269,31 @@ def test_new_graphs_are_read_for_their_predicates_as_they_load() -> None:
         )
     )
     assert unreadable.is_everything
+
+
+def test_an_engine_answering_from_the_graph_reads_its_query_s_predicates(
+    tmp_path: Path, sources: Path
+) -> None:
+    """top-authors-by-coauthors is an engine over the co-author graph: its one file (a result,
+    no rows) is copied only when neither the pairs nor the names it reads changed."""
+    folder = tmp_path / "store"
+    _ingest(folder, sources)
+    store = KGStore.open_readonly(folder)
+    try:
+        job = precompute_module._Job(store, load_reports(scheme=SCHEME), SCHEME, 100_000)
+        name = "top-authors-by-coauthors"
+        assert job.kinds(name) == ["result"]
+        reads = job.reads(name, "result")
+        assert reads.default == {"https://schema.org/author", "https://schema.org/name"}
+        for predicate, affected in (
+            ("https://schema.org/name", True),
+            ("https://schema.org/author", True),
+            (f"{KG}citationCount", False),
+        ):
+            assert reads.affected_by(changes.Touched({predicate}, set())) == affected, predicate
+        # It runs after the co-author graph, whose file it reads.
+        tasks = precompute_module.precompute_tasks(job.reports, SCHEME)
+        assert tasks.index(name) > tasks.index("collaboration-path")
+        assert tasks.index(name) > tasks.index("venues")
+    finally:
+        store.close()

@@ -102,7 +102,12 @@ def test_every_whole_graph_report_has_its_files(store_folder: Path, reports: Rep
     generation = KGStore.open_readonly(store_folder).generation
     assert generation is not None
     files = {p.name for p in (store_folder / PRECOMPUTED / generation).iterdir()}
-    assert {f"{name}.rows.json" for name in whole_graph(reports)} <= files
+    # top-authors-by-coauthors: its engine gives its rows from the co-author graph, so the
+    # precompute writes that result and never runs the query (the longest at 1M papers).
+    from_graph = {"top-authors-by-coauthors"}
+    assert {f"{name}.rows.json" for name in whole_graph(reports) if name not in from_graph} <= files
+    assert "top-authors-by-coauthors.rows.json" not in files
+    assert "top-authors-by-coauthors.result.json" in files
     # The ambiguity engine's answer is more than its query's rows; search needs a q, so only its rows.
     assert "possible-duplicate-authors.result.json" in files
     assert "search.result.json" not in files
@@ -134,7 +139,7 @@ def test_precomputed_answers_equal_the_live_queries(
         assert expected.rows, f"{name}: the seeds should give rows"
         same(stored.run(reports[name], binding), expected)
         checked += 1
-    assert checked >= 9
+    assert checked >= 8  # (top-authors-by-coauthors is an engine: uncut only)
     assert isinstance(stored.backend, SpyBackend)
     assert stored.backend.queries == [], "every default whole-graph answer came from its file"
 

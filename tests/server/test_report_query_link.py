@@ -1,7 +1,8 @@
 """'Open in the query page' keeps a report's parameters (issue 16 item 8).
 
 The link's query, run on /sparql, answers with the report's own rows, for every report
-whose parameters the query binds (engine reports work on rows in Python: not comparable).
+whose parameters the query binds (engine reports work on rows in Python: not comparable, but for
+the coauthor-counts engine, which gives its query's rows from the co-author graph).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ def _link(client: Any, path: str) -> str:
         pytest.param("/reports/author-papers?author=Xuyang+Zhao", id="author-papers"),
         pytest.param("/reports/author-papers?author=Xuyang+Zhao&year=2024", id="with-year"),
         pytest.param("/reports/top-authors-by-papers?min_papers=3", id="subquery-parameter"),
+        # An engine that gives its query's rows (from the co-author graph): the query answers alike.
+        pytest.param("/reports/top-authors-by-coauthors?min_coauthors=3", id="coauthor-counts"),
         pytest.param("/reports/author-summary?author=Weiran+Huang", id="author-summary"),
         pytest.param(
             "/reports/paper-authors?paper=http://kg.test/paper/"
@@ -64,3 +67,15 @@ def test_values_go_into_every_where_group() -> None:
         "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", {"s": ox.NamedNode("http://x/")}
     )
     assert construct == "CONSTRUCT { ?s ?p ?o } WHERE { VALUES (?s) { (<http://x/>) } ?s ?p ?o }"
+
+
+def test_the_page_says_what_the_engine_does_with_its_query(client: Any) -> None:
+    html = client.get(
+        "/reports/top-authors-by-coauthors", headers={"Accept": "text/html"}
+    ).get_data(as_text=True)
+    assert "engine gives this query&#39;s rows from the co-author graph" in html
+    assert "ORDER BY DESC(?coauthors) ?author_name ?author" in html
+    paper = client.get(
+        "/reports/coauthor-network?author=Weiran+Huang", headers={"Accept": "text/html"}
+    ).get_data(as_text=True)
+    assert "engine works on its rows in Python" in paper

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from kg.reports.engines.ambiguity import _ambiguity
 from kg.reports.engines.base import Engine
+from kg.reports.engines.coauthor_counts import COLUMNS as COAUTHOR_COUNTS_COLUMNS
+from kg.reports.engines.coauthor_counts import _coauthor_counts
 from kg.reports.engines.collaboration_path import _collaboration_path
 from kg.reports.engines.communities import _communities
 from kg.reports.engines.network import _network
@@ -25,4 +27,12 @@ ENGINES: dict[str, Engine] = {
         _collaboration_path, binds=("author",), columns=("coauthor", "via_paper")
     ),
     "search": Engine(_search, columns=("type", "item", "label")),
+    "coauthor-counts": Engine(
+        _coauthor_counts,
+        columns=COAUTHOR_COUNTS_COLUMNS,
+        runs=(),
+        reads_rows=False,
+        graph=True,
+        summary="gives this query's rows from the co-author graph, without running it",
+    ),
 }

@@ -19,6 +19,10 @@ from kg.reports.params import Term
 from kg.reports.results import Binding, ReportResult
 from kg.store.query import QueryBackend
 
+#: Whole-graph reports (and the whole-graph queries of their engines) may run this many
+#: times the query time limit (once per store version).
+WHOLE_GRAPH_TIMEOUT_FACTOR = 4.0
+
 
 class IndexHit(Protocol):
     """One match of a full-text index (:class:`kg.search.index.Hit`)."""
@@ -73,6 +77,8 @@ class EngineRunner(Protocol):
     reports: Reports
     backend: QueryBackend
     timeout: float | None
+    #: The row cap of a report's rows (a result holds at most this many, else is truncated).
+    max_rows: int
     #: Engine state that lives as long as one store version (search index, neighbours).
     memo: dict[str, Any]
     #: The store's full-text index (None: there is none, or the caller did not say).
@@ -88,6 +94,8 @@ class EngineRunner(Protocol):
 
     def coauthor_graph(self) -> CoauthorGraph | None: ...
 
+    def build_coauthor_graph(self) -> CoauthorGraph: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Engine:
@@ -101,6 +109,15 @@ class Engine:
     #: The other reports it runs (``run_named``), on which its answer depends besides its
     #: own query and the co-author pairs; None: it may run any (kg.reports.incremental).
     runs: tuple[str, ...] | None = None
+    #: Whether it reads its own query's rows for the default binding, so that ``kg
+    #: precompute`` writes them beside its result (False: the result only; the engine runs
+    #: its query only where it cannot answer otherwise).
+    reads_rows: bool = True
+    #: Whether it reads the co-author graph: ``kg precompute`` computes it after the other
+    #: reports, once the graph's file is written, instead of building the graph again.
+    graph: bool = False
+    #: What it does with the query, as the report page says it ("the X engine ...").
+    summary: str = "works on its rows in Python"
 
 
 def positions(variables: Sequence[str]) -> dict[str, int]:

@@ -73,10 +73,19 @@ class CoauthorGraph:
     via: _Ids
     #: The store version the pairs were read from ("" when built from pairs given directly).
     version: str = ""
+    #: int32, len(authors): how many distinct papers each author has (None: not known, for a
+    #: graph made by hand; :meth:`from_pairs` and :meth:`from_npz` always set it).
+    paper_counts: _Ids | None = None
+    #: Paper -> author pairs of the store left out because a term was not an IRI (a blank
+    #: node or a literal): the graph then lacks co-authorships a query over the store counts.
+    skipped: int = 0
 
     @classmethod
-    def from_pairs(cls, pairs: Iterable[tuple[str, str]], *, version: str = "") -> CoauthorGraph:
-        """Build from (paper IRI, author IRI) pairs (repeated pairs count once).
+    def from_pairs(
+        cls, pairs: Iterable[tuple[str, str]], *, version: str = "", skipped: int = 0
+    ) -> CoauthorGraph:
+        """Build from (paper IRI, author IRI) pairs (repeated pairs count once); ``skipped``:
+        how many pairs of the source were left out (see :attr:`skipped`).
 
         Raises ValueError when the graph would not fit int32 ids and offsets.
         """
@@ -95,13 +104,22 @@ class CoauthorGraph:
         a_ids = author_rank[np.array(author_of, dtype=np.int64)]
         p_ids = paper_rank[np.array(paper_of, dtype=np.int64)]
         del author_of, paper_of
-        src, dst, via = _shared_papers(p_ids, a_ids, len(authors))
+        src, dst, via, paper_counts = _shared_papers(p_ids, a_ids, len(authors))
         if len(src) >= 2**31 or len(authors) >= 2**31 - 2 or len(papers) >= 2**31:
             raise ValueError(f"co-author graph too large for int32 ids ({len(src)} edges)")
         counts = np.bincount(src, minlength=len(authors))
         offsets = np.zeros(len(authors) + 1, dtype=np.int32)
         np.cumsum(counts, out=offsets[1:])
-        return cls(authors, papers, offsets, dst.astype(np.int32), via.astype(np.int32), version)
+        return cls(
+            authors,
+            papers,
+            offsets,
+            dst.astype(np.int32),
+            via.astype(np.int32),
+            version,
+            paper_counts.astype(np.int32),
+            skipped,
+        )
 
     @classmethod
     def from_backend(cls, backend: QueryBackend, *, timeout: float | None = None) -> CoauthorGraph:
@@ -117,25 +135,28 @@ class CoauthorGraph:
         outcome = backend.run(QueryRequest(PAIRS_QUERY, result_format="tsv"), timeout=timeout)
         if outcome.body is not None:
             pairs = list(_tsv_iri_pairs(outcome.body))
+            total = _count_solutions(outcome.body)
         else:  # a backend that does not write native formats
-            pairs = [
-                (str(p.value), str(a.value))
-                for p, a in (outcome.select.rows if outcome.select else [])
-                if _is_iri(p) and _is_iri(a)
-            ]
-        return cls.from_pairs(pairs, version=version)
+            rows = outcome.select.rows if outcome.select else []
+            pairs = [(str(p.value), str(a.value)) for p, a in rows if _is_iri(p) and _is_iri(a)]
+            total = len(rows)
+        return cls.from_pairs(pairs, version=version, skipped=total - len(pairs))
 
     # -- as a file (kg precompute writes it beside the store; a server's warm-up reads it)
 
     def to_npz(self) -> bytes:
-        """The graph as an uncompressed NumPy ``.npz`` archive: the three arrays, and the
-        author and paper IRIs as UTF-8 lines (an IRI holds no line break). No pickles."""
+        """The graph as an uncompressed NumPy ``.npz`` archive: the arrays (the paper counts
+        empty when not known), the count of skipped pairs, and the author and paper IRIs as
+        UTF-8 lines (an IRI holds no line break). No pickles."""
         out = io.BytesIO()
+        counts = self.paper_counts
         np.savez(
             out,
             offsets=self.offsets,
             neighbours=self.neighbours,
             via=self.via,
+            paper_counts=np.empty(0, dtype=np.int32) if counts is None else counts,
+            skipped=np.array([self.skipped], dtype=np.int64),
             authors=np.frombuffer("\n".join(self.authors).encode("utf-8"), dtype=np.uint8),
             papers=np.frombuffer("\n".join(self.papers).encode("utf-8"), dtype=np.uint8),
         )
@@ -150,6 +171,8 @@ class CoauthorGraph:
                 offsets = arrays["offsets"]
                 neighbours = arrays["neighbours"]
                 via = arrays["via"]
+                paper_counts = arrays["paper_counts"]
+                skipped = arrays["skipped"]
                 authors = _lines(arrays["authors"])
                 papers = _lines(arrays["papers"])
         except (OSError, KeyError, EOFError, UnicodeDecodeError) as error:
@@ -161,9 +184,22 @@ class CoauthorGraph:
             or (len(offsets) and (offsets[0] != 0 or int(offsets[-1]) != len(neighbours)))
             or (len(neighbours) and int(neighbours.max()) >= len(authors))
             or (len(via) and int(via.max()) >= len(papers))
+            or paper_counts.dtype != np.int32
+            or paper_counts.shape not in ((0,), (len(authors),))
+            or skipped.dtype != np.int64
+            or skipped.shape != (1,)
         ):
             raise ValueError("the co-author graph archive's arrays do not fit together")
-        return cls(authors, papers, offsets, neighbours, via, version)
+        return cls(
+            authors,
+            papers,
+            offsets,
+            neighbours,
+            via,
+            version,
+            paper_counts if len(paper_counts) == len(authors) else None,
+            int(skipped[0]),
+        )
 
     # -- size
 
@@ -305,14 +341,17 @@ class CoauthorGraph:
 
 def _shared_papers(
     p_ids: npt.NDArray[np.int64], a_ids: npt.NDArray[np.int64], n_authors: int
-) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+) -> tuple[
+    npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]
+]:
     """Every ordered pair of distinct co-authors with the smallest paper id they share,
-    sorted by (author, co-author)."""
+    sorted by (author, co-author); and each author's count of distinct papers."""
     order = np.lexsort((a_ids, p_ids))
     p_sorted, a_sorted = p_ids[order], a_ids[order]
     keep = np.ones(len(p_sorted), dtype=bool)
     keep[1:] = (p_sorted[1:] != p_sorted[:-1]) | (a_sorted[1:] != a_sorted[:-1])
     p_sorted, a_sorted = p_sorted[keep], a_sorted[keep]
+    paper_counts = np.bincount(a_sorted, minlength=n_authors).astype(np.int64)
     papers, starts, sizes = np.unique(p_sorted, return_index=True, return_counts=True)
     keys: list[npt.NDArray[np.int64]] = []
     vias: list[npt.NDArray[np.int64]] = []
@@ -328,7 +367,7 @@ def _shared_papers(
         vias.append(np.repeat(papers[chosen], len(first)))
     if not keys:
         empty = np.empty(0, dtype=np.int64)
-        return empty, empty, empty
+        return empty, empty, empty, paper_counts
     key = np.concatenate(keys)
     via = np.concatenate(vias)
     del keys, vias
@@ -337,7 +376,7 @@ def _shared_papers(
     first_of_pair = np.ones(len(key), dtype=bool)
     first_of_pair[1:] = key[1:] != key[:-1]
     key, via = key[first_of_pair], via[first_of_pair]
-    return key // n_authors, key % n_authors, via
+    return key // n_authors, key % n_authors, via, paper_counts
 
 
 def _sorted_ids(index: dict[str, int]) -> tuple[list[str], npt.NDArray[np.int64]]:
@@ -364,6 +403,12 @@ def _tsv_iri_pairs(body: bytes) -> Iterable[tuple[str, str]]:
             and author.endswith(">")
         ):
             yield paper[1:-1], author[1:-1]
+
+
+def _count_solutions(body: bytes) -> int:
+    """The solutions of a SPARQL TSV document: its lines after the header (line breaks in
+    literals are escaped)."""
+    return max(0, body.count(b"\n") - 1)
 
 
 def _lines(array: npt.NDArray[np.uint8]) -> list[str]:
