@@ -59,6 +59,7 @@ from kg.reports.stored import PrecomputedReports
 from kg.sparql.results import python_value
 from kg.sparql.text import with_values
 from kg_server import negotiation, structured
+from kg_server.charts import chart_spec
 from kg_server.context import kg_context
 from kg_server.labels import column_label
 from kg_server.linked_data import local_href, offers_for
@@ -68,8 +69,6 @@ from kg_server.search import index_of
 
 blueprint = Blueprint("reports", __name__)
 
-#: Rows a chart or graph on an HTML page is drawn from (the table pages through all).
-CHART_ROWS = 5000
 #: Papers shown on an author page (the report pages through all).
 PAGE_PAPERS = 500
 
@@ -133,6 +132,10 @@ def entity_page(iri: str, scheme: IriScheme | None = None) -> str | None:
         return None
     endpoint = "reports.author_page" if kind == "author" else "reports.paper_page"
     return url_for(endpoint, slug=slug)
+
+
+def _entity_href(iri: str) -> str | None:
+    return entity_page(iri, kg_context().scheme)
 
 
 def report_url(
@@ -436,101 +439,6 @@ def _vendor() -> dict[str, bool]:
     return {"chart": vendor_available("chart"), "cytoscape": vendor_available("cytoscape")}
 
 
-def _label(value: Any) -> str:
-    return "n/a" if value is None else str(value)
-
-
-def _sort_key(text: str) -> tuple[int, float, str]:
-    try:
-        return (0, float(text), text)
-    except ValueError:
-        return (1, 0.0, text)
-
-
-def chart_spec(report: Report, result: ReportResult) -> dict[str, Any] | None:
-    """What static/charts.js draws for a report: a Chart.js spec or a graph spec, or None."""
-    chart = report.chart
-    if chart is None or not result.rows:
-        return None
-    if chart.kind == "network":
-        return {"kind": "graph", "spec": graph_spec(report, result)}
-    records = result.records(0, CHART_ROWS)
-    x = chart.x or result.columns[0]
-    if chart.series:
-        y = chart.y[0]
-        labels = sorted({_label(r.get(x)) for r in records}, key=_sort_key)
-        series = sorted({_label(r.get(chart.series)) for r in records}, key=_sort_key)
-        table: dict[tuple[str, str], Any] = {
-            (_label(r.get(chart.series)), _label(r.get(x))): r.get(y) for r in records
-        }
-        datasets = [
-            {"label": s, "data": [table.get((s, label)) for label in labels]} for s in series
-        ]
-        y_title = column_label(y)
-    else:
-        labels = [_label(r.get(x)) for r in records]
-        datasets = [
-            {"label": column_label(column), "data": [r.get(column) for r in records]}
-            for column in chart.y
-        ]
-        y_title = ", ".join(column_label(c) for c in chart.y)
-    values = [v for d in datasets for v in d["data"] if v is not None]
-    spec = {
-        "type": chart.kind,
-        "title": report.title,
-        "labels": labels,
-        "datasets": datasets,
-        "xTitle": column_label(x),
-        "yTitle": y_title,
-        "integer": all(isinstance(v, int) for v in values),
-        # Years on a linear axis: a year without papers keeps its place instead of vanishing.
-        "xLinear": _all_years(r.get(x) for r in records),
-    }
-    return {"kind": "chart", "spec": spec}
-
-
-def _all_years(values: Any) -> bool:
-    found = [v for v in values if v is not None]
-    return bool(found) and all(isinstance(v, int) and 1000 <= v <= 9999 for v in found)
-
-
-def graph_spec(report: Report, result: ReportResult) -> dict[str, Any]:
-    """A network report's elements as a charts.js graph spec (nodes link to their pages)."""
-    scheme = kg_context().scheme
-    elements = result.extra.get("elements", {})
-    nodes = []
-    focus = None
-    for node in elements.get("nodes", []):
-        data = node["data"]
-        if data.get("level") == 0:
-            focus = data["id"]
-        nodes.append(
-            {
-                "id": data["id"],
-                "label": data.get("label"),
-                "href": entity_page(str(data["id"]), scheme),
-                "group": f"depth {data.get('level', '')}",
-                "size": max(1, int(data.get("degree") or 1)),
-            }
-        )
-    edges = [
-        {
-            "source": e["data"]["source"],
-            "target": e["data"]["target"],
-            "weight": e["data"].get("weight", 1),
-            "label": "",
-        }
-        for e in elements.get("edges", [])[:CHART_ROWS]
-    ]
-    return {
-        "nodes": nodes,
-        "edges": edges,
-        "layout": "cose",
-        "focus": focus,
-        "title": f"{report.title}: {len(nodes)} people, {len(edges)} co-authorships",
-    }
-
-
 def _query_page_link(report: Report, binding: Binding | None = None) -> str:
     """The query page with the report's query, its parameter values written in as a VALUES
     block (so that it answers for the same author or paper as the report)."""
@@ -588,7 +496,7 @@ def _html_response(name: str) -> Response:
         offset=offset,
         limit=limit,
         pages=pages,
-        chart=chart_spec(report, result) if result is not None else None,
+        chart=chart_spec(report, result, _entity_href) if result is not None else None,
         vendor=_vendor(),
         json_url=report_url(report.name, values, suffix=".json") if binding else None,
         csv_url=report_url(report.name, values, suffix=".csv") if binding else None,
@@ -745,7 +653,7 @@ def author_page(slug: str) -> Response:
             "url": report_url(name, binding.values),
             "json": report_url(name, binding.values, suffix=".json"),
             "papers": bibliography_urls(report, binding.values),
-            "chart": chart_spec(report, result),
+            "chart": chart_spec(report, result, _entity_href),
         }
     facts = summary[2].records()[0]
     page_url = url_for("reports.author_page", slug=slug, _external=True)
