@@ -23,15 +23,18 @@ from dataclasses import dataclass
 from kg.store.query import QueryBackend, QueryRequest
 
 #: Every crawl date of the store: snapshot dates, and first-copy days of snapshots copied
-#: again (GRAPH patterns: archived snapshots are in history graphs only).
+#: again (GRAPH patterns: archived snapshots are in history graphs only). The second branch
+#: takes the distinct (subject, time) pairs first and then checks the type: written as two
+#: GRAPH patterns side by side, Oxigraph took 110-510 s over it at 1M papers (74k pages), as
+#: here 1.4 s (docs/benchmark.md, "Serving a million papers").
 CRAWL_DATES_QUERY = """PREFIX kg: <https://w3id.org/scholarly-kg/ontology#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT DISTINCT ?day WHERE {
   { GRAPH ?g { ?snapshot a kg:ProfileSnapshot ; dcterms:date ?day } }
   UNION
-  { GRAPH ?g { ?snapshot a kg:ProfileSnapshot }
-    GRAPH ?h { ?snapshot prov:generatedAtTime ?first }
+  { { SELECT DISTINCT ?snapshot ?first WHERE { GRAPH ?h { ?snapshot prov:generatedAtTime ?first } } }
+    GRAPH ?g { ?snapshot a kg:ProfileSnapshot }
     BIND(SUBSTR(STR(?first), 1, 10) AS ?day) }
 }
 """

@@ -104,6 +104,20 @@ def test_the_crawl_dates_are_the_ingests_as_of_dates(three_crawls: Path) -> None
         store.close()
 
 
+def test_a_crawl_that_changed_nothing_keeps_the_first_copys_date(
+    tmp_path: Path, crawls: dict[date, Path]
+) -> None:
+    # The same files on OCT and NOV: nothing is archived, each current snapshot is redated to
+    # NOV, and OCT is left only as the first copy's prov:generatedAtTime in history graphs.
+    same = {OCT: crawls[OCT], NOV: crawls[OCT]}
+    ingest_crawls(tmp_path / "store", same, (OCT, NOV))
+    store = KGStore.open_readonly(tmp_path / "store")
+    try:
+        assert crawl_dates(LocalBackend(store)) == ("2026-10-01", "2026-11-01")
+    finally:
+        store.close()
+
+
 @pytest.mark.parametrize("name", sorted(EXPLICIT))
 def test_no_dates_means_the_last_crawl(three_crawls: Path, name: str) -> None:
     store = KGStore.open_readonly(three_crawls)
