@@ -31,7 +31,7 @@ from kg.identity.records import Decision, DecisionKind, Resolution
 class KeyFacts:
     """What one name key's mentions say (computed on demand)."""
 
-    slots: dict[str, set[int]]  # canonical paper -> positions
+    slots: dict[str, frozenset[int]]  # canonical paper -> positions (one shared object each)
     coauthors: set[str]  # canonical keys of the visible co-authors
     sources: set[int]
 
@@ -51,6 +51,7 @@ class Facts:
         self._initials: dict[int, list[tuple[str, str]]] = {}
         self._initials_word: dict[str, str] = {}
         self._by_word: dict[int, dict[str, list[str]]] = {}
+        self._positions: dict[frozenset[int], frozenset[int]] = {}
 
     def __call__(self, k: int) -> KeyFacts:
         hit = self.cache.get(k)
@@ -71,7 +72,15 @@ class Facts:
                 owner = corpus.owner[source]
                 if owner >= 0 and owner != k and corpus.listings[j].truncated:
                     coauthors.add(self.owner_key(owner))  # an author, hidden by "et al."
-            hit = self.cache[k] = KeyFacts(dict(slots), coauthors, sources)
+            # One frozenset per distinct set of positions ({0}, {1}, ...) for all the papers of
+            # all keys: a set of its own per paper was 216 bytes for each mention of each key
+            # whose facts an author round asked for.
+            shared = self._positions
+            held: dict[str, frozenset[int]] = {}
+            for paper, positions in slots.items():
+                frozen = frozenset(positions)
+                held[paper] = shared.setdefault(frozen, frozen)
+            hit = self.cache[k] = KeyFacts(held, coauthors, sources)
         return hit
 
     def initials_of(self, k: int) -> list[tuple[str, str]]:

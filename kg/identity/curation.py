@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -117,18 +117,16 @@ def load_curation(path: str | os.PathLike[str] | None) -> Curation:
 
 
 def _entity(
-    text: str, scheme: IriNaming, author_iris: Mapping[str, str], paper_iris: Mapping[str, str]
+    text: str, scheme: IriNaming, iris: Callable[[str], Mapping[str, str]]
 ) -> tuple[str, str] | None:
-    """(entity kind, key) of one side of a curation entry, or None if it names nothing known."""
+    """(entity kind, key) of one side of a curation entry, or None if it names nothing known;
+    ``iris(kind)`` maps the IRIs of that kind in the data to their keys."""
     if text.lower().startswith("paper:"):
         return "paper", title_key(text[6:])
     kind = scheme.kind_of(text)
-    if kind == "author":
-        key = author_iris.get(text)
-        return ("author", key) if key else None
-    if kind == "paper":
-        key = paper_iris.get(text)
-        return ("paper", key) if key else None
+    if kind in ("author", "paper"):
+        key = iris(kind).get(text)
+        return (kind, key) if key else None
     if text.startswith(("http://", "https://")):
         return None
     return "author", name_key(text)
@@ -138,13 +136,23 @@ def curation_constraints(
     curation: Curation, scheme: IriNaming, author_keys: Iterable[str], paper_keys: Iterable[str]
 ) -> tuple[list[Constraint], list[str]]:
     """Tie curation entries to keys (IRIs are looked up among the keys in the data)."""
-    author_iris = {scheme.author_from_key(k): k for k in author_keys}
-    paper_iris = {scheme.paper_from_key(k): k for k in paper_keys}
+    # The IRI of every key is made only when an entry names an IRI (pass 1 held them, and
+    # the slug caches of kg.rdf.iri kept up to 131,072 keys and slugs each, while resolving).
+    made: dict[str, dict[str, str]] = {}
+
+    def iris(kind: str) -> Mapping[str, str]:
+        if kind not in made:
+            if kind == "author":
+                made[kind] = {scheme.author_from_key(k): k for k in author_keys}
+            else:
+                made[kind] = {scheme.paper_from_key(k): k for k in paper_keys}
+        return made[kind]
+
     out: list[Constraint] = []
     problems = list(curation.problems)
     for e in curation.entries:
-        a = _entity(e.a, scheme, author_iris, paper_iris)
-        b = _entity(e.b, scheme, author_iris, paper_iris)
+        a = _entity(e.a, scheme, iris)
+        b = _entity(e.b, scheme, iris)
         if a is None or b is None:
             problems.append(
                 f"{e.origin}: {e.a if a is None else e.b!r} is not an author or paper in the store"

@@ -177,10 +177,17 @@ def resolve_request(
     summaries = sorted([*request.stored, *fresh], key=lambda s: s.source)
     author_keys, paper_keys = _all_keys(summaries)
     scheme = request.scheme
+    # Without stored IRIs (a new store) no key is pinned: no IRI is made for every key.
     pinned_authors = {
-        k for k in author_keys if scheme.author_from_key(k) in request.stored_author_iris
+        k
+        for k in (author_keys if request.stored_author_iris else ())
+        if scheme.author_from_key(k) in request.stored_author_iris
     }
-    pinned_papers = {k for k in paper_keys if scheme.paper_from_key(k) in request.stored_paper_iris}
+    pinned_papers = {
+        k
+        for k in (paper_keys if request.stored_paper_iris else ())
+        if scheme.paper_from_key(k) in request.stored_paper_iris
+    }
     constraints, problems = curation_constraints(request.curation, scheme, author_keys, paper_keys)
     del author_keys, paper_keys
     resolution = resolve(
