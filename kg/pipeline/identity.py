@@ -228,10 +228,11 @@ class IdentityResolution:
         try:
             store.replace_large_graph(graph, lines)
             if observer is not None:
-                # Whole, for the observer only (a list of lines is rendered again, cheaply;
-                # a file is read again from its start).
-                text = "".join(lines if isinstance(lines, list) else self._resolver.lines(scheme))
-                observer.graph(graph, text)
+                # Line by line, never joined (about 1 GB at 1M papers): a list is shown
+                # again, a file is read again from its start as the observer takes it.
+                observer.graph(
+                    graph, lines if isinstance(lines, list) else self._resolver.lines(scheme)
+                )
         finally:
             self._close_resolver()
 

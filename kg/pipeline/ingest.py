@@ -745,7 +745,7 @@ def ingest(
                 )
                 if observer is not None:
                     triples = mapped.nquads[mapped.triples_at :].decode("utf-8")
-                    observer.graph(scheme.graph(mapped.source), triples)
+                    observer.graph(scheme.graph(mapped.source), triples.split("\n"))
                 batch_bytes += size
                 batch_quads += count
                 status = "added"

@@ -18,7 +18,7 @@ strategy implements the same three methods.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -87,9 +87,10 @@ class GraphObserver(Protocol):
     when nothing was unseen. Called from the ingest's main thread; it must not raise.
     """
 
-    def graph(self, graph: str, ntriples: str, start: int = 0) -> None:
-        """``graph``'s N-Triples: ``ntriples`` from offset ``start`` (before it, the same
-        triples as N-Quads: the bulk load's text)."""
+    def graph(self, graph: str, lines: Iterable[str]) -> None:
+        """``graph``'s N-Triples, one statement a line (its newline at its end, or not),
+        taken as they come: ``lines`` is read once, and may be a stream never held whole
+        (the identity graph's, read back from its file: about 1 GB at 1M papers)."""
         ...
 
     def unseen(self, graph: str, why: str) -> None: ...

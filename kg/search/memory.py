@@ -23,7 +23,7 @@ import gc
 import re
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -100,9 +100,9 @@ class IngestedGraphs:
 
     # -- kg.pipeline.steps.GraphObserver ----------------------------------------------------------
 
-    def graph(self, graph: str, ntriples: str, start: int = 0) -> None:
-        """A graph written whole, as N-Triples text (from ``start``: the N-Quads before it,
-        the named graph's copy, are the same triples)."""
+    def graph(self, graph: str, lines: Iterable[str]) -> None:
+        """A graph written whole, as N-Triples lines, taken one at a time as they come
+        (the identity graph's are read from a file: never held here as one text)."""
         if self.broken is not None:
             return
         started = time.thread_time()
@@ -114,7 +114,7 @@ class IngestedGraphs:
             if graph in self.mentions:
                 self.broken = f"{graph} written twice"
             else:
-                self.mentions[graph] = self._take(ntriples[start:] if start else ntriples)
+                self.mentions[graph] = self._take(lines)
         except (ValueError, IndexError) as error:  # text the mapping never writes
             self.broken = f"{graph}: {error}"
         finally:
@@ -205,13 +205,14 @@ class IngestedGraphs:
             pending[number].value = str(getattr(quad.object, "value", pending[number].value))
         self._typed = {}
 
-    def _take(self, text: str) -> set[str]:
-        """Keep the wanted statements of one graph's N-Triples; the entities it types."""
+    def _take(self, lines: Iterable[str]) -> set[str]:
+        """Keep the wanted statements of one graph's N-Triples lines; the entities it types."""
         wanted, literals, links, types = self._wanted, self.literals, self.links, self.types
         names, iri_of = self._names, self._iri
         kind_of = _KIND_OF
         typed: set[str] = set()
-        for line in text.split("\n"):
+        for each in lines:
+            line = each[:-1] if each[-1:] == "\n" else each  # as a split at newlines gives it
             if not line:
                 continue
             subject, predicate, rest = line.split(" ", 2)

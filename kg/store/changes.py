@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 #: The folder of a store that holds the change records.
 CHANGES = "changes"
 PENDING = "pending"
@@ -136,6 +138,39 @@ def predicates_of_lines(lines: Iterable[str]) -> set[str]:
             continue
         out.add(_key_of(match))
     return out
+
+
+#: One named graph's distinct predicates, and the distinct objects of its rdf:type
+#: statements: each answered inside the store (a scan of the graph's quads with no term
+#: decoded but the answers', then the type statements alone through the GPOS index), not
+#: read into Python quad by quad (the identity graph of 1M papers is millions of quads).
+_GRAPH_PREDICATES = "SELECT DISTINCT ?g ?p WHERE { GRAPH ?g { ?s ?p ?o } }"
+_GRAPH_CLASSES = f"SELECT DISTINCT ?g ?c WHERE {{ GRAPH ?g {{ ?s <{RDF_TYPE}> ?c }} }}"
+
+
+def keys_of_graph(store: ox.Store, graph: str) -> set[str]:
+    """What ``graph``'s statements are noted as (:func:`key`): the same set as the keys of
+    each of its quads, from two ``SELECT DISTINCT`` queries (about 12x less CPU than
+    reading the quads at 2M quads). ``?g`` is projected: pyoxigraph substitutes only
+    projected variables."""
+    bound: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+        ox.Variable("g"): ox.NamedNode(graph)
+    }
+    found: set[str] = set()
+    typed = False
+    rows: Any = store.query(_GRAPH_PREDICATES, substitutions=bound)
+    for row in rows:
+        predicate = row["p"].value
+        if predicate == RDF_TYPE:
+            typed = True  # noted by its classes: the bare rdf:type only for a non-IRI one
+        else:
+            found.add(predicate)
+    if typed:
+        rows = store.query(_GRAPH_CLASSES, substitutions=bound)
+        for row in rows:
+            obj = row["c"]
+            found.add(key(RDF_TYPE, obj.value if isinstance(obj, ox.NamedNode) else None))
+    return found
 
 
 def predicates_of_text(data: bytes) -> set[str] | None:

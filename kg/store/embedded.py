@@ -129,6 +129,8 @@ class KGStore:
         self.touched = Touched.everything()
         self._after: str | None = None
         self._pending = False
+        #: Graphs being retracted piece by piece whose predicates were noted before the first.
+        self._noted_whole: set[str] = set()
 
     # -- opening ---------------------------------------------------------------
 
@@ -453,8 +455,12 @@ class KGStore:
         self._note_graph(graph)
         if held:
             self._store.update(_retract_piece(graph, own_only=True))
-            while self._held_quads(graph, 1):
-                self.retract_piece(graph)
+            self._noted_whole.add(graph)  # each piece retracts a part of what was noted
+            try:
+                while self._held_quads(graph, 1):
+                    self.retract_piece(graph)
+            finally:
+                self._noted_whole.discard(graph)
             self._store.update(f"DROP SILENT GRAPH <{graph}>")
         subject = f"<{graph}> "
         own = [line for line in piece if line.startswith(subject)]  # the seal: loaded last
@@ -475,7 +481,8 @@ class KGStore:
     def retract_piece(self, graph: str) -> None:
         """Remove up to :data:`PIECE_QUADS` / 2 triples of ``graph``, and from the union those
         of them that no other graph states, in one transaction."""
-        self._note_graph(graph)
+        if graph not in self._noted_whole:  # else a reread of what is left at every piece
+            self._note_graph(graph)
         self._store.update(_retract_piece(graph, limit=max(1, PIECE_QUADS // 2)))
 
     def load_piece(self, graph: str, ntriples: list[str]) -> None:
@@ -544,14 +551,7 @@ class KGStore:
         if self.touched.is_everything:
             self._note(Touched())
             return
-        quads = self._store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
-        found = {
-            changes.key(
-                quad.predicate.value,
-                quad.object.value if isinstance(quad.object, ox.NamedNode) else None,
-            )
-            for quad in quads
-        }
+        found = changes.keys_of_graph(self._store, graph)
         self._note(Touched(found, set(found)))
 
     # -- publishing ------------------------------------------------------------

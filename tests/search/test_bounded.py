@@ -125,7 +125,7 @@ def test_the_ingest_observer_keeps_no_abstract_and_its_documents_still_have_them
         nquads = "".join(graph_with_union_copy(lines, graph))
         store.load_new_graphs([nquads])
         ingested = IngestedGraphs()
-        ingested.graph(graph, nquads, len(nquads) - len("".join(lines)))
+        ingested.graph(graph, lines)
         kept = sum(
             len(v.value) for d in ingested.literals.values() for vs in d.values() for v in vs
         )

@@ -138,10 +138,10 @@ def test_the_ingest_triples_stand_for_the_store_only_when_they_are_all_of_it(
 
     # Graphs it saw that are not the store's (or the other way round): not used either.
     other = IngestedGraphs()
-    other.graph("http://example.org/g", '<http://example.org/a> <http://example.org/p> "x" .\n')
+    other.graph("http://example.org/g", ['<http://example.org/a> <http://example.org/p> "x" .\n'])
     assert other.reader(["http://example.org/g", "http://example.org/h"], reader) is None
     assert other.reader(["http://example.org/g"], reader) is not None
-    other.graph("http://example.org/g", "")
+    other.graph("http://example.org/g", [])
     assert other.broken is not None and other.reader(["http://example.org/g"], reader) is None
 
 
@@ -167,8 +167,7 @@ def test_literals_read_as_the_store_reads_them(tmp_path: Path) -> None:
         store.load_new_graphs(["".join(graph_with_union_copy(lines, graph))])
         reader = StoreReader(store)
         ingested = IngestedGraphs()
-        nquads = "".join(graph_with_union_copy(lines, graph))
-        ingested.graph(graph, nquads, len(nquads) - len("".join(lines)))
+        ingested.graph(graph, lines)
         memory = ingested.reader([graph], reader)
         assert memory is not None, ingested.broken
         docs = list(read_documents(memory))
