@@ -1,6 +1,6 @@
 """How the search index reads the graph: a few narrow lookups, on any store.
 
-:mod:`kg.search.documents` needs four things of a store, and nothing else:
+:mod:`kg.search.documents` needs these things of a store, and nothing else:
 
 * :meth:`GraphReader.pairs`: the (subject, object) pairs of one predicate in the union,
   all of them or those of some subjects or some objects;
@@ -8,7 +8,10 @@
   incremental update reads again when that graph changes);
 * :meth:`GraphReader.fingerprints`: per graph of the union, a text that changes when
   the graph is rewritten (its file's checksum and its parse time);
-* :meth:`GraphReader.graphs`: the graphs of the union.
+* :meth:`GraphReader.graphs`: the graphs of the union;
+* and, where it can (:class:`PathReader`): :meth:`~PathReader.fields`, for a batch of
+  entities the objects at the end of several paths at once (a full build's batches of
+  papers and authors), with :meth:`~PathReader.count` and :meth:`~PathReader.untyped`.
 
 :class:`StoreReader` answers them on the embedded store: a whole predicate with one
 lean ``SELECT`` (one wide ``UNION`` query with ``BIND`` per field made the store join
@@ -17,7 +20,10 @@ some entities' values with an index lookup each in the union (``quads_for_patter
 the default graph), as a full build's batches and an update ask. :class:`SparqlReader` answers them with one small ``SELECT`` per
 predicate (``?s <p> ?o``, with a ``VALUES`` block for some subjects or objects)
 on any :class:`~kg.store.query.QueryBackend`, so an external store is indexed the
-same way, and the embedded one can be read that way too (tests compare them).
+same way, and the embedded one can be read that way too (tests compare them). Both
+follow paths with one ``SELECT`` per block of subjects, a ``UNION`` branch per path
+(``VALUES (?s ?i)``: the store joins the steps and returns each subject's number, not
+its IRI, so the nodes in between and the subjects are never decoded).
 """
 
 from __future__ import annotations
