@@ -74,16 +74,17 @@ def test_batches_of_one_or_two_give_the_documents_of_a_whole_read(store: KGStore
         assert list(read_in_batches(SparqlReader(LocalBackend(store)), batch)) == whole
 
 
-def test_no_paper_or_author_is_looked_up_one_by_one(store: KGStore) -> None:
+def test_no_paper_author_or_repository_is_looked_up_one_by_one(store: KGStore) -> None:
     reader = LookupCounter(store)
     docs = list(read_in_batches(reader, 20))
     papers = {d.iri for d in docs if d.kind == "paper"}
     authors = {d.iri for d in docs if d.kind == "author"}
-    assert len(papers) > 40 and len(authors) > 20
-    # Only the titles of the papers a repository names (the repositories' own reads).
-    assert {p for p, asked in reader.asked.items() if asked & (papers | authors)} <= {TITLE}
-    # One query per batch of papers and of authors (a few hundred IRIs per query at most).
-    batches = -(-len(papers) // 20) + -(-len(authors) // 20)
+    repositories = {d.iri for d in docs if d.kind == "repository"}
+    assert len(papers) > 40 and len(authors) > 20 and len(repositories) > 1
+    assert not [p for p, asked in reader.asked.items() if asked & (papers | authors)]
+    assert not [p for p, asked in reader.asked.items() if asked & repositories]
+    # One query per batch of papers, authors and repositories (at most 400 IRIs a query).
+    batches = sum(-(-len(kind) // 20) for kind in (papers, authors, repositories))
     assert batches <= reader.path_queries <= batches + 2
 
 
