@@ -20,10 +20,11 @@ some entities' values with an index lookup each in the union (``quads_for_patter
 the default graph), as a full build's batches and an update ask. :class:`SparqlReader` answers them with one small ``SELECT`` per
 predicate (``?s <p> ?o``, with a ``VALUES`` block for some subjects or objects)
 on any :class:`~kg.store.query.QueryBackend`, so an external store is indexed the
-same way, and the embedded one can be read that way too (tests compare them). Both
-follow paths with one ``SELECT`` per block of subjects, a ``UNION`` branch per path
-(``VALUES (?s ?i)``: the store joins the steps and returns each subject's number, not
-its IRI, so the nodes in between and the subjects are never decoded).
+same way, and the embedded one can be read that way too (tests compare them).
+:class:`StoreReader` also follows paths (:class:`PathReader`): one ``SELECT`` per block
+of subjects, a ``UNION`` branch per path (``VALUES (?s ?i)``: the store joins the steps
+and returns each subject's number, not its IRI, so the nodes in between and the
+subjects are never decoded).
 """
 
 from __future__ import annotations
@@ -90,8 +91,9 @@ class GraphReader(Protocol):
 
 
 class PathReader(GraphReader, Protocol):
-    """A reader that also follows paths in the store (a full build's batches read with
-    it: :func:`kg.search.documents.read_in_batches`; one without is read lookup by lookup)."""
+    """A reader that also follows paths in the store (:class:`StoreReader`): a full build's
+    batches are read with it (:func:`kg.search.documents.read_in_batches`); with another,
+    lookup by lookup."""
 
     def fields(
         self, subjects: Collection[str], paths: Sequence[Path]
@@ -180,9 +182,6 @@ class SparqlReader:
     dictionary (a lookup per IRI or long literal), and that is most of a read's time.
     """
 
-    #: Subjects per :meth:`fields` query.
-    fields_chunk = VALUES_CHUNK
-
     def __init__(self, backend: QueryBackend, *, timeout: float | None = None):
         self.backend = backend
         self.timeout = timeout
@@ -261,34 +260,6 @@ class SparqlReader:
                     out.setdefault(g.value, set()).add(s.value)
         return out
 
-    def fields(
-        self, subjects: Collection[str], paths: Sequence[Path]
-    ) -> Iterator[tuple[str, int, Term]]:
-        # One query per block of subjects for all the paths: the store joins the steps
-        # (the nodes in between are never decoded) and parses each block's IRIs once;
-        # a lookup per subject and predicate cost about three times as much CPU.
-        # Each subject is bound with its number (?i), and the number is what comes back: a
-        # small integer is held in the store's own encoding, an IRI is decoded from its
-        # dictionary, once per row (a fifth of the query's CPU).
-        union = " UNION ".join(_branch(number, path) for number, path in enumerate(paths))
-        for chunk in _chunks(subjects, self.fields_chunk):
-            named = [(iri, token) for iri in chunk if (token := _iri_token(iri)) is not None]
-            rows = " ".join(f"({token} {number})" for number, (_, token) in enumerate(named))
-            query = f"SELECT ?i ?f ?o WHERE {{ VALUES (?s ?i) {{ {rows} }} {union} }}"
-            for i, f, o in self._select(query):
-                yield named[int(i.value)][0], int(f.value), o
-
-    def count(self, predicate: str) -> int:
-        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {ox.NamedNode(predicate)} ?o }}"
-        return sum(int(n.value) for (n,) in self._select(query))
-
-    def untyped(self, predicate: str, kind: str) -> set[str]:
-        query = (
-            f"SELECT DISTINCT ?s WHERE {{ ?s {ox.NamedNode(predicate)} ?o FILTER(isIRI(?s)) "
-            f"MINUS {{ ?s a {ox.NamedNode(kind)} }} }}"
-        )
-        return {s.value for (s,) in self._select(query)}
-
     def fingerprints(self) -> dict[str, str]:
         return _fingerprints(self.backend)
 
@@ -342,6 +313,36 @@ class StoreReader(SparqlReader):
                 for quad in quads(None, p, node, union):
                     if not isinstance(quad.subject, ox.Triple):  # no quoted triples written
                         yield quad.subject.value, quad.object
+
+    def fields(
+        self, subjects: Collection[str], paths: Sequence[Path]
+    ) -> Iterator[tuple[str, int, Term]]:
+        # One query per block of subjects for all the paths: the store joins the steps
+        # (the nodes in between are never decoded) and parses each block's IRIs once;
+        # a lookup per subject and predicate cost about three times as much CPU. Only
+        # here: an external store is read lookup by lookup (Virtuoso fails the query,
+        # "sparp_gp_deprecate(): equiv replaces filter", and the CPU is the store's).
+        # Each subject is bound with its number (?i), and the number is what comes back: a
+        # small integer is held in the store's own encoding, an IRI is decoded from its
+        # dictionary, once per row (a fifth of the query's CPU).
+        union = " UNION ".join(_branch(number, path) for number, path in enumerate(paths))
+        for chunk in _chunks(subjects):
+            named = [(iri, token) for iri in chunk if (token := _iri_token(iri)) is not None]
+            rows = " ".join(f"({token} {number})" for number, (_, token) in enumerate(named))
+            query = f"SELECT ?i ?f ?o WHERE {{ VALUES (?s ?i) {{ {rows} }} {union} }}"
+            for i, f, o in self._select(query):
+                yield named[int(i.value)][0], int(f.value), o
+
+    def count(self, predicate: str) -> int:
+        query = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s {ox.NamedNode(predicate)} ?o }}"
+        return sum(int(n.value) for (n,) in self._select(query))
+
+    def untyped(self, predicate: str, kind: str) -> set[str]:
+        query = (
+            f"SELECT DISTINCT ?s WHERE {{ ?s {ox.NamedNode(predicate)} ?o FILTER(isIRI(?s)) "
+            f"MINUS {{ ?s a {ox.NamedNode(kind)} }} }}"
+        )
+        return {s.value for (s,) in self._select(query)}
 
     def mentions(
         self, types: Collection[str], graphs: Collection[str] | None = None
