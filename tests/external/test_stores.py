@@ -222,8 +222,9 @@ def test_every_report_answers_as_on_the_embedded_store(
     store = RemoteStore.open(seeded_external.server.query, base_iri=seeded_external.base_iri)
     remote = ReportRunner(reports, RemoteBackend(store, timeout=60), scheme, timeout=60)
     local = ReportRunner(reports, embedded_backend, scheme)
-    # Dates left out are the store's crawl dates, read from the external store too.
-    assert remote.bind(report, {}).values == local.bind(report, {}).values
+    if any(p.store_default is not None for p in report.parameters):
+        # Dates left out are the store's crawl dates, read from the external store too.
+        assert remote.bind(report, {}).values == local.bind(report, {}).values
     concatenated = _concatenated_columns(report.query)
     expected = _canonical_rows(local.run(report, binding).records(), concatenated)
     got = _canonical_rows(remote.run(report, binding).records(), concatenated)
