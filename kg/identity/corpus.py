@@ -8,7 +8,7 @@ per paper) or combine evidence, for every step.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
@@ -52,6 +52,11 @@ class Corpus:
     surname_count: dict[str, int] = field(default_factory=dict)
     #: Per set of name words (order ignored), how many distinct keys are made of it.
     word_sets: dict[str, int] = field(default_factory=dict)
+    #: Per title key, the abstract head of its first listing that has one: all that
+    #: :func:`~kg.identity.papers.merge_papers` reads of abstracts, and it empties this when
+    #: done (the listings hold none: abstracts were about 45 % of the summaries' memory, held
+    #: through every later step).
+    abstracts: dict[str, str] = field(default_factory=dict)
 
 
 def build_corpus(
@@ -62,24 +67,50 @@ def build_corpus(
     constraints: Iterable[Constraint] = (),
     config: ResolveConfig | None = None,
     blocking: Callable[[str], set[str]] = blocking_keys,
+    abstracts: Iterable[tuple[str, Sequence[str]]] = (),
 ) -> Corpus:
     """Index summaries for resolution (name and title keys computed once per distinct string).
 
     Sources are taken in the order of their names and listings in the order of their
     titles, so that the outcome does not depend on where the summaries came from
     (files or the store) nor on the order they came in.
+
+    ``abstracts`` gives, per source name, the abstract heads of its listings in the order of
+    its summary's listings, for summaries whose listings hold none (a listing's own abstract
+    counts where it has one). It is read once: an iterator that gives its pairs up as it goes
+    leaves no copy behind. The corpus's listings hold no abstract (see :attr:`Corpus.abstracts`).
     """
-    srcs = tuple(
-        replace(src, listings=tuple(sorted(src.listings, key=_listing_order)))
-        for src in sorted(sources, key=lambda s: s.source)
-    )
+    heads_of = dict(abstracts)
+    first_abstract: dict[str, str] = {}
+    by_title: dict[str, str] = {}
+
+    def slim(src: SourceSummary) -> SourceSummary:
+        """The source with its listings in order and without abstracts, which go to
+        ``first_abstract`` (the first of each title key in the corpus's order)."""
+        heads = heads_of.pop(src.source, ())
+        order = sorted(range(len(src.listings)), key=lambda i: _listing_order(src.listings[i]))
+        kept = []
+        for i in order:
+            listing = src.listings[i]
+            head = listing.abstract or (heads[i] if i < len(heads) else "")
+            if listing.abstract:
+                listing = replace(listing, abstract="")
+            if head:
+                tk = by_title.get(listing.title)
+                if tk is None:
+                    tk = by_title[listing.title] = title_key(listing.title)
+                first_abstract.setdefault(tk, head)
+            kept.append(listing)
+        return replace(src, listings=tuple(kept))
+
+    srcs = tuple(slim(src) for src in sorted(sources, key=lambda s: s.source))
+    heads_of.clear()  # sources without a summary: nothing to keep
     listings: list[Listing] = []
     listing_source: list[int] = []
     title_keys: list[str] = []
     keys: list[str] = []
     key_index: dict[str, int] = {}
     by_name: dict[str, int] = {}
-    by_title: dict[str, str] = {}
     authors: list[tuple[int, ...]] = []
     written: list[Counter[str]] = []
     owners: list[int] = []
@@ -147,6 +178,7 @@ def build_corpus(
     )
     corpus.surname_count = dict(surname_count)
     corpus.word_sets = dict(Counter(word_set(k) for k in keys))
+    corpus.abstracts = first_abstract
     return corpus
 
 

@@ -192,6 +192,8 @@ def merge_papers(corpus: Corpus, res: Resolution) -> Resolution:
             )
         )
     corpus.paper_of_listing = [alias.get(tk, tk) for tk in corpus.title_keys]
+    # No later step reads abstracts: let them go before the author rounds' high-water mark.
+    corpus.abstracts = {}
     return replace(
         res, paper_alias=alias, decisions=res.decisions + tuple(decisions), warnings=tuple(warnings)
     )
@@ -301,8 +303,8 @@ def paper_candidates(
     for (a, b), sim in pairs.items():
         ok, score, evidence = _paper_evidence(
             corpus,
-            nodes.listings[tks[a]],
-            nodes.listings[tks[b]],
+            (nodes.listings[tks[a]], corpus.abstracts.get(tks[a], "")),
+            (nodes.listings[tks[b]], corpus.abstracts.get(tks[b], "")),
             sim,
             sources_of[a] & sources_of[b],
         )
@@ -343,10 +345,16 @@ def _canonical_papers(
 
 
 def _paper_evidence(
-    corpus: Corpus, la: list[int], lb: list[int], sim: float, shared_sources: frozenset[int]
+    corpus: Corpus,
+    a: tuple[list[int], str],
+    b: tuple[list[int], str],
+    sim: float,
+    shared_sources: frozenset[int],
 ) -> tuple[bool, float, list[str]]:
-    """Do two title keys' listings confirm one paper? (ok, score, evidence)."""
+    """Do two title keys' listings (and abstract heads, "" for none) confirm one paper?
+    (ok, score, evidence)."""
     cfg = corpus.config
+    (la, aa), (lb, ab) = a, b
     evidence = [f"titles {sim:.2f} similar"]
     ok = True
     if shared_sources:
@@ -381,8 +389,6 @@ def _paper_evidence(
             else f"few shared author surnames ({len(shared)} of {smaller})"
         )
         ok = False
-    aa = next((corpus.listings[j].abstract for j in la if corpus.listings[j].abstract), "")
-    ab = next((corpus.listings[j].abstract for j in lb if corpus.listings[j].abstract), "")
     abstract_score = 1.0
     if aa and ab:
         n = min(len(aa), len(ab), ABSTRACT_HEAD)

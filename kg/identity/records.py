@@ -72,6 +72,19 @@ def summarize(profile: Profile) -> SourceSummary:
     )
 
 
+def summarize_apart(profile: Profile) -> tuple[SourceSummary, tuple[str, ...]]:
+    """:func:`summarize` with the abstract heads apart (the listings hold none): the heads,
+    in the order of the listings, are read by one step only and let go after it
+    (``abstracts`` of :func:`kg.identity.resolve.resolve`)."""
+    listings = tuple(
+        Listing(profile.source, p.line, p.title, p.date, p.authors, p.authors_truncated)
+        for p in profile.papers
+    )
+    heads = tuple(p.abstract[:ABSTRACT_HEAD] for p in profile.papers)
+    owner = profile.owner
+    return SourceSummary(profile.source, owner.name, owner.inferred, listings), heads
+
+
 @dataclass(frozen=True, slots=True)
 class Constraint:
     """A curated constraint: ``must-link`` or ``cannot-link`` two authors (name keys) or papers (title keys)."""

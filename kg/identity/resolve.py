@@ -84,6 +84,7 @@ from kg.identity.records import (
     ResolveConfig,
     SourceSummary,
     summarize,
+    summarize_apart,
 )
 from kg.identity.short_forms import attach_initials, attach_short_forms
 
@@ -112,6 +113,7 @@ __all__ = [
     "name_rule",
     "resolve",
     "summarize",
+    "summarize_apart",
 ]
 
 
@@ -135,12 +137,14 @@ def resolve(
     config: ResolveConfig | None = None,
     steps: Sequence[Step] = DEFAULT_STEPS,
     blocking: Callable[[str], set[str]] = blocking_keys,
+    abstracts: Iterable[tuple[str, Sequence[str]]] = (),
 ) -> Resolution:
     """Resolve the identities of papers and authors in ``sources``; see the module docstring.
 
     ``pinned_*`` are keys already in the store (preferred as canonical keys);
     ``constraints`` are curated must-link / cannot-link pairs. Never raises for
-    data; a constraint naming an unknown key becomes a warning.
+    data; a constraint naming an unknown key becomes a warning. ``abstracts``: the abstract
+    heads of listings that hold none, per source (:func:`~kg.identity.corpus.build_corpus`).
     """
     with _no_cycle_collection():
         corpus = build_corpus(
@@ -150,6 +154,7 @@ def resolve(
             constraints=constraints,
             config=config,
             blocking=blocking,
+            abstracts=abstracts,
         )
         res = Resolution()
         if merge_papers not in steps:

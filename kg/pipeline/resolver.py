@@ -40,7 +40,7 @@ from kg.identity.resolve import (
     ResolveConfig,
     SourceSummary,
     resolve,
-    summarize,
+    summarize_apart,
 )
 from kg.normalize import name_key, title_key
 from kg.pipeline.limits import FileLimits, FileTooLarge, parse_limited, read_limited
@@ -66,6 +66,8 @@ class Summarised:
     sha256: str
     unchanged: bool
     summary: SourceSummary | None  # None: unreadable or no paper
+    #: The abstract heads of the summary's listings, in their order (the listings hold none).
+    abstracts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +91,10 @@ def summarise_file(
     if sha == known_sha:
         return Summarised(source, sha, True, None)
     profile = parse_limited(data, source, as_of, limits)
-    return Summarised(source, sha, False, summarize(profile) if profile.papers else None)
+    if not profile.papers:
+        return Summarised(source, sha, False, None)
+    summary, abstracts = summarize_apart(profile)
+    return Summarised(source, sha, False, summary, abstracts if any(abstracts) else ())
 
 
 def summarise_files(
@@ -139,7 +144,8 @@ class _Shared:
         )
         owner = one(s.owner, s.owner) if s.owner else s.owner
         summary = SourceSummary(s.source, owner, s.owner_inferred, listings)
-        return Summarised(done.source, done.sha256, done.unchanged, summary)
+        abstracts = tuple([one(a, a) for a in done.abstracts])
+        return Summarised(done.source, done.sha256, done.unchanged, summary, abstracts)
 
 
 # --- what resolution is asked and answers ------------------------------------------------------
@@ -170,10 +176,14 @@ class Resolved:
 
 
 def resolve_request(
-    fresh: Iterable[SourceSummary], request: Request
+    fresh: Iterable[SourceSummary],
+    request: Request,
+    abstracts: Iterable[tuple[str, Sequence[str]]] = (),
 ) -> tuple[Resolution, list[str], dict[str, str], dict[str, str]]:
     """Resolve the fresh summaries with the stored ones: the resolution, the problems
-    (curation's and resolution's warnings) and the display names and titles per key."""
+    (curation's and resolution's warnings) and the display names and titles per key.
+    ``abstracts``: the abstract heads of fresh listings that hold none, per source
+    (:class:`Summarised`)."""
     summaries = sorted([*request.stored, *fresh], key=lambda s: s.source)
     author_keys, paper_keys = _all_keys(summaries)
     scheme = request.scheme
@@ -196,6 +206,7 @@ def resolve_request(
         pinned_papers=pinned_papers,
         constraints=constraints,
         config=request.config,
+        abstracts=abstracts,
     )
     display, titles = _display_names(summaries)
     return resolution, problems + list(resolution.warnings), display, titles
@@ -261,6 +272,7 @@ class LocalResolver:
     ) -> None:
         self._args = (works, as_of, workers, limits)
         self._fresh: list[SourceSummary] = []
+        self._abstracts: dict[str, tuple[str, ...]] = {}
         self.resolution: Resolution | None = None
         self._names: tuple[dict[str, str], dict[str, str]] = ({}, {})
         self._request: Request | None = None
@@ -268,11 +280,17 @@ class LocalResolver:
     def seen(self) -> list[Seen]:
         done = summarise_files(*self._args)
         self._fresh = [s.summary for s in done if not s.unchanged and s.summary is not None]
+        self._abstracts = {
+            s.summary.source: s.abstracts
+            for s in done
+            if not s.unchanged and s.summary is not None and s.abstracts
+        }
         return [Seen(s.source, s.sha256, s.unchanged, s.summary is not None) for s in done]
 
     def resolve(self, request: Request) -> Resolved:
         fresh, self._fresh = self._fresh, []
-        self.resolution, problems, *names = resolve_request(fresh, request)
+        abstracts, self._abstracts = self._abstracts, {}
+        self.resolution, problems, *names = resolve_request(fresh, request, _given_up(abstracts))
         self._names = (names[0], names[1])
         self._request = request
         return Resolved(self.resolution.keys(), tuple(problems))
@@ -284,6 +302,14 @@ class LocalResolver:
 
     def close(self) -> None:
         self._fresh = []
+        self._abstracts = {}
+
+
+def _given_up(held: dict[str, tuple[str, ...]]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The pairs of ``held``, each taken out as it is given: once resolution has read them,
+    nothing here keeps an abstract (resolution keeps those merge_papers reads, until then)."""
+    while held:
+        yield held.popitem()
 
 
 class SeparateResolver:
