@@ -23,24 +23,13 @@ from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
 from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
 from tests.conftest import TEST_BASE_IRI
+from tests.server.recording import RecordingBackend
 
 SCHEME = IriScheme(TEST_BASE_IRI)
 NAME = "top-authors-by-coauthors"
 AUTHOR = f"{TEST_BASE_IRI}author/"
 PAPER = f"{TEST_BASE_IRI}paper/"
 SCHEMA = "https://schema.org/"
-
-
-class RecordingBackend(LocalBackend):
-    """A LocalBackend that remembers the text of every query."""
-
-    def __init__(self, store: KGStore):
-        super().__init__(store)
-        self.queries: list[str] = []
-
-    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
-        self.queries.append(request.query)
-        return super().run(request, timeout=timeout)
 
 
 class TermsOnlyBackend(RecordingBackend):
@@ -89,7 +78,7 @@ def test_the_seed_store_gives_the_query_rows(
     backend = RecordingBackend(KGStore.open_readonly(seed_store))
     runner = ReportRunner(reports, backend, SCHEME, max_rows=max_rows)
     for minimum in ("1", "2", "5", "10", "30", "1000"):
-        backend.queries.clear()
+        backend.requests.clear()
         found = assert_same(runner, minimum)
         # From the graph (built once) and one scan of the names (none when no author is listed):
         # the report's query is not run (the comparison above ran it after).

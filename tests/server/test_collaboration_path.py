@@ -24,25 +24,14 @@ from kg.reports.engines.collaboration_path import (
 from kg.reports.results import ReportResult
 from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
-from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
+from kg.store.query import LocalBackend
 from tests.conftest import TEST_BASE_IRI
+from tests.server.recording import RecordingBackend
 
 SCHEME = IriScheme(TEST_BASE_IRI)
 AUTHOR = f"{TEST_BASE_IRI}author/"
 PAPER = f"{TEST_BASE_IRI}paper/"
 SCHEMA_AUTHOR = "<https://schema.org/author>"
-
-
-class RecordingBackend(LocalBackend):
-    """A LocalBackend that remembers the text of every query."""
-
-    def __init__(self, store: KGStore):
-        super().__init__(store)
-        self.queries: list[str] = []
-
-    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
-        self.queries.append(request.query)
-        return super().run(request, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +129,7 @@ def test_the_report_uses_the_graph_once_built(reports: Reports, seed_store: Path
         "without the graph, one query per expanded author"
     )
     runner.build_coauthor_graph()
-    backend.queries.clear()
+    backend.requests.clear()
     again = runner.run_named("collaboration-path", {"from": "Haowei He", "to": "Qibin Zhao"})
     assert again.rows and path_query not in backend.queries
     assert [r["author_name"] for r in first.records()] == [

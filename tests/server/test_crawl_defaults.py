@@ -13,8 +13,9 @@ from flask import Flask
 from kg.reports.crawls import CRAWL_DATES_QUERY
 from kg.reports.precompute import precompute_store
 from kg.store.embedded import KGStore
-from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
+from kg.store.query import LocalBackend
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
+from tests.server.recording import RecordingBackend
 from tests.store.test_crawl_defaults import (
     DEC,
     EXPLICIT,
@@ -24,18 +25,6 @@ from tests.store.test_crawl_defaults import (
     crawl_folders,
     ingest_crawls,
 )
-
-
-class SpyBackend(LocalBackend):
-    """An in-process backend that records every query it is asked to run."""
-
-    def __init__(self, store: KGStore):
-        super().__init__(store)
-        self.queries: list[QueryRequest] = []
-
-    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
-        self.queries.append(request)
-        return super().run(request, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -65,13 +54,13 @@ def _app(store: KGStore, backend: Any) -> Flask:
     return app
 
 
-def _report_queries(spy: SpyBackend) -> list[str]:
-    return [q.query for q in spy.queries if q.query != CRAWL_DATES_QUERY]
+def _report_queries(spy: RecordingBackend) -> list[str]:
+    return [q.query for q in spy.requests if q.query != CRAWL_DATES_QUERY]
 
 
 @pytest.mark.parametrize("name", sorted(EXPLICIT))
 def test_no_dates_is_the_last_crawl_from_the_precomputed_file(store: KGStore, name: str) -> None:
-    spy = SpyBackend(store)
+    spy = RecordingBackend(store)
     client = _app(store, spy).test_client()
     default = client.get(f"/reports/{name}.json")
     assert default.status_code == 200, default.get_data(as_text=True)

@@ -32,24 +32,13 @@ from kg.reports.stored import (
     reports_fingerprint,
 )
 from kg.store.embedded import KGStore
-from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
+from kg.store.query import LocalBackend
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI, ingest_into
+from tests.server.recording import RecordingBackend
 
 SCHEME = IriScheme(TEST_BASE_IRI)
 #: The crawl dates of the seed store: one crawl.
 SEED_DATES = (SEED_AS_OF.isoformat(),)
-
-
-class SpyBackend(LocalBackend):
-    """An in-process backend that records every query it is asked to run."""
-
-    def __init__(self, store: KGStore):
-        super().__init__(store)
-        self.queries: list[QueryRequest] = []
-
-    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
-        self.queries.append(request)
-        return super().run(request, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +112,7 @@ def test_precomputed_answers_equal_the_live_queries(
     live = ReportRunner(reports, LocalBackend(readonly), SCHEME, max_rows=max_rows)
     stored = ReportRunner(
         reports,
-        SpyBackend(readonly),
+        RecordingBackend(readonly),
         SCHEME,
         max_rows=max_rows,
         precomputed=PrecomputedReports(store_folder),
@@ -140,28 +129,28 @@ def test_precomputed_answers_equal_the_live_queries(
         same(stored.run(reports[name], binding), expected)
         checked += 1
     assert checked >= 8  # (top-authors-by-coauthors is an engine: uncut only)
-    assert isinstance(stored.backend, SpyBackend)
-    assert stored.backend.queries == [], "every default whole-graph answer came from its file"
+    assert isinstance(stored.backend, RecordingBackend)
+    assert stored.backend.requests == [], "every default whole-graph answer came from its file"
 
 
 def test_search_reads_its_names_and_titles_from_the_file(
     readonly: KGStore, store_folder: Path, reports: Reports
 ) -> None:
     live = ReportRunner(reports, LocalBackend(readonly), SCHEME)
-    spy = SpyBackend(readonly)
+    spy = RecordingBackend(readonly)
     stored = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
     for params in ({"q": "weiran huang"}, {"q": "contrastive learning", "kind": "paper"}):
         report = reports["search"]
         expected = live.run(report, live.bind(report, params))
         assert expected.rows
         same(stored.run(report, stored.bind(report, params)), expected)
-    assert spy.queries == []
+    assert spy.requests == []
 
 
 def test_a_filtered_request_runs_the_query(
     readonly: KGStore, store_folder: Path, reports: Reports
 ) -> None:
-    spy = SpyBackend(readonly)
+    spy = RecordingBackend(readonly)
     stored = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
     live = ReportRunner(reports, LocalBackend(readonly), SCHEME)
     for name, params in (
@@ -173,7 +162,7 @@ def test_a_filtered_request_runs_the_query(
             stored.run(report, stored.bind(report, params)),
             live.run(report, live.bind(report, params)),
         )
-    assert spy.queries, "a binding the files cannot answer goes to the store"
+    assert spy.requests, "a binding the files cannot answer goes to the store"
 
 
 def _old_cell(term: Any) -> Any:
@@ -262,11 +251,11 @@ def test_a_bad_file_falls_back_to_the_live_query(
         )
         _corrupt(side, how)
         assert PrecomputedReports(folder).rows(store.generation, report, {}) is None
-        spy = SpyBackend(store)
+        spy = RecordingBackend(store)
         runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
         live = ReportRunner(reports, LocalBackend(store), SCHEME)
         same(runner.run(report, runner.bind(report, {})), live.run(report, live.bind(report, {})))
-        assert [q.query for q in spy.queries] == [report.query]
+        assert [q.query for q in spy.requests] == [report.query]
     finally:
         store.close()
 
@@ -344,13 +333,13 @@ def test_parallel_workers_write_the_same_files(
     # And they are used: every default whole-graph answer is read from them, none queried.
     store = KGStore.open_readonly(folder)
     try:
-        spy = SpyBackend(store)
+        spy = RecordingBackend(store)
         runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
         for name in whole_graph(reports):
             binding = default_binding(reports[name], SCHEME, SEED_DATES)
             if binding is not None:
                 assert runner.run(reports[name], binding).rows
-        assert spy.queries == []
+        assert spy.requests == []
     finally:
         store.close()
 
@@ -366,11 +355,11 @@ def test_an_edited_query_does_not_get_the_old_answer(
         encoding="utf-8",
     )
     edited = load_reports(queries, scheme=SCHEME)
-    spy = SpyBackend(readonly)
+    spy = RecordingBackend(readonly)
     runner = ReportRunner(edited, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
     runner.run(edited["subjects"], runner.bind(edited["subjects"], {}))
     runner.run(edited["venues"], runner.bind(edited["venues"], {}))
-    assert [q.query for q in spy.queries] == [edited["subjects"].query]
+    assert [q.query for q in spy.requests] == [edited["subjects"].query]
 
 
 def test_a_reingest_with_changed_data_writes_a_new_generation(
@@ -399,13 +388,13 @@ def test_a_reingest_with_changed_data_writes_a_new_generation(
     assert not stale.exists(), "files of a pruned checkpoint are removed"
     store = KGStore.open_readonly(folder)
     try:
-        spy = SpyBackend(store)
+        spy = RecordingBackend(store)
         runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
         live = ReportRunner(reports, LocalBackend(store), SCHEME)
         profiles = runner.run(reports["profiles"], runner.bind(reports["profiles"], {}))
         same(profiles, live.run(reports["profiles"], live.bind(reports["profiles"], {})))
         assert len(profiles.rows) == len(seed_files)
-        assert spy.queries == []
+        assert spy.requests == []
         old = PrecomputedReports(folder).rows(old_generation, reports["profiles"], {})
         assert old is not None and len(old.rows) == len(first), (
             "the old generation keeps its own answer"
@@ -417,7 +406,7 @@ def test_a_reingest_with_changed_data_writes_a_new_generation(
 # -- over HTTP ---------------------------------------------------------------------------------
 
 
-def _app(store: KGStore, spy: SpyBackend, *, warm: bool) -> Any:
+def _app(store: KGStore, spy: RecordingBackend, *, warm: bool) -> Any:
     from kg_server.app import create_app
 
     app = create_app(
@@ -433,7 +422,7 @@ def _app(store: KGStore, spy: SpyBackend, *, warm: bool) -> Any:
 
 
 def test_a_report_after_ingest_is_served_from_the_file(readonly: KGStore) -> None:
-    spy = SpyBackend(readonly)
+    spy = RecordingBackend(readonly)
     client = _app(readonly, spy, warm=False).test_client()
     for name in ("subjects", "top-authors-by-papers", "possible-duplicate-authors", "profiles"):
         response = client.get(f"/reports/{name}.json?limit=2")
@@ -441,7 +430,7 @@ def test_a_report_after_ingest_is_served_from_the_file(readonly: KGStore) -> Non
         assert response.json["total"] >= 1
     response = client.get("/reports/search.json?q=weiran")
     assert response.status_code == 200 and response.json["rows"]
-    assert spy.queries == []
+    assert spy.requests == []
 
 
 def _wait_for_warm_up(runner: ReportRunner, reports: Reports, seconds: float = 60) -> float:
@@ -453,7 +442,7 @@ def _wait_for_warm_up(runner: ReportRunner, reports: Reports, seconds: float = 6
 
 
 def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Reports) -> None:
-    spy = SpyBackend(readonly)
+    spy = RecordingBackend(readonly)
     app = _app(readonly, spy, warm=True)
     runner: ReportRunner = app.extensions["kg_reports"]
     deadline = _wait_for_warm_up(runner, reports)
@@ -463,7 +452,7 @@ def test_the_server_warms_the_whole_graph_reports(readonly: KGStore, reports: Re
     }
     # The warm-up runs no report query: even the co-author graph of collaboration-path is
     # read from its file. It reads the crawl dates (the reports over time default to them) once.
-    assert [q.query for q in spy.queries] == [CRAWL_DATES_QUERY]
+    assert [q.query for q in spy.requests] == [CRAWL_DATES_QUERY]
     graph = runner.coauthor_graph()
     assert graph is not None and graph.version == runner.version()
     # Readiness: /healthz says so once the warm-up of this version is done, not before.
@@ -486,7 +475,7 @@ def test_without_files_the_server_warms_by_querying(
     shutil.rmtree(folder / PRECOMPUTED)
     store = KGStore.open_readonly(folder)
     try:
-        spy = SpyBackend(store)
+        spy = RecordingBackend(store)
         app = _app(store, spy, warm=True)
         runner: ReportRunner = app.extensions["kg_reports"]
         _wait_for_warm_up(runner, reports)
@@ -494,11 +483,11 @@ def test_without_files_the_server_warms_by_querying(
             **{name: "query" for name in whole_graph(reports)},
             **unresolved(reports),
         }
-        queried = len(spy.queries)
+        queried = len(spy.requests)
         assert queried >= len(whole_graph(reports))
         response = app.test_client().get("/reports/subjects.json")
         assert response.status_code == 200
-        assert len(spy.queries) == queried, "the warmed answer is served from the cache"
+        assert len(spy.requests) == queried, "the warmed answer is served from the cache"
     finally:
         store.close()
 
@@ -550,10 +539,10 @@ def test_a_damaged_coauthor_graph_file_is_built_again(
                 meta["query"] = hashlib.sha256(b"another query").hexdigest()
             meta_path.write_text(json.dumps(meta))
         assert PrecomputedReports(folder).coauthor_graph(generation) is None
-        spy = SpyBackend(store)
+        spy = RecordingBackend(store)
         runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
         graph = runner.build_coauthor_graph()
-        assert [q.query for q in spy.queries] == [PAIRS_QUERY]
+        assert [q.query for q in spy.requests] == [PAIRS_QUERY]
         assert graph.edge_count == CoauthorGraph.from_backend(LocalBackend(store)).edge_count
     finally:
         store.close()
@@ -579,11 +568,11 @@ def test_the_ambiguity_engine_reads_the_top_authors_from_their_default_rows(
     """possible-duplicate-authors?min_papers=N cuts the precomputed top-authors rows instead of
     running top-authors-by-papers for N (a whole-graph query: minutes at 1M papers); the
     authors it considers are those of that query, in its order."""
-    spy = SpyBackend(readonly)
+    spy = RecordingBackend(readonly)
     runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(store_folder))
     runner.run_named("possible-duplicate-authors", {"min_papers": min_papers})
     top_query = reports["top-authors-by-papers"].query
-    assert [q for q in spy.queries if q.query == top_query] == []
+    assert [q for q in spy.requests if q.query == top_query] == []
     live = ReportRunner(reports, LocalBackend(readonly), SCHEME)
     wanted = live.run_named("top-authors-by-papers", {"min_papers": min_papers})
     default = live.run_named("top-authors-by-papers", {})

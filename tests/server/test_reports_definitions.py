@@ -28,22 +28,11 @@ from kg.reports.params import PARAM_TYPES
 from kg.reports.results import bind
 from kg.reports.runner import EXISTS_QUERY, ReportRunner
 from kg.store.embedded import KGStore
-from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
+from kg.store.query import LocalBackend
 from tests.conftest import TEST_BASE_IRI
+from tests.server.recording import RecordingBackend
 
 SCHEME = IriScheme(TEST_BASE_IRI)
-
-
-class RecordingBackend(LocalBackend):
-    """A LocalBackend that remembers every request (to prove the query text never changes)."""
-
-    def __init__(self, store: KGStore):
-        super().__init__(store)
-        self.requests: list[QueryRequest] = []
-
-    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
-        self.requests.append(request)
-        return super().run(request, timeout=timeout)
 
 
 @pytest.fixture(scope="module")
