@@ -58,13 +58,21 @@ def test_kg_report_gives_the_rows_of_the_http_report(client, seed_store: Path, n
 
 
 def test_kg_report_without_dates_says_which_crawl_dates_it_took(seed_store: Path) -> None:
-    """The seed store is one crawl (2026-11-21): the papers new in it, and nothing to compare
-    the crawl with (a note, no rows)."""
+    """The seed store is one crawl (2026-11-21): nothing to compare the crawl with, and
+    everything is new in it (a note, no rows); given the date, the papers new in it."""
     code, out, err = kg_report(seed_store, "papers-listed-since", "--format", "json")
     assert code == 0, err
     document = json.loads(out)
-    assert document["parameters"] == {"since": "2026-11-21"} and document["rows"]
-    assert document["notes"] == ["since not given: 2026-11-21, the latest crawl date in the store"]
+    assert document["parameters"] == {} and document["rows"] == []
+    assert document["notes"] == [
+        "since not given, and the store has no crawl before its latest: "
+        "everything is new in it (give since)"
+    ]
+    code, out, err = kg_report(
+        seed_store, "papers-listed-since", "--param", "since=2026-11-21", "--format", "json"
+    )
+    assert code == 0, err
+    assert json.loads(out)["rows"]
     code, out, err = kg_report(seed_store, "crawl-changes")
     assert code == 0, err
     assert "note: from not given, and the store has no crawl date before 2026-11-21" in err

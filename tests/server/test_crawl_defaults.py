@@ -87,7 +87,8 @@ def test_the_form_shows_the_dates_used(store: KGStore) -> None:
 
 def test_one_crawl_has_nothing_to_compare(make_app: Any) -> None:
     """The seed store has one crawl: no date before it. An empty answer with a note (no
-    query), not the answer to another question; papers-listed-since lists the crawl's papers."""
+    query), not the answer to another question; papers-listed-since too (everything is new in
+    the only crawl), and lists the crawl's papers when the date is given."""
     client = make_app(local=True).test_client()
     for name in ("crawl-changes", "fastest-growing-authors"):
         response = client.get(f"/reports/{name}.json")
@@ -99,8 +100,10 @@ def test_one_crawl_has_nothing_to_compare(make_app: Any) -> None:
         assert any("no crawl date before" in note for note in response.json["notes"])
         assert "source" in response.json["columns"]
     listed = client.get("/reports/papers-listed-since.json?limit=1")
-    assert listed.json["parameters"] == {"since": SEED_AS_OF.isoformat()}
-    assert listed.json["total"] > 50
+    assert listed.json["rows"] == [] and listed.json["total"] == 0
+    assert any("no crawl before its latest" in note for note in listed.json["notes"])
+    given = client.get(f"/reports/papers-listed-since.json?limit=1&since={SEED_AS_OF.isoformat()}")
+    assert given.json["total"] > 50
 
 
 def test_the_dates_are_optional_in_the_openapi_document(make_app: Any) -> None:
@@ -117,7 +120,7 @@ def test_the_dates_are_optional_in_the_openapi_document(make_app: Any) -> None:
         assert all("crawl date" in p["description"] for p in found.values())
     listing = make_app(local=True).test_client().get("/reports.json").json["reports"]
     since = next(r for r in listing if r["name"] == "papers-listed-since")["parameters"][0]
-    assert since["store_default"] == "latest-crawl"
+    assert since["store_default"] == "latest-recrawl"
 
 
 def test_a_date_before_any_crawl_says_so(store: KGStore) -> None:

@@ -397,7 +397,11 @@ def _string_like(runner: ReportRunner) -> Iterator[tuple[str, str, dict[str, str
             others = {
                 p.name: p.example
                 for p in report.parameters
-                if p.required and p.name != param.name and p.example
+                # A date the store defaults to its crawls is given too: on the one-crawl seed
+                # store papers-listed-since would otherwise answer nothing, without a query.
+                if (p.required or p.store_default is not None)
+                and p.name != param.name
+                and p.example
             }
             yield report.name, param.name, others
 
