@@ -71,9 +71,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import mmap
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ from kg.reports import engines
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
 from kg.reports.results import Binding, ReportResult, bind, store_defaults
+from kg.reports.rowfilter import StoredTable
 
 #: The folder of a store that holds the precomputed reports, one sub-folder per generation.
 PRECOMPUTED = "reports"
@@ -291,6 +293,98 @@ class PrecomputedReports:
         if len(rows) != meta.get("count"):
             return None
         return StoredRows(variables, rows)
+
+    def _mapped(
+        self, generation: str, report: str, kind: str
+    ) -> tuple[dict[str, Any], mmap.mmap] | None:
+        """A file's side file and its ``.tsv`` memory-mapped, when both are there and agree
+        (the mapping stays valid when a later precompute replaces or removes the file)."""
+        path = self.path(generation, report, kind)
+        if path is None:
+            return None
+        try:
+            with path.open("rb") as handle:
+                meta = json.load(handle)
+            if (
+                not isinstance(meta, dict)
+                or meta.get("format") != FORMAT
+                or meta.get("kind") != kind
+                or meta.get("report") != report
+                or meta.get("generation") != generation
+            ):
+                return None
+            with path.with_suffix(f".{DATA_SUFFIX}").open("rb") as handle:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, TypeError, ValueError):
+            return None
+        if len(data) != meta.get("bytes") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            return None
+        return meta, data
+
+    @staticmethod
+    def _table(
+        meta: dict[str, Any], data: mmap.mmap, hidden: Collection[str], head: int
+    ) -> StoredTable | None:
+        try:
+            table = StoredTable(data, hidden=hidden, head=head)
+        except ValueError:
+            return None
+        return table if len(table) == meta.get("count") else None
+
+    def table(
+        self,
+        generation: str,
+        report: Report,
+        substitutions: Mapping[str, Any],
+        *,
+        hidden: Collection[str] = (),
+        head: int,
+    ) -> StoredTable | None:
+        """The precomputed rows of ``report``'s query with these substitutions, as a
+        :class:`~kg.reports.rowfilter.StoredTable` (memory-mapped, parsed row by row as
+        they are asked for), with the same checks as :meth:`rows`; ``hidden`` and ``head``
+        as the table takes them."""
+        found = self._mapped(generation, report.name, "rows")
+        if found is None:
+            return None
+        meta, data = found
+        try:
+            if meta.get("query") != query_fingerprint(report) or meta.get(
+                "substitutions"
+            ) != substitution_key(substitutions):
+                return None
+        except TypeError:
+            return None
+        return self._table(meta, data, hidden, head)
+
+    def result_table(
+        self,
+        generation: str,
+        report: Report,
+        binding: Binding,
+        *,
+        fingerprint: str,
+        max_rows: int,
+    ) -> tuple[StoredTable, tuple[str, ...]] | None:
+        """An engine report's precomputed result for this binding as a table, with its
+        notes, when it holds every row (not cut by the row cap) and has no extras (an
+        engine's drawing describes all the rows); the checks of :meth:`result`."""
+        found = self._mapped(generation, report.name, "result")
+        if found is None:
+            return None
+        meta, data = found
+        if (
+            meta.get("reports") != fingerprint
+            or meta.get("max_rows") != max_rows
+            or meta.get("binding") != [list(item) for item in binding.key()]
+            or meta.get("truncated") is not False
+            or meta.get("extra")
+        ):
+            return None
+        table = self._table(meta, data, (), max_rows)
+        if table is None:
+            return None
+        return table, tuple(str(n) for n in meta.get("notes", ()))
 
     def coauthor_graph(self, generation: str) -> CoauthorGraph | None:
         """The co-author graph of the collaboration-path report, as ``kg precompute`` wrote it
