@@ -32,7 +32,10 @@ every paper -> author pair of the store (about 3 minutes at 1M papers, 1-2 s to 
 default binding (no optional filter), and the whole-graph input of the search and
 ambiguity engines. *Results* serve :meth:`kg.reports.runner.ReportRunner.run` for an engine
 report whose answer is more than its query's rows. A request that binds something else
-(an optional filter, another ``min_papers``) runs the query as before. A default that is
+(an optional filter, another ``min_papers``) is answered from the same rows where the report
+declares a ``row-filter`` for it (:mod:`kg.reports.rowfilter`: the rows file, or an engine
+result not cut by the row cap, memory-mapped and indexed once per version); otherwise it
+runs the query as before. A default that is
 a crawl date of the store (the reports over time: :mod:`kg.reports.crawls`) is resolved
 for the checkpoint before the file is written and before it is looked up, so the file
 answers the request without dates and the one that gives the same dates alike; after a
