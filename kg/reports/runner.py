@@ -314,9 +314,12 @@ class ReportRunner:
                     hidden={p.name for p in report.sparql_parameters},
                     head=self.max_rows,
                 )
-            memo[key] = None if table is None else (table, defaults)
+            if table is None:
+                # Not kept: a precompute may write the file while this version is served.
+                return None
+            memo[key] = (table, defaults)
         found = memo[key]
-        assert found is None or isinstance(found, tuple)
+        assert isinstance(found, tuple)
         return found
 
     def _precomputed_result(self, report: Report, binding: Binding) -> ReportResult | None:
@@ -350,11 +353,10 @@ class ReportRunner:
                     fingerprint=self._fingerprint,
                     max_rows=self.max_rows,
                 )
-            memo[key] = None if found is None or default is None else (*found, default)
-        entry = memo[key]
-        if entry is None:
-            return None
-        table, notes, default = entry
+            if found is None or default is None:
+                return None  # not kept: a precompute may write the file meanwhile
+            memo[key] = (*found, default)
+        table, notes, default = memo[key]
         if any(
             binding.values.get(p.name) != default.values.get(p.name)
             for p in report.parameters

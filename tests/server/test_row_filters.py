@@ -280,7 +280,11 @@ def test_the_filters_on_crafted_rows(tmp_path: Path) -> None:
     assert pick(least=ox.Literal(5), who=ox.Literal("c")) == [3]
     assert pick(least=ox.Literal(8)) == []
     assert pick(least=ox.Literal(2)) is None  # below the default: rows it does not hold
-    rows = table.answer_rows(table.matching(report.row_filter("least"), ox.Literal(5)))
+    least = report.row_filter("least")
+    assert least is not None
+    at_least_5 = table.matching(least, ox.Literal(5))
+    assert at_least_5 is not None
+    rows = table.answer_rows(at_least_5)
     assert rows == [
         (ox.Literal("Ärger"), ox.Literal("x"), ox.Literal(5)),
         (ox.Literal("c"), ox.Literal("KELVIN"), ox.Literal(7)),
