@@ -298,10 +298,12 @@ class PrecomputedReports:
         return StoredRows(variables, rows)
 
     def _mapped(
-        self, generation: str, report: str, kind: str
+        self, generation: str, report: str, kind: str, expected: Mapping[str, Any]
     ) -> tuple[dict[str, Any], mmap.mmap] | None:
         """A file's side file and its ``.tsv`` memory-mapped, when both are there and agree
-        (the mapping stays valid when a later precompute replaces or removes the file)."""
+        and the side file says ``expected`` (checked before the data is read: a file of
+        another query is not hashed on every request); the mapping stays valid when a later
+        precompute replaces or removes the file."""
         path = self.path(generation, report, kind)
         if path is None:
             return None
@@ -314,6 +316,7 @@ class PrecomputedReports:
                 or meta.get("kind") != kind
                 or meta.get("report") != report
                 or meta.get("generation") != generation
+                or any(meta.get(key) != value for key, value in expected.items())
             ):
                 return None
             with path.with_suffix(f".{DATA_SUFFIX}").open("rb") as handle:
@@ -347,17 +350,17 @@ class PrecomputedReports:
         :class:`~kg.reports.rowfilter.StoredTable` (memory-mapped, parsed row by row as
         they are asked for), with the same checks as :meth:`rows`; ``hidden`` and ``head``
         as the table takes them."""
-        found = self._mapped(generation, report.name, "rows")
+        try:
+            expected = {
+                "query": query_fingerprint(report),
+                "substitutions": substitution_key(substitutions),
+            }
+        except TypeError:
+            return None
+        found = self._mapped(generation, report.name, "rows", expected)
         if found is None:
             return None
         meta, data = found
-        try:
-            if meta.get("query") != query_fingerprint(report) or meta.get(
-                "substitutions"
-            ) != substitution_key(substitutions):
-                return None
-        except TypeError:
-            return None
         return self._table(meta, data, hidden, head)
 
     def result_table(
@@ -372,17 +375,17 @@ class PrecomputedReports:
         """An engine report's precomputed result for this binding as a table, with its
         notes, when it holds every row (not cut by the row cap) and has no extras (an
         engine's drawing describes all the rows); the checks of :meth:`result`."""
-        found = self._mapped(generation, report.name, "result")
+        expected = {
+            "reports": fingerprint,
+            "max_rows": max_rows,
+            "binding": [list(item) for item in binding.key()],
+            "truncated": False,
+        }
+        found = self._mapped(generation, report.name, "result", expected)
         if found is None:
             return None
         meta, data = found
-        if (
-            meta.get("reports") != fingerprint
-            or meta.get("max_rows") != max_rows
-            or meta.get("binding") != [list(item) for item in binding.key()]
-            or meta.get("truncated") is not False
-            or meta.get("extra")
-        ):
+        if meta.get("extra"):
             return None
         table = self._table(meta, data, (), max_rows)
         if table is None:
