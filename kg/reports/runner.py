@@ -221,7 +221,8 @@ class ReportRunner:
         elif report.engine is not None:
             result = ENGINES[report.engine].run(self, report, binding)
         else:
-            result = self._stored_answer(report, binding) or self._queried_answer(report, binding)
+            answer = self._stored_answer(report, binding)
+            result = answer if answer is not None else self._queried_answer(report, binding)
         if result.cacheable:
             self._cache_put(key, result)
         return result
