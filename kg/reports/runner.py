@@ -214,7 +214,11 @@ class ReportRunner:
 
     def _compute(self, key: tuple[Any, ...], report: Report, binding: Binding) -> ReportResult:
         stored = self._precomputed_result(report, binding) if report.engine is not None else None
-        if stored is None and report.engine is not None and report.row_filters:
+        engine = ENGINES.get(report.engine) if report.engine is not None else None
+        if stored is None and engine is not None and engine.answers_query_rows:
+            # Its query's rows, stored uncut: the default binding's and the row filters'.
+            stored = self._stored_answer(report, binding)
+        if stored is None and engine is not None and report.row_filters:
             stored = self._filtered_result(report, binding)
         if stored is not None:
             result = stored
@@ -232,7 +236,8 @@ class ReportRunner:
         return drop_parameter_columns(report, variables, rows, truncated)
 
     def _stored_answer(self, report: Report, binding: Binding) -> ReportResult | None:
-        """A plain whole-graph report's answer from its default binding's stored rows: all
+        """A whole-graph report's answer from its default binding's stored rows (a plain
+        report's, or an engine's that ``answers_query_rows``): all
         of them for the default binding, those its row filters pick for another
         (:mod:`kg.reports.rowfilter`); None when they cannot give it (the query runs)."""
         found = self._stored_table(report)

@@ -6,7 +6,9 @@ each published checkpoint (a *generation*, see :mod:`kg.store.embedded`). So ``k
 right after publishing, what such reports need, and writes it into the store folder::
 
     DIR/reports/<generation>/<report>.rows.tsv      the rows of the report's query for its
-                                                    default binding, all of them (no row cap)
+                                                    default binding, all of them (no row cap;
+                                                    an engine that answers with its query's
+                                                    rows writes them without running it)
     DIR/reports/<generation>/<report>.rows.json     what they were computed for (below)
     DIR/reports/<generation>/<report>.result.tsv    an engine report's finished result for its
     DIR/reports/<generation>/<report>.result.json   default binding (possible duplicate authors)

@@ -201,30 +201,57 @@ def test_a_stale_stored_answer_runs_the_query(
         store.close()
 
 
-def test_a_capped_stored_engine_answer_runs_the_engine(
+def test_top_authors_by_coauthors_filters_its_uncut_rows_not_its_capped_result(
     store_folder: Path, reports: Reports, tmp_path: Path
 ) -> None:
-    """top-authors-by-coauthors stores its engine's answer for the server's row cap; one cut
-    there does not hold every row, so another min_coauthors is the engine's (it reads the
-    names of the store)."""
+    """top-authors-by-coauthors stores its engine's answer for the server's row cap, and its
+    query's rows (as its engine gives them) uncut: another min_coauthors is picked from
+    those. A store without the rows file (precomputed before them) and a result cut by the
+    cap, which does not hold every row, leave it to the engine (which reads the store's
+    names)."""
     folder = _copy_store(store_folder, tmp_path)
     precompute_store(folder, SCHEME, max_rows=2)
-    assert json.loads(_side_file(folder, "top-authors-by-coauthors", "result").read_text())[
-        "truncated"
-    ]
+    name = "top-authors-by-coauthors"
+    assert json.loads(_side_file(folder, name, "result").read_text())["truncated"]
     store = KGStore.open_readonly(folder)
     try:
-        report = reports["top-authors-by-coauthors"]
+        report = reports[name]
+        live = ReportRunner(reports, LocalBackend(store), SCHEME, max_rows=2)
+        expected = live.run(report, live.bind(report, {"min_coauthors": "2"}))
         spy = RecordingBackend(store)
         runner = ReportRunner(
             reports, spy, SCHEME, max_rows=2, precomputed=PrecomputedReports(folder)
         )
-        live = ReportRunner(reports, LocalBackend(store), SCHEME, max_rows=2)
-        got = runner.run(report, runner.bind(report, {"min_coauthors": "2"}))
+        assert runner.run(report, runner.bind(report, {"min_coauthors": "2"})) == expected
+        assert spy.requests == [], "picked from the stored rows"
+        rows = _side_file(folder, name)
+        rows.unlink()
+        rows.with_suffix(".tsv").unlink()
+        spy = RecordingBackend(store)
+        runner = ReportRunner(
+            reports, spy, SCHEME, max_rows=2, precomputed=PrecomputedReports(folder)
+        )
+        assert runner.run(report, runner.bind(report, {"min_coauthors": "2"})) == expected
         assert spy.requests, "the engine read the store"
-        assert got == live.run(report, live.bind(report, {"min_coauthors": "2"}))
     finally:
         store.close()
+
+
+def test_the_stored_rows_of_top_authors_by_coauthors_are_its_query_s(
+    readonly: KGStore, store_folder: Path, reports: Reports
+) -> None:
+    """The rows the precompute wrote from the engine are the query's (its ORDER BY is
+    total): the same terms, the parameter column included."""
+    report = reports["top-authors-by-coauthors"]
+    generation = readonly.generation
+    assert generation is not None
+    stored = PrecomputedReports(store_folder).rows(
+        generation, report, {"min_coauthors": ox.Literal(1)}
+    )
+    assert stored is not None and stored.rows
+    query = readonly.query(report.query, substitutions={"min_coauthors": ox.Literal(1)})
+    assert stored.variables == tuple(v.value for v in query.variables)
+    assert stored.rows == [tuple(solution) for solution in query]
 
 
 # -- the table and the filters on crafted rows -----------------------------------------------
