@@ -53,7 +53,8 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
     * defaults and examples are valid values of their types;
     * the engine exists and the variables it binds occur in the body;
     * the query parses and accepts its substitutions: it is run once against an
-      empty in-memory store with every bound variable substituted.
+      empty in-memory store with every bound variable substituted;
+    * the columns of each ``row-filter`` are projected by the query (not parameters).
     """
     scheme = scheme or IriScheme()
     code = _code_text(report.query)
@@ -124,6 +125,7 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
             report.query, substitutions={ox.Variable(k): v for k, v in substitutions.items()}
         )
         if isinstance(results, ox.QuerySolutions):
+            projected = {variable.value for variable in results.variables}
             list(results)
         else:
             raise ReportDefinitionError(report.path, "a report query must be a SELECT query")
@@ -133,6 +135,15 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
         raise ReportDefinitionError(
             report.path, f"the query does not accept its parameters: {error}"
         ) from error
+    hidden = {param.name for param in report.sparql_parameters}
+    for row_filter in report.row_filters:
+        for column in row_filter.columns:
+            if column not in projected or column in hidden:
+                raise ReportDefinitionError(
+                    report.path,
+                    f"row-filter {row_filter.parameter!r}: column ?{column} is not a column "
+                    "the query projects",
+                )
 
 
 @cache

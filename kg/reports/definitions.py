@@ -26,6 +26,26 @@ of :data:`kg.reports.engines.ENGINES` for what SPARQL cannot say (fuzzy search, 
 paths, graphs). ``cost: whole-graph`` marks a report that reads the whole graph (no bound
 IRI to start from): it gets a longer time limit; every result is cached per store version.
 
+``row-filter`` declares that the report's rows for another value of a parameter are rows of
+its default answer (what ``kg precompute`` stores), picked by a column, so that such a
+request is answered from the stored rows instead of a whole-graph query
+(:mod:`kg.reports.rowfilter`)::
+
+    # row-filter: organization | equal-ignoring-case: tag, org_name
+    # row-filter: min_papers | at-least: papers
+
+``equal-ignoring-case: COLUMNS`` keeps the rows where any of the columns, lower-cased as
+SPARQL's ``LCASE`` does, equals the lower-cased value (the query's
+``FILTER(COALESCE(LCASE(?tag) = LCASE(?organization) || ..., true))``): its parameter is a
+``string`` that is ``optional`` without a default. ``at-least: COLUMN`` keeps the rows whose
+integer column is at least the value (the query's ``HAVING (COUNT(...) >= ?min_papers)``,
+the count projected as that column): its parameter is an ``integer`` with a default, and a
+value below the default runs the query. One line per parameter, a parameter the query binds
+(not ``engine``); the columns must be projected by the query (checked at load time,
+:mod:`kg.reports.catalog`). The declaration is a promise about the query (and, for an engine
+report, its engine's answer): the tests compare the filtered rows with the query's for every
+value in the data.
+
 This module only reads headers (:func:`parse_report`); checking a report against its
 query and engine, and loading a folder, is :mod:`kg.reports.catalog`.
 """
@@ -47,6 +67,8 @@ from kg.resources import data_dir
 QUERIES_DIR = data_dir("queries")
 #: What a report costs: "entity" reports start from a bound IRI; "whole-graph" ones read it all.
 COSTS = ("entity", "whole-graph")
+#: How a ``row-filter`` compares a column with its parameter's value (:class:`RowFilter`).
+ROW_FILTER_KINDS = ("equal-ignoring-case", "at-least")
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _REPORT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -80,6 +102,19 @@ class Chart:
 
 
 @dataclass(frozen=True, slots=True)
+class RowFilter:
+    """A ``row-filter`` line: the rows for a value of ``parameter`` are the default answer's
+    rows whose ``columns`` compare with it as ``kind`` says (:data:`ROW_FILTER_KINDS`)."""
+
+    parameter: str
+    kind: str
+    columns: tuple[str, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"parameter": self.parameter, "kind": self.kind, "columns": list(self.columns)}
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """One canned report: its header and its query."""
 
@@ -95,6 +130,8 @@ class Report:
     #: "entity" (selective, from a bound IRI) or "whole-graph" (reads everything: a longer time
     #: limit, see WHOLE_GRAPH_TIMEOUT_FACTOR; the result is cached per store version anyway).
     cost: str = "entity"
+    #: The parameters whose other values are answered from the default answer's rows.
+    row_filters: tuple[RowFilter, ...] = ()
 
     @property
     def sparql_parameters(self) -> tuple[Parameter, ...]:
@@ -108,6 +145,10 @@ class Report:
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    def row_filter(self, name: str) -> RowFilter | None:
+        """The row filter declared for parameter ``name``, if any."""
+        return next((f for f in self.row_filters if f.parameter == name), None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -212,6 +253,52 @@ def _parse_chart(value: str) -> Chart:
     return Chart(kind, settings.get("x"), y, settings.get("series"))
 
 
+def _parse_row_filter(value: str) -> RowFilter:
+    fields = [f.strip() for f in value.split(" | ")]
+    if len(fields) != 2:
+        raise ValueError(
+            "a row-filter line is: parameter | equal-ignoring-case: COLUMN, ... or "
+            "parameter | at-least: COLUMN"
+        )
+    name, spec = fields
+    kind, sep, listed = spec.partition(":")
+    kind = kind.strip()
+    if not sep or kind not in ROW_FILTER_KINDS:
+        raise ValueError(
+            f"row-filter {name!r}: {spec!r} must be {' or '.join(ROW_FILTER_KINDS)} "
+            "followed by a colon and the column(s)"
+        )
+    columns = tuple(c.strip() for c in listed.split(","))
+    if not columns or not all(_NAME.match(c) for c in columns):
+        raise ValueError(f"row-filter {name!r}: columns must be variable names, not {listed!r}")
+    if kind == "at-least" and len(columns) != 1:
+        raise ValueError(f"row-filter {name!r}: at-least compares one column")
+    return RowFilter(name, kind, columns)
+
+
+def _check_row_filter(row_filter: RowFilter, params: list[Parameter]) -> None:
+    """A row filter's parameter must be one the query binds, of the kind its filter reads."""
+    name = row_filter.parameter
+    param = next((p for p in params if p.name == name), None)
+    if param is None:
+        raise ValueError(f"row-filter {name!r} names no parameter")
+    if param.engine:
+        raise ValueError(f"row-filter {name!r}: an engine parameter is not bound in the query")
+    if row_filter.kind == "equal-ignoring-case" and (
+        param.type != "string"
+        or param.required
+        or param.default is not None
+        or param.store_default is not None
+    ):
+        # Its default answer (the parameter unbound) must hold the rows of every value.
+        raise ValueError(
+            f"row-filter {name!r}: equal-ignoring-case needs an optional string parameter "
+            "without a default"
+        )
+    if row_filter.kind == "at-least" and (param.type != "integer" or param.default is None):
+        raise ValueError(f"row-filter {name!r}: at-least needs an integer parameter with a default")
+
+
 def parse_report(path: Path, text: str | None = None) -> Report:
     """Read one report file (header and query) without validating the query.
 
@@ -247,11 +334,14 @@ def parse_report(path: Path, text: str | None = None) -> Report:
         # other comment lines in the header are ordinary comments
     fields: dict[str, str] = {}
     params: list[Parameter] = []
+    row_filters: list[RowFilter] = []
     chart: Chart | None = None
     for key, value in header:
         try:
             if key == "param":
                 params.append(_parse_param(value))
+            elif key == "row-filter":
+                row_filters.append(_parse_row_filter(value))
             elif key == "chart":
                 chart = _parse_chart(value)
             elif key in {"title", "description", "engine", "cost"}:
@@ -260,7 +350,8 @@ def parse_report(path: Path, text: str | None = None) -> Report:
                 fields[key] = value
             else:
                 raise ValueError(
-                    f"unknown header field {key!r} (title, description, param, chart, engine, cost)"
+                    f"unknown header field {key!r} "
+                    "(title, description, param, row-filter, chart, engine, cost)"
                 )
         except ValueError as error:
             raise ReportDefinitionError(path, str(error)) from error
@@ -278,7 +369,19 @@ def parse_report(path: Path, text: str | None = None) -> Report:
             raise ReportDefinitionError(
                 path, f"param {param.name!r}: crawl-before({before}) names no other parameter"
             )
+    filtered = [f.parameter for f in row_filters]
+    for row_filter in row_filters:
+        if filtered.count(row_filter.parameter) > 1:
+            raise ReportDefinitionError(path, f"row-filter {row_filter.parameter!r} given twice")
+        try:
+            _check_row_filter(row_filter, params)
+        except ValueError as error:
+            raise ReportDefinitionError(path, str(error)) from error
     cost = fields.get("cost", "entity")
+    if row_filters and cost != "whole-graph":
+        raise ReportDefinitionError(
+            path, "a row-filter needs cost: whole-graph (only those reports have stored rows)"
+        )
     if cost not in COSTS:
         raise ReportDefinitionError(path, f"cost must be one of {', '.join(COSTS)}, not {cost!r}")
     query = "\n".join(lines[body_start:]).strip() + "\n"
@@ -294,6 +397,7 @@ def parse_report(path: Path, text: str | None = None) -> Report:
         chart,
         fields.get("engine"),
         cost,
+        tuple(row_filters),
     )
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
 from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
@@ -56,6 +58,9 @@ from kg.sparql.results import SelectResult, write_tsv
 from kg.store.changes import Touched, changes_between
 from kg.store.embedded import SNAPSHOTS, KGStore, published_generation
 from kg.store.query import LocalBackend, QueryRequest, execute
+
+#: The row cap of an engine that writes its query's rows (``answers_query_rows``): none.
+UNCUT = 2**62
 
 # -- writing ---------------------------------------------------------------------------------
 
@@ -130,7 +135,7 @@ def _has_rows(report: Report) -> bool:
     has the crawl dates its store defaults need): a plain report's are its answer; an
     engine's only when the engine reads them."""
     engine = _engine(report)
-    if engine is not None and not engine.reads_rows:
+    if engine is not None and not (engine.reads_rows or engine.answers_query_rows):
         return False
     return has_default_rows(report)
 
@@ -294,6 +299,38 @@ class _Job:
         count = int(meta.get("count") or 0)
         return Written(name, kind, count, time.perf_counter() - started, size, carried=True)
 
+    def _engine_rows(self, name: str, substitutions: dict[str, Any]) -> bytes:
+        """The rows of a report's query for its default binding as its engine gives them
+        (``answers_query_rows``: the query's rows, without running the query), uncut, in the
+        query's columns (a substituted variable projected as its term), as SPARQL TSV."""
+        report = self.reports[name]
+        binding = self.default_binding(name)
+        assert report.engine is not None and binding is not None
+        assert self.store.folder is not None
+        runner = ReportRunner(
+            self.reports,
+            LocalBackend(self.store),
+            self.scheme,
+            max_rows=UNCUT,
+            precomputed=PrecomputedReports(self.store.folder),
+        )
+        result = ENGINES[report.engine].run(runner, report, binding)
+        found = ox.Store().query(
+            report.query, substitutions={ox.Variable(k): v for k, v in substitutions.items()}
+        )
+        assert isinstance(found, ox.QuerySolutions)
+        variables = tuple(v.value for v in found.variables)
+        if result.truncated or not set(variables) <= {*result.columns, *substitutions}:
+            raise StoreError(f"report {name!r}: its engine did not give its query's rows")
+        at = {column: i for i, column in enumerate(result.columns)}
+        rows = [
+            tuple(row[at[v]] if v in at else substitutions[v] for v in variables)
+            for row in result.rows
+        ]
+        out = io.BytesIO()
+        write_tsv(SelectResult(variables, rows), out)
+        return out.getvalue()
+
     def compute(self, name: str, kinds: frozenset[str] | None = None) -> list[Written]:
         """Write the files of one report: its rows, then its engine result (collaboration-path:
         its co-author graph); ``kinds``: only those of them (None: all)."""
@@ -316,21 +353,28 @@ class _Job:
         substitutions = self.default_substitutions(name)
         if substitutions is not None and _has_rows(report) and (kinds is None or "rows" in kinds):
             started = time.perf_counter()
-            # The store writes the solutions as it evaluates them (no row cap, no Python terms),
-            # exactly as a live select() evaluates the same request.
-            outcome = execute(
-                self.store,
-                QueryRequest(
-                    report.query, substitutions=dict(substitutions), result_format=DATA_SUFFIX
-                ),
-            )
-            if outcome.body is None:
-                raise StoreError(f"report {name!r}: a whole-graph report must be a SELECT query")
-            count = _count_solutions(outcome.body)
+            engine = _engine(report)
+            if engine is not None and engine.answers_query_rows:
+                body = self._engine_rows(name, substitutions)
+            else:
+                # The store writes the solutions as it evaluates them (no row cap, no Python
+                # terms), exactly as a live select() evaluates the same request.
+                outcome = execute(
+                    self.store,
+                    QueryRequest(
+                        report.query, substitutions=dict(substitutions), result_format=DATA_SUFFIX
+                    ),
+                )
+                if outcome.body is None:
+                    raise StoreError(
+                        f"report {name!r}: a whole-graph report must be a SELECT query"
+                    )
+                body = outcome.body
+            count = _count_solutions(body)
             size = _write_pair(
                 self.target / f"{name}.rows.json",
                 {**self.expected(name, "rows"), "generation": self.generation, "count": count},
-                outcome.body,
+                body,
             )
             written.append(Written(name, "rows", count, time.perf_counter() - started, size))
         binding = self.default_binding(name)

@@ -3,7 +3,8 @@
 :class:`ReportRunner` runs reports through any :class:`kg.store.query.QueryBackend` (the
 CLI's in-process one or the server's worker pool) and caches results per store version;
 whole-graph reports come from their precomputed files (:mod:`kg.reports.stored`) when the
-store folder has them, and are warmed in a background thread when the version changes.
+store folder has them, other values of their filtered parameters from the same rows
+(:mod:`kg.reports.rowfilter`), and are warmed in a background thread when the version changes.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from kg.reports.engines.coauthor_graph import CoauthorGraph
 from kg.reports.engines.search import answered_by_index, search_index
 from kg.reports.params import Term
 from kg.reports.results import Binding, ReportResult, bind, drop_parameter_columns
-from kg.reports.stored import PrecomputedReports, StoredRows, reports_fingerprint
+from kg.reports.rowfilter import StoredTable, picked_rows
+from kg.reports.stored import PrecomputedReports, default_substitutions, reports_fingerprint
 from kg.store.query import QueryBackend, QueryRequest
 
 #: Whether anything is said about an entity (an author or paper given by name exists).
@@ -163,12 +165,21 @@ class ReportRunner:
         ``limit`` -1 means the runner's max_rows, None means no cap.
         """
         cap = self.max_rows if limit == -1 else limit
-        if report.cost == "whole-graph" and self.precomputed is not None:
-            stored = self._precomputed_rows(report, substitutions)
-            if stored is not None:
-                if cap is not None and len(stored.rows) > cap:
-                    return stored.variables, stored.rows[:cap], True
-                return stored.variables, stored.rows, False
+        found = self._stored_table(report)
+        if found is not None:
+            table, defaults = found
+            picked = picked_rows(report, table, defaults, substitutions)
+            if picked is not None:
+                truncated = cap is not None and len(picked) > cap
+                # A substituted variable is projected as its term (the stored rows have the
+                # default's: unbound for an optional filter).
+                fill = {
+                    i: substitutions[v]
+                    for i, v in enumerate(table.variables)
+                    if v in substitutions and substitutions[v] != defaults.get(v)
+                }
+                rows = table.full_rows(picked[:cap] if truncated else picked, fill)
+                return table.variables, rows, truncated
         timeout = self.timeout
         if timeout is not None and report.cost == "whole-graph":
             timeout *= WHOLE_GRAPH_TIMEOUT_FACTOR
@@ -203,16 +214,42 @@ class ReportRunner:
 
     def _compute(self, key: tuple[Any, ...], report: Report, binding: Binding) -> ReportResult:
         stored = self._precomputed_result(report, binding) if report.engine is not None else None
+        engine = ENGINES.get(report.engine) if report.engine is not None else None
+        if stored is None and engine is not None and engine.answers_query_rows:
+            # Its query's rows, stored uncut: the default binding's and the row filters'.
+            stored = self._stored_answer(report, binding)
+        if stored is None and engine is not None and report.row_filters:
+            stored = self._filtered_result(report, binding)
         if stored is not None:
             result = stored
         elif report.engine is not None:
             result = ENGINES[report.engine].run(self, report, binding)
         else:
-            variables, rows, truncated = self.select(report, binding.substitutions(report))
-            result = drop_parameter_columns(report, variables, rows, truncated)
+            answer = self._stored_answer(report, binding)
+            result = answer if answer is not None else self._queried_answer(report, binding)
         if result.cacheable:
             self._cache_put(key, result)
         return result
+
+    def _queried_answer(self, report: Report, binding: Binding) -> ReportResult:
+        variables, rows, truncated = self.select(report, binding.substitutions(report))
+        return drop_parameter_columns(report, variables, rows, truncated)
+
+    def _stored_answer(self, report: Report, binding: Binding) -> ReportResult | None:
+        """A whole-graph report's answer from its default binding's stored rows (a plain
+        report's, or an engine's that ``answers_query_rows``): all
+        of them for the default binding, those its row filters pick for another
+        (:mod:`kg.reports.rowfilter`); None when they cannot give it (the query runs)."""
+        found = self._stored_table(report)
+        if found is None:
+            return None
+        table, defaults = found
+        picked = picked_rows(report, table, defaults, binding.substitutions(report))
+        if picked is None:
+            return None
+        truncated = len(picked) > self.max_rows
+        rows = table.answer_rows(picked[: self.max_rows] if truncated else picked)
+        return ReportResult(table.columns, rows, truncated)
 
     def unknown_names(self, report: Report, binding: Binding) -> list[str]:
         """For each author or paper given by a name that no entity has: "no author named X;
@@ -261,12 +298,35 @@ class ReportRunner:
 
     # -- precomputed whole-graph reports (kg.reports.precompute) and warming
 
-    def _precomputed_rows(
-        self, report: Report, substitutions: Mapping[str, Term]
-    ) -> StoredRows | None:
-        """The stored rows of a whole-graph query for the current version, if there are any."""
-        assert self.precomputed is not None
-        return self.precomputed.rows(self.version(), report, substitutions)
+    def _stored_table(self, report: Report) -> tuple[StoredTable, dict[str, Term]] | None:
+        """The current version's stored rows of a whole-graph report's default binding, with
+        the substitutions they were computed for (read once per version: a memory-mapped
+        file, :class:`~kg.reports.rowfilter.StoredTable`); None when there is no file that
+        checks out (:meth:`kg.reports.stored.PrecomputedReports.table`)."""
+        if self.precomputed is None or report.cost != "whole-graph":
+            return None
+        version = self.version()
+        memo = self.memo  # a new version gets a new memo: this one is then dropped
+        key = f"stored-table:{report.name}"
+        if key not in memo:
+            dates = self.crawl_dates() if any(p.store_default for p in report.parameters) else None
+            defaults = default_substitutions(report, self.scheme, dates)
+            table = None
+            if defaults is not None:
+                table = self.precomputed.table(
+                    version,
+                    report,
+                    defaults,
+                    hidden={p.name for p in report.sparql_parameters},
+                    head=self.max_rows,
+                )
+            if table is None:
+                # Not kept: a precompute may write the file while this version is served.
+                return None
+            memo[key] = (table, defaults)
+        found = memo[key]
+        assert isinstance(found, tuple)
+        return found
 
     def _precomputed_result(self, report: Report, binding: Binding) -> ReportResult | None:
         if self.precomputed is None or report.cost != "whole-graph":
@@ -276,6 +336,47 @@ class ReportRunner:
         return self.precomputed.result(
             self.version(), report, binding, fingerprint=self._fingerprint, max_rows=self.max_rows
         )
+
+    def _filtered_result(self, report: Report, binding: Binding) -> ReportResult | None:
+        """An engine report's answer from its default binding's stored result, the rows its
+        row filters pick (:mod:`kg.reports.rowfilter`), when that result holds every row;
+        None otherwise (the engine runs)."""
+        if self.precomputed is None or report.cost != "whole-graph":
+            return None
+        version = self.version()
+        memo = self.memo
+        key = f"stored-result:{report.name}"
+        if key not in memo:
+            if self._fingerprint is None:
+                self._fingerprint = reports_fingerprint(self.reports)
+            default = self.default_binding(report)
+            found = None
+            if default is not None and not default.unresolved:
+                found = self.precomputed.result_table(
+                    version,
+                    report,
+                    default,
+                    fingerprint=self._fingerprint,
+                    max_rows=self.max_rows,
+                )
+            if found is None or default is None:
+                return None  # not kept: a precompute may write the file meanwhile
+            memo[key] = (*found, default)
+        table, notes, default = memo[key]
+        if any(
+            binding.values.get(p.name) != default.values.get(p.name)
+            for p in report.parameters
+            if p.engine
+        ):
+            return None  # the engine reads these: the stored rows are for the default's
+        picked = picked_rows(
+            report, table, default.substitutions(report), binding.substitutions(report)
+        )
+        if picked is None:
+            return None
+        truncated = len(picked) > self.max_rows
+        rows = table.answer_rows(picked[: self.max_rows] if truncated else picked)
+        return ReportResult(table.columns, rows, truncated, notes)
 
     def whole_graph_warmups(self) -> list[Report]:
         """What warming runs: each whole-graph report, with its default binding (:meth:`warm`
@@ -316,6 +417,9 @@ class ReportRunner:
                     if self._cache_get((version, report.name, binding.key())) is None:
                         self.run(report, binding)
                     done[report.name] = source
+                    if report.row_filters:
+                        # Its filtered requests then only look their rows up.
+                        self.prepare_row_filters(report)
                 elif report.engine == "search":
                     index = answered_by_index(self)
                     if index is not None:
@@ -331,6 +435,19 @@ class ReportRunner:
         if self.version() == version:
             self.warm_version = version
         return done
+
+    def prepare_row_filters(self, report: Report) -> None:
+        """Read the stored default answer a report's row filters pick from, and index its
+        filtered columns (:meth:`kg.reports.rowfilter.StoredTable.prepare`)."""
+        found = self._stored_table(report)
+        if found is not None:
+            found[0].prepare(report)
+        elif report.engine is not None:
+            binding = self.default_binding(report)
+            if binding is not None and self._filtered_result(report, binding) is not None:
+                entry = self.memo.get(f"stored-result:{report.name}")
+                if entry is not None:
+                    entry[0].prepare(report)
 
     def is_warm(self) -> bool:
         """Whether a warm-up finished for the current version (a readiness signal: /healthz)."""

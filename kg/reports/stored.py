@@ -6,7 +6,9 @@ each published checkpoint (a *generation*, see :mod:`kg.store.embedded`). So ``k
 right after publishing, what such reports need, and writes it into the store folder::
 
     DIR/reports/<generation>/<report>.rows.tsv      the rows of the report's query for its
-                                                    default binding, all of them (no row cap)
+                                                    default binding, all of them (no row cap;
+                                                    an engine that answers with its query's
+                                                    rows writes them without running it)
     DIR/reports/<generation>/<report>.rows.json     what they were computed for (below)
     DIR/reports/<generation>/<report>.result.tsv    an engine report's finished result for its
     DIR/reports/<generation>/<report>.result.json   default binding (possible duplicate authors)
@@ -32,7 +34,10 @@ every paper -> author pair of the store (about 3 minutes at 1M papers, 1-2 s to 
 default binding (no optional filter), and the whole-graph input of the search and
 ambiguity engines. *Results* serve :meth:`kg.reports.runner.ReportRunner.run` for an engine
 report whose answer is more than its query's rows. A request that binds something else
-(an optional filter, another ``min_papers``) runs the query as before. A default that is
+(an optional filter, another ``min_papers``) is answered from the same rows where the report
+declares a ``row-filter`` for it (:mod:`kg.reports.rowfilter`: the rows file, or an engine
+result not cut by the row cap, memory-mapped and indexed once per version); otherwise it
+runs the query as before. A default that is
 a crawl date of the store (the reports over time: :mod:`kg.reports.crawls`) is resolved
 for the checkpoint before the file is written and before it is looked up, so the file
 answers the request without dates and the one that gives the same dates alike; after a
@@ -71,9 +76,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import mmap
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +92,7 @@ from kg.reports import engines
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
 from kg.reports.results import Binding, ReportResult, bind, store_defaults
+from kg.reports.rowfilter import StoredTable
 
 #: The folder of a store that holds the precomputed reports, one sub-folder per generation.
 PRECOMPUTED = "reports"
@@ -291,6 +298,101 @@ class PrecomputedReports:
         if len(rows) != meta.get("count"):
             return None
         return StoredRows(variables, rows)
+
+    def _mapped(
+        self, generation: str, report: str, kind: str, expected: Mapping[str, Any]
+    ) -> tuple[dict[str, Any], mmap.mmap] | None:
+        """A file's side file and its ``.tsv`` memory-mapped, when both are there and agree
+        and the side file says ``expected`` (checked before the data is read: a file of
+        another query is not hashed on every request); the mapping stays valid when a later
+        precompute replaces or removes the file."""
+        path = self.path(generation, report, kind)
+        if path is None:
+            return None
+        try:
+            with path.open("rb") as handle:
+                meta = json.load(handle)
+            if (
+                not isinstance(meta, dict)
+                or meta.get("format") != FORMAT
+                or meta.get("kind") != kind
+                or meta.get("report") != report
+                or meta.get("generation") != generation
+                or any(meta.get(key) != value for key, value in expected.items())
+            ):
+                return None
+            with path.with_suffix(f".{DATA_SUFFIX}").open("rb") as handle:
+                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        except (OSError, TypeError, ValueError):
+            return None
+        if len(data) != meta.get("bytes") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+            return None
+        return meta, data
+
+    @staticmethod
+    def _table(
+        meta: dict[str, Any], data: mmap.mmap, hidden: Collection[str], head: int
+    ) -> StoredTable | None:
+        try:
+            table = StoredTable(data, hidden=hidden, head=head)
+        except ValueError:
+            return None
+        return table if len(table) == meta.get("count") else None
+
+    def table(
+        self,
+        generation: str,
+        report: Report,
+        substitutions: Mapping[str, Any],
+        *,
+        hidden: Collection[str] = (),
+        head: int,
+    ) -> StoredTable | None:
+        """The precomputed rows of ``report``'s query with these substitutions, as a
+        :class:`~kg.reports.rowfilter.StoredTable` (memory-mapped, parsed row by row as
+        they are asked for), with the same checks as :meth:`rows`; ``hidden`` and ``head``
+        as the table takes them."""
+        try:
+            expected = {
+                "query": query_fingerprint(report),
+                "substitutions": substitution_key(substitutions),
+            }
+        except TypeError:
+            return None
+        found = self._mapped(generation, report.name, "rows", expected)
+        if found is None:
+            return None
+        meta, data = found
+        return self._table(meta, data, hidden, head)
+
+    def result_table(
+        self,
+        generation: str,
+        report: Report,
+        binding: Binding,
+        *,
+        fingerprint: str,
+        max_rows: int,
+    ) -> tuple[StoredTable, tuple[str, ...]] | None:
+        """An engine report's precomputed result for this binding as a table, with its
+        notes, when it holds every row (not cut by the row cap) and has no extras (an
+        engine's drawing describes all the rows); the checks of :meth:`result`."""
+        expected = {
+            "reports": fingerprint,
+            "max_rows": max_rows,
+            "binding": [list(item) for item in binding.key()],
+            "truncated": False,
+        }
+        found = self._mapped(generation, report.name, "result", expected)
+        if found is None:
+            return None
+        meta, data = found
+        if meta.get("extra"):
+            return None
+        table = self._table(meta, data, (), max_rows)
+        if table is None:
+            return None
+        return table, tuple(str(n) for n in meta.get("notes", ()))
 
     def coauthor_graph(self, generation: str) -> CoauthorGraph | None:
         """The co-author graph of the collaboration-path report, as ``kg precompute`` wrote it

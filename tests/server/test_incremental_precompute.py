@@ -274,17 +274,19 @@ def test_new_graphs_are_read_for_their_predicates_as_they_load() -> None:
 def test_an_engine_answering_from_the_graph_reads_its_query_s_predicates(
     tmp_path: Path, sources: Path
 ) -> None:
-    """top-authors-by-coauthors is an engine over the co-author graph: its one file (a result,
-    no rows) is copied only when neither the pairs nor the names it reads changed."""
+    """top-authors-by-coauthors is an engine over the co-author graph: its files (its query's
+    rows as the engine gives them, and its result) are copied only when neither the pairs nor
+    the names it reads changed."""
     folder = tmp_path / "store"
     _ingest(folder, sources)
     store = KGStore.open_readonly(folder)
     try:
         job = precompute_module._Job(store, load_reports(scheme=SCHEME), SCHEME, 100_000)
         name = "top-authors-by-coauthors"
-        assert job.kinds(name) == ["result"]
+        assert job.kinds(name) == ["rows", "result"]
         reads = job.reads(name, "result")
         assert reads.default == {"https://schema.org/author", "https://schema.org/name"}
+        assert job.reads(name, "rows").default == reads.default
         for predicate, affected in (
             ("https://schema.org/name", True),
             ("https://schema.org/author", True),

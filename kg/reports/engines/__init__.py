@@ -33,6 +33,7 @@ ENGINES: dict[str, Engine] = {
         runs=(),
         reads_rows=False,
         graph=True,
+        answers_query_rows=True,
         summary="gives this query's rows from the co-author graph, without running it",
     ),
 }

@@ -116,6 +116,11 @@ class Engine:
     #: Whether it reads the co-author graph: ``kg precompute`` computes it after the other
     #: reports, once the graph's file is written, instead of building the graph again.
     graph: bool = False
+    #: Whether its answer is its query's rows, in the query's order, for any binding (it
+    #: only gets them another way): ``kg precompute`` then writes them, uncut and without
+    #: running the query, as the report's rows file, from which the runner answers the
+    #: default binding and, through the report's row filters, the others.
+    answers_query_rows: bool = False
     #: What it does with the query, as the report page says it ("the X engine ...").
     summary: str = "works on its rows in Python"
 

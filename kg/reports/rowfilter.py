@@ -1,0 +1,296 @@
+"""Row filters: another binding of a whole-graph report answered from its default answer's rows.
+
+``kg precompute`` stores each whole-graph report's rows for its default binding, all of
+them (:mod:`kg.reports.stored`). Where a report declares a ``row-filter`` for a parameter
+(:class:`kg.reports.definitions.RowFilter`), the rows for another value are some of those:
+``organizations?organization=tsinghua`` is the default answer's rows whose ``tag`` or
+``org_name`` equals ``tsinghua`` ignoring case, ``top-authors-by-papers?min_papers=5`` those
+whose ``papers`` is at least 5. At a million papers the query takes a minute or more; a
+filter over the stored rows takes milliseconds.
+
+:class:`StoredTable` is such a stored answer: the SPARQL TSV document memory-mapped (its
+pages are the page cache's, shared by every server process, not a copy in each), each
+row's line offsets, and per filtered column an index built once per store version (value ->
+row positions; a NumPy array of integers for ``at-least``). Only the rows a request picks
+become terms (the first rows, which the default answer shows, once: the default answer and
+every filtered one share them).
+
+A filter gives the query's rows only where it compares as the query does; where it cannot
+be sure, it says so (None) and the query runs:
+
+* ``equal-ignoring-case`` reads plain strings only (``xsd:string``): an unbound cell, an
+  IRI or a language-tagged string makes the query's comparison an error or a comparison of
+  another kind, which the ``COALESCE(..., true)`` of an optional filter turns into "keep the
+  row"; lower-casing is SPARQL's ``LCASE`` (ASCII in Python, which is the same by
+  definition; other text by pyoxigraph itself, so that no Unicode table can differ);
+* ``at-least`` reads ``xsd:integer`` cells only (a ``COUNT`` is one), and a value below the
+  default's is not a subset of the default's rows.
+
+The rows come in the stored order, the default answer's; where the query's ``ORDER BY`` is
+total that is the order the query gives, else rows that tie may come in another order (as
+they may from one run of the query to the next).
+"""
+
+from __future__ import annotations
+
+import mmap
+import threading
+from collections.abc import Collection, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pyoxigraph as ox
+
+from kg.reports.definitions import Report, RowFilter
+
+Row = tuple[Any, ...]
+
+_XSD = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = ox.NamedNode(_XSD + "string")
+_XSD_INTEGER = ox.NamedNode(_XSD + "integer")
+#: How kg's own TSV writer spells an integer (pyoxigraph's writes it bare: ``42``).
+_FULL_INTEGER = b'"^^<' + _XSD_INTEGER.value.encode() + b">"
+_TSV = ox.QueryResultsFormat.TSV
+_LCASE_QUERY = "SELECT ?x (LCASE(?x) AS ?lower) WHERE {}"
+_LCASE_STORE = ox.Store()
+
+
+@lru_cache(maxsize=65536)
+def _lcase_other(text: str) -> str:
+    solutions = _LCASE_STORE.query(_LCASE_QUERY, substitutions={ox.Variable("x"): ox.Literal(text)})
+    assert isinstance(solutions, ox.QuerySolutions)
+    lower = next(iter(solutions))[1]
+    assert isinstance(lower, ox.Literal)
+    return lower.value
+
+
+def lcase(text: str) -> str:
+    """SPARQL's ``LCASE`` of a plain string, as the store computes it."""
+    return text.lower() if text.isascii() else _lcase_other(text)
+
+
+class _Unusable(Exception):
+    """A cell the filter cannot compare as the query does."""
+
+
+class StoredTable:
+    """A stored answer (SPARQL TSV results: a header line, then one line per row) with the
+    line offsets of its rows and, built on first use, an index per filtered column.
+
+    ``hidden``: the columns the answer leaves out (the report's parameters, which
+    pyoxigraph needs projected); ``head``: how many leading rows to keep as terms once parsed.
+    """
+
+    def __init__(self, data: mmap.mmap | bytes, *, hidden: Collection[str] = (), head: int):
+        self._data = data
+        view = np.frombuffer(data, dtype=np.uint8)
+        ends = np.flatnonzero(view == 10)
+        if not len(ends):
+            raise ValueError("not a TSV results document: no header line")
+        header = bytes(data[: int(ends[0])])
+        self.header = header
+        self.variables = tuple(v.lstrip("?$") for v in header.decode("utf-8").split("\t"))
+        if header == b"":
+            self.variables = ()
+        #: Row i is data[starts[i]:ends[i]] (without its line break).
+        self._ends = ends[1:]
+        self._starts = ends[:-1] + 1
+        self.keep = tuple(i for i, v in enumerate(self.variables) if v not in hidden)
+        self.columns = tuple(self.variables[i] for i in self.keep)
+        self._head_size = head
+        self._head: list[Row] | None = None
+        self._indexes: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    # -- rows
+
+    def _line(self, position: int) -> bytes:
+        return bytes(self._data[int(self._starts[position]) : int(self._ends[position])])
+
+    def _parse(self, positions: Sequence[int] | np.ndarray, keep: Sequence[int]) -> list[Row]:
+        if not len(positions):
+            return []
+        if len(positions) > 1 and int(positions[-1]) - int(positions[0]) == len(positions) - 1:
+            # A run of lines: one slice of the document.
+            first, last = int(positions[0]), int(positions[-1])
+            body = bytes(self._data[int(self._starts[first]) : int(self._ends[last]) + 1])
+        else:
+            body = b"\n".join(self._line(p) for p in positions) + b"\n"
+        solutions = ox.parse_query_results(self.header + b"\n" + body, _TSV)
+        assert isinstance(solutions, ox.QuerySolutions)
+        if len(keep) == len(self.variables):
+            return [tuple(solution) for solution in solutions]
+        return [tuple(solution[i] for i in keep) for solution in solutions]
+
+    def answer_rows(self, positions: np.ndarray) -> list[Row]:
+        """The rows at these positions (ascending), in the answer's columns."""
+        if self._head is None and len(positions) and int(positions[0]) < self._head_size:
+            with self._lock:
+                if self._head is None:
+                    count = min(self._head_size, len(self))
+                    self._head = self._parse(np.arange(count), self.keep)
+        head = self._head or []
+        split = int(np.searchsorted(positions, len(head)))
+        if split and int(positions[split - 1]) == split - 1:
+            rows = head[:split]  # the first rows (an at-least filter on a count ranked first)
+        else:
+            rows = list(map(head.__getitem__, positions[:split].tolist()))
+        return rows + self._parse(positions[split:], self.keep)
+
+    def full_rows(self, positions: np.ndarray, fill: Mapping[int, Any]) -> list[Row]:
+        """The rows at these positions in every column, the columns of ``fill`` set to its terms."""
+        rows = self._parse(positions, range(len(self.variables)))
+        if not fill:
+            return rows
+        return [tuple(fill.get(i, cell) for i, cell in enumerate(row)) for row in rows]
+
+    # -- filters
+
+    def _cells(self, column: int) -> list[bytes]:
+        """The raw TSV cells of one column, a row each."""
+        data = self._data
+        cells = []
+        for start, end in zip(self._starts.tolist(), self._ends.tolist(), strict=True):
+            cells.append(bytes(data[start:end]).split(b"\t", column + 1)[column])
+        return cells
+
+    def _terms(self, cells: list[bytes]) -> list[Any]:
+        """Cells as terms (pyoxigraph's parser: escapes, datatypes), for the unusual ones."""
+        solutions = ox.parse_query_results(b"?x\n" + b"\n".join(cells) + b"\n", _TSV)
+        assert isinstance(solutions, ox.QuerySolutions)
+        return [solution[0] for solution in solutions]
+
+    def _string_index(self, column: int) -> tuple[dict[str, int], np.ndarray, np.ndarray]:
+        """Lower-cased value -> key id, the row positions ordered by key, and each key's bounds."""
+        cells = self._cells(column)
+        values: list[str | None] = []
+        unusual: list[int] = []
+        for i, cell in enumerate(cells):
+            inner = cell[1:-1]
+            quoted = len(cell) >= 2 and cell[:1] == b'"' and cell[-1:] == b'"'
+            if quoted and b'"' not in inner and b"\\" not in inner:
+                values.append(inner.decode("utf-8"))
+                continue
+            values.append(None)
+            unusual.append(i)
+        if unusual:
+            for i, term in zip(unusual, self._terms([cells[i] for i in unusual]), strict=True):
+                if (
+                    not isinstance(term, ox.Literal)
+                    or term.language is not None
+                    or term.datatype != _XSD_STRING
+                ):
+                    raise _Unusable(f"column {column}: {cells[i]!r} is not a plain string")
+                values[i] = term.value
+        ids: dict[str, int] = {}
+        key_of_row = np.empty(len(values), dtype=np.int32)
+        for i, value in enumerate(values):
+            assert value is not None
+            key_of_row[i] = ids.setdefault(lcase(value), len(ids))
+        order = np.argsort(key_of_row, kind="stable").astype(np.int32)
+        bounds = np.searchsorted(key_of_row[order], np.arange(len(ids) + 1))
+        return ids, order, bounds
+
+    def _integer_index(self, column: int) -> np.ndarray:
+        """Each row's integer value of one column."""
+        cells = self._cells(column)
+        out = np.empty(len(cells), dtype=np.int64)
+        unusual: list[int] = []
+        for i, cell in enumerate(cells):
+            text = cell[1 : -len(_FULL_INTEGER)] if cell.endswith(_FULL_INTEGER) else cell
+            if text.lstrip(b"-").isdigit() and len(text) < 19:
+                out[i] = int(text)
+            else:
+                unusual.append(i)
+        if unusual:
+            for i, term in zip(unusual, self._terms([cells[i] for i in unusual]), strict=True):
+                if not isinstance(term, ox.Literal) or term.datatype != _XSD_INTEGER:
+                    raise _Unusable(f"column {column}: {cells[i]!r} is not an integer")
+                try:
+                    out[i] = int(term.value)
+                except (ValueError, OverflowError) as error:
+                    raise _Unusable(f"column {column}: {cells[i]!r}") from error
+        return out
+
+    def index(self, row_filter: RowFilter, column: str) -> Any:
+        """The index of one filtered column (built once), None when the column holds a cell
+        the filter cannot compare as the query does."""
+        key = (row_filter.kind, column)
+        if key not in self._indexes:
+            with self._lock:
+                if key not in self._indexes:
+                    at = self.variables.index(column)
+                    try:
+                        if row_filter.kind == "at-least":
+                            self._indexes[key] = self._integer_index(at)
+                        else:
+                            self._indexes[key] = self._string_index(at)
+                    except (_Unusable, SyntaxError, ValueError, UnicodeDecodeError):
+                        self._indexes[key] = None
+        return self._indexes[key]
+
+    def prepare(self, report: Report) -> None:
+        """Build the index of every filtered column (the server's warm-up: a request then
+        only looks up)."""
+        for row_filter in report.row_filters:
+            for column in row_filter.columns:
+                if column in self.variables:
+                    self.index(row_filter, column)
+
+    def matching(self, row_filter: RowFilter, value: Any) -> np.ndarray | None:
+        """The positions (ascending) of the rows that pass ``row_filter`` with ``value``;
+        None when the filter cannot give the query's rows."""
+        picked: np.ndarray | None = None
+        for column in row_filter.columns:
+            if column not in self.variables:
+                return None
+            found = self.index(row_filter, column)
+            if found is None:
+                return None
+            if row_filter.kind == "at-least":
+                rows = np.flatnonzero(found >= int(value.value))
+            else:
+                ids, order, bounds = found
+                k = ids.get(lcase(value.value))
+                rows = order[bounds[k] : bounds[k + 1]] if k is not None else order[:0]
+            picked = rows if picked is None else np.union1d(picked, rows)
+        return picked
+
+
+def picked_rows(
+    report: Report,
+    table: StoredTable,
+    defaults: Mapping[str, Any],
+    substitutions: Mapping[str, Any],
+) -> np.ndarray | None:
+    """Which of the default answer's rows (``table``, stored for ``defaults``) answer the
+    query with ``substitutions``: every row when they are the defaults; the rows the row
+    filters pick when each parameter that differs has one that can compare its value;
+    else None (the query must run)."""
+    picked: np.ndarray | None = None
+    for name in sorted(set(defaults) | set(substitutions)):
+        value, default = substitutions.get(name), defaults.get(name)
+        if value == default:
+            continue
+        row_filter = report.row_filter(name)
+        if row_filter is None or not isinstance(value, ox.Literal):
+            return None
+        if row_filter.kind == "at-least":
+            if (
+                value.datatype != _XSD_INTEGER
+                or not isinstance(default, ox.Literal)
+                or default.datatype != _XSD_INTEGER
+                or int(value.value) < int(default.value)
+            ):
+                return None  # below the default: rows the default answer does not hold
+        elif default is not None or value.datatype != _XSD_STRING or value.language:
+            return None
+        rows = table.matching(row_filter, value)
+        if rows is None:
+            return None
+        picked = rows if picked is None else np.intersect1d(picked, rows, assume_unique=True)
+    return np.arange(len(table)) if picked is None else picked
