@@ -68,25 +68,34 @@ def single_blocking_key(key: str) -> set[str]:
     return {f"i:{given[0][0] if given else ''}|{surname}"}
 
 
-def _blocks(
-    items: Sequence[str], keys_of: Callable[[str], Iterable[str]], cap: int
-) -> Iterator[tuple[str, list[int]]]:
-    # Most keys are held by one item only (about 3 of the 4 keys of a title): such a key
-    # keeps its item as a bare int, and gets a list only when a second item comes (a list
-    # per key was about 90 bytes each, several hundred MB of a 1M-paper corpus's blocks).
-    blocks: dict[str, int | list[int]] = {}
-    for i, item in enumerate(items):
-        for b in keys_of(item):
-            held = blocks.get(b)
-            if held is None:
-                blocks[b] = i
-            elif isinstance(held, int):
-                blocks[b] = [held, i]
-            else:
-                held.append(i)
-    for key, members in blocks.items():
-        if isinstance(members, list) and len(members) <= cap:
-            yield key, members
+class Blocks:
+    """Items by blocking key (made once: one pass over the items, each item's keys asked
+    once), for :func:`pairs_from_blocks` to score, all of them or the blocks of one kind.
+
+    Most keys are held by one item only (about 3 of the 4 keys of a title): such a key keeps
+    its item as a bare int, and gets a list only when a second item comes (a list per key was
+    about 90 bytes each, several hundred MB of a 1M-paper corpus's blocks).
+    """
+
+    def __init__(self, items: Sequence[str], keys_of: Callable[[str], Iterable[str]]) -> None:
+        blocks: dict[str, int | list[int]] = {}
+        for i, item in enumerate(items):
+            for b in keys_of(item):
+                held = blocks.get(b)
+                if held is None:
+                    blocks[b] = i
+                elif isinstance(held, int):
+                    blocks[b] = [held, i]
+                else:
+                    held.append(i)
+        self._blocks = blocks
+
+    def lists(self, cap: int, prefix: str = "") -> Iterator[tuple[str, list[int]]]:
+        """The blocks of two to ``cap`` items whose key starts with ``prefix``, in the order
+        their keys first came (the order a pass over the items with only those keys gives)."""
+        for key, members in self._blocks.items():
+            if isinstance(members, list) and len(members) <= cap and key.startswith(prefix):
+                yield key, members
 
 
 #: Blocks up to this size are scored pair by pair, larger ones with process.cdist.
@@ -260,10 +269,12 @@ def _score_batch(
 
 def pairs_from_blocks(
     items: Sequence[str],
-    keys_of: Callable[[str], Iterable[str]],
+    keys_of: Callable[[str], Iterable[str]] | Blocks,
     cutoff: float,
     cap: int,
     scorer: Callable[..., float] = fuzz.ratio,
+    *,
+    prefix: str = "",
 ) -> dict[tuple[int, int], float]:
     """Candidate pairs (i < j) with their ``scorer`` score in [0, 1], block by block.
 
@@ -272,10 +283,15 @@ def pairs_from_blocks(
     blocks; calling the scorer pair by pair from Python was most of the time); a larger
     block is scored with ``process.cdist`` and keeps its best partners. No pair outside a
     shared block is ever scored.
+
+    ``keys_of``: each item's blocking keys, or the :class:`Blocks` already made of ``items``
+    (to score several kinds of block without asking each item's keys again); ``prefix``:
+    only the blocks whose key starts with it.
     """
+    blocks = keys_of if isinstance(keys_of, Blocks) else Blocks(items, keys_of)
     pairs: dict[tuple[int, int], float] = {}
     batch = _Batch()
-    for key, members in _blocks(items, keys_of, cap):
+    for key, members in blocks.lists(cap, prefix):
         if key.startswith(EXACT_BLOCKS):
             batch.add(members, _EXACT)
         elif len(members) <= SMALL_BLOCK:
