@@ -211,9 +211,6 @@ def title_pairs(corpus: Corpus, nodes: TitleNodes) -> dict[tuple[int, int], floa
     df: Counter[str] = Counter()
     for toks in contents:
         df.update(set(toks))
-    # Each word's place in the order (document frequency, word): sorting a title's words by
-    # it gives the order the pair (df, word) gives, without making a pair for each word.
-    rank = {t: i for i, t in enumerate(sorted(df, key=lambda t: (df[t], t)))}
 
     def title_blocks(tk: str) -> list[str]:
         # Two halves, each with the initials of the other: one misspelt word breaks
@@ -224,7 +221,7 @@ def title_pairs(corpus: Corpus, nodes: TitleNodes) -> dict[tuple[int, int], floa
             return []
         half = (len(toks) + 1) // 2
         head, tail = toks[:half], toks[half:]
-        rare = sorted(set(toks), key=rank.__getitem__)[:2]
+        rare = sorted(set(toks), key=lambda t: (df[t], t))[:2]
         return [
             "a:" + " ".join(head) + "|" + "".join(t[0] for t in tail),
             "b:" + "".join(t[0] for t in head) + "|" + " ".join(tail),
@@ -233,12 +230,12 @@ def title_pairs(corpus: Corpus, nodes: TitleNodes) -> dict[tuple[int, int], floa
 
     cutoff = 100 * min(cfg.paper_lookalike_min, cfg.paper_title_min)
     # The blocks are made once, each title's keys worked out once (they are not held for
-    # every title: four strings a title), and scored twice: all of them, then the rare words'.
-    blocks = Blocks(tks, title_blocks)
+    # each title: four strings a title), and scored twice: all, then the rare words' blocks.
+    blocks = Blocks(tks, title_blocks, then="r:")
     pairs = pairs_from_blocks(tks, blocks, cutoff, cfg.max_block)
     # One title's words inside the other's ("Towards a Unified View of X" / "X: A Unified
     # View of ..."): never merged, but recorded as distinct with the reason.
-    contained = pairs_from_blocks(tks, blocks, 90, cfg.max_block, fuzz.token_set_ratio, prefix="r:")
+    contained = pairs_from_blocks(tks, blocks, 90, cfg.max_block, fuzz.token_set_ratio)
     del blocks
     for pair in contained.keys() - pairs.keys():
         pairs[pair] = fuzz.ratio(tks[pair[0]], tks[pair[1]]) / 100.0

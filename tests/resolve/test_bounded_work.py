@@ -289,7 +289,9 @@ def test_a_titles_blocking_keys_are_worked_out_once(monkeypatch) -> None:
     real_blocks = getattr(papers, "Blocks", None)
     if real_blocks is not None:
         monkeypatch.setattr(
-            papers, "Blocks", lambda items, keys_of: real_blocks(items, counting(keys_of))
+            papers,
+            "Blocks",
+            lambda items, keys_of, **kw: real_blocks(items, counting(keys_of), **kw),
         )
     corpus, nodes = _title_corpus()
     pairs = papers.title_pairs(corpus, nodes)  # type: ignore[arg-type]
@@ -335,3 +337,26 @@ def test_title_pairs_are_the_pairs_of_two_passes() -> None:
     for pair in contained.keys() - expected.keys():
         expected[pair] = fuzz.ratio(tks[pair[0]], tks[pair[1]]) / 100.0
     assert list(papers.title_pairs(corpus, nodes).items()) == list(expected.items())  # type: ignore[arg-type]
+
+
+def test_blocks_scored_again_are_those_of_their_prefix() -> None:
+    """Blocks made once and scored a second time (``then``) give the pairs a pass with only
+    the keys of that prefix gives, exact blocks scored as exact blocks."""
+    names = [*crowded_block(40), "zhang weia", "wei a zhang", "weiaa zhang", "yuri petrov"]
+    names += ["iurii petrov", "petrov yuri"]
+    blocks = blocking.Blocks(names, blocking.blocking_keys, then="s:")
+    first = blocking.pairs_from_blocks(names, blocks, 70.0, 2000, fuzz.token_sort_ratio)
+    again = blocking.pairs_from_blocks(names, blocks, 70.0, 2000, fuzz.token_sort_ratio)
+    assert first == blocking.pairs_from_blocks(
+        names, blocking.blocking_keys, 70.0, 2000, fuzz.token_sort_ratio
+    )
+    only_s = blocking.pairs_from_blocks(
+        names,
+        lambda n: [k for k in blocking.blocking_keys(n) if k.startswith("s:")],
+        70.0,
+        2000,
+        fuzz.token_sort_ratio,
+    )
+    assert again and list(again.items()) == list(only_s.items())
+    # Walked twice, the blocks are gone: nothing is held after the last pass.
+    assert blocking.pairs_from_blocks(names, blocks, 70.0, 2000, fuzz.token_sort_ratio) == {}
