@@ -7,6 +7,7 @@ a shared block is ever scored.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -68,25 +69,76 @@ def single_blocking_key(key: str) -> set[str]:
     return {f"i:{given[0][0] if given else ''}|{surname}"}
 
 
-def _blocks(
-    items: Sequence[str], keys_of: Callable[[str], Iterable[str]], cap: int
-) -> Iterator[tuple[str, list[int]]]:
-    # Most keys are held by one item only (about 3 of the 4 keys of a title): such a key
-    # keeps its item as a bare int, and gets a list only when a second item comes (a list
-    # per key was about 90 bytes each, several hundred MB of a 1M-paper corpus's blocks).
-    blocks: dict[str, int | list[int]] = {}
-    for i, item in enumerate(items):
-        for b in keys_of(item):
-            held = blocks.get(b)
-            if held is None:
-                blocks[b] = i
-            elif isinstance(held, int):
-                blocks[b] = [held, i]
-            else:
-                held.append(i)
-    for key, members in blocks.items():
-        if isinstance(members, list) and len(members) <= cap:
-            yield key, members
+class Blocks:
+    """Items by blocking key (made once: one pass over the items, each item's keys asked
+    once), for :func:`pairs_from_blocks` to score once, or twice: all of them, then those
+    whose key starts with ``then`` (the title pairs' rare words, scored again otherwise).
+
+    Most keys are held by one item only (about 3 of the 4 keys of a title): such a key keeps
+    its item as a bare int, and gets a list only when a second item comes (a list per key was
+    about 90 bytes each, several hundred MB of a 1M-paper corpus's blocks).
+    """
+
+    def __init__(
+        self,
+        items: Sequence[str],
+        keys_of: Callable[[str], Iterable[str]],
+        *,
+        then: str | None = None,
+    ) -> None:
+        blocks: dict[str, int | list[int]] = {}
+        for i, item in enumerate(items):
+            for b in keys_of(item):
+                held = blocks.get(b)
+                if held is None:
+                    blocks[b] = i
+                elif isinstance(held, int):
+                    blocks[b] = [held, i]
+                else:
+                    held.append(i)
+        self._blocks = blocks
+        self._then = then
+        self._kept: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def narrow(self, prefix: str) -> None:
+        """Keep only the blocks of two or more items whose key starts with ``prefix``, as
+        arrays: the keys, the other blocks and their lists let go at once."""
+        kept = [
+            (key.startswith(EXACT_BLOCKS), members)
+            for key, members in self._blocks.items()
+            if isinstance(members, list) and key.startswith(prefix)
+        ]
+        sizes = np.array([len(m) for _, m in kept], dtype=np.int64)
+        self._kept = (
+            np.array([exact for exact, _ in kept], dtype=bool),
+            np.concatenate([[0], np.cumsum(sizes)]),
+            np.fromiter(
+                itertools.chain.from_iterable(m for _, m in kept),
+                dtype=np.int64,
+                count=int(sizes.sum()),
+            ),
+        )
+        del kept
+        self._blocks = {}
+
+    def lists(self, cap: int) -> Iterator[tuple[bool, list[int]]]:
+        """The blocks of two to ``cap`` items, each with whether it is an exact block
+        (:data:`EXACT_BLOCKS`), in the order their keys first came (the order a pass over
+        the items with only those keys gives). Once walked to the end, the blocks let go
+        (before the last pairs are scored), all but those of ``then`` the first time."""
+        if self._kept is not None:
+            exact, starts, flat = self._kept
+            for b in range(len(exact)):
+                if starts[b + 1] - starts[b] <= cap:
+                    yield bool(exact[b]), flat[starts[b] : starts[b + 1]].tolist()
+            self._kept = None
+            return
+        for key, members in self._blocks.items():
+            if isinstance(members, list) and len(members) <= cap:
+                yield key.startswith(EXACT_BLOCKS), members
+        if self._then is not None:
+            self.narrow(self._then)
+        self._blocks = {}
 
 
 #: Blocks up to this size are scored pair by pair, larger ones with process.cdist.
@@ -260,7 +312,7 @@ def _score_batch(
 
 def pairs_from_blocks(
     items: Sequence[str],
-    keys_of: Callable[[str], Iterable[str]],
+    keys_of: Callable[[str], Iterable[str]] | Blocks,
     cutoff: float,
     cap: int,
     scorer: Callable[..., float] = fuzz.ratio,
@@ -272,11 +324,15 @@ def pairs_from_blocks(
     blocks; calling the scorer pair by pair from Python was most of the time); a larger
     block is scored with ``process.cdist`` and keeps its best partners. No pair outside a
     shared block is ever scored.
+
+    ``keys_of``: each item's blocking keys, or the :class:`Blocks` made of ``items`` (to
+    score its blocks of ``then`` again without asking each item's keys again).
     """
+    blocks = keys_of if isinstance(keys_of, Blocks) else Blocks(items, keys_of)
     pairs: dict[tuple[int, int], float] = {}
     batch = _Batch()
-    for key, members in _blocks(items, keys_of, cap):
-        if key.startswith(EXACT_BLOCKS):
+    for exact, members in blocks.lists(cap):
+        if exact:
             batch.add(members, _EXACT)
         elif len(members) <= SMALL_BLOCK:
             batch.add(members, _SMALL)

@@ -10,7 +10,7 @@ from typing import overload
 
 from rapidfuzz import fuzz
 
-from kg.identity.blocking import pairs_from_blocks
+from kg.identity.blocking import Blocks, pairs_from_blocks
 from kg.identity.clusters import Clusters
 from kg.identity.corpus import Corpus, curation_evidence
 from kg.identity.names import name_parts
@@ -212,38 +212,31 @@ def title_pairs(corpus: Corpus, nodes: TitleNodes) -> dict[tuple[int, int], floa
     for toks in contents:
         df.update(set(toks))
 
-    def rare_blocks(tk: str) -> list[str]:
-        # The two rarest words (a word added or dropped).
-        toks = contents[nodes.number[tk]]
-        rare = sorted(set(toks), key=lambda t: (df[t], t))[:2]
-        return ["r:" + t for t in rare if df[t] <= cfg.max_title_df]
-
     def title_blocks(tk: str) -> list[str]:
         # Two halves, each with the initials of the other: one misspelt word breaks
-        # one key, not both. Plus the rare words' keys.
+        # one key, not both. Plus the keys of the two rarest words (a word added or
+        # dropped), "r:".
         toks = contents[nodes.number[tk]]
         if not toks:
             return []
         half = (len(toks) + 1) // 2
         head, tail = toks[:half], toks[half:]
+        rare = sorted(set(toks), key=lambda t: (df[t], t))[:2]
         return [
             "a:" + " ".join(head) + "|" + "".join(t[0] for t in tail),
             "b:" + "".join(t[0] for t in head) + "|" + " ".join(tail),
-            *rare_blocks(tk),
+            *["r:" + t for t in rare if df[t] <= cfg.max_title_df],
         ]
 
     cutoff = 100 * min(cfg.paper_lookalike_min, cfg.paper_title_min)
-    # The keys are made again when asked, not held for every title (four strings a title).
-    pairs = pairs_from_blocks(tks, title_blocks, cutoff, cfg.max_block)
+    # The blocks are made once, each title's keys worked out once (they are not held for
+    # each title: four strings a title), and scored twice: all, then the rare words' blocks.
+    blocks = Blocks(tks, title_blocks, then="r:")
+    pairs = pairs_from_blocks(tks, blocks, cutoff, cfg.max_block)
     # One title's words inside the other's ("Towards a Unified View of X" / "X: A Unified
     # View of ..."): never merged, but recorded as distinct with the reason.
-    contained = pairs_from_blocks(
-        tks,
-        rare_blocks,
-        90,
-        cfg.max_block,
-        fuzz.token_set_ratio,
-    )
+    contained = pairs_from_blocks(tks, blocks, 90, cfg.max_block, fuzz.token_set_ratio)
+    del blocks
     for pair in contained.keys() - pairs.keys():
         pairs[pair] = fuzz.ratio(tks[pair[0]], tks[pair[1]]) / 100.0
     return pairs

@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 
 import kg.identity.authors as authors
 import kg.identity.blocking as blocking
+import kg.identity.papers as papers
 import kg.identity.short_forms as short_forms
 from kg.identity.corpus import build_corpus
 from kg.identity.names import initials_compatible, is_initials
@@ -240,3 +241,122 @@ def test_a_crowded_blocks_scores_are_rounded_as_cdist_rounds() -> None:
     items = [a, b] + [f"unrelated title number {i}" for i in range(blocking.SMALL_BLOCK)]
     pairs = blocking.pairs_from_blocks(items, lambda item: ["k"], 85, 2000)
     assert pairs[(0, 1)] == 0.93
+
+
+def _title_corpus() -> tuple[object, papers.TitleNodes]:
+    """Titles with near duplicates (a typo, a word added) and one title's words inside
+    another's, among others that share common words."""
+    base = [
+        "Towards a Unified View of Graph Learning",
+        "Graph Learning: A Unified View of Message Passing",
+        "A Unified View of Graph Learning",
+        "Calibrated Decoders for Link Prediction",
+        "Calibrateed Decoders for Link Prediction",
+        "Calibrated Decoders for Fast Link Prediction",
+        "Spectral Wavelets on Hypergraphs",
+        "Spectral Wavelets on Hypergraphs for Graph Learning",
+    ]
+    filler = [f"Graph {_word(i)} Learning for {_word(i + 40)} Prediction" for i in range(30)]
+    listings = tuple(
+        Listing("a.txt", i + 1, t, date(2020, 1, 1), ("Ada Quill",), False)
+        for i, t in enumerate(base + filler)
+    )
+    corpus = build_corpus([SourceSummary("a.txt", None, False, listings)])
+    return corpus, papers.TitleNodes.of(corpus)
+
+
+def test_a_titles_blocking_keys_are_worked_out_once(monkeypatch) -> None:
+    """Each title's blocking keys (its halves and its two rarest words) are worked out once:
+    the blocks of the rare words, scored a second time with another scorer, are taken from
+    the blocks already made (issue 17: each title's rare words were sorted out twice)."""
+    asked: list[str] = []
+
+    def counting(keys_of):  # type: ignore[no-untyped-def]
+        def keys(item: str):  # type: ignore[no-untyped-def]
+            asked.append(item)
+            return keys_of(item)
+
+        return keys
+
+    real_pairs = papers.pairs_from_blocks
+    monkeypatch.setattr(
+        papers,
+        "pairs_from_blocks",
+        lambda items, keys_of, *a, **k: real_pairs(
+            items, counting(keys_of) if callable(keys_of) else keys_of, *a, **k
+        ),
+    )
+    real_blocks = getattr(papers, "Blocks", None)
+    if real_blocks is not None:
+        monkeypatch.setattr(
+            papers,
+            "Blocks",
+            lambda items, keys_of, **kw: real_blocks(items, counting(keys_of), **kw),
+        )
+    corpus, nodes = _title_corpus()
+    pairs = papers.title_pairs(corpus, nodes)  # type: ignore[arg-type]
+    assert pairs  # the near duplicates are found
+    assert sorted(asked) == sorted(nodes.keys)  # once per title, not once per kind of block
+
+
+def test_title_pairs_are_the_pairs_of_two_passes() -> None:
+    """The pairs made from blocks built once are those of the two passes that built them
+    twice (all keys scored with ratio, then the rare words' keys with token_set_ratio)."""
+    corpus, nodes = _title_corpus()
+    cfg = corpus.config  # type: ignore[attr-defined]
+    tks = nodes.keys
+    contents = [papers._content(tk) for tk in tks]
+    df: dict[str, int] = {}
+    for toks in contents:
+        for t in set(toks):
+            df[t] = df.get(t, 0) + 1
+
+    def rare_blocks(tk: str) -> list[str]:
+        toks = contents[nodes.number[tk]]
+        rare = sorted(set(toks), key=lambda t: (df[t], t))[:2]
+        return ["r:" + t for t in rare if df[t] <= cfg.max_title_df]
+
+    def title_blocks(tk: str) -> list[str]:
+        toks = contents[nodes.number[tk]]
+        if not toks:
+            return []
+        half = (len(toks) + 1) // 2
+        head, tail = toks[:half], toks[half:]
+        return [
+            "a:" + " ".join(head) + "|" + "".join(t[0] for t in tail),
+            "b:" + "".join(t[0] for t in head) + "|" + " ".join(tail),
+            *rare_blocks(tk),
+        ]
+
+    cutoff = 100 * min(cfg.paper_lookalike_min, cfg.paper_title_min)
+    expected = blocking.pairs_from_blocks(tks, title_blocks, cutoff, cfg.max_block)
+    contained = blocking.pairs_from_blocks(
+        tks, rare_blocks, 90, cfg.max_block, fuzz.token_set_ratio
+    )
+    assert contained.keys() - expected.keys()  # the second pass adds pairs of its own
+    for pair in contained.keys() - expected.keys():
+        expected[pair] = fuzz.ratio(tks[pair[0]], tks[pair[1]]) / 100.0
+    assert list(papers.title_pairs(corpus, nodes).items()) == list(expected.items())  # type: ignore[arg-type]
+
+
+def test_blocks_scored_again_are_those_of_their_prefix() -> None:
+    """Blocks made once and scored a second time (``then``) give the pairs a pass with only
+    the keys of that prefix gives, exact blocks scored as exact blocks."""
+    names = [*crowded_block(40), "zhang weia", "wei a zhang", "weiaa zhang", "yuri petrov"]
+    names += ["iurii petrov", "petrov yuri"]
+    blocks = blocking.Blocks(names, blocking.blocking_keys, then="s:")
+    first = blocking.pairs_from_blocks(names, blocks, 70.0, 2000, fuzz.token_sort_ratio)
+    again = blocking.pairs_from_blocks(names, blocks, 70.0, 2000, fuzz.token_sort_ratio)
+    assert first == blocking.pairs_from_blocks(
+        names, blocking.blocking_keys, 70.0, 2000, fuzz.token_sort_ratio
+    )
+    only_s = blocking.pairs_from_blocks(
+        names,
+        lambda n: [k for k in blocking.blocking_keys(n) if k.startswith("s:")],
+        70.0,
+        2000,
+        fuzz.token_sort_ratio,
+    )
+    assert again and list(again.items()) == list(only_s.items())
+    # Walked twice, the blocks are gone: nothing is held after the last pass.
+    assert blocking.pairs_from_blocks(names, blocks, 70.0, 2000, fuzz.token_sort_ratio) == {}
