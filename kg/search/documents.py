@@ -602,16 +602,20 @@ def read_in_batches(reader: GraphReader, batch: int | None = None) -> Iterator[S
     (:class:`_Facets`).
 
     Read with a :class:`~kg.search.graph.PathReader` (the embedded store's), a batch of
-    papers, authors or repositories is one query of paths (:data:`_PAPER_PATHS`, ...);
-    with another reader (the ingest's observer's), looked up predicate by predicate.
+    papers, authors or repositories is one query of paths (:data:`_PAPER_PATHS`, ...),
+    and the authorships' written names are read once for the whole store before the
+    papers (:func:`_written_names`), put aside on disk by batch of papers and of authors
+    (:class:`~kg.search.spill.Spill`, in a temporary folder: about 170 bytes an
+    authorship, each batch's file deleted once read); with another reader (the ingest's
+    observer's, an external store's), looked up predicate by predicate.
     """
     batch = BATCH if batch is None else batch
     if batch < 1:
         raise ValueError("a batch holds at least one entity")
     # A reader that follows paths (the store's): a batch of papers or authors with one
     # query, and the authors' facets gathered from the papers (looked up one by one, a
-    # build in batches cost 2.7 times the CPU of a whole read at 100k papers, now 1.6:
-    # about 60 us a lookup, where a row of a path query costs about 20).
+    # build in batches cost 2.7 times the CPU of a whole read at 100k papers, with paths
+    # 1.6: about 60 us a lookup, where a row of a path query costs about 20).
     paths = hasattr(reader, "fields")
     # A reader that reads around a predicate (the store's): the written names read once
     # for the whole store and put aside on disk by batch (kg.search.spill), not looked up
