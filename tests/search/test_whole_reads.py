@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+import kg.search.documents as documents_module
 from kg.search.documents import (
     AGENT,
     ATTRIBUTION,
@@ -145,3 +146,29 @@ def test_a_spill_gives_each_batch_its_rows_and_only_them(tmp_path: Path) -> None
     assert spill.take(2, set(keys[8:])) == {k: [f"{k}-0", f"{k}-1"] for k in keys[8:]}
     assert list((tmp_path / "spill").iterdir()) == []  # each batch's file gone once read
     assert spill.take(0, set(keys[:4])) == {}
+
+
+class Recording(StoreReader):
+    """A store reader that keeps the queries it runs."""
+
+    def __init__(self, store: KGStore):
+        super().__init__(store)
+        self.queries: list[str] = []
+
+    def _select(self, query: str) -> Iterator[Any]:
+        self.queries.append(query)
+        return super()._select(query)
+
+
+def test_a_block_of_papers_scans_each_papers_statements_once(store: KGStore) -> None:
+    # What the store looks up per paper: one scan of its statements for all the one-step
+    # paths (title, abstract, links, ...), and one lookup for the first step of the other
+    # path (its authorships, then their written names): not a lookup per predicate.
+    reader = Recording(store)
+    papers = documents_module.members(reader, "paper")[:30]
+    reader.queries.clear()
+    rows = list(reader.fields(papers, documents_module._PAPER_PATHS))
+    assert rows and {n for _, n, _ in rows} >= {0, 1, 7}
+    longer = [p for p in documents_module._PAPER_PATHS if len(p) > 1]
+    assert sum(q.count("?s ?p ?o") for q in reader.queries) == 1
+    assert sum(q.count("?s <") for q in reader.queries) == len(longer)
