@@ -385,7 +385,7 @@ class StoreReader(SparqlReader):
         # One read of the whole predicate, each node's ends looked up beside it: the
         # authorships' written names with their papers and agents. Read from the batches
         # instead, each authorship was looked up twice (from its paper and from its author),
-        # a random index seek each time (most of a build's CPU at 100k papers).
+        # a random index seek and a decode each time.
         optional = " ".join(
             f"OPTIONAL {{ {_step('?x', predicate_, backwards, f'?e{at}')} FILTER(isIRI(?e{at})) }}"
             for at, (predicate_, backwards) in enumerate(ends)
