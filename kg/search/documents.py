@@ -13,9 +13,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path as FilePath
 from typing import Any, cast
 
 import pyoxigraph as ox
@@ -23,6 +25,7 @@ import pyoxigraph as ox
 from kg.normalize import name_key
 from kg.rdf.namespace import KG_NAMESPACE
 from kg.search.graph import RDF_TYPE, GraphReader, Path, PathReader, reader_for
+from kg.search.spill import Spill
 from kg.store.query import QueryBackend
 
 #: Entity kinds, as the ``type`` facet names them.
@@ -396,19 +399,23 @@ def read_documents(
 BATCH = 5_000
 
 #: What a batch of papers reads with one query (a :class:`~kg.search.graph.PathReader`), in
-#: this order: its own fields, its authorships' written names, its links.
+#: this order: its own fields and links, then its authorships' written names (the last path:
+#: left out when they were read for the whole store beforehand, see :func:`_written_names`).
 _PAPER_PATHS: tuple[Path, ...] = (
     ((TITLE, False),),
     ((ABSTRACT, False),),
     ((HAS_CODE, False),),
     ((DATE, False),),
-    ((ATTRIBUTION, False), (WRITTEN_NAME, False)),
     ((SUBJECT, False),),
     ((ORGANIZATION, False),),
     ((AUTHOR, False),),
+    ((ATTRIBUTION, False), (WRITTEN_NAME, False)),
 )
-#: A batch of authors': their names, and the written names of the authorships naming them.
+#: A batch of authors': their names, and the written names of the authorships naming them
+#: (the last path: likewise).
 _AUTHOR_PATHS: tuple[Path, ...] = (((NAME, False),), ((AGENT, True), (WRITTEN_NAME, False)))
+#: An authorship's two ends: the papers naming it, the agent it names.
+_AUTHORSHIP_ENDS = ((ATTRIBUTION, True), (AGENT, False))
 #: A batch of repositories': URL, name, owner, host, and the titles of the papers naming them.
 _REPOSITORY_PATHS: tuple[Path, ...] = (
     ((CODE_REPOSITORY, False),),
@@ -474,14 +481,16 @@ def _iris(values: dict[str, list[Any]]) -> Links:
     return out
 
 
-def _papers_joined(reads: _Reads, drafts: _Drafts, facets: _Facets) -> None:
-    """What :func:`_papers` reads, for a batch, with one query of paths; and each paper's
-    site codes and organization identifiers kept for its authors (``facets``)."""
+def _papers_joined(
+    reads: _Reads, drafts: _Drafts, facets: _Facets, names: Spill | None = None, at: int = 0
+) -> None:
+    """What :func:`_papers` reads, for a batch, with one query of paths (the written names
+    from ``names``, batch ``at``, where they were read beforehand); and each paper's site
+    codes and organization identifiers kept for its authors (``facets``)."""
     papers = reads.typed("paper")
     reader = cast(PathReader, reads.reader)
-    title, abstract, has_code, date, names, subject, organization, author = _follow(
-        reader, papers, _PAPER_PATHS
-    )
+    found = _follow(reader, papers, _PAPER_PATHS if names is None else _PAPER_PATHS[:-1])
+    title, abstract, has_code, date, subject, organization, author = found[:7]
     _add(drafts, "labels", title)
     _add(drafts, "bodies", abstract)
     for iri, terms in has_code.items():
@@ -490,7 +499,11 @@ def _papers_joined(reads: _Reads, drafts: _Drafts, facets: _Facets) -> None:
         years = [int(y) for y in map(_year, terms) if y is not None]
         if years:
             drafts[iri].years.update(years)
-    _add(drafts, "context", names)
+    if names is None:
+        _add(drafts, "context", found[7])
+    else:
+        for iri, values in names.take(at, papers).items():
+            drafts[iri].context.update(values)
     _hubs(reads, drafts, _iris(subject), _iris(organization))
     facets.statements += sum(map(len, author.values()))
     for iri, authors in _iris(author).items():
@@ -529,19 +542,47 @@ def _repositories_joined(reads: _Reads, drafts: _Drafts) -> None:
         _add(drafts, "context", values)
 
 
-def _authors_joined(reads: _Reads, drafts: _Drafts, facets: _Facets) -> None:
-    """What :func:`_authors` reads, for a batch: names with one query of paths, their
-    papers' facets from ``facets``."""
+def _authors_joined(
+    reads: _Reads, drafts: _Drafts, facets: _Facets, names: Spill | None = None, at: int = 0
+) -> None:
+    """What :func:`_authors` reads, for a batch: names with one query of paths (the written
+    names from ``names``, batch ``at``, where they were read beforehand), their papers'
+    facets from ``facets``."""
     authors = reads.typed("author")
-    names, written = _follow(cast(PathReader, reads.reader), authors, _AUTHOR_PATHS)
-    _add(drafts, "labels", names)
-    _add(drafts, "names", written)
+    reader = cast(PathReader, reads.reader)
+    found = _follow(reader, authors, _AUTHOR_PATHS if names is None else _AUTHOR_PATHS[:-1])
+    _add(drafts, "labels", found[0])
+    if names is None:
+        _add(drafts, "names", found[1])
+    else:
+        for iri, values in names.take(at, authors).items():
+            drafts[iri].names.update(values)
     for iri in authors:
-        found = facets.of.get(iri)
-        if found is not None:
+        gathered = facets.of.get(iri)
+        if gathered is not None:
             draft = drafts[iri]
-            draft.subjects |= found[0]
-            draft.organizations |= found[1]
+            draft.subjects |= gathered[0]
+            draft.organizations |= gathered[1]
+
+
+def _written_names(
+    reader: PathReader, folder: FilePath, firsts: dict[str, list[str]]
+) -> dict[str, Spill]:
+    """The authorships' written names for the whole store with one read (each authorship
+    once, with the papers naming it and its agent), put aside by batch of papers and of
+    authors (``firsts``: the first IRI of each batch of each kind): what the last path of
+    :data:`_PAPER_PATHS` and of :data:`_AUTHOR_PATHS` give, read batch by batch, where each
+    authorship was a random index seek twice."""
+    spills = {kind: Spill(folder / kind, firsts[kind]) for kind in ("paper", "author")}
+    paper, author = spills["paper"], spills["author"]
+    for cited_by, agent, name in reader.around(WRITTEN_NAME, _AUTHORSHIP_ENDS):
+        if isinstance(cited_by, ox.NamedNode):
+            paper.add(cited_by.value, name.value)
+        if isinstance(agent, ox.NamedNode):
+            author.add(agent.value, name.value)
+    for spill in spills.values():
+        spill.flush()
+    return spills
 
 
 def members(reader: GraphReader, kind: str) -> list[str]:
@@ -561,38 +602,55 @@ def read_in_batches(reader: GraphReader, batch: int | None = None) -> Iterator[S
     (:class:`_Facets`).
 
     Read with a :class:`~kg.search.graph.PathReader` (the embedded store's), a batch of
-    papers, authors or repositories is one query of paths (:data:`_PAPER_PATHS`, ...);
-    with another reader (the ingest's observer's), looked up predicate by predicate.
+    papers, authors or repositories is one query of paths (:data:`_PAPER_PATHS`, ...),
+    and the authorships' written names are read once for the whole store before the
+    papers (:func:`_written_names`), put aside on disk by batch of papers and of authors
+    (:class:`~kg.search.spill.Spill`, in a temporary folder: about 170 bytes an
+    authorship, each batch's file deleted once read); with another reader (the ingest's
+    observer's, an external store's), looked up predicate by predicate.
     """
     batch = BATCH if batch is None else batch
     if batch < 1:
         raise ValueError("a batch holds at least one entity")
     # A reader that follows paths (the store's): a batch of papers or authors with one
     # query, and the authors' facets gathered from the papers (looked up one by one, a
-    # build in batches cost 2.7 times the CPU of a whole read at 100k papers, now 1.6:
-    # about 60 us a lookup, where a row of a path query costs about 20).
+    # build in batches cost 2.7 times the CPU of a whole read at 100k papers, with paths
+    # 1.6: about 60 us a lookup, where a row of a path query costs about 20).
     paths = hasattr(reader, "fields")
+    # A reader that reads around a predicate (the store's): the written names read once
+    # for the whole store and put aside on disk by batch (kg.search.spill), not looked up
+    # from each batch of papers and again of authors.
+    whole = hasattr(reader, "around")
     facets = _Facets()
-    for kind in KINDS:
-        read = _READ[kind]
-        if paths and kind == "paper":
-            read = partial(_papers_joined, facets=facets)
-        elif paths and kind == "author":
-            _untyped_papers(cast(PathReader, reader), facets, batch)
-            read = partial(_authors_joined, facets=facets)
-        elif paths and kind == "repository":
-            read = _repositories_joined
-        iris = members(reader, kind)
-        for start in range(0, len(iris), batch):
-            scope = iris[start : start + batch]
-            drafts = _Drafts()
-            # Only this kind's documents of the batch: an IRI typed twice (an organization
-            # that is also a subject) is read again with its other kind's batch.
-            read(_Reads(reader, scope, kind=kind), drafts)
-            yield from _documents(kind, drafts)
-        del iris
-        if kind == "author":
-            facets = _Facets()  # read by no other kind
+    with tempfile.TemporaryDirectory(prefix="kg-search-") as scratch:
+        names: dict[str, Spill] = {}
+        for kind in KINDS:
+            iris = members(reader, kind)
+            read = _READ[kind]
+            if paths and kind == "paper":
+                if whole:
+                    firsts = {"paper": iris[::batch], "author": members(reader, "author")[::batch]}
+                    names = _written_names(cast(PathReader, reader), FilePath(scratch), firsts)
+                read = partial(_papers_joined, facets=facets, names=names.get("paper"))
+            elif paths and kind == "author":
+                _untyped_papers(cast(PathReader, reader), facets, batch)
+                read = partial(_authors_joined, facets=facets, names=names.get("author"))
+            elif paths and kind == "repository":
+                read = _repositories_joined
+            for start in range(0, len(iris), batch):
+                scope = iris[start : start + batch]
+                drafts = _Drafts()
+                # Only this kind's documents of the batch: an IRI typed twice (an
+                # organization that is also a subject) is read again with its other kind's.
+                reads = _Reads(reader, scope, kind=kind)
+                if isinstance(read, partial):  # papers and authors: the batch's number too
+                    read(reads, drafts, at=start // batch)
+                else:
+                    read(reads, drafts)
+                yield from _documents(kind, drafts)
+            del iris
+            if kind == "author":
+                facets = _Facets()  # read by no other kind
 
 
 def stamps(reader: GraphReader, scope: Collection[str] | None = None) -> dict[str, str]:

@@ -1,0 +1,76 @@
+"""Rows of a whole-store read, put aside on disk by the batch that will need them.
+
+A full build reads each kind's entities a batch at a time, in the order of their IRIs
+(:func:`kg.search.documents.read_in_batches`). Some values are cheaper to read for the
+whole store at once than batch by batch (the authorships' written names: read from the
+papers' batches and again from the authors', each authorship was an index seek twice),
+but held until their batch comes they would grow with the corpus. A :class:`Spill` takes
+them as they are read, ``(key IRI, value)``, writes them to one file per batch of keys
+(the batch found from the first IRI of each batch), and gives a batch's back when it comes,
+then deletes its file: what it holds in memory is a bounded buffer.
+"""
+
+from __future__ import annotations
+
+import marshal
+from bisect import bisect_right
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+#: Rows held before they are written to their batches' files.
+BUFFER_ROWS = 50_000
+
+
+class Spill:
+    """Rows ``(key, value)`` by batch of a sorted list of keys, in files of ``folder``."""
+
+    def __init__(self, folder: Path, firsts: Sequence[str], *, buffer_rows: int = BUFFER_ROWS):
+        """``firsts``: the first key of each batch, sorted (a key before the first is no key
+        of any batch, and its rows are dropped)."""
+        self.folder = folder
+        self.firsts = list(firsts)
+        self.buffer_rows = max(1, buffer_rows)
+        self._held: dict[int, list[tuple[str, str]]] = {}
+        self._count = 0
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def add(self, key: str, value: str) -> None:
+        at = bisect_right(self.firsts, key) - 1
+        if at < 0:
+            return
+        rows = self._held.get(at)
+        if rows is None:
+            rows = self._held[at] = []
+        rows.append((key, value))
+        self._count += 1
+        if self._count >= self.buffer_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the rows held to their batches' files (each a sequence of marshalled lists)."""
+        for at, rows in self._held.items():
+            with (self.folder / str(at)).open("ab") as out:
+                marshal.dump(rows, out)
+        self._held.clear()
+        self._count = 0
+
+    def take(self, at: int, keys: Collection[str]) -> dict[str, list[str]]:
+        """Batch ``at``'s values of ``keys`` (key -> its values, in the order read); the
+        batch's file is deleted. Rows of keys not in ``keys`` (in the batch's range, but no
+        entity of the kind) are left out."""
+        self.flush()
+        out: dict[str, list[str]] = {}
+        path = self.folder / str(at)
+        if not path.exists():
+            return out
+        with path.open("rb") as source:
+            while True:
+                try:
+                    rows = marshal.load(source)
+                except EOFError:
+                    break
+                for key, value in rows:
+                    if key in keys:
+                        out.setdefault(key, []).append(value)
+        path.unlink()
+        return out
