@@ -590,7 +590,14 @@ def members(reader: GraphReader, kind: str) -> list[str]:
     return sorted({s for s, _ in reader.pairs(RDF_TYPE, objects=[TYPES[kind]])})
 
 
-def read_in_batches(reader: GraphReader, batch: int | None = None) -> Iterator[SearchDocument]:
+#: The name of the folder a full build puts rows aside in (:func:`read_in_batches`), with a
+#: random suffix.
+SCRATCH_PREFIX = ".kg-search-build-"
+
+
+def read_in_batches(
+    reader: GraphReader, batch: int | None = None, *, scratch: FilePath | None = None
+) -> Iterator[SearchDocument]:
     """The documents :func:`read_documents` gives for the whole store, in the same order,
     read ``batch`` entities at a time.
 
@@ -605,7 +612,7 @@ def read_in_batches(reader: GraphReader, batch: int | None = None) -> Iterator[S
     papers, authors or repositories is one query of paths (:data:`_PAPER_PATHS`, ...),
     and the authorships' written names are read once for the whole store before the
     papers (:func:`_written_names`), put aside on disk by batch of papers and of authors
-    (:class:`~kg.search.spill.Spill`, in a temporary folder: about 170 bytes an
+    (:class:`~kg.search.spill.Spill`, in a temporary folder in ``scratch``: about 170 bytes an
     authorship, each batch's file deleted once read); with another reader (the ingest's
     observer's, an external store's), looked up predicate by predicate.
     """
@@ -622,7 +629,9 @@ def read_in_batches(reader: GraphReader, batch: int | None = None) -> Iterator[S
     # from each batch of papers and again of authors.
     whole = hasattr(reader, "around")
     facets = _Facets()
-    with tempfile.TemporaryDirectory(prefix="kg-search-") as scratch:
+    # ``scratch``: where the rows put aside go (the index's folder, on the store's disk); the
+    # system's temporary folder is often memory (a tmpfs), and this is ~470 MB at 1M papers.
+    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=scratch) as scratch_folder:
         names: dict[str, Spill] = {}
         for kind in KINDS:
             iris = members(reader, kind)
@@ -630,7 +639,9 @@ def read_in_batches(reader: GraphReader, batch: int | None = None) -> Iterator[S
             if paths and kind == "paper":
                 if whole:
                     firsts = {"paper": iris[::batch], "author": members(reader, "author")[::batch]}
-                    names = _written_names(cast(PathReader, reader), FilePath(scratch), firsts)
+                    names = _written_names(
+                        cast(PathReader, reader), FilePath(scratch_folder), firsts
+                    )
                 read = partial(_papers_joined, facets=facets, names=names.get("paper"))
             elif paths and kind == "author":
                 _untyped_papers(cast(PathReader, reader), facets, batch)

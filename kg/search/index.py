@@ -27,6 +27,7 @@ import html
 import itertools
 import json
 import os
+import shutil
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -306,6 +307,10 @@ def update_index(
     previous = old.digests if old is not None else {}
     index = _open(path, create=True)
     writer = index.writer(heap_size=64_000_000, num_threads=1)
+    # The writer's lock is held: a build folder left in the index's folder is a killed
+    # build's (a full build puts rows aside there, see read_in_batches).
+    for stale in path.glob(f"{documents.SCRATCH_PREFIX}*"):
+        shutil.rmtree(stale, ignore_errors=True)
     added = changed_docs = 0
     seen: set[str] = set()
     # The drafts and documents are many small objects without cycles: the cyclic collector
@@ -313,7 +318,11 @@ def update_index(
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for doc in read_documents(full, scope) if scope is not None else read_in_batches(full):
+        for doc in (
+            read_documents(full, scope)
+            if scope is not None
+            else read_in_batches(full, scratch=path)
+        ):
             digest = doc.digest
             seen.add(doc.iri)
             state.digests[doc.iri] = digest

@@ -172,3 +172,30 @@ def test_a_block_of_papers_scans_each_papers_statements_once(store: KGStore) -> 
     longer = [p for p in documents_module._PAPER_PATHS if len(p) > 1]
     assert sum(q.count("?s ?p ?o") for q in reader.queries) == 1
     assert sum(q.count("?s <") for q in reader.queries) == len(longer)
+
+
+def test_a_full_build_puts_rows_aside_beside_the_index_and_clears_a_killed_builds(
+    store: KGStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows put aside (about 470 MB at a million papers) go into the index's folder, on
+    the store's disk, not the system's temporary folder (often a tmpfs: memory); a folder a
+    killed build left there is removed by the next build, and a build leaves none."""
+    from kg.search.index import SearchIndex, update_index
+
+    index = tmp_path / "index"
+    left = index / f"{documents_module.SCRATCH_PREFIX}killed"
+    left.mkdir(parents=True)
+    (left / "0").write_bytes(b"rows of a build that was killed")
+    folders: list[Path] = []
+
+    class Recorded(Spill):
+        def __init__(self, folder: Path, firsts: Sequence[str], **options: Any) -> None:
+            folders.append(folder)
+            super().__init__(folder, firsts, **options)
+
+    monkeypatch.setattr(documents_module, "Spill", Recorded)
+    update = update_index(index, LocalBackend(store), rebuild=True)
+    assert update.documents > 100
+    assert folders and all(folder.is_relative_to(index) for folder in folders)
+    assert not list(index.glob(f"{documents_module.SCRATCH_PREFIX}*"))
+    assert SearchIndex(index).search("learning", limit=5).total > 0
