@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import tempfile
 from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import partial
@@ -25,7 +24,7 @@ import pyoxigraph as ox
 from kg.normalize import name_key
 from kg.rdf.namespace import KG_NAMESPACE
 from kg.search.graph import RDF_TYPE, GraphReader, Path, PathReader, reader_for
-from kg.search.spill import Spill
+from kg.search.spill import Spill, scratch_folder
 from kg.store.query import QueryBackend
 
 #: Entity kinds, as the ``type`` facet names them.
@@ -590,11 +589,6 @@ def members(reader: GraphReader, kind: str) -> list[str]:
     return sorted({s for s, _ in reader.pairs(RDF_TYPE, objects=[TYPES[kind]])})
 
 
-#: The name of the folder a full build puts rows aside in (:func:`read_in_batches`), with a
-#: random suffix.
-SCRATCH_PREFIX = ".kg-search-build-"
-
-
 def read_in_batches(
     reader: GraphReader, batch: int | None = None, *, scratch: FilePath | None = None
 ) -> Iterator[SearchDocument]:
@@ -631,7 +625,7 @@ def read_in_batches(
     facets = _Facets()
     # ``scratch``: where the rows put aside go (the index's folder, on the store's disk); the
     # system's temporary folder is often memory (a tmpfs), and this is ~470 MB at 1M papers.
-    with tempfile.TemporaryDirectory(prefix=SCRATCH_PREFIX, dir=scratch) as scratch_folder:
+    with scratch_folder(scratch) as aside:
         names: dict[str, Spill] = {}
         for kind in KINDS:
             iris = members(reader, kind)
@@ -639,9 +633,7 @@ def read_in_batches(
             if paths and kind == "paper":
                 if whole:
                     firsts = {"paper": iris[::batch], "author": members(reader, "author")[::batch]}
-                    names = _written_names(
-                        cast(PathReader, reader), FilePath(scratch_folder), firsts
-                    )
+                    names = _written_names(cast(PathReader, reader), FilePath(aside), firsts)
                 read = partial(_papers_joined, facets=facets, names=names.get("paper"))
             elif paths and kind == "author":
                 _untyped_papers(cast(PathReader, reader), facets, batch)

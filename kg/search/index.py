@@ -27,7 +27,6 @@ import html
 import itertools
 import json
 import os
-import shutil
 import threading
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +48,7 @@ from kg.search.query import (
     within_limits,
     words,
 )
+from kg.search.spill import remove_killed_builds
 from kg.store.query import QueryBackend
 
 SIDECAR = "kg-index.json"
@@ -307,10 +307,8 @@ def update_index(
     previous = old.digests if old is not None else {}
     index = _open(path, create=True)
     writer = index.writer(heap_size=64_000_000, num_threads=1)
-    # The writer's lock is held: a build folder left in the index's folder is a killed
-    # build's (a full build puts rows aside there, see read_in_batches).
-    for stale in path.glob(f"{documents.SCRATCH_PREFIX}*"):
-        shutil.rmtree(stale, ignore_errors=True)
+    # A full build puts rows aside in the index's folder (read_in_batches): a killed one's stay.
+    remove_killed_builds(path)
     added = changed_docs = 0
     seen: set[str] = set()
     # The drafts and documents are many small objects without cycles: the cyclic collector

@@ -13,9 +13,17 @@ then deletes its file: what it holds in memory is a bounded buffer.
 from __future__ import annotations
 
 import marshal
+import os
+import shutil
+import tempfile
 from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from pathlib import Path
+
+#: The name of the folder a full build puts rows aside in
+#: (:func:`kg.search.documents.read_in_batches`), followed by the building process's id and a
+#: random suffix (:func:`remove_killed_builds`).
+SCRATCH_PREFIX = ".kg-search-build-"
 
 #: Rows held before they are written to their batches' files.
 BUFFER_ROWS = 50_000
@@ -74,3 +82,34 @@ class Spill:
                         out.setdefault(key, []).append(value)
         path.unlink()
         return out
+
+
+def scratch_folder(parent: Path | None) -> tempfile.TemporaryDirectory[str]:
+    """A folder of rows put aside, in ``parent`` (the index's folder: on the store's disk, not
+    the system's temporary folder, which is often memory, a tmpfs), named for this process
+    so that :func:`remove_killed_builds` can tell whether its build still runs."""
+    return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent)
+
+
+def remove_killed_builds(folder: Path) -> list[Path]:
+    """Remove the folders of rows put aside that builds no longer running left in ``folder``
+    (a build killed before it could clean up); a running build's folder is left alone, even
+    one of another process (a second build of the same index)."""
+    removed = []
+    for left in folder.glob(f"{SCRATCH_PREFIX}*"):
+        pid = left.name[len(SCRATCH_PREFIX) :].partition("-")[0]
+        if pid.isdigit() and _running(int(pid)):
+            continue
+        shutil.rmtree(left, ignore_errors=True)
+        removed.append(left)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True

@@ -10,6 +10,7 @@ batch and only it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Collection, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from kg.search.documents import (
 )
 from kg.search.graph import Path as ReadPath
 from kg.search.graph import SparqlReader, Step, StoreReader
-from kg.search.spill import Spill
+from kg.search.spill import SCRATCH_PREFIX, Spill
 from kg.store.embedded import KGStore, graph_with_union_copy
 from kg.store.query import LocalBackend
 
@@ -178,14 +179,17 @@ def test_a_full_build_puts_rows_aside_beside_the_index_and_clears_a_killed_build
     store: KGStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The rows put aside (about 470 MB at a million papers) go into the index's folder, on
-    the store's disk, not the system's temporary folder (often a tmpfs: memory); a folder a
-    killed build left there is removed by the next build, and a build leaves none."""
+    the store's disk, not the system's temporary folder (often a tmpfs: memory). A folder a
+    killed build left there is removed by the next build; a running build's (another
+    process's, here this one's) is left alone; a build leaves none of its own."""
     from kg.search.index import SearchIndex, update_index
 
     index = tmp_path / "index"
-    left = index / f"{documents_module.SCRATCH_PREFIX}killed"
-    left.mkdir(parents=True)
-    (left / "0").write_bytes(b"rows of a build that was killed")
+    killed = index / f"{SCRATCH_PREFIX}{2**31 - 1}-left"  # no process has this id
+    running = index / f"{SCRATCH_PREFIX}{os.getpid()}-another"
+    for left in (killed, running):
+        left.mkdir(parents=True)
+        (left / "0").write_bytes(b"rows put aside")
     folders: list[Path] = []
 
     class Recorded(Spill):
@@ -197,5 +201,5 @@ def test_a_full_build_puts_rows_aside_beside_the_index_and_clears_a_killed_build
     update = update_index(index, LocalBackend(store), rebuild=True)
     assert update.documents > 100
     assert folders and all(folder.is_relative_to(index) for folder in folders)
-    assert not list(index.glob(f"{documents_module.SCRATCH_PREFIX}*"))
+    assert list(index.glob(f"{SCRATCH_PREFIX}*")) == [running]
     assert SearchIndex(index).search("learning", limit=5).total > 0
