@@ -510,3 +510,44 @@ def test_a_table_whose_file_is_cut_short_is_stale(tmp_path: Path) -> None:
         table.answer_rows(np.array([1500]))
     with pytest.raises(StaleTable):
         table.full_rows(np.array([1, 2, 1999]), {})
+
+
+def test_select_and_an_engine_s_stored_result_cut_short_run_the_query(
+    store_folder: Path, reports: Reports, tmp_path: Path
+) -> None:
+    """The other two readers of a stored table (:meth:`ReportRunner.select`, an engine's
+    stored result picked by its row filters) find a file cut short stale too (in-process:
+    the child-process test above shows what a mapped file did)."""
+    folder = _copy_store(store_folder, tmp_path)
+    name = "top-authors-by-coauthors"
+    rows = _side_file(folder, name)  # without its rows, the engine's result is filtered
+    rows.unlink()
+    rows.with_suffix(".tsv").unlink()
+    store = KGStore.open_readonly(folder)
+    try:
+        live = ReportRunner(reports, LocalBackend(store), SCHEME)
+        spy = RecordingBackend(store)
+        runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
+        organizations, coauthors = reports["organizations"], reports[name]
+        runner.prepare_row_filters(organizations)
+        # Read (no row picked: none of its rows parsed yet, so the next request reads them).
+        none = runner.run(coauthors, runner.bind(coauthors, {"min_coauthors": "1000000"}))
+        assert none.rows == [] and not spy.requests
+        assert {"stored-table:organizations", f"stored-result:{name}"} <= set(runner.memo)
+        for path in (
+            _side_file(folder, "organizations").with_suffix(".tsv"),
+            _side_file(folder, name, "result").with_suffix(".tsv"),
+        ):
+            with path.open("r+b") as handle:
+                handle.truncate(10)
+        default = live.run(organizations, live.bind(organizations, {}))
+        tag = default.rows[0][default.columns.index("tag")]
+        given = {"organization": tag}
+        assert runner.select(organizations, given) == live.select(organizations, given)
+        params = {"min_coauthors": "2"}
+        expected = live.run(coauthors, live.bind(coauthors, params))
+        assert runner.run(coauthors, runner.bind(coauthors, params)) == expected
+        assert organizations.query in spy.queries and spy.requests
+        assert not {"stored-table:organizations", f"stored-result:{name}"} & set(runner.memo)
+    finally:
+        store.close()
