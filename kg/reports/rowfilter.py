@@ -55,13 +55,13 @@ from typing import Any
 import numpy as np
 import pyoxigraph as ox
 
+from kg.rdf.namespace import XSD
 from kg.reports.definitions import Report, RowFilter
 
 Row = tuple[Any, ...]
 
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_XSD_STRING = ox.NamedNode(_XSD + "string")
-_XSD_INTEGER = ox.NamedNode(_XSD + "integer")
+_XSD_STRING = ox.NamedNode(str(XSD.string))
+_XSD_INTEGER = ox.NamedNode(str(XSD.integer))
 #: The most one read(2) returns on Linux; a longer range takes several.
 _READ_MAX = 0x7FFFF000
 #: How kg's own TSV writer spells an integer (pyoxigraph's writes it bare: ``42``).
