@@ -68,12 +68,28 @@ _READ_MAX = 0x7FFFF000
 _FULL_INTEGER = b'"^^<' + _XSD_INTEGER.value.encode() + b">"
 _TSV = ox.QueryResultsFormat.TSV
 _LCASE_QUERY = "SELECT ?x (LCASE(?x) AS ?lower) WHERE {}"
-_LCASE_STORE = ox.Store()
+#: The empty in-memory store that evaluates LCASE of non-ASCII text: made on first use (an
+#: import makes no store; most text is ASCII), once, whichever thread comes first.
+_lcase_store: ox.Store | None = None
+_lcase_lock = threading.Lock()
+
+
+def _lcase_evaluator() -> ox.Store:
+    global _lcase_store
+    store = _lcase_store
+    if store is None:
+        with _lcase_lock:
+            if _lcase_store is None:
+                _lcase_store = ox.Store()
+            store = _lcase_store
+    return store
 
 
 @lru_cache(maxsize=65536)
 def _lcase_other(text: str) -> str:
-    solutions = _LCASE_STORE.query(_LCASE_QUERY, substitutions={ox.Variable("x"): ox.Literal(text)})
+    solutions = _lcase_evaluator().query(
+        _LCASE_QUERY, substitutions={ox.Variable("x"): ox.Literal(text)}
+    )
     assert isinstance(solutions, ox.QuerySolutions)
     lower = next(iter(solutions))[1]
     assert isinstance(lower, ox.Literal)

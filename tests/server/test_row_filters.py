@@ -551,3 +551,37 @@ def test_select_and_an_engine_s_stored_result_cut_short_run_the_query(
         assert not {"stored-table:organizations", f"stored-result:{name}"} & set(runner.memo)
     finally:
         store.close()
+
+
+_LAZY_LCASE = """
+import threading
+import pyoxigraph as ox
+made = []
+real = ox.Store
+ox.Store = lambda *args: made.append(1) or real(*args)
+from kg.reports.rowfilter import lcase
+assert made == [], "a store made at import"
+barrier = threading.Barrier(8)
+def run(i):
+    barrier.wait()
+    assert lcase(f"\\u00c4{i}") == f"\\u00e4{i}"
+threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+assert made == [1], made
+print("one store")
+"""
+
+
+def test_lcase_makes_its_store_on_first_use_once() -> None:
+    """Importing the row filters makes no pyoxigraph store; LCASE of non-ASCII text makes
+    one, once, from many threads at a time (a fresh process: this one imported it already)."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
+    child = subprocess.run(
+        [sys.executable, "-c", _LAZY_LCASE], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    assert child.stdout.strip() == "one store"
