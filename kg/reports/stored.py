@@ -247,10 +247,12 @@ class PrecomputedReports:
             return None
         return self.root / generation / f"{report}.{kind}.json"
 
-    def _load(
-        self, generation: str, report: str, kind: str, suffix: str = DATA_SUFFIX
-    ) -> tuple[dict[str, Any], bytes] | None:
-        """The side file and the data it describes, when both are there and agree."""
+    def _side(
+        self, generation: str, report: str, kind: str, expected: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """A file's side file, when it is there and names this layout, kind, report and
+        generation, and says ``expected`` (checked before the data is read: a file of
+        another query is not read on every request)."""
         path = self.path(generation, report, kind)
         if path is None:
             return None
@@ -263,14 +265,35 @@ class PrecomputedReports:
                 or meta.get("kind") != kind
                 or meta.get("report") != report
                 or meta.get("generation") != generation
+                or any(meta.get(key) != value for key, value in expected.items())
             ):
                 return None
-            data = path.with_suffix(f".{suffix}").read_bytes()
-        except (OSError, ValueError):
+        except (OSError, TypeError, ValueError):
             return None
-        if len(data) != meta.get("bytes") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
-            return None  # cut short, edited, or replaced by a later precompute
-        return meta, data
+        return meta
+
+    @staticmethod
+    def _described(meta: Mapping[str, Any], data: bytes) -> bool:
+        """Whether ``data`` is what the side file describes (not cut short, edited, or
+        replaced by a later precompute)."""
+        return len(data) == meta.get("bytes") and hashlib.sha256(data).hexdigest() == meta.get(
+            "sha256"
+        )
+
+    def _load(
+        self, generation: str, report: str, kind: str, suffix: str = DATA_SUFFIX
+    ) -> tuple[dict[str, Any], bytes] | None:
+        """The side file and the data it describes, when both are there and agree."""
+        meta = self._side(generation, report, kind, {})
+        if meta is None:
+            return None
+        path = self.path(generation, report, kind)
+        assert path is not None
+        try:
+            data = path.with_suffix(f".{suffix}").read_bytes()
+        except OSError:
+            return None
+        return (meta, data) if self._described(meta, data) else None
 
     def checked(
         self, generation: str, report: str, kind: str, suffix: str = DATA_SUFFIX
@@ -310,27 +333,18 @@ class PrecomputedReports:
         head: int,
     ) -> tuple[dict[str, Any], StoredTable] | None:
         """A file's side file and its ``.tsv`` as a table, when both are there and agree and
-        the side file says ``expected`` (checked before the data is read: a file of another
-        query is not read on every request; a ``.tsv`` of another size is not read either).
+        the side file says ``expected`` (:meth:`_side`; a ``.tsv`` of another size is not
+        read either).
         The table holds the file open, not mapped, so that one cut short in place cannot
         crash the process (:class:`~kg.reports.rowfilter.StoredTable`)."""
-        path = self.path(generation, report.name, kind)
-        if path is None:
+        meta = self._side(generation, report.name, kind, expected)
+        if meta is None:
             return None
+        path = self.path(generation, report.name, kind)
+        assert path is not None
         try:
-            with path.open("rb") as handle:
-                meta = json.load(handle)
-            if (
-                not isinstance(meta, dict)
-                or meta.get("format") != FORMAT
-                or meta.get("kind") != kind
-                or meta.get("report") != report.name
-                or meta.get("generation") != generation
-                or any(meta.get(key) != value for key, value in expected.items())
-            ):
-                return None
             fd = os.open(path.with_suffix(f".{DATA_SUFFIX}"), os.O_RDONLY)
-        except (OSError, TypeError, ValueError):
+        except OSError:
             return None
         table = None
         try:
@@ -338,9 +352,7 @@ class PrecomputedReports:
             if stat.st_size != meta.get("bytes"):
                 return None  # cut short or replaced: not worth reading
             data = read_whole(fd, stat.st_size)
-            if len(data) != meta.get("bytes") or hashlib.sha256(data).hexdigest() != meta.get(
-                "sha256"
-            ):
+            if not self._described(meta, data):
                 return None
             table = StoredTable(
                 fd,
