@@ -12,7 +12,7 @@ filter over the stored rows takes milliseconds.
 offsets, and per filtered column an index built once per store version (value -> row
 positions; a NumPy array of integers for ``at-least``), all from one read of the whole file
 when the table is built (that copy is then dropped). A request reads only the bytes of the
-rows it picks (``os.pread``, a run of consecutive rows in one read), and only those become
+rows it picks (``os.pread``, rows close together in one read), and only those become
 terms (the first rows, which the default answer shows, once: the default answer and every
 filtered one share them). The pages read are the page cache's, shared by every server
 process.
@@ -64,6 +64,8 @@ _XSD_STRING = ox.NamedNode(str(XSD.string))
 _XSD_INTEGER = ox.NamedNode(str(XSD.integer))
 #: The most one read(2) returns on Linux; a longer range takes several.
 _READ_MAX = 0x7FFFF000
+#: Picked rows closer than this (bytes) are read in one read, the rows between dropped.
+_GAP = 16384
 #: How kg's own TSV writer spells an integer (pyoxigraph's writes it bare: ``42``).
 _FULL_INTEGER = b'"^^<' + _XSD_INTEGER.value.encode() + b">"
 _TSV = ox.QueryResultsFormat.TSV
@@ -215,31 +217,50 @@ class StoredTable:
 
     def _read(self, first: int, last: int) -> bytes:
         """Rows ``first`` to ``last`` (inclusive) as the file holds them, each with its line
-        break. Raises StaleTable when the file is shorter or changed since the table was
-        built (checked after the read: a change that could touch what was read sets the
-        file's change time before its data is written)."""
+        break (unchecked: :meth:`_parse` checks the file after its reads). Raises StaleTable
+        when the file is shorter than it was or its lines are not where they were."""
         start, stop = int(self._starts[first]), int(self._ends[last]) + 1
         try:
             body = read_whole(self._fd, stop - start, start)
+        except OSError as error:
+            raise StaleTable(f"the stored rows cannot be read: {error}") from error
+        if len(body) != stop - start or body.count(b"\n") != last - first + 1:
+            raise StaleTable("the stored rows changed since they were read")
+        return body
+
+    def _lines(self, at: np.ndarray) -> bytes:
+        """The lines of the rows at positions ``at`` (ascending), each with its line break:
+        rows less than ``_GAP`` bytes apart in one read (consecutive rows in one piece), the
+        file checked after the reads. Raises StaleTable when it is shorter or changed since
+        the table was built (a change that could touch what was read sets the file's change
+        time before its data is written)."""
+        starts, ends = self._starts[at], self._ends[at]
+        cuts = (np.flatnonzero(starts[1:] - ends[:-1] > _GAP) + 1).tolist()
+        pieces = []
+        for a, b in zip([0, *cuts], [*cuts, len(at)], strict=True):
+            first, last = int(at[a]), int(at[b - 1])
+            block = self._read(first, last)
+            if last - first == b - a - 1:
+                pieces.append(block)  # consecutive rows
+            else:
+                base = int(self._starts[first])
+                for start, end in zip(
+                    (starts[a:b] - base).tolist(), (ends[a:b] - base + 1).tolist(), strict=True
+                ):
+                    pieces.append(block[start:end])
+        try:
             changed = file_signature(os.fstat(self._fd)) != self._signature
         except OSError as error:
             raise StaleTable(f"the stored rows cannot be read: {error}") from error
-        if changed or len(body) != stop - start or body.count(b"\n") != last - first + 1:
+        if changed:
             raise StaleTable("the stored rows changed since they were read")
-        return body
+        return b"".join(pieces)
 
     def _parse(self, positions: Sequence[int] | np.ndarray, keep: Sequence[int]) -> list[Row]:
         """The rows at these positions (ascending). Raises StaleTable."""
         if not len(positions):
             return []
-        at = np.asarray(positions, dtype=np.int64)
-        # Runs of consecutive rows: one read each.
-        cuts = (np.flatnonzero(np.diff(at) != 1) + 1).tolist()
-        firsts = [0, *cuts]
-        lasts = [*(c - 1 for c in cuts), len(at) - 1]
-        body = b"".join(
-            self._read(int(at[a]), int(at[b])) for a, b in zip(firsts, lasts, strict=True)
-        )
+        body = self._lines(np.asarray(positions, dtype=np.int64))
         try:
             solutions = ox.parse_query_results(self.header + b"\n" + body, _TSV)
             assert isinstance(solutions, ox.QuerySolutions)
