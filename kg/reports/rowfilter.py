@@ -25,7 +25,10 @@ truncation sets it, and no one can set it back) is not what it was when the tabl
 raises :class:`StaleTable`, and the runner runs the query and looks for the file again (which
 is then checked against its side file as any stored file is). The open descriptor keeps the
 old file's data when kg renames a new file into place (the old file then loses its name,
-which sets its change time: the table is found stale and read again).
+which sets its change time: the table is found stale and read again). On NFS the times are
+the client's cached attributes (seconds old at most), so a file rewritten from another host
+may be noticed that much later, unless its lines moved (each read checks that it holds as
+many lines as it did, the last ending where it did) or it got shorter (a short read).
 
 A filter gives the query's rows only where it compares as the query does; where it cannot
 be sure, it says so (None) and the query runs:
@@ -224,7 +227,7 @@ class StoredTable:
             body = read_whole(self._fd, stop - start, start)
         except OSError as error:
             raise StaleTable(f"the stored rows cannot be read: {error}") from error
-        if len(body) != stop - start or body.count(b"\n") != last - first + 1:
+        if len(body) != stop - start or body[-1:] != b"\n" or body.count(b"\n") != last - first + 1:
             raise StaleTable("the stored rows changed since they were read")
         return body
 
