@@ -27,7 +27,7 @@ from kg.reports.engines.coauthor_graph import CoauthorGraph
 from kg.reports.engines.search import answered_by_index, search_index
 from kg.reports.params import Term
 from kg.reports.results import Binding, ReportResult, bind, drop_parameter_columns
-from kg.reports.rowfilter import StoredTable, picked_rows
+from kg.reports.rowfilter import StaleTable, StoredTable, picked_rows
 from kg.reports.stored import PrecomputedReports, default_substitutions, reports_fingerprint
 from kg.store.query import QueryBackend, QueryRequest
 
@@ -178,8 +178,11 @@ class ReportRunner:
                     for i, v in enumerate(table.variables)
                     if v in substitutions and substitutions[v] != defaults.get(v)
                 }
-                rows = table.full_rows(picked[:cap] if truncated else picked, fill)
-                return table.variables, rows, truncated
+                try:
+                    rows = table.full_rows(picked[:cap] if truncated else picked, fill)
+                    return table.variables, rows, truncated
+                except StaleTable:
+                    self._forget(f"stored-table:{report.name}", found)
         timeout = self.timeout
         if timeout is not None and report.cost == "whole-graph":
             timeout *= WHOLE_GRAPH_TIMEOUT_FACTOR
@@ -248,7 +251,11 @@ class ReportRunner:
         if picked is None:
             return None
         truncated = len(picked) > self.max_rows
-        rows = table.answer_rows(picked[: self.max_rows] if truncated else picked)
+        try:
+            rows = table.answer_rows(picked[: self.max_rows] if truncated else picked)
+        except StaleTable:
+            self._forget(f"stored-table:{report.name}", found)
+            return None
         return ReportResult(table.columns, rows, truncated)
 
     def unknown_names(self, report: Report, binding: Binding) -> list[str]:
@@ -300,8 +307,8 @@ class ReportRunner:
 
     def _stored_table(self, report: Report) -> tuple[StoredTable, dict[str, Term]] | None:
         """The current version's stored rows of a whole-graph report's default binding, with
-        the substitutions they were computed for (read once per version: a memory-mapped
-        file, :class:`~kg.reports.rowfilter.StoredTable`); None when there is no file that
+        the substitutions they were computed for (read once per version, and again when the
+        file changed under it: :class:`~kg.reports.rowfilter.StoredTable`); None when there is no file that
         checks out (:meth:`kg.reports.stored.PrecomputedReports.table`)."""
         if self.precomputed is None or report.cost != "whole-graph":
             return None
@@ -362,7 +369,8 @@ class ReportRunner:
             if found is None or default is None:
                 return None  # not kept: a precompute may write the file meanwhile
             memo[key] = (*found, default)
-        table, notes, default = memo[key]
+        entry = memo[key]
+        table, notes, default = entry
         if any(
             binding.values.get(p.name) != default.values.get(p.name)
             for p in report.parameters
@@ -375,8 +383,21 @@ class ReportRunner:
         if picked is None:
             return None
         truncated = len(picked) > self.max_rows
-        rows = table.answer_rows(picked[: self.max_rows] if truncated else picked)
+        try:
+            rows = table.answer_rows(picked[: self.max_rows] if truncated else picked)
+        except StaleTable:
+            self._forget(key, entry)
+            return None
         return ReportResult(table.columns, rows, truncated, notes)
+
+    def _forget(self, key: str, entry: Any) -> None:
+        """Drop a stored table whose file changed under it (cut short or overwritten in
+        place: :class:`~kg.reports.rowfilter.StaleTable`); the next request looks for the
+        file again, and runs the query until one checks out. The table is not closed here:
+        another thread may be reading it (it closes its file when it is collected)."""
+        memo = self.memo
+        if memo.get(key) is entry:
+            memo.pop(key, None)
 
     def whole_graph_warmups(self) -> list[Report]:
         """What warming runs: each whole-graph report, with its default binding (:meth:`warm`
@@ -437,17 +458,12 @@ class ReportRunner:
         return done
 
     def prepare_row_filters(self, report: Report) -> None:
-        """Read the stored default answer a report's row filters pick from, and index its
-        filtered columns (:meth:`kg.reports.rowfilter.StoredTable.prepare`)."""
-        found = self._stored_table(report)
-        if found is not None:
-            found[0].prepare(report)
-        elif report.engine is not None:
+        """Read the stored default answer a report's row filters pick from (its filtered
+        columns are indexed as it is read: :class:`kg.reports.rowfilter.StoredTable`)."""
+        if self._stored_table(report) is None and report.engine is not None:
             binding = self.default_binding(report)
-            if binding is not None and self._filtered_result(report, binding) is not None:
-                entry = self.memo.get(f"stored-result:{report.name}")
-                if entry is not None:
-                    entry[0].prepare(report)
+            if binding is not None:
+                self._filtered_result(report, binding)
 
     def is_warm(self) -> bool:
         """Whether a warm-up finished for the current version (a readiness signal: /healthz)."""

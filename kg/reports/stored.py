@@ -36,7 +36,8 @@ ambiguity engines. *Results* serve :meth:`kg.reports.runner.ReportRunner.run` fo
 report whose answer is more than its query's rows. A request that binds something else
 (an optional filter, another ``min_papers``) is answered from the same rows where the report
 declares a ``row-filter`` for it (:mod:`kg.reports.rowfilter`: the rows file, or an engine
-result not cut by the row cap, memory-mapped and indexed once per version); otherwise it
+result not cut by the row cap, read and indexed once per version, its rows read again
+as requests pick them); otherwise it
 runs the query as before. A default that is
 a crawl date of the store (the reports over time: :mod:`kg.reports.crawls`) is resolved
 for the checkpoint before the file is written and before it is looked up, so the file
@@ -76,7 +77,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import mmap
 import os
 import re
 from collections.abc import Collection, Mapping, Sequence
@@ -92,7 +92,7 @@ from kg.reports import engines
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
 from kg.reports.results import Binding, ReportResult, bind, store_defaults
-from kg.reports.rowfilter import StoredTable
+from kg.reports.rowfilter import StoredTable, file_signature, read_whole
 
 #: The folder of a store that holds the precomputed reports, one sub-folder per generation.
 PRECOMPUTED = "reports"
@@ -247,10 +247,12 @@ class PrecomputedReports:
             return None
         return self.root / generation / f"{report}.{kind}.json"
 
-    def _load(
-        self, generation: str, report: str, kind: str, suffix: str = DATA_SUFFIX
-    ) -> tuple[dict[str, Any], bytes] | None:
-        """The side file and the data it describes, when both are there and agree."""
+    def _side(
+        self, generation: str, report: str, kind: str, expected: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """A file's side file, when it is there and names this layout, kind, report and
+        generation, and says ``expected`` (checked before the data is read: a file of
+        another query is not read on every request)."""
         path = self.path(generation, report, kind)
         if path is None:
             return None
@@ -263,14 +265,35 @@ class PrecomputedReports:
                 or meta.get("kind") != kind
                 or meta.get("report") != report
                 or meta.get("generation") != generation
+                or any(meta.get(key) != value for key, value in expected.items())
             ):
                 return None
-            data = path.with_suffix(f".{suffix}").read_bytes()
-        except (OSError, ValueError):
+        except (OSError, TypeError, ValueError):
             return None
-        if len(data) != meta.get("bytes") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
-            return None  # cut short, edited, or replaced by a later precompute
-        return meta, data
+        return meta
+
+    @staticmethod
+    def _described(meta: Mapping[str, Any], data: bytes) -> bool:
+        """Whether ``data`` is what the side file describes (not cut short, edited, or
+        replaced by a later precompute)."""
+        return len(data) == meta.get("bytes") and hashlib.sha256(data).hexdigest() == meta.get(
+            "sha256"
+        )
+
+    def _load(
+        self, generation: str, report: str, kind: str, suffix: str = DATA_SUFFIX
+    ) -> tuple[dict[str, Any], bytes] | None:
+        """The side file and the data it describes, when both are there and agree."""
+        meta = self._side(generation, report, kind, {})
+        if meta is None:
+            return None
+        path = self.path(generation, report, kind)
+        assert path is not None
+        try:
+            data = path.with_suffix(f".{suffix}").read_bytes()
+        except OSError:
+            return None
+        return (meta, data) if self._described(meta, data) else None
 
     def checked(
         self, generation: str, report: str, kind: str, suffix: str = DATA_SUFFIX
@@ -299,45 +322,54 @@ class PrecomputedReports:
             return None
         return StoredRows(variables, rows)
 
-    def _mapped(
-        self, generation: str, report: str, kind: str, expected: Mapping[str, Any]
-    ) -> tuple[dict[str, Any], mmap.mmap] | None:
-        """A file's side file and its ``.tsv`` memory-mapped, when both are there and agree
-        and the side file says ``expected`` (checked before the data is read: a file of
-        another query is not hashed on every request); the mapping stays valid when a later
-        precompute replaces or removes the file."""
-        path = self.path(generation, report, kind)
-        if path is None:
+    def _opened(
+        self,
+        generation: str,
+        report: Report,
+        kind: str,
+        expected: Mapping[str, Any],
+        *,
+        hidden: Collection[str],
+        head: int,
+    ) -> tuple[dict[str, Any], StoredTable] | None:
+        """A file's side file and its ``.tsv`` as a table, when both are there and agree and
+        the side file says ``expected`` (:meth:`_side`; a ``.tsv`` of another size is not
+        read either).
+        The table holds the file open, not mapped, so that one cut short in place cannot
+        crash the process (:class:`~kg.reports.rowfilter.StoredTable`)."""
+        meta = self._side(generation, report.name, kind, expected)
+        if meta is None:
             return None
+        path = self.path(generation, report.name, kind)
+        assert path is not None
         try:
-            with path.open("rb") as handle:
-                meta = json.load(handle)
-            if (
-                not isinstance(meta, dict)
-                or meta.get("format") != FORMAT
-                or meta.get("kind") != kind
-                or meta.get("report") != report
-                or meta.get("generation") != generation
-                or any(meta.get(key) != value for key, value in expected.items())
-            ):
+            fd = os.open(path.with_suffix(f".{DATA_SUFFIX}"), os.O_RDONLY)
+        except OSError:
+            return None
+        table = None
+        try:
+            stat = os.fstat(fd)
+            if stat.st_size != meta.get("bytes"):
+                return None  # cut short or replaced: not worth reading
+            data = read_whole(fd, stat.st_size)
+            if not self._described(meta, data):
                 return None
-            with path.with_suffix(f".{DATA_SUFFIX}").open("rb") as handle:
-                data = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
-        except (OSError, TypeError, ValueError):
+            table = StoredTable(
+                fd,
+                data,
+                signature=file_signature(stat),
+                filters=report.row_filters,
+                hidden=hidden,
+                head=head,
+            )
+        except (OSError, ValueError):
             return None
-        if len(data) != meta.get("bytes") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
-            return None
-        return meta, data
-
-    @staticmethod
-    def _table(
-        meta: dict[str, Any], data: mmap.mmap, hidden: Collection[str], head: int
-    ) -> StoredTable | None:
-        try:
-            table = StoredTable(data, hidden=hidden, head=head)
-        except ValueError:
-            return None
-        return table if len(table) == meta.get("count") else None
+        finally:
+            if table is None:
+                os.close(fd)
+        if len(table) != meta.get("count"):
+            return None  # the table closes its file when it is collected
+        return meta, table
 
     def table(
         self,
@@ -349,8 +381,8 @@ class PrecomputedReports:
         head: int,
     ) -> StoredTable | None:
         """The precomputed rows of ``report``'s query with these substitutions, as a
-        :class:`~kg.reports.rowfilter.StoredTable` (memory-mapped, parsed row by row as
-        they are asked for), with the same checks as :meth:`rows`; ``hidden`` and ``head``
+        :class:`~kg.reports.rowfilter.StoredTable` (its filtered columns indexed, its rows
+        read and parsed as they are asked for), with the same checks as :meth:`rows`; ``hidden`` and ``head``
         as the table takes them."""
         try:
             expected = {
@@ -359,11 +391,8 @@ class PrecomputedReports:
             }
         except TypeError:
             return None
-        found = self._mapped(generation, report.name, "rows", expected)
-        if found is None:
-            return None
-        meta, data = found
-        return self._table(meta, data, hidden, head)
+        found = self._opened(generation, report, "rows", expected, hidden=hidden, head=head)
+        return None if found is None else found[1]
 
     def result_table(
         self,
@@ -383,14 +412,11 @@ class PrecomputedReports:
             "binding": [list(item) for item in binding.key()],
             "truncated": False,
         }
-        found = self._mapped(generation, report.name, "result", expected)
+        found = self._opened(generation, report, "result", expected, hidden=(), head=max_rows)
         if found is None:
             return None
-        meta, data = found
+        meta, table = found
         if meta.get("extra"):
-            return None
-        table = self._table(meta, data, (), max_rows)
-        if table is None:
             return None
         return table, tuple(str(n) for n in meta.get("notes", ()))
 

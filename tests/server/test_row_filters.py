@@ -5,12 +5,16 @@ the query runs where the stored rows cannot answer."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyoxigraph as ox
 import pytest
 
@@ -19,7 +23,7 @@ from kg.reports.catalog import load_reports, validate_report
 from kg.reports.definitions import ReportDefinitionError, Reports, RowFilter, parse_report
 from kg.reports.precompute import precompute_store
 from kg.reports.results import ReportResult
-from kg.reports.rowfilter import StoredTable, lcase, picked_rows
+from kg.reports.rowfilter import StaleTable, StoredTable, lcase, picked_rows
 from kg.reports.runner import ReportRunner
 from kg.reports.stored import PRECOMPUTED, PrecomputedReports
 from kg.sparql.results import python_value
@@ -270,9 +274,11 @@ SELECT ?who ?least ?name ?tag ?n WHERE {
 """
 
 
-def _table(lines: list[str]) -> StoredTable:
+def _table(tmp_path: Path, report: Any, lines: list[str]) -> StoredTable:
     text = "?who\t?least\t?name\t?tag\t?n\n" + "".join(line + "\n" for line in lines)
-    return StoredTable(text.encode("utf-8"), hidden={"who", "least"}, head=2)
+    path = tmp_path / "t.rows.tsv"
+    path.write_text(text, encoding="utf-8")
+    return StoredTable.open(path, filters=report.row_filters, hidden={"who", "least"}, head=2)
 
 
 def _report(tmp_path: Path, text: str = _REPORT) -> Any:
@@ -286,12 +292,14 @@ def test_the_filters_on_crafted_rows(tmp_path: Path) -> None:
     validate_report(report, SCHEME)
     defaults = {"least": ox.Literal(3)}
     table = _table(
+        tmp_path,
+        report,
         [
             '\t3\t"Ärger"\t"x"\t5',
             '\t3\t"b"\t"\\u00c4RGER"\t"4"^^<http://www.w3.org/2001/XMLSchema#integer>',
             '\t3\t"tab\\there"\t"K"\t3',
             '\t3\t"c"\t"KELVIN"\t7',
-        ]
+        ],
     )
 
     def pick(**given: Any) -> list[int] | None:
@@ -332,7 +340,7 @@ def test_a_cell_the_filter_cannot_compare_runs_the_query(tmp_path: Path, cell: s
     """The query's COALESCE(LCASE(?name) = ..., true) keeps a row whose comparison errs,
     whatever the value: the filter does not guess."""
     report = _report(tmp_path)
-    table = _table([f'\t3\t{cell}\t"b"\t5'])
+    table = _table(tmp_path, report, [f'\t3\t{cell}\t"b"\t5'])
     defaults = {"least": ox.Literal(3)}
     assert picked_rows(report, table, defaults, {**defaults, "who": ox.Literal("b")}) is None
     assert picked_rows(report, table, defaults, {**defaults, "least": ox.Literal(4)}) is not None
@@ -403,3 +411,180 @@ def test_a_filtered_request_over_http_comes_from_the_stored_rows(
         assert report.query not in spy.queries
     finally:
         close_app(app)
+
+
+# -- a stored file changed under a running server ----------------------------------------------
+
+
+def _change_rows_file(path: Path, how: str) -> bytes:
+    """Change a stored rows file as an operator might; returns its old content. ``cut``:
+    truncated in place to its header line (what ``cp`` over it does first); ``overwritten``:
+    rewritten in place with other rows of the same size (``rsync --inplace``); ``renamed``:
+    that other content renamed into place (as kg writes)."""
+    old = path.read_bytes()
+    header, _, body = old.partition(b"\n")
+    other = header + b"\n" + body.replace(b"a", b"e")
+    assert len(other) == len(old) and other != old
+    if how == "cut":
+        with path.open("r+b") as handle:
+            handle.truncate(len(header) + 1)
+    elif how == "overwritten":
+        with path.open("r+b") as handle:
+            handle.write(other)
+    else:
+        new = path.with_name(path.name + ".new")
+        new.write_bytes(other)
+        os.replace(new, path)
+    return old
+
+
+def changed_under_the_runner(folder: str, how: str) -> None:
+    """Run in a child process (a SIGBUS would kill pytest): a runner reads the stored rows
+    of ``organizations``, the file changes (:func:`_change_rows_file`), and a filtered
+    request must still give the query's rows; once the file is put back (renamed into
+    place), they come from the stored rows again."""
+    reports = load_reports(scheme=SCHEME)
+    report = reports["organizations"]
+    store = KGStore.open_readonly(Path(folder))
+    live = ReportRunner(reports, LocalBackend(store), SCHEME)
+    spy = RecordingBackend(store)
+    runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
+    runner.prepare_row_filters(report)
+    assert "stored-table:organizations" in runner.memo, "the stored rows were read"
+    default = live.run(report, live.bind(report, {}))
+    tags = sorted({str(python_value(row[default.columns.index("tag")])) for row in default.rows})
+    path = _side_file(Path(folder), "organizations").with_suffix(".tsv")
+    old = _change_rows_file(path, how)
+    for tag in tags:
+        params = {"organization": tag}
+        expected = live.run(report, live.bind(report, params))
+        _same_answer("organizations", runner.run(report, runner.bind(report, params)), expected)
+    if how != "renamed":  # renamed: the old file's data may still answer, which is right too
+        assert report.query in spy.queries, "the changed file was found stale"
+    new = path.with_name(path.name + ".new")
+    new.write_bytes(old)
+    os.replace(new, path)
+    sent = len(spy.requests)
+    params = {"organization": tags[0].upper()}
+    got = runner.run(report, runner.bind(report, params))
+    _same_answer("organizations", got, live.run(report, live.bind(report, params)))
+    assert len(spy.requests) == sent, "the file put back answers again"
+    store.close()
+    print("answered")
+
+
+@pytest.mark.parametrize("how", ["cut", "overwritten", "renamed"])
+def test_a_rows_file_changed_under_the_server_runs_the_query(
+    store_folder: Path, tmp_path: Path, how: str
+) -> None:
+    """A stored rows file changed while the server reads it gives the query's rows: a file
+    cut short in place does not kill the process (a memory-mapped one did: SIGBUS, exit -7
+    here), nor does one overwritten in place give other rows (its change time tells); one
+    renamed into place answers from the old data or is found stale."""
+    folder = _copy_store(store_folder, tmp_path)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
+    code = (
+        "from tests.server.test_row_filters import changed_under_the_runner as run; "
+        f"run({str(folder)!r}, {how!r})"
+    )
+    child = subprocess.run(
+        [sys.executable, "-c", code], cwd=root, env=env, capture_output=True, text=True, timeout=300
+    )
+    # -7: killed by SIGBUS.
+    assert child.returncode == 0, f"exit {child.returncode}: {child.stderr[-3000:]}"
+    assert child.stdout.strip().endswith("answered")
+
+
+def test_a_table_whose_file_is_cut_short_is_stale(tmp_path: Path) -> None:
+    report = _report(tmp_path)
+    table = _table(tmp_path, report, [f'\t3\t"n{i}"\t"t{i}"\t{i}' for i in range(2000)])
+    path = tmp_path / "t.rows.tsv"
+    size = path.stat().st_size
+    # Runs, rows a few bytes apart (one read) and rows far apart (another).
+    picked = [0, 2, 3, 4, 9, 1500, 1999]
+    assert table.full_rows(np.array(picked), {}) == [
+        (None, ox.Literal(3), ox.Literal(f"n{i}"), ox.Literal(f"t{i}"), ox.Literal(i))
+        for i in picked
+    ]
+    with path.open("r+b") as handle:
+        handle.truncate(size // 2)
+    with pytest.raises(StaleTable):
+        table.answer_rows(np.array([1500]))
+    with pytest.raises(StaleTable):
+        table.full_rows(np.array([1, 2, 1999]), {})
+
+
+def test_select_and_an_engine_s_stored_result_cut_short_run_the_query(
+    store_folder: Path, reports: Reports, tmp_path: Path
+) -> None:
+    """The other two readers of a stored table (:meth:`ReportRunner.select`, an engine's
+    stored result picked by its row filters) find a file cut short stale too (in-process:
+    the child-process test above shows what a mapped file did)."""
+    folder = _copy_store(store_folder, tmp_path)
+    name = "top-authors-by-coauthors"
+    rows = _side_file(folder, name)  # without its rows, the engine's result is filtered
+    rows.unlink()
+    rows.with_suffix(".tsv").unlink()
+    store = KGStore.open_readonly(folder)
+    try:
+        live = ReportRunner(reports, LocalBackend(store), SCHEME)
+        spy = RecordingBackend(store)
+        runner = ReportRunner(reports, spy, SCHEME, precomputed=PrecomputedReports(folder))
+        organizations, coauthors = reports["organizations"], reports[name]
+        runner.prepare_row_filters(organizations)
+        # Read (no row picked: none of its rows parsed yet, so the next request reads them).
+        none = runner.run(coauthors, runner.bind(coauthors, {"min_coauthors": "1000000"}))
+        assert none.rows == [] and not spy.requests
+        assert {"stored-table:organizations", f"stored-result:{name}"} <= set(runner.memo)
+        for path in (
+            _side_file(folder, "organizations").with_suffix(".tsv"),
+            _side_file(folder, name, "result").with_suffix(".tsv"),
+        ):
+            with path.open("r+b") as handle:
+                handle.truncate(10)
+        default = live.run(organizations, live.bind(organizations, {}))
+        tag = default.rows[0][default.columns.index("tag")]
+        given = {"organization": tag}
+        assert runner.select(organizations, given) == live.select(organizations, given)
+        params = {"min_coauthors": "2"}
+        expected = live.run(coauthors, live.bind(coauthors, params))
+        assert runner.run(coauthors, runner.bind(coauthors, params)) == expected
+        assert organizations.query in spy.queries and spy.requests
+        assert not {"stored-table:organizations", f"stored-result:{name}"} & set(runner.memo)
+    finally:
+        store.close()
+
+
+_LAZY_LCASE = """
+import threading
+import pyoxigraph as ox
+made = []
+real = ox.Store
+ox.Store = lambda *args: made.append(1) or real(*args)
+from kg.reports.rowfilter import lcase
+assert made == [], "a store made at import"
+barrier = threading.Barrier(8)
+def run(i):
+    barrier.wait()
+    assert lcase(f"\\u00c4{i}") == f"\\u00e4{i}"
+threads = [threading.Thread(target=run, args=(i,)) for i in range(8)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+assert made == [1], made
+print("one store")
+"""
+
+
+def test_lcase_makes_its_store_on_first_use_once() -> None:
+    """Importing the row filters makes no pyoxigraph store; LCASE of non-ASCII text makes
+    one, once, from many threads at a time (a fresh process: this one imported it already)."""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(root), *sys.path])}
+    child = subprocess.run(
+        [sys.executable, "-c", _LAZY_LCASE], cwd=root, env=env, capture_output=True, text=True
+    )
+    assert child.returncode == 0, child.stderr[-3000:]
+    assert child.stdout.strip() == "one store"
