@@ -143,9 +143,9 @@ def test_an_update_reads_only_what_changed_and_equals_a_rebuild(
 
     batched = search_index.read_in_batches
 
-    def spy_full(reader: Any, batch: Any = None) -> Any:
+    def spy_full(reader: Any, batch: Any = None, **options: Any) -> Any:
         scopes.append(None)  # every entity, a batch at a time
-        return batched(reader, batch)
+        return batched(reader, batch, **options)
 
     monkeypatch.setattr(search_index, "read_documents", spy)
     monkeypatch.setattr(search_index, "read_in_batches", spy_full)
