@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -247,16 +247,9 @@ class ReportRunner:
         if found is None:
             return None
         table, defaults = found
-        picked = picked_rows(report, table, defaults, binding.substitutions(report))
-        if picked is None:
-            return None
-        truncated = len(picked) > self.max_rows
-        try:
-            rows = table.answer_rows(picked[: self.max_rows] if truncated else picked)
-        except StaleTable:
-            self._forget(f"stored-table:{report.name}", found)
-            return None
-        return ReportResult(table.columns, rows, truncated)
+        return self._picked_answer(
+            report, table, defaults, binding, forget=(f"stored-table:{report.name}", found)
+        )
 
     def unknown_names(self, report: Report, binding: Binding) -> list[str]:
         """For each author or paper given by a name that no entity has: "no author named X;
@@ -377,18 +370,33 @@ class ReportRunner:
             if p.engine
         ):
             return None  # the engine reads these: the stored rows are for the default's
-        picked = picked_rows(
-            report, table, default.substitutions(report), binding.substitutions(report)
+        return self._picked_answer(
+            report, table, default.substitutions(report), binding, forget=(key, entry), notes=notes
         )
+
+    def _picked_answer(
+        self,
+        report: Report,
+        table: StoredTable,
+        defaults: Mapping[str, Term],
+        binding: Binding,
+        *,
+        forget: tuple[str, Any],
+        notes: Sequence[str] = (),
+    ) -> ReportResult | None:
+        """The stored rows ``table``'s row filters pick for ``binding`` (up to the row cap);
+        None when the filters cannot pick them or the file changed under the table (which is
+        then dropped: ``forget``, its memo key and entry)."""
+        picked = picked_rows(report, table, defaults, binding.substitutions(report))
         if picked is None:
             return None
         truncated = len(picked) > self.max_rows
         try:
             rows = table.answer_rows(picked[: self.max_rows] if truncated else picked)
         except StaleTable:
-            self._forget(key, entry)
+            self._forget(*forget)
             return None
-        return ReportResult(table.columns, rows, truncated, notes)
+        return ReportResult(table.columns, rows, truncated, tuple(notes))
 
     def _forget(self, key: str, entry: Any) -> None:
         """Drop a stored table whose file changed under it (cut short or overwritten in
