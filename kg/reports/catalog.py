@@ -18,8 +18,10 @@ pyoxigraph 0.5 has two rules here that shape the .rq files:
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -159,9 +161,18 @@ def projected_columns(report: Report) -> tuple[str, ...]:
     if report.engine is not None:
         return ()
     try:
-        results = ox.Store().query(report.query)
+        return query_variables(report.query)
     except (SyntaxError, RuntimeError, ValueError, TypeError):
         return ()
+
+
+def query_variables(query: str, substitutions: Mapping[str, Any] | None = None) -> tuple[str, ...]:
+    """The variables a SELECT query projects, in order: the query run once against an empty
+    store (``substitutions``: terms bound to some of its variables). ``()`` for another form
+    of query; raises what pyoxigraph raises for one that cannot run."""
+    results = ox.Store().query(
+        query, substitutions={ox.Variable(k): v for k, v in (substitutions or {}).items()}
+    )
     if not isinstance(results, ox.QuerySolutions):
         return ()
     return tuple(variable.value for variable in results.variables)

@@ -23,11 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import pyoxigraph as ox
-
 from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
-from kg.reports.catalog import load_reports
+from kg.reports.catalog import load_reports, query_variables
 from kg.reports.crawls import crawl_dates
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines import ENGINES
@@ -315,11 +313,7 @@ class _Job:
             precomputed=PrecomputedReports(self.store.folder),
         )
         result = ENGINES[report.engine].run(runner, report, binding)
-        found = ox.Store().query(
-            report.query, substitutions={ox.Variable(k): v for k, v in substitutions.items()}
-        )
-        assert isinstance(found, ox.QuerySolutions)
-        variables = tuple(v.value for v in found.variables)
+        variables = query_variables(report.query, substitutions)
         if result.truncated or not set(variables) <= {*result.columns, *substitutions}:
             raise StoreError(f"report {name!r}: its engine did not give its query's rows")
         at = {column: i for i, column in enumerate(result.columns)}
