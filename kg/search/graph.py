@@ -129,8 +129,7 @@ def _branch(number: int, path: Path) -> str:
     for at, (predicate, backwards) in enumerate(path):
         last = at == len(path) - 1
         target = "?o" if last else f"?x{at}"
-        ends = (target, node) if backwards else (node, target)
-        patterns.append(f"{ends[0]} {ox.NamedNode(predicate)} {ends[1]} .")
+        patterns.append(_step(node, predicate, backwards, target))
         if not last:
             patterns.append(f"FILTER(isIRI({target}))")
         node = target
@@ -138,6 +137,8 @@ def _branch(number: int, path: Path) -> str:
 
 
 def _step(node: str, predicate: str, backwards: bool, target: str) -> str:
+    """The triple pattern of one step from ``node`` to ``target`` (against the predicate's
+    direction when ``backwards``)."""
     ends = (target, node) if backwards else (node, target)
     return f"{ends[0]} {ox.NamedNode(predicate)} {ends[1]} ."
 
