@@ -240,7 +240,7 @@ class RuleOrLookalike:
         na, nb = self._count[a], self._count[b]
         last_a = ta[np.arange(len(a)), np.minimum(na, self.WIDTH) - 1]
         last_b = tb[np.arange(len(b)), np.minimum(nb, self.WIDTH) - 1]
-        keep = (
+        keep: np.ndarray = (
             (na > self.WIDTH)
             | (nb > self.WIDTH)
             | (self._compact[a] == self._compact[b])
