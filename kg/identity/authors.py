@@ -48,6 +48,7 @@ class Facts:
         self.cache: dict[int, KeyFacts] = {}
         self.members: dict[str, list[int]] | None = None
         self._sources: dict[int, set[int]] = {}
+        self._owners: dict[int, set[int]] = {}
         self._initials: dict[int, list[tuple[str, str]]] = {}
         self._initials_word: dict[str, str] = {}
         self._by_word: dict[int, dict[str, list[str]]] = {}
@@ -110,6 +111,14 @@ class Facts:
             hit = self._by_word[k] = dict(index)
         return hit
 
+    def owners_of(self, k: int) -> set[int]:
+        """The owners (key numbers, -1 for none) of the sources that list the key ``k``."""
+        hit = self._owners.get(k)
+        if hit is None:
+            owner = self.corpus.owner
+            hit = self._owners[k] = {owner[src] for src in self(k).sources}
+        return hit
+
     def sources_of(self, k: int) -> set[int]:
         """The sources that list the name key ``k`` (cheaper than ``self(k).sources``)."""
         hit = self._sources.get(k)
@@ -158,14 +167,17 @@ def _pair_evidence(
     weights: list[float] = []
     evidence: list[str] = []
     same_slot = 0
-    for paper, positions in fa.slots.items():
-        theirs = fb.slots.get(paper)
+    # The papers in common are found from the side with fewer: a common name is asked for by
+    # every name near it, and walking its papers for each of them cost degree x mentions.
+    small, large = (fa.slots, fb.slots) if len(fa.slots) <= len(fb.slots) else (fb.slots, fa.slots)
+    for paper, positions in small.items():
+        theirs = large.get(paper)
         if theirs is None:
             continue
         if positions == theirs:
             same_slot += 1
         else:
-            return True, 0.0, [f"both on the author list of one paper ({paper[:60]!r})"], 0.0
+            return True, 0.0, [f"both on the author list of one paper ({_clash(fa, fb)!r})"], 0.0
     if same_slot:
         weights.append(cfg.w_same_slot)
         evidence.append(
@@ -173,10 +185,10 @@ def _pair_evidence(
         )
     selves = {alias.get(corpus.keys[a], corpus.keys[a]), alias.get(corpus.keys[b], corpus.keys[b])}
     shared = (fa.coauthors & fb.coauthors) - selves
+    circle = min(_without(fa.coauthors, selves), _without(fb.coauthors, selves)) or 1
     if shared:
         # Two established names (many co-authors each) that share one co-author are
         # colleagues more often than one person: weigh by the share of the smaller circle.
-        circle = min(len(fa.coauthors - selves), len(fb.coauthors - selves)) or 1
         share = len(shared) / circle
         weight = cfg.w_coauthor * min(1.0, share / cfg.coauthor_share)
         weights.extend([weight] * min(len(shared), 4))
@@ -195,8 +207,8 @@ def _pair_evidence(
             "co-author(s) written as initials that fit the other's co-authors: "
             + ", ".join(loose[:4])
         )
-    for owner, who, f_who in ((a, b, fb), (b, a, fa)):
-        if not any(corpus.owner[src] == owner for src in f_who.sources):
+    for owner, who in ((a, b), (b, a)):
+        if owner not in facts.owners_of(who):
             continue
         complete = truncated = 0
         for j in corpus.mentions_of[who]:
@@ -218,8 +230,22 @@ def _pair_evidence(
                 f"the profile of {corpus.display[owner]} lists {truncated} paper(s) by "
                 f"{corpus.display[who]} with {corpus.display[owner]} not visible"
             )
-    circle = min(len(fa.coauthors - selves), len(fb.coauthors - selves)) or 1
     return False, combine(weights), evidence, len(shared) / circle
+
+
+def _without(group: set[str], selves: set[str]) -> int:
+    """``len(group - selves)`` for a small ``selves``, without copying ``group``."""
+    return len(group) - sum(1 for x in selves if x in group)
+
+
+def _clash(fa: KeyFacts, fb: KeyFacts) -> str:
+    """The first paper of ``fa`` (in its order) on which the two keys sit at different
+    positions: the one a clash names (the papers in common were walked from either side)."""
+    for paper, positions in fa.slots.items():
+        theirs = fb.slots.get(paper)
+        if theirs is not None and positions != theirs:
+            return paper[:60]
+    raise AssertionError("no clash")
 
 
 def _fitting(
@@ -537,11 +563,14 @@ def _middle_name_contained(
     keys = corpus.keys
     short, long_ = (a, b) if short_and_long(keys[a], keys[b])[0] == keys[a] else (b, a)
     fs, fl = facts(short), facts(long_)
-    circle = fs.coauthors - {alias_before.get(keys[long_], keys[long_])}
-    return not (
-        len(circle) < cfg.middle_circle_min
-        or len(circle & fl.coauthors) < cfg.middle_containment * len(circle)
-    )
+    # The short form's circle without the fuller name, and its part in the fuller name's
+    # circle, counted without copying the circle (a common short form is asked by each of
+    # its fuller names).
+    target = alias_before.get(keys[long_], keys[long_])
+    own = target in fs.coauthors
+    circle = len(fs.coauthors) - own
+    inside = len(fs.coauthors & fl.coauthors) - (own and target in fl.coauthors)
+    return not (circle < cfg.middle_circle_min or inside < cfg.middle_containment * circle)
 
 
 def score_pair(

@@ -6,8 +6,11 @@ that :mod:`kg.identity.authors` and :mod:`kg.identity.short_forms` apply.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
+import numpy as np
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 # --- names ----------------------------------------------------------------------
@@ -184,3 +187,125 @@ def short_and_long(a: str, b: str) -> tuple[str, str]:
     if len(ta) != len(tb):
         return (a, b) if len(ta) < len(tb) else (b, a)
     return (a, b) if sum(map(len, ta)) < sum(map(len, tb)) else (b, a)
+
+
+class RuleOrLookalike:
+    """Which pairs of full name keys a name rule or :func:`lookalike` might hold for, tested
+    on many pairs at once (numpy): a *necessary* condition of ``name_rule(a, b) is not None
+    or lookalike(a, b, sim) is not None`` for every score ``sim`` blocking can give, so the
+    pairs it refuses need no call to either.
+
+    Blocking yields many pairs that neither holds ("khalid hassan" / "khalid haddad"), and
+    their number grows with the square of the name density (about 540,000 at 300k papers, a
+    Python call each); the few it lets through are decided by the rules themselves.
+
+    What a rule needs (see :func:`name_rule`): the same letters or the same words (spacing,
+    order swap), the same first and last words (middle name), or the same number of words of
+    which exactly one differs, by one edit in a word of at least five letters or by a
+    transliteration (typo, transliteration; a two-word name read in either order). A
+    look-alike needs the same surname with one first given name the other's beginning, or a
+    score of at least 0.85 (before rounding, 84.5 of the better of ``ratio`` and
+    ``token_sort_ratio``).
+    """
+
+    #: Names of more words than this are always let through (there are few).
+    WIDTH = 6
+
+    def __init__(self, names: Sequence[str]) -> None:
+        words: dict[str, int] = {}
+        forms: dict[str, int] = {}
+        n = len(names)
+        self._names = names
+        self._tokens = np.full((n, self.WIDTH), -1, dtype=np.int64)
+        self._count = np.zeros(n, dtype=np.int64)
+        self._compact = np.zeros(n, dtype=np.int64)
+        self._sorted = np.zeros(n, dtype=np.int64)
+        self._surname = np.zeros(n, dtype=np.int64)
+        for i, name in enumerate(names):
+            tokens = name.split()
+            self._count[i] = len(tokens)
+            for p, t in enumerate(tokens[: self.WIDTH]):
+                self._tokens[i, p] = words.setdefault(t, len(words))
+            self._compact[i] = forms.setdefault("c " + "".join(tokens), len(forms))
+            self._sorted[i] = forms.setdefault("s " + " ".join(sorted(tokens)), len(forms))
+            self._surname[i] = forms.setdefault("n " + name_parts(name)[1], len(forms))
+        self._given = np.array([name_parts(name)[0][:1] or ("",) for name in names]).ravel()
+        self._words = list(words)
+        self._length = np.array([len(w) for w in self._words], dtype=np.int64)
+        self._group = np.array([TRANSLIT_GROUP.get(w, -1) for w in self._words], dtype=np.int64)
+
+    def __call__(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Per pair (``a[k]``, ``b[k]``): whether a rule or a look-alike might hold."""
+        ta, tb = self._tokens[a], self._tokens[b]
+        na, nb = self._count[a], self._count[b]
+        last_a = ta[np.arange(len(a)), np.minimum(na, self.WIDTH) - 1]
+        last_b = tb[np.arange(len(b)), np.minimum(nb, self.WIDTH) - 1]
+        keep: np.ndarray = (
+            (na > self.WIDTH)
+            | (nb > self.WIDTH)
+            | (self._compact[a] == self._compact[b])
+            | (self._sorted[a] == self._sorted[b])
+            | ((ta[:, 0] == tb[:, 0]) & (last_a == last_b))
+        )
+        surname = ~keep & (self._surname[a] == self._surname[b])
+        keep |= surname & self._prefix(a, b, surname)
+        same = na == nb
+        differ = ta != tb
+        one = same & (differ.sum(axis=1) == 1)
+        at = np.argmax(differ, axis=1)
+        rows = np.arange(len(a))
+        xs, ys = ta[rows, at], tb[rows, at]
+        # A two-word name read the other way round: one of the crossed words the same.
+        two = same & (na == 2)
+        cross1 = two & (ta[:, 0] == tb[:, 1]) & (ta[:, 1] != tb[:, 0])
+        cross2 = two & (ta[:, 1] == tb[:, 0]) & (ta[:, 0] != tb[:, 1])
+        xs = np.where(cross1, ta[:, 1], np.where(cross2, ta[:, 0], xs))
+        ys = np.where(cross1, tb[:, 0], np.where(cross2, tb[:, 1], ys))
+        variant = (one | cross1 | cross2) & ~keep
+        keep |= variant & self._variant(xs, ys, variant)
+        todo = np.flatnonzero(~keep)
+        if len(todo):
+            names = self._names
+            left = [names[i] for i in a[todo].tolist()]
+            right = [names[i] for i in b[todo].tolist()]
+            score = np.maximum(
+                process.cpdist(left, right, scorer=fuzz.ratio, dtype=np.float64),
+                process.cpdist(left, right, scorer=fuzz.token_sort_ratio, dtype=np.float64),
+            )
+            keep[todo] = score >= 84.0  # 84.5 rounds to 0.85; a margin against float error
+        return keep
+
+    def _prefix(self, a: np.ndarray, b: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Whether one first given name is a longer one's beginning ("kai" / "kaipeng"),
+        where ``mask`` (the look-alike of one surname, :func:`lookalike`)."""
+        out = np.zeros(len(a), dtype=bool)
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return out
+        x, y = self._given[a[idx]], self._given[b[idx]]
+        lx, ly = np.char.str_len(x), np.char.str_len(y)
+        short, long_ = np.where(lx <= ly, x, y), np.where(lx <= ly, y, x)
+        out[idx] = (x != y) & (np.minimum(lx, ly) > 1) & np.char.startswith(long_, short)
+        return out
+
+    def _variant(self, xs: np.ndarray, ys: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Whether the words ``xs[k]`` / ``ys[k]`` (where ``mask``) may be one word: one
+        transliteration group, or one edit apart with both at least five letters."""
+        out = np.zeros(len(xs), dtype=bool)
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            return out
+        x, y = xs[idx], ys[idx]
+        gx = self._group[x]
+        out[idx] = (gx >= 0) & (gx == self._group[y])
+        long_ = idx[np.minimum(self._length[x], self._length[y]) >= 5]
+        if len(long_):
+            words = self._words
+            dist = process.cpdist(
+                [words[w] for w in xs[long_].tolist()],
+                [words[w] for w in ys[long_].tolist()],
+                scorer=OSA.distance,
+                score_cutoff=1,
+            )
+            out[long_] |= dist <= 1
+        return out
