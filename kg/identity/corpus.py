@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from rapidfuzz import fuzz
 
 from kg.identity.blocking import blocking_keys, pairs_from_blocks
-from kg.identity.names import RuleOrLookalike, is_initials, lookalike, name_rule
+from kg.identity.names import is_initials, lookalike, name_rule
 from kg.identity.records import Constraint, Listing, Resolution, ResolveConfig, SourceSummary
 from kg.normalize import name_key, title_key
 
@@ -252,17 +252,13 @@ def name_pairs(corpus: Corpus) -> dict[tuple[int, int], tuple[float, str | None]
                 full[x]
             ).isdisjoint(sources_of(full[y]))
 
-        names = [keys[i] for i in full]
         pairs = pairs_from_blocks(
-            names,
+            [keys[i] for i in full],
             corpus.blocking,
             cfg.name_candidate_cutoff,
             cfg.max_block,
             fuzz.token_sort_ratio,
             wanted=wanted,
-            # Only a rule or a look-alike is kept below: the pairs that can have neither are
-            # left out in bulk before ``wanted`` asks the rules pair by pair.
-            possible=RuleOrLookalike(names),
         )
         out: dict[tuple[int, int], tuple[float, str | None]] = {}
         for (x, y), sim in pairs.items():
