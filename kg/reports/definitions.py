@@ -58,10 +58,11 @@ parameter must be one the query binds, ``optional`` without a default (the defau
 which ``kg precompute`` stores, is always the report's own query's). The variant projects the
 same columns (checked at load time, :mod:`kg.reports.catalog`), and the declaration is a
 promise about its answer: the same rows in the same order as the report's query for every
-binding that gives the parameter; the tests compare the two. Why: Oxigraph's planner does not
-see substituted parameters, and a parameter left out must keep the report's query answering
-for everything (``COALESCE(!isIRI(?author), true) || EXISTS {...}``), so one query cannot both
-start from a given author and enumerate every paper when none is given. The variant's text
+binding that gives the parameter; the tests compare the two. Why: Oxigraph starts from a
+substituted parameter only where a triple pattern names it, and a parameter left out must keep
+the report's query answering for everything (``COALESCE(!isIRI(?author), true) || EXISTS
+{...}``), so one query cannot both start from a given author and enumerate every paper when
+none is given. The variant's text
 is sent as it is to an external store too (standard SPARQL 1.1, the parameter a ``VALUES``
 block there).
 
