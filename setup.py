@@ -31,7 +31,8 @@ setup(
             "static/vendor/*",
             "static/vendor/*/*",
         ],
-        "kg._data.queries": ["*.rq"],
+        # A report's variants are in a sub-folder (its own *.rq files are the reports).
+        "kg._data.queries": ["*.rq", "*/*.rq"],
         "kg._data.ontology": ["*.ttl", "*.md"],
     },
     include_package_data=False,

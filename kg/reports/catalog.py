@@ -56,7 +56,9 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
     * the engine exists and the variables it binds occur in the body;
     * the query parses and accepts its substitutions: it is run once against an
       empty in-memory store with every bound variable substituted;
-    * the columns of each ``row-filter`` are projected by the query (not parameters).
+    * the columns of each ``row-filter`` are projected by the query (not parameters);
+    * each ``variant``'s query passes the same checks and projects the same columns, in the
+      same order (it answers in the report's place).
     """
     scheme = scheme or IriScheme()
     code = _code_text(report.query)
@@ -78,17 +80,9 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
             )
     substitutions: dict[str, Term] = {}
     for param in report.sparql_parameters:
-        if not _uses_variable(code, param.name):
-            raise ReportDefinitionError(
-                report.path,
-                f"parameter {param.name!r} is declared in the header but ?{param.name} is not in the query",
-            )
-        if re.search(rf"BOUND\s*\(\s*[?$]{re.escape(param.name)}\s*\)", code, flags=re.IGNORECASE):
-            raise ReportDefinitionError(
-                report.path,
-                f"BOUND(?{param.name}) is always false for a substituted parameter in pyoxigraph; "
-                f"write FILTER(COALESCE(... = ?{param.name}, true)) instead",
-            )
+        _check_uses(report.path, code, param.name)
+        for variant in report.variants:
+            _check_uses(variant.path, _code_text(variant.query), param.name)
         sample = (
             param.example
             or param.default
@@ -122,21 +116,15 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
                 raise ReportDefinitionError(
                     report.path, f"chart column ?{column} is not in the query"
                 )
-    try:
-        results = ox.Store().query(
-            report.query, substitutions={ox.Variable(k): v for k, v in substitutions.items()}
-        )
-        if isinstance(results, ox.QuerySolutions):
-            projected = {variable.value for variable in results.variables}
-            list(results)
-        else:
-            raise ReportDefinitionError(report.path, "a report query must be a SELECT query")
-    except SyntaxError as error:
-        raise ReportDefinitionError(report.path, f"the query does not parse: {error}") from error
-    except (RuntimeError, ValueError, TypeError) as error:
-        raise ReportDefinitionError(
-            report.path, f"the query does not accept its parameters: {error}"
-        ) from error
+    columns = _checked_columns(report.path, report.query, substitutions)
+    for variant in report.variants:
+        if _checked_columns(variant.path, variant.query, substitutions) != columns:
+            raise ReportDefinitionError(
+                variant.path,
+                f"variant {variant.parameter!r} of {report.name}: its query must project the "
+                f"report's columns, in order ({', '.join(columns)})",
+            )
+    projected = set(columns)
     hidden = {param.name for param in report.sparql_parameters}
     for row_filter in report.row_filters:
         for column in row_filter.columns:
@@ -146,6 +134,40 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
                     f"row-filter {row_filter.parameter!r}: column ?{column} is not a column "
                     "the query projects",
                 )
+
+
+def _check_uses(path: Path, code: str, name: str) -> None:
+    """A parameter the query binds is in its body, and not as ``BOUND(?name)``."""
+    if not _uses_variable(code, name):
+        raise ReportDefinitionError(
+            path, f"parameter {name!r} is declared in the header but ?{name} is not in the query"
+        )
+    if re.search(rf"BOUND\s*\(\s*[?$]{re.escape(name)}\s*\)", code, flags=re.IGNORECASE):
+        raise ReportDefinitionError(
+            path,
+            f"BOUND(?{name}) is always false for a substituted parameter in pyoxigraph; "
+            f"write FILTER(COALESCE(... = ?{name}, true)) instead",
+        )
+
+
+def _checked_columns(path: Path, query: str, substitutions: Mapping[str, Term]) -> tuple[str, ...]:
+    """The variables a report's (or variant's) SELECT projects: the query run once against an
+    empty store with these substitutions. Raises ReportDefinitionError naming ``path``."""
+    try:
+        results = ox.Store().query(
+            query, substitutions={ox.Variable(k): v for k, v in substitutions.items()}
+        )
+        if not isinstance(results, ox.QuerySolutions):
+            raise ReportDefinitionError(path, "a report query must be a SELECT query")
+        columns = tuple(variable.value for variable in results.variables)
+        list(results)
+    except SyntaxError as error:
+        raise ReportDefinitionError(path, f"the query does not parse: {error}") from error
+    except (RuntimeError, ValueError, TypeError) as error:
+        raise ReportDefinitionError(
+            path, f"the query does not accept its parameters: {error}"
+        ) from error
+    return columns
 
 
 @cache

@@ -46,6 +46,26 @@ value below the default runs the query. One line per parameter, a parameter the 
 report, its engine's answer): the tests compare the filtered rows with the query's for every
 value in the data.
 
+``variant`` names a query sent instead of the report's when a request gives a parameter, so
+that the evaluation starts from what it names rather than from every row of the graph::
+
+    # variant: author | papers-listed-since/author.rq
+
+The file (a path relative to the report's folder, in a sub-folder: the folder's own ``*.rq``
+files are reports) holds a whole query, as the report's does. The first ``variant`` line whose
+parameter the request gives wins; a request that gives none runs the report's query. The
+parameter must be one the query binds, ``optional`` without a default (the default answer,
+which ``kg precompute`` stores, is always the report's own query's). The variant projects the
+same columns (checked at load time, :mod:`kg.reports.catalog`), and the declaration is a
+promise about its answer: the same rows in the same order as the report's query for every
+binding that gives the parameter; the tests compare the two. Why: Oxigraph starts from a
+substituted parameter only where a triple pattern names it, and a parameter left out must keep
+the report's query answering for everything (``COALESCE(!isIRI(?author), true) || EXISTS
+{...}``), so one query cannot both start from a given author and enumerate every paper when
+none is given. The variant's text
+is sent as it is to an external store too (standard SPARQL 1.1, the parameter a ``VALUES``
+block there).
+
 This module only reads headers (:func:`parse_report`); checking a report against its
 query and engine, and loading a folder, is :mod:`kg.reports.catalog`.
 """
@@ -53,7 +73,7 @@ query and engine, and loading a folder, is :mod:`kg.reports.catalog`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,6 +135,16 @@ class RowFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class Variant:
+    """A ``variant`` line: the query a request that gives ``parameter`` sends instead of the
+    report's (``path``, the file it was read from)."""
+
+    parameter: str
+    path: Path
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """One canned report: its header and its query."""
 
@@ -132,6 +162,8 @@ class Report:
     cost: str = "entity"
     #: The parameters whose other values are answered from the default answer's rows.
     row_filters: tuple[RowFilter, ...] = ()
+    #: The queries sent instead of ``query`` when a request gives their parameter, in order.
+    variants: tuple[Variant, ...] = ()
 
     @property
     def sparql_parameters(self) -> tuple[Parameter, ...]:
@@ -145,6 +177,18 @@ class Report:
 
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
+
+    def query_for(self, given: Collection[str]) -> str:
+        """The query a request sends that binds the parameters named in ``given``: the first
+        variant whose parameter is among them, else the report's own.
+
+        >>> report = parse_report(QUERIES_DIR / "papers-listed-since.rq")
+        >>> report.query_for({"since"}) == report.query
+        True
+        >>> report.query_for({"since", "author"}) == report.variants[0].query
+        True
+        """
+        return next((v.query for v in self.variants if v.parameter in given), self.query)
 
     def row_filter(self, name: str) -> RowFilter | None:
         """The row filter declared for parameter ``name``, if any."""
@@ -299,6 +343,48 @@ def _check_row_filter(row_filter: RowFilter, params: list[Parameter]) -> None:
         raise ValueError(f"row-filter {name!r}: at-least needs an integer parameter with a default")
 
 
+def _parse_variant(value: str, folder: Path) -> Variant:
+    """A ``variant`` line (parameter | file): the file is read here, relative to ``folder``."""
+    fields = [f.strip() for f in value.split(" | ")]
+    if len(fields) != 2 or not all(fields):
+        raise ValueError("a variant line is: parameter | FOLDER/FILE.rq")
+    name, relative = fields
+    parts = Path(relative).parts
+    # In a sub-folder (the folder's own *.rq files are reports), never outside the folder.
+    if (
+        Path(relative).is_absolute()
+        or len(parts) < 2
+        or ".." in parts
+        or not relative.endswith(".rq")
+        or "\\" in relative
+    ):
+        raise ValueError(
+            f"variant {name!r}: {relative!r} must be a .rq file in a sub-folder of the "
+            "report's folder (FOLDER/FILE.rq)"
+        )
+    path = folder / relative
+    try:
+        query = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ValueError(f"variant {name!r}: cannot read {relative}: {error}") from error
+    if not query.strip():
+        raise ValueError(f"variant {name!r}: {relative} is empty")
+    return Variant(name, path, query)
+
+
+def _check_variant(variant: Variant, params: list[Parameter]) -> None:
+    """A variant's parameter must be one the query binds, optional and without a default (the
+    default answer is the report's own query's)."""
+    name = variant.parameter
+    param = next((p for p in params if p.name == name), None)
+    if param is None:
+        raise ValueError(f"variant {name!r} names no parameter")
+    if param.engine:
+        raise ValueError(f"variant {name!r}: an engine parameter is not bound in the query")
+    if param.required or param.default is not None or param.store_default is not None:
+        raise ValueError(f"variant {name!r}: its parameter must be optional without a default")
+
+
 def parse_report(path: Path, text: str | None = None) -> Report:
     """Read one report file (header and query) without validating the query.
 
@@ -335,6 +421,7 @@ def parse_report(path: Path, text: str | None = None) -> Report:
     fields: dict[str, str] = {}
     params: list[Parameter] = []
     row_filters: list[RowFilter] = []
+    variants: list[Variant] = []
     chart: Chart | None = None
     for key, value in header:
         try:
@@ -342,6 +429,8 @@ def parse_report(path: Path, text: str | None = None) -> Report:
                 params.append(_parse_param(value))
             elif key == "row-filter":
                 row_filters.append(_parse_row_filter(value))
+            elif key == "variant":
+                variants.append(_parse_variant(value, path.parent))
             elif key == "chart":
                 chart = _parse_chart(value)
             elif key in {"title", "description", "engine", "cost"}:
@@ -351,7 +440,7 @@ def parse_report(path: Path, text: str | None = None) -> Report:
             else:
                 raise ValueError(
                     f"unknown header field {key!r} "
-                    "(title, description, param, row-filter, chart, engine, cost)"
+                    "(title, description, param, row-filter, variant, chart, engine, cost)"
                 )
         except ValueError as error:
             raise ReportDefinitionError(path, str(error)) from error
@@ -377,6 +466,14 @@ def parse_report(path: Path, text: str | None = None) -> Report:
             _check_row_filter(row_filter, params)
         except ValueError as error:
             raise ReportDefinitionError(path, str(error)) from error
+    varied = [v.parameter for v in variants]
+    for variant in variants:
+        if varied.count(variant.parameter) > 1:
+            raise ReportDefinitionError(path, f"variant {variant.parameter!r} given twice")
+        try:
+            _check_variant(variant, params)
+        except ValueError as error:
+            raise ReportDefinitionError(path, str(error)) from error
     cost = fields.get("cost", "entity")
     if row_filters and cost != "whole-graph":
         raise ReportDefinitionError(
@@ -398,6 +495,7 @@ def parse_report(path: Path, text: str | None = None) -> Report:
         fields.get("engine"),
         cost,
         tuple(row_filters),
+        tuple(variants),
     )
 
 

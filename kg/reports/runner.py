@@ -160,7 +160,9 @@ class ReportRunner:
     def select(
         self, report: Report, substitutions: Mapping[str, Term], *, limit: int | None = -1
     ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], bool]:
-        """Run a report's query as it is: variables, rows (terms) and whether rows were cut.
+        """Run a report's query as it is (or its variant for a parameter given:
+        :meth:`~kg.reports.definitions.Report.query_for`): variables, rows (terms) and whether
+        rows were cut.
 
         ``limit`` -1 means the runner's max_rows, None means no cap.
         """
@@ -186,9 +188,11 @@ class ReportRunner:
         timeout = self.timeout
         if timeout is not None and report.cost == "whole-graph":
             timeout *= WHOLE_GRAPH_TIMEOUT_FACTOR
+        # A report's variant for a parameter the request gives starts from what it names
+        # (kg.reports.definitions: same rows as the report's query, without reading it all).
+        query = report.query_for(substitutions)
         outcome = self.backend.run(
-            QueryRequest(report.query, substitutions=dict(substitutions), limit=cap),
-            timeout=timeout,
+            QueryRequest(query, substitutions=dict(substitutions), limit=cap), timeout=timeout
         )
         if outcome.select is None:
             return (), [], False

@@ -439,10 +439,15 @@ def _vendor() -> dict[str, bool]:
     return {"chart": vendor_available("chart"), "cytoscape": vendor_available("cytoscape")}
 
 
+def _query_text(report: Report, binding: Binding | None = None) -> str:
+    """The query a request sends: the report's, or its variant for a parameter it gives."""
+    return report.query if binding is None else report.query_for(binding.substitutions(report))
+
+
 def _query_page_link(report: Report, binding: Binding | None = None) -> str:
-    """The query page with the report's query, its parameter values written in as a VALUES
-    block (so that it answers for the same author or paper as the report)."""
-    query = report.query
+    """The query page with the query the request sends, its parameter values written in as
+    a VALUES block (so that it answers for the same author or paper as the report)."""
+    query = _query_text(report, binding)
     if binding is not None:
         query = with_values(query, binding.substitutions(report))
     return "/?" + urlencode({"query": query})
@@ -502,6 +507,7 @@ def _html_response(name: str) -> Response:
         csv_url=report_url(report.name, values, suffix=".csv") if binding else None,
         paper_downloads=bibliography_urls(report, values) if binding else [],
         query_page=_query_page_link(report, binding),
+        query=_query_text(report, binding),
         engine_summary=ENGINES[report.engine].summary if report.engine in ENGINES else "",
         values=values,
     )

@@ -1,0 +1,335 @@
+"""Report variants (``# variant:`` header lines, kg.reports.definitions): a request that gives
+the parameter runs the variant's query, which starts from what the parameter names, and gets
+the rows the report's own query gives, in the same order, for every value in the data.
+
+papers-listed-since is the report that declares them (author, organization, subject): its
+query reads every paper of the store, its variants only the given entity's papers. The stores
+have several crawls, so that ``since`` picks some papers and not others: the seed profiles
+copied on three dates (one profile changed on each later one), and a small generated corpus
+copied twice, a fifth of its pages changed the second time as bench.history changes them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.history import changed_page
+from kg.pipeline.identity import IdentityResolution
+from kg.pipeline.ingest import ingest
+from kg.rdf.iri import IriScheme
+from kg.reports.catalog import load_reports, validate_report
+from kg.reports.definitions import QUERIES_DIR, ReportDefinitionError, Reports, parse_report
+from kg.reports.runner import ReportRunner
+from kg.store.embedded import KGStore
+from kg.store.query import LocalBackend, QueryRequest
+from kg.tools.generate import DEFAULT_AS_OF, generate
+from kg.tools.generate.abstracts import Vocabulary
+from kg.tools.generate.text import hash_title
+from tests.conftest import TEST_BASE_IRI
+from tests.server.recording import RecordingBackend
+from tests.store.test_crawl_defaults import DEC, NOV, OCT, crawl_folders, ingest_crawls
+
+SCHEME = IriScheme(TEST_BASE_IRI)
+NAME = "papers-listed-since"
+SCHEMA, DCTERMS = "https://schema.org/", "http://purl.org/dc/terms/"
+#: The generated corpus: its first copy, and a month later a fifth of its pages changed.
+FIRST, SECOND = DEFAULT_AS_OF, date(2026, 12, 21)
+
+
+@pytest.fixture(scope="module")
+def reports() -> Reports:
+    return load_reports(scheme=SCHEME)
+
+
+def _generated_crawls(root: Path) -> Path:
+    """A generated corpus ingested on FIRST, then again on SECOND with a fifth of its pages
+    changed (one more paper each, of the month before)."""
+    corpus = root / "corpus"
+    generate(300, corpus, seed=7)
+    truth = json.loads((corpus / "truth.json").read_text(encoding="utf-8"))
+    used = {hash_title(entry[2]) for page in truth["files"] for entry in page["entries"]}
+    folder = root / "store"
+    store = KGStore.open_writable(folder)
+    try:
+        ingest(
+            [corpus / "profiles"],
+            store,
+            scheme=SCHEME,
+            as_of=FIRST,
+            resolution=IdentityResolution(),
+            progress=False,
+        )
+        rng, vocabulary = random.Random(7), Vocabulary(7)
+        files = sorted((corpus / "profiles").rglob("*.txt"))
+        for path in rng.sample(files, len(files) // 5):
+            lab = int(path.name.split("_", 1)[0])  # {lab:06d}_{owner}_{digest}.txt
+            text = changed_page(
+                path.read_text(encoding="utf-8"), SECOND, rng, used, vocabulary, lab
+            )
+            path.write_text(text, encoding="utf-8")
+        ingest(
+            [corpus / "profiles"],
+            store,
+            scheme=SCHEME,
+            as_of=SECOND,
+            resolution=IdentityResolution(),
+            progress=False,
+        )
+    finally:
+        store.close()
+    return folder
+
+
+@pytest.fixture(scope="module", params=["seeds", "generated"])
+def store_and_dates(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path
+) -> Iterator[tuple[KGStore, tuple[date, ...]]]:
+    """A store of several crawls (read it, never write it) and its crawl dates."""
+    root = tmp_path_factory.mktemp(f"variants-{request.param}")
+    if request.param == "seeds":
+        days: tuple[date, ...] = (OCT, NOV, DEC)
+        folder = root / "store"
+        ingest_crawls(folder, crawl_folders(root / "crawls", seeds_dir), days)
+    else:
+        days = (FIRST, SECOND)
+        folder = _generated_crawls(root)
+    store = KGStore.open_readonly(folder)
+    yield store, days
+    store.close()
+
+
+def _column(store: KGStore, query: str) -> list[str]:
+    return sorted({row[0].value for row in store.query(query)})
+
+
+def _values(store: KGStore, runner: ReportRunner, latest: date) -> dict[str, list[str]]:
+    """The values of each entity parameter that requests give: the authors of the papers
+    first listed by the latest crawl and 20 others (every author would take minutes of the
+    report's own query), every organization tag and name (as stored, in capitals), every
+    subject; and for each one value that names nothing."""
+    orgs = _column(
+        store,
+        f"SELECT ?v WHERE {{ ?o <{SCHEMA}identifier> ?tag ; <{SCHEMA}name> ?name "
+        "VALUES ?k { 1 2 } BIND(IF(?k = 1, ?tag, ?name) AS ?v) }",
+    )
+    authors = _column(store, f"SELECT ?a WHERE {{ ?p <{SCHEMA}author> ?a }}")
+    new = runner.run_named(NAME, {"since": latest.isoformat()}).records()
+    assert new, "the latest crawl lists new papers"
+    papers = " ".join(f"<{r['paper']}>" for r in new)
+    recent = _column(
+        store, f"SELECT ?a WHERE {{ VALUES ?p {{ {papers} }} ?p <{SCHEMA}author> ?a }}"
+    )
+    others = random.Random(7).sample(sorted(set(authors) - set(recent)), 20)
+    return {
+        "author": [*recent, *others, f"{TEST_BASE_IRI}author/nobody-at-all"],
+        "organization": [*orgs, *(o.upper() for o in orgs), "no such place"],
+        "subject": [
+            *_column(store, f"SELECT ?s WHERE {{ ?p <{DCTERMS}subject> ?s }}"),
+            f"{TEST_BASE_IRI}subject/XX",
+        ],
+    }
+
+
+def _dates(days: tuple[date, ...]) -> list[str | None]:
+    """``since`` left out (the latest recrawl), before every crawl, each later crawl date,
+    and the day after the last (no paper)."""
+    after = date.fromordinal(days[-1].toordinal() + 1).isoformat()
+    return [None, "2000-01-01", *(day.isoformat() for day in days[1:]), after]
+
+
+def _both(
+    runner: ReportRunner, backend: RecordingBackend, reports: Reports, params: dict[str, str]
+) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """The runner's rows for these parameters (a variant's query when one applies), and the
+    rows of the report's own query with the same substitutions."""
+    report = reports[NAME]
+    binding = runner.bind(report, params)
+    substitutions = binding.substitutions(report)
+    sent = len(backend.requests)
+    got = runner.select(report, substitutions, limit=None)
+    variant = report.query_for(substitutions)
+    assert [r.query for r in backend.requests[sent:]] == [variant]
+    expected = backend.run(QueryRequest(report.query, substitutions=dict(substitutions)))
+    assert expected.select is not None
+    assert got[0] == expected.select.variables
+    return got[1], expected.select.rows
+
+
+def test_every_variant_gives_the_reports_rows_in_its_order(
+    reports: Reports, store_and_dates: tuple[KGStore, tuple[date, ...]]
+) -> None:
+    store, days = store_and_dates
+    backend = RecordingBackend(store)
+    runner = ReportRunner(reports, backend, SCHEME, max_rows=10**9)
+    values = _values(store, runner, days[-1])
+    rows_seen = 0
+    # Each value of each entity alone, with every since.
+    for name, given in values.items():
+        for value, since in itertools.product(given, _dates(days)):
+            params = {name: value} | ({"since": since} if since else {})
+            got, expected = _both(runner, backend, reports, params)
+            assert got == expected, params
+            rows_seen += len(got)
+    # Two and three entities at once (the author's variant wins, then the organization's):
+    # a few values of each, so that some combinations answer rows.
+    rng = random.Random(1)
+    for since in _dates(days)[:3]:
+        for _ in range(20):
+            params = {n: rng.choice(v[:-1]) for n, v in values.items() if rng.random() < 0.7}
+            params |= {"since": since} if since else {}
+            got, expected = _both(runner, backend, reports, params)
+            assert got == expected, params
+            rows_seen += len(got)
+    # Not a vacuous comparison: the data gives rows for these requests.
+    assert rows_seen > 100
+
+
+def test_a_request_without_an_entity_runs_the_reports_query(reports: Reports) -> None:
+    report = reports[NAME]
+    assert report.query_for({"since"}) == report.query
+    assert [v.parameter for v in report.variants] == ["author", "organization", "subject"]
+    # The first variant given wins: the author's starts from the fewest papers.
+    assert report.query_for({"since", "subject", "author"}) == report.variants[0].query
+    assert report.query_for({"organization", "subject"}) == report.variants[1].query
+    for variant in report.variants:
+        assert variant.path.parent == QUERIES_DIR / NAME
+        assert f"?paper {'dcterms' if variant.parameter == 'subject' else 'schema'}:" in (
+            variant.query
+        )
+
+
+def test_the_report_page_shows_the_query_it_ran(seed_store: Path) -> None:
+    from kg_server.app import create_app
+
+    app = create_app(
+        {
+            "store": str(seed_store),
+            "base_iri": TEST_BASE_IRI,
+            "backend": LocalBackend(KGStore.open_readonly(seed_store)),
+        }
+    )
+    client = app.test_client()
+    html = {"Accept": "text/html"}
+    plain = client.get(f"/reports/{NAME}?since=2026-01-01", headers=html).get_data(as_text=True)
+    given = client.get(
+        f"/reports/{NAME}?since=2026-01-01&author=Weiran+Huang", headers=html
+    ).get_data(as_text=True)
+    # The query shown (and linked to the query page) is the one that ran.
+    assert "?paper a schema:ScholarlyArticle ;" in plain
+    assert "when an author is given" not in plain
+    assert "when an author is given" in given
+    assert "?paper a schema:ScholarlyArticle ;" not in given
+
+
+# -- the header line -------------------------------------------------------------------------
+
+REPORT = """# title: Papers of a year
+# description: d
+# param: year | year | optional | example: 2024 | Only this year.
+# param: min | integer | default: 1 | example: 1 | At least.
+{line}
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?year ?min ?paper WHERE {{
+  ?paper dcterms:date ?d
+  FILTER(COALESCE(YEAR(?d) = ?year, true))
+}}
+"""
+VARIANT = """PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?year ?min {columns} WHERE {{ ?paper dcterms:date ?d FILTER(YEAR(?d) = ?year && ?min > 0) }}
+"""
+
+
+def _write(folder: Path, line: str, columns: str = "?paper") -> Path:
+    (folder / "papers-of-a-year").mkdir(exist_ok=True)
+    (folder / "papers-of-a-year" / "year.rq").write_text(
+        VARIANT.format(columns=columns), encoding="utf-8"
+    )
+    path = folder / "papers-of-a-year.rq"
+    path.write_text(REPORT.format(line=line), encoding="utf-8")
+    return path
+
+
+def test_a_variant_line_reads_its_file_beside_the_report(tmp_path: Path) -> None:
+    path = _write(tmp_path, "# variant: year | papers-of-a-year/year.rq")
+    report = parse_report(path)
+    validate_report(report, SCHEME)
+    assert report.query_for({"year", "min"}) == VARIANT.format(columns="?paper")
+    assert report.query_for({"min"}) == report.query
+    # The folder's reports are its own *.rq files: the variant is not one.
+    assert list(load_reports(tmp_path, scheme=SCHEME)) == ["papers-of-a-year"]
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        pytest.param("# variant: year", "a variant line is", id="no-file"),
+        pytest.param(
+            "# variant: nope | papers-of-a-year/year.rq", "names no parameter", id="unknown"
+        ),
+        pytest.param(
+            "# variant: min | papers-of-a-year/year.rq", "optional without a default", id="default"
+        ),
+        pytest.param("# variant: year | year.rq", "sub-folder", id="not-in-a-sub-folder"),
+        pytest.param("# variant: year | ../x/year.rq", "sub-folder", id="outside"),
+        pytest.param("# variant: year | papers-of-a-year/year.txt", "sub-folder", id="not-rq"),
+        pytest.param("# variant: year | papers-of-a-year/none.rq", "cannot read", id="missing"),
+        pytest.param(
+            "# variant: year | papers-of-a-year/year.rq\n# variant: year | papers-of-a-year/year.rq",
+            "given twice",
+            id="twice",
+        ),
+    ],
+)
+def test_a_bad_variant_line_is_an_error_naming_the_file(
+    tmp_path: Path, line: str, message: str
+) -> None:
+    path = _write(tmp_path, line)
+    with pytest.raises(ReportDefinitionError) as caught:
+        parse_report(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("columns", "message"),
+    [
+        pytest.param("?d", "must project the report's columns", id="other-column"),
+        pytest.param("?paper ?d", "must project the report's columns", id="more-columns"),
+        pytest.param("?paper WHERE {", "does not parse", id="broken"),
+    ],
+)
+def test_a_variant_must_answer_in_the_reports_place(
+    tmp_path: Path, columns: str, message: str
+) -> None:
+    path = _write(tmp_path, "# variant: year | papers-of-a-year/year.rq", columns)
+    with pytest.raises(ReportDefinitionError) as caught:
+        validate_report(parse_report(path), SCHEME)
+    assert "year.rq" in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_a_variant_is_held_to_the_reports_rules(tmp_path: Path) -> None:
+    path = _write(tmp_path, "# variant: year | papers-of-a-year/year.rq")
+    variant = path.parent / "papers-of-a-year" / "year.rq"
+    variant.write_text(
+        variant.read_text(encoding="utf-8").replace("YEAR(?d) = ?year", "BOUND(?year)"),
+        encoding="utf-8",
+    )
+    with pytest.raises(ReportDefinitionError, match=r"year\.rq: BOUND\(\?year\) is always false"):
+        validate_report(parse_report(path), SCHEME)
+
+
+def test_a_copied_queries_folder_keeps_its_variants(tmp_path: Path) -> None:
+    folder = tmp_path / "queries"
+    shutil.copytree(QUERIES_DIR, folder)
+    report = load_reports(folder, scheme=SCHEME)[NAME]
+    assert [v.path.parent for v in report.variants] == [folder / NAME] * 3
