@@ -486,8 +486,8 @@ def _carry_over(
     return out
 
 
-#: The job of a worker process, made by its first task (an error there reaches the caller as
-#: that task's error, where one in a pool initializer would only break the pool).
+#: The job of a worker process, made by its task (a process runs one: an error there reaches
+#: the caller as that task's error, where one in a pool initializer would only break the pool).
 _worker_job: _Job | None = None
 _worker_args: tuple[str, str, Reports, IriScheme, int, tuple[str, ...]] | None = None
 
