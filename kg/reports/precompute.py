@@ -582,16 +582,19 @@ def precompute_store(
         return generation, [
             item for name in _in_report_order(reports, names) for item in by_report[name]
         ]
-    # spawn, not fork: `kg ingest` calls this with its writable store and its threads alive.
     # One task per process: a worker that lived on after its report kept what the report
     # had made (its runner's cache, the co-author graph, the allocator's arenas), 1.7 GB
     # at 1M papers while the other worker built the co-author graph; a process that ends
     # gives it all back, so the peak is that of the reports running at once, not the sum
     # of what each worker ran before. (1 is not touched by CPython's gh-115634, a hang
-    # with a limit above 1 in 3.11-3.13.)
+    # with a limit above 1 in 3.11-3.13.) The workers fork from a server process that has
+    # imported this module (a spawned one takes a second of imports per report) and
+    # nothing else: not fork, since `kg ingest` calls this with its threads alive.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(
         max_workers=min(workers, len(todo)),
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=context,
         initializer=_worker_start,
         initargs=(str(folder), generation, reports, scheme, max_rows, dates),
         max_tasks_per_child=1,

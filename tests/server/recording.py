@@ -30,9 +30,10 @@ class RecordingBackend(LocalBackend):
         return [request.query for request in self.requests]
 
 
-#: The environment variable naming the file :func:`recorded_worker_compute` appends to (the
-#: precompute's workers are spawned: they see this process's environment, not its patches).
-TASKS_LOG = "KG_TEST_PRECOMPUTE_TASKS"
+#: The file :func:`recorded_worker_compute` appends to, beside the store folder (the
+#: precompute's workers see neither this process's patches nor, forked from a server process
+#: started earlier, its environment).
+TASKS_LOG = "precompute-tasks.log"
 
 #: The workers' own task function, taken before a test patches the module.
 _worker_compute = precompute._worker_compute
@@ -42,7 +43,9 @@ def recorded_worker_compute(name: str, kinds: frozenset[str] | None = None) -> l
     """A precompute worker's task that also notes which process computed which report: a
     line "pid:start-time report" (the start time tells apart two processes given one pid)."""
     written = _worker_compute(name, kinds)
+    assert precompute._worker_args is not None
     started = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19]
-    with open(os.environ[TASKS_LOG], "a", encoding="utf-8") as log:
-        log.write(f"{os.getpid()}:{started} {name}\n")
+    log = Path(precompute._worker_args[0]).parent / TASKS_LOG
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()}:{started} {name}\n")
     return written

@@ -301,8 +301,7 @@ def test_parallel_workers_write_the_same_files(
     folder = tmp_path / "store"
     shutil.copytree(store_folder, folder)
     shutil.rmtree(folder / PRECOMPUTED)
-    tasks = tmp_path / "tasks.log"
-    monkeypatch.setenv(TASKS_LOG, str(tasks))
+    tasks = tmp_path / TASKS_LOG
     monkeypatch.setattr(precompute, "_worker_compute", recorded_worker_compute)
     seen: list[str] = []
     generation, written = precompute_store(
