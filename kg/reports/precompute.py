@@ -525,8 +525,9 @@ def precompute_store(
 ) -> tuple[str, list[Written]]:
     """Precompute the whole-graph reports of the newest published checkpoint of a store folder.
 
-    With ``workers`` above 1 the reports are computed by that many worker processes
-    (at most one per report), each with the checkpoint open read-only; the files are
+    With ``workers`` above 1 the reports are computed in that many worker processes at a
+    time, each report in a process of its own with the checkpoint open read-only (what it
+    made goes back to the system when it is written); the files are
     the same as with one (but for an order a query leaves open, which may differ from
     one process to the next). Returns the generation and the files written, in report
     order. Raises StoreError when the folder holds no published checkpoint (or a newer
