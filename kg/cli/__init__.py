@@ -28,6 +28,7 @@ from kg.cli.common import (
     _scheme,
     as_of_option,
     base_option,
+    release_memory,
     setting_option,
     store_base_option,
     store_option,
@@ -315,17 +316,18 @@ def ingest_command(
         shutil.rmtree(created, ignore_errors=True)
         click.echo(f"nothing was stored: no store was created at {folder}", err=True)
         sys.exit(1 if failed else 0)
-    report.generation = report.generation or generation
-    if (
-        precompute
-        and report.generation is not None
-        and isinstance(store, KGStore)
-        and store.folder is not None
-    ):
-        _precompute(store.folder, scheme)
-    if search_index and isinstance(store, KGStore) and store.folder is not None:
-        update_search_index(store.folder, None, rebuild=False, changed=written, ingested=ingested)
-    sys.exit(0 if not failed else 1)
+    exit_code = 0 if not failed else 1
+    checkpoint = report.generation or generation
+    own = store.folder if isinstance(store, KGStore) else None
+    if search_index and own is not None:
+        update_search_index(own, None, rebuild=False, changed=written, ingested=ingested)
+    if precompute and checkpoint is not None and own is not None:
+        # The search index first, so that the ingest's triples it reads are let go with the
+        # rest of what the ingest held before the report workers start (this process waits).
+        del ingested, resolution, report, failed
+        release_memory()
+        _precompute(own, scheme)
+    sys.exit(exit_code)
 
 
 @main.command("precompute")

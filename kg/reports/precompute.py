@@ -486,8 +486,8 @@ def _carry_over(
     return out
 
 
-#: The job of a worker process, made by its first task (an error there reaches the caller as
-#: that task's error, where one in a pool initializer would only break the pool).
+#: The job of a worker process, made by its task (a process runs one: an error there reaches
+#: the caller as that task's error, where one in a pool initializer would only break the pool).
 _worker_job: _Job | None = None
 _worker_args: tuple[str, str, Reports, IriScheme, int, tuple[str, ...]] | None = None
 
@@ -525,8 +525,9 @@ def precompute_store(
 ) -> tuple[str, list[Written]]:
     """Precompute the whole-graph reports of the newest published checkpoint of a store folder.
 
-    With ``workers`` above 1 the reports are computed by that many worker processes
-    (at most one per report), each with the checkpoint open read-only; the files are
+    With ``workers`` above 1 the reports are computed in that many worker processes at a
+    time, each report in a process of its own with the checkpoint open read-only (what it
+    made goes back to the system when it is written); the files are
     the same as with one (but for an order a query leaves open, which may differ from
     one process to the next). Returns the generation and the files written, in report
     order. Raises StoreError when the folder holds no published checkpoint (or a newer
@@ -582,12 +583,22 @@ def precompute_store(
         return generation, [
             item for name in _in_report_order(reports, names) for item in by_report[name]
         ]
-    # spawn, not fork: `kg ingest` calls this with its writable store and its threads alive.
+    # One task per process: a worker that lived on after its report kept what the report
+    # had made (its runner's cache, the co-author graph, the allocator's arenas), 1.7 GB
+    # at 1M papers while the other worker built the co-author graph; a process that ends
+    # gives it all back, so the peak is that of the reports running at once, not the sum
+    # of what each worker ran before. (1 is not touched by CPython's gh-115634, a hang
+    # with a limit above 1 in 3.11-3.13.) The workers fork from a server process that has
+    # imported this module (a spawned one takes a second of imports per report) and
+    # nothing else: not fork, since `kg ingest` calls this with its threads alive.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
     with ProcessPoolExecutor(
         max_workers=min(workers, len(todo)),
-        mp_context=multiprocessing.get_context("spawn"),
+        mp_context=context,
         initializer=_worker_start,
         initargs=(str(folder), generation, reports, scheme, max_rows, dates),
+        max_tasks_per_child=1,
     ) as pool:
         futures = {pool.submit(_worker_compute, name, left): name for name, left in todo.items()}
         try:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+from kg import cli
 from kg.cli import main
 from kg.reports.stored import PRECOMPUTED
 from kg.store.embedded import published_generation
@@ -75,3 +78,33 @@ def test_precompute_command_fills_an_existing_store(
 def test_precompute_command_refuses_zero_workers(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["precompute", "--store", str(tmp_path), "--workers", "0"])
     assert result.exit_code == 2 and "--workers" in result.output
+
+
+def test_ingest_lets_go_of_its_data_before_the_precompute(
+    tmp_path: Path, seed_files: dict[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The search index is brought up to date first; then what the ingest held for it (the
+    triples it wrote) and for itself (its identity resolution) is gone when the report
+    workers start, which this process only waits for."""
+    from kg.pipeline.identity import IdentityResolution
+    from kg.search.memory import IngestedGraphs
+
+    alive: list[tuple[int, int]] = []
+    precompute = cli._precompute
+
+    def spy(folder: Path, scheme: Any) -> None:
+        objects = gc.get_objects()
+        alive.append(
+            (
+                sum(isinstance(o, IngestedGraphs) for o in objects),
+                sum(isinstance(o, IdentityResolution) for o in objects),
+            )
+        )
+        precompute(folder, scheme)
+
+    monkeypatch.setattr(cli, "_precompute", spy)
+    folder = tmp_path / "store"
+    output = ingest(folder, seed_files[sorted(seed_files)[0]])
+    assert alive == [(0, 0)]
+    assert (folder / "search").is_dir()
+    assert output.index("search index:") < output.index("precomputed")

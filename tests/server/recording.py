@@ -1,8 +1,14 @@
 """A query backend that remembers what it ran, for tests that prove which queries a report,
-a warm-up or a precomputed answer did (or did not) send to the store."""
+a warm-up or a precomputed answer did (or did not) send to the store; and a precompute task
+that remembers which process ran it."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
+from kg.reports import precompute
+from kg.reports.precompute import Written
 from kg.store.embedded import KGStore
 from kg.store.query import LocalBackend, QueryOutcome, QueryRequest
 
@@ -22,3 +28,24 @@ class RecordingBackend(LocalBackend):
     def queries(self) -> list[str]:
         """The texts of the requests, in order."""
         return [request.query for request in self.requests]
+
+
+#: The file :func:`recorded_worker_compute` appends to, beside the store folder (the
+#: precompute's workers see neither this process's patches nor, forked from a server process
+#: started earlier, its environment).
+TASKS_LOG = "precompute-tasks.log"
+
+#: The workers' own task function, taken before a test patches the module.
+_worker_compute = precompute._worker_compute
+
+
+def recorded_worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Written]:
+    """A precompute worker's task that also notes which process computed which report: a
+    line "pid:start-time report" (the start time tells apart two processes given one pid)."""
+    written = _worker_compute(name, kinds)
+    assert precompute._worker_args is not None
+    started = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()[19]
+    log = Path(precompute._worker_args[0]).parent / TASKS_LOG
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()}:{started} {name}\n")
+    return written

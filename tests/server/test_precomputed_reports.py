@@ -16,11 +16,12 @@ import pyoxigraph as ox
 import pytest
 
 from kg.rdf.iri import IriScheme
+from kg.reports import precompute
 from kg.reports.catalog import load_reports
 from kg.reports.crawls import CRAWL_DATES_QUERY
 from kg.reports.definitions import Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
-from kg.reports.precompute import precompute_store, precomputed_names
+from kg.reports.precompute import precompute_store, precompute_tasks, precomputed_names
 from kg.reports.results import ReportResult
 from kg.reports.runner import ReportRunner
 from kg.reports.stored import (
@@ -34,7 +35,7 @@ from kg.reports.stored import (
 from kg.store.embedded import KGStore
 from kg.store.query import LocalBackend
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI, ingest_into
-from tests.server.recording import RecordingBackend
+from tests.server.recording import TASKS_LOG, RecordingBackend, recorded_worker_compute
 
 SCHEME = IriScheme(TEST_BASE_IRI)
 #: The crawl dates of the seed store: one crawl.
@@ -295,15 +296,22 @@ UNORDERED = {"possible-duplicate-authors"}
 
 
 def test_parallel_workers_write_the_same_files(
-    tmp_path: Path, store_folder: Path, reports: Reports
+    tmp_path: Path, store_folder: Path, reports: Reports, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = tmp_path / "store"
     shutil.copytree(store_folder, folder)
     shutil.rmtree(folder / PRECOMPUTED)
+    tasks = tmp_path / TASKS_LOG
+    monkeypatch.setattr(precompute, "_worker_compute", recorded_worker_compute)
     seen: list[str] = []
     generation, written = precompute_store(
         folder, SCHEME, workers=2, on_written=lambda w: seen.append(w.report)
     )
+    # Each report in a process of its own, which ends with it (what a worker made for one
+    # report is not held while the next ones run).
+    done = [line.split() for line in tasks.read_text(encoding="utf-8").splitlines()]
+    assert sorted(name for _, name in done) == sorted(precompute_tasks(reports, SCHEME))
+    assert len({process for process, _ in done}) == len(done) > 2
     serial = store_folder / PRECOMPUTED / generation
     parallel = folder / PRECOMPUTED / generation
     names = sorted(p.name for p in serial.iterdir())
