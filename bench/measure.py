@@ -18,6 +18,8 @@ so that its own CPU stays within a tenth of one core.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import resource
 import statistics
@@ -114,6 +116,8 @@ class TreeMemory(threading.Thread):
         self.peak_processes = 0
         self.samples = 0
         self.pss_samples = 0
+        #: Every process of the tree seen in a sample.
+        self.seen: set[int] = set()
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -126,6 +130,7 @@ class TreeMemory(threading.Thread):
     def sample(self) -> None:
         """One reading of the tree: RSS always, PSS only when it could be a new peak."""
         pids = tree(self.pid)
+        self.seen.update(pids)
         rss = {pid: _rss(pid) for pid in pids}
         total_rss = sum(rss.values())
         self.samples += 1
@@ -164,6 +169,37 @@ def _max_child_rss() -> int:
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
 
 
+#: prctl option: orphaned descendants are re-parented to this process instead of init.
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def _adopt_orphans() -> None:
+    """Make this process the reaper of its orphaned descendants (Linux), so that their CPU
+    reaches ``RUSAGE_CHILDREN``: `kg precompute`'s report workers are forked by a
+    multiprocessing forkserver, which outlives the command by a moment and is then nobody's
+    child; without this their CPU seconds were never counted."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _reap(pids: set[int], timeout: float = 10.0) -> None:
+    """Wait for those of ``pids`` that became this process's children (adopted orphans, such
+    as a forkserver that exits when its client does), so that their CPU is counted."""
+    deadline = time.monotonic() + timeout
+    waiting = set(pids)
+    while waiting and time.monotonic() < deadline:
+        for pid in list(waiting):
+            try:
+                done, _status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not ours (never adopted, or already reaped)
+                waiting.discard(pid)
+                continue
+            if done:
+                waiting.discard(pid)
+        if waiting:
+            time.sleep(0.05)
+
+
 def timed(
     args: Sequence[str],
     *,
@@ -172,6 +208,7 @@ def timed(
     timeout: float | None = None,
 ) -> Run:
     """Run a command, timing its wall clock and sampling its tree's memory and the machine's load."""
+    _adopt_orphans()
     load = LoadWatch()
     load.start()
     before = _max_child_rss()
@@ -190,6 +227,7 @@ def timed(
         stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
     sampler.stop()
+    _reap(sampler.seen - {process.pid})
     load.stop()
     after = _max_child_rss()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from bench.measure import timed
 
@@ -31,3 +32,32 @@ def test_the_sampler_finds_the_peak_and_skips_pss_once_rss_cannot_beat_it() -> N
     # Once the block is freed (and while the interpreter starts, below the peak), RSS alone
     # shows that no new peak is possible: PSS is read in fewer samples than RSS.
     assert run.pss_samples < run.samples
+
+
+# A child whose CPU work is done by processes forked from a multiprocessing forkserver (as
+# `kg precompute`'s report workers are): the forkserver is the child's child, reaps the
+# workers itself and outlives the child by a moment, by then nobody's child.
+FORKSERVER_WORK = """
+import multiprocessing, time
+
+def spin(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+    return seconds
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context("forkserver")
+    with context.Pool(2) as pool:
+        print(sum(pool.map(spin, [0.6, 0.6])))
+"""
+
+
+def test_cpu_of_workers_forked_from_a_forkserver_is_counted(tmp_path: Path) -> None:
+    script = tmp_path / "work.py"
+    script.write_text(FORKSERVER_WORK)
+    run = timed([sys.executable, str(script)])
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "1.2"
+    # Both workers' 0.6 s, which the command's own process never waits for.
+    assert run.cpu_seconds >= 1.1
