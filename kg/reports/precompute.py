@@ -18,7 +18,6 @@ import os
 import shutil
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -492,6 +491,20 @@ _worker_job: _Job | None = None
 _worker_args: tuple[str, str, Reports, IriScheme, int, tuple[str, ...]] | None = None
 
 
+#: How the precompute's workers start: forked from a server process that has imported this
+#: module where the platform has one, spawned elsewhere (Windows).
+_START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def _run_task(
+    task: tuple[Callable[[str, frozenset[str] | None], list[Written]], str, frozenset[str] | None],
+) -> tuple[str, list[Written]]:
+    """A worker's task: one report's name and what computing it wrote. The task function
+    travels with the task (by name), so a test's recording function reaches the workers."""
+    compute, name, kinds = task
+    return name, compute(name, kinds)
+
+
 def _worker_start(*args: Any) -> None:
     global _worker_args
     _worker_args = args
@@ -591,30 +604,35 @@ def precompute_store(
     # with a limit above 1 in 3.11-3.13.) The workers fork from a server process that has
     # imported this module (a spawned one takes a second of imports per report) and
     # nothing else: not fork, since `kg ingest` calls this with its threads alive.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(todo)),
-        mp_context=context,
+    context = multiprocessing.get_context(_START_METHOD)
+    if _START_METHOD == "forkserver":
+        context.set_forkserver_preload([__name__])
+    # multiprocessing.Pool rather than ProcessPoolExecutor: when a report fails (or the user
+    # interrupts), terminate() stops the reports still running (minutes each at 1M papers);
+    # the executor can only cancel those not started, and with one task per process its
+    # shutdown(wait=False) let its management thread fail on the workers that ended after.
+    pool = context.Pool(
+        processes=min(workers, len(todo)),
         initializer=_worker_start,
         initargs=(str(folder), generation, reports, scheme, max_rows, dates),
-        max_tasks_per_child=1,
-    ) as pool:
-        futures = {pool.submit(_worker_compute, name, left): name for name, left in todo.items()}
-        try:
-            for future in as_completed(futures):
-                items = future.result()
-                name = futures[future]
-                by_report[name] = sorted(
-                    by_report[name] + items, key=lambda w: _KINDS.index(w.kind)
-                )
-                for item in items:
-                    if on_written:
-                        on_written(item)
-        except BaseException:
-            # One report failed (or the user interrupted): the others are not waited for.
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        maxtasksperchild=1,
+    )
+    tasks = [(_worker_compute, name, left) for name, left in todo.items()]
+    try:
+        for name, items in pool.imap_unordered(_run_task, tasks):
+            by_report[name] = sorted(by_report[name] + items, key=lambda w: _KINDS.index(w.kind))
+            for item in items:
+                if on_written:
+                    on_written(item)
+    except BaseException:
+        pool.terminate()
+        pool.join()
+        # A worker stopped while writing leaves its temporary file (_write_atomic).
+        for leftover in (Path(folder) / PRECOMPUTED / generation).glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+        raise
+    pool.close()
+    pool.join()
     remove_stale(Path(folder))
     return generation, [
         item for name in _in_report_order(reports, names) for item in by_report[name]

@@ -5,8 +5,10 @@ that remembers which process ran it."""
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
+from kg.errors import StoreError
 from kg.reports import precompute
 from kg.reports.precompute import Written
 from kg.store.embedded import KGStore
@@ -49,3 +51,22 @@ def recorded_worker_compute(name: str, kinds: frozenset[str] | None = None) -> l
     with log.open("a", encoding="utf-8") as out:
         out.write(f"{os.getpid()}:{started} {name}\n")
     return written
+
+
+#: The file naming the report :func:`failing_worker_compute` fails, beside the store folder,
+#: and the one where it notes the processes of the reports it is slow over.
+FAIL_NAME = "precompute-fail.txt"
+RUNNING = "precompute-running.txt"
+
+
+def failing_worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Written]:
+    """A precompute worker's task that fails at once for the report named in FAIL_NAME and
+    takes its time over the others (long enough to be running when that one fails)."""
+    assert precompute._worker_args is not None
+    beside = Path(precompute._worker_args[0]).parent
+    if name == (beside / FAIL_NAME).read_text(encoding="utf-8"):
+        raise StoreError(f"report {name} failed")
+    with (beside / RUNNING).open("a", encoding="utf-8") as out:
+        out.write(f"{os.getpid()}\n")
+    time.sleep(3)
+    return recorded_worker_compute(name, kinds)

@@ -15,6 +15,7 @@ import numpy as np
 import pyoxigraph as ox
 import pytest
 
+from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
 from kg.reports import precompute
 from kg.reports.catalog import load_reports
@@ -35,7 +36,14 @@ from kg.reports.stored import (
 from kg.store.embedded import KGStore
 from kg.store.query import LocalBackend
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI, ingest_into
-from tests.server.recording import TASKS_LOG, RecordingBackend, recorded_worker_compute
+from tests.server.recording import (
+    FAIL_NAME,
+    RUNNING,
+    TASKS_LOG,
+    RecordingBackend,
+    failing_worker_compute,
+    recorded_worker_compute,
+)
 
 SCHEME = IriScheme(TEST_BASE_IRI)
 #: The crawl dates of the seed store: one crawl.
@@ -288,6 +296,42 @@ def test_a_result_file_from_another_row_cap_or_spoilt_is_ignored(
         stored.result(generation, report, binding, fingerprint=fingerprint, max_rows=100_000)
         is None
     )
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process runs (a zombie, ended and not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def test_a_failing_report_stops_the_reports_still_running(
+    tmp_path: Path,
+    store_folder: Path,
+    reports: Reports,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(store_folder, folder)
+    shutil.rmtree(folder / PRECOMPUTED)
+    # The second task fails at once, while the first (3 s) is running in the other worker.
+    first, failing = precompute_tasks(reports, SCHEME)[:2]
+    (tmp_path / FAIL_NAME).write_text(failing, encoding="utf-8")
+    monkeypatch.setattr(precompute, "_worker_compute", failing_worker_compute)
+    with pytest.raises(StoreError, match=f"report {failing} failed"):
+        precompute_store(folder, SCHEME, workers=2)
+    # The running report was stopped, not left to run on (minutes at 1M papers), and left
+    # no temporary file; nothing but the report's own error was printed.
+    running = [int(pid) for pid in (tmp_path / RUNNING).read_text(encoding="utf-8").split()]
+    assert running
+    assert not [pid for pid in running if _alive(pid)]
+    tasks = tmp_path / TASKS_LOG
+    assert not tasks.exists() or first not in tasks.read_text(encoding="utf-8")
+    assert not list((folder / PRECOMPUTED).rglob(".*.tmp"))
+    assert "Traceback" not in capfd.readouterr().err
 
 
 #: Reports whose query gives its rows in an order (and GROUP_CONCAT values in an order) that may
