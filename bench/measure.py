@@ -1,6 +1,6 @@
 """Measuring tools of the benchmark: process-tree memory, wall time, percentiles, machine load.
 
-Memory of a process tree is sampled from ``/proc`` (every 50 ms by default):
+Memory of a process tree is sampled from ``/proc`` (every 50 ms or more, below):
 the sum over the process and all its descendants of PSS (proportional set size,
 from ``smaps_rollup``: a page shared by k processes counts 1/k in each, so
 forked workers are not counted twice) and, beside it, the plain sum of RSS.
@@ -116,8 +116,8 @@ class TreeMemory(threading.Thread):
         self.peak_processes = 0
         self.samples = 0
         self.pss_samples = 0
-        #: Every process of the tree seen in a sample.
-        self.seen: set[int] = set()
+        #: Every process of the tree seen in a sample: its start time (tells a reused pid).
+        self.seen: dict[int, str] = {}
         self._halt = threading.Event()
 
     def run(self) -> None:
@@ -130,9 +130,10 @@ class TreeMemory(threading.Thread):
     def sample(self) -> None:
         """One reading of the tree: RSS always, PSS only when it could be a new peak."""
         pids = tree(self.pid)
-        self.seen.update(pids)
-        rss = {pid: _rss(pid) for pid in pids}
-        total_rss = sum(rss.values())
+        for pid in pids:
+            if pid not in self.seen and (stat := _stat(pid)) is not None:
+                self.seen[pid] = stat[1]
+        total_rss = sum(_rss(pid) for pid in pids)
         self.samples += 1
         self.peak_rss = max(self.peak_rss, total_rss)
         self.peak_processes = max(self.peak_processes, len(pids))
@@ -158,7 +159,8 @@ class Run:
     stderr: str
     processes: int = 0
     load: dict[str, float] = field(default_factory=dict)
-    #: User + system CPU seconds of the process and the descendants it waited for.
+    #: User + system CPU seconds of the process and the descendants waited for (by it, or by
+    #: the bench after adopting them: :func:`_adopt_orphans`).
     cpu_seconds: float = 0.0
     #: Memory readings of the tree, and those of them that read PSS (TreeMemory).
     samples: int = 0
@@ -173,29 +175,43 @@ def _max_child_rss() -> int:
 PR_SET_CHILD_SUBREAPER = 36
 
 
-def _adopt_orphans() -> None:
-    """Make this process the reaper of its orphaned descendants (Linux), so that their CPU
-    reaches ``RUSAGE_CHILDREN``: `kg precompute`'s report workers are forked by a
-    multiprocessing forkserver, which outlives the command by a moment and is then nobody's
-    child; without this their CPU seconds were never counted."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+def _adopt_orphans(adopt: bool = True) -> None:
+    """Make this process the reaper of its orphaned descendants (Linux), or stop being it, so
+    that their CPU reaches ``RUSAGE_CHILDREN``: `kg precompute`'s report workers are forked
+    by a multiprocessing forkserver, which outlives the command by a moment and is then
+    nobody's child; without this their CPU seconds were never counted."""
+    with contextlib.suppress(OSError, AttributeError, TypeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, int(adopt), 0, 0, 0)
 
 
-def _reap(pids: set[int], timeout: float = 10.0) -> None:
-    """Wait for those of ``pids`` that became this process's children (adopted orphans, such
-    as a forkserver that exits when its client does), so that their CPU is counted."""
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, start time) of a process, from ``/proc/PID/stat``; None if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return int(fields[1]), fields[19]
+
+
+def _reap(seen: dict[int, str], timeout: float = 10.0) -> None:
+    """Wait for the processes of ``seen`` (pid: start time) that became this process's
+    children (adopted orphans, such as a forkserver that exits when its client does), so that
+    their CPU is counted. A pid given to another process since (its start time differs) is
+    left alone."""
+    me = os.getpid()
     deadline = time.monotonic() + timeout
-    waiting = set(pids)
+    waiting = dict(seen)
     while waiting and time.monotonic() < deadline:
-        for pid in list(waiting):
-            try:
-                done, _status = os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:  # not ours (never adopted, or already reaped)
-                waiting.discard(pid)
-                continue
-            if done:
-                waiting.discard(pid)
+        for pid, started in list(waiting.items()):
+            now = _stat(pid)
+            if now is None or now[1] != started:
+                del waiting[pid]  # gone (reaped by its parent), or the pid is another's now
+            elif now[0] == me:
+                with contextlib.suppress(ChildProcessError):
+                    if os.waitpid(pid, os.WNOHANG)[0] == 0:
+                        continue
+                del waiting[pid]
+            # else: still another process's child (a worker its forkserver will reap)
         if waiting:
             time.sleep(0.05)
 
@@ -227,7 +243,8 @@ def timed(
         stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
     sampler.stop()
-    _reap(sampler.seen - {process.pid})
+    _reap({pid: t for pid, t in sampler.seen.items() if pid != process.pid})
+    _adopt_orphans(False)
     load.stop()
     after = _max_child_rss()
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -225,8 +225,9 @@ def rows_of(outcome: Any) -> list[tuple[Any, ...]]:
 
 
 def report_text(report: Any, terms: Mapping[str, Any]) -> str:
-    """A report's query with its bound parameters written in (for engines without substitutions)."""
-    return inline(report.query, terms)
+    """A report's query (its variant for the parameters given, as the server sends it) with its
+    bound parameters written in (for engines without substitutions)."""
+    return inline(report.query_for(terms), terms)
 
 
 def unique(values: Sequence[str]) -> list[str]:

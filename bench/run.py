@@ -659,7 +659,9 @@ def throughput_phase(
             continue
         params = report_parameter_sets(report, entities, 1)[0]
         binding = bind(report, params, scheme)
-        text = inline(report.query, binding.substitutions(report))
+        substitutions = binding.substitutions(report)
+        # The query the server sends for these parameters (a report's variant, if any).
+        text = inline(report.query_for(substitutions), substitutions)
         cases.append(
             {
                 "name": f"report-{name}",
@@ -803,7 +805,8 @@ def rdflib_phase(
             continue  # an engine is Python around the query; only the query text compares
         params = report_parameter_sets(report, entities, 1)[0]
         binding = bind(report, params, scheme)
-        queries[f"report-{name}"] = inline(report.query, binding.substitutions(report))
+        substitutions = binding.substitutions(report)
+        queries[f"report-{name}"] = inline(report.query_for(substitutions), substitutions)
     path = work / "rdflib-queries.json"
     path.write_text(json.dumps(queries))
     ours: dict[str, Any] = {}

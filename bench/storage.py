@@ -361,8 +361,9 @@ def queries(reference: ox.Store) -> list[Query]:
                 continue  # no paper listed twice (a tiny corpus)
             params["author"] = author
         binding = bind(report, params, scheme)
-        terms = {ox.Variable(k): v for k, v in binding.substitutions(report).items()}
-        out.append(Query(f"report {name}", report.query, terms))
+        substitutions = binding.substitutions(report)
+        terms = {ox.Variable(k): v for k, v in substitutions.items()}
+        out.append(Query(f"report {name}", report.query_for(substitutions), terms))
     return out
 
 

@@ -130,7 +130,7 @@ def release_memory() -> None:
     gc.collect()
     # glibc keeps freed heap pages for later allocations; malloc_trim returns them (a C
     # library without it, as on macOS, has nothing to return this way).
-    with contextlib.suppress(OSError, AttributeError):
+    with contextlib.suppress(OSError, AttributeError, TypeError):  # TypeError: Windows
         ctypes.CDLL(None).malloc_trim(0)
 
 

@@ -274,12 +274,10 @@ def _score_batch(
     scorer: Callable[..., float],
     pairs: dict[tuple[int, int], float],
     wanted: Callable[[int, int], bool] | None = None,
-    possible: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> None:
     """Score a batch's pairs with rapidfuzz's ``cpdist`` (each distinct pair once) and merge
     them into ``pairs`` (the best score of a pair; a pair keeps the place it first had), the
-    pairs that ``wanted`` refuses left out (and those ``possible`` refuses, without asking
-    ``wanted``)."""
+    pairs that ``wanted`` refuses left out."""
     if not batch.rows:
         return
     ii, jj, pos, kind, given = batch.arrays()
@@ -325,9 +323,6 @@ def _score_batch(
     first = pos[starts]
     code = code[starts]
     n = len(items)
-    if possible is not None:
-        ok = possible(code // n, code % n)
-        code, best, first = code[ok], best[ok], first[ok]
     seq = np.argsort(first, kind="stable")
     for c, v in zip(code[seq].tolist(), best[seq].tolist(), strict=True):
         key = (c // n, c % n)
@@ -347,7 +342,6 @@ def pairs_from_blocks(
     scorer: Callable[..., float] = fuzz.ratio,
     *,
     wanted: Callable[[int, int], bool] | None = None,
-    possible: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> dict[tuple[int, int], float]:
     """Candidate pairs (i < j) with their ``scorer`` score in [0, 1], block by block.
 
@@ -366,10 +360,6 @@ def pairs_from_blocks(
     caller that keeps a few of them (:func:`kg.identity.corpus.name_pairs`: 39,179) held
     them all at once. The pairs kept are those of the whole answer, in its order, with
     its scores.
-
-    ``possible(i, j)``: arrays of pairs in, a mask out; a pair it refuses is never held nor
-    given to ``wanted`` (a test of many pairs at once, so that ``wanted``, a Python call per
-    pair, sees fewer). It must depend on the pair alone, not on its score in one block.
     """
     blocks = keys_of if isinstance(keys_of, Blocks) else Blocks(items, keys_of)
     pairs: dict[tuple[int, int], float] = {}
@@ -396,7 +386,7 @@ def pairs_from_blocks(
             low, high = index[rows], index[cols]  # members are in ascending order
             batch.add_scored(low, high, matrix[rows, cols].astype(np.float64) / 100.0)
         if batch.rows >= BATCH_PAIRS:
-            _score_batch(batch, items, cutoff, scorer, pairs, wanted, possible)
+            _score_batch(batch, items, cutoff, scorer, pairs, wanted)
             batch = _Batch()
-    _score_batch(batch, items, cutoff, scorer, pairs, wanted, possible)
+    _score_batch(batch, items, cutoff, scorer, pairs, wanted)
     return pairs
