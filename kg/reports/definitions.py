@@ -73,7 +73,7 @@ query and engine, and loading a folder, is :mod:`kg.reports.catalog`.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -372,6 +372,25 @@ def _parse_variant(value: str, folder: Path) -> Variant:
     return Variant(name, path, query)
 
 
+def _check_per_parameter(
+    path: Path,
+    field: str,
+    declared: Sequence[RowFilter] | Sequence[Variant],
+    check: Callable[[Any, list[Parameter]], None],
+    params: list[Parameter],
+) -> None:
+    """Header lines that each name a parameter (row-filter, variant): one line a parameter,
+    each passing ``check``; a failure is the report file's error."""
+    named = [item.parameter for item in declared]
+    for item in declared:
+        if named.count(item.parameter) > 1:
+            raise ReportDefinitionError(path, f"{field} {item.parameter!r} given twice")
+        try:
+            check(item, params)
+        except ValueError as error:
+            raise ReportDefinitionError(path, str(error)) from error
+
+
 def _check_variant(variant: Variant, params: list[Parameter]) -> None:
     """A variant's parameter must be one the query binds, optional and without a default (the
     default answer is the report's own query's)."""
@@ -458,22 +477,8 @@ def parse_report(path: Path, text: str | None = None) -> Report:
             raise ReportDefinitionError(
                 path, f"param {param.name!r}: crawl-before({before}) names no other parameter"
             )
-    filtered = [f.parameter for f in row_filters]
-    for row_filter in row_filters:
-        if filtered.count(row_filter.parameter) > 1:
-            raise ReportDefinitionError(path, f"row-filter {row_filter.parameter!r} given twice")
-        try:
-            _check_row_filter(row_filter, params)
-        except ValueError as error:
-            raise ReportDefinitionError(path, str(error)) from error
-    varied = [v.parameter for v in variants]
-    for variant in variants:
-        if varied.count(variant.parameter) > 1:
-            raise ReportDefinitionError(path, f"variant {variant.parameter!r} given twice")
-        try:
-            _check_variant(variant, params)
-        except ValueError as error:
-            raise ReportDefinitionError(path, str(error)) from error
+    _check_per_parameter(path, "row-filter", row_filters, _check_row_filter, params)
+    _check_per_parameter(path, "variant", variants, _check_variant, params)
     cost = fields.get("cost", "entity")
     if row_filters and cost != "whole-graph":
         raise ReportDefinitionError(
