@@ -320,7 +320,13 @@ def ingest_command(
     checkpoint = report.generation or generation
     own = store.folder if isinstance(store, KGStore) else None
     if search_index and own is not None:
-        update_search_index(own, None, rebuild=False, changed=written, ingested=ingested)
+        try:
+            update_search_index(own, None, rebuild=False, changed=written, ingested=ingested)
+        except KGError as error:
+            # The store is published: its reports are still precomputed, and the index can
+            # be brought up to date on its own once the cause is mended.
+            click.echo(f"error: {error.detail} (then run `kg search-index`)", err=True)
+            exit_code = 1
     if precompute and checkpoint is not None and own is not None:
         # The search index first, so that the ingest's triples it reads are let go with the
         # rest of what the ingest held before the report workers start (this process waits).

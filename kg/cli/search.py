@@ -16,6 +16,7 @@ from kg.cli.common import (
     store_base_option,
     store_option,
 )
+from kg.errors import KGError
 from kg.store.embedded import (
     KGStore,
     published_generation,
@@ -45,16 +46,22 @@ def update_search_index(
     from kg.search.index import update_index
 
     started, cpu = time.perf_counter(), time.process_time()
+    where = index or folder / "search"
     store = KGStore.open_readonly(folder)
     try:
         update = update_index(
-            index or folder / "search",
+            where,
             LocalBackend(store),
             store_version=store.generation,
             rebuild=rebuild,
             changed_graphs=changed,
             ingested=ingested,
         )
+    except OSError as error:  # the operator's to mend (a file in its place, a full disk)
+        raise KGError(
+            f"search index {where} not updated: {error.strerror or error}"
+            + (f": {error.filename}" if error.filename else "")
+        ) from error
     finally:
         store.close()
     # CPU beside the wall clock (a shared machine's load distorts it less); with the

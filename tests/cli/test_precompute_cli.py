@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +109,34 @@ def test_ingest_lets_go_of_its_data_before_the_precompute(
     assert alive == [(0, 0)]
     assert (folder / "search").is_dir()
     assert output.index("search index:") < output.index("precomputed")
+
+
+def test_a_search_index_that_cannot_be_written_leaves_the_reports_precomputed(
+    tmp_path: Path, seed_files: dict[str, Path]
+) -> None:
+    folder = tmp_path / "store"
+    first, second = sorted(seed_files)[:2]
+    ingest(folder, seed_files[first])
+    # The operator's mistake: a file where the index folder is.
+    shutil.rmtree(folder / "search")
+    (folder / "search").write_text("not an index", encoding="utf-8")
+    result = CliRunner().invoke(
+        main,
+        [
+            "ingest",
+            str(seed_files[second]),
+            "--store",
+            str(folder),
+            "--base-iri",
+            TEST_BASE_IRI,
+            "--as-of",
+            SEED_AS_OF.isoformat(),
+            "--no-progress",
+        ],
+    )
+    assert result.exit_code == 1, result.output
+    assert f"error: search index {folder / 'search'} not updated" in result.output
+    assert "Traceback" not in result.output
+    generation = published_generation(folder)
+    assert generation is not None
+    assert (folder / PRECOMPUTED / generation / "subjects.rows.json").is_file()
