@@ -320,14 +320,9 @@ def _parse_row_filter(value: str) -> RowFilter:
     return RowFilter(name, kind, columns)
 
 
-def _check_row_filter(row_filter: RowFilter, params: list[Parameter]) -> None:
-    """A row filter's parameter must be one the query binds, of the kind its filter reads."""
+def _check_row_filter(row_filter: RowFilter, param: Parameter) -> None:
+    """A row filter's parameter must be of the kind its filter reads."""
     name = row_filter.parameter
-    param = next((p for p in params if p.name == name), None)
-    if param is None:
-        raise ValueError(f"row-filter {name!r} names no parameter")
-    if param.engine:
-        raise ValueError(f"row-filter {name!r}: an engine parameter is not bound in the query")
     if row_filter.kind == "equal-ignoring-case" and (
         param.type != "string"
         or param.required
@@ -376,30 +371,34 @@ def _check_per_parameter(
     path: Path,
     field: str,
     declared: Sequence[RowFilter] | Sequence[Variant],
-    check: Callable[[Any, list[Parameter]], None],
+    check: Callable[[Any, Parameter], None],
     params: list[Parameter],
 ) -> None:
     """Header lines that each name a parameter (row-filter, variant): one line a parameter,
-    each passing ``check``; a failure is the report file's error."""
+    a parameter the query binds (not an engine's), passing ``check``; a failure is the
+    report file's error."""
     named = [item.parameter for item in declared]
     for item in declared:
-        if named.count(item.parameter) > 1:
-            raise ReportDefinitionError(path, f"{field} {item.parameter!r} given twice")
+        name = item.parameter
+        if named.count(name) > 1:
+            raise ReportDefinitionError(path, f"{field} {name!r} given twice")
+        param = next((p for p in params if p.name == name), None)
+        if param is None:
+            raise ReportDefinitionError(path, f"{field} {name!r} names no parameter")
+        if param.engine:
+            raise ReportDefinitionError(
+                path, f"{field} {name!r}: an engine parameter is not bound in the query"
+            )
         try:
-            check(item, params)
+            check(item, param)
         except ValueError as error:
             raise ReportDefinitionError(path, str(error)) from error
 
 
-def _check_variant(variant: Variant, params: list[Parameter]) -> None:
-    """A variant's parameter must be one the query binds, optional and without a default (the
-    default answer is the report's own query's)."""
+def _check_variant(variant: Variant, param: Parameter) -> None:
+    """A variant's parameter must be optional and without a default (the default answer is
+    the report's own query's)."""
     name = variant.parameter
-    param = next((p for p in params if p.name == name), None)
-    if param is None:
-        raise ValueError(f"variant {name!r} names no parameter")
-    if param.engine:
-        raise ValueError(f"variant {name!r}: an engine parameter is not bound in the query")
     if param.required or param.default is not None or param.store_default is not None:
         raise ValueError(f"variant {name!r}: its parameter must be optional without a default")
 

@@ -17,7 +17,7 @@ from kg.store.embedded import published_generation
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
 
-def ingest(folder: Path, source: Path, *extra: str) -> str:
+def ingest(folder: Path, source: Path, *extra: str, exit_code: int = 0) -> str:
     result = CliRunner().invoke(
         main,
         [
@@ -33,7 +33,7 @@ def ingest(folder: Path, source: Path, *extra: str) -> str:
             *extra,
         ],
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == exit_code, result.output
     return result.output
 
 
@@ -120,23 +120,9 @@ def test_a_search_index_that_cannot_be_written_leaves_the_reports_precomputed(
     # The operator's mistake: a file where the index folder is.
     shutil.rmtree(folder / "search")
     (folder / "search").write_text("not an index", encoding="utf-8")
-    result = CliRunner().invoke(
-        main,
-        [
-            "ingest",
-            str(seed_files[second]),
-            "--store",
-            str(folder),
-            "--base-iri",
-            TEST_BASE_IRI,
-            "--as-of",
-            SEED_AS_OF.isoformat(),
-            "--no-progress",
-        ],
-    )
-    assert result.exit_code == 1, result.output
-    assert f"error: search index {folder / 'search'} not updated" in result.output
-    assert "Traceback" not in result.output
+    output = ingest(folder, seed_files[second], exit_code=1)
+    assert f"error: search index {folder / 'search'} not updated" in output
+    assert "Traceback" not in output
     generation = published_generation(folder)
     assert generation is not None
     assert (folder / PRECOMPUTED / generation / "subjects.rows.json").is_file()
