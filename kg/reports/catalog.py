@@ -154,19 +154,15 @@ def _checked_columns(path: Path, query: str, substitutions: Mapping[str, Term]) 
     """The variables a report's (or variant's) SELECT projects: the query run once against an
     empty store with these substitutions. Raises ReportDefinitionError naming ``path``."""
     try:
-        results = ox.Store().query(
-            query, substitutions={ox.Variable(k): v for k, v in substitutions.items()}
-        )
-        if not isinstance(results, ox.QuerySolutions):
-            raise ReportDefinitionError(path, "a report query must be a SELECT query")
-        columns = tuple(variable.value for variable in results.variables)
-        list(results)
+        columns = query_variables(query, substitutions)
     except SyntaxError as error:
         raise ReportDefinitionError(path, f"the query does not parse: {error}") from error
     except (RuntimeError, ValueError, TypeError) as error:
         raise ReportDefinitionError(
             path, f"the query does not accept its parameters: {error}"
         ) from error
+    if not columns:
+        raise ReportDefinitionError(path, "a report query must be a SELECT query")
     return columns
 
 
@@ -191,13 +187,16 @@ def projected_columns(report: Report) -> tuple[str, ...]:
 def query_variables(query: str, substitutions: Mapping[str, Any] | None = None) -> tuple[str, ...]:
     """The variables a SELECT query projects, in order: the query run once against an empty
     store (``substitutions``: terms bound to some of its variables). ``()`` for another form
-    of query; raises what pyoxigraph raises for one that cannot run."""
+    of query; raises what pyoxigraph raises for one that cannot run (its solutions are read,
+    none on an empty store, so that an error of evaluation is raised too)."""
     results = ox.Store().query(
         query, substitutions={ox.Variable(k): v for k, v in (substitutions or {}).items()}
     )
     if not isinstance(results, ox.QuerySolutions):
         return ()
-    return tuple(variable.value for variable in results.variables)
+    columns = tuple(variable.value for variable in results.variables)
+    list(results)
+    return columns
 
 
 def lists_papers(report: Report) -> bool:
