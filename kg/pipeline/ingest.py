@@ -805,7 +805,11 @@ def ingest(
         resolution.publish(store, scheme, observer)
     # Nothing written, nothing published: the same checkpoint, ETags, dumps and
     # precomputed reports (an hourly cron job must not defeat every harvester's cache).
-    wrote = getattr(store, "writes", 1) != writes_before
+    # Unless an earlier ingest was killed between its writes and its publish: the files
+    # are unchanged against the primary, but readers have not seen them yet.
+    wrote = getattr(store, "writes", 1) != writes_before or getattr(
+        store, "has_unpublished_writes", False
+    )
     if (
         publish
         and store.folder is not None

@@ -157,7 +157,11 @@ class KGStore:
                 leftover.unlink()
         handle = cls(store, folder=path, writable=True, generation=None)
         handle._after = published_generation(path)
-        if handle._after is not None and not changes.pending_path(path).exists():
+        if changes.pending_path(path).exists():
+            # A writer killed before it published: the primary holds writes that no
+            # checkpoint does (the next publish must happen even if this one writes nothing).
+            handle._pending = True
+        elif handle._after is not None:
             # No unpublished writes since that checkpoint: what changes from here is noted.
             handle.touched = Touched()
         handle._undo_interrupted_loads()
@@ -555,6 +559,12 @@ class KGStore:
         self._note(Touched(found, set(found)))
 
     # -- publishing ------------------------------------------------------------
+
+    @property
+    def has_unpublished_writes(self) -> bool:
+        """Whether the primary holds writes no published checkpoint holds: this handle's, or
+        those of an earlier writer killed before it published (the pending mark it left)."""
+        return bool(self._pending)
 
     def publish(self) -> str:
         """Checkpoint the primary and make it the one readers open. Returns its name."""
