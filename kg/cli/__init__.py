@@ -242,7 +242,6 @@ def ingest_command(
             raise
     folder = _location(store)
     resolution = IdentityResolution(curation)
-    generation: str | None = None
     report = IngestReport()
     failed: list[Any] = []  # the failed outcomes of every crawl
     written: set[str] = set()  # the source graphs the crawls wrote (for the search index)
@@ -278,7 +277,6 @@ def ingest_command(
             )
             if len(runs) > 1:
                 click.echo(f"crawl {day.isoformat()}: {report.summary()}")
-                generation = generation or report.generation
     except OSError as error:
         # A full disk, a read-only or vanished store folder: every write is one commit
         # and readers open the published checkpoint only, so the store stays intact.
@@ -317,7 +315,6 @@ def ingest_command(
         click.echo(f"nothing was stored: no store was created at {folder}", err=True)
         sys.exit(1 if failed else 0)
     exit_code = 0 if not failed else 1
-    checkpoint = report.generation or generation
     own = store.folder if isinstance(store, KGStore) else None
     if search_index and own is not None:
         try:
@@ -327,7 +324,9 @@ def ingest_command(
             # be brought up to date on its own once the cause is mended.
             click.echo(f"error: {error.detail} (then run `kg search-index`)", err=True)
             exit_code = 1
-    if precompute and checkpoint is not None and own is not None:
+    if precompute and own is not None and published_generation(own) is not None:
+        # Also when this ingest published nothing: an earlier one may have been stopped in
+        # its precompute (what that wrote is kept; only the rest is computed).
         # The search index first, so that the ingest's triples it reads are let go with the
         # rest of what the ingest held before the report workers start (this process waits).
         del ingested, resolution, report, failed
@@ -349,6 +348,7 @@ def precompute_command(store_path: str | None, base_iri: str | None, workers: in
     """Compute the whole-graph reports of the store's newest checkpoint into the store folder.
 
     `kg ingest` does this after each ingest; run it after changing queries/ or upgrading.
+    Files the checkpoint already has, computed from the same queries and code, are kept.
     """
     if is_store_url(store_path):
         raise click.UsageError("an external store has no folder to keep precomputed reports in")

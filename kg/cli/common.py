@@ -148,11 +148,23 @@ def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> 
     )
     graphs = sum(1 for item in written if item.kind == "graph")
     carried = sum(1 for item in written if item.carried)
+    kept = sum(1 for item in written if item.kept)
+    if written and kept == len(written):
+        click.echo(
+            f"the whole-graph reports of checkpoint {generation} are precomputed already "
+            f"({kept} files)",
+            err=True,
+        )
+        return
+    done = [
+        f"{carried} unchanged since the previous checkpoint, copied" if carried else "",
+        f"{kept} already there for this checkpoint" if kept else "",
+    ]
     click.echo(
         f"precomputed {len(written) - graphs} whole-graph report files"
         + (" and the co-author graph" if graphs else "")
         + f" for checkpoint {generation} in {time.perf_counter() - started:.1f} s"
-        + (f" ({carried} unchanged since the previous checkpoint, copied)" if carried else ""),
+        + (f" ({'; '.join(d for d in done if d)})" if carried or kept else ""),
         err=True,
     )
 

@@ -100,7 +100,9 @@ def _count_solutions(data: bytes) -> int:
 @dataclass(frozen=True, slots=True)
 class Written:
     """One precomputed file: which report, rows or result, how many rows, how long it took;
-    ``carried``: copied from an earlier checkpoint's files (:mod:`kg.reports.incremental`)."""
+    ``carried``: copied from an earlier checkpoint's files (:mod:`kg.reports.incremental`);
+    ``kept``: already there, written for this checkpoint by an earlier precompute of it
+    (one that was stopped part-way, or that finished)."""
 
     report: str
     kind: str
@@ -108,6 +110,7 @@ class Written:
     seconds: float
     bytes: int
     carried: bool = False
+    kept: bool = False
 
 
 def precomputed_names(reports: Reports, scheme: IriScheme) -> list[str]:
@@ -296,6 +299,17 @@ class _Job:
         count = int(meta.get("count") or 0)
         return Written(name, kind, count, time.perf_counter() - started, size, carried=True)
 
+    def kept(self, name: str, kind: str) -> Written | None:
+        """This checkpoint's own file, when an earlier precompute of it wrote it whole from
+        the same query, substitutions, reports, row cap and code as this one would."""
+        suffix = GRAPH_SUFFIX if kind == "graph" else DATA_SUFFIX
+        meta = PrecomputedReports(self.target.parent.parent).written(
+            self.generation, name, kind, self.expected(name, kind), suffix
+        )
+        if meta is None:
+            return None
+        return Written(name, kind, int(meta.get("count") or 0), 0.0, int(meta["bytes"]), kept=True)
+
     def _engine_rows(self, name: str, substitutions: dict[str, Any]) -> bytes:
         """The rows of a report's query for its default binding as its engine gives them
         (``answers_query_rows``: the query's rows, without running the query), uncut, in the
@@ -463,20 +477,23 @@ def previous_files(folder: Path, generation: str) -> tuple[str, Touched] | None:
 def _carry_over(
     job: _Job, names: list[str], enabled: bool
 ) -> list[tuple[str, list[Written], frozenset[str] | None]]:
-    """For each task: the files copied from an earlier checkpoint (whose inputs the writes
-    since did not touch), and the kinds left to compute (None: all, empty: none)."""
-    found = previous_files(job.target.parent.parent, job.generation) if enabled else None
-    if found is None:
+    """For each task: the files this checkpoint already has (an earlier precompute of it
+    was stopped part-way: a second ``kg ingest`` or ``kg precompute`` computes only the
+    rest) and those copied from an earlier checkpoint (whose inputs the writes since did
+    not touch), and the kinds left to compute (None: all, empty: none)."""
+    if not enabled:
         return [(name, [], None) for name in names]
-    previous, touched = found
+    found = previous_files(job.target.parent.parent, job.generation)
     out: list[tuple[str, list[Written], frozenset[str] | None]] = []
     for name in names:
         carried: list[Written] = []
         left: set[str] = set()
         for kind in job.kinds(name):
-            item = None
-            if not job.reads(name, kind).affected_by(touched):
-                item = job.carry(name, kind, previous)
+            item = job.kept(name, kind)
+            if item is None and found is not None:
+                previous, touched = found
+                if not job.reads(name, kind).affected_by(touched):
+                    item = job.carry(name, kind, previous)
             if item is None:
                 left.add(kind)
             else:
@@ -640,10 +657,29 @@ def precompute_store(
 
 
 def remove_stale(folder: Path) -> None:
-    """Remove the precomputed reports of generations whose checkpoint is gone."""
+    """Remove the precomputed reports of generations whose checkpoint is gone, and the
+    temporary files of precomputes that were killed while writing (:func:`_write_atomic`
+    names them after their process: one still running keeps its own)."""
     root = folder / PRECOMPUTED
     if not root.is_dir():
         return
     for entry in root.iterdir():
         if entry.is_dir() and not (folder / SNAPSHOTS / entry.name).is_dir():
             shutil.rmtree(entry, ignore_errors=True)
+        elif entry.is_dir():
+            for leftover in entry.glob(".*.tmp"):
+                if not _alive(leftover.name.rsplit(".", 2)[-2]):
+                    leftover.unlink(missing_ok=True)
+
+
+def _alive(pid: str) -> bool:
+    """Whether the process of this id (a temporary file's) may still be writing."""
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process
+        return True
+    return True

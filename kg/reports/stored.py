@@ -295,6 +295,28 @@ class PrecomputedReports:
             return None
         return (meta, data) if self._described(meta, data) else None
 
+    def written(
+        self,
+        generation: str,
+        report: str,
+        kind: str,
+        expected: Mapping[str, Any],
+        suffix: str = DATA_SUFFIX,
+    ) -> dict[str, Any] | None:
+        """A file's side file, when it says ``expected`` and its data file has the size it
+        gives (None otherwise): a file of this generation that an earlier precompute of it
+        wrote whole (data first, side file last) before it stopped. The data is not read:
+        a server checks it as it reads it."""
+        meta = self._side(generation, report, kind, expected)
+        path = self.path(generation, report, kind)
+        if meta is None or path is None:
+            return None
+        try:
+            size = path.with_suffix(f".{suffix}").stat().st_size
+        except OSError:
+            return None
+        return meta if size == meta.get("bytes") else None
+
     def checked(
         self, generation: str, report: str, kind: str, suffix: str = DATA_SUFFIX
     ) -> tuple[dict[str, Any], bytes] | None:

@@ -126,3 +126,50 @@ def test_a_search_index_that_cannot_be_written_leaves_the_reports_precomputed(
     generation = published_generation(folder)
     assert generation is not None
     assert (folder / PRECOMPUTED / generation / "subjects.rows.json").is_file()
+
+
+def test_a_second_ingest_finishes_a_precompute_that_was_stopped(
+    tmp_path: Path, seed_files: dict[str, Path]
+) -> None:
+    """An ingest stopped in its precompute (Ctrl-C, a kill: minutes of it at a million papers)
+    published its checkpoint; the same ingest run again writes nothing, and still computes the
+    files that checkpoint lacks, and only those (it used to leave the server running their
+    queries live, with nothing said)."""
+    folder = tmp_path / "store"
+    source = seed_files[sorted(seed_files)[0]]
+    ingest(folder, source, "--no-search-index")
+    generation = published_generation(folder)
+    files = folder / PRECOMPUTED / str(generation)
+    everything = sorted(path.name for path in files.iterdir())
+    # What a precompute stopped part-way leaves: files not written yet, a data file cut short
+    # under its side file (a crash before the disk had it all), a temporary file.
+    for name in ("venues.rows.json", "venues.rows.tsv", "collaboration-path.graph.json"):
+        (files / name).unlink()
+    with (files / "subjects.rows.tsv").open("r+b") as handle:
+        handle.truncate(10)
+    # A process id no process has (pid_max is at most 2**22).
+    (files / f".organizations.rows.tsv.{2**22 + 1}.tmp").write_bytes(b"half")
+    untouched = {
+        path.name: path.stat().st_mtime_ns
+        for path in files.glob("*.json")
+        if not path.name.startswith(("subjects.", "collaboration-path."))
+    }
+
+    output = ingest(folder, source, "--no-search-index")
+    assert "0 added, 0 replaced, 1 unchanged" in output
+    assert published_generation(folder) == generation
+    assert sorted(path.name for path in files.iterdir()) == everything
+    assert (files / "subjects.rows.tsv").stat().st_size > 10
+    # The files that were there are not computed again.
+    assert {name: (files / name).stat().st_mtime_ns for name in untouched} == untouched
+    assert (
+        f"precomputed {len(untouched) + 2} whole-graph report files and the co-author graph "
+        f"for checkpoint {generation}" in output
+    )
+    assert f"({len(untouched)} already there for this checkpoint)" in output
+
+    output = ingest(folder, source, "--no-search-index")
+    assert (
+        f"the whole-graph reports of checkpoint {generation} are precomputed already "
+        f"({len(untouched) + 3} files)" in output
+    )
