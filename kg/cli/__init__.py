@@ -243,6 +243,7 @@ def ingest_command(
     folder = _location(store)
     resolution = IdentityResolution(curation)
     report = IngestReport()
+    generation: str | None = None  # the checkpoint this ingest made, published last
     failed: list[Any] = []  # the failed outcomes of every crawl
     written: set[str] = set()  # the source graphs the crawls wrote (for the search index)
     # A first build makes its documents from the triples this ingest writes (not read back
@@ -268,6 +269,8 @@ def ingest_command(
                 limits=FileLimits.of(max_file_bytes, parse_timeout),
                 observer=ingested,
                 prune_all=allow_prune_all,
+                # Published below, once its search index and reports are ready.
+                publish=False,
             )
             failed.extend(o for o in report.outcomes if o.failed)
             written.update(
@@ -277,6 +280,15 @@ def ingest_command(
             )
             if len(runs) > 1:
                 click.echo(f"crawl {day.isoformat()}: {report.summary()}")
+        # The checkpoint readers will open: made now, published last (nothing written and
+        # everything published: the same checkpoint, ETags, dumps and reports, so that an
+        # hourly cron job does not defeat every harvester's cache).
+        if (
+            isinstance(store, KGStore)
+            and store.folder is not None
+            and (store.has_unpublished_writes or published_generation(store.folder) is None)
+        ):
+            generation = store.unpublished_checkpoint() or store.checkpoint()
     except OSError as error:
         # A full disk, a read-only or vanished store folder: every write is one commit
         # and readers open the published checkpoint only, so the store stays intact.
@@ -290,8 +302,9 @@ def ingest_command(
             err=True,
         )
         sys.exit(1)
-    finally:
-        store.close()  # release the writer lock before anything else opens the store
+    except BaseException:
+        store.close()
+        raise
     for problem in resolution.problems:
         click.echo(f"identity: {problem}", err=True)
     stale = resolution.stale_elsewhere
@@ -311,27 +324,54 @@ def ingest_command(
     if created is not None and not written:
         # A first ingest that stored nothing (a file that is no profile): no empty store is
         # left behind for a server to serve as if it were the data.
+        store.close()
         shutil.rmtree(created, ignore_errors=True)
         click.echo(f"nothing was stored: no store was created at {folder}", err=True)
         sys.exit(1 if failed else 0)
     exit_code = 0 if not failed else 1
     own = store.folder if isinstance(store, KGStore) else None
-    if search_index and own is not None:
+    # The writer stays open (no other ingest starts) until the checkpoint is published:
+    # servers keep the previous one, fully indexed and precomputed, until then, instead of
+    # running whole-graph reports live for as long as they take (an hour at 1M papers).
+    try:
+        if search_index and own is not None:
+            try:
+                update_search_index(
+                    own,
+                    None,
+                    rebuild=False,
+                    changed=written,
+                    ingested=ingested,
+                    generation=generation,
+                )
+            except KGError as error:
+                # The reports are still precomputed and the store published; the index can
+                # be brought up to date on its own once the cause is mended.
+                click.echo(f"error: {error.detail} (then run `kg search-index`)", err=True)
+                exit_code = 1
+        if precompute and own is not None and (generation or published_generation(own)):
+            # Also when this ingest wrote nothing: an earlier one may have been stopped in
+            # its precompute (what that wrote is kept; only the rest is computed).
+            # The search index first, so that the ingest's triples it reads are let go with
+            # the rest of what the ingest held before the report workers start.
+            del ingested, resolution, report, failed
+            release_memory()
+            _precompute(own, scheme, generation=generation)
+    finally:
+        # Stopped or failed in the reports (Ctrl-C, a broken query): the data is whole, so
+        # it is published; a second run computes the reports it lacks.
         try:
-            update_search_index(own, None, rebuild=False, changed=written, ingested=ingested)
-        except KGError as error:
-            # The store is published: its reports are still precomputed, and the index can
-            # be brought up to date on its own once the cause is mended.
-            click.echo(f"error: {error.detail} (then run `kg search-index`)", err=True)
+            if generation is not None:
+                store.publish(generation)
+        except OSError as error:
+            click.echo(
+                f"error: cannot publish checkpoint {generation} of the store {folder}: "
+                f"{error.strerror or error}; free space and run kg ingest again",
+                err=True,
+            )
             exit_code = 1
-    if precompute and own is not None and published_generation(own) is not None:
-        # Also when this ingest published nothing: an earlier one may have been stopped in
-        # its precompute (what that wrote is kept; only the rest is computed).
-        # The search index first, so that the ingest's triples it reads are let go with the
-        # rest of what the ingest held before the report workers start (this process waits).
-        del ingested, resolution, report, failed
-        release_memory()
-        _precompute(own, scheme)
+        finally:
+            store.close()
     sys.exit(exit_code)
 
 

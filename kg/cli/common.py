@@ -134,8 +134,11 @@ def release_memory() -> None:
         ctypes.CDLL(None).malloc_trim(0)
 
 
-def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> None:
-    """Write the whole-graph reports of the store's newest checkpoint (kg.reports.precompute)."""
+def _precompute(
+    folder: Path, scheme: IriScheme, workers: int | None = None, generation: str | None = None
+) -> None:
+    """Write the whole-graph reports of the store's newest published checkpoint, or of
+    checkpoint ``generation`` (kg.reports.precompute)."""
     # Lazy: the report engines would add ~0.3-0.6 s to every command.
     from kg.reports.precompute import precompute_store
 
@@ -144,7 +147,11 @@ def _precompute(folder: Path, scheme: IriScheme, workers: int | None = None) -> 
     max_rows = from_environment("max_rows") or setting("max_rows").default
     # The ingest is over: its cores are free for the reports (one worker process per report at most).
     generation, written = precompute_store(
-        folder, scheme, max_rows=max_rows, workers=workers or os.cpu_count() or 1
+        folder,
+        scheme,
+        max_rows=max_rows,
+        workers=workers or os.cpu_count() or 1,
+        generation=generation,
     )
     graphs = sum(1 for item in written if item.kind == "graph")
     carried = sum(1 for item in written if item.carried)

@@ -36,8 +36,10 @@ def update_search_index(
     rebuild: bool,
     changed: Collection[str] = (),
     ingested: IngestedGraphs | None = None,
+    generation: str | None = None,
 ) -> None:
-    """Bring the search index of an embedded store up to its published version.
+    """Bring the search index of an embedded store up to its published version (or to
+    checkpoint ``generation``, which ``kg ingest`` indexes before it publishes it).
 
     ``changed``: graphs the ingest wrote (the index also finds them by their fingerprints);
     ``ingested``: their triples, for a first build (kg.search.memory).
@@ -47,7 +49,7 @@ def update_search_index(
 
     started, cpu = time.perf_counter(), time.process_time()
     where = index or folder / "search"
-    store = KGStore.open_readonly(folder)
+    store = KGStore.open_readonly(folder, generation)
     try:
         update = update_index(
             where,

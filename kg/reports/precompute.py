@@ -532,13 +532,8 @@ def _worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Writ
     if _worker_job is None:
         assert _worker_args is not None
         folder, generation, reports, scheme, max_rows, dates = _worker_args
-        store = KGStore.open_readonly(folder)
-        if store.generation != generation:
-            # A newer checkpoint was published meanwhile: its own precompute writes its files.
-            store.close()
-            raise StoreError(
-                f"store {folder} moved on from checkpoint {generation} to {store.generation}"
-            )
+        # That checkpoint, published or not yet (kg ingest publishes it after this).
+        store = KGStore.open_readonly(folder, generation)
         _worker_job = _Job(store, reports, scheme, max_rows, dates)
     return _worker_job.compute(name, kinds)
 
@@ -552,8 +547,10 @@ def precompute_store(
     on_written: Callable[[Written], None] | None = None,
     workers: int = 1,
     incremental: bool = True,
+    generation: str | None = None,
 ) -> tuple[str, list[Written]]:
-    """Precompute the whole-graph reports of the newest published checkpoint of a store folder.
+    """Precompute the whole-graph reports of the newest published checkpoint of a store folder
+    (or of checkpoint ``generation``, which ``kg ingest`` precomputes before it publishes it).
 
     With ``workers`` above 1 the reports are computed in that many worker processes at a
     time, each report in a process of its own with the checkpoint open read-only (what it
@@ -569,7 +566,7 @@ def precompute_store(
     """
     reports = load_reports(queries_dir, scheme=scheme)
     if workers <= 1:
-        store = KGStore.open_readonly(folder)
+        store = KGStore.open_readonly(folder, generation)
         try:
             written = precompute(
                 store,
@@ -583,13 +580,13 @@ def precompute_store(
         finally:
             store.close()
 
-    generation = published_generation(Path(folder))
+    generation = generation or published_generation(Path(folder))
     if generation is None:
         raise StoreError(f"no data in store {folder}: run `kg ingest PATH --store {folder}` first")
     names = precompute_tasks(reports, scheme)
     by_report: dict[str, list[Written]] = {}
     # What can be copied from an earlier checkpoint is copied here; the rest goes to workers.
-    store = KGStore.open_readonly(folder)
+    store = KGStore.open_readonly(folder, generation)
     try:
         if store.generation != generation:
             raise StoreError(

@@ -44,6 +44,7 @@ import pyoxigraph as ox
 #: The folder of a store that holds the change records.
 CHANGES = "changes"
 PENDING = "pending"
+CHECKPOINTED = "checkpointed"
 #: One part of the dataset where any predicate may have changed.
 ANY: None = None
 _ANY_JSON = "*"
@@ -239,9 +240,44 @@ def mark_pending(folder: Path) -> None:
 KEEP_RECORDS = 64
 
 
+def clear_pending(folder: Path) -> None:
+    """Say that every write of the primary is published."""
+    with contextlib.suppress(FileNotFoundError):
+        pending_path(folder).unlink()
+    clear_checkpointed(folder)
+
+
+def mark_checkpointed(folder: Path, generation: str) -> None:
+    """Say, durably, that checkpoint ``generation`` holds every write of the primary (until
+    the next write, which clears this): a writer killed before it published it (in the
+    precompute that comes first) leaves it for the next one to publish as it is."""
+    path = folder / CHANGES / CHECKPOINTED
+    partial = path.with_suffix(".tmp")
+    with open(partial, "w", encoding="utf-8") as handle:
+        handle.write(generation + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, path)
+
+
+def checkpointed(folder: Path) -> str | None:
+    """The checkpoint :func:`mark_checkpointed` named, if no write came after it."""
+    try:
+        name = (folder / CHANGES / CHECKPOINTED).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return name if _GENERATION.match(name) else None
+
+
+def clear_checkpointed(folder: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        (folder / CHANGES / CHECKPOINTED).unlink()
+
+
 def write_record(folder: Path, generation: str, after: str | None, touched: Touched) -> None:
-    """Record what changed from checkpoint ``after`` to ``generation``, then clear the pending
-    mark; only the newest :data:`KEEP_RECORDS` records are kept."""
+    """Record what changed from checkpoint ``after`` to ``generation`` (made, perhaps not
+    published yet: the pending mark stays until it is, :func:`clear_pending`); only the
+    newest :data:`KEEP_RECORDS` records are kept."""
     path = record_path(folder, generation)
     if path is None:
         return
@@ -250,8 +286,6 @@ def write_record(folder: Path, generation: str, after: str | None, touched: Touc
     partial = path.with_suffix(".tmp")
     partial.write_text(json.dumps(body, separators=(",", ":")), encoding="utf-8")
     os.replace(partial, path)
-    with contextlib.suppress(FileNotFoundError):
-        pending_path(folder).unlink()
     for old in sorted(path.parent.glob("*.json"))[:-KEEP_RECORDS]:
         with contextlib.suppress(OSError):
             old.unlink()

@@ -129,6 +129,10 @@ class KGStore:
         self.touched = Touched.everything()
         self._after: str | None = None
         self._pending = False
+        #: The last checkpoint made (:meth:`checkpoint`) and the write count then.
+        self._checkpointed: tuple[str, int] | None = None
+        #: Whether this handle has written (or is about to).
+        self._written = False
         #: Graphs being retracted piece by piece whose predicates were noted before the first.
         self._noted_whole: set[str] = set()
 
@@ -159,8 +163,17 @@ class KGStore:
         handle._after = published_generation(path)
         if changes.pending_path(path).exists():
             # A writer killed before it published: the primary holds writes that no
-            # checkpoint does (the next publish must happen even if this one writes nothing).
+            # published checkpoint does (the next publish must happen even if this one
+            # writes nothing). If it had made its checkpoint, that one is published as it
+            # is (with the reports it had precomputed), unless this writer writes.
             handle._pending = True
+            made = changes.checkpointed(path)
+            if (
+                made is not None
+                and (path / SNAPSHOTS / made).is_dir()
+                and changes.read_record(path, made) is not None
+            ):
+                handle._checkpointed = (made, 0)
         elif handle._after is not None:
             # No unpublished writes since that checkpoint: what changes from here is noted.
             handle.touched = Touched()
@@ -168,10 +181,14 @@ class KGStore:
         return handle
 
     @classmethod
-    def open_readonly(cls, folder: str | os.PathLike[str]) -> KGStore:
-        """Open the newest published checkpoint read-only. Raises StoreError if there is none."""
+    def open_readonly(
+        cls, folder: str | os.PathLike[str], generation: str | None = None
+    ) -> KGStore:
+        """Open the newest published checkpoint read-only (or checkpoint ``generation``, made
+        by :meth:`checkpoint` and perhaps not published yet). Raises StoreError if there is
+        none."""
         path = Path(folder)
-        generation = published_generation(path)
+        generation = generation or published_generation(path)
         if generation is None:
             raise StoreError(f"no data in store {path}: run `kg ingest PATH --store {path}` first")
         try:
@@ -537,6 +554,10 @@ class KGStore:
         if self.folder is not None and not self._pending:
             changes.mark_pending(self.folder)
             self._pending = True
+        if self.folder is not None and not self._written:
+            # The primary moves on from a checkpoint a killed writer made.
+            changes.clear_checkpointed(self.folder)
+            self._written = True
         self.touched.merge(touched)
 
     def _note_lines(self, lines: Iterable[str]) -> None:
@@ -566,8 +587,11 @@ class KGStore:
         those of an earlier writer killed before it published (the pending mark it left)."""
         return bool(self._pending)
 
-    def publish(self) -> str:
-        """Checkpoint the primary and make it the one readers open. Returns its name."""
+    def checkpoint(self) -> str:
+        """Checkpoint the primary without showing it to readers yet, and return its name:
+        ``kg ingest`` indexes and precomputes it, then publishes it (:meth:`publish`), so that a
+        server never serves a checkpoint whose reports are still being computed. Its
+        record of what changed is written; the pending mark stays until it is published."""
         self._require_writable()
         if self.folder is None:
             raise StoreError("an in-memory store has nothing to publish")
@@ -575,16 +599,37 @@ class KGStore:
         snapshots = self.folder / SNAPSHOTS
         snapshots.mkdir(exist_ok=True)
         generation = f"{time.time_ns():020d}"
-        target = snapshots / generation
-        self._store.backup(str(target))
+        self._store.backup(str(snapshots / generation))
+        changes.write_record(self.folder, generation, self._after, self.touched)
+        changes.mark_checkpointed(self.folder, generation)
+        self._checkpointed = (generation, self.writes)
+        self._written = False  # the next write clears the mark
+        return generation
+
+    def unpublished_checkpoint(self) -> str | None:
+        """The checkpoint made of the primary as it is now and not published yet (by this
+        writer, or by one killed before it published it), if any."""
+        if self._checkpointed is None or self._checkpointed[1] != self.writes:
+            return None
+        return self._checkpointed[0]
+
+    def publish(self, generation: str | None = None) -> str:
+        """Make a checkpoint the one readers open: ``generation``, which :meth:`checkpoint`
+        made with no write since (StoreError otherwise), or else the one made of the
+        primary as it is (:meth:`unpublished_checkpoint`), or a new one. Returns its name."""
+        if generation is None:
+            generation = self.unpublished_checkpoint() or self.checkpoint()
+        elif self._checkpointed != (generation, self.writes):
+            raise StoreError(f"checkpoint {generation} is not this store's last state")
+        assert self.folder is not None
         pointer = self.folder / (PUBLISHED + ".tmp")
         pointer.write_text(generation + "\n", encoding="utf-8")
         os.replace(pointer, self.folder / PUBLISHED)
-        # After the pointer: a record for a checkpoint that never got published would let
-        # the next writer start from an older one with no note of these writes.
-        changes.write_record(self.folder, generation, self._after, self.touched)
+        # The pending mark goes after the pointer: a writer killed before it leaves the mark,
+        # so that the next one knows its writes and publishes them.
+        changes.clear_pending(self.folder)
         self.touched, self._after, self._pending = Touched(), generation, False
-        _collect_old_snapshots(snapshots, keep={generation})
+        _collect_old_snapshots(self.folder / SNAPSHOTS, keep={generation})
         self.generation = generation
         return generation
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import gc
 import shutil
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +16,7 @@ from click.testing import CliRunner
 from kg import cli
 from kg.cli import main
 from kg.reports.stored import PRECOMPUTED
-from kg.store.embedded import published_generation
+from kg.store.embedded import SNAPSHOTS, published_generation
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
 
@@ -93,7 +96,7 @@ def test_ingest_lets_go_of_its_data_before_the_precompute(
     alive: list[tuple[int, int]] = []
     precompute = cli._precompute
 
-    def spy(folder: Path, scheme: Any) -> None:
+    def spy(folder: Path, scheme: Any, generation: str | None = None) -> None:
         objects = gc.get_objects()
         alive.append(
             (
@@ -101,7 +104,7 @@ def test_ingest_lets_go_of_its_data_before_the_precompute(
                 sum(isinstance(o, IdentityResolution) for o in objects),
             )
         )
-        precompute(folder, scheme)
+        precompute(folder, scheme, generation=generation)
 
     monkeypatch.setattr(cli, "_precompute", spy)
     folder = tmp_path / "store"
@@ -173,3 +176,60 @@ def test_a_second_ingest_finishes_a_precompute_that_was_stopped(
         f"the whole-graph reports of checkpoint {generation} are precomputed already "
         f"({len(untouched) + 3} files)" in output
     )
+
+
+#: ``kg ingest`` in one process whose precompute (in that process: one worker) kills the
+#: process group with SIGKILL after writing its third file, as a crash or `kill -9` would.
+KILLED_IN_PRECOMPUTE = """
+import os, signal
+import kg.cli.common, kg.reports.precompute
+kg.cli.common.os.cpu_count = lambda: 1
+real, calls = kg.reports.precompute._write_pair, [0]
+def write_pair(*args, **kwargs):
+    size = real(*args, **kwargs)
+    calls[0] += 1
+    if calls[0] == 3:
+        os.killpg(os.getpgid(0), signal.SIGKILL)
+    return size
+kg.reports.precompute._write_pair = write_pair
+from kg.cli import main
+main(prog_name="kg")
+"""
+
+
+def test_a_checkpoint_is_published_after_its_reports_and_a_kill_in_them_is_finished_later(
+    tmp_path: Path, seed_files: dict[str, Path]
+) -> None:
+    """Servers keep the published checkpoint, whose reports are precomputed, until the new
+    one's are: kg ingest checkpoints, indexes, precomputes, and publishes last. Killed in
+    between, it published nothing; run again, it publishes the checkpoint it had made (the
+    files are unchanged against the store) with the files it had computed, and computes
+    the rest."""
+    folder = tmp_path / "store"
+    names = sorted(seed_files)
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    shutil.copy(seed_files[names[0]], profiles)
+    ingest(folder, profiles, "--no-search-index")
+    before = published_generation(folder)
+    shutil.copy(seed_files[names[1]], profiles)
+    command = [
+        sys.executable,
+        "-c",
+        KILLED_IN_PRECOMPUTE,
+        *("ingest", str(profiles), "--store", str(folder), "--base-iri", TEST_BASE_IRI),
+        *("--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-search-index"),
+    ]
+    killed = subprocess.run(command, capture_output=True, start_new_session=True, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    assert published_generation(folder) == before  # the readers never saw it
+    made = [p.name for p in (folder / SNAPSHOTS).iterdir() if p.name > str(before)]
+    assert len(made) == 1
+    partial = sorted(p.name for p in (folder / PRECOMPUTED / made[0]).glob("*.json"))
+    assert len(partial) == 3
+
+    output = ingest(folder, profiles, "--no-search-index")
+    assert "0 added, 0 replaced, 2 unchanged" in output
+    assert published_generation(folder) == made[0]
+    assert f"({len(partial)} already there for this checkpoint)" in output
+    assert len(list((folder / PRECOMPUTED / made[0]).glob("*.json"))) > len(partial)
