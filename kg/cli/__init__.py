@@ -5,10 +5,8 @@ from __future__ import annotations
 import errno
 import json
 import os
-import shutil
 import socket
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,36 +18,27 @@ from kg.cli.common import (
     F,
     _as_of,
     _base_iri,
-    _check_ingest_inputs,
-    _location,
-    _new_folder,
     _open_store,
-    _precompute,
     _scheme,
     as_of_option,
     base_option,
-    release_memory,
     setting_option,
     store_base_option,
     store_option,
 )
 from kg.cli.history import history_group
-from kg.cli.search import search_command, search_index_command, update_search_index
+from kg.cli.ingest import ingest_command, precompute_command
+from kg.cli.search import search_command, search_index_command
 from kg.errors import KGError
 from kg.rdf.iri import IriScheme
 from kg.settings import SETTINGS, Settings
 from kg.sparql.guard import unauthenticated_update_refusal
 from kg.sparql.results import write_boolean
 from kg.store.dumps import generate_dumps
-from kg.store.embedded import (
-    KGStore,
-    published_generation,
-    resolve_store_path,
-    store_stats,
-)
-from kg.store.info import record_base_iri
+from kg.store.embedded import KGStore, published_generation, resolve_store_path
 from kg.store.query import LocalBackend, QueryRequest, evaluate
 from kg.store.remote import RemoteBackend, RemoteStore, describe_location, is_store_url, open_store
+from kg.store.stats import store_stats
 
 
 class KGGroup(click.Group):
@@ -126,273 +115,6 @@ def parse_command(files: tuple[Path, ...], fmt: str, as_of: str | None) -> None:
                 click.echo(f"  l.{paper.line} {day} {paper.category} {paper.title}")
                 click.echo(f"      {', '.join(paper.authors)}{etal}")
     sys.exit(1 if any_failure else 0)
-
-
-@main.command("ingest")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
-@store_option
-@base_option
-@as_of_option
-@click.option("--prune", is_flag=True, help="Remove graphs of files no longer present in PATHS.")
-@click.option(
-    "--prune-history",
-    is_flag=True,
-    help="With --prune: drop a removed profile's history too (by default it is kept).",
-)
-@click.option(
-    "--allow-prune-all",
-    is_flag=True,
-    help="With --prune: go on when no stored profile is among the files, removing them all "
-    "(refused otherwise: an empty, unmounted or wrong folder would empty the store).",
-)
-@click.option(
-    "--dated-crawls",
-    is_flag=True,
-    help="Each PATH is a folder of crawls in sub-folders named YYYY-MM-DD: ingest them oldest "
-    "first, each with its folder's date as --as-of (see docs/history.md).",
-)
-@click.option("--workers", type=int, default=None, help="Parser processes (default: up to 4).")
-@click.option(
-    "--progress/--no-progress", default=None, help="Progress bar (default: on a terminal)."
-)
-@setting_option("curation", type=click.Path(dir_okay=False, path_type=Path))
-@setting_option("max_file_bytes", type=click.IntRange(min=0))
-@setting_option("parse_timeout", type=click.FloatRange(min=0))
-@click.option(
-    "--precompute/--no-precompute",
-    default=True,
-    show_default=True,
-    help="After publishing, compute the whole-graph reports into the store folder (kg precompute).",
-)
-@click.option(
-    "--search-index/--no-search-index",
-    "search_index",
-    default=True,
-    show_default=True,
-    help="After publishing, bring the search index (STORE/search) up to date (kg search-index).",
-)
-def ingest_command(
-    paths: tuple[Path, ...],
-    store_path: str | None,
-    base_iri: str | None,
-    as_of: str | None,
-    prune: bool,
-    prune_history: bool,
-    allow_prune_all: bool,
-    dated_crawls: bool,
-    workers: int | None,
-    progress: bool | None,
-    curation: Path | None,
-    max_file_bytes: int | None,
-    parse_timeout: float | None,
-    precompute: bool,
-    search_index: bool,
-) -> None:
-    """Ingest profile files and folders into the store (idempotent).
-
-    A changed profile's previous snapshot is kept in a history graph (docs/history.md).
-    """
-    # Lazy: identity resolution (rapidfuzz, numpy) would add ~0.3 s to every command.
-    from kg.identity.curation import DEFAULT_CURATION
-    from kg.pipeline.history import dated_crawls as crawl_folders
-    from kg.pipeline.identity import IdentityResolution
-    from kg.pipeline.ingest import IngestReport, ingest
-    from kg.pipeline.limits import FileLimits
-
-    if prune_history and not prune:
-        raise click.BadParameter("--prune-history needs --prune", param_hint="--prune-history")
-    if allow_prune_all and not prune:
-        raise click.BadParameter("--allow-prune-all needs --prune", param_hint="--allow-prune-all")
-    # One run per crawl date, oldest first: (as-of, paths).
-    runs: list[tuple[date, list[Path]]] = []
-    if dated_crawls:
-        if as_of:
-            raise click.BadParameter(
-                "--dated-crawls takes each crawl's date from its folder name", param_hint="--as-of"
-            )
-        by_day: dict[date, list[Path]] = {}
-        for path in paths:
-            try:
-                for day, crawl in crawl_folders(path):
-                    by_day.setdefault(day, []).append(crawl)
-            except ValueError as error:
-                raise click.BadParameter(str(error), param_hint="--dated-crawls") from error
-        runs = sorted(by_day.items())
-    else:
-        runs = [(_as_of(as_of), list(paths))]
-    _check_ingest_inputs(runs, allow_empty=prune and allow_prune_all)
-
-    if curation is not None and not curation.is_file():
-        raise click.BadParameter(f"no such file: {curation}", param_hint="--curation")
-    if curation is None and Path(DEFAULT_CURATION).is_file():
-        curation = Path(DEFAULT_CURATION)
-    # The store's recorded base unless one is given (a different one is refused): one store,
-    # one URI space, so that every later command finds what this ingest minted.
-    scheme = _scheme(_base_iri(store_path, base_iri))
-    created = None if is_store_url(store_path) else _new_folder(resolve_store_path(store_path))
-    # ingest and its resolution step are annotated with KGStore; an external store's RemoteStore
-    # provides the same interface (kg.store.embedded.GraphStore, checked by mypy in kg.store.remote).
-    store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
-    if isinstance(store, KGStore) and store.folder is not None:
-        # An external store records its base in the {base}graph/_meta graph that ingest writes.
-        try:
-            record_base_iri(store.folder, scheme.base)
-        except BaseException:
-            store.close()
-            raise
-    folder = _location(store)
-    resolution = IdentityResolution(curation)
-    report = IngestReport()
-    generation: str | None = None  # the checkpoint this ingest made, published last
-    failed: list[Any] = []  # the failed outcomes of every crawl
-    written: set[str] = set()  # the source graphs the crawls wrote (for the search index)
-    # A first build makes its documents from the triples this ingest writes (not read back
-    # from the store): worth it for one run into our own store; it gives up by itself as
-    # soon as the store held, replaced or removed anything it was not shown.
-    ingested = None
-    if search_index and len(runs) == 1 and isinstance(store, KGStore) and store.folder is not None:
-        from kg.search.memory import IngestedGraphs
-
-        ingested = IngestedGraphs()
-    try:
-        for day, run_paths in runs:
-            report = ingest(
-                run_paths,
-                store,
-                scheme=scheme,
-                as_of=day,
-                prune=prune,
-                prune_history=prune_history,
-                progress=progress,
-                workers=workers,
-                resolution=resolution,
-                limits=FileLimits.of(max_file_bytes, parse_timeout),
-                observer=ingested,
-                prune_all=allow_prune_all,
-                # Published below, once its search index and reports are ready.
-                publish=False,
-            )
-            failed.extend(o for o in report.outcomes if o.failed)
-            written.update(
-                scheme.graph(o.source)
-                for o in report.outcomes
-                if o.status in ("added", "replaced", "removed")
-            )
-            if len(runs) > 1:
-                click.echo(f"crawl {day.isoformat()}: {report.summary()}")
-        # The checkpoint readers will open: made now, published last (nothing written and
-        # everything published: the same checkpoint, ETags, dumps and reports, so that an
-        # hourly cron job does not defeat every harvester's cache).
-        if (
-            isinstance(store, KGStore)
-            and store.folder is not None
-            and (store.has_unpublished_writes or published_generation(store.folder) is None)
-        ):
-            generation = store.unpublished_checkpoint() or store.checkpoint()
-    except OSError as error:
-        # A full disk, a read-only or vanished store folder: every write is one commit
-        # and readers open the published checkpoint only, so the store stays intact.
-        store.close()
-        store_folder = getattr(store, "folder", None)
-        published = published_generation(store_folder) if store_folder is not None else None
-        click.echo(
-            f"error: cannot write the store {folder}: {error.strerror or error}; the store is "
-            f"intact (published checkpoint: {published or 'none'}): free space and run "
-            "kg ingest again",
-            err=True,
-        )
-        sys.exit(1)
-    except BaseException:
-        store.close()
-        raise
-    for problem in resolution.problems:
-        click.echo(f"identity: {problem}", err=True)
-    stale = resolution.stale_elsewhere
-    if stale:
-        click.echo(
-            f"identity: {len(stale)} stored source(s) not named in this ingest would change; "
-            f"ingest them again: {', '.join(sorted(stale)[:10])}",
-            err=True,
-        )
-    for outcome in failed:
-        for failure in outcome.failures:
-            where = outcome.path or outcome.source
-            click.echo(f"{where}:{failure.line}: {failure.reason}", err=True)
-        if outcome.status == "failed" and not outcome.failures:
-            click.echo(f"{outcome.path}: failed", err=True)
-    click.echo(f"ingest into {folder}: {report.summary()}")
-    if created is not None and not written:
-        # A first ingest that stored nothing (a file that is no profile): no empty store is
-        # left behind for a server to serve as if it were the data.
-        store.close()
-        shutil.rmtree(created, ignore_errors=True)
-        click.echo(f"nothing was stored: no store was created at {folder}", err=True)
-        sys.exit(1 if failed else 0)
-    exit_code = 0 if not failed else 1
-    own = store.folder if isinstance(store, KGStore) else None
-    # The writer stays open (no other ingest starts) until the checkpoint is published:
-    # servers keep the previous one, fully indexed and precomputed, until then, instead of
-    # running whole-graph reports live for as long as they take (an hour at 1M papers).
-    try:
-        if search_index and own is not None:
-            try:
-                update_search_index(
-                    own,
-                    None,
-                    rebuild=False,
-                    changed=written,
-                    ingested=ingested,
-                    generation=generation,
-                )
-            except KGError as error:
-                # The reports are still precomputed and the store published; the index can
-                # be brought up to date on its own once the cause is mended.
-                click.echo(f"error: {error.detail} (then run `kg search-index`)", err=True)
-                exit_code = 1
-        if precompute and own is not None and (generation or published_generation(own)):
-            # Also when this ingest wrote nothing: an earlier one may have been stopped in
-            # its precompute (what that wrote is kept; only the rest is computed).
-            # The search index first, so that the ingest's triples it reads are let go with
-            # the rest of what the ingest held before the report workers start.
-            del ingested, resolution, report, failed
-            release_memory()
-            _precompute(own, scheme, generation=generation)
-    finally:
-        # Stopped or failed in the reports (Ctrl-C, a broken query): the data is whole, so
-        # it is published; a second run computes the reports it lacks.
-        try:
-            if generation is not None:
-                store.publish(generation)
-        except OSError as error:
-            click.echo(
-                f"error: cannot publish checkpoint {generation} of the store {folder}: "
-                f"{error.strerror or error}; free space and run kg ingest again",
-                err=True,
-            )
-            exit_code = 1
-        finally:
-            store.close()
-    sys.exit(exit_code)
-
-
-@main.command("precompute")
-@store_option
-@base_option
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=None,
-    help="Worker processes computing the reports  [default: the number of CPUs]",
-)
-def precompute_command(store_path: str | None, base_iri: str | None, workers: int | None) -> None:
-    """Compute the whole-graph reports of the store's newest checkpoint into the store folder.
-
-    `kg ingest` does this after each ingest; run it after changing queries/ or upgrading.
-    Files the checkpoint already has, computed from the same queries and code, are kept.
-    """
-    if is_store_url(store_path):
-        raise click.UsageError("an external store has no folder to keep precomputed reports in")
-    _precompute(resolve_store_path(store_path), _scheme(_base_iri(store_path, base_iri)), workers)
 
 
 @main.command("resolve")
@@ -914,6 +636,8 @@ def _cell(term: Any) -> str:
 
 
 main.add_command(history_group)
+main.add_command(ingest_command)
+main.add_command(precompute_command)
 main.add_command(search_index_command)
 main.add_command(search_command)
 

@@ -11,7 +11,8 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
-from kg.store.embedded import KGStore, published_generation, store_stats
+from kg.store.embedded import KGStore, published_generation
+from kg.store.stats import store_stats
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI, ingest_into
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "profiles"

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from kg import cli
+from kg.cli import ingest as ingest_cli
 from kg.cli import main
 from kg.reports.stored import PRECOMPUTED
 from kg.store.embedded import SNAPSHOTS, published_generation
@@ -94,7 +94,7 @@ def test_ingest_lets_go_of_its_data_before_the_precompute(
     from kg.search.memory import IngestedGraphs
 
     alive: list[tuple[int, int]] = []
-    precompute = cli._precompute
+    precompute = ingest_cli._precompute
 
     def spy(folder: Path, scheme: Any, generation: str | None = None) -> None:
         objects = gc.get_objects()
@@ -106,7 +106,7 @@ def test_ingest_lets_go_of_its_data_before_the_precompute(
         )
         precompute(folder, scheme, generation=generation)
 
-    monkeypatch.setattr(cli, "_precompute", spy)
+    monkeypatch.setattr(ingest_cli, "_precompute", spy)
     folder = tmp_path / "store"
     output = ingest(folder, seed_files[sorted(seed_files)[0]])
     assert alive == [(0, 0)]

@@ -13,7 +13,8 @@ from rdflib.namespace import RDF, XSD
 
 from kg import formats
 from kg.rdf.namespace import DCTERMS, FOAF, SCHEMA, VOID
-from kg.store.embedded import KGStore, store_stats
+from kg.store.embedded import KGStore
+from kg.store.stats import store_stats
 from tests.conftest import TEST_BASE_IRI
 from tests.server.test_linked_data import (
     BROWSER_ACCEPT,

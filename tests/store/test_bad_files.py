@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from kg.rdf.namespace import sparql_prologue
-from kg.store.embedded import KGStore, store_stats
+from kg.store.embedded import KGStore
+from kg.store.stats import store_stats
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
 #: Distinct papers in the five seed pages (PROFILE_FORMAT.md section 5).

@@ -10,7 +10,8 @@ import pytest
 
 from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
-from kg.store.embedded import KGStore, store_stats
+from kg.store.embedded import KGStore
+from kg.store.stats import store_stats
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
 SCHEME = IriScheme(TEST_BASE_IRI)
