@@ -388,6 +388,25 @@ def _within_partners(
     return chosen[: len(code)] | chosen[len(code) :]
 
 
+def _bounded(
+    held: list[tuple[np.ndarray, np.ndarray, np.ndarray]], items: Sequence[str], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The scored batches' pairs (code, score) within :func:`_within_partners`, in the order of
+    their first place. Across batches, as within one: a pair's best score, any exact block."""
+    code, value, exact = (np.concatenate([h[i] for h in held]) for i in range(3))
+    held.clear()
+    seq = np.arange(len(code))
+    order = np.lexsort((seq, code))
+    code, value, exact, seq = code[order], value[order], exact[order], seq[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    code, seq = code[starts], seq[starts]
+    value = np.maximum.reduceat(value, starts)
+    exact = np.logical_or.reduceat(exact, starts)
+    keep = _within_partners(code, value, exact, items, k)
+    first = np.argsort(seq[keep], kind="stable")
+    return code[keep][first], value[keep][first]
+
+
 def pairs_from_blocks(
     items: Sequence[str],
     keys_of: Callable[[str], Iterable[str]] | Blocks,
@@ -460,17 +479,6 @@ def pairs_from_blocks(
             batch = _Batch()
     score(batch)
     if partners is not None and held:
-        code, value, exact = (np.concatenate([h[k] for h in held]) for k in range(3))
-        held.clear()
-        # Across batches, as within one: a pair's best score, any exact block, its first place.
-        seq = np.arange(len(code))
-        order = np.lexsort((seq, code))
-        code, value, exact, seq = code[order], value[order], exact[order], seq[order]
-        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-        code, seq = code[starts], seq[starts]
-        value = np.maximum.reduceat(value, starts)
-        exact = np.logical_or.reduceat(exact, starts)
-        keep = _within_partners(code, value, exact, items, partners)
-        first = np.argsort(seq[keep], kind="stable")
-        _merge(code[keep][first], value[keep][first], len(items), pairs, wanted)
+        code, value = _bounded(held, items, partners)
+        _merge(code, value, len(items), pairs, wanted)
     return pairs
