@@ -155,6 +155,17 @@ EXACT_BLOCKS = ("c:", "s:", "t:")
 FULL_BLOCK = 32
 TOP_K = 16
 
+#: Each full name keeps at most this many candidate partners across all its blocks (a pair is
+#: kept when one of its names is among the other's best; exact-form pairs first, then those
+#: with the same first and last words, then by score). The blocks bound each block, not each
+#: name: a generated corpus draws its names from fixed pools, so a common name's near
+#: neighbours (partners above the cut-off) grow with the name density, 4.4 a name at 100k
+#: papers, 10.3 at 300k, and every one is tested for a name rule and each rule pair scored
+#: with its evidence in both author rounds: that work grew with the square of the corpus
+#: (issue 17). A true pair (two spellings of one person) is its names' first or second
+#: partner nearly always; the ones further down were middle names of a common short form.
+NAME_PARTNERS = 8
+
 
 def _ranked(matrix: np.ndarray, strings: Sequence[str]) -> np.ndarray:
     """The scores of a block, with the pairs that share their first and last words (a
@@ -267,19 +278,12 @@ def _workers(pairs: int) -> int:
 _MAX_PAIRS = 1 << 32
 
 
-def _score_batch(
-    batch: _Batch,
-    items: Sequence[str],
-    cutoff: float,
-    scorer: Callable[..., float],
-    pairs: dict[tuple[int, int], float],
-    wanted: Callable[[int, int], bool] | None = None,
-) -> None:
-    """Score a batch's pairs with rapidfuzz's ``cpdist`` (each distinct pair once) and merge
-    them into ``pairs`` (the best score of a pair; a pair keeps the place it first had), the
-    pairs that ``wanted`` refuses left out."""
-    if not batch.rows:
-        return
+def _scored_pairs(
+    batch: _Batch, items: Sequence[str], cutoff: float, scorer: Callable[..., float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A batch's distinct pairs scored with rapidfuzz's ``cpdist`` (each distinct pair once), in
+    the order of their first place: (code i * len(items) + j, best score in [0, 1], whether one
+    of its blocks is exact)."""
     ii, jj, pos, kind, given = batch.arrays()
     value = given
     scored = (kind == _SMALL) | (kind == _ROUNDED)
@@ -311,20 +315,28 @@ def _score_batch(
             score = np.where(kind[mask] == _ROUNDED, np.floor(score + 0.5), score)
             keep[mask] = score > 0
         value[mask] = score / 100.0
-    ii, jj, pos, value = ii[keep], jj[keep], pos[keep], value[keep]
-    if not len(ii):
-        return
+    ii, jj, pos, value, exact = ii[keep], jj[keep], pos[keep], value[keep], exact[keep]
     # Per distinct pair: its best score, and the place of its first occurrence.
     code = ii * len(items) + jj
     order = np.lexsort((pos, code))
-    code, pos, value = code[order], pos[order], value[order]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    best = np.maximum.reduceat(value, starts)
-    first = pos[starts]
-    code = code[starts]
-    n = len(items)
-    seq = np.argsort(first, kind="stable")
-    for c, v in zip(code[seq].tolist(), best[seq].tolist(), strict=True):
+    code, pos, value, exact = code[order], pos[order], value[order], exact[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else code
+    best = np.maximum.reduceat(value, starts) if len(code) else value
+    exact = np.logical_or.reduceat(exact, starts) if len(code) else exact
+    seq = np.argsort(pos[starts], kind="stable")
+    return code[starts][seq], best[seq], exact[seq]
+
+
+def _merge(
+    code: np.ndarray,
+    value: np.ndarray,
+    n: int,
+    pairs: dict[tuple[int, int], float],
+    wanted: Callable[[int, int], bool] | None,
+) -> None:
+    """Merge scored pairs, in their order, into ``pairs`` (the best score of a pair; a pair
+    keeps the place it first had), the pairs that ``wanted`` refuses left out."""
+    for c, v in zip(code.tolist(), value.tolist(), strict=True):
         key = (c // n, c % n)
         held = pairs.get(key)
         if held is None:
@@ -332,6 +344,67 @@ def _score_batch(
                 pairs[key] = v
         elif v > held:
             pairs[key] = v
+
+
+def _ends(items: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Each item's first and last word, as numbers (equal words, equal numbers)."""
+    ids: dict[str, int] = {}
+    first = np.empty(len(items), dtype=np.int64)
+    last = np.empty(len(items), dtype=np.int64)
+    for i, item in enumerate(items):
+        words = item.split() or [""]
+        first[i] = ids.setdefault(words[0], len(ids))
+        last[i] = ids.setdefault(words[-1], len(ids))
+    return first, last
+
+
+def _within_partners(
+    code: np.ndarray, value: np.ndarray, exact: np.ndarray, items: Sequence[str], k: int
+) -> np.ndarray:
+    """Which pairs are among the ``k`` best partners of one of their two items, across all
+    their blocks: pairs of an exact block first, then pairs with the same first and last
+    words (a middle name, far apart letter by letter, as :func:`_ranked`), then by score;
+    ties go to the earlier partner, so the answer depends on the pairs alone."""
+    n = len(items)
+    first, last = _ends(items)
+    ii, jj = code // n, code % n
+    frame = (first[ii] == first[jj]) & (last[ii] == last[jj])
+    node = np.concatenate([ii, jj])
+    other = np.concatenate([jj, ii])
+    rank = np.lexsort(
+        (
+            other,
+            -np.tile(value, 2),
+            -np.tile(frame, 2).astype(np.int8),
+            -np.tile(exact, 2).astype(np.int8),
+            node,
+        )
+    )
+    sorted_node = node[rank]
+    starts = np.flatnonzero(np.r_[True, sorted_node[1:] != sorted_node[:-1]])
+    place = np.arange(len(rank)) - np.repeat(starts, np.diff(np.r_[starts, len(rank)]))
+    chosen = np.zeros(len(rank), dtype=bool)
+    chosen[rank[place < k]] = True
+    return chosen[: len(code)] | chosen[len(code) :]
+
+
+def _bounded(
+    held: list[tuple[np.ndarray, np.ndarray, np.ndarray]], items: Sequence[str], k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The scored batches' pairs (code, score) within :func:`_within_partners`, in the order of
+    their first place. Across batches, as within one: a pair's best score, any exact block."""
+    code, value, exact = (np.concatenate([h[i] for h in held]) for i in range(3))
+    held.clear()
+    seq = np.arange(len(code))
+    order = np.lexsort((seq, code))
+    code, value, exact, seq = code[order], value[order], exact[order], seq[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    code, seq = code[starts], seq[starts]
+    value = np.maximum.reduceat(value, starts)
+    exact = np.logical_or.reduceat(exact, starts)
+    keep = _within_partners(code, value, exact, items, k)
+    first = np.argsort(seq[keep], kind="stable")
+    return code[keep][first], value[keep][first]
 
 
 def pairs_from_blocks(
@@ -342,6 +415,7 @@ def pairs_from_blocks(
     scorer: Callable[..., float] = fuzz.ratio,
     *,
     wanted: Callable[[int, int], bool] | None = None,
+    partners: int | None = None,
 ) -> dict[tuple[int, int], float]:
     """Candidate pairs (i < j) with their ``scorer`` score in [0, 1], block by block.
 
@@ -360,9 +434,24 @@ def pairs_from_blocks(
     caller that keeps a few of them (:func:`kg.identity.corpus.name_pairs`: 39,179) held
     them all at once. The pairs kept are those of the whole answer, in its order, with
     its scores.
+
+    ``partners``: keep only the pairs in which one item is among the other's ``partners``
+    best (:func:`_within_partners`, across all its blocks; :data:`NAME_PARTNERS`), before
+    ``wanted`` is asked; None: every pair.
     """
     blocks = keys_of if isinstance(keys_of, Blocks) else Blocks(items, keys_of)
     pairs: dict[tuple[int, int], float] = {}
+    held: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def score(batch: _Batch) -> None:
+        if not batch.rows:
+            return
+        scored = _scored_pairs(batch, items, cutoff, scorer)
+        if partners is None:
+            _merge(scored[0], scored[1], len(items), pairs, wanted)
+        else:
+            held.append(scored)
+
     batch = _Batch()
     for exact, members in blocks.lists(cap):
         if exact:
@@ -386,7 +475,10 @@ def pairs_from_blocks(
             low, high = index[rows], index[cols]  # members are in ascending order
             batch.add_scored(low, high, matrix[rows, cols].astype(np.float64) / 100.0)
         if batch.rows >= BATCH_PAIRS:
-            _score_batch(batch, items, cutoff, scorer, pairs, wanted)
+            score(batch)
             batch = _Batch()
-    _score_batch(batch, items, cutoff, scorer, pairs, wanted)
+    score(batch)
+    if partners is not None and held:
+        code, value = _bounded(held, items, partners)
+        _merge(code, value, len(items), pairs, wanted)
     return pairs

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
-from kg.identity.blocking import blocking_keys, pairs_from_blocks
+from kg.identity.blocking import NAME_PARTNERS, blocking_keys, pairs_from_blocks
 from kg.identity.names import is_initials, lookalike, name_rule
 from kg.identity.records import Constraint, Listing, Resolution, ResolveConfig, SourceSummary
 from kg.normalize import name_key, title_key
@@ -259,6 +259,7 @@ def name_pairs(corpus: Corpus) -> dict[tuple[int, int], tuple[float, str | None]
             cfg.max_block,
             fuzz.token_sort_ratio,
             wanted=wanted,
+            partners=NAME_PARTNERS,
         )
         out: dict[tuple[int, int], tuple[float, str | None]] = {}
         for (x, y), sim in pairs.items():

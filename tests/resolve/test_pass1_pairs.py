@@ -82,6 +82,7 @@ def test_name_pairs_never_holds_pairs_without_a_rule_or_a_shared_profile(
         corpus.config.name_candidate_cutoff,
         corpus.config.max_block,
         fuzz.token_sort_ratio,
+        partners=blocking.NAME_PARTNERS,  # name_pairs's own bound on partners per name
     )
     unwanted = [
         (x, y)
