@@ -268,6 +268,13 @@ def ingest_command(
         try:
             if generation is not None:
                 store.publish(generation)
+                if own is not None:
+                    # The reports of checkpoints just deleted (one never published, of a
+                    # writer killed before it published, among them). Lazy: the report
+                    # engines' imports, as _precompute's.
+                    from kg.reports.precompute import remove_stale
+
+                    remove_stale(own)
         except OSError as error:
             click.echo(
                 f"error: cannot publish checkpoint {generation} of the store {folder}: "

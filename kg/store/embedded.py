@@ -165,7 +165,9 @@ class KGStore:
             # A writer killed before it published: the primary holds writes that no
             # published checkpoint does (the next publish must happen even if this one
             # writes nothing). If it had made its checkpoint, that one is published as it
-            # is (with the reports it had precomputed), unless this writer writes.
+            # is (with the reports it had precomputed), unless this writer writes; then what
+            # changes is noted from that checkpoint (its record holds what came before), so
+            # that the precompute still copies what the writes left alone.
             handle._pending = True
             made = changes.checkpointed(path)
             if (
@@ -174,6 +176,8 @@ class KGStore:
                 and changes.read_record(path, made) is not None
             ):
                 handle._checkpointed = (made, 0)
+                handle._after = made
+                handle.touched = Touched()
         elif handle._after is not None:
             # No unpublished writes since that checkpoint: what changes from here is noted.
             handle.touched = Touched()
@@ -622,6 +626,7 @@ class KGStore:
         elif self._checkpointed != (generation, self.writes):
             raise StoreError(f"checkpoint {generation} is not this store's last state")
         assert self.folder is not None
+        previous = published_generation(self.folder)
         pointer = self.folder / (PUBLISHED + ".tmp")
         pointer.write_text(generation + "\n", encoding="utf-8")
         os.replace(pointer, self.folder / PUBLISHED)
@@ -629,7 +634,7 @@ class KGStore:
         # so that the next one knows its writes and publishes them.
         changes.clear_pending(self.folder)
         self.touched, self._after, self._pending = Touched(), generation, False
-        _collect_old_snapshots(self.folder / SNAPSHOTS, keep={generation})
+        _collect_old_snapshots(self.folder / SNAPSHOTS, generation, previous)
         self.generation = generation
         return generation
 
@@ -880,12 +885,20 @@ def published_generation(folder: Path) -> str | None:
     return name if name and (folder / SNAPSHOTS / name).is_dir() else None
 
 
-def _collect_old_snapshots(snapshots: Path, keep: set[str]) -> None:
-    """Delete superseded checkpoints, keeping the newest few and any recent one."""
+def _collect_old_snapshots(snapshots: Path, published: str, previous: str | None) -> None:
+    """Delete superseded checkpoints, after ``published`` replaced ``previous``: those made
+    since ``previous`` and never published (a writer killed before it published: nobody
+    opened them) at once; of the others, all but ``published``, ``previous`` (which readers
+    have open until they notice), the newest few and any recent one."""
     names = sorted(p.name for p in snapshots.iterdir() if p.is_dir())
+    kept = {published, previous}
+    for name in names:
+        if name not in kept and (previous is None or name > previous):
+            shutil.rmtree(snapshots / name, ignore_errors=True)
+    names = [name for name in names if name in kept or (previous is not None and name < previous)]
     now = time.time()
     for name in names[:-KEEP_SNAPSHOTS]:
-        if name in keep:
+        if name in kept:
             continue
         path = snapshots / name
         with contextlib.suppress(OSError):

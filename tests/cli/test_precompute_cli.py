@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from kg.cli import ingest as ingest_cli
 from kg.cli import main
 from kg.reports.stored import PRECOMPUTED
+from kg.store.changes import read_record
 from kg.store.embedded import SNAPSHOTS, published_generation
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 
@@ -233,3 +234,43 @@ def test_a_checkpoint_is_published_after_its_reports_and_a_kill_in_them_is_finis
     assert published_generation(folder) == made[0]
     assert f"({len(partial)} already there for this checkpoint)" in output
     assert len(list((folder / PRECOMPUTED / made[0]).glob("*.json"))) > len(partial)
+
+
+def test_after_a_kill_in_the_precompute_a_writing_ingest_keeps_what_readers_have_open(
+    tmp_path: Path, seed_files: dict[str, Path]
+) -> None:
+    """The killed run's checkpoint was never published: the next run that writes makes its
+    own, and deletes that one at once, with its reports, but keeps the one servers had open
+    until then (it used to delete it, since the never-published one took its place among
+    the checkpoints kept). What the next run changed is noted from the killed run's
+    checkpoint, whose record says what came before it, not as "anything"."""
+    folder = tmp_path / "store"
+    names = sorted(seed_files)
+    profiles = tmp_path / "profiles"
+    profiles.mkdir()
+    shutil.copy(seed_files[names[0]], profiles)
+    ingest(folder, profiles, "--no-search-index")
+    served = published_generation(folder)
+    shutil.copy(seed_files[names[1]], profiles)
+    command = [
+        sys.executable,
+        "-c",
+        KILLED_IN_PRECOMPUTE,
+        *("ingest", str(profiles), "--store", str(folder), "--base-iri", TEST_BASE_IRI),
+        *("--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-search-index"),
+    ]
+    killed = subprocess.run(command, capture_output=True, start_new_session=True, check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    (abandoned,) = [p.name for p in (folder / SNAPSHOTS).iterdir() if p.name > str(served)]
+
+    shutil.copy(seed_files[names[2]], profiles)
+    output = ingest(folder, profiles, "--no-search-index")
+    assert "1 added, 0 replaced, 2 unchanged" in output
+    published = published_generation(folder)
+    assert published not in (served, abandoned)
+    assert sorted(p.name for p in (folder / SNAPSHOTS).iterdir()) == [str(served), published]
+    assert not (folder / PRECOMPUTED / abandoned).exists()
+    record = read_record(folder, str(published))
+    assert record is not None
+    after, touched = record
+    assert after == abandoned and not touched.is_everything

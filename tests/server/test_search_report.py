@@ -112,6 +112,28 @@ def test_an_index_that_lags_is_not_used_and_its_catching_up_is_seen(
     assert str(current.rows[0][2].value) == PAPER
 
 
+def test_an_index_of_the_checkpoint_being_published_is_used_and_an_older_one_is_not(
+    store: KGStore, tmp_path: Path
+) -> None:
+    """kg ingest indexes its checkpoint before it precomputes and publishes it: meanwhile the
+    server's checkpoint is older than the index's, and the index answers (rather than every
+    request ranking every name live). An index of an older checkpoint does not."""
+    served = store.generation
+    assert served is not None and len(served) == 20
+    params = {"q": "fused Lasso regularization", "kind": "paper"}
+    for version, used in (
+        (f"{int(served) + 1:020d}", True),
+        (f"{int(served) - 1:020d}", False),
+        ("not-a-checkpoint-name", False),
+    ):
+        folder = tmp_path / version
+        update_index(folder, LocalBackend(store), store_version=version)
+        result = _runner(store, SearchIndex(folder)).run_named("search", params)
+        assert (STALE_INDEX_NOTE not in result.notes) is used, version
+        if used:  # the index found the paper by words of its abstract
+            assert str(result.rows[0][2].value) == PAPER
+
+
 def test_did_you_mean_comes_from_the_index(store: KGStore, seed_store: Path) -> None:
     runner = _runner(store, SearchIndex(seed_store / "search"))
     result = runner.run_named("author-papers", {"author": "Weiran Huagn"})

@@ -114,6 +114,7 @@ def write_versions(seed_files: dict[str, Path], root: Path) -> tuple[Path, Path,
 #: ``after:replace_graph:N``, ``after:remove_graph:N``, ``after:load_piece:N``,
 #: ``after:retract_piece:N`` (after the N-th call returned),
 #: ``before:hooks`` (the identity step's publish, after every graph write),
+#: ``before:checkpoint`` (every write done, the checkpoint not made),
 #: ``at:pointer`` (checkpoint written, the published pointer not yet switched) or
 #: ``partial:load:N:BOUND``: the atomic bound of a bulk load lowered to BOUND quads, and the
 #: N-th native bulk load of more quads commits its first half, then the process dies, as
@@ -166,6 +167,8 @@ if point != "-":
     elif name == "hooks":
         import kg.pipeline.identity
         kg.pipeline.identity.IdentityResolution.publish = lambda self, *a, **k: die()
+    elif name == "checkpoint":
+        kg.store.embedded.KGStore.checkpoint = lambda self: die()
     elif name == "pointer":
         real_replace = os.replace
         def replace(src, dst, *args, **kwargs):
@@ -601,8 +604,11 @@ def test_sigkill_while_changed_files_are_replaced(corpus: Corpus, tmp_path: Path
         Kill(point="after:replace_graph:6"),
         Kill("progress", value=0.5),
         Kill(point="before:hooks"),
-        # Every write done, the checkpoint made, its pointer not switched: the second run
-        # finds every file unchanged and must still publish what the first one wrote.
+        # Every write done, no checkpoint made (no note of one): the second run finds every
+        # file unchanged and must still publish what the first one wrote.
+        Kill(point="before:checkpoint"),
+        # The checkpoint made (and noted), its search index and reports written, its
+        # pointer not switched: the second run publishes that checkpoint.
         Kill(point="at:pointer"),
     ]
     observed, drift = _scenario(

@@ -41,6 +41,9 @@ SEARCH_CANDIDATES = 500
 COLUMNS = ("type", "item", "label", "score")
 #: What the report's ``kind`` asks the index for.
 _KINDS = {"any": ("author", "paper"), "author": ("author",), "paper": ("paper",)}
+#: An embedded store's checkpoint name (kg.store.embedded: nanoseconds, 20 digits), which
+#: orders checkpoints by age.
+_CHECKPOINT = re.compile(r"^[0-9]{20}$")
 NO_INDEX_NOTE = (
     "ranked by the similarity of names and titles (score 0-100): this store has no search "
     "index (`kg search-index` builds one)"
@@ -107,9 +110,17 @@ def _best_candidates(query: str, folded: list[str]) -> list[tuple[int, float]]:
 
 
 def answered_by_index(runner: EngineRunner) -> TextIndex | None:
-    """The runner's full-text index when it is built for the current store version."""
+    """The runner's full-text index when it is built for the current store version, or for
+    a newer checkpoint of an embedded store: ``kg ingest`` indexes its checkpoint before it
+    precomputes and publishes it (until then a hit may name a paper the server does not
+    have yet, rather than every request ranking every name live)."""
     index = runner.text_index
-    if index is not None and index.store_version == runner.version():
+    if index is None or index.store_version is None:
+        return None
+    built, served = index.store_version, runner.version()
+    if built == served or (
+        _CHECKPOINT.match(built) and _CHECKPOINT.match(served) and built > served
+    ):
         return index
     return None
 
