@@ -42,7 +42,6 @@ import contextlib
 import io
 import itertools
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -59,16 +58,13 @@ from kg.rdf.namespace import sparql_prologue
 from kg.settings import DEFAULT_STORE
 from kg.store import changes
 from kg.store.changes import ANY, Touched
+from kg.store.snapshots import collect_old_snapshots
 
 PRIMARY = "oxigraph"
 SNAPSHOTS = "snapshots"
 PUBLISHED = "published"
 #: Records of bulk loads larger than BULK_ATOMIC_QUADS under way (see the module docstring).
 LOADING = "loading"
-#: Checkpoints younger than this are kept even when superseded, so that a
-#: reader that opened one a moment ago can finish its queries.
-SNAPSHOT_GRACE_SECONDS = 300
-KEEP_SNAPSHOTS = 2
 
 #: :meth:`KGStore.dump` and :meth:`KGStore.load_rdf` take the RDF format keys of kg.formats;
 #: these keep the named graphs.
@@ -634,7 +630,7 @@ class KGStore:
         # so that the next one knows its writes and publishes them.
         changes.clear_pending(self.folder)
         self.touched, self._after, self._pending = Touched(), generation, False
-        _collect_old_snapshots(self.folder / SNAPSHOTS, generation, previous)
+        collect_old_snapshots(self.folder / SNAPSHOTS, generation, previous)
         self.generation = generation
         return generation
 
@@ -883,24 +879,3 @@ def published_generation(folder: Path) -> str | None:
     except FileNotFoundError:
         return None
     return name if name and (folder / SNAPSHOTS / name).is_dir() else None
-
-
-def _collect_old_snapshots(snapshots: Path, published: str, previous: str | None) -> None:
-    """Delete superseded checkpoints, after ``published`` replaced ``previous``: those made
-    since ``previous`` and never published (a writer killed before it published: nobody
-    opened them) at once; of the others, all but ``published``, ``previous`` (which readers
-    have open until they notice), the newest few and any recent one."""
-    names = sorted(p.name for p in snapshots.iterdir() if p.is_dir())
-    kept = {published, previous}
-    for name in names:
-        if name not in kept and (previous is None or name > previous):
-            shutil.rmtree(snapshots / name, ignore_errors=True)
-    names = [name for name in names if name in kept or (previous is not None and name < previous)]
-    now = time.time()
-    for name in names[:-KEEP_SNAPSHOTS]:
-        if name in kept:
-            continue
-        path = snapshots / name
-        with contextlib.suppress(OSError):
-            if now - path.stat().st_mtime > SNAPSHOT_GRACE_SECONDS:
-                shutil.rmtree(path, ignore_errors=True)
