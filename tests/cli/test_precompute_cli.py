@@ -198,21 +198,15 @@ main(prog_name="kg")
 """
 
 
-def test_a_checkpoint_is_published_after_its_reports_and_a_kill_in_them_is_finished_later(
-    tmp_path: Path, seed_files: dict[str, Path]
-) -> None:
-    """Servers keep the published checkpoint, whose reports are precomputed, until the new
-    one's are: kg ingest checkpoints, indexes, precomputes, and publishes last. Killed in
-    between, it published nothing; run again, it publishes the checkpoint it had made (the
-    files are unchanged against the store) with the files it had computed, and computes
-    the rest."""
-    folder = tmp_path / "store"
+def _killed_in_its_precompute(folder: Path, profiles: Path, seed_files: dict[str, Path]) -> str:
+    """Ingest one seed profile, then a second beside it with an ingest killed in its
+    precompute; the checkpoint published before the kill."""
     names = sorted(seed_files)
-    profiles = tmp_path / "profiles"
     profiles.mkdir()
     shutil.copy(seed_files[names[0]], profiles)
     ingest(folder, profiles, "--no-search-index")
-    before = published_generation(folder)
+    published = published_generation(folder)
+    assert published is not None
     shutil.copy(seed_files[names[1]], profiles)
     command = [
         sys.executable,
@@ -223,6 +217,19 @@ def test_a_checkpoint_is_published_after_its_reports_and_a_kill_in_them_is_finis
     ]
     killed = subprocess.run(command, capture_output=True, start_new_session=True, check=False)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
+    return published
+
+
+def test_a_checkpoint_is_published_after_its_reports_and_a_kill_in_them_is_finished_later(
+    tmp_path: Path, seed_files: dict[str, Path]
+) -> None:
+    """Servers keep the published checkpoint, whose reports are precomputed, until the new
+    one's are: kg ingest checkpoints, indexes, precomputes, and publishes last. Killed in
+    between, it published nothing; run again, it publishes the checkpoint it had made (the
+    files are unchanged against the store) with the files it had computed, and computes
+    the rest."""
+    folder, profiles = tmp_path / "store", tmp_path / "profiles"
+    before = _killed_in_its_precompute(folder, profiles, seed_files)
     assert published_generation(folder) == before  # the readers never saw it
     made = [p.name for p in (folder / SNAPSHOTS).iterdir() if p.name > str(before)]
     assert len(made) == 1
@@ -244,23 +251,9 @@ def test_after_a_kill_in_the_precompute_a_writing_ingest_keeps_what_readers_have
     until then (it used to delete it, since the never-published one took its place among
     the checkpoints kept). What the next run changed is noted from the killed run's
     checkpoint, whose record says what came before it, not as "anything"."""
-    folder = tmp_path / "store"
+    folder, profiles = tmp_path / "store", tmp_path / "profiles"
+    served = _killed_in_its_precompute(folder, profiles, seed_files)
     names = sorted(seed_files)
-    profiles = tmp_path / "profiles"
-    profiles.mkdir()
-    shutil.copy(seed_files[names[0]], profiles)
-    ingest(folder, profiles, "--no-search-index")
-    served = published_generation(folder)
-    shutil.copy(seed_files[names[1]], profiles)
-    command = [
-        sys.executable,
-        "-c",
-        KILLED_IN_PRECOMPUTE,
-        *("ingest", str(profiles), "--store", str(folder), "--base-iri", TEST_BASE_IRI),
-        *("--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-search-index"),
-    ]
-    killed = subprocess.run(command, capture_output=True, start_new_session=True, check=False)
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
     (abandoned,) = [p.name for p in (folder / SNAPSHOTS).iterdir() if p.name > str(served)]
 
     shutil.copy(seed_files[names[2]], profiles)
