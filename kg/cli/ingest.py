@@ -3,11 +3,15 @@ index and whole-graph reports before it is published."""
 
 from __future__ import annotations
 
+import functools
 import shutil
+import signal
 import sys
+import threading
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, ParamSpec, cast
 
 import click
 
@@ -31,6 +35,27 @@ from kg.errors import KGError
 from kg.store.embedded import KGStore, published_generation, resolve_store_path
 from kg.store.info import record_base_iri
 from kg.store.remote import is_store_url
+
+P = ParamSpec("P")
+
+
+def _sigterm_as_interrupt(command: Callable[P, None]) -> Callable[P, None]:
+    """Run ``command`` with SIGTERM (``systemctl stop``, ``timeout``, ``kill``) taken as Ctrl-C
+    is: the ingest stops where it is, and a checkpoint whose search index or reports were
+    being made is published before it exits (a second run computes what it lacks), instead
+    of the process ending at once with its checkpoint unpublished."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return command(*args, **kwargs)  # only the main thread may set a handler
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+        try:
+            return command(*args, **kwargs)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    return wrapper
 
 
 @click.command("ingest")
@@ -67,15 +92,16 @@ from kg.store.remote import is_store_url
     "--precompute/--no-precompute",
     default=True,
     show_default=True,
-    help="After publishing, compute the whole-graph reports into the store folder (kg precompute).",
+    help="Compute the whole-graph reports into the store folder before publishing (kg precompute).",
 )
 @click.option(
     "--search-index/--no-search-index",
     "search_index",
     default=True,
     show_default=True,
-    help="After publishing, bring the search index (STORE/search) up to date (kg search-index).",
+    help="Bring the search index (STORE/search) up to date before publishing (kg search-index).",
 )
+@_sigterm_as_interrupt
 def ingest_command(
     paths: tuple[Path, ...],
     store_path: str | None,

@@ -179,8 +179,9 @@ def test_a_second_ingest_finishes_a_precompute_that_was_stopped(
     )
 
 
-#: ``kg ingest`` in one process whose precompute (in that process: one worker) kills the
-#: process group with SIGKILL after writing its third file, as a crash or `kill -9` would.
+#: ``kg ingest`` in one process whose precompute (in that process: one worker) sends its
+#: process group SIGNAL (put in by each test) after writing its third file: SIGKILL as a crash
+#: or `kill -9` would, SIGTERM as `systemctl stop` would.
 KILLED_IN_PRECOMPUTE = """
 import os, signal
 import kg.cli.common, kg.reports.precompute
@@ -190,7 +191,7 @@ def write_pair(*args, **kwargs):
     size = real(*args, **kwargs)
     calls[0] += 1
     if calls[0] == 3:
-        os.killpg(os.getpgid(0), signal.SIGKILL)
+        os.killpg(os.getpgid(0), SIGNAL)
     return size
 kg.reports.precompute._write_pair = write_pair
 from kg.cli import main
@@ -211,7 +212,7 @@ def _killed_in_its_precompute(folder: Path, profiles: Path, seed_files: dict[str
     command = [
         sys.executable,
         "-c",
-        KILLED_IN_PRECOMPUTE,
+        KILLED_IN_PRECOMPUTE.replace("SIGNAL", "signal.SIGKILL"),
         *("ingest", str(profiles), "--store", str(folder), "--base-iri", TEST_BASE_IRI),
         *("--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-search-index"),
     ]
@@ -267,3 +268,35 @@ def test_after_a_kill_in_the_precompute_a_writing_ingest_keeps_what_readers_have
     assert record is not None
     after, touched = record
     assert after == abandoned and not touched.is_everything
+
+
+def test_sigterm_in_the_precompute_publishes_the_checkpoint_first(
+    tmp_path: Path, seed_files: dict[str, Path]
+) -> None:
+    """SIGTERM (systemctl stop, timeout) is taken as Ctrl-C: the ingest stops in its
+    precompute, publishes its checkpoint (the data is whole) and exits; the next run computes
+    the reports it lacks."""
+    names = sorted(seed_files)
+    folder, profiles = tmp_path / "store", tmp_path / "profiles"
+    profiles.mkdir()
+    shutil.copy(seed_files[names[0]], profiles)
+    ingest(folder, profiles, "--no-search-index")
+    before = published_generation(folder)
+    shutil.copy(seed_files[names[1]], profiles)
+    command = [
+        sys.executable,
+        "-c",
+        KILLED_IN_PRECOMPUTE.replace("SIGNAL", "signal.SIGTERM"),
+        *("ingest", str(profiles), "--store", str(folder), "--base-iri", TEST_BASE_IRI),
+        *("--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-search-index"),
+    ]
+    stopped = subprocess.run(command, capture_output=True, start_new_session=True, check=False)
+    assert stopped.returncode == 1, stopped.stderr
+    assert b"Aborted!" in stopped.stderr and b"Traceback" not in stopped.stderr
+    published = published_generation(folder)
+    assert published is not None and published != before
+    partial = list((folder / PRECOMPUTED / published).glob("*.json"))
+    assert len(partial) == 3
+    output = ingest(folder, profiles, "--no-search-index")
+    assert f"({len(partial)} already there for this checkpoint)" in output
+    assert published_generation(folder) == published
