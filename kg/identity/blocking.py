@@ -315,15 +315,23 @@ def _scored_pairs(
             score = np.where(kind[mask] == _ROUNDED, np.floor(score + 0.5), score)
             keep[mask] = score > 0
         value[mask] = score / 100.0
-    ii, jj, pos, value, exact = ii[keep], jj[keep], pos[keep], value[keep], exact[keep]
-    # Per distinct pair: its best score, and the place of its first occurrence.
-    code = ii * len(items) + jj
-    order = np.lexsort((pos, code))
-    code, pos, value, exact = code[order], pos[order], value[order], exact[order]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else code
-    best = np.maximum.reduceat(value, starts) if len(code) else value
-    exact = np.logical_or.reduceat(exact, starts) if len(code) else exact
-    seq = np.argsort(pos[starts], kind="stable")
+    code = ii[keep] * len(items) + jj[keep]
+    return _distinct(code, pos[keep], value[keep], exact[keep])
+
+
+def _distinct(
+    code: np.ndarray, place: np.ndarray, value: np.ndarray, exact: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each distinct pair once, in the order of its first ``place``: its code, its best score,
+    and whether any of its occurrences is of an exact block."""
+    if not len(code):
+        return code, value, exact
+    order = np.lexsort((place, code))
+    code, place, value, exact = code[order], place[order], value[order], exact[order]
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    best = np.maximum.reduceat(value, starts)
+    exact = np.logical_or.reduceat(exact, starts)
+    seq = np.argsort(place[starts], kind="stable")
     return code[starts][seq], best[seq], exact[seq]
 
 
@@ -395,16 +403,9 @@ def _bounded(
     their first place. Across batches, as within one: a pair's best score, any exact block."""
     code, value, exact = (np.concatenate([h[i] for h in held]) for i in range(3))
     held.clear()
-    seq = np.arange(len(code))
-    order = np.lexsort((seq, code))
-    code, value, exact, seq = code[order], value[order], exact[order], seq[order]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    code, seq = code[starts], seq[starts]
-    value = np.maximum.reduceat(value, starts)
-    exact = np.logical_or.reduceat(exact, starts)
+    code, value, exact = _distinct(code, np.arange(len(code)), value, exact)
     keep = _within_partners(code, value, exact, items, k)
-    first = np.argsort(seq[keep], kind="stable")
-    return code[keep][first], value[keep][first]
+    return code[keep], value[keep]
 
 
 def pairs_from_blocks(

@@ -199,9 +199,11 @@ main(prog_name="kg")
 """
 
 
-def _killed_in_its_precompute(folder: Path, profiles: Path, seed_files: dict[str, Path]) -> str:
-    """Ingest one seed profile, then a second beside it with an ingest killed in its
-    precompute; the checkpoint published before the kill."""
+def _stopped_in_its_precompute(
+    folder: Path, profiles: Path, seed_files: dict[str, Path], sent: signal.Signals
+) -> tuple[str, subprocess.CompletedProcess[bytes]]:
+    """Ingest one seed profile, then a second beside it with an ingest sent ``sent`` in its
+    precompute: the checkpoint published before, and the stopped run."""
     names = sorted(seed_files)
     profiles.mkdir()
     shutil.copy(seed_files[names[0]], profiles)
@@ -212,11 +214,17 @@ def _killed_in_its_precompute(folder: Path, profiles: Path, seed_files: dict[str
     command = [
         sys.executable,
         "-c",
-        KILLED_IN_PRECOMPUTE.replace("SIGNAL", "signal.SIGKILL"),
+        KILLED_IN_PRECOMPUTE.replace("SIGNAL", f"signal.{sent.name}"),
         *("ingest", str(profiles), "--store", str(folder), "--base-iri", TEST_BASE_IRI),
         *("--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-search-index"),
     ]
-    killed = subprocess.run(command, capture_output=True, start_new_session=True, check=False)
+    stopped = subprocess.run(command, capture_output=True, start_new_session=True, check=False)
+    return published, stopped
+
+
+def _killed_in_its_precompute(folder: Path, profiles: Path, seed_files: dict[str, Path]) -> str:
+    """As :func:`_stopped_in_its_precompute` with SIGKILL; the checkpoint published before."""
+    published, killed = _stopped_in_its_precompute(folder, profiles, seed_files, signal.SIGKILL)
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     return published
 
@@ -276,21 +284,8 @@ def test_sigterm_in_the_precompute_publishes_the_checkpoint_first(
     """SIGTERM (systemctl stop, timeout) is taken as Ctrl-C: the ingest stops in its
     precompute, publishes its checkpoint (the data is whole) and exits; the next run computes
     the reports it lacks."""
-    names = sorted(seed_files)
     folder, profiles = tmp_path / "store", tmp_path / "profiles"
-    profiles.mkdir()
-    shutil.copy(seed_files[names[0]], profiles)
-    ingest(folder, profiles, "--no-search-index")
-    before = published_generation(folder)
-    shutil.copy(seed_files[names[1]], profiles)
-    command = [
-        sys.executable,
-        "-c",
-        KILLED_IN_PRECOMPUTE.replace("SIGNAL", "signal.SIGTERM"),
-        *("ingest", str(profiles), "--store", str(folder), "--base-iri", TEST_BASE_IRI),
-        *("--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-search-index"),
-    ]
-    stopped = subprocess.run(command, capture_output=True, start_new_session=True, check=False)
+    before, stopped = _stopped_in_its_precompute(folder, profiles, seed_files, signal.SIGTERM)
     assert stopped.returncode == 1, stopped.stderr
     assert b"Aborted!" in stopped.stderr and b"Traceback" not in stopped.stderr
     published = published_generation(folder)

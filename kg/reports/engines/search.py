@@ -25,6 +25,7 @@ from kg.normalize import ascii_fold
 from kg.reports.definitions import Report
 from kg.reports.engines.base import EngineRunner, TextIndex, positions, text_of
 from kg.reports.results import Binding, ReportResult
+from kg.store.embedded import CHECKPOINT_NAME
 
 
 def fold(text: str) -> str:
@@ -41,9 +42,6 @@ SEARCH_CANDIDATES = 500
 COLUMNS = ("type", "item", "label", "score")
 #: What the report's ``kind`` asks the index for.
 _KINDS = {"any": ("author", "paper"), "author": ("author",), "paper": ("paper",)}
-#: An embedded store's checkpoint name (kg.store.embedded: nanoseconds, 20 digits), which
-#: orders checkpoints by age.
-_CHECKPOINT = re.compile(r"^[0-9]{20}$")
 NO_INDEX_NOTE = (
     "ranked by the similarity of names and titles (score 0-100): this store has no search "
     "index (`kg search-index` builds one)"
@@ -119,7 +117,7 @@ def answered_by_index(runner: EngineRunner) -> TextIndex | None:
         return None
     built, served = index.store_version, runner.version()
     if built == served or (
-        _CHECKPOINT.match(built) and _CHECKPOINT.match(served) and built > served
+        CHECKPOINT_NAME.match(built) and CHECKPOINT_NAME.match(served) and built > served
     ):
         return index
     return None
