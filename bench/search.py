@@ -13,7 +13,7 @@ One run, one machine, one corpus (made by ``kg generate``, reused between runs):
   "index build at most 15% of the ingest" (wall clock, and CPU time, which a shared
   machine's load distorts less: the ingest runs on every core, the build on one).
   Then ``kg ingest`` with the index into another empty store: its first build makes the
-  documents from the triples the ingest writes (kg.search.memory); the CPU it says that
+  documents from the triples the ingest writes (kg.search.ingested); the CPU it says that
   build took (taking the triples in during the ingest, then the index) against the
   ingest's, and the two ingests' CPU and peak memory side by side.
   Index size on disk. Then one profile with a changed abstract is ingested again

@@ -182,9 +182,10 @@ def ingest_command(
     # soon as the store held, replaced or removed anything it was not shown.
     ingested = None
     if search_index and len(runs) == 1 and isinstance(store, KGStore) and store.folder is not None:
-        from kg.search.memory import IngestedGraphs
+        from kg.search.ingested import IngestedGraphs
 
-        ingested = IngestedGraphs()
+        # Its scratch database beside the index it is for (on the store's disk).
+        ingested = IngestedGraphs(store.folder / "search", base=scheme.base)
     try:
         for day, run_paths in runs:
             report = ingest(
@@ -280,6 +281,9 @@ def ingest_command(
                 # be brought up to date on its own once the cause is mended.
                 click.echo(f"error: {error.detail} (then run `kg search-index`)", err=True)
                 exit_code = 1
+            finally:
+                if ingested is not None:
+                    ingested.close()  # its statements put aside on disk: read
         if precompute and own is not None and (generation or published_generation(own)):
             # Also when this ingest wrote nothing: an earlier one may have been stopped in
             # its precompute (what that wrote is kept; only the rest is computed).

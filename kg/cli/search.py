@@ -26,7 +26,7 @@ from kg.store.query import LocalBackend
 from kg.store.remote import RemoteBackend, RemoteStore, is_store_url
 
 if TYPE_CHECKING:
-    from kg.search.memory import IngestedGraphs
+    from kg.search.ingested import IngestedGraphs
 
 
 def update_search_index(
@@ -42,7 +42,7 @@ def update_search_index(
     checkpoint ``generation``, which ``kg ingest`` indexes before it publishes it).
 
     ``changed``: graphs the ingest wrote (the index also finds them by their fingerprints);
-    ``ingested``: their triples, for a first build (kg.search.memory).
+    ``ingested``: their triples, for a first build (kg.search.ingested).
     """
     # Lazy: a stage only some commands run (start-up time of kg --help and the store commands).
     from kg.search.index import update_index
@@ -74,6 +74,12 @@ def update_search_index(
         if ingested is not None and update.from_ingest
         else ""
     )
+    if ingested is not None and ingested.scratch_error is not None:
+        click.echo(
+            f"warning: the ingest's triples could not be put aside for the search index "
+            f"({ingested.scratch_error}): it was read from the store",
+            err=True,
+        )
     click.echo(
         f"search index: {update.documents} entities ({update.added} added, {update.changed} changed, "
         f"{update.removed} removed) in {time.perf_counter() - started:.1f} s "

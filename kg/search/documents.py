@@ -110,7 +110,7 @@ _DATE_TYPES = frozenset(
 _YEAR = re.compile(r"(\d{4,})")
 
 #: Every predicate the documents, their stamps and an update's scope read (rdf:type aside):
-#: kg.search.memory keeps these of the triples an ingest writes.
+#: kg.search.ingested keeps these of the triples an ingest writes.
 READ_PREDICATES = frozenset(
     {
         *(TITLE, ABSTRACT, DATE, HAS_CODE, ATTRIBUTION, AGENT, WRITTEN_NAME, AUTHOR, SUBJECT),

@@ -39,7 +39,7 @@ from kg.errors import KGError
 from kg.search import documents
 from kg.search.documents import KINDS, TYPES, SearchDocument, read_documents, read_in_batches
 from kg.search.graph import GraphReader, reader_for
-from kg.search.memory import IngestedGraphs
+from kg.search.ingested import IngestedGraphs
 from kg.search.query import (
     ParsedQuery,
     SearchQueryError,
@@ -221,7 +221,7 @@ class IndexUpdate:
     added: int
     changed: int
     removed: int
-    #: The documents were made from the ingest's triples (kg.search.memory), not read back.
+    #: The documents were made from the ingest's triples (kg.search.ingested), not read back.
     from_ingest: bool = False
 
     @property
@@ -245,7 +245,7 @@ def update_index(
     fingerprint, new or gone; ``changed_graphs`` adds those the caller knows rewrote)
     are read again, with those whose documents read them (:func:`kg.search.documents.affected`);
     without an index, or when most of the store changed, every entity is read: from
-    ``ingested`` (the triples the ingest just wrote, :mod:`kg.search.memory`) when it saw
+    ``ingested`` (the triples the ingest just wrote, :mod:`kg.search.ingested`) when it saw
     every graph of the store whole, else from the store.
     """
     path = Path(folder)

@@ -92,7 +92,7 @@ def test_ingest_lets_go_of_its_data_before_the_precompute(
     triples it wrote) and for itself (its identity resolution) is gone when the report
     workers start, which this process only waits for."""
     from kg.pipeline.identity import IdentityResolution
-    from kg.search.memory import IngestedGraphs
+    from kg.search.ingested import IngestedGraphs
 
     alive: list[tuple[int, int]] = []
     precompute = ingest_cli._precompute

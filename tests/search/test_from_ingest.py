@@ -1,8 +1,8 @@
 """A first build made from the triples the ingest wrote equals one read back from the store.
 
 ``kg ingest`` into an empty store shows each graph it writes to a
-:class:`kg.search.memory.IngestedGraphs`; the index is then built from those triples
-(kg.search.memory.MemoryReader) instead of reading every field back. The documents, the
+:class:`kg.search.ingested.IngestedGraphs`; the index is then built from those triples
+(kg.search.ingested.IngestedReader) instead of reading every field back. The documents, the
 update state (digests, stamps, each graph's entities), the hits and the facets must be
 those of ``kg search-index --rebuild``, on the seeds and on a generated corpus with papers
 shared across profiles and authors merged by identity resolution.
@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
 
+import kg.search.ingested as ingested_module
 from kg.search.documents import AGENT, TITLE, TYPES, WRITTEN_NAME, read_documents
 from kg.search.graph import StoreReader
 from kg.search.index import DIGESTS, SIDECAR, update_index
-from kg.search.memory import IngestedGraphs, MemoryReader, unescape
+from kg.search.ingested import IngestedGraphs, IngestedReader, unescape
+from kg.search.spill import SCRATCH_PREFIX
 from kg.store.embedded import KGStore, graph_with_union_copy
 from kg.store.query import LocalBackend
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
@@ -73,11 +77,14 @@ def seeds(seeds_dir: Path, tmp_path: Path) -> Path:
 
 @pytest.mark.parametrize("corpus", ["seeds", "generated"])
 def test_an_index_built_from_the_ingest_equals_a_rebuild(
-    corpus: str, request: pytest.FixtureRequest, tmp_path: Path
+    corpus: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    observers: Callable[..., IngestedGraphs],
 ) -> None:
     profiles: Path = request.getfixturevalue(corpus)
     store_folder, index, rebuilt = tmp_path / "store", tmp_path / "index", tmp_path / "rebuilt"
-    ingested = IngestedGraphs()
+    ingested = observers()
     _ingest(store_folder, profiles, ingested)
     assert ingested.broken is None
     store = KGStore.open_readonly(store_folder)
@@ -98,7 +105,7 @@ def test_an_index_built_from_the_ingest_equals_a_rebuild(
         assert any(len(names) > 1 for names in spellings.values())
 
         memory = ingested.reader(reader.graphs(), reader)
-        assert isinstance(memory, MemoryReader)
+        assert isinstance(memory, IngestedReader)
         from_store = list(read_documents(reader))
         assert list(read_documents(memory)) == from_store and len(from_store) > 200
 
@@ -114,7 +121,7 @@ def test_an_index_built_from_the_ingest_equals_a_rebuild(
 
 
 def test_the_ingest_triples_stand_for_the_store_only_when_they_are_all_of_it(
-    seeds: Path, tmp_path: Path
+    seeds: Path, tmp_path: Path, observers: Callable[..., IngestedGraphs]
 ) -> None:
     store_folder, index = tmp_path / "store", tmp_path / "index"
     _ingest(store_folder, seeds, None)
@@ -122,7 +129,7 @@ def test_the_ingest_triples_stand_for_the_store_only_when_they_are_all_of_it(
     # gives up at once, and the index is read from the store.
     text = (seeds / CHANGED).read_text()
     (seeds / CHANGED).write_text(text.replace("on a Graph", "on a Network Graph"))
-    ingested = IngestedGraphs()
+    ingested = observers()
     _ingest(store_folder, seeds, ingested)
     assert ingested.broken is not None and "held before this ingest" in ingested.broken
     store = KGStore.open_readonly(store_folder)
@@ -137,7 +144,7 @@ def test_the_ingest_triples_stand_for_the_store_only_when_they_are_all_of_it(
         store.close()
 
     # Graphs it saw that are not the store's (or the other way round): not used either.
-    other = IngestedGraphs()
+    other = observers()
     other.graph("http://example.org/g", ['<http://example.org/a> <http://example.org/p> "x" .\n'])
     assert other.reader(["http://example.org/g", "http://example.org/h"], reader) is None
     assert other.reader(["http://example.org/g"], reader) is not None
@@ -145,7 +152,9 @@ def test_the_ingest_triples_stand_for_the_store_only_when_they_are_all_of_it(
     assert other.broken is not None and other.reader(["http://example.org/g"], reader) is None
 
 
-def test_literals_read_as_the_store_reads_them(tmp_path: Path) -> None:
+def test_literals_read_as_the_store_reads_them(
+    tmp_path: Path, observers: Callable[..., IngestedGraphs]
+) -> None:
     # Escapes, language tags and typed literals the store keeps in canonical form
     # ("1"^^xsd:boolean reads back "true"): the documents are the store's.
     paper = "http://example.org/paper/1"
@@ -166,7 +175,7 @@ def test_literals_read_as_the_store_reads_them(tmp_path: Path) -> None:
     try:
         store.load_new_graphs(["".join(graph_with_union_copy(lines, graph))])
         reader = StoreReader(store)
-        ingested = IngestedGraphs()
+        ingested = observers()
         ingested.graph(graph, lines)
         memory = ingested.reader([graph], reader)
         assert memory is not None, ingested.broken
@@ -191,6 +200,51 @@ def test_kg_ingest_builds_a_first_index_from_its_triples(seeds_dir: Path, tmp_pa
     assert first.exit_code == 0, first.output
     assert "documents from the ingest's triples" in first.output
     assert (store / "search" / SIDECAR).is_file()
+    # Its statements were put aside beside the index, and are gone once it is built.
+    assert not list((store / "search").glob(f"{SCRATCH_PREFIX}*"))
     # The same files again: nothing written, the index left alone.
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0 and "documents from the ingest's triples" not in again.output
+
+
+class _FullDisk:
+    """A scratch database whose disk fills up after a few graphs."""
+
+    def __init__(self, db: sqlite3.Connection, room: list[int]):
+        self.db, self.room = db, room
+
+    def executemany(self, sql: str, rows: Any) -> Any:
+        self.room[0] -= 1
+        if self.room[0] < 0:
+            raise sqlite3.OperationalError("database or disk is full")
+        return self.db.executemany(sql, rows)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.db, name)
+
+
+def test_a_scratch_database_that_fails_leaves_the_index_to_the_store(
+    seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kg.cli import main
+
+    room = [9]  # two executemany a graph: the fifth graph fails
+    connect = ingested_module._connect
+    monkeypatch.setattr(ingested_module, "_connect", lambda path: _FullDisk(connect(path), room))
+    store = tmp_path / "store"
+    args = ["ingest", str(seeds_dir), "--store", str(store), "--base-iri", TEST_BASE_IRI]
+    args += ["--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-precompute"]
+    result = CliRunner().invoke(main, args)
+    # The ingest is whole; the operator is told why the index was read from the store.
+    assert result.exit_code == 0, result.output
+    assert "5 added" in result.output
+    assert "database or disk is full): it was read from the store" in result.output
+    assert "documents from the ingest's triples" not in result.output
+    assert not list((store / "search").glob(f"{SCRATCH_PREFIX}*"))
+    rebuilt = tmp_path / "rebuilt"
+    opened = KGStore.open_readonly(store)
+    try:
+        update_index(rebuilt, LocalBackend(opened), store_version=opened.generation, rebuild=True)
+    finally:
+        opened.close()
+    assert _state(store / "search")["digests"] == _state(rebuilt)["digests"]
