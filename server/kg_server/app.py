@@ -15,7 +15,7 @@ from werkzeug.sansio.utils import host_is_trusted
 from kg.errors import PayloadTooLarge, TooManyRequests, UntrustedHost, UriTooLong
 from kg.rdf.iri import IriScheme
 from kg.sparql.guard import unauthenticated_update_refusal
-from kg.store.embedded import GraphStore, KGStore
+from kg.store.embedded import GraphStore, KGStore, published_generation
 from kg.store.query import QueryBackend
 from kg.store.querypool import LanedBackend, PooledBackend
 from kg.store.remote import RemoteBackend, RemoteStore, is_store_url
@@ -55,7 +55,11 @@ def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]
         return _build_remote_backend(settings, backend)
     if settings.updates_enabled:
         writer = KGStore.open_writable(settings.store)
-        if writer.generation is None:
+        # Published only when readers would miss something: a store never published, or
+        # writes a writer killed before its publish left. Not on every start: a new
+        # checkpoint has new ETags, and no precomputed reports.
+        never = writer.folder is not None and published_generation(writer.folder) is None
+        if writer.has_unpublished_writes or never:
             writer.publish()
     if backend is None:
         backend = _build_pools(settings)
