@@ -320,3 +320,70 @@ def test_prefetch_reads_the_live_segments_only(seed_store: Path, tmp_path: Path)
     assert live and expected > 0
     assert SearchIndex(folder).prefetch(chunk_bytes=4096) == expected
     assert SearchIndex(tmp_path / "no-index").prefetch() == 0
+
+
+def test_kg_search_index_leaves_an_index_of_the_checkpoint_an_ingest_will_publish(
+    seed_store: Path, tmp_path: Path
+) -> None:
+    # `kg ingest` indexes its checkpoint, then precomputes its reports (an hour at 1M
+    # papers), then publishes it. A `kg search-index` run meanwhile (a cron job) brought the
+    # index back to the published checkpoint, one behind once the ingest published.
+    from click.testing import CliRunner
+
+    from kg.cli import main
+    from kg.cli.search import update_search_index
+
+    store = tmp_path / "store"
+    shutil.copytree(seed_store, store)
+    writer = KGStore.open_writable(store)
+    try:
+        writer.load_new_graphs(
+            ['<http://example.org/s> <http://example.org/p> "o" <http://example.org/g> .\n']
+        )
+        coming = writer.checkpoint()
+        update_search_index(store, None, rebuild=False, generation=coming)
+        result = CliRunner().invoke(main, ["search-index", "--store", str(store)])
+        assert result.exit_code == 0, result.output
+        assert "left as it is" in result.output
+        assert SearchIndex(store / "search").store_version == coming
+        writer.publish(coming)
+    finally:
+        writer.close()
+    # Published: the index is that checkpoint's, nothing to do.
+    again = CliRunner().invoke(main, ["search-index", "--store", str(store)])
+    assert again.exit_code == 0 and "left as it is" not in again.output
+    assert SearchIndex(store / "search").store_version == coming
+
+
+def test_kg_search_index_updates_an_index_of_a_checkpoint_no_ingest_will_publish(
+    seed_store: Path, tmp_path: Path
+) -> None:
+    # An ingest indexed its checkpoint and was killed; the next writer wrote (which abandons
+    # that checkpoint) and was killed too, before a checkpoint of its own: nobody publishes
+    # the indexed one, so the index is brought back to the published checkpoint.
+    from click.testing import CliRunner
+
+    from kg.cli import main
+    from kg.cli.search import update_search_index
+    from kg.store.embedded import published_generation
+
+    store = tmp_path / "store"
+    shutil.copytree(seed_store, store)
+    published = published_generation(store)
+    line = '<http://example.org/s> <http://example.org/p> "{}" <http://example.org/g> .\n'
+    writer = KGStore.open_writable(store)
+    try:
+        writer.load_new_graphs([line.format("first")])
+        abandoned = writer.checkpoint()
+        update_search_index(store, None, rebuild=False, generation=abandoned)
+    finally:
+        writer.close()  # killed before its publish
+    writer = KGStore.open_writable(store)
+    try:
+        writer.remove_graph("http://example.org/g")
+    finally:
+        writer.close()  # killed again, before any checkpoint
+    result = CliRunner().invoke(main, ["search-index", "--store", str(store)])
+    assert result.exit_code == 0, result.output
+    assert "left as it is" not in result.output
+    assert SearchIndex(store / "search").store_version == published
