@@ -30,7 +30,6 @@ import contextlib
 import json
 import re
 import sqlite3
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
@@ -41,7 +40,7 @@ import pyoxigraph as ox
 
 from kg.search.documents import ABSTRACT, READ_PREDICATES, TYPES
 from kg.search.graph import RDF_TYPE, GraphReader, Term
-from kg.search.spill import scratch_folder
+from kg.search.spill import ScratchFolder, scratch_folder
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _TYPE_TOKEN = f"<{RDF_TYPE}>"
@@ -151,7 +150,7 @@ class IngestedGraphs:
         #: Statements put aside (repeats across graphs counted each time).
         self.statements = 0
         self._datatypes: dict[str, int] = {}
-        self._scratch: tempfile.TemporaryDirectory[str] | None = None
+        self._scratch: ScratchFolder | None = None
         self._db: sqlite3.Connection | None = None
         self._sorted = False
         #: The predicates some typed literal was put aside for (the reader's canonical forms).
@@ -213,7 +212,7 @@ class IngestedGraphs:
     def _sort(self) -> None:
         """Copy the statements taken, sorted and each once, into the database read (:data:`_SORTED`)."""
         taken = self._database()
-        scratch = Path(cast(tempfile.TemporaryDirectory[str], self._scratch).name)
+        scratch = Path(cast(ScratchFolder, self._scratch).name)
         taken.commit()
         taken.execute("ATTACH DATABASE ? AS sorted", (str(scratch / _SORTED_NAME),))
         taken.executescript(_SORTED)

@@ -19,6 +19,12 @@ import tempfile
 from bisect import bisect_right
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import IO
+
+try:
+    import fcntl
+except ImportError:  # Windows: a scratch folder's owner is judged by its process id
+    fcntl = None  # type: ignore[assignment]
 
 #: The name of the folder a full build puts rows aside in
 #: (:func:`kg.search.documents.read_in_batches`), followed by the building process's id and a
@@ -84,11 +90,44 @@ class Spill:
         return out
 
 
-def scratch_folder(parent: Path | None) -> tempfile.TemporaryDirectory[str]:
-    """A folder of rows put aside, in ``parent`` (the index's folder: on the store's disk, not
-    the system's temporary folder, which is often memory, a tmpfs), named for this process
-    so that :func:`remove_killed_builds` can tell whether its build still runs."""
-    return tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent)
+#: A file in each scratch folder that its process holds locked (``flock``) for as long as it
+#: lives: the kernel lets go of the lock when the process ends, however it ends.
+OWNER_LOCK = ".owner"
+
+
+class ScratchFolder:
+    """A temporary folder of rows put aside, in ``parent`` (the index's folder: on the
+    store's disk, not the system's temporary folder, which is often memory, a tmpfs),
+    named for this process and holding :data:`OWNER_LOCK` locked, so that
+    :func:`remove_killed_builds` can tell whether its build still runs. Removed by
+    :meth:`cleanup` (or leaving its ``with`` block)."""
+
+    def __init__(self, parent: Path | None):
+        self._folder = tempfile.TemporaryDirectory(
+            prefix=f"{SCRATCH_PREFIX}{os.getpid()}-", dir=parent
+        )
+        self.name = self._folder.name
+        self._owner: IO[bytes] | None = None
+        if fcntl is not None:
+            self._owner = open(Path(self.name) / OWNER_LOCK, "wb")  # noqa: SIM115 (held)
+            fcntl.flock(self._owner, fcntl.LOCK_EX)  # a new file: nobody else holds it
+
+    def cleanup(self) -> None:
+        if self._owner is not None:
+            self._owner.close()
+            self._owner = None
+        self._folder.cleanup()
+
+    def __enter__(self) -> str:
+        return self.name
+
+    def __exit__(self, *_: object) -> None:
+        self.cleanup()
+
+
+def scratch_folder(parent: Path | None) -> ScratchFolder:
+    """A :class:`ScratchFolder` in ``parent``."""
+    return ScratchFolder(parent)
 
 
 def remove_killed_builds(folder: Path) -> list[Path]:
@@ -97,12 +136,30 @@ def remove_killed_builds(folder: Path) -> list[Path]:
     one of another process (a second build of the same index)."""
     removed = []
     for left in folder.glob(f"{SCRATCH_PREFIX}*"):
-        pid = left.name[len(SCRATCH_PREFIX) :].partition("-")[0]
-        if pid.isdigit() and _running(int(pid)):
+        if _owned(left):
             continue
         shutil.rmtree(left, ignore_errors=True)
         removed.append(left)
     return removed
+
+
+def _owned(left: Path) -> bool:
+    """Whether the process that made a scratch folder still runs: it holds its lock. By the
+    process id in its name only where there is no lock to ask (a process id is reused: in a
+    container, every ``kg ingest`` may be process 1, and a killed one's gigabytes stayed)."""
+    lock = left / OWNER_LOCK
+    if fcntl is not None and lock.is_file():
+        try:
+            with open(lock, "rb") as held:
+                fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            pass  # unreadable: judged by its name
+        else:
+            return False
+    pid = left.name[len(SCRATCH_PREFIX) :].partition("-")[0]
+    return pid.isdigit() and _running(int(pid))
 
 
 def _running(pid: int) -> bool:

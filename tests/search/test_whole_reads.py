@@ -30,7 +30,7 @@ from kg.search.documents import (
 )
 from kg.search.graph import Path as ReadPath
 from kg.search.graph import SparqlReader, Step, StoreReader
-from kg.search.spill import SCRATCH_PREFIX, Spill
+from kg.search.spill import OWNER_LOCK, SCRATCH_PREFIX, ScratchFolder, Spill
 from kg.store.embedded import KGStore, graph_with_union_copy
 from kg.store.query import LocalBackend
 
@@ -186,10 +186,15 @@ def test_a_full_build_puts_rows_aside_beside_the_index_and_clears_a_killed_build
 
     index = tmp_path / "index"
     killed = index / f"{SCRATCH_PREFIX}{2**31 - 1}-left"  # no process has this id
-    running = index / f"{SCRATCH_PREFIX}{os.getpid()}-another"
-    for left in (killed, running):
+    running = index / f"{SCRATCH_PREFIX}{os.getpid()}-another"  # no lock: judged by the id
+    # A killed build's whose process id a running process has now (in a container every
+    # kg ingest may be process 1): its lock is free, so its owner is gone.
+    reused = index / f"{SCRATCH_PREFIX}{os.getpid()}-reused"
+    for left in (killed, running, reused):
         left.mkdir(parents=True)
         (left / "0").write_bytes(b"rows put aside")
+    (reused / OWNER_LOCK).write_bytes(b"")
+    held = ScratchFolder(index)  # a build running beside this one, its lock held
     folders: list[Path] = []
 
     class Recorded(Spill):
@@ -201,5 +206,6 @@ def test_a_full_build_puts_rows_aside_beside_the_index_and_clears_a_killed_build
     update = update_index(index, LocalBackend(store), rebuild=True)
     assert update.documents > 100
     assert folders and all(folder.is_relative_to(index) for folder in folders)
-    assert list(index.glob(f"{SCRATCH_PREFIX}*")) == [running]
+    assert sorted(index.glob(f"{SCRATCH_PREFIX}*")) == sorted([running, Path(held.name)])
+    held.cleanup()
     assert SearchIndex(index).search("learning", limit=5).total > 0
