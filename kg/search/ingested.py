@@ -32,7 +32,7 @@ import re
 import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import cast
 
@@ -40,6 +40,7 @@ import pyoxigraph as ox
 
 from kg.search.documents import ABSTRACT, READ_PREDICATES, TYPES
 from kg.search.graph import RDF_TYPE, GraphReader, Term
+from kg.search.graph import Path as GraphPath
 from kg.search.spill import ScratchFolder, scratch_folder
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -468,6 +469,67 @@ class IngestedReader:
             sql += f" AND dt = 0 AND o IN {_IN_ARRAY}"
             parameters.append(self.names.shortened(objects))
         yield from self._rows(sql, *parameters)
+
+    def fields(
+        self, subjects: Collection[str], paths: Sequence[GraphPath]
+    ) -> Iterator[tuple[str, int, Term]]:
+        """As :meth:`kg.search.graph.StoreReader.fields`: what a full build's batches read
+        with it (a batch of papers, authors or repositories a query per path, and the
+        authors' facets gathered from the papers, not looked up again from each author:
+        random seeks all over the papers' statements)."""
+        listed = self.names.shortened(subjects)
+        full, term = self.names.full, self._term
+        for number, path in enumerate(paths):
+            first = path[0][0]
+            if first in FROM_STORE:
+                if len(path) != 1:
+                    raise KeyError(f"{first} is read from the store, and only as a path's end")
+                for s, o in self.base.pairs(first, subjects=subjects):
+                    yield s, number, o
+                continue
+            sql, numbers = self._path_query(path)
+            for s, o, dt in self.db.execute(sql, (listed, *numbers)):
+                yield full(s), number, term(o, dt)
+
+    def _path_query(self, path: GraphPath) -> tuple[str, list[int]]:
+        """The SQL of a path from the subjects of a JSON array parameter: ``(subject, object,
+        dt)`` rows; and its predicates' numbers, the parameters after that array. CROSS JOIN
+        keeps the subjects the outer loop (SQLite's planner, which knows nothing of the
+        array's length, scanned the predicate's statements and the array inside it)."""
+        joins, numbers, node = [], [], "j.value"
+        for at, (predicate, backwards) in enumerate(path):
+            numbers.append(self._number(predicate))
+            step, last = f"t{at}", at == len(path) - 1
+            if backwards:  # node <-predicate- x: x is an IRI linking node
+                joins.append(
+                    f"CROSS JOIN statement AS {step} ON {step}.p = ? AND {step}.o = {node}"
+                )
+                joins[-1] += f" AND {step}.dt = 0"
+                node, end = f"{step}.s", f"{step}.s, 0"
+            else:
+                joins.append(
+                    f"CROSS JOIN statement AS {step} ON {step}.p = ? AND {step}.s = {node}"
+                )
+                if not last:
+                    joins[-1] += f" AND {step}.dt = 0"  # the next step starts from an IRI
+                node, end = f"{step}.o", f"{step}.o, {step}.dt"
+        return f"SELECT j.value, {end} FROM json_each(?) AS j {' '.join(joins)}", numbers
+
+    def count(self, predicate: str) -> int:
+        (found,) = self.db.execute(
+            "SELECT count(*) FROM statement WHERE p = ?", (self._number(predicate),)
+        ).fetchone()
+        return int(found)
+
+    def untyped(self, predicate: str, kind: str) -> set[str]:
+        if kind not in _KINDS:
+            raise KeyError(f"only the searchable classes are kept, not {kind}")
+        rows = self.db.execute(
+            "SELECT DISTINCT s FROM statement WHERE p = ? "
+            "AND s NOT IN (SELECT s FROM typed WHERE kind = ?)",
+            (self._number(predicate), _KINDS.index(kind)),
+        )
+        return {self.names.full(s) for (s,) in rows}
 
     def _type_pairs(
         self, subjects: Collection[str] | None, objects: Collection[str] | None

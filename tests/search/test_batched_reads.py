@@ -28,8 +28,10 @@ from kg.search.documents import (
 )
 from kg.search.graph import RDF_TYPE, SparqlReader, StoreReader
 from kg.search.graph import Path as ReadPath
+from kg.search.ingested import IngestedGraphs
 from kg.store.embedded import KGStore, graph_with_union_copy
 from kg.store.query import LocalBackend
+from tests.conftest import TEST_BASE_IRI
 
 
 class LookupCounter(StoreReader):
@@ -63,15 +65,32 @@ def store(seed_store: Path) -> Iterator[KGStore]:
     opened.close()
 
 
-def test_batches_of_one_or_two_give_the_documents_of_a_whole_read(store: KGStore) -> None:
+def _observed(store: KGStore, folder: Path) -> IngestedGraphs:
+    """The ingest's observer, shown every graph of the store as the ingest shows it
+    (its N-Triples lines): what a first build during kg ingest reads instead of the store."""
+    observer = IngestedGraphs(folder, base=TEST_BASE_IRI)
+    for graph in StoreReader(store).graphs():
+        text = store._graph_ntriples(graph, 0).decode()
+        observer.graph(graph, text.splitlines(keepends=True))
+    assert observer.broken is None
+    return observer
+
+
+def test_batches_of_one_or_two_give_the_documents_of_a_whole_read(
+    store: KGStore, tmp_path: Path
+) -> None:
     whole = list(read_documents(StoreReader(store)))
     kinds = {d.kind for d in whole}
     assert {"paper", "author"} <= kinds and len(whole) > 100
     # An author's papers fall in many batches of papers: their facets are gathered across
-    # all of them.
-    for batch in (1, 2):
-        assert list(read_in_batches(StoreReader(store), batch)) == whole
-        assert list(read_in_batches(SparqlReader(LocalBackend(store)), batch)) == whole
+    # all of them (also from the statements the ingest put aside: paths there too).
+    with _observed(store, tmp_path / "observer") as observer:
+        ingested = observer.reader(StoreReader(store).graphs(), StoreReader(store))
+        assert ingested is not None and hasattr(ingested, "fields")
+        for batch in (1, 2):
+            assert list(read_in_batches(StoreReader(store), batch)) == whole
+            assert list(read_in_batches(SparqlReader(LocalBackend(store)), batch)) == whole
+            assert list(read_in_batches(ingested, batch)) == whole
 
 
 def test_no_paper_author_or_repository_is_looked_up_one_by_one(store: KGStore) -> None:
@@ -139,8 +158,11 @@ def test_what_names_an_author_without_being_a_paper_still_gives_its_subjects(
         whole = list(read_documents(StoreReader(store)))
         ada = next(d for d in whole if d.iri == f"{ex}ada")
         assert ada.subjects == ("cs.LG", "cs.RO")
-        for reader in (StoreReader(store), SparqlReader(LocalBackend(store))):
-            for batch in (1, 2, 100):
-                assert list(read_in_batches(reader, batch)) == whole
+        with _observed(store, tmp_path / "observer") as observer:
+            ingested = observer.reader(StoreReader(store).graphs(), StoreReader(store))
+            assert ingested is not None
+            for reader in (StoreReader(store), SparqlReader(LocalBackend(store)), ingested):
+                for batch in (1, 2, 100):
+                    assert list(read_in_batches(reader, batch)) == whole
     finally:
         store.close()

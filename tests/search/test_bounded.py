@@ -13,7 +13,7 @@ import json
 import tracemalloc
 from collections.abc import Callable, Collection, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -32,7 +32,7 @@ from kg.search.documents import (
     read_documents,
     read_in_batches,
 )
-from kg.search.graph import RDF_TYPE, SparqlReader, StoreReader
+from kg.search.graph import RDF_TYPE, GraphReader, SparqlReader, StoreReader
 from kg.search.index import DIGESTS, SearchIndex, update_index
 from kg.search.ingested import KEPT, IngestedGraphs
 from kg.store.embedded import KGStore, graph_with_union_copy
@@ -225,3 +225,26 @@ def test_the_store_reader_reads_the_mentions_sparql_reads(store: KGStore) -> Non
     assert whole == sparql.mentions(kinds) and sum(map(len, whole.values())) > 100
     some = [*sorted(whole)[:3], "http://example.org/no-such-graph"]
     assert fast.mentions(kinds, some) == sparql.mentions(kinds, some)
+
+
+def test_the_paths_read_from_the_ingest_observer_seek_from_each_subject(
+    observers: Callable[..., IngestedGraphs],
+) -> None:
+    # A batch's path query drives from its subjects (a JSON array) into the sorted
+    # statements: SQLite's planner, left to itself, scanned every statement of the
+    # predicate and the array inside that (quadratic: a 100k build did not end).
+    from kg.search.documents import _AUTHOR_PATHS, _PAPER_PATHS, _REPOSITORY_PATHS
+    from kg.search.ingested import FROM_STORE
+
+    observer = observers()
+    for number in range(20):
+        observer.graph(f"http://example.org/graph/{number}", _profile_graph(number))
+    reader = observer.reader(observer.seen, cast(GraphReader, None))
+    assert reader is not None
+    for path in (*_PAPER_PATHS, *_AUTHOR_PATHS, *_REPOSITORY_PATHS):
+        if path[0][0] in FROM_STORE:
+            continue
+        sql, numbers = reader._path_query(path)
+        steps = [row[3] for row in reader.db.execute("EXPLAIN QUERY PLAN " + sql, ("[]", *numbers))]
+        assert steps[0].startswith("SCAN j"), (path, steps)
+        assert all(step.startswith("SEARCH t") for step in steps[1:]), (path, steps)
