@@ -563,21 +563,23 @@ class IngestedReader:
         if predicate in FROM_STORE:
             return self.base.scan_links(predicate)
         out: defaultdict[str, list[str]] = defaultdict(list)
-        for s, o in self._rows(
-            "SELECT s, o, dt FROM statement WHERE p = ? AND dt = 0", self._number(predicate)
-        ):
-            out[s].append(o.value)
+        for s, o in self._links(predicate):
+            out[s].append(o)
         return dict(out)
 
     def scan_inverse(self, predicate: str) -> dict[str, list[str]]:
         if predicate in FROM_STORE:
             return self.base.scan_inverse(predicate)
         out: defaultdict[str, list[str]] = defaultdict(list)
-        for s, o in self._rows(
-            "SELECT s, o, dt FROM statement WHERE p = ? AND dt = 0", self._number(predicate)
-        ):
-            out[o.value].append(s)
+        for s, o in self._links(predicate):
+            out[o].append(s)
         return dict(out)
+
+    def _links(self, predicate: str) -> Iterator[tuple[str, str]]:
+        """Every (subject, IRI object) of ``predicate``."""
+        sql = "SELECT s, o, dt FROM statement WHERE p = ? AND dt = 0"
+        for s, o in self._rows(sql, self._number(predicate)):
+            yield s, cast(ox.NamedNode, o).value
 
     def mentions(
         self, types: Collection[str], graphs: Collection[str] | None = None

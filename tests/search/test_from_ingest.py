@@ -190,12 +190,17 @@ def test_literals_read_as_the_store_reads_them(
         unescape("\\q")
 
 
+def _ingest_args(profiles: Path, store: Path) -> list[str]:
+    """``kg ingest`` of ``profiles`` into ``store``, its search index on, no precompute."""
+    args = ["ingest", str(profiles), "--store", str(store), "--base-iri", TEST_BASE_IRI]
+    return [*args, "--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-precompute"]
+
+
 def test_kg_ingest_builds_a_first_index_from_its_triples(seeds_dir: Path, tmp_path: Path) -> None:
     from kg.cli import main
 
     store = tmp_path / "store"
-    args = ["ingest", str(seeds_dir), "--store", str(store), "--base-iri", TEST_BASE_IRI]
-    args += ["--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-precompute"]
+    args = _ingest_args(seeds_dir, store)
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
     assert "documents from the ingest's triples" in first.output
@@ -232,9 +237,7 @@ def test_a_scratch_database_that_fails_leaves_the_index_to_the_store(
     connect = ingested_module._connect
     monkeypatch.setattr(ingested_module, "_connect", lambda path: _FullDisk(connect(path), room))
     store = tmp_path / "store"
-    args = ["ingest", str(seeds_dir), "--store", str(store), "--base-iri", TEST_BASE_IRI]
-    args += ["--as-of", SEED_AS_OF.isoformat(), "--no-progress", "--no-precompute"]
-    result = CliRunner().invoke(main, args)
+    result = CliRunner().invoke(main, _ingest_args(seeds_dir, store))
     # The ingest is whole; the operator is told why the index was read from the store.
     assert result.exit_code == 0, result.output
     assert "5 added" in result.output
