@@ -8,10 +8,11 @@ import shutil
 import signal
 import sys
 import threading
+import weakref
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, ParamSpec, cast
+from typing import TYPE_CHECKING, Any, ParamSpec, cast
 
 import click
 
@@ -35,6 +36,9 @@ from kg.errors import KGError
 from kg.store.embedded import KGStore, published_generation, resolve_store_path
 from kg.store.info import record_base_iri
 from kg.store.remote import is_store_url
+
+if TYPE_CHECKING:
+    from kg.search.ingested import IngestedGraphs
 
 P = ParamSpec("P")
 
@@ -186,6 +190,12 @@ def ingest_command(
 
         # Its scratch database beside the index it is for (on the store's disk).
         ingested = IngestedGraphs(store.folder / "search", base=scheme.base)
+        # Let go of its scratch database however the command ends (an early exit, an error):
+        # the index closes it as soon as it is built. By a weak reference: the ingest lets go
+        # of it before the precompute, and nothing is to keep it alive.
+        click.get_current_context().call_on_close(
+            functools.partial(_close_if_alive, weakref.ref(ingested))
+        )
     try:
         for day, run_paths in runs:
             report = ingest(
@@ -315,6 +325,12 @@ def ingest_command(
         finally:
             store.close()
     sys.exit(exit_code)
+
+
+def _close_if_alive(observer: weakref.ref[IngestedGraphs]) -> None:
+    alive = observer()
+    if alive is not None:
+        alive.close()
 
 
 @click.command("precompute")
