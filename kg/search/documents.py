@@ -24,7 +24,7 @@ import pyoxigraph as ox
 from kg.normalize import name_key
 from kg.rdf.namespace import KG_NAMESPACE
 from kg.search.graph import RDF_TYPE, GraphReader, Path, PathReader, reader_for
-from kg.search.spill import Spill, scratch_folder
+from kg.search.spill import ScratchFolder, Spill
 from kg.store.query import QueryBackend
 
 #: Entity kinds, as the ``type`` facet names them.
@@ -625,7 +625,7 @@ def read_in_batches(
     facets = _Facets()
     # ``scratch``: where the rows put aside go (the index's folder, on the store's disk); the
     # system's temporary folder is often memory (a tmpfs), and this is ~470 MB at 1M papers.
-    with scratch_folder(scratch) as aside:
+    with ScratchFolder(scratch) as aside:
         names: dict[str, Spill] = {}
         for kind in KINDS:
             iris = members(reader, kind)

@@ -13,7 +13,7 @@ the same statements with the same code, so the documents are those a read from t
 gives.
 
 The statements are put aside on disk, in a scratch SQLite database beside the index
-(:func:`kg.search.spill.scratch_folder`), not held: held, they grew with every graph
+(:class:`kg.search.spill.ScratchFolder`), not held: held, they grew with every graph
 loaded (about 5 kB a profile graph, more than a gigabyte at a million papers, for the length
 of the ingest). Appended as they come, copied sorted once when the build asks for them
 (:data:`_SORTED`); what the process holds is SQLite's bounded page cache.
@@ -41,7 +41,7 @@ import pyoxigraph as ox
 from kg.search.documents import ABSTRACT, READ_PREDICATES, TYPES
 from kg.search.graph import RDF_TYPE, GraphReader, Term
 from kg.search.graph import Path as GraphPath
-from kg.search.spill import ScratchFolder, scratch_folder
+from kg.search.spill import ScratchFolder
 
 _XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 _TYPE_TOKEN = f"<{RDF_TYPE}>"
@@ -50,6 +50,9 @@ _KINDS = tuple(sorted(set(TYPES.values())))
 #: build looks up one batch's at a time, one index lookup a paper.
 FROM_STORE = frozenset({ABSTRACT})
 KEPT = READ_PREDICATES - FROM_STORE
+#: Each kept predicate's number (the ``p`` column), and the same by its N-Triples token.
+_NUMBER = {p: number for number, p in enumerate(sorted(KEPT))}
+_NUMBER_OF_TOKEN = {f"<{p}>": number for p, number in _NUMBER.items()}
 #: The object of an rdf:type line, with its end, -> the number of the searchable class it names.
 _KIND_OF = {f"<{kind}> .": number for number, kind in enumerate(_KINDS)}
 #: What a statement's object is (the ``dt`` column): an IRI, a string (plain or
@@ -138,8 +141,6 @@ class IngestedGraphs:
         self.folder = folder
         #: The base the ingest mints IRIs under: cut from the IRIs put aside (_Shortened).
         self.names = _Shortened(base)
-        self._predicate = {f"<{p}>": number for number, p in enumerate(sorted(KEPT))}
-        self.predicates = {p: number for number, p in enumerate(sorted(KEPT))}
         #: The graphs shown, whole.
         self.seen: set[str] = set()
         #: Why it cannot stand for the store (None: it can, if it saw every graph).
@@ -197,9 +198,7 @@ class IngestedGraphs:
         try:
             if not self._sorted:
                 self._sort()
-            return IngestedReader(
-                self._database(), self.predicates, base, self.names, self._typed_predicates
-            )
+            return IngestedReader(self._database(), base, self.names, self._typed_predicates)
         except (sqlite3.Error, OSError) as error:
             self._failed(error)
             self.close()
@@ -249,7 +248,7 @@ class IngestedGraphs:
             try:
                 if self.folder is not None:
                     self.folder.mkdir(parents=True, exist_ok=True)
-                self._scratch = scratch_folder(self.folder)
+                self._scratch = ScratchFolder(self.folder)
             except OSError as error:  # the folder's (an error reading the lines is the ingest's)
                 raise sqlite3.OperationalError(f"cannot make its folder: {error}") from error
             db = _connect(Path(self._scratch.name) / _TAKEN)
@@ -282,7 +281,7 @@ class IngestedGraphs:
     def _take(self, graph: str, lines: Iterable[str]) -> None:
         """Put aside the wanted statements of one graph's N-Triples lines, and the entities
         it types."""
-        wanted, kind_of = self._predicate, _KIND_OF
+        wanted, kind_of = _NUMBER_OF_TOKEN, _KIND_OF
         short = self.names.short
         rows: list[tuple[int, str, str, int]] = []
         typed: list[tuple[int, str]] = []
@@ -379,13 +378,11 @@ class IngestedReader:
     def __init__(
         self,
         db: sqlite3.Connection,
-        predicates: dict[str, int],
         base: GraphReader,
         names: _Shortened,
         typed_predicates: Collection[int] = (),
     ):
         self.db = db
-        self.predicates = predicates
         self.base = base
         self.names = names
         self._datatypes = {
@@ -435,7 +432,7 @@ class IngestedReader:
         return Value(self._canonical.get((value, dt), value), self._datatypes[dt])
 
     def _number(self, predicate: str) -> int:
-        number = self.predicates.get(predicate)
+        number = _NUMBER.get(predicate)
         if number is None:
             # Not kept: answering "nothing" would make other documents than the store's.
             raise KeyError(f"{predicate} is not among the predicates the search index reads")

@@ -125,11 +125,6 @@ class ScratchFolder:
         self.cleanup()
 
 
-def scratch_folder(parent: Path | None) -> ScratchFolder:
-    """A :class:`ScratchFolder` in ``parent``."""
-    return ScratchFolder(parent)
-
-
 def remove_killed_builds(folder: Path) -> list[Path]:
     """Remove the folders of rows put aside that builds no longer running left in ``folder``
     (a build killed before it could clean up); a running build's folder is left alone, even
