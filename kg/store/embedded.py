@@ -42,7 +42,6 @@ import contextlib
 import io
 import itertools
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -64,8 +63,6 @@ from kg.store.snapshots import collect_old_snapshots
 PRIMARY = "oxigraph"
 SNAPSHOTS = "snapshots"
 PUBLISHED = "published"
-#: A checkpoint's name: the nanoseconds of its making, 20 digits, so that names order by age.
-CHECKPOINT_NAME = re.compile(r"^[0-9]{20}$")
 #: Records of bulk loads larger than BULK_ATOMIC_QUADS under way (see the module docstring).
 LOADING = "loading"
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import pyoxigraph as ox
@@ -68,6 +69,10 @@ class QueryOutcome:
 
 
 class QueryBackend(Protocol):
+    #: The embedded store folder the backend reads (None: an external store, or a store
+    #: in memory): its unpublished checkpoint's search index may answer (kg.store.changes).
+    folder: Path | None
+
     def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome: ...
 
     def update(self, text: str, *, base_iri: str | None = None) -> None: ...
@@ -341,6 +346,7 @@ class LocalBackend:
 
     def __init__(self, store: KGStore):
         self.store = store
+        self.folder = store.folder
 
     def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
         return execute(self.store, request)

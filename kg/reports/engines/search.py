@@ -25,7 +25,7 @@ from kg.normalize import ascii_fold
 from kg.reports.definitions import Report
 from kg.reports.engines.base import EngineRunner, TextIndex, positions, text_of
 from kg.reports.results import Binding, ReportResult
-from kg.store.embedded import CHECKPOINT_NAME
+from kg.store.changes import checkpointed
 
 
 def fold(text: str) -> str:
@@ -109,16 +109,19 @@ def _best_candidates(query: str, folded: list[str]) -> list[tuple[int, float]]:
 
 def answered_by_index(runner: EngineRunner) -> TextIndex | None:
     """The runner's full-text index when it is built for the current store version, or for
-    a newer checkpoint of an embedded store: ``kg ingest`` indexes its checkpoint before it
-    precomputes and publishes it (until then a hit may name a paper the server does not
-    have yet, rather than every request ranking every name live)."""
+    the checkpoint an ingest made and publishes next (``kg ingest`` indexes its checkpoint
+    before it precomputes and publishes it: until then a hit may name a paper the server
+    does not have yet, rather than every request ranking every name live). The rule is
+    ``kg search-index``'s too (:func:`kg.store.changes.checkpointed`): an index of a
+    checkpoint that a later write abandoned does not answer."""
     index = runner.text_index
     if index is None or index.store_version is None:
         return None
-    built, served = index.store_version, runner.version()
-    if built == served or (
-        CHECKPOINT_NAME.match(built) and CHECKPOINT_NAME.match(served) and built > served
-    ):
+    built = index.store_version
+    if built == runner.version():
+        return index
+    folder = runner.backend.folder
+    if folder is not None and built == checkpointed(folder):
         return index
     return None
 

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Sequence
 from http.client import HTTPResponse
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -44,6 +45,8 @@ class RemoteBackend:
 
     #: The store may reach the network; the endpoint must check SERVICE/LOAD itself.
     sandboxed = False
+    #: No store folder of ours: an external store publishes nothing through kg.store.changes.
+    folder: Path | None = None
 
     def __init__(
         self,
