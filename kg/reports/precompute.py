@@ -15,6 +15,7 @@ import io
 import json
 import multiprocessing
 import os
+import queue
 import shutil
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from typing import Any
 from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports, query_variables
+from kg.reports.costs import Admission, TaskCost, own_cost, recorded_costs, write_costs
 from kg.reports.crawls import crawl_dates
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines import ENGINES
@@ -515,11 +517,14 @@ _START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_me
 
 def _run_task(
     task: tuple[Callable[[str, frozenset[str] | None], list[Written]], str, frozenset[str] | None],
-) -> tuple[str, list[Written]]:
-    """A worker's task: one report's name and what computing it wrote. The task function
-    travels with the task (by name), so a test's recording function reaches the workers."""
+) -> tuple[str, list[Written], TaskCost | None]:
+    """A worker's task: one report's name, what computing it wrote, and what its process
+    cost (the process runs this one task). The task function travels with the task (by
+    name), so a test's recording function reaches the workers."""
     compute, name, kinds = task
-    return name, compute(name, kinds)
+    started = time.perf_counter()
+    written = compute(name, kinds)
+    return name, written, own_cost(started, _worker_args[1] if _worker_args else "")
 
 
 def _worker_start(*args: Any) -> None:
@@ -552,9 +557,10 @@ def precompute_store(
     """Precompute the whole-graph reports of the newest published checkpoint of a store folder
     (or of checkpoint ``generation``, which ``kg ingest`` precomputes before it publishes it).
 
-    With ``workers`` above 1 the reports are computed in that many worker processes at a
-    time, each report in a process of its own with the checkpoint open read-only (what it
-    made goes back to the system when it is written); the files are
+    With ``workers`` above 1 the reports are computed in up to that many worker processes at
+    a time, each report in a process of its own with the checkpoint open read-only (what it
+    made goes back to the system when it is written), which records what it cost; those
+    recorded before keep the largest apart (:mod:`kg.reports.costs`). The files are
     the same as with one (but for an order a query leaves open, which may differ from
     one process to the next). Returns the generation and the files written, in report
     order. Raises StoreError when the folder holds no published checkpoint (or a newer
@@ -605,6 +611,12 @@ def precompute_store(
                 on_written(item)
         if left is None or left:
             todo[name] = left
+    # What each task cost last time; a task whose files were all copied keeps its figures.
+    target = Path(folder) / PRECOMPUTED / generation
+    expected = recorded_costs(target.parent, generation)
+    write_costs(
+        target, {name: expected[name] for name in names if name not in todo and name in expected}
+    )
     if not todo:
         remove_stale(Path(folder))
         return generation, [
@@ -631,10 +643,27 @@ def precompute_store(
         initargs=(str(folder), generation, reports, scheme, max_rows, dates),
         maxtasksperchild=1,
     )
-    tasks = [(_worker_compute, name, left) for name, left in todo.items()]
+    # The large reports apart, by what each cost last time (kg.reports.costs).
+    admission = Admission(todo, workers, expected)
+    ended: queue.SimpleQueue[tuple[str, list[Written], TaskCost | None] | BaseException]
+    ended = queue.SimpleQueue()
     try:
-        for name, items in pool.imap_unordered(_run_task, tasks):
+        while admission.pending or admission.running:
+            while (starting := admission.next()) is not None:
+                pool.apply_async(
+                    _run_task,
+                    ((_worker_compute, starting, todo[starting]),),
+                    callback=ended.put,
+                    error_callback=ended.put,
+                )
+            outcome = ended.get()
+            if isinstance(outcome, BaseException):
+                raise outcome
+            name, items, cost = outcome
+            admission.ended(name)
             by_report[name] = sorted(by_report[name] + items, key=lambda w: _KINDS.index(w.kind))
+            if cost is not None:
+                write_costs(target, {name: cost})
             for item in items:
                 if on_written:
                     on_written(item)
@@ -642,7 +671,7 @@ def precompute_store(
         pool.terminate()
         pool.join()
         # A worker stopped while writing leaves its temporary file (_write_atomic).
-        for leftover in (Path(folder) / PRECOMPUTED / generation).glob(".*.tmp"):
+        for leftover in target.glob(".*.tmp"):
             leftover.unlink(missing_ok=True)
         raise
     pool.close()

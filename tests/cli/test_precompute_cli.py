@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from kg.cli import ingest as ingest_cli
 from kg.cli import main
+from kg.reports.costs import COSTS, read_costs
 from kg.reports.stored import PRECOMPUTED
 from kg.store.changes import read_record
 from kg.store.embedded import SNAPSHOTS, published_generation
@@ -75,7 +76,8 @@ def test_precompute_command_fills_an_existing_store(
     files = folder / PRECOMPUTED / str(published_generation(folder))
     assert (files / "venues.rows.json").is_file() and (files / "venues.rows.tsv").is_file()
     assert (
-        f"precomputed {len(list(files.glob('*.json'))) - 1} whole-graph report files and the "
+        f"precomputed {len([p for p in files.glob('*.json') if p.name != COSTS]) - 1} "
+        "whole-graph report files and the "
         "co-author graph" in result.output
     )
 
@@ -156,7 +158,7 @@ def test_a_second_ingest_finishes_a_precompute_that_was_stopped(
     untouched = {
         path.name: path.stat().st_mtime_ns
         for path in files.glob("*.json")
-        if not path.name.startswith(("subjects.", "collaboration-path."))
+        if not path.name.startswith(("subjects.", "collaboration-path.")) and path.name != COSTS
     }
 
     output = ingest(folder, source, "--no-search-index")
@@ -166,6 +168,7 @@ def test_a_second_ingest_finishes_a_precompute_that_was_stopped(
     assert (files / "subjects.rows.tsv").stat().st_size > 10
     # The files that were there are not computed again.
     assert {name: (files / name).stat().st_mtime_ns for name in untouched} == untouched
+    assert set(read_costs(files)) >= {"subjects", "venues", "collaboration-path"}
     assert (
         f"precomputed {len(untouched) + 2} whole-graph report files and the co-author graph "
         f"for checkpoint {generation}" in output

@@ -70,3 +70,21 @@ def failing_worker_compute(name: str, kinds: frozenset[str] | None = None) -> li
         out.write(f"{os.getpid()}\n")
     time.sleep(3)
     return recorded_worker_compute(name, kinds)
+
+
+#: The file :func:`timed_worker_compute` appends to, beside the store folder.
+INTERVALS_LOG = "precompute-intervals.log"
+
+
+def timed_worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Written]:
+    """A precompute worker's task that notes when it ran: a line "report start end" on the
+    system's monotonic clock (one clock for every process). Each takes half a second at
+    least, so that two tasks started together are running at once."""
+    started = time.monotonic()
+    written = _worker_compute(name, kinds)
+    time.sleep(max(0.0, 0.5 - (time.monotonic() - started)))
+    assert precompute._worker_args is not None
+    log = Path(precompute._worker_args[0]).parent / INTERVALS_LOG
+    with log.open("a", encoding="utf-8") as out:
+        out.write(f"{name} {started} {time.monotonic()}\n")
+    return written

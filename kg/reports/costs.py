@@ -1,0 +1,157 @@
+"""What each precompute task cost when it last ran, and which tasks may run at once.
+
+A precompute runs each whole-graph report in a process of its own (:mod:`kg.reports.precompute`).
+At a million papers a few of them hold 1.5-2 GB each while the rest hold a few hundred MB, and
+two large ones side by side set the whole ingest's peak (3,158 MiB, against 2,774 for the
+ingest's own largest process). So each task's process measures itself (CPU seconds, wall
+seconds, its resident high-water mark) and the main process records it beside the checkpoint's
+files (``precomputed/<checkpoint>/costs.json``); the next precompute of the store reads the
+newest record and starts a task beside those running only while their recorded peaks add up
+to no more than the largest one's (:class:`Admission`): the largest runs alone, small ones
+share the cores. A task never measured (the first precompute of a store) runs beside the
+others as before; a task whose files are copied from an earlier checkpoint keeps that
+checkpoint's figures.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+#: The record of a checkpoint's task costs, in its folder of precomputed files.
+COSTS = "costs.json"
+
+#: Tasks whose recorded peaks add up to no more than this run side by side whatever the
+#: largest is: at 100,000 papers every task peaks under 500 MiB, and on a machine that
+#: holds such a store a GiB is not what is short; above it, the largest task's peak bounds.
+SIDE_BY_SIDE_MIB = 1024.0
+
+_FORMAT = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TaskCost:
+    """One task's process: CPU seconds (all its threads), wall seconds, peak resident MiB
+    (its high-water mark, from its start as a fork of the precompute's server process), and
+    the checkpoint it was measured on."""
+
+    cpu_seconds: float
+    seconds: float
+    peak_mib: float
+    measured_on: str
+
+
+def own_cost(started: float, generation: str) -> TaskCost | None:
+    """This process's cost since it started (``started``: its ``time.perf_counter()`` then);
+    None where the platform does not say (no :mod:`resource`: Windows)."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return None
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    # ru_maxrss: KiB on Linux, bytes on macOS.
+    peak = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
+    return TaskCost(
+        cpu_seconds=round(usage.ru_utime + usage.ru_stime, 3),
+        seconds=round(time.perf_counter() - started, 3),
+        peak_mib=round(peak, 1),
+        measured_on=generation,
+    )
+
+
+def read_costs(folder: Path) -> dict[str, TaskCost]:
+    """The costs recorded in a checkpoint's folder of precomputed files (none: empty)."""
+    try:
+        body = json.loads((folder / COSTS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(body, dict) or body.get("format") != _FORMAT:
+        return {}
+    costs: dict[str, TaskCost] = {}
+    for name, fields in (body.get("tasks") or {}).items():
+        with contextlib.suppress(TypeError, ValueError):
+            costs[str(name)] = TaskCost(
+                float(fields["cpu_seconds"]),
+                float(fields["seconds"]),
+                float(fields["peak_mib"]),
+                str(fields["measured_on"]),
+            )
+    return costs
+
+
+def recorded_costs(root: Path, generation: str) -> dict[str, TaskCost]:
+    """What the precompute of checkpoint ``generation`` can expect of each task: the
+    newest earlier checkpoint's record, overlaid with this checkpoint's own (a precompute
+    of it that was stopped part-way). ``root``: the store's folder of precomputed files."""
+    expected: dict[str, TaskCost] = {}
+    with contextlib.suppress(OSError):
+        earlier = sorted(
+            (
+                e
+                for e in root.iterdir()
+                if e.is_dir() and e.name < generation and (e / COSTS).is_file()
+            ),
+            key=lambda e: e.name,
+        )
+        if earlier:
+            expected.update(read_costs(earlier[-1]))
+    expected.update(read_costs(root / generation))
+    return expected
+
+
+def write_costs(folder: Path, costs: Mapping[str, TaskCost]) -> None:
+    """Add ``costs`` to a checkpoint's record (atomically: a reader sees the old record or
+    the new one). Best effort: the record only guides the next precompute's order."""
+    if not costs:
+        return
+    recorded = read_costs(folder)
+    if all(recorded.get(name) == cost for name, cost in costs.items()):
+        return
+    tasks = {name: asdict(cost) for name, cost in {**recorded, **costs}.items()}
+    partial = folder / f".{COSTS}.{os.getpid()}.tmp"
+    with contextlib.suppress(OSError):
+        partial.write_text(json.dumps({"format": _FORMAT, "tasks": tasks}, indent=1), "utf-8")
+        os.replace(partial, folder / COSTS)
+
+
+class Admission:
+    """Which task starts next, so that the tasks running at once need no more memory than
+    the largest of them alone, by their recorded peaks: a task starts when a worker is free
+    and its peak with those of the tasks running is at most ``budget`` (the largest recorded
+    peak among the tasks, or :data:`SIDE_BY_SIDE_MIB` if that is more). A task never measured counts as none: the first precompute of a
+    store runs them side by side, as without a record."""
+
+    def __init__(self, tasks: Iterable[str], workers: int, expected: Mapping[str, TaskCost]):
+        self.pending = list(tasks)
+        self.workers = max(1, workers)
+        self.peaks = {name: expected[name].peak_mib for name in self.pending if name in expected}
+        self.budget = max(SIDE_BY_SIDE_MIB, max(self.peaks.values(), default=0.0))
+        self.running: set[str] = set()
+
+    def next(self) -> str | None:
+        """The next task to start now (taken off the pending ones), or None: wait for one
+        running to end (or there is nothing left)."""
+        if not self.pending or len(self.running) >= self.workers:
+            return None
+        chosen: str | None
+        if not self.running:
+            chosen = self.pending[0]
+        else:
+            held = sum(self.peaks.get(name, 0.0) for name in self.running)
+            chosen = next(
+                (n for n in self.pending if held + self.peaks.get(n, 0.0) <= self.budget), None
+            )
+            if chosen is None:
+                return None
+        self.pending.remove(chosen)
+        self.running.add(chosen)
+        return chosen
+
+    def ended(self, name: str) -> None:
+        self.running.discard(name)

@@ -1,0 +1,160 @@
+"""What each precompute task cost (kg.reports.costs): recorded beside the checkpoint's files,
+carried with the files an incremental precompute copies, and read by the next precompute
+to keep the tasks that took the most memory from running beside each other."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from kg.rdf.iri import IriScheme
+from kg.reports import precompute
+from kg.reports.catalog import load_reports
+from kg.reports.costs import COSTS, SIDE_BY_SIDE_MIB, Admission, TaskCost, read_costs
+from kg.reports.precompute import precompute_store, precompute_tasks
+from kg.reports.stored import PRECOMPUTED
+from tests.conftest import TEST_BASE_IRI, ingest_into
+from tests.server.recording import INTERVALS_LOG, timed_worker_compute
+
+SCHEME = IriScheme(TEST_BASE_IRI)
+
+
+def cost(peak_mib: float) -> TaskCost:
+    return TaskCost(cpu_seconds=1.0, seconds=1.0, peak_mib=peak_mib, measured_on="0" * 20)
+
+
+def started_in_turn(admission: Admission, ends: list[str]) -> list[list[str]]:
+    """The tasks started together, in turn, the running ones ending in the order ``ends``
+    names them (a task not named ends first)."""
+    rounds: list[list[str]] = []
+    while admission.pending or admission.running:
+        batch = []
+        while (name := admission.next()) is not None:
+            batch.append(name)
+        if batch:
+            rounds.append(batch)
+        running = sorted(admission.running, key=lambda n: ends.index(n) if n in ends else -1)
+        admission.ended(running[0])
+    return rounds
+
+
+def test_tasks_never_measured_run_side_by_side() -> None:
+    admission = Admission(["a", "b", "c"], 2, {})
+    assert started_in_turn(admission, ["a", "b", "c"]) == [["a", "b"], ["c"]]
+
+
+def test_the_largest_task_runs_alone_and_small_ones_fill_beside_a_large_one() -> None:
+    big, large, small = 3 * SIDE_BY_SIDE_MIB, 2 * SIDE_BY_SIDE_MIB, SIDE_BY_SIDE_MIB / 4
+    expected = {"graph": cost(large), "huge": cost(big), "s1": cost(small), "s2": cost(small)}
+    admission = Admission(["graph", "huge", "s1", "s2"], 2, expected)
+    # graph and huge would need 5 GiB together: the small ones run beside graph instead,
+    # huge after it, alone (the small ones are done by then).
+    assert started_in_turn(admission, ["s1", "s2", "graph", "huge"]) == [
+        ["graph", "s1"],
+        ["s2"],
+        ["huge"],
+    ]
+
+
+def test_small_tasks_run_side_by_side_whatever_the_largest_of_them() -> None:
+    expected = {name: cost(SIDE_BY_SIDE_MIB / 3) for name in "abcd"}
+    admission = Admission(list("abcd"), 2, expected)
+    assert started_in_turn(admission, list("abcd")) == [["a", "b"], ["c"], ["d"]]
+
+
+def test_nothing_starts_beyond_the_workers() -> None:
+    admission = Admission(list("abc"), 1, {})
+    assert started_in_turn(admission, list("abc")) == [["a"], ["b"], ["c"]]
+
+
+@pytest.fixture(scope="module")
+def seed_folder(tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path) -> Path:
+    """The seed profiles ingested, nothing precomputed (copy it, never write it)."""
+    folder = tmp_path_factory.mktemp("costs-store")
+    ingest_into(folder, seeds_dir)
+    shutil.rmtree(folder / PRECOMPUTED, ignore_errors=True)
+    return folder
+
+
+def intervals(log: Path) -> dict[str, tuple[float, float]]:
+    lines = [line.split() for line in log.read_text(encoding="utf-8").splitlines()]
+    return {name: (float(start), float(end)) for name, start, end in lines}
+
+
+def overlapping(spans: dict[str, tuple[float, float]], name: str) -> set[str]:
+    start, end = spans[name]
+    return {other for other, (s, e) in spans.items() if other != name and s < end and start < e}
+
+
+def test_each_task_s_cost_is_recorded_and_the_next_precompute_keeps_the_largest_apart(
+    tmp_path: Path, seed_folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "store"
+    shutil.copytree(seed_folder, folder)
+    monkeypatch.setattr(precompute, "_worker_compute", timed_worker_compute)
+    generation, written = precompute_store(folder, SCHEME, workers=2)
+    checkpoint = folder / PRECOMPUTED / generation
+    costs = read_costs(checkpoint)
+    # Every task sent to a worker measured itself: its own CPU, time and peak.
+    computed = {w.report for w in written}
+    assert set(costs) == computed and len(computed) > 4
+    for name, measured in costs.items():
+        assert measured.peak_mib > 10 and measured.seconds >= 0.5, name
+        assert 0 < measured.cpu_seconds < 60 and measured.measured_on == generation, name
+    # Never measured before: the tasks ran two at a time.
+    spans = intervals(tmp_path / INTERVALS_LOG)
+    assert any(overlapping(spans, name) for name in spans)
+
+    # Say the first report took 8 GiB, the others what they took: the next precompute of
+    # the store (its files removed, so that everything is computed again) runs it alone.
+    tasks = [t for t in precompute_tasks(load_reports(scheme=SCHEME), SCHEME) if t in costs]
+    largest = tasks[len(tasks) // 2]
+    body = json.loads((checkpoint / COSTS).read_text(encoding="utf-8"))
+    body["tasks"][largest]["peak_mib"] = 8192.0
+    for path in checkpoint.iterdir():
+        if path.name != COSTS:
+            path.unlink()
+    (checkpoint / COSTS).write_text(json.dumps(body), encoding="utf-8")
+    (tmp_path / INTERVALS_LOG).unlink()
+    precompute_store(folder, SCHEME, workers=2)
+    spans = intervals(tmp_path / INTERVALS_LOG)
+    assert set(spans) == computed
+    assert overlapping(spans, largest) == set()
+    assert any(overlapping(spans, name) for name in spans)  # the others still side by side
+    # And the record is this run's again.
+    assert read_costs(checkpoint)[largest].peak_mib < 8192
+
+
+def test_a_task_whose_files_are_copied_keeps_its_cost(
+    tmp_path: Path, seed_files: dict[str, Path]
+) -> None:
+    """After one profile's citation count changed, most reports are copied from the previous
+    checkpoint (kg.reports.incremental): their costs come along (measured on that one), so
+    the precompute after this one still knows them; the others are measured again."""
+    sources = tmp_path / "profiles"
+    sources.mkdir()
+    for path in seed_files.values():
+        shutil.copy(path, sources)
+    folder = tmp_path / "store"
+    ingest_into(folder, sources)
+    first, _ = precompute_store(folder, SCHEME, workers=2)
+    before = read_costs(folder / PRECOMPUTED / first)
+    changed = sources / seed_files["000"].name
+    text = changed.read_text(encoding="utf-8")
+    assert "273citations" in text
+    changed.write_text(text.replace("273citations", "274citations"), encoding="utf-8")
+    ingest_into(folder, sources)
+    second, written = precompute_store(folder, SCHEME, workers=2)
+    assert second != first
+    after = read_costs(folder / PRECOMPUTED / second)
+    carried = {w.report for w in written if w.carried}
+    computed = {w.report for w in written if not w.carried}
+    assert "venues" in carried and "profiles" in computed
+    assert set(after) == set(before)
+    for name in carried - computed:
+        assert after[name] == before[name] and after[name].measured_on == first, name
+    for name in computed:
+        assert after[name].measured_on == second, name
