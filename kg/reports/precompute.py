@@ -508,6 +508,14 @@ def _carry_over(
 #: the caller as that task's error, where one in a pool initializer would only break the pool).
 _worker_job: _Job | None = None
 _worker_args: tuple[str, str, Reports, IriScheme, int, tuple[str, ...]] | None = None
+#: Where a worker says which task it started, and its process id (see _lost_task).
+_worker_started: Any = None
+
+#: How often the precompute looks for a task whose process is gone without an answer, and
+#: how long after its process is gone it waits for the answer (which the pool hands over a
+#: moment after the process has sent it and ended).
+_CHECK_SECONDS = 1.0
+_LOST_GRACE_SECONDS = 5.0
 
 
 #: How the precompute's workers start: forked from a server process that has imported this
@@ -523,13 +531,42 @@ def _run_task(
     name), so a test's recording function reaches the workers."""
     compute, name, kinds = task
     started = time.perf_counter()
+    if _worker_started is not None:
+        _worker_started.put((name, os.getpid()))
     written = compute(name, kinds)
     return name, written, own_cost(started, _worker_args[1] if _worker_args else "")
 
 
-def _worker_start(*args: Any) -> None:
-    global _worker_args
+def _worker_start(started: Any, *args: Any) -> None:
+    global _worker_args, _worker_started
+    _worker_started = started
     _worker_args = args
+
+
+class _Watch:
+    """The processes of the tasks running, from what the workers say when they start one:
+    a process killed by the system (out of memory) never answers, and the pool, which starts
+    another in its place, never says so (the precompute, and the ingest holding the store's
+    writer lock, would wait for ever)."""
+
+    def __init__(self, started: Any):
+        self.started = started
+        self.pids: dict[str, int] = {}
+        self.gone: dict[str, float] = {}
+
+    def lost(self, running: set[str]) -> str | None:
+        """A running task whose process ended more than a moment ago without an answer."""
+        while not self.started.empty():
+            name, pid = self.started.get()
+            self.pids[name] = pid
+        now = time.monotonic()
+        for name in sorted(running):
+            pid = self.pids.get(name)
+            if pid is None or _alive(str(pid)):
+                continue
+            if now - self.gone.setdefault(name, now) > _LOST_GRACE_SECONDS:
+                return name
+        return None
 
 
 def _worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Written]:
@@ -574,6 +611,14 @@ def precompute_store(
     if workers <= 1:
         store = KGStore.open_readonly(folder, generation)
         try:
+            # One process measures no report alone: the record of earlier checkpoints is
+            # carried as it is (its figures name the checkpoint they were measured on).
+            if store.generation is not None:
+                target = Path(folder) / PRECOMPUTED / store.generation
+                expected = recorded_costs(target.parent, store.generation)
+                if expected:
+                    target.mkdir(parents=True, exist_ok=True)
+                    write_costs(target, expected)
             written = precompute(
                 store,
                 reports,
@@ -637,10 +682,12 @@ def precompute_store(
     # interrupts), terminate() stops the reports still running (minutes each at 1M papers);
     # the executor can only cancel those not started, and with one task per process its
     # shutdown(wait=False) let its management thread fail on the workers that ended after.
+    started = context.SimpleQueue()
+    watch = _Watch(started)
     pool = context.Pool(
         processes=min(workers, len(todo)),
         initializer=_worker_start,
-        initargs=(str(folder), generation, reports, scheme, max_rows, dates),
+        initargs=(started, str(folder), generation, reports, scheme, max_rows, dates),
         maxtasksperchild=1,
     )
     # The large reports apart, by what each cost last time (kg.reports.costs).
@@ -656,11 +703,25 @@ def precompute_store(
                     callback=ended.put,
                     error_callback=ended.put,
                 )
-            outcome = ended.get()
+            try:
+                outcome = ended.get(timeout=_CHECK_SECONDS)
+            except queue.Empty:
+                lost = watch.lost(admission.running)
+                if lost is not None:
+                    raise StoreError(
+                        f"report {lost}: its process was killed before it finished (out of "
+                        "memory?); the reports computed so far are kept: run `kg precompute` "
+                        "again, with --workers 1 if memory is short"
+                    ) from None
+                continue
             if isinstance(outcome, BaseException):
                 raise outcome
             name, items, cost = outcome
             admission.ended(name)
+            # A task that computed only some of its files (the others copied or already
+            # there) cost less than the task does: its earlier whole measure is kept.
+            if by_report[name] and name in expected:
+                cost = expected[name]
             by_report[name] = sorted(by_report[name] + items, key=lambda w: _KINDS.index(w.kind))
             if cost is not None:
                 write_costs(target, {name: cost})

@@ -225,6 +225,11 @@ def _stopped_in_its_precompute(
     return published, stopped
 
 
+def _report_files(checkpoint: Path) -> list[Path]:
+    """The side files of a checkpoint's precomputed reports (not the record of their costs)."""
+    return [path for path in checkpoint.glob("*.json") if path.name != COSTS]
+
+
 def _killed_in_its_precompute(folder: Path, profiles: Path, seed_files: dict[str, Path]) -> str:
     """As :func:`_stopped_in_its_precompute` with SIGKILL; the checkpoint published before."""
     published, killed = _stopped_in_its_precompute(folder, profiles, seed_files, signal.SIGKILL)
@@ -245,14 +250,14 @@ def test_a_checkpoint_is_published_after_its_reports_and_a_kill_in_them_is_finis
     assert published_generation(folder) == before  # the readers never saw it
     made = [p.name for p in (folder / SNAPSHOTS).iterdir() if p.name > str(before)]
     assert len(made) == 1
-    partial = sorted(p.name for p in (folder / PRECOMPUTED / made[0]).glob("*.json"))
+    partial = sorted(p.name for p in _report_files(folder / PRECOMPUTED / made[0]))
     assert len(partial) == 3
 
     output = ingest(folder, profiles, "--no-search-index")
     assert "0 added, 0 replaced, 2 unchanged" in output
     assert published_generation(folder) == made[0]
     assert f"({len(partial)} already there for this checkpoint)" in output
-    assert len(list((folder / PRECOMPUTED / made[0]).glob("*.json"))) > len(partial)
+    assert len(_report_files(folder / PRECOMPUTED / made[0])) > len(partial)
 
 
 def test_after_a_kill_in_the_precompute_a_writing_ingest_keeps_what_readers_have_open(
@@ -293,7 +298,7 @@ def test_sigterm_in_the_precompute_publishes_the_checkpoint_first(
     assert b"Aborted!" in stopped.stderr and b"Traceback" not in stopped.stderr
     published = published_generation(folder)
     assert published is not None and published != before
-    partial = list((folder / PRECOMPUTED / published).glob("*.json"))
+    partial = _report_files(folder / PRECOMPUTED / published)
     assert len(partial) == 3
     output = ingest(folder, profiles, "--no-search-index")
     assert f"({len(partial)} already there for this checkpoint)" in output

@@ -5,6 +5,7 @@ that remembers which process ran it."""
 from __future__ import annotations
 
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -88,3 +89,13 @@ def timed_worker_compute(name: str, kinds: frozenset[str] | None = None) -> list
     with log.open("a", encoding="utf-8") as out:
         out.write(f"{name} {started} {time.monotonic()}\n")
     return written
+
+
+def killed_worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Written]:
+    """A precompute worker's task whose process is killed (as the system's out-of-memory
+    killer does) for the report named in FAIL_NAME; the others as usual."""
+    assert precompute._worker_args is not None
+    beside = Path(precompute._worker_args[0]).parent
+    if name == (beside / FAIL_NAME).read_text(encoding="utf-8"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _worker_compute(name, kinds)

@@ -153,8 +153,66 @@ def test_a_task_whose_files_are_copied_keeps_its_cost(
     carried = {w.report for w in written if w.carried}
     computed = {w.report for w in written if not w.carried}
     assert "venues" in carried and "profiles" in computed
-    assert set(after) == set(before)
+    assert set(after) == set(before) and carried - computed
     for name in carried - computed:
         assert after[name] == before[name] and after[name].measured_on == first, name
     for name in computed:
         assert after[name].measured_on == second, name
+
+
+def test_a_record_that_does_not_read_is_left_out(tmp_path: Path) -> None:
+    """The record only guides the order: one edited by hand or cut short never stops a
+    precompute, it only goes unread."""
+    good = {"cpu_seconds": 1, "seconds": 2, "peak_mib": 300, "measured_on": "0" * 20}
+    for body in (
+        "{",
+        json.dumps([]),
+        json.dumps({"format": 1, "tasks": ["venues"]}),
+        json.dumps({"format": 1, "tasks": {"venues": {"peak_mib": 3}, "subjects": good}}),
+        json.dumps({"format": 1, "tasks": {"venues": "large", "subjects": good}}),
+        json.dumps({"format": 2, "tasks": {"subjects": good}}),
+    ):
+        (tmp_path / COSTS).write_text(body, encoding="utf-8")
+        costs = read_costs(tmp_path)
+        assert set(costs) <= {"subjects"}, body
+        if costs:
+            assert costs["subjects"].peak_mib == 300
+
+
+def test_one_process_carries_the_record_as_it_is(tmp_path: Path, seed_folder: Path) -> None:
+    """With --workers 1 no report is measured alone: the record of the checkpoint before
+    is carried, so the precompute after this one still keeps the largest apart."""
+    folder = tmp_path / "store"
+    shutil.copytree(seed_folder, folder)
+    generation, _ = precompute_store(folder, SCHEME, workers=2)
+    measured = read_costs(folder / PRECOMPUTED / generation)
+    # As if the previous checkpoint had measured them, and this one were computed serially.
+    earlier = folder / PRECOMPUTED / f"{int(generation) - 1:020d}"
+    earlier.mkdir()
+    shutil.move(folder / PRECOMPUTED / generation / COSTS, earlier / COSTS)
+    shutil.rmtree(folder / PRECOMPUTED / generation)
+    precompute_store(folder, SCHEME, workers=1)
+    assert read_costs(folder / PRECOMPUTED / generation) == measured
+
+
+def test_a_task_that_computed_part_of_its_files_keeps_its_whole_measure(
+    tmp_path: Path, seed_folder: Path
+) -> None:
+    """A precompute stopped part-way leaves some of a task's files: the task computed again
+    writes only the rest, at less cost than the whole task, which the record keeps."""
+    folder = tmp_path / "store"
+    shutil.copytree(seed_folder, folder)
+    generation, _ = precompute_store(folder, SCHEME, workers=2)
+    checkpoint = folder / PRECOMPUTED / generation
+    engine_report = "possible-duplicate-authors"  # its query's rows, then its engine's result
+    assert (checkpoint / f"{engine_report}.rows.json").is_file()
+    body = json.loads((checkpoint / COSTS).read_text(encoding="utf-8"))
+    body["tasks"][engine_report]["peak_mib"] = 4096.0
+    (checkpoint / COSTS).write_text(json.dumps(body), encoding="utf-8")
+    (checkpoint / f"{engine_report}.result.json").unlink()
+    (checkpoint / "venues.rows.json").unlink()
+    _, written = precompute_store(folder, SCHEME, workers=2)
+    assert {w.report for w in written if not w.kept} == {engine_report, "venues"}
+    costs = read_costs(checkpoint)
+    assert costs[engine_report].peak_mib == 4096.0
+    assert costs["venues"].peak_mib < 4096.0

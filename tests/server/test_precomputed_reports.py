@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -43,6 +44,7 @@ from tests.server.recording import (
     TASKS_LOG,
     RecordingBackend,
     failing_worker_compute,
+    killed_worker_compute,
     recorded_worker_compute,
 )
 
@@ -346,6 +348,39 @@ def test_a_failing_report_stops_the_reports_still_running(
     assert not tasks.exists() or first not in tasks.read_text(encoding="utf-8")
     assert not list((folder / PRECOMPUTED).rglob(".*.tmp"))
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_report_whose_process_is_killed_stops_the_precompute_with_its_name(
+    tmp_path: Path, store_folder: Path, reports: Reports, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The system's out-of-memory killer ends a report's process: the pool starts another
+    in its place and never answers for the task. The precompute says which report, keeps
+    what was written, and does not wait for ever (kg ingest holds the writer lock)."""
+    folder = tmp_path / "store"
+    shutil.copytree(store_folder, folder)
+    shutil.rmtree(folder / PRECOMPUTED)
+    killed = _tasks_with_files(reports, store_folder)[1]
+    (tmp_path / FAIL_NAME).write_text(killed, encoding="utf-8")
+    monkeypatch.setattr(precompute, "_worker_compute", killed_worker_compute)
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            precompute_store(folder, SCHEME, workers=2)
+            outcome.append(None)
+        except BaseException as error:
+            outcome.append(error)
+
+    # In a thread of its own, so that a precompute that waits for ever fails this test
+    # instead of hanging the suite.
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    thread.join(120)
+    assert outcome, "the precompute is still waiting for the killed report"
+    error = outcome[0]
+    assert isinstance(error, StoreError) and f"report {killed}:" in str(error)
+    assert "killed" in str(error) and "kg precompute" in str(error)
+    assert not list((folder / PRECOMPUTED).rglob(".*.tmp"))
 
 
 #: Reports whose query gives its rows in an order (and GROUP_CONCAT values in an order) that may

@@ -22,7 +22,7 @@ from kg.reports.engines.search import NO_INDEX_NOTE, STALE_INDEX_NOTE
 from kg.reports.runner import ReportRunner
 from kg.search.index import SearchIndex, update_index
 from kg.store.changes import clear_checkpointed, mark_checkpointed
-from kg.store.embedded import KGStore
+from kg.store.embedded import PUBLISHED, SNAPSHOTS, KGStore
 from kg.store.query import LocalBackend
 from tests.conftest import TEST_BASE_IRI
 
@@ -148,6 +148,10 @@ def test_an_index_of_the_checkpoint_being_published_is_used_and_no_other(
         clear_checkpointed(folder)  # a write after it: the checkpoint is abandoned
         assert not answered_by_index(newer)
         assert answered_by_index(served)
+        # Published (the note cleared) a moment before the server re-reads its version.
+        (folder / SNAPSHOTS / newer).mkdir()
+        (folder / PUBLISHED).write_text(newer + "\n", encoding="utf-8")
+        assert answered_by_index(newer)
     finally:
         store.close()
 

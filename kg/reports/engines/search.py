@@ -26,6 +26,7 @@ from kg.reports.definitions import Report
 from kg.reports.engines.base import EngineRunner, TextIndex, positions, text_of
 from kg.reports.results import Binding, ReportResult
 from kg.store.changes import checkpointed
+from kg.store.embedded import published_generation
 
 
 def fold(text: str) -> str:
@@ -120,8 +121,11 @@ def answered_by_index(runner: EngineRunner) -> TextIndex | None:
     built = index.store_version
     if built == runner.version():
         return index
-    folder = runner.backend.folder
-    if folder is not None and built == checkpointed(folder):
+    # A backend of an application's own (create_app(backend=...)) may not say.
+    folder = getattr(runner.backend, "folder", None)
+    # Published meanwhile (the served version is re-read a few times a second): the note is
+    # gone, and the index answers for the published checkpoint.
+    if folder is not None and built in (checkpointed(folder), published_generation(folder)):
         return index
     return None
 
