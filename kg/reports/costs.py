@@ -1,17 +1,18 @@
 """What each precompute task cost when it last ran, and which tasks may run at once.
 
 A precompute runs each whole-graph report in a process of its own (:mod:`kg.reports.precompute`).
-At a million papers a few of them hold 1.5-2 GB each while the rest hold a few hundred MB, and
-two large ones side by side set the whole ingest's peak (3,158 MiB, against 2,774 for the
-ingest's own largest process). So each task's process measures itself (CPU seconds, wall
-seconds, its resident high-water mark) and the main process records it beside the checkpoint's
-files (``STORE/reports/<checkpoint>/costs.json``); the next precompute of the store reads the
-newest record and starts a task beside those running only while their recorded peaks add up
-to no more than the largest one's (:class:`Admission`): the largest runs alone, small ones
-share the cores. A task never measured (the first precompute of a store) runs beside the
-others as before; a task whose files are copied from an earlier checkpoint keeps that
-checkpoint's figures, and so does a task that computed only some of its files. A precompute in
-one process (``--workers 1``) measures nothing and carries the record as it is.
+At a million papers a few of them hold 1.3-1.9 GB each while the rest hold a few hundred MB,
+and two large ones side by side set the whole ingest's peak (3,069 MiB, against 2,769 for
+the ingest's own largest process, and 2,049 for the raw bulk loader's). So each task's
+process measures itself (CPU seconds, wall seconds, its resident high-water mark) and the
+main process records it beside the checkpoint's files (``STORE/reports/<checkpoint>/costs.json``),
+and a task starts beside those running only while their peaks add up to no more than the
+largest task's (:class:`Admission`): the largest runs alone, small ones share the cores.
+The next precompute of the store reads the newest record; the first one learns the sizes as
+its tasks end (its first task runs alone). A task whose files are copied from an earlier
+checkpoint keeps that checkpoint's figures, and so does a task that computed only some of
+its files. A precompute in one process (``--workers 1``) measures nothing and carries the
+record as it is.
 """
 
 from __future__ import annotations
@@ -125,36 +126,55 @@ def write_costs(folder: Path, costs: Mapping[str, TaskCost]) -> None:
 
 class Admission:
     """Which task starts next, so that the tasks running at once need no more memory than
-    the largest of them alone, by their recorded peaks: a task starts when a worker is free
-    and its peak with those of the tasks running is at most ``budget`` (the largest recorded
-    peak among the tasks, or :data:`SIDE_BY_SIDE_MIB` if that is more). A task never measured counts as none: the first precompute of a
-    store runs them side by side, as without a record."""
+    the largest task alone: a task starts when a worker is free and its peak with those of
+    the tasks running is at most :attr:`budget`, the largest peak known (recorded, or
+    measured by this precompute's tasks as they end), or :data:`SIDE_BY_SIDE_MIB` if that is
+    more. A task never measured counts as large as the largest known one, and while none is
+    known, the first task runs alone: the first precompute of a store learns the sizes from
+    its first task on (at 10,000 papers every task then runs beside another; at a million
+    papers the large ones run one at a time)."""
 
     def __init__(self, tasks: Iterable[str], workers: int, expected: Mapping[str, TaskCost]):
         self.pending = list(tasks)
         self.workers = max(1, workers)
         self.peaks = {name: expected[name].peak_mib for name in self.pending if name in expected}
-        self.budget = max(SIDE_BY_SIDE_MIB, max(self.peaks.values(), default=0.0))
         self.running: set[str] = set()
+
+    @property
+    def budget(self) -> float:
+        return max(SIDE_BY_SIDE_MIB, max(self.peaks.values(), default=0.0))
+
+    def _peak(self, name: str) -> float | None:
+        """A task's peak, or the largest known for one never measured (None: none known)."""
+        if name in self.peaks:
+            return self.peaks[name]
+        return max(self.peaks.values(), default=None)
 
     def next(self) -> str | None:
         """The next task to start now (taken off the pending ones), or None: wait for one
         running to end (or there is nothing left)."""
         if not self.pending or len(self.running) >= self.workers:
             return None
-        chosen: str | None
+        chosen: str | None = None
         if not self.running:
             chosen = self.pending[0]
         else:
-            held = sum(self.peaks.get(name, 0.0) for name in self.running)
-            chosen = next(
-                (n for n in self.pending if held + self.peaks.get(n, 0.0) <= self.budget), None
-            )
+            held = [self._peak(name) for name in self.running]
+            for name in self.pending:
+                peak = self._peak(name)
+                if peak is None or None in held:
+                    break  # nothing known yet: one at a time until a task has said
+                if sum(p for p in held if p is not None) + peak <= self.budget:
+                    chosen = name
+                    break
             if chosen is None:
                 return None
         self.pending.remove(chosen)
         self.running.add(chosen)
         return chosen
 
-    def ended(self, name: str) -> None:
+    def ended(self, name: str, cost: TaskCost | None = None) -> None:
+        """A task ended; ``cost``: what it measured (its peak sizes the tasks to come)."""
         self.running.discard(name)
+        if cost is not None:
+            self.peaks[name] = cost.peak_mib

@@ -717,11 +717,11 @@ def precompute_store(
             if isinstance(outcome, BaseException):
                 raise outcome
             name, items, cost = outcome
-            admission.ended(name)
             # A task that computed only some of its files (the others copied or already
             # there) cost less than the task does: its earlier whole measure is kept.
             if by_report[name] and name in expected:
                 cost = expected[name]
+            admission.ended(name, cost)
             by_report[name] = sorted(by_report[name] + items, key=lambda w: _KINDS.index(w.kind))
             if cost is not None:
                 write_costs(target, {name: cost})

@@ -26,24 +26,40 @@ def cost(peak_mib: float) -> TaskCost:
     return TaskCost(cpu_seconds=1.0, seconds=1.0, peak_mib=peak_mib, measured_on="0" * 20)
 
 
-def started_in_turn(admission: Admission, ends: list[str]) -> list[list[str]]:
-    """The tasks started together, in turn, the running ones ending in the order ``ends``
-    names them (a task not named ends first)."""
-    rounds: list[list[str]] = []
+def running_together(
+    admission: Admission, ends: list[str], measured: dict[str, float] | None = None
+) -> list[list[str]]:
+    """The tasks running after each time some started, the running ones ending in the order
+    ``ends`` names them (a task not named ends first), each with its peak in ``measured``."""
+    together: list[list[str]] = []
     while admission.pending or admission.running:
-        batch = []
-        while (name := admission.next()) is not None:
-            batch.append(name)
-        if batch:
-            rounds.append(batch)
+        started = False
+        while admission.next() is not None:
+            started = True
+        if started:
+            together.append(sorted(admission.running))
         running = sorted(admission.running, key=lambda n: ends.index(n) if n in ends else -1)
-        admission.ended(running[0])
-    return rounds
+        peak = (measured or {}).get(running[0])
+        admission.ended(running[0], None if peak is None else cost(peak))
+    return together
 
 
-def test_tasks_never_measured_run_side_by_side() -> None:
-    admission = Admission(["a", "b", "c"], 2, {})
-    assert started_in_turn(admission, ["a", "b", "c"]) == [["a", "b"], ["c"]]
+def test_with_nothing_known_the_first_task_runs_alone_and_sizes_the_others() -> None:
+    small = {name: SIDE_BY_SIDE_MIB / 10 for name in "abcd"}
+    assert running_together(Admission(list("abcd"), 2, {}), list("abcd"), small) == [
+        ["a"],
+        ["b", "c"],
+        ["c", "d"],
+    ]
+    # A large first task: the others, never measured, count as large as the largest
+    # measured, so they run one at a time.
+    large = {"a": 3 * SIDE_BY_SIDE_MIB, "b": 100.0, "c": 100.0, "d": 100.0}
+    assert running_together(Admission(list("abcd"), 2, {}), list("abcd"), large) == [
+        ["a"],
+        ["b"],
+        ["c"],
+        ["d"],
+    ]
 
 
 def test_the_largest_task_runs_alone_and_small_ones_fill_beside_a_large_one() -> None:
@@ -51,10 +67,10 @@ def test_the_largest_task_runs_alone_and_small_ones_fill_beside_a_large_one() ->
     expected = {"graph": cost(large), "huge": cost(big), "s1": cost(small), "s2": cost(small)}
     admission = Admission(["graph", "huge", "s1", "s2"], 2, expected)
     # graph and huge would need 5 GiB together: the small ones run beside graph instead,
-    # huge after it, alone (the small ones are done by then).
-    assert started_in_turn(admission, ["s1", "s2", "graph", "huge"]) == [
+    # huge after it, alone.
+    assert running_together(admission, ["s1", "s2", "graph", "huge"]) == [
         ["graph", "s1"],
-        ["s2"],
+        ["graph", "s2"],
         ["huge"],
     ]
 
@@ -62,12 +78,21 @@ def test_the_largest_task_runs_alone_and_small_ones_fill_beside_a_large_one() ->
 def test_small_tasks_run_side_by_side_whatever_the_largest_of_them() -> None:
     expected = {name: cost(SIDE_BY_SIDE_MIB / 3) for name in "abcd"}
     admission = Admission(list("abcd"), 2, expected)
-    assert started_in_turn(admission, list("abcd")) == [["a", "b"], ["c"], ["d"]]
+    assert running_together(admission, list("abcd")) == [["a", "b"], ["b", "c"], ["c", "d"]]
+
+
+def test_a_task_measured_by_this_precompute_sizes_the_ones_never_measured() -> None:
+    """a and b were small last time; a is large now: c, never measured, counts as large as
+    a and waits for b to end instead of starting beside it."""
+    expected = {"a": cost(100.0), "b": cost(100.0)}
+    measured = {"a": 2 * SIDE_BY_SIDE_MIB, "b": 100.0}
+    admission = Admission(list("abc"), 2, expected)
+    assert running_together(admission, list("abc"), measured) == [["a", "b"], ["c"]]
 
 
 def test_nothing_starts_beyond_the_workers() -> None:
     admission = Admission(list("abc"), 1, {})
-    assert started_in_turn(admission, list("abc")) == [["a"], ["b"], ["c"]]
+    assert running_together(admission, list("abc")) == [["a"], ["b"], ["c"]]
 
 
 @pytest.fixture(scope="module")
