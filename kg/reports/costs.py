@@ -127,18 +127,22 @@ def write_costs(folder: Path, costs: Mapping[str, TaskCost]) -> None:
 class Admission:
     """Which task starts next, so that the tasks running at once need no more memory than
     the largest task alone: a task starts when a worker is free and its peak with those of
-    the tasks running is at most :attr:`budget`, the largest peak known (recorded, or
-    measured by this precompute's tasks as they end), or :data:`SIDE_BY_SIDE_MIB` if that is
-    more. A task never measured counts as large as the largest known one, and while none is
-    known, the first task runs alone: the first precompute of a store learns the sizes from
-    its first task on (at 10,000 papers every task then runs beside another; at a million
-    papers the large ones run one at a time)."""
+    the tasks running is at most :attr:`budget`, the largest peak known (recorded for any
+    task, copied ones included, or measured by this precompute's tasks as they end), or
+    :data:`SIDE_BY_SIDE_MIB` if that is more. A task never measured counts as large as the
+    largest known one, and while none is known, the first task runs alone: the first
+    precompute of a store learns the sizes from its first task on, the co-author graph,
+    among the largest at every size measured (at 10,000 papers every task then runs beside
+    another; at a million papers the large ones run one at a time). Where a task cannot
+    measure itself (no :mod:`resource`), the tasks run side by side as without a record."""
 
     def __init__(self, tasks: Iterable[str], workers: int, expected: Mapping[str, TaskCost]):
         self.pending = list(tasks)
         self.workers = max(1, workers)
-        self.peaks = {name: expected[name].peak_mib for name in self.pending if name in expected}
+        self.peaks = {name: cost.peak_mib for name, cost in expected.items()}
         self.running: set[str] = set()
+        #: Whether the tasks measure themselves (None from one: the platform cannot say).
+        self.measured = True
 
     @property
     def budget(self) -> float:
@@ -156,15 +160,15 @@ class Admission:
         if not self.pending or len(self.running) >= self.workers:
             return None
         chosen: str | None = None
-        if not self.running:
+        if not self.running or not self.measured:
             chosen = self.pending[0]
         else:
-            held = [self._peak(name) for name in self.running]
+            held = sum(self._peak(name) or 0.0 for name in self.running)
             for name in self.pending:
                 peak = self._peak(name)
-                if peak is None or None in held:
+                if peak is None:
                     break  # nothing known yet: one at a time until a task has said
-                if sum(p for p in held if p is not None) + peak <= self.budget:
+                if held + peak <= self.budget:
                     chosen = name
                     break
             if chosen is None:
@@ -173,8 +177,10 @@ class Admission:
         self.running.add(chosen)
         return chosen
 
-    def ended(self, name: str, cost: TaskCost | None = None) -> None:
+    def ended(self, name: str, cost: TaskCost | None) -> None:
         """A task ended; ``cost``: what it measured (its peak sizes the tasks to come)."""
         self.running.discard(name)
-        if cost is not None:
+        if cost is None:
+            self.measured = False
+        else:
             self.peaks[name] = cost.peak_mib

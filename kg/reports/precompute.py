@@ -513,9 +513,10 @@ _worker_started: Any = None
 
 #: How often the precompute looks for a task whose process is gone without an answer, and
 #: how long after its process is gone it waits for the answer (which the pool hands over a
-#: moment after the process has sent it and ended).
+#: moment after the process has sent it and ended: longer on a machine short of memory,
+#: which is when a process is killed).
 _CHECK_SECONDS = 1.0
-_LOST_GRACE_SECONDS = 5.0
+_LOST_GRACE_SECONDS = 30.0
 
 
 #: How the precompute's workers start: forked from a server process that has imported this

@@ -20,7 +20,7 @@ from kg.errors import StoreError
 from kg.rdf.iri import IriScheme
 from kg.reports import precompute
 from kg.reports.catalog import load_reports
-from kg.reports.costs import COSTS
+from kg.reports.costs import COSTS, TaskCost, write_costs
 from kg.reports.crawls import CRAWL_DATES_QUERY
 from kg.reports.definitions import Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
@@ -336,6 +336,11 @@ def test_a_failing_report_stops_the_reports_still_running(
     # store of one crawl, is not sent to a worker).
     first, failing = _tasks_with_files(reports, store_folder)[:2]
     (tmp_path / FAIL_NAME).write_text(failing, encoding="utf-8")
+    # Known to be small (kg.reports.costs), so that the two run side by side from the start.
+    generation = str(published_generation(folder))
+    (folder / PRECOMPUTED / generation).mkdir(parents=True)
+    small = TaskCost(cpu_seconds=1.0, seconds=1.0, peak_mib=100.0, measured_on=generation)
+    write_costs(folder / PRECOMPUTED / generation, {first: small, failing: small})
     monkeypatch.setattr(precompute, "_worker_compute", failing_worker_compute)
     with pytest.raises(StoreError, match=f"report {failing} failed"):
         precompute_store(folder, SCHEME, workers=2)
@@ -362,6 +367,7 @@ def test_a_report_whose_process_is_killed_stops_the_precompute_with_its_name(
     killed = _tasks_with_files(reports, store_folder)[1]
     (tmp_path / FAIL_NAME).write_text(killed, encoding="utf-8")
     monkeypatch.setattr(precompute, "_worker_compute", killed_worker_compute)
+    monkeypatch.setattr(precompute, "_LOST_GRACE_SECONDS", 2.0)
     outcome: list[BaseException | None] = []
 
     def run() -> None:
