@@ -25,6 +25,13 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import ModuleType
+
+resource: ModuleType | None
+try:
+    import resource
+except ImportError:  # pragma: no cover - not POSIX (Windows): no task measures itself
+    resource = None
 
 #: The record of a checkpoint's task costs, in its folder of precomputed files.
 COSTS = "costs.json"
@@ -52,9 +59,7 @@ class TaskCost:
 def own_cost(started: float, generation: str) -> TaskCost | None:
     """This process's cost since it started (``started``: its ``time.perf_counter()`` then);
     None where the platform does not say (no :mod:`resource`: Windows)."""
-    try:
-        import resource
-    except ImportError:  # pragma: no cover - not POSIX
+    if resource is None:  # pragma: no cover - not POSIX
         return None
     usage = resource.getrusage(resource.RUSAGE_SELF)
     # ru_maxrss: KiB on Linux, bytes on macOS.
