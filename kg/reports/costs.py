@@ -37,8 +37,9 @@ except ImportError:  # pragma: no cover - not POSIX (Windows): no task measures 
 COSTS = "costs.json"
 
 #: Tasks whose recorded peaks add up to no more than this run side by side whatever the
-#: largest is: at 100,000 papers every task peaks under 500 MiB, and on a machine that
-#: holds such a store a GiB is not what is short; above it, the largest task's peak bounds.
+#: largest is: at 100,000 papers every task peaks at 100-332 MiB (1M: 175-1,891), and on a
+#: machine that holds such a store a GiB is not what is short; above it, the largest task's
+#: peak bounds.
 SIDE_BY_SIDE_MIB = 1024.0
 
 _FORMAT = 1

@@ -508,7 +508,7 @@ def _carry_over(
 #: the caller as that task's error, where one in a pool initializer would only break the pool).
 _worker_job: _Job | None = None
 _worker_args: tuple[str, str, Reports, IriScheme, int, tuple[str, ...]] | None = None
-#: Where a worker says which task it started, and its process id (see _lost_task).
+#: Where a worker says which task it started, and its process id (see _Watch).
 _worker_started: Any = None
 
 #: How often the precompute looks for a task whose process is gone without an answer, and
