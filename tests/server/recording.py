@@ -61,11 +61,16 @@ RUNNING = "precompute-running.txt"
 
 
 def failing_worker_compute(name: str, kinds: frozenset[str] | None = None) -> list[Written]:
-    """A precompute worker's task that fails at once for the report named in FAIL_NAME and
-    takes its time over the others (long enough to be running when that one fails)."""
+    """A precompute worker's task that fails for the report named in FAIL_NAME as soon as
+    another is running, and takes its time over the others (long enough to be running
+    when that one fails)."""
     assert precompute._worker_args is not None
     beside = Path(precompute._worker_args[0]).parent
     if name == (beside / FAIL_NAME).read_text(encoding="utf-8"):
+        # Once another report is running (its process may start a moment after this one).
+        deadline = time.monotonic() + 30
+        while not (beside / RUNNING).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
         raise StoreError(f"report {name} failed")
     with (beside / RUNNING).open("a", encoding="utf-8") as out:
         out.write(f"{os.getpid()}\n")
