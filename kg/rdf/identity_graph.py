@@ -9,7 +9,7 @@ one, ``kg:possiblyAmbiguous`` / ``kg:ambiguityEvidence`` on ambiguous names.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from kg.identity.records import Decision, Resolution
 from kg.rdf.iri import IriScheme
@@ -29,22 +29,22 @@ def identity_ntriples(
     *,
     display: Mapping[str, str] | None = None,
     titles: Mapping[str, str] | None = None,
-) -> list[str]:
-    """The N-Triples of the identity graph (each line ends with a newline).
+) -> Iterator[str]:
+    """The N-Triples of the identity graph, one line at a time (each ends with a newline).
 
     Decisions name only resources that exist after resolution: a merge names
     the canonical resource (the merged spelling is in its label and evidence).
+
+    A line is given once. Only a few can repeat, so only those are held to drop repeats
+    (at 1M papers the graph is 5M lines, 800 MB of text; held as a list with a set of them,
+    they set pass 1's peak): a decision's lines have its own node as subject, one node per
+    decision (resolution keeps one decision per set of keys, from which its IRI is minted),
+    so they repeat only within it (two evidence texts alike); ``kg:possiblySameAs`` and the
+    ambiguity statements may repeat across decisions and names.
     """
     display = display or {}
     titles = titles or {}
-    lines: list[str] = []
-    seen: set[str] = set()
-
-    def add(s: str, p: str, o: str) -> None:
-        line = f"{s} {p} {o} .\n"
-        if line not in seen:
-            seen.add(line)
-            lines.append(line)
+    shared: set[str] = set()
 
     a = _iri(RDF.type)
     for d in resolution.decisions:
@@ -59,25 +59,38 @@ def identity_ntriples(
         if not resources:
             continue
         node = _iri(scheme.decision(d.ident))
-        add(node, a, _iri(KG.IdentityDecision))
-        add(node, _iri(RDFS.label), literal(_label(d)))
-        add(node, _iri(KG.decisionKind), literal(d.kind))
-        add(node, _iri(KG.decisionMethod), literal(d.method))
-        add(node, _iri(KG.decisionScore), typed(f"{min(1.0, max(0.0, d.score)):.3f}", XSD.decimal))
-        for text in d.evidence:
-            add(node, _iri(KG.decisionEvidence), literal(text))
-        for resource in resources:
-            add(node, predicate, resource)
+        own = [
+            f"{node} {a} {_iri(KG.IdentityDecision)} .\n",
+            f"{node} {_iri(RDFS.label)} {literal(_label(d))} .\n",
+            f"{node} {_iri(KG.decisionKind)} {literal(d.kind)} .\n",
+            f"{node} {_iri(KG.decisionMethod)} {literal(d.method)} .\n",
+            f"{node} {_iri(KG.decisionScore)} "
+            f"{typed(f'{min(1.0, max(0.0, d.score)):.3f}', XSD.decimal)} .\n",
+            *(f"{node} {_iri(KG.decisionEvidence)} {literal(text)} .\n" for text in d.evidence),
+            *(f"{node} {predicate} {resource} .\n" for resource in resources),
+        ]
+        yield from dict.fromkeys(own)
         if d.kind == "possibly-same" and d.entity == "author" and len(resources) == 2:
-            add(resources[0], _iri(KG.possiblySameAs), resources[1])
-            add(resources[1], _iri(KG.possiblySameAs), resources[0])
+            yield from _once(shared, f"{resources[0]} {_iri(KG.possiblySameAs)} {resources[1]} .\n")
+            yield from _once(shared, f"{resources[1]} {_iri(KG.possiblySameAs)} {resources[0]} .\n")
     for amb in resolution.ambiguous:
         person = _iri(scheme.author_from_key(amb.key))
-        add(person, _iri(KG.possiblyAmbiguous), typed("true", XSD.boolean))
+        yield from _once(
+            shared, f"{person} {_iri(KG.possiblyAmbiguous)} {typed('true', XSD.boolean)} .\n"
+        )
         # One literal, its parts in the order written (summary first): a store returns
         # several values of a property in no defined order.
-        add(person, _iri(KG.ambiguityEvidence), literal(" | ".join(amb.evidence)))
-    return lines
+        yield from _once(
+            shared,
+            f"{person} {_iri(KG.ambiguityEvidence)} {literal(' | '.join(amb.evidence))} .\n",
+        )
+
+
+def _once(given: set[str], line: str) -> Iterator[str]:
+    """``line``, unless it is in ``given`` (to which it is added)."""
+    if line not in given:
+        given.add(line)
+        yield line
 
 
 def _live_authors(d: Decision, res: Resolution) -> list[str]:

@@ -5,9 +5,12 @@ process reaches the caller."""
 from __future__ import annotations
 
 import io
+import os
 import re
-from collections.abc import Iterable, Sized
+import tempfile
+from collections.abc import Iterable, Iterator, Sized
 from pathlib import Path
+from typing import IO, Any
 
 import pytest
 
@@ -106,6 +109,39 @@ def test_the_identity_graph_goes_from_its_file_to_the_store_in_pieces(
     identity = f"<{SCHEME.identity_graph()}> ."
     assert sum(pieces) == sum(1 for line in separate if line.endswith(identity))
     assert len(pieces) > 3 and max(pieces) <= 50, pieces
+
+
+def test_the_separate_process_writes_the_identity_graph_as_it_makes_it(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child writes the identity graph's lines as they are made, never holding them all
+    (at 1M papers, as a list, they set pass 1's peak: 320 MiB above resolution's)."""
+    monkeypatch.setattr(identity_module, "SEPARATE_THRESHOLD", 10**9)
+    _, local = _ingest(tmp_path / "local", corpus, 1)
+    files: list[IO[bytes]] = []
+    make_file = tempfile.TemporaryFile
+    make_lines = resolver_module.identity_ntriples
+
+    def known_file(**kwargs: Any) -> IO[bytes]:
+        files.append(make_file(**kwargs))
+        return files[-1]
+
+    def watched_lines(*args: Any, **kwargs: Any) -> Iterator[str]:
+        # Runs in the child (forked after the file was made): its writes are seen here.
+        for n, line in enumerate(make_lines(*args, **kwargs)):
+            if n == 120 and os.fstat(files[0].fileno()).st_size == 0:
+                raise AssertionError("120 lines made, none written")
+            yield line
+
+    monkeypatch.setattr(resolver_module.tempfile, "TemporaryFile", known_file)
+    monkeypatch.setattr(resolver_module, "identity_ntriples", watched_lines)
+    monkeypatch.setattr(resolver_module, "WRITE_BATCH", 50)
+    monkeypatch.setattr(identity_module, "SEPARATE_THRESHOLD", 1)
+    _, separate = _ingest(tmp_path / "separate", corpus, 1)
+    assert len(files) == 1
+    identity = f"<{SCHEME.identity_graph()}> ."
+    assert sum(1 for line in separate if line.endswith(identity)) > 120
+    assert separate == local
 
 
 def test_a_failure_in_the_separate_process_reaches_the_caller(
