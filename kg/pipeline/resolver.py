@@ -4,7 +4,7 @@ text), in this process or in a process of its own.
 Resolution reads the whole corpus at once. At 1M papers the ingest's process grew to 4.2 GB
 while resolving, and kept 3.5 GB of it through mapping and loading, beside the store's
 own loader: CPython gives memory back to the system only in whole arenas, and the few
-objects that outlive resolution (its answer, the display names) pin most of them. So a
+objects that outlive resolution (its answer) pin most of them. So a
 large ingest runs pass 1 in a child process (:class:`SeparateResolver`), which hands back
 only what mapping needs (the alias-aware keys, a few MB) and writes the identity graph's
 N-Triples to an anonymous temporary file; when it exits, all of its memory is the
@@ -27,7 +27,7 @@ import multiprocessing.connection
 import os
 import tempfile
 import traceback
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any
@@ -181,9 +181,9 @@ def resolve_request(
     fresh: Iterable[SourceSummary],
     request: Request,
     abstracts: Iterable[tuple[str, Sequence[str]]] = (),
-) -> tuple[Resolution, list[str], dict[str, str], dict[str, str]]:
-    """Resolve the fresh summaries with the stored ones: the resolution, the problems
-    (curation's and resolution's warnings) and the display names and titles per key.
+) -> tuple[Resolution, list[str]]:
+    """Resolve the fresh summaries with the stored ones: the resolution and the problems
+    (curation's and resolution's warnings).
     ``abstracts``: the abstract heads of fresh listings that hold none, per source
     (:class:`Summarised`)."""
     summaries = sorted([*request.stored, *fresh], key=lambda s: s.source)
@@ -210,20 +210,17 @@ def resolve_request(
         config=request.config,
         abstracts=abstracts,
     )
-    display, titles = _display_names(summaries)
-    return resolution, problems + list(resolution.warnings), display, titles
+    return resolution, problems + list(resolution.warnings)
 
 
 def identity_lines(
     resolution: Resolution,
     scheme: IriScheme,
     digest: str,
-    display: Mapping[str, str],
-    titles: Mapping[str, str],
 ) -> Iterator[str]:
     """The identity graph's N-Triples, its kg:inputDigest last (a graph with it is complete),
     one line at a time."""
-    yield from identity_ntriples(resolution, scheme, display=display, titles=titles)
+    yield from identity_ntriples(resolution, scheme)
     yield input_digest_ntriple(scheme, digest)
 
 
@@ -251,29 +248,6 @@ def _all_keys(summaries: Iterable[SourceSummary]) -> tuple[set[str], set[str]]:
     return {name_key(n) for n in names}, {title_key(t) for t in titles}
 
 
-def _display_names(summaries: Iterable[SourceSummary]) -> tuple[dict[str, str], dict[str, str]]:
-    """Per name (title) key, the first spelling met: owners after each source's listings."""
-    names: dict[str, str] = {}
-    titles: dict[str, str] = {}
-    # A spelling met before already set its key (setdefault keeps the first): only new
-    # spellings need a key, a few per cent of the mentions of a large corpus.
-    seen_names: set[str] = set()
-    seen_titles: set[str] = set()
-    for s in summaries:
-        for listing in s.listings:
-            if listing.title not in seen_titles:
-                seen_titles.add(listing.title)
-                titles.setdefault(title_key(listing.title), listing.title)
-            for n in listing.authors:
-                if n not in seen_names:
-                    seen_names.add(n)
-                    names.setdefault(name_key(n), n)
-        if s.owner and s.owner not in seen_names:
-            seen_names.add(s.owner)
-            names.setdefault(name_key(s.owner), s.owner)
-    return names, titles
-
-
 # --- where it runs -----------------------------------------------------------------------------
 
 
@@ -288,7 +262,6 @@ class LocalResolver:
         self._fresh: list[SourceSummary] = []
         self._abstracts: dict[str, tuple[str, ...]] = {}
         self.resolution: Resolution | None = None
-        self._names: tuple[dict[str, str], dict[str, str]] = ({}, {})
         self._request: Request | None = None
 
     def seen(self) -> list[Seen]:
@@ -304,8 +277,7 @@ class LocalResolver:
     def resolve(self, request: Request) -> Resolved:
         fresh, self._fresh = self._fresh, []
         abstracts, self._abstracts = self._abstracts, {}
-        self.resolution, problems, *names = resolve_request(fresh, request, _given_up(abstracts))
-        self._names = (names[0], names[1])
+        self.resolution, problems = resolve_request(fresh, request, _given_up(abstracts))
         self._request = request
         return Resolved(self.resolution.keys(), tuple(problems))
 
@@ -316,7 +288,7 @@ class LocalResolver:
     def iter_lines(self, scheme: IriScheme) -> Iterator[str]:
         """The identity graph's lines, made as they are taken."""
         assert self.resolution is not None and self._request is not None
-        return identity_lines(self.resolution, scheme, self._request.digest, *self._names)
+        return identity_lines(self.resolution, scheme, self._request.digest)
 
     def close(self) -> None:
         self._fresh = []

@@ -9,7 +9,7 @@ one, ``kg:possiblyAmbiguous`` / ``kg:ambiguityEvidence`` on ambiguous names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 
 from kg.identity.records import Decision, Resolution
 from kg.rdf.iri import IriScheme
@@ -26,9 +26,6 @@ def _iri(value: str) -> str:
 def identity_ntriples(
     resolution: Resolution,
     scheme: IriScheme,
-    *,
-    display: Mapping[str, str] | None = None,
-    titles: Mapping[str, str] | None = None,
 ) -> Iterator[str]:
     """The N-Triples of the identity graph, one line at a time (each ends with a newline).
 
@@ -42,8 +39,6 @@ def identity_ntriples(
     so they repeat only within it (two evidence texts alike); ``kg:possiblySameAs`` and the
     ambiguity statements may repeat across decisions and names.
     """
-    display = display or {}
-    titles = titles or {}
     shared: set[str] = set()
 
     a = _iri(RDF.type)

@@ -174,10 +174,9 @@ def test_curation_makes_iris_only_for_an_entry_that_names_one() -> None:
 def test_a_new_store_makes_no_iri_for_every_key() -> None:
     scheme = _Counting()
     request = Request((), frozenset(), frozenset(), Curation(), scheme, None, "d")  # type: ignore[arg-type]
-    resolution, problems, display, titles = resolve_request(_fixture(), request)
+    resolution, problems = resolve_request(_fixture(), request)
     assert scheme.made == 0 and not problems
     assert resolution == resolve(_fixture())
-    assert display["wei zhang"] == "Wei Zhang" and titles["alpha study 0"] == "Alpha Study 0"
 
 
 class _Asked(Sequence[frozenset[int]]):
