@@ -187,7 +187,10 @@ def resolve_request(
     ``abstracts``: the abstract heads of fresh listings that hold none, per source
     (:class:`Summarised`)."""
     summaries = sorted([*request.stored, *fresh], key=lambda s: s.source)
-    author_keys, paper_keys = _all_keys(summaries)
+    # Every key of the data, for the pinned keys and curation only (a new store without a
+    # curation file reads neither: 1M titles' keys at 1M papers, made again by resolution).
+    asked = request.stored_author_iris or request.stored_paper_iris or request.curation.entries
+    author_keys, paper_keys = _all_keys(summaries) if asked else (set(), set())
     scheme = request.scheme
     # Without stored IRIs (a new store) no key is pinned: no IRI is made for every key.
     pinned_authors = {

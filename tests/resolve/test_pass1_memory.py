@@ -9,6 +9,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
+import pytest
+
 from kg.identity.ambiguity import (
     CoauthorGraph,
     _ambiguity,
@@ -20,6 +22,7 @@ from kg.identity.corpus import build_corpus, canonical_authors
 from kg.identity.curation import Curation, CurationEntry, curation_constraints
 from kg.identity.papers import PaperClusters, TitleNodes, TitleSources
 from kg.identity.resolve import DEFAULT_STEPS, Listing, Resolution, SourceSummary, resolve
+from kg.pipeline import resolver as resolver_module
 from kg.pipeline.resolver import Request, resolve_request
 from kg.rdf.iri import IriScheme
 
@@ -227,3 +230,25 @@ def test_key_facts_share_one_object_per_set_of_positions() -> None:
     assert wei == {
         corpus.paper_of_listing[j]: {0} for j in corpus.mentions_of[corpus.key_index["wei zhang"]]
     }
+
+
+def test_a_new_store_without_curation_lists_no_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every key of the data is listed only for the pinned keys and curation: a new store
+    without a curation file needs neither (1M title keys made twice at 1M papers)."""
+    listed: list[int] = []
+    all_keys = resolver_module._all_keys
+
+    def counted(summaries: list[SourceSummary]) -> tuple[set[str], set[str]]:
+        listed.append(len(summaries))
+        return all_keys(summaries)
+
+    monkeypatch.setattr(resolver_module, "_all_keys", counted)
+    scheme = IriScheme()
+    new = Request((), frozenset(), frozenset(), Curation(), scheme, None, "d")
+    resolution, _ = resolve_request(_fixture(), new)
+    assert listed == [] and resolution == resolve(_fixture())
+    entry = CurationEntry("cannot-link", "Wei Zhang", "Li Na", "", "c.tsv:1")
+    curated = Request((), frozenset(), frozenset(), Curation((entry,)), scheme, None, "d")
+    resolution, problems = resolve_request(_fixture(), curated)
+    assert listed == [3] and not problems
+    assert any(d.kind == "curated-cannot-link" for d in resolution.decisions)
