@@ -227,16 +227,32 @@ def identity_lines(
     yield input_digest_ntriple(scheme, digest)
 
 
+class IdentityFileError(RuntimeError):
+    """Pass 1 could not write the identity graph to its temporary file (a full disk)."""
+
+
 def _write_lines(lines: Iterable[str], out: int) -> None:
-    """Write ``lines`` to the file descriptor ``out`` as UTF-8, as they come (in batches)."""
+    """Write ``lines`` to the file descriptor ``out`` as UTF-8, as they come (in batches,
+    no buffer between). A failed write is an :class:`IdentityFileError` (in the child an
+    ``OSError`` means that the parent is gone)."""
     batch: list[str] = []
-    with os.fdopen(out, "wb", closefd=False) as handle:
-        for line in lines:
-            batch.append(line)
-            if len(batch) >= WRITE_BATCH:
-                handle.write("".join(batch).encode("utf-8"))
-                batch.clear()
-        handle.write("".join(batch).encode("utf-8"))
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= WRITE_BATCH:
+            _write_batch(out, batch)
+            batch.clear()
+    _write_batch(out, batch)
+
+
+def _write_batch(out: int, batch: list[str]) -> None:
+    data = memoryview("".join(batch).encode("utf-8"))
+    try:
+        while data:
+            data = data[os.write(out, data) :]
+    except OSError as error:
+        raise IdentityFileError(
+            f"writing the identity graph to a temporary file failed: {error}"
+        ) from error
 
 
 def _all_keys(summaries: Iterable[SourceSummary]) -> tuple[set[str], set[str]]:

@@ -37,7 +37,9 @@ def identity_ntriples(
     they set pass 1's peak): a decision's lines have its own node as subject, one node per
     decision (resolution keeps one decision per set of keys, from which its IRI is minted),
     so they repeat only within it (two evidence texts alike); ``kg:possiblySameAs`` and the
-    ambiguity statements may repeat across decisions and names.
+    ambiguity statements may repeat across decisions and names. (Two decisions whose IRIs, a
+    48-bit hash of their keys, collided would share a node, as before, and state its type,
+    kind and method twice: the same triples.)
     """
     shared: set[str] = set()
 

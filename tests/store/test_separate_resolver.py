@@ -122,9 +122,11 @@ def test_the_separate_process_writes_the_identity_graph_as_it_makes_it(
     make_file = tempfile.TemporaryFile
     make_lines = resolver_module.identity_ntriples
 
-    def known_file(**kwargs: Any) -> IO[bytes]:
-        files.append(make_file(**kwargs))
-        return files[-1]
+    def known_file(*args: Any, **kwargs: Any) -> IO[bytes]:
+        made = make_file(*args, **kwargs)
+        if kwargs.get("prefix") == "kg-identity-":  # pass 1's, not another's
+            files.append(made)
+        return made
 
     def watched_lines(*args: Any, **kwargs: Any) -> Iterator[str]:
         # Runs in the child (forked after the file was made): its writes are seen here.
@@ -142,6 +144,44 @@ def test_the_separate_process_writes_the_identity_graph_as_it_makes_it(
     identity = f"<{SCHEME.identity_graph()}> ."
     assert sum(1 for line in separate if line.endswith(identity)) > 120
     assert separate == local
+
+
+def test_a_failure_after_some_lines_were_written_stores_no_identity_graph(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child fails after it has written part of the identity graph: the failure reaches
+    the caller, and the part written is never read (the store has no identity graph)."""
+    make_lines = resolver_module.identity_ntriples
+
+    def failing_lines(*args: Any, **kwargs: Any) -> Iterator[str]:
+        for n, line in enumerate(make_lines(*args, **kwargs)):
+            if n == 120:
+                raise ValueError("a bug after 120 lines")
+            yield line
+
+    monkeypatch.setattr(resolver_module, "identity_ntriples", failing_lines)
+    monkeypatch.setattr(resolver_module, "WRITE_BATCH", 50)
+    monkeypatch.setattr(identity_module, "SEPARATE_THRESHOLD", 1)
+    with pytest.raises(RuntimeError, match="ValueError: a bug after 120 lines"):
+        _ingest(tmp_path / "store", corpus, 1)
+    store = KGStore.open_writable(tmp_path / "store")
+    try:
+        assert SCHEME.identity_graph() not in store.named_graphs()
+    finally:
+        store.close()
+
+
+def test_a_failed_write_of_the_identity_graph_says_so(tmp_path: Path) -> None:
+    """A write that fails (a full disk) is not taken for the parent's end (an OSError in
+    the child), which would report no answer with exit code 0."""
+    path = tmp_path / "read-only"
+    path.write_bytes(b"")
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        with pytest.raises(resolver_module.IdentityFileError, match="identity graph"):
+            resolver_module._write_lines(iter(["<a> <b> <c> .\n"]), fd)
+    finally:
+        os.close(fd)
 
 
 def test_a_failure_in_the_separate_process_reaches_the_caller(
