@@ -228,7 +228,13 @@ def identity_lines(
 
 
 class IdentityFileError(RuntimeError):
-    """Pass 1 could not write the identity graph to its temporary file (a full disk)."""
+    """Pass 1 could not write the identity graph to its temporary file (a full disk); the
+    parent raises it again as an ``OSError``, which ``kg ingest`` reports in one line."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(f"writing the identity graph to a temporary file failed: {error}")
+        self.errno = error.errno
+        self.strerror = f"{error.strerror or error} (the identity graph's temporary file)"
 
 
 def _write_lines(lines: Iterable[str], out: int) -> None:
@@ -250,9 +256,7 @@ def _write_batch(out: int, batch: list[str]) -> None:
         while data:
             data = data[os.write(out, data) :]
     except OSError as error:
-        raise IdentityFileError(
-            f"writing the identity graph to a temporary file failed: {error}"
-        ) from error
+        raise IdentityFileError(error) from error
 
 
 def _all_keys(summaries: Iterable[SourceSummary]) -> tuple[set[str], set[str]]:
@@ -382,6 +386,9 @@ class SeparateResolver:
         if kind == "error":
             self._stop()
             raise RuntimeError(f"identity resolution failed in its process:\n{value}")
+        if kind == "oserror":
+            self._stop()
+            raise OSError(*value)
         return value
 
     def _stop(self) -> None:
@@ -428,6 +435,9 @@ def _child(
         local.resolution = None
         conn.send(("ok", resolved))
         conn.recv()  # the parent's "nothing more" (or the pipe closed)
+    except IdentityFileError as error:
+        with contextlib.suppress(OSError):
+            conn.send(("oserror", (error.errno, error.strerror)))
     except (EOFError, OSError, KeyboardInterrupt):
         pass  # the parent is gone or stopped us
     except BaseException:

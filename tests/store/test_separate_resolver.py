@@ -4,6 +4,7 @@ process reaches the caller."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import re
@@ -182,6 +183,22 @@ def test_a_failed_write_of_the_identity_graph_says_so(tmp_path: Path) -> None:
             resolver_module._write_lines(iter(["<a> <b> <c> .\n"]), fd)
     finally:
         os.close(fd)
+
+
+def test_a_full_disk_under_the_identity_graph_reaches_the_caller_as_such(
+    tmp_path: Path, corpus: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child's temporary file cannot be written (a full disk): the caller gets an
+    OSError naming it, which `kg ingest` reports in one line, not "no answer"."""
+
+    def full_disk(out: int, batch: list[str]) -> None:
+        raise resolver_module.IdentityFileError(OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(resolver_module, "_write_batch", full_disk)
+    monkeypatch.setattr(identity_module, "SEPARATE_THRESHOLD", 1)
+    with pytest.raises(OSError, match=r"No space left on device \(the identity graph") as raised:
+        _ingest(tmp_path / "store", corpus, 1)
+    assert raised.value.errno == errno.ENOSPC
 
 
 def test_a_failure_in_the_separate_process_reaches_the_caller(
