@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from kg.cli import main
+from kg.pipeline import identity, resolver
 from kg.store.embedded import KGStore, published_generation
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI, ingest_into
 
@@ -47,6 +48,37 @@ def test_a_full_disk_is_one_line_and_the_store_stays_intact(
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "Traceback" not in result.output
     assert "No space left on device" in lines[0] and "intact" in lines[0]
+    assert published_generation(store) == before
+
+
+def test_a_full_disk_under_pass_1s_temporary_file_is_one_line(
+    tmp_path: Path, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pass 1 in its own process cannot write the identity graph to its temporary file (a
+    full disk under TMPDIR): one line naming that file, and the store stays as it was."""
+    store = tmp_path / "store"
+    ingest_into(store, sorted(seeds_dir.iterdir())[:2])
+    before = published_generation(store)
+    profiles = tmp_path / "profiles"
+    shutil.copytree(seeds_dir, profiles)
+
+    def full(out: int, batch: list[str]) -> None:
+        raise resolver.IdentityFileError(OSError(errno.ENOSPC, "No space left on device"))
+
+    monkeypatch.setattr(resolver, "_write_batch", full)  # the child is forked: it has it
+    monkeypatch.setattr(identity, "SEPARATE_THRESHOLD", 1)
+    result = CliRunner().invoke(
+        main,
+        [
+            *("ingest", "--store", str(store), "--base-iri", TEST_BASE_IRI, "--no-progress"),
+            *("--as-of", SEED_AS_OF.isoformat(), str(profiles)),
+        ],
+    )
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output, result.output
+    assert "No space left on device (the identity graph's temporary file)" in lines[0]
+    assert "intact" in lines[0]
     assert published_generation(store) == before
 
 
