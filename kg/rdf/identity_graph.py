@@ -41,53 +41,57 @@ def identity_ntriples(
     48-bit hash of their keys, collided would share a node, as before, and state its type,
     kind and method twice: the same triples.)
     """
-    shared: set[str] = set()
-
-    a = _iri(RDF.type)
+    # The IRIs every decision's lines share, made once (5M lines at 1M papers).
+    a, decision_class = _iri(RDF.type), _iri(KG.IdentityDecision)
+    label, kind, method, score = (
+        _iri(p) for p in (RDFS.label, KG.decisionKind, KG.decisionMethod, KG.decisionScore)
+    )
+    evidence, same_as = _iri(KG.decisionEvidence), _iri(KG.possiblySameAs)
+    decided = {"author": _iri(KG.decidedAuthor), "paper": _iri(KG.decidedPaper)}
+    ambiguous, ambiguity_evidence = _iri(KG.possiblyAmbiguous), _iri(KG.ambiguityEvidence)
+    true = typed("true", XSD.boolean)
+    shared: set[str] = set()  # the lines that may repeat across decisions and names
     for d in resolution.decisions:
         if d.entity == "author":
-            live = _live_authors(d, resolution)
-            resources = [_iri(scheme.author_from_key(k)) for k in live]
-            predicate = _iri(KG.decidedAuthor)
+            resources = [_iri(scheme.author_from_key(k)) for k in _live_authors(d, resolution)]
         else:
-            live = _live_papers(d, resolution)
-            resources = [_iri(scheme.paper_from_key(k)) for k in live]
-            predicate = _iri(KG.decidedPaper)
+            resources = [_iri(scheme.paper_from_key(k)) for k in _live_papers(d, resolution)]
         if not resources:
             continue
         node = _iri(scheme.decision(d.ident))
+        predicate = decided[d.entity]
         own = [
-            f"{node} {a} {_iri(KG.IdentityDecision)} .\n",
-            f"{node} {_iri(RDFS.label)} {literal(_label(d))} .\n",
-            f"{node} {_iri(KG.decisionKind)} {literal(d.kind)} .\n",
-            f"{node} {_iri(KG.decisionMethod)} {literal(d.method)} .\n",
-            f"{node} {_iri(KG.decisionScore)} "
-            f"{typed(f'{min(1.0, max(0.0, d.score)):.3f}', XSD.decimal)} .\n",
-            *(f"{node} {_iri(KG.decisionEvidence)} {literal(text)} .\n" for text in d.evidence),
+            f"{node} {a} {decision_class} .\n",
+            f"{node} {label} {literal(_label(d))} .\n",
+            f"{node} {kind} {literal(d.kind)} .\n",
+            f"{node} {method} {literal(d.method)} .\n",
+            f"{node} {score} {typed(f'{min(1.0, max(0.0, d.score)):.3f}', XSD.decimal)} .\n",
+            *(f"{node} {evidence} {literal(text)} .\n" for text in d.evidence),
             *(f"{node} {predicate} {resource} .\n" for resource in resources),
         ]
         yield from dict.fromkeys(own)
         if d.kind == "possibly-same" and d.entity == "author" and len(resources) == 2:
-            yield from _once(shared, f"{resources[0]} {_iri(KG.possiblySameAs)} {resources[1]} .\n")
-            yield from _once(shared, f"{resources[1]} {_iri(KG.possiblySameAs)} {resources[0]} .\n")
+            first, second = resources
+            yield from _unseen(
+                shared, (f"{first} {same_as} {second} .\n", f"{second} {same_as} {first} .\n")
+            )
     for amb in resolution.ambiguous:
         person = _iri(scheme.author_from_key(amb.key))
-        yield from _once(
-            shared, f"{person} {_iri(KG.possiblyAmbiguous)} {typed('true', XSD.boolean)} .\n"
-        )
         # One literal, its parts in the order written (summary first): a store returns
         # several values of a property in no defined order.
-        yield from _once(
+        summary = literal(" | ".join(amb.evidence))
+        yield from _unseen(
             shared,
-            f"{person} {_iri(KG.ambiguityEvidence)} {literal(' | '.join(amb.evidence))} .\n",
+            (f"{person} {ambiguous} {true} .\n", f"{person} {ambiguity_evidence} {summary} .\n"),
         )
 
 
-def _once(given: set[str], line: str) -> Iterator[str]:
-    """``line``, unless it is in ``given`` (to which it is added)."""
-    if line not in given:
-        given.add(line)
-        yield line
+def _unseen(seen: set[str], lines: tuple[str, ...]) -> Iterator[str]:
+    """The ``lines`` not in ``seen`` (to which they are added)."""
+    for line in lines:
+        if line not in seen:
+            seen.add(line)
+            yield line
 
 
 def _live_authors(d: Decision, res: Resolution) -> list[str]:
