@@ -8,8 +8,11 @@ import errno
 import io
 import os
 import re
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterable, Iterator, Sized
+from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
@@ -230,3 +233,62 @@ def test_summaries_from_worker_processes_share_their_strings(
         objects.setdefault(name, set()).add(id(name))
     assert len(written) > 2 * len(objects)  # names recur
     assert all(len(ids) == 1 for ids in objects.values())
+
+
+_MAPPED_AFTER_A_LARGE_FREE = """
+import ctypes, sys
+from kg.pipeline import resolver
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]
+
+libc = ctypes.CDLL("libc.so.6")
+libc.mallinfo2.restype = MallInfo2
+if sys.argv[1] == "pass1":
+    resolver._return_large_blocks()
+large = bytearray(16 << 20)
+del large  # glibc's own threshold now rises to 16 MiB
+before = libc.mallinfo2().hblkhd
+block = bytearray(1 << 20)
+print(libc.mallinfo2().hblkhd - before)
+"""
+
+
+def _glibc() -> bool:
+    try:
+        return "glibc" in os.confstr("CS_GNU_LIBC_VERSION")
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+@pytest.mark.skipif(not _glibc(), reason="glibc's malloc only")
+@pytest.mark.parametrize("process", ["pass1", "default"])
+def test_pass_1s_process_maps_each_large_block_on_its_own(process: str) -> None:
+    """In pass 1's process a block of 1 MiB is a mapping of its own (given back when freed)
+    even after a larger block was freed; by default glibc then takes it from the heap."""
+    done = subprocess.run(
+        [sys.executable, "-c", _MAPPED_AFTER_A_LARGE_FREE, process],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    mapped = int(done.stdout)
+    if process == "pass1":
+        assert mapped >= 1 << 20
+    else:
+        assert mapped == 0
+
+
+def test_pass_1s_process_asks_for_it_first(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The child of SeparateResolver asks for it before it reads a file (forked, it runs the
+    patched module, and says so in a file)."""
+    marker = tmp_path / "asked"
+    monkeypatch.setattr(resolver_module, "_return_large_blocks", lambda: marker.write_text("yes"))
+    pass1 = resolver_module.SeparateResolver([], date(2026, 12, 1), 1, DEFAULT_LIMITS)
+    try:
+        assert pass1.seen() == []
+    finally:
+        pass1.close()
+    assert marker.read_text() == "yes"
