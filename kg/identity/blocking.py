@@ -383,7 +383,7 @@ def _within_partners(
 
     Its arrays are twice the pairs (each pair seen from both items: 7M at 1M papers), so they
     are as narrow as the numbers allow and let go as soon as they are read: this ranking was
-    the largest transient of the author round that set pass 1's peak (about 400 MiB)."""
+    the largest transient (about 400 MiB) of the author round that set pass 1's peak."""
     n = len(items)
     first, last = _ends(items)
     small = np.int32 if n < 2**31 else np.int64

@@ -66,6 +66,23 @@ def test_partners_are_the_k_best_of_either_item_as_the_rule_says() -> None:
         assert got == _plain_rule(code, value, exact, ITEMS, k), trial
 
 
+def test_partners_among_many_items_whose_pair_codes_pass_32_bits() -> None:
+    """70,000 items: pair codes up to 4.9e9, the items' numbers narrowed to 32 bits."""
+    rng = random.Random(3)
+    words = ["wei", "zhang", "li", "ann", "lee", "chen"]
+    items = [f"{rng.choice(words)} {rng.choice(words)} {i}" for i in range(70_000)]
+    n = len(items)
+    hubs = [0, 1, n - 2, n - 1]
+    chosen = {(min(h, j), max(h, j)) for h in hubs for j in rng.sample(range(n), 40) if h != j}
+    chosen |= {tuple(sorted(rng.sample(range(n), 2))) for _ in range(200)}
+    code = np.array([i * n + j for i, j in sorted(chosen)], dtype=np.int64)
+    assert code.max() > 2**32
+    value = np.array([rng.choice([0.8, 0.9, 1.0]) for _ in code])
+    exact = np.array([rng.random() < 0.1 for _ in code], dtype=bool)
+    got = _within_partners(code, value, exact, items, 3).tolist()
+    assert got == _plain_rule(code, value, exact, items, 3)
+
+
 def test_distinct_pairs_in_the_order_of_their_first_position() -> None:
     rng = random.Random(5)
     for trial in range(100):
