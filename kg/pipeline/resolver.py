@@ -21,8 +21,6 @@ stored summaries resolution also reads, and :meth:`~LocalResolver.resolve` resol
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import hashlib
 import multiprocessing
 import multiprocessing.connection
@@ -50,6 +48,7 @@ from kg.pipeline.steps import FileToRead
 from kg.pipeline.workers import die_with_parent, worker_pool
 from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
 from kg.rdf.iri import IriScheme
+from kg.store.lifetime import libc
 
 #: Below this many files, pass 1 parses in the resolving process itself.
 PARALLEL_THRESHOLD = 64
@@ -430,8 +429,7 @@ def _return_large_blocks() -> None:
     was 46 MiB lower, its CPU within the spread of single runs. The parse workers it forks
     inherit the setting. Nothing to do off glibc."""
     with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc().mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
 
 
 def _child(

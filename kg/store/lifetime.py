@@ -13,10 +13,18 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import functools
 import os
 import signal
 
 _PR_SET_PDEATHSIG = 1
+
+
+@functools.cache
+def libc() -> ctypes.CDLL:
+    """The C library, for the calls Python does not wrap (raises OSError where there is
+    none to load, and its functions AttributeError where it lacks them)."""
+    return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
 
 
 def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
@@ -26,7 +34,6 @@ def die_with_parent(parent: int, sig: int = signal.SIGKILL) -> None:
     that lives as long as its process (the main thread, or a server's own loop).
     """
     with contextlib.suppress(OSError, AttributeError):  # not Linux: nothing to ask
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
+        libc().prctl(_PR_SET_PDEATHSIG, sig, 0, 0, 0)
     if os.getppid() != parent:  # the parent died before the request: too late for it
         os._exit(1)
