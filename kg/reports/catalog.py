@@ -58,7 +58,9 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
       empty in-memory store with every bound variable substituted;
     * the columns of each ``row-filter`` are projected by the query (not parameters);
     * each ``variant``'s query passes the same checks and projects the same columns, in the
-      same order (it answers in the report's place).
+      same order (it answers in the report's place); a variant for a ``lookup``'s variable
+      projects them followed by that variable;
+    * each ``lookup``'s query parses with its parameter bound and projects its variable.
     """
     scheme = scheme or IriScheme()
     code = _code_text(report.query)
@@ -118,11 +120,22 @@ def validate_report(report: Report, scheme: IriScheme | None = None) -> None:
                 )
     columns = _checked_columns(report.path, report.query, substitutions)
     for variant in report.variants:
-        if _checked_columns(variant.path, variant.query, substitutions) != columns:
+        # A variant for a looked-up variable projects it too (so that it can be bound).
+        lookup = report.lookup(variant.parameter)
+        wanted = columns if lookup is None else (*columns, lookup.variable)
+        if _checked_columns(variant.path, variant.query, substitutions) != wanted:
             raise ReportDefinitionError(
                 variant.path,
                 f"variant {variant.parameter!r} of {report.name}: its query must project the "
-                f"report's columns, in order ({', '.join(columns)})",
+                f"report's columns, in order ({', '.join(wanted)})",
+            )
+    for lookup in report.lookups:
+        given = {lookup.parameter: substitutions[lookup.parameter]}
+        found = _checked_columns(lookup.path, lookup.query, given)
+        if lookup.variable not in found:
+            raise ReportDefinitionError(
+                lookup.path,
+                f"lookup {lookup.variable!r}: its query must project ?{lookup.variable}",
             )
     projected = set(columns)
     hidden = {param.name for param in report.sparql_parameters}

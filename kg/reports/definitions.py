@@ -66,6 +66,23 @@ none is given. The variant's text
 is sent as it is to an external store too (standard SPARQL 1.1, the parameter a ``VALUES``
 block there).
 
+``lookup`` binds a variable of a variant from a parameter's value before the variant runs,
+for a value that a triple pattern cannot name (a name or tag compared ignoring case)::
+
+    # lookup: org | organization | papers-listed-since/organization-lookup.rq
+    # variant: org | papers-listed-since/organization-iri.rq
+
+When a request gives ``organization``, the runner first sends the lookup's query (a file as
+a variant's is; it projects the parameter and the variable) with that parameter bound. If
+its answer holds exactly one value of ``?org``, ``?org`` is bound to it and the variant for
+``org`` runs, starting from that term; several: the lookup is as if not declared and the
+next variant given applies; none: the answer has no rows, without a query (the declaration
+promises that every row of the answer has its variable among the lookup's values). The variant for a looked-up variable
+projects the report's columns followed by the variable (pyoxigraph binds only projected
+variables); the runner drops that column. The declaration is a promise, as a variant's: with
+the variable bound to the lookup's one value, the variant gives the report's rows in its
+order (the tests compare them for every value in the data).
+
 This module only reads headers (:func:`parse_report`); checking a report against its
 query and engine, and loading a folder, is :mod:`kg.reports.catalog`.
 """
@@ -145,6 +162,17 @@ class Variant:
 
 
 @dataclass(frozen=True, slots=True)
+class Lookup:
+    """A ``lookup`` line: ``variable`` is bound from what ``query`` (read from ``path``)
+    answers for the request's value of ``parameter``, when that is exactly one term."""
+
+    variable: str
+    parameter: str
+    path: Path
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """One canned report: its header and its query."""
 
@@ -164,6 +192,8 @@ class Report:
     row_filters: tuple[RowFilter, ...] = ()
     #: The queries sent instead of ``query`` when a request gives their parameter, in order.
     variants: tuple[Variant, ...] = ()
+    #: The variables bound from a parameter's value before a variant for them runs.
+    lookups: tuple[Lookup, ...] = ()
 
     @property
     def sparql_parameters(self) -> tuple[Parameter, ...]:
@@ -178,9 +208,13 @@ class Report:
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
 
+    def lookup(self, variable: str) -> Lookup | None:
+        """The lookup that binds ``variable``, if any."""
+        return next((item for item in self.lookups if item.variable == variable), None)
+
     def query_for(self, given: Collection[str]) -> str:
         """The query a request sends that binds the parameters named in ``given``: the first
-        variant whose parameter is among them, else the report's own.
+        variant whose parameter (or looked-up variable) is among them, else the report's own.
 
         >>> report = parse_report(QUERIES_DIR / "papers-listed-since.rq")
         >>> report.query_for({"since"}) == report.query
@@ -344,6 +378,25 @@ def _parse_variant(value: str, folder: Path) -> Variant:
     if len(fields) != 2 or not all(fields):
         raise ValueError("a variant line is: parameter | FOLDER/FILE.rq")
     name, relative = fields
+    path, query = _read_beside(f"variant {name!r}", relative, folder)
+    return Variant(name, path, query)
+
+
+def _parse_lookup(value: str, folder: Path) -> Lookup:
+    """A ``lookup`` line (variable | parameter | file), its file read as a variant's."""
+    fields = [f.strip() for f in value.split(" | ")]
+    if len(fields) != 3 or not all(fields):
+        raise ValueError("a lookup line is: variable | parameter | FOLDER/FILE.rq")
+    variable, name, relative = fields
+    if not _NAME.match(variable):
+        raise ValueError(f"lookup {variable!r}: a variable name is lower-case letters, digits, _")
+    path, query = _read_beside(f"lookup {variable!r}", relative, folder)
+    return Lookup(variable, name, path, query)
+
+
+def _read_beside(label: str, relative: str, folder: Path) -> tuple[Path, str]:
+    """The path and text of a query file named by a header line, relative to the report's
+    ``folder`` and in a sub-folder of it."""
     parts = Path(relative).parts
     # In a sub-folder (the folder's own *.rq files are reports), never outside the folder.
     if (
@@ -354,27 +407,27 @@ def _parse_variant(value: str, folder: Path) -> Variant:
         or "\\" in relative
     ):
         raise ValueError(
-            f"variant {name!r}: {relative!r} must be a .rq file in a sub-folder of the "
+            f"{label}: {relative!r} must be a .rq file in a sub-folder of the "
             "report's folder (FOLDER/FILE.rq)"
         )
     path = folder / relative
     try:
         query = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
-        raise ValueError(f"variant {name!r}: cannot read {relative}: {error}") from error
+        raise ValueError(f"{label}: cannot read {relative}: {error}") from error
     if not query.strip():
-        raise ValueError(f"variant {name!r}: {relative} is empty")
-    return Variant(name, path, query)
+        raise ValueError(f"{label}: {relative} is empty")
+    return path, query
 
 
 def _check_per_parameter(
     path: Path,
     field: str,
-    declared: Sequence[RowFilter] | Sequence[Variant],
+    declared: Sequence[RowFilter] | Sequence[Variant] | Sequence[Lookup],
     check: Callable[[Any, Parameter], None],
     params: list[Parameter],
 ) -> None:
-    """Header lines that each name a parameter (row-filter, variant): one line a parameter,
+    """Header lines that each name a parameter (row-filter, variant, lookup): one line a parameter,
     a parameter the query binds (not an engine's), passing ``check``; a failure is the
     report file's error."""
     named = [item.parameter for item in declared]
@@ -395,12 +448,35 @@ def _check_per_parameter(
             raise ReportDefinitionError(path, str(error)) from error
 
 
-def _check_variant(variant: Variant, param: Parameter) -> None:
-    """A variant's parameter must be optional and without a default (the default answer is
-    the report's own query's)."""
-    name = variant.parameter
+def _check_variant(variant: Variant | Lookup, param: Parameter) -> None:
+    """A variant's (or lookup's) parameter must be optional and without a default (the
+    default answer is the report's own query's)."""
+    label = f"variant {variant.parameter!r}"
+    if isinstance(variant, Lookup):
+        label = f"lookup {variant.variable!r}"
     if param.required or param.default is not None or param.store_default is not None:
-        raise ValueError(f"variant {name!r}: its parameter must be optional without a default")
+        raise ValueError(f"{label}: its parameter must be optional without a default")
+
+
+def _check_lookups(
+    path: Path, lookups: Sequence[Lookup], variants: Sequence[Variant], params: list[Parameter]
+) -> None:
+    """Each lookup binds a variable that is not a parameter, once, for a variant that follows
+    it; a lookup's parameter is checked as a variant's."""
+    names = {p.name for p in params}
+    variables = [item.variable for item in lookups]
+    for lookup in lookups:
+        if lookup.variable in names:
+            raise ReportDefinitionError(
+                path, f"lookup {lookup.variable!r}: a parameter has that name"
+            )
+        if variables.count(lookup.variable) > 1:
+            raise ReportDefinitionError(path, f"lookup {lookup.variable!r} given twice")
+        if sum(v.parameter == lookup.variable for v in variants) != 1:
+            raise ReportDefinitionError(
+                path, f"lookup {lookup.variable!r}: needs one variant line for {lookup.variable!r}"
+            )
+    _check_per_parameter(path, "lookup", lookups, _check_variant, params)
 
 
 def parse_report(path: Path, text: str | None = None) -> Report:
@@ -440,6 +516,7 @@ def parse_report(path: Path, text: str | None = None) -> Report:
     params: list[Parameter] = []
     row_filters: list[RowFilter] = []
     variants: list[Variant] = []
+    lookups: list[Lookup] = []
     chart: Chart | None = None
     for key, value in header:
         try:
@@ -449,6 +526,8 @@ def parse_report(path: Path, text: str | None = None) -> Report:
                 row_filters.append(_parse_row_filter(value))
             elif key == "variant":
                 variants.append(_parse_variant(value, path.parent))
+            elif key == "lookup":
+                lookups.append(_parse_lookup(value, path.parent))
             elif key == "chart":
                 chart = _parse_chart(value)
             elif key in {"title", "description", "engine", "cost"}:
@@ -458,7 +537,8 @@ def parse_report(path: Path, text: str | None = None) -> Report:
             else:
                 raise ValueError(
                     f"unknown header field {key!r} "
-                    "(title, description, param, row-filter, variant, chart, engine, cost)"
+                    "(title, description, param, row-filter, variant, lookup, chart, engine, "
+                    "cost)"
                 )
         except ValueError as error:
             raise ReportDefinitionError(path, str(error)) from error
@@ -477,7 +557,15 @@ def parse_report(path: Path, text: str | None = None) -> Report:
                 path, f"param {param.name!r}: crawl-before({before}) names no other parameter"
             )
     _check_per_parameter(path, "row-filter", row_filters, _check_row_filter, params)
-    _check_per_parameter(path, "variant", variants, _check_variant, params)
+    _check_lookups(path, lookups, variants, params)
+    looked_up = {item.variable for item in lookups}
+    _check_per_parameter(
+        path,
+        "variant",
+        [v for v in variants if v.parameter not in looked_up],
+        _check_variant,
+        params,
+    )
     cost = fields.get("cost", "entity")
     if row_filters and cost != "whole-graph":
         raise ReportDefinitionError(
@@ -500,6 +588,7 @@ def parse_report(path: Path, text: str | None = None) -> Report:
         cost,
         tuple(row_filters),
         tuple(variants),
+        tuple(lookups),
     )
 
 

@@ -20,7 +20,7 @@ from kg.errors import InvalidParameter
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import projected_columns
 from kg.reports.crawls import crawl_dates
-from kg.reports.definitions import Report, Reports
+from kg.reports.definitions import Lookup, Report, Reports
 from kg.reports.engines import ENGINES
 from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, TextIndex
 from kg.reports.engines.coauthor_graph import CoauthorGraph
@@ -35,6 +35,8 @@ from kg.store.query import QueryBackend, QueryRequest
 EXISTS_QUERY = "SELECT ?entity WHERE { ?entity ?p ?o } LIMIT 1"
 #: How many names a "did you mean" hint offers.
 SUGGESTIONS = 3
+#: Rows a lookup reads: more than one term is as good as many (the lookup binds nothing).
+LOOKUP_ROWS = 2
 
 
 class ReportRunner:
@@ -190,13 +192,69 @@ class ReportRunner:
             timeout *= WHOLE_GRAPH_TIMEOUT_FACTOR
         # A report's variant for a parameter the request gives starts from what it names
         # (kg.reports.definitions: same rows as the report's query, without reading it all).
-        query = report.query_for(substitutions)
+        chosen = self._variant(report, substitutions)
+        if chosen is None:  # a lookup found nothing: no row can name it
+            return projected_columns(report), [], False
+        query, given, looked_up = chosen
         outcome = self.backend.run(
-            QueryRequest(query, substitutions=dict(substitutions), limit=cap), timeout=timeout
+            QueryRequest(query, substitutions=given, limit=cap), timeout=timeout
         )
         if outcome.select is None:
             return (), [], False
-        return outcome.select.variables, outcome.select.rows, outcome.truncated
+        variables, rows = outcome.select.variables, outcome.select.rows
+        if looked_up is not None and looked_up in variables:
+            # The looked-up variable is projected only so that it can be bound (pyoxigraph).
+            keep = [i for i, name in enumerate(variables) if name != looked_up]
+            variables = tuple(variables[i] for i in keep)
+            rows = [tuple(row[i] for i in keep) for row in rows]
+        return variables, rows, outcome.truncated
+
+    def _variant(
+        self, report: Report, substitutions: Mapping[str, Term]
+    ) -> tuple[str, dict[str, Term], str | None] | None:
+        """The query a request sends, its bindings and the variable a lookup bound: the first
+        variant whose parameter the request gives, or whose lookup finds exactly one term for
+        its variable (:class:`~kg.reports.definitions.Lookup`), else the report's own query.
+        None when a lookup finds no term: the answer has no rows."""
+        for variant in report.variants:
+            lookup = report.lookup(variant.parameter)
+            if lookup is None:
+                if variant.parameter in substitutions:
+                    return variant.query, dict(substitutions), None
+            elif lookup.parameter in substitutions:
+                terms = self._looked_up(report, lookup, substitutions[lookup.parameter])
+                if terms == ():
+                    return None
+                if terms is not None:
+                    bound = {**substitutions, lookup.variable: terms[0]}
+                    return variant.query, bound, lookup.variable
+        return report.query, dict(substitutions), None
+
+    def _looked_up(self, report: Report, lookup: Lookup, value: Term) -> tuple[Term, ...] | None:
+        """What the lookup's query answers for ``value``: no term ``()``, one ``(term,)``, or
+        None for several (or a term that cannot be bound: a blank node, an unbound cell);
+        kept for the store version."""
+        self.version()
+        memo = self.memo  # a new version gets a new memo: this one is then dropped
+        found = memo.setdefault("lookups", {})
+        key = (report.name, lookup.variable, value)
+        if key not in found:
+            outcome = self.backend.run(
+                QueryRequest(
+                    lookup.query, substitutions={lookup.parameter: value}, limit=LOOKUP_ROWS
+                ),
+                timeout=self.timeout,
+            )
+            terms: set[Any] = set()
+            if outcome.select is not None and lookup.variable in outcome.select.variables:
+                column = outcome.select.variables.index(lookup.variable)
+                terms = {row[column] for row in outcome.select.rows}
+            usable = all(isinstance(term, Term) for term in terms)
+            found[key] = (
+                tuple(terms) if len(terms) < 2 and usable and not outcome.truncated else None
+            )
+        result: tuple[Term, ...] | None = found[key]
+        return result
 
     def run(self, report: Report, binding: Binding) -> ReportResult:
         """The report's result for these parameters (from the cache when the store has not changed)."""

@@ -440,7 +440,9 @@ def _vendor() -> dict[str, bool]:
 
 
 def _query_text(report: Report, binding: Binding | None = None) -> str:
-    """The query a request sends: the report's, or its variant for a parameter it gives."""
+    """The query a request sends: the report's, or its variant for a parameter it gives (for
+    an organization, the variant that compares names, which the runner sends when its lookup
+    finds not exactly one: it answers the same with the request's values alone)."""
     return report.query if binding is None else report.query_for(binding.substitutions(report))
 
 

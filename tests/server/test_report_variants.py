@@ -27,7 +27,13 @@ from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports, validate_report
-from kg.reports.definitions import QUERIES_DIR, ReportDefinitionError, Reports, parse_report
+from kg.reports.definitions import (
+    QUERIES_DIR,
+    Report,
+    ReportDefinitionError,
+    Reports,
+    parse_report,
+)
 from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
 from kg.store.query import LocalBackend, QueryRequest
@@ -146,8 +152,38 @@ def _dates(days: tuple[date, ...]) -> list[str | None]:
     return [None, "2000-01-01", *(day.isoformat() for day in days[1:]), after]
 
 
+def _organizations(store: KGStore) -> dict[str, set[str]]:
+    """Each organization tag and name, lower-cased, with the organizations it names."""
+    named: dict[str, set[str]] = {}
+    for org, tag, name in store.query(
+        f"SELECT ?o ?tag ?name WHERE {{ ?o a <{SCHEMA}Organization> ; <{SCHEMA}identifier> ?tag ;"
+        f" <{SCHEMA}name> ?name }}"
+    ):
+        for text in (tag.value, name.value):
+            named.setdefault(text.lower(), set()).add(org.value)
+    return named
+
+
+def _sent_query(report: Report, params: dict[str, str], orgs: dict[str, set[str]]) -> str | None:
+    """The query the runner must send for these parameters: the author's variant first; for
+    an organization that names exactly one, the variant starting from it, none for one that
+    names nothing (no rows), else the one that compares every organization's tag and name;
+    the subject's; else the report's own."""
+    by_name = {v.parameter: v.query for v in report.variants}
+    if "author" in params:
+        return by_name["author"]
+    if "organization" in params:
+        named = len(orgs.get(params["organization"].lower(), ()))
+        return None if named == 0 else by_name["org" if named == 1 else "organization"]
+    return by_name["subject"] if "subject" in params else report.query
+
+
 def _both(
-    runner: ReportRunner, backend: RecordingBackend, reports: Reports, params: dict[str, str]
+    runner: ReportRunner,
+    backend: RecordingBackend,
+    reports: Reports,
+    params: dict[str, str],
+    orgs: dict[str, set[str]],
 ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """The runner's rows for these parameters (a variant's query when one applies), and the
     rows of the report's own query with the same substitutions."""
@@ -156,8 +192,15 @@ def _both(
     substitutions = binding.substitutions(report)
     sent = len(backend.requests)
     got = runner.select(report, substitutions, limit=None)
-    variant = report.query_for(substitutions)
-    assert [r.query for r in backend.requests[sent:]] == [variant]
+    queries = [r.query for r in backend.requests[sent:]]
+    lookup = report.lookups[0].query
+    query = _sent_query(report, params, orgs)
+    if query is None:  # an organization that names nothing: its lookup at most
+        assert queries in ([], [lookup]), params
+    else:
+        assert queries[-1] == query, params
+        # Before it, at most the organization's lookup (once per value and store version).
+        assert queries[:-1] in ([], [lookup]), params
     expected = backend.run(QueryRequest(report.query, substitutions=dict(substitutions)))
     assert expected.select is not None
     assert got[0] == expected.select.variables
@@ -171,12 +214,13 @@ def test_every_variant_gives_the_reports_rows_in_its_order(
     backend = RecordingBackend(store)
     runner = ReportRunner(reports, backend, SCHEME, max_rows=10**9)
     values = _values(store, runner, days[-1])
+    orgs = _organizations(store)
     rows_seen = 0
     # Each value of each entity alone, with every since.
     for name, given in values.items():
         for value, since in itertools.product(given, _dates(days)):
             params = {name: value} | ({"since": since} if since else {})
-            got, expected = _both(runner, backend, reports, params)
+            got, expected = _both(runner, backend, reports, params, orgs)
             assert got == expected, params
             rows_seen += len(got)
     # Two and three entities at once (the author's variant wins, then the organization's):
@@ -186,11 +230,16 @@ def test_every_variant_gives_the_reports_rows_in_its_order(
         for _ in range(20):
             params = {n: rng.choice(v[:-1]) for n, v in values.items() if rng.random() < 0.7}
             params |= {"since": since} if since else {}
-            got, expected = _both(runner, backend, reports, params)
+            got, expected = _both(runner, backend, reports, params, orgs)
             assert got == expected, params
             rows_seen += len(got)
-    # Not a vacuous comparison: the data gives rows for these requests.
+    # Not a vacuous comparison: the data gives rows for these requests, and each variant ran
+    # (the organization's from the looked-up organization: every tag or name of these stores
+    # names one; the one that compares names runs for a name of several organizations, in
+    # test_an_organization_name_of_two_organizations_is_compared_not_looked_up).
     assert rows_seen > 100
+    sent = {request.query for request in backend.requests}
+    assert {v.query for v in reports[NAME].variants if v.parameter != "organization"} <= sent
 
 
 def test_a_paper_printed_with_two_titles_gets_its_least_title_whichever_query_reads_it(
@@ -232,10 +281,12 @@ def test_a_paper_printed_with_two_titles_gets_its_least_title_whichever_query_re
 def test_a_request_without_an_entity_runs_the_reports_query(reports: Reports) -> None:
     report = reports[NAME]
     assert report.query_for({"since"}) == report.query
-    assert [v.parameter for v in report.variants] == ["author", "organization", "subject"]
-    # The first variant given wins: the author's starts from the fewest papers.
+    assert [v.parameter for v in report.variants] == ["author", "org", "organization", "subject"]
+    assert [(x.variable, x.parameter) for x in report.lookups] == [("org", "organization")]
+    # The first variant given wins: the author's starts from the fewest papers. (The page shows
+    # the organization's that compares names, which runs with the request's values alone.)
     assert report.query_for({"since", "subject", "author"}) == report.variants[0].query
-    assert report.query_for({"organization", "subject"}) == report.variants[1].query
+    assert report.query_for({"organization", "subject"}) == report.variants[2].query
     for variant in report.variants:
         assert variant.path.parent == QUERIES_DIR / NAME
         assert f"?paper {'dcterms' if variant.parameter == 'subject' else 'schema'}:" in (
@@ -368,4 +419,157 @@ def test_a_copied_queries_folder_keeps_its_variants(tmp_path: Path) -> None:
     folder = tmp_path / "queries"
     shutil.copytree(QUERIES_DIR, folder)
     report = load_reports(folder, scheme=SCHEME)[NAME]
-    assert [v.path.parent for v in report.variants] == [folder / NAME] * 3
+    assert [v.path.parent for v in report.variants] == [folder / NAME] * 4
+    assert [x.path.parent for x in report.lookups] == [folder / NAME]
+
+
+# -- lookups ---------------------------------------------------------------------------------
+
+LOOKUP = """PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?year {columns} WHERE {{ ?paper dcterms:date ?d FILTER(YEAR(?d) = ?year) }}
+"""
+LOOKED_UP = """PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?year ?min ?paper {columns} WHERE {{ ?paper dcterms:date ?d FILTER(?min > 0) }}
+"""
+
+
+def _write_lookup(
+    folder: Path, lines: str, lookup_columns: str = "?paper", variant_columns: str = "?paper"
+) -> Path:
+    """The report of _write with a lookup binding ?paper from ``year`` and a variant for it."""
+    path = _write(folder, lines)
+    (folder / "papers-of-a-year" / "lookup.rq").write_text(
+        LOOKUP.format(columns=lookup_columns), encoding="utf-8"
+    )
+    (folder / "papers-of-a-year" / "paper.rq").write_text(
+        LOOKED_UP.format(columns=variant_columns).replace("?paper ?paper", "?paper"),
+        encoding="utf-8",
+    )
+    return path
+
+
+LOOKUP_LINES = (
+    "# lookup: found | year | papers-of-a-year/lookup.rq\n"
+    "# variant: found | papers-of-a-year/paper.rq\n"
+    "# variant: year | papers-of-a-year/year.rq"
+)
+
+
+def test_a_lookup_line_binds_a_variable_for_its_variant(tmp_path: Path) -> None:
+    path = _write_lookup(tmp_path, LOOKUP_LINES, "(?paper AS ?found)", "?found")
+    report = parse_report(path)
+    validate_report(report, SCHEME)
+    assert report.lookup("found") == report.lookups[0]
+    assert report.lookups[0].parameter == "year"
+    assert report.query_for({"found"}) == report.variants[0].query
+    # A request gives the parameter, never the variable: the page shows the year's variant.
+    assert report.query_for({"year", "min"}) == report.variants[1].query
+
+
+@pytest.mark.parametrize(
+    ("lines", "message"),
+    [
+        pytest.param("# lookup: found | year", "a lookup line is", id="no-file"),
+        pytest.param(
+            LOOKUP_LINES.replace("found | year |", "found | nope |"),
+            "names no parameter",
+            id="unknown-parameter",
+        ),
+        pytest.param(
+            LOOKUP_LINES.replace("found | year |", "found | min |"),
+            "optional without a default",
+            id="default",
+        ),
+        pytest.param(
+            LOOKUP_LINES.replace("found", "min"), "a parameter has that name", id="a-parameter"
+        ),
+        pytest.param(
+            LOOKUP_LINES.replace("# variant: found | papers-of-a-year/paper.rq\n", ""),
+            "needs one variant line",
+            id="no-variant",
+        ),
+        pytest.param(
+            LOOKUP_LINES.replace("found", "Found"), "lower-case letters", id="bad-variable"
+        ),
+        pytest.param(
+            "# lookup: found | year | papers-of-a-year/lookup.rq\n" + LOOKUP_LINES,
+            "given twice",
+            id="twice",
+        ),
+    ],
+)
+def test_a_bad_lookup_line_is_an_error_naming_the_file(
+    tmp_path: Path, lines: str, message: str
+) -> None:
+    path = _write_lookup(tmp_path, lines)
+    with pytest.raises(ReportDefinitionError) as caught:
+        parse_report(path)
+    assert str(path) in str(caught.value)
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("lookup_columns", "variant_columns", "file", "message"),
+    [
+        pytest.param("?paper", "?found", "lookup.rq", "must project ?found", id="lookup"),
+        pytest.param(
+            "(?paper AS ?found)", "", "paper.rq", "(year, min, paper, found)", id="variant-without"
+        ),
+        pytest.param(
+            "(?paper AS ?found)", "?found ?d", "paper.rq", "must project", id="variant-more"
+        ),
+    ],
+)
+def test_a_lookup_and_its_variant_project_the_variable(
+    tmp_path: Path, lookup_columns: str, variant_columns: str, file: str, message: str
+) -> None:
+    path = _write_lookup(tmp_path, LOOKUP_LINES, lookup_columns, variant_columns)
+    with pytest.raises(ReportDefinitionError) as caught:
+        validate_report(parse_report(path), SCHEME)
+    assert file in str(caught.value)
+    assert message in str(caught.value)
+
+
+def test_an_organization_name_of_two_organizations_is_compared_not_looked_up(
+    reports: Reports, seed_store: Path, tmp_path: Path
+) -> None:
+    """Two organizations with one name: the lookup binds neither, and the variant that compares
+    every organization's tag and name answers, with the papers of both."""
+    folder = tmp_path / "store"
+    shutil.copytree(seed_store, folder)
+    store = KGStore.open_writable(folder)
+    tsinghua = SCHEME.organization("tsinghua")
+    tsinghua_paper, other_paper = (
+        next(iter(store.query(f"SELECT ?p WHERE {{ {pattern} }} ORDER BY ?p LIMIT 1")))[0].value
+        for pattern in (
+            f"?p <{SCHEMA}sourceOrganization> <{tsinghua}>",
+            f"?p <{SCHEMA}sourceOrganization> ?o "
+            f"FILTER NOT EXISTS {{ ?p <{SCHEMA}sourceOrganization> <{tsinghua}> }}",
+        )
+    )
+    other = f"{TEST_BASE_IRI}org/another-tsinghua"
+    store.update(
+        f"INSERT DATA {{ <{other}> a <{SCHEMA}Organization> ; <{SCHEMA}identifier> "
+        f'"another-tsinghua" ; <{SCHEMA}name> "Tsinghua University" . '
+        f"<{other_paper}> <{SCHEMA}sourceOrganization> <{other}> }}"
+    )
+    backend = RecordingBackend(store)
+    runner = ReportRunner(reports, backend, SCHEME, max_rows=10**9)
+    report = reports[NAME]
+    try:
+        for value, looked_up in (("tsinghua university", False), ("Another-Tsinghua", True)):
+            substitutions = runner.bind(
+                report, {"organization": value, "since": "2000-01-01"}
+            ).substitutions(report)
+            variables, got, _ = runner.select(report, substitutions, limit=None)
+            lookup, ran = (request.query for request in backend.requests[-2:])
+            expected = backend.run(QueryRequest(report.query, substitutions=dict(substitutions)))
+            assert expected.select is not None
+            assert (variables, got) == (expected.select.variables, expected.select.rows)
+            papers = {row[variables.index("paper")].value for row in got}
+            assert other_paper in papers
+            assert (tsinghua_paper in papers) is not looked_up
+            assert ran == report.variants[1 if looked_up else 2].query, value
+            assert lookup == report.lookups[0].query
+    finally:
+        store.close()

@@ -424,10 +424,11 @@ def test_hostile_values_never_change_the_query(
         assert backend.requests, name
         # The text is the file's, always (or the fixed ones behind the "did you mean" hint).
         # (or the crawl dates a left-out date parameter defaults to), or one of the report's
-        # variants (files too).
+        # variants or lookups (files too).
         allowed = {
             report.query,
             *(variant.query for variant in report.variants),
+            *(lookup.query for lookup in report.lookups),
             EXISTS_QUERY,
             runner.reports["search"].query,
             CRAWL_DATES_QUERY,
