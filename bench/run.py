@@ -660,7 +660,8 @@ def throughput_phase(
         params = report_parameter_sets(report, entities, 1)[0]
         binding = bind(report, params, scheme)
         substitutions = binding.substitutions(report)
-        # The query the server sends for these parameters (a report's variant, if any).
+        # A query that answers as the server does for these parameters (a report's variant,
+        # if any; for an organization the server looks its IRI up first, kg.reports.runner).
         text = inline(report.query_for(substitutions), substitutions)
         cases.append(
             {

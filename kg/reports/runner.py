@@ -37,6 +37,8 @@ EXISTS_QUERY = "SELECT ?entity WHERE { ?entity ?p ?o } LIMIT 1"
 SUGGESTIONS = 3
 #: Rows a lookup reads: more than one term is as good as many (the lookup binds nothing).
 LOOKUP_ROWS = 2
+#: Lookup answers kept per store version, at most.
+LOOKUP_MEMO = 4096
 
 
 class ReportRunner:
@@ -232,8 +234,8 @@ class ReportRunner:
 
     def _looked_up(self, report: Report, lookup: Lookup, value: Term) -> tuple[Term, ...] | None:
         """What the lookup's query answers for ``value``: no term ``()``, one ``(term,)``, or
-        None for several (or a term that cannot be bound: a blank node, an unbound cell);
-        kept for the store version."""
+        None for several (or a term that cannot be bound: a blank node, an unbound cell; or an
+        answer without the variable); kept for the store version."""
         self.version()
         memo = self.memo  # a new version gets a new memo: this one is then dropped
         found = memo.setdefault("lookups", {})
@@ -245,14 +247,16 @@ class ReportRunner:
                 ),
                 timeout=self.timeout,
             )
-            terms: set[Any] = set()
+            answer: tuple[Term, ...] | None = None  # an answer without the column: unknown
             if outcome.select is not None and lookup.variable in outcome.select.variables:
                 column = outcome.select.variables.index(lookup.variable)
                 terms = {row[column] for row in outcome.select.rows}
-            usable = all(isinstance(term, Term) for term in terms)
-            found[key] = (
-                tuple(terms) if len(terms) < 2 and usable and not outcome.truncated else None
-            )
+                usable = all(isinstance(term, Term) for term in terms)
+                if len(terms) < 2 and usable and not outcome.truncated:
+                    answer = tuple(terms)
+            if len(found) >= LOOKUP_MEMO:
+                found.clear()  # any client may send new names: keep the memo bounded
+            found[key] = answer
         result: tuple[Term, ...] | None = found[key]
         return result
 
