@@ -40,7 +40,11 @@ SPARQL's ``LCASE`` does, equals the lower-cased value (the query's
 ``string`` that is ``optional`` without a default. ``at-least: COLUMN`` keeps the rows whose
 integer column is at least the value (the query's ``HAVING (COUNT(...) >= ?min_papers)``,
 the count projected as that column): its parameter is an ``integer`` with a default, and a
-value below the default runs the query. One line per parameter, a parameter the query binds
+value below the default runs the query. ``on-or-after: COLUMN`` keeps the rows whose date
+column is on or after the value (the query's ``HAVING (MIN(?listed) >= ?since)``, the date
+projected as that column): its parameter is a ``date``, and the answer ``kg precompute``
+stores is the query's with the parameter at :data:`EARLIEST_DATE` (every row), so that every
+date, the parameter's default too, is answered from it. One line per parameter, a parameter the query binds
 (not ``engine``); the columns must be projected by the query (checked at load time,
 :mod:`kg.reports.catalog`). The declaration is a promise about the query (and, for an engine
 report, its engine's answer): the tests compare the filtered rows with the query's for every
@@ -105,7 +109,10 @@ QUERIES_DIR = data_dir("queries")
 #: What a report costs: "entity" reports start from a bound IRI; "whole-graph" ones read it all.
 COSTS = ("entity", "whole-graph")
 #: How a ``row-filter`` compares a column with its parameter's value (:class:`RowFilter`).
-ROW_FILTER_KINDS = ("equal-ignoring-case", "at-least")
+ROW_FILTER_KINDS = ("equal-ignoring-case", "at-least", "on-or-after")
+#: The value an ``on-or-after`` row filter's parameter takes for the stored answer: no date
+#: is before it, so that answer holds the rows of every date (:class:`RowFilter`).
+EARLIEST_DATE = "0001-01-01"
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _REPORT_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -336,7 +343,7 @@ def _parse_row_filter(value: str) -> RowFilter:
     if len(fields) != 2:
         raise ValueError(
             "a row-filter line is: parameter | equal-ignoring-case: COLUMN, ... or "
-            "parameter | at-least: COLUMN"
+            "parameter | at-least: COLUMN or parameter | on-or-after: COLUMN"
         )
     name, spec = fields
     kind, sep, listed = spec.partition(":")
@@ -349,8 +356,8 @@ def _parse_row_filter(value: str) -> RowFilter:
     columns = tuple(c.strip() for c in listed.split(","))
     if not columns or not all(_NAME.match(c) for c in columns):
         raise ValueError(f"row-filter {name!r}: columns must be variable names, not {listed!r}")
-    if kind == "at-least" and len(columns) != 1:
-        raise ValueError(f"row-filter {name!r}: at-least compares one column")
+    if kind in {"at-least", "on-or-after"} and len(columns) != 1:
+        raise ValueError(f"row-filter {name!r}: {kind} compares one column")
     return RowFilter(name, kind, columns)
 
 
@@ -370,6 +377,8 @@ def _check_row_filter(row_filter: RowFilter, param: Parameter) -> None:
         )
     if row_filter.kind == "at-least" and (param.type != "integer" or param.default is None):
         raise ValueError(f"row-filter {name!r}: at-least needs an integer parameter with a default")
+    if row_filter.kind == "on-or-after" and (param.type != "date" or param.required):
+        raise ValueError(f"row-filter {name!r}: on-or-after needs an optional date parameter")
 
 
 def _parse_variant(value: str, folder: Path) -> Variant:
@@ -461,8 +470,8 @@ def _check_variant(variant: Variant | Lookup, param: Parameter) -> None:
 def _check_lookups(
     path: Path, lookups: Sequence[Lookup], variants: Sequence[Variant], params: list[Parameter]
 ) -> None:
-    """Each lookup binds a variable that is not a parameter, once, for a variant that follows
-    it; a lookup's parameter is checked as a variant's."""
+    """Each lookup binds a variable that is not a parameter, once, for one variant line; a
+    lookup's parameter is checked as a variant's."""
     names = {p.name for p in params}
     variables = [item.variable for item in lookups]
     for lookup in lookups:
@@ -567,6 +576,9 @@ def parse_report(path: Path, text: str | None = None) -> Report:
         params,
     )
     cost = fields.get("cost", "entity")
+    if fields.get("engine") and any(f.kind == "on-or-after" for f in row_filters):
+        # The precompute stores an engine's rows for its default binding, not the earliest date.
+        raise ReportDefinitionError(path, "an on-or-after row-filter needs a report without engine")
     if row_filters and cost != "whole-graph":
         raise ReportDefinitionError(
             path, "a row-filter needs cost: whole-graph (only those reports have stored rows)"

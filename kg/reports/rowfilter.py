@@ -39,7 +39,11 @@ be sure, it says so (None) and the query runs:
   row"; lower-casing is SPARQL's ``LCASE`` (ASCII in Python, which is the same by
   definition; other text by pyoxigraph itself, so that no Unicode table can differ);
 * ``at-least`` reads ``xsd:integer`` cells only (a ``COUNT`` is one), and a value below the
-  default's is not a subset of the default's rows.
+  default's is not a subset of the default's rows;
+* ``on-or-after`` reads plain ``xsd:date`` cells only (YYYY-MM-DD, no time zone: those the
+  query compares as numbers do); one other cell in the column (a time zone, a long year)
+  and every request of the report runs the query, as the stored rows cannot say which rows
+  the query's comparison keeps. kg writes plain dates.
 
 The rows come in the stored order, the default answer's; where the query's ``ORDER BY`` is
 total that is the order the query gives, else rows that tie may come in another order (as
@@ -49,6 +53,7 @@ they may from one run of the query to the next).
 from __future__ import annotations
 
 import os
+import re
 import threading
 import weakref
 from collections.abc import Collection, Mapping, Sequence
@@ -71,6 +76,10 @@ _READ_MAX = 0x7FFFF000
 _GAP = 16384
 #: How kg's own TSV writer spells an integer (pyoxigraph's writes it bare: ``42``).
 _FULL_INTEGER = b'"^^<' + _XSD_INTEGER.value.encode() + b">"
+_XSD_DATE = ox.NamedNode(str(XSD.date))
+_FULL_DATE = b'"^^<' + _XSD_DATE.value.encode() + b">"
+#: A plain xsd:date (no time zone), as a query compares them: YYYY-MM-DD, four-digit year.
+_PLAIN_DATE = re.compile(rb"\d{4}-\d{2}-\d{2}")
 _TSV = ox.QueryResultsFormat.TSV
 _LCASE_QUERY = "SELECT ?x (LCASE(?x) AS ?lower) WHERE {}"
 #: The empty in-memory store that evaluates LCASE of non-ASCII text: made on first use (an
@@ -367,12 +376,27 @@ class StoredTable:
                     raise _Unusable(f"column {column}: {cells[i]!r}") from error
         return out
 
+    def _date_index(self, data: bytes, column: int) -> np.ndarray:
+        """Each row's date of one column as YYYYMMDD; a cell that is not a plain xsd:date
+        (a time zone, another type, unbound) makes the column unusable: the query compares
+        those its own way."""
+        cells = self._cells(data, column)
+        out = np.empty(len(cells), dtype=np.int64)
+        for i, cell in enumerate(cells):
+            text = cell[1 : -len(_FULL_DATE)] if cell.endswith(_FULL_DATE) else b""
+            if not _PLAIN_DATE.fullmatch(text):
+                raise _Unusable(f"column {column}: {cell!r} is not a plain xsd:date")
+            out[i] = int(text.replace(b"-", b""))
+        return out
+
     def _build_index(self, data: bytes, row_filter: RowFilter, at: int) -> Any:
         """The index of one filtered column, None when the column holds a cell the filter
         cannot compare as the query does."""
         try:
             if row_filter.kind == "at-least":
                 return self._integer_index(data, at)
+            if row_filter.kind == "on-or-after":
+                return self._date_index(data, at)
             return self._string_index(data, at)
         except (_Unusable, SyntaxError, ValueError, UnicodeDecodeError):
             return None
@@ -395,12 +419,25 @@ class StoredTable:
                 return None
             if row_filter.kind == "at-least":
                 rows = np.flatnonzero(found >= int(value.value))
+            elif row_filter.kind == "on-or-after":
+                day = _date_number(value)
+                if day is None:
+                    return None
+                rows = np.flatnonzero(found >= day)
             else:
                 ids, order, bounds = found
                 k = ids.get(lcase(value.value))
                 rows = order[bounds[k] : bounds[k + 1]] if k is not None else order[:0]
             picked = rows if picked is None else np.union1d(picked, rows)
         return picked
+
+
+def _date_number(term: ox.Literal) -> int | None:
+    """A plain xsd:date literal as YYYYMMDD (None for another term)."""
+    text = term.value.encode()
+    if term.datatype != _XSD_DATE or not _PLAIN_DATE.fullmatch(text):
+        return None
+    return int(text.replace(b"-", b""))
 
 
 def picked_rows(
@@ -429,6 +466,11 @@ def picked_rows(
                 or int(value.value) < int(default.value)
             ):
                 return None  # below the default: rows the default answer does not hold
+        elif row_filter.kind == "on-or-after":
+            day = _date_number(value)
+            stored = _date_number(default) if isinstance(default, ox.Literal) else None
+            if day is None or stored is None or day < stored:
+                return None  # before the stored answer's date: rows it does not hold
         elif default is not None or value.datatype != _XSD_STRING or value.language:
             return None
         rows = table.matching(row_filter, value)

@@ -89,7 +89,7 @@ import pyoxigraph as ox
 from kg.errors import InvalidParameter
 from kg.rdf.iri import IriScheme
 from kg.reports import engines
-from kg.reports.definitions import Report, Reports
+from kg.reports.definitions import EARLIEST_DATE, Report, Reports
 from kg.reports.engines.coauthor_graph import PAIRS_QUERY, CoauthorGraph
 from kg.reports.results import Binding, ReportResult, bind, store_defaults
 from kg.reports.rowfilter import StoredTable, file_signature, read_whole
@@ -167,9 +167,12 @@ def code_fingerprint() -> str:
 def default_substitutions(
     report: Report, scheme: IriScheme, crawl_dates: Sequence[str] | None = None
 ) -> dict[str, Any] | None:
-    """What the report's query binds when no parameter is given (defaults, and store
-    defaults read from ``crawl_dates``: :mod:`kg.reports.crawls`), or None when a parameter
-    the query binds is required or has a store default the store cannot give."""
+    """What the report's query binds for its stored answer: what it binds when no parameter
+    is given (defaults, and store defaults read from ``crawl_dates``: :mod:`kg.reports.crawls`),
+    except a parameter with an ``on-or-after`` row filter, bound to the earliest date (that
+    answer holds every date's rows: :class:`~kg.reports.definitions.RowFilter`); None when a
+    parameter the query binds is required or has a store default the store cannot give (a
+    store of one crawl has no answer to store for papers-listed-since, whatever the date)."""
     if any(param.required for param in report.sparql_parameters):
         return None
     values: dict[str, str] = {}
@@ -180,6 +183,10 @@ def default_substitutions(
     _notes, unresolved = store_defaults(report, values, terms, scheme, crawl_dates or ())
     if unresolved:
         return None
+    for param in report.sparql_parameters:
+        row_filter = report.row_filter(param.name)
+        if row_filter is not None and row_filter.kind == "on-or-after":
+            values[param.name], terms[param.name] = param.parse(EARLIEST_DATE, scheme)
     bound = {param.name for param in report.sparql_parameters}
     return {name: term for name, term in terms.items() if name in bound}
 

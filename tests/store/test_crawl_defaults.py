@@ -11,12 +11,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import pytest
 
 from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
+from kg.rdf.namespace import XSD
 from kg.reports.catalog import load_reports
 from kg.reports.crawls import crawl_dates
+from kg.reports.definitions import EARLIEST_DATE
 from kg.reports.precompute import precompute_store
 from kg.reports.runner import ReportRunner
 from kg.reports.stored import PRECOMPUTED, PrecomputedReports, substitution_key
@@ -157,6 +160,10 @@ def test_the_last_crawls_changes_are_the_december_ones(three_crawls: Path) -> No
         store.close()
 
 
+def _earliest() -> ox.Literal:
+    return ox.Literal(EARLIEST_DATE, datatype=ox.NamedNode(str(XSD.date)))
+
+
 def test_precompute_writes_the_default_dates_answer(three_crawls: Path) -> None:
     store = KGStore.open_readonly(three_crawls)
     try:
@@ -167,6 +174,10 @@ def test_precompute_writes_the_default_dates_answer(three_crawls: Path) -> None:
         for name, params in EXPLICIT.items():
             report = REPORTS[name]
             substitutions = runner.bind(report, params).substitutions(report)
+            if name == "papers-listed-since":
+                # Stored whole, for the earliest date: every date is picked from its rows
+                # (row-filter: since | on-or-after: first_listed).
+                substitutions["since"] = _earliest()
             side = _side(three_crawls, generation, name)
             assert side["substitutions"] == substitution_key(substitutions)
             stored = precomputed.rows(generation, report, substitutions)
@@ -192,8 +203,17 @@ def test_a_new_crawl_moves_the_default_dates_and_their_files(
         "2026-12-01",
         "2027-01-01",
     ]
+    # Stored whole (every date picked from it), computed again: the crawl changed listings.
     since = _side(folder, generation, "papers-listed-since")
-    assert [value for _name, (value, _type) in since["substitutions"]] == ["2027-01-01"]
+    assert [value for _name, (value, _type) in since["substitutions"]] == [EARLIEST_DATE]
+    store = KGStore.open_readonly(folder)
+    try:
+        new_since_dec = ReportRunner(REPORTS, LocalBackend(store), SCHEME).run_named(
+            "papers-listed-since", {"since": "2026-12-01"}
+        )
+    finally:
+        store.close()
+    assert 0 < len(new_since_dec.rows) < since["count"]
 
 
 def test_one_crawl_has_nothing_to_compare(tmp_path: Path, crawls: dict[date, Path]) -> None:
