@@ -496,7 +496,11 @@ def test_a_variant_line_reads_its_file_beside_the_report(tmp_path: Path) -> None
 def test_a_bad_variant_line_is_an_error_naming_the_file(
     tmp_path: Path, line: str, message: str
 ) -> None:
-    path = _write(tmp_path, line)
+    _rejected_naming_the_file(_write(tmp_path, line), message)
+
+
+def _rejected_naming_the_file(path: Path, message: str) -> None:
+    """The report file at ``path`` does not load: the error names it and says ``message``."""
     with pytest.raises(ReportDefinitionError) as caught:
         parse_report(path)
     assert str(path) in str(caught.value)
@@ -618,11 +622,7 @@ def test_a_lookup_line_binds_a_variable_for_its_variant(tmp_path: Path) -> None:
 def test_a_bad_lookup_line_is_an_error_naming_the_file(
     tmp_path: Path, lines: str, message: str
 ) -> None:
-    path = _write_lookup(tmp_path, lines)
-    with pytest.raises(ReportDefinitionError) as caught:
-        parse_report(path)
-    assert str(path) in str(caught.value)
-    assert message in str(caught.value)
+    _rejected_naming_the_file(_write_lookup(tmp_path, lines), message)
 
 
 @pytest.mark.parametrize(
