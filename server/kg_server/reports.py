@@ -446,6 +446,26 @@ def _query_text(report: Report, binding: Binding | None = None) -> str:
     return report.query if binding is None else report.query_for(binding.substitutions(report))
 
 
+def _query_note(report: Report, binding: Binding | None = None) -> str:
+    """What the page says when the runner may send another query than the one shown: a
+    lookup's (kg.reports.definitions), whose variant gives the same rows."""
+    if binding is None:
+        return ""
+    given = binding.substitutions(report)
+    for variant in report.variants:
+        if variant.parameter in given:
+            return ""  # this variant runs, and is the one shown
+        lookup = report.lookup(variant.parameter)
+        if lookup is not None and lookup.parameter in given:
+            return (
+                f"The server first asks {lookup.path.name} which ?{lookup.variable} the "
+                f"?{lookup.parameter} names; when it is exactly one, it sends "
+                f"{variant.path.name} with it bound, which starts from it and gives the same "
+                "rows as the query below."
+            )
+    return ""
+
+
 def _query_page_link(report: Report, binding: Binding | None = None) -> str:
     """The query page with the query the request sends, its parameter values written in as
     a VALUES block (so that it answers for the same author or paper as the report)."""
@@ -510,6 +530,7 @@ def _html_response(name: str) -> Response:
         paper_downloads=bibliography_urls(report, values) if binding else [],
         query_page=_query_page_link(report, binding),
         query=_query_text(report, binding),
+        query_note=_query_note(report, binding),
         engine_summary=ENGINES[report.engine].summary if report.engine in ENGINES else "",
         values=values,
     )

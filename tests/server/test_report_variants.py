@@ -432,6 +432,16 @@ def test_the_report_page_shows_the_query_it_ran(seed_store: Path) -> None:
     assert "when an author is given" not in plain
     assert "when an author is given" in given
     assert "?paper a schema:ScholarlyArticle ;" not in given
+    # An organization: the query that compares names is shown, and the page says that the
+    # server looks the organization up first and sends the variant that starts from it.
+    org = client.get(
+        f"/reports/{NAME}?since=2026-01-01&organization=tsinghua", headers=html
+    ).get_data(as_text=True)
+    assert "when an organization is given (its" in org
+    assert "first asks organization-lookup.rq which ?org the ?organization names" in org
+    assert "organization-iri.rq" in org
+    for page in (plain, given):
+        assert "organization-lookup.rq" not in page
 
 
 # -- the header line -------------------------------------------------------------------------
