@@ -303,15 +303,36 @@ def test_every_since_is_answered_from_the_stored_rows_as_the_query_answers_it(
         copy.close()
 
 
+def _writable_copy(seed_store: Path, tmp_path: Path) -> KGStore:
+    folder = tmp_path / "store"
+    shutil.copytree(seed_store, folder)
+    return KGStore.open_writable(folder)
+
+
+def _organization_rows(
+    runner: ReportRunner, backend: RecordingBackend, report: Report, organization: str
+) -> tuple[set[str], list[str]]:
+    """The papers the runner answers for an organization (since 2000-01-01), checked against
+    the rows of the report's own query, and the queries the runner sent for them."""
+    substitutions = runner.bind(
+        report, {"organization": organization, "since": "2000-01-01"}
+    ).substitutions(report)
+    sent = len(backend.requests)
+    variables, got, _ = runner.select(report, substitutions, limit=None)
+    queries = [request.query for request in backend.requests[sent:]]
+    expected = backend.run(QueryRequest(report.query, substitutions=dict(substitutions)))
+    assert expected.select is not None
+    assert (variables, got) == (expected.select.variables, expected.select.rows)
+    return {row[variables.index("paper")].value for row in got}, queries
+
+
 def test_an_organization_without_a_type_is_found_as_the_report_finds_it(
     reports: Reports, seed_store: Path, tmp_path: Path
 ) -> None:
     """The report's own test reads the tag and name, not the type: a node of a store kg did
     not write, untyped, is found by the lookup too (not answered "none, no rows"), and is
     counted when it shares a tag with a typed organization (then not looked up: two)."""
-    folder = tmp_path / "store"
-    shutil.copytree(seed_store, folder)
-    store = KGStore.open_writable(folder)
+    store = _writable_copy(seed_store, tmp_path)
     paper = next(
         iter(store.query(f"SELECT ?p WHERE {{ ?p <{DCTERMS}title> ?t }} ORDER BY ?p LIMIT 1"))
     )[0].value
@@ -326,14 +347,8 @@ def test_an_organization_without_a_type_is_found_as_the_report_finds_it(
     report = reports[NAME]
     try:
         for value in ("untyped-place", "PKU"):
-            substitutions = runner.bind(
-                report, {"organization": value, "since": "2000-01-01"}
-            ).substitutions(report)
-            variables, got, _ = runner.select(report, substitutions, limit=None)
-            expected = backend.run(QueryRequest(report.query, substitutions=dict(substitutions)))
-            assert expected.select is not None
-            assert (variables, got) == (expected.select.variables, expected.select.rows)
-            assert paper in {row[variables.index("paper")].value for row in got}, value
+            papers, _ = _organization_rows(runner, backend, report, value)
+            assert paper in papers, value
     finally:
         store.close()
 
@@ -662,9 +677,7 @@ def test_an_organization_name_of_two_organizations_is_compared_not_looked_up(
 ) -> None:
     """Two organizations with one name: the lookup binds neither, and the variant that compares
     every organization's tag and name answers, with the papers of both."""
-    folder = tmp_path / "store"
-    shutil.copytree(seed_store, folder)
-    store = KGStore.open_writable(folder)
+    store = _writable_copy(seed_store, tmp_path)
     tsinghua = SCHEME.organization("tsinghua")
     tsinghua_paper, other_paper = (
         next(iter(store.query(f"SELECT ?p WHERE {{ {pattern} }} ORDER BY ?p LIMIT 1")))[0].value
@@ -685,18 +698,10 @@ def test_an_organization_name_of_two_organizations_is_compared_not_looked_up(
     report = reports[NAME]
     try:
         for value, looked_up in (("tsinghua university", False), ("Another-Tsinghua", True)):
-            substitutions = runner.bind(
-                report, {"organization": value, "since": "2000-01-01"}
-            ).substitutions(report)
-            variables, got, _ = runner.select(report, substitutions, limit=None)
-            lookup, ran = (request.query for request in backend.requests[-2:])
-            expected = backend.run(QueryRequest(report.query, substitutions=dict(substitutions)))
-            assert expected.select is not None
-            assert (variables, got) == (expected.select.variables, expected.select.rows)
-            papers = {row[variables.index("paper")].value for row in got}
+            papers, queries = _organization_rows(runner, backend, report, value)
             assert other_paper in papers
             assert (tsinghua_paper in papers) is not looked_up
-            assert ran == report.variants[1 if looked_up else 2].query, value
-            assert lookup == report.lookups[0].query
+            variant = report.variants[1 if looked_up else 2].query
+            assert queries == [report.lookups[0].query, variant], value
     finally:
         store.close()
