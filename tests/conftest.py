@@ -112,6 +112,15 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: `kg serve` run so that it is sent SIGTERM (a clean shutdown, its workers with it) when the
+#: pytest process that started it dies: a run killed or interrupted leaves no server behind.
+_DIE_WITH_PYTEST = (
+    "import runpy, signal, sys; from kg.store.lifetime import die_with_parent; "
+    "die_with_parent(int(sys.argv.pop(1)), signal.SIGTERM); sys.argv[0] = 'kg'; "
+    "runpy.run_module('kg.cli', run_name='__main__', alter_sys=True)"
+)
+
+
 class LiveServer:
     """`kg serve` in a subprocess on a free loopback port; its output is drained into `output`."""
 
@@ -125,8 +134,9 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         args = [
             sys.executable,
-            "-m",
-            "kg.cli",
+            "-c",
+            _DIE_WITH_PYTEST,
+            str(os.getpid()),
             "serve",
             "--store",
             str(store),
