@@ -219,6 +219,17 @@ class Report:
         """The lookup that binds ``variable``, if any."""
         return next((item for item in self.lookups if item.variable == variable), None)
 
+    def candidates(self, given: Collection[str]) -> Iterator[tuple[Variant, Lookup | None]]:
+        """The variants a request that binds the parameters named in ``given`` may send, in
+        order: those whose parameter is given, and those whose lookup's parameter is given
+        (with that lookup: the variant runs only when it finds exactly one term)."""
+        for variant in self.variants:
+            lookup = self.lookup(variant.parameter)
+            if lookup is None and variant.parameter in given:
+                yield variant, None
+            elif lookup is not None and lookup.parameter in given:
+                yield variant, lookup
+
     def query_for(self, given: Collection[str]) -> str:
         """The query a request sends that binds the parameters named in ``given``: the first
         variant whose parameter (or looked-up variable) is among them, else the report's own.

@@ -218,18 +218,15 @@ class ReportRunner:
         variant whose parameter the request gives, or whose lookup finds exactly one term for
         its variable (:class:`~kg.reports.definitions.Lookup`), else the report's own query.
         None when a lookup finds no term: the answer has no rows."""
-        for variant in report.variants:
-            lookup = report.lookup(variant.parameter)
+        for variant, lookup in report.candidates(substitutions):
             if lookup is None:
-                if variant.parameter in substitutions:
-                    return variant.query, dict(substitutions), None
-            elif lookup.parameter in substitutions:
-                terms = self._looked_up(report, lookup, substitutions[lookup.parameter])
-                if terms == ():
-                    return None
-                if terms is not None:
-                    bound = {**substitutions, lookup.variable: terms[0]}
-                    return variant.query, bound, lookup.variable
+                return variant.query, dict(substitutions), None
+            terms = self._looked_up(report, lookup, substitutions[lookup.parameter])
+            if terms == ():
+                return None
+            if terms is not None:
+                bound = {**substitutions, lookup.variable: terms[0]}
+                return variant.query, bound, lookup.variable
         return report.query, dict(substitutions), None
 
     def _looked_up(self, report: Report, lookup: Lookup, value: Term) -> tuple[Term, ...] | None:

@@ -451,19 +451,15 @@ def _query_note(report: Report, binding: Binding | None = None) -> str:
     lookup's (kg.reports.definitions), whose variant gives the same rows."""
     if binding is None:
         return ""
-    given = binding.substitutions(report)
-    for variant in report.variants:
-        if variant.parameter in given:
-            return ""  # this variant runs, and is the one shown
-        lookup = report.lookup(variant.parameter)
-        if lookup is not None and lookup.parameter in given:
-            return (
-                f"The server first asks {lookup.path.name} which ?{lookup.variable} the "
-                f"?{lookup.parameter} names; when it is exactly one, it sends "
-                f"{variant.path.name} with it bound, which starts from it and gives the same "
-                "rows as the query below."
-            )
-    return ""
+    variant, lookup = next(report.candidates(binding.substitutions(report)), (None, None))
+    if variant is None or lookup is None:
+        return ""  # the query shown is the one that runs
+    return (
+        f"The server first asks {lookup.path.name} which ?{lookup.variable} the "
+        f"?{lookup.parameter} names; when it is exactly one, it sends "
+        f"{variant.path.name} with it bound, which starts from it and gives the same "
+        "rows as the query below."
+    )
 
 
 def _query_page_link(report: Report, binding: Binding | None = None) -> str:
