@@ -156,9 +156,13 @@ def reports_fingerprint(reports: Reports) -> str:
 @functools.cache
 def code_fingerprint() -> str:
     """Changes with the code that writes the files: pyoxigraph (it evaluates the queries and
-    writes the rows) and the report engines (results, the co-author graph). A file is
+    writes the rows), the ordering of those rows, and the report engines (results, the
+    co-author graph). A file is
     carried into a later checkpoint (kg.reports.incremental) only when this is the same."""
     digest = hashlib.sha256(f"pyoxigraph {ox.__version__}\0".encode())
+    # The order of a report's stored rows is kg.reports.ordering's (ties: by their line).
+    ordering = Path(__file__).with_name("ordering.py")
+    digest.update(ordering.name.encode() + b"\0" + ordering.read_bytes())
     for path in sorted(Path(engines.__file__).parent.glob("*.py")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
