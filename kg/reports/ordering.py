@@ -114,29 +114,40 @@ def _unescape(value: bytes) -> bytes:
     return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), b"\\" + m.group(1)), value)
 
 
-def _cell_key(cell: bytes) -> tuple[int, int, Any]:
-    """A TSV cell as (class, literal kind, value), compared as Oxigraph's ORDER BY compares
-    terms. Raises _Unordered for a kind not reproduced here."""
+#: The kinds of literal a column may hold (one only: see sort_tsv).
+_STRING, _DATE, _NUMBER = 1, 2, 3
+
+
+def _cell_key(cell: bytes) -> tuple[int, bytes | int | Decimal]:
+    """A TSV cell as (literal kind, key); keys of one column compare as Oxigraph's ORDER BY
+    compares the terms, when its literals are of one kind. Every key but a number is bytes
+    whose first byte is the term's class (unbound 0, blank node 1, IRI 2, literal 3); a
+    number's class is a literal's. Raises _Unordered for a kind not reproduced here."""
     if not cell:
-        return (0, 0, b"")
+        return (0, b"\0")
     first = cell[:1]
     if first == b"_":
-        return (1, 0, cell[2:])
+        return (0, b"\1" + cell[2:])
     if first == b"<":
-        return (2, 0, cell[1:-1])
+        return (0, b"\2" + cell[1:-1])
     if first == b'"':
         if cell.endswith(b'"') and len(cell) >= 2:
-            return (3, 1, _unescape(cell[1:-1]))
+            return (_STRING, b"\3" + _unescape(cell[1:-1]))
         if cell.endswith(_XSD_DATE_SUFFIX):
             lexical = cell[: -len(_XSD_DATE_SUFFIX)]
             if _PLAIN_DATE.fullmatch(lexical):
-                return (3, 2, lexical)
+                return (_DATE, b"\3" + lexical)
         raise _Unordered
     if _INTEGER.fullmatch(cell):
-        return (3, 3, int(cell))
+        return (_NUMBER, int(cell))
     if _DECIMAL.fullmatch(cell):
-        return (3, 3, Decimal(cell.decode("ascii")))
+        return (_NUMBER, Decimal(cell.decode("ascii")))
     raise _Unordered
+
+
+def _numbers_with_others(keys: list[Any]) -> list[Any]:
+    """A column of numbers and other terms as (class, key) pairs, which compare."""
+    return [(key[0], key) if isinstance(key, bytes) else (3, key) for key in keys]
 
 
 def sort_tsv(body: bytes, order: tuple[OrderCondition, ...]) -> bytes | None:
@@ -167,16 +178,25 @@ def sort_tsv(body: bytes, order: tuple[OrderCondition, ...]) -> bytes | None:
         lines.pop()
     else:
         return None
+    del body  # the lines hold the rows now (a stored answer may be hundreds of MB)
     columns = [variables.index(c.variable) for c in order]
-    rows = [line.split(b"\t") for line in lines]
+    keys: list[list[Any]] = [[] for _ in columns]
+    kinds: list[set[int]] = [set() for _ in columns]
     try:
-        keys = [[_cell_key(row[i]) for row in rows] for i in columns]
+        for line in lines:
+            cells = line.split(b"\t")
+            for column_keys, column_kinds, i in zip(keys, kinds, columns, strict=True):
+                kind, key = _cell_key(cells[i])
+                column_kinds.add(kind)
+                column_keys.append(key)
     except (_Unordered, IndexError):
         return None
-    for column_keys in keys:
+    for at, column_kinds in enumerate(kinds):
         # Literals of two kinds in one column: Oxigraph compares them otherwise.
-        if len({kind for klass, kind, _ in column_keys if klass == 3}) > 1:
+        if len(column_kinds - {0}) > 1:
             return None
+        if _NUMBER in column_kinds and 0 in column_kinds:
+            keys[at] = _numbers_with_others(keys[at])
     # Python's sort is stable, so sorting by the last condition first gives the whole order
     # (reverse=True keeps ties in their order too).
     positions = sorted(range(len(lines)), key=lines.__getitem__)

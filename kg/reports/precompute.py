@@ -350,8 +350,8 @@ class _Job:
         query = self.reports[name].query
         split = split_order_by(query)
         if split is not None:
-            body = self._run(name, split.unsorted, substitutions)
-            ordered = sort_tsv(body, split.order)
+            # Passed on, not kept: sort_tsv drops it once it holds the rows as lines.
+            ordered = sort_tsv(self._run(name, split.unsorted, substitutions), split.order)
             if ordered is not None:
                 return ordered
         return self._run(name, query, substitutions)
