@@ -15,7 +15,8 @@ integers and decimals by value, plain ``xsd:date`` values (YYYY-MM-DD) by date.
 Where that order cannot be reproduced with certainty it says so (None), and the precompute
 runs the query as written: an order condition that is an expression (``LCASE(?x)``) or a
 variable the answer does not show, a ``LIMIT`` or ``OFFSET`` after it, a cell of another
-kind (a language-tagged string, a double, a date with a time zone), or literals of two
+kind (a language-tagged string, a double, a date with a time zone, a number beyond
+Oxigraph's own integers and decimals, which it compares as text), or literals of two
 kinds in one column (Oxigraph then falls back to comparing lexical forms and datatypes).
 
 Rows that tie on every condition come in an order SPARQL leaves open, and Oxigraph's sort
@@ -36,8 +37,15 @@ _ORDER_BY = re.compile(rb"\bORDER\s+BY\b", re.IGNORECASE)
 _CONDITION = re.compile(rb"\s*(?:(ASC|DESC)\s*\(\s*[?$](\w+)\s*\)|[?$](\w+))", re.IGNORECASE)
 _COMMENT = re.compile(rb"#[^\n]*")
 
-_INTEGER = re.compile(rb"[+-]?[0-9]+")
-_DECIMAL = re.compile(rb"[+-]?[0-9]*\.[0-9]+")
+#: Numbers that Oxigraph compares by value: an integer of 18 digits at most (its integers are
+#: 64-bit), a decimal of at most 18 digits on each side of the point (its decimals have 18
+#: fraction digits and stop near 1.7e20). Others it compares by their text, as this does not.
+_INTEGER = re.compile(rb"[+-]?[0-9]{1,18}")
+_DECIMAL = re.compile(rb"[+-]?[0-9]{0,18}\.[0-9]{1,18}")
+#: A whole decimal is written quoted ("1"^^xsd:decimal: a bare 1 would read as an integer).
+_WHOLE_DECIMAL = re.compile(
+    rb'"([+-]?[0-9]{1,18})"\^\^<http://www\.w3\.org/2001/XMLSchema#decimal>'
+)
 _PLAIN_DATE = re.compile(rb'"[0-9]{4}-[0-9]{2}-[0-9]{2}"')
 _XSD_DATE_SUFFIX = b"^^<http://www.w3.org/2001/XMLSchema#date>"
 _ESCAPES = {b"t": b"\t", b"n": b"\n", b"r": b"\r", b'"': b'"', b"\\": b"\\"}
@@ -80,10 +88,11 @@ def split_order_by(query: str) -> SplitQuery | None:
     end = text.rfind(b"}")
     if end < 0:
         return None
-    tail = text[end + 1 :]
+    # Comments first: a string or an IRI keeps its opening mark when a "#" inside it is taken
+    # for a comment, so what follows still sees it.
+    tail = _COMMENT.sub(b"", text[end + 1 :])
     if any(mark in tail for mark in (b'"', b"'", b"<")):
         return None  # a string or an IRI (in a HAVING): not a plain tail
-    tail = _COMMENT.sub(b"", tail)
     found = _ORDER_BY.search(tail)
     if found is None:
         return None
@@ -129,6 +138,8 @@ def _cell_key(cell: bytes) -> tuple[int, bytes | int | Decimal]:
     if first == b"_":
         return (0, b"\1" + cell[2:])
     if first == b"<":
+        if cell.startswith(b"<<"):
+            raise _Unordered  # a triple term (SPARQL 1.2): after literals in Oxigraph's order
         return (0, b"\2" + cell[1:-1])
     if first == b'"':
         if cell.endswith(b'"') and len(cell) >= 2:
@@ -137,6 +148,9 @@ def _cell_key(cell: bytes) -> tuple[int, bytes | int | Decimal]:
             lexical = cell[: -len(_XSD_DATE_SUFFIX)]
             if _PLAIN_DATE.fullmatch(lexical):
                 return (_DATE, b"\3" + lexical)
+        whole = _WHOLE_DECIMAL.fullmatch(cell)
+        if whole is not None:
+            return (_NUMBER, int(whole.group(1)))
         raise _Unordered
     if _INTEGER.fullmatch(cell):
         return (_NUMBER, int(cell))

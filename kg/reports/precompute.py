@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import io
 import json
+import logging
 import multiprocessing
 import os
 import queue
@@ -58,6 +59,8 @@ from kg.sparql.results import SelectResult, write_tsv
 from kg.store.changes import Touched, changes_between
 from kg.store.embedded import SNAPSHOTS, KGStore, published_generation
 from kg.store.query import LocalBackend, QueryRequest, execute
+
+log = logging.getLogger(__name__)
 
 #: The row cap of an engine that writes its query's rows (``answers_query_rows``): none.
 UNCUT = 2**62
@@ -354,6 +357,11 @@ class _Job:
             ordered = sort_tsv(self._run(name, split.unsorted, substitutions), split.order)
             if ordered is not None:
                 return ordered
+            # Not an error, but it costs a second run of the query: worth seeing in the log.
+            log.info(
+                "report %r: rows not ordered here (a term of another kind); the store orders them",
+                name,
+            )
         return self._run(name, query, substitutions)
 
     def _run(self, name: str, query: str, substitutions: dict[str, Any]) -> bytes:

@@ -34,7 +34,8 @@ STRINGS = [
     "日本", "😀", "\u00a0x", "a#", "a/", "zz",
 ]  # fmt: skip
 INTEGERS = ["-5", "0", "3", "10", "100", "-12", "7"]
-DECIMALS = ["1.5", "-0.25", "2.75", "0.5"]
+#: "1.000" and "-2.0" are whole: Oxigraph writes them quoted, "1"^^xsd:decimal.
+DECIMALS = ["1.5", "-0.25", "2.75", "0.5", "1.000", "-2.0"]
 DATES = ["2020-01-01", "2019-12-31", "2021-06-15", "1999-02-03", "2020-01-02"]
 IRIS = [f"{EX}a", f"{EX}a#b", f"{EX}a/b", f"{EX}ab", f"{EX}A", f"{EX}a-b", "urn:x:1"]
 
@@ -137,6 +138,11 @@ def test_rows_that_tie_come_in_one_order_whatever_order_they_came_in() -> None:
         (['"2020-01-01Z"^^<http://www.w3.org/2001/XMLSchema#date>'], "a date with a time zone"),
         (['"12020-01-01"^^<http://www.w3.org/2001/XMLSchema#date>'], "a five-digit year"),
         (['"x"^^<http://example.org/datatype>'], "another datatype"),
+        (["10000000000000000000", "5"], "an integer beyond 64 bits (Oxigraph: by its text)"),
+        (["-9223372036854775809", "-10"], "an integer below 64 bits"),
+        (["10.0000000000000000000001", "9.5"], "a decimal of more than 18 fraction digits"),
+        (["12345678901234567890123.5", "3"], "a decimal beyond Oxigraph's range"),
+        (["<<( <http://a> <http://b> <http://c> )>>", "<http://a>"], "a triple term"),
     ],
 )
 def test_cells_whose_order_is_not_reproduced_give_none(cells: list[str], why: str) -> None:
@@ -166,7 +172,9 @@ def test_a_query_that_does_not_end_with_a_plain_order_is_not_split(query: str) -
 
 
 def test_comments_after_the_where_clause_are_dropped() -> None:
-    split = split_order_by("SELECT ?a WHERE { ?a <p> ?b }\n# by name\nORDER BY ?a # then\n")
+    split = split_order_by(
+        "SELECT ?a WHERE { ?a <p> ?b }\n# by the author's <name>\nORDER BY ?a # then\n"
+    )
     assert split is not None
     assert split.order == (OrderCondition("a"),)
     assert "ORDER" not in split.unsorted.upper().split("}")[-1]
@@ -185,6 +193,13 @@ def _executed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     monkeypatch.setattr(precompute_module, "execute", execute)
     return queries
+
+
+def _order_cells(body: bytes, order: tuple[OrderCondition, ...]) -> list[tuple[bytes, ...]]:
+    header, *lines = body.split(b"\n")[:-1]
+    variables = [v.lstrip(b"?").decode() for v in header.split(b"\t")]
+    at = [variables.index(c.variable) for c in order]
+    return [tuple(line.split(b"\t")[i] for i in at) for line in lines]
 
 
 def _stored_and_expected(folder: Path, name: str, query: str) -> tuple[bytes, bytes]:
@@ -227,7 +242,9 @@ def test_the_precompute_runs_each_query_once_without_its_order(
         stored, expected = _stored_and_expected(tmp_path, name, query)
         assert sorted(stored.splitlines()) == sorted(expected.splitlines()), name
         assert stored.splitlines()[0] == expected.splitlines()[0]
-        assert sort_tsv(expected, split.order) == stored, name
+        # In the store's order: the cells of the order columns come in the same sequence
+        # (rows that tie on all of them may differ in the other columns).
+        assert _order_cells(stored, split.order) == _order_cells(expected, split.order), name
     assert split_reports >= 7
 
 
