@@ -2,8 +2,10 @@
 
 The precompute runs each whole-graph report once per store version and keeps all its rows
 (:mod:`kg.reports.precompute`). Oxigraph's ``ORDER BY`` over a large answer costs far more
-than the sort itself: ordering by a string reads that string back from the store for the
-comparisons. At a million papers the organizations report took 82.7 CPU s without its
+than the sort itself: its sort evaluates the order conditions on each comparison, reading a
+string back from the store each time (``sort_unstable_by`` in spareval's ``eval.rs`` up to
+0.5.9 at least; upstream commit 5507799d of 2026-08-22, "compute ordering vector only once",
+changes that, in no release this project uses yet). At a million papers the organizations report took 82.7 CPU s without its
 ``ORDER BY ?org_name DESC(?date) ?paper_title`` and 137.5 with it; at 100k papers, the
 stored answer of papers-listed-since 33.4 against 68.7 (docs/benchmark.md). So the
 precompute runs the query without its last ``ORDER BY`` (:func:`split_order_by`) and orders
