@@ -81,12 +81,21 @@ def stop_group(process: subprocess.Popen[str], grace: float = 20.0) -> None:
             stream.close()
 
 
+#: The script run so that it is sent SIGTERM (it then stops its server and deletes its data)
+#: when the pytest process that started it dies: it runs in a session of its own, which a
+#: pytest killed without its teardown would otherwise leave running.
+_SCRIPT_DIES_WITH_PYTEST = (
+    "import os, signal, sys; from kg.store.lifetime import die_with_parent; "
+    "die_with_parent(int(sys.argv[1]), signal.SIGTERM); os.execvp(sys.argv[2], sys.argv[2:])"
+)
+
+
 def start_store(name: str, env: dict[str, str] | None = None) -> StoreServer:
     """Start a store with its script and wait for its endpoints; pytest.skip if it cannot start."""
     script = ROOT / "scripts" / SCRIPTS[name]
     environment = {**os.environ, "KG_START_TIMEOUT": str(START_TIMEOUT - 10), **(env or {})}
     process = subprocess.Popen(
-        ["bash", str(script)],
+        [sys.executable, "-c", _SCRIPT_DIES_WITH_PYTEST, str(os.getpid()), "bash", str(script)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
