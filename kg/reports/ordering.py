@@ -5,8 +5,9 @@ The precompute runs each whole-graph report once per store version and keeps all
 than the sort itself: its sort evaluates the order conditions on each comparison, reading a
 string back from the store each time (``sort_unstable_by`` in spareval's ``eval.rs`` up to
 0.5.9 at least; upstream commit 5507799d of 2026-08-22, "compute ordering vector only once",
-changes that, in no release this project uses yet). At a million papers the organizations report took 82.7 CPU s without its
-``ORDER BY ?org_name DESC(?date) ?paper_title`` and 137.5 with it; at 100k papers, the
+changes that, in no release this project uses yet). At a million papers the organizations
+report took 82.7 CPU s without its ``ORDER BY ?org_name DESC(?date) ?paper_title`` and 137.5
+with it; at 100k papers, the
 stored answer of papers-listed-since 33.4 against 68.7 (docs/benchmark.md). So the
 precompute runs the query without its last ``ORDER BY`` (:func:`split_order_by`) and orders
 the TSV lines it gets back here (:func:`sort_tsv`), in SPARQL's order as Oxigraph applies it
@@ -33,8 +34,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-#: The query's last ``}`` is the end of its WHERE clause (or of a subquery's, when the outer
-#: query has none of its own after it, in which case what follows is not a plain ORDER BY).
 _ORDER_BY = re.compile(rb"\bORDER\s+BY\b", re.IGNORECASE)
 _CONDITION = re.compile(rb"\s*(?:(ASC|DESC)\s*\(\s*[?$](\w+)\s*\)|[?$](\w+))", re.IGNORECASE)
 _COMMENT = re.compile(rb"#[^\n]*")
@@ -87,6 +86,8 @@ def split_order_by(query: str) -> SplitQuery | None:
     True
     """
     text = query.encode("utf-8")
+    # The last "}" ends the WHERE clause (or a subquery's, when the outer query has none of
+    # its own after it: then what follows is not a plain ORDER BY, and no split is made).
     end = text.rfind(b"}")
     if end < 0:
         return None
