@@ -112,13 +112,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-#: `kg serve` run so that it is sent SIGTERM (a clean shutdown, its workers with it) when the
-#: pytest process that started it dies: a run killed or interrupted leaves no server behind.
-_DIE_WITH_PYTEST = (
-    "import runpy, signal, sys; from kg.store.lifetime import die_with_parent; "
-    "die_with_parent(int(sys.argv.pop(1)), signal.SIGTERM); sys.argv[0] = 'kg'; "
-    "runpy.run_module('kg.cli', run_name='__main__', alter_sys=True)"
+#: Runs the command after it (``os.execvp``) so that it is sent SIGTERM when the pytest
+#: process whose pid comes first dies: a server started in a session of its own (so that its
+#: stop can kill what it leaves behind) is otherwise left running by a killed or interrupted
+#: run, which runs no teardown.
+_DIES_WITH_PYTEST = (
+    "import os, signal, sys; from kg.store.lifetime import die_with_parent; "
+    "die_with_parent(int(sys.argv[1]), signal.SIGTERM); os.execvp(sys.argv[2], sys.argv[2:])"
 )
+#: `kg` run from this checkout's interpreter under its own name (as the console script does).
+_RUN_KG = "import runpy, sys; sys.argv[0] = 'kg'; runpy.run_module('kg.cli', run_name='__main__', alter_sys=True)"
+
+
+def dies_with_pytest(command: list[str]) -> list[str]:
+    """``command`` run so that it gets SIGTERM when this pytest process dies."""
+    return [sys.executable, "-c", _DIES_WITH_PYTEST, str(os.getpid()), *command]
 
 
 class LiveServer:
@@ -132,22 +140,24 @@ class LiveServer:
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        args = [
-            sys.executable,
-            "-c",
-            _DIE_WITH_PYTEST,
-            str(os.getpid()),
-            "serve",
-            "--store",
-            str(store),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--base-iri",
-            TEST_BASE_IRI,
-            *(extra_args or []),
-        ]
+        # SIGTERM when pytest dies: a clean shutdown, its workers with it.
+        args = dies_with_pytest(
+            [
+                sys.executable,
+                "-c",
+                _RUN_KG,
+                "serve",
+                "--store",
+                str(store),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--base-iri",
+                TEST_BASE_IRI,
+                *(extra_args or []),
+            ]
+        )
         environment = {**os.environ, **(env or {})}
         # A session of its own: stop() can kill what the server leaves behind (a worker
         # stuck on its way out keeps the output pipe open, and the drain thread with it).

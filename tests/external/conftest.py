@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, SEED_AS_OF, TEST_BASE_IRI
+from tests.conftest import ROOT, SEED_AS_OF, TEST_BASE_IRI, dies_with_pytest
 
 #: Seconds a store may take to start (the scripts give up a little earlier and say why).
 START_TIMEOUT = 60
@@ -81,21 +81,14 @@ def stop_group(process: subprocess.Popen[str], grace: float = 20.0) -> None:
             stream.close()
 
 
-#: The script run so that it is sent SIGTERM (it then stops its server and deletes its data)
-#: when the pytest process that started it dies: it runs in a session of its own, which a
-#: pytest killed without its teardown would otherwise leave running.
-_SCRIPT_DIES_WITH_PYTEST = (
-    "import os, signal, sys; from kg.store.lifetime import die_with_parent; "
-    "die_with_parent(int(sys.argv[1]), signal.SIGTERM); os.execvp(sys.argv[2], sys.argv[2:])"
-)
-
-
 def start_store(name: str, env: dict[str, str] | None = None) -> StoreServer:
     """Start a store with its script and wait for its endpoints; pytest.skip if it cannot start."""
     script = ROOT / "scripts" / SCRIPTS[name]
     environment = {**os.environ, "KG_START_TIMEOUT": str(START_TIMEOUT - 10), **(env or {})}
     process = subprocess.Popen(
-        [sys.executable, "-c", _SCRIPT_DIES_WITH_PYTEST, str(os.getpid()), "bash", str(script)],
+        # SIGTERM when pytest dies (the script then stops its server): a session of its own
+        # is out of reach of a killed run's process group.
+        dies_with_pytest(["bash", str(script)]),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
