@@ -33,12 +33,13 @@ import pyoxigraph as ox
 from kg.reports.definitions import Report
 from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner
 from kg.reports.engines.coauthor_graph import CoauthorGraph
+from kg.reports.names import preferred_name
 from kg.reports.results import Binding, ReportResult, drop_parameter_columns
 from kg.store.query import QueryRequest
 
 #: SHA-256 of the query text (``Report.query``) whose rows this engine gives; a test checks
 #: it against queries/top-authors-by-coauthors.rq (change both together, after checking).
-QUERY_SHA256 = "29391ffceed7e26add1e386ae17c8d5fcee765568add7b720aa17a2657ef0d51"
+QUERY_SHA256 = "f0f9be49b7ab7b8256deec711581fa576894254ce4dd8f288abb0a8188c00749"
 #: The parameter of the report's query that the engine reads.
 MINIMUM = "min_coauthors"
 #: The columns of the report (after its parameter column is dropped).
@@ -84,11 +85,9 @@ def _from_graph(runner: EngineRunner, graph: CoauthorGraph, minimum: int) -> Rep
     keys: list[tuple[int, int, str, str, int]] = []
     for iri, i in wanted.items():
         count = -int(degree[i])
-        spellings = names.get(iri)
-        if not spellings:
-            keys.append((count, 0, "", iri, i))
-        else:
-            keys.extend((count, 1, name, iri, i) for name in spellings)
+        # One row per author, under the name every report gives it (kg.reports.names).
+        name = preferred_name(names.get(iri, ()))
+        keys.append((count, 0, "", iri, i) if name is None else (count, 1, name, iri, i))
     keys.sort()
     cap = runner.max_rows
     truncated = cap is not None and len(keys) > cap

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 from kg.reports.definitions import Report
 from kg.reports.engines.base import EngineRunner, literal, positions, text_of
 from kg.reports.engines.coauthor_graph import PathSearch
+from kg.reports.names import SPARQL as PREFERRED_NAME
 from kg.reports.results import Binding, ReportResult
 from kg.store.query import QueryRequest
 
@@ -47,18 +48,26 @@ def _neighbours(runner: EngineRunner, report: Report, author: str) -> dict[str, 
 
 
 #: The labels of one step of a path in one query: the shared paper's title and the
-#: names of its authors (the path's authors are among them). An author's name is the
-#: first of its schema:name values and a paper's title the last of its dcterms:title
-#: values in code-point order, as the paper-authors and paper reports list them.
-_STEP_LABELS = """PREFIX schema: <https://schema.org/>
+#: names of its authors (the path's authors are among them). An author's name is the one
+#: every report gives (:mod:`kg.reports.names`) and a paper's title the last of its
+#: dcterms:title values in code-point order, as the paper report lists them.
+_STEP_LABELS = (
+    """PREFIX schema: <https://schema.org/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
-SELECT ?paper ?author (MIN(?written) AS ?name) (MAX(?heading) AS ?title) WHERE {
+SELECT ?paper ?author ("""
+    + PREFERRED_NAME
+    + """ AS ?name) (MAX(?heading) AS ?title) WHERE {
   ?paper schema:author ?author .
-  OPTIONAL { ?author schema:name ?written }
+  OPTIONAL { ?author schema:name ?spelling }
   OPTIONAL { ?paper dcterms:title ?heading }
 } GROUP BY ?paper ?author"""
-_AUTHOR_NAME = """PREFIX schema: <https://schema.org/>
-SELECT ?author (MIN(?written) AS ?name) WHERE { ?author schema:name ?written } GROUP BY ?author"""
+)
+_AUTHOR_NAME = (
+    """PREFIX schema: <https://schema.org/>
+SELECT ?author ("""
+    + PREFERRED_NAME
+    + """ AS ?name) WHERE { ?author schema:name ?spelling } GROUP BY ?author"""
+)
 
 
 def _path_labels(
