@@ -14,7 +14,8 @@ report, engine and store (Oxigraph, Virtuoso, ...) picks the same one.
 In a query it is the aggregate :data:`SPARQL` over the spellings, bound to ``?spelling``
 (``SELECT ?person (SPARQL AS ?person_name) WHERE { ?person schema:name ?spelling } GROUP
 BY ?person``): the maximum of the spelling prefixed with its length as four digits, with the
-prefix taken off again. Engines that read spellings in Python use :func:`preferred_name`.
+prefix taken off again. Engines that read spellings in Python use :func:`preferred_name`, and
+the server's entity pages and feeds name a person the same way.
 tests/server/test_report_names.py checks that both agree, and that the queries use this
 text.
 """
@@ -29,6 +30,15 @@ from collections.abc import Iterable
 SPARQL = "SUBSTR(MAX(CONCAT(SUBSTR(STR(10000 + STRLEN(STR(?spelling))), 2), STR(?spelling))), 5)"
 
 
+def fullness(name: str) -> tuple[int, str]:
+    """The key by which the fullest spelling is the greatest: its length, then its text.
+
+    >>> max(["A. Brown", "Alessandro Brown"], key=fullness)
+    'Alessandro Brown'
+    """
+    return len(name), name
+
+
 def preferred_name(spellings: Iterable[str]) -> str | None:
     """The name a report gives a person with these spellings (None: it has none).
 
@@ -39,4 +49,4 @@ def preferred_name(spellings: Iterable[str]) -> str | None:
     >>> preferred_name([]) is None
     True
     """
-    return max(spellings, key=lambda name: (len(name), name), default=None)
+    return max(spellings, key=fullness, default=None)

@@ -21,6 +21,7 @@ from werkzeug.exceptions import NotFound
 
 from kg.citations.feeds import atom_feed, entry_date, first_listed, latest_works
 from kg.citations.works import MAX_WORKS, Work, load_works
+from kg.reports.names import preferred_name
 from kg_server.context import kg_context
 
 blueprint = Blueprint("feeds", __name__)
@@ -33,10 +34,10 @@ _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~%-]{0,200}")
 
 def _entity_label(iri: str, works: list[Work], kind: str) -> str:
     if kind == "author":
-        for work in works:
-            for author in work.authors:
-                if author.iri == iri:
-                    return author.written
+        # The fullest of the ways the papers print the author, as the reports name a person.
+        written = preferred_name(a.written for w in works for a in w.authors if a.iri == iri)
+        if written is not None:
+            return written
     return iri.rsplit("/", 1)[-1]
 
 

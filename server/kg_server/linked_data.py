@@ -79,6 +79,7 @@ from kg.errors import NotFound
 from kg.formats import Format
 from kg.rdf.namespace import DCTERMS, PREFIXES, RDF, RDFS, SCHEMA, SKOS, XSD
 from kg.rdf.ontology import ONTOLOGY_FILE, curie, html_page, ontology_graph
+from kg.reports.names import fullness
 from kg_server import negotiation, structured
 from kg_server.context import kg_context
 from kg_server.descriptions import (
@@ -126,6 +127,7 @@ LABEL_PREDICATES: tuple[str, ...] = (
     str(SKOS.prefLabel),
     str(RDFS.label),
 )
+_NAME = str(SCHEMA.name)
 #: Where the whole data is when a document was cut (the dumps listing, kg_server.dumps).
 DUMPS_PATH = "/dumps"
 TRUNCATED_HEADER = "X-Description-Truncated"
@@ -392,7 +394,8 @@ def _curie(iri: str) -> str:
 
 
 def labels_of(triples: Iterable[ox.Triple]) -> dict[str, str]:
-    """The preferred label of every subject that has one (English first)."""
+    """The preferred label of every subject that has one (English first; of a person's
+    several names, the fullest, as the reports name it)."""
     best: dict[str, tuple[int, str]] = {}
     rank = {p: i for i, p in enumerate(LABEL_PREDICATES)}
     for triple in triples:
@@ -406,8 +409,15 @@ def labels_of(triples: Iterable[ox.Triple]) -> dict[str, str]:
             if isinstance(triple.subject, ox.NamedNode)
             else str(triple.subject)
         )
-        if subject not in best or score < best[subject][0]:
-            best[subject] = (score, triple.object.value)
+        value = triple.object.value
+        known = best.get(subject)
+        if (
+            known is None
+            or score < known[0]
+            # A person's spellings: the one the reports give (kg.reports.names).
+            or (score == known[0] and predicate == _NAME and fullness(value) > fullness(known[1]))
+        ):
+            best[subject] = (score, value)
     return {s: v for s, (_, v) in best.items()}
 
 

@@ -180,3 +180,26 @@ def test_a_list_of_people_in_a_cell_names_each_once(
     cells = [str(value) for value in _column(_rows(runner, name, {}), column) if value]
     assert any("Xuyang Zhao" in cell or "Weiran Huang" in cell for cell in cells), name
     assert not any("X. Zhao" in cell or "W. Huang" in cell for cell in cells), name
+
+
+def test_an_entity_page_and_a_feed_name_a_person_as_the_reports_do() -> None:
+    from kg_server.feeds import _entity_label
+    from kg_server.linked_data import labels_of
+
+    from kg.citations.works import Author, Work
+
+    person, paper = ox.NamedNode("http://e/person"), ox.NamedNode("http://e/paper")
+    name, title = ox.NamedNode(NAME), ox.NamedNode("http://purl.org/dc/terms/title")
+    spellings = ["A. Brown", "Alessandro Brown", "Alessandro Bro"]
+    for order in (spellings, spellings[::-1]):
+        triples = [ox.Triple(person, name, ox.Literal(s)) for s in order]
+        triples += [ox.Triple(paper, title, ox.Literal(t)) for t in ("First", "A longer title")]
+        labels = labels_of(triples)
+        assert labels["http://e/person"] == "Alessandro Brown"
+        assert labels["http://e/paper"] == "First"  # titles: the first, as before
+    works = [
+        Work("http://e/p1", "One", (Author("A. Brown", "http://e/person"), Author("Other"))),
+        Work("http://e/p2", "Two", (Author("Alessandro Brown", "http://e/person"),)),
+    ]
+    assert _entity_label("http://e/person", works, "author") == "Alessandro Brown"
+    assert _entity_label("http://e/nobody", works, "author") == "nobody"
