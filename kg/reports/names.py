@@ -13,7 +13,7 @@ report, engine and store (Oxigraph, Virtuoso, ...) picks the same one.
 
 In a query it is the aggregate :data:`SPARQL` over the spellings, bound to ``?spelling``
 (``SELECT ?person (SPARQL AS ?person_name) WHERE { ?person schema:name ?spelling } GROUP
-BY ?person``): the maximum of the spelling prefixed with its length as four digits, with the
+BY ?person``): the maximum of the spelling prefixed with its length as nine digits, with the
 prefix taken off again. Engines that read spellings in Python use :func:`preferred_name`, and
 the server's entity pages and feeds name a person the same way.
 tests/server/test_report_names.py checks that both agree, and that the queries use this
@@ -24,10 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-#: The SPARQL aggregate over ``?spelling`` that gives :func:`preferred_name`'s answer
-#: (names up to 89,999 characters: the length is written as 10000 + its length, first digit
-#: dropped; the names a profile page gives are far shorter).
-SPARQL = "SUBSTR(MAX(CONCAT(SUBSTR(STR(10000 + STRLEN(STR(?spelling))), 2), STR(?spelling))), 5)"
+#: The SPARQL aggregate over ``?spelling`` that gives :func:`preferred_name`'s answer for
+#: names shorter than a billion characters (the length is written as 1000000000 + its
+#: length, first digit dropped: nine digits, which order as the numbers do).
+SPARQL = (
+    "SUBSTR(MAX(CONCAT(SUBSTR(STR(1000000000 + STRLEN(STR(?spelling))), 2), STR(?spelling))), 10)"
+)
 
 
 def fullness(name: str) -> tuple[int, str]:

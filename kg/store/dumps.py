@@ -51,6 +51,7 @@ import re
 import secrets
 import shutil
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -305,6 +306,9 @@ def generate_dumps(
             return manifest
     except OSError as error:
         raise StoreError(f"cannot write dumps into {root}: {error}") from error
+    except (SyntaxError, EOFError, zlib.error) as error:
+        # The N-Quads file read back for the other files (derive_dump) is damaged.
+        raise StoreError(f"cannot make the dumps in {root} from their N-Quads: {error}") from error
 
 
 def _write_generation(store: DumpableStore, root: Path, name: str) -> Manifest:

@@ -24,6 +24,8 @@ from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
 SCHEME = IriScheme(TEST_BASE_IRI)
 NAME = "https://schema.org/name"
 OWNER = f"{TEST_BASE_IRI}author/xuyang-zhao"
+#: An owner listed on papers only in their "et al." tail (the paper report names them apart).
+HIDDEN = f"{TEST_BASE_IRI}author/lizhu-zhang"
 COAUTHOR = f"{TEST_BASE_IRI}author/weiran-huang"
 #: The reports that name a person, and the column(s) they name it in.
 NAMING = {
@@ -41,6 +43,7 @@ NAMING = {
     "organizations": ("authors",),
     "repositories-by-owner": ("authors",),
     "papers-in-several-profiles": ("listed_by",),
+    "paper": ("value",),
 }
 
 
@@ -53,6 +56,9 @@ def test_the_queries_and_the_python_rule_pick_the_same_name() -> None:
         "e": ['"Name"@en', '"Nam\u00e9"@de'],
         "f": ['"Do-Yun Shin"', '"Shin Do-Yun"'],
         "g": ['"Same"'],
+        # Lengths of five digits and more: compared as numbers, not as text.
+        "h": ['"Short name"', '"' + "M" * 10_000 + '"', '"' + "N" * 9_999 + '"'],
+        "i": ['"' + "O" * 100_000 + '"', '"' + "P" * 99_999 + '"'],
     }
     store = ox.Store()
     lines = [f"<http://e/{p}> <{NAME}> {n} ." for p, names in people.items() for n in names]
@@ -65,6 +71,8 @@ def test_the_queries_and_the_python_rule_pick_the_same_name() -> None:
     assert found["http://e/c"].value == "Bruno Steven von Braun"
     assert found["http://e/b"].value == "Henry S\u00f6derberg"
     assert found["http://e/d"].value == "Zo\u00eb \U0001f600"
+    assert found["http://e/h"].value == "M" * 10_000
+    assert found["http://e/i"].value == "O" * 100_000
 
 
 def _value(literal: str) -> str:
@@ -106,7 +114,11 @@ def runner(seed_store: Path, reports: Reports) -> ReportRunner:
     )["g"].value
     extra = "".join(
         f'<{person}> <{NAME}> "{spelling}" {where} .\n'
-        for person, spellings in ((OWNER, ("X. Zhao", "Xuyang Zh")), (COAUTHOR, ("W. Huang",)))
+        for person, spellings in (
+            (OWNER, ("X. Zhao", "Xuyang Zh")),
+            (COAUTHOR, ("W. Huang",)),
+            (HIDDEN, ("L. Zhang",)),
+        )
         for spelling in spellings
         for where in ("", f"<{graph}>")
     )
@@ -164,6 +176,55 @@ def test_a_person_with_several_spellings_is_one_row(
     assert "Xuyang Zh" not in {text.split(" (")[0] for text in named}, name
     if name in ("profiles", "top-authors-by-papers", "author-summary", "crawl-changes"):
         assert "Xuyang Zhao" in named, name
+
+
+def test_a_collaboration_path_names_its_authors_as_the_reports_do(runner: ReportRunner) -> None:
+    result = _rows(runner, "collaboration-path", {"from": COAUTHOR, "to": OWNER})
+    names = _column(result, "author_name")
+    assert "Xuyang Zhao" in names and "Weiran Huang" in names, names
+    assert not {"X. Zhao", "Xuyang Zh", "W. Huang"} & set(names)
+
+
+def test_the_paper_report_names_an_author_hidden_by_et_al_once(runner: ReportRunner) -> None:
+    papers = _column(_rows(runner, "author-papers", {"author": HIDDEN}), "paper")
+    hidden = []
+    for paper in papers[:5]:
+        result = _rows(runner, "paper", {"paper": str(paper)})
+        fields, values = _column(result, "field"), _column(result, "value")
+        named = [v for f, v in zip(fields, values, strict=True) if f == "author hidden by et al."]
+        assert len(named) <= 1, named  # one row for her, not one per spelling
+        hidden += named
+    assert hidden and set(hidden) == {"Lizhu Zhang"}, hidden
+
+
+def test_a_paper_without_a_named_author_keeps_its_other_authors(reports: Reports) -> None:
+    """organizations and repositories-by-owner list the authors that have a name; one without
+    a name is left out (it emptied the list when the names became one per person)."""
+    base, schema, kg = "http://e/", "https://schema.org/", "https://w3id.org/scholarly-kg/ontology#"
+    paper, org, repo = f"<{base}paper>", f"<{base}org>", f"<{base}repo>"
+    lines = [
+        f'{paper} <http://purl.org/dc/terms/title> "A paper" .',
+        f"{paper} <{schema}sourceOrganization> {org} .",
+        f'{org} <{schema}identifier> "org" .',
+        f'{org} <{schema}name> "An Organization" .',
+        f"{paper} <{kg}hasRepository> {repo} .",
+        f"{repo} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{schema}SoftwareSourceCode> .",
+        f'{repo} <{kg}repositoryOwner> "owner" .',
+        f'{repo} <{kg}repositoryHost> "github.com" .',
+        f'{repo} <{schema}name> "repo" .',
+        f"{repo} <{schema}codeRepository> <https://github.com/owner/repo> .",
+        f"{paper} <{schema}author> <{base}named> .",
+        f"{paper} <{schema}author> <{base}nameless> .",
+        f'<{base}named> <{schema}name> "N. Person" .',
+        f'<{base}named> <{schema}name> "Named Person" .',
+    ]
+    store = KGStore.in_memory()
+    store.load_rdf(("\n".join(lines) + "\n").encode(), "ntriples")
+    runner = ReportRunner(reports, LocalBackend(store), SCHEME)
+    organizations = _rows(runner, "organizations", {})
+    assert _column(organizations, "authors") == ["Named Person"]
+    assert _column(organizations, "author_count") == ["1"]
+    assert _column(_rows(runner, "repositories-by-owner", {}), "authors") == ["Named Person"]
 
 
 @pytest.mark.parametrize(

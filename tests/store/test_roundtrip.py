@@ -128,3 +128,26 @@ def test_every_dump_file_is_what_the_store_dumps_in_its_format(
         written = gzip.decompress((tmp_path / "g1" / fmt.filename).read_bytes())
         assert written == direct.getvalue(), fmt.filename
         assert written  # every format holds something of both stores
+
+
+def test_a_damaged_n_quads_file_is_a_store_error_and_leaves_no_generation(tmp_path: Path) -> None:
+    """The other files are made from the N-Quads file: if it cannot be read back, the dumps
+    fail with a StoreError (a clear message from kg export), not a traceback."""
+    from kg.errors import StoreError
+
+    class Damaged:
+        generation = "g1"
+
+        def count_quads(self) -> int:
+            return 1
+
+        def query(self, sparql: str) -> list[dict[str, object]]:
+            return [{"n": type("Count", (), {"value": "1"})()}]
+
+        def dump(self, output: io.BufferedIOBase, fmt: str) -> None:
+            output.write(b"<http://e/s> <http://e/p> this is not N-Quads .\n")
+
+    with pytest.raises(StoreError, match="from their N-Quads"):
+        kgdumps.generate_dumps(Damaged(), tmp_path)  # type: ignore[arg-type]
+    assert kgdumps.read_manifest(tmp_path) is None
+    assert not [p for p in tmp_path.iterdir() if p.name != kgdumps.LOCK]
