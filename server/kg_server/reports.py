@@ -48,6 +48,7 @@ from kg.citations.works import load_works
 from kg.errors import InvalidParameter, NotFound
 from kg.formats import Format
 from kg.rdf.iri import IriScheme
+from kg.rdf.namespace import XSD
 from kg.reports.catalog import lists_papers, load_reports
 from kg.reports.definitions import Report
 from kg.reports.engines import ENGINES
@@ -330,7 +331,7 @@ _URLS = re.compile(r"^https?://\S+(?: https?://\S+)*$")
 class Cell:
     text: str
     href: str | None = None
-    kind: str = "text"  # text, num, bool, empty, urls
+    kind: str = "text"  # text, num, date, bool, empty, urls
     title: str | None = None
     urls: tuple[str, ...] = ()
 
@@ -374,6 +375,9 @@ def table(result: ReportResult, start: int, stop: int | None) -> tuple[list[str]
     return [column_label(result.columns[i]) for i in shown], rows
 
 
+_XSD_DATE = str(XSD.date)
+
+
 def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
     iri = iri_term.value if isinstance(iri_term, ox.NamedNode) else None
     if term is None:
@@ -390,6 +394,8 @@ def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
     text = str(value)
     if iri:
         return Cell(text, _link(iri, scheme), title=iri)
+    if isinstance(term, ox.Literal) and term.datatype.value == _XSD_DATE:
+        return Cell(text, kind="date")  # kept on one line: "2026-09-" / "27" read badly
     if _URLS.match(text):
         return Cell(text, kind="urls", urls=tuple(text.split()))
     return Cell(text)

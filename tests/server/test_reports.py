@@ -226,6 +226,17 @@ def test_html_pages_through_rows(client) -> None:  # type: ignore[no-untyped-def
     assert 'rel="next"' in response.get_data(as_text=True)
 
 
+def test_a_date_cell_stays_on_one_line(client) -> None:  # type: ignore[no-untyped-def]
+    """Dates are marked so that a narrow column does not break them at a hyphen."""
+    page = client.get(
+        "/reports/author-papers?author=Weiran+Huang&limit=5", headers={"Accept": "text/html"}
+    ).get_data(as_text=True)
+    dates = re.findall(r'<td class="date">([^<]*)</td>', page)
+    assert dates and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", d) for d in dates), dates
+    with client.get("/static/kg.css") as response:
+        assert "td.date { white-space: nowrap;" in response.get_data(as_text=True)
+
+
 def test_etag_and_not_modified(client) -> None:  # type: ignore[no-untyped-def]
     path = "/reports/coauthors.json?author=Weiran+Huang"
     first = client.get(path)
