@@ -61,6 +61,7 @@ from bench.queries import (
     sample_entities,
     sparql_queries,
 )
+from kg.store.dumps import default_graph_triples
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -279,11 +280,7 @@ def default_graph_ntriples(nquads: Path, output: Path) -> None:
     that export took 14 minutes, every term a read from the store; parsing the N-Quads
     takes a few)."""
     with nquads.open("rb") as source:
-        triples = (
-            q.triple
-            for q in ox.parse(source, ox.RdfFormat.N_QUADS)
-            if isinstance(q.graph_name, ox.DefaultGraph)
-        )
+        triples = default_graph_triples(ox.parse(source, ox.RdfFormat.N_QUADS))
         ox.serialize(triples, str(output), ox.RdfFormat.N_TRIPLES)
 
 

@@ -25,8 +25,8 @@ The store is read once, into the N-Quads file; the TriG and Turtle files are mad
 file (:func:`derive_dump`), not read from the store again. Reading the store costs a lookup
 per term (a RocksDB read for every IRI and literal of every quad); parsing the N-Quads back
 costs about a quarter of it, and gives the same bytes as a dump from the store (same order,
-same serialiser; checked by the tests). At a million papers, a dump of the store takes
-about half an hour per format. File names come from the fixed registry
+same serialiser; checked by the tests). At a million papers the N-Quads dump of the store
+took half an hour. File names come from the fixed registry
 :data:`DUMP_FORMATS`; the only other path component, the generation name, is
 the store's checkpoint name, checked against :data:`GENERATION_PATTERN`.
 
@@ -52,7 +52,7 @@ import secrets
 import shutil
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -215,6 +215,21 @@ def check_generation(name: str) -> str:
     return name
 
 
+@contextlib.contextmanager
+def _gzip_file(path: Path) -> Iterator[tuple[IO[bytes], _HashingWriter]]:
+    """A gzip stream into ``path`` (synced when closed), with what hashes and counts the
+    compressed bytes."""
+    with path.open("wb") as raw:
+        hashing = _HashingWriter(raw)
+        # mtime=0 and no file name in the header: the same data gives the same bytes.
+        with gzip.GzipFile(
+            filename="", mode="wb", fileobj=hashing, compresslevel=COMPRESS_LEVEL, mtime=0
+        ) as compressed:
+            yield compressed, hashing  # type: ignore[misc]
+        raw.flush()
+        os.fsync(raw.fileno())
+
+
 def write_dump(store: DumpableStore, fmt: DumpFormat, path: Path) -> tuple[int, str]:
     """Stream one dump of ``store`` gzip-compressed into ``path``.
 
@@ -222,16 +237,14 @@ def write_dump(store: DumpableStore, fmt: DumpFormat, path: Path) -> tuple[int, 
     file visible (this writes to ``path`` directly). Raises OSError on I/O
     errors.
     """
-    with path.open("wb") as raw:
-        hashing = _HashingWriter(raw)
-        # mtime=0 and no file name in the header: the same data gives the same bytes.
-        with gzip.GzipFile(
-            filename="", mode="wb", fileobj=hashing, compresslevel=COMPRESS_LEVEL, mtime=0
-        ) as compressed:
-            store.dump(compressed, fmt.store_format)  # type: ignore[arg-type]
-        raw.flush()
-        os.fsync(raw.fileno())
+    with _gzip_file(path) as (compressed, hashing):
+        store.dump(compressed, fmt.store_format)
     return hashing.size, hashing.digest.hexdigest()
+
+
+def default_graph_triples(quads: Iterable[ox.Quad]) -> Iterator[ox.Triple]:
+    """The triples of the default graph among ``quads`` (in a dump: the union)."""
+    return (q.triple for q in quads if isinstance(q.graph_name, ox.DefaultGraph))
 
 
 def derive_dump(source: Path, fmt: DumpFormat, path: Path) -> tuple[int, str]:
@@ -242,23 +255,12 @@ def derive_dump(source: Path, fmt: DumpFormat, path: Path) -> tuple[int, str]:
     Returns the compressed size and its SHA-256 (hex). Raises OSError on I/O errors, and
     SyntaxError if ``source`` is not N-Quads.
     """
-    rdf_format = formats.rdf_format(fmt.store_format)
-    with gzip.open(source, "rb") as nquads, path.open("wb") as raw:
-        hashing = _HashingWriter(raw)
-        with gzip.GzipFile(
-            filename="", mode="wb", fileobj=hashing, compresslevel=COMPRESS_LEVEL, mtime=0
-        ) as compressed:
-            # Blank nodes keep their labels (rename_blank_nodes is off by default), so the
-            # files name the same nodes alike.
-            quads = ox.parse(nquads, ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
-            statements: Iterator[ox.Quad] | Iterator[ox.Triple] = (
-                quads
-                if fmt.quads
-                else (q.triple for q in quads if isinstance(q.graph_name, ox.DefaultGraph))
-            )
-            ox.serialize(statements, compressed, rdf_format)  # type: ignore[arg-type]
-        raw.flush()
-        os.fsync(raw.fileno())
+    with gzip.open(source, "rb") as nquads, _gzip_file(path) as (compressed, hashing):
+        # Blank nodes keep their labels (rename_blank_nodes is off by default), so the
+        # files name the same nodes alike.
+        quads = ox.parse(nquads, ox.RdfFormat.N_QUADS)  # type: ignore[arg-type]
+        statements = quads if fmt.quads else default_graph_triples(quads)
+        ox.serialize(statements, compressed, formats.rdf_format(fmt.store_format))
     return hashing.size, hashing.digest.hexdigest()
 
 
@@ -321,9 +323,10 @@ def _write_generation(store: DumpableStore, root: Path, name: str) -> Manifest:
         # The store is read once (see the module docstring): into the N-Quads file, from
         # which the other files are made.
         source = tmp / NQUADS.filename
-        for fmt in (NQUADS, *(f for f in DUMP_FORMATS if f is not NQUADS)):
+        from_store = write_dump(store, NQUADS, source)
+        for fmt in DUMP_FORMATS:
             if fmt is NQUADS:
-                size, digest = write_dump(store, fmt, source)
+                size, digest = from_store
             else:
                 size, digest = derive_dump(source, fmt, tmp / fmt.filename)
             files.append(
@@ -342,7 +345,7 @@ def _write_generation(store: DumpableStore, root: Path, name: str) -> Manifest:
             generated=datetime.now(UTC).isoformat(timespec="seconds"),
             triples=triples,
             quads=quads,
-            files=tuple(sorted(files, key=lambda f: DUMP_FORMATS.index(BY_KEY[f.key]))),
+            files=tuple(files),
         )
         (tmp / MANIFEST).write_text(
             json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8"

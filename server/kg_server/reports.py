@@ -325,6 +325,7 @@ def _papers_response(run: Run, fmt: Format) -> Response:
 _LABEL_SUFFIXES = ("_name", "_title", "_label", "_code")
 _LABEL_PAIRS = {"item": "label", "profile": "label", "value_iri": "value"}
 _URLS = re.compile(r"^https?://\S+(?: https?://\S+)*$")
+_XSD_DATE = str(XSD.date)
 
 
 @dataclass(frozen=True, slots=True)
@@ -373,9 +374,6 @@ def table(result: ReportResult, start: int, stop: int | None) -> tuple[list[str]
             cells.append(_cell(term, iri_term, scheme))
         rows.append(cells)
     return [column_label(result.columns[i]) for i in shown], rows
-
-
-_XSD_DATE = str(XSD.date)
 
 
 def _cell(term: Any, iri_term: Any, scheme: IriScheme) -> Cell:
