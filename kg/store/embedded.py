@@ -77,11 +77,9 @@ MERGED_GRAPH = "urn:x-kg:merged-default-graph"
 #: :meth:`KGStore.replace_large_graph` writes a graph larger than this (counting its union
 #: copy) in pieces of this many quads, each its own transaction, so that memory stays bounded.
 PIECE_QUADS = BULK_ATOMIC_QUADS
-#: Bulk loads after which a checkpoint is compacted first (:meth:`KGStore.checkpoint`).
-#: Each adds files to the first level of every RocksDB index, whose key ranges overlap
-#: (terms are keyed by their hashes); RocksDB merges them in the background from this many
-#: on (its level-0 compaction trigger), but a checkpoint taken meanwhile keeps them unmerged
-#: for as long as it is served, and every lookup then probes each of them.
+#: Bulk loads after which a checkpoint is compacted first (RocksDB's level-0 trigger). Each
+#: adds files to every index, their key ranges overlapping (terms are keyed by hashes); a
+#: checkpoint is never compacted, so each lookup of its readers would probe them all.
 COMPACT_AFTER_LOADS = 4
 
 
@@ -346,9 +344,8 @@ class KGStore:
             record.unlink()
 
     def _bulk_load(self, data: IO[bytes]) -> None:
-        """Bulk-load N-Quads into the primary (it commits each 1,000,000 quads on its own).
-        The loader writes sorted files and adds them to RocksDB as they are, not through
-        its memory table: counted, to compact them before a checkpoint (:meth:`checkpoint`)."""
+        """Bulk-load N-Quads into the primary (it commits each 1,000,000 quads on its own);
+        counted, to compact its files before a checkpoint (:data:`COMPACT_AFTER_LOADS`)."""
         self._loads += 1
         self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
 
@@ -614,11 +611,8 @@ class KGStore:
             raise StoreError("an in-memory store has nothing to publish")
         self._store.flush()
         if self._loads >= COMPACT_AFTER_LOADS:
-            # A checkpoint is never written to, so never compacted: the files of the loads
-            # are merged now, or each lookup of each reader of it probes them all (at 100k
-            # papers the whole-graph reports took 2.5 times the CPU on the files as loaded).
-            # After a small write this would rewrite most of the store (the keys of a few
-            # quads spread over every index): hence only after loads.
+            # Merge the bulk loads' files (docs/store.md; at 100k papers the reports took 2.5x
+            # the CPU on them unmerged). Not after small writes: most of the store rewritten.
             self._store.optimize()
             self._loads = 0
         snapshots = self.folder / SNAPSHOTS
