@@ -80,7 +80,9 @@ def history_drop_command(before: str, source: str | None, store_path: str | None
     store = cast(KGStore, _open_store(store_path, writable=True, base_iri=scheme.base))
     try:
         dropped = drop_history(store, scheme, before=day, source=source)
-        generation = store.publish() if dropped and store.folder is not None else None
+        # Not compacted (kg.store.compaction): dropping snapshots is no bulk load.
+        published = dropped and store.folder is not None
+        generation = store.publish(compact=False) if published else None
     finally:
         store.close()
     click.echo(f"dropped {len(dropped)} archived snapshot(s) dated before {day.isoformat()}")

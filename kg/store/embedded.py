@@ -58,6 +58,7 @@ from kg.rdf.namespace import sparql_prologue
 from kg.settings import DEFAULT_STORE
 from kg.store import changes
 from kg.store.changes import ANY, Touched
+from kg.store.compaction import BulkLoads
 from kg.store.snapshots import collect_old_snapshots
 
 PRIMARY = "oxigraph"
@@ -77,10 +78,6 @@ MERGED_GRAPH = "urn:x-kg:merged-default-graph"
 #: :meth:`KGStore.replace_large_graph` writes a graph larger than this (counting its union
 #: copy) in pieces of this many quads, each its own transaction, so that memory stays bounded.
 PIECE_QUADS = BULK_ATOMIC_QUADS
-#: Bulk loads after which a checkpoint is compacted first (RocksDB's level-0 trigger). Each
-#: adds files to every index, their key ranges overlapping (terms are keyed by hashes); a
-#: checkpoint is never compacted, so each lookup of its readers would probe them all.
-COMPACT_AFTER_LOADS = 4
 
 
 def resolve_store_path(store: str | os.PathLike[str] | None) -> Path:
@@ -135,8 +132,8 @@ class KGStore:
         self._written = False
         #: Graphs being retracted piece by piece whose predicates were noted before the first.
         self._noted_whole: set[str] = set()
-        #: Bulk loads into the primary since it was last compacted (:data:`COMPACT_AFTER_LOADS`).
-        self._loads = 0
+        #: Bulk loads into the primary since it was last compacted (kg.store.compaction).
+        self._bulk_loads = BulkLoads(folder if writable else None)
 
     # -- opening ---------------------------------------------------------------
 
@@ -171,8 +168,6 @@ class KGStore:
             # changes is noted from that checkpoint (its record holds what came before), so
             # that the precompute still copies what the writes left alone.
             handle._pending = True
-            # Its bulk loads were not counted here: the checkpoint is compacted, to be sure.
-            handle._loads = COMPACT_AFTER_LOADS
             made = changes.checkpointed(path)
             if (
                 made is not None
@@ -345,8 +340,8 @@ class KGStore:
 
     def _bulk_load(self, data: IO[bytes]) -> None:
         """Bulk-load N-Quads into the primary (it commits each 1,000,000 quads on its own);
-        counted, to compact its files before a checkpoint (:data:`COMPACT_AFTER_LOADS`)."""
-        self._loads += 1
+        counted, to compact its files before a checkpoint (kg.store.compaction)."""
+        self._bulk_loads.add()
         self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
 
     def _record_load(self, graphs: Sequence[str]) -> Path:
@@ -601,20 +596,20 @@ class KGStore:
         those of an earlier writer killed before it published (the pending mark it left)."""
         return bool(self._pending)
 
-    def checkpoint(self) -> str:
+    def checkpoint(self, *, compact: bool = True) -> str:
         """Checkpoint the primary without showing it to readers yet, and return its name:
         ``kg ingest`` indexes and precomputes it, then publishes it (:meth:`publish`), so that a
         server never serves a checkpoint whose reports are still being computed. Its
-        record of what changed is written; the pending mark stays until it is published."""
+        record of what changed is written; the pending mark stays until it is published.
+        ``compact``: compact the primary first when enough was bulk-loaded since it last was
+        (kg.store.compaction; minutes at a million papers: False where someone waits)."""
         self._require_writable()
         if self.folder is None:
             raise StoreError("an in-memory store has nothing to publish")
         self._store.flush()
-        if self._loads >= COMPACT_AFTER_LOADS:
-            # Merge the bulk loads' files (docs/store.md; at 100k papers the reports took 2.5x
-            # the CPU on them unmerged). Not after small writes: most of the store rewritten.
+        if compact and self._bulk_loads.due:
             self._store.optimize()
-            self._loads = 0
+            self._bulk_loads.compacted()
         snapshots = self.folder / SNAPSHOTS
         snapshots.mkdir(exist_ok=True)
         generation = f"{time.time_ns():020d}"
@@ -632,12 +627,13 @@ class KGStore:
             return None
         return self._checkpointed[0]
 
-    def publish(self, generation: str | None = None) -> str:
+    def publish(self, generation: str | None = None, *, compact: bool = True) -> str:
         """Make a checkpoint the one readers open: ``generation``, which :meth:`checkpoint`
         made with no write since (StoreError otherwise), or else the one made of the
-        primary as it is (:meth:`unpublished_checkpoint`), or a new one. Returns its name."""
+        primary as it is (:meth:`unpublished_checkpoint`), or a new one (``compact``: as
+        for :meth:`checkpoint`). Returns its name."""
         if generation is None:
-            generation = self.unpublished_checkpoint() or self.checkpoint()
+            generation = self.unpublished_checkpoint() or self.checkpoint(compact=compact)
         elif self._checkpointed != (generation, self.writes):
             raise StoreError(f"checkpoint {generation} is not this store's last state")
         assert self.folder is not None
@@ -780,7 +776,7 @@ class GraphStore(Protocol):
 
     def flush(self) -> None: ...
 
-    def publish(self) -> str: ...
+    def publish(self, *, compact: bool = True) -> str: ...
 
     def close(self) -> None: ...
 

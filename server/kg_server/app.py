@@ -60,7 +60,9 @@ def _build_backend(settings: Settings) -> tuple[QueryBackend, GraphStore | None]
         # checkpoint has new ETags, and no precomputed reports.
         never = writer.folder is not None and published_generation(writer.folder) is None
         if writer.has_unpublished_writes or never:
-            writer.publish()
+            # Not compacted here, which would hold the start for minutes at a million papers
+            # (a killed ingest's loads stay counted: its next run compacts).
+            writer.publish(compact=False)
     if backend is None:
         backend = _build_pools(settings)
     return backend, writer

@@ -347,7 +347,7 @@ def _run_update(context: KGContext, operation: Operation) -> Response:
             raise QuerySyntaxError(readable(text, str(error), update=True)) from None
         except OSError as error:
             raise StoreError(f"update failed: {error}") from error
-        writer.publish()
+        writer.publish(compact=False)  # not in a request: minutes at a million papers
     refresh = getattr(context.backend, "refresh", None)
     if refresh is not None:
         refresh()

@@ -1,4 +1,4 @@
-"""A checkpoint made after bulk loads is compacted first (kg.store.embedded.COMPACT_AFTER_LOADS).
+"""A checkpoint made after bulk loads is compacted first (kg.store.compaction).
 
 A checkpoint is never written to, so RocksDB never merges the files it was made with; made
 while the loads' overlapping files were still unmerged, every lookup of every reader probed
@@ -12,8 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
+import pytest
 
-from kg.store.embedded import COMPACT_AFTER_LOADS, KGStore, graph_with_union_copy
+from kg.store import embedded
+from kg.store.compaction import COMPACT_AFTER_LOADS, COUNT_FILE
+from kg.store.embedded import KGStore, graph_with_union_copy
 
 
 class _CountingStore:
@@ -36,10 +39,21 @@ def _graph(k: int, count: int = 50) -> tuple[str, list[str]]:
     return f"http://kg.test/graph/{k}.txt", lines
 
 
-def _counting(store: KGStore) -> _CountingStore:
+def _open(folder: Path) -> tuple[KGStore, _CountingStore]:
+    store = KGStore.open_writable(folder)
     counting = _CountingStore(store._store)
     store._store = counting  # type: ignore[assignment]
-    return counting
+    return store, counting
+
+
+def _close(store: KGStore, counting: _CountingStore) -> None:
+    store.close()
+    counting._store = None  # type: ignore[assignment]  # the database's last reference: its lock
+
+
+def _load(store: KGStore, k: int) -> None:
+    graph, lines = _graph(k)
+    store.load_new_graphs(graph_with_union_copy(lines, graph))
 
 
 def _quads(store: ox.Store) -> set[str]:
@@ -47,53 +61,95 @@ def _quads(store: ox.Store) -> set[str]:
 
 
 def test_a_checkpoint_after_bulk_loads_is_compacted_and_holds_every_quad(tmp_path: Path) -> None:
-    store = KGStore.open_writable(tmp_path)
-    counting = _counting(store)
+    store, counting = _open(tmp_path)
     for k in range(COMPACT_AFTER_LOADS):
-        graph, lines = _graph(k)
-        store.load_new_graphs(graph_with_union_copy(lines, graph))
+        _load(store, k)
     generation = store.publish()
     assert counting.optimized == 1
     held = _quads(counting._store)
     assert len(held) == COMPACT_AFTER_LOADS * 50 * 2  # each graph's quads and their union copy
-    store.close()
-    del counting  # the last reference to the database: its lock goes with it
-    assert _quads(ox.Store.read_only(str(tmp_path / "snapshots" / generation))) == held
-
-    # The next checkpoint, after a small write, is not compacted again.
-    store = KGStore.open_writable(tmp_path)
-    counting = _counting(store)
+    # The next checkpoint of the same writer, after a small write, is not compacted again.
     graph, lines = _graph(0)
     store.replace_graph(graph, lines[:-1])  # one statement fewer: an update, not a load
     store.publish()
+    assert counting.optimized == 1
+    _close(store, counting)
+    assert _quads(ox.Store.read_only(str(tmp_path / "snapshots" / generation))) == held
+    # Nor is a later writer's.
+    store, counting = _open(tmp_path)
+    store.replace_graph(graph, lines)
+    store.publish()
     assert counting.optimized == 0
+    _close(store, counting)
 
 
-def test_fewer_bulk_loads_leave_the_checkpoint_as_it_is(tmp_path: Path) -> None:
-    store = KGStore.open_writable(tmp_path)
-    counting = _counting(store)
+def test_fewer_bulk_loads_leave_the_checkpoint_as_it_is_and_count_on(tmp_path: Path) -> None:
+    store, counting = _open(tmp_path)
     for k in range(COMPACT_AFTER_LOADS - 1):
         graph, lines = _graph(k)
         store.replace_graph(graph, lines)  # a new graph: one bulk load
-    store.checkpoint()
+    store.publish()
     assert counting.optimized == 0
-    # A further load reaches the bound: counted since the last compaction, not the checkpoint.
-    graph, lines = _graph(COMPACT_AFTER_LOADS)
-    store.load_new_graphs(graph_with_union_copy(lines, graph))
-    store.checkpoint()
-    assert counting.optimized == 1
-
-
-def test_a_writer_killed_before_it_published_leaves_its_loads_to_be_compacted(
-    tmp_path: Path,
-) -> None:
-    store = KGStore.open_writable(tmp_path)
-    store.publish()  # an empty store, published
-    graph, lines = _graph(1)
-    store.load_new_graphs(graph_with_union_copy(lines, graph))  # one load, then a kill
-    store.close()
-    store = KGStore.open_writable(tmp_path)
-    assert store.has_unpublished_writes
-    counting = _counting(store)
+    _close(store, counting)
+    # The count outlives its writer: the next one's load reaches the bound.
+    store, counting = _open(tmp_path)
+    _load(store, COMPACT_AFTER_LOADS)
     store.publish()
     assert counting.optimized == 1
+    assert not (tmp_path / "changes" / COUNT_FILE).exists()
+    _close(store, counting)
+
+
+def test_the_loads_of_a_writer_killed_before_its_checkpoint_still_count(tmp_path: Path) -> None:
+    store, counting = _open(tmp_path)
+    store.publish()  # an empty store, published
+    for k in range(COMPACT_AFTER_LOADS):
+        _load(store, k)
+    _close(store, counting)  # killed: no checkpoint
+    store, counting = _open(tmp_path)
+    assert store.has_unpublished_writes
+    store.publish()
+    assert counting.optimized == 1
+    _close(store, counting)
+
+
+def test_a_killed_writers_compacted_checkpoint_is_published_as_it_is(tmp_path: Path) -> None:
+    store, counting = _open(tmp_path)
+    for k in range(COMPACT_AFTER_LOADS):
+        _load(store, k)
+    made = store.checkpoint()  # compacted; then killed before it published
+    assert counting.optimized == 1
+    _close(store, counting)
+    store, counting = _open(tmp_path)
+    assert store.publish() == made
+    graph, lines = _graph(0)
+    store.replace_graph(graph, lines[:-1])
+    store.publish()
+    assert counting.optimized == 0  # nothing left to merge: a small write is not compacted
+    _close(store, counting)
+
+
+def test_a_large_graph_written_in_pieces_counts_each_piece(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embedded, "PIECE_QUADS", 20)  # ten lines a piece
+    store, counting = _open(tmp_path)
+    graph, lines = _graph(0, count=10 * COMPACT_AFTER_LOADS)
+    store.replace_large_graph(graph, iter(lines))
+    store.publish()
+    assert counting.optimized == 1
+    _close(store, counting)
+
+
+def test_publishing_without_compaction_keeps_the_count_for_the_next(tmp_path: Path) -> None:
+    # What the server does (at its start, after a SPARQL update): no request waits for it.
+    store, counting = _open(tmp_path)
+    for k in range(COMPACT_AFTER_LOADS):
+        _load(store, k)
+    store.publish(compact=False)
+    assert counting.optimized == 0
+    graph, lines = _graph(0)
+    store.replace_graph(graph, lines[:-1])
+    store.publish()  # the next ingest's
+    assert counting.optimized == 1
+    _close(store, counting)

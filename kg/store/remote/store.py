@@ -678,8 +678,9 @@ class RemoteStore:
     def flush(self) -> None:
         """Nothing to do: every write is already committed by the store."""
 
-    def publish(self) -> str:
-        """Nothing to checkpoint: each write recorded a new version in the store. Returns it."""
+    def publish(self, *, compact: bool = True) -> str:
+        """Nothing to checkpoint: each write recorded a new version in the store. Returns it.
+        (``compact``: the external store compacts itself.)"""
         return self.version() or ""
 
     def close(self) -> None:
