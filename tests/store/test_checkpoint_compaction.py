@@ -56,27 +56,39 @@ def _load(store: KGStore, k: int) -> None:
     store.load_new_graphs(graph_with_union_copy(lines, graph))
 
 
+def _open_and_load(folder: Path) -> tuple[KGStore, _CountingStore]:
+    """A writer that made as many bulk loads as a compaction waits for."""
+    store, counting = _open(folder)
+    for k in range(COMPACT_AFTER_LOADS):
+        _load(store, k)
+    return store, counting
+
+
+def _small_write(store: KGStore) -> None:
+    """One statement fewer in a graph: an update, not a load."""
+    graph, lines = _graph(0)
+    store.replace_graph(graph, lines[:-1])
+
+
 def _quads(store: ox.Store) -> set[str]:
     return {str(quad) for quad in store.quads_for_pattern(None, None, None, None)}
 
 
 def test_a_checkpoint_after_bulk_loads_is_compacted_and_holds_every_quad(tmp_path: Path) -> None:
-    store, counting = _open(tmp_path)
-    for k in range(COMPACT_AFTER_LOADS):
-        _load(store, k)
+    store, counting = _open_and_load(tmp_path)
     generation = store.publish()
     assert counting.optimized == 1
     held = _quads(counting._store)
     assert len(held) == COMPACT_AFTER_LOADS * 50 * 2  # each graph's quads and their union copy
     # The next checkpoint of the same writer, after a small write, is not compacted again.
-    graph, lines = _graph(0)
-    store.replace_graph(graph, lines[:-1])  # one statement fewer: an update, not a load
+    _small_write(store)
     store.publish()
     assert counting.optimized == 1
     _close(store, counting)
     assert _quads(ox.Store.read_only(str(tmp_path / "snapshots" / generation))) == held
     # Nor is a later writer's.
     store, counting = _open(tmp_path)
+    graph, lines = _graph(0)
     store.replace_graph(graph, lines)
     store.publish()
     assert counting.optimized == 0
@@ -103,8 +115,8 @@ def test_fewer_bulk_loads_leave_the_checkpoint_as_it_is_and_count_on(tmp_path: P
 def test_the_loads_of_a_writer_killed_before_its_checkpoint_still_count(tmp_path: Path) -> None:
     store, counting = _open(tmp_path)
     store.publish()  # an empty store, published
-    for k in range(COMPACT_AFTER_LOADS):
-        _load(store, k)
+    _close(store, counting)
+    store, counting = _open_and_load(tmp_path)
     _close(store, counting)  # killed: no checkpoint
     store, counting = _open(tmp_path)
     assert store.has_unpublished_writes
@@ -114,16 +126,13 @@ def test_the_loads_of_a_writer_killed_before_its_checkpoint_still_count(tmp_path
 
 
 def test_a_killed_writers_compacted_checkpoint_is_published_as_it_is(tmp_path: Path) -> None:
-    store, counting = _open(tmp_path)
-    for k in range(COMPACT_AFTER_LOADS):
-        _load(store, k)
+    store, counting = _open_and_load(tmp_path)
     made = store.checkpoint()  # compacted; then killed before it published
     assert counting.optimized == 1
     _close(store, counting)
     store, counting = _open(tmp_path)
     assert store.publish() == made
-    graph, lines = _graph(0)
-    store.replace_graph(graph, lines[:-1])
+    _small_write(store)
     store.publish()
     assert counting.optimized == 0  # nothing left to merge: a small write is not compacted
     _close(store, counting)
@@ -143,13 +152,10 @@ def test_a_large_graph_written_in_pieces_counts_each_piece(
 
 def test_publishing_without_compaction_keeps_the_count_for_the_next(tmp_path: Path) -> None:
     # What the server does (at its start, after a SPARQL update): no request waits for it.
-    store, counting = _open(tmp_path)
-    for k in range(COMPACT_AFTER_LOADS):
-        _load(store, k)
+    store, counting = _open_and_load(tmp_path)
     store.publish(compact=False)
     assert counting.optimized == 0
-    graph, lines = _graph(0)
-    store.replace_graph(graph, lines[:-1])
+    _small_write(store)
     store.publish()  # the next ingest's
     assert counting.optimized == 1
     _close(store, counting)
