@@ -263,6 +263,13 @@ def ingest_command(
         if outcome.status == "failed" and not outcome.failures:
             click.echo(f"{outcome.path}: failed", err=True)
     click.echo(f"ingest into {folder}: {report.summary()}")
+    compaction = store.bulk_loads.last if isinstance(store, KGStore) else None
+    if compaction is not None:
+        click.echo(
+            f"store: the files of {compaction.loads} bulk loads merged before the checkpoint "
+            f"in {compaction.seconds:.1f} s (CPU {compaction.cpu_seconds:.2f} s; docs/store.md)",
+            err=True,
+        )
     if created is not None and not written:
         # A first ingest that stored nothing (a file that is no profile): no empty store is
         # left behind for a server to serve as if it were the data.

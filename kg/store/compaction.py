@@ -20,7 +20,11 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from kg.store.changes import CHANGES
 
@@ -29,6 +33,16 @@ from kg.store.changes import CHANGES
 COMPACT_AFTER_LOADS = 4
 #: The count's file, in the store folder's ``changes/``.
 COUNT_FILE = "bulk-loads"
+
+
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    """One compaction: after how many bulk loads, and what it took (wall and CPU seconds;
+    the CPU is the process's, RocksDB's threads included)."""
+
+    loads: int
+    seconds: float
+    cpu_seconds: float
 
 
 class BulkLoads:
@@ -40,6 +54,8 @@ class BulkLoads:
         # The ingest's two loader threads count at once.
         self._lock = threading.Lock()
         self.count = self._read()
+        #: The last compaction this handle made, if any (``kg ingest`` reports it).
+        self.last: Compaction | None = None
 
     def _read(self) -> int:
         if self._path is None:
@@ -65,6 +81,14 @@ class BulkLoads:
                 partial = self._path.with_suffix(".tmp")
                 partial.write_text(f"{self.count}\n", encoding="ascii")
                 os.replace(partial, self._path)  # not synced: a count lost costs a compaction
+
+    def compact(self, store: ox.Store) -> None:
+        """Compact the primary ``store`` (every index, to its last level), and count afresh."""
+        started, cpu = time.perf_counter(), time.process_time()
+        store.optimize()
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        self.last = Compaction(self.count, seconds, cpu)
+        self.compacted()
 
     def compacted(self) -> None:
         """The primary was just compacted: nothing is left to merge."""

@@ -133,7 +133,7 @@ class KGStore:
         #: Graphs being retracted piece by piece whose predicates were noted before the first.
         self._noted_whole: set[str] = set()
         #: Bulk loads into the primary since it was last compacted (kg.store.compaction).
-        self._bulk_loads = BulkLoads(folder if writable else None)
+        self.bulk_loads = BulkLoads(folder if writable else None)
 
     # -- opening ---------------------------------------------------------------
 
@@ -341,7 +341,7 @@ class KGStore:
     def _bulk_load(self, data: IO[bytes]) -> None:
         """Bulk-load N-Quads into the primary (it commits each 1,000,000 quads on its own);
         counted, to compact its files before a checkpoint (kg.store.compaction)."""
-        self._bulk_loads.add()
+        self.bulk_loads.add()
         self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
 
     def _record_load(self, graphs: Sequence[str]) -> Path:
@@ -607,9 +607,8 @@ class KGStore:
         if self.folder is None:
             raise StoreError("an in-memory store has nothing to publish")
         self._store.flush()
-        if compact and self._bulk_loads.due:
-            self._store.optimize()
-            self._bulk_loads.compacted()
+        if compact and self.bulk_loads.due:
+            self.bulk_loads.compact(self._store)
         snapshots = self.folder / SNAPSHOTS
         snapshots.mkdir(exist_ok=True)
         generation = f"{time.time_ns():020d}"

@@ -78,6 +78,8 @@ def test_a_checkpoint_after_bulk_loads_is_compacted_and_holds_every_quad(tmp_pat
     store, counting = _open_and_load(tmp_path)
     generation = store.publish()
     assert counting.optimized == 1
+    assert store.bulk_loads.last is not None  # what kg ingest reports
+    assert store.bulk_loads.last.loads == COMPACT_AFTER_LOADS
     held = _quads(counting._store)
     assert len(held) == COMPACT_AFTER_LOADS * 50 * 2  # each graph's quads and their union copy
     # The next checkpoint of the same writer, after a small write, is not compacted again.
