@@ -88,11 +88,7 @@ class BulkLoads:
         store.optimize()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         self.last = Compaction(self.count, seconds, cpu)
-        self.compacted()
-
-    def compacted(self) -> None:
-        """The primary was just compacted: nothing is left to merge."""
-        with self._lock:
+        with self._lock:  # nothing is left to merge
             self.count = 0
             if self._path is not None:
                 with contextlib.suppress(FileNotFoundError):
