@@ -266,8 +266,10 @@ def ingest_command(
     compaction = store.bulk_loads.last if isinstance(store, KGStore) else None
     if compaction is not None:
         click.echo(
-            f"store: the files of {compaction.loads} bulk loads merged before the checkpoint "
-            f"in {compaction.seconds:.1f} s (CPU {compaction.cpu_seconds:.2f} s; docs/store.md)",
+            f"store: the files of {compaction.loads} bulk loads "
+            f"({compaction.loaded_bytes / 1e6:,.1f} MB of N-Quads, the store's "
+            f"{compaction.store_bytes / 1e6:,.1f} MB) merged before the checkpoint in "
+            f"{compaction.seconds:.1f} s (CPU {compaction.cpu_seconds:.2f} s; docs/store.md)",
             err=True,
         )
     if created is not None and not written:

@@ -7,12 +7,16 @@ RocksDB merges them in the background, but a checkpoint made before that is over
 unmerged for as long as it is served, and every lookup of every reader probes each of them
 (at 100k papers the whole-graph reports took 2.5 times the CPU, at 1M 2-6 times).
 
-So ``kg ingest`` compacts the primary (``Store.optimize()``) before its checkpoint once
-:data:`COMPACT_AFTER_LOADS` bulk loads were made since the last compaction. Not after small
-writes (a changed profile, a SPARQL update): the keys of even a few quads spread over every
-index, so a compaction would rewrite most of the store for them, and RocksDB's own merging
-keeps up with such writes. The count is kept in ``DIR/changes/bulk-loads``, so that it
-outlives its writer: the loads of one killed before its checkpoint still count.
+So ``kg ingest`` compacts the primary (``Store.optimize()``) before its checkpoint once the
+N-Quads bulk-loaded since the last compaction reach a tenth of the primary's sorted files
+(:data:`COMPACT_AFTER_SHARE`). A compaction rewrites the whole store (233 CPU s and as much
+disk again, transiently, at a million papers), so a few new profiles in a large store do not
+earn one: their files are small, and RocksDB merges them by its own triggers while a writer
+holds the store (a later checkpoint holds them merged). Not after small writes either (a changed
+profile, a SPARQL update): the keys of even a few quads spread over every index, and
+RocksDB's own merging keeps up with such writes. What was loaded is kept in
+``DIR/changes/bulk-loads``, so that it outlives its writer: the loads of one killed before
+its checkpoint still count, and one killed during a load makes the next checkpoint compacted.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import contextlib
 import os
 import threading
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,19 +33,42 @@ import pyoxigraph as ox
 
 from kg.store.changes import CHANGES
 
-#: Bulk loads after which a checkpoint is compacted first (RocksDB's own level-0 trigger:
-#: four files in the first level of an index).
-COMPACT_AFTER_LOADS = 4
-#: The count's file, in the store folder's ``changes/``.
+#: A checkpoint is compacted first once the bulk loads since the last compaction read at
+#: least 1 / COMPACT_AFTER_SHARE of the primary's size on disk in N-Quads (the two are
+#: about the same size per quad): the compaction, whose cost is the store's size, then costs
+#: at most about twice those loads (at a million papers: 233 CPU s against 1,144 for loading
+#: the whole store).
+COMPACT_AFTER_SHARE = 10
+#: A store smaller than this (in sorted files) is compacted after any bulk load: it takes
+#: under a second, and a small store's files are mostly each index's fixed overhead, against
+#: which the share above means nothing.
+ALWAYS_BELOW_BYTES = 64 << 20
+#: What was loaded, in the store folder's ``changes/``: ``LOADS BYTES`` and, while a load
+#: runs, ``loading``.
 COUNT_FILE = "bulk-loads"
+_LOADING = "loading"
+
+
+def sorted_files_bytes(database: Path) -> int:
+    """The size of a RocksDB database's sorted files (what a compaction rewrites)."""
+    total = 0
+    with contextlib.suppress(FileNotFoundError), os.scandir(database) as entries:
+        for entry in entries:
+            if entry.name.endswith(".sst") and not entry.name.startswith("bulk-"):
+                with contextlib.suppress(FileNotFoundError):
+                    total += entry.stat().st_size
+    return total
 
 
 @dataclass(frozen=True, slots=True)
 class Compaction:
-    """One compaction: after how many bulk loads, and what it took (wall and CPU seconds;
-    the CPU is the process's, RocksDB's threads included)."""
+    """One compaction: after how many bulk loads of how many bytes of N-Quads, of a primary of
+    how many bytes, and what it took (wall and CPU seconds; the CPU is the process's, RocksDB's
+    threads included)."""
 
     loads: int
+    loaded_bytes: int
+    store_bytes: int
     seconds: float
     cpu_seconds: float
 
@@ -51,45 +79,72 @@ class BulkLoads:
 
     def __init__(self, folder: Path | None):
         self._path = folder / CHANGES / COUNT_FILE if folder is not None else None
-        # The ingest's two loader threads count at once.
+        # The ingest's two loader threads load at once.
         self._lock = threading.Lock()
-        self.count = self._read()
+        self._running = 0
+        #: Loads, and the bytes they read, since the last compaction; ``unknown``: a writer
+        #: was killed during one, or the record is unreadable (a compaction is then due).
+        self.count, self.loaded_bytes, self.unknown = self._read()
         #: The last compaction this handle made, if any (``kg ingest`` reports it).
         self.last: Compaction | None = None
 
-    def _read(self) -> int:
+    def _read(self) -> tuple[int, int, bool]:
         if self._path is None:
-            return 0
+            return 0, 0, False
         try:
-            return int(self._path.read_text(encoding="ascii"))
+            fields = self._path.read_text(encoding="ascii").split()
+            count, loaded = int(fields[0]), int(fields[1])
         except FileNotFoundError:
-            return 0
-        except (OSError, ValueError):
-            return COMPACT_AFTER_LOADS  # unreadable: compacting is the safe side
+            return 0, 0, False
+        except (OSError, ValueError, IndexError):
+            return 1, 0, True  # unreadable (or written before the bytes were kept)
+        return count, loaded, fields[2:] == [_LOADING]
 
-    @property
-    def due(self) -> bool:
-        """Whether the next checkpoint should be compacted first."""
-        return self.count >= COMPACT_AFTER_LOADS
+    def due(self, database: Path) -> bool:
+        """Whether the next checkpoint of the primary ``database`` should be compacted first."""
+        if not self.count:
+            return False
+        if self.unknown:
+            return True
+        size = sorted_files_bytes(database)
+        return size < ALWAYS_BELOW_BYTES or self.loaded_bytes * COMPACT_AFTER_SHARE >= size
 
-    def add(self) -> None:
-        """Count a bulk load, before it begins (one killed part way counts)."""
+    @contextlib.contextmanager
+    def loading(self) -> Iterator[Callable[[int], None]]:
+        """Around a bulk load: counted before it begins (one killed part way counts, and makes
+        the next checkpoint compacted); call what it yields with the bytes it read."""
+        read = [0]
         with self._lock:
             self.count += 1
-            if self._path is not None:
-                self._path.parent.mkdir(exist_ok=True)
-                partial = self._path.with_suffix(".tmp")
-                partial.write_text(f"{self.count}\n", encoding="ascii")
-                os.replace(partial, self._path)  # not synced: a count lost costs a compaction
+            self._running += 1
+            self._write()
+        try:
+            yield read.append
+        finally:
+            with self._lock:
+                self._running -= 1
+                self.loaded_bytes += sum(read)
+                self._write()
 
-    def compact(self, store: ox.Store) -> None:
-        """Compact the primary ``store`` (every index, to its last level), and count afresh."""
+    def _write(self) -> None:
+        if self._path is None:
+            return
+        self._path.parent.mkdir(exist_ok=True)
+        partial = self._path.with_suffix(".tmp")
+        state = f"{self.count} {self.loaded_bytes}" + (f" {_LOADING}" if self._running else "")
+        partial.write_text(state + "\n", encoding="ascii")
+        os.replace(partial, self._path)  # not synced: a count lost costs a compaction
+
+    def compact(self, store: ox.Store, database: Path) -> None:
+        """Compact the primary ``store`` (every index, to its last level; its files are in
+        ``database``), and count afresh."""
+        store_bytes = sorted_files_bytes(database)
         started, cpu = time.perf_counter(), time.process_time()
         store.optimize()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-        self.last = Compaction(self.count, seconds, cpu)
+        self.last = Compaction(self.count, self.loaded_bytes, store_bytes, seconds, cpu)
         with self._lock:  # nothing is left to merge
-            self.count = 0
+            self.count, self.loaded_bytes, self.unknown = 0, 0, False
             if self._path is not None:
                 with contextlib.suppress(FileNotFoundError):
                     self._path.unlink()

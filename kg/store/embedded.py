@@ -338,11 +338,14 @@ class KGStore:
         if record is not None:
             record.unlink()
 
-    def _bulk_load(self, data: IO[bytes]) -> None:
+    def _bulk_load(self, data: io.BufferedReader[_Utf8Reader]) -> None:
         """Bulk-load N-Quads into the primary (it commits each 1,000,000 quads on its own);
         counted, to compact its files before a checkpoint (kg.store.compaction)."""
-        self.bulk_loads.add()
-        self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+        with self.bulk_loads.loading() as read:
+            try:
+                self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
+            finally:
+                read(data.raw.consumed)
 
     def _record_load(self, graphs: Sequence[str]) -> Path:
         """Write (and sync) the names of the graphs a non-atomic load is about to add."""
@@ -607,8 +610,8 @@ class KGStore:
         if self.folder is None:
             raise StoreError("an in-memory store has nothing to publish")
         self._store.flush()
-        if compact and self.bulk_loads.due:
-            self.bulk_loads.compact(self._store)
+        if compact and self.bulk_loads.due(self.folder / PRIMARY):
+            self.bulk_loads.compact(self._store, self.folder / PRIMARY)
         snapshots = self.folder / SNAPSHOTS
         snapshots.mkdir(exist_ok=True)
         generation = f"{time.time_ns():020d}"
@@ -787,6 +790,7 @@ class _Utf8Reader(io.RawIOBase):
     def __init__(self, parts: Iterable[str | bytes | memoryview]):
         self._parts = iter(parts)
         self._pending = memoryview(b"")
+        self.consumed = 0  # bytes read so far
 
     def readable(self) -> bool:
         return True
@@ -803,6 +807,7 @@ class _Utf8Reader(io.RawIOBase):
             buffer[filled : filled + size] = self._pending[:size]
             self._pending = self._pending[size:]
             filled += size
+        self.consumed += filled
         return filled
 
 
@@ -879,7 +884,7 @@ def graph_with_union_copy(ntriples: list[str], graph: str) -> Iterator[str]:
     yield from ntriples
 
 
-def _nquads_reader(ntriples: list[str], graph: str) -> io.BufferedReader:
+def _nquads_reader(ntriples: list[str], graph: str) -> io.BufferedReader[_Utf8Reader]:
     """A new graph's N-Quads with its union copy (:func:`graph_with_union_copy`) as UTF-8,
     encoded as the loader reads it: no joined copy of the text (the identity graph of 100k
     papers: about 100 MB as one string and as many again as its UTF-8)."""

@@ -2,8 +2,9 @@
 
 A checkpoint is never written to, so RocksDB never merges the files it was made with; made
 while the loads' overlapping files were still unmerged, every lookup of every reader probed
-each of them (at 100k papers the whole-graph reports took 2.5 times the CPU). After small
-writes it is not compacted: that would rewrite most of the store for a few quads.
+each of them (at 100k papers the whole-graph reports took 2.5 times the CPU). It is not
+compacted after small writes, nor after loads small against the store: that would rewrite
+the whole store for a few quads.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 import pyoxigraph as ox
 import pytest
 
-from kg.store import embedded
-from kg.store.compaction import COMPACT_AFTER_LOADS, COUNT_FILE
+from kg.store import compaction, embedded
+from kg.store.compaction import COMPACT_AFTER_SHARE, COUNT_FILE, BulkLoads
 from kg.store.embedded import KGStore, graph_with_union_copy
 
 
@@ -51,15 +52,21 @@ def _close(store: KGStore, counting: _CountingStore) -> None:
     counting._store = None  # type: ignore[assignment]  # the database's last reference: its lock
 
 
-def _load(store: KGStore, k: int) -> None:
-    graph, lines = _graph(k)
+#: The bulk loads of a first ingest, in these tests.
+LOADS = 4
+
+
+def _load(store: KGStore, k: int, count: int = 50) -> int:
+    """Bulk-load a new graph; returns the bytes of N-Quads it read."""
+    graph, lines = _graph(k, count)
     store.load_new_graphs(graph_with_union_copy(lines, graph))
+    return len("".join(graph_with_union_copy(lines, graph)).encode())
 
 
 def _open_and_load(folder: Path) -> tuple[KGStore, _CountingStore]:
-    """A writer that made as many bulk loads as a compaction waits for."""
+    """A writer that made the bulk loads of a first ingest."""
     store, counting = _open(folder)
-    for k in range(COMPACT_AFTER_LOADS):
+    for k in range(LOADS):
         _load(store, k)
     return store, counting
 
@@ -75,13 +82,16 @@ def _quads(store: ox.Store) -> set[str]:
 
 
 def test_a_checkpoint_after_bulk_loads_is_compacted_and_holds_every_quad(tmp_path: Path) -> None:
-    store, counting = _open_and_load(tmp_path)
+    store, counting = _open(tmp_path)
+    loaded = sum(_load(store, k) for k in range(LOADS))
     generation = store.publish()
     assert counting.optimized == 1
-    assert store.bulk_loads.last is not None  # what kg ingest reports
-    assert store.bulk_loads.last.loads == COMPACT_AFTER_LOADS
+    compaction = store.bulk_loads.last  # what kg ingest reports
+    assert compaction is not None
+    assert (compaction.loads, compaction.loaded_bytes) == (LOADS, loaded)
+    assert compaction.store_bytes > 0
     held = _quads(counting._store)
-    assert len(held) == COMPACT_AFTER_LOADS * 50 * 2  # each graph's quads and their union copy
+    assert len(held) == LOADS * 50 * 2  # each graph's quads and their union copy
     # The next checkpoint of the same writer, after a small write, is not compacted again.
     _small_write(store)
     store.publish()
@@ -97,21 +107,71 @@ def test_a_checkpoint_after_bulk_loads_is_compacted_and_holds_every_quad(tmp_pat
     _close(store, counting)
 
 
-def test_fewer_bulk_loads_leave_the_checkpoint_as_it_is_and_count_on(tmp_path: Path) -> None:
+def test_loads_small_against_the_store_leave_the_checkpoint_as_it_is_and_count_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compaction, "ALWAYS_BELOW_BYTES", 0)  # this store is small
     store, counting = _open(tmp_path)
-    for k in range(COMPACT_AFTER_LOADS - 1):
-        graph, lines = _graph(k)
-        store.replace_graph(graph, lines)  # a new graph: one bulk load
+    for k in range(LOADS):
+        _load(store, k, count=2000)
+    store.publish()
+    assert counting.optimized == 1
+    _close(store, counting)
+    # A crawl that adds a few profiles to a large store: several loads, few bytes.
+    store, counting = _open(tmp_path)
+    small = sum(_load(store, LOADS + k, count=5) for k in range(LOADS))
     store.publish()
     assert counting.optimized == 0
     _close(store, counting)
-    # The count outlives its writer: the next one's load reaches the bound.
+    assert (tmp_path / "changes" / COUNT_FILE).read_text() == f"{LOADS} {small}\n"
+    # What is loaded adds up across writers: the next one's load, as large as the store's
+    # first, passes the bound.
     store, counting = _open(tmp_path)
-    _load(store, COMPACT_AFTER_LOADS)
+    small += _load(store, 2 * LOADS, count=LOADS * 2000)
+    assert small * COMPACT_AFTER_SHARE >= compaction.sorted_files_bytes(tmp_path / "oxigraph")
     store.publish()
     assert counting.optimized == 1
+    assert store.bulk_loads.last is not None and store.bulk_loads.last.loaded_bytes == small
     assert not (tmp_path / "changes" / COUNT_FILE).exists()
     _close(store, counting)
+
+
+def test_a_small_store_is_compacted_after_any_bulk_load(tmp_path: Path) -> None:
+    store, counting = _open(tmp_path)
+    store.publish()
+    _load(store, 0, count=5)
+    store.publish()
+    assert counting.optimized == 1
+    _close(store, counting)
+
+
+def test_a_writer_killed_during_a_load_makes_the_next_checkpoint_compacted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(compaction, "ALWAYS_BELOW_BYTES", 0)
+    store, counting = _open(tmp_path)
+    for k in range(LOADS):
+        _load(store, k, count=2000)
+    store.publish()
+    _close(store, counting)
+    killed = BulkLoads(tmp_path)
+    with killed.loading():
+        # What the next writer finds on disk while the load runs (a SIGKILL now leaves it).
+        found = BulkLoads(tmp_path)
+    assert found.unknown and found.due(tmp_path / "oxigraph")
+    # Once the load ended, its bytes count instead.
+    ended = BulkLoads(tmp_path)
+    assert not ended.unknown and (ended.count, ended.loaded_bytes) == (1, 0)
+    assert not ended.due(tmp_path / "oxigraph")
+
+
+@pytest.mark.parametrize(
+    "record", ["5\n", "", "x y\n"], ids=["written-before-bytes-were-kept", "empty", "garbled"]
+)
+def test_an_unreadable_record_makes_a_compaction_due(tmp_path: Path, record: str) -> None:
+    (tmp_path / "changes").mkdir()
+    (tmp_path / "changes" / COUNT_FILE).write_text(record)
+    assert BulkLoads(tmp_path).due(tmp_path / "oxigraph")
 
 
 def test_the_loads_of_a_writer_killed_before_its_checkpoint_still_count(tmp_path: Path) -> None:
@@ -145,10 +205,11 @@ def test_a_large_graph_written_in_pieces_counts_each_piece(
 ) -> None:
     monkeypatch.setattr(embedded, "PIECE_QUADS", 20)  # ten lines a piece
     store, counting = _open(tmp_path)
-    graph, lines = _graph(0, count=10 * COMPACT_AFTER_LOADS)
+    graph, lines = _graph(0, count=10 * LOADS)
     store.replace_large_graph(graph, iter(lines))
     store.publish()
     assert counting.optimized == 1
+    assert store.bulk_loads.last is not None and store.bulk_loads.last.loads == LOADS
     _close(store, counting)
 
 
