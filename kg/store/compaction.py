@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -140,7 +143,7 @@ class BulkLoads:
         ``database``), and count afresh."""
         store_bytes = sorted_files_bytes(database)
         started, cpu = time.perf_counter(), time.process_time()
-        store.optimize()
+        interrupted = _run_to_the_end(store.optimize)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         self.last = Compaction(self.count, self.loaded_bytes, store_bytes, seconds, cpu)
         with self._lock:  # nothing is left to merge
@@ -148,3 +151,63 @@ class BulkLoads:
             if self._path is not None:
                 with contextlib.suppress(FileNotFoundError):
                     self._path.unlink()
+        if interrupted:  # now, with the compaction counted as done
+            raise KeyboardInterrupt
+
+
+def _run_to_the_end(call: Callable[[], None]) -> bool:
+    """Run ``call``, one native call that cannot be cut short, in a thread, and wait for it
+    where Ctrl-C (or SIGTERM, which ``kg ingest`` takes as one) is heard: the first says
+    what happens and waits on, a second ends the process at once, as a kill would (a
+    compaction is crash-safe, and the loads stay counted, so the next ingest compacts
+    again). Returns whether it was interrupted; raises what ``call`` raised."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            call()
+        except BaseException as error:  # handed to the waiting thread
+            failed.append(error)
+
+    heard = 0
+
+    def on_signal(signum: int, frame: object) -> None:
+        nonlocal heard
+        heard += 1
+        if heard == 1:
+            _say(
+                "kg: stopping once the store's files are merged (a compaction cannot be cut "
+                "short; minutes at a million papers): Ctrl-C again stops at once, safely "
+                "(the next kg ingest compacts again)"
+            )
+            return
+        _say(
+            "kg: stopped during the compaction; the store is intact, and the next kg ingest "
+            "compacts it again and publishes what this one wrote"
+        )
+        os._exit(130)  # the compaction thread can neither be stopped nor waited for
+
+    # A daemon: if the process ends while it runs, nothing waits for it.
+    worker = threading.Thread(target=run, name="kg-compaction", daemon=True)
+    # The signals that raise KeyboardInterrupt here are heard by on_signal instead (a handler
+    # can only be set in the main thread; one ignored or left to the system stays so).
+    previous: dict[signal.Signals, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            if callable(signal.getsignal(signum)):
+                previous[signum] = signal.signal(signum, on_signal)
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(1.0)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if failed:
+        raise failed[0]
+    return heard > 0
+
+
+def _say(message: str) -> None:
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()

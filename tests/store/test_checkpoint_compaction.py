@@ -9,6 +9,10 @@ the whole store for a few quads.
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +226,81 @@ def test_publishing_without_compaction_keeps_the_count_for_the_next(tmp_path: Pa
     store.publish()  # the next ingest's
     assert counting.optimized == 1
     _close(store, counting)
+
+
+# -- Ctrl-C during a compaction (minutes at a million papers; it cannot be cut short) --------
+
+_COMPACTING = """
+import signal, sys, time
+from pathlib import Path
+from kg.store.compaction import BulkLoads
+
+signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal
+folder, seconds = Path(sys.argv[1]), float(sys.argv[2])
+
+
+class SlowStore:
+    def optimize(self):
+        (folder / "started").write_text("")
+        time.sleep(seconds)
+
+
+loads = BulkLoads(folder)
+with loads.loading() as read:
+    read(100)
+try:
+    loads.compact(SlowStore(), folder / "oxigraph")
+except KeyboardInterrupt:
+    sys.exit(3)
+"""
+
+
+def _compacting(folder: Path, seconds: float) -> subprocess.Popen[str]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", _COMPACTING, str(folder), str(seconds)],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (folder / "started").exists():
+        assert process.poll() is None, process.communicate()[1]
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return process
+
+
+def test_ctrl_c_during_a_compaction_stops_once_it_is_done_and_counted(tmp_path: Path) -> None:
+    process = _compacting(tmp_path, 3)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 3  # KeyboardInterrupt, once the compaction ended
+    assert "stopping once the store's files are merged" in stderr
+    assert "Ctrl-C again stops at once" in stderr
+    assert not (tmp_path / "changes" / COUNT_FILE).exists()  # done: not compacted again
+
+
+def test_a_second_ctrl_c_stops_at_once_and_the_loads_stay_counted(tmp_path: Path) -> None:
+    process = _compacting(tmp_path, 600)
+    process.send_signal(signal.SIGINT)
+    assert process.stderr is not None
+    assert "stopping once" in process.stderr.readline()
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert time.monotonic() - started < 30  # not the compaction's ten minutes
+    assert "the next kg ingest compacts it again" in stderr
+    assert (tmp_path / "changes" / COUNT_FILE).read_text() == "1 100\n"
+
+
+def test_a_failed_compaction_is_raised_and_the_loads_stay_counted(tmp_path: Path) -> None:
+    class FullDisk:
+        def optimize(self) -> None:
+            raise OSError(28, "No space left on device")
+
+    loads = BulkLoads(tmp_path)
+    with loads.loading() as read:
+        read(100)
+    with pytest.raises(OSError, match="No space left"):
+        loads.compact(FullDisk(), tmp_path / "oxigraph")  # type: ignore[arg-type]
+    assert BulkLoads(tmp_path).count == 1
