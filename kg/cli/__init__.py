@@ -27,7 +27,7 @@ from kg.cli.common import (
     store_option,
 )
 from kg.cli.history import history_group
-from kg.cli.ingest import ingest_command, precompute_command
+from kg.cli.ingest import compact_command, ingest_command, precompute_command
 from kg.cli.search import search_command, search_index_command
 from kg.errors import KGError
 from kg.rdf.iri import IriScheme
@@ -638,6 +638,7 @@ def _cell(term: Any) -> str:
 main.add_command(history_group)
 main.add_command(ingest_command)
 main.add_command(precompute_command)
+main.add_command(compact_command)
 main.add_command(search_index_command)
 main.add_command(search_command)
 

@@ -1,5 +1,5 @@
-"""``kg ingest`` and ``kg precompute``: profiles into the store, then each checkpoint's search
-index and whole-graph reports before it is published."""
+"""``kg ingest``, ``kg precompute`` and ``kg compact``: profiles into the store, then each
+checkpoint's search index and whole-graph reports before it is published."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ from kg.cli.common import (
 )
 from kg.cli.search import update_search_index
 from kg.errors import KGError
-from kg.store.embedded import KGStore, published_generation, resolve_store_path
+from kg.store.embedded import PRIMARY, KGStore, published_generation, resolve_store_path
 from kg.store.info import record_base_iri
 from kg.store.remote import is_store_url
 
@@ -263,15 +263,8 @@ def ingest_command(
         if outcome.status == "failed" and not outcome.failures:
             click.echo(f"{outcome.path}: failed", err=True)
     click.echo(f"ingest into {folder}: {report.summary()}")
-    compaction = store.bulk_loads.last if isinstance(store, KGStore) else None
-    if compaction is not None:
-        click.echo(
-            f"store: the files of {compaction.loads} bulk loads "
-            f"({compaction.loaded_bytes / 1e6:,.1f} MB of N-Quads, the store's "
-            f"{compaction.store_bytes / 1e6:,.1f} MB) merged before the checkpoint in "
-            f"{compaction.seconds:.1f} s (CPU {compaction.cpu_seconds:.2f} s; docs/store.md)",
-            err=True,
-        )
+    if isinstance(store, KGStore):
+        _say_compacted(store)
     if created is not None and not written:
         # A first ingest that stored nothing (a file that is no profile): no empty store is
         # left behind for a server to serve as if it were the data.
@@ -360,3 +353,77 @@ def precompute_command(store_path: str | None, base_iri: str | None, workers: in
     if is_store_url(store_path):
         raise click.UsageError("an external store has no folder to keep precomputed reports in")
     _precompute(resolve_store_path(store_path), _scheme(_base_iri(store_path, base_iri)), workers)
+
+
+def _say_compacted(store: KGStore) -> None:
+    """Say what the compaction before the checkpoint took, if one was made (on standard error,
+    as the search index and the reports do)."""
+    compaction = store.bulk_loads.last
+    if compaction is None:
+        return
+    plural = "s" if compaction.loads != 1 else ""
+    loads = (
+        f"the files of {compaction.loads} bulk load{plural} "
+        f"({compaction.loaded_bytes / 1e6:,.1f} MB of N-Quads, the store's "
+        if compaction.loads
+        else "its files (the store's "
+    )
+    click.echo(
+        f"store: {loads}{compaction.store_bytes / 1e6:,.1f} MB) merged before the checkpoint in "
+        f"{compaction.seconds:.1f} s (CPU {compaction.cpu_seconds:.2f} s; docs/store.md)",
+        err=True,
+    )
+
+
+@click.command("compact")
+@store_option
+@base_option
+@_sigterm_as_interrupt
+def compact_command(store_path: str | None, base_iri: str | None) -> None:
+    """Merge the store's files and publish the result, with its search index and reports.
+
+    `kg ingest` does this after loads of a tenth of the store or more. Run it after many small
+    crawls, or once on a store made before 2026-12-07: its readers then answer faster
+    (docs/store.md). It takes the write lock (no ingest meanwhile), minutes and about the
+    store's size in free disk at a million papers; servers keep serving the previous
+    checkpoint until the new one is published.
+    """
+    if is_store_url(store_path):
+        raise click.UsageError("an external store merges its own files: nothing to do here")
+    folder = resolve_store_path(store_path)
+    if not (folder / PRIMARY).is_dir():
+        raise KGError(f"no store at {folder}: run `kg ingest PATH --store {folder}` first")
+    scheme = _scheme(_base_iri(store_path, base_iri))
+    # What the store keeps beside its data (an ingest may have been told not to) is kept up:
+    # copied or found unchanged, since the data is the same.
+    from kg.reports.stored import PRECOMPUTED  # lazy, as the report engines
+
+    published = published_generation(folder)
+    precomputed = published is None or (folder / PRECOMPUTED / published).is_dir()
+    indexed = (folder / "search").is_dir()
+    store = KGStore.open_writable(folder)
+    generation: str | None = None
+    try:
+        store.bulk_loads.requested = True
+        try:
+            generation = store.checkpoint()
+        except OSError as error:
+            raise KGError(
+                f"cannot compact the store {folder}: {error.strerror or error}; the store is "
+                "intact: free space (about its size) and run kg compact again"
+            ) from error
+        _say_compacted(store)
+        if indexed:
+            update_search_index(folder, None, rebuild=False, generation=generation)
+        if precomputed:
+            _precompute(folder, scheme, generation=generation)
+    finally:
+        try:
+            if generation is not None:  # the data is whole: published, even if stopped above
+                store.publish(generation)
+                from kg.reports.precompute import remove_stale  # lazy, as _precompute's
+
+                remove_stale(folder)
+        finally:
+            store.close()
+    click.echo(f"compacted {folder}: checkpoint {generation} published")

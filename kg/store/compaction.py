@@ -90,6 +90,8 @@ class BulkLoads:
         self.count, self.loaded_bytes, self.unknown = self._read()
         #: The last compaction this handle made, if any (``kg ingest`` reports it).
         self.last: Compaction | None = None
+        #: Compact before the next checkpoint whatever was loaded (``kg compact``).
+        self.requested = False
 
     def _read(self) -> tuple[int, int, bool]:
         if self._path is None:
@@ -105,6 +107,8 @@ class BulkLoads:
 
     def due(self, database: Path) -> bool:
         """Whether the next checkpoint of the primary ``database`` should be compacted first."""
+        if self.requested:
+            return True
         if not self.count:
             return False
         if self.unknown:
@@ -147,7 +151,7 @@ class BulkLoads:
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         self.last = Compaction(self.count, self.loaded_bytes, store_bytes, seconds, cpu)
         with self._lock:  # nothing is left to merge
-            self.count, self.loaded_bytes, self.unknown = 0, 0, False
+            self.count, self.loaded_bytes, self.unknown, self.requested = 0, 0, False, False
             if self._path is not None:
                 with contextlib.suppress(FileNotFoundError):
                     self._path.unlink()
