@@ -221,6 +221,22 @@ def test_a_store_ingested_with_a_base_iri_is_served_under_it(workdir: Workdir) -
         server.stop()
 
 
+def test_kg_compact_publishes_the_store_as_it_was_served(workdir: Workdir) -> None:
+    base = "https://kg.example.org/"
+    workdir.ok("ingest", "--store", "compacted", "--base-iri", base, "profiles")
+    output = workdir.ok("compact", "--store", "compacted")  # the store's base IRI, not asked
+    assert "published" in output, output
+    server = workdir.serve("--store", "compacted").wait_ready()
+    try:
+        document = server.json("/reports/organizations.json")
+        assert document["rows"], "the precomputed organizations report lost its rows"
+        assert all(row["org"].startswith(base) for row in document["rows"])
+        health = server.json("/healthz")
+        assert health["reports_warm"] is True
+    finally:
+        server.stop()
+
+
 def test_two_people_in_files_of_the_same_name_are_not_lost(
     workdir: Workdir, seeds_dir: Path
 ) -> None:
