@@ -404,7 +404,18 @@ def compact_command(store_path: str | None, base_iri: str | None) -> None:
     store = KGStore.open_writable(folder)
     generation: str | None = None
     try:
+        if store.has_unpublished_writes and store.unpublished_checkpoint() is None:
+            # Killed part way, maybe: only the ingest itself knows how to end it.
+            raise KGError(
+                f"an ingest into {folder} was stopped before it finished: run it again first "
+                "(it ends what was stopped), then kg compact"
+            )
+        if not store.has_unpublished_writes and published is None:
+            raise KGError(f"no data in store {folder}: run `kg ingest PATH --store {folder}` first")
         store.bulk_loads.requested = True
+        # Ctrl-C during the compaction: the checkpoint is made and published once it ends.
+        store.bulk_loads.finish_when_interrupted = True
+        store.bulk_loads.after_stop = "run kg compact again"
         try:
             generation = store.checkpoint()
         except OSError as error:
@@ -427,3 +438,6 @@ def compact_command(store_path: str | None, base_iri: str | None) -> None:
         finally:
             store.close()
     click.echo(f"compacted {folder}: checkpoint {generation} published")
+    if store.bulk_loads.interrupted:
+        click.echo("stopped as asked, once the compaction had ended", err=True)
+        sys.exit(1)

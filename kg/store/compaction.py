@@ -12,7 +12,9 @@ N-Quads bulk-loaded since the last compaction reach a tenth of the primary's sor
 (:data:`COMPACT_AFTER_SHARE`). A compaction rewrites the whole store (233 CPU s and as much
 disk again, transiently, at a million papers), so a few new profiles in a large store do not
 earn one: their files are small, and RocksDB merges them by its own triggers while a writer
-holds the store (a later checkpoint holds them merged). Not after small writes either (a changed
+holds the store (a later checkpoint holds them merged). (The identity graph of a large store
+is written whole again after any change, in bulk loads: at a million papers that is over a
+tenth.) Not after small writes either (a changed
 profile, a SPARQL update): the keys of even a few quads spread over every index, and
 RocksDB's own merging keeps up with such writes. What was loaded is kept in
 ``DIR/changes/bulk-loads``, so that it outlives its writer: the loads of one killed before
@@ -46,10 +48,11 @@ COMPACT_AFTER_SHARE = 10
 #: under a second, and a small store's files are mostly each index's fixed overhead, against
 #: which the share above means nothing.
 ALWAYS_BELOW_BYTES = 64 << 20
-#: What was loaded, in the store folder's ``changes/``: ``LOADS BYTES`` and, while a load
-#: runs, ``loading``.
+#: What was loaded, in the store folder's ``changes/``: ``LOADS BYTES``, and ``unknown``
+#: while a load runs (a writer killed then leaves it) or once the record was found unreadable,
+#: until a compaction.
 COUNT_FILE = "bulk-loads"
-_LOADING = "loading"
+_UNKNOWN = "unknown"
 
 
 def sorted_files_bytes(database: Path) -> int:
@@ -92,6 +95,13 @@ class BulkLoads:
         self.last: Compaction | None = None
         #: Compact before the next checkpoint whatever was loaded (``kg compact``).
         self.requested = False
+        #: What a second Ctrl-C during a compaction, which ends the process, tells to do next.
+        self.after_stop = "the next kg ingest compacts it again and publishes what this one wrote"
+        #: Whether Ctrl-C during a compaction lets the checkpoint be made once it ends (``kg
+        #: compact``, which publishes it seconds later) rather than raise KeyboardInterrupt.
+        self.finish_when_interrupted = False
+        #: Whether the last compaction was interrupted (and finished all the same).
+        self.interrupted = False
 
     def _read(self) -> tuple[int, int, bool]:
         if self._path is None:
@@ -103,7 +113,7 @@ class BulkLoads:
             return 0, 0, False
         except (OSError, ValueError, IndexError):
             return 1, 0, True  # unreadable (or written before the bytes were kept)
-        return count, loaded, fields[2:] == [_LOADING]
+        return count, loaded, fields[2:] == [_UNKNOWN]
 
     def due(self, database: Path) -> bool:
         """Whether the next checkpoint of the primary ``database`` should be compacted first."""
@@ -119,26 +129,31 @@ class BulkLoads:
     @contextlib.contextmanager
     def loading(self) -> Iterator[Callable[[int], None]]:
         """Around a bulk load: counted before it begins (one killed part way counts, and makes
-        the next checkpoint compacted); call what it yields with the bytes it read."""
+        the next checkpoint compacted); call what it yields with the bytes it loaded."""
         read = [0]
         with self._lock:
             self.count += 1
             self._running += 1
-            self._write()
         try:
+            with self._lock:
+                self._write()
             yield read.append
         finally:
             with self._lock:
                 self._running -= 1
                 self.loaded_bytes += sum(read)
-                self._write()
+                # Not written (a full disk): the record still says unknown, so the next
+                # checkpoint is compacted; and the load's own error is the one raised.
+                with contextlib.suppress(OSError):
+                    self._write()
 
     def _write(self) -> None:
         if self._path is None:
             return
         self._path.parent.mkdir(exist_ok=True)
         partial = self._path.with_suffix(".tmp")
-        state = f"{self.count} {self.loaded_bytes}" + (f" {_LOADING}" if self._running else "")
+        unknown = self._running or self.unknown
+        state = f"{self.count} {self.loaded_bytes}" + (f" {_UNKNOWN}" if unknown else "")
         partial.write_text(state + "\n", encoding="ascii")
         os.replace(partial, self._path)  # not synced: a count lost costs a compaction
 
@@ -147,7 +162,7 @@ class BulkLoads:
         ``database``), and count afresh."""
         store_bytes = sorted_files_bytes(database)
         started, cpu = time.perf_counter(), time.process_time()
-        interrupted = _run_to_the_end(store.optimize)
+        interrupted = _run_to_the_end(store.optimize, self.after_stop)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
         self.last = Compaction(self.count, self.loaded_bytes, store_bytes, seconds, cpu)
         with self._lock:  # nothing is left to merge
@@ -155,16 +170,17 @@ class BulkLoads:
             if self._path is not None:
                 with contextlib.suppress(FileNotFoundError):
                     self._path.unlink()
-        if interrupted:  # now, with the compaction counted as done
-            raise KeyboardInterrupt
+        self.interrupted = interrupted
+        if interrupted and not self.finish_when_interrupted:
+            raise KeyboardInterrupt  # now, with the compaction counted as done
 
 
-def _run_to_the_end(call: Callable[[], None]) -> bool:
+def _run_to_the_end(call: Callable[[], None], after_stop: str) -> bool:
     """Run ``call``, one native call that cannot be cut short, in a thread, and wait for it
     where Ctrl-C (or SIGTERM, which ``kg ingest`` takes as one) is heard: the first says
     what happens and waits on, a second ends the process at once, as a kill would (a
-    compaction is crash-safe, and the loads stay counted, so the next ingest compacts
-    again). Returns whether it was interrupted; raises what ``call`` raised."""
+    compaction is crash-safe), saying ``after_stop``. Returns whether it was interrupted;
+    raises what ``call`` raised."""
     failed: list[BaseException] = []
 
     def run() -> None:
@@ -181,14 +197,10 @@ def _run_to_the_end(call: Callable[[], None]) -> bool:
         if heard == 1:
             _say(
                 "kg: stopping once the store's files are merged (a compaction cannot be cut "
-                "short; minutes at a million papers): Ctrl-C again stops at once, safely "
-                "(the next kg ingest compacts again)"
+                "short; minutes at a million papers): Ctrl-C again stops at once, safely"
             )
             return
-        _say(
-            "kg: stopped during the compaction; the store is intact, and the next kg ingest "
-            "compacts it again and publishes what this one wrote"
-        )
+        _say(f"kg: stopped during the compaction; the store is intact: {after_stop}")
         os._exit(130)  # the compaction thread can neither be stopped nor waited for
 
     # A daemon: if the process ends while it runs, nothing waits for it.

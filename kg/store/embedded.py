@@ -6,34 +6,31 @@ A store folder (``--store DIR``, default ``./data/store``) holds::
     DIR/snapshots/<gen>/     immutable checkpoints of it, made after each ingest
     DIR/published            the name of the newest checkpoint
 
-Readers (the server's workers, ``kg query``, ``kg stats``) open the newest
-checkpoint read-only. A checkpoint is made with ``Store.backup``, which hard-links
-RocksDB's immutable files, so it takes milliseconds and almost no disk, and
-nobody ever writes to it: readers never see a half-done ingest, and an ingest
-never pulls files from under a reader (opening a database read-only while
-another process writes to it is undefined in Oxigraph). Readers notice a new
+Readers (the server's workers, ``kg query``, ``kg stats``) open the newest checkpoint
+read-only. A checkpoint is made with ``Store.backup``, which hard-links RocksDB's immutable
+files, so it takes milliseconds and almost no disk, and nobody ever writes to it: readers never
+see a half-done ingest, and an ingest never pulls files from under a reader (opening a database
+read-only while another process writes to it is undefined in Oxigraph). Readers notice a new
 ``published`` name and reopen.
 
-Each source file's statements live in its own named graph, and the store's
-*default graph* holds the set union of all of them. The union is materialised
-because Oxigraph's "union default graph" is a bag: a triple asserted by two
-profiles would match twice and every COUNT over shared papers would be wrong
-(oxigraph issue 1919). Queries that name no graph read the default graph and
-get RDF-merge semantics; ``GRAPH ?g`` still sees each source.
+Each source file's statements live in its own named graph, and the store's *default graph*
+holds the set union of all of them. The union is materialised because Oxigraph's "union default
+graph" is a bag: a triple asserted by two profiles would match twice and every COUNT over
+shared papers would be wrong (oxigraph issue 1919). Queries that name no graph read the default
+graph and get RDF-merge semantics; ``GRAPH ?g`` still sees each source.
 
-Writes are atomic per source graph: a new graph arrives with one bulk load
-(its named graph and its default-graph copy together), which commits as a
-whole; a changed graph is replaced by one SPARQL update, which is one transaction:
-the statements it no longer makes go (from the union too, where no other graph
-states them), those it makes anew come, and the unchanged ones stay untouched.
+Writes are atomic per source graph: a new graph arrives with one bulk load (its named graph and
+its default-graph copy together), which commits as a whole; a changed graph is replaced by one
+SPARQL update, which is one transaction: the statements it no longer makes go (from the union
+too, where no other graph states them), those it makes anew come, and the unchanged ones stay
+untouched.
 
-A bulk load commits as a whole only up to :data:`BULK_ATOMIC_QUADS` (pyoxigraph
-commits a larger one in parts). So a larger load names its graphs: they are
-recorded in ``DIR/loading/`` (written and synced) before the load and forgotten
-after it, and a writer opening a store where such a record was left (the load
-was killed) first removes whatever of those graphs was committed, and the
-default-graph triples no named graph states any more. The next ingest then adds
-those files again, as new (issue 15 item 5).
+A bulk load commits as a whole only up to :data:`BULK_ATOMIC_QUADS` (pyoxigraph commits a
+larger one in parts). So a larger load names its graphs: they are recorded in ``DIR/loading/``
+(written and synced) before the load and forgotten after it, and a writer opening a store where
+such a record was left (the load was killed) first removes whatever of those graphs was
+committed, and the default-graph triples no named graph states any more. The next ingest then
+adds those files again, as new (issue 15 item 5).
 """
 
 from __future__ import annotations
@@ -344,8 +341,11 @@ class KGStore:
         with self.bulk_loads.loading() as read:
             try:
                 self._store.bulk_load(input=data, format=ox.RdfFormat.N_QUADS)
-            finally:
-                read(data.raw.consumed)
+            except BaseException as error:  # refused as data: undone, and not counted
+                if not isinstance(error, (SyntaxError, ValueError)):
+                    read(data.raw.consumed)  # what may have been written
+                raise
+            read(data.raw.consumed)
 
     def _record_load(self, graphs: Sequence[str]) -> Path:
         """Write (and sync) the names of the graphs a non-atomic load is about to add."""

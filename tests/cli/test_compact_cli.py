@@ -101,3 +101,28 @@ def test_compact_while_an_ingest_holds_the_store_says_so(tmp_path: Path, seeds_d
     assert "Is another kg ingest" in output
     assert published_generation(folder) == generation
     assert sorted(p.name for p in (folder / SNAPSHOTS).iterdir()) == [generation]
+
+
+def test_compact_after_an_ingest_stopped_before_its_checkpoint_is_refused(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    folder = tmp_path / "store"
+    ingest(folder, seeds_dir, "--no-precompute", "--no-search-index")
+    generation = published_generation(folder)
+    writer = KGStore.open_writable(folder)  # a write, then killed: no checkpoint
+    writer.replace_graph(
+        "http://kg.test/graph/half", ['<http://kg.test/s> <http://kg.test/p> "1" .\n']
+    )
+    writer.close()
+    exit_code, output = _compact(folder)
+    assert exit_code != 0
+    assert "was stopped before it finished: run it again first" in output
+    assert published_generation(folder) == generation
+
+
+def test_compact_of_a_store_folder_without_data_says_so(tmp_path: Path) -> None:
+    (tmp_path / "store" / "oxigraph").mkdir(parents=True)
+    exit_code, output = _compact(tmp_path / "store")
+    assert exit_code != 0
+    assert "no data in store" in output
+    assert published_generation(tmp_path / "store") is None

@@ -275,7 +275,7 @@ def test_ctrl_c_during_a_compaction_stops_once_it_is_done_and_counted(tmp_path: 
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 3  # KeyboardInterrupt, once the compaction ended
     assert "stopping once the store's files are merged" in stderr
-    assert "Ctrl-C again stops at once" in stderr
+    assert "Ctrl-C again stops at once, safely" in stderr
     assert not (tmp_path / "changes" / COUNT_FILE).exists()  # done: not compacted again
 
 
@@ -289,7 +289,7 @@ def test_a_second_ctrl_c_stops_at_once_and_the_loads_stay_counted(tmp_path: Path
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert time.monotonic() - started < 30  # not the compaction's ten minutes
-    assert "the next kg ingest compacts it again" in stderr
+    assert "the store is intact: the next kg ingest compacts it again" in stderr
     assert (tmp_path / "changes" / COUNT_FILE).read_text() == "1 100\n"
 
 
@@ -304,3 +304,24 @@ def test_a_failed_compaction_is_raised_and_the_loads_stay_counted(tmp_path: Path
     with pytest.raises(OSError, match="No space left"):
         loads.compact(FullDisk(), tmp_path / "oxigraph")  # type: ignore[arg-type]
     assert BulkLoads(tmp_path).count == 1
+
+
+def test_an_unknown_record_stays_unknown_until_a_compaction(tmp_path: Path) -> None:
+    # A writer killed during a load, then another that loads and is killed before its
+    # checkpoint: the next one still compacts.
+    (tmp_path / "changes").mkdir()
+    (tmp_path / "changes" / COUNT_FILE).write_text("3 1000 unknown\n")
+    loads = BulkLoads(tmp_path)
+    with loads.loading() as read:
+        read(5000)
+    assert (tmp_path / "changes" / COUNT_FILE).read_text() == "4 6000 unknown\n"
+    assert BulkLoads(tmp_path).due(tmp_path / "oxigraph")
+
+
+def test_a_load_refused_as_data_counts_no_bytes(tmp_path: Path) -> None:
+    store, counting = _open(tmp_path)
+    bad = '<http://kg.test/s> <http://kg.test/p> "unterminated .\n'
+    with pytest.raises((SyntaxError, ValueError)):
+        store.load_new_graphs([bad * 1000])
+    assert (store.bulk_loads.count, store.bulk_loads.loaded_bytes) == (1, 0)
+    _close(store, counting)
