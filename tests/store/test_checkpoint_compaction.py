@@ -67,11 +67,11 @@ def _load(store: KGStore, k: int, count: int = 50) -> int:
     return len("".join(graph_with_union_copy(lines, graph)).encode())
 
 
-def _open_and_load(folder: Path) -> tuple[KGStore, _CountingStore]:
-    """A writer that made the bulk loads of a first ingest."""
+def _open_and_load(folder: Path, count: int = 50) -> tuple[KGStore, _CountingStore]:
+    """A writer that made the bulk loads of a first ingest (graphs of ``count`` triples)."""
     store, counting = _open(folder)
     for k in range(LOADS):
-        _load(store, k)
+        _load(store, k, count)
     return store, counting
 
 
@@ -115,9 +115,7 @@ def test_loads_small_against_the_store_leave_the_checkpoint_as_it_is_and_count_o
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(compaction, "ALWAYS_BELOW_BYTES", 0)  # this store is small
-    store, counting = _open(tmp_path)
-    for k in range(LOADS):
-        _load(store, k, count=2000)
+    store, counting = _open_and_load(tmp_path, count=2000)
     store.publish()
     assert counting.optimized == 1
     _close(store, counting)
@@ -153,9 +151,7 @@ def test_a_writer_killed_during_a_load_makes_the_next_checkpoint_compacted(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(compaction, "ALWAYS_BELOW_BYTES", 0)
-    store, counting = _open(tmp_path)
-    for k in range(LOADS):
-        _load(store, k, count=2000)
+    store, counting = _open_and_load(tmp_path, count=2000)
     store.publish()
     _close(store, counting)
     killed = BulkLoads(tmp_path)
