@@ -12,9 +12,8 @@ N-Quads bulk-loaded since the last compaction reach a tenth of the primary's sor
 (:data:`COMPACT_AFTER_SHARE`). A compaction rewrites the whole store (233 CPU s and as much
 disk again, transiently, at a million papers), so a few new profiles in a large store do not
 earn one: their files are small, and RocksDB merges them by its own triggers while a writer
-holds the store (a later checkpoint holds them merged). (The identity graph of a large store
-is written whole again after any change, in bulk loads: at a million papers that is over a
-tenth.) Not after small writes either (a changed
+holds the store (a later checkpoint holds them merged). (The identity graph, which any new
+profile changes, is written by its difference: kg.store.difference.) Not after small writes either (a changed
 profile, a SPARQL update): the keys of even a few quads spread over every index, and
 RocksDB's own merging keeps up with such writes. What was loaded is kept in
 ``DIR/changes/bulk-loads``, so that it outlives its writer: the loads of one killed before

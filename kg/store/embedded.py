@@ -39,6 +39,7 @@ import contextlib
 import io
 import itertools
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -53,7 +54,7 @@ from kg.errors import BadRequest, StoreError
 from kg.rdf.iri import HISTORY_GRAPH_NAME
 from kg.rdf.namespace import sparql_prologue
 from kg.settings import DEFAULT_STORE
-from kg.store import changes
+from kg.store import changes, difference
 from kg.store.changes import ANY, Touched
 from kg.store.compaction import BulkLoads
 from kg.store.snapshots import collect_old_snapshots
@@ -128,7 +129,6 @@ class KGStore:
         #: Whether this handle has written (or is about to).
         self._written = False
         #: Graphs being retracted piece by piece whose predicates were noted before the first.
-        self._noted_whole: set[str] = set()
         #: Bulk loads into the primary since it was last compacted (kg.store.compaction).
         self.bulk_loads = BulkLoads(folder if writable else None)
 
@@ -456,24 +456,19 @@ class KGStore:
 
     def replace_large_graph(self, graph: str, ntriples: Iterable[str]) -> None:
         """Replace a graph that may be too large for one transaction (the identity graph):
-        as :meth:`replace_graph` up to :data:`PIECE_QUADS` quads, else in pieces.
+        as :meth:`replace_graph` up to :data:`PIECE_QUADS` quads, else in pieces of at most
+        that many, each its own transaction with its share of the union (one transaction
+        held the 1M-paper identity graph in memory: over 16 GiB), writing only what changed
+        (kg.store.difference): first the graph's statements about itself go (its seal, the
+        identity graph's ``kg:inputDigest``), then the new statements it lacks come as they
+        are read, then those no longer in it go, and the new seal comes last. A write killed
+        part way leaves the graph unsealed, which the next ingest takes for missing and
+        writes again (its difference from what was left); the union is right after every
+        piece; readers read the published checkpoint, never the pieces.
 
-        One transaction holds all its writes in memory (the identity graph of 1M papers,
-        millions of quads, did not fit in 16 GiB), so a large graph is written in pieces
-        of at most :data:`PIECE_QUADS` quads, each its own transaction: first the old
-        graph's statements about itself (subject: the graph IRI) go, then the rest of it,
-        piece by piece, each piece with its share of the union; then the new content is
-        bulk-loaded piece by piece with its union copy, its statements about itself
-        last. Those statements are the graph's seal (the identity graph's
-        ``kg:inputDigest``): a write killed part way leaves a graph without one, which
-        the next ingest takes for missing and writes again, and the default graph is the
-        union of the named graphs after every piece. Readers never see the pieces: they
-        read the published checkpoint, made after the whole ingest.
-
-        ``ntriples`` is read once, as it comes (an iterator over a file is never held
-        whole: at 1M papers the identity graph's lines were about 1 GB as one list); only
-        one piece and the graph's statements about itself are held at a time. A stream
-        that fails part way leaves the graph unsealed, as a kill does.
+        ``ntriples`` is read once, as it comes (at 1M papers the identity graph's lines were
+        about 1 GB as one list): one piece, the seal and 16 bytes a statement (twice) are
+        held, and what goes is put aside in a temporary file in the store folder.
         """
         self._require_writable()
         step = max(1, PIECE_QUADS // 2)  # each line is two quads: the graph's and the union's
@@ -484,39 +479,49 @@ class KGStore:
             self.replace_graph(graph, piece)
             return
         self.writes += 1
-        # What it holds goes (the new content is noted piece by piece by load_piece).
-        self._note_graph(graph)
-        if held:
-            self._store.update(_retract_piece(graph, own_only=True))
-            self._noted_whole.add(graph)  # each piece retracts a part of what was noted
-            try:
-                while self._held_quads(graph, 1):
-                    self.retract_piece(graph)
-            finally:
-                self._noted_whole.discard(graph)
-            self._store.update(f"DROP SILENT GRAPH <{graph}>")
-        subject = f"<{graph}> "
-        own = [line for line in piece if line.startswith(subject)]  # the seal: loaded last
-        content = [line for line in piece if not line.startswith(subject)]
-        del piece
-        for line in stream:
+        node, subject = ox.NamedNode(graph), f"<{graph}> "
+        whole = (None, None, None, node)
+        stored = None
+        if held:  # the seal goes first
+            self._note_lines(difference.stored_lines(self.match(node, None, None, node)))
+            self._store.update(_retract_own(graph))
+            stored = difference.digest_set(difference.stored_lines(self.match(*whole)))
+        wanted = difference.Wanted()
+        own: list[str] = []
+        content: list[str] = []
+        for line in itertools.chain(piece, stream):
+            (own if line.startswith(subject) else content).append(line)
             if len(content) >= step:
-                self.load_piece(graph, content[:step])
-                content = content[step:]
-            if line.startswith(subject):
-                own.append(line)
-            else:
-                content.append(line)
-        content += own
-        for start in range(0, len(content), step):
-            self.load_piece(graph, content[start : start + step])
+                self._load_missing(graph, content, stored, wanted)
+                content = []
+        if content:
+            self._load_missing(graph, content, stored, wanted)
+        if stored is not None:
+            del stored
+            with tempfile.TemporaryFile("w+", encoding="utf-8", dir=self.folder) as gone:
+                gone.writelines(difference.gone_lines(self.match(*whole), wanted.sorted()))
+                gone.seek(0)
+                while lines := list(itertools.islice(gone, step)):
+                    self.retract_piece(graph, lines)
+        self.load_piece(graph, own)
 
-    def retract_piece(self, graph: str) -> None:
-        """Remove up to :data:`PIECE_QUADS` / 2 triples of ``graph``, and from the union those
-        of them that no other graph states, in one transaction."""
-        if graph not in self._noted_whole:  # else a reread of what is left at every piece
-            self._note_graph(graph)
-        self._store.update(_retract_piece(graph, limit=max(1, PIECE_QUADS // 2)))
+    def _load_missing(
+        self, graph: str, ntriples: list[str], stored: Any, wanted: difference.Wanted
+    ) -> None:
+        """Bulk-load the lines of a piece the graph lacks (all of them: it held nothing)."""
+        if stored is None:
+            self.load_piece(graph, ntriples)
+        elif ntriples and (missing := difference.missing_lines(ntriples, stored, wanted)):
+            self.load_piece(graph, missing)
+
+    def retract_piece(self, graph: str, ntriples: list[str]) -> None:
+        """Remove some triples of ``graph`` (N-Triples lines in the store's form, at most
+        :data:`PIECE_QUADS` / 2), and from the union those of them that no other graph
+        states, in one transaction."""
+        self._note_lines(ntriples)
+        operations = f"DELETE DATA {{ GRAPH <{graph}> {{\n{''.join(ntriples)}}} }} ;\n"
+        operations += _retract_rows_from_union(graph, ntriples)
+        self._store.update(operations.rstrip().rstrip(";"))
 
     def load_piece(self, graph: str, ntriples: list[str]) -> None:
         """Bulk-load some triples of ``graph`` with their union copy (at most
@@ -857,19 +862,14 @@ def _retract_rows_from_union(graph: str, ntriples: list[str]) -> str:
     )
 
 
-def _retract_piece(graph: str, *, limit: int = 0, own_only: bool = False) -> str:
-    """Update text deleting from ``graph`` up to ``limit`` triples (``own_only``: its
-    statements about itself), and from the default graph those of them that no other
-    graph states. A triple stated elsewhere leaves ``?u`` unbound (IF over an unbound
-    variable is an error, and BIND leaves it unbound), so the template skips its union
-    copy."""
-    where = (
-        f"GRAPH <{graph}> {{ <{graph}> ?p ?o }} BIND(<{graph}> AS ?s)"
-        if own_only
-        else f"{{ SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT {int(limit)} }}"
-    )
+def _retract_own(graph: str) -> str:
+    """Update text deleting from ``graph`` its statements about itself, and from the default
+    graph those of them that no other graph states. A triple stated elsewhere leaves ``?u``
+    unbound (IF over an unbound variable is an error, and BIND leaves it unbound), so the
+    template skips its union copy."""
     return (
-        f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} ?s ?p ?u }} WHERE {{ {where} "
+        f"DELETE {{ GRAPH <{graph}> {{ ?s ?p ?o }} ?s ?p ?u }} WHERE {{ "
+        f"GRAPH <{graph}> {{ <{graph}> ?p ?o }} BIND(<{graph}> AS ?s) "
         f"BIND(IF(EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph}> && "
         f'!CONTAINS(STR(?other), "{HISTORY_GRAPH_MARK}")) }}, '
         "?unbound, ?o) AS ?u) }"

@@ -1,11 +1,13 @@
 """A graph too large for one transaction (the identity graph at 1M papers) is written in
-bounded pieces (:meth:`KGStore.replace_large_graph`), sealed by its own statements."""
+bounded pieces (:meth:`KGStore.replace_large_graph`), only what changed, sealed by its own
+statements."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
 
+import kg.store.changes
 import kg.store.embedded
 from kg.store.embedded import KGStore
 
@@ -59,7 +61,7 @@ def test_a_large_graph_is_written_in_pieces_and_replaced(
     first = [*triples(12, "old"), seal("one")]
     store.replace_large_graph(G, first)
     assert content(store, G) == set(first)
-    assert pieces == [5, 5, 3] and max(pieces) * 2 <= kg.store.embedded.PIECE_QUADS
+    assert pieces == [5, 5, 2, 1] and max(pieces) * 2 <= kg.store.embedded.PIECE_QUADS  # seal last
     union_is_right(store)
 
     second = triples(7, "new") + triples(2, "shared") + [seal("two")]
@@ -71,6 +73,45 @@ def test_a_large_graph_is_written_in_pieces_and_replaced(
     assert '<http://example.org/s1> <http://example.org/p> "old1" .\n' in content(store, None)
 
 
+def test_only_the_difference_is_written(store: KGStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = [*triples(30, "old"), seal("one")]
+    store.replace_large_graph(G, first)
+    loaded: list[list[str]] = []
+    retracted: list[list[str]] = []
+    load_piece, retract_piece = KGStore.load_piece, KGStore.retract_piece
+
+    def load(self: KGStore, graph: str, lines: list[str]) -> None:
+        loaded.append(lines)
+        load_piece(self, graph, lines)
+
+    def retract(self: KGStore, graph: str, lines: list[str]) -> None:
+        retracted.append(lines)
+        retract_piece(self, graph, lines)
+
+    monkeypatch.setattr(KGStore, "load_piece", load)
+    monkeypatch.setattr(KGStore, "retract_piece", retract)
+    # Two statements go, one comes (written another way: a typed string is a string), and
+    # the seal changes; 27 statements stay untouched, one of them written another way (a
+    # decimal is kept by its value: it was once taken for new, and then removed as gone).
+    decimal = "<http://example.org/d> <http://example.org/score> "
+    first = [*first[:-1], decimal + '"0.75"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n']
+    store.replace_large_graph(G, [*first, seal("one")])
+    typed = '<http://example.org/n> <http://example.org/p> "x"^^<http://www.w3.org/2001/XMLSchema#string> .\n'
+    rewritten = decimal + '"0.750"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n'
+    second = [*triples(30, "old")[2:], typed, triples(30, "old")[2], rewritten, seal("two")]
+    loaded.clear()
+    store.replace_large_graph(G, second)
+    assert loaded == [['<http://example.org/n> <http://example.org/p> "x" .\n'], [seal("two")]]
+    assert [sorted(lines) for lines in retracted] == [triples(30, "old")[:2]]
+    assert content(store, G) == {*triples(30, "old")[2:], loaded[0][0], first[-1], seal("two")}
+    union_is_right(store)
+    store.touched = kg.store.changes.Touched()
+    # Unchanged but for the seal: only the seal is written.
+    loaded.clear(), retracted.clear()
+    store.replace_large_graph(G, [*second[:-1], seal("three")])
+    assert loaded == [[seal("three")]] and retracted == []
+
+
 def test_an_interrupted_write_leaves_no_seal_and_a_right_union(
     store: KGStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -78,39 +119,43 @@ def test_an_interrupted_write_leaves_no_seal_and_a_right_union(
     calls = [0]
     retract_piece = KGStore.retract_piece
 
-    def dies_on_the_second(self: KGStore, graph: str) -> None:
+    def dies_on_the_second(self: KGStore, graph: str, lines: list[str]) -> None:
         calls[0] += 1
         if calls[0] == 2:
             raise KeyboardInterrupt  # as a kill would, between two pieces
-        retract_piece(self, graph)
+        retract_piece(self, graph, lines)
 
     monkeypatch.setattr(KGStore, "retract_piece", dies_on_the_second)
     with pytest.raises(KeyboardInterrupt):
         store.replace_large_graph(G, [*triples(12, "new"), seal("two")])
-    # The seal went first: the half-removed graph is not taken for a complete one.
-    assert seal("one") not in content(store, G) and content(store, G)
+    # The seal went first: the half-written graph is not taken for a complete one. The new
+    # statements came, some old ones are still there.
+    assert seal("one") not in content(store, G) and seal("two") not in content(store, G)
+    assert set(triples(12, "new")) < content(store, G)
+    assert content(store, G) & set(triples(12, "old"))
     union_is_right(store)
     monkeypatch.setattr(KGStore, "retract_piece", retract_piece)
 
     load_piece = KGStore.load_piece
     loads = [0]
 
-    def dies_on_the_last(self: KGStore, graph: str, lines: list[str]) -> None:
+    def dies_on_the_second_load(self: KGStore, graph: str, lines: list[str]) -> None:
         loads[0] += 1
-        if loads[0] == 3:
+        if loads[0] == 2:
             raise KeyboardInterrupt
         load_piece(self, graph, lines)
 
-    monkeypatch.setattr(KGStore, "load_piece", dies_on_the_last)
+    monkeypatch.setattr(KGStore, "load_piece", dies_on_the_second_load)
     with pytest.raises(KeyboardInterrupt):
-        store.replace_large_graph(G, [*triples(12, "new"), seal("two")])
-    assert seal("two") not in content(store, G) and len(content(store, G)) == 10
+        store.replace_large_graph(G, [*triples(12, "newer"), seal("three")])
+    assert not any("inputDigest" in line for line in content(store, G))
+    assert len(content(store, G) & set(triples(12, "newer"))) == 5  # one piece of five
     union_is_right(store)
     monkeypatch.setattr(KGStore, "load_piece", load_piece)
 
     # The next write repairs it.
-    store.replace_large_graph(G, [*triples(12, "new"), seal("two")])
-    assert content(store, G) == set([*triples(12, "new"), seal("two")])
+    store.replace_large_graph(G, [*triples(12, "newer"), seal("three")])
+    assert content(store, G) == set([*triples(12, "newer"), seal("three")])
     union_is_right(store)
 
 

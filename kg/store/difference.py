@@ -1,0 +1,102 @@
+"""What changed in a graph too large to hold: the identity graph of a large store.
+
+:meth:`KGStore.replace_graph` writes only the difference between a graph and its new content
+by holding both as text. The identity graph of a million papers holds millions of statements
+(about 800 MB of N-Triples), and a crawl that adds or changes one profile changes a few of
+them: writing it whole again cost the deletion and the load of all of them, and left files
+that made a compaction due (docs/store.md). So :meth:`KGStore.replace_large_graph` compares
+digests instead: 16 bytes a statement (BLAKE2b), sorted in numpy arrays, of each statement in
+the store's own N-Triples form (for the new lines, as a store in memory gives them back: a
+statement written two ways is one, and a value the store keeps by value, as a decimal, is
+compared as it will be stored; compared as written, "0.750" was taken for new, loaded, stored
+as the "0.75" already there, and then removed as gone).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterable, Iterator
+
+import numpy as np
+import pyoxigraph as ox
+
+#: Bytes of a statement's digest: two statements of millions share one with odds of about
+#: 1e-26 (8 bytes: 1e-6 at a million papers, too close for a silent wrong answer).
+DIGEST_BYTES = 16
+_DIGEST = f"S{DIGEST_BYTES}"
+
+
+def _line(statement: ox.Triple | ox.Quad) -> str:
+    return f"{statement.subject} {statement.predicate} {statement.object} .\n"
+
+
+def stored_lines(quads: Iterable[ox.Quad]) -> Iterator[str]:
+    """The N-Triples lines of stored quads, in the store's own form."""
+    return (_line(quad) for quad in quads)
+
+
+def canonical_lines(ntriples: list[str]) -> list[str]:
+    """The statements of N-Triples lines in the store's own form, each once: as an Oxigraph
+    store gives them back, which is not always as they were written (it keeps a decimal, an
+    integer or a date by its value: "0.750" comes back "0.75"). Raises SyntaxError for a line
+    that is not N-Triples."""
+    scratch = ox.Store()  # in memory: the store's own encoding of every term
+    scratch.load(input="".join(ntriples).encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return list(stored_lines(scratch.quads_for_pattern(None, None, None, ox.DefaultGraph())))
+
+
+def digests(lines: Iterable[str]) -> np.ndarray:
+    """The digests of N-Triples lines, in their order."""
+    joined = b"".join(
+        hashlib.blake2b(line.encode("utf-8"), digest_size=DIGEST_BYTES).digest() for line in lines
+    )
+    return np.frombuffer(joined, dtype=_DIGEST)
+
+
+def digest_set(lines: Iterable[str]) -> np.ndarray:
+    """The sorted digests of N-Triples lines (held for millions: 16 bytes each)."""
+    return np.sort(digests(lines))
+
+
+def absent(found: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Which of the digests ``found`` are not in the sorted ``among`` (booleans, in order)."""
+    if not len(among):
+        return np.ones(len(found), dtype=bool)
+    at = np.minimum(np.searchsorted(among, found), len(among) - 1)
+    gone: np.ndarray = among[at] != found
+    return gone
+
+
+class Wanted:
+    """The digests of a graph's new content, gathered piece by piece as it is written."""
+
+    def __init__(self) -> None:
+        self._pieces: list[np.ndarray] = []
+
+    def add(self, found: np.ndarray) -> None:
+        self._pieces.append(found)
+
+    def sorted(self) -> np.ndarray:
+        """All of them, sorted (the pieces are let go)."""
+        every = np.concatenate(self._pieces) if self._pieces else np.empty(0, dtype=_DIGEST)
+        self._pieces = []
+        return np.sort(every)
+
+
+def missing_lines(lines: list[str], among: np.ndarray, wanted: Wanted) -> list[str]:
+    """The lines (in the store's form) whose statements are not in the sorted ``among``; their
+    digests, all of them, go to ``wanted``."""
+    canonical = canonical_lines(lines)
+    found = digests(canonical)
+    wanted.add(found)
+    return [line for line, new in zip(canonical, absent(found, among), strict=True) if new]
+
+
+def gone_lines(quads: Iterable[ox.Quad], wanted: np.ndarray, batch: int = 65_536) -> Iterator[str]:
+    """The lines of stored quads whose statements are not in the sorted ``wanted``."""
+    lines = stored_lines(quads)
+    while chunk := list(itertools.islice(lines, batch)):
+        for line, gone in zip(chunk, absent(digests(chunk), wanted), strict=True):
+            if gone:
+                yield line
