@@ -128,7 +128,6 @@ class KGStore:
         self._checkpointed: tuple[str, int] | None = None
         #: Whether this handle has written (or is about to).
         self._written = False
-        #: Graphs being retracted piece by piece whose predicates were noted before the first.
         #: Bulk loads into the primary since it was last compacted (kg.store.compaction).
         self.bulk_loads = BulkLoads(folder if writable else None)
 
@@ -467,8 +466,9 @@ class KGStore:
         piece; readers read the published checkpoint, never the pieces.
 
         ``ntriples`` is read once, as it comes (at 1M papers the identity graph's lines were
-        about 1 GB as one list): one piece, the seal and 16 bytes a statement (twice) are
-        held, and what goes is put aside in a temporary file in the store folder.
+        about 1 GB as one list): one piece (and a store in memory of it), the seal and 16
+        bytes a statement (twice) are held; what goes is put aside in a temporary file in
+        the store folder. A blank node is refused (StoreError): it cannot be compared.
         """
         self._require_writable()
         step = max(1, PIECE_QUADS // 2)  # each line is two quads: the graph's and the union's

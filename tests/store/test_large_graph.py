@@ -9,6 +9,7 @@ import pytest
 
 import kg.store.changes
 import kg.store.embedded
+from kg.errors import StoreError
 from kg.store.embedded import KGStore
 
 G = "http://example.org/graph/_identity"
@@ -25,10 +26,7 @@ def seal(digest: str) -> str:
 
 def content(store: KGStore, graph: str | None) -> set[str]:
     where = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
-    return {
-        f"{q.subject} {q.predicate} {q.object} .\n"
-        for q in store._store.quads_for_pattern(None, None, None, where)
-    }
+    return {f"{q.triple} .\n" for q in store._store.quads_for_pattern(None, None, None, where)}
 
 
 def union_is_right(store: KGStore) -> None:
@@ -110,6 +108,23 @@ def test_only_the_difference_is_written(store: KGStore, monkeypatch: pytest.Monk
     loaded.clear(), retracted.clear()
     store.replace_large_graph(G, [*second[:-1], seal("three")])
     assert loaded == [[seal("three")]] and retracted == []
+
+
+def test_triple_terms_are_compared_and_removed(store: KGStore) -> None:
+    quoted = "<http://example.org/a> <http://example.org/r> <<( <http://example.org/s> <http://example.org/p> {} )>> .\n"
+    first = [*triples(12, "old"), quoted.format('"1"'), quoted.format('"2"'), seal("one")]
+    store.replace_large_graph(G, first)
+    second = [*triples(12, "old"), quoted.format('"2"'), quoted.format('"3"'), seal("two")]
+    store.replace_large_graph(G, second)
+    assert content(store, G) == set(second)
+    union_is_right(store)
+
+
+def test_a_blank_node_is_refused_with_a_message(store: KGStore) -> None:
+    blank = "_:b1 <http://example.org/p> <http://example.org/o> .\n"
+    store.replace_large_graph(G, [*triples(12, "old"), blank, seal("one")])  # nothing to compare
+    with pytest.raises(StoreError, match="a blank node in a graph written by its difference"):
+        store.replace_large_graph(G, [*triples(12, "old"), blank, seal("two")])
 
 
 def test_an_interrupted_write_leaves_no_seal_and_a_right_union(
