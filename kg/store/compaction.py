@@ -13,9 +13,9 @@ N-Quads bulk-loaded since the last compaction reach a tenth of the primary's sor
 disk again, transiently, at a million papers), so a few new profiles in a large store do not
 earn one: their files are small, and RocksDB merges them by its own triggers while a writer
 holds the store (a later checkpoint holds them merged). (The identity graph, which any new
-profile changes, is written by its difference: kg.store.difference.) Not after small writes either (a changed
-profile, a SPARQL update): the keys of even a few quads spread over every index, and
-RocksDB's own merging keeps up with such writes. What was loaded is kept in
+profile changes, is written by its difference: kg.store.difference.) Not after small writes
+either (a changed profile, a SPARQL update): the keys of even a few quads spread over every
+index, and RocksDB's own merging keeps up with such writes. What was loaded is kept in
 ``DIR/changes/bulk-loads``, so that it outlives its writer: the loads of one killed before
 its checkpoint still count, and one killed during a load makes the next checkpoint compacted.
 """

@@ -27,6 +27,8 @@ from kg.errors import StoreError
 #: 1e-26 (8 bytes: 1e-6 at a million papers, too close for a silent wrong answer).
 DIGEST_BYTES = 16
 _DIGEST = f"S{DIGEST_BYTES}"
+#: Sorted digests, 16 bytes each (``digest_set``, ``Wanted.sorted``).
+Digests = np.ndarray
 #: Lines put through a store in memory at a time (kg.store.difference.canonical_lines).
 _CANONICAL_LINES = 16_384
 

@@ -57,6 +57,7 @@ from kg.settings import DEFAULT_STORE
 from kg.store import changes, difference
 from kg.store.changes import ANY, Touched
 from kg.store.compaction import BulkLoads
+from kg.store.difference import Digests
 from kg.store.snapshots import collect_old_snapshots
 
 PRIMARY = "oxigraph"
@@ -446,8 +447,7 @@ class KGStore:
         self._note_lines(itertools.chain(gone, (line for line in wanted if line not in stored)))
         operations = before
         if gone:
-            operations += f"DELETE DATA {{ GRAPH <{graph}> {{\n{''.join(gone)}}} }} ;\n"
-            operations += _retract_rows_from_union(graph, gone)
+            operations += _retract_rows(graph, gone)
         if added:
             operations += f"INSERT DATA {{ GRAPH <{graph}> {{\n{added}}}\n{added}}} ;\n"
         if operations:
@@ -506,7 +506,7 @@ class KGStore:
         self.load_piece(graph, own)
 
     def _load_missing(
-        self, graph: str, ntriples: list[str], stored: Any, wanted: difference.Wanted
+        self, graph: str, ntriples: list[str], stored: Digests | None, wanted: difference.Wanted
     ) -> None:
         """Bulk-load the lines of a piece the graph lacks (all of them: it held nothing)."""
         if stored is None:
@@ -519,9 +519,7 @@ class KGStore:
         :data:`PIECE_QUADS` / 2), and from the union those of them that no other graph
         states, in one transaction."""
         self._note_lines(ntriples)
-        operations = f"DELETE DATA {{ GRAPH <{graph}> {{\n{''.join(ntriples)}}} }} ;\n"
-        operations += _retract_rows_from_union(graph, ntriples)
-        self._store.update(operations.rstrip().rstrip(";"))
+        self._store.update(_retract_rows(graph, ntriples).rstrip().rstrip(";"))
 
     def load_piece(self, graph: str, ntriples: list[str]) -> None:
         """Bulk-load some triples of ``graph`` with their union copy (at most
@@ -850,12 +848,13 @@ def _retract_from_union(graph: str) -> str:
     )
 
 
-def _retract_rows_from_union(graph: str, ntriples: list[str]) -> str:
-    """Update text deleting from the default graph those of ``ntriples`` (N-Triples lines of
-    ``graph``, as the store writes them) that no other graph states (history graphs aside,
-    as in :func:`_retract_from_union`)."""
+def _retract_rows(graph: str, ntriples: list[str]) -> str:
+    """Update text deleting ``ntriples`` (N-Triples lines of ``graph``, as the store writes
+    them) from ``graph``, and from the default graph those of them that no other graph
+    states (history graphs aside, as in :func:`_retract_from_union`)."""
     rows = "".join(f"({line[:-3]})\n" for line in ntriples)
     return (
+        f"DELETE DATA {{ GRAPH <{graph}> {{\n{''.join(ntriples)}}} }} ;\n"
         f"DELETE {{ ?s ?p ?o }} WHERE {{ VALUES (?s ?p ?o) {{\n{rows}}} "
         f"FILTER NOT EXISTS {{ GRAPH ?other {{ ?s ?p ?o }} FILTER(?other != <{graph}> && "
         f'!CONTAINS(STR(?other), "{HISTORY_GRAPH_MARK}")) }} }} ;\n'
