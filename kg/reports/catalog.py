@@ -183,14 +183,17 @@ def _checked_columns(path: Path, query: str, substitutions: Mapping[str, Term]) 
 def projected_columns(report: Report) -> tuple[str, ...]:
     """The variables a report's SELECT projects (before the runner drops its parameters):
     the query run once against an empty store. An engine report's rows are the engine's,
-    which are not known before it runs: ``()``. A query that cannot run unbound: ``()``.
+    which are not known before it runs: ``()``, unless the engine gives its query's rows.
+    A query that cannot run unbound: ``()``.
 
     >>> from kg.reports.definitions import QUERIES_DIR
     >>> "paper" in projected_columns(parse_report(QUERIES_DIR / "author-papers.rq"))
     True
     """
     if report.engine is not None:
-        return ()
+        engine = ENGINES.get(report.engine)
+        if engine is None or not engine.answers_query_rows:
+            return ()
     try:
         return query_variables(report.query)
     except (SyntaxError, RuntimeError, ValueError, TypeError):

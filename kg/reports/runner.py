@@ -526,7 +526,21 @@ class ReportRunner:
         self.warmed = done
         if self.version() == version:
             self.warm_version = version
+            self._prepare_engines(version)
         return done
+
+    def _prepare_engines(self, version: str) -> None:
+        """Once the reports are warm (the server is ready), let engines read ahead what
+        every request of this store version would read first (:attr:`Engine.prepare`).
+        Never raises: a request then reads it itself."""
+        for report in self.reports.values():
+            engine = ENGINES.get(report.engine) if report.engine is not None else None
+            if engine is None or engine.prepare is None or self.version() != version:
+                continue
+            try:
+                engine.prepare(self, report)
+            except Exception:  # a request reads it then, and reports the error
+                continue
 
     def prepare_row_filters(self, report: Report) -> None:
         """Read the stored default answer a report's row filters pick from (its filtered

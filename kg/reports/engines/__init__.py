@@ -8,6 +8,8 @@ from kg.reports.engines.coauthor_counts import COLUMNS as COAUTHOR_COUNTS_COLUMN
 from kg.reports.engines.coauthor_counts import _coauthor_counts
 from kg.reports.engines.collaboration_path import _collaboration_path
 from kg.reports.engines.communities import _communities
+from kg.reports.engines.crawl_changes import _crawl_changes
+from kg.reports.engines.crawl_changes import prepare as prepare_snapshots
 from kg.reports.engines.network import _network
 from kg.reports.engines.search import _search
 
@@ -27,6 +29,15 @@ ENGINES: dict[str, Engine] = {
         _collaboration_path, binds=("author",), columns=("coauthor", "via_paper")
     ),
     "search": Engine(_search, columns=("type", "item", "label")),
+    "crawl-changes": Engine(
+        _crawl_changes,
+        runs=(),
+        reads_rows=False,
+        answers_query_rows=True,
+        prepare=prepare_snapshots,
+        summary="gives this query's rows from each page's snapshots, read once, and the lists "
+        "and metrics of the pages that changed between the dates",
+    ),
     "coauthor-counts": Engine(
         _coauthor_counts,
         columns=COAUTHOR_COUNTS_COLUMNS,

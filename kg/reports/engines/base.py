@@ -86,6 +86,8 @@ class EngineRunner(Protocol):
 
     def version(self) -> str: ...
 
+    def crawl_dates(self) -> tuple[str, ...]: ...
+
     def select(
         self, report: Report, substitutions: Mapping[str, Term], *, limit: int | None = -1
     ) -> tuple[tuple[str, ...], list[tuple[Any, ...]], bool]: ...
@@ -123,6 +125,9 @@ class Engine:
     answers_query_rows: bool = False
     #: What it does with the query, as the report page says it ("the X engine ...").
     summary: str = "works on its rows in Python"
+    #: What a server's warm-up lets it read ahead, once the reports are warm (None: nothing):
+    #: what every request of a store version would otherwise read first.
+    prepare: Callable[[EngineRunner, Report], object] | None = None
 
 
 def positions(variables: Sequence[str]) -> dict[str, int]:

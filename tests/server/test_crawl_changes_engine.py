@@ -1,0 +1,295 @@
+"""crawl-changes answered from each page's snapshots (kg.reports.engines.crawl_changes) gives
+the rows of its query (queries/crawl-changes.rq, the report's definition) for every pair of
+dates: same columns and values, the same order of its ORDER BY keys, the same row cap; on
+stores of several crawls (the seed profiles copied on four dates with a page changed, one
+removed and copied again, one changed in its metrics only; a generated corpus copied three
+times, a fifth of its pages changed each time, one page removed), and on crafted cases that
+the engine leaves to the query (an edited query, a snapshot with two values of a metric, a
+blank node as snapshot)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import random
+import shutil
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.history import changed_page
+from kg.pipeline.identity import IdentityResolution
+from kg.pipeline.ingest import ingest
+from kg.rdf.iri import IriScheme
+from kg.reports.catalog import load_reports
+from kg.reports.definitions import Report, Reports
+from kg.reports.engines.crawl_changes import (
+    ADDED_QUERY,
+    METRICS_QUERY,
+    QUERY_SHA256,
+    SNAPSHOTS_QUERY,
+    implements,
+)
+from kg.reports.results import ReportResult, drop_parameter_columns
+from kg.reports.runner import ReportRunner
+from kg.store.embedded import KGStore
+from kg.tools.generate import DEFAULT_AS_OF, generate
+from kg.tools.generate.abstracts import Vocabulary
+from kg.tools.generate.text import hash_title
+from tests.conftest import TEST_BASE_IRI
+from tests.server.recording import RecordingBackend
+from tests.store.test_history import CHANGED, SEEDS, _changed
+
+SCHEME = IriScheme(TEST_BASE_IRI)
+NAME = "crawl-changes"
+KG = "https://w3id.org/scholarly-kg/ontology#"
+SEP, OCT, NOV, DEC = date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)
+REMOVED, METRICS_ONLY = SEEDS[3], SEEDS[1]
+
+
+@pytest.fixture(scope="module")
+def reports() -> Reports:
+    return load_reports(scheme=SCHEME)
+
+
+def _ingest(store: KGStore, folder: Path, day: date, *, prune: bool = False) -> None:
+    ingest(
+        [folder],
+        store,
+        scheme=SCHEME,
+        as_of=day,
+        prune=prune,
+        resolution=IdentityResolution(),
+        progress=False,
+    )
+
+
+def _seed_crawls(root: Path, seeds_dir: Path) -> tuple[Path, tuple[date, ...]]:
+    """SEP: four seeds. OCT: the fifth added, one changed (h-index, a paper), one removed
+    (pruned). NOV: the removed one copied again as it was, one changed in its citations
+    only. DEC: the changed one loses the paper it gained (its first copy again)."""
+    folder = root / "store"
+    store = KGStore.open_writable(folder)
+    try:
+        for day in (SEP, OCT, NOV, DEC):
+            crawl = root / day.isoformat()
+            crawl.mkdir()
+            for name in SEEDS:
+                if (day == SEP and name == SEEDS[4]) or (day == OCT and name == REMOVED):
+                    continue
+                text = (seeds_dir / name).read_text(encoding="utf-8")
+                if name == CHANGED and day in (OCT, NOV):
+                    text = _changed(text)
+                if name == METRICS_ONLY and day >= NOV:
+                    assert "citations\n" in text
+                    text = text.replace("citations\n", "0citations\n", 1)
+                (crawl / name).write_text(text, encoding="utf-8")
+            _ingest(store, crawl, day, prune=day == OCT)
+    finally:
+        store.close()
+    return folder, (SEP, OCT, NOV, DEC)
+
+
+def _generated_crawls(root: Path) -> tuple[Path, tuple[date, ...]]:
+    """A generated corpus copied three times a month apart, a fifth of its pages changed
+    each time as bench.history changes them; one page removed on the third copy."""
+    corpus = root / "corpus"
+    generate(300, corpus, seed=11)
+    truth = json.loads((corpus / "truth.json").read_text(encoding="utf-8"))
+    used = {hash_title(entry[2]) for page in truth["files"] for entry in page["entries"]}
+    days = (DEFAULT_AS_OF, date(2026, 12, 21), date(2027, 1, 21))
+    rng, vocabulary = random.Random(11), Vocabulary(11)
+    files = sorted((corpus / "profiles").rglob("*.txt"))
+    folder = root / "store"
+    store = KGStore.open_writable(folder)
+    try:
+        for number, day in enumerate(days):
+            if number:
+                for path in rng.sample(files, len(files) // 5):
+                    lab = int(path.name.split("_", 1)[0])  # {lab:06d}_{owner}_{digest}.txt
+                    text = path.read_text(encoding="utf-8")
+                    path.write_text(
+                        changed_page(text, day, rng, used, vocabulary, lab), encoding="utf-8"
+                    )
+            if number == 2:
+                shutil.move(files[0], root / files[0].name)
+            _ingest(store, corpus / "profiles", day, prune=number == 2)
+    finally:
+        store.close()
+    return folder, days
+
+
+@pytest.fixture(scope="module", params=["seeds", "generated"])
+def crawled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path
+) -> Iterator[tuple[KGStore, tuple[date, ...]]]:
+    """A store of several crawls (read it, never write it) and its crawl dates."""
+    root = tmp_path_factory.mktemp(f"crawl-changes-{request.param}")
+    if request.param == "seeds":
+        folder, days = _seed_crawls(root, seeds_dir)
+    else:
+        folder, days = _generated_crawls(root)
+    store = KGStore.open_readonly(folder)
+    yield store, days
+    store.close()
+
+
+def _dates(days: tuple[date, ...]) -> list[str]:
+    """The crawl dates, a day before the first, a day between two crawls, a day after the last."""
+    between = date.fromordinal((days[0].toordinal() + days[1].toordinal()) // 2)
+    extra = (date.fromordinal(days[0].toordinal() - 1), between, date(2027, 12, 31))
+    return sorted({d.isoformat() for d in (*days, *extra)})
+
+
+def _by_query(runner: ReportRunner, report: Report, params: dict[str, str]) -> ReportResult:
+    binding = runner.bind(report, params)
+    return drop_parameter_columns(report, *runner.select(report, binding.substitutions(report)))
+
+
+def _asked(query: str, template: str) -> bool:
+    """Whether ``query`` is ``template`` with a VALUES block put in."""
+    head, tail = template.split("{values}")
+    return query.startswith(head) and query.endswith(tail)
+
+
+def _order_keys(result: ReportResult) -> list[tuple[Any, ...]]:
+    at = [result.columns.index(c) for c in ("source", "change", "what_label")]
+    return [tuple(None if row[i] is None else row[i].value for i in at) for row in result.rows]
+
+
+def _assert_same(runner: ReportRunner, params: dict[str, str]) -> ReportResult:
+    report = runner.reports[NAME]
+    found = runner.run(report, runner.bind(report, params))
+    expected = _by_query(runner, report, params)
+    assert found.columns == expected.columns, params
+    assert sorted(map(repr, found.rows)) == sorted(map(repr, expected.rows)), params
+    # The query's ORDER BY keys in its order (ties may come in any order).
+    assert _order_keys(found) == _order_keys(expected), params
+    assert found.truncated == expected.truncated, params
+    return found
+
+
+def test_the_engine_gives_the_rows_of_the_shipped_query(reports: Reports) -> None:
+    """The engine was checked against this text: edit the .rq, check the engine, then change
+    QUERY_SHA256 (until then the edited query runs as written)."""
+    assert reports[NAME].engine == "crawl-changes"
+    assert implements(reports[NAME]), QUERY_SHA256
+    assert not implements(replace(reports[NAME], query=reports[NAME].query + " LIMIT 5"))
+
+
+def test_every_pair_of_dates_gives_the_query_rows(
+    reports: Reports, crawled: tuple[KGStore, tuple[date, ...]]
+) -> None:
+    store, days = crawled
+    backend = RecordingBackend(store)
+    runner = ReportRunner(reports, backend, SCHEME)
+    kinds: set[str] = set()
+    for first, second in itertools.combinations(_dates(days), 2):
+        found = _assert_same(runner, {"from": first, "to": second})
+        kinds.update(str(row[found.columns.index("change")].value) for row in found.rows)
+        # From the snapshots, read once for the store version: the report's query ran only
+        # for the comparison above.
+        assert backend.queries.count(runner.reports[NAME].query) == 1
+        backend.requests.clear()
+    assert backend.queries.count(SNAPSHOTS_QUERY) == 0  # read before the first clear
+    # Every kind of change was compared: the fixtures are made for it (a generated page
+    # only ever gains papers).
+    expected = {"profile added", "profile removed", "paper added", "metric changed"}
+    assert kinds == expected | ({"paper removed"} if days[0] == SEP else set())
+
+
+def test_the_seed_crawls_show_what_was_done(
+    reports: Reports, seeds_dir: Path, tmp_path: Path
+) -> None:
+    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    runner = ReportRunner(reports, RecordingBackend(KGStore.open_readonly(folder)), SCHEME)
+    report = runner.reports[NAME]
+
+    def changes(first: date, second: date) -> set[tuple[str, str]]:
+        result = runner.run(report, runner.bind(report, {"from": str(first), "to": str(second)}))
+        at = [result.columns.index(c) for c in ("source", "change")]
+        return {(row[at[0]].value, row[at[1]].value) for row in result.rows}
+
+    assert changes(SEP, OCT) >= {
+        (SEEDS[4], "profile added"),
+        (REMOVED, "profile removed"),
+        (CHANGED, "paper added"),
+        (CHANGED, "metric changed"),
+    }
+    assert (REMOVED, "profile added") in changes(OCT, NOV)
+    assert changes(SEP, NOV) >= {(METRICS_ONLY, "metric changed")}
+    # The removed page is back as it was: nothing changed on it between SEP and DEC, and the
+    # changed page shows its first copy again.
+    assert not {row for row in changes(SEP, DEC) if row[0] in (REMOVED, CHANGED)}
+    assert (CHANGED, "paper removed") in changes(NOV, DEC)
+
+
+def test_the_row_cap_cuts_the_query_rows(reports: Reports, seeds_dir: Path, tmp_path: Path) -> None:
+    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    runner = ReportRunner(
+        reports, RecordingBackend(KGStore.open_readonly(folder)), SCHEME, max_rows=3
+    )
+    found = _assert_same(runner, {"from": str(SEP), "to": str(OCT)})
+    assert found.truncated and len(found.rows) == 3
+
+
+def test_what_the_engine_leaves_to_the_query(
+    reports: Reports, seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    store = KGStore.open_writable(folder)
+    params = {"from": str(SEP), "to": str(DEC)}
+    try:
+        backend = RecordingBackend(store)
+        runner = ReportRunner(reports, backend, SCHEME)
+        report = runner.reports[NAME]
+        # An edited query runs as written.
+        edited = replace(
+            report, query=report.query.replace("ORDER BY ?source", "ORDER BY DESC(?source)")
+        )
+        runner.run(edited, runner.bind(edited, params))
+        assert SNAPSHOTS_QUERY not in backend.queries
+        # A snapshot with two values of one metric: the pages showing one snapshot on both
+        # dates are asked too, and the query's rows come out (a change of its own).
+        profile = f"{TEST_BASE_IRI}profile/{SEEDS[4]}"
+        graph = f"{TEST_BASE_IRI}graph/{SEEDS[4]}"
+        store.update(f"INSERT DATA {{ GRAPH <{graph}> {{ <{profile}> <{KG}hIndex> 9999 }} }}")
+        backend.requests.clear()
+        found = _assert_same(runner, {"from": str(NOV), "to": str(DEC)})
+        assert any(row[found.columns.index("source")].value == SEEDS[4] for row in found.rows), (
+            "two h-index values on one snapshot: the query reports them as a change"
+        )
+        assert any(
+            _asked(query, METRICS_QUERY) and f"<{profile}>" in query for query in backend.queries
+        )
+        # A blank node as a snapshot cannot be named in VALUES: the query runs.
+        store.update(
+            f"INSERT DATA {{ GRAPH <{graph}> {{ _:s <http://www.w3.org/ns/prov#specializationOf> "
+            f'<{profile}> ; <http://purl.org/dc/terms/date> "2026-10-15"^^<http://www.w3.org/2001/XMLSchema#date> ; '
+            f'<http://www.w3.org/ns/prov#invalidatedAtTime> "2026-10-20"^^<http://www.w3.org/2001/XMLSchema#date> }} }}'
+        )
+        backend.requests.clear()
+        _assert_same(runner, {"from": "2026-10-16", "to": str(DEC)})
+        assert report.query in backend.queries
+        assert not any(_asked(query, ADDED_QUERY) for query in backend.queries)
+    finally:
+        store.close()
+
+
+def test_the_warm_up_reads_the_snapshots_ahead(
+    reports: Reports, seeds_dir: Path, tmp_path: Path
+) -> None:
+    """A server's warm-up reads them once the reports are warm: a request for other dates
+    then asks only what changed."""
+    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    backend = RecordingBackend(KGStore.open_readonly(folder))
+    runner = ReportRunner(reports, backend, SCHEME)
+    runner.warm()
+    assert runner.is_warm() and SNAPSHOTS_QUERY in backend.queries
+    backend.requests.clear()
+    _assert_same(runner, {"from": str(SEP), "to": str(NOV)})
+    assert SNAPSHOTS_QUERY not in backend.queries
