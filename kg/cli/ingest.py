@@ -130,6 +130,7 @@ def ingest_command(
     # Lazy: identity resolution (rapidfuzz, numpy) would add ~0.3 s to every command.
     from kg.identity.curation import DEFAULT_CURATION
     from kg.pipeline.history import dated_crawls as crawl_folders
+    from kg.pipeline.history import snapshot_dates
     from kg.pipeline.identity import IdentityResolution
     from kg.pipeline.ingest import IngestReport, ingest
     from kg.pipeline.limits import FileLimits
@@ -196,8 +197,23 @@ def ingest_command(
         click.get_current_context().call_on_close(
             functools.partial(_close_if_alive, weakref.ref(ingested))
         )
+    # A folder of crawls ingested again (a monthly job over all its crawls): the crawls
+    # before the store's latest are in it already, and older copies cannot replace later ones.
+    latest = None
+    if dated_crawls:
+        try:
+            latest = max(snapshot_dates(store, scheme).values(), default=None)
+        except BaseException:
+            store.close()
+            raise
     try:
         for day, run_paths in runs:
+            if latest is not None and day < latest:
+                click.echo(
+                    f"crawl {day.isoformat()}: skipped, the store holds a later crawl "
+                    f"({latest.isoformat()}); crawls are ingested once, oldest first"
+                )
+                continue
             report = ingest(
                 run_paths,
                 store,

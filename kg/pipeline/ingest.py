@@ -35,7 +35,7 @@ import threading
 from collections import deque
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Literal
@@ -129,6 +129,9 @@ class _Work:
     #: The stored snapshot's date: an unchanged file copied on another date is parsed
     #: again to see whether only that date moves (kg.pipeline.history.redate_update).
     known_date: date | None = None
+    #: The stored copy's SHA-256, also where ``known_sha`` is None to have the file mapped
+    #: again (identity resolution changed its keys): an older copy never replaces it.
+    stored_sha: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,8 +300,24 @@ def _parse_and_map(
         failure = ParseFailure(work.source, 0, f"cannot read file: {error.strerror or error}")
         return _Mapped(work.source, work.path, "", False, [], 0, (failure,), False)
     sha = hashlib.sha256(data).hexdigest()
-    if sha == work.known_sha and work.known_date in (None, as_of):
+    # The same bytes copied again that day, or on an earlier day than the stored snapshot's
+    # (an older crawl ingested again): nothing to write, and the stored date stays.
+    if sha == work.known_sha and (work.known_date is None or as_of <= work.known_date):
         return _Mapped(work.source, work.path, sha, True, [], 0, (), True)
+    if work.stored_sha is not None and work.known_date is not None and as_of < work.known_date:
+        if sha != work.stored_sha:
+            # History runs forward: an older copy replacing a later one would archive the
+            # later snapshot as replaced by it (docs/history.md).
+            failure = ParseFailure(
+                work.source,
+                0,
+                f"the store holds a later copy of this page (as of {work.known_date}) than "
+                f"this one (as of {as_of}): an older copy does not replace it; ingest crawls "
+                "oldest first (docs/history.md)",
+            )
+            return _Mapped(work.source, work.path, sha, False, [], 0, (failure,), False)
+        # The stored copy mapped again (its identity keys changed): as it was read.
+        as_of = work.known_date
     profile = parse_limited(data, work.source, as_of, limits)
     if sha == work.known_sha and history.only_the_date_moves(profile, work.known_date):
         return _Mapped(work.source, work.path, sha, True, [], 0, (), True, redate=True)
@@ -630,6 +649,7 @@ def ingest(
             str(path),
             known_by_source[source].sha256 if source in known_by_source else None,
             known_date=dates.get(source),
+            stored_sha=known_by_source[source].sha256 if source in known_by_source else None,
         )
         for source, path in files
     ]
@@ -652,7 +672,7 @@ def ingest(
             limits=limits,
         )
         keys = plan.keys
-        works = [_Work(w.source, w.path, None) if w.source in plan.remap else w for w in works]
+        works = [replace(w, known_sha=None) if w.source in plan.remap else w for w in works]
 
     works = [
         w

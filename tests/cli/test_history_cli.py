@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from datetime import UTC
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -81,3 +82,88 @@ def test_the_history_benchmark_runs(tmp_path: Path) -> None:
     ]
     # What history adds is what the kept snapshots hold, nothing more.
     assert results[2].quads - results[3].quads == results[2].history_quads
+
+
+def _published(store: str) -> str:
+    return (Path(store) / "published").read_text(encoding="utf-8")
+
+
+def _current_dates(store: str) -> set[str]:
+    from kg.pipeline.history import snapshot_dates
+    from kg.rdf.iri import IriScheme
+    from kg.store.embedded import KGStore
+
+    opened = KGStore.open_readonly(store)
+    try:
+        return {
+            day.isoformat() for day in snapshot_dates(opened, IriScheme(TEST_BASE_IRI)).values()
+        }
+    finally:
+        opened.close()
+
+
+def test_a_folder_of_crawls_ingested_again_changes_nothing(tmp_path: Path, seeds_dir: Path) -> None:
+    """A monthly job that runs over the whole folder of crawls: the crawls already in the store
+    are skipped (an older copy replaced the later one, archiving it, then the later one came
+    back), the latest is ingested again and is unchanged, nothing is published anew."""
+    crawls = _crawls(tmp_path, seeds_dir)
+    store = str(tmp_path / "store")
+    args = ("ingest", "--dated-crawls", str(crawls), "--store", store, "--base-iri", TEST_BASE_IRI)
+    code, out = _kg(*args, "--no-search-index")
+    assert code == 0, out
+    published, listed = _published(store), _kg("history", "list", "--store", store)
+    code, out = _kg(*args, "--no-search-index")
+    assert code == 0, out
+    assert "crawl 2026-10-01: skipped, the store holds a later crawl (2026-11-01)" in out
+    assert "crawl 2026-11-01: 0 added, 0 replaced, 5 unchanged, 0 removed, 0 failed" in out
+    assert _kg("history", "list", "--store", store) == listed
+    assert _published(store) == published
+    # A third crawl is ingested as usual.
+    shutil.copytree(crawls / "2026-11-01", crawls / "2026-12-01")
+    code, out = _kg(*args, "--no-search-index", "--no-precompute")
+    assert code == 0 and "crawl 2026-12-01: 0 added, 0 replaced, 5 unchanged" in out, out
+    assert "crawl 2026-10-01: skipped" in out and _current_dates(store) == {"2026-12-01"}
+
+
+def test_an_older_copy_does_not_replace_a_later_one(tmp_path: Path, seeds_dir: Path) -> None:
+    """`kg ingest` of the first crawl again, after the second: the changed page fails with the
+    reason (what the store holds stays), the others are unchanged and keep their later date."""
+    crawls = _crawls(tmp_path, seeds_dir)
+    store = str(tmp_path / "store")
+    common = ("--store", store, "--base-iri", TEST_BASE_IRI, "--no-search-index", "--no-precompute")
+    assert _kg("ingest", "--dated-crawls", str(crawls), *common)[0] == 0
+    listed = _kg("history", "list", "--store", store)
+    code, out = _kg("ingest", str(crawls / "2026-10-01"), "--as-of", "2026-10-01", *common)
+    assert code == 1, out
+    assert "0 added, 0 replaced, 4 unchanged, 0 removed, 1 failed" in out
+    assert (
+        f"{CHANGED}:0: the store holds a later copy of this page (as of 2026-11-01) than this one "
+        "(as of 2026-10-01)" in out
+    )
+    assert "Traceback" not in out
+    assert _kg("history", "list", "--store", store) == listed
+    assert _current_dates(store) == {"2026-11-01"}
+
+
+def test_a_page_mapped_again_by_an_older_ingest_keeps_its_date(seeds_dir: Path) -> None:
+    """Identity resolution may map a stored page again (its keys changed) in an ingest dated
+    before its snapshot: its stored copy is mapped as it was read (its own date), and an
+    older copy of other bytes fails as any older copy does."""
+    import hashlib
+    from datetime import date, datetime
+
+    from kg.pipeline.ingest import _parse_and_map, _Work
+
+    page = seeds_dir / CHANGED
+    sha = hashlib.sha256(page.read_bytes()).hexdigest()
+    later, earlier = date(2026, 11, 1), date(2026, 10, 1)
+    parsed_at = datetime(2026, 12, 1, tzinfo=UTC)
+    again = _Work(CHANGED, str(page), None, known_date=later, stored_sha=sha)
+    mapped = _parse_and_map(again, TEST_BASE_IRI, earlier, parsed_at, None)
+    assert mapped.usable and not mapped.unchanged
+    snapshot_date = f"<{TEST_BASE_IRI}profile/{CHANGED}> <http://purl.org/dc/terms/date> "
+    dated = [line for line in mapped.lines if line.startswith(snapshot_date)]
+    assert len(dated) == 1 and '"2026-11-01"' in dated[0], dated
+    other = _Work(CHANGED, str(page), None, known_date=later, stored_sha="0" * 64)
+    refused = _parse_and_map(other, TEST_BASE_IRI, earlier, parsed_at, None)
+    assert not refused.usable and "an older copy does not replace it" in refused.failures[0].reason
