@@ -14,6 +14,7 @@ import json
 import random
 import shutil
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -27,6 +28,7 @@ from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
 from kg.reports.definitions import Report, Reports
+from kg.reports.engines import crawl_changes as crawl_changes_module
 from kg.reports.engines.crawl_changes import (
     ADDED_QUERY,
     METRICS_QUERY,
@@ -293,3 +295,90 @@ def test_the_warm_up_reads_the_snapshots_ahead(
     backend.requests.clear()
     _assert_same(runner, {"from": str(SEP), "to": str(NOV)})
     assert SNAPSHOTS_QUERY not in backend.queries
+
+
+# -- crafted stores ----------------------------------------------------------------------------
+
+PREFIXES = """PREFIX schema: <https://schema.org/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX kg: <https://w3id.org/scholarly-kg/ontology#>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX ex: <http://kg.test/>
+"""
+#: One page copied on 2026-09-01, unchanged since: its snapshot shows on both dates asked.
+ONE_PAGE = """ex:p1 a kg:ProfileSnapshot ; foaf:primaryTopic ex:alice .
+GRAPH ex:g1 {
+  ex:p1 a kg:ProfileSnapshot ; dcterms:date "2026-09-01"^^xsd:date ; prov:wasDerivedFrom ex:d1 ;
+    foaf:primaryTopic ex:alice ; kg:hIndex 3 ; kg:listsPaper ex:paper .
+  ex:d1 dcterms:identifier "p1.txt" . ex:paper dcterms:title "A paper" .
+  ex:alice schema:name "Alice" . }"""
+
+
+def _crafted(reports: Reports, data: str) -> tuple[ReportRunner, RecordingBackend]:
+    store = KGStore.in_memory()
+    store.update(f"{PREFIXES}INSERT DATA {{ {data} }}")
+    backend = RecordingBackend(store)
+    return ReportRunner(reports, backend, SCHEME), backend
+
+
+def test_a_value_unequal_to_itself_is_a_change_as_the_query_says(reports: Reports) -> None:
+    """NaN != NaN: the query reports an unchanged page's NaN metric as changed, and so does
+    the engine (every page is asked then)."""
+    nan = '"NaN"^^xsd:double'
+    runner, backend = _crafted(reports, ONE_PAGE.replace("kg:hIndex 3", f"kg:aiScore {nan}"))
+    found = _assert_same(runner, {"from": "2026-09-15", "to": "2026-10-15"})
+    assert [row[found.columns.index("change")].value for row in found.rows] == ["metric changed"]
+    assert SNAPSHOTS_QUERY in backend.queries
+
+
+def test_an_owner_s_names_are_those_of_the_owner_term(reports: Reports) -> None:
+    """A literal owner spelled as the IRI of the named owner has no name (the query joins
+    terms, not their text)."""
+    data = ONE_PAGE.replace(
+        "foaf:primaryTopic ex:alice ;", 'foaf:primaryTopic ex:alice, "http://kg.test/alice" ;'
+    )
+    runner, _backend = _crafted(reports, data)
+    _assert_same(runner, {"from": "2026-08-15", "to": "2026-10-15"})
+
+
+def test_a_store_the_engine_leaves_to_the_query_is_read_once(reports: Reports) -> None:
+    """A name that is not a plain string: the query runs for every pair of dates, and the
+    snapshots are not read again for each."""
+    runner, backend = _crafted(reports, ONE_PAGE.replace('"Alice"', '"Alice"@en'))
+    for second in ("2026-10-15", "2026-11-15", "2026-12-15"):
+        _assert_same(runner, {"from": "2026-08-15", "to": second})
+    assert backend.queries.count(SNAPSHOTS_QUERY) == 1
+
+
+def test_requests_at_once_read_the_snapshots_once(
+    reports: Reports, seeds_dir: Path, tmp_path: Path
+) -> None:
+    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    backend = RecordingBackend(KGStore.open_readonly(folder))
+    runner = ReportRunner(reports, backend, SCHEME)
+    report = runner.reports[NAME]
+    pairs = [(str(SEP), str(DEC)), (str(OCT), str(DEC)), (str(SEP), str(NOV)), (str(OCT), str(NOV))]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(
+            pool.map(
+                lambda p: runner.run(report, runner.bind(report, {"from": p[0], "to": p[1]})), pairs
+            )
+        )
+    assert backend.queries.count(SNAPSHOTS_QUERY) == 1
+    for (first, second), found in zip(pairs, results, strict=True):
+        expected = _by_query(runner, report, {"from": first, "to": second})
+        assert sorted(map(repr, found.rows)) == sorted(map(repr, expected.rows))
+
+
+def test_many_values_blocks_give_the_query_rows(
+    reports: Reports, crawled: tuple[KGStore, tuple[date, ...]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The changed pages asked one at a time (VALUES_CHUNK 1): the same rows."""
+    monkeypatch.setattr(crawl_changes_module, "VALUES_CHUNK", 1)
+    store, days = crawled
+    backend = RecordingBackend(store)
+    runner = ReportRunner(reports, backend, SCHEME)
+    _assert_same(runner, {"from": str(days[0]), "to": str(days[-1])})
+    assert sum(1 for query in backend.queries if _asked(query, ADDED_QUERY)) >= 3

@@ -14,8 +14,11 @@ snapshot on each date in Python, and asks the store what changed only for the pa
 snapshot differs between the dates (:data:`ADDED_QUERY`, :data:`REMOVED_QUERY`,
 :data:`METRICS_QUERY`: the query's own lookups and filters, over ``VALUES`` blocks of the
 snapshots and graphs, IRIs that come from the store). A page that shows one snapshot on both
-dates has changed nothing, unless a snapshot holds two values of one metric
-(:data:`MULTIVALUED_QUERY`), which the query reports as a change: then every page is asked.
+dates has changed nothing, unless a snapshot's values of one metric differ among themselves
+(two values, or NaN: :data:`SELF_CHANGE_QUERY`), which the query reports as a change: then
+every page is asked. The snapshots and the changes are read for one store version, as the
+backend's version tells (when it moved meanwhile, the query runs: one read), within the
+whole-graph time limit of a request, as the query would be.
 
 The rest is the query's, repeated: the date filter (the snapshot's interval, cast as the
 query's ``xsd:date`` casts it), the rows of each kind, its ``GROUP BY`` with the name
@@ -36,6 +39,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import re
+import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -43,6 +48,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.errors import QueryTimeout
 from kg.reports.definitions import Report
 from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner
 from kg.reports.names import fullness
@@ -118,14 +124,16 @@ _METRICS = (
     ("declaredPaperCount", "declared_papers"),
 )
 _METRIC_VALUES = " ".join(f"kg:{local}" for local, _ in _METRICS)
-#: Whether some snapshot has two values of one metric: then pages that show one snapshot on
-#: both dates are asked too (the query compares each value with the other).
-MULTIVALUED_QUERY = (
+#: Whether a page showing one snapshot on both dates can have a "metric changed" row: the
+#: query's own filter on one snapshot's values compared with each other (two values of one
+#: metric, or a value unequal to itself, NaN). Then every page is asked.
+SELF_CHANGE_QUERY = (
     _PREFIXES
-    + f"""SELECT ?graph ?snapshot ?metric WHERE {{
+    + f"""SELECT ?snapshot WHERE {{
   VALUES ?metric {{ {_METRIC_VALUES} }}
-  GRAPH ?graph {{ ?snapshot ?metric ?value }}
-}} GROUP BY ?graph ?snapshot ?metric HAVING (COUNT(?value) > 1) LIMIT 1"""
+  GRAPH ?graph {{ ?snapshot ?metric ?before , ?after }}
+  FILTER(COALESCE(?before != ?after, true))
+}} LIMIT 1"""
 )
 #: The query's "paper added" rows of some pages (a ``VALUES`` block is put in front).
 ADDED_QUERY = (
@@ -190,7 +198,7 @@ def prepare(runner: EngineRunner, report: Report) -> None:
     """Read the snapshots ahead (a server's warm-up), where there are crawls to compare."""
     if implements(report) and len(runner.crawl_dates()) >= 2:
         with contextlib.suppress(Unsupported):  # a request runs the query
-            snapshots(runner)
+            snapshots(runner, _deadline(runner))
 
 
 # -- every snapshot of the store version ---------------------------------------------------
@@ -228,19 +236,34 @@ class Snapshots:
     """Every page's snapshots, and the owners' names per graph, for one store version."""
 
     pages: dict[Any, Page]
-    #: (graph, owner) -> its names there.
-    names: dict[tuple[str, str], tuple[str, ...]]
-    #: Whether a snapshot holds two values of one metric.
-    multivalued: bool
+    #: (graph, owner) terms -> the owner's names there.
+    names: dict[tuple[Any, Any], tuple[str, ...]]
+    #: Whether a snapshot's metric values differ among themselves (then every page is asked).
+    self_change: bool
+    #: The store version they were read for.
+    version: str
 
 
-def _timeout(runner: EngineRunner) -> float | None:
-    return None if runner.timeout is None else runner.timeout * WHOLE_GRAPH_TIMEOUT_FACTOR
+def _deadline(runner: EngineRunner) -> float | None:
+    """When a request's engine work must end: the whole-graph time limit, as for the query."""
+    limit = None if runner.timeout is None else runner.timeout * WHOLE_GRAPH_TIMEOUT_FACTOR
+    return None if limit is None else time.monotonic() + limit
 
 
-def _rows(runner: EngineRunner, query: str, names: Sequence[str]) -> Iterator[tuple[Any, ...]]:
-    """The solutions of one of the engine's queries, as tuples of these variables' terms."""
-    outcome = runner.backend.run(QueryRequest(query, limit=None), timeout=_timeout(runner))
+def _rows(
+    runner: EngineRunner, query: str, names: Sequence[str], deadline: float | None
+) -> Iterator[tuple[Any, ...]]:
+    """The solutions of one of the engine's queries, as tuples of these variables' terms,
+    within the request's time limit. Raises Unsupported, QueryTimeout, and what the
+    backend raises."""
+    timeout = None
+    if deadline is not None:
+        timeout = deadline - time.monotonic()
+        if timeout <= 0:
+            raise QueryTimeout(
+                "crawl-changes ran past its time limit", timeout_seconds=runner.timeout
+            )
+    outcome = runner.backend.run(QueryRequest(query, limit=None), timeout=timeout)
     if outcome.select is None:
         raise Unsupported("no solutions")
     at = {name: i for i, name in enumerate(outcome.select.variables)}
@@ -251,19 +274,38 @@ def _rows(runner: EngineRunner, query: str, names: Sequence[str]) -> Iterator[tu
         yield tuple(row[i] for i in picked)
 
 
-def snapshots(runner: EngineRunner) -> Snapshots:
-    """The current store version's :class:`Snapshots`, read once per version.
-    Raises Unsupported, and what the backend raises."""
-    runner.version()
+_MEMO = "crawl-changes:snapshots"
+
+
+def snapshots(runner: EngineRunner, deadline: float | None = None) -> Snapshots:
+    """The current store version's :class:`Snapshots`, read once per version (one request
+    reads them, others asking meanwhile wait for them; a store the engine cannot answer for
+    is remembered as such). Raises Unsupported, and what the backend raises."""
+    version = runner.version()
     memo = runner.memo  # a new version gets a new memo: this one is then dropped
-    found = memo.get("crawl-changes:snapshots")
-    if isinstance(found, Snapshots):
+    with memo.setdefault("crawl-changes:lock", threading.Lock()):
+        found = memo.get(_MEMO)
+        if isinstance(found, Snapshots):
+            return found
+        if isinstance(found, str):
+            raise Unsupported(found)
+        try:
+            found = _read_snapshots(runner, version, deadline)
+        except Unsupported as error:
+            memo[_MEMO] = str(error)
+            raise
+        if runner.version() != version:
+            raise Unsupported("the store changed while its snapshots were read")
+        memo[_MEMO] = found
         return found
+
+
+def _read_snapshots(runner: EngineRunner, version: str, deadline: float | None) -> Snapshots:
     pages: dict[Any, Page] = {}
-    names: dict[tuple[str, str], set[str]] = {}
+    names: dict[tuple[Any, Any], set[str]] = {}
     seen: set[tuple[Any, ...]] = set()
     for profile, current, snapshot, graph, day, invalidated, first, source, owner, name in _rows(
-        runner, SNAPSHOTS_QUERY, _SNAPSHOT_COLUMNS
+        runner, SNAPSHOTS_QUERY, _SNAPSHOT_COLUMNS, deadline
     ):
         page = pages.setdefault(profile, Page([], []))
         if current not in page.current_owners:
@@ -273,7 +315,7 @@ def snapshots(runner: EngineRunner) -> Snapshots:
         if not isinstance(snapshot, ox.NamedNode) or not isinstance(graph, ox.NamedNode):
             raise Unsupported("a snapshot or its graph is a blank node")
         if name is not None:
-            names.setdefault((graph.value, owner.value), set()).add(_plain(name))
+            names.setdefault((graph, owner), set()).add(_plain(name))
         key = (profile, snapshot, graph, day, invalidated, first, source, owner)
         if key not in seen:
             seen.add(key)
@@ -281,10 +323,8 @@ def snapshots(runner: EngineRunner) -> Snapshots:
             page.candidates.append(
                 Candidate(snapshot, graph, _start(first, day), until, source, owner)
             )
-    multivalued = any(True for _ in _rows(runner, MULTIVALUED_QUERY, ("snapshot",)))
-    found = Snapshots(pages, {key: tuple(v) for key, v in names.items()}, multivalued)
-    memo["crawl-changes:snapshots"] = found
-    return found
+    self_change = any(True for _ in _rows(runner, SELF_CHANGE_QUERY, ("snapshot",), deadline))
+    return Snapshots(pages, {key: tuple(v) for key, v in names.items()}, self_change, version)
 
 
 def _plain(term: Any) -> str:
@@ -332,7 +372,8 @@ Change = tuple[ox.Literal, Any, Any, Any, Any]  # change, item, label, before, a
 
 
 def _from_snapshots(runner: EngineRunner, binding: Binding) -> ReportResult:
-    known = snapshots(runner)
+    deadline = _deadline(runner)
+    known = snapshots(runner, deadline)
     a_day = date.fromisoformat(binding.values["from"])
     b_day = date.fromisoformat(binding.values["to"])
     shown: list[tuple[Any, Page, list[Shown], list[Shown]]] = []
@@ -340,7 +381,11 @@ def _from_snapshots(runner: EngineRunner, binding: Binding) -> ReportResult:
         on_a: list[Shown] = [c for c in page.candidates if c.current_on(a_day)]
         on_b: list[Shown] = [c for c in page.candidates if c.current_on(b_day)]
         shown.append((profile, page, on_a or [None], on_b or [None]))
-    changes = _Changes.read(runner, shown, every_page=known.multivalued)
+    changes = _Changes.read(runner, shown, every_page=known.self_change, deadline=deadline)
+    if runner.version() != known.version:
+        # The changes were read from another store state than the snapshots: the query
+        # answers from one.
+        raise Unsupported("the store changed while the changes were read")
     groups: dict[tuple[Any, ...], list[str | None]] = {}
     for profile, page, on_a, on_b in shown:
         for current in page.current_owners:
@@ -365,7 +410,7 @@ def _rows_of(
     a: Shown,
     b: Shown,
     changes: _Changes,
-    names: Mapping[tuple[str, str], tuple[str, ...]],
+    names: Mapping[tuple[Any, Any], tuple[str, ...]],
 ) -> Iterator[tuple[tuple[Any, ...], str | None]]:
     """The rows (group key, spelling) of a page showing ``a`` and ``b`` on the two dates."""
     shown = b if b is not None else a
@@ -383,7 +428,7 @@ def _rows_of(
     source, owner = shown.source, current if current is not None else shown.owner
     spellings: tuple[str | None, ...] = (None,)
     if shown.owner is not None:
-        spellings = names.get((shown.graph.value, shown.owner.value)) or (None,)
+        spellings = names.get((shown.graph, shown.owner)) or (None,)
     for change, item, label, before, after in found:
         key = (source, owner, change, item, label, before, after, profile)
         for spelling in spellings:
@@ -432,6 +477,7 @@ class _Changes:
         shown: Iterable[tuple[Any, Page, list[Shown], list[Shown]]],
         *,
         every_page: bool,
+        deadline: float | None,
     ) -> _Changes:
         papers: set[tuple[str, str, str, str]] = set()
         metrics: set[tuple[str, str, str, str]] = set()
@@ -456,7 +502,8 @@ class _Changes:
         )  # fmt: skip
         for query, keys, values, into, wanted in asked:
             for block in _values(keys, sorted(wanted)):
-                for row in _rows(runner, query.replace("{values}", block), keys + values):
+                text = query.replace("{values}", block)
+                for row in _rows(runner, text, keys + values, deadline):
                     key = tuple(term.value for term in row[: len(keys)])
                     into.setdefault(key, []).append(row[len(keys) :])
         return found
