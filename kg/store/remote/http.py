@@ -8,6 +8,7 @@ and not SPARQLWrapper is said in :mod:`kg.store.remote`.
 from __future__ import annotations
 
 import base64
+import http.client
 import socket
 import urllib.error
 import urllib.parse
@@ -31,6 +32,15 @@ GRAPH_ACCEPT = (
 )
 #: Query forms whose answer is a results document (the others answer with a graph).
 RESULT_FORMS = {"SELECT", "ASK"}
+#: Response headers a store's answer may carry. Virtuoso echoes each ``named-graph-uri`` of
+#: a request as an ``X-SPARQL-named-graph`` header, and a query that uses ``GRAPH`` names
+#: up to ``kg.store.remote.store.MAX_LISTED_GRAPHS`` of them; :mod:`http.client` refuses an
+#: answer with more than 100 headers ("got more than 100 headers": every such query failed
+#: once the store held about a hundred profiles).
+MAX_RESPONSE_HEADERS = 5200
+if getattr(http.client, "_MAXHEADERS", 0) < MAX_RESPONSE_HEADERS:
+    # The only way to set it: a module constant that urllib's responses read when parsed.
+    setattr(http.client, "_MAXHEADERS", MAX_RESPONSE_HEADERS)  # noqa: B010
 
 
 def is_store_url(location: object) -> bool:
