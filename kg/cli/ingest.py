@@ -129,10 +129,10 @@ def ingest_command(
     """
     # Lazy: identity resolution (rapidfuzz, numpy) would add ~0.3 s to every command.
     from kg.identity.curation import DEFAULT_CURATION
+    from kg.pipeline.history import copied_later, snapshot_dates
     from kg.pipeline.history import dated_crawls as crawl_folders
-    from kg.pipeline.history import snapshot_dates
     from kg.pipeline.identity import IdentityResolution
-    from kg.pipeline.ingest import IngestReport, ingest
+    from kg.pipeline.ingest import IngestReport, discover, ingest
     from kg.pipeline.limits import FileLimits
 
     if prune_history and not prune:
@@ -197,21 +197,24 @@ def ingest_command(
         click.get_current_context().call_on_close(
             functools.partial(_close_if_alive, weakref.ref(ingested))
         )
-    # A folder of crawls ingested again (a monthly job over all its crawls): the crawls
-    # before the store's latest are in it already, and older copies cannot replace later ones.
-    latest = None
+    # A folder of crawls ingested again (a monthly job over all its crawls): a crawl whose
+    # every page the store holds as copied later is in it already (replayed, its older
+    # copies would be refused or change nothing). A crawl with any other page is ingested.
+    stored_dates: dict[str, date] = {}
     if dated_crawls:
         try:
-            latest = max(snapshot_dates(store, scheme).values(), default=None)
+            stored_dates = snapshot_dates(store, scheme)
         except BaseException:
             store.close()
             raise
     try:
         for day, run_paths in runs:
-            if latest is not None and day < latest:
+            sources = [s for s, _path in discover(run_paths)[0]] if dated_crawls else []
+            if sources and all(copied_later(stored_dates.get(s), day) for s in sources):
                 click.echo(
-                    f"crawl {day.isoformat()}: skipped, the store holds a later crawl "
-                    f"({latest.isoformat()}); crawls are ingested once, oldest first"
+                    f"crawl {day.isoformat()}: skipped, the store holds a later copy of each "
+                    f"of its {len(sources)} profile files (crawls are ingested once, oldest "
+                    "first)"
                 )
                 continue
             report = ingest(

@@ -112,6 +112,21 @@ def snapshot_dates(store: KGStore, scheme: IriScheme) -> dict[str, date]:
     return out
 
 
+def copied_later(stored: date | None, day: date, today: date | None = None) -> bool:
+    """Whether a page stored as copied on ``stored`` holds a later copy than one copied on
+    ``day``: history runs forward, so the older copy changes nothing (the same bytes) or is
+    refused (other bytes). A stored date after today is no copy date but a mistyped
+    ``--as-of``: the same bytes copied earlier correct it.
+
+    >>> copied_later(date(2026, 11, 1), date(2026, 10, 1), today=date(2026, 12, 7))
+    True
+    >>> copied_later(date(2062, 11, 1), date(2026, 11, 1), today=date(2026, 12, 7))
+    False
+    """
+    today = today or date.today()
+    return stored is not None and day < stored <= today
+
+
 def only_the_date_moves(profile: Profile, stored: date | None) -> bool:
     """Whether ``profile`` (an unchanged file parsed with a new as-of) maps to the stored
     graph but for the snapshot's date: no yearless date of it resolves to another year."""
@@ -250,7 +265,8 @@ def archive_update(
 
     ``new_sha`` is the SHA-256 of the file that replaces it, None when the source is
     removed (a prune); ``new_lines``, its N-Triples. Returns "" when there is nothing to
-    keep: the same file (the identity pass maps it again), no stored snapshot, a
+    keep: the same file (the identity pass maps it again; copied later, only its first
+    copy's date is recorded), no stored snapshot, a
     snapshot of the same date as the replacement (a correction of that day's crawl) or
     one already archived. A replacement that shows the same snapshot content (see
     :func:`same_snapshot_content`) keeps nothing either: as for a page copied again
@@ -258,6 +274,12 @@ def archive_update(
     Run the text in the replacing transaction (``replace_graph(..., before=text)``).
     """
     if new_sha is not None and stored_sha is not None and new_sha == stored_sha:
+        # The same file mapped again (its identity keys changed): nothing to archive. Copied
+        # on a later day, its snapshot's date moves: the first copy's date is kept, as for
+        # a page copied again unchanged (redate_update), else the page would seem new then.
+        day = _snapshot_date(store, scheme, source)
+        if day is not None and day < as_of:
+            return _first_copy_update(_source_row(scheme, source)) + " ;\n"
         return ""
     day = _snapshot_date(store, scheme, source)
     if day is None or (new_sha is not None and day == as_of):

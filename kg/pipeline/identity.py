@@ -23,7 +23,7 @@ import hashlib
 import logging
 import os
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -127,15 +127,18 @@ class IdentityResolution:
         workers: int = 1,
         prune: bool = False,
         limits: FileLimits | None = None,
+        kept: Collection[str] = (),
     ) -> IdentityPlan:
         """Pass 1 of ingest: resolve over the files ``works`` (source, path, stored SHA-256)
-        and the rest of the store. Never raises for bad input."""
+        and the rest of the store (``kept``: named but kept as stored). Never raises for bad
+        input."""
         self._rendered = None
         self._close_resolver()
         curation = load_curation(self.curation_path)
         states = store.sources().values()
         known = {state.source: state.graph for state in states}
-        present = {source for source, _, _ in works}
+        files = {source for source, _, _ in works}
+        present = files | set(kept)
         removed = {s for s in known if prune and s not in present}
         stored_digest = self._stored_digest(store, scheme) if known else None
         # A large pass 1 runs in a process of its own, whose memory all goes back to the
@@ -183,7 +186,7 @@ class IdentityResolution:
         self.stale_elsewhere = []
         for source, st in stored.items():
             if is_stale(st, keys, scheme):
-                if source in present:
+                if source in files:
                     remap.add(source)
                 else:
                     self.stale_elsewhere.append(source)

@@ -281,6 +281,42 @@ def _init_worker(keys: MentionKeys | None) -> None:
     _worker_keys = keys
 
 
+def _older_copy(work: _Work, sha: str, as_of: date) -> ParseFailure | None:
+    """Why a file copied on ``as_of`` does not replace what the store holds for it: other
+    bytes than the stored copy, which is later. History runs forward: an older copy
+    replacing a later one would archive the later snapshot as replaced by it
+    (docs/history.md). None: it may."""
+    if work.stored_sha is None or work.known_date is None or as_of >= work.known_date:
+        return None
+    if sha == work.stored_sha:
+        return None
+    return ParseFailure(
+        work.source,
+        0,
+        f"the store holds a later copy of this page (as of {work.known_date}) than this one "
+        f"(as of {as_of}): an older copy does not replace it; ingest crawls oldest first "
+        "(docs/history.md)",
+    )
+
+
+def _refused_older_copies(works: list[_Work], as_of: date) -> dict[str, FileOutcome]:
+    """The files that are older copies of pages the store holds later (:func:`_older_copy`),
+    found before identity resolution reads them: it is to read the stored copy instead."""
+    refused: dict[str, FileOutcome] = {}
+    for work in works:
+        if work.stored_sha is None or work.known_date is None or as_of >= work.known_date:
+            continue
+        try:
+            with open(work.path, "rb") as file:
+                sha = hashlib.file_digest(file, "sha256").hexdigest()
+        except OSError:
+            continue  # mapping reports it
+        failure = _older_copy(work, sha, as_of)
+        if failure is not None:
+            refused[work.source] = FileOutcome(work.source, work.path, "failed", 0, (failure,))
+    return refused
+
+
 def _parse_and_map(
     work: _Work,
     base: str,
@@ -302,20 +338,14 @@ def _parse_and_map(
     sha = hashlib.sha256(data).hexdigest()
     # The same bytes copied again that day, or on an earlier day than the stored snapshot's
     # (an older crawl ingested again): nothing to write, and the stored date stays.
-    if sha == work.known_sha and (work.known_date is None or as_of <= work.known_date):
+    if sha == work.known_sha and (
+        work.known_date in (None, as_of) or history.copied_later(work.known_date, as_of)
+    ):
         return _Mapped(work.source, work.path, sha, True, [], 0, (), True)
-    if work.stored_sha is not None and work.known_date is not None and as_of < work.known_date:
-        if sha != work.stored_sha:
-            # History runs forward: an older copy replacing a later one would archive the
-            # later snapshot as replaced by it (docs/history.md).
-            failure = ParseFailure(
-                work.source,
-                0,
-                f"the store holds a later copy of this page (as of {work.known_date}) than "
-                f"this one (as of {as_of}): an older copy does not replace it; ingest crawls "
-                "oldest first (docs/history.md)",
-            )
-            return _Mapped(work.source, work.path, sha, False, [], 0, (failure,), False)
+    refused = _older_copy(work, sha, as_of)
+    if refused is not None:
+        return _Mapped(work.source, work.path, sha, False, [], 0, (refused,), False)
+    if work.known_date is not None and as_of < work.known_date:
         # The stored copy mapped again (its identity keys changed): as it was read.
         as_of = work.known_date
     profile = parse_limited(data, work.source, as_of, limits)
@@ -660,6 +690,10 @@ def ingest(
 
     # Identity resolution needs evidence across files: pass 1 (its prepare) reads them
     # all, then mapping (pass 2) uses its keys; sources it changes are mapped again.
+    refused = _refused_older_copies(works, as_of)
+    if refused:
+        report.outcomes.extend(refused.values())
+        works = [w for w in works if w.source not in refused]
     keys: MentionKeys | None = None
     if resolution is not None:
         plan = resolution.prepare(
@@ -670,6 +704,7 @@ def ingest(
             workers=workers,
             prune=prune,
             limits=limits,
+            kept=refused.keys(),
         )
         keys = plan.keys
         works = [replace(w, known_sha=None) if w.source in plan.remap else w for w in works]

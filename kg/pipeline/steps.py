@@ -18,7 +18,7 @@ strategy implements the same three methods.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Protocol
@@ -61,9 +61,12 @@ class ResolutionStep(Protocol):
         workers: int = 1,
         prune: bool = False,
         limits: FileLimits | None = None,
+        kept: Collection[str] = (),
     ) -> IdentityPlan:
         """Before mapping: decide over ``works`` and what the store holds, reading each file
-        within ``limits`` (None: the defaults). Never raises for bad input."""
+        within ``limits`` (None: the defaults). ``kept``: sources this ingest names whose
+        stored copy stays as it is (an older copy of them refused), not read, not removed.
+        Never raises for bad input."""
         ...
 
     def render(self, scheme: IriScheme) -> None:

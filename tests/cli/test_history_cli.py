@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from kg.cli import main
 from tests.conftest import TEST_BASE_IRI
-from tests.store.test_history import CHANGED, _changed
+from tests.store.test_history import CHANGED, SEEDS, _changed
 
 
 def _crawls(root: Path, seeds_dir: Path) -> Path:
@@ -114,7 +114,10 @@ def test_a_folder_of_crawls_ingested_again_changes_nothing(tmp_path: Path, seeds
     published, listed = _published(store), _kg("history", "list", "--store", store)
     code, out = _kg(*args, "--no-search-index")
     assert code == 0, out
-    assert "crawl 2026-10-01: skipped, the store holds a later crawl (2026-11-01)" in out
+    assert (
+        "crawl 2026-10-01: skipped, the store holds a later copy of each of its 5 profile files"
+        in out
+    )
     assert "crawl 2026-11-01: 0 added, 0 replaced, 5 unchanged, 0 removed, 0 failed" in out
     assert _kg("history", "list", "--store", store) == listed
     assert _published(store) == published
@@ -132,7 +135,7 @@ def test_an_older_copy_does_not_replace_a_later_one(tmp_path: Path, seeds_dir: P
     store = str(tmp_path / "store")
     common = ("--store", store, "--base-iri", TEST_BASE_IRI, "--no-search-index", "--no-precompute")
     assert _kg("ingest", "--dated-crawls", str(crawls), *common)[0] == 0
-    listed = _kg("history", "list", "--store", store)
+    listed, published = _kg("history", "list", "--store", store), _published(store)
     code, out = _kg("ingest", str(crawls / "2026-10-01"), "--as-of", "2026-10-01", *common)
     assert code == 1, out
     assert "0 added, 0 replaced, 4 unchanged, 0 removed, 1 failed" in out
@@ -143,6 +146,8 @@ def test_an_older_copy_does_not_replace_a_later_one(tmp_path: Path, seeds_dir: P
     assert "Traceback" not in out
     assert _kg("history", "list", "--store", store) == listed
     assert _current_dates(store) == {"2026-11-01"}
+    # Identity resolution read the stored copy, not the refused one: nothing was written.
+    assert _published(store) == published
 
 
 def test_a_page_mapped_again_by_an_older_ingest_keeps_its_date(seeds_dir: Path) -> None:
@@ -167,3 +172,93 @@ def test_a_page_mapped_again_by_an_older_ingest_keeps_its_date(seeds_dir: Path) 
     other = _Work(CHANGED, str(page), None, known_date=later, stored_sha="0" * 64)
     refused = _parse_and_map(other, TEST_BASE_IRI, earlier, parsed_at, None)
     assert not refused.usable and "an older copy does not replace it" in refused.failures[0].reason
+
+
+def test_a_late_crawl_of_other_pages_is_ingested(tmp_path: Path, seeds_dir: Path) -> None:
+    """A crawl dated before the store's latest, with a page the store has never seen: not
+    skipped (a crawl is skipped only when the store holds a later copy of each of its
+    pages); its new page is added, its page the store holds later changes nothing."""
+    crawls = _crawls(tmp_path, seeds_dir)
+    for day in ("2026-10-01", "2026-11-01"):
+        (crawls / day / "004_6a2e0b437ba59670.txt").unlink()
+    store = str(tmp_path / "store")
+    args = ("ingest", "--dated-crawls", str(crawls), "--store", store, "--base-iri", TEST_BASE_IRI)
+    common = ("--no-search-index", "--no-precompute")
+    assert _kg(*args, *common)[0] == 0
+    late = crawls / "2026-10-15"
+    late.mkdir()
+    for name in ("004_6a2e0b437ba59670.txt", "001_567876b7f542bf29.txt"):
+        shutil.copy(seeds_dir / name, late)
+    code, out = _kg(*args, *common)
+    assert code == 0, out
+    assert "crawl 2026-10-01: skipped" in out
+    assert "crawl 2026-10-15: 1 added, 0 replaced, 1 unchanged, 0 removed, 0 failed" in out
+    assert _current_dates(store) == {"2026-10-15", "2026-11-01"}
+
+
+def test_a_page_mapped_again_keeps_its_later_date(tmp_path: Path, seeds_dir: Path) -> None:
+    """An ingest dated before a stored page's snapshot whose identity step maps that page
+    again: it is mapped as of its own date, which stays."""
+    from datetime import date
+
+    from kg.pipeline.history import snapshot_dates
+    from kg.pipeline.ingest import ingest
+    from kg.rdf.iri import IriScheme
+    from kg.store.embedded import KGStore
+    from tests.store.test_resolution_step import RenamingStep
+
+    scheme = IriScheme(TEST_BASE_IRI)
+    store = KGStore.open_writable(tmp_path / "store")
+    try:
+        ingest([seeds_dir], store, scheme=scheme, as_of=date(2026, 11, 1), progress=False)
+        report = ingest(
+            [seeds_dir],
+            store,
+            scheme=scheme,
+            as_of=date(2026, 10, 1),
+            progress=False,
+            resolution=RenamingStep(remap=frozenset({CHANGED})),
+        )
+        assert {o.source: o.status for o in report.outcomes}[CHANGED] == "replaced"
+        assert set(snapshot_dates(store, scheme).values()) == {date(2026, 11, 1)}
+    finally:
+        store.close()
+
+
+def test_a_page_mapped_again_later_keeps_its_first_copy_date(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    """An unchanged page that identity resolution maps again in a later crawl: its snapshot
+    moves to the new date and the date of its first copy is kept, as for a page copied again
+    unchanged (else crawl-changes took it for a profile added since)."""
+    from datetime import date
+
+    from kg.pipeline.ingest import ingest
+    from kg.rdf.iri import IriScheme
+    from kg.store.embedded import KGStore
+    from tests.store.test_resolution_step import RenamingStep
+
+    scheme = IriScheme(TEST_BASE_IRI)
+    store = KGStore.open_writable(tmp_path / "store")
+    try:
+        ingest([seeds_dir], store, scheme=scheme, as_of=date(2026, 11, 1), progress=False)
+        report = ingest(
+            [seeds_dir],
+            store,
+            scheme=scheme,
+            as_of=date(2026, 12, 1),
+            progress=False,
+            resolution=RenamingStep(remap=frozenset({CHANGED, "001_567876b7f542bf29.txt"})),
+        )
+        assert {o.source: o.status for o in report.outcomes}[CHANGED] == "replaced"
+        first_copies = {
+            row["p"].value.rsplit("/", 1)[1]: row["t"].value
+            for row in store.query(
+                "SELECT ?p ?t WHERE { GRAPH ?h { ?p <http://www.w3.org/ns/prov#generatedAtTime> ?t "
+                f'FILTER(STRSTARTS(STR(?p), "{TEST_BASE_IRI}profile/")) }} }}'
+            )
+        }
+        # The two mapped again as the three copied again unchanged.
+        assert first_copies == dict.fromkeys(SEEDS, "2026-11-01T00:00:00Z")
+    finally:
+        store.close()

@@ -4,7 +4,7 @@ remap makes ingest map unchanged sources again."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -41,6 +41,7 @@ class RenamingStep:
         workers: int = 1,
         prune: bool = False,
         limits: FileLimits | None = None,
+        kept: Collection[str] = (),
     ) -> IdentityPlan:
         self.calls.append("prepare")
         keys = MentionKeys({"ada lindqvist": "ada q lindqvist"}, {}, {})
