@@ -129,8 +129,8 @@ def ingest_command(
     """
     # Lazy: identity resolution (rapidfuzz, numpy) would add ~0.3 s to every command.
     from kg.identity.curation import DEFAULT_CURATION
-    from kg.pipeline.history import copied_later, snapshot_dates
     from kg.pipeline.history import dated_crawls as crawl_folders
+    from kg.pipeline.history import in_store_already, snapshot_dates
     from kg.pipeline.identity import IdentityResolution
     from kg.pipeline.ingest import IngestReport, discover, ingest
     from kg.pipeline.limits import FileLimits
@@ -198,23 +198,29 @@ def ingest_command(
             functools.partial(_close_if_alive, weakref.ref(ingested))
         )
     # A folder of crawls ingested again (a monthly job over all its crawls): a crawl whose
-    # every page the store holds as copied later is in it already (replayed, its older
-    # copies would be refused or change nothing). A crawl with any other page is ingested.
-    stored_dates: dict[str, date] = {}
+    # every page the store holds as copied later, or that day from the same bytes, is in it
+    # already (replayed, its older copies would be refused or change nothing). A crawl with
+    # any other page is ingested.
+    stored: dict[str, tuple[date, str]] = {}
     if dated_crawls:
         try:
-            stored_dates = snapshot_dates(store, scheme)
+            dates = snapshot_dates(store, scheme)
+            stored = {
+                state.source: (dates[state.source], state.sha256)
+                for state in store.sources().values()
+                if state.source in dates
+            }
         except BaseException:
             store.close()
             raise
     try:
         for day, run_paths in runs:
-            sources = [s for s, _path in discover(run_paths)[0]] if dated_crawls else []
-            if sources and all(copied_later(stored_dates.get(s), day) for s in sources):
+            files = discover(run_paths)[0] if dated_crawls else []
+            if in_store_already(files, stored, day):
                 click.echo(
-                    f"crawl {day.isoformat()}: skipped, the store holds a later copy of each "
-                    f"of its {len(sources)} profile files (crawls are ingested once, oldest "
-                    "first)"
+                    f"crawl {day.isoformat()}: skipped, in the store already (each of its "
+                    f"{len(files)} profile files, or a later copy of it); crawls are ingested "
+                    "once, oldest first"
                 )
                 continue
             report = ingest(

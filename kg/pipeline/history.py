@@ -42,8 +42,9 @@ a pruned source's last snapshot is archived too (removed on the prune's date) un
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -125,6 +126,36 @@ def copied_later(stored: date | None, day: date, today: date | None = None) -> b
     """
     today = today or date.today()
     return stored is not None and day < stored <= today
+
+
+def in_store_already(
+    files: Sequence[tuple[str, Path]],
+    stored: Mapping[str, tuple[date, str]],
+    day: date,
+    today: date | None = None,
+) -> bool:
+    """Whether a crawl copied on ``day`` (its files, by source name) is in the store already:
+    each of its pages is stored as copied later (:func:`copied_later`), or as copied that
+    day from the same bytes (``stored``: each stored source's snapshot date and SHA-256).
+    Only the files of pages stored as copied that day are read."""
+    if not files:
+        return False
+    for source, path in files:
+        found = stored.get(source)
+        if found is None:
+            return False
+        stored_day, sha = found
+        if copied_later(stored_day, day, today):
+            continue
+        if stored_day != day:
+            return False
+        try:
+            with open(path, "rb") as file:
+                if hashlib.file_digest(file, "sha256").hexdigest() != sha:
+                    return False
+        except OSError:
+            return False  # the ingest says what is wrong with it
+    return True
 
 
 def only_the_date_moves(profile: Profile, stored: date | None) -> bool:

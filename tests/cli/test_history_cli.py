@@ -104,8 +104,8 @@ def _current_dates(store: str) -> set[str]:
 
 def test_a_folder_of_crawls_ingested_again_changes_nothing(tmp_path: Path, seeds_dir: Path) -> None:
     """A monthly job that runs over the whole folder of crawls: the crawls already in the store
-    are skipped (an older copy replaced the later one, archiving it, then the later one came
-    back), the latest is ingested again and is unchanged, nothing is published anew."""
+    are skipped (replayed, an older copy replaced the later one, archiving it, then the later
+    one came back), nothing is published anew; a new crawl is ingested."""
     crawls = _crawls(tmp_path, seeds_dir)
     store = str(tmp_path / "store")
     args = ("ingest", "--dated-crawls", str(crawls), "--store", store, "--base-iri", TEST_BASE_IRI)
@@ -114,11 +114,8 @@ def test_a_folder_of_crawls_ingested_again_changes_nothing(tmp_path: Path, seeds
     published, listed = _published(store), _kg("history", "list", "--store", store)
     code, out = _kg(*args, "--no-search-index")
     assert code == 0, out
-    assert (
-        "crawl 2026-10-01: skipped, the store holds a later copy of each of its 5 profile files"
-        in out
-    )
-    assert "crawl 2026-11-01: 0 added, 0 replaced, 5 unchanged, 0 removed, 0 failed" in out
+    for day in ("2026-10-01", "2026-11-01"):
+        assert f"crawl {day}: skipped, in the store already (each of its 5 profile files" in out
     assert _kg("history", "list", "--store", store) == listed
     assert _published(store) == published
     # A third crawl is ingested as usual.
@@ -262,3 +259,22 @@ def test_a_page_mapped_again_later_keeps_its_first_copy_date(
         assert first_copies == dict.fromkeys(SEEDS, "2026-11-01T00:00:00Z")
     finally:
         store.close()
+
+
+def test_a_page_no_later_crawl_copied_does_not_bring_its_crawl_back(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    """A page of the first crawl that the second no longer has (not pruned) is stored as
+    copied on the first crawl's date, from the same bytes: that crawl is still in the store
+    already, and ingesting the folder again writes nothing and refuses nothing."""
+    crawls = _crawls(tmp_path, seeds_dir)
+    (crawls / "2026-11-01" / "004_6a2e0b437ba59670.txt").unlink()
+    store = str(tmp_path / "store")
+    args = ("ingest", "--dated-crawls", str(crawls), "--store", store, "--base-iri", TEST_BASE_IRI)
+    common = ("--no-search-index", "--no-precompute")
+    assert _kg(*args, *common)[0] == 0
+    code, out = _kg(*args, *common)
+    assert code == 0, out
+    assert "crawl 2026-10-01: skipped, in the store already" in out
+    assert "crawl 2026-11-01: skipped, in the store already" in out
+    assert _current_dates(store) == {"2026-10-01", "2026-11-01"}
