@@ -213,6 +213,7 @@ def ingest_command(
         except BaseException:
             store.close()
             raise
+    ingested_runs = 0
     try:
         for day, run_paths in runs:
             files = discover(run_paths)[0] if dated_crawls else []
@@ -223,6 +224,7 @@ def ingest_command(
                     "once, oldest first"
                 )
                 continue
+            ingested_runs += 1
             report = ingest(
                 run_paths,
                 store,
@@ -287,7 +289,10 @@ def ingest_command(
             click.echo(f"{where}:{failure.line}: {failure.reason}", err=True)
         if outcome.status == "failed" and not outcome.failures:
             click.echo(f"{outcome.path}: failed", err=True)
-    click.echo(f"ingest into {folder}: {report.summary()}")
+    if ingested_runs:
+        click.echo(f"ingest into {folder}: {report.summary()}")
+    else:
+        click.echo(f"ingest into {folder}: every crawl is in the store already")
     if isinstance(store, KGStore):
         _say_compacted(store)
     if created is not None and not written:

@@ -116,6 +116,7 @@ def test_a_folder_of_crawls_ingested_again_changes_nothing(tmp_path: Path, seeds
     assert code == 0, out
     for day in ("2026-10-01", "2026-11-01"):
         assert f"crawl {day}: skipped, in the store already (each of its 5 profile files" in out
+    assert ": every crawl is in the store already\n" in out, out
     assert _kg("history", "list", "--store", store) == listed
     assert _published(store) == published
     # A third crawl is ingested as usual.
