@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
-from datetime import UTC
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from click.testing import CliRunner
 
 from kg.cli import main
+from kg.pipeline.history import snapshot_dates
+from kg.pipeline.ingest import IngestReport, _parse_and_map, _Work, ingest
+from kg.rdf.iri import IriScheme
+from kg.store.embedded import KGStore
 from tests.conftest import TEST_BASE_IRI
 from tests.store.test_history import CHANGED, SEEDS, _changed
+from tests.store.test_resolution_step import RenamingStep
+
+SCHEME = IriScheme(TEST_BASE_IRI)
 
 
 def _crawls(root: Path, seeds_dir: Path) -> Path:
@@ -152,11 +160,6 @@ def test_a_page_mapped_again_by_an_older_ingest_keeps_its_date(seeds_dir: Path) 
     """Identity resolution may map a stored page again (its keys changed) in an ingest dated
     before its snapshot: its stored copy is mapped as it was read (its own date), and an
     older copy of other bytes fails as any older copy does."""
-    import hashlib
-    from datetime import date, datetime
-
-    from kg.pipeline.ingest import _parse_and_map, _Work
-
     page = seeds_dir / CHANGED
     sha = hashlib.sha256(page.read_bytes()).hexdigest()
     later, earlier = date(2026, 11, 1), date(2026, 10, 1)
@@ -194,31 +197,28 @@ def test_a_late_crawl_of_other_pages_is_ingested(tmp_path: Path, seeds_dir: Path
     assert _current_dates(store) == {"2026-10-15", "2026-11-01"}
 
 
+def _mapped_again(
+    folder: Path, seeds_dir: Path, first: date, second: date, remap: set[str]
+) -> tuple[KGStore, IngestReport]:
+    """The seeds ingested on ``first``, then again on ``second`` with an identity step that
+    maps the sources ``remap`` again (their keys changed); the store is the caller's to close."""
+    store = KGStore.open_writable(folder)
+    ingest([seeds_dir], store, scheme=SCHEME, as_of=first, progress=False)
+    step = RenamingStep(remap=frozenset(remap))
+    report = ingest(
+        [seeds_dir], store, scheme=SCHEME, as_of=second, progress=False, resolution=step
+    )
+    assert {o.source: o.status for o in report.outcomes}[CHANGED] == "replaced"
+    return store, report
+
+
 def test_a_page_mapped_again_keeps_its_later_date(tmp_path: Path, seeds_dir: Path) -> None:
     """An ingest dated before a stored page's snapshot whose identity step maps that page
     again: it is mapped as of its own date, which stays."""
-    from datetime import date
-
-    from kg.pipeline.history import snapshot_dates
-    from kg.pipeline.ingest import ingest
-    from kg.rdf.iri import IriScheme
-    from kg.store.embedded import KGStore
-    from tests.store.test_resolution_step import RenamingStep
-
-    scheme = IriScheme(TEST_BASE_IRI)
-    store = KGStore.open_writable(tmp_path / "store")
+    later = date(2026, 11, 1)
+    store, _ = _mapped_again(tmp_path / "store", seeds_dir, later, date(2026, 10, 1), {CHANGED})
     try:
-        ingest([seeds_dir], store, scheme=scheme, as_of=date(2026, 11, 1), progress=False)
-        report = ingest(
-            [seeds_dir],
-            store,
-            scheme=scheme,
-            as_of=date(2026, 10, 1),
-            progress=False,
-            resolution=RenamingStep(remap=frozenset({CHANGED})),
-        )
-        assert {o.source: o.status for o in report.outcomes}[CHANGED] == "replaced"
-        assert set(snapshot_dates(store, scheme).values()) == {date(2026, 11, 1)}
+        assert set(snapshot_dates(store, SCHEME).values()) == {later}
     finally:
         store.close()
 
@@ -229,26 +229,11 @@ def test_a_page_mapped_again_later_keeps_its_first_copy_date(
     """An unchanged page that identity resolution maps again in a later crawl: its snapshot
     moves to the new date and the date of its first copy is kept, as for a page copied again
     unchanged (else crawl-changes took it for a profile added since)."""
-    from datetime import date
-
-    from kg.pipeline.ingest import ingest
-    from kg.rdf.iri import IriScheme
-    from kg.store.embedded import KGStore
-    from tests.store.test_resolution_step import RenamingStep
-
-    scheme = IriScheme(TEST_BASE_IRI)
-    store = KGStore.open_writable(tmp_path / "store")
+    remap = {CHANGED, "001_567876b7f542bf29.txt"}
+    store, _ = _mapped_again(
+        tmp_path / "store", seeds_dir, date(2026, 11, 1), date(2026, 12, 1), remap
+    )
     try:
-        ingest([seeds_dir], store, scheme=scheme, as_of=date(2026, 11, 1), progress=False)
-        report = ingest(
-            [seeds_dir],
-            store,
-            scheme=scheme,
-            as_of=date(2026, 12, 1),
-            progress=False,
-            resolution=RenamingStep(remap=frozenset({CHANGED, "001_567876b7f542bf29.txt"})),
-        )
-        assert {o.source: o.status for o in report.outcomes}[CHANGED] == "replaced"
         first_copies = {
             row["p"].value.rsplit("/", 1)[1]: row["t"].value
             for row in store.query(

@@ -144,24 +144,24 @@ SELF_UNEQUAL_QUERY = (
   FILTER(COALESCE(?value != ?value, true))
 }} LIMIT 1"""
 )
-#: The query's "paper added" rows of some pages (a ``VALUES`` block is put in front).
-ADDED_QUERY = (
-    _PREFIXES
-    + """SELECT ?at_a ?at_b ?in_b ?added ?added_title WHERE {
-  {values}
-  GRAPH ?in_b { ?at_b kg:listsPaper ?added . ?added dcterms:title ?added_title }
-  FILTER NOT EXISTS { GRAPH ?listed_a { ?at_a kg:listsPaper ?added } }
-}"""
-)
-#: The query's "paper removed" rows of some pages (a ``VALUES`` block is put in front).
-REMOVED_QUERY = (
-    _PREFIXES
-    + """SELECT ?at_a ?in_a ?at_b ?removed ?removed_title WHERE {
-  {values}
-  GRAPH ?in_a { ?at_a kg:listsPaper ?removed . ?removed dcterms:title ?removed_title }
-  FILTER NOT EXISTS { GRAPH ?listed_b { ?at_b kg:listsPaper ?removed } }
-}"""
-)
+
+
+def _papers_only_on_one_date(change: str, one: str, graph: str, other: str) -> str:
+    """The query's rows of papers that snapshot ``one`` lists (in ``graph``, titled there)
+    and snapshot ``other`` lists in no graph, for some pages (a ``VALUES`` block is put in)."""
+    return (
+        _PREFIXES
+        + f"""SELECT ?{one} ?{graph} ?{other} ?{change} ?{change}_title WHERE {{
+  {{values}}
+  GRAPH ?{graph} {{ ?{one} kg:listsPaper ?{change} . ?{change} dcterms:title ?{change}_title }}
+  FILTER NOT EXISTS {{ GRAPH ?listed_{other[-1]} {{ ?{other} kg:listsPaper ?{change} }} }}
+}}"""
+    )
+
+
+#: The query's "paper added" and "paper removed" rows of some pages.
+ADDED_QUERY = _papers_only_on_one_date("added", "at_b", "in_b", "at_a")
+REMOVED_QUERY = _papers_only_on_one_date("removed", "at_a", "in_a", "at_b")
 _METRIC_PAIRS = " ".join(f'(kg:{local} "{what}")' for local, what in _METRICS)
 #: The query's "metric changed" rows of some pages (a ``VALUES`` block is put in front).
 METRICS_QUERY = (
