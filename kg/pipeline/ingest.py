@@ -299,6 +299,15 @@ def _older_copy(work: _Work, sha: str, as_of: date) -> ParseFailure | None:
     )
 
 
+def _not_pruned(source: str, stored: date, as_of: date) -> FileOutcome:
+    """The outcome of a stored page that a prune of an older crawl leaves in place."""
+    reason = (
+        f"not removed: the store holds a later copy of this page (as of {stored}) than this "
+        f"crawl (as of {as_of}), which an older crawl does not remove (docs/history.md)"
+    )
+    return FileOutcome(source, "", "failed", 0, (ParseFailure(source, 0, reason),))
+
+
 def _refused_older_copies(works: list[_Work], as_of: date) -> dict[str, FileOutcome]:
     """The files that are older copies of pages the store holds later (:func:`_older_copy`),
     found before identity resolution reads them: it is to read the stored copy instead."""
@@ -694,6 +703,14 @@ def ingest(
     if refused:
         report.outcomes.extend(refused.values())
         works = [w for w in works if w.source not in refused]
+    # An older crawl does not remove what the store holds from a later one: its later copy
+    # says the page was there after this crawl.
+    named = {source for source, _ in files}
+    later_than_prune = {
+        source: _not_pruned(source, day, as_of)
+        for source, day in (dates.items() if prune else ())
+        if source not in named and source in known_by_source and as_of < day
+    }
     keys: MentionKeys | None = None
     if resolution is not None:
         plan = resolution.prepare(
@@ -704,7 +721,7 @@ def ingest(
             workers=workers,
             prune=prune,
             limits=limits,
-            kept=refused.keys(),
+            kept=refused.keys() | later_than_prune.keys(),
         )
         keys = plan.keys
         works = [replace(w, known_sha=None) if w.source in plan.remap else w for w in works]
@@ -843,7 +860,9 @@ def ingest(
         present = {source for source, _ in files} | {o.source for o in missing}
         history_graphs = history.history_graphs(store, scheme) if prune_history else []
         for state in known.values():
-            if state.source not in present:
+            if state.source in later_than_prune:
+                report.outcomes.append(later_than_prune[state.source])
+            elif state.source not in present:
                 if prune_history:
                     mine = [h for h in history_graphs if h.source == state.source]
                     keep = history.drop_update(mine, [scheme.history_head(state.source)])

@@ -264,3 +264,52 @@ def test_a_page_no_later_crawl_copied_does_not_bring_its_crawl_back(
     assert "crawl 2026-10-01: skipped, in the store already" in out
     assert "crawl 2026-11-01: skipped, in the store already" in out
     assert _current_dates(store) == {"2026-10-01", "2026-11-01"}
+
+
+def test_an_older_crawl_does_not_prune_a_later_page(tmp_path: Path, seeds_dir: Path) -> None:
+    """`--prune` with a crawl older than a page the store holds from a later one: the page
+    stays, with the reason (its later snapshot is not archived as removed before its date)."""
+    crawls = _crawls(tmp_path, seeds_dir)
+    newer = "004_6a2e0b437ba59670.txt"
+    (crawls / "2026-10-01" / newer).unlink()
+    store = str(tmp_path / "store")
+    common = ("--store", store, "--base-iri", TEST_BASE_IRI, "--no-search-index", "--no-precompute")
+    assert _kg("ingest", "--dated-crawls", str(crawls), *common)[0] == 0
+    listed, published = _kg("history", "list", "--store", store), _published(store)
+    code, out = _kg(
+        "ingest", str(crawls / "2026-10-01"), "--as-of", "2026-10-01", "--prune", *common
+    )
+    assert code == 1, out
+    assert (
+        f"{newer}:0: not removed: the store holds a later copy of this page (as of 2026-11-01)"
+        in out
+    )
+    assert "0 removed" in out and "Traceback" not in out
+    assert _kg("history", "list", "--store", store) == listed
+    assert _published(store) == published and _current_dates(store) == {"2026-11-01"}
+
+
+def test_a_correction_of_a_day_keeps_the_content_copied_before(
+    tmp_path: Path, seeds_dir: Path
+) -> None:
+    """A page copied on 10-01, copied again unchanged on 11-01, then corrected for 11-01 (its
+    11-01 copy was another): the content of 10-01 is archived as current until 11-01, so the
+    change between the two dates is reported."""
+    crawl = tmp_path / "crawl"
+    shutil.copytree(seeds_dir, crawl)
+    store = str(tmp_path / "store")
+    common = ("--store", store, "--base-iri", TEST_BASE_IRI, "--no-search-index", "--no-precompute")
+    for day in ("2026-10-01", "2026-11-01"):
+        assert _kg("ingest", str(crawl), "--as-of", day, *common)[0] == 0
+    page = crawl / CHANGED
+    page.write_text(_changed(page.read_text(encoding="utf-8")), encoding="utf-8")
+    code, out = _kg("ingest", str(crawl), "--as-of", "2026-11-01", *common)
+    assert code == 0 and "1 replaced" in out, out
+    assert _kg("history", "list", "--store", store)[1].split("\t")[:2] == [CHANGED, "2026-11-01"]
+    code, out = _kg(
+        "report", "crawl-changes", "--store", store, "--format", "json",
+        "--param", "from=2026-10-01", "--param", "to=2026-11-01",
+    )  # fmt: skip
+    assert code == 0, out
+    changes = {(row["source"], row["change"]) for row in json.loads(out)["rows"]}
+    assert changes == {(CHANGED, "metric changed"), (CHANGED, "paper added")}
