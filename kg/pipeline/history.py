@@ -34,8 +34,8 @@ store without history would. ``GRAPH ?g`` patterns see them.
 Rules: one archived snapshot per source and date (a file changed again with the same
 ``--as-of`` corrects that day's snapshot: nothing is archived, unless the content it
 replaces was first copied before that day); history runs forward (an older copy does not
-replace a later one, nor does an older crawl's prune remove it: kg.pipeline.ingest); an unchanged file adds
-nothing (ingest skips it), nor does a changed file whose snapshot shows the same content
+replace a later one, nor does an older crawl's prune remove it: kg.pipeline.ingest); an
+unchanged file adds nothing (ingest skips it), nor does a changed file whose snapshot shows the same content
 (:func:`same_snapshot_content`: its first copy's date is kept, as for an unchanged file),
 nor does a source the identity pass maps again (same file);
 a pruned source's last snapshot is archived too (removed on the prune's date) unless
@@ -311,10 +311,10 @@ def archive_update(
     ``new_sha`` is the SHA-256 of the file that replaces it, None when the source is
     removed (a prune); ``new_lines``, its N-Triples. Returns "" when there is nothing to
     keep: the same file (the identity pass maps it again; copied later, only its first
-    copy's date is recorded), no stored snapshot, a
-    snapshot of the same date as the replacement (a correction of that day's crawl, unless
-    its content was first copied before that day) or one already archived. A replacement that shows the same snapshot content (see
-    :func:`same_snapshot_content`) keeps nothing either: as for a page copied again
+    copy's date is recorded), no stored snapshot, a snapshot of the same date as the
+    replacement (a correction of that day's crawl, unless its content was first copied
+    before that day) or one already archived. A replacement that shows the same snapshot
+    content (see :func:`same_snapshot_content`) keeps nothing either: as for a page copied again
     unchanged, only the date of the content's first copy is recorded.
     Run the text in the replacing transaction (``replace_graph(..., before=text)``).
     """

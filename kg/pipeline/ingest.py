@@ -354,8 +354,9 @@ def _parse_and_map(
     refused = _older_copy(work, sha, as_of)
     if refused is not None:
         return _Mapped(work.source, work.path, sha, False, [], 0, (refused,), False)
-    if work.known_date is not None and as_of < work.known_date:
-        # The stored copy mapped again (its identity keys changed): as it was read.
+    if work.known_sha is None and work.known_date is not None and as_of < work.known_date:
+        # A stored page mapped again (its identity keys changed) by an older ingest: its
+        # stored copy (the same bytes, else refused above), as it was read.
         as_of = work.known_date
     profile = parse_limited(data, work.source, as_of, limits)
     if sha == work.known_sha and history.only_the_date_moves(profile, work.known_date):

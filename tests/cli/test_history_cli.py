@@ -313,3 +313,22 @@ def test_a_correction_of_a_day_keeps_the_content_copied_before(
     assert code == 0, out
     changes = {(row["source"], row["change"]) for row in json.loads(out)["rows"]}
     assert changes == {(CHANGED, "metric changed"), (CHANGED, "paper added")}
+
+
+def test_a_mistyped_future_date_can_be_corrected(tmp_path: Path, seeds_dir: Path) -> None:
+    """A crawl ingested with a mistyped --as-of after today, then the same files with the
+    right date: the stored date is corrected (a date after today is no copy date), nothing is
+    archived."""
+    store = str(tmp_path / "store")
+    common = ("--store", store, "--base-iri", TEST_BASE_IRI, "--no-search-index", "--no-precompute")
+    assert _kg("ingest", str(seeds_dir), "--as-of", "2062-11-01", *common)[0] == 0
+    code, out = _kg("ingest", str(seeds_dir), "--as-of", "2026-11-01", *common)
+    assert code == 0 and "0 failed" in out, out
+    assert _current_dates(store) == {"2026-11-01"}
+    assert _kg("history", "list", "--store", store) == (0, "")
+    # The dates the pages print without a year are read against the right date too.
+    code, out = _kg(
+        "query", "--store", store, "--format", "tsv",
+        'SELECT ?o WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?o), "2062-")) } LIMIT 1',
+    )  # fmt: skip
+    assert code == 0 and out.strip() == "?o", out
