@@ -45,6 +45,7 @@ a pruned source's last snapshot is archived too (removed on the prune's date) un
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -151,13 +152,18 @@ def in_store_already(
             continue
         if stored_day != day:
             return False
-        try:
-            with open(path, "rb") as file:
-                if hashlib.file_digest(file, "sha256").hexdigest() != sha:
-                    return False
-        except OSError:
-            return False  # the ingest says what is wrong with it
+        if file_sha256(path) != sha:
+            return False  # other bytes, or unreadable: the ingest says what is wrong with it
     return True
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str | None:
+    """A file's SHA-256, as ingest records it (None: it cannot be read)."""
+    try:
+        with open(path, "rb") as file:
+            return hashlib.file_digest(file, "sha256").hexdigest()
+    except OSError:
+        return None
 
 
 def only_the_date_moves(profile: Profile, stored: date | None) -> bool:

@@ -281,14 +281,17 @@ def _init_worker(keys: MentionKeys | None) -> None:
     _worker_keys = keys
 
 
+def _stored_later(work: _Work, as_of: date) -> bool:
+    """Whether the store holds this file's page as copied after ``as_of``."""
+    return work.stored_sha is not None and work.known_date is not None and as_of < work.known_date
+
+
 def _older_copy(work: _Work, sha: str, as_of: date) -> ParseFailure | None:
     """Why a file copied on ``as_of`` does not replace what the store holds for it: other
     bytes than the stored copy, which is later. History runs forward: an older copy
     replacing a later one would archive the later snapshot as replaced by it
     (docs/history.md). None: it may."""
-    if work.stored_sha is None or work.known_date is None or as_of >= work.known_date:
-        return None
-    if sha == work.stored_sha:
+    if not _stored_later(work, as_of) or sha == work.stored_sha:
         return None
     return ParseFailure(
         work.source,
@@ -313,12 +316,10 @@ def _refused_older_copies(works: list[_Work], as_of: date) -> dict[str, FileOutc
     found before identity resolution reads them: it is to read the stored copy instead."""
     refused: dict[str, FileOutcome] = {}
     for work in works:
-        if work.stored_sha is None or work.known_date is None or as_of >= work.known_date:
+        if not _stored_later(work, as_of):
             continue
-        try:
-            with open(work.path, "rb") as file:
-                sha = hashlib.file_digest(file, "sha256").hexdigest()
-        except OSError:
+        sha = history.file_sha256(work.path)
+        if sha is None:
             continue  # mapping reports it
         failure = _older_copy(work, sha, as_of)
         if failure is not None:

@@ -138,5 +138,16 @@ def text_of(term: Any) -> str | None:
     return None if term is None else str(term.value)
 
 
+_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
+
+
+def plain_text(term: Any) -> str | None:
+    """The text of a plain string (an ``xsd:string`` literal without a language tag);
+    None for any other term, whose order and text SPARQL treats otherwise."""
+    if isinstance(term, ox.Literal) and term.language is None and term.datatype == _XSD_STRING:
+        return term.value
+    return None
+
+
 def literal(value: str | None) -> ox.Literal | None:
     return None if value is None else ox.Literal(value)

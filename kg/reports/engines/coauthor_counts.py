@@ -31,7 +31,7 @@ import numpy as np
 import pyoxigraph as ox
 
 from kg.reports.definitions import Report
-from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner
+from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner, plain_text
 from kg.reports.engines.coauthor_graph import CoauthorGraph
 from kg.reports.names import preferred_name
 from kg.reports.results import Binding, ReportResult, drop_parameter_columns
@@ -47,7 +47,6 @@ COLUMNS = ("author", "author_name", "coauthors", "papers")
 #: Every name in the store, in one scan (the query's OPTIONAL reads the same statements).
 NAMES_QUERY = """PREFIX schema: <https://schema.org/>
 SELECT ?author ?author_name WHERE { ?author schema:name ?author_name }"""
-_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 
 def implements(report: Report) -> bool:
@@ -128,11 +127,8 @@ def _names(runner: EngineRunner, wanted: dict[str, int]) -> dict[str, list[str]]
     for author, name in rows:
         if not isinstance(author, ox.NamedNode) or author.value not in wanted:
             continue
-        if (
-            not isinstance(name, ox.Literal)
-            or name.language is not None
-            or name.datatype != _XSD_STRING
-        ):
+        text = plain_text(name)
+        if text is None:
             return None
-        names.setdefault(author.value, []).append(name.value)
+        names.setdefault(author.value, []).append(text)
     return names

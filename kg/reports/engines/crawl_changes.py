@@ -50,7 +50,7 @@ import pyoxigraph as ox
 
 from kg.errors import QueryTimeout
 from kg.reports.definitions import Report
-from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner
+from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner, plain_text
 from kg.reports.names import fullness
 from kg.reports.results import Binding, ReportResult, drop_parameter_columns
 from kg.store.query import QueryRequest
@@ -177,7 +177,7 @@ METRICS_QUERY = (
 #: Pages per VALUES block (each row two to four IRIs: a few tens of kB of query text).
 VALUES_CHUNK = 250
 _XSD = "http://www.w3.org/2001/XMLSchema#"
-_STRING, _DATE = ox.NamedNode(_XSD + "string"), ox.NamedNode(_XSD + "date")
+_DATE = ox.NamedNode(_XSD + "date")
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _KINDS = ("profile added", "profile removed", "paper added", "paper removed", "metric changed")
 _KIND = {kind: ox.Literal(kind) for kind in _KINDS}
@@ -341,9 +341,10 @@ def _read_snapshots(runner: EngineRunner, version: str, deadline: float | None) 
 
 def _plain(term: Any) -> str:
     """A plain string's text (a name of another kind: Unsupported)."""
-    if isinstance(term, ox.Literal) and term.language is None and term.datatype == _STRING:
-        return term.value
-    raise Unsupported("a name that is not a plain string")
+    text = plain_text(term)
+    if text is None:
+        raise Unsupported("a name that is not a plain string")
+    return text
 
 
 def _cast_day(term: Any) -> date | None:
@@ -463,9 +464,10 @@ def _order(row: tuple[Any, ...]) -> tuple[Any, ...]:
 def _key(term: Any) -> tuple[int, str]:
     if term is None:
         return (0, "")
-    if isinstance(term, ox.Literal) and term.language is None and term.datatype == _STRING:
-        return (1, term.value)
-    raise Unsupported("a sort key that is not a plain string")
+    text = plain_text(term)
+    if text is None:
+        raise Unsupported("a sort key that is not a plain string")
+    return (1, text)
 
 
 # -- what changed on the pages whose snapshot differs -----------------------------------------
