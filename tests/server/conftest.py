@@ -7,13 +7,16 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 
+from kg.store.embedded import KGStore
 from tests.conftest import TEST_BASE_IRI
+from tests.server.crawled_stores import generated_crawls, seed_crawls
 
 
 def close_app(app: Flask) -> None:
@@ -111,3 +114,19 @@ def listener() -> Iterator[Listener]:
     server = Listener()
     yield server
     server.close()
+
+
+@pytest.fixture(scope="session", params=["seeds", "generated"])
+def crawled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path
+) -> Iterator[tuple[KGStore, tuple[date, ...]]]:
+    """A store of several crawls (read it, never write it) and its crawl dates
+    (tests/server/crawled_stores.py)."""
+    root = tmp_path_factory.mktemp(f"crawls-{request.param}")
+    if request.param == "seeds":
+        folder, days = seed_crawls(root, seeds_dir)
+    else:
+        folder, days = generated_crawls(root)
+    store = KGStore.open_readonly(folder)
+    yield store, days
+    store.close()

@@ -10,10 +10,6 @@ blank node as snapshot)."""
 from __future__ import annotations
 
 import itertools
-import json
-import random
-import shutil
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
@@ -22,10 +18,6 @@ from typing import Any
 
 import pytest
 
-from bench.history import changed_page
-from kg.pipeline.identity import IdentityResolution
-from kg.pipeline.ingest import ingest
-from kg.rdf.iri import IriScheme
 from kg.reports.catalog import load_reports
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines import crawl_changes as crawl_changes_module
@@ -39,112 +31,28 @@ from kg.reports.engines.crawl_changes import (
 from kg.reports.results import ReportResult, drop_parameter_columns
 from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
-from kg.tools.generate import DEFAULT_AS_OF, generate
-from kg.tools.generate.abstracts import Vocabulary
-from kg.tools.generate.text import hash_title
 from tests.conftest import TEST_BASE_IRI
+from tests.server.crawled_stores import (
+    DEC,
+    METRICS_ONLY,
+    NOV,
+    OCT,
+    REMOVED,
+    SCHEME,
+    SEP,
+    dates_to_ask,
+    seed_crawls,
+)
 from tests.server.recording import RecordingBackend
-from tests.store.test_history import CHANGED, SEEDS, _changed
+from tests.store.test_history import CHANGED, SEEDS
 
-SCHEME = IriScheme(TEST_BASE_IRI)
 NAME = "crawl-changes"
 KG = "https://w3id.org/scholarly-kg/ontology#"
-SEP, OCT, NOV, DEC = date(2026, 9, 1), date(2026, 10, 1), date(2026, 11, 1), date(2026, 12, 1)
-REMOVED, METRICS_ONLY = SEEDS[3], SEEDS[1]
 
 
 @pytest.fixture(scope="module")
 def reports() -> Reports:
     return load_reports(scheme=SCHEME)
-
-
-def _ingest(store: KGStore, folder: Path, day: date, *, prune: bool = False) -> None:
-    ingest(
-        [folder],
-        store,
-        scheme=SCHEME,
-        as_of=day,
-        prune=prune,
-        resolution=IdentityResolution(),
-        progress=False,
-    )
-
-
-def _seed_crawls(root: Path, seeds_dir: Path) -> tuple[Path, tuple[date, ...]]:
-    """SEP: four seeds. OCT: the fifth added, one changed (h-index, a paper), one removed
-    (pruned). NOV: the removed one copied again as it was, one changed in its citations
-    only. DEC: the changed one loses the paper it gained (its first copy again)."""
-    folder = root / "store"
-    store = KGStore.open_writable(folder)
-    try:
-        for day in (SEP, OCT, NOV, DEC):
-            crawl = root / day.isoformat()
-            crawl.mkdir()
-            for name in SEEDS:
-                if (day == SEP and name == SEEDS[4]) or (day == OCT and name == REMOVED):
-                    continue
-                text = (seeds_dir / name).read_text(encoding="utf-8")
-                if name == CHANGED and day in (OCT, NOV):
-                    text = _changed(text)
-                if name == METRICS_ONLY and day >= NOV:
-                    assert "citations\n" in text
-                    text = text.replace("citations\n", "0citations\n", 1)
-                (crawl / name).write_text(text, encoding="utf-8")
-            _ingest(store, crawl, day, prune=day == OCT)
-    finally:
-        store.close()
-    return folder, (SEP, OCT, NOV, DEC)
-
-
-def _generated_crawls(root: Path) -> tuple[Path, tuple[date, ...]]:
-    """A generated corpus copied three times a month apart, a fifth of its pages changed
-    each time as bench.history changes them; one page removed on the third copy."""
-    corpus = root / "corpus"
-    generate(300, corpus, seed=11)
-    truth = json.loads((corpus / "truth.json").read_text(encoding="utf-8"))
-    used = {hash_title(entry[2]) for page in truth["files"] for entry in page["entries"]}
-    days = (DEFAULT_AS_OF, date(2026, 12, 21), date(2027, 1, 21))
-    rng, vocabulary = random.Random(11), Vocabulary(11)
-    files = sorted((corpus / "profiles").rglob("*.txt"))
-    folder = root / "store"
-    store = KGStore.open_writable(folder)
-    try:
-        for number, day in enumerate(days):
-            if number:
-                for path in rng.sample(files, len(files) // 5):
-                    lab = int(path.name.split("_", 1)[0])  # {lab:06d}_{owner}_{digest}.txt
-                    text = path.read_text(encoding="utf-8")
-                    path.write_text(
-                        changed_page(text, day, rng, used, vocabulary, lab), encoding="utf-8"
-                    )
-            if number == 2:
-                shutil.move(files[0], root / files[0].name)
-            _ingest(store, corpus / "profiles", day, prune=number == 2)
-    finally:
-        store.close()
-    return folder, days
-
-
-@pytest.fixture(scope="module", params=["seeds", "generated"])
-def crawled(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, seeds_dir: Path
-) -> Iterator[tuple[KGStore, tuple[date, ...]]]:
-    """A store of several crawls (read it, never write it) and its crawl dates."""
-    root = tmp_path_factory.mktemp(f"crawl-changes-{request.param}")
-    if request.param == "seeds":
-        folder, days = _seed_crawls(root, seeds_dir)
-    else:
-        folder, days = _generated_crawls(root)
-    store = KGStore.open_readonly(folder)
-    yield store, days
-    store.close()
-
-
-def _dates(days: tuple[date, ...]) -> list[str]:
-    """The crawl dates, a day before the first, a day between two crawls, a day after the last."""
-    between = date.fromordinal((days[0].toordinal() + days[1].toordinal()) // 2)
-    extra = (date.fromordinal(days[0].toordinal() - 1), between, date(2027, 12, 31))
-    return sorted({d.isoformat() for d in (*days, *extra)})
 
 
 def _by_query(runner: ReportRunner, report: Report, params: dict[str, str]) -> ReportResult:
@@ -190,7 +98,7 @@ def test_every_pair_of_dates_gives_the_query_rows(
     backend = RecordingBackend(store)
     runner = ReportRunner(reports, backend, SCHEME)
     kinds: set[str] = set()
-    for first, second in itertools.combinations(_dates(days), 2):
+    for first, second in itertools.combinations(dates_to_ask(days), 2):
         found = _assert_same(runner, {"from": first, "to": second})
         kinds.update(str(row[found.columns.index("change")].value) for row in found.rows)
         # From the snapshots, read once for the store version: the report's query ran only
@@ -207,7 +115,7 @@ def test_every_pair_of_dates_gives_the_query_rows(
 def test_the_seed_crawls_show_what_was_done(
     reports: Reports, seeds_dir: Path, tmp_path: Path
 ) -> None:
-    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    folder, _days = seed_crawls(tmp_path, seeds_dir)
     runner = ReportRunner(reports, RecordingBackend(KGStore.open_readonly(folder)), SCHEME)
     report = runner.reports[NAME]
 
@@ -231,7 +139,7 @@ def test_the_seed_crawls_show_what_was_done(
 
 
 def test_the_row_cap_cuts_the_query_rows(reports: Reports, seeds_dir: Path, tmp_path: Path) -> None:
-    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    folder, _days = seed_crawls(tmp_path, seeds_dir)
     runner = ReportRunner(
         reports, RecordingBackend(KGStore.open_readonly(folder)), SCHEME, max_rows=3
     )
@@ -242,7 +150,7 @@ def test_the_row_cap_cuts_the_query_rows(reports: Reports, seeds_dir: Path, tmp_
 def test_what_the_engine_leaves_to_the_query(
     reports: Reports, seeds_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    folder, _days = seed_crawls(tmp_path, seeds_dir)
     store = KGStore.open_writable(folder)
     params = {"from": str(SEP), "to": str(DEC)}
     try:
@@ -287,7 +195,7 @@ def test_the_warm_up_reads_the_snapshots_ahead(
 ) -> None:
     """A server's warm-up reads them once the reports are warm: a request for other dates
     then asks only what changed."""
-    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    folder, _days = seed_crawls(tmp_path, seeds_dir)
     backend = RecordingBackend(KGStore.open_readonly(folder))
     runner = ReportRunner(reports, backend, SCHEME)
     runner.warm()
@@ -355,7 +263,7 @@ def test_a_store_the_engine_leaves_to_the_query_is_read_once(reports: Reports) -
 def test_requests_at_once_read_the_snapshots_once(
     reports: Reports, seeds_dir: Path, tmp_path: Path
 ) -> None:
-    folder, _days = _seed_crawls(tmp_path, seeds_dir)
+    folder, _days = seed_crawls(tmp_path, seeds_dir)
     backend = RecordingBackend(KGStore.open_readonly(folder))
     runner = ReportRunner(reports, backend, SCHEME)
     report = runner.reports[NAME]

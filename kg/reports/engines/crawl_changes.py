@@ -38,9 +38,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import re
 import threading
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -48,12 +46,19 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.errors import QueryTimeout
 from kg.reports.definitions import Report
-from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner, plain_text
-from kg.reports.names import fullness
+from kg.reports.engines.base import EngineRunner, plain_text
+from kg.reports.engines.dated import (
+    Unsupported,
+    current_on,
+    deadline,
+    owner_name,
+    solutions,
+    start_day,
+    string_key,
+    until_day,
+)
 from kg.reports.results import Binding, ReportResult, drop_parameter_columns
-from kg.store.query import QueryRequest
 
 #: SHA-256 of the query text (``Report.query``) whose rows this engine gives; a test checks
 #: it against queries/crawl-changes.rq (change both together, after checking).
@@ -176,15 +181,8 @@ METRICS_QUERY = (
 )
 #: Pages per VALUES block (each row two to four IRIs: a few tens of kB of query text).
 VALUES_CHUNK = 250
-_XSD = "http://www.w3.org/2001/XMLSchema#"
-_DATE = ox.NamedNode(_XSD + "date")
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _KINDS = ("profile added", "profile removed", "paper added", "paper removed", "metric changed")
 _KIND = {kind: ox.Literal(kind) for kind in _KINDS}
-
-
-class Unsupported(Exception):
-    """What the engine does not reproduce with certainty: the query runs instead."""
 
 
 def implements(report: Report) -> bool:
@@ -207,7 +205,7 @@ def prepare(runner: EngineRunner, report: Report) -> None:
     """Read the snapshots ahead (a server's warm-up), where there are crawls to compare."""
     if implements(report) and len(runner.crawl_dates()) >= 2:
         with contextlib.suppress(Unsupported):  # a request runs the query
-            snapshots(runner, _deadline(runner))
+            snapshots(runner, deadline(runner))
 
 
 # -- every snapshot of the store version ---------------------------------------------------
@@ -227,9 +225,7 @@ class Candidate:
     owner: Any
 
     def current_on(self, day: date) -> bool:
-        if self.start is None or self.start > day:
-            return False
-        return self.until is None or self.until > day
+        return current_on(self.start, self.until, day)
 
 
 @dataclass(slots=True)
@@ -253,40 +249,16 @@ class Snapshots:
     version: str
 
 
-def _deadline(runner: EngineRunner) -> float | None:
-    """When a request's engine work must end: the whole-graph time limit, as for the query."""
-    limit = None if runner.timeout is None else runner.timeout * WHOLE_GRAPH_TIMEOUT_FACTOR
-    return None if limit is None else time.monotonic() + limit
-
-
 def _rows(
-    runner: EngineRunner, query: str, names: Sequence[str], deadline: float | None
+    runner: EngineRunner, query: str, names: Sequence[str], ends: float | None
 ) -> Iterator[tuple[Any, ...]]:
-    """The solutions of one of the engine's queries, as tuples of these variables' terms,
-    within the request's time limit. Raises Unsupported, QueryTimeout, and what the
-    backend raises."""
-    timeout = None
-    if deadline is not None:
-        timeout = deadline - time.monotonic()
-        if timeout <= 0:
-            raise QueryTimeout(
-                "crawl-changes ran past its time limit", timeout_seconds=runner.timeout
-            )
-    outcome = runner.backend.run(QueryRequest(query, limit=None), timeout=timeout)
-    if outcome.select is None:
-        raise Unsupported("no solutions")
-    at = {name: i for i, name in enumerate(outcome.select.variables)}
-    if any(name not in at for name in names):
-        raise Unsupported("an answer without one of its variables")
-    picked = [at[name] for name in names]
-    for row in outcome.select.rows:
-        yield tuple(row[i] for i in picked)
+    return solutions(runner, query, names, ends, report="crawl-changes")
 
 
 _MEMO = "crawl-changes:snapshots"
 
 
-def snapshots(runner: EngineRunner, deadline: float | None = None) -> Snapshots:
+def snapshots(runner: EngineRunner, ends: float | None = None) -> Snapshots:
     """The current store version's :class:`Snapshots`, read once per version (one request
     reads them, others asking meanwhile wait for them; a store the engine cannot answer for
     is remembered as such). Raises Unsupported, and what the backend raises."""
@@ -299,7 +271,7 @@ def snapshots(runner: EngineRunner, deadline: float | None = None) -> Snapshots:
         if isinstance(found, str):
             raise Unsupported(found)
         try:
-            found = _read_snapshots(runner, version, deadline)
+            found = _read_snapshots(runner, version, ends)
         except Unsupported as error:
             memo[_MEMO] = str(error)
             raise
@@ -309,12 +281,12 @@ def snapshots(runner: EngineRunner, deadline: float | None = None) -> Snapshots:
         return found
 
 
-def _read_snapshots(runner: EngineRunner, version: str, deadline: float | None) -> Snapshots:
+def _read_snapshots(runner: EngineRunner, version: str, ends: float | None) -> Snapshots:
     pages: dict[Any, Page] = {}
     names: dict[tuple[Any, Any], set[str]] = {}
     seen: set[tuple[Any, ...]] = set()
     for profile, current, snapshot, graph, day, invalidated, first, source, owner, name in _rows(
-        runner, SNAPSHOTS_QUERY, _SNAPSHOT_COLUMNS, deadline
+        runner, SNAPSHOTS_QUERY, _SNAPSHOT_COLUMNS, ends
     ):
         page = pages.setdefault(profile, Page([], []))
         if current not in page.current_owners:
@@ -328,12 +300,13 @@ def _read_snapshots(runner: EngineRunner, version: str, deadline: float | None) 
         key = (profile, snapshot, graph, day, invalidated, first, source, owner)
         if key not in seen:
             seen.add(key)
-            until = None if invalidated is None else (_cast_day(invalidated) or date.min)
             page.candidates.append(
-                Candidate(snapshot, graph, _start(first, day), until, source, owner)
+                Candidate(
+                    snapshot, graph, start_day(first, day), until_day(invalidated), source, owner
+                )
             )
     self_change = any(
-        any(True for _ in _rows(runner, query, ("snapshot",), deadline))
+        any(True for _ in _rows(runner, query, ("snapshot",), ends))
         for query in (MULTIVALUED_QUERY, SELF_UNEQUAL_QUERY)
     )
     return Snapshots(pages, {key: tuple(v) for key, v in names.items()}, self_change, version)
@@ -347,37 +320,6 @@ def _plain(term: Any) -> str:
     return text
 
 
-def _cast_day(term: Any) -> date | None:
-    """``xsd:date(SUBSTR(STR(term), 1, 10))`` as Oxigraph casts it; None for an error."""
-    if not isinstance(term, ox.NamedNode | ox.Literal):
-        return None  # STR() of a blank node: an error
-    text = term.value[:10]
-    if not _DAY.fullmatch(text):
-        return None
-    if text.startswith("0000"):
-        raise Unsupported("the year 0000")
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-def _start(first: Any, day: Any) -> date | None:
-    """``COALESCE(xsd:date(SUBSTR(STR(?first), 1, 10)), ?date)`` as a day; None where the
-    comparison with the date asked is an error (the filter then fails)."""
-    cast = None if first is None else _cast_day(first)
-    if cast is not None:
-        return cast
-    if not isinstance(day, ox.Literal) or day.datatype != _DATE:
-        return None
-    if not _DAY.fullmatch(day.value) or day.value.startswith("0000"):
-        raise Unsupported("an xsd:date with a time zone, ill-formed, or of the year 0000")
-    try:
-        return date.fromisoformat(day.value)
-    except ValueError as error:
-        raise Unsupported("an ill-formed xsd:date") from error
-
-
 # -- one pair of dates ---------------------------------------------------------------------
 
 Shown = Candidate | None
@@ -385,8 +327,8 @@ Change = tuple[ox.Literal, Any, Any, Any, Any]  # change, item, label, before, a
 
 
 def _from_snapshots(runner: EngineRunner, binding: Binding) -> ReportResult:
-    deadline = _deadline(runner)
-    known = snapshots(runner, deadline)
+    ends = deadline(runner)
+    known = snapshots(runner, ends)
     a_day = date.fromisoformat(binding.values["from"])
     b_day = date.fromisoformat(binding.values["to"])
     shown: list[tuple[Any, Page, list[Shown], list[Shown]]] = []
@@ -394,7 +336,7 @@ def _from_snapshots(runner: EngineRunner, binding: Binding) -> ReportResult:
         on_a: list[Shown] = [c for c in page.candidates if c.current_on(a_day)]
         on_b: list[Shown] = [c for c in page.candidates if c.current_on(b_day)]
         shown.append((profile, page, on_a or [None], on_b or [None]))
-    changes = _Changes.read(runner, shown, every_page=known.self_change, deadline=deadline)
+    changes = _Changes.read(runner, shown, every_page=known.self_change, ends=ends)
     if runner.version() != known.version:
         # The changes were read from another store state than the snapshots: the query
         # answers from one.
@@ -409,7 +351,7 @@ def _from_snapshots(runner: EngineRunner, binding: Binding) -> ReportResult:
     rows = []
     for key, spellings in groups.items():
         source, owner, change, item, label, before, after, profile = key
-        name = _owner_name(spellings)
+        name = owner_name(spellings)
         rows.append((source, owner, name, change, item, label, before, after, profile))
     rows.sort(key=_order)
     cap = runner.max_rows
@@ -448,26 +390,10 @@ def _rows_of(
             yield key, spelling
 
 
-def _owner_name(spellings: Sequence[str | None]) -> ox.Literal | None:
-    """The query's name aggregate: the fullest spelling, none where one is unbound."""
-    if any(spelling is None for spelling in spellings):
-        return None
-    return ox.Literal(max((s for s in spellings if s is not None), key=fullness))
-
-
 def _order(row: tuple[Any, ...]) -> tuple[Any, ...]:
     """``ORDER BY ?source ?change ?what_label``, then the rest of the row."""
     source, _owner, _name, change, _item, label = row[:6]
-    return (_key(source), _key(change), _key(label), tuple(map(str, row)))
-
-
-def _key(term: Any) -> tuple[int, str]:
-    if term is None:
-        return (0, "")
-    text = plain_text(term)
-    if text is None:
-        raise Unsupported("a sort key that is not a plain string")
-    return (1, text)
+    return (string_key(source), string_key(change), string_key(label), tuple(map(str, row)))
 
 
 # -- what changed on the pages whose snapshot differs -----------------------------------------
@@ -491,7 +417,7 @@ class _Changes:
         shown: Iterable[tuple[Any, Page, list[Shown], list[Shown]]],
         *,
         every_page: bool,
-        deadline: float | None,
+        ends: float | None,
     ) -> _Changes:
         papers: set[tuple[str, str, str, str]] = set()
         metrics: set[tuple[str, str, str, str]] = set()
@@ -517,7 +443,7 @@ class _Changes:
         for query, keys, values, into, wanted in asked:
             for block in _values(keys, sorted(wanted)):
                 text = query.replace("{values}", block)
-                for row in _rows(runner, text, keys + values, deadline):
+                for row in _rows(runner, text, keys + values, ends):
                     key = tuple(term.value for term in row[: len(keys)])
                     into.setdefault(key, []).append(row[len(keys) :])
         return found
