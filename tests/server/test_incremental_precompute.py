@@ -165,13 +165,14 @@ def test_one_changed_profile_copies_what_it_cannot_change(
     assert "profiles" in computed and "profiles" in runs.names
     assert "venues" in carried and "venues" not in runs.names
     assert "collaboration-path" in carried and "collaboration-path" not in runs.names
-    # crawl-changes' rows (the last two crawls' changes) come from its engine, which runs
-    # no report query (kg.reports.engines.crawl_changes).
-    by_engine = {"crawl-changes"} & computed
-    changes_query = load_reports(scheme=SCHEME)["crawl-changes"].query
-    split = split_order_by(changes_query)
-    assert not {changes_query, split.unsorted if split else ""} & set(asked)
-    assert "crawl-changes" not in runs.names and asked
+    # crawl-changes' and fastest-growing-authors' rows (the last two crawls') come from their
+    # engines, which run no report query (kg.reports.engines.crawl_changes, .metric_growth).
+    by_engine = {"crawl-changes", "fastest-growing-authors"} & computed
+    for name in ("crawl-changes", "fastest-growing-authors"):
+        query = load_reports(scheme=SCHEME)[name].query
+        split = split_order_by(query)
+        assert not {query, split.unsorted if split else ""} & set(asked), name
+        assert name not in runs.names and asked
     assert sorted(runs.names) == sorted(
         w.report
         for w in written

@@ -10,6 +10,8 @@ from kg.reports.engines.collaboration_path import _collaboration_path
 from kg.reports.engines.communities import _communities
 from kg.reports.engines.crawl_changes import _crawl_changes
 from kg.reports.engines.crawl_changes import prepare as prepare_snapshots
+from kg.reports.engines.metric_growth import _metric_growth
+from kg.reports.engines.metric_growth import prepare as prepare_metric_growth
 from kg.reports.engines.network import _network
 from kg.reports.engines.search import _search
 
@@ -37,6 +39,15 @@ ENGINES: dict[str, Engine] = {
         prepare=prepare_snapshots,
         summary="gives this query's rows from each page's snapshots, read once, and the lists "
         "and metrics of the pages that changed between the dates",
+    ),
+    "metric-growth": Engine(
+        _metric_growth,
+        runs=(),
+        reads_rows=False,
+        answers_query_rows=True,
+        prepare=prepare_metric_growth,
+        summary="gives this query's rows from each page's snapshots and their metric, read "
+        "once, for any two dates",
     ),
     "coauthor-counts": Engine(
         _coauthor_counts,
