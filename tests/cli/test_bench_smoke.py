@@ -153,3 +153,27 @@ def test_storage_layouts_benchmark_runs(tmp_path: Path) -> None:
             assert timed[name][query]["digest"] == timed["B"][query]["digest"], (name, query)
     assert "| D |" in table(results)
     assert not list(tmp_path.glob("layouts-60/store-*")), "the stores are deleted"
+
+
+def test_reports_over_time_benchmark_runs(
+    tmp_path: Path, seeds_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A smoke run of bench/over_time.py on the seed profiles copied on four dates: every
+    pair of dates asked of both reports, by query and by engine, with the same rows."""
+    from bench.over_time import main
+    from tests.server.crawled_stores import seed_crawls
+
+    folder, days = seed_crawls(tmp_path, seeds_dir)
+    output = tmp_path / "over-time.json"
+    assert main([str(folder), "--json", str(output)]) == 0
+    found = json.loads(output.read_text(encoding="utf-8"))
+    assert found["crawls"] == [day.isoformat() for day in days]
+    for name in ("crawl-changes", "fastest-growing-authors"):
+        pairs = found["reports"][name]["pairs"]
+        # each crawl with the next, the first with the last, from before it, from between two
+        assert len(pairs) == len(days) - 1 + 3
+        assert all(pair["same_rows"] for pair in pairs)
+        assert any(pair["rows"] for pair in pairs)
+        assert all(pair["query_cpu_s"] > 0 for pair in pairs)
+    printed = capsys.readouterr().out
+    assert "| fastest-growing-authors | 2026-09-01 -> 2026-10-01" in printed
