@@ -9,6 +9,7 @@ query, a value that is not an integer, a blank node as snapshot)."""
 from __future__ import annotations
 
 import itertools
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
@@ -20,7 +21,7 @@ import pytest
 from kg.reports.catalog import load_reports
 from kg.reports.definitions import Report, Reports
 from kg.reports.engines.metric_growth import (
-    ARCHIVED_OWNERS_QUERY,
+    CURRENT_OWNERS_QUERY,
     METRICS,
     QUERY_SHA256,
     VALUES_QUERY,
@@ -29,6 +30,7 @@ from kg.reports.engines.metric_growth import (
 from kg.reports.results import ReportResult, drop_parameter_columns
 from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
+from kg.store.query import QueryOutcome, QueryRequest
 from tests.server.crawled_stores import (
     DEC,
     METRICS_ONLY,
@@ -108,9 +110,9 @@ def test_every_pair_of_dates_and_metric_gives_the_query_rows(
     runner = ReportRunner(reports, backend := RecordingBackend(store), SCHEME)
     for metric in METRICS:
         runner.run(runner.reports[NAME], runner.bind(runner.reports[NAME], {"metric": metric}))
-    # One read of each metric's snapshots, and of the lookups, for the store version.
+    # One read of each metric's snapshots, and of the current owners, for the store version.
     assert len(_values_asked(backend)) == len(METRICS)
-    assert backend.queries.count(ARCHIVED_OWNERS_QUERY) == 1
+    assert backend.queries.count(CURRENT_OWNERS_QUERY) == 1
 
 
 def test_the_seed_crawls_show_what_grew(reports: Reports, seeds_dir: Path, tmp_path: Path) -> None:
@@ -177,7 +179,7 @@ def test_requests_at_once_read_the_snapshots_once(
             )
         )
     assert len(_values_asked(backend)) == 1
-    assert backend.queries.count(ARCHIVED_OWNERS_QUERY) == 1
+    assert backend.queries.count(CURRENT_OWNERS_QUERY) == 1
     for (first, second), found in zip(pairs, results, strict=True):
         expected = _by_query(runner, report, {"from": first, "to": second})
         assert sorted(map(repr, found.rows)) == sorted(map(repr, expected.rows))
@@ -282,6 +284,7 @@ def test_crafted_cases_give_the_query_rows(
         ("a string", ("kg:citationCount 5 .", 'kg:citationCount "five" .')),
         ("beyond 64 bits", ("kg:citationCount 5 .", "kg:citationCount 99999999999999999999 .")),
         ("a blank node as snapshot", ("ex:s1 a", "_:s1 a")),
+        ("a blank node as owner", ("foaf:primaryTopic ex:bob ; kg:citationCount 5", "foaf:primaryTopic _:bob ; kg:citationCount 5")),
     ],
 )  # fmt: skip
 def test_what_the_engine_leaves_to_the_query(
@@ -297,6 +300,50 @@ def test_a_difference_beyond_64_bits_is_left_to_the_query(reports: Reports) -> N
     # Between the two snapshots of p1, both ways (the same snapshot on both dates: 0).
     _assert_crafted(reports, data, by_engine=False, dates=DATES[:2])
     _assert_crafted(reports, data, by_engine=True, dates=DATES[2:])
+
+
+class _HeldBackend(RecordingBackend):
+    """Holds the read of one metric's snapshots until it is let go."""
+
+    def __init__(self, store: KGStore, predicate: str):
+        super().__init__(store)
+        self.held = VALUES_QUERY.replace("{predicate}", f"kg:{predicate}")
+        self.reading, self.go = threading.Event(), threading.Event()
+
+    def run(self, request: QueryRequest, *, timeout: float | None = None) -> QueryOutcome:
+        if request.query == self.held:
+            self.reading.set()
+            assert self.go.wait(30)
+        return super().run(request, timeout=timeout)
+
+
+def test_a_metric_read_does_not_hold_up_another(reports: Reports) -> None:
+    """One metric's snapshots are read while a request for another metric, read before or
+    not, answers (one lock per metric: the review found a request of one waiting for the
+    other's read, then timing out)."""
+    store = KGStore.in_memory()
+    metrics = "kg:citationCount 5 ; kg:hIndex 2 ; kg:aiScore 7 ."
+    store.update(
+        f"{PREFIXES}INSERT DATA {{ {TWO_PAGES.replace('kg:citationCount 5 .', metrics)} }}"
+    )
+    backend = _HeldBackend(store, "hIndex")
+    runner = ReportRunner(reports, backend, SCHEME, timeout=30)
+    report = runner.reports[NAME]
+
+    def growth(metric: str, first: str, second: str) -> list[str]:
+        binding = runner.bind(report, {"from": first, "to": second, "metric": metric})
+        return [row[-1].value for row in runner.run(report, binding).rows]
+
+    first, second = DATES[0]
+    assert growth("citations", first, second) == ["8", "0"]  # read
+    with ThreadPoolExecutor(1) as pool:
+        held = pool.submit(growth, "h_index", first, second)
+        assert backend.reading.wait(30)
+        assert growth("citations", second, first) == ["0", "-8"]  # read before
+        assert growth("ai_score", first, second) == ["0"]  # read now
+        assert not held.done()
+        backend.go.set()
+        assert held.result(30) == ["0"]
 
 
 def test_an_edited_query_runs_as_written(reports: Reports) -> None:

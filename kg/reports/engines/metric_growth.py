@@ -8,11 +8,11 @@ answer is precomputed, but any other pair ran the whole query: 1.3-2.2 CPU s at 
 about 20 s at 1M (docs/benchmark.md, "fastest-growing-authors for any two dates").
 
 Nothing the query reads depends on the dates but which snapshot each page shows on them.
-So the engine reads, once per store version, every snapshot with its metric's values
-(:data:`VALUES_QUERY`, once per metric asked) and the lookups that do not depend on the
-metric (:data:`SOURCES_QUERY`, :data:`ARCHIVED_OWNERS_QUERY`, :data:`CURRENT_OWNERS_QUERY`:
-the query's own subqueries, limited to what its join can reach), and then answers any pair
-of dates in Python, without asking the store: the query's date filter
+So the engine reads, once per store version and metric asked, every snapshot with its
+values of the metric and the query's lookups of its source and owner (:data:`VALUES_QUERY`:
+the query's own patterns and subqueries for one side, without the date filter), and the
+pages' current owners once per version (:data:`CURRENT_OWNERS_QUERY`), and then answers
+any pair of dates in Python, without asking the store: the query's date filter
 (:mod:`kg.reports.engines.dated`), its join, ``?value_to - ?value_from``, its ``GROUP BY``
 with the name aggregate, its ``ORDER BY DESC(?growth) ?author_name`` (rows tied on both,
 which SPARQL leaves in any order, by the rest of the row) and the row cap.
@@ -24,6 +24,8 @@ Where it cannot be sure, the query runs (tests compare the two on stores of seve
 * a metric value is not an ``xsd:integer`` in canonical form within Oxigraph's 64 bits, or
   a difference is not (the project writes every metric as such an integer; the arithmetic
   and order of other numbers are the store's to give);
+* a snapshot, its page, its graph, source or owner is a blank node (another query's answer
+  may name it otherwise);
 * a date is not a plain ``xsd:date`` (a time zone, an ill-formed one), or of the year 0000;
 * the store moved while the engine read it.
 """
@@ -31,10 +33,11 @@ Where it cannot be sure, the query runs (tests compare the two on stores of seve
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -75,9 +78,23 @@ PREFIX foaf: <http://xmlns.com/foaf/0.1/>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX kg: <https://w3id.org/scholarly-kg/ontology#>
 """
-_VALUES_COLUMNS = ("snapshot", "graph", "date", "value", "specialized", "invalidated", "first")
+_VALUES_COLUMNS = (
+    "snapshot",
+    "graph",
+    "date",
+    "value",
+    "specialized",
+    "invalidated",
+    "first",
+    "source",
+    "owner",
+    "name",
+)
 #: Every snapshot with a value of one metric (its predicate put in for ``{predicate}``, one
-#: of :data:`METRICS`), as each side of the query matches it before its date filter.
+#: of :data:`METRICS`), as each side of the query matches it before its date filter, with
+#: the query's lookups of its source and of its owner's names in its graph (one query: the
+#: lookups as subqueries joined by hash, as the report's query has them, cost 0.83 CPU s at
+#: 100k papers, asked apart 1.34).
 VALUES_QUERY = (
     _PREFIXES
     + "SELECT "
@@ -87,21 +104,10 @@ WHERE {
   GRAPH ?graph { ?snapshot a kg:ProfileSnapshot ; dcterms:date ?date ; {predicate} ?value }
   OPTIONAL { GRAPH ?graph { ?snapshot prov:specializationOf ?specialized ; prov:invalidatedAtTime ?invalidated } }
   OPTIONAL { SELECT ?snapshot ?first WHERE { GRAPH ?h { ?snapshot prov:generatedAtTime ?first } } }
+  OPTIONAL { SELECT ?snapshot ?graph ?source WHERE { GRAPH ?graph { ?snapshot prov:wasDerivedFrom ?document . ?document dcterms:identifier ?source } } }
+  OPTIONAL { SELECT ?snapshot ?graph ?owner ?name WHERE {
+    GRAPH ?graph { ?snapshot foaf:primaryTopic ?owner OPTIONAL { ?owner schema:name ?name } } } }
 }"""
-)
-#: The query's source lookup, for the snapshots its join reaches (typed in their graph).
-SOURCES_QUERY = (
-    _PREFIXES
-    + """SELECT ?snapshot ?graph ?source WHERE {
-  GRAPH ?graph { ?snapshot a kg:ProfileSnapshot ; prov:wasDerivedFrom ?document .
-    ?document dcterms:identifier ?source } }"""
-)
-#: The query's owner lookup in the later snapshot's graph (an archived snapshot's owner).
-ARCHIVED_OWNERS_QUERY = (
-    _PREFIXES
-    + """SELECT ?snapshot ?graph ?owner ?name WHERE {
-  GRAPH ?graph { ?snapshot a kg:ProfileSnapshot ; foaf:primaryTopic ?owner
-    OPTIONAL { ?owner schema:name ?name } } }"""
 )
 #: The query's lookup of the page's current owner (the default graph).
 CURRENT_OWNERS_QUERY = (
@@ -173,76 +179,72 @@ class Showing:
     labels: tuple[Label, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class Lookups:
-    """What the query looks up beside the snapshots, whatever the metric."""
-
-    #: (snapshot, graph) -> its sources.
-    sources: Mapping[tuple[Any, Any], tuple[Any, ...]]
-    #: (snapshot, graph) -> (owner, name) in that graph.
-    archived: Mapping[tuple[Any, Any], tuple[tuple[Any, Any], ...]]
-    #: page -> (current owner, name).
-    current: Mapping[Any, tuple[tuple[Any, Any], ...]]
-
-    def labels(self, profile: Any, snapshot: Any, graph: Any) -> tuple[Label, ...]:
-        """The rows' labels of a page showing this snapshot on the later date: the query's
-        ``COALESCE`` of the current owner and name with the snapshot's, grouped by owner and
-        source with the name aggregate."""
-        spellings: dict[tuple[Any, Any], list[str | None]] = {}
-        for source in self.sources.get((snapshot, graph), (None,)):
-            for current_owner, current_name in self.current.get(profile, ((None, None),)):
-                for archived_owner, archived_name in self.archived.get(
-                    (snapshot, graph), ((None, None),)
-                ):
-                    author = current_owner if current_owner is not None else archived_owner
-                    spelling = current_name if current_name is not None else archived_name
-                    spellings.setdefault((author, source), []).append(_text(spelling))
-        labels = []
-        for (author, source), found in spellings.items():
-            name = owner_name(found)
-            labels.append(Label(author, name, source, (str(author), str(name), str(source))))
-        return tuple(labels)
-
-
-def _lock(memo: dict[str, Any]) -> threading.Lock:
-    lock: threading.Lock = memo.setdefault(f"{_REPORT}:lock", threading.Lock())
-    return lock
+def _labels(
+    current: Sequence[tuple[Any, Any]],
+    sources: Sequence[Any],
+    archived: Sequence[tuple[Any, Any]],
+) -> tuple[Label, ...]:
+    """The rows' labels of a page showing a snapshot on the later date (its current owners,
+    the snapshot's sources and owners, each ``(None,)`` where the lookup found none): the
+    query's ``COALESCE`` of the current owner and name with the snapshot's, grouped by owner
+    and source with the name aggregate."""
+    spellings: dict[tuple[Any, Any], list[str | None]] = {}
+    for source in sources:
+        for current_owner, current_name in current:
+            for archived_owner, archived_name in archived:
+                author = current_owner if current_owner is not None else archived_owner
+                spelling = current_name if current_name is not None else archived_name
+                spellings.setdefault((author, source), []).append(_text(spelling))
+    labels = []
+    for (author, source), found in spellings.items():
+        name = owner_name(found)
+        labels.append(Label(author, name, source, (str(author), str(name), str(source))))
+    return tuple(labels)
 
 
 def _read(
     runner: EngineRunner, metric: str, ends: float | None
 ) -> Mapping[Any, tuple[Showing, ...]]:
     """The metric's snapshots by page, with their labels, for the current store version,
-    read once per version (one request reads, others asking meanwhile wait; what the engine
-    cannot answer for is remembered as such). Raises Unsupported, and what the backend
-    raises."""
+    read once per version (one request reads, others asking for the same meanwhile wait;
+    what the engine cannot answer for is remembered as such). Raises Unsupported, and what
+    the backend raises."""
     version = runner.version()
     memo = runner.memo  # a new version gets a new memo: this one is then dropped
-    with _lock(memo):
-        lookups = _memoised(memo, f"{_REPORT}:lookups", lambda: _read_lookups(runner, ends))
-        pages: Mapping[Any, tuple[Showing, ...]] = _memoised(
-            memo,
-            f"{_REPORT}:{metric}",
-            lambda: _read_values(runner, METRICS[metric], lookups, ends),
-        )
-        if runner.version() != version:
-            memo.pop(f"{_REPORT}:lookups", None)
-            memo.pop(f"{_REPORT}:{metric}", None)
-            raise Unsupported("the store changed while its snapshots were read")
-        return pages
+    current: Mapping[Any, tuple[tuple[Any, Any], ...]] = _memoised(
+        memo, f"{_REPORT}:current", lambda: _read_current(runner, ends)
+    )
+    pages: Mapping[Any, tuple[Showing, ...]] = _memoised(
+        memo, f"{_REPORT}:{metric}", lambda: _read_values(runner, METRICS[metric], current, ends)
+    )
+    if runner.version() != version:
+        # Read for another version than the memo's (it moved meanwhile): not kept.
+        memo.pop(f"{_REPORT}:current", None)
+        memo.pop(f"{_REPORT}:{metric}", None)
+        raise Unsupported("the store changed while its snapshots were read")
+    return pages
 
 
 def _memoised(memo: dict[str, Any], key: str, read: Callable[[], Any]) -> Any:
+    """``memo[key]``, read first if it is not there; one lock per key, so that a request
+    never waits for another metric's read."""
     found = memo.get(key)
+    if found is None:
+        lock: threading.Lock = memo.setdefault(f"{key}:lock", threading.Lock())
+        with lock:
+            found = memo.get(key)
+            if found is None:
+                try:
+                    found = read()
+                except Unsupported as error:
+                    found = str(error)
+                memo[key] = found
+                # What was read lives as long as the store version: collected now, once, it
+                # does not make the next requests' collections walk it (100-200 ms on one
+                # request in a few at 100k papers, measured).
+                gc.collect()
     if isinstance(found, str):
         raise Unsupported(found)
-    if found is None:
-        try:
-            found = read()
-        except Unsupported as error:
-            memo[key] = str(error)
-            raise
-        memo[key] = found
     return found
 
 
@@ -252,27 +254,18 @@ def _rows(
     return solutions(runner, query, names, ends, report=_REPORT)
 
 
-def _read_lookups(runner: EngineRunner, ends: float | None) -> Lookups:
-    sources: dict[tuple[Any, Any], list[Any]] = {}
-    for snapshot, graph, source in _rows(
-        runner, SOURCES_QUERY, ("snapshot", "graph", "source"), ends
-    ):
-        _add(sources, (snapshot, graph), source)
-    archived: dict[tuple[Any, Any], list[tuple[Any, Any]]] = {}
-    for snapshot, graph, owner, name in _rows(
-        runner, ARCHIVED_OWNERS_QUERY, ("snapshot", "graph", "owner", "name"), ends
-    ):
-        _add(archived, (snapshot, graph), (owner, name))
+def _read_current(
+    runner: EngineRunner, ends: float | None
+) -> Mapping[Any, tuple[tuple[Any, Any], ...]]:
+    """Each page's current owners, with their names (the default graph)."""
     current: dict[Any, list[tuple[Any, Any]]] = {}
     for profile, owner, name in _rows(
         runner, CURRENT_OWNERS_QUERY, ("profile", "owner", "name"), ends
     ):
+        if isinstance(owner, ox.BlankNode):
+            raise Unsupported("an owner is a blank node")
         _add(current, profile, (owner, name))
-    return Lookups(
-        {k: tuple(v) for k, v in sources.items()},
-        {k: tuple(v) for k, v in archived.items()},
-        {k: tuple(v) for k, v in current.items()},
-    )
+    return {k: tuple(v) for k, v in current.items()}
 
 
 def _add(found: dict[Any, list[Any]], key: Any, value: Any) -> None:
@@ -283,28 +276,52 @@ def _add(found: dict[Any, list[Any]], key: Any, value: Any) -> None:
 
 
 def _read_values(
-    runner: EngineRunner, predicate: str, lookups: Lookups, ends: float | None
+    runner: EngineRunner,
+    predicate: str,
+    current: Mapping[Any, tuple[tuple[Any, Any], ...]],
+    ends: float | None,
 ) -> Mapping[Any, tuple[Showing, ...]]:
     query = VALUES_QUERY.replace("{predicate}", f"kg:{predicate}")
-    pages: dict[Any, list[Showing]] = {}
-    for snapshot, graph, day, value, specialized, invalidated, first in _rows(
-        runner, query, _VALUES_COLUMNS, ends
-    ):
+    # Each match of a side, and each snapshot's sources and owners (the subqueries' rows
+    # multiply the match's: every combination comes, so each set comes whole).
+    matches: dict[Any, list[tuple[Any, ...]]] = {}
+    sources: dict[tuple[Any, Any], list[Any]] = {}
+    archived: dict[tuple[Any, Any], list[tuple[Any, Any]]] = {}
+    for row in _rows(runner, query, _VALUES_COLUMNS, ends):
+        snapshot, graph, _day, _value, specialized, *_rest, source, owner, name = row
         profile = specialized if specialized is not None else snapshot
         if not all(isinstance(t, ox.NamedNode) for t in (snapshot, graph, profile)):
             # Blank nodes: another query's answer may name them otherwise (a remote store).
             raise Unsupported("a snapshot, its page or its graph is a blank node")
-        showing = Showing(
-            snapshot,
-            graph,
-            start_day(first, day),
-            until_day(invalidated),
-            value,
-            _integer(value),
-            lookups.labels(profile, snapshot, graph),
-        )
-        _add(pages, profile, showing)
-    return {profile: tuple(found) for profile, found in pages.items()}
+        if isinstance(source, ox.BlankNode) or isinstance(owner, ox.BlankNode):
+            # Grouped by term with the current owners, read by another query (a remote
+            # store names a blank node per answer).
+            raise Unsupported("a source or owner is a blank node")
+        _add(matches, profile, row[:7])
+        _add(sources, (snapshot, graph), source)
+        _add(archived, (snapshot, graph), (owner, name))
+    pages: dict[Any, tuple[Showing, ...]] = {}
+    for profile, found in matches.items():
+        showings = []
+        for snapshot, graph, day, value, _specialized, invalidated, first in found:
+            labels = _labels(
+                current.get(profile, ((None, None),)),
+                sources[(snapshot, graph)],
+                archived[(snapshot, graph)],
+            )
+            showings.append(
+                Showing(
+                    snapshot,
+                    graph,
+                    start_day(first, day),
+                    until_day(invalidated),
+                    value,
+                    _integer(value),
+                    labels,
+                )
+            )
+        pages[profile] = tuple(showings)
+    return pages
 
 
 def _integer(term: Any) -> int:
