@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -52,6 +51,7 @@ from kg.reports.engines.dated import (
     Unsupported,
     current_on,
     deadline,
+    memoised,
     owner_name,
     solutions,
     start_day,
@@ -264,21 +264,12 @@ def snapshots(runner: EngineRunner, ends: float | None = None) -> Snapshots:
     is remembered as such). Raises Unsupported, and what the backend raises."""
     version = runner.version()
     memo = runner.memo  # a new version gets a new memo: this one is then dropped
-    with memo.setdefault("crawl-changes:lock", threading.Lock()):
-        found = memo.get(_MEMO)
-        if isinstance(found, Snapshots):
-            return found
-        if isinstance(found, str):
-            raise Unsupported(found)
-        try:
-            found = _read_snapshots(runner, version, ends)
-        except Unsupported as error:
-            memo[_MEMO] = str(error)
-            raise
-        if runner.version() != version:
-            raise Unsupported("the store changed while its snapshots were read")
-        memo[_MEMO] = found
-        return found
+    found: Snapshots = memoised(memo, _MEMO, lambda: _read_snapshots(runner, version, ends))
+    if runner.version() != version:
+        # Read for another version than the memo's (it moved meanwhile): not kept.
+        memo.pop(_MEMO, None)
+        raise Unsupported("the store changed while its snapshots were read")
+    return found
 
 
 def _read_snapshots(runner: EngineRunner, version: str, ends: float | None) -> Snapshots:

@@ -12,9 +12,11 @@ dates; where the store holds what they cannot repeat with certainty, they raise
 
 from __future__ import annotations
 
+import gc
 import re
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date
 from typing import Any
 
@@ -65,6 +67,31 @@ def solutions(
     picked = [at[name] for name in names]
     for row in outcome.select.rows:
         yield tuple(row[i] for i in picked)
+
+
+def memoised(memo: dict[str, Any], key: str, read: Callable[[], Any]) -> Any:
+    """``memo[key]`` (an engine's state for one store version), read first if it is not
+    there: one request reads, others asking for the same key meanwhile wait (one lock per
+    key: a request never waits for another key's read); a read that raised Unsupported is
+    remembered as such and raises again."""
+    found = memo.get(key)
+    if found is None:
+        lock: threading.Lock = memo.setdefault(f"{key}:lock", threading.Lock())
+        with lock:
+            found = memo.get(key)
+            if found is None:
+                try:
+                    found = read()
+                except Unsupported as error:
+                    found = str(error)
+                memo[key] = found
+                # What was read lives as long as the store version: collected now, once, it
+                # does not make the next requests' collections walk it (100-200 ms on one
+                # request in a few at 100k papers, measured).
+                gc.collect()
+    if isinstance(found, str):
+        raise Unsupported(found)
+    return found
 
 
 def cast_day(term: Any) -> date | None:

@@ -33,11 +33,9 @@ Where it cannot be sure, the query runs (tests compare the two on stores of seve
 from __future__ import annotations
 
 import contextlib
-import gc
 import hashlib
 import re
-import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -50,6 +48,7 @@ from kg.reports.engines.dated import (
     Unsupported,
     current_on,
     deadline,
+    memoised,
     owner_name,
     solutions,
     start_day,
@@ -211,10 +210,10 @@ def _read(
     the backend raises."""
     version = runner.version()
     memo = runner.memo  # a new version gets a new memo: this one is then dropped
-    current: Mapping[Any, tuple[tuple[Any, Any], ...]] = _memoised(
+    current: Mapping[Any, tuple[tuple[Any, Any], ...]] = memoised(
         memo, f"{_REPORT}:current", lambda: _read_current(runner, ends)
     )
-    pages: Mapping[Any, tuple[Showing, ...]] = _memoised(
+    pages: Mapping[Any, tuple[Showing, ...]] = memoised(
         memo, f"{_REPORT}:{metric}", lambda: _read_values(runner, METRICS[metric], current, ends)
     )
     if runner.version() != version:
@@ -223,29 +222,6 @@ def _read(
         memo.pop(f"{_REPORT}:{metric}", None)
         raise Unsupported("the store changed while its snapshots were read")
     return pages
-
-
-def _memoised(memo: dict[str, Any], key: str, read: Callable[[], Any]) -> Any:
-    """``memo[key]``, read first if it is not there; one lock per key, so that a request
-    never waits for another metric's read."""
-    found = memo.get(key)
-    if found is None:
-        lock: threading.Lock = memo.setdefault(f"{key}:lock", threading.Lock())
-        with lock:
-            found = memo.get(key)
-            if found is None:
-                try:
-                    found = read()
-                except Unsupported as error:
-                    found = str(error)
-                memo[key] = found
-                # What was read lives as long as the store version: collected now, once, it
-                # does not make the next requests' collections walk it (100-200 ms on one
-                # request in a few at 100k papers, measured).
-                gc.collect()
-    if isinstance(found, str):
-        raise Unsupported(found)
-    return found
 
 
 def _rows(
