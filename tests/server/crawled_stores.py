@@ -1,12 +1,14 @@
 """Stores of several crawls for the tests of the reports over time and their engines
 (crawl-changes, fastest-growing-authors): the seed profiles copied on four dates, and a
-generated corpus copied three times; with the dates to ask them for."""
+generated corpus copied three times; the dates to ask them for; and the comparison of an
+engine's answer with its report's query."""
 
 from __future__ import annotations
 
 import json
 import random
 import shutil
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +16,9 @@ from bench.history import changed_page
 from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
 from kg.rdf.iri import IriScheme
+from kg.reports.definitions import Report
+from kg.reports.results import ReportResult, drop_parameter_columns
+from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
 from kg.tools.generate import DEFAULT_AS_OF, generate
 from kg.tools.generate.abstracts import Vocabulary
@@ -98,3 +103,29 @@ def dates_to_ask(days: tuple[date, ...]) -> list[str]:
     between = date.fromordinal((days[0].toordinal() + days[1].toordinal()) // 2)
     extra = (date.fromordinal(days[0].toordinal() - 1), between, date(2027, 12, 31))
     return sorted({d.isoformat() for d in (*days, *extra)})
+
+
+def by_query(runner: ReportRunner, report: Report, params: dict[str, str]) -> ReportResult:
+    """The report's rows from its query, as written (what its engine must give)."""
+    binding = runner.bind(report, params)
+    return drop_parameter_columns(report, *runner.select(report, binding.substitutions(report)))
+
+
+def assert_engine_gives_query_rows(
+    runner: ReportRunner, name: str, params: dict[str, str], order_by: Sequence[str]
+) -> ReportResult:
+    """The report's answer (its engine's) has its query's columns, rows, row cap, and the
+    order of its ``ORDER BY`` columns (rows tied on all of them may come in any order)."""
+    report = runner.reports[name]
+    found = runner.run(report, runner.bind(report, params))
+    expected = by_query(runner, report, params)
+
+    def order(result: ReportResult) -> list[tuple[object, ...]]:
+        at = [result.columns.index(c) for c in order_by]
+        return [tuple(None if row[i] is None else row[i].value for i in at) for row in result.rows]
+
+    assert found.columns == expected.columns, params
+    assert sorted(map(repr, found.rows)) == sorted(map(repr, expected.rows)), params
+    assert order(found) == order(expected), params
+    assert found.truncated == expected.truncated, params
+    return found

@@ -14,12 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from kg.reports.catalog import load_reports
-from kg.reports.definitions import Report, Reports
+from kg.reports.definitions import Reports
 from kg.reports.engines import crawl_changes as crawl_changes_module
 from kg.reports.engines.crawl_changes import (
     ADDED_QUERY,
@@ -28,7 +27,7 @@ from kg.reports.engines.crawl_changes import (
     SNAPSHOTS_QUERY,
     implements,
 )
-from kg.reports.results import ReportResult, drop_parameter_columns
+from kg.reports.results import ReportResult
 from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
 from tests.conftest import TEST_BASE_IRI
@@ -40,6 +39,8 @@ from tests.server.crawled_stores import (
     REMOVED,
     SCHEME,
     SEP,
+    assert_engine_gives_query_rows,
+    by_query,
     dates_to_ask,
     seed_crawls,
 )
@@ -55,32 +56,14 @@ def reports() -> Reports:
     return load_reports(scheme=SCHEME)
 
 
-def _by_query(runner: ReportRunner, report: Report, params: dict[str, str]) -> ReportResult:
-    binding = runner.bind(report, params)
-    return drop_parameter_columns(report, *runner.select(report, binding.substitutions(report)))
-
-
 def _asked(query: str, template: str) -> bool:
     """Whether ``query`` is ``template`` with a VALUES block put in."""
     head, tail = template.split("{values}")
     return query.startswith(head) and query.endswith(tail)
 
 
-def _order_keys(result: ReportResult) -> list[tuple[Any, ...]]:
-    at = [result.columns.index(c) for c in ("source", "change", "what_label")]
-    return [tuple(None if row[i] is None else row[i].value for i in at) for row in result.rows]
-
-
 def _assert_same(runner: ReportRunner, params: dict[str, str]) -> ReportResult:
-    report = runner.reports[NAME]
-    found = runner.run(report, runner.bind(report, params))
-    expected = _by_query(runner, report, params)
-    assert found.columns == expected.columns, params
-    assert sorted(map(repr, found.rows)) == sorted(map(repr, expected.rows)), params
-    # The query's ORDER BY keys in its order (ties may come in any order).
-    assert _order_keys(found) == _order_keys(expected), params
-    assert found.truncated == expected.truncated, params
-    return found
+    return assert_engine_gives_query_rows(runner, NAME, params, ("source", "change", "what_label"))
 
 
 def test_the_engine_gives_the_rows_of_the_shipped_query(reports: Reports) -> None:
@@ -276,7 +259,7 @@ def test_requests_at_once_read_the_snapshots_once(
         )
     assert backend.queries.count(SNAPSHOTS_QUERY) == 1
     for (first, second), found in zip(pairs, results, strict=True):
-        expected = _by_query(runner, report, {"from": first, "to": second})
+        expected = by_query(runner, report, {"from": first, "to": second})
         assert sorted(map(repr, found.rows)) == sorted(map(repr, expected.rows))
 
 

@@ -14,12 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from kg.reports.catalog import load_reports
-from kg.reports.definitions import Report, Reports
+from kg.reports.definitions import Reports
 from kg.reports.engines.metric_growth import (
     CURRENT_OWNERS_QUERY,
     METRICS,
@@ -27,7 +26,7 @@ from kg.reports.engines.metric_growth import (
     VALUES_QUERY,
     implements,
 )
-from kg.reports.results import ReportResult, drop_parameter_columns
+from kg.reports.results import ReportResult
 from kg.reports.runner import ReportRunner
 from kg.store.embedded import KGStore
 from kg.store.query import QueryOutcome, QueryRequest
@@ -38,6 +37,8 @@ from tests.server.crawled_stores import (
     OCT,
     SCHEME,
     SEP,
+    assert_engine_gives_query_rows,
+    by_query,
     dates_to_ask,
     seed_crawls,
 )
@@ -51,26 +52,8 @@ def reports() -> Reports:
     return load_reports(scheme=SCHEME)
 
 
-def _by_query(runner: ReportRunner, report: Report, params: dict[str, str]) -> ReportResult:
-    binding = runner.bind(report, params)
-    return drop_parameter_columns(report, *runner.select(report, binding.substitutions(report)))
-
-
-def _order_keys(result: ReportResult) -> list[tuple[Any, ...]]:
-    at = [result.columns.index(c) for c in ("growth", "author_name")]
-    return [tuple(None if row[i] is None else row[i].value for i in at) for row in result.rows]
-
-
 def _assert_same(runner: ReportRunner, params: dict[str, str]) -> ReportResult:
-    report = runner.reports[NAME]
-    found = runner.run(report, runner.bind(report, params))
-    expected = _by_query(runner, report, params)
-    assert found.columns == expected.columns, params
-    assert sorted(map(repr, found.rows)) == sorted(map(repr, expected.rows)), params
-    # The query's ORDER BY keys in its order (ties may come in any order).
-    assert _order_keys(found) == _order_keys(expected), params
-    assert found.truncated == expected.truncated, params
-    return found
+    return assert_engine_gives_query_rows(runner, NAME, params, ("growth", "author_name"))
 
 
 def _values_asked(backend: RecordingBackend) -> list[str]:
@@ -181,7 +164,7 @@ def test_requests_at_once_read_the_snapshots_once(
     assert len(_values_asked(backend)) == 1
     assert backend.queries.count(CURRENT_OWNERS_QUERY) == 1
     for (first, second), found in zip(pairs, results, strict=True):
-        expected = _by_query(runner, report, {"from": first, "to": second})
+        expected = by_query(runner, report, {"from": first, "to": second})
         assert sorted(map(repr, found.rows)) == sorted(map(repr, expected.rows))
 
 

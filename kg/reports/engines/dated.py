@@ -13,6 +13,7 @@ dates; where the store holds what they cannot repeat with certainty, they raise
 from __future__ import annotations
 
 import gc
+import hashlib
 import re
 import threading
 import time
@@ -23,8 +24,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.errors import QueryTimeout
+from kg.reports.definitions import Report
 from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner, plain_text
 from kg.reports.names import fullness
+from kg.reports.results import Binding, ReportResult, drop_parameter_columns
 from kg.store.query import QueryRequest
 
 _XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -34,6 +37,30 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 class Unsupported(Exception):
     """What the engine does not reproduce with certainty: the query runs instead."""
+
+
+def implements(report: Report, sha256: str) -> bool:
+    """Whether the report's query is the text (SHA-256) an engine was checked against."""
+    return hashlib.sha256(report.query.encode("utf-8")).hexdigest() == sha256
+
+
+def rows_or_query(
+    runner: EngineRunner,
+    report: Report,
+    binding: Binding,
+    *,
+    sha256: str,
+    answer: Callable[[EngineRunner, Binding], ReportResult],
+) -> ReportResult:
+    """The report's rows from an engine's ``answer``, or from its query where the query
+    is not the one the engine was checked against, or the answer raises Unsupported."""
+    if implements(report, sha256):
+        try:
+            return answer(runner, binding)
+        except Unsupported:
+            pass
+    variables, rows, truncated = runner.select(report, binding.substitutions(report))
+    return drop_parameter_columns(report, variables, rows, truncated)
 
 
 def deadline(runner: EngineRunner) -> float | None:

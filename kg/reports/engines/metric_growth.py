@@ -33,7 +33,6 @@ Where it cannot be sure, the query runs (tests compare the two on stores of seve
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.reports.definitions import Report
+from kg.reports.engines import dated
 from kg.reports.engines.base import EngineRunner
 from kg.reports.engines.dated import (
     Unsupported,
@@ -50,13 +50,14 @@ from kg.reports.engines.dated import (
     deadline,
     memoised,
     owner_name,
+    rows_or_query,
     solutions,
     start_day,
     string_key,
     until_day,
 )
 from kg.reports.names import fullness
-from kg.reports.results import Binding, ReportResult, drop_parameter_columns
+from kg.reports.results import Binding, ReportResult
 
 #: SHA-256 of the query text (``Report.query``) whose rows this engine gives; a test checks
 #: it against queries/fastest-growing-authors.rq (change both together, after checking).
@@ -123,18 +124,12 @@ _REPORT = "fastest-growing-authors"
 
 def implements(report: Report) -> bool:
     """Whether the report's query is the one this engine gives the rows of."""
-    return hashlib.sha256(report.query.encode("utf-8")).hexdigest() == QUERY_SHA256
+    return dated.implements(report, QUERY_SHA256)
 
 
 def _metric_growth(runner: EngineRunner, report: Report, binding: Binding) -> ReportResult:
     """The report's rows from the snapshots, or from its query (see the module docstring)."""
-    if implements(report):
-        try:
-            return _from_snapshots(runner, binding)
-        except Unsupported:
-            pass
-    variables, rows, truncated = runner.select(report, binding.substitutions(report))
-    return drop_parameter_columns(report, variables, rows, truncated)
+    return rows_or_query(runner, report, binding, sha256=QUERY_SHA256, answer=_from_snapshots)
 
 
 def prepare(runner: EngineRunner, report: Report) -> None:
