@@ -15,6 +15,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from kg.reports.catalog import load_reports
@@ -235,12 +236,28 @@ def test_an_owner_s_names_are_those_of_the_owner_term(reports: Reports) -> None:
 
 
 def test_a_store_the_engine_leaves_to_the_query_is_read_once(reports: Reports) -> None:
-    """A name that is not a plain string: the query runs for every pair of dates, and the
-    snapshots are not read again for each."""
-    runner, backend = _crafted(reports, ONE_PAGE.replace('"Alice"', '"Alice"@en'))
+    """A date with a time zone: the query runs for every pair of dates, and the snapshots
+    are not read again for each."""
+    runner, backend = _crafted(reports, ONE_PAGE.replace('"2026-09-01"', '"2026-09-01Z"'))
     for second in ("2026-10-15", "2026-11-15", "2026-12-15"):
         _assert_same(runner, {"from": "2026-08-15", "to": second})
     assert backend.queries.count(SNAPSHOTS_QUERY) == 1
+    assert backend.queries.count(runner.reports[NAME].query) == 2 * 3
+
+
+@pytest.mark.parametrize(
+    "name",
+    ['"Alice"@en', "<http://kg.test/alice-name>", '"Alice"^^ex:name', "_:n"],
+    ids=["language-tagged", "an IRI", "typed", "a blank node"],
+)
+def test_a_name_of_another_kind_as_the_query_reads_it(reports: Reports, name: str) -> None:
+    """The name aggregate reads a name's STR(): a language tag or datatype left out, an IRI's
+    text, none for a blank node (an error, so the row has no name); the engine answers."""
+    runner, backend = _crafted(reports, ONE_PAGE.replace('"Alice"', f'{name}, "Al"'))
+    found = _assert_same(runner, {"from": "2026-08-15", "to": "2026-10-15"})
+    assert backend.queries.count(runner.reports[NAME].query) == 1  # the comparison's
+    names = {row[found.columns.index("owner_name")] for row in found.rows}
+    assert names == ({None} if name == "_:n" else {ox.Literal(name.strip('<>"').split('"')[0])})
 
 
 def test_requests_at_once_read_the_snapshots_once(

@@ -31,7 +31,7 @@ leaves in any order, by the rest of the row). Where it cannot be sure, it runs t
   (:data:`QUERY_SHA256`);
 * a snapshot or its graph is a blank node (it cannot be named in ``VALUES``);
 * a date is not a plain ``xsd:date`` (a time zone, an ill-formed one), or of the year 0000;
-* a name, or a sort key, is not a plain string.
+* a sort key is not a plain string.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ import pyoxigraph as ox
 
 from kg.reports.definitions import Report
 from kg.reports.engines import dated
-from kg.reports.engines.base import EngineRunner, plain_text
+from kg.reports.engines.base import EngineRunner
 from kg.reports.engines.dated import (
     Unsupported,
     current_on,
@@ -55,6 +55,7 @@ from kg.reports.engines.dated import (
     owner_name,
     rows_or_query,
     solutions,
+    spelling_text,
     start_day,
     string_key,
     until_day,
@@ -236,8 +237,9 @@ class Snapshots:
     """Every page's snapshots, and the owners' names per graph, for one store version."""
 
     pages: dict[Any, Page]
-    #: (graph, owner) terms -> the owner's names there.
-    names: dict[tuple[Any, Any], tuple[str, ...]]
+    #: (graph, owner) terms -> the text of the owner's names there (None: a name whose text
+    #: the query's ``STR`` cannot give).
+    names: dict[tuple[Any, Any], tuple[str | None, ...]]
     #: Whether a snapshot's metric values differ among themselves (then every page is asked).
     self_change: bool
     #: The store version they were read for.
@@ -269,7 +271,7 @@ def snapshots(runner: EngineRunner, ends: float | None = None) -> Snapshots:
 
 def _read_snapshots(runner: EngineRunner, version: str, ends: float | None) -> Snapshots:
     pages: dict[Any, Page] = {}
-    names: dict[tuple[Any, Any], set[str]] = {}
+    names: dict[tuple[Any, Any], set[str | None]] = {}
     seen: set[tuple[Any, ...]] = set()
     for profile, current, snapshot, graph, day, invalidated, first, source, owner, name in _rows(
         runner, SNAPSHOTS_QUERY, _SNAPSHOT_COLUMNS, ends
@@ -282,7 +284,7 @@ def _read_snapshots(runner: EngineRunner, version: str, ends: float | None) -> S
         if not isinstance(snapshot, ox.NamedNode) or not isinstance(graph, ox.NamedNode):
             raise Unsupported("a snapshot or its graph is a blank node")
         if name is not None:
-            names.setdefault((graph, owner), set()).add(_plain(name))
+            names.setdefault((graph, owner), set()).add(spelling_text(name))
         key = (profile, snapshot, graph, day, invalidated, first, source, owner)
         if key not in seen:
             seen.add(key)
@@ -296,14 +298,6 @@ def _read_snapshots(runner: EngineRunner, version: str, ends: float | None) -> S
         for query in (MULTIVALUED_QUERY, SELF_UNEQUAL_QUERY)
     )
     return Snapshots(pages, {key: tuple(v) for key, v in names.items()}, self_change, version)
-
-
-def _plain(term: Any) -> str:
-    """A plain string's text (a name of another kind: Unsupported)."""
-    text = plain_text(term)
-    if text is None:
-        raise Unsupported("a name that is not a plain string")
-    return text
 
 
 # -- one pair of dates ---------------------------------------------------------------------
@@ -351,7 +345,7 @@ def _rows_of(
     a: Shown,
     b: Shown,
     changes: _Changes,
-    names: Mapping[tuple[Any, Any], tuple[str, ...]],
+    names: Mapping[tuple[Any, Any], tuple[str | None, ...]],
 ) -> Iterator[tuple[tuple[Any, ...], str | None]]:
     """The rows (group key, spelling) of a page showing ``a`` and ``b`` on the two dates."""
     shown = b if b is not None else a

@@ -174,6 +174,14 @@ def owner_name(spellings: Sequence[str | None]) -> ox.Literal | None:
     return ox.Literal(max((s for s in spellings if s is not None), key=fullness))
 
 
+def spelling_text(spelling: Any) -> str | None:
+    """``STR(?spelling)``'s text, as the name aggregate reads it (None: unbound, or a blank
+    node, whose ``STR`` is an error: the group then has no name)."""
+    if isinstance(spelling, ox.Literal | ox.NamedNode):
+        return spelling.value
+    return None
+
+
 def string_key(term: Any) -> tuple[int, str]:
     """A plain string's place in ``ORDER BY`` (unbound first); Unsupported for other terms."""
     if term is None:

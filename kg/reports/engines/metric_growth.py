@@ -52,6 +52,7 @@ from kg.reports.engines.dated import (
     owner_name,
     rows_or_query,
     solutions,
+    spelling_text,
     start_day,
     string_key,
     until_day,
@@ -188,7 +189,7 @@ def _labels(
             for archived_owner, archived_name in archived:
                 author = current_owner if current_owner is not None else archived_owner
                 spelling = current_name if current_name is not None else archived_name
-                spellings.setdefault((author, source), []).append(_text(spelling))
+                spellings.setdefault((author, source), []).append(spelling_text(spelling))
     labels = []
     for (author, source), found in spellings.items():
         name = owner_name(found)
@@ -366,10 +367,3 @@ def _merged(one: Label, other: Label) -> Label:
     else:
         name = ox.Literal(max(one.name.value, other.name.value, key=fullness))
     return Label(one.author, name, one.source, (one.text[0], str(name), one.text[2]))
-
-
-def _text(spelling: Any) -> str | None:
-    """``STR(?spelling)``'s text (None: unbound, or a blank node, whose STR is an error)."""
-    if isinstance(spelling, ox.Literal | ox.NamedNode):
-        return spelling.value
-    return None
