@@ -45,10 +45,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.reports.definitions import Report
-from kg.reports.engines import dated
 from kg.reports.engines.base import EngineRunner
 from kg.reports.engines.dated import (
     Unsupported,
+    checked_against,
     current_on,
     deadline,
     memoised,
@@ -189,7 +189,7 @@ _KIND = {kind: ox.Literal(kind) for kind in _KINDS}
 
 def implements(report: Report) -> bool:
     """Whether the report's query is the one this engine gives the rows of."""
-    return dated.implements(report, QUERY_SHA256)
+    return checked_against(report, QUERY_SHA256)
 
 
 def _crawl_changes(runner: EngineRunner, report: Report, binding: Binding) -> ReportResult:

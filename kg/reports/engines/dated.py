@@ -39,7 +39,7 @@ class Unsupported(Exception):
     """What the engine does not reproduce with certainty: the query runs instead."""
 
 
-def implements(report: Report, sha256: str) -> bool:
+def checked_against(report: Report, sha256: str) -> bool:
     """Whether the report's query is the text (SHA-256) an engine was checked against."""
     return hashlib.sha256(report.query.encode("utf-8")).hexdigest() == sha256
 
@@ -54,7 +54,7 @@ def rows_or_query(
 ) -> ReportResult:
     """The report's rows from an engine's ``answer``, or from its query where the query
     is not the one the engine was checked against, or the answer raises Unsupported."""
-    if implements(report, sha256):
+    if checked_against(report, sha256):
         try:
             return answer(runner, binding)
         except Unsupported:

@@ -42,10 +42,10 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.reports.definitions import Report
-from kg.reports.engines import dated
 from kg.reports.engines.base import EngineRunner
 from kg.reports.engines.dated import (
     Unsupported,
+    checked_against,
     current_on,
     deadline,
     memoised,
@@ -125,7 +125,7 @@ _REPORT = "fastest-growing-authors"
 
 def implements(report: Report) -> bool:
     """Whether the report's query is the one this engine gives the rows of."""
-    return dated.implements(report, QUERY_SHA256)
+    return checked_against(report, QUERY_SHA256)
 
 
 def _metric_growth(runner: EngineRunner, report: Report, binding: Binding) -> ReportResult:
