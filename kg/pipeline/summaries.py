@@ -7,7 +7,7 @@ costs about 40 microseconds a row, 3 s of CPU at 10k papers, 10k and more rows a
 however few files changed; a monthly crawl that changes 10 % of the profiles paid it in
 full (issue 18).
 
-So a store folder keeps what was read in ``DIR/identity/summaries.json``, each source
+So a store folder keeps what was read in ``DIR/identity/summaries.jsonl``, each source
 graph's summary under its *fingerprint*: the file's SHA-256 and the parse time its graph
 records. Ingest rewrites a graph only by mapping a file again, which gives it a new parse
 time, so a graph whose fingerprint is unchanged holds what was read (a source mapped again
@@ -16,7 +16,10 @@ before it is rewritten: :func:`forget_sources`). The next ingest reads
 only the graphs whose fingerprint moved (each graph alone when they are few) and takes the
 rest from the file, then writes the file again for the graphs it kept. The file is a
 cache: written whole and renamed into place, ignored when it is missing, unreadable or of
-another format, and a graph not found in it is read from the store. A graph edited in
+another format, and a graph not found in it is read from the store. It is JSON Lines (a
+header, then one line per graph), read and written a line at a time: at 1M papers it holds
+833 MB, and reading it whole, then writing it as one string, took a re-crawl's ingest to
+7.7 GiB resident (docs/benchmark.md, "The reports over time at 1M, and a 1M re-crawl"). A graph edited in
 place by a SPARQL update (keeping its checksum and parse time) is not seen as changed:
 delete the file, or ingest the profile again.
 """
@@ -41,9 +44,11 @@ from kg.rdf.namespace import sparql_prologue
 from kg.store.embedded import KGStore
 
 #: The cache file, under the store folder.
-CACHE_FILE = Path("identity") / "summaries.json"
+CACHE_FILE = Path("identity") / "summaries.jsonl"
+#: The file of format 1, one JSON document (read whole): removed when the cache is written.
+_FORMAT_1_FILE = Path("identity") / "summaries.json"
 #: Its format: a file of another format is ignored (and replaced by the next ingest).
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 #: Missing graphs are read one by one (a query per graph and kind, a few ms each) when
 #: they are at most this share of the store's sources; else with the three whole-store queries.
 ONE_BY_ONE_SHARE = 0.25
@@ -205,27 +210,28 @@ def cached_sources(
         return stored_sources(store, scheme, wanted)
     path = Path(folder) / CACHE_FILE
     prints = fingerprints(store)
-    cached = _load(path, scheme.base)
+    asked = set(wanted)
     out: dict[str, StoredSource] = {}
-    #: What the cache will hold: the entries used as they were read (not encoded again).
-    keep: dict[str, Any] = {}
-    missing: list[str] = []
-    for g in wanted:
-        hit = cached.get(g)
-        stored = _decode(g, hit[1]) if hit is not None and hit[0] == prints.get(g) else None
-        if stored is None:
-            missing.append(g)
-        else:
+    taken: set[str] = set()
+    with _Rewrite(path, scheme.base) as rewrite:
+        for graph, fingerprint, entry, line in _read(path, scheme.base):
+            stored = None
+            if graph in asked and graph not in taken and fingerprint == prints.get(graph):
+                stored = _decode(graph, entry)
+            if stored is None:
+                rewrite.changed = True  # left out of the file written again
+                continue
             out[stored.summary.source] = stored
-            keep[g] = hit
-    if missing:
-        one_by_one = len(missing) <= ONE_BY_ONE_SHARE * max(1, len(prints))
-        for stored in stored_sources(store, scheme, missing, one_by_one=one_by_one).values():
-            out[stored.summary.source] = stored
-            if stored.graph in prints:
-                keep[stored.graph] = [prints[stored.graph], _encode(stored)]
-    if missing or len(keep) != len(cached):
-        _save(path, scheme.base, keep)
+            taken.add(graph)
+            rewrite.write(line)  # as it was read, not encoded again
+        missing = [g for g in wanted if g not in taken]
+        if missing:
+            rewrite.changed = True
+            one_by_one = len(missing) <= ONE_BY_ONE_SHARE * max(1, len(prints))
+            for stored in stored_sources(store, scheme, missing, one_by_one=one_by_one).values():
+                out[stored.summary.source] = stored
+                if stored.graph in prints:
+                    rewrite.write(_line(stored.graph, prints[stored.graph], _encode(stored)))
     # In the order the graphs were asked for, as stored_sources gives them.
     order = {g: i for i, g in enumerate(wanted)}
     return dict(sorted(out.items(), key=lambda item: order[item[1].graph]))
@@ -240,9 +246,12 @@ def forget_sources(store: KGStore, scheme: IriScheme, graphs: Iterable[str]) -> 
     if folder is None or not doomed:
         return
     path = Path(folder) / CACHE_FILE
-    cached = _load(path, scheme.base)
-    if doomed & cached.keys():
-        _save(path, scheme.base, {g: hit for g, hit in cached.items() if g not in doomed})
+    with _Rewrite(path, scheme.base) as rewrite:
+        for graph, _fingerprint, _entry, line in _read(path, scheme.base):
+            if graph in doomed:
+                rewrite.changed = True
+            else:
+                rewrite.write(line)
 
 
 def _encode(stored: StoredSource) -> list[Any]:
@@ -299,30 +308,82 @@ def _decoded(graph: str, data: Any) -> StoredSource:
     return stored
 
 
-def _load(path: Path, base: str) -> dict[str, Any]:
-    """The cache's entries, graph -> [fingerprint, entry] (entries are decoded when used);
-    none if it is missing, unreadable, of another format or of another base IRI."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != CACHE_FORMAT or data.get("base") != base:
-            return {}
-        return {
-            g: hit
-            for g, hit in data["graphs"].items()
-            if isinstance(hit, list) and len(hit) == 2 and isinstance(hit[0], str)
-        }
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return {}
+def _header(base: str) -> bytes:
+    return json.dumps({"format": CACHE_FORMAT, "base": base}).encode("utf-8") + b"\n"
 
 
-def _save(path: Path, base: str, entries: dict[str, Any]) -> None:
-    """Write the cache whole, renamed into place (a cache: a failure only loses it)."""
-    data = {"format": CACHE_FORMAT, "base": base, "graphs": dict(sorted(entries.items()))}
-    partial = path.with_name(path.name + ".tmp")
+def _line(graph: str, fingerprint: str, entry: list[Any]) -> bytes:
+    return json.dumps([graph, fingerprint, entry], ensure_ascii=False).encode("utf-8") + b"\n"
+
+
+def _read(path: Path, base: str) -> Iterator[tuple[str, str, Any, bytes]]:
+    """The cache's entries, a line at a time: (graph, fingerprint, entry, the line); none if
+    the file is missing, unreadable, of another format or of another base IRI. A line that
+    is not an entry is skipped (its graph is read from the store)."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-        os.replace(partial, path)
+        with path.open("rb") as lines:
+            try:
+                header = json.loads(next(lines, b"null"))
+            except ValueError:
+                return
+            if not isinstance(header, dict) or header.get("format") != CACHE_FORMAT:
+                return
+            if header.get("base") != base:
+                return
+            for line in lines:
+                try:
+                    graph, fingerprint, entry = json.loads(line)
+                except (ValueError, TypeError):
+                    continue
+                if isinstance(graph, str) and isinstance(fingerprint, str):
+                    yield graph, fingerprint, entry, line
     except OSError:
-        with contextlib.suppress(OSError):
-            partial.unlink()
+        return
+
+
+def _load(path: Path, base: str) -> dict[str, Any]:
+    """The cache's entries, graph -> [fingerprint, entry], all at once (for inspection)."""
+    return {graph: [print_, entry] for graph, print_, entry, _line in _read(path, base)}
+
+
+class _Rewrite:
+    """The cache written again beside itself, a line at a time, and renamed into place on
+    leaving the ``with`` block when :attr:`changed` (else left as it was). A cache: a failure
+    only loses it."""
+
+    def __init__(self, path: Path, base: str):
+        self.path, self.base = path, base
+        self.partial = path.with_name(path.name + ".tmp")
+        self.changed = False
+        self._file: Any = None
+
+    def __enter__(self) -> _Rewrite:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.partial.open("wb")
+            self._file.write(_header(self.base))
+        except OSError:
+            self._file = None
+        return self
+
+    def write(self, line: bytes) -> None:
+        if self._file is not None:
+            try:
+                self._file.write(line)
+            except OSError:
+                self._file.close()
+                self._file = None
+
+    def __exit__(self, kind: object, error: object, trace: object) -> None:
+        try:
+            if self._file is not None:
+                self._file.close()
+                if kind is None and self.changed:
+                    os.replace(self.partial, self.path)
+                    # The cache of format 1, one JSON document of the same entries.
+                    (self.path.parent.parent / _FORMAT_1_FILE).unlink(missing_ok=True)
+        except OSError:
+            pass
+        finally:
+            with contextlib.suppress(OSError):
+                self.partial.unlink()

@@ -201,3 +201,45 @@ def test_sources_mapped_again_leave_the_cache(
     assert plan.remap == frozenset(stale)
     assert store.folder is not None
     assert set(summaries._load(store.folder / CACHE_FILE, SCHEME.base)) == set(graphs[1:])
+
+
+def test_a_bad_line_costs_only_its_graph(store: KGStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file is read a line at a time: a line that is no entry is read again from the
+    store, the others are used as they were written."""
+    graphs = graphs_of(store)
+    cached_sources(store, SCHEME, graphs)
+    assert store.folder is not None
+    path = store.folder / CACHE_FILE
+    header, first, *rest = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(header + first[: len(first) // 2] + b"\n" + b"".join(rest))
+    seen = reads(monkeypatch)
+    assert plain(cached_sources(store, SCHEME, graphs)) == plain(
+        stored_sources(store, SCHEME, graphs)
+    )
+    assert len(seen) == 1 and len(seen[0]) == 1  # only the bad line's graph
+    assert set(summaries._load(path, SCHEME.base)) == set(graphs)  # written whole again
+
+
+def test_an_unchanged_cache_is_left_as_it_is(store: KGStore) -> None:
+    graphs = graphs_of(store)
+    cached_sources(store, SCHEME, graphs)
+    assert store.folder is not None
+    path = store.folder / CACHE_FILE
+    before = (path.read_bytes(), path.stat().st_mtime_ns)
+    cached_sources(store, SCHEME, graphs)
+    assert (path.read_bytes(), path.stat().st_mtime_ns) == before
+    assert not list(path.parent.glob("*.tmp"))
+
+
+def test_the_cache_of_format_1_is_replaced(store: KGStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Format 1 was one JSON document, read whole (7.7 GiB resident for a re-crawl at 1M
+    papers): it is not read, and goes when the cache is written."""
+    graphs = graphs_of(store)
+    assert store.folder is not None
+    old = store.folder / "identity" / "summaries.json"
+    old.parent.mkdir(parents=True, exist_ok=True)
+    old.write_text('{"format": 1, "base": "http://kg.test/", "graphs": {}}', encoding="utf-8")
+    seen = reads(monkeypatch)
+    cached_sources(store, SCHEME, graphs)
+    assert seen == [sorted(graphs)] and not old.exists()
+    assert (store.folder / CACHE_FILE).is_file()
