@@ -15,8 +15,9 @@ from the same file, whose parse time alone, in whole seconds, would tell, leaves
 before it is rewritten: :func:`forget_sources`). The next ingest reads
 only the graphs whose fingerprint moved (each graph alone when they are few) and takes the
 rest from the file, then writes the file again for the graphs it kept. The file is a
-cache: written whole and renamed into place, ignored when it is missing, unreadable or of
-another format, and a graph not found in it is read from the store. It is JSON Lines (a
+cache: written beside itself and renamed into place (removed when that fails), ignored when
+it is missing, unreadable or of another format, and a graph not found in it is read from
+the store. It is JSON Lines (a
 header, then one line per graph), read and written a line at a time: at 1M papers it holds
 833 MB, and reading it whole, then writing it as one string, took a re-crawl's ingest to
 7.7 GiB resident (docs/benchmark.md, "The reports over time at 1M, and a 1M re-crawl"). A graph edited in
@@ -246,6 +247,8 @@ def forget_sources(store: KGStore, scheme: IriScheme, graphs: Iterable[str]) -> 
     if folder is None or not doomed:
         return
     path = Path(folder) / CACHE_FILE
+    if not path.is_file():
+        return
     with _Rewrite(path, scheme.base) as rewrite:
         for graph, _fingerprint, _entry, line in _read(path, scheme.base):
             if graph in doomed:
@@ -369,17 +372,20 @@ class _Rewrite:
     def write(self, line: bytes) -> None:
         if self._file is not None:
             try:
-                self._file.write(line)
-            except OSError:
-                self._file.close()
+                self._file.write(line if line.endswith(b"\n") else line + b"\n")
+            except OSError:  # a full disk: the file is not written (see __exit__)
+                with contextlib.suppress(OSError):
+                    self._file.close()
                 self._file = None
 
     def __exit__(self, kind: object, error: object, trace: object) -> None:
+        written = False
         try:
             if self._file is not None:
                 self._file.close()
                 if kind is None and self.changed:
                     os.replace(self.partial, self.path)
+                    written = True
                     # The cache of format 1, one JSON document of the same entries.
                     (self.path.parent.parent / _FORMAT_1_FILE).unlink(missing_ok=True)
         except OSError:
@@ -387,3 +393,9 @@ class _Rewrite:
         finally:
             with contextlib.suppress(OSError):
                 self.partial.unlink()
+            if kind is None and self.changed and not written:
+                # Not brought up to date (a full disk, a read-only folder): it goes, so that
+                # no entry it should have dropped is taken for current (a graph mapped again
+                # from the same file within one second, forget_sources).
+                with contextlib.suppress(OSError):
+                    self.path.unlink()

@@ -243,3 +243,22 @@ def test_the_cache_of_format_1_is_replaced(store: KGStore, monkeypatch: pytest.M
     cached_sources(store, SCHEME, graphs)
     assert seen == [sorted(graphs)] and not old.exists()
     assert (store.folder / CACHE_FILE).is_file()
+
+
+def test_a_full_disk_loses_only_the_cache(store: KGStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writing the cache again fails (its temporary file is /dev/full): ingest goes on, and
+    the cache goes, so that the graphs forget_sources dropped are not taken from it."""
+    graphs = graphs_of(store)
+    cached_sources(store, SCHEME, graphs)
+    assert store.folder is not None
+    path = store.folder / CACHE_FILE
+    # Enough lines that the write fails before the file is closed.
+    header, *lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(header + b"".join(lines * 2000))
+    partial = path.with_name(path.name + ".tmp")
+    partial.symlink_to("/dev/full")
+    summaries.forget_sources(store, SCHEME, graphs[:1])
+    assert not path.exists() and not partial.exists()
+    assert plain(cached_sources(store, SCHEME, graphs)) == plain(
+        stored_sources(store, SCHEME, graphs)
+    )
