@@ -9,6 +9,7 @@ import json
 import random
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
@@ -129,3 +130,16 @@ def assert_engine_gives_query_rows(
     assert order(found) == order(expected), params
     assert found.truncated == expected.truncated, params
     return found
+
+
+def answers_at_once(
+    runner: ReportRunner, name: str, pairs: Sequence[tuple[str, str]]
+) -> list[ReportResult]:
+    """The report's answers for these pairs of dates, asked from four threads at once."""
+    report = runner.reports[name]
+
+    def answer(pair: tuple[str, str]) -> ReportResult:
+        return runner.run(report, runner.bind(report, {"from": pair[0], "to": pair[1]}))
+
+    with ThreadPoolExecutor(4) as pool:
+        return list(pool.map(answer, pairs))

@@ -10,7 +10,6 @@ blank node as snapshot)."""
 from __future__ import annotations
 
 import itertools
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -40,6 +39,7 @@ from tests.server.crawled_stores import (
     REMOVED,
     SCHEME,
     SEP,
+    answers_at_once,
     assert_engine_gives_query_rows,
     by_query,
     dates_to_ask,
@@ -268,12 +268,7 @@ def test_requests_at_once_read_the_snapshots_once(
     runner = ReportRunner(reports, backend, SCHEME)
     report = runner.reports[NAME]
     pairs = [(str(SEP), str(DEC)), (str(OCT), str(DEC)), (str(SEP), str(NOV)), (str(OCT), str(NOV))]
-    with ThreadPoolExecutor(4) as pool:
-        results = list(
-            pool.map(
-                lambda p: runner.run(report, runner.bind(report, {"from": p[0], "to": p[1]})), pairs
-            )
-        )
+    results = answers_at_once(runner, NAME, pairs)
     assert backend.queries.count(SNAPSHOTS_QUERY) == 1
     for (first, second), found in zip(pairs, results, strict=True):
         expected = by_query(runner, report, {"from": first, "to": second})

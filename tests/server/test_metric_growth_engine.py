@@ -37,6 +37,7 @@ from tests.server.crawled_stores import (
     OCT,
     SCHEME,
     SEP,
+    answers_at_once,
     assert_engine_gives_query_rows,
     by_query,
     dates_to_ask,
@@ -155,12 +156,7 @@ def test_requests_at_once_read_the_snapshots_once(
     runner = ReportRunner(reports, backend, SCHEME)
     report = runner.reports[NAME]
     pairs = [(str(SEP), str(DEC)), (str(OCT), str(DEC)), (str(SEP), str(NOV)), (str(OCT), str(NOV))]
-    with ThreadPoolExecutor(4) as pool:
-        results = list(
-            pool.map(
-                lambda p: runner.run(report, runner.bind(report, {"from": p[0], "to": p[1]})), pairs
-            )
-        )
+    results = answers_at_once(runner, NAME, pairs)
     assert len(_values_asked(backend)) == 1
     assert backend.queries.count(CURRENT_OWNERS_QUERY) == 1
     for (first, second), found in zip(pairs, results, strict=True):

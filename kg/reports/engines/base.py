@@ -7,6 +7,7 @@ engines need, so that engines sit below :mod:`kg.reports.runner`, which dispatch
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -128,6 +129,12 @@ class Engine:
     #: What a server's warm-up lets it read ahead, once the reports are warm (None: nothing):
     #: what every request of a store version would otherwise read first.
     prepare: Callable[[EngineRunner, Report], object] | None = None
+
+
+def checked_against(report: Report, sha256: str) -> bool:
+    """Whether the report's query is the text (SHA-256) an engine was checked against: an
+    engine that gives its query's rows another way gives them only for that text."""
+    return hashlib.sha256(report.query.encode("utf-8")).hexdigest() == sha256
 
 
 def positions(variables: Sequence[str]) -> dict[str, int]:

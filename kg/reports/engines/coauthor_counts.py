@@ -24,14 +24,18 @@ the query (the rows are the same either way; tests compare the two):
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import numpy as np
 import pyoxigraph as ox
 
 from kg.reports.definitions import Report
-from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner, plain_text
+from kg.reports.engines.base import (
+    WHOLE_GRAPH_TIMEOUT_FACTOR,
+    EngineRunner,
+    checked_against,
+    plain_text,
+)
 from kg.reports.engines.coauthor_graph import CoauthorGraph
 from kg.reports.names import preferred_name
 from kg.reports.results import Binding, ReportResult, drop_parameter_columns
@@ -51,7 +55,7 @@ SELECT ?author ?author_name WHERE { ?author schema:name ?author_name }"""
 
 def implements(report: Report) -> bool:
     """Whether the report's query is the one this engine gives the rows of."""
-    return hashlib.sha256(report.query.encode("utf-8")).hexdigest() == QUERY_SHA256
+    return checked_against(report, QUERY_SHA256)
 
 
 def _coauthor_counts(runner: EngineRunner, report: Report, binding: Binding) -> ReportResult:

@@ -44,11 +44,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.rdf.namespace import sparql_prologue
 from kg.reports.definitions import Report
-from kg.reports.engines.base import EngineRunner
+from kg.reports.engines.base import EngineRunner, checked_against
 from kg.reports.engines.dated import (
     Unsupported,
-    checked_against,
+    capped,
     current_on,
     deadline,
     memoised,
@@ -77,12 +78,7 @@ COLUMNS = (
     "after",
     "profile",
 )
-_PREFIXES = """PREFIX schema: <https://schema.org/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX kg: <https://w3id.org/scholarly-kg/ontology#>
-"""
+_PREFIXES = sparql_prologue()
 _SNAPSHOT_COLUMNS = (
     "profile",
     "current_owner",
@@ -334,9 +330,7 @@ def _from_snapshots(runner: EngineRunner, binding: Binding) -> ReportResult:
         name = owner_name(spellings)
         rows.append((source, owner, name, change, item, label, before, after, profile))
     rows.sort(key=_order)
-    cap = runner.max_rows
-    truncated = cap is not None and len(rows) > cap
-    return ReportResult(COLUMNS, rows[:cap] if truncated else rows, truncated)
+    return capped(COLUMNS, rows, runner.max_rows)
 
 
 def _rows_of(

@@ -13,7 +13,6 @@ dates; where the store holds what they cannot repeat with certainty, they raise
 from __future__ import annotations
 
 import gc
-import hashlib
 import re
 import threading
 import time
@@ -25,7 +24,12 @@ import pyoxigraph as ox
 
 from kg.errors import QueryTimeout
 from kg.reports.definitions import Report
-from kg.reports.engines.base import WHOLE_GRAPH_TIMEOUT_FACTOR, EngineRunner, plain_text
+from kg.reports.engines.base import (
+    WHOLE_GRAPH_TIMEOUT_FACTOR,
+    EngineRunner,
+    checked_against,
+    plain_text,
+)
 from kg.reports.names import fullness
 from kg.reports.results import Binding, ReportResult, drop_parameter_columns
 from kg.store.query import QueryRequest
@@ -37,11 +41,6 @@ _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 class Unsupported(Exception):
     """What the engine does not reproduce with certainty: the query runs instead."""
-
-
-def checked_against(report: Report, sha256: str) -> bool:
-    """Whether the report's query is the text (SHA-256) an engine was checked against."""
-    return hashlib.sha256(report.query.encode("utf-8")).hexdigest() == sha256
 
 
 def rows_or_query(
@@ -61,6 +60,12 @@ def rows_or_query(
             pass
     variables, rows, truncated = runner.select(report, binding.substitutions(report))
     return drop_parameter_columns(report, variables, rows, truncated)
+
+
+def capped(columns: tuple[str, ...], rows: list[tuple[Any, ...]], cap: int | None) -> ReportResult:
+    """An engine's rows as a result, cut at the runner's row cap (then marked truncated)."""
+    truncated = cap is not None and len(rows) > cap
+    return ReportResult(columns, rows[:cap] if truncated else rows, truncated)
 
 
 def deadline(runner: EngineRunner) -> float | None:

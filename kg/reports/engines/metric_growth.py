@@ -41,11 +41,12 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from kg.rdf.namespace import sparql_prologue
 from kg.reports.definitions import Report
-from kg.reports.engines.base import EngineRunner
+from kg.reports.engines.base import EngineRunner, checked_against, literal
 from kg.reports.engines.dated import (
     Unsupported,
-    checked_against,
+    capped,
     current_on,
     deadline,
     memoised,
@@ -57,7 +58,7 @@ from kg.reports.engines.dated import (
     string_key,
     until_day,
 )
-from kg.reports.names import fullness
+from kg.reports.names import preferred_name
 from kg.reports.results import Binding, ReportResult
 
 #: SHA-256 of the query text (``Report.query``) whose rows this engine gives; a test checks
@@ -73,12 +74,7 @@ METRICS = {
     "novelty_percent": "noveltyPercent",
     "ai_score": "aiScore",
 }
-_PREFIXES = """PREFIX schema: <https://schema.org/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX foaf: <http://xmlns.com/foaf/0.1/>
-PREFIX prov: <http://www.w3.org/ns/prov#>
-PREFIX kg: <https://w3id.org/scholarly-kg/ontology#>
-"""
+_PREFIXES = sparql_prologue()
 _VALUES_COLUMNS = (
     "snapshot",
     "graph",
@@ -354,9 +350,7 @@ def _from_snapshots(runner: EngineRunner, binding: Binding) -> ReportResult:
         ordered.append((order, row))
     ordered.sort(key=lambda entry: entry[0])
     rows = [row for _order, row in ordered]
-    cap = runner.max_rows
-    truncated = cap is not None and len(rows) > cap
-    return ReportResult(COLUMNS, rows[:cap] if truncated else rows, truncated)
+    return capped(COLUMNS, rows, runner.max_rows)
 
 
 def _merged(one: Label, other: Label) -> Label:
@@ -365,5 +359,5 @@ def _merged(one: Label, other: Label) -> Label:
     if one.name is None or other.name is None:
         name = None
     else:
-        name = ox.Literal(max(one.name.value, other.name.value, key=fullness))
+        name = literal(preferred_name([one.name.value, other.name.value]))
     return Label(one.author, name, one.source, (one.text[0], str(name), one.text[2]))
