@@ -28,12 +28,11 @@ from datetime import date
 from typing import Any
 
 from kg.identity.curation import load_curation
-from kg.identity.resolve import MentionKeys, Resolution, ResolveConfig
+from kg.identity.resolve import Resolution, ResolveConfig
 from kg.pipeline.limits import DEFAULT_LIMITS, FileLimits
 from kg.pipeline.resolver import SEPARATE_THRESHOLD, LocalResolver, Request, SeparateResolver
 from kg.pipeline.steps import FileToRead, GraphObserver, IdentityPlan
 from kg.pipeline.summaries import (
-    StoredSource,
     cached_sources,
     forget_sources,
     stored_sources,
@@ -59,30 +58,6 @@ def input_digest(sources: Mapping[str, str], curation: Iterable[str]) -> str:
 
 
 # --- what the store already holds (read by kg.pipeline.summaries) ---------------------------
-
-
-def is_stale(stored: StoredSource, keys: MentionKeys, scheme: IriScheme) -> bool:
-    """Would the new keys map this stored source to other IRIs than it has?"""
-    bound = keys.bind()
-    owner = stored.summary.owner
-    if (
-        owner
-        and stored.owner_iri
-        and scheme.author_from_key(bound.author_key(owner)) != stored.owner_iri
-    ):
-        return True
-    by_title = {listing.title: listing for listing in stored.summary.listings}
-    for title, paper_iri in stored.paper_iris.items():
-        pkey = bound.title_paper_key(title)
-        if scheme.paper_from_key(pkey) != paper_iri:
-            return True
-        for pos, written in enumerate(by_title[title].authors, 1):
-            if (
-                scheme.author_from_key(bound.author_key(written))
-                != stored.author_iris[(title, pos, written)]
-            ):
-                return True
-    return False
 
 
 # --- the step ------------------------------------------------------------------------------
@@ -162,34 +137,23 @@ class IdentityResolution:
             self._skip = False
             kept = [known[s] for s in known if s not in fresh and s not in removed]
             stored = cached_sources(store, scheme, kept)
-            author_iris = {iri for st in stored.values() for iri in st.author_iris.values()}
-            author_iris |= {st.owner_iri for st in stored.values() if st.owner_iri}
-            request = Request(
-                tuple(st.summary for st in stored.values()),
-                frozenset(author_iris),
-                frozenset(iri for st in stored.values() for iri in st.paper_iris.values()),
-                curation,
-                scheme,
-                self.config,
-                self.digest,
-            )
-            del author_iris
-            resolved = resolver.resolve(request)
+            graph_of = {source: st.graph for source, st in stored.items()}
+            request = Request(tuple(stored.values()), curation, scheme, self.config, self.digest)
+            # Sent, then let go while resolution runs: at 1M papers this process held the
+            # stored summaries (2.7 GB) beside the resolving child (docs/benchmark.md).
+            del stored
+            resolver.submit(request)
             del request
+            resolved = resolver.result()
         except BaseException:
             self._close_resolver()
             raise
         self.resolution = resolver.resolution
         self.problems = list(resolved.problems)
         keys = resolved.keys
-        remap = set()
-        self.stale_elsewhere = []
-        for source, st in stored.items():
-            if is_stale(st, keys, scheme):
-                if source in files:
-                    remap.add(source)
-                else:
-                    self.stale_elsewhere.append(source)
+        stale = [source for source in graph_of if source in resolved.stale]
+        remap = {source for source in stale if source in files}
+        self.stale_elsewhere = [source for source in stale if source not in files]
         for problem in self.problems:
             log.warning("identity: %s", problem)
         if self.stale_elsewhere:
@@ -202,7 +166,7 @@ class IdentityResolution:
         if remap:
             # Mapped again from the same file: their fingerprint moves only with the parse
             # time, which two ingests in one second share; so they leave the cache now.
-            forget_sources(store, scheme, [stored[source].graph for source in remap])
+            forget_sources(store, scheme, [graph_of[source] for source in remap])
         return IdentityPlan(keys=keys, remap=frozenset(remap))
 
     def render(self, scheme: IriScheme) -> None:

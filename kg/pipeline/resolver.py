@@ -14,14 +14,18 @@ functions, without a process to start.
 Both speak in two steps, because the ingest needs the store in between, and only the
 ingest's process touches the store: :meth:`~LocalResolver.seen` parses the files and says
 what each was (:class:`Seen`); the ingest then decides whether anything changed and which
-stored summaries resolution also reads, and :meth:`~LocalResolver.resolve` resolves
-(:class:`Request` in, :class:`Resolved` out).
+stored summaries resolution also reads, hands them over (:meth:`~LocalResolver.submit`: a
+:class:`Request`), lets its own references go, and waits for :meth:`~LocalResolver.result`
+(:class:`Resolved`: the keys, and the stored sources the keys would map otherwise, told
+where the stored summaries are). At 1M papers the ingest's process had held those
+summaries, 2.7 GB, beside the resolving child.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -44,7 +48,9 @@ from kg.identity.resolve import (
 )
 from kg.normalize import name_key, title_key
 from kg.pipeline.limits import FileLimits, FileTooLarge, parse_limited, read_limited
+from kg.pipeline.sharing import SharedValues
 from kg.pipeline.steps import FileToRead
+from kg.pipeline.summaries import StoredSource
 from kg.pipeline.workers import die_with_parent, worker_pool
 from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
 from kg.rdf.iri import IriScheme
@@ -110,11 +116,11 @@ def summarise_files(
 ) -> list[Summarised]:
     if workers <= 1 or len(works) < PARALLEL_THRESHOLD:
         return [summarise_file(s, p, k, as_of, limits) for s, p, k in works]
-    shared = _Shared()
+    shared = SharedValues()
     with worker_pool(workers) as pool:
         chunk = max(1, min(256, len(works) // (workers * 8)))
         return [
-            shared.of(done)
+            _shared(done, shared)
             for done in pool.map(
                 summarise_file,
                 *zip(*works, strict=True),
@@ -125,35 +131,30 @@ def summarise_files(
         ]
 
 
-class _Shared:
-    """Summaries that come from worker processes, with one object per distinct name, title,
-    abstract and date (each came as its own copy: at 1M papers, 3.9M author names for
-    400k distinct ones, 1.4M listings of 1M titles; about a third of the summaries' memory)."""
-
-    def __init__(self) -> None:
-        self._seen: dict[object, Any] = {}
-
-    def of(self, done: Summarised) -> Summarised:
-        s = done.summary
-        if s is None:
-            return done
-        one = self._seen.setdefault
-        listings = tuple(
-            Listing(
-                li.source,
-                li.line,
-                one(li.title, li.title),
-                one(li.date, li.date),
-                tuple([one(name, name) for name in li.authors]),
-                li.truncated,
-                one(li.abstract, li.abstract),
-            )
-            for li in s.listings
+def _shared(done: Summarised, shared: SharedValues) -> Summarised:
+    """``done`` (from a worker process: each text its own copy) with one object per equal
+    name, title, abstract and date (:mod:`kg.pipeline.sharing`)."""
+    s = done.summary
+    if s is None:
+        return done
+    one = shared.one
+    listings = tuple(
+        Listing(
+            li.source,
+            li.line,
+            one(li.title),
+            one(li.date),
+            shared.each(li.authors),
+            li.truncated,
+            one(li.abstract),
         )
-        owner = one(s.owner, s.owner) if s.owner else s.owner
-        summary = SourceSummary(s.source, owner, s.owner_inferred, listings)
-        abstracts = tuple([one(a, a) for a in done.abstracts])
-        return Summarised(done.source, done.sha256, done.unchanged, summary, abstracts)
+        for li in s.listings
+    )
+    owner = one(s.owner) if s.owner else s.owner
+    summary = SourceSummary(s.source, owner, s.owner_inferred, listings)
+    return Summarised(
+        done.source, done.sha256, done.unchanged, summary, shared.each(done.abstracts)
+    )
 
 
 # --- what resolution is asked and answers ------------------------------------------------------
@@ -163,11 +164,10 @@ class _Shared:
 class Request:
     """What the ingest adds to the files' summaries for resolution."""
 
-    #: Summaries of the sources the store holds and keeps (not read again from files).
-    stored: tuple[SourceSummary, ...]
-    #: The author and paper IRIs those stored graphs use (their keys are preferred).
-    stored_author_iris: frozenset[str]
-    stored_paper_iris: frozenset[str]
+    #: The sources the store holds and keeps (not read again from files): their summaries
+    #: and the IRIs their graphs use. Those IRIs' keys are preferred, and the graphs whose
+    #: IRIs the answer would change are named in :attr:`Resolved.stale`.
+    stored: tuple[StoredSource, ...]
     curation: Curation
     scheme: IriScheme
     config: ResolveConfig | None
@@ -177,10 +177,13 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Resolved:
-    """Resolution's answer: the keys mapping uses, and the problems to report."""
+    """Resolution's answer: the keys mapping uses, the problems to report, and the stored
+    sources whose graphs these keys map to other IRIs than they hold (they are told here,
+    where the stored summaries are, so that the ingest's process need not keep them)."""
 
     keys: MentionKeys
     problems: tuple[str, ...]
+    stale: frozenset[str] = frozenset()
 
 
 def resolve_request(
@@ -192,23 +195,25 @@ def resolve_request(
     (curation's and resolution's warnings).
     ``abstracts``: the abstract heads of fresh listings that hold none, per source
     (:class:`Summarised`)."""
-    summaries = sorted([*request.stored, *fresh], key=lambda s: s.source)
+    summaries = sorted([*(st.summary for st in request.stored), *fresh], key=lambda s: s.source)
+    stored_authors, stored_papers = _stored_iris(request.stored)
     # Every key of the data, for the pinned keys and curation only (a new store without a
     # curation file reads neither: 1M titles' keys at 1M papers, made again by resolution).
-    asked = request.stored_author_iris or request.stored_paper_iris or request.curation.entries
+    asked = stored_authors or stored_papers or request.curation.entries
     author_keys, paper_keys = _all_keys(summaries) if asked else (set(), set())
     scheme = request.scheme
     # Without stored IRIs (a new store) no key is pinned: no IRI is made for every key.
     pinned_authors = {
         k
-        for k in (author_keys if request.stored_author_iris else ())
-        if scheme.author_from_key(k) in request.stored_author_iris
+        for k in (author_keys if stored_authors else ())
+        if scheme.author_from_key(k) in stored_authors
     }
     pinned_papers = {
         k
-        for k in (paper_keys if request.stored_paper_iris else ())
-        if scheme.paper_from_key(k) in request.stored_paper_iris
+        for k in (paper_keys if stored_papers else ())
+        if scheme.paper_from_key(k) in stored_papers
     }
+    del stored_authors, stored_papers
     constraints, problems = curation_constraints(request.curation, scheme, author_keys, paper_keys)
     del author_keys, paper_keys
     resolution = resolve(
@@ -217,9 +222,31 @@ def resolve_request(
         pinned_papers=pinned_papers,
         constraints=constraints,
         config=request.config,
-        abstracts=abstracts,
+        abstracts=itertools.chain(_heads_given_up(request.stored), abstracts),
     )
     return resolution, problems + list(resolution.warnings)
+
+
+def _heads_given_up(stored: Iterable[StoredSource]) -> Iterator[tuple[str, tuple[str, ...]]]:
+    """The stored sources' abstract heads, each source's taken from it as it is given
+    (the request outlives resolution: the stale sources are told from it after)."""
+    for st in stored:
+        heads, st.heads = st.heads, ()
+        if heads:
+            yield st.summary.source, heads
+
+
+def _stored_iris(stored: Iterable[StoredSource]) -> tuple[set[str], set[str]]:
+    """The author and the paper IRIs the stored graphs use."""
+    authors: set[str] = set()
+    papers: set[str] = set()
+    for st in stored:
+        for agents in st.agents:
+            authors.update(agents)
+        if st.owner_iri:
+            authors.add(st.owner_iri)
+        papers.update(st.papers)
+    return authors, papers
 
 
 def identity_lines(
@@ -303,12 +330,25 @@ class LocalResolver:
         }
         return [Seen(s.source, s.sha256, s.unchanged, s.summary is not None) for s in done]
 
-    def resolve(self, request: Request) -> Resolved:
+    def submit(self, request: Request) -> None:
+        """Take the request (:meth:`result` resolves it)."""
+        self._request = request
+
+    def result(self) -> Resolved:
+        request = self._request
+        assert request is not None, "submit a request first"
         fresh, self._fresh = self._fresh, []
         abstracts, self._abstracts = self._abstracts, {}
         self.resolution, problems = resolve_request(fresh, request, _given_up(abstracts))
-        self._request = request
-        return Resolved(self.resolution.keys(), tuple(problems))
+        keys = self.resolution.keys()
+        stale = frozenset(
+            st.summary.source for st in request.stored if st.is_stale(keys, request.scheme)
+        )
+        return Resolved(keys, tuple(problems), stale)
+
+    def resolve(self, request: Request) -> Resolved:
+        self.submit(request)
+        return self.result()
 
     def lines(self, scheme: IriScheme) -> list[str]:
         """The identity graph's lines (for ``scheme``: the one prepare had, as a rule)."""
@@ -362,12 +402,21 @@ class SeparateResolver:
         seen: list[Seen] = self._receive()
         return seen
 
-    def resolve(self, request: Request) -> Resolved:
+    def submit(self, request: Request) -> None:
+        """Send the request to the child (nothing of it is kept here: the ingest's process
+        lets the stored summaries go while the child resolves)."""
         self._conn.send(request)
         self._scheme = request.scheme
+
+    def result(self) -> Resolved:
+        """Wait for the child's answer to the request sent."""
         resolved: Resolved = self._receive()
         self._stop()
         return resolved
+
+    def resolve(self, request: Request) -> Resolved:
+        self.submit(request)
+        return self.result()
 
     def lines(self, scheme: IriScheme) -> Iterator[str]:
         """The identity graph's lines, read from the file as they are taken (at 1M papers

@@ -32,14 +32,14 @@ import json
 import os
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
-from kg.identity.resolve import Listing, SourceSummary
+from kg.identity.resolve import Listing, MentionKeys, SourceSummary
+from kg.pipeline.sharing import SharedValues
 from kg.rdf.iri import IriScheme
 from kg.rdf.namespace import sparql_prologue
 from kg.store.embedded import KGStore
@@ -95,21 +95,60 @@ _FINGERPRINTS = (
 
 @dataclass
 class StoredSource:
-    """A source graph as the store holds it: its summary and the IRIs it used."""
+    """A source graph as the store holds it: its summary and the IRIs it used.
+
+    The IRIs are kept per listing, in the summary's order, not in a table keyed by title,
+    position and name: at 1M papers that table (3.5M authorships) was most of the summaries'
+    memory in a re-crawl. The strings are shared where the same text comes back
+    (:class:`kg.pipeline.sharing.SharedValues`): a name or an author IRI stands in many listings."""
 
     graph: str
     summary: SourceSummary
-    #: (title, position, written name) -> author IRI, and title -> paper IRI, as stored.
-    author_iris: dict[tuple[str, int, str], str] = field(default_factory=dict)
-    paper_iris: dict[str, str] = field(default_factory=dict)
+    #: Per listing: the IRI of its paper.
+    papers: tuple[str, ...] = ()
+    #: Per listing: its authors' IRIs, by position (as its ``authors``).
+    agents: tuple[tuple[str, ...], ...] = ()
     owner_iri: str | None = None
+    #: Per listing: the head of its abstract ("" if none). The summary's listings hold none,
+    #: as those of files do (:func:`kg.identity.records.summarize_apart`): resolution reads
+    #: them in one step, and :func:`kg.pipeline.resolver.resolve_request` takes them from
+    #: here as it gives them (300 MB at 1M papers, else held through every step).
+    heads: tuple[str, ...] = ()
+
+    def is_stale(self, keys: MentionKeys, scheme: IriScheme) -> bool:
+        """Would ``keys`` map this graph to other IRIs than it has?"""
+        bound = keys.bind()
+        owner = self.summary.owner
+        if (
+            owner
+            and self.owner_iri
+            and scheme.author_from_key(bound.author_key(owner)) != self.owner_iri
+        ):
+            return True
+        for listing, paper, agents in zip(
+            self.summary.listings, self.papers, self.agents, strict=True
+        ):
+            # The title first: it sets the paper the authors' keys are asked for.
+            if scheme.paper_from_key(bound.title_paper_key(listing.title)) != paper:
+                return True
+            for written, agent in zip(listing.authors, agents, strict=True):
+                if scheme.author_from_key(bound.author_key(written)) != agent:
+                    return True
+        return False
 
 
 def stored_sources(
-    store: KGStore, scheme: IriScheme, graphs: Iterable[str], *, one_by_one: bool = False
+    store: KGStore,
+    scheme: IriScheme,
+    graphs: Iterable[str],
+    *,
+    one_by_one: bool = False,
+    shared: SharedValues | None = None,
 ) -> dict[str, StoredSource]:
     """Summaries of the given source graphs, read back from the store: three whole-store
-    queries, or (``one_by_one``) three queries per graph, which read the same rows of it."""
+    queries, or (``one_by_one``) three queries per graph, which read the same rows of it.
+    ``shared``: the texts met already (one object per text; a new table if None)."""
+    shared = shared or SharedValues()
     wanted: dict[str, str] = {}
     for g in graphs:
         source = scheme.source_of_graph(g)
@@ -126,28 +165,32 @@ def stored_sources(
             yield from store.query(query, substitutions={"g": ox.NamedNode(g)})
 
     papers: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+    text = shared.one
     for row in rows(_LISTINGS):
         g = row["g"].value
         if g not in wanted:
             continue
-        paper = row["paper"].value
+        paper = text(row["paper"].value)
         entry = papers[g].setdefault(
             paper, {"titles": set(), "date": None, "trunc": False, "head": "", "authors": {}}
         )
-        entry["titles"].add(row["title"].value)
+        entry["titles"].add(text(row["title"].value))
         if row["date"] is not None:
             with contextlib.suppress(ValueError):
-                entry["date"] = date.fromisoformat(row["date"].value)
+                entry["date"] = shared.day(row["date"].value)
         entry["trunc"] = row["trunc"].value == "true"
         if row["head"] is not None:
-            entry["head"] = row["head"].value
+            entry["head"] = text(row["head"].value)
     for row in rows(_AUTHORSHIPS):
         g = row["g"].value
         if g not in wanted:
             continue
         held = papers[g].get(row["paper"].value)
         if held is not None:
-            held["authors"][int(row["pos"].value)] = (row["name"].value, row["agent"].value)
+            held["authors"][int(row["pos"].value)] = (
+                text(row["name"].value),
+                text(row["agent"].value),
+            )
     owners: dict[str, tuple[str | None, str | None, bool]] = {}
     for row in rows(_OWNERS):
         g = row["g"].value
@@ -164,27 +207,24 @@ def stored_sources(
     out: dict[str, StoredSource] = {}
     for g, source in wanted.items():
         name, owner_iri, inferred = owners.get(g, (None, None, False))
-        stored = StoredSource(g, SourceSummary(source, name, inferred, ()), owner_iri=owner_iri)
-        listings = []
+        listings, listed_papers, listed_agents, heads = [], [], [], []
         for paper, entry in sorted(papers.get(g, {}).items()):
             ordered = [entry["authors"][p] for p in sorted(entry["authors"])]
+            written = tuple(n for n, _ in ordered)
+            agents = tuple(a for _, a in ordered)
             for title in sorted(entry["titles"]):
-                stored.paper_iris[title] = paper
-                for pos, (written, agent) in enumerate(ordered, 1):
-                    stored.author_iris[(title, pos, written)] = agent
-                listings.append(
-                    Listing(
-                        source,
-                        0,
-                        title,
-                        entry["date"],
-                        tuple(n for n, _ in ordered),
-                        entry["trunc"],
-                        entry["head"],
-                    )
-                )
-        stored.summary = SourceSummary(source, name, inferred, tuple(listings))
-        out[source] = stored
+                listings.append(Listing(source, 0, title, entry["date"], written, entry["trunc"]))
+                listed_papers.append(paper)
+                listed_agents.append(agents)
+                heads.append(entry["head"])
+        out[source] = StoredSource(
+            g,
+            SourceSummary(source, name, inferred, tuple(listings)),
+            tuple(listed_papers),
+            tuple(listed_agents),
+            owner_iri,
+            tuple(heads),
+        )
     return out
 
 
@@ -214,11 +254,12 @@ def cached_sources(
     asked = set(wanted)
     out: dict[str, StoredSource] = {}
     taken: set[str] = set()
+    shared = SharedValues()
     with _Rewrite(path, scheme.base) as rewrite:
         for graph, fingerprint, entry, line in _read(path, scheme.base):
             stored = None
             if graph in asked and graph not in taken and fingerprint == prints.get(graph):
-                stored = _decode(graph, entry)
+                stored = _decode(graph, entry, shared)
             if stored is None:
                 rewrite.changed = True  # left out of the file written again
                 continue
@@ -229,7 +270,8 @@ def cached_sources(
         if missing:
             rewrite.changed = True
             one_by_one = len(missing) <= ONE_BY_ONE_SHARE * max(1, len(prints))
-            for stored in stored_sources(store, scheme, missing, one_by_one=one_by_one).values():
+            read = stored_sources(store, scheme, missing, one_by_one=one_by_one, shared=shared)
+            for stored in read.values():
                 out[stored.summary.source] = stored
                 if stored.graph in prints:
                     rewrite.write(_line(stored.graph, prints[stored.graph], _encode(stored)))
@@ -259,56 +301,53 @@ def forget_sources(store: KGStore, scheme: IriScheme, graphs: Iterable[str]) -> 
 
 def _encode(stored: StoredSource) -> list[Any]:
     summary = stored.summary
-    listings = []
-    for listing in summary.listings:
-        agents = [
-            stored.author_iris[(listing.title, pos, written)]
-            for pos, written in enumerate(listing.authors, 1)
+    listings = [
+        [
+            listing.title,
+            listing.date.isoformat() if listing.date else None,
+            list(listing.authors),
+            list(agents),
+            listing.truncated,
+            head,
+            paper,
         ]
-        listings.append(
-            [
-                listing.title,
-                listing.date.isoformat() if listing.date else None,
-                list(listing.authors),
-                agents,
-                listing.truncated,
-                listing.abstract,
-                stored.paper_iris[listing.title],
-            ]
+        for listing, paper, agents, head in zip(
+            summary.listings, stored.papers, stored.agents, stored.heads, strict=True
         )
+    ]
     return [summary.source, summary.owner, summary.owner_inferred, stored.owner_iri, listings]
 
 
-def _decode(graph: str, data: Any) -> StoredSource | None:
+def _decode(graph: str, data: Any, shared: SharedValues) -> StoredSource | None:
     """The entry :func:`_encode` wrote, or None if it is malformed."""
     try:
-        return _decoded(graph, data)
+        return _decoded(graph, data, shared)
     except (ValueError, TypeError, KeyError, AttributeError):
         return None
 
 
-def _decoded(graph: str, data: Any) -> StoredSource:
+def _decoded(graph: str, data: Any, shared: SharedValues) -> StoredSource:
     source, owner, inferred, owner_iri, rows = data
-    stored = StoredSource(graph, SourceSummary(source, owner, inferred, ()), owner_iri=owner_iri)
-    listings = []
-    # The same insertion order as stored_sources: a title met twice keeps its last IRIs.
+    text, texts = shared.one, shared.each
+    listings, papers, agents_of, heads = [], [], [], []
     for title, day, authors, agents, truncated, head, paper in rows:
-        stored.paper_iris[title] = paper
-        for pos, (written, agent) in enumerate(zip(authors, agents, strict=True), 1):
-            stored.author_iris[(title, pos, written)] = agent
+        if len(authors) != len(agents):
+            raise ValueError("a listing's authors and their IRIs differ in number")
         listings.append(
             Listing(
                 source,
                 0,
-                title,
-                date.fromisoformat(day) if day else None,
-                tuple(authors),
+                text(title),
+                shared.day(day) if day else None,
+                texts(authors),
                 truncated,
-                head,
             )
         )
-    stored.summary = SourceSummary(source, owner, inferred, tuple(listings))
-    return stored
+        papers.append(text(paper))
+        agents_of.append(texts(agents))
+        heads.append(text(head))
+    summary = SourceSummary(source, owner, inferred, tuple(listings))
+    return StoredSource(graph, summary, tuple(papers), tuple(agents_of), owner_iri, tuple(heads))
 
 
 def _header(base: str) -> bytes:

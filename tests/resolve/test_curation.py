@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import kg.pipeline.identity as identity_module
 from kg.cli import main
 from kg.identity.curation import load_curation
 from kg.pipeline.identity import IdentityResolution
@@ -115,7 +116,18 @@ YIFAN, SWAPPED = SCHEME.author("Yifan Zhang"), SCHEME.author("Zhang Yifan")
 KAI, KAIPENG = SCHEME.author("Kai Zheng"), SCHEME.author("Kaipeng Zheng")
 
 
-def test_curation_changes_the_outcome_on_the_next_ingest(tmp_path: Path, profiles: Path) -> None:
+@pytest.fixture(params=["here", "apart"])
+def pass_1(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Pass 1 in the ingest's process, or in a process of its own (which tells the stale
+    stored sources from the summaries it was sent)."""
+    if request.param == "apart":
+        monkeypatch.setattr(identity_module, "SEPARATE_THRESHOLD", 1)
+    return str(request.param)
+
+
+def test_curation_changes_the_outcome_on_the_next_ingest(
+    tmp_path: Path, profiles: Path, pass_1: str
+) -> None:
     store = tmp_path / "store"
     # 1. Automatic: the swapped name shares both co-authors -> one author.
     run(store, profiles)
@@ -146,6 +158,31 @@ def test_curation_changes_the_outcome_on_the_next_ingest(tmp_path: Path, profile
     run(store, profiles)
     assert YIFAN in agents(store, "Mixed Heads for Retrieval")
     assert {"curated-cannot-link", "curated-must-link"}.isdisjoint(kinds(store))
+
+
+def test_a_stored_source_not_ingested_again_is_named_when_curation_changes_it(
+    tmp_path: Path, profiles: Path, pass_1: str
+) -> None:
+    """b.txt is kept as stored (its file is not in this ingest): the curation would map it to
+    other IRIs, so the step names it for the user to ingest again, and maps nothing of it."""
+    store_dir = tmp_path / "store"
+    run(store_dir, profiles)
+    only_a = tmp_path / "only-a"
+    only_a.mkdir()
+    (only_a / "a.txt").write_bytes((profiles / "a.txt").read_bytes())
+    curation = tmp_path / "curation.tsv"
+    curation.write_text("cannot-link\tZhang Yifan\tYifan Zhang\n", encoding="utf-8")
+    step = IdentityResolution(curation)
+    store = KGStore.open_writable(store_dir)
+    try:
+        report = ingest(
+            [only_a], store, scheme=SCHEME, as_of=AS_OF, resolution=step, progress=False
+        )
+    finally:
+        store.close()
+    assert step.stale_elsewhere == ["b.txt"]
+    assert {o.source: o.status for o in report.outcomes} == {"a.txt": "unchanged"}
+    assert YIFAN in agents(store_dir, "Mixed Heads for Retrieval")  # b.txt as it was
 
 
 def test_identity_graph_survives_an_ingest_that_stopped_before_resolution(

@@ -16,7 +16,8 @@ from kg.identity.papers import merge_papers
 from kg.identity.resolve import Listing, Resolution, SourceSummary, resolve, summarize
 from kg.parse import parse_file
 from kg.pipeline.limits import DEFAULT_LIMITS
-from kg.pipeline.resolver import LocalResolver, Request, summarise_files
+from kg.pipeline.resolver import LocalResolver, Request, resolve_request, summarise_files
+from kg.pipeline.summaries import StoredSource
 from kg.rdf.iri import IriScheme
 from kg.tools.generate import generate
 from tests.conftest import SEED_AS_OF, TEST_BASE_IRI
@@ -72,6 +73,29 @@ def test_abstracts_apart_give_the_same_resolution() -> None:
     assert resolve(slim) != whole  # without them the abstracts decide nothing
 
 
+def test_the_stored_sources_heads_reach_resolution_and_leave_the_request() -> None:
+    """Summaries read back from the store (or its cache) carry their heads apart too: the
+    resolution is the one of the whole summaries, and the request keeps no head after."""
+    slim, heads = _apart(_fixture())
+    elsewhere = "http://elsewhere.test/"  # IRIs of no key here: nothing is pinned
+    stored = tuple(
+        StoredSource(
+            f"{elsewhere}graph/{s.source}",
+            s,
+            tuple(f"{elsewhere}paper/{i}" for i, _ in enumerate(s.listings)),
+            tuple((f"{elsewhere}ann", f"{elsewhere}bo") for _ in s.listings),
+            None,
+            tuple(heads[s.source]),
+        )
+        for s in slim[:2]
+    )
+    request = Request(stored, Curation(), IriScheme(TEST_BASE_IRI), None, "d")
+    fresh_heads = [(slim[2].source, tuple(heads[slim[2].source]))]
+    resolution, _ = resolve_request([slim[2]], request, fresh_heads)
+    assert resolution == resolve(_fixture())
+    assert all(st.heads == () for st in stored)
+
+
 def test_no_record_of_resolution_holds_an_abstract_after_merge_papers() -> None:
     corpus = build_corpus(_fixture())
     assert all(li.abstract == "" for li in corpus.listings)
@@ -114,7 +138,7 @@ def test_the_local_resolver_gives_its_abstracts_up_to_resolution(profiles: Path)
     local.seen()
     held = local._abstracts
     assert held
-    request = Request((), frozenset(), frozenset(), Curation(), IriScheme(TEST_BASE_IRI), None, "d")
+    request = Request((), Curation(), IriScheme(TEST_BASE_IRI), None, "d")
     local.resolve(request)
     assert held == {} and local._abstracts == {}  # nothing here keeps an abstract
     whole = [summarize(parse_file(Path(w[1]), as_of=SEED_AS_OF)) for w in works]

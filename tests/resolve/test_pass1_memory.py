@@ -176,7 +176,7 @@ def test_curation_makes_iris_only_for_an_entry_that_names_one() -> None:
 
 def test_a_new_store_makes_no_iri_for_every_key() -> None:
     scheme = _Counting()
-    request = Request((), frozenset(), frozenset(), Curation(), scheme, None, "d")  # type: ignore[arg-type]
+    request = Request((), Curation(), scheme, None, "d")  # type: ignore[arg-type]
     resolution, problems = resolve_request(_fixture(), request)
     assert scheme.made == 0 and not problems
     assert resolution == resolve(_fixture())
@@ -244,11 +244,11 @@ def test_a_new_store_without_curation_lists_no_keys(monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(resolver_module, "_all_keys", counted)
     scheme = IriScheme()
-    new = Request((), frozenset(), frozenset(), Curation(), scheme, None, "d")
+    new = Request((), Curation(), scheme, None, "d")
     resolution, _ = resolve_request(_fixture(), new)
     assert listed == [] and resolution == resolve(_fixture())
     entry = CurationEntry("cannot-link", "Wei Zhang", "Li Na", "", "c.tsv:1")
-    curated = Request((), frozenset(), frozenset(), Curation((entry,)), scheme, None, "d")
+    curated = Request((), Curation((entry,)), scheme, None, "d")
     resolution, problems = resolve_request(_fixture(), curated)
     assert listed == [3] and not problems
     assert any(d.kind == "curated-cannot-link" for d in resolution.decisions)

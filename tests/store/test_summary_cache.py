@@ -25,8 +25,7 @@ SCHEME = IriScheme(TEST_BASE_IRI)
 
 def plain(sources: dict[str, StoredSource]) -> list[Any]:
     return [
-        (s, st.graph, st.summary, st.author_iris, st.paper_iris, st.owner_iri)
-        for s, st in sources.items()
+        (s, st.graph, st.summary, st.papers, st.agents, st.owner_iri, st.heads) for s, st in sources.items()
     ]
 
 
@@ -192,7 +191,7 @@ def test_sources_mapped_again_leave_the_cache(
     cached_sources(store, SCHEME, graphs)
     stale = {st.summary.source for st in stored_sources(store, SCHEME, graphs[:1]).values()}
     monkeypatch.setattr(
-        "kg.pipeline.identity.is_stale", lambda stored, keys, scheme: stored.summary.source in stale
+        StoredSource, "is_stale", lambda stored, keys, scheme: stored.summary.source in stale
     )
     # The identity graph's digest says nothing changed: make the step resolve anyway.
     monkeypatch.setattr(IdentityResolution, "_stored_digest", staticmethod(lambda s, sc: None))
