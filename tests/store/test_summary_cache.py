@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from kg.identity.records import summarize_apart
+from kg.parse import parse_file
 from kg.pipeline import summaries
 from kg.pipeline.identity import IdentityResolution
 from kg.pipeline.ingest import ingest
@@ -25,7 +27,8 @@ SCHEME = IriScheme(TEST_BASE_IRI)
 
 def plain(sources: dict[str, StoredSource]) -> list[Any]:
     return [
-        (s, st.graph, st.summary, st.papers, st.agents, st.owner_iri, st.heads) for s, st in sources.items()
+        (s, st.graph, st.summary, st.papers, st.agents, st.owner_iri, st.heads)
+        for s, st in sources.items()
     ]
 
 
@@ -68,6 +71,21 @@ def test_the_cache_gives_what_the_store_holds_and_reads_nothing_again(
     assert plain(cached_sources(store, SCHEME, graphs)) == plain(direct)
     assert plain(cached_sources(store, SCHEME, graphs[::-1])) == plain(direct)[::-1]
     assert seen == [sorted(graphs)], "the second and third calls read no graph"
+
+
+def test_the_store_gives_each_listing_its_abstract_head_apart(
+    store: KGStore, seeds_dir: Path
+) -> None:
+    """As pass 1 summarises a file: the listings hold no abstract, the heads come apart in
+    the listings' order (resolution reads them in one step and lets them go)."""
+    direct = stored_sources(store, SCHEME, graphs_of(store))
+    assert direct
+    for source, stored in direct.items():
+        summary, heads = summarize_apart(parse_file(seeds_dir / source, as_of=SEED_AS_OF))
+        assert all(listing.abstract == "" for listing in stored.summary.listings)
+        got = dict(zip((li.title for li in stored.summary.listings), stored.heads, strict=True))
+        assert got == dict(zip((li.title for li in summary.listings), heads, strict=True))
+        assert any(got.values())
 
 
 def test_a_graph_whose_fingerprint_moved_is_read_again(
