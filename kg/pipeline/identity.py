@@ -140,9 +140,16 @@ class IdentityResolution:
             # returns it in whole arenas), 1.1 GB at 1M papers.
             graph_of = {s: g for s, g in known.items() if s not in fresh and s not in removed}
             stored = cached_sources(store, scheme, list(graph_of.values()))
-            request = Request(tuple(stored.values()), curation, scheme, self.config, self.digest)
+            request = Request(
+                tuple(stored.values()),
+                curation,
+                scheme,
+                self.config,
+                self.digest,
+                frozenset(files),
+            )
             # Sent, then let go while resolution runs: at 1M papers this process held the
-            # stored summaries (2.7 GB) beside the resolving child (docs/benchmark.md).
+            # stored summaries (2.6 GiB) beside the resolving child (docs/benchmark.md).
             del stored
             resolver.submit(request)
             del request

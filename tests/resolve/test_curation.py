@@ -164,7 +164,9 @@ def test_a_stored_source_not_ingested_again_is_named_when_curation_changes_it(
     tmp_path: Path, profiles: Path, pass_1: str
 ) -> None:
     """b.txt is kept as stored (its file is not in this ingest): the curation would map it to
-    other IRIs, so the step names it for the user to ingest again, and maps nothing of it."""
+    other IRIs, so the step names it for the user to ingest again, and maps nothing of it.
+    The identity graph is sealed as unsettled: ingesting b.txt's unchanged file then maps
+    it (sealed with the inputs' digest alone, that ingest found nothing to do)."""
     store_dir = tmp_path / "store"
     run(store_dir, profiles)
     only_a = tmp_path / "only-a"
@@ -183,6 +185,11 @@ def test_a_stored_source_not_ingested_again_is_named_when_curation_changes_it(
     assert step.stale_elsewhere == ["b.txt"]
     assert {o.source: o.status for o in report.outcomes} == {"a.txt": "unchanged"}
     assert YIFAN in agents(store_dir, "Mixed Heads for Retrieval")  # b.txt as it was
+    # As the message says: its file ingested again (unchanged) maps it with the curation.
+    assert run(store_dir, profiles, curation) == {"a.txt": "unchanged", "b.txt": "replaced"}
+    assert SWAPPED in agents(store_dir, "Mixed Heads for Retrieval")
+    assert YIFAN not in agents(store_dir, "Mixed Heads for Retrieval")
+    assert set(run(store_dir, profiles, curation).values()) == {"unchanged"}  # settled
 
 
 def test_identity_graph_survives_an_ingest_that_stopped_before_resolution(
