@@ -3,9 +3,6 @@ the base IRI it mints under, the report precompute that follows a publish."""
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
-import gc
 import os
 import time
 from collections.abc import Callable
@@ -121,17 +118,6 @@ def _scheme(base_iri: str) -> IriScheme:
         return IriScheme(base_iri)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--base-iri") from error
-
-
-def release_memory() -> None:
-    """Hand what this process has freed back to the system: `kg ingest` calls it before the
-    report workers start, which it only waits for (what it keeps counts in the peak of the
-    whole command, beside theirs)."""
-    gc.collect()
-    # glibc keeps freed heap pages for later allocations; malloc_trim returns them (a C
-    # library without it, as on macOS, has nothing to return this way).
-    with contextlib.suppress(OSError, AttributeError, TypeError):  # TypeError: Windows
-        ctypes.CDLL(None).malloc_trim(0)
 
 
 def _precompute(

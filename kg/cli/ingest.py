@@ -27,7 +27,6 @@ from kg.cli.common import (
     _scheme,
     as_of_option,
     base_option,
-    release_memory,
     setting_option,
     store_option,
 )
@@ -35,6 +34,7 @@ from kg.cli.search import update_search_index
 from kg.errors import KGError
 from kg.store.embedded import PRIMARY, KGStore, published_generation, resolve_store_path
 from kg.store.info import record_base_iri
+from kg.store.lifetime import release_memory
 from kg.store.remote import is_store_url
 
 if TYPE_CHECKING:

@@ -40,6 +40,7 @@ from kg.pipeline.summaries import (
 from kg.rdf.iri import IriScheme
 from kg.rdf.namespace import sparql_prologue
 from kg.store.embedded import KGStore
+from kg.store.lifetime import release_memory
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ class IdentityResolution:
             del stored
             resolver.submit(request)
             del request
+            release_memory()
             resolved = resolver.result()
         except BaseException:
             self._close_resolver()
