@@ -483,6 +483,13 @@ def _author_decision(
     )
 
 
+def _warn(warnings: list[str] | None, message: str) -> None:
+    """Add ``message`` to ``warnings`` once: a constraint that applies nowhere makes no
+    decision, so the second author round takes itself for the first and meets it again."""
+    if warnings is not None and message not in warnings:
+        warnings.append(message)
+
+
 def _curated_authors(
     corpus: Corpus, clusters: Clusters, warnings: list[str] | None
 ) -> list[Decision]:
@@ -495,11 +502,11 @@ def _curated_authors(
             continue
         a, b = corpus.key_index.get(c.a), corpus.key_index.get(c.b)
         if a is None or b is None:
-            if warnings is not None:
-                warnings.append(
-                    f"{c.origin}: {c.relation} names an author not in the data "
-                    f"({c.a if a is None else c.b!r})"
-                )
+            _warn(
+                warnings,
+                f"{c.origin}: {c.relation} names an author not in the data "
+                f"({c.a if a is None else c.b!r})",
+            )
             continue
         if c.relation == "must-link":
             clusters.union(a, b, force=True)
@@ -507,10 +514,9 @@ def _curated_authors(
         else:
             kind = "curated-cannot-link"
             if a == b:
-                if warnings is not None:
-                    warnings.append(
-                        f"{c.origin}: cannot-link {c.a!r} {c.b!r}: one name key, one resource"
-                    )
+                _warn(
+                    warnings, f"{c.origin}: cannot-link {c.a!r} {c.b!r}: one name key, one resource"
+                )
                 continue
             clusters.forbid(a, b)
         decisions.append(

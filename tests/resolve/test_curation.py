@@ -4,6 +4,8 @@ outcome on the next ingest (no profile file changed), and unchanged inputs skip 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -290,6 +292,19 @@ def test_cli_ingest_with_curation_and_report(tmp_path: Path, profiles: Path) -> 
     assert "curated-cannot-link" in table.output and "- " in table.output
     counts = runner.invoke(main, ["resolve", "--store", store, "--base-iri", "http://kg.test/"])
     assert "curated-cannot-link (curated)" in counts.output
+
+
+def test_cli_ingest_says_each_identity_problem_once(tmp_path: Path, profiles: Path) -> None:
+    """The command prints resolution's problems and the stale stored sources; the library
+    also logs them, which a process without logging configured printed a second time
+    (Python's last-resort handler). Run as a user runs it: its own process."""
+    curation = tmp_path / "curation.tsv"
+    curation.write_text("must-link\tNo One\tKai Zheng\n", encoding="utf-8")
+    command = [sys.executable, "-m", "kg.cli", "ingest", str(profiles), "--store"]
+    command += [str(tmp_path / "store"), "--as-of", "2026-11-21", "--curation", str(curation)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.count("curation.tsv:1") == 1, done.stderr
 
 
 def test_cli_ingest_refuses_a_missing_curation_file(tmp_path: Path, profiles: Path) -> None:
