@@ -22,8 +22,10 @@ from kg.identity.corpus import build_corpus, canonical_authors
 from kg.identity.curation import Curation, CurationEntry, curation_constraints
 from kg.identity.papers import PaperClusters, TitleNodes, TitleSources
 from kg.identity.resolve import DEFAULT_STEPS, Listing, Resolution, SourceSummary, resolve
+from kg.normalize import name_key, title_key
 from kg.pipeline import resolver as resolver_module
 from kg.pipeline.resolver import Request, resolve_request
+from kg.pipeline.summaries import StoredSource
 from kg.rdf.iri import IriScheme
 
 
@@ -172,6 +174,32 @@ def test_curation_makes_iris_only_for_an_entry_that_names_one() -> None:
     constraints, problems = curation_constraints(both, scheme, authors, papers)
     assert [(c.a, c.b) for c in constraints] == [("name 3", "name 4")] and not problems
     assert scheme.made == len(authors)  # the authors' IRIs, once; no paper's
+
+
+def test_the_keys_stored_graphs_use_are_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The author and paper IRIs a stored graph uses (its owner's, its listings' papers and
+    authors) pin their keys: resolution prefers them as canonical keys."""
+    scheme = IriScheme("https://kg.example.org/")
+    z = _fixture()[2]
+    stored = StoredSource(
+        "https://kg.example.org/graph/z.txt",
+        z,
+        (scheme.paper_from_key(title_key("Delta Study 0")), "https://elsewhere.test/p"),
+        ((scheme.author_from_key(name_key("Eve Deltoid")), "https://elsewhere.test/a"),) * 2,
+        scheme.author_from_key(name_key("Li Na")),
+        ("", ""),
+    )
+    seen: dict[str, Any] = {}
+
+    def watched(summaries: Any, **kwargs: Any) -> Resolution:
+        seen.update(kwargs)
+        return resolve(summaries, **kwargs)
+
+    monkeypatch.setattr(resolver_module, "resolve", watched)
+    request = Request((stored,), Curation(), scheme, None, "d")
+    resolve_request(_fixture()[:2], request)
+    assert seen["pinned_authors"] == {name_key("Eve Deltoid"), name_key("Li Na")}
+    assert seen["pinned_papers"] == {title_key("Delta Study 0")}
 
 
 def test_a_new_store_makes_no_iri_for_every_key() -> None:
