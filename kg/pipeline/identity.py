@@ -126,15 +126,24 @@ class IdentityResolution:
         try:
             seen = resolver.seen()
             fresh = {p.source: p.sha256 for p in seen if not p.unchanged and p.usable}
+            # The files this ingest maps: read, or unchanged (a file that cannot be read
+            # leaves its stored graph as it is).
+            mapped = {p.source for p in seen if p.unchanged or p.usable}
             # What the store will hold after this ingest, and so what resolution reads.
             after = {state.source: state.sha256 for state in states if state.source not in removed}
             after.update(fresh)
             self.digest = input_digest(after, curation.texts)
             if after and self.digest == stored_digest:
-                self._skip = True
-                self.problems = list(curation.problems)
-                self._close_resolver()
-                return IdentityPlan(skipped=True)
+                unsettled = self._unsettled(store, scheme)
+                # Nothing new to resolve, unless a source the last resolution could not map
+                # again is here now: then it is resolved again and mapped.
+                if not mapped.intersection(unsettled):
+                    self._skip = True
+                    self.problems = list(curation.problems)
+                    self.stale_elsewhere = [s for s in unsettled if s in known]
+                    self._tell_stale_elsewhere()
+                    self._close_resolver()
+                    return IdentityPlan(skipped=True)
             self._skip = False
             # Source -> graph from the store's list, made before the summaries are read: a
             # string read with them would pin their memory once they are let go (CPython
@@ -147,10 +156,10 @@ class IdentityResolution:
                 scheme,
                 self.config,
                 self.digest,
-                frozenset(files),
+                frozenset(mapped),
             )
             # Sent, then let go while resolution runs: at 1M papers this process held the
-            # stored summaries (2.6 GiB) beside the resolving child (docs/benchmark.md).
+            # stored summaries (2.7 GB) beside the resolving child (docs/benchmark.md).
             del stored
             resolver.submit(request)
             del request
@@ -163,17 +172,12 @@ class IdentityResolution:
         self.problems = list(resolved.problems)
         keys = resolved.keys
         stale = [source for source in graph_of if source in resolved.stale]
-        remap = {source for source in stale if source in files}
-        self.stale_elsewhere = [source for source in stale if source not in files]
+        remap = {source for source in stale if source in mapped}
+        # Written down in the identity graph (kg:unsettledSource) by the resolver.
+        self.stale_elsewhere = [source for source in stale if source not in mapped]
         for problem in self.problems:
             log.warning("identity: %s", problem)
-        if self.stale_elsewhere:
-            log.warning(
-                "identity: %d source(s) not in this ingest would change identity; "
-                "ingest their files again: %s",
-                len(self.stale_elsewhere),
-                ", ".join(sorted(self.stale_elsewhere)[:10]),
-            )
+        self._tell_stale_elsewhere()
         if remap:
             # Mapped again from the same file: their fingerprint moves only with the parse
             # time, which two ingests in one second share; so they leave the cache now.
@@ -218,6 +222,26 @@ class IdentityResolution:
         if self._resolver is not None:
             self._resolver.close()
             self._resolver = None
+
+    def _tell_stale_elsewhere(self) -> None:
+        if self.stale_elsewhere:
+            log.warning(
+                "identity: %d source(s) not in this ingest would change identity; "
+                "ingest their files again: %s",
+                len(self.stale_elsewhere),
+                ", ".join(sorted(self.stale_elsewhere)[:10]),
+            )
+
+    @staticmethod
+    def _unsettled(store: KGStore, scheme: IriScheme) -> list[str]:
+        """The sources the stored identity graph says it could not map again
+        (kg:unsettledSource), in order."""
+        rows = store.query(
+            sparql_prologue() + "SELECT ?g ?u WHERE { GRAPH ?g { ?g kg:unsettledSource ?u } }",
+            substitutions={"g": _node(scheme.identity_graph())},
+        )
+        sources = {scheme.source_of_graph(str(row["u"].value)) for row in rows}
+        return sorted(source for source in sources if source is not None)
 
     @staticmethod
     def _stored_digest(store: KGStore, scheme: IriScheme) -> str | None:

@@ -18,7 +18,7 @@ stored summaries resolution also reads, hands them over (:meth:`~LocalResolver.s
 :class:`Request`), lets its own references go, and waits for :meth:`~LocalResolver.result`
 (:class:`Resolved`: the keys, and the stored sources the keys would map otherwise, told
 where the stored summaries are). At 1M papers the ingest's process had held those
-summaries, 2.6 GiB, beside the resolving child.
+summaries, 2.7 GB, beside the resolving child.
 """
 
 from __future__ import annotations
@@ -52,7 +52,7 @@ from kg.pipeline.sharing import SharedValues
 from kg.pipeline.steps import FileToRead
 from kg.pipeline.summaries import StoredSource
 from kg.pipeline.workers import die_with_parent, worker_pool
-from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple
+from kg.rdf.identity_graph import identity_ntriples, input_digest_ntriple, unsettled_ntriples
 from kg.rdf.iri import IriScheme
 from kg.store.lifetime import libc
 
@@ -171,10 +171,10 @@ class Request:
     curation: Curation
     scheme: IriScheme
     config: ResolveConfig | None
-    #: The digest of resolution's inputs: the identity graph's kg:inputDigest (its seal,
-    #: written last) unless stored sources are left stale (:func:`sealed_digest`).
+    #: The identity graph's kg:inputDigest (its seal, written last).
     digest: str
-    #: The sources whose files this ingest maps (a stale one among them is mapped again).
+    #: The sources whose files this ingest maps (read, or unchanged): a stale one among them
+    #: is mapped again; one not among them is written down as unsettled.
     ingested: frozenset[str] = frozenset()
 
 
@@ -252,29 +252,16 @@ def _stored_iris(stored: Iterable[StoredSource]) -> tuple[set[str], set[str]]:
     return authors, papers
 
 
-def sealed_digest(digest: str, unsettled: Iterable[str]) -> str:
-    """The identity graph's kg:inputDigest: ``digest`` (of the inputs), or, when the
-    decisions would map ``unsettled`` stored sources to other IRIs and this ingest does not
-    map them again (their files are not in it), a digest of both. No ingest's inputs give
-    that value, so the next ingest resolves again and maps those sources if their files are
-    in it; sealed with ``digest`` alone, it would find nothing to do."""
-    names = sorted(unsettled)
-    if not names:
-        return digest
-    h = hashlib.sha256(f"{digest}\n".encode())
-    for name in names:
-        h.update(f"unsettled {name}\n".encode())
-    return h.hexdigest()
-
-
 def identity_lines(
     resolution: Resolution,
     scheme: IriScheme,
     digest: str,
+    unsettled: Iterable[str] = (),
 ) -> Iterator[str]:
     """The identity graph's N-Triples, its kg:inputDigest last (a graph with it is complete),
-    one line at a time."""
+    one line at a time; with the ``unsettled`` stored sources (kg:unsettledSource)."""
     yield from identity_ntriples(resolution, scheme)
+    yield from unsettled_ntriples(scheme, unsettled)
     yield input_digest_ntriple(scheme, digest)
 
 
@@ -337,7 +324,7 @@ class LocalResolver:
         self._abstracts: dict[str, tuple[str, ...]] = {}
         self.resolution: Resolution | None = None
         self._request: Request | None = None
-        self._seal = ""
+        self._unsettled: list[str] = []
 
     def seen(self) -> list[Seen]:
         done = summarise_files(*self._args)
@@ -363,7 +350,7 @@ class LocalResolver:
         stale = frozenset(
             st.summary.source for st in request.stored if st.is_stale(keys, request.scheme)
         )
-        self._seal = sealed_digest(request.digest, stale - request.ingested)
+        self._unsettled = sorted(stale - request.ingested)
         return Resolved(keys, tuple(problems), stale)
 
     def resolve(self, request: Request) -> Resolved:
@@ -377,7 +364,7 @@ class LocalResolver:
     def iter_lines(self, scheme: IriScheme) -> Iterator[str]:
         """The identity graph's lines, made as they are taken."""
         assert self.resolution is not None and self._request is not None
-        return identity_lines(self.resolution, scheme, self._seal)
+        return identity_lines(self.resolution, scheme, self._request.digest, self._unsettled)
 
     def close(self) -> None:
         self._fresh = []

@@ -9,7 +9,7 @@ one, ``kg:possiblyAmbiguous`` / ``kg:ambiguityEvidence`` on ambiguous names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from kg.identity.records import Decision, Resolution
 from kg.rdf.iri import IriScheme
@@ -120,6 +120,14 @@ def _live(d: Decision, canonical: list[str]) -> list[str]:
 def _label(d: Decision) -> str:
     arrow = " <- " if d.kind == "merge" else " / "
     return f"{d.kind} ({d.method}): {arrow.join(d.names)}"
+
+
+def unsettled_ntriples(scheme: IriScheme, sources: Iterable[str]) -> Iterator[str]:
+    """The identity graph's ``kg:unsettledSource`` statements: the stored sources its
+    decisions would map otherwise, which the ingest did not map again."""
+    graph = _iri(scheme.identity_graph())
+    for source in sources:
+        yield f"{graph} {_iri(KG.unsettledSource)} {_iri(scheme.graph(source))} .\n"
 
 
 def input_digest_ntriple(scheme: IriScheme, digest: str) -> str:

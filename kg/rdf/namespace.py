@@ -80,6 +80,7 @@ class KG(DefinedNamespace):
     possiblyAmbiguous: URIRef
     ambiguityEvidence: URIRef
     inputDigest: URIRef
+    unsettledSource: URIRef
 
 
 SCHEMA = Namespace("https://schema.org/")

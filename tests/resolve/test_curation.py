@@ -162,13 +162,29 @@ def test_curation_changes_the_outcome_on_the_next_ingest(
     assert {"curated-cannot-link", "curated-must-link"}.isdisjoint(kinds(store))
 
 
-def test_a_stored_source_not_ingested_again_is_named_when_curation_changes_it(
+def _ingest_with(
+    store_dir: Path, folder: Path, curation: Path
+) -> tuple[IdentityResolution, dict[str, str], str | None]:
+    """One ingest with the curation file: the step, each file's status, the generation."""
+    step = IdentityResolution(curation)
+    store = KGStore.open_writable(store_dir)
+    try:
+        report = ingest(
+            [folder], store, scheme=SCHEME, as_of=AS_OF, resolution=step, progress=False
+        )
+    finally:
+        store.close()
+    return step, {o.source: o.status for o in report.outcomes}, report.generation
+
+
+def test_a_stored_source_not_ingested_again_is_named_until_its_file_is(
     tmp_path: Path, profiles: Path, pass_1: str
 ) -> None:
     """b.txt is kept as stored (its file is not in this ingest): the curation would map it to
-    other IRIs, so the step names it for the user to ingest again, and maps nothing of it.
-    The identity graph is sealed as unsettled: ingesting b.txt's unchanged file then maps
-    it (sealed with the inputs' digest alone, that ingest found nothing to do)."""
+    other IRIs, so the step names it for the user to ingest again, maps nothing of it, and
+    writes it down in the identity graph. The same ingest again is skipped (nothing new to
+    resolve, no new generation to publish) and names it again; ingesting its unchanged
+    file maps it, after which nothing is left to do."""
     store_dir = tmp_path / "store"
     run(store_dir, profiles)
     only_a = tmp_path / "only-a"
@@ -176,22 +192,41 @@ def test_a_stored_source_not_ingested_again_is_named_when_curation_changes_it(
     (only_a / "a.txt").write_bytes((profiles / "a.txt").read_bytes())
     curation = tmp_path / "curation.tsv"
     curation.write_text("cannot-link\tZhang Yifan\tYifan Zhang\n", encoding="utf-8")
-    step = IdentityResolution(curation)
-    store = KGStore.open_writable(store_dir)
-    try:
-        report = ingest(
-            [only_a], store, scheme=SCHEME, as_of=AS_OF, resolution=step, progress=False
-        )
-    finally:
-        store.close()
-    assert step.stale_elsewhere == ["b.txt"]
-    assert {o.source: o.status for o in report.outcomes} == {"a.txt": "unchanged"}
+    step, statuses, generation = _ingest_with(store_dir, only_a, curation)
+    assert step.stale_elsewhere == ["b.txt"] and generation is not None
+    assert statuses == {"a.txt": "unchanged"}
     assert YIFAN in agents(store_dir, "Mixed Heads for Retrieval")  # b.txt as it was
-    # As the message says: its file ingested again (unchanged) maps it with the curation.
-    assert run(store_dir, profiles, curation) == {"a.txt": "unchanged", "b.txt": "replaced"}
+    again, statuses, later = _ingest_with(store_dir, only_a, curation)
+    # Skipped: nothing written, no generation published; the user is reminded.
+    assert again.stale_elsewhere == ["b.txt"] and later is None
+    step, statuses, _ = _ingest_with(store_dir, profiles, curation)
+    assert statuses == {"a.txt": "unchanged", "b.txt": "replaced"}
+    assert step.stale_elsewhere == []
     assert SWAPPED in agents(store_dir, "Mixed Heads for Retrieval")
     assert YIFAN not in agents(store_dir, "Mixed Heads for Retrieval")
-    assert set(run(store_dir, profiles, curation).values()) == {"unchanged"}  # settled
+    step, statuses, _ = _ingest_with(store_dir, profiles, curation)
+    assert set(statuses.values()) == {"unchanged"} and step.stale_elsewhere == []
+
+
+def test_a_stored_source_whose_file_cannot_be_read_stays_named(
+    tmp_path: Path, profiles: Path
+) -> None:
+    """b.txt's file is in the ingest but cannot be read (its stored graph stays as it was):
+    it is named and written down like a file that was not there, and mapped once it can be
+    read again."""
+    store_dir = tmp_path / "store"
+    run(store_dir, profiles)
+    good = (profiles / "b.txt").read_bytes()
+    (profiles / "b.txt").write_bytes(b"\xff\xfe not a profile page")
+    curation = tmp_path / "curation.tsv"
+    curation.write_text("cannot-link\tZhang Yifan\tYifan Zhang\n", encoding="utf-8")
+    step, statuses, _ = _ingest_with(store_dir, profiles, curation)
+    assert statuses["b.txt"] == "failed" and step.stale_elsewhere == ["b.txt"]
+    assert YIFAN in agents(store_dir, "Mixed Heads for Retrieval")
+    (profiles / "b.txt").write_bytes(good)
+    step, statuses, _ = _ingest_with(store_dir, profiles, curation)
+    assert statuses["b.txt"] == "replaced" and step.stale_elsewhere == []
+    assert SWAPPED in agents(store_dir, "Mixed Heads for Retrieval")
 
 
 def test_identity_graph_survives_an_ingest_that_stopped_before_resolution(

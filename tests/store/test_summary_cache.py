@@ -201,7 +201,7 @@ def test_forgotten_graphs_are_read_again(store: KGStore, monkeypatch: pytest.Mon
 
 
 def test_sources_mapped_again_leave_the_cache(
-    store: KGStore, monkeypatch: pytest.MonkeyPatch
+    store: KGStore, seeds_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A remap rewrites a graph from the same file: only its parse time, in whole seconds,
     would tell the cache, so prepare drops it from the cache before mapping."""
@@ -213,7 +213,11 @@ def test_sources_mapped_again_leave_the_cache(
     )
     # The identity graph's digest says nothing changed: make the step resolve anyway.
     monkeypatch.setattr(IdentityResolution, "_stored_digest", staticmethod(lambda s, sc: None))
-    works = [(state.source, "/nonexistent", state.sha256) for state in store.sources().values()]
+    # The files as stored (unchanged): a file that cannot be read is not mapped again.
+    works = [
+        (state.source, str(seeds_dir / state.source), state.sha256)
+        for state in store.sources().values()
+    ]
     plan = IdentityResolution().prepare(store, SCHEME, works, as_of=SEED_AS_OF)
     assert plan.remap == frozenset(stale)
     assert store.folder is not None
