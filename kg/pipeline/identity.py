@@ -147,7 +147,7 @@ class IdentityResolution:
             self._skip = False
             # Source -> graph from the store's list, made before the summaries are read: a
             # string read with them would pin their memory once they are let go (CPython
-            # returns it in whole arenas), 1.1 GB at 1M papers.
+            # returns it in whole arenas), 1.0 GB at 1M papers.
             graph_of = {s: g for s, g in known.items() if s not in fresh and s not in removed}
             stored = cached_sources(store, scheme, list(graph_of.values()))
             request = Request(
@@ -159,7 +159,7 @@ class IdentityResolution:
                 frozenset(mapped),
             )
             # Sent, then let go while resolution runs: at 1M papers this process held the
-            # stored summaries (2.7 GB) beside the resolving child (docs/benchmark.md).
+            # stored summaries (2.6 GiB) beside the resolving child (docs/benchmark.md).
             del stored
             resolver.submit(request)
             del request

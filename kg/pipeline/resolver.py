@@ -18,7 +18,7 @@ stored summaries resolution also reads, hands them over (:meth:`~LocalResolver.s
 :class:`Request`), lets its own references go, and waits for :meth:`~LocalResolver.result`
 (:class:`Resolved`: the keys, and the stored sources the keys would map otherwise, told
 where the stored summaries are). At 1M papers the ingest's process had held those
-summaries, 2.7 GB, beside the resolving child.
+summaries, 2.6 GiB, beside the resolving child.
 """
 
 from __future__ import annotations
