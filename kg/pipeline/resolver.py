@@ -421,10 +421,6 @@ class SeparateResolver:
         self._stop()
         return resolved
 
-    def resolve(self, request: Request) -> Resolved:
-        self.submit(request)
-        return self.result()
-
     def lines(self, scheme: IriScheme) -> Iterator[str]:
         """The identity graph's lines, read from the file as they are taken (at 1M papers
         they were about 1 GB as one list): each call reads the file from the start."""
